@@ -1,0 +1,169 @@
+"""dagster_nb: Dagster's software-defined-asset model, native to Jupyter.
+
+    import dagster_nb as dg
+
+    @dg.asset
+    def numbers():
+        return [1, 2, 3]
+
+    @dg.asset
+    def total(numbers):
+        return sum(numbers)
+
+    dg.materialize([numbers, total]).output_for_node("total")  # 6
+
+Public names are loaded on first use (PEP 562 ``__getattr__``), so ``import dagster_nb`` is
+instant and does not import pydantic, pandas, IPython or widgets until they are needed.
+In a notebook, ``%load_ext dagster_nb`` adds the magics and the kernel repository.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it. The one place that lists the public API.
+_EXPORTS: dict[str, str] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for n in names:
+        _EXPORTS[n] = module
+
+
+_D = "dagster_nb.definitions."
+_export(_D + "asset_key", "AssetKey")
+_export(
+    _D + "metadata",
+    "MetadataValue", "TextMetadataValue", "IntMetadataValue", "FloatMetadataValue",
+    "BoolMetadataValue", "JsonMetadataValue", "MarkdownMetadataValue", "UrlMetadataValue",
+    "PathMetadataValue", "NotebookMetadataValue", "PythonArtifactMetadataValue",
+    "TableMetadataValue", "TableSchemaMetadataValue", "AssetMetadataValue", "NullMetadataValue",
+    "TimestampMetadataValue", "DagsterRunMetadataValue", "JobMetadataValue", "TableColumn",
+    "TableColumnConstraints", "TableConstraints", "TableRecord", "TableSchema",
+)
+_export(
+    _D + "results",
+    "Output", "DynamicOutput", "MaterializeResult", "ObserveResult", "AssetMaterialization",
+    "AssetObservation", "DataVersion", "ExpectationResult",
+)
+_export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
+_export(_D + "assets", "AssetsDefinition", "SourceAsset")
+_export(
+    _D + "decorators",
+    "asset", "multi_asset", "observable_source_asset", "multi_observable_source_asset",
+    "external_assets_from_specs", "external_asset_from_spec",
+)
+_export(
+    _D + "op",
+    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
+    "graph_multi_asset", "Nothing",
+)
+_export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
+_export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
+_export(
+    _D + "resources",
+    "ConfigurableResource", "ConfigurableResourceFactory", "ResourceDefinition", "resource",
+    "ResourceParam", "InitResourceContext", "build_init_resource_context", "build_resources",
+)
+_export(
+    _D + "io_manager",
+    "IOManager", "ConfigurableIOManager", "ConfigurableIOManagerFactory", "IOManagerDefinition",
+    "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
+    "InMemoryIOManager", "mem_io_manager",
+)
+_export(_D + "definitions_class", "Definitions")
+_export(
+    _D + "load",
+    "load_assets_from_modules", "load_assets_from_current_module",
+    "load_assets_from_package_module", "load_assets_from_package_name",
+)
+_export(
+    "dagster_nb.storage.fs_io_manager",
+    "FilesystemIOManager", "fs_io_manager", "PickledObjectFilesystemIOManager",
+)
+_export("dagster_nb.storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
+_export("dagster_nb.instance", "DagsterInstance")
+_export(
+    "dagster_nb.events",
+    "DagsterEventType", "DagsterEvent", "EventLogEntry", "DagsterRunStatus",
+)
+_export(
+    "dagster_nb.execution.context",
+    "AssetExecutionContext", "OpExecutionContext", "build_asset_context", "build_op_context",
+)
+_export("dagster_nb.execution.materialize", "materialize", "materialize_to_memory")
+_export("dagster_nb.execution.result", "ExecuteInProcessResult")
+_export("dagster_nb.execution.loader", "AssetValueLoader")
+_export(
+    "dagster_nb.execution.jobs",
+    "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
+)
+_export("dagster_nb.selection", "AssetSelection")
+_export(
+    "dagster_nb.partitions",
+    "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
+    "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",
+    "WeeklyPartitionsDefinition", "MonthlyPartitionsDefinition", "MultiPartitionsDefinition",
+    "MultiPartitionKey", "PartitionKeyRange", "TimeWindow", "PartitionMapping",
+    "IdentityPartitionMapping", "TimeWindowPartitionMapping", "AllPartitionMapping",
+    "LastPartitionMapping", "StaticPartitionMapping", "SpecificPartitionsPartitionMapping",
+    "MultiToSingleDimensionPartitionMapping", "MultiPartitionMapping", "DimensionPartitionMapping",
+)
+_export(
+    "dagster_nb.errors",
+    "DagsterError", "DagsterExecutionInterruptedError", "DagsterInvalidDefinitionError",
+    "DagsterInvalidObservationError", "DagsterInvalidSubsetError",
+    "DagsterInvalidConfigDefinitionError", "DagsterInvalidPythonicConfigDefinitionError",
+    "DagsterInvariantViolationError", "DagsterExecutionStepNotFoundError",
+    "DagsterRunNotFoundError", "DagsterStepOutputNotFoundError", "DagsterUserCodeExecutionError",
+    "DagsterTypeCheckError", "DagsterExecutionLoadInputError", "DagsterExecutionHandleOutputError",
+    "DagsterExecutionStepExecutionError", "DagsterResourceFunctionError",
+    "DagsterUnknownResourceError", "DagsterInvalidInvocationError", "DagsterInvalidConfigError",
+    "DagsterMaxRetriesExceededError", "DagsterTypeCheckDidNotPass", "DagsterInvalidAssetKey",
+    "DagsterInvalidMetadata", "DagsterInvalidPropertyError", "DagsterHomeNotSetError",
+    "DagsterUnknownPartitionError", "DagsterUndefinedDataVersionError",
+    "DagsterInvalidAssetSelectionError", "DagsterStorageError",
+)
+
+__all__ = sorted([*_EXPORTS, "kernel", "load_ipython_extension", "unload_ipython_extension"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        if name == "kernel":
+            from dagster_nb.notebook.repository import get_kernel_repository
+
+            return get_kernel_repository()
+        from dagster_nb.errors import did_you_mean
+
+        raise AttributeError(
+            f"module 'dagster_nb' has no attribute '{name}'." + did_you_mean(name, _EXPORTS)
+        )
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext dagster_nb``: register the magics and the kernel repository."""
+    from dagster_nb.notebook.extension import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from dagster_nb.notebook.extension import unload_ipython_extension as _unload
+
+    _unload(ipython)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from dagster_nb.definitions.asset_key import AssetKey as AssetKey

@@ -1,0 +1,185 @@
+"""AssetKey: the identity of an asset, a path of string parts.
+
+>>> AssetKey("orders")
+AssetKey(['orders'])
+>>> AssetKey.from_user_string("raw/orders").path
+['raw', 'orders']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Union
+
+from dagster_nb.errors import DagsterInvalidDefinitionError
+
+__all__ = ["AssetKey", "CoercibleToAssetKey", "CoercibleToAssetKeyPrefix", "key_prefix_from_coercible"]
+
+_VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class AssetKey:
+    """Identifies an asset by a path of strings, e.g. ``AssetKey(["raw", "orders"])``.
+
+    A plain string makes a one-part key (``AssetKey("a/b")`` is the single part ``"a/b"``, as in
+    Dagster); use :meth:`from_user_string` to split on ``/``.
+    """
+
+    __slots__ = ("_parts", "_hash")
+
+    def __init__(self, path: str | Sequence[str]):
+        if isinstance(path, AssetKey):
+            parts = path._parts
+        elif isinstance(path, str):
+            parts = (path,)
+        else:
+            try:
+                parts = tuple(path)
+            except TypeError:
+                raise DagsterInvalidDefinitionError(
+                    f"AssetKey expects a string or a list of strings, got {type(path).__name__}: "
+                    f"{path!r}."
+                ) from None
+            for p in parts:
+                if not isinstance(p, str):
+                    raise DagsterInvalidDefinitionError(
+                        f"AssetKey parts must be strings, got {type(p).__name__} {p!r} in {path!r}."
+                    )
+        object.__setattr__(self, "_parts", parts)
+        object.__setattr__(self, "_hash", hash(("AssetKey", parts)))
+
+    def __setattr__(self, name: str, value: Any) -> None:  # frozen
+        raise AttributeError("AssetKey is immutable")
+
+    def __reduce__(self):
+        return (AssetKey, (list(self._parts),))
+
+    @property
+    def path(self) -> list[str]:
+        """The key's parts, as a list (Dagster returns a list)."""
+        return list(self._parts)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return self._parts
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if isinstance(other, AssetKey):
+            return self._parts == other._parts
+        # Dagster's AssetKey compares equal to other objects with the same `path`.
+        other_path = getattr(other, "path", None)
+        if isinstance(other_path, list) and type(other).__name__ == "AssetKey":
+            return list(self._parts) == other_path
+        return NotImplemented
+
+    def __lt__(self, other: AssetKey) -> bool:
+        return self._parts < other._parts
+
+    def __repr__(self) -> str:
+        return f"AssetKey({list(self._parts)!r})"
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code title='AssetKey'>{html.escape(self.to_user_string())}</code>"
+
+    def to_string(self) -> str:
+        """JSON form, as Dagster stores keys: ``'["a", "b"]'``."""
+        return json.dumps(list(self._parts))
+
+    def to_db_string(self) -> str:
+        return self.to_string()
+
+    def to_user_string(self) -> str:
+        """``"a/b"``."""
+        return "/".join(self._parts)
+
+    def to_escaped_user_string(self) -> str:
+        return "/".join(p.replace("/", "\\/") for p in self._parts)
+
+    def to_python_identifier(self, suffix: str | None = None) -> str:
+        path = list(self._parts) + ([suffix] if suffix else [])
+        return "__".join(path).replace("-", "_").replace(".", "_")
+
+    @staticmethod
+    def from_user_string(asset_key_string: str) -> AssetKey:
+        """``"a/b"`` -> ``AssetKey(["a", "b"])``."""
+        return AssetKey(asset_key_string.split("/"))
+
+    @staticmethod
+    def from_escaped_user_string(asset_key_string: str) -> AssetKey:
+        parts = re.split(r"(?<!\\)/", asset_key_string)
+        return AssetKey([p.replace("\\/", "/") for p in parts])
+
+    @staticmethod
+    def from_db_string(asset_key_string: str | None) -> AssetKey | None:
+        if not asset_key_string:
+            return None
+        if asset_key_string.startswith("["):
+            return AssetKey(json.loads(asset_key_string))
+        return AssetKey(asset_key_string.split("."))
+
+    @staticmethod
+    def from_coercible(arg: CoercibleToAssetKey) -> AssetKey:
+        """Accept an AssetKey, a string (one part), or a sequence of strings."""
+        if isinstance(arg, AssetKey):
+            return arg
+        if isinstance(arg, str):
+            return AssetKey([arg])
+        if isinstance(arg, (list, tuple)):
+            return AssetKey(arg)
+        if type(arg).__name__ == "AssetKey" and hasattr(arg, "path"):  # Dagster's own key
+            return AssetKey(list(arg.path))
+        raise DagsterInvalidDefinitionError(
+            f"Cannot make an AssetKey from {type(arg).__name__} {arg!r}: pass a string, a list of "
+            "strings, or an AssetKey."
+        )
+
+    @staticmethod
+    def from_coercible_or_definition(arg: Any) -> AssetKey:
+        key = getattr(arg, "key", None)
+        if key is not None and not isinstance(arg, (str, list, tuple, AssetKey)):
+            return key
+        return AssetKey.from_coercible(arg)
+
+    def has_prefix(self, prefix: Sequence[str]) -> bool:
+        prefix = tuple(prefix)
+        return self._parts[: len(prefix)] == prefix
+
+    def with_prefix(self, prefix: CoercibleToAssetKeyPrefix) -> AssetKey:
+        """``AssetKey(["b"]).with_prefix("a") == AssetKey(["a", "b"])``."""
+        return AssetKey([*key_prefix_from_coercible(prefix), *self._parts])
+
+    def get_parent(self) -> AssetKey:
+        return AssetKey(self._parts[:-1])
+
+
+CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]
+CoercibleToAssetKeyPrefix = Union[str, Sequence[str]]
+
+
+def key_prefix_from_coercible(key_prefix: CoercibleToAssetKeyPrefix | None) -> list[str]:
+    if key_prefix is None:
+        return []
+    if isinstance(key_prefix, str):
+        return [key_prefix]
+    return list(key_prefix)
+
+
+def validate_asset_name(name: str, what: str = "asset name") -> str:
+    """Dagster's rule for names in keys built by decorators: letters, digits and underscores."""
+    if not isinstance(name, str) or not _VALID_NAME.match(name):
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. Names must be in regex '
+            r"^[A-Za-z0-9_]+$" + f" (the {what} may use only letters, digits and underscores)."
+        )
+    return name
