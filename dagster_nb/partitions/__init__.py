@@ -1,0 +1,36 @@
+"""Partitions: definitions, keys, time windows, subsets and partition mappings (pure).
+
+The clock is always a parameter (``current_time=``) and dynamic keys come from a
+``dynamic_partitions_store``; nothing here touches storage, IPython or widgets.
+
+    >>> import datetime as dt, dagster_nb as dg
+    >>> dg.DailyPartitionsDefinition("2024-01-01").get_last_partition_key(
+    ...     current_time=dt.datetime(2024, 2, 1))
+    '2024-01-31'
+"""
+
+from dagster_nb.partitions.definition import DynamicPartitionsStore as DynamicPartitionsStore
+from dagster_nb.partitions.definition import PartitionsDefinition as PartitionsDefinition
+from dagster_nb.partitions.dynamic import DynamicPartitionsDefinition as DynamicPartitionsDefinition
+from dagster_nb.partitions.multi import MultiPartitionKey as MultiPartitionKey
+from dagster_nb.partitions.multi import MultiPartitionsDefinition as MultiPartitionsDefinition
+from dagster_nb.partitions.multi import PartitionDimensionDefinition as PartitionDimensionDefinition
+from dagster_nb.partitions.partition_key_range import PartitionKeyRange as PartitionKeyRange
+from dagster_nb.partitions.static import StaticPartitionsDefinition as StaticPartitionsDefinition
+from dagster_nb.partitions.time_window import TimeWindow as TimeWindow
+from dagster_nb.partitions.time_window_definition import ScheduleType as ScheduleType
+from dagster_nb.partitions.time_window_definition import (
+    TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition,
+)
+from dagster_nb.partitions.time_window_subclasses import (
+    DailyPartitionsDefinition as DailyPartitionsDefinition,
+)
+from dagster_nb.partitions.time_window_subclasses import (
+    HourlyPartitionsDefinition as HourlyPartitionsDefinition,
+)
+from dagster_nb.partitions.time_window_subclasses import (
+    MonthlyPartitionsDefinition as MonthlyPartitionsDefinition,
+)
+from dagster_nb.partitions.time_window_subclasses import (
+    WeeklyPartitionsDefinition as WeeklyPartitionsDefinition,
+)
