@@ -180,20 +180,19 @@ class InMemoryStorage(Storage):
                 self._next_event_id += 1
                 self._events[sid] = ev
                 self._run_events.setdefault(ev.run_id, []).append(sid)
-                self._apply(sid, ev)
+                key = asset_key_of(ev)
+                if key is not None:
+                    self._asset_events.setdefault(key, []).append(sid)
+                self._apply(sid, ev, key)
                 ids.append(sid)
             return ids
 
-    def _apply(self, sid: int, ev: DagsterEvent) -> None:
+    def _apply(self, sid: int, ev: DagsterEvent, key: AssetKey | None) -> None:
         t = ev.event_type_value
         status = RUN_STATUS_BY_EVENT.get(t)
         if status is not None:
             self._apply_run_event(sid, ev, status)
-        if t in ASSET_EVENT_TYPES or (t == _STEP_FAILURE and ev.asset_key is not None):
-            key = asset_key_of(ev)
-            if key is None:
-                return
-            self._asset_events.setdefault(key, []).append(sid)
+        if key is not None and (t in ASSET_EVENT_TYPES or t == _STEP_FAILURE):
             rows = [self._asset_row(key)]
             partition = partition_of(ev)
             if partition is not None:
