@@ -1,0 +1,267 @@
+"""The filesystem IO manager: one pickle per asset (and partition), written atomically.
+
+    dg.Definitions(assets=[...], resources={"io_manager": dg.FilesystemIOManager(base_dir="data")})
+
+Layout, as Dagster's UPathIOManager: ``<base_dir>/<key part>/.../<key part>`` for an
+unpartitioned asset, ``<base_dir>/<key parts>/<partition key>`` for a partitioned one, and for a
+multi-partition key the dimension keys ordered by dimension name, joined with ``/``. Plain op
+outputs go to ``<base_dir>/<run_id>/<step_key>/<output name>``.
+
+Safety: every path part is percent-encoded when it could leave ``base_dir`` (``..``, ``.``,
+``/``, ``\\``, NUL, ``%``, a drive or leading slash), and the final path is checked to be under
+``base_dir``. Writes go to a temporary file in the same directory, are fsynced, then
+``os.replace``-d over the final name, so a crash or a full disk never leaves a partial file and
+the previous value survives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+from typing import Any
+
+from pydantic import Field
+
+from dagster_nb.definitions.io_manager import (
+    ConfigurableIOManagerFactory,
+    InputContext,
+    IOManager,
+    IOManagerDefinition,
+    OutputContext,
+)
+from dagster_nb.definitions.resources import InitResourceContext
+from dagster_nb.errors import DagsterInvariantViolationError, DagsterStorageError
+
+__all__ = [
+    "FilesystemIOManager",
+    "PickledObjectFilesystemIOManager",
+    "fs_io_manager",
+    "safe_path_part",
+]
+
+PICKLE_PROTOCOL = 4  # Dagster's choice: readable by every supported Python
+
+
+def safe_path_part(part: str) -> str:
+    """Make one path component that cannot escape its directory.
+
+    >>> safe_path_part("orders"), safe_path_part(".."), safe_path_part("a/b"), safe_path_part("")
+    ('orders', '%2E%2E', 'a%2Fb', '%00empty')
+
+    ``%`` itself is encoded too, so distinct inputs stay distinct files.
+    """
+    if not isinstance(part, str):
+        part = str(part)
+    if part == "":
+        return "%00empty"
+    out = (
+        part.replace("%", "%25")
+        .replace("/", "%2F")
+        .replace("\\", "%5C")
+        .replace("\x00", "%00")
+        .replace(":", "%3A")  # Windows drive letters / alternate data streams
+    )
+    if out in (".", ".."):
+        out = out.replace(".", "%2E")
+    return out
+
+
+class PickledObjectFilesystemIOManager(IOManager):
+    """Pickles each output to a file under ``base_dir`` (see the module docstring for layout).
+
+        io = dg.PickledObjectFilesystemIOManager(base_dir="/tmp/data")
+        io.handle_output(dg.build_output_context(asset_key="orders"), [1, 2])
+        io.load_input(dg.build_input_context(asset_key="orders"))   # [1, 2]
+    """
+
+    extension = ""
+
+    def __init__(self, base_dir: str, **kwargs: Any):
+        if not base_dir:
+            raise DagsterInvariantViolationError("PickledObjectFilesystemIOManager needs base_dir.")
+        self.base_dir = os.path.abspath(os.fspath(base_dir))
+
+    # ---- paths
+    def _relative_parts(self, context: InputContext | OutputContext) -> list[str]:
+        if context.has_asset_key:
+            return list(context.asset_key.path)
+        return list(context.get_identifier())
+
+    @staticmethod
+    def _partition_parts(partition_key: Any) -> list[str]:
+        by_dim = getattr(partition_key, "keys_by_dimension", None)
+        if isinstance(by_dim, dict):
+            # Dagster's layout for MultiPartitionKey: dimension keys ordered by dimension name.
+            return [by_dim[d] for d in sorted(by_dim)]
+        return [str(partition_key)]
+
+    def _join(self, parts: list[str]) -> str:
+        path = os.path.join(self.base_dir, *(safe_path_part(p) for p in parts)) + self.extension
+        # Belt and braces: encoding should make this impossible, but never write outside.
+        real_base = os.path.realpath(self.base_dir)
+        if os.path.commonpath([real_base, os.path.realpath(path)]) != real_base:
+            raise DagsterInvariantViolationError(
+                f"Refusing to use path {path!r}: it resolves outside base_dir {self.base_dir!r}."
+            )
+        return path
+
+    def get_path(self, context: InputContext | OutputContext, partition_key: Any = None) -> str:
+        """The file for ``context`` (and one partition of it)."""
+        parts = self._relative_parts(context)
+        if partition_key is not None:
+            parts += self._partition_parts(partition_key)
+        return self._join(parts)
+
+    def _paths(self, context: InputContext | OutputContext) -> dict[str, str]:
+        if context.has_asset_key and context.has_asset_partitions:
+            return {pk: self.get_path(context, pk) for pk in context.asset_partition_keys}
+        return {"": self.get_path(context)}
+
+    # ---- IO
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        paths = self._paths(context)
+        for path in paths.values():
+            self.dump_to_path(context, obj, path)
+        context.add_output_metadata({"path": _PathMeta(next(iter(paths.values())))})
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.has_asset_key and context.has_asset_partitions:
+            keys = context.asset_partition_keys
+            if not keys:
+                return None
+            paths = self._paths(context)
+            values = {pk: self.load_from_path(context, paths[pk], partition_key=pk) for pk in keys}
+            if len(keys) == 1:
+                return values[keys[0]]
+            return values
+        return self.load_from_path(context, self.get_path(context))
+
+    def dump_to_path(self, context: OutputContext, obj: Any, path: str) -> None:
+        """Pickle ``obj`` to ``path`` atomically (temp file, fsync, ``os.replace``)."""
+        directory = os.path.dirname(path)
+        try:
+            # A previously unpartitioned asset left a file where the partition dir must go.
+            if os.path.isfile(directory):
+                os.remove(directory)
+            os.makedirs(directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(
+                prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory
+            )
+        except OSError as e:
+            raise DagsterStorageError(
+                f"Cannot write asset value to {path!r}: {e.strerror or e} (is the directory "
+                "writable and the disk not full?)."
+            ) from e
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(obj, f, PICKLE_PROTOCOL)
+                f.flush()
+                os.fsync(f.fileno())
+            if os.path.isdir(path):
+                # The asset became unpartitioned: its old partition directory is in the way.
+                import shutil
+
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException as e:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(e, OSError):
+                raise DagsterStorageError(
+                    f"Cannot write asset value to {path!r}: {e.strerror or e} (is the disk full "
+                    "or the directory read-only?). The previous value, if any, is unchanged."
+                ) from e
+            if isinstance(e, (pickle.PicklingError, AttributeError, TypeError, RecursionError)):
+                raise DagsterInvariantViolationError(
+                    f"Object of type {type(obj).__name__} for {_describe(context)} is not "
+                    f"picklable ({type(e).__name__}: {e}). Use an IO manager that can store it, "
+                    "e.g. mem_io_manager."
+                ) from e
+            raise
+        _fsync_dir(directory)
+
+    def load_from_path(
+        self, context: InputContext, path: str, *, partition_key: str | None = None
+    ) -> Any:
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except FileNotFoundError:
+            what = _describe(context)
+            part = f" partition '{partition_key}'" if partition_key is not None else ""
+            raise DagsterInvariantViolationError(
+                f"No stored value for {what}{part}: {path!r} does not exist. Materialize it "
+                "first (e.g. %materialize or dg.materialize)."
+            ) from None
+        except IsADirectoryError:
+            raise DagsterInvariantViolationError(
+                f"{path!r} is a directory of partitions: {_describe(context)} was stored as a "
+                "partitioned asset; load it with a partition key."
+            ) from None
+        except OSError as e:
+            raise DagsterStorageError(f"Cannot read {path!r}: {e.strerror or e}.") from e
+
+
+class _PathMeta:
+    # Build the metadata value lazily to keep the import graph simple: metadata.py owns it.
+    def __new__(cls, path: str):  # type: ignore[misc]
+        from dagster_nb.definitions.metadata import MetadataValue
+
+        return MetadataValue.path(path)
+
+
+def _describe(context: InputContext | OutputContext) -> str:
+    if context.has_asset_key:
+        return f"asset '{context.asset_key.to_user_string()}'"
+    return f"output '{getattr(context, 'name', None)}'"
+
+
+def _fsync_dir(directory: str) -> None:
+    # Makes the rename durable on POSIX; not supported (or needed) everywhere.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class FilesystemIOManager(ConfigurableIOManagerFactory):
+    """The default IO manager: pickles values under ``base_dir``, or the instance's storage
+    directory when ``base_dir`` is None.
+
+        dg.Definitions(assets=[orders], resources={"io_manager": dg.FilesystemIOManager()})
+    """
+
+    base_dir: str | None = Field(default=None, description="Base directory for storing files.")
+
+    def create_io_manager(self, context: InitResourceContext) -> PickledObjectFilesystemIOManager:
+        base_dir = self.base_dir
+        if base_dir is None:
+            instance = context.instance
+            if instance is None or not hasattr(instance, "storage_directory"):
+                raise DagsterInvariantViolationError(
+                    "FilesystemIOManager has no base_dir and no instance to take the storage "
+                    "directory from. Pass base_dir=..., or run with an instance "
+                    "(dg.materialize / build_resources(..., instance=DagsterInstance...))."
+                )
+            base_dir = instance.storage_directory()
+        return PickledObjectFilesystemIOManager(base_dir=base_dir)
+
+
+def _fs_io_manager_fn(init_context: InitResourceContext) -> PickledObjectFilesystemIOManager:
+    cfg = init_context.resource_config or {}
+    return FilesystemIOManager(base_dir=cfg.get("base_dir")).create_io_manager(init_context)
+
+
+fs_io_manager = IOManagerDefinition(
+    _fs_io_manager_fn,
+    config_schema=None,
+    description="Built-in filesystem IO manager that stores and retrieves values using pickling.",
+)
