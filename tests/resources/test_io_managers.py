@@ -1,0 +1,241 @@
+"""In-memory and filesystem IO managers: round trips, partitions, atomic writes, path safety."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+
+import pytest
+
+import dagster_nb as dg
+from dagster_nb.storage.fs_io_manager import PickledObjectFilesystemIOManager, safe_path_part
+
+
+class _Instance:
+    def __init__(self, d):
+        self.d = d
+
+    def storage_directory(self) -> str:
+        return self.d
+
+
+def _files(root):
+    out = []
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            out.append(os.path.relpath(os.path.join(dirpath, f), root))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------- in memory
+
+
+def test_in_memory_round_trip_and_partitions():
+    io = dg.InMemoryIOManager()
+    io.handle_output(dg.build_output_context(asset_key=["raw", "orders"]), [1, 2])
+    assert io.load_input(dg.build_input_context(asset_key=["raw", "orders"])) == [1, 2]
+    for pk, v in [("a", 1), ("b", 2)]:
+        io.handle_output(dg.build_output_context(asset_key="p", partition_key=pk), v)
+    assert io.values[(("p",), "a")] == 1
+    assert io.load_input(dg.build_input_context(asset_key="p", partition_key="b")) == 2
+    assert io.load_input(dg.InputContext(asset_key="p", asset_partition_keys=["a", "b"])) == {"a": 1, "b": 2}
+    with pytest.raises(dg.DagsterInvariantViolationError, match="'p' partition 'zz'.*Materialize"):
+        io.load_input(dg.build_input_context(asset_key="p", partition_key="zz"))
+
+
+def test_mem_io_manager_definition():
+    with dg.build_resources({"io_manager": dg.mem_io_manager}) as r:
+        assert isinstance(r.io_manager, dg.InMemoryIOManager)
+
+
+# ---------------------------------------------------------------- contexts
+
+
+def test_context_attributes():
+    out = dg.build_output_context(asset_key=["a", "b"], partition_key="2024-01-01", run_id="r", step_key="s", name="result")
+    assert out.has_asset_key and out.has_partition_key and out.has_asset_partitions
+    assert out.get_asset_identifier() == ["a", "b", "2024-01-01"]
+    assert out.get_identifier() == ["r", "s", "result"]
+    assert out.asset_partition_keys == ["2024-01-01"]
+    out.add_output_metadata({"rows": 3})
+    assert out.get_logged_metadata()["rows"].value == 3
+    assert out.consume_logged_metadata()["rows"].value == 3 and out.get_logged_metadata() == {}
+    inp = dg.build_input_context(name="b", asset_key="a", upstream_output=out)
+    assert inp.upstream_output is out and inp.get_identifier() == ["r", "s", "result"]
+    assert not inp.has_asset_partitions and inp.dagster_type is None
+    with pytest.raises(dg.DagsterInvariantViolationError):
+        inp.partition_key
+    with pytest.raises(dg.DagsterInvariantViolationError, match="not partitioned"):
+        inp.asset_partitions_def
+    plain = dg.build_output_context()
+    assert not plain.has_asset_key
+    with pytest.raises(dg.DagsterInvariantViolationError):
+        plain.asset_key
+    with pytest.raises(TypeError):
+        dg.OutputContext("positional")  # keyword-only
+
+
+# ---------------------------------------------------------------- filesystem
+
+
+def test_fs_round_trip_layout(tmp_path):
+    with dg.build_resources({"io": dg.FilesystemIOManager(base_dir=str(tmp_path))}) as r:
+        io = r.io
+        io.handle_output(dg.build_output_context(asset_key=["raw", "orders"]), {"x": 1})
+        for pk in ["2024-01-01", "2024-01-02"]:
+            io.handle_output(dg.build_output_context(asset_key="daily", partition_key=pk), pk.upper())
+        assert io.load_input(dg.build_input_context(asset_key=["raw", "orders"])) == {"x": 1}
+        assert io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-02")) == "2024-01-02"
+        many = dg.InputContext(asset_key="daily", asset_partition_keys=["2024-01-01", "2024-01-02"])
+        assert io.load_input(many) == {"2024-01-01": "2024-01-01", "2024-01-02": "2024-01-02"}
+    assert _files(tmp_path) == ["daily/2024-01-01", "daily/2024-01-02", "raw/orders"]
+    with open(tmp_path / "raw" / "orders", "rb") as f:
+        assert pickle.load(f) == {"x": 1}
+
+
+def test_fs_multi_partition_layout(tmp_path):
+    class MultiKey(str):
+        # Duck-typed like Dagster's MultiPartitionKey: a str with keys_by_dimension.
+        def __new__(cls, by_dim):
+            obj = super().__new__(cls, "|".join(by_dim[k] for k in sorted(by_dim)))
+            obj.keys_by_dimension = by_dim
+            return obj
+
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    key = MultiKey({"region": "eu", "date": "2024-01-01"})
+    io.handle_output(dg.build_output_context(asset_key="m", partition_key=key), 1)
+    assert _files(tmp_path) == ["m/2024-01-01/eu"]
+
+
+def test_fs_uses_instance_storage_directory(tmp_path):
+    with dg.build_resources({"io": dg.FilesystemIOManager()}, instance=_Instance(str(tmp_path))) as r:
+        r.io.handle_output(dg.build_output_context(asset_key="a"), 1)
+    assert _files(tmp_path) == ["a"]
+    with pytest.raises(dg.DagsterResourceFunctionError, match="no base_dir and no instance"):
+        with dg.build_resources({"io": dg.FilesystemIOManager()}):
+            pass
+    with dg.build_resources({"io": dg.fs_io_manager}, resource_config={"io": {"config": {"base_dir": str(tmp_path / "x")}}}) as r:
+        r.io.handle_output(dg.build_output_context(asset_key="b"), 2)
+    assert (tmp_path / "x" / "b").is_file()
+
+
+def test_fs_missing_file_error(tmp_path):
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    with pytest.raises(dg.DagsterInvariantViolationError) as ei:
+        io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-05"))
+    msg = str(ei.value)
+    assert "asset 'daily'" in msg and "'2024-01-05'" in msg and str(tmp_path) in msg and "Materialize" in msg
+
+
+@pytest.mark.parametrize(
+    "key,partition",
+    [
+        (["..", "..", "escape"], None),
+        (["/etc", "passwd"], None),
+        (["a/../../b"], None),
+        (["ok"], "../../../escape"),
+        (["ok"], "/abs/path"),
+        (["ok"], "..\\..\\win"),
+        (["ok"], "nul\x00byte"),
+        (["."], "."),
+    ],
+)
+def test_fs_path_safety(tmp_path, key, partition):
+    base = tmp_path / "base"
+    io = PickledObjectFilesystemIOManager(base_dir=str(base))
+    io.handle_output(dg.build_output_context(asset_key=key, partition_key=partition), "v")
+    # Nothing outside base, and exactly one file inside, readable back.
+    assert sorted(os.listdir(tmp_path)) == ["base"]
+    assert len(_files(base)) == 1
+    assert io.load_input(dg.build_input_context(asset_key=key, partition_key=partition)) == "v"
+    real_base = os.path.realpath(base)
+    path = io.get_path(dg.build_output_context(asset_key=key), partition)
+    assert os.path.realpath(path).startswith(real_base + os.sep)
+
+
+def test_safe_path_part_is_injective():
+    samples = ["a/b", "a%2Fb", "..", "%2E%2E", "", "a\\b", "a:b"]
+    assert len({safe_path_part(s) for s in samples}) == len(samples)
+
+
+def test_fs_atomic_write_keeps_old_value(tmp_path, monkeypatch):
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    ctx = dg.build_output_context(asset_key="a")
+    io.handle_output(ctx, "old")
+
+    real_dump = pickle.dump
+
+    def failing_dump(obj, f, *args, **kwargs):
+        f.write(b"partial garbage")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pickle, "dump", failing_dump)
+    with pytest.raises(dg.DagsterStorageError) as ei:
+        io.handle_output(dg.build_output_context(asset_key="a"), "new")
+    assert str(tmp_path / "a") in str(ei.value) and "No space left" in str(ei.value)
+    monkeypatch.setattr(pickle, "dump", real_dump)
+    assert _files(tmp_path) == ["a"]  # no temp file left behind
+    assert io.load_input(dg.build_input_context(asset_key="a")) == "old"
+
+
+def test_fs_unpicklable_is_clear_and_leaves_no_temp(tmp_path):
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    with pytest.raises(dg.DagsterInvariantViolationError, match="not picklable"):
+        io.handle_output(dg.build_output_context(asset_key="a"), lambda: 1)
+    assert _files(tmp_path) == []
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores permissions")
+def test_fs_read_only_dir(tmp_path):
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    io.handle_output(dg.build_output_context(asset_key="a"), "old")
+    os.chmod(tmp_path, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with pytest.raises(dg.DagsterStorageError, match=str(tmp_path)):
+            io.handle_output(dg.build_output_context(asset_key="a"), "new")
+        assert io.load_input(dg.build_input_context(asset_key="a")) == "old"
+    finally:
+        os.chmod(tmp_path, stat.S_IRWXU)
+
+
+def test_configurable_io_manager_subclass(tmp_path):
+    class ListIO(dg.ConfigurableIOManager):
+        prefix: str = "p"
+
+        def handle_output(self, context, obj):
+            (tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}").write_text(repr(obj))
+
+        def load_input(self, context):
+            return (tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}").read_text()
+
+    with dg.build_resources({"io": ListIO(prefix="q")}) as r:
+        r.io.handle_output(dg.build_output_context(asset_key="a", partition_key="k"), [1])
+        assert r.io.load_input(dg.build_input_context(asset_key="a", partition_key="k")) == "[1]"
+
+    @dg.io_manager
+    def my_io(_):
+        return dg.InMemoryIOManager()
+
+    assert isinstance(my_io, dg.IOManagerDefinition)
+    with dg.build_resources({"io": my_io}) as r:
+        assert isinstance(r.io, dg.InMemoryIOManager)
+
+
+def test_fs_read_only_filesystem_simulated(tmp_path, monkeypatch):
+    # Runs as root too: a read-only mount fails at the rename with EROFS.
+    import errno
+
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    io.handle_output(dg.build_output_context(asset_key="a"), "old")
+
+    def erofs(src, dst):
+        raise OSError(errno.EROFS, "Read-only file system", dst)
+
+    monkeypatch.setattr(os, "replace", erofs)
+    with pytest.raises(dg.DagsterStorageError, match="Read-only file system") as ei:
+        io.handle_output(dg.build_output_context(asset_key="a"), "new")
+    assert str(tmp_path / "a") in str(ei.value)
+    monkeypatch.undo()
+    assert _files(tmp_path) == ["a"]
+    assert io.load_input(dg.build_input_context(asset_key="a")) == "old"
