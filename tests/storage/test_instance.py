@@ -1,0 +1,106 @@
+"""DagsterInstance entry points, folders and persistence across processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from storage_helpers import materialize
+
+import dagster_nb as dg
+from dagster_nb.definitions.asset_key import AssetKey
+from dagster_nb.events import DagsterRunStatus
+from dagster_nb.instance import DB_FILENAME, DagsterInstance
+
+
+def test_get_uses_dagster_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with DagsterInstance.get() as inst:
+        assert inst.is_persistent and inst.root_directory == str(home)
+        assert inst.storage_directory() == str(home / "storage")
+        assert os.path.isdir(inst.storage_directory())
+        materialize(inst, "a")
+    assert (home / DB_FILENAME).exists()
+    with DagsterInstance.get() as inst:
+        assert inst.has_asset_key("a")
+
+
+def test_get_defaults_to_dot_folder_in_cwd(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with DagsterInstance.get() as inst:
+        assert inst.root_directory == str(tmp_path / ".dagster_nb")
+    assert (tmp_path / ".dagster_nb" / DB_FILENAME).exists()
+
+
+def test_ephemeral_storage_directory_is_lazy_and_removed():
+    inst = DagsterInstance.ephemeral()
+    assert inst.is_ephemeral and inst._temp_storage_dir is None
+    d = inst.storage_directory()
+    assert os.path.isdir(d) and d.endswith("storage")
+    assert inst.storage_directory() == d
+    inst.dispose()
+    assert not os.path.exists(d)
+
+
+def test_local_temp_removes_its_folder():
+    with DagsterInstance.local_temp() as inst:
+        root = inst.root_directory
+        materialize(inst, "a")
+        assert os.path.exists(os.path.join(root, DB_FILENAME))
+    assert not os.path.exists(root)
+
+
+def test_local_temp_with_tempdir_keeps_it(tmp_path):
+    with DagsterInstance.local_temp(str(tmp_path)) as inst:
+        materialize(inst, "a")
+    assert (tmp_path / DB_FILENAME).exists()
+
+
+def test_public_exports():
+    assert dg.DagsterInstance is DagsterInstance
+    assert dg.EventRecordsFilter.__module__ == "dagster_nb.storage.records"
+    assert {dg.RunsFilter.__name__, dg.DagsterRun.__name__, dg.EventLogRecord.__name__} == {
+        "RunsFilter", "DagsterRun", "EventLogRecord"
+    }
+
+
+def test_everything_survives_a_new_process(tmp_path):
+    with DagsterInstance.from_directory(tmp_path) as inst:
+        rid = materialize(inst, "a", "p1", metadata={"rows": 3}, tags={"dagster/data_version": "v"})
+        inst.add_dynamic_partitions("d", ["x", "y"])
+    code = textwrap.dedent(
+        f"""
+        from dagster_nb.instance import DagsterInstance
+        with DagsterInstance.from_directory({str(tmp_path)!r}) as inst:
+            run = inst.get_run_by_id({rid!r})
+            ev = inst.get_latest_materialization_event("a")
+            print(run.status.value, ev.asset_materialization.metadata["rows"].value,
+                  sorted(inst.get_materialized_partitions("a")), inst.get_dynamic_partitions("d"),
+                  inst.get_latest_data_version("a", "p1").value)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == "SUCCESS 3 ['p1'] ['x', 'y'] v"
+
+
+def test_storage_does_not_import_ui_or_execution():
+    code = (
+        "import sys, dagster_nb.instance, dagster_nb.storage.sqlite, dagster_nb.storage.memory\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipywidgets', 'dagster')"
+        " or m.startswith('dagster_nb.execution')]\n"
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_runs_have_owner_and_unknown_keys(tmp_path):
+    with DagsterInstance.from_directory(tmp_path) as inst:
+        run = inst.create_run(job_name="j")
+        assert run.owner_pid == os.getpid() and run.owner_host
+        assert run.status == DagsterRunStatus.NOT_STARTED
+        assert inst.get_latest_materialization_events([AssetKey("x")]) == {AssetKey("x"): None}
