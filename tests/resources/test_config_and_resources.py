@@ -279,7 +279,7 @@ def test_required_resource_keys_and_config_schema():
 def test_unknown_resource_attribute_did_you_mean():
     with dg.build_resources({"warehouse": 1}) as r:
         with pytest.raises(dg.DagsterUnknownResourceError, match="Did you mean 'warehouse'"):
-            r.warehous
+            _ = r.warehous
         assert list(r) == [1] and r["warehouse"] == 1 and "warehouse" in r
 
 

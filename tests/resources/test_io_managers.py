@@ -65,13 +65,13 @@ def test_context_attributes():
     assert inp.upstream_output is out and inp.get_identifier() == ["r", "s", "result"]
     assert not inp.has_asset_partitions and inp.dagster_type is None
     with pytest.raises(dg.DagsterInvariantViolationError):
-        inp.partition_key
+        _ = inp.partition_key
     with pytest.raises(dg.DagsterInvariantViolationError, match="not partitioned"):
-        inp.asset_partitions_def
+        _ = inp.asset_partitions_def
     plain = dg.build_output_context()
     assert not plain.has_asset_key
     with pytest.raises(dg.DagsterInvariantViolationError):
-        plain.asset_key
+        _ = plain.asset_key
     with pytest.raises(TypeError):
         dg.OutputContext("positional")  # keyword-only
 
