@@ -772,7 +772,10 @@ class _Initializer:
             data = {
                 name: obj.__dict__[name]
                 for name in cls.model_fields
-                if name in obj.model_fields_set or name in obj._dnb_env_fields
+                # An EnvVar may also be a class default, which pydantic never passes to us.
+                if name in obj.model_fields_set
+                or name in obj._dnb_env_fields
+                or _is_env_var(obj.__dict__.get(name))
             }
         if raw_cfg is not None:
             if not isinstance(raw_cfg, Mapping):

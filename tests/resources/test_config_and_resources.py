@@ -385,3 +385,13 @@ def test_definition_time_validation_of_non_env_fields():
         Client(api_key=dg.EnvVar("API_KEY"), port="not-a-number")
     with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'api_key'"):
         Client(apikey="x")
+
+
+def test_envvar_as_class_default(monkeypatch):
+    class WithDefault(dg.ConfigurableResource):
+        token: str = dg.EnvVar("DEFAULT_TOKEN")
+
+    monkeypatch.setenv("DEFAULT_TOKEN", SECRET)
+    with dg.build_resources({"w": WithDefault()}) as r:
+        assert r.w.token == SECRET
+        assert SECRET not in repr(r.w)
