@@ -12,11 +12,30 @@ The clock is always a parameter (``current_time=``) and dynamic keys come from a
 from dagster_nb.partitions.definition import DynamicPartitionsStore as DynamicPartitionsStore
 from dagster_nb.partitions.definition import PartitionsDefinition as PartitionsDefinition
 from dagster_nb.partitions.dynamic import DynamicPartitionsDefinition as DynamicPartitionsDefinition
+from dagster_nb.partitions.mapping import AllPartitionMapping as AllPartitionMapping
+from dagster_nb.partitions.mapping import DimensionPartitionMapping as DimensionPartitionMapping
+from dagster_nb.partitions.mapping import IdentityPartitionMapping as IdentityPartitionMapping
+from dagster_nb.partitions.mapping import LastPartitionMapping as LastPartitionMapping
+from dagster_nb.partitions.mapping import MultiPartitionMapping as MultiPartitionMapping
+from dagster_nb.partitions.mapping import (
+    MultiToSingleDimensionPartitionMapping as MultiToSingleDimensionPartitionMapping,
+)
+from dagster_nb.partitions.mapping import PartitionMapping as PartitionMapping
+from dagster_nb.partitions.mapping import (
+    SpecificPartitionsPartitionMapping as SpecificPartitionsPartitionMapping,
+)
+from dagster_nb.partitions.mapping import StaticPartitionMapping as StaticPartitionMapping
+from dagster_nb.partitions.mapping import TimeWindowPartitionMapping as TimeWindowPartitionMapping
+from dagster_nb.partitions.mapping import UpstreamPartitionsResult as UpstreamPartitionsResult
+from dagster_nb.partitions.mapping import infer_partition_mapping as infer_partition_mapping
+from dagster_nb.partitions.mapping import validate_partition_mapping as validate_partition_mapping
 from dagster_nb.partitions.multi import MultiPartitionKey as MultiPartitionKey
 from dagster_nb.partitions.multi import MultiPartitionsDefinition as MultiPartitionsDefinition
 from dagster_nb.partitions.multi import PartitionDimensionDefinition as PartitionDimensionDefinition
 from dagster_nb.partitions.partition_key_range import PartitionKeyRange as PartitionKeyRange
 from dagster_nb.partitions.static import StaticPartitionsDefinition as StaticPartitionsDefinition
+from dagster_nb.partitions.subset import PartitionsSubset as PartitionsSubset
+from dagster_nb.partitions.subset import compress_keys_to_ranges as compress_keys_to_ranges
 from dagster_nb.partitions.time_window import TimeWindow as TimeWindow
 from dagster_nb.partitions.time_window_definition import ScheduleType as ScheduleType
 from dagster_nb.partitions.time_window_definition import (

@@ -14,7 +14,7 @@ fills the time-of-day fields with ``%``-interpolation (~0.2 us).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 
@@ -42,7 +42,8 @@ def example_key(fmt: str) -> str:
 class KeyFormat:
     """Formats ticks of one schedule as keys, and parses keys back to aware datetimes."""
 
-    __slots__ = ("fmt", "ticks", "_disambiguate", "_day_fmt", "_values", "_regex", "_fields")
+    __slots__ = ("fmt", "ticks", "_disambiguate", "_day_fmt", "_values", "_attrs", "_regex",
+                 "_fields")
 
     def __init__(self, fmt: str, ticks: CronTicks):
         self.fmt = fmt
@@ -61,7 +62,9 @@ class KeyFormat:
             )
             attrs = [_TIME_DIRECTIVES[d] for d in order]
             self._values = attrgetter(*attrs) if attrs else None
+            self._attrs = attrs
         else:
+            self._attrs = None
             self._day_fmt = None
             self._values = None
         # A fixed-width regex parses the common formats ~20x faster than strptime.
@@ -108,6 +111,34 @@ class KeyFormat:
             append(template % values(dt) if values is not None else template)
         return out
 
+    def format_hourly_utc(self, first: datetime, count: int) -> list[str] | None:
+        """``count`` hourly keys from ``first`` in UTC, formatting each day once (or None when
+        the format has no fast path)."""
+        if self._day_fmt is None:
+            return None
+        values = self._values
+        out: list[str] = []
+        day = first.replace(hour=0)
+        h0 = first.hour
+        remaining = count
+        # %-args for each hour of the day, in the order the time directives appear in fmt
+        fields = {"hour": 0, "minute": first.minute, "second": 0}
+        hour_args = []
+        for h in range(24):
+            fields["hour"] = h
+            hour_args.append(tuple(fields[a] for a in self._attrs))
+        while remaining > 0:
+            template = day.strftime(self._day_fmt).replace("%", "%%").replace("\x01", "%02d")
+            n = min(24 - h0, remaining)
+            if values is None:
+                out.extend([template.replace("%%", "%")] * n)
+            else:
+                out.extend([template % a for a in hour_args[h0:h0 + n]])
+            remaining -= n
+            h0 = 0
+            day = day + timedelta(days=1)
+        return out
+
     def parse(self, key: str) -> datetime:
         """``dst_safe_strptime(key, tz, fmt)``; raises ValueError when ``key`` does not parse."""
         return _parse(key, self.fmt, self.ticks.tzname, self)
@@ -117,7 +148,7 @@ class KeyFormat:
             m = self._regex.fullmatch(key)
             if m is not None:
                 kw = {"year": 1900, "month": 1, "day": 1}
-                kw.update(zip(self._fields, map(int, m.groups())))
+                kw.update(zip(self._fields, map(int, m.groups()), strict=False))
                 return datetime(**kw)
         try:
             return datetime.strptime(key, self.fmt)

@@ -27,7 +27,7 @@ from dagster_nb.errors import (
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
 )
-from dagster_nb.partitions._cron import CronTicks, get_timezone
+from dagster_nb.partitions._cron import UTC, CronTicks, get_timezone
 from dagster_nb.partitions._key_format import KeyFormat, example_key
 from dagster_nb.partitions.definition import (
     DynamicPartitionsStore,
@@ -504,7 +504,13 @@ def _bounds(pd: TimeWindowPartitionsDefinition, cur: float) -> tuple[datetime, d
 @lru_cache(maxsize=16)
 def _keys_between_cached(pd: TimeWindowPartitionsDefinition, first: datetime,
                          last_ts: float) -> tuple[str, ...]:
-    ticks = pd._ticks.between(first, last_ts) or [first]
+    t = pd._ticks
+    if (t.kind == "hourly" and len(t.minutes) == 1 and t.tz is UTC
+            and last_ts >= first.timestamp()):
+        keys = pd._kf.format_hourly_utc(first, int(last_ts - first.timestamp()) // 3600 + 1)
+        if keys is not None:
+            return tuple(keys)
+    ticks = t.between(first, last_ts) or [first]
     return tuple(pd._kf.format_many(ticks))
 
 
