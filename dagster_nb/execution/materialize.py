@@ -1,0 +1,311 @@
+"""``materialize`` / ``materialize_to_memory`` / ``observe``: run assets in process.
+
+    result = dg.materialize([raw, orders], resources={"db": Warehouse(...)})
+    result.output_for_node("orders")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from dagster_nb.definitions.asset_key import AssetKey
+from dagster_nb.definitions.repository import ResolvedAssets
+from dagster_nb.errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+    DagsterUnknownPartitionError,
+)
+from dagster_nb.execution.executor import RunRequestSpec, execute_plan
+from dagster_nb.execution.plan import build_plan
+from dagster_nb.execution.result import ExecuteInProcessResult
+
+__all__ = ["materialize", "materialize_to_memory", "observe", "run_assets"]
+
+
+def _run_config_dict(run_config: Any) -> dict:
+    if run_config is None:
+        return {}
+    if hasattr(run_config, "to_config_dict"):
+        return dict(run_config.to_config_dict())
+    if isinstance(run_config, Mapping):
+        return dict(run_config)
+    raise DagsterInvalidInvocationError(
+        f"run_config must be a dict or a dg.RunConfig, got {type(run_config).__name__}."
+    )
+
+
+def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool = False) -> set[AssetKey]:
+    """Keys selected by ``selection`` (None: every materializable, or observable, asset)."""
+    graph = resolved.graph
+    if selection is None:
+        if observe:
+            return {k for k, ad in resolved.assets_def_by_key.items() if ad.is_observable}
+        return set(graph.materializable_asset_keys)
+    from dagster_nb.selection import AssetSelection
+
+    return set(AssetSelection.from_coercible(selection).resolve(graph))
+
+
+def _partition_keys(
+    resolved: ResolvedAssets,
+    selected: Iterable[AssetKey],
+    *,
+    partition_key: str | None,
+    partition_keys: Sequence[str] | None,
+    partition_key_range: Any,
+    instance: Any,
+    current_time: Any,
+) -> tuple[str, ...] | None:
+    pdefs = []
+    for k in selected:
+        pd = resolved.assets_def_by_key[k].partitions_def
+        if pd is not None and all(pd != p for p in pdefs):
+            pdefs.append(pd)
+    given = [x for x in (partition_key, partition_keys, partition_key_range) if x is not None]
+    if len(given) > 1:
+        raise DagsterInvalidInvocationError(
+            "Pass only one of partition_key, partition_keys and partition_key_range."
+        )
+    if not pdefs:
+        if given:
+            raise DagsterInvalidInvocationError(
+                "A partition was given but none of the selected assets is partitioned. Remove "
+                "partition_key, or select the partitioned assets."
+            )
+        return None
+    if len(pdefs) > 1:
+        raise DagsterInvalidDefinitionError(
+            "Selected assets must have the same partitions definitions to run together; got "
+            + ", ".join(repr(p) for p in pdefs)
+            + ". Materialize them in separate runs."
+        )
+    pdef = pdefs[0]
+    if not given:
+        names = sorted(
+            k.to_user_string() for k in selected if resolved.assets_def_by_key[k].partitions_def is not None
+        )
+        example = _example_key(pdef, instance, current_time)
+        raise DagsterInvalidInvocationError(
+            f"Asset{'s' if len(names) > 1 else ''} {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
+            f"partitioned ({pdef!r}): pass partition_key=..."
+            + (f", e.g. partition_key={example!r}" if example else "")
+            + "."
+        )
+    if partition_key_range is not None:
+        keys = list(
+            pdef.get_partition_keys_in_range(
+                partition_key_range, dynamic_partitions_store=instance
+            )
+        )
+    elif partition_keys is not None:
+        keys = list(partition_keys)
+    else:
+        keys = [partition_key]
+    for k in keys:
+        _validate_key(pdef, k, instance, current_time)
+    return tuple(keys)
+
+
+def _example_key(pdef: Any, instance: Any, current_time: Any) -> str | None:
+    try:
+        return pdef.get_last_partition_key(current_time=current_time, dynamic_partitions_store=instance)
+    except Exception:
+        return None
+
+
+def _validate_key(pdef: Any, key: Any, instance: Any, current_time: Any) -> None:
+    if not isinstance(key, str):
+        raise DagsterInvalidInvocationError(
+            f"Partition keys must be strings, got {type(key).__name__} {key!r}."
+        )
+    validate = getattr(pdef, "validate_partition_key", None)
+    if validate is not None:
+        validate(key, current_time=current_time, dynamic_partitions_store=instance)
+        return
+    if not pdef.has_partition_key(key, current_time=current_time, dynamic_partitions_store=instance):
+        raise DagsterUnknownPartitionError(f"Partition key {key!r} is not in {pdef!r}.")
+
+
+def run_assets(
+    assets: Any,
+    *,
+    selection: Any = None,
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    partition_keys: Sequence[str] | None = None,
+    partition_key_range: Any = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable] = (),
+    job_name: str = "__ephemeral_asset_job__",
+    default_io_manager: str = "fs",
+    observe: bool = False,
+    current_time: Any = None,
+    selected_keys: Iterable[AssetKey] | None = None,
+) -> ExecuteInProcessResult:
+    """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
+    from dagster_nb.instance import DagsterInstance
+
+    resolved = assets if isinstance(assets, ResolvedAssets) else ResolvedAssets.build(assets)
+    if selected_keys is not None:
+        sel = set(selected_keys)
+    else:
+        sel = resolve_selection(resolved, selection, observe=observe)
+    if instance is None:
+        instance = DagsterInstance.ephemeral()
+    plan = build_plan(resolved, sel, observe=observe)
+    pkeys = _partition_keys(
+        resolved, sel,
+        partition_key=partition_key, partition_keys=partition_keys,
+        partition_key_range=partition_key_range, instance=instance, current_time=current_time,
+    )
+    res = dict(resources or {})
+    if "io_manager" not in res:
+        if default_io_manager == "mem":
+            from dagster_nb.definitions.io_manager import InMemoryIOManager
+
+            res["io_manager"] = InMemoryIOManager()
+        else:
+            from dagster_nb.storage.fs_io_manager import FilesystemIOManager
+
+            res["io_manager"] = FilesystemIOManager()
+    run_tags = dict(tags or {})
+    if pkeys is not None and len(pkeys) == 1:
+        run_tags.setdefault("dagster/partition", pkeys[0])
+    elif pkeys:
+        run_tags.setdefault("dagster/asset_partition_range_start", pkeys[0])
+        run_tags.setdefault("dagster/asset_partition_range_end", pkeys[-1])
+    spec = RunRequestSpec(
+        job_name=job_name,
+        resources=res,
+        run_config=_run_config_dict(run_config),
+        tags=run_tags,
+        partition_keys=pkeys,
+        max_concurrent=max(1, int(max_concurrent)),
+        listeners=tuple(listeners),
+        current_time=current_time,
+    )
+    execution = execute_plan(resolved, plan, spec, instance)
+    result = ExecuteInProcessResult(execution)
+    if raise_on_error and not result.success:
+        _raise_first_error(execution)
+    return result
+
+
+def _raise_first_error(execution: Any) -> None:
+    if execution.run_error is not None:
+        raise execution.run_error
+    for step in execution.plan.steps:
+        err = execution.step_errors.get(step.key)
+        if err is not None:
+            user = getattr(err, "user_exception", None)
+            if user is not None:
+                raise user
+            raise err
+
+
+def materialize(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+    *,
+    partition_keys: Sequence[str] | None = None,
+    partition_key_range: Any = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable] = (),
+    current_time: Any = None,
+) -> ExecuteInProcessResult:
+    """Materialize ``assets`` (or the ``selection`` of them) in this process.
+
+    As in Dagster, the instance is ephemeral unless one is passed, and values go through the
+    filesystem IO manager unless ``resources`` provides ``io_manager``. Ours on top:
+    ``max_concurrent`` (run independent steps in threads), ``partition_keys`` /
+    ``partition_key_range`` (one run over several partitions) and ``listeners`` (callables that
+    receive each event).
+    """
+    if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
+        assets = list(assets)
+    return run_assets(
+        assets,
+        selection=selection,
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        partition_keys=partition_keys,
+        partition_key_range=partition_key_range,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        max_concurrent=max_concurrent,
+        listeners=listeners,
+        current_time=current_time,
+    )
+
+
+def materialize_to_memory(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+    **kwargs: Any,
+) -> ExecuteInProcessResult:
+    """Like :func:`materialize`, with every value kept in memory (an in-memory IO manager)."""
+    if resources:
+        from dagster_nb.definitions.io_manager import IOManager, IOManagerDefinition
+
+        for k, v in resources.items():
+            if isinstance(v, (IOManager, IOManagerDefinition)):
+                raise DagsterInvalidInvocationError(
+                    f"Attempted to call `materialize_to_memory` with a resource provided for io "
+                    f"manager key '{k}'. Do not provide resources for IO manager keys when "
+                    "calling `materialize_to_memory`, as it will override io management behavior "
+                    "for all keys."
+                )
+    return run_assets(
+        list(assets),
+        selection=selection,
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        default_io_manager="mem",
+        **kwargs,
+    )
+
+
+def observe(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+) -> ExecuteInProcessResult:
+    """Run the observation functions of observable source assets and record their versions."""
+    return run_assets(
+        list(assets),
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        observe=True,
+        job_name="__ephemeral_observe_job__",
+    )
