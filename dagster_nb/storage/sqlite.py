@@ -242,6 +242,8 @@ class SqliteStorage(Storage):
                     path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
                 )
                 conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+                # refuse a foreign database before changing anything in it (even its journal mode)
+                self._check_not_foreign(conn)
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise sqlite3.OperationalError(f"cannot switch to WAL (journal mode {mode})")
@@ -262,25 +264,32 @@ class SqliteStorage(Storage):
         self._conn = conn
         self._pid = os.getpid()
 
+    @staticmethod
+    def _table_names(conn: sqlite3.Connection) -> set[str]:
+        return {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+
+    def _check_not_foreign(self, conn: sqlite3.Connection) -> set[str]:
+        names = self._table_names(conn)
+        if names and "dagster_nb_schema" not in names:
+            raise DagsterStorageError(
+                f"Instance storage {self.path} is a SQLite database of something else "
+                f"(tables: {', '.join(sorted(names)[:5])}). It was left untouched: point "
+                "the instance at another folder or move the file away."
+            )
+        return names
+
     def _set_up_schema(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            names = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            }
+            names = self._check_not_foreign(conn)
             if "dagster_nb_schema" in names:
                 row = conn.execute("SELECT MAX(version) FROM dagster_nb_schema").fetchone()
                 version = row[0] or 0
-            elif names:
-                raise DagsterStorageError(
-                    f"Instance storage {self.path} is a SQLite database of something else "
-                    f"(tables: {', '.join(sorted(names)[:5])}). It was left untouched: point "
-                    "the instance at another folder or move the file away."
-                )
             else:
                 conn.execute("CREATE TABLE dagster_nb_schema (version INTEGER NOT NULL)")
                 version = 0
