@@ -75,8 +75,9 @@ def test_cron_time_window_definition_matches():
 
 
 def test_multi_keys_match():
-    dims = lambda m: {"date": m.DailyPartitionsDefinition("2025-01-01", timezone="America/New_York"),
-                      "color": m.StaticPartitionsDefinition(["red", "blue", "green"])}
+    def dims(m):
+        return {"date": m.DailyPartitionsDefinition("2025-01-01", timezone="America/New_York"),
+                "color": m.StaticPartitionsDefinition(["red", "blue", "green"])}
     d, n = dagster.MultiPartitionsDefinition(dims(dagster)), nb.MultiPartitionsDefinition(dims(nb))
     keys = d.get_partition_keys(current_time=NOW)
     got = n.get_partition_keys(current_time=NOW)

@@ -1,0 +1,120 @@
+"""Property tests: time-window keys equal an independent computation, across DST changes."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dagster_nb as dg
+
+ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney"]
+UTC = dt.timezone.utc
+
+
+def _local_midnights(start: dt.date, n: int, hour: int, minute: int, tz) -> list[dt.datetime]:
+    """Independent: wall time h:m each day; Dagster moves a nonexistent time to the end of the
+    gap's hour and picks the later copy of an ambiguous time (hours 1-3 only)."""
+    out = []
+    for i in range(n):
+        d = start + dt.timedelta(days=i)
+        wall = dt.datetime(d.year, d.month, d.day, hour, minute, tzinfo=tz)
+        if hour in (1, 2, 3) and tz is not UTC:
+            roundtrip = wall.astimezone(UTC).astimezone(tz)
+            if roundtrip.replace(tzinfo=None) != wall.replace(tzinfo=None):  # in a gap
+                wall = wall.replace(minute=0) + (tz.dst(wall + dt.timedelta(hours=1)) or dt.timedelta(0))
+            elif wall.replace(fold=1).utcoffset() != wall.utcoffset():
+                wall = wall.replace(fold=1)
+        out.append(wall)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.dates(dt.date(2015, 1, 1), dt.date(2030, 1, 1)),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 15, 30]),
+    days=st.integers(1, 400),
+)
+def test_daily_keys_and_windows(zone, start, hour, minute, days):
+    tz = UTC if zone == "UTC" else ZoneInfo(zone)
+    p = dg.DailyPartitionsDefinition(start.isoformat(), hour_offset=hour, minute_offset=minute,
+                                     timezone=zone)
+    ticks = _local_midnights(start, days + 1, hour, minute, tz)
+    now = ticks[-1] + dt.timedelta(seconds=1)
+    keys = p.get_partition_keys(current_time=now)
+    assert keys == [t.strftime("%Y-%m-%d") for t in ticks[:-1]]
+    k = keys[len(keys) // 2]
+    w = p.time_window_for_partition_key(k)
+    i = keys.index(k)
+    assert (w.start.timestamp(), w.end.timestamp()) == (ticks[i].timestamp(), ticks[i + 1].timestamp())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(dt.datetime(2015, 1, 1), dt.datetime(2030, 1, 1)),
+    hours=st.integers(1, 2000),
+    minute=st.sampled_from([0, 30, 45]),
+)
+def test_hourly_keys_step_in_absolute_hours(zone, start, hours, minute):
+    tz = UTC if zone == "UTC" else ZoneInfo(zone)
+    start = start.replace(minute=0, second=0, microsecond=0)
+    p = dg.HourlyPartitionsDefinition(start.strftime("%Y-%m-%d-%H:%M"), minute_offset=minute,
+                                      timezone=zone)
+    first = dt.datetime.fromtimestamp(p.start_timestamp, tz)
+    # Independent: every absolute hour at the minute offset, never skipping or repeating.
+    ts0 = first.timestamp() + minute * 60
+    stamps = [ts0 + 3600 * i for i in range(hours + 1)]
+    now = dt.datetime.fromtimestamp(stamps[-1] + 1, UTC)
+    expected = []
+    for s in stamps[:-1]:
+        local = dt.datetime.fromtimestamp(s, tz)
+        key = local.strftime("%Y-%m-%d-%H:%M")
+        if local.fold and local.replace(fold=0).utcoffset() > local.utcoffset():
+            key = local.strftime("%Y-%m-%d-%H:%M%z")
+        expected.append(key)
+    assert p.get_partition_keys(current_time=now) == expected
+    k = expected[-1]
+    assert p.time_window_for_partition_key(k).start.timestamp() == stamps[-2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.dates(dt.date(2015, 1, 1), dt.date(2030, 1, 1)),
+    day=st.integers(1, 28),
+    hour=st.sampled_from([0, 2, 3, 12]),
+    months=st.integers(1, 60),
+)
+def test_monthly_keys(zone, start, day, hour, months):
+    tz = UTC if zone == "UTC" else ZoneInfo(zone)
+    p = dg.MonthlyPartitionsDefinition(start.isoformat(), day_offset=day, hour_offset=hour,
+                                       timezone=zone)
+    y, m = start.year, start.month
+    if start.day > day:
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    dates = []
+    for _ in range(months + 1):
+        dates.append(dt.date(y, m, day))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    ticks = [_local_midnights(d, 1, hour, 0, tz)[0] for d in dates]
+    keys = p.get_partition_keys(current_time=ticks[-1])
+    assert keys == [d.isoformat() for d in dates[:-1]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.dates(dt.date(2015, 1, 1), dt.date(2030, 1, 1)),
+    dow=st.integers(0, 6),
+    weeks=st.integers(1, 120),
+)
+def test_weekly_keys(zone, start, dow, weeks):
+    p = dg.WeeklyPartitionsDefinition(start.isoformat(), day_offset=dow, timezone=zone)
+    first = start + dt.timedelta(days=(dow - start.isoweekday() % 7) % 7)
+    dates = [first + dt.timedelta(weeks=i) for i in range(weeks + 1)]
+    tz = UTC if zone == "UTC" else ZoneInfo(zone)
+    now = dt.datetime(dates[-1].year, dates[-1].month, dates[-1].day, tzinfo=tz)
+    assert p.get_partition_keys(current_time=now) == [d.isoformat() for d in dates[:-1]]
