@@ -97,6 +97,8 @@ _export(
 _export("dagster_nb.execution.materialize", "materialize", "materialize_to_memory")
 _export("dagster_nb.execution.result", "ExecuteInProcessResult")
 _export("dagster_nb.execution.loader", "AssetValueLoader")
+_export("dagster_nb.execution.staleness", "StaleStatus", "StaleCause", "StaleCauseCategory", "StalenessResolver")
+_export("dagster_nb.execution.materialize", "observe")
 _export(
     "dagster_nb.execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
