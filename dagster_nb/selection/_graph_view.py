@@ -79,6 +79,10 @@ class GraphView:
     def keys_with_user_string(self, text: str) -> list[AssetKey]:
         """Keys whose ``to_user_string()`` equals ``text``, without scanning the graph in the
         common case (no key part contains a ``/``)."""
+        if "/" not in text:
+            # Only the one-part key can print without a '/': no scan needed.
+            key = AssetKey(text)
+            return [key] if key in self.nodes else []
         if self._slashed_parts is None:
             self._slashed_parts = any("/" in p for k in self.nodes for p in k.parts)
         if self._slashed_parts:

@@ -1033,7 +1033,11 @@ class UpstreamAssetSelection(AssetSelection):
 
     def _text(self):
         if self.depth == 0:
-            base = self.child._text()
+            # No traversal, but upstream still drops external keys.
+            child = self.child
+            base = (
+                child.materializable()._text() if child._may_include_external() else child._text()
+            )
         else:
             prefix = "+" if self.depth is None else f"{self.depth}+"
             base = (prefix + self.child._operand_text(_ATOM), _PRIMARY)
