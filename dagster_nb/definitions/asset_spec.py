@@ -72,6 +72,14 @@ class AssetDep:
     def __hash__(self) -> int:
         return hash((self.asset_key, id(self.partition_mapping)))
 
+    def _with_asset_key(self, key: AssetKey) -> AssetDep:
+        # dataclasses.replace cannot be used: __init__ takes ``asset``, not ``asset_key``.
+        new = object.__new__(AssetDep)
+        object.__setattr__(new, "asset_key", key)
+        object.__setattr__(new, "partition_mapping", self.partition_mapping)
+        object.__setattr__(new, "metadata", self.metadata)
+        return new
+
 
 def _key_of(asset: Any) -> AssetKey:
     """Key of a coercible (str, list, AssetKey) or of a definition (AssetSpec, SourceAsset,

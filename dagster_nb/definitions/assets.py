@@ -298,7 +298,7 @@ class AssetsDefinition:
                 changes["group_name"] = groups[k]
             if any(d.asset_key in repl for d in s.deps):
                 changes["deps"] = [
-                    dataclasses.replace(d, asset_key=rk(d.asset_key)) for d in s.deps
+                    d._with_asset_key(rk(d.asset_key)) for d in s.deps
                 ]
             new_spec = s.replace_attributes(**changes) if changes else s
             new_specs[rk(k)] = new_spec

@@ -242,7 +242,7 @@ def _build_asset(
     )
     node_tags = dict(op_tags or {})
     if compute_kind:
-        node_tags["kind"] = compute_kind
+        node_tags["dagster/compute_kind"] = compute_kind
     op = OpDefinition(
         compute_fn=fn,
         name=op_name,
@@ -380,7 +380,7 @@ def multi_asset(
             )
         node_tags = dict(op_tags or {})
         if compute_kind:
-            node_tags["kind"] = compute_kind
+            node_tags["dagster/compute_kind"] = compute_kind
         op = OpDefinition(
             compute_fn=fn,
             name=op_name,

@@ -48,7 +48,7 @@ def _rewire(ad: AssetsDefinition, repl: Mapping[AssetKey, AssetKey]) -> AssetsDe
     for k, s in ad.specs_by_key.items():
         if any(d.asset_key in repl for d in s.deps):
             s = s.replace_attributes(
-                deps=[dataclasses.replace(d, asset_key=repl.get(d.asset_key, d.asset_key)) for d in s.deps]
+                deps=[d._with_asset_key(repl.get(d.asset_key, d.asset_key)) for d in s.deps]
             )
         new_specs[k] = s
     return dataclasses.replace(
