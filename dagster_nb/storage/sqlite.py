@@ -141,8 +141,17 @@ CREATE TABLE dynamic_partitions (
 );
 """
 
+# Version 2: partition rows remember the event that last changed them, so a process can keep
+# partition statuses cached and read only what changed since (``_PartitionCache``).
+_SCHEMA_V2 = """
+ALTER TABLE asset_partitions ADD COLUMN updated_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX asset_partitions_updated ON asset_partitions (asset_key, updated_id);
+CREATE TABLE dagster_nb_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO dagster_nb_meta (key, value) VALUES ('wipe_generation', 0);
+"""
+
 # version -> script that brings the schema from version-1 to version. Append, never edit.
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 SCHEMA_VERSION = max(_MIGRATIONS)
 
 _ASSET_COLS = frozenset(
@@ -150,6 +159,18 @@ _ASSET_COLS = frozenset(
     "planned_run_id failed_id failed_ts failed_run_id".split()
 )
 _PARTITION_COLS = frozenset("status status_run_id status_step_key mat_id obs_id".split())
+
+
+class _PartitionCache:
+    """One asset's partition statuses and materialized partitions, as of event id ``seen``."""
+
+    __slots__ = ("generation", "seen", "statuses", "materialized")
+
+    def __init__(self, generation: int) -> None:
+        self.generation = generation
+        self.seen = -1
+        self.statuses: dict[str, str] = {}
+        self.materialized: set[str] = set()
 
 
 def _is_locked(e: sqlite3.Error) -> bool:
@@ -193,6 +214,7 @@ class SqliteStorage(Storage):
         self._key_strings: dict[AssetKey, str] = {}
         self._keys: dict[str, AssetKey] = {}
         self._sql_cache: dict[tuple, str] = {}
+        self._partition_cache: dict[str, _PartitionCache] = {}
         self._connect()
 
     # ------------------------------------------------------------------ connection
@@ -379,6 +401,7 @@ class SqliteStorage(Storage):
             for t in ("runs", "run_tags", "event_logs", "asset_keys", "asset_partitions",
                       "dynamic_partitions"):
                 c.execute(f"DELETE FROM {t}")
+            self._bump_generation(c)
 
         self._write(go, "wipe the instance")
 
@@ -576,9 +599,10 @@ class SqliteStorage(Storage):
             changes = _changes_for(sid, ev)
             self._upsert(c, "asset_keys", {"asset_key": key_s}, changes)
             if partition is not None:
+                pchanges = {k: v for k, v in changes.items() if k in _PARTITION_COLS}
+                pchanges["updated_id"] = sid
                 self._upsert(
-                    c, "asset_partitions", {"asset_key": key_s, "partition": partition},
-                    {k: v for k, v in changes.items() if k in _PARTITION_COLS},
+                    c, "asset_partitions", {"asset_key": key_s, "partition": partition}, pchanges
                 )
         elif t == _STEP_FAILURE:
             self._fail_in_progress(c, sid, ev, "AND status_step_key IS ?", (ev.step_key,))
@@ -592,9 +616,9 @@ class SqliteStorage(Storage):
             (sid, ev.timestamp, ev.run_id, ev.run_id, *extra_args),
         )
         c.execute(
-            "UPDATE asset_partitions SET status = 'FAILED' "
+            "UPDATE asset_partitions SET status = 'FAILED', updated_id = ? "
             "WHERE status = 'IN_PROGRESS' AND status_run_id = ? " + extra,
-            (ev.run_id, *extra_args),
+            (sid, ev.run_id, *extra_args),
         )
 
     def _apply_run_event(
@@ -616,13 +640,19 @@ class SqliteStorage(Storage):
         c.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", (*args, ev.run_id))
         if t in RUN_END_EVENTS:
             if t == _RUN_SUCCESS:
-                for table in ("asset_keys", "asset_partitions"):
-                    c.execute(
-                        f"UPDATE {table} SET status = CASE WHEN mat_id IS NULL THEN NULL "
-                        "ELSE 'MATERIALIZED' END "
-                        "WHERE status = 'IN_PROGRESS' AND status_run_id = ?",
-                        (ev.run_id,),
-                    )
+                restore = (
+                    "SET status = CASE WHEN mat_id IS NULL THEN NULL ELSE 'MATERIALIZED' END"
+                )
+                c.execute(
+                    f"UPDATE asset_keys {restore} "
+                    "WHERE status = 'IN_PROGRESS' AND status_run_id = ?",
+                    (ev.run_id,),
+                )
+                c.execute(
+                    f"UPDATE asset_partitions {restore}, updated_id = ? "
+                    "WHERE status = 'IN_PROGRESS' AND status_run_id = ?",
+                    (sid, ev.run_id),
+                )
             else:
                 self._fail_in_progress(c, sid, ev, "", ())
 
@@ -823,32 +853,61 @@ class SqliteStorage(Storage):
             for r in rows
         ]
 
-    def get_materialized_partitions(self, asset_key: AssetKey) -> set[str]:
+    @staticmethod
+    def _bump_generation(c: sqlite3.Connection) -> None:
+        c.execute("UPDATE dagster_nb_meta SET value = value + 1 WHERE key = 'wipe_generation'")
+
+    def _partitions(self, asset_key: AssetKey) -> _PartitionCache:
+        """The asset's cached partition state, brought up to date with one indexed query.
+
+        Rows carry the id of the event that last changed them; ids grow in commit order
+        (writers are serialized), so reading rows changed after the last id seen, in one read
+        transaction, catches every change made by any process. Wipes bump a generation
+        counter, which drops the cache.
+        """
         key_s = self._key_str(asset_key)
-        return self._read(
-            lambda c: {
-                r[0]
-                for r in c.execute(
-                    "SELECT partition FROM asset_partitions WHERE asset_key = ? "
-                    "AND mat_id IS NOT NULL",
-                    (key_s,),
-                )
-            },
-            "read partitions",
-        )
+
+        def go(c: sqlite3.Connection) -> _PartitionCache:
+            c.execute("BEGIN")
+            try:
+                gen = c.execute(
+                    "SELECT value FROM dagster_nb_meta WHERE key = 'wipe_generation'"
+                ).fetchone()[0]
+                row = c.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'event_logs'"
+                ).fetchone()
+                latest = row[0] if row else 0
+                cache = self._partition_cache.get(key_s)
+                if cache is None or cache.generation != gen:
+                    cache = self._partition_cache[key_s] = _PartitionCache(gen)
+                if latest != cache.seen:
+                    if cache.seen < 0:
+                        rows = c.execute(
+                            "SELECT partition, status, mat_id IS NOT NULL FROM asset_partitions "
+                            "WHERE asset_key = ?",
+                            (key_s,),
+                        ).fetchall()
+                    else:
+                        rows = c.execute(
+                            "SELECT partition, status, mat_id IS NOT NULL FROM asset_partitions "
+                            "WHERE asset_key = ? AND updated_id > ?",
+                            (key_s, cache.seen),
+                        ).fetchall()
+                    _merge(cache, rows)
+                    cache.seen = latest
+                return cache
+            finally:
+                c.execute("COMMIT")
+
+        return self._read(go, "read partitions")
+
+    def get_materialized_partitions(self, asset_key: AssetKey) -> set[str]:
+        with self._lock:
+            return set(self._partitions(asset_key).materialized)
 
     def get_partition_statuses(self, asset_key: AssetKey) -> dict[str, str]:
-        key_s = self._key_str(asset_key)
-        return self._read(
-            lambda c: dict(
-                c.execute(
-                    "SELECT partition, status FROM asset_partitions WHERE asset_key = ? "
-                    "AND status IS NOT NULL",
-                    (key_s,),
-                ).fetchall()
-            ),
-            "read partition statuses",
-        )
+        with self._lock:
+            return dict(self._partitions(asset_key).statuses)
 
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
         strs = [(self._key_str(k),) for k in asset_keys]
@@ -856,6 +915,7 @@ class SqliteStorage(Storage):
         def go(c: sqlite3.Connection) -> None:
             for t in ("event_logs", "asset_keys", "asset_partitions"):
                 c.executemany(f"DELETE FROM {t} WHERE asset_key = ?", strs)
+            self._bump_generation(c)
 
         self._write(go, "wipe assets")
 
@@ -899,3 +959,18 @@ class SqliteStorage(Storage):
             ),
             "delete a dynamic partition",
         )
+
+
+def _merge(cache: _PartitionCache, rows: list[tuple]) -> None:
+    statuses, materialized = cache.statuses, cache.materialized
+    if not statuses and not materialized:  # a full load: build in C where possible
+        statuses.update((p, st) for p, st, _ in rows if st is not None)
+        materialized.update(p for p, _, m in rows if m)
+        return
+    for p, st, m in rows:
+        if st is None:
+            statuses.pop(p, None)
+        else:
+            statuses[p] = st
+        if m:
+            materialized.add(p)

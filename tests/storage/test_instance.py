@@ -104,3 +104,63 @@ def test_runs_have_owner_and_unknown_keys(tmp_path):
         assert run.owner_pid == os.getpid() and run.owner_host
         assert run.status == DagsterRunStatus.NOT_STARTED
         assert inst.get_latest_materialization_events([AssetKey("x")]) == {AssetKey("x"): None}
+
+
+def test_cached_partition_statuses_see_other_writers(tmp_path):
+    from storage_helpers import E, make_event
+
+    a = DagsterInstance.from_directory(tmp_path)
+    b = DagsterInstance.from_directory(tmp_path)
+    materialize(b, "p", "x")
+    assert a.get_asset_partition_statuses("p") == {"x": "MATERIALIZED"}  # cached now
+    rid = b.create_run(job_name="j").run_id
+    b.handle_new_events([
+        make_event(E.RUN_START, rid),
+        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="y"),
+        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="z"),
+    ])
+    assert a.get_asset_partition_statuses("p") == {
+        "x": "MATERIALIZED", "y": "IN_PROGRESS", "z": "IN_PROGRESS"
+    }
+    b.handle_new_events([
+        make_event(E.ASSET_MATERIALIZATION, rid, key="p", partition="y"),
+        make_event(E.RUN_SUCCESS, rid),
+    ])
+    assert a.get_asset_partition_statuses("p") == {"x": "MATERIALIZED", "y": "MATERIALIZED"}
+    assert a.get_materialized_partitions("p") == {"x", "y"}
+    returned = a.get_asset_partition_statuses("p")
+    returned["junk"] = "FAILED"  # callers get a copy
+    assert "junk" not in a.get_asset_partition_statuses("p")
+    b.wipe_assets(["p"])
+    assert a.get_asset_partition_statuses("p") == {}
+    assert a.get_materialized_partitions("p") == set()
+    materialize(b, "p", "w")
+    assert a.get_materialized_partitions("p") == {"w"}
+    a.dispose()
+    b.dispose()
+
+
+def test_version_1_database_is_migrated_on_open(tmp_path):
+    import sqlite3
+
+    from dagster_nb.storage import sqlite as sq
+
+    db = tmp_path / DB_FILENAME
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "CREATE TABLE dagster_nb_schema (version INTEGER NOT NULL);"
+        "INSERT INTO dagster_nb_schema VALUES (1);" + sq._MIGRATIONS[1]
+    )
+    conn.execute(
+        "INSERT INTO asset_partitions (asset_key, partition, status, mat_id) "
+        "VALUES ('[\"p\"]', 'old', 'MATERIALIZED', 1)"
+    )
+    conn.commit()
+    conn.close()
+    with DagsterInstance.from_directory(tmp_path) as inst:
+        assert inst.get_asset_partition_statuses("p") == {"old": "MATERIALIZED"}
+        materialize(inst, "p", "new")
+        assert inst.get_materialized_partitions("p") == {"old", "new"}
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT version FROM dagster_nb_schema").fetchall() == [(sq.SCHEMA_VERSION,)]
+    conn.close()
