@@ -114,6 +114,29 @@ def bench_ours(n_write: int, n_assets: int, n_parts: int, small: int) -> dict[st
             st = inst.get_status_by_asset_key()
             assert len(st) == n_a + 1
             assert len(inst.get_asset_partition_statuses("part")) == n_p
+            if not suffix:  # first reads in a fresh instance: nothing cached
+                def cold(fn):
+                    times = []
+                    for _ in range(5):
+                        fresh = DagsterInstance.from_directory(inst.root_directory)
+                        t = time.perf_counter()
+                        fn(fresh)
+                        times.append(time.perf_counter() - t)
+                        fresh.dispose()
+                    return statistics.median(times)
+
+                res["pstatus_cold"] = cold(lambda i: i.get_asset_partition_statuses("part"))
+                res["mparts_cold"] = cold(lambda i: i.get_materialized_partitions("part"))
+
+                def after_new_event(inst=inst, run_id=run.run_id):
+                    inst.handle_new_event(ev(
+                        E.ASSET_MATERIALIZATION, run_id, "part", "new",
+                        materialization=AssetMaterialization("part", partition="new")))
+                    t = time.perf_counter()
+                    inst.get_asset_partition_statuses("part")
+                    return time.perf_counter() - t
+
+                res["pstatus_delta"] = statistics.median(after_new_event() for _ in range(7))
             res["status" + suffix] = median_time(inst.get_status_by_asset_key)
             res["records" + suffix] = median_time(inst.get_asset_records, 3)
             res["pstatus" + suffix] = median_time(lambda: inst.get_asset_partition_statuses("part"))
@@ -178,14 +201,18 @@ def main() -> None:
     row("report_runless_asset_event, per materialization", ours["runless"], t.get("runless"), "us")
     row(f"bulk status of {n_assets:,} assets (get_status_by_asset_key)", ours["status"], None)
     row(f"get_asset_records, {n_assets:,} assets", ours["records"], None)
-    row(f"partition statuses, {n_parts:,} partitions of one asset", ours["pstatus"], None)
-    row(f"get_materialized_partitions, {n_parts:,} partitions", ours["mparts"], None)
+    row(f"partition statuses, {n_parts:,} partitions, first read", ours["pstatus_cold"], None)
+    row(f"partition statuses, {n_parts:,} partitions, after 1 new event", ours["pstatus_delta"],
+        None)
+    row(f"partition statuses, {n_parts:,} partitions, unchanged", ours["pstatus"], None)
+    row(f"get_materialized_partitions, {n_parts:,}, first read", ours["mparts_cold"], None)
+    row(f"get_materialized_partitions, {n_parts:,}, unchanged", ours["mparts"], None)
     row(f"get_asset_records, {small:,} assets", ours["records_small"], t.get("records_small"))
     row(f"get_status_by_asset_key, {small:,} assets", ours["status_small"], None)
     row(f"get_materialized_partitions, {small:,} partitions", ours["mparts_small"],
         t.get("mparts_small"))
     if not a.quick:
-        ok = ours["status"] < 0.1 and ours["pstatus"] < 0.1 and ours["event"] < 0.001
+        ok = ours["status"] < 0.1 and ours["pstatus_cold"] < 0.1 and ours["event"] < 0.001
         print("\ntargets (<1 ms per event, <100 ms per bulk read):", "met" if ok else "MISSED")
 
 
