@@ -26,6 +26,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from dagster_nb.definitions.asset_key import AssetKey
@@ -963,9 +965,13 @@ class SqliteStorage(Storage):
 
 def _merge(cache: _PartitionCache, rows: list[tuple]) -> None:
     statuses, materialized = cache.statuses, cache.materialized
-    if not statuses and not materialized:  # a full load: build in C where possible
-        statuses.update((p, st) for p, st, _ in rows if st is not None)
-        materialized.update(p for p, _, m in rows if m)
+    if not statuses and not materialized:  # a full load: build with C-level iteration
+        parts = list(map(itemgetter(0), rows))
+        statuses.update(zip(parts, map(itemgetter(1), rows), strict=True))
+        if None in statuses.values():  # rows of partitions only observed
+            for p in [p for p, st in statuses.items() if st is None]:
+                del statuses[p]
+        materialized.update(compress(parts, map(itemgetter(2), rows)))
         return
     for p, st, m in rows:
         if st is None:
