@@ -37,6 +37,8 @@ def direct_invoke(op_def: Any, args: tuple, kwargs: dict, assets_def: Any = None
         )
     if sig.config_param is not None:
         raw = kwargs.pop(sig.config_param, None)
+        if raw is None and args and isinstance(args[0], sig.config_cls):
+            raw = args.pop(0)  # Dagster accepts config positionally, after the context
         if raw is None and context is not None:
             raw = getattr(context, "_raw_op_config", None)
         if raw is None:
@@ -95,9 +97,11 @@ def _looks_like_context(obj: Any) -> bool:
 
 def _resource_keys(context: Any) -> set[str]:
     res = getattr(context, "resources", None)
-    keys = getattr(res, "_resource_keys", None)
-    if keys is not None:
-        return set(keys)
+    if res is None:
+        return set()
+    as_dict = getattr(type(res), "_asdict", None)  # Resources (ours) and namedtuples
+    if as_dict is not None:
+        return set(as_dict(res))
     try:
         return set(vars(res))
     except TypeError:

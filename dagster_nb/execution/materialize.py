@@ -146,11 +146,14 @@ def run_assets(
     observe: bool = False,
     current_time: Any = None,
     selected_keys: Iterable[AssetKey] | None = None,
+    check_inputs: bool = False,
 ) -> ExecuteInProcessResult:
     """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
     from dagster_nb.instance import DagsterInstance
 
     resolved = assets if isinstance(assets, ResolvedAssets) else ResolvedAssets.build(assets)
+    if check_inputs:
+        _check_inputs_provided(resolved)
     if selected_keys is not None:
         sel = set(selected_keys)
     else:
@@ -194,6 +197,24 @@ def run_assets(
     if raise_on_error and not result.success:
         _raise_first_error(execution)
     return result
+
+
+def _check_inputs_provided(resolved: ResolvedAssets) -> None:
+    """As Dagster's materialize(): every asset whose value is passed in (an input, not a
+    ``deps=`` entry) must be among the given assets or sources."""
+    from dagster_nb.errors import did_you_mean
+
+    known = resolved.assets_def_by_key
+    for ad in resolved.assets_defs:
+        for up in ad.keys_by_input_name.values():
+            if up not in known:
+                raise DagsterInvalidDefinitionError(
+                    f'Input asset "{up.to_user_string()}" of {ad._label()} is not produced by any '
+                    "of the provided asset ops and is not one of the provided sources. Pass it "
+                    "to materialize() (with selection=... to run only some assets), or declare it "
+                    "as a dg.SourceAsset / dg.AssetSpec."
+                    + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
+                )
 
 
 def _raise_first_error(execution: Any) -> None:
@@ -248,6 +269,7 @@ def materialize(
         max_concurrent=max_concurrent,
         listeners=listeners,
         current_time=current_time,
+        check_inputs=True,
     )
 
 
@@ -284,6 +306,7 @@ def materialize_to_memory(
         raise_on_error=raise_on_error,
         tags=tags,
         default_io_manager="mem",
+        check_inputs=True,
         **kwargs,
     )
 

@@ -75,4 +75,4 @@ def test_multi_asset_has_no_single_key():
 
     assert ab.keys == {dg.AssetKey("a"), dg.AssetKey("b")}
     with pytest.raises(Exception, match="multiple asset keys"):
-        ab.key
+        ab.key  # noqa: B018
