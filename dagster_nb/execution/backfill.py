@@ -1,0 +1,189 @@
+"""Backfills: materialize a list or range of partitions.
+
+One run per partition by default (Dagster's behaviour for assets without a backfill policy);
+one run for the whole range when every selected asset has ``BackfillPolicy.single_run()``;
+chunks of ``max_partitions_per_run`` under ``BackfillPolicy.multi_run(n)``. A failed partition
+does not stop the others. Listeners receive every run's events plus BACKFILL progress calls.
+
+    result = run_backfill(resolved, keys, ["2024-01-01", "2024-01-02"], instance=instance)
+    result.failed_partitions   # []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb.definitions.asset_key import AssetKey
+from dagster_nb.definitions.repository import ResolvedAssets
+from dagster_nb.errors import DagsterInvalidInvocationError
+
+__all__ = ["BackfillResult", "run_backfill", "plan_backfill_chunks"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BackfillResult:
+    """Outcome of a backfill: one ExecuteInProcessResult per run."""
+
+    partition_keys: tuple[str, ...]
+    results: tuple[Any, ...]
+    chunks: tuple[tuple[str, ...], ...]
+    errors: Mapping[tuple[str, ...], BaseException] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results) and not self.errors
+
+    @property
+    def failed_partitions(self) -> list[str]:
+        out: list[str] = []
+        for chunk, r in zip(self.chunks, self.results, strict=False):
+            if not r.success:
+                out.extend(chunk)
+        for chunk in self.errors:
+            out.extend(chunk)
+        return out
+
+    @property
+    def succeeded_partitions(self) -> list[str]:
+        failed = set(self.failed_partitions)
+        return [k for k in self.partition_keys if k not in failed]
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [r.run_id for r in self.results]
+
+    @property
+    def step_outcomes(self) -> dict[str, str]:
+        """Worst outcome per step across runs (for summaries)."""
+        rank = {"FAILURE": 3, "UNTOUCHED": 2, "SKIPPED": 1, "SUCCESS": 0}
+        out: dict[str, str] = {}
+        for r in self.results:
+            for step, o in r.step_outcomes.items():
+                if rank.get(o, 0) >= rank.get(out.get(step, "SUCCESS"), 0):
+                    out[step] = o
+        return out
+
+    @property
+    def run_id(self) -> str:
+        return self.results[0].run_id if self.results else ""
+
+    @property
+    def dagster_run_status(self) -> Any:
+        from dagster_nb.events import DagsterRunStatus
+
+        return DagsterRunStatus.SUCCESS if self.success else DagsterRunStatus.FAILURE
+
+    def __repr__(self) -> str:
+        return (
+            f"<BackfillResult {len(self.partition_keys)} partitions in {len(self.results)} runs, "
+            f"{len(self.failed_partitions)} failed>"
+        )
+
+
+def plan_backfill_chunks(
+    resolved: ResolvedAssets, keys: Iterable[AssetKey], partition_keys: Sequence[str]
+) -> list[tuple[str, ...]]:
+    """Split partitions into runs according to the selected assets' backfill policies."""
+    policies = []
+    for k in keys:
+        ad = resolved.assets_def_by_key[k]
+        if ad.partitions_def is not None:
+            policies.append(ad.backfill_policy)
+    size: int | None = 1
+    if policies and all(p is not None for p in policies):
+        sizes = [p.max_partitions_per_run for p in policies]
+        if all(s is None for s in sizes):
+            size = None
+        else:
+            size = min(s for s in sizes if s is not None)
+    keys_list = list(partition_keys)
+    if size is None:
+        return [tuple(keys_list)] if keys_list else []
+    return [tuple(keys_list[i : i + size]) for i in range(0, len(keys_list), size)]
+
+
+def run_backfill(
+    resolved: ResolvedAssets,
+    selected_keys: Iterable[AssetKey],
+    partition_keys: Sequence[str] | None = None,
+    *,
+    partition_key_range: Any = None,
+    instance: Any,
+    resources: Mapping[str, Any] | None = None,
+    run_config: Any = None,
+    tags: Mapping[str, str] | None = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable] = (),
+    job_name: str = "__ephemeral_asset_job__",
+    current_time: Any = None,
+    on_progress: Callable[[int, int, Any], None] | None = None,
+) -> BackfillResult:
+    """Materialize ``selected_keys`` for every partition; never raises for a failed partition."""
+    from dagster_nb.execution.materialize import run_assets
+
+    keys = frozenset(selected_keys)
+    pdefs = {
+        id(resolved.assets_def_by_key[k].partitions_def): resolved.assets_def_by_key[k].partitions_def
+        for k in keys
+        if resolved.assets_def_by_key[k].partitions_def is not None
+    }
+    if not pdefs:
+        raise DagsterInvalidInvocationError(
+            "A backfill needs partitioned assets; none of the selected assets is partitioned."
+        )
+    pdef = next(iter(pdefs.values()))
+    if partition_key_range is not None:
+        if partition_keys is not None:
+            raise DagsterInvalidInvocationError("Pass partition_keys or partition_key_range, not both.")
+        for bound in (partition_key_range.start, partition_key_range.end):
+            pdef.validate_partition_key(bound, current_time=current_time, dynamic_partitions_store=instance)
+        partition_keys = list(
+            pdef.get_partition_keys_in_range(partition_key_range, dynamic_partitions_store=instance)
+        )
+    if not partition_keys:
+        raise DagsterInvalidInvocationError("The backfill names no partitions.")
+    for pk in partition_keys:
+        pdef.validate_partition_key(pk, current_time=current_time, dynamic_partitions_store=instance)
+    chunks = plan_backfill_chunks(resolved, keys, partition_keys)
+    backfill_tags = dict(tags or {})
+    import uuid
+
+    backfill_tags.setdefault("dagster/backfill", uuid.uuid4().hex[:8])
+    results = []
+    done_chunks: list[tuple[str, ...]] = []
+    errors: dict[tuple[str, ...], BaseException] = {}
+    for i, chunk in enumerate(chunks):
+        try:
+            r = run_assets(
+                resolved,
+                selected_keys=keys,
+                instance=instance,
+                resources=resources,
+                run_config=run_config,
+                tags=backfill_tags,
+                partition_keys=list(chunk),
+                max_concurrent=max_concurrent,
+                listeners=listeners,
+                raise_on_error=False,
+                job_name=job_name,
+                current_time=current_time,
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # a run that could not start (e.g. resource init)
+            errors[chunk] = exc
+            if on_progress is not None:
+                on_progress(i + 1, len(chunks), None)
+            continue
+        results.append(r)
+        done_chunks.append(chunk)
+        if on_progress is not None:
+            on_progress(i + 1, len(chunks), r)
+    return BackfillResult(
+        partition_keys=tuple(partition_keys),
+        results=tuple(results),
+        chunks=tuple(done_chunks),
+        errors=errors,
+    )

@@ -1,0 +1,56 @@
+"""``%load_ext dagster_nb``: the kernel repository, cell tracking and the magics."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from dagster_nb.notebook.repository import get_kernel_repository, reset_kernel_repository
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+_state: dict[str, Any] = {}
+
+
+def _origin(info: Any) -> str:
+    cell_id = getattr(info, "cell_id", None)
+    if cell_id:
+        return f"cell {cell_id}"
+    # No cell ids (terminal IPython): the same cell text is the same origin.
+    raw = getattr(info, "raw_cell", "") or ""
+    return "cell #" + hashlib.sha1(raw.encode()).hexdigest()[:8]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from dagster_nb.notebook.magics import DagsterNbMagics
+
+    if _state.get("shell") is ipython:
+        return  # already loaded: %load_ext twice is harmless
+    repo = get_kernel_repository()
+
+    def pre_run_cell(info: Any) -> None:
+        repo.begin_cell(_origin(info))
+
+    def post_run_cell(result: Any) -> None:
+        repo.end_cell(bool(getattr(result, "success", True)))
+
+    ipython.events.register("pre_run_cell", pre_run_cell)
+    ipython.events.register("post_run_cell", post_run_cell)
+    ipython.register_magics(DagsterNbMagics(ipython, repo))
+    _state.update(shell=ipython, pre=pre_run_cell, post=post_run_cell)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    if _state.get("shell") is not ipython:
+        return
+    for name, key in (("pre_run_cell", "pre"), ("post_run_cell", "post")):
+        try:
+            ipython.events.unregister(name, _state[key])
+        except ValueError:
+            pass
+    magics = ipython.magics_manager.magics
+    for kind in ("line", "cell"):
+        for name in ("materialize", "asset", "assets", "lineage", "asset_value", "partitions", "dagster_nb"):
+            magics[kind].pop(name, None)
+    _state.clear()
+    reset_kernel_repository()
