@@ -5,7 +5,7 @@ user string, ...) is computed at most once however many leaves of a big selectio
 and nothing is cached on the immutable graph itself.
 
 >>> from dagster_nb.definitions.asset_graph import AssetGraph, AssetNode
->>> view = GraphView(AssetGraph.from_nodes([AssetNode(key=AssetKey("a"))]))
+>>> view = GraphView.of(AssetGraph.from_nodes([AssetNode(key=AssetKey("a"))]))
 >>> sorted(k.to_user_string() for k in view.materializable)
 ['a']
 """
@@ -13,7 +13,8 @@ and nothing is cached on the immutable graph itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from operator import attrgetter
+from typing import Any, ClassVar
 
 from dagster_nb.definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb.definitions.asset_key import AssetKey
@@ -52,10 +53,21 @@ def effective_tags(node: AssetNode) -> dict[str, str]:
     return tags
 
 
-class GraphView:
-    """The graph plus lazily built indices, shared by all leaves of one resolution."""
+_AGGREGATE_KEYS = ("group", "tag", "kind", "owner")
 
-    __slots__ = ("graph", "nodes", "_materializable", "_slashed_parts", "_by_user_string")
+
+class GraphView:
+    """The graph plus lazily built indices, shared by all leaves of one resolution.
+
+    :meth:`of` keeps the views of the last few graphs: graphs are immutable, so an index built
+    for one resolution stays right for the next one on the same graph.
+    """
+
+    __slots__ = (
+        "graph", "nodes", "_materializable", "_slashed_parts", "_by_user_string", "_indices",
+    )  # fmt: skip
+
+    _recent: ClassVar[list[tuple[AssetGraph, GraphView]]] = []
 
     def __init__(self, graph: AssetGraph):
         self.graph = graph
@@ -63,6 +75,17 @@ class GraphView:
         self._materializable: frozenset[AssetKey] | None = None
         self._slashed_parts: bool | None = None
         self._by_user_string: dict[str, list[AssetKey]] | None = None
+        self._indices: dict[str, dict[Any, set[AssetKey]]] | None = None
+
+    @classmethod
+    def of(cls, graph: AssetGraph) -> GraphView:
+        for g, view in cls._recent:
+            if g is graph:
+                return view
+        view = cls(graph)
+        # A strong reference to the graph keeps its id from being reused while cached.
+        cls._recent = [(graph, view), *cls._recent[:1]]
+        return view
 
     @property
     def all_keys(self) -> Iterable[AssetKey]:
@@ -75,6 +98,32 @@ class GraphView:
                 k for k, n in self.nodes.items() if n.is_materializable
             )
         return self._materializable
+
+    def index(self, what: str) -> dict[Any, set[AssetKey]]:
+        """Keys by group name, by (tag key, value) (kinds included as Dagster's kind tags), by
+        kind (None: no kind) or by owner; built in one pass over the graph, on first use."""
+        if self._indices is None:
+            groups: dict[Any, set[AssetKey]] = {}
+            tags: dict[Any, set[AssetKey]] = {}
+            kinds: dict[Any, set[AssetKey]] = {}
+            owners: dict[Any, set[AssetKey]] = {}
+            for k, n in self.nodes.items():
+                groups.setdefault(n.group_name, set()).add(k)
+                for o in n.owners:
+                    owners.setdefault(o, set()).add(k)
+                node_kinds = set(n.kinds)
+                for tk, tv in n.tags.items():
+                    tags.setdefault((tk, tv), set()).add(k)
+                    if tk.startswith(KIND_PREFIX):
+                        node_kinds.add(tk[len(KIND_PREFIX) :])
+                for kind in n.kinds:
+                    tag = KIND_PREFIX + kind
+                    if tag not in n.tags:
+                        tags.setdefault((tag, ""), set()).add(k)
+                for kind in node_kinds or (None,):
+                    kinds.setdefault(kind, set()).add(k)
+            self._indices = {"group": groups, "tag": tags, "kind": kinds, "owner": owners}
+        return self._indices[what]
 
     def keys_with_user_string(self, text: str) -> list[AssetKey]:
         """Keys whose ``to_user_string()`` equals ``text``, without scanning the graph in the
@@ -95,6 +144,28 @@ class GraphView:
         key = AssetKey.from_user_string(text)
         return [key] if key in self.nodes else []
 
+    def walk(
+        self, keys: Iterable[AssetKey], depth: int | None, include_self: bool, upward: bool
+    ) -> set[AssetKey]:
+        """Dagster's traversal: ``keys`` plus everything within ``depth`` levels (None: all);
+        ``include_self=False`` removes every starting key. Level by level with set unions,
+        which run in C, rather than one Python step per edge."""
+        nodes = self.nodes
+        start = {k for k in keys if k in nodes}
+        seen = set(start)
+        frontier = start
+        edges = _PARENTS if upward else _CHILDREN
+        d = 0
+        while frontier and (depth is None or d < depth):
+            nxt = set().union(*[edges(nodes[k]) for k in frontier])
+            nxt -= seen
+            seen |= nxt
+            frontier = nxt
+            d += 1
+        if not include_self:
+            seen -= start
+        return seen
+
     # Roots and sinks in Dagster are transitive: a key is a root of a selection when no
     # *ancestor* (not just parent) is in the selection. One walk from the selection answers
     # that for every key at once, where Dagster walks once per key.
@@ -106,20 +177,16 @@ class GraphView:
 
     def _strict_walk(self, keys: Iterable[AssetKey], upward: bool) -> set[AssetKey]:
         nodes = self.nodes
-        seen: set[AssetKey] = set()
-        stack: list[AssetKey] = []
-        for k in keys:
-            node = nodes.get(k)
-            if node is None:
-                continue
-            for m in node.parent_keys if upward else node.child_keys:
-                if m not in seen:
-                    seen.add(m)
-                    stack.append(m)
-        while stack:
-            node = nodes[stack.pop()]
-            for m in node.parent_keys if upward else node.child_keys:
-                if m not in seen:
-                    seen.add(m)
-                    stack.append(m)
+        edges = _PARENTS if upward else _CHILDREN
+        frontier = set().union(*[edges(nodes[k]) for k in keys if k in nodes])
+        seen = set(frontier)
+        while frontier:
+            nxt = set().union(*[edges(nodes[k]) for k in frontier])
+            nxt -= seen
+            seen |= nxt
+            frontier = nxt
         return seen
+
+
+_PARENTS = attrgetter("parent_keys")
+_CHILDREN = attrgetter("child_keys")

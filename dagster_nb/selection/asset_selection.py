@@ -32,10 +32,8 @@ from dagster_nb.errors import (
     did_you_mean,
 )
 from dagster_nb.selection._graph_view import (
-    KIND_PREFIX,
     GraphView,
     coerce_asset_graph,
-    effective_tags,
 )
 
 if TYPE_CHECKING:
@@ -407,7 +405,7 @@ class AssetSelection:
         ``allow_missing=False`` makes :meth:`assets` selections of unknown keys raise
         :class:`DagsterInvalidSubsetError`, with close matches.
         """
-        view = GraphView(coerce_asset_graph(all_assets))
+        view = GraphView.of(coerce_asset_graph(all_assets))
         return set(self._resolve(view, allow_missing))
 
     def _resolve(self, view: GraphView, allow_missing: bool) -> AbstractSet[AssetKey]:
@@ -660,8 +658,9 @@ class GroupsAssetSelection(AssetSelection):
     include_sources: bool = False
 
     def _resolve(self, view, allow_missing):
-        groups = set(self.selected_groups)
-        return _source_filtered(view, self.include_sources, lambda n: n.group_name in groups)
+        index = view.index("group")
+        found = set().union(*[index.get(g, ()) for g in self.selected_groups])
+        return found if self.include_sources else found.intersection(view.materializable)
 
     def _text(self):
         if not self.selected_groups:
@@ -713,12 +712,8 @@ class TagAssetSelection(AssetSelection):
     include_sources: bool = False
 
     def _resolve(self, view, allow_missing):
-        key, value = self.key, self.value
-        if key is not None and key.startswith(KIND_PREFIX):
-            return _source_filtered(
-                view, self.include_sources, lambda n: effective_tags(n).get(key) == value
-            )
-        return _source_filtered(view, self.include_sources, lambda n: n.tags.get(key) == value)
+        found = view.index("tag").get((self.key, self.value), set())
+        return found if self.include_sources else found.intersection(view.materializable)
 
     def _text(self):
         k = "<null>" if self.key is None else _quote(self.key)
@@ -740,17 +735,8 @@ class KindAssetSelection(AssetSelection):
     include_sources: bool = False
 
     def _resolve(self, view, allow_missing):
-        kind = self.kind_str
-        if kind is None:
-            return _source_filtered(
-                view,
-                self.include_sources,
-                lambda n: not n.kinds and not any(t.startswith(KIND_PREFIX) for t in n.tags),
-            )
-        tag = KIND_PREFIX + kind
-        return _source_filtered(
-            view, self.include_sources, lambda n: kind in n.kinds or n.tags.get(tag) is not None
-        )
+        found = view.index("kind").get(self.kind_str, set())
+        return found if self.include_sources else found.intersection(view.materializable)
 
     def _text(self):
         k = "<null>" if self.kind_str is None else _quote(self.kind_str)
@@ -771,8 +757,7 @@ class OwnerAssetSelection(AssetSelection):
     selected_owner: str | None
 
     def _resolve(self, view, allow_missing):
-        owner = self.selected_owner
-        return {k for k, n in view.nodes.items() if owner in n.owners}
+        return view.index("owner").get(self.selected_owner, set())
 
     def _text(self):
         o = "<null>" if self.selected_owner is None else _quote(self.selected_owner)
@@ -1027,9 +1012,8 @@ class UpstreamAssetSelection(AssetSelection):
         selected = self.child._resolve(view, allow_missing)
         if not selected:
             return set()
-        up = view.graph.upstream(selected, depth=self.depth, include_self=self.include_self)
-        mat = view.materializable
-        return {k for k in up if k in mat}
+        up = view.walk(selected, self.depth, self.include_self, upward=True)
+        return up.intersection(view.materializable)
 
     def _text(self):
         if self.depth == 0:
@@ -1065,7 +1049,7 @@ class DownstreamAssetSelection(AssetSelection):
         selected = self.child._resolve(view, allow_missing)
         if not selected:
             return set()
-        return view.graph.downstream(selected, depth=self.depth, include_self=self.include_self)
+        return view.walk(selected, self.depth, self.include_self, upward=False)
 
     def _text(self):
         if self.depth == 0:
@@ -1152,8 +1136,7 @@ class MaterializableAssetSelection(AssetSelection):
     child: AssetSelection
 
     def _resolve(self, view, allow_missing):
-        mat = view.materializable
-        return {k for k in self.child._resolve(view, allow_missing) if k in mat}
+        return view.materializable.intersection(self.child._resolve(view, allow_missing))
 
     def _text(self):
         return f"{self.child._operand_text(_NOT)} and is:materializable", _AND
@@ -1176,7 +1159,7 @@ class ParentSourcesAssetSelection(AssetSelection):
         if not selected:
             return set()
         nodes = view.nodes
-        return {k for k in view.graph.upstream(selected) if not nodes[k].is_materializable}
+        return {k for k in view.walk(selected, None, True, True) if not nodes[k].is_materializable}
 
     def _py(self):
         return f"{self.child._py_operand()}.upstream_source_assets()"
