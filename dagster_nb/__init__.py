@@ -99,6 +99,8 @@ _export("dagster_nb.execution.result", "ExecuteInProcessResult")
 _export("dagster_nb.execution.loader", "AssetValueLoader")
 _export("dagster_nb.execution.staleness", "StaleStatus", "StaleCause", "StaleCauseCategory", "StalenessResolver")
 _export("dagster_nb.execution.materialize", "observe")
+_export("dagster_nb.notebook.repository", "RedefinitionWarning", "KernelRepository")
+_export("dagster_nb.execution.backfill", "BackfillResult")
 _export(
     "dagster_nb.execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",

@@ -44,6 +44,9 @@ def parse_config(text: str | None) -> dict[str, Any]:
     """Run config as JSON: ``'{"ops": {"orders": {"config": {"limit": 10}}}}'``."""
     if not text:
         return {}
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]  # IPython keeps the shell quotes around the argument
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

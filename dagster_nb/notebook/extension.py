@@ -29,7 +29,11 @@ def load_ipython_extension(ipython: Any) -> None:
     repo = get_kernel_repository()
 
     def pre_run_cell(info: Any) -> None:
-        repo.begin_cell(_origin(info))
+        # IPython has already counted this cell when pre_run_cell fires.
+        count = getattr(ipython, "execution_count", None)
+        if count is not None and getattr(info, "store_history", False):
+            count -= 1
+        repo.begin_cell(_origin(info), label=f"In [{count}]" if count is not None else None)
 
     def post_run_cell(result: Any) -> None:
         repo.end_cell(bool(getattr(result, "success", True)))

@@ -110,9 +110,8 @@ class DagsterNbMagics(Magics):
                 raise commands.hide_framework_frames(exc) from None
             raise UsageError(str(exc)) from None
         except Exception as exc:  # the user's own exception from an asset
-            raise commands.hide_framework_frames(exc)
-        if progress is None:
-            print(_summary_text(result))
+            raise commands.hide_framework_frames(exc)  # noqa: B904 - re-raise the user's own exception
+        print(_summary_text(result, brief=progress is not None))
         return None
 
     # ------------------------------------------------------------------ %%asset
@@ -349,11 +348,21 @@ def _progress_view() -> Any:
     return RunProgressWidget()
 
 
-def _summary_text(result: Any) -> str:
-    lines = [f"Run {result.run_id[:8]}: {result.dagster_run_status.value}"]
-    for step, outcome in result.step_outcomes.items():
-        lines.append(f"  {step:30s} {outcome}")
-    return "\n".join(lines)
+def _summary_text(result: Any, brief: bool = False) -> str:
+    """After a run: one line (the progress view shows the rest) or one line per step."""
+    outcomes = result.step_outcomes
+    runs = getattr(result, "results", None)
+    what = f"{len(runs)} runs" if runs is not None else f"Run {result.run_id[:8]}"
+    counts: dict[str, int] = {}
+    for o in outcomes.values():
+        counts[o] = counts.get(o, 0) + 1
+    summary = ", ".join(f"{n} {o.lower()}" for o, n in sorted(counts.items()))
+    head = f"{what}: {result.dagster_run_status.value} ({summary})"
+    if runs is not None and result.failed_partitions:
+        head += f"; failed partitions: {', '.join(result.failed_partitions)}"
+    if brief:
+        return head
+    return "\n".join([head] + [f"  {step:30s} {outcome}" for step, outcome in outcomes.items()])
 
 
 def _status_text(repo: KernelRepository) -> str:

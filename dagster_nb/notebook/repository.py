@@ -66,6 +66,7 @@ class KernelRepository:
         self._defined_this_cell: set[AssetKey] = set()
         self._keys_by_origin: dict[str, set[AssetKey]] = {}
         self._running: dict[AssetKey, str] = {}
+        self._labels: dict[str, str] = {}
         self._active = False
 
     # --- lifecycle ---
@@ -97,9 +98,12 @@ class KernelRepository:
         return self._version
 
     # --- cell tracking (called by the IPython extension) ---
-    def begin_cell(self, origin: str | None) -> None:
+    def begin_cell(self, origin: str | None, label: str | None = None) -> None:
+        """A cell starts running. ``label`` (e.g. "In [7]") names it in messages."""
         self._current_origin = origin
         self._defined_this_cell = set()
+        if origin is not None and label is not None:
+            self._labels[origin] = label
 
     def end_cell(self, success: bool) -> list[AssetKey]:
         """After a cell ran: assets it defined on an earlier run but not this time are removed
@@ -142,9 +146,10 @@ class KernelRepository:
                 prev = self._entries.get(k)
                 if prev is not None and prev.origin != origin and prev.definition is not definition:
                     warnings.warn(
-                        f"Asset {k.to_user_string()} is defined in {_describe(origin)} and was "
-                        f"already defined in {_describe(prev.origin)}; the new definition "
-                        "replaces the old one. Rename one of them if both are meant to exist.",
+                        f"Asset {k.to_user_string()} is defined in {self._describe(origin)} and "
+                        f"was already defined in {self._describe(prev.origin)}; the new "
+                        "definition replaces the old one. Rename one of them if both are meant "
+                        "to exist, or edit the original cell instead.",
                         RedefinitionWarning,
                         stacklevel=_user_stacklevel(),
                     )
@@ -275,6 +280,14 @@ class KernelRepository:
                 + did_you_mean(k.to_user_string(), (x.to_user_string() for x in snap.assets_def_by_key))
             )
         return ad
+
+    def _describe(self, origin: str) -> str:
+        label = self._labels.get(origin)
+        if label is not None:
+            return f"cell {label}"
+        if origin.startswith(("cell ", "module ")):
+            return origin
+        return f"'{origin}'"
 
     def origin_of(self, key: CoercibleToAssetKey) -> str | None:
         e = self._entries.get(_parse_key(key))
@@ -457,7 +470,7 @@ class KernelRepository:
 
 def _raise_backfill_error(result: Any) -> None:
     """Raise the first failure of a backfill (after every partition ran)."""
-    for chunk, exc in result.errors.items():
+    for exc in result.errors.values():
         raise exc
     for r in result.results:
         if not r.success:
@@ -487,12 +500,6 @@ def _parse_key(raw: CoercibleToAssetKey) -> AssetKey:
     return AssetKey.from_coercible(raw)
 
 
-def _describe(origin: str) -> str:
-    if origin.startswith("cell "):
-        return origin
-    if origin.startswith("module "):
-        return origin
-    return f"'{origin}'"
 
 
 _kernel: KernelRepository | None = None

@@ -43,8 +43,12 @@ def test_rerunning_a_cell_replaces_its_asset_and_marks_downstream_stale(shell):
 
 def test_same_key_from_another_cell_warns_naming_both_cells(shell):
     shell.ok("@dg.asset\ndef a():\n    return 1", cell_id="first")
-    with pytest.warns(RedefinitionWarning, match=r"cell second.*cell first"):
+    first = shell.ip.execution_count - 1
+    with pytest.warns(RedefinitionWarning) as rec:
         shell.ok("@dg.asset\ndef a():\n    return 2", cell_id="second")
+    second = shell.ip.execution_count - 1
+    msg = str(rec[0].message)
+    assert f"defined in cell In [{second}]" in msg and f"already defined in cell In [{first}]" in msg
     assert dg.kernel.origin_of("a") == "cell second"
 
 
