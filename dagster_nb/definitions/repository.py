@@ -145,4 +145,31 @@ class ResolvedAssets:
         graph = AssetGraph.from_nodes(nodes)
         if check_cycles:
             graph.toposorted_keys()
+        _validate_partition_mappings(nodes, by_key)
         return ResolvedAssets(tuple(resolved), by_key, graph)
+
+
+def _validate_partition_mappings(
+    nodes: Iterable[AssetNode], by_key: Mapping[AssetKey, AssetsDefinition]
+) -> None:
+    """As Dagster's ``validate_partitions`` when definitions load: every partitioned parent must
+    be mappable to its child, so a bad mapping fails before any run writes anything."""
+    pdef_by_key = {n.key: n.partitions_def for n in nodes}
+    for node in nodes:
+        ad = by_key[node.key]
+        for parent in node.parent_keys:
+            up_pdef = pdef_by_key.get(parent)
+            if up_pdef is None:
+                continue
+            mapping = ad.partition_mappings.get(parent) or node.partition_mappings.get(parent)
+            from dagster_nb.partitions import validate_partition_mapping
+
+            try:
+                validate_partition_mapping(mapping, node.partitions_def, up_pdef)
+            except DagsterInvalidDefinitionError as exc:
+                raise DagsterInvalidDefinitionError(
+                    f"Invalid partition mapping from {node.key.to_user_string()} to "
+                    f"{parent.to_user_string()}: {exc} Pass a partition mapping that fits both "
+                    "definitions, e.g. AssetIn(partition_mapping=dg.AllPartitionMapping()) or "
+                    "AssetDep(..., partition_mapping=...)."
+                ) from exc
