@@ -148,7 +148,7 @@ class LineageWidget(anywidget.AnyWidget):
 
         graph = self._repo.snapshot().graph
         try:
-            keys = set(parse_selection(text, graph).resolve(graph))
+            keys = set(parse_selection(text, graph, include_sources=True).resolve(graph))
         except Exception as e:  # shown under the text box, never raised into the cell
             self.selection_error = f"{type(e).__name__}: {e}"
             return

@@ -99,8 +99,13 @@ def metadata_to_view(metadata: Mapping[str, Any] | None) -> list[dict]:
         else:
             t, value = type(v).__name__, v
         value = _jsonable(value)
-        if t == "path" or t == "text" or t == "url" or t == "md":
+        if t in ("path", "text", "url", "md"):
             text = str(value)
+        elif t in ("table_schema", "table") and isinstance(value, dict) and value.get("schema"):
+            cols = value["schema"].get("columns", [])
+            text = ", ".join(f'{c.get("name")}: {c.get("type")}' for c in cols)
+            if t == "table":
+                text = f'{len(value.get("records") or [])} records ({text})'
         elif isinstance(value, (dict, list)):
             text = json.dumps(value, default=str)
         else:
@@ -443,27 +448,30 @@ PARTITION_STATUSES = ("materialized", "failed", "in_progress", "missing")
 
 def _runs(keys: Sequence[str], statuses: Mapping[str, str]) -> tuple[list[dict], dict]:
     """Range-compress ``keys`` by status; keys absent from ``statuses`` are "missing"."""
+    import gc
+    from itertools import groupby
+
     out: list[dict] = []
     counts = dict.fromkeys(PARTITION_STATUSES, 0)
-    get = statuses.get
-    n = len(keys)
-    if n == 0:
-        return out, counts
-    start = 0
-    cur = get(keys[0], "MISSING")
-    for i in range(1, n):
-        s = get(keys[i], "MISSING")
-        if s != cur:
-            out.append(_run(keys, start, i - 1, cur))
-            start, cur = i, s
-    out.append(_run(keys, start, n - 1, cur))
+    # The per-key work stays in C (map / groupby / list); Python runs once per range.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        i = 0
+        for status, grp in groupby(map(statuses.get, keys)):
+            n = len(list(grp))
+            out.append(_run(keys, i, i + n - 1, status))
+            i += n
+    finally:
+        if was_enabled:
+            gc.enable()
     for r in out:
         counts[r["status"]] += r["count"]
     return out, counts
 
 
-def _run(keys: Sequence[str], a: int, b: int, status: str) -> dict:
-    st = _STATUS_OF.get(status, "missing")
+def _run(keys: Sequence[str], a: int, b: int, status: str | None) -> dict:
+    st = _STATUS_OF.get(status, "missing") if status is not None else "missing"
     return {
         "start": str(keys[a]),
         "end": str(keys[b]),
@@ -486,6 +494,15 @@ def _dim_kind(pdef: Any) -> str:
     if isinstance(pdef, StaticPartitionsDefinition):
         return "static"
     return "other"
+
+
+def _describe(pdef: Any, n: int) -> str:
+    from dagster_nb.partitions.static import StaticPartitionsDefinition
+
+    if isinstance(pdef, StaticPartitionsDefinition) and n > 20:
+        keys = pdef.get_partition_keys()
+        return f"Static: {keys[0]!r}, {keys[1]!r}, ... {keys[-1]!r} ({n:,} partitions)"
+    return str(pdef)
 
 
 def partition_view_model(
@@ -516,7 +533,7 @@ def partition_view_model(
     vm: dict[str, Any] = {
         "kind": _dim_kind(partitions_def),
         "dimensions": 1,
-        "description": str(partitions_def),
+        "description": _describe(partitions_def, len(keys)),
         "total": len(keys),
         "counts": counts,
         "ranges": ranges,
@@ -562,7 +579,7 @@ def _multi_view(pdef: Any, statuses: Mapping[str, str], current_time: Any, store
     return {
         "kind": "multi",
         "dimensions": 2,
-        "description": str(pdef),
+        "description": _describe(pdef, len(cols) * len(rows_keys)),
         "total": len(cols) * len(rows_keys),
         "counts": counts,
         "column_dimension": {"name": names[col], "kind": kinds[col], "total": len(cols),
@@ -588,6 +605,13 @@ _RUN_END = {
     "PIPELINE_FAILURE": "FAILURE",
     "PIPELINE_CANCELED": "CANCELED",
 }
+
+
+def _error_text(err: Any) -> str:
+    """The user's exception (the innermost cause), not our wrapper."""
+    while getattr(err, "cause", None) is not None:
+        err = err.cause
+    return str(err.message)
 
 
 def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) -> dict:
@@ -661,7 +685,7 @@ def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) 
                 r["duration"] = duration if duration is not None else (
                     e.timestamp - r["start_time"] if r["start_time"] is not None else None)
                 if e.error is not None:
-                    r["error"] = e.error.message
+                    r["error"] = _error_text(e.error)
     out_rows = []
     for r in rows.values():
         planned = r.pop("_planned")
