@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 import widgets_example as example
 from widgets_repo import TestRepository
 
