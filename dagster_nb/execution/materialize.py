@@ -47,6 +47,17 @@ def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool
     return set(AssetSelection.from_coercible(selection).resolve(graph))
 
 
+def check_selection_names(resolved: ResolvedAssets, selection: Any) -> None:
+    """A selection string naming a group, key, tag, owner or kind that matches nothing is a
+    typo, not an empty run: raise (pointing at the name, with close matches) before any run."""
+    from dagster_nb.selection import parse_selection
+
+    texts = [selection] if isinstance(selection, str) else selection if isinstance(selection, (list, tuple)) else ()
+    for text in texts:
+        if isinstance(text, str):
+            parse_selection(text, resolved.graph)
+
+
 def _partition_keys(
     resolved: ResolvedAssets,
     selected: Iterable[AssetKey],
@@ -157,6 +168,7 @@ def run_assets(
     if selected_keys is not None:
         sel = set(selected_keys)
     else:
+        check_selection_names(resolved, selection)
         sel = resolve_selection(resolved, selection, observe=observe)
     if instance is None:
         instance = DagsterInstance.ephemeral()
