@@ -1012,8 +1012,9 @@ class UpstreamAssetSelection(AssetSelection):
         selected = self.child._resolve(view, allow_missing)
         if not selected:
             return set()
-        up = view.walk(selected, self.depth, self.include_self, upward=True)
-        return up.intersection(view.materializable)
+        return view.walk(
+            selected, self.depth, self.include_self, upward=True, materializable_only=True
+        )
 
     def _text(self):
         if self.depth == 0:
@@ -1074,8 +1075,7 @@ class RootsAssetSelection(AssetSelection):
 
     def _resolve(self, view, allow_missing):
         selected = self.child._resolve(view, allow_missing)
-        below = view.strict_descendants(selected)
-        return {k for k in selected if k not in below}
+        return view.roots(selected)
 
     def _text(self):
         return f"roots({self.child.to_selection_str()})", _ATOM
@@ -1095,8 +1095,7 @@ class SinksAssetSelection(AssetSelection):
 
     def _resolve(self, view, allow_missing):
         selected = self.child._resolve(view, allow_missing)
-        above = view.strict_ancestors(selected)
-        return {k for k in selected if k not in above}
+        return view.sinks(selected)
 
     def _text(self):
         return f"sinks({self.child.to_selection_str()})", _ATOM
