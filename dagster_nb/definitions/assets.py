@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +32,19 @@ class ExecutionType:
     UNEXECUTABLE = "UNEXECUTABLE"
 
 
+_AST_LOCK = threading.Lock()
+
+
 def source_code_version(fn: Callable) -> str:
     """A code version derived from a function's normalized source: the AST without docstrings,
     so whitespace, comments and docstrings do not count. Falls back to the bytecode."""
+    # ast.parse is not thread-safe on CPython 3.11 ("AST constructor recursion depth
+    # mismatch" when steps run in threads with max_concurrent > 1).
+    with _AST_LOCK:
+        return _source_code_version(fn)
+
+
+def _source_code_version(fn: Callable) -> str:
     import ast
     import inspect
     import textwrap

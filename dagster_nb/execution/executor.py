@@ -150,6 +150,23 @@ class RunExecution:
         self.cancelled = threading.Event()
         self.ops_config = dict((spec.run_config or {}).get("ops") or {})
         self.run_error: BaseException | None = None
+        # (asset key, partition or None) -> data version: filled as this run materializes, so
+        # provenance of in-run upstreams never queries the instance; others are asked once.
+        self.data_versions: dict[tuple[AssetKey, str | None], str | None] = {}
+        self._has_versions = instance is not None and hasattr(instance, "get_latest_data_version")
+
+    def data_version_of(self, key: AssetKey, partition: str | None) -> str | None:
+        ck = (key, partition)
+        try:
+            return self.data_versions[ck]
+        except KeyError:
+            pass
+        v = None
+        if self._has_versions:
+            dv = self.instance.get_latest_data_version(key, partition)
+            v = getattr(dv, "value", dv) if dv is not None else None
+        self.data_versions[ck] = v
+        return v
 
     # --- events ---
     def emit(self, event: DagsterEvent) -> None:
@@ -479,12 +496,12 @@ def _upstream_partition_keys(
     return up_pdef, list(keys)
 
 
-def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, log: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, Any], dict[str, Any]]:
+def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, log: Any) -> tuple[dict[str, Any], dict[AssetKey, str], dict[str, Any], dict[str, Any]]:
     from dagster_nb.definitions.io_manager import InputContext, OutputContext
 
     ad = step.assets_def
     values: dict[str, Any] = {}
-    input_versions: dict[str, str] = {}
+    input_versions: dict[AssetKey, str] = {}
     in_pkeys: dict[str, Any] = {}
     in_pdefs: dict[str, Any] = {}
     op_ins = getattr(ad.node_def, "ins", {}) or {}
@@ -548,20 +565,19 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
             message=f'Loaded input "{name}" using input manager "{io_key}"',
             asset_key=up_key,
         )
-        if run.instance is not None:
+        if run._has_versions:
             part = up_pkeys[0] if up_pkeys and len(up_pkeys) == 1 else None
-            v = run.instance.get_latest_data_version(up_key, part) if hasattr(run.instance, "get_latest_data_version") else None
+            v = run.data_version_of(up_key, part)
             if v is not None:
-                input_versions[up_key.to_user_string()] = getattr(v, "value", v)
+                input_versions[up_key] = v
     # deps without a parameter still count as inputs for provenance
-    if run.instance is not None and hasattr(run.instance, "get_latest_data_version"):
-        for k in ad.keys:
+    if run._has_versions:
+        for k in step.keys:
             for d in ad.specs_by_key[k].deps:
-                s = d.asset_key.to_user_string()
-                if s not in input_versions:
-                    v = run.instance.get_latest_data_version(d.asset_key, None)
+                if d.asset_key not in input_versions:
+                    v = run.data_version_of(d.asset_key, None)
                     if v is not None:
-                        input_versions[s] = getattr(v, "value", v)
+                        input_versions[d.asset_key] = v
     return values, input_versions, in_pkeys, in_pdefs
 
 
@@ -730,7 +746,7 @@ def _handle_outputs(
     results: list[Any],
     context: Any,
     pkeys: tuple[str, ...] | None,
-    input_versions: Mapping[str, str],
+    input_versions: Mapping[AssetKey, str],
     materialized: set,
 ) -> None:
     from dagster_nb.definitions.io_manager import OutputContext
@@ -831,10 +847,14 @@ def _handle_outputs(
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
         mat_tags[DATA_VERSION_TAG] = data_version.value
-        for up, v in input_versions.items():
-            if any(d.asset_key.to_user_string() == up for d in spec.deps):
-                mat_tags[INPUT_DATA_VERSION_TAG_PREFIX + up] = v
+        if input_versions:
+            dep_keys = spec.dep_keys
+            for up, v in input_versions.items():
+                if up in dep_keys:
+                    mat_tags[INPUT_DATA_VERSION_TAG_PREFIX + up.to_user_string()] = v
+        run.data_versions[(key, None)] = data_version.value
         for pk in pkeys or [None]:
+            run.data_versions[(key, pk)] = data_version.value
             mat = AssetMaterialization(key, description=spec.description, metadata=meta, partition=pk, tags=mat_tags)
             run.event(EV.ASSET_MATERIALIZATION, step.key, asset_key=key, partition=pk, materialization=mat,
                       message=f"Materialized value {key.to_user_string()}.")

@@ -15,7 +15,6 @@ from dagster_nb.definitions.assets import AssetsDefinition
 from dagster_nb.definitions.repository import ResolvedAssets
 from dagster_nb.errors import (
     DagsterInvalidDefinitionError,
-    DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
     did_you_mean,
 )
@@ -47,7 +46,7 @@ def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observ
     """Steps for ``selected`` keys, parents first.
 
     Raises DagsterInvalidDefinitionError for keys that are not materializable (external / source
-    assets) and DagsterInvalidSubsetError for a partial selection of a non-subsettable multi-asset.
+    assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
     """
     sel = frozenset(selected)
     graph = resolved.graph
@@ -80,7 +79,9 @@ def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observ
     pending: list[tuple[AssetsDefinition, frozenset[AssetKey]]] = []
     for ad, keys in by_def.values():
         if frozenset(keys) != frozenset(ad.specs_by_key) and not ad.can_subset:
-            raise DagsterInvalidSubsetError(
+            # Dagster reports this as DagsterInvalidDefinitionError (the asset job cannot be
+            # resolved); keep its class so `except` clauses written for Dagster work.
+            raise DagsterInvalidDefinitionError(
                 f"Asset {', '.join(sorted(k.to_user_string() for k in keys))} is part of "
                 f"{ad._label()}, which cannot be subset (can_subset=False): select all of "
                 + ", ".join(sorted(k.to_user_string() for k in ad.specs_by_key))

@@ -181,7 +181,7 @@ def test_multi_asset_cannot_subset_partial_selection():
     def ab():
         return 1, 2
 
-    with pytest.raises(dg.DagsterInvalidSubsetError):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="can_subset"):
         dg.materialize_to_memory([ab], selection=["a"])
 
 
