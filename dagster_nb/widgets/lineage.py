@@ -22,6 +22,7 @@ from dagster_nb.widgets.html import value_preview_html
 from dagster_nb.widgets.render import render_dot
 from dagster_nb.widgets.viewmodel import (
     STATUSES,
+    _error_text,
     asset_detail_view_model,
     lineage_dot,
     lineage_view_model,
@@ -265,5 +266,5 @@ def _result_message(result: Any, selection: str) -> str:
     if not result.success:
         fails = result.get_step_failure_events()
         if fails and fails[0].error is not None:
-            msg += f" {fails[0].step_key} failed: {fails[0].error.message}"
+            msg += f" {fails[0].step_key} failed: {_error_text(fails[0].error)}"
     return msg
