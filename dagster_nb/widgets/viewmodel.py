@@ -343,8 +343,9 @@ def _node_label(n: Mapping[str, Any]) -> str:
             '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" '
             f'CELLPADDING="0"><TR>{badges}</TR></TABLE></TD></TR>'
         )
+    border_style = "rounded,dashed" if n["status"] == "external" else "rounded"
     return (
-        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="rounded" '
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="{border_style}" '
         f'BGCOLOR="{style["fill"]}" COLOR="{style["border"]}">{"".join(rows)}</TABLE>>'
     )
 
