@@ -115,6 +115,9 @@ def _partition_keys(
         keys = [partition_key]
     for k in keys:
         _validate_key(pdef, k, instance, current_time)
+    to_key = getattr(pdef, "get_partition_key_from_str", None)
+    if to_key is not None:  # multi-partitions: contexts and IO managers see MultiPartitionKey
+        keys = [to_key(k) for k in keys]
     return tuple(keys)
 
 
