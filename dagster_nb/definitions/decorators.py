@@ -49,11 +49,17 @@ _ASSET_PARAMS = (
 )
 
 
-def _validate_name(name: str, what: str) -> str:
-    import re
+def _valid_name(name: Any) -> bool:
+    if not isinstance(name, str) or not name or not name.isascii():
+        return False
+    rest = name.replace("-", "").replace(".", "").replace("_", "")
+    return not rest or rest.isalnum()
 
-    # Dagster accepts '-' and '.' in names (they become '_' in the op name) and nothing else.
-    if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_]+$", name.replace("-", "_").replace(".", "_")):
+
+def _validate_name(name: str, what: str) -> str:
+    # Dagster accepts '-' and '.' in names (they become '_' in the op name) and nothing else:
+    # ^[A-Za-z0-9_]+$ after that replacement (checked without re, this runs per decorator).
+    if not _valid_name(name):
         raise DagsterInvalidDefinitionError(
             f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$ '
             f"(the {what}: letters, digits and underscores; '-' and '.' are also accepted)."

@@ -16,6 +16,7 @@ import functools
 import inspect
 import sys
 import threading
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,12 +94,46 @@ def _is_resource_annotation(tp: Any) -> bool:
     return bool(mod.is_resource_annotation(tp))
 
 
+class _Param:
+    """The little of inspect.Parameter that inspect_compute_fn needs."""
+
+    __slots__ = ("name", "kind", "default")
+    VAR_POSITIONAL = inspect.Parameter.VAR_POSITIONAL
+    VAR_KEYWORD = inspect.Parameter.VAR_KEYWORD
+
+    def __init__(self, name: str, kind: Any, default: Any):
+        self.name, self.kind, self.default = name, kind, default
+
+
+def _fast_params(fn: Callable) -> list[Any] | None:
+    """Parameters of a plain Python function read from its code object (inspect.signature is
+    most of the cost of a decorator). None when inspect.signature must be used."""
+    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+        return None
+    code = fn.__code__
+    n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+    names = code.co_varnames
+    defaults = fn.__defaults__ or ()
+    kwdefaults = fn.__kwdefaults__ or {}
+    empty = inspect.Parameter.empty
+    first_default = n_pos - len(defaults)
+    params: list[Any] = []
+    for i in range(n_pos):
+        d = defaults[i - first_default] if i >= first_default else empty
+        params.append(_Param(names[i], inspect.Parameter.POSITIONAL_OR_KEYWORD, d))
+    for i in range(n_pos, n_pos + n_kw):
+        params.append(_Param(names[i], inspect.Parameter.KEYWORD_ONLY, kwdefaults.get(names[i], empty)))
+    return params
+
+
 def inspect_compute_fn(fn: Callable, *, what: str) -> FnSignature:
     """Classify the parameters of an asset/op function (context, config, resources, inputs)."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError) as exc:
-        raise DagsterInvalidDefinitionError(f"Cannot inspect the signature of {what}: {exc}") from None
+    params = _fast_params(fn)
+    if params is None:
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError) as exc:
+            raise DagsterInvalidDefinitionError(f"Cannot inspect the signature of {what}: {exc}") from None
     ann = _resolve_annotations(fn) if getattr(fn, "__annotations__", None) else {}
     context_param = None
     config_param = None
@@ -292,7 +327,7 @@ class OpDefinition(_Invocable):
             declared.setdefault(p, In(default_value=self.signature.defaults.get(p, NoValue)))
         self.ins: dict[str, In] = declared
         self.outs: dict[str, Out] = dict(outs) if outs else {"result": Out()}
-        self.description = description or inspect.getdoc(compute_fn)
+        self.description = description or (inspect.getdoc(compute_fn) if compute_fn.__doc__ else None)
         self.required_resource_keys = frozenset(required_resource_keys) | frozenset(
             self.signature.resource_params.values()
         )
