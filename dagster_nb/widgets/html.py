@@ -4,7 +4,7 @@ Everything user-provided is escaped. The markup uses inline styles only (no exte
 it renders the same in JupyterLab, VS Code, nbconvert and GitHub's notebook viewer.
 
     >>> import dagster_nb as dg
-    >>> "daily" in partitions_def_html(dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-03"))
+    >>> "Daily" in partitions_def_html(dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-03"))
     True
 """
 

@@ -62,7 +62,7 @@ def node_id(key: AssetKey | str) -> str:
     """The stable DOM / DOT id of an asset node: readable, unique, valid in SVG and CSS.
 
     >>> node_id("orders"), node_id("raw/orders")
-    ('asset-orders', 'asset-raw_orders-1d4e8b')
+    ('asset-orders', 'asset-raw_orders-19d587')
     """
     s = key.to_user_string() if isinstance(key, AssetKey) else str(key)
     safe = _ID_UNSAFE.sub("_", s)
