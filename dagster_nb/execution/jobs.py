@@ -80,8 +80,9 @@ class JobDefinition:
     """A job bound to definitions: it knows its assets and resources."""
 
     def __init__(self, unresolved: UnresolvedAssetJobDefinition, defs: Any):
-        from dagster_nb.execution.materialize import resolve_selection
+        from dagster_nb.execution.materialize import check_selection_names, resolve_selection
 
+        check_selection_names(defs.resolved, unresolved.selection)
         self._job = unresolved
         self._defs = defs
         self.name = unresolved.name
