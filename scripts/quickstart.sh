@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Set up from nothing and run the main job: the quickstart example.
+# Set up from nothing and run the main job: the quickstart notebook.
+#   ./scripts/quickstart.sh        run it headless; writes build/01_quickstart.html (open it)
+#   ./scripts/quickstart.sh lab    open it in JupyterLab instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
@@ -8,4 +10,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q -U pip
 "$VENV/bin/python" -m pip install -q -e '.[notebook]'
-exec "$VENV/bin/python" examples/quickstart.py
+if [ "${1:-}" = "lab" ]; then
+  exec "$VENV/bin/jupyter" lab notebooks/01_quickstart.ipynb
+fi
+mkdir -p build
+"$VENV/bin/jupyter" nbconvert --to notebook --execute notebooks/01_quickstart.ipynb \
+  --output-dir build --output 01_quickstart.executed.ipynb
+"$VENV/bin/jupyter" nbconvert --to html build/01_quickstart.executed.ipynb \
+  --output-dir build --output 01_quickstart.html
+echo "Quickstart ran top to bottom: build/01_quickstart.html shows every output, the lineage graph included."

@@ -104,7 +104,7 @@ def test_quickstart_renders_lineage_and_progress(lab):
         lineage = page.locator(".dnb-lineage svg g.node")
         expect(lineage).to_have_count(4, timeout=120_000)
         # the progress view shows a row per asset once the run finished
-        progress = page.locator(".dnb-progress").first
+        progress = page.locator(".dnb-runs").first
         expect(progress).to_contain_text("orders", timeout=120_000)
         expect(progress).to_contain_text("top_country", timeout=60_000)
         page.wait_for_function(KERNEL_READY, timeout=120_000)
