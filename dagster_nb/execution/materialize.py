@@ -104,13 +104,25 @@ def _partition_keys(
             + "."
         )
     if partition_key_range is not None:
+        for bound in (partition_key_range.start, partition_key_range.end):
+            _validate_key(pdef, bound, instance, current_time)
         keys = list(
             pdef.get_partition_keys_in_range(
                 partition_key_range, dynamic_partitions_store=instance
             )
         )
+        if not keys:
+            raise DagsterInvalidInvocationError(
+                f"{partition_key_range!r} is empty: its start comes after its end. Pass "
+                f"PartitionKeyRange({partition_key_range.end!r}, {partition_key_range.start!r})."
+            )
     elif partition_keys is not None:
         keys = list(partition_keys)
+        if not keys:
+            raise DagsterInvalidInvocationError(
+                "partition_keys=[] names no partitions; pass at least one key, e.g. "
+                f"partition_keys=[{_example_key(pdef, instance, current_time)!r}]."
+            )
     else:
         keys = [partition_key]
     for k in keys:

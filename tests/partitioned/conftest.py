@@ -11,8 +11,13 @@ def instance(tmp_path):
     inst.dispose()
 
 
-def assert_nothing_written(instance):
-    """A rejected run leaves no run, no event, no asset and no value behind."""
+@pytest.fixture
+def nothing_written():
+    """``nothing_written(instance)`` asserts a rejected run left no run, event, asset or value."""
+    return _assert_nothing_written
+
+
+def _assert_nothing_written(instance):
     import os
 
     assert instance.get_runs_count() == 0

@@ -112,8 +112,7 @@ def test_failed_partition_does_not_stop_the_others(instance, daily):
     assert set(instance.get_asset_partition_statuses("raw").values()) == {"MATERIALIZED"}
 
 
-def test_backfill_rejects_unknown_partitions_before_any_run(instance, daily):
-    from conftest import assert_nothing_written
+def test_backfill_rejects_unknown_partitions_before_any_run(instance, daily, nothing_written):
 
     assets_, calls = _defs(daily)
     resolved = dg.Definitions(assets=assets_).resolved
@@ -125,7 +124,7 @@ def test_backfill_rejects_unknown_partitions_before_any_run(instance, daily):
     with pytest.raises(dg.DagsterInvalidInvocationError, match="names no partitions"):
         run_backfill(resolved, _keys(assets_), [], instance=instance)
     assert calls == []
-    assert_nothing_written(instance)
+    nothing_written(instance)
 
 
 # --------------------------------------------------------------------------- jobs
@@ -222,8 +221,7 @@ def test_unknown_job_name_suggests(daily):
         defs.resolve_job_def("daily_sale")
 
 
-def test_job_rejects_bad_partition_and_unknown_group_without_writing(instance, daily):
-    from conftest import assert_nothing_written
+def test_job_rejects_bad_partition_and_unknown_group_without_writing(instance, daily, nothing_written):
 
     defs = _job_defs(daily)
     job = defs.resolve_job_def("daily_sales")
@@ -237,7 +235,7 @@ def test_job_rejects_bad_partition_and_unknown_group_without_writing(instance, d
     assert "sales" in str(exc.value)  # did you mean
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert_nothing_written(instance)
+        nothing_written(instance)
 
 
 def test_job_name_validation():

@@ -388,20 +388,26 @@ def test_multi_partition_mapping(instance, daily):
     assert r.output_for_node("down") == ("2024-01-02|us", "2024-01-02|us")
 
 
-def test_mapping_on_asset_dep_is_used_for_deps(instance, daily):
-    seen = {}
-
+def test_mapping_on_asset_dep_records_mapped_upstream_version(instance, daily):
     @dg.asset(partitions_def=daily)
-    def up():
-        return 1
+    def up(context):
+        return context.partition_key
 
-    @dg.asset(partitions_def=daily, deps=[dg.AssetDep(up, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=-2))])
-    def down(context):
-        seen["mapped"] = context.asset_partition_keys_for_input("up") if False else None
+    @dg.asset(
+        partitions_def=daily,
+        deps=[dg.AssetDep(up, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=-2))],
+    )
+    def down():
         return 2
 
-    r = dg.materialize([up, down], partition_key="2024-01-04", instance=instance)
-    assert r.success and keys_of(instance, "down") == ["2024-01-04"]
+    assert dg.materialize([up, down], partition_key="2024-01-04", instance=instance).success
+    assert keys_of(instance, "down") == ["2024-01-04"]
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"):
+        dg.Definitions(assets=[
+            up,
+            dg.AssetSpec("down", partitions_def=dg.StaticPartitionsDefinition(["x"]),
+                         deps=[dg.AssetDep(up, partition_mapping=dg.StaticPartitionMapping({"x": "x"}))]),
+        ]).resolve_asset_graph()
 
 
 # ------------------------------------------------------- partitioned <-> unpartitioned
