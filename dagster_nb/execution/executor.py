@@ -538,7 +538,8 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
             upstream_output=upstream_output,
             resources=run.resources,
             asset_key=up_key,
-            partition_key=up_pkeys[0] if up_pkeys is not None and len(up_pkeys) == 1 else None,
+            # As Dagster: the input context's partition_key is the run's, not the upstream's.
+            partition_key=pkeys[0] if up_pkeys is not None and pkeys and len(pkeys) == 1 else None,
             asset_partitions_def=up_pdef,
             asset_partition_keys=up_pkeys,
             instance=run.instance,
