@@ -2,7 +2,6 @@
 the same partition keys in contexts, the same values through mappings and IO managers, and the
 same job results."""
 
-import datetime as dt
 import logging
 import warnings
 
