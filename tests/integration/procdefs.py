@@ -135,6 +135,17 @@ def main(argv: list[str]) -> None:
         for _ in range(rounds):
             res = dg.materialize(assets, instance=instance)
             print("RUN", res.run_id, res.success, flush=True)
+    elif cmd == "kernel":
+        # A "kernel": definitions loaded into the kernel repository, then %materialize --stale.
+        from dagster_nb.notebook.repository import KernelRepository
+
+        repo = KernelRepository(instance=instance)
+        repo.load_modules([sys.modules[__name__]])
+        stale = sorted(k.to_user_string() for k in repo.stale_asset_keys(["numbers", "total"]))
+        print("STALE", ",".join(stale))
+        if stale:
+            repo.materialize(["numbers", "total"], stale=True)
+        print("VALUE", repo.load_asset_value("total"))
     else:
         raise SystemExit(f"unknown command {cmd}")
     instance.dispose()

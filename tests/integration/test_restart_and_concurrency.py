@@ -122,3 +122,15 @@ def test_two_processes_materialize_into_one_instance(procs, same):
         assets = procdefs.chain(prefixes[0], n)
         with dg.Definitions(assets=assets).get_asset_value_loader(instance=instance) as loader:
             assert loader.load_asset_value(f"{prefixes[0]}{n - 1}") == len(f"{prefixes[0]}{n - 1}")
+
+
+def test_kernel_repository_restart_materializes_only_what_is_stale(procs):
+    first = procs.run("kernel")
+    assert "STALE numbers,total" in first and "VALUE 6" in first
+    second = procs.run("kernel")  # a restarted kernel: nothing stale, nothing recomputed
+    assert "STALE \n" in second and "VALUE 6" in second
+    assert (procs.runs_of("numbers"), procs.runs_of("total")) == (1, 1)
+    procs.run("materialize", "numbers", NB_BUMP="4")  # new upstream data from elsewhere
+    third = procs.run("kernel")
+    assert "STALE total\n" in third and "VALUE 10" in third
+    assert (procs.runs_of("numbers"), procs.runs_of("total")) == (2, 2)
