@@ -25,6 +25,7 @@ __all__ = [
     "EventLogEntry",
     "SerializableErrorInfo",
     "DagsterRunStatus",
+    "StepFailureData",
 ]
 
 
@@ -126,6 +127,15 @@ class SerializableErrorInfo:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StepFailureData:
+    """What ``event.step_failure_data`` gives, as in Dagster: ``.error`` (SerializableErrorInfo
+    of the framework error, whose ``.cause`` is the user's exception) and ``user_failure_data``."""
+
+    error: SerializableErrorInfo | None
+    user_failure_data: Any = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DagsterEvent:
     """One event of a run.
@@ -204,8 +214,10 @@ class DagsterEvent:
         return self.observation
 
     @property
-    def step_failure_data(self) -> SerializableErrorInfo | None:
-        return self.error
+    def step_failure_data(self) -> StepFailureData | None:
+        if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
+            return None
+        return StepFailureData(self.error)
 
     @property
     def event_specific_data(self) -> Any:

@@ -459,8 +459,6 @@ def test_step_failure_event_error_class():
     assert ours == theirs
 
 
-@pytest.mark.xfail(reason="events.py (not core's): DagsterEvent.step_failure_data returns the "
-                   "SerializableErrorInfo itself; Dagster returns StepFailureData with .error")
 def test_step_failure_data_shape():
     def scenario(dg):
         @dg.asset
