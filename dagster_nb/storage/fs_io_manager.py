@@ -143,7 +143,17 @@ class PickledObjectFilesystemIOManager(IOManager):
         directory = os.path.dirname(path)
         try:
             # A previously unpartitioned asset left a file where the partition dir must go.
+            # Only this asset's own old value may be removed; a file of another asset (key
+            # "a" when storing "a/b") is never touched.
             if os.path.isfile(directory):
+                own = self._join(self._relative_parts(context))
+                if os.path.abspath(directory) != os.path.abspath(own):
+                    raise DagsterStorageError(
+                        f"Cannot store {_describe(context)} at {path!r}: {directory!r} holds the "
+                        "value of another asset whose key is a prefix of this one. Asset keys "
+                        "like 'a' and 'a/b' collide in the filesystem layout; rename one, or "
+                        "give one of them another IO manager. Nothing was changed."
+                    )
                 os.remove(directory)
             os.makedirs(directory, exist_ok=True)
             fd, tmp = tempfile.mkstemp(
@@ -160,7 +170,17 @@ class PickledObjectFilesystemIOManager(IOManager):
                 f.flush()
                 os.fsync(f.fileno())
             if os.path.isdir(path):
-                # The asset became unpartitioned: its old partition directory is in the way.
+                # The asset became unpartitioned: its old partition files are in the way. A
+                # sub-directory may be another asset's values (key "a/b" when storing "a"),
+                # so only a folder of plain files is removed.
+                entries = list(os.scandir(path))
+                if any(e.is_dir() for e in entries):
+                    raise DagsterStorageError(
+                        f"Cannot store {_describe(context)} at {path!r}: it is a folder that "
+                        "holds other values (partitions, or assets whose key starts with this "
+                        "one). Remove it by hand if its contents are no longer needed. Nothing "
+                        "was changed."
+                    )
                 import shutil
 
                 shutil.rmtree(path)
@@ -202,6 +222,12 @@ class PickledObjectFilesystemIOManager(IOManager):
             ) from None
         except OSError as e:
             raise DagsterStorageError(f"Cannot read {path!r}: {e.strerror or e}.") from e
+        except (pickle.UnpicklingError, EOFError, ValueError, IndexError, TypeError) as e:
+            raise DagsterStorageError(
+                f"The stored value of {_describe(context)} at {path!r} is not a readable pickle "
+                f"({type(e).__name__}: {e}). It was not written by this IO manager, or is "
+                "damaged; materialize the asset again to replace it."
+            ) from e
 
 
 class _PathMeta:

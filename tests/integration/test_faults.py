@@ -124,7 +124,6 @@ def _value_path(instance, *parts):
     return os.path.join(instance.storage_directory(), *parts)
 
 
-@pytest.mark.xfail(strict=True, reason="fs_io_manager.load_from_path lets UnpicklingError out without the path")
 def test_garbage_pickle_gives_an_error_naming_the_path(home):
     dg.materialize([procdefs.numbers], instance=home)
     path = _value_path(home, "numbers")
@@ -322,8 +321,6 @@ def test_hostile_dynamic_partition_keys_stay_inside_storage(tmp_path):
         assert instance.get_materialized_partitions("regional") == set(keys)
 
 
-@pytest.mark.xfail(strict=True, reason="fs_io_manager.dump_to_path removes the file of asset 'a' to make "
-                   "room for the directory of asset 'a/b' (os.remove(directory)): a value is lost")
 def test_distinct_keys_never_share_a_file(home):
     # "a" and "a/b" (two parts) would collide as a file and a directory of the same name.
     @dg.asset(key=["a"])
