@@ -63,6 +63,10 @@ from dagster_nb.execution.plan import ExecutionPlan, Step
 __all__ = ["RunRequestSpec", "execute_plan", "StepOutcome"]
 
 EV = DagsterEventType
+_FLUSH_TYPES = frozenset(
+    t.value for t in (EV.STEP_SUCCESS, EV.STEP_FAILURE, EV.STEP_SKIPPED, EV.STEP_UP_FOR_RETRY)
+)
+_FLUSH_AFTER = 0.25  # seconds: a long step's logs still reach the instance promptly
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,6 +158,7 @@ class RunExecution:
         # provenance of in-run upstreams never queries the instance; others are asked once.
         self.data_versions: dict[tuple[AssetKey, str | None], str | None] = {}
         self._has_versions = instance is not None and hasattr(instance, "get_latest_data_version")
+        self._pending: list[DagsterEvent] = []
 
     def data_version_of(self, key: AssetKey, partition: str | None) -> str | None:
         ck = (key, partition)
@@ -170,15 +175,34 @@ class RunExecution:
 
     # --- events ---
     def emit(self, event: DagsterEvent) -> None:
+        # Events reach the instance in order, one batch per step (one transaction for SQLite)
+        # instead of one write each; run-level events, the end of a step, and anything older
+        # than _FLUSH_AFTER seconds are written at once. Listeners see every event live.
         with self._lock:
             self.events.append(event)
             if self.instance is not None:
-                self.instance.handle_new_event(event)
+                self._pending.append(event)
+                if (
+                    event.step_key is None
+                    or event.event_type_value in _FLUSH_TYPES
+                    or event.timestamp - self._pending[0].timestamp > _FLUSH_AFTER
+                ):
+                    self._flush_locked()
         for listener in self.spec.listeners:
             try:
                 listener(event)
             except Exception:  # a broken view must never break a run
                 traceback.print_exc()
+
+    def _flush_locked(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.instance.handle_new_events(batch)
+
+    def flush(self) -> None:
+        if self.instance is not None:
+            with self._lock:
+                self._flush_locked()
 
     def event(self, t: DagsterEventType, step_key: str | None = None, **kw: Any) -> DagsterEvent:
         ev = DagsterEvent(
@@ -269,6 +293,7 @@ def execute_plan(
             pkeys = partition_planned if step.assets_def.partitions_def is not None else None
             for pk in pkeys or [None]:
                 run.event(EV.ASSET_MATERIALIZATION_PLANNED, step.key, asset_key=k, partition=pk)
+    run.flush()  # the instance knows what is planned before the first step starts
     resource_cfg = dict((spec.run_config or {}).get("resources") or {})
     try:
         with build_resources(
@@ -605,12 +630,25 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     ad = step.assets_def
     nd = ad.node_def
     pkeys = _partition_keys_for(run, ad)
-    node_ctx_cls = AssetExecutionContext
-    log_ctx = AssetExecutionContext(
-        run_id=run.run_id, job_name=run.job_name, resources=run.resources,
-        instance=run.instance, assets_def=ad, node_name=step.key, emit=run.emit,
+    # One context per step: built first so input loading logs through it; what loading finds
+    # (input partitions) and the op config are filled in before the function sees it.
+    context = AssetExecutionContext(
+        run_id=run.run_id,
+        job_name=run.job_name,
+        resources=run.resources,
+        instance=run.instance,
+        assets_def=ad,
+        node_name=step.key,
+        selected_asset_keys=step.keys,
+        partition_keys=pkeys,
+        partitions_def=ad.partitions_def,
+        run_tags=run.spec.tags,
+        emit=run.emit,
+        dagster_run=run.dagster_run,
+        retry_number=attempt,
+        current_time=run.spec.current_time,
     )
-    inputs, input_versions, in_pkeys, in_pdefs = _load_inputs(run, step, pkeys, log_ctx.log)
+    inputs, input_versions, in_pkeys, in_pdefs = _load_inputs(run, step, pkeys, context.log)
     if isinstance(nd, GraphDefinition):
         results = _execute_graph(run, step, nd, inputs, pkeys, attempt)
         context = None
@@ -619,25 +657,9 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
             config_value, raw_cfg = _resolve_op_config(run, nd, step.key)
         except DagsterError as exc:
             raise _StepFailed(exc) from None
-        context = node_ctx_cls(
-            run_id=run.run_id,
-            job_name=run.job_name,
-            resources=run.resources,
-            instance=run.instance,
-            assets_def=ad,
-            node_name=step.key,
-            selected_asset_keys=step.keys,
-            partition_keys=pkeys,
-            partitions_def=ad.partitions_def,
-            op_config=raw_cfg,
-            run_tags=run.spec.tags,
-            emit=run.emit,
-            dagster_run=run.dagster_run,
-            retry_number=attempt,
-            input_partition_keys=in_pkeys,
-            input_partitions_defs=in_pdefs,
-            current_time=run.spec.current_time,
-        )
+        context._op_config = raw_cfg
+        context._input_partition_keys = in_pkeys
+        context._input_partitions_defs = in_pdefs
         results = _invoke_op(run, step, nd, context, inputs, config_value)
     if step.observe:
         _handle_observations(run, step, results)

@@ -177,7 +177,7 @@ def run_assets(
     """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
     from dagster_nb.instance import DagsterInstance
 
-    resolved = assets if isinstance(assets, ResolvedAssets) else ResolvedAssets.build(assets)
+    resolved = assets if isinstance(assets, ResolvedAssets) else _resolve_cached(assets)
     if check_inputs:
         _check_inputs_provided(resolved)
     if selected_keys is not None:
@@ -224,6 +224,26 @@ def run_assets(
     if raise_on_error and not result.success:
         _raise_first_error(execution)
     return result
+
+
+# The last few asset lists resolved, keyed by the identities of their (immutable) items: a
+# notebook materializes the same list again and again, and resolving it is O(assets).
+_RESOLVED: dict[tuple[int, ...], tuple[list, ResolvedAssets]] = {}
+_RESOLVED_MAX = 8
+
+
+def _resolve_cached(assets: Iterable[Any]) -> ResolvedAssets:
+    items = list(assets)
+    key = tuple(map(id, items))
+    hit = _RESOLVED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], items, strict=True)):
+        return hit[1]
+    resolved = ResolvedAssets.build(items)
+    # Items are kept alive with the entry, so their ids cannot be reused while it exists.
+    _RESOLVED[key] = (items, resolved)
+    while len(_RESOLVED) > _RESOLVED_MAX:
+        _RESOLVED.pop(next(iter(_RESOLVED)))
+    return resolved
 
 
 def _check_inputs_provided(resolved: ResolvedAssets) -> None:
