@@ -323,8 +323,13 @@ class StalenessResolver:
         out: list[tuple[AssetKey, str | None]] = []
         if key in graph:
             ad = self._by_key.get(key)
-            for parent in sorted(graph.parents(key), key=lambda x: x.parts):
-                out.append((parent, self._upstream_partition(ad, partition, parent)))
+            parents = graph.parents(key)
+            if len(parents) > 1:
+                parents = sorted(parents, key=lambda x: x.parts)
+            if partition is None or ad is None or ad.partitions_def is None:
+                out = [(parent, None) for parent in parents]
+            else:
+                out = [(parent, self._upstream_partition(ad, partition, parent)) for parent in parents]
         self._parents[ck] = out
         return out
 
@@ -387,6 +392,9 @@ class StalenessResolver:
             parent_names.add(name)
             current = self._current_data_version(pk, pp)
             recorded = recorded_inputs.get(name)
+            ps = status.get((pk, pp))
+            if current == recorded and current is not None and ps is StaleStatus.FRESH:
+                continue  # the common case: nothing changed upstream
             if current is not None and recorded is None:
                 # Either a dependency added since, or an upstream that had no version then.
                 cause(StaleCauseCategory.DEPENDENCIES, f"new input {name} (not read by the last materialization)", pk, pp)
@@ -394,12 +402,11 @@ class StalenessResolver:
                 cause(StaleCauseCategory.DATA, f"upstream {name} has new data", pk, pp)
             elif current is None and recorded is not None and self._is_materializable(pk):
                 cause(StaleCauseCategory.DATA, f"upstream {name} was wiped", pk, pp)
-            ps = status.get((pk, pp))
             if ps is StaleStatus.STALE:
                 cause(StaleCauseCategory.DEPENDENCIES, _UPSTREAM_STALE.format(name), pk, pp)
             elif ps is StaleStatus.MISSING and self._is_materializable(pk):
                 cause(StaleCauseCategory.DEPENDENCIES, _UPSTREAM_MISSING.format(name), pk, pp)
-        for name in sorted(set(recorded_inputs) - parent_names):
+        for name in sorted(recorded_inputs.keys() - parent_names):
             cause(StaleCauseCategory.DEPENDENCIES, f"removed dependency on {name}", AssetKey.from_user_string(name))
         status[ck] = StaleStatus.STALE if causes else StaleStatus.FRESH
         self._causes[ck] = causes
