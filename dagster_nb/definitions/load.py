@@ -133,8 +133,9 @@ def load_assets_from_current_module(
     **kwargs: Any,
 ) -> list[Any]:
     """Assets of the module that calls this function."""
-    frame = inspect.stack()[1]
-    module = inspect.getmodule(frame[0])
+    # sys._getframe, not inspect.stack(): the latter reads the source of every frame.
+    caller = sys._getframe(1)
+    module = sys.modules.get(caller.f_globals.get("__name__", "")) or inspect.getmodule(caller)
     if module is None:
         raise DagsterInvalidDefinitionError("Could not find the calling module.")
     return load_assets_from_modules([module], group_name=group_name, key_prefix=key_prefix, **kwargs)
