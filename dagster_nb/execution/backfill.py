@@ -3,7 +3,8 @@
 One run per partition by default (Dagster's behaviour for assets without a backfill policy);
 one run for the whole range when every selected asset has ``BackfillPolicy.single_run()``;
 chunks of ``max_partitions_per_run`` under ``BackfillPolicy.multi_run(n)``. A failed partition
-does not stop the others. Listeners receive every run's events plus BACKFILL progress calls.
+does not stop the others. Listeners receive every run's events; ``on_progress(done, total,
+result)`` is called after each run.
 
     result = run_backfill(resolved, keys, ["2024-01-01", "2024-01-02"], instance=instance)
     result.failed_partitions   # []
@@ -132,6 +133,12 @@ def run_backfill(
     if not pdefs:
         raise DagsterInvalidInvocationError(
             "A backfill needs partitioned assets; none of the selected assets is partitioned."
+        )
+    if len({repr(p) for p in pdefs.values()}) > 1:
+        raise DagsterInvalidInvocationError(
+            "A backfill runs assets with one partitions definition; the selection has "
+            + ", ".join(sorted({repr(p) for p in pdefs.values()}))
+            + ". Backfill each group of assets separately."
         )
     pdef = next(iter(pdefs.values()))
     if partition_key_range is not None:
