@@ -88,7 +88,6 @@ def test_sigkill_mid_run_is_noticed_and_a_rerun_succeeds(procs):
         # A live instance notices on demand...
         assert live.mark_dead_runs() == [rec.dagster_run.run_id]
         assert live.get_run_by_id(rec.dagster_run.run_id).status == dg.DagsterRunStatus.FAILURE
-        assert live.get_asset_partition_statuses("sleepy") in ({}, {"": "FAILED"}) or True
     with dg.DagsterInstance.from_directory(procs.home) as instance:
         messages = [e.dagster_event.message for e in instance.all_logs(rec.dagster_run.run_id)]
         assert any("no longer running" in m for m in messages)
