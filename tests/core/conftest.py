@@ -9,8 +9,3 @@ def instance(tmp_path):
     return dg.DagsterInstance.from_directory(str(tmp_path / "home"))
 
 
-def event_types(result, keep=None):
-    types = [e.event_type_value for e in result.all_events]
-    if keep is not None:
-        types = [t for t in types if t in keep]
-    return types

@@ -6,7 +6,7 @@ import threading
 import traceback
 
 import pytest
-from conftest import event_types
+from core_helpers import event_types
 
 import dagster_nb as dg
 
