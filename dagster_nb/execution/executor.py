@@ -59,6 +59,7 @@ from dagster_nb.errors import (
 from dagster_nb.events import DagsterEvent, DagsterEventType, SerializableErrorInfo
 from dagster_nb.execution.context import AssetExecutionContext, OpExecutionContext
 from dagster_nb.execution.plan import ExecutionPlan, Step
+from dagster_nb.execution.provenance import version_of_partitions
 
 __all__ = ["RunRequestSpec", "execute_plan", "StepOutcome"]
 
@@ -592,16 +593,19 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
             asset_key=up_key,
         )
         if run._has_versions:
-            part = up_pkeys[0] if up_pkeys and len(up_pkeys) == 1 else None
-            v = run.data_version_of(up_key, part)
+            v = version_of_partitions(run.data_version_of, up_key, up_pkeys)
             if v is not None:
                 input_versions[up_key] = v
-    # deps without a parameter still count as inputs for provenance
+    # deps without a parameter still count as inputs for provenance (through their mapping)
     if run._has_versions:
         for k in step.keys:
             for d in ad.specs_by_key[k].deps:
                 if d.asset_key not in input_versions:
-                    v = run.data_version_of(d.asset_key, None)
+                    try:
+                        _, dep_pkeys = _upstream_partition_keys(run, ad, d.asset_key, pkeys)
+                    except DagsterError:
+                        dep_pkeys = None
+                    v = version_of_partitions(run.data_version_of, d.asset_key, dep_pkeys)
                     if v is not None:
                         input_versions[d.asset_key] = v
     return values, input_versions, in_pkeys, in_pdefs

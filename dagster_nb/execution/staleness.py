@@ -46,6 +46,7 @@ from dagster_nb.definitions.results import (
     DATA_VERSION_TAG,
     INPUT_DATA_VERSION_TAG_PREFIX,
 )
+from dagster_nb.execution.provenance import version_of_partitions
 
 __all__ = ["StaleStatus", "StaleCauseCategory", "StaleCause", "StalenessResolver"]
 
@@ -141,6 +142,7 @@ class StalenessResolver:
         self._parents: dict[tuple[AssetKey, str | None], list[tuple[AssetKey, str | None]]] = {}
         self._code: dict[AssetKey, str] = {}
         self._names: dict[AssetKey, str] = {}
+        self._multi: dict[tuple[AssetKey, str | None, AssetKey], list[str]] = {}
 
     # --- reads (cached) ---
     def _parse(self, entry: Any) -> _Provenance:
@@ -323,6 +325,8 @@ class StalenessResolver:
             self._compute_one(k, p, parents)
 
     def _parent_partitions(self, key: AssetKey, partition: str | None) -> list[tuple[AssetKey, str | None]]:
+        """(parent, the one parent partition read) pairs; when a parent is read through several
+        partitions, the pair carries None and the keys are kept in ``self._multi``."""
         ck = (key, partition)
         got = self._parents.get(ck)
         if got is not None:
@@ -334,34 +338,45 @@ class StalenessResolver:
             parents = graph.parents(key)
             if len(parents) > 1:
                 parents = sorted(parents, key=lambda x: x.parts)
-            if partition is None or ad is None or ad.partitions_def is None:
-                out = [(parent, None) for parent in parents]
-            else:
-                out = [(parent, self._upstream_partition(ad, partition, parent)) for parent in parents]
+            for parent in parents:
+                keys = self._mapped_keys(ad, partition, parent)
+                if keys is not None and len(keys) == 1:
+                    out.append((parent, keys[0]))
+                else:
+                    if keys is not None:
+                        self._multi[(key, partition, parent)] = keys
+                    out.append((parent, None))
         self._parents[ck] = out
         return out
 
-    def _upstream_partition(self, ad: Any, partition: str | None, parent: AssetKey) -> str | None:
-        """The one upstream partition ``partition`` reads, else None (the latest of any)."""
+    def _mapped_keys(self, ad: Any, partition: str | None, parent: AssetKey) -> list[str] | None:
+        """The parent partitions ``partition`` of ``ad`` reads (None: parent unpartitioned, or the
+        mapping could not be evaluated)."""
         up = self._by_key.get(parent)
         up_pdef = getattr(up, "partitions_def", None)
-        if up_pdef is None or partition is None or ad is None or ad.partitions_def is None:
+        if up_pdef is None or ad is None:
             return None
-        if up_pdef == ad.partitions_def and parent not in ad.partition_mappings:
-            return partition
+        down_pdef = ad.partitions_def
+        if down_pdef is not None and partition is None:
+            return None
+        if partition is not None and up_pdef == down_pdef and parent not in ad.partition_mappings:
+            return [partition]
         from dagster_nb.partitions.mapping import infer_partition_mapping
 
         try:
-            mapping = infer_partition_mapping(
-                ad.partition_mappings.get(parent), ad.partitions_def, up_pdef
-            )
-            keys = list(mapping.get_upstream_partition_keys(
-                [partition], ad.partitions_def, up_pdef,
+            mapping = infer_partition_mapping(ad.partition_mappings.get(parent), down_pdef, up_pdef)
+            return list(mapping.get_upstream_partition_keys(
+                [partition] if partition is not None else None, down_pdef, up_pdef,
                 current_time=self._current_time, dynamic_partitions_store=self._instance,
             ))
         except Exception:  # an unmappable partition: compare with the latest of any
             return None
-        return keys[0] if len(keys) == 1 else None
+
+    def _parent_version(self, key: AssetKey, partition: str | None, parent: AssetKey, pp: str | None) -> str | None:
+        keys = self._multi.get((key, partition, parent))
+        if keys is None:
+            return self._current_data_version(parent, pp)
+        return version_of_partitions(self._current_data_version, parent, keys)
 
     def _code_version(self, key: AssetKey, ad: Any) -> str:
         v = self._code.get(key)
@@ -398,7 +413,7 @@ class StalenessResolver:
         for pk, pp in parents:
             name = self._name(pk)
             parent_names.add(name)
-            current = self._current_data_version(pk, pp)
+            current = self._parent_version(key, partition, pk, pp)
             recorded = recorded_inputs.get(name)
             ps = status.get((pk, pp))
             if current == recorded and current is not None and ps is StaleStatus.FRESH:

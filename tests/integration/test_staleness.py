@@ -310,9 +310,6 @@ def test_unpartitioned_downstream_of_partitions(instance):
     assert status(instance, [pup("-new"), rollup], "rollup") is S.STALE
 
 
-@pytest.mark.xfail(strict=True, reason="executor records, for an input read from many partitions, "
-                   "the data version of the latest materialized partition only; re-materializing "
-                   "any partition with the same value then looks like new data")
 def test_unpartitioned_downstream_same_values_stays_fresh(instance):
     for pk in daily.get_partition_keys():
         dg.materialize([pup("")], partition_key=pk, instance=instance)
@@ -470,9 +467,6 @@ def pdep():
     return 1
 
 
-@pytest.mark.xfail(strict=True, reason="executor records deps without a parameter with the data "
-                   "version of the latest materialized partition of any key (data_version_of(key, "
-                   "None)), not of the mapped partition: the partition looks stale")
 def test_partitioned_dep_without_parameter(instance):
     dg.materialize([pup("")], partition_key="2024-01-01", instance=instance)
     dg.materialize([pup("")], partition_key="2024-01-02", instance=instance)
@@ -480,9 +474,6 @@ def test_partitioned_dep_without_parameter(instance):
     assert status(instance, [pup(""), pdep], "pdep", "2024-01-01") is S.FRESH
 
 
-@pytest.mark.xfail(strict=True, reason="executor records, for an input read from many partitions, "
-                   "only the latest partition's data version: a changed partition followed by an "
-                   "unchanged re-materialization of the recorded one hides the change")
 def test_unpartitioned_downstream_sees_a_changed_partition_later_hidden(instance):
     for pk in daily.get_partition_keys():
         dg.materialize([pup("")], partition_key=pk, instance=instance)
