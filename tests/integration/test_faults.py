@@ -207,7 +207,9 @@ def _no_space(*a, **k):
 
 @pytest.mark.parametrize("where", ["fsync", "write"])
 def test_disk_full_on_write(home, monkeypatch, where):
-    dg.materialize([procdefs.big], instance=home)
+    # fsync only happens with durable=True (off by default, as in Dagster)
+    res = {"io_manager": dg.FilesystemIOManager(durable=True)} if where == "fsync" else None
+    dg.materialize([procdefs.big], instance=home, resources=res)
     with monkeypatch.context() as m:
         if where == "fsync":
             m.setattr(os, "fsync", _no_space)
@@ -223,7 +225,7 @@ def test_disk_full_on_write(home, monkeypatch, where):
             m.setattr(pickle, "dump", dump)
             assert real_dump
         with pytest.raises(dg.DagsterError) as ei:
-            dg.materialize([procdefs.big], instance=home)
+            dg.materialize([procdefs.big], instance=home, resources=res)
     text = str(ei.value) + str(ei.value.__cause__)
     assert _value_path(home, "big") in text and "No space left" in text
     storage = home.storage_directory()

@@ -239,3 +239,18 @@ def test_fs_read_only_filesystem_simulated(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert _files(tmp_path) == ["a"]
     assert io.load_input(dg.build_input_context(asset_key="a")) == "old"
+
+
+@pytest.mark.parametrize("durable, expected", [(False, 0), (True, 2)])
+def test_fsync_only_when_durable(tmp_path, monkeypatch, durable, expected):
+    import os
+
+    calls = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd)))
+    io = dg.FilesystemIOManager(base_dir=str(tmp_path), durable=durable).create_io_manager(
+        dg.build_init_resource_context()
+    )
+    io.handle_output(dg.build_output_context(asset_key="a"), {"v": 1})
+    assert len(calls) == expected  # the value file, then its folder
+    assert io.load_input(dg.build_input_context(asset_key="a")) == {"v": 1}
