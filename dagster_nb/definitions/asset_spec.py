@@ -182,7 +182,10 @@ class AssetSpec:
         kind_set = _validate_kinds(kinds, where)
         for kind in kind_set:
             tag_map.setdefault(KIND_TAG_PREFIX + kind, "")
-        kind_set = kind_set | {t[len(KIND_TAG_PREFIX):] for t in tag_map if t.startswith(KIND_TAG_PREFIX)}
+        if tag_map:  # kinds given as tags count too (most assets have no tags: skip the scan)
+            kind_set = kind_set | {
+                t[len(KIND_TAG_PREFIX):] for t in tag_map if t.startswith(KIND_TAG_PREFIX)
+            }
         if owners is not None and isinstance(owners, str):
             raise DagsterInvalidDefinitionError(
                 f"owners of {where} must be a list of strings, got the string {owners!r}."
