@@ -38,10 +38,42 @@ def load_ipython_extension(ipython: Any) -> None:
     def post_run_cell(result: Any) -> None:
         repo.end_cell(bool(getattr(result, "success", True)))
 
+    _register_formatters(ipython, repo)
     ipython.events.register("pre_run_cell", pre_run_cell)
     ipython.events.register("post_run_cell", post_run_cell)
     ipython.register_magics(DagsterNbMagics(ipython, repo))
     _state.update(shell=ipython, pre=pre_run_cell, post=post_run_cell)
+
+
+def _register_formatters(ipython: Any, repo: Any) -> None:
+    """Rich HTML for selections (what they resolve to in this kernel) and partitions
+    definitions (their keys, with the kernel's instance for dynamic partitions)."""
+    from dagster_nb.partitions import PartitionsDefinition
+    from dagster_nb.selection import AssetSelection
+
+    html = ipython.display_formatter.formatters["text/html"]
+
+    def selection_html(sel: Any) -> str:
+        from dagster_nb.widgets.html import asset_selection_html
+
+        try:
+            graph = repo.snapshot().graph
+        except Exception:
+            graph = None
+        return asset_selection_html(sel, graph)
+
+    def partitions_html(pdef: Any) -> str:
+        from dagster_nb.widgets.html import partitions_def_html
+
+        try:
+            store = repo.instance
+        except Exception:
+            store = None
+        return partitions_def_html(pdef, dynamic_partitions_store=store)
+
+    html.for_type(AssetSelection, selection_html)
+    html.for_type(PartitionsDefinition, partitions_html)
+    _state["formatters"] = (AssetSelection, PartitionsDefinition)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -56,5 +88,8 @@ def unload_ipython_extension(ipython: Any) -> None:
     for kind in ("line", "cell"):
         for name in ("materialize", "asset", "assets", "lineage", "asset_value", "partitions", "dagster_nb"):
             magics[kind].pop(name, None)
+    html = ipython.display_formatter.formatters["text/html"]
+    for cls in _state.get("formatters", ()):
+        html.type_printers.pop(cls, None)
     _state.clear()
     reset_kernel_repository()

@@ -209,3 +209,28 @@ def test_rerunning_cells_hundreds_of_times_leaks_nothing(shell):
     assert len(sys.modules) == mods
     assert len(dg.kernel.snapshot().assets_def_by_key) == 2
     assert grown < 200_000, f"dagster_nb allocations grew by {grown} bytes over 300 re-runs"
+
+
+def test_rich_reprs_in_the_kernel(shell):
+    shell.ok("@dg.asset(group_name='g')\ndef a():\n    return 1")
+    shell.ok("@dg.asset\ndef b(a):\n    return 2")
+    fmt = shell.ip.display_formatter.formatters["text/html"]
+
+    def html_of(obj):
+        # The terminal test shell disables HTML output; resolve the printer as IPython does:
+        # a registered type printer first, else the object's _repr_html_.
+        try:
+            return fmt.lookup(obj)(obj)
+        except KeyError:
+            return obj._repr_html_()
+    h = html_of(shell.ok("dg.AssetSelection.groups('g').downstream()"))
+    assert "resolves to 2 assets" in h and "<code>b</code>" in h
+    h = html_of(shell.ok("dg.DailyPartitionsDefinition('2024-01-01', end_date='2024-01-11')"))
+    assert "DailyPartitionsDefinition" in h and ">10<" in h
+    h = html_of(shell.ok("dg.AssetKey(['raw', 'orders'])"))
+    assert "raw/orders" in h
+    shell.ok("%materialize -q")
+    h = html_of(shell.ok("dg.kernel.materialize('a')"))
+    assert "SUCCESS" in h
+    h = html_of(shell.ok("dg.Definitions(assets=[a, b])"))
+    assert "Definitions" in h and ">b<" in h
