@@ -30,6 +30,17 @@ class AssetKey:
     __slots__ = ("_parts", "_hash")
 
     def __init__(self, path: str | Sequence[str]):
+        tp = type(path)
+        if tp is str:  # the common cases first: no isinstance chain
+            _set_parts(self, (path,))
+            _set_hash(self, hash(("AssetKey", (path,))))
+            return
+        if tp is list or tp is tuple:
+            parts = tuple(path)
+            if all(type(p) is str for p in parts):
+                _set_parts(self, parts)
+                _set_hash(self, hash(("AssetKey", parts)))
+                return
         if isinstance(path, AssetKey):
             parts = path._parts
         elif isinstance(path, str):
@@ -47,8 +58,8 @@ class AssetKey:
                     raise DagsterInvalidDefinitionError(
                         f"AssetKey parts must be strings, got {type(p).__name__} {p!r} in {path!r}."
                     )
-        object.__setattr__(self, "_parts", parts)
-        object.__setattr__(self, "_hash", hash(("AssetKey", parts)))
+        _set_parts(self, parts)
+        _set_hash(self, hash(("AssetKey", parts)))
 
     def __setattr__(self, name: str, value: Any) -> None:  # frozen
         raise AttributeError("AssetKey is immutable")
@@ -162,6 +173,9 @@ class AssetKey:
     def get_parent(self) -> AssetKey:
         return AssetKey(self._parts[:-1])
 
+
+_set_parts = AssetKey._parts.__set__  # slot setters: bypass the frozen __setattr__
+_set_hash = AssetKey._hash.__set__
 
 CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]
 CoercibleToAssetKeyPrefix = Union[str, Sequence[str]]

@@ -27,8 +27,24 @@ KIND_TAG_PREFIX = "dagster/kind/"
 _MAX_KINDS = 3  # Dagster allows at most three kinds per asset
 
 
-def _validate_tags(tags: Mapping[str, str] | None, where: str) -> dict[str, str]:
-    out = dict(tags or {})
+class _Where:
+    """``asset 'a/b'`` for error messages, built only when one is raised."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: AssetKey):
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"asset '{self.key.to_user_string()}'"
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
+def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]:
+    if not tags:
+        return {}
+    out = dict(tags)
     for k, v in out.items():
         if not isinstance(k, str) or not isinstance(v, str):
             raise DagsterInvalidDefinitionError(
@@ -38,8 +54,10 @@ def _validate_tags(tags: Mapping[str, str] | None, where: str) -> dict[str, str]
     return out
 
 
-def _validate_kinds(kinds: Iterable[str] | None, where: str) -> frozenset[str]:
-    ks = frozenset(kinds or ())
+def _validate_kinds(kinds: Iterable[str] | None, where: Any) -> frozenset[str]:
+    if not kinds:
+        return frozenset()
+    ks = frozenset(kinds)
     if len(ks) > _MAX_KINDS:
         raise DagsterInvalidDefinitionError(
             f"Assets can have at most three kinds currently; {where} has {len(ks)}: {sorted(ks)}."
@@ -165,8 +183,8 @@ class AssetSpec:
                 f"AssetSpec got an unexpected keyword argument '{bad}'."
                 + did_you_mean(bad, _SPEC_PARAMS)
             )
-        k = AssetKey.from_coercible(key)
-        where = f"asset '{k.to_user_string()}'"
+        k = key if type(key) is AssetKey else AssetKey.from_coercible(key)
+        where = _Where(k)  # formatted only if an error message needs it
         dep_list: list[AssetDep] = []
         seen: set[AssetKey] = set()
         for d in deps or ():

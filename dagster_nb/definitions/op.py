@@ -335,7 +335,12 @@ class OpDefinition(_Invocable):
         self.tags = dict(tags or {})
         self.retry_policy = retry_policy
         self.code_version = code_version
-        functools.update_wrapper(self, compute_fn)  # type: ignore[arg-type]
+        # What functools.update_wrapper does, without its per-attribute getattr/setattr loop.
+        self.__wrapped__ = compute_fn
+        self.__doc__ = compute_fn.__doc__
+        self.__module__ = getattr(compute_fn, "__module__", None)
+        self.__qualname__ = getattr(compute_fn, "__qualname__", name)
+        self.__name__ = getattr(compute_fn, "__name__", name)
 
     @property
     def input_names(self) -> list[str]:
