@@ -16,6 +16,8 @@ fi
 mkdir -p build
 "$VENV/bin/jupyter" nbconvert --to notebook --execute notebooks/01_quickstart.ipynb \
   --output-dir build --output 01_quickstart.executed.ipynb
+# Static HTML cannot run widgets: show their SVG/HTML fallbacks instead.
 "$VENV/bin/jupyter" nbconvert --to html build/01_quickstart.executed.ipynb \
-  --output-dir build --output 01_quickstart.html
+  --output-dir build --output 01_quickstart.html \
+  --NbConvertBase.display_data_priority="['text/html', 'image/svg+xml', 'image/png', 'text/markdown', 'text/plain']"
 echo "Quickstart ran top to bottom: build/01_quickstart.html shows every output, the lineage graph included."

@@ -85,7 +85,9 @@ class RunProgressWidget(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if data is not None:
-            data["text/plain"] = self._text()
+            # Displayed before the run starts: where widgets do not render (nbconvert, terminals)
+            # say what this is; %materialize prints the run summary after it.
+            data["text/plain"] = "(live run progress)" if not self._events else self._text()
         return bundle
 
 
