@@ -5,6 +5,7 @@ and the progress view render. Needs Debian's chromium and the playwright package
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -44,6 +45,7 @@ def _free_port() -> int:
 def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", work / "quickstart.ipynb")
+    shutil.copy(ROOT / "notebooks" / "02_partitions_and_backfills.ipynb", work / "partitions.ipynb")
     settings = work / "settings"
     settings.mkdir()
     (settings / "overrides.json").write_text(
@@ -66,7 +68,7 @@ def lab(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
             time.sleep(0.5)
     else:
         proc.kill()
@@ -79,6 +81,24 @@ def lab(tmp_path_factory):
         proc.kill()
 
 
+def _open_and_run_all(page, lab: str, notebook: str) -> None:
+    page.add_locator_handler(page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
+                             lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click())
+    page.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
+    page.goto(f"{lab}/lab/tree/{notebook}?token={TOKEN}&reset")
+    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
+    page.wait_for_function(KERNEL_READY, timeout=90_000)
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')")
+    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
+
+
+def _watch(page, external: list, errors: list) -> None:
+    page.on("request", lambda r: external.append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
 def test_quickstart_renders_lineage_and_progress(lab):
     from playwright.sync_api import expect, sync_playwright
 
@@ -88,21 +108,12 @@ def test_quickstart_renders_lineage_and_progress(lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.on("request", lambda r: external.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.add_locator_handler(page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-                                 lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click())
-        page.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
-        page.goto(f"{lab}/lab/tree/quickstart.ipynb?token={TOKEN}&reset")
-        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
-        page.wait_for_function(KERNEL_READY, timeout=90_000)
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-        page.click(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')")
-        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-        # the lineage widget draws one SVG node per asset (4 in the quickstart)
-        lineage = page.locator(".dnb-lineage svg g.node")
+        _watch(page, external, errors)
+        _open_and_run_all(page, lab, "quickstart.ipynb")
+        # each lineage widget draws one SVG node per asset (4 in the quickstart; it shows two)
+        lineage = page.locator(".dnb-lineage").first.locator("svg g.node")
         expect(lineage).to_have_count(4, timeout=120_000)
+        expect(page.locator(".dnb-lineage")).to_have_count(2, timeout=120_000)
         # the progress view shows a row per asset once the run finished
         progress = page.locator(".dnb-runs").first
         expect(progress).to_contain_text("orders", timeout=120_000)
@@ -119,6 +130,41 @@ def test_quickstart_renders_lineage_and_progress(lab):
         page.locator(".dnb-lineage svg g.node").filter(has_text="top_country").first.click()
         expect(page.locator(".dnb-detail").first).to_contain_text("top_country", timeout=30_000)
         page.locator(".dnb-lineage").first.screenshot(path=str(ARTIFACTS / "lineage_detail.png"))
+        browser.close()
+    assert not external, external
+    assert not errors, errors
+
+
+def test_partition_widget_renders_and_backfills_a_click(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    external: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        _watch(page, external, errors)
+        _open_and_run_all(page, lab, "partitions.ipynb")
+        widgets = page.locator(".dnb-partitions")
+        expect(widgets).to_have_count(2, timeout=120_000)
+        page.wait_for_function(KERNEL_READY, timeout=120_000)
+        strip = widgets.first
+        strip.scroll_into_view_if_needed()
+        done = strip.locator(".dnb-p-seg.dnb-p-materialized").first
+        expect(done).to_have_attribute("title", re.compile(r"2024-03-01 … 2024-03-14"), timeout=30_000)
+        strip.screenshot(path=str(ARTIFACTS / "partitions_before.png"))
+        # click the first missing day, then backfill it from the widget
+        strip.locator(".dnb-p-seg.dnb-p-missing").first.click(position={"x": 1, "y": 4})
+        expect(strip).to_contain_text("selected: 2024-03-15", timeout=30_000)
+        strip.locator("button", has_text="Materialize range").click()
+        expect(strip.locator(".dnb-p-seg.dnb-p-materialized").first).to_have_attribute(
+            "title", re.compile(r"2024-03-01 … 2024-03-15"), timeout=60_000)
+        strip.screenshot(path=str(ARTIFACTS / "partitions_after.png"))
+        grid = widgets.nth(1)
+        grid.scroll_into_view_if_needed()
+        expect(grid.locator(".dnb-p-row")).to_have_count(3, timeout=30_000)
+        grid.screenshot(path=str(ARTIFACTS / "partitions_grid.png"))
         browser.close()
     assert not external, external
     assert not errors, errors
