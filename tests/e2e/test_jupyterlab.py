@@ -47,9 +47,10 @@ def lab(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", work / "quickstart.ipynb")
     shutil.copy(ROOT / "notebooks" / "02_partitions_and_backfills.ipynb", work / "partitions.ipynb")
     settings = work / "settings"
-    settings.mkdir()
-    (settings / "overrides.json").write_text(
-        '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    # user settings: no "get notified about Jupyter news?" toast over the screenshots
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
     )
     port = _free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), DAGSTER_HOME=str(work / "home"))
