@@ -215,12 +215,19 @@ class Definitions:
         )
 
     def get_job_def(self, name: str) -> Any:
-        warnings.warn(
-            "Definitions.get_job_def is deprecated and will be removed in 2.0; use "
-            "resolve_job_def instead.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
+        """Dagster 1.13's behaviour: works, and warns (UserWarning, same text) when the job
+        was passed unresolved (``define_asset_job``), pointing at ``resolve_job_def``."""
+        from dagster_nb.execution.jobs import UnresolvedAssetJobDefinition
+
+        job = next((j for j in self._jobs if getattr(j, "name", None) == name), None)
+        if isinstance(job, UnresolvedAssetJobDefinition):
+            warnings.warn(
+                f"Found asset job named {name} of type {type(job)} passed to `jobs` parameter. "
+                "Starting in dagster 1.11, you must now use Definitions.resolve_job_def to "
+                "correctly retrieve this job definition.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self.resolve_job_def(name)
 
     def resolve_implicit_global_asset_job_def(self) -> Any:

@@ -208,9 +208,9 @@ def test_job_selection_forms(instance, daily, selection, expected):
     assert r.output_for_node("revenue") == "ORDERS 2024-01-01"
 
 
-def test_get_job_def_is_deprecated(daily):
+def test_get_job_def_warns_as_dagster_does(daily):
     defs = _job_defs(daily)
-    with pytest.warns(DeprecationWarning, match="resolve_job_def"):
+    with pytest.warns(UserWarning, match="you must now use Definitions.resolve_job_def"):
         job = defs.get_job_def("daily_sales")
     assert job.name == "daily_sales"
 
