@@ -271,11 +271,12 @@ class _IOContextBase:
 
     @property
     def has_asset_partitions(self) -> bool:
-        return (
-            self._partition_key is not None
-            or self._asset_partition_key_range is not None
-            or bool(self._asset_partition_keys)
-        )
+        # Explicit asset partition keys decide (an empty list: the asset itself is not
+        # partitioned, even when the run has a partition key, as for a partitioned asset that
+        # reads an unpartitioned one); otherwise the partition key or range stands for them.
+        if self._asset_partition_keys is not None:
+            return bool(self._asset_partition_keys)
+        return self._partition_key is not None or self._asset_partition_key_range is not None
 
     @property
     def asset_partitions_def(self) -> Any:
@@ -288,8 +289,13 @@ class _IOContextBase:
 
     @property
     def asset_partition_keys(self) -> Sequence[str]:
-        if self._asset_partition_keys is not None:
+        if self._asset_partition_keys:
             return list(self._asset_partition_keys)
+        if self._asset_partition_keys is not None:  # explicitly not partitioned
+            raise DagsterInvariantViolationError(
+                f"Attempting to access asset_partition_keys on the {self._what}, but the asset "
+                f"{self._key_str()} is not partitioned."
+            )
         if self._asset_partition_key_range is not None:
             rng = self._asset_partition_key_range
             if self._asset_partitions_def is None:

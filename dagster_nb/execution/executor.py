@@ -564,10 +564,11 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
             upstream_output=upstream_output,
             resources=run.resources,
             asset_key=up_key,
-            # As Dagster: the input context's partition_key is the run's, not the upstream's.
-            partition_key=pkeys[0] if up_pkeys is not None and pkeys and len(pkeys) == 1 else None,
+            # As Dagster: the input context's partition_key is the run's (even when the upstream
+            # is not partitioned); the upstream's partitions are the asset partition keys.
+            partition_key=pkeys[0] if pkeys and len(pkeys) == 1 else None,
             asset_partitions_def=up_pdef,
-            asset_partition_keys=up_pkeys,
+            asset_partition_keys=up_pkeys if up_pkeys is not None else (),
             instance=run.instance,
             run_id=run.run_id,
             step_key=step.key,
