@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import platform
 import statistics
@@ -223,16 +224,31 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", choices=["dagster", "dagster_nb"])
+    ap.add_argument("--emit-json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.emit_json:  # child process: one library, results as JSON on the last line
+        imp = import_time(args.only, 3 if args.only == "dagster" else 7)
+        with quiet():
+            r = run_library(args.only, args.quick)
+        r["import"] = imp
+        print(json.dumps({(f"{k[0]}:{k[1]}" if isinstance(k, tuple) else k): v for k, v in r.items()}))
+        return
     libs = [args.only] if args.only else ["dagster", "dagster_nb"]
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
     results: dict = {}
     for lib in libs:
-        imp = import_time(lib, 3 if lib == "dagster" else 7)
-        with quiet():
-            results[lib] = run_library(lib, args.quick)
-        results[lib]["import"] = imp
+        # Each library in its own process: neither pays for the other's objects (the cyclic
+        # collector's full passes scale with everything alive in the process).
+        cmd = [sys.executable, __file__, "--only", lib, "--emit-json"] + (["--quick"] if args.quick else [])
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        raw = json.loads(out.strip().splitlines()[-1])
+        results[lib] = {
+            (tuple(k.split(":")[:1]) + (int(k.split(":")[1]),) if ":" in k else k): (
+                tuple(v) if isinstance(v, list) else v
+            )
+            for k, v in raw.items()
+        }
         print(f"  ({lib} done)", flush=True)
     rows = []
 

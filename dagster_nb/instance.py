@@ -15,12 +15,12 @@ Everything above the storage layer reaches storage through this class only.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -90,7 +90,7 @@ class DagsterInstance:
         self._temp_storage_dir: str | None = None
         self._disposed = False
         if owns_root and root_directory is not None:
-            atexit.register(shutil.rmtree, root_directory, True)
+            weakref.finalize(self, shutil.rmtree, root_directory, True)
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -149,7 +149,7 @@ class DagsterInstance:
         root = tempfile.mkdtemp(prefix="dagster_nb-")
         inst = DagsterInstance.from_directory(root)
         inst._owns_root = True
-        atexit.register(shutil.rmtree, root, True)
+        weakref.finalize(inst, shutil.rmtree, root, True)
         return inst
 
     # ------------------------------------------------------------------ lifecycle
@@ -198,7 +198,9 @@ class DagsterInstance:
         else:
             if self._temp_storage_dir is None:
                 self._temp_storage_dir = tempfile.mkdtemp(prefix="dagster_nb-ephemeral-")
-                atexit.register(shutil.rmtree, self._temp_storage_dir, True)
+                # Removed when this instance is garbage (or at exit): a notebook calling
+                # dg.materialize() without an instance again and again does not pile up files.
+                weakref.finalize(self, shutil.rmtree, self._temp_storage_dir, True)
             path = os.path.join(self._temp_storage_dir, STORAGE_DIRNAME)
         try:
             os.makedirs(path, exist_ok=True)
