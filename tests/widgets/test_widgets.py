@@ -233,3 +233,26 @@ def test_no_dot_binary_is_shown_not_raised(repo, monkeypatch):
     assert w.svg == "" and "pip install graphviz-pure" in w.render_error
     assert len(w.view_model["nodes"]) == 9
     w.close()
+
+
+def test_lineage_widget_at_1000_assets_and_focus(tmp_path):
+    """1,000 assets in 20 groups render as one SVG (every node present), and a focus selection
+    narrows the graph to the selected keys."""
+    from widgets_repo import TestRepository
+
+    assets = []
+    for i in range(1000):
+        deps = [f"a{j}" for j in (i - 1, i - 7) if j >= 0 and (i % 10)]
+        assets.append(dg.asset(name=f"a{i}", deps=deps, group_name=f"g{i % 20}")(lambda: 1))
+    repo = TestRepository(tmp_path / "home", assets)
+    w = LineageWidget(repo, debounce=0)
+    assert w.render_error == ""
+    assert len(w.view_model["nodes"]) == 1000
+    svg = w.svg
+    assert svg.count('class="node') >= 1000
+    w.selection = 'key:"a999" or 1+key:"a995"'
+    w.flush()
+    assert w.selection_error == ""
+    keys = {n["key"] for n in w.view_model["nodes"]}
+    assert "a999" in keys and "a995" in keys and len(keys) < 50
+    w.close()
