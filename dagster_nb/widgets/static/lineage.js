@@ -61,6 +61,19 @@ function render({ model, el }) {
     tx = (W - s.w * scale) / 2; ty = (H - s.h * scale) / 2;
     apply();
   };
+  // A large graph fitted whole is unreadable: start at a readable scale at its top-left
+  // corner instead, and say how to move around ("Fit" still shows everything).
+  const hint = h('div', 'dnb-hint');
+  hint.style.display = 'none';
+  bar.after(hint);
+  const firstView = () => {
+    fit();
+    if (scale >= 0.35) return;
+    scale = 0.6; tx = 8; ty = 8; apply();
+    const n = ((model.get('view_model') || {}).nodes || []).length;
+    hint.textContent = `${n} assets: scroll to zoom, drag to pan, Fit for the whole graph, or type a selection (e.g. group:name or +key:"asset") to focus.`;
+    hint.style.display = '';
+  };
   const zoomAt = (factor, cx, cy) => {
     const ns = Math.min(8, Math.max(0.05, scale * factor));
     tx = cx - (cx - tx) * (ns / scale); ty = cy - (cy - ty) * (ns / scale); scale = ns; apply();
@@ -97,6 +110,7 @@ function render({ model, el }) {
 
   // --- drawing from the synced state ---
   let first = true;
+  let lastNodes = '';
   const markSelected = () => {
     const key = model.get('selected_key');
     const node = (model.get('view_model').nodes || []).find((n) => n.key === key);
@@ -111,7 +125,15 @@ function render({ model, el }) {
     canvas.innerHTML = model.get('svg') || '';
     if (re) { canvas.appendChild(h('pre', 'dnb-error', re)); }
     markSelected();
-    if (first && canvas.querySelector('svg')) { first = false; requestAnimationFrame(fit); }
+    // Re-frame when the graph itself changed (first draw, a focus, added or removed assets);
+    // a status update keeps the user's zoom and pan.
+    const nodes = ((model.get('view_model') || {}).nodes || []).map((x) => x.id).join(',');
+    if (canvas.querySelector('svg') && (first || nodes !== lastNodes)) {
+      first = false;
+      hint.style.display = 'none';
+      requestAnimationFrame(firstView);
+    }
+    lastNodes = nodes;
   };
   const drawVm = () => {
     const vm = model.get('view_model') || {};
