@@ -86,3 +86,27 @@ class Throttle:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+
+
+class LiveRepoView:
+    """Mixin for widgets that follow a repository: ``_repo``, ``_throttle`` (re-render) and
+    ``_subscribed`` are set by the widget; this gives them the same ``flush`` and ``close``."""
+
+    _repo: Any
+    _throttle: Throttle
+    _subscribed: bool
+
+    def _on_notify(self, kind: str, payload: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Apply pending live updates now."""
+        self._throttle.flush()
+
+    def close(self) -> None:
+        """Stop following the repository and close the widget."""
+        self._throttle.close()
+        if self._subscribed:
+            self._repo.unsubscribe(self._on_notify)
+            self._subscribed = False
+        super().close()  # type: ignore[misc]

@@ -17,7 +17,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from dagster_nb.widgets._base import Throttle, coerce_key, key_selection, static_text
+from dagster_nb.widgets._base import LiveRepoView, Throttle, coerce_key, key_selection, static_text
 from dagster_nb.widgets.html import value_preview_html
 from dagster_nb.widgets.render import render_dot
 from dagster_nb.widgets.viewmodel import (
@@ -33,7 +33,7 @@ __all__ = ["LineageWidget"]
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
 
 
-class LineageWidget(anywidget.AnyWidget):
+class LineageWidget(LiveRepoView, anywidget.AnyWidget):
     """Lineage graph of ``repo`` (the kernel repository), optionally focused on ``selection``
     (Dagster selection syntax). ``debounce`` is the least time between live re-renders."""
 
@@ -124,17 +124,6 @@ class LineageWidget(anywidget.AnyWidget):
                 self._running.clear()
                 self._failed.clear()
                 self._planned.clear()
-
-    def flush(self) -> None:
-        """Apply pending live updates now."""
-        self._throttle.flush()
-
-    def close(self) -> None:
-        self._throttle.close()
-        if self._subscribed:
-            self._repo.unsubscribe(self._on_notify)
-            self._subscribed = False
-        super().close()
 
     # ------------------------------------------------------------------ front-end requests
     @traitlets.observe("selection")

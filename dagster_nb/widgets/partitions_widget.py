@@ -14,13 +14,13 @@ from typing import Any
 import anywidget
 import traitlets
 
-from dagster_nb.widgets._base import Throttle, coerce_key, key_selection, static_text
+from dagster_nb.widgets._base import LiveRepoView, Throttle, coerce_key, key_selection, static_text
 from dagster_nb.widgets.viewmodel import multi_partition_key, partition_view_model
 
 __all__ = ["PartitionWidget"]
 
 
-class PartitionWidget(anywidget.AnyWidget):
+class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
     """Partition statuses of asset ``key`` of ``repo``; ``current_time`` fixes the clock (for
     time partitions), ``debounce`` is the least time between live re-renders."""
 
@@ -82,16 +82,6 @@ class PartitionWidget(anywidget.AnyWidget):
             payload is not None and getattr(payload, "asset_key", None) == self._key
         ) or getattr(payload, "event_type_value", "").startswith("PIPELINE_"):
             self._throttle()
-
-    def flush(self) -> None:
-        self._throttle.flush()
-
-    def close(self) -> None:
-        self._throttle.close()
-        if self._subscribed:
-            self._repo.unsubscribe(self._on_notify)
-            self._subscribed = False
-        super().close()
 
     # ------------------------------------------------------------------ backfills
     def partition_keys_in_range(self, start: str, end: str, row: str | None = None) -> list[str]:

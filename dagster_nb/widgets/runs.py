@@ -16,7 +16,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from dagster_nb.widgets._base import Throttle, static_text
+from dagster_nb.widgets._base import LiveRepoView, Throttle, static_text
 from dagster_nb.widgets.viewmodel import run_history_view_model, run_progress_view_model
 
 __all__ = ["RunHistoryWidget", "RunProgressWidget"]
@@ -91,7 +91,7 @@ class RunProgressWidget(anywidget.AnyWidget):
         return bundle
 
 
-class RunHistoryWidget(anywidget.AnyWidget):
+class RunHistoryWidget(LiveRepoView, anywidget.AnyWidget):
     """The ``limit`` most recent runs of ``repo``'s instance (status, duration, assets),
     refreshed when a run ends."""
 
@@ -117,16 +117,6 @@ class RunHistoryWidget(anywidget.AnyWidget):
     def _on_notify(self, kind: str, payload: Any) -> None:
         if kind == "event" and getattr(payload, "event_type_value", "").startswith("PIPELINE_"):
             self._throttle()
-
-    def flush(self) -> None:
-        self._throttle.flush()
-
-    def close(self) -> None:
-        self._throttle.close()
-        if self._subscribed:
-            self._repo.unsubscribe(self._on_notify)
-            self._subscribed = False
-        super().close()
 
     def _text(self) -> str:
         runs = self.view_model.get("runs", [])
