@@ -324,7 +324,8 @@ class OpDefinition(_Invocable):
         self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
         declared = dict(ins or {})
         for p in self.signature.input_params:
-            declared.setdefault(p, In(default_value=self.signature.defaults.get(p, NoValue)))
+            if p not in declared:  # (setdefault would build an In even when one is given)
+                declared[p] = In(default_value=self.signature.defaults.get(p, NoValue))
         self.ins: dict[str, In] = declared
         self.outs: dict[str, Out] = dict(outs) if outs else {"result": Out()}
         self.description = description or (inspect.getdoc(compute_fn) if compute_fn.__doc__ else None)
