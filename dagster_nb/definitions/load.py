@@ -124,7 +124,14 @@ def load_assets_from_modules(
                     )
                 keys[k] = a
             assets.append(a)
-    return _apply(assets, group_name=group_name, key_prefix=key_prefix, source_key_prefix=source_key_prefix)
+    out = _apply(assets, group_name=group_name, key_prefix=key_prefix, source_key_prefix=source_key_prefix)
+    # In a notebook, loading from modules is how their assets join the kernel repository.
+    from dagster_nb.definitions import registry_hook
+
+    for a in out:
+        if not isinstance(a, AssetSpec):
+            registry_hook.notify(a)
+    return out
 
 
 def load_assets_from_current_module(

@@ -38,6 +38,9 @@ def load_ipython_extension(ipython: Any) -> None:
     def post_run_cell(result: Any) -> None:
         repo.end_cell(bool(getattr(result, "success", True)))
 
+    cells = getattr(getattr(ipython, "compile", None), "_filename_map", None)
+    if cells is not None:  # definitions join the kernel when a cell makes them
+        repo.set_code_filter(lambda filename: filename in cells)
     _register_formatters(ipython, repo)
     ipython.events.register("pre_run_cell", pre_run_cell)
     ipython.events.register("post_run_cell", post_run_cell)

@@ -175,6 +175,7 @@ class DagsterNbMagics(Magics):
             ad = asset_decorator(**{k: v for k, v in kwargs.items() if v is not None})(fn)
         except DagsterError as exc:
             raise UsageError(str(exc)) from None
+        self.repo.register(ad)  # this cell defines it (the decorator ran inside the magic)
         self.shell.user_ns[name] = ad
         ups = ", ".join(analyzed.upstream) or "none"
         print(f"Defined asset {ad.key.to_user_string()} (upstream: {ups}).")

@@ -126,7 +126,17 @@ class KernelRepository:
         return removed
 
     # --- registration ---
+    def set_code_filter(self, is_notebook_code: Callable[[str], bool] | None) -> None:
+        """Register only definitions made by notebook code: ``is_notebook_code(filename)`` of the
+        first frame outside dagster_nb decides (the IPython extension passes "is a cell").
+        Decorators that run while a module is imported do not join; load_assets_from_modules
+        or ``%dagster_nb load`` add them."""
+        self._is_notebook_code = is_notebook_code
+
     def _on_define(self, definition: Any) -> None:
+        check = getattr(self, "_is_notebook_code", None)
+        if check is not None and not check(_first_user_filename()):
+            return
         origin = self._current_origin or getattr(definition, "source_location", None) or "<unknown>"
         self.register(definition, origin=origin)
 
@@ -139,7 +149,7 @@ class KernelRepository:
                 f"Cannot register {type(definition).__name__} in the kernel repository; pass "
                 "asset definitions (or use add_definitions for a Definitions object)."
             )
-        origin = origin or definition.source_location or "<unknown>"
+        origin = origin or self._current_origin or definition.source_location or "<unknown>"
         with self._lock:
             # A multi-asset redefined with fewer keys: drop keys its previous version had.
             for k in definition.specs_by_key:
@@ -477,6 +487,21 @@ def _raise_backfill_error(result: Any) -> None:
             from dagster_nb.execution.materialize import _raise_first_error
 
             _raise_first_error(r._x)
+
+
+def _first_user_filename() -> str:
+    """The file of the innermost frame outside the dagster_nb package."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not os.path.abspath(name).startswith(root):
+            return name
+        frame = frame.f_back
+    return ""
 
 
 def _user_stacklevel() -> int:

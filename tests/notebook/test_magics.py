@@ -234,3 +234,19 @@ def test_rich_reprs_in_the_kernel(shell):
     assert "SUCCESS" in h
     h = html_of(shell.ok("dg.Definitions(assets=[a, b])"))
     assert "Definitions" in h and ">b<" in h
+
+
+def test_importing_a_module_does_not_register_its_assets_but_loading_does(shell, tmp_path, monkeypatch):
+    (tmp_path / "lib_assets.py").write_text(
+        "import dagster_nb as dg\n\n@dg.asset\ndef lib_a():\n    return 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    shell.ok("import lib_assets")
+    assert "lib_a" not in {k.to_user_string() for k in dg.kernel.snapshot().assets_def_by_key}
+    # decorating an imported function in a cell is notebook code: it joins
+    shell.ok("def plain():\n    return 2")
+    shell.ok("here = dg.asset(name='here')(plain)")
+    shell.ok("loaded = dg.load_assets_from_modules([lib_assets], group_name='lib')")
+    keys = {k.to_user_string() for k in dg.kernel.snapshot().assets_def_by_key}
+    assert {"lib_a", "here"} <= keys
+    assert dg.kernel.resolve_assets_def("lib_a").get_asset_spec().group_name == "lib"
