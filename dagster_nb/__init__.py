@@ -107,6 +107,15 @@ _export(
 )
 _export("dagster_nb.selection", "AssetSelection")
 _export(
+    "dagster_nb.automation",
+    "ScheduleDefinition", "schedule", "DefaultScheduleStatus", "ScheduleEvaluationContext",
+    "build_schedule_context", "SensorDefinition", "sensor", "asset_sensor",
+    "AssetSensorDefinition", "DefaultSensorStatus", "SensorEvaluationContext",
+    "build_sensor_context", "RunRequest", "SkipReason", "SensorResult", "AutomationCondition",
+    "AutoMaterializePolicy", "AutoMaterializeRule", "FreshnessPolicy", "LegacyFreshnessPolicy",
+    "AutoMaterializeSensorDefinition", "AutomationConditionSensorDefinition",
+)
+_export(
     "dagster_nb.partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",

@@ -131,6 +131,26 @@ class Definitions:
                 if n in seen and seen[n] is not s:
                     raise DagsterInvalidDefinitionError(f"Duplicate {kind} name: '{n}'.")
                 seen[n] = s
+        self._validate_automation_targets(set(names))
+
+    def _validate_automation_targets(self, job_names: set[Any]) -> None:
+        # A schedule/sensor naming its job by job_name needs that job here; one holding a job
+        # object brings the job with it (Dagster adds it to the repository), so it counts too.
+        targets = [
+            (s, t)
+            for s in (*self._schedules, *self._sensors)
+            for t in (getattr(s, "targets", None) or [getattr(s, "target", None)])
+            if t is not None and hasattr(t, "job_name")
+        ]
+        known = set(job_names) | {"__ASSET_JOB"}
+        known |= {t.job_name for _, t in targets if getattr(t, "job", None) is not None}
+        for s, t in targets:
+            if getattr(t, "job", None) is None and t.job_name not in known:
+                raise DagsterInvalidDefinitionError(
+                    f'{type(s).__name__} "{s.name}" targets job "{t.job_name}" which was not '
+                    "found in this repository."
+                    + did_you_mean(t.job_name, sorted(n for n in known if isinstance(n, str)))
+                )
 
     @staticmethod
     def validate_loadable(defs: Definitions) -> None:
