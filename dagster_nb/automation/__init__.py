@@ -10,6 +10,17 @@ These are definitions with Dagster's API. Direct invocation (``my_schedule(conte
 ``AutomationCondition`` trees, belongs to the automation evaluator (not in this package yet).
 """
 
+from dagster_nb.automation.automation_sensors import (
+    AutoMaterializeSensorDefinition as AutoMaterializeSensorDefinition,
+)
+from dagster_nb.automation.automation_sensors import (
+    AutomationConditionSensorDefinition as AutomationConditionSensorDefinition,
+)
+from dagster_nb.automation.conditions import AutomationCondition as AutomationCondition
+from dagster_nb.automation.freshness import FreshnessPolicy as FreshnessPolicy
+from dagster_nb.automation.freshness import LegacyFreshnessPolicy as LegacyFreshnessPolicy
+from dagster_nb.automation.policies import AutoMaterializePolicy as AutoMaterializePolicy
+from dagster_nb.automation.policies import AutoMaterializeRule as AutoMaterializeRule
 from dagster_nb.automation.run_request import RunRequest as RunRequest
 from dagster_nb.automation.run_request import SensorResult as SensorResult
 from dagster_nb.automation.run_request import SkipReason as SkipReason
