@@ -176,6 +176,16 @@ class AssetKey:
 
 _set_parts = AssetKey._parts.__set__  # slot setters: bypass the frozen __setattr__
 _set_hash = AssetKey._hash.__set__
+_new_object = object.__new__
+
+
+def key_from_parts(parts: tuple[str, ...]) -> AssetKey:
+    """``AssetKey(parts)`` for a tuple already known to hold only strings (internal fast path:
+    no type dispatch, no copy)."""
+    k = _new_object(AssetKey)
+    _set_parts(k, parts)
+    _set_hash(k, hash(("AssetKey", parts)))
+    return k
 
 CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]
 CoercibleToAssetKeyPrefix = Union[str, Sequence[str]]

@@ -54,9 +54,14 @@ def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]
     return out
 
 
+_NO_KINDS: frozenset[str] = frozenset()  # shared: most assets have no kinds
+_set = object.__setattr__
+_new_object = object.__new__
+
+
 def _validate_kinds(kinds: Iterable[str] | None, where: Any) -> frozenset[str]:
     if not kinds:
-        return frozenset()
+        return _NO_KINDS
     ks = frozenset(kinds)
     if len(ks) > _MAX_KINDS:
         raise DagsterInvalidDefinitionError(
@@ -97,6 +102,16 @@ class AssetDep:
         object.__setattr__(new, "partition_mapping", self.partition_mapping)
         object.__setattr__(new, "metadata", self.metadata)
         return new
+
+
+def make_dep(key: AssetKey, partition_mapping: Any = None) -> AssetDep:
+    """``AssetDep(key, partition_mapping=...)`` for a key that is already an AssetKey
+    (internal fast path of the decorators)."""
+    d = _new_object(AssetDep)
+    _set(d, "asset_key", key)
+    _set(d, "partition_mapping", partition_mapping)
+    _set(d, "metadata", {})
+    return d
 
 
 def _key_of(asset: Any) -> AssetKey:
@@ -232,6 +247,43 @@ class AssetSpec:
         s(self, "freshness_policy", freshness_policy)
         s(self, "auto_materialize_policy", auto_materialize_policy)
         s(self, "io_manager_key", io_manager_key)
+
+    @classmethod
+    def _trusted(
+        cls,
+        key: AssetKey,
+        deps: tuple[AssetDep, ...],
+        description: str | None,
+        metadata: dict[str, MetadataValue],
+        skippable: bool,
+        group_name: str | None,
+        code_version: str | None,
+        automation_condition: Any,
+        partitions_def: Any,
+        freshness_policy: Any,
+        auto_materialize_policy: Any,
+        io_manager_key: str | None,
+    ) -> AssetSpec:
+        """A spec from values the caller has already validated and normalized: an AssetKey, a
+        tuple of AssetDeps with distinct keys, normalized metadata; no owners, tags or kinds
+        (the decorators' common case; everything else goes through ``__init__``)."""
+        self = _new_object(cls)
+        _set(self, "key", key)
+        _set(self, "deps", deps)
+        _set(self, "description", description)
+        _set(self, "metadata", metadata)
+        _set(self, "skippable", skippable)
+        _set(self, "group_name", group_name)
+        _set(self, "code_version", code_version)
+        _set(self, "automation_condition", automation_condition)
+        _set(self, "owners", ())
+        _set(self, "tags", {})
+        _set(self, "kinds", _NO_KINDS)
+        _set(self, "partitions_def", partitions_def)
+        _set(self, "freshness_policy", freshness_policy)
+        _set(self, "auto_materialize_policy", auto_materialize_policy)
+        _set(self, "io_manager_key", io_manager_key)
+        return self
 
     def __hash__(self) -> int:
         return hash(("AssetSpec", self.key))

@@ -382,6 +382,53 @@ class AssetsDefinition:
         return assets_definition_html(self)
 
 
+_set = object.__setattr__
+_new_object = object.__new__
+
+
+def single_asset_definition(
+    key: AssetKey,
+    spec: AssetSpec,
+    keys_by_input_name: dict[str, AssetKey],
+    node_def: Any,
+    partitions_def: Any,
+    partition_mappings: dict[AssetKey, Any],
+    resource_defs: dict[str, Any],
+    backfill_policy: Any,
+    source_location: str | None,
+) -> AssetsDefinition:
+    """What ``AssetsDefinition(specs_by_key={key: spec}, keys_by_output_name={"result": key},
+    ...)`` builds for ``@asset``, without the generated frozen __init__ (internal: the caller
+    owns the dicts it passes)."""
+    a = _new_object(AssetsDefinition)
+    _set(a, "specs_by_key", {key: spec})
+    _set(a, "keys_by_output_name", {"result": key})
+    _set(a, "keys_by_input_name", keys_by_input_name)
+    _set(a, "node_def", node_def)
+    _set(a, "partitions_def", partitions_def)
+    _set(a, "partition_mappings", partition_mappings)
+    _set(a, "can_subset", False)
+    _set(a, "selected_asset_keys", frozenset((key,)))
+    _set(a, "resource_defs", resource_defs)
+    _set(a, "backfill_policy", backfill_policy)
+    _set(a, "execution_type", ExecutionType.MATERIALIZATION)
+    _set(a, "internal_asset_deps", {})
+    _set(a, "is_subset", False)
+    _set(a, "source_location", source_location)
+    _set(a, "auto_observe_interval_minutes", None)
+    _set(a, "_derived_code_version", [])
+    return a
+
+
+# single_asset_definition sets every field: keep it in step with the dataclass.
+assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
+    "specs_by_key", "keys_by_output_name", "keys_by_input_name", "node_def", "partitions_def",
+    "partition_mappings", "can_subset", "selected_asset_keys", "resource_defs", "backfill_policy",
+    "execution_type", "internal_asset_deps", "is_subset", "source_location",
+    "auto_observe_interval_minutes", "_derived_code_version",
+]
+
+
 def _coerce_key(k: CoercibleToAssetKey) -> AssetKey:
     return AssetKey.from_coercible(k)
 

@@ -15,16 +15,28 @@ from dagster_nb.definitions import registry_hook
 from dagster_nb.definitions.asset_key import (
     AssetKey,
     CoercibleToAssetKey,
+    key_from_parts,
     key_prefix_from_coercible,
 )
-from dagster_nb.definitions.asset_spec import AssetDep, AssetIn, AssetOut, AssetSpec, coerce_dep
-from dagster_nb.definitions.assets import AssetsDefinition, ExecutionType
+from dagster_nb.definitions.asset_spec import (
+    AssetDep,
+    AssetIn,
+    AssetOut,
+    AssetSpec,
+    _Where,
+    coerce_dep,
+    make_dep,
+)
+from dagster_nb.definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
+from dagster_nb.definitions.metadata import normalize_metadata
 from dagster_nb.definitions.op import (
+    DEFAULT_OUT,
     FnSignature,
     GraphDefinition,
     In,
     OpDefinition,
     Out,
+    asset_input,
     compose_graph,
     inspect_compute_fn,
 )
@@ -47,6 +59,8 @@ _ASSET_PARAMS = (
     "key", "check_specs", "owners", "kinds", "pool", "is_virtual", "compute_kind",
     "auto_materialize_policy", "non_argument_deps",
 )
+_ASSET_PARAM_SET = frozenset(_ASSET_PARAMS)
+_NO_RESOURCE_KEYS: frozenset[str] = frozenset()
 
 
 def _valid_name(name: Any) -> bool:
@@ -145,7 +159,9 @@ def asset(compute_fn: Callable | None = None, **kwargs: Any) -> Any:
     (by name), the context (first parameter named ``context``), a ``Config`` subclass, or
     resources (annotated with a ``ConfigurableResource`` type).
     """
-    _unexpected_kwargs({k: v for k, v in kwargs.items() if k not in _ASSET_PARAMS}, _ASSET_PARAMS, "@asset")
+    for k in kwargs:
+        if k not in _ASSET_PARAM_SET:
+            _unexpected_kwargs({k: None}, _ASSET_PARAMS, "@asset")
 
     def wrap(fn: Callable) -> AssetsDefinition:
         return _finish(_build_asset(fn, **kwargs))
@@ -205,23 +221,39 @@ def _build_asset(
     else:
         asset_name = name or fn.__name__
         _validate_name(asset_name, "asset name")
-        asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
+        if key_prefix is None:
+            asset_key = key_from_parts((asset_name,))
+        else:
+            asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
     op_name = asset_key.to_python_identifier()
-    what = f"asset '{asset_key.to_user_string()}'"
+    what = _Where(asset_key)  # "asset 'a/b'", formatted only if an error message needs it
     sig = inspect_compute_fn(fn, what=what)
-    input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
-    dep_list = _collect_deps(deps) + _collect_deps(non_argument_deps)
-    for d in dep_list:
-        if d.asset_key in input_keys.values():
-            raise DagsterInvalidDefinitionError(
-                f"deps value {d.asset_key.to_user_string()} of {what} is also an input (a "
-                "parameter of the function); list it in only one place."
-            )
-        if d.partition_mapping is not None:
-            mappings[d.asset_key] = d.partition_mapping
-    all_deps: list[Any] = [AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()]
+    if ins is None:  # the common case: each parameter reads the asset of its name
+        input_keys: dict[str, AssetKey] = {}
+        mappings: dict[AssetKey, Any] = {}
+        op_ins: dict[str, In] = {}
+        for p in sig.input_params:
+            k = input_keys[p] = key_from_parts((p,))
+            op_ins[p] = asset_input(k, {}, None, None)
+    else:
+        input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
+    if deps is None and non_argument_deps is None:
+        dep_list: list[AssetDep] = []
+    else:
+        dep_list = _collect_deps(deps) + _collect_deps(non_argument_deps)
+        input_key_set = set(input_keys.values())
+        for d in dep_list:
+            if d.asset_key in input_key_set:
+                raise DagsterInvalidDefinitionError(
+                    f"deps value {d.asset_key.to_user_string()} of {what} is also an input (a "
+                    "parameter of the function); list it in only one place."
+                )
+            if d.partition_mapping is not None:
+                mappings[d.asset_key] = d.partition_mapping
+    all_deps: list[Any] = [make_dep(k, mappings.get(k)) for k in input_keys.values()]
     all_deps += dep_list
-    if asset_key in {d.asset_key for d in all_deps}:
+    dep_keys = {d.asset_key for d in all_deps}
+    if asset_key in dep_keys:
         raise DagsterInvalidDefinitionError(
             f"{what} depends on itself. An asset cannot be its own upstream; rename the parameter "
             "or pass ins={...} with the intended key."
@@ -229,49 +261,71 @@ def _build_asset(
     if io_manager_def is not None:
         io_manager_key = io_manager_key or f"{op_name}__io_manager"
         resource_defs = {**(resource_defs or {}), io_manager_key: io_manager_def}
-    spec = AssetSpec(
-        asset_key,
-        deps=all_deps,
-        description=description or _doc(fn),
-        metadata=metadata,
-        skippable=not output_required,
-        group_name=group_name,
-        code_version=code_version,
-        automation_condition=automation_condition,
-        owners=owners,
-        tags=tags,
-        kinds=kinds,
-        partitions_def=partitions_def,
-        freshness_policy=freshness_policy,
-        auto_materialize_policy=auto_materialize_policy,
-        io_manager_key=io_manager_key,
-    )
-    node_tags = dict(op_tags or {})
+    description = description or _doc(fn)
+    if not (owners or tags or kinds) and len(dep_keys) == len(all_deps):
+        # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
+        spec = AssetSpec._trusted(
+            asset_key,
+            tuple(all_deps),
+            description,
+            normalize_metadata(metadata),
+            not output_required,
+            group_name,
+            code_version,
+            automation_condition,
+            partitions_def,
+            freshness_policy,
+            auto_materialize_policy,
+            io_manager_key,
+        )
+    else:
+        spec = AssetSpec(
+            asset_key,
+            deps=all_deps,
+            description=description,
+            metadata=metadata,
+            skippable=not output_required,
+            group_name=group_name,
+            code_version=code_version,
+            automation_condition=automation_condition,
+            owners=owners,
+            tags=tags,
+            kinds=kinds,
+            partitions_def=partitions_def,
+            freshness_policy=freshness_policy,
+            auto_materialize_policy=auto_materialize_policy,
+            io_manager_key=io_manager_key,
+        )
+    node_tags = dict(op_tags) if op_tags else {}
     if compute_kind:
         node_tags["dagster/compute_kind"] = compute_kind
+    if io_manager_key is None and output_required and dagster_type is None:
+        out = DEFAULT_OUT
+    else:
+        out = Out(io_manager_key=io_manager_key, is_required=output_required, dagster_type=dagster_type)
     op = OpDefinition(
         compute_fn=fn,
         name=op_name,
         ins=op_ins,
-        outs={"result": Out(io_manager_key=io_manager_key, is_required=output_required, dagster_type=dagster_type)},
+        outs={"result": out},
         description=spec.description,
-        required_resource_keys=frozenset(required_resource_keys or ()),
+        required_resource_keys=frozenset(required_resource_keys) if required_resource_keys else _NO_RESOURCE_KEYS,
         config_schema=config_schema,
         tags=node_tags,
         retry_policy=retry_policy,
         code_version=code_version,
         signature=sig,
     )
-    return AssetsDefinition(
-        specs_by_key={asset_key: spec},
-        keys_by_output_name={"result": asset_key},
-        keys_by_input_name=input_keys,
-        node_def=op,
-        partitions_def=partitions_def,
-        partition_mappings=mappings,
-        resource_defs=dict(resource_defs or {}),
-        backfill_policy=backfill_policy,
-        source_location=_source_location(fn),
+    return single_asset_definition(
+        asset_key,
+        spec,
+        input_keys,
+        op,
+        partitions_def,
+        mappings,
+        dict(resource_defs) if resource_defs else {},
+        backfill_policy,
+        _source_location(fn),
     )
 
 

@@ -126,8 +126,53 @@ def _fast_params(fn: Callable) -> list[Any] | None:
     return params
 
 
-def inspect_compute_fn(fn: Callable, *, what: str) -> FnSignature:
-    """Classify the parameters of an asset/op function (context, config, resources, inputs)."""
+_FunctionType = types.FunctionType
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def _plain_signature(fn: Callable, what: Any) -> FnSignature | None:
+    """The common case read straight from the code object: a plain function without
+    annotations, defaults or wrappers (its parameters are the context, if first and named like
+    one, then inputs). None when the general path is needed."""
+    if (
+        type(fn) is not _FunctionType
+        or fn.__defaults__
+        or fn.__kwdefaults__
+        or fn.__annotations__
+        or hasattr(fn, "__wrapped__")
+        or hasattr(fn, "__signature__")
+    ):
+        return None
+    code = fn.__code__
+    n = code.co_argcount + code.co_kwonlyargcount
+    names = code.co_varnames[:n]
+    context_param = None
+    if n and names[0] in _CONTEXT_NAMES:
+        context_param = names[0]
+        names = names[1:]
+    if "config" in names:
+        raise DagsterInvalidDefinitionError(
+            f"Parameter 'config' of {what} has no type annotation. Annotate it with a "
+            "dg.Config subclass, e.g. `config: MyConfig`."
+        )
+    sig = _new_object(FnSignature)
+    _set(sig, "context_param", context_param)
+    _set(sig, "config_param", None)
+    _set(sig, "config_cls", None)
+    _set(sig, "resource_params", {})
+    _set(sig, "input_params", names)
+    _set(sig, "defaults", {})
+    return sig
+
+
+def inspect_compute_fn(fn: Callable, *, what: Any) -> FnSignature:
+    """Classify the parameters of an asset/op function (context, config, resources, inputs).
+    ``what`` names the function in error messages (a string, or an object formatted only when
+    an error is raised)."""
+    sig = _plain_signature(fn, what)
+    if sig is not None:
+        return sig
     params = _fast_params(fn)
     if params is None:
         try:
@@ -200,6 +245,25 @@ class Out:
     io_manager_key: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     code_version: str | None = None
+
+
+# Shared by every asset output declared without options (Out is immutable): one object fewer
+# per asset for the allocator and the cyclic collector.
+DEFAULT_OUT = Out()
+
+
+def asset_input(asset_key: Any, metadata: Mapping[str, Any], input_manager_key: Any, dagster_type: Any) -> In:
+    """``In(metadata=..., asset_key=..., input_manager_key=..., dagster_type=...)`` without the
+    generated frozen __init__ (internal: the decorators build one per input parameter)."""
+    i = _new_object(In)
+    _set(i, "dagster_type", dagster_type)
+    _set(i, "description", None)
+    _set(i, "default_value", NoValue)
+    _set(i, "metadata", metadata)
+    _set(i, "asset_key", asset_key)
+    _set(i, "asset_partitions", None)
+    _set(i, "input_manager_key", input_manager_key)
+    return i
 
 
 # --- composition tracing (inside @graph bodies) ---
@@ -321,19 +385,19 @@ class OpDefinition(_Invocable):
     ):
         self.compute_fn = compute_fn
         self.name = name
-        self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
-        declared = dict(ins or {})
-        for p in self.signature.input_params:
+        sig = self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
+        declared = dict(ins) if ins else {}
+        for p in sig.input_params:
             if p not in declared:  # (setdefault would build an In even when one is given)
-                declared[p] = In(default_value=self.signature.defaults.get(p, NoValue))
+                declared[p] = In(default_value=sig.defaults.get(p, NoValue))
         self.ins: dict[str, In] = declared
         self.outs: dict[str, Out] = dict(outs) if outs else {"result": Out()}
         self.description = description or (inspect.getdoc(compute_fn) if compute_fn.__doc__ else None)
-        self.required_resource_keys = frozenset(required_resource_keys) | frozenset(
-            self.signature.resource_params.values()
-        )
+        rrk = frozenset(required_resource_keys)  # (the same object when given a frozenset)
+        rp = sig.resource_params
+        self.required_resource_keys = rrk | frozenset(rp.values()) if rp else rrk
         self.config_schema = config_schema
-        self.tags = dict(tags or {})
+        self.tags = dict(tags) if tags else {}
         self.retry_policy = retry_policy
         self.code_version = code_version
         # What functools.update_wrapper does, without its per-attribute getattr/setattr loop.
