@@ -229,7 +229,8 @@ class ScheduleDefinition:
                 "Attempted to provide both execution_fn and individual run_config/tags_fn "
                 "arguments to ScheduleDefinition. Must provide only one of the two."
             )
-        if run_config_fn is not None and run_config is not None:
+        # Truthiness, as in Dagster: run_config={} with a run_config_fn is accepted.
+        if run_config_fn and run_config:
             raise DagsterInvalidDefinitionError(
                 "Attempted to provide both run_config_fn and run_config as arguments to "
                 "ScheduleDefinition. Must provide only one of the two."

@@ -75,7 +75,7 @@ def test_invalid_timezone_and_conflicting_args():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="more than one"):
         dg.ScheduleDefinition(job_name="j", job=dg.define_asset_job("k"), cron_schedule="@daily")
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="run_config_fn and run_config"):
-        dg.ScheduleDefinition(job_name="j", cron_schedule="@daily", run_config={}, run_config_fn=lambda c: {})
+        dg.ScheduleDefinition(job_name="j", cron_schedule="@daily", run_config={"ops": {}}, run_config_fn=lambda c: {})
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="needs a target"):
         dg.ScheduleDefinition(cron_schedule="@daily")
 
