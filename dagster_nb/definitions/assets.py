@@ -248,13 +248,13 @@ class AssetsDefinition:
         outs = getattr(nd, "outs", None)
         if outs:
             for name, k in self.keys_by_output_name.items():
-                if k == key and name in outs and outs[name].io_manager_key:
+                if (k is key or k == key) and name in outs and outs[name].io_manager_key:
                     return outs[name].io_manager_key
         return "io_manager"
 
     def get_output_name_for_asset_key(self, key: AssetKey) -> str:
         for name, k in self.keys_by_output_name.items():
-            if k == key:
+            if k is key or k == key:
                 return name
         raise DagsterInvariantViolationError(
             f"Asset key {key.to_user_string()} not found in {self._label()}."

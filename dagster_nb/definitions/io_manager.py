@@ -216,7 +216,9 @@ def io_manager(
 
 
 def _coerce_key(asset_key: Any) -> AssetKey | None:
-    return None if asset_key is None else AssetKey.from_coercible(asset_key)
+    if asset_key is None or type(asset_key) is AssetKey:
+        return asset_key
+    return AssetKey.from_coercible(asset_key)
 
 
 def _coerce_resources(resources: Any) -> Resources:
@@ -742,7 +744,7 @@ class InMemoryIOManager(IOManager):
     @staticmethod
     def _keys(context: InputContext | OutputContext) -> list[tuple]:
         if context.has_asset_key:
-            path = tuple(context.asset_key.path)
+            path = context.asset_key.parts
             if context.has_asset_partitions:
                 return [(path, pk) for pk in context.asset_partition_keys]
             return [(path, None)]
