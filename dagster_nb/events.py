@@ -19,6 +19,10 @@ from dagster_nb.definitions.asset_key import AssetKey
 from dagster_nb.definitions.metadata import metadata_from_json, metadata_to_json
 from dagster_nb.definitions.results import AssetMaterialization, AssetObservation
 
+# One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
+# default=str), without building an encoder per call.
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
 __all__ = [
     "DagsterEventType",
     "DagsterEvent",
@@ -251,7 +255,7 @@ class DagsterEvent:
             d["error"] = self.error.to_json()
         if self.data:
             d["data"] = dict(self.data)
-        return json.dumps(d, separators=(",", ":"), default=str)
+        return _encode(d)
 
     @staticmethod
     def from_json(s: str | Mapping[str, Any]) -> DagsterEvent:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import stat
 import tempfile
 from typing import Any
 
@@ -103,11 +104,19 @@ class PickledObjectFilesystemIOManager(IOManager):
         return [str(partition_key)]
 
     def _join(self, parts: list[str]) -> str:
-        path = os.path.join(self.base_dir, *(safe_path_part(p) for p in parts)) + self.extension
+        base = self.base_dir
+        safe = [safe_path_part(p) for p in parts]
+        path = os.path.join(base, *safe) + self.extension
         # Belt and braces: encoding should make this impossible, but never write outside.
+        # Encoded parts hold no separator and are never "." or "..", so the path is lexically
+        # under base_dir and can only leave it through a symlink below base_dir: look for one
+        # (one lstat per existing part; none exists below the first missing part) and resolve
+        # the whole path only when there is one.
+        if safe and _no_symlink_below(base, safe, self.extension):
+            return path
         real_base = self._real_base
         if real_base is None:
-            real_base = self._real_base = os.path.realpath(self.base_dir)
+            real_base = self._real_base = os.path.realpath(base)
         if os.path.commonpath([real_base, os.path.realpath(path)]) != real_base:
             raise DagsterInvariantViolationError(
                 f"Refusing to use path {path!r}: it resolves outside base_dir {self.base_dir!r}."
@@ -148,24 +157,14 @@ class PickledObjectFilesystemIOManager(IOManager):
     def dump_to_path(self, context: OutputContext, obj: Any, path: str) -> None:
         """Pickle ``obj`` to ``path`` atomically (temp file, fsync, ``os.replace``)."""
         directory = os.path.dirname(path)
+        prefix = "." + os.path.basename(path) + "."
         try:
-            # A previously unpartitioned asset left a file where the partition dir must go.
-            # Only this asset's own old value may be removed; a file of another asset (key
-            # "a" when storing "a/b") is never touched.
-            if os.path.isfile(directory):
-                own = self._join(self._relative_parts(context))
-                if os.path.abspath(directory) != os.path.abspath(own):
-                    raise DagsterStorageError(
-                        f"Cannot store {_describe(context)} at {path!r}: {directory!r} holds the "
-                        "value of another asset whose key is a prefix of this one. Asset keys "
-                        "like 'a' and 'a/b' collide in the filesystem layout; rename one, or "
-                        "give one of them another IO manager. Nothing was changed."
-                    )
-                os.remove(directory)
-            os.makedirs(directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(
-                prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory
-            )
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+            except (FileNotFoundError, NotADirectoryError):
+                # The folder is missing, or something is in its way.
+                self._make_directory(context, path, directory)
+                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
         except OSError as e:
             raise DagsterStorageError(
                 f"Cannot write asset value to {path!r}: {e.strerror or e} (is the directory "
@@ -177,22 +176,13 @@ class PickledObjectFilesystemIOManager(IOManager):
                 f.flush()
                 if self.durable:
                     os.fsync(f.fileno())
-            if os.path.isdir(path):
-                # The asset became unpartitioned: its old partition files are in the way. A
-                # sub-directory may be another asset's values (key "a/b" when storing "a"),
-                # so only a folder of plain files is removed.
-                entries = list(os.scandir(path))
-                if any(e.is_dir() for e in entries):
-                    raise DagsterStorageError(
-                        f"Cannot store {_describe(context)} at {path!r}: it is a folder that "
-                        "holds other values (partitions, or assets whose key starts with this "
-                        "one). Remove it by hand if its contents are no longer needed. Nothing "
-                        "was changed."
-                    )
-                import shutil
-
-                shutil.rmtree(path)
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError:
+                if not os.path.isdir(path):
+                    raise
+                self._remove_partition_folder(context, path)
+                os.replace(tmp, path)
         except BaseException as e:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -210,6 +200,39 @@ class PickledObjectFilesystemIOManager(IOManager):
             raise
         if self.durable:
             _fsync_dir(directory)
+
+    def _make_directory(self, context: OutputContext, path: str, directory: str) -> None:
+        # A previously unpartitioned asset left a file where the partition dir must go.
+        # Only this asset's own old value may be removed; a file of another asset (key
+        # "a" when storing "a/b") is never touched.
+        if os.path.isfile(directory):
+            own = self._join(self._relative_parts(context))
+            if os.path.abspath(directory) != os.path.abspath(own):
+                raise DagsterStorageError(
+                    f"Cannot store {_describe(context)} at {path!r}: {directory!r} holds the "
+                    "value of another asset whose key is a prefix of this one. Asset keys "
+                    "like 'a' and 'a/b' collide in the filesystem layout; rename one, or "
+                    "give one of them another IO manager. Nothing was changed."
+                )
+            os.remove(directory)
+        os.makedirs(directory, exist_ok=True)
+
+    @staticmethod
+    def _remove_partition_folder(context: OutputContext, path: str) -> None:
+        # The asset became unpartitioned: its old partition files are in the way. A
+        # sub-directory may be another asset's values (key "a/b" when storing "a"),
+        # so only a folder of plain files is removed.
+        entries = list(os.scandir(path))
+        if any(e.is_dir() for e in entries):
+            raise DagsterStorageError(
+                f"Cannot store {_describe(context)} at {path!r}: it is a folder that "
+                "holds other values (partitions, or assets whose key starts with this "
+                "one). Remove it by hand if its contents are no longer needed. Nothing "
+                "was changed."
+            )
+        import shutil
+
+        shutil.rmtree(path)
 
     def load_from_path(
         self, context: InputContext, path: str, *, partition_key: str | None = None
@@ -245,6 +268,24 @@ class _PathMeta:
         from dagster_nb.definitions.metadata import MetadataValue
 
         return MetadataValue.path(path)
+
+
+def _no_symlink_below(base: str, parts: list[str], extension: str) -> bool:
+    """Whether no existing path of ``base/parts[0]/.../parts[-1]+extension`` is a symlink
+    (False as well when one cannot be examined)."""
+    sub = base
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        sub = os.path.join(sub, part + extension if i == last else part)
+        try:
+            mode = os.lstat(sub).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return True  # nothing exists below a missing part
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode):
+            return False
+    return True
 
 
 def _describe(context: InputContext | OutputContext) -> str:

@@ -541,16 +541,22 @@ class SqliteStorage(Storage):
         self._write(go, f"delete run {run_id}")
 
     # ------------------------------------------------------------------ events
+    _INSERT_EVENT = (
+        "INSERT INTO event_logs (run_id, event_type, timestamp, asset_key, partition, event) "
+        "VALUES (?,?,?,?,?,?)"
+    )
+
     def store_events(
         self, events: Sequence[DagsterEvent], *, if_run_unfinished: str | None = None
     ) -> list[int]:
-        prepared = []
+        key_str = self._key_str
+        rows = []
         for ev in events:
             key = asset_key_of(ev)
-            prepared.append(
-                (ev, self._key_str(key) if key is not None else None, partition_of(ev),
-                 ev.to_json())
-            )
+            rows.append((
+                ev.run_id, ev.event_type_value, ev.timestamp,
+                key_str(key) if key is not None else None, partition_of(ev), ev.to_json(),
+            ))
 
         def go(c: sqlite3.Connection) -> list[int]:
             if if_run_unfinished is not None:
@@ -561,53 +567,98 @@ class SqliteStorage(Storage):
                     run_id="", job_name="", status=DagsterRunStatus(row[0])
                 ).is_finished:
                     return []
-            ids = []
-            for ev, key_s, partition, blob in prepared:
-                cur = c.execute(
-                    "INSERT INTO event_logs (run_id, event_type, timestamp, asset_key, "
-                    "partition, event) VALUES (?,?,?,?,?,?)",
-                    (ev.run_id, ev.event_type_value, ev.timestamp, key_s, partition, blob),
-                )
-                sid = cur.lastrowid
-                assert sid is not None
-                self._apply(c, sid, ev, key_s, partition)
-                ids.append(sid)
+            n = len(rows)
+            if n == 0:
+                return []
+            if n == 1:
+                last = c.execute(self._INSERT_EVENT, rows[0]).lastrowid
+            else:
+                c.executemany(self._INSERT_EVENT, rows)
+                last = c.execute("SELECT last_insert_rowid()").fetchone()[0]
+            assert last is not None
+            # One statement inside one BEGIN IMMEDIATE transaction (the write lock is held, so
+            # no other connection can insert in between) with an INTEGER PRIMARY KEY: SQLite
+            # gives the rows consecutive ids, the last one being last_insert_rowid().
+            ids = list(range(last - n + 1, last + 1))
+            self._apply_all(c, ids, events, rows)
             return ids
 
         return self._write(go, "store events")
 
-    def _upsert(self, c: sqlite3.Connection, table: str, keys: dict, changes: dict) -> None:
-        cols = tuple(changes)
-        sql = self._sql_cache.get((table, tuple(keys), cols))
+    def _apply_all(
+        self, c: sqlite3.Connection, ids: list[int], events: Sequence[DagsterEvent],
+        rows: list[tuple],
+    ) -> None:
+        """Apply the events' effects on runs, asset and partition rows, in event order.
+
+        Asset and partition upserts are queued per table, in event order, and written (runs of
+        upserts setting the same columns in one ``executemany``) before any statement that
+        reads or changes those rows, and at the end. Every upsert still runs, in the same
+        order within its table: the two tables are independent, and an upsert of an existing
+        ``asset_keys`` row still takes an AUTOINCREMENT value, so row ids stay the same.
+        """
+        pending_assets: list[tuple[tuple, tuple]] = []
+        pending_parts: list[tuple[tuple, tuple]] = []
+        for sid, ev, row in zip(ids, events, rows, strict=True):
+            t = ev.event_type_value
+            key_s = row[3]
+            if key_s is not None and (t in ASSET_EVENT_TYPES or t == _STEP_FAILURE):
+                changes = _changes_for(sid, ev)
+                pending_assets.append((tuple(changes), (key_s, *changes.values())))
+                partition = row[4]
+                if partition is not None:
+                    pchanges = {k: v for k, v in changes.items() if k in _PARTITION_COLS}
+                    pchanges["updated_id"] = sid
+                    pending_parts.append(
+                        (tuple(pchanges), (key_s, partition, *pchanges.values()))
+                    )
+                continue
+            status = RUN_STATUS_BY_EVENT.get(t)
+            if status is None and t != _STEP_FAILURE:
+                continue
+            if pending_assets or pending_parts:
+                self._flush_upserts(c, pending_assets, pending_parts)
+                pending_assets, pending_parts = [], []
+            if status is not None:
+                self._apply_run_event(c, sid, ev, status)
+            if t == _STEP_FAILURE:
+                self._fail_in_progress(c, sid, ev, "AND status_step_key IS ?", (ev.step_key,))
+        if pending_assets or pending_parts:
+            self._flush_upserts(c, pending_assets, pending_parts)
+
+    def _flush_upserts(
+        self, c: sqlite3.Connection, assets: list[tuple[tuple, tuple]],
+        parts: list[tuple[tuple, tuple]],
+    ) -> None:
+        for table, keys, pending in (
+            ("asset_keys", ("asset_key",), assets),
+            ("asset_partitions", ("asset_key", "partition"), parts),
+        ):
+            i, n = 0, len(pending)
+            while i < n:
+                cols = pending[i][0]
+                j = i + 1
+                while j < n and pending[j][0] == cols:
+                    j += 1
+                self._upsert_many(c, table, keys, cols, [p for _, p in pending[i:j]])
+                i = j
+
+    def _upsert_many(
+        self, c: sqlite3.Connection, table: str, keys: tuple, cols: tuple, params: list[tuple]
+    ) -> None:
+        ck = (table, keys, cols)
+        sql = self._sql_cache.get(ck)
         if sql is None:
             allcols = (*keys, *cols)
-            sql = (
+            sql = self._sql_cache[ck] = (
                 f"INSERT INTO {table} ({', '.join(allcols)}) VALUES "
                 f"({', '.join('?' * len(allcols))}) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
                 + ", ".join(f"{col} = excluded.{col}" for col in cols)
             )
-            self._sql_cache[(table, tuple(keys), cols)] = sql
-        c.execute(sql, (*keys.values(), *changes.values()))
-
-    def _apply(
-        self, c: sqlite3.Connection, sid: int, ev: DagsterEvent, key_s: str | None,
-        partition: str | None,
-    ) -> None:
-        t = ev.event_type_value
-        status = RUN_STATUS_BY_EVENT.get(t)
-        if status is not None:
-            self._apply_run_event(c, sid, ev, status)
-        if key_s is not None and (t in ASSET_EVENT_TYPES or t == _STEP_FAILURE):
-            changes = _changes_for(sid, ev)
-            self._upsert(c, "asset_keys", {"asset_key": key_s}, changes)
-            if partition is not None:
-                pchanges = {k: v for k, v in changes.items() if k in _PARTITION_COLS}
-                pchanges["updated_id"] = sid
-                self._upsert(
-                    c, "asset_partitions", {"asset_key": key_s, "partition": partition}, pchanges
-                )
-        elif t == _STEP_FAILURE:
-            self._fail_in_progress(c, sid, ev, "AND status_step_key IS ?", (ev.step_key,))
+        if len(params) == 1:
+            c.execute(sql, params[0])
+        else:
+            c.executemany(sql, params)
 
     def _fail_in_progress(
         self, c: sqlite3.Connection, sid: int, ev: DagsterEvent, extra: str, extra_args: tuple
