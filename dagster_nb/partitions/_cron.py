@@ -21,6 +21,7 @@ stepping over local wall times with the same DST rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -316,6 +317,18 @@ class CronTicks:
             tick = self.after(tick) if n > 0 else self.before(tick)
         return tick
 
+    def hourly_stamps(self, t0: int, last_ts: float) -> Sequence[int]:
+        """Hourly kind only: epoch seconds of the ticks from the tick ``t0`` up to and including
+        ``last_ts``, ascending (a ``range`` for a single minute)."""
+        if last_ts < t0:
+            return []
+        if len(self.minutes) == 1:
+            return range(t0, int(last_ts) + 1, _HOUR)
+        base = t0 - self._minute_of(t0) * 60
+        offs = [m * 60 for m in self.minutes]
+        stamps = [h + o for h in range(base, int(last_ts) + 1, _HOUR) for o in offs]
+        return [s for s in stamps if t0 <= s <= last_ts]
+
     def between(self, first: datetime, last_ts: float) -> list[datetime]:
         """All ticks from the tick ``first`` up to and including timestamp ``last_ts``."""
         first_ts = first.timestamp()
@@ -323,13 +336,7 @@ class CronTicks:
             return []
         if self.kind == "hourly":
             t0 = int(first_ts)
-            if len(self.minutes) == 1:
-                stamps = range(t0, int(last_ts) + 1, _HOUR)
-            else:
-                base = t0 - self._minute_of(t0) * 60
-                offs = [m * 60 for m in self.minutes]
-                stamps = [h + o for h in range(base, int(last_ts) + 1, _HOUR) for o in offs]
-                stamps = [s for s in stamps if t0 <= s <= last_ts]
+            stamps = self.hourly_stamps(t0, last_ts)
             if self.tz is UTC:
                 # Adding timedeltas to an aware UTC datetime is ~10x cheaper than fromtimestamp.
                 step = timedelta(seconds=1)

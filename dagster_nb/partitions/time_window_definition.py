@@ -27,7 +27,7 @@ from dagster_nb.errors import (
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
 )
-from dagster_nb.partitions._cron import UTC, CronTicks, get_timezone
+from dagster_nb.partitions._cron import CronTicks, get_timezone
 from dagster_nb.partitions._key_format import KeyFormat, example_key
 from dagster_nb.partitions.definition import (
     DynamicPartitionsStore,
@@ -376,6 +376,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         """Keys of partitions whose windows start within [start, end)."""
         first = self._ticks.next_ge(time_window.start.timestamp())
         end_ts = time_window.end.timestamp()
+        if self._ticks.kind == "hourly":
+            stamps = self._ticks.hourly_stamps(int(first.timestamp()), end_ts)
+            return self._kf.format_stamps([s for s in stamps if s < end_ts])
         ticks = [t for t in self._ticks.between(first, end_ts) if t.timestamp() < end_ts]
         return self._kf.format_many(ticks)
 
@@ -505,11 +508,10 @@ def _bounds(pd: TimeWindowPartitionsDefinition, cur: float) -> tuple[datetime, d
 def _keys_between_cached(pd: TimeWindowPartitionsDefinition, first: datetime,
                          last_ts: float) -> tuple[str, ...]:
     t = pd._ticks
-    if (t.kind == "hourly" and len(t.minutes) == 1 and t.tz is UTC
-            and last_ts >= first.timestamp()):
-        keys = pd._kf.format_hourly_utc(first, int(last_ts - first.timestamp()) // 3600 + 1)
-        if keys is not None:
-            return tuple(keys)
+    if t.kind == "hourly":
+        first_ts = int(first.timestamp())
+        stamps = t.hourly_stamps(first_ts, last_ts) or [first_ts]
+        return tuple(pd._kf.format_stamps(stamps))
     ticks = t.between(first, last_ts) or [first]
     return tuple(pd._kf.format_many(ticks))
 

@@ -42,7 +42,8 @@ def test_daily_keys_and_windows(zone, start, hour, minute, days):
     p = dg.DailyPartitionsDefinition(start.isoformat(), hour_offset=hour, minute_offset=minute,
                                      timezone=zone)
     ticks = _local_midnights(start, days + 1, hour, minute, tz)
-    now = ticks[-1] + dt.timedelta(seconds=1)
+    # one second after the last tick in absolute time (aware + timedelta would drop fold=1)
+    now = dt.datetime.fromtimestamp(ticks[-1].timestamp() + 1, UTC)
     keys = p.get_partition_keys(current_time=now)
     assert keys == [t.strftime("%Y-%m-%d") for t in ticks[:-1]]
     k = keys[len(keys) // 2]
