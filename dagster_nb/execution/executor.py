@@ -8,7 +8,6 @@ IO manager lookup, partition validation) is done before the first step.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import inspect
 import pickle
@@ -219,44 +218,17 @@ class RunExecution:
         level: str = "DEBUG",
         data: Mapping[str, Any] | None = None,
     ) -> DagsterEvent:
-        if _FAST_EVENT:  # DagsterEvent(...) without the generated frozen __init__ (~7 per asset)
-            ev = _new_object(DagsterEvent)
-            _set(ev, "event_type_value", t._value_)
-            _set(ev, "run_id", self.run_id)
-            _set(ev, "job_name", self.job_name)
-            _set(ev, "timestamp", _time())
-            _set(ev, "step_key", step_key)
-            _set(ev, "message", message)
-            _set(ev, "asset_key", asset_key)
-            _set(ev, "partition", partition)
-            _set(ev, "materialization", materialization)
-            _set(ev, "observation", observation)
-            _set(ev, "error", error)
-            _set(ev, "level", level)
-            _set(ev, "data", {} if data is None else data)
-        else:
-            ev = DagsterEvent(
-                event_type_value=t._value_, run_id=self.run_id, job_name=self.job_name,
-                timestamp=_time(), step_key=step_key, message=message, asset_key=asset_key,
-                partition=partition, materialization=materialization, observation=observation,
-                error=error, level=level, data={} if data is None else data,
-            )
+        ev = DagsterEvent(
+            event_type_value=t._value_, run_id=self.run_id, job_name=self.job_name,
+            timestamp=_time(), step_key=step_key, message=message, asset_key=asset_key,
+            partition=partition, materialization=materialization, observation=observation,
+            error=error, level=level, data={} if data is None else data,
+        )
         self.emit(ev)
         return ev
 
 
-_new_object = object.__new__
-_set = object.__setattr__
 _time = time.time
-# RunExecution.event sets DagsterEvent's fields directly when they are exactly these (and the
-# class adds nothing at construction); otherwise it calls the constructor.
-_FAST_EVENT = (
-    tuple(f.name for f in dataclasses.fields(DagsterEvent)) == (
-        "event_type_value", "run_id", "job_name", "timestamp", "step_key", "message",
-        "asset_key", "partition", "materialization", "observation", "error", "level", "data",
-    )
-    and not hasattr(DagsterEvent, "__post_init__")
-)
 
 
 def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> set[str]:
