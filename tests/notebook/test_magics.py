@@ -184,10 +184,10 @@ def test_assets_catalog_lists_status_and_causes(shell, capsys):
     shell.ok("@dg.asset(group_name='g', kinds={'python'})\ndef a():\n    return 3", cell_id="ca")
     from dagster_nb.notebook.catalog import catalog_rows
 
-    rows = {r[0]: r for r in catalog_rows(dg.kernel, dg.kernel.select(None))}
-    assert rows["a"][1:4] == ["g", "python", "stale"]
-    assert rows["a"][5] == "code version changed"
-    assert rows["b"][3] == "stale" and rows["b"][5] == "upstream a is stale"
+    rows = {r["key"]: r for r in catalog_rows(dg.kernel, dg.kernel.select(None))}
+    assert (rows["a"]["group"], rows["a"]["kinds"], rows["a"]["status"]) == ("g", ["python"], "stale")
+    assert rows["a"]["stale_causes"] == ["code version changed"]
+    assert rows["b"]["status"] == "stale" and rows["b"]["stale_causes"] == ["upstream a is stale"]
 
 
 def test_rerunning_cells_hundreds_of_times_leaks_nothing(shell):
