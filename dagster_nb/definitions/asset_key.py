@@ -17,7 +17,6 @@ from dagster_nb.errors import DagsterInvalidDefinitionError
 
 __all__ = ["AssetKey", "CoercibleToAssetKey", "CoercibleToAssetKeyPrefix", "key_prefix_from_coercible"]
 
-_VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class AssetKey:
@@ -197,13 +196,3 @@ def key_prefix_from_coercible(key_prefix: CoercibleToAssetKeyPrefix | None) -> l
     if isinstance(key_prefix, str):
         return [key_prefix]
     return list(key_prefix)
-
-
-def validate_asset_name(name: str, what: str = "asset name") -> str:
-    """Dagster's rule for names in keys built by decorators: letters, digits and underscores."""
-    if not isinstance(name, str) or not _VALID_NAME.match(name):
-        raise DagsterInvalidDefinitionError(
-            f'"{name}" is not a valid name in Dagster. Names must be in regex '
-            r"^[A-Za-z0-9_]+$" + f" (the {what} may use only letters, digits and underscores)."
-        )
-    return name

@@ -166,6 +166,7 @@ class Definitions:
         jobs: list[Any] = []
         checks: list[Any] = []
         resources: dict[str, Any] = {}
+        owner: dict[str, int] = {}  # resource key -> index of the Definitions that gave it
         loggers: dict[str, Any] = {}
         metadata: dict[str, Any] = {}
         executor = None
@@ -183,11 +184,12 @@ class Definitions:
             for k, v in d._resources.items():
                 if k in resources and resources[k] is not v:
                     raise DagsterInvalidDefinitionError(
-                        f"Definitions objects {_idx(resources, k)} and {i} have different "
+                        f"Definitions objects {owner[k]} and {i} have different "
                         f"resources with same key '{k}'. Give them different keys or pass the "
                         "same resource object."
                     )
                 resources[k] = v
+                owner.setdefault(k, i)
             loggers.update(d._loggers)
             metadata.update(d._metadata)
             if d._executor is not None:
@@ -311,7 +313,3 @@ class Definitions:
         from dagster_nb.definitions.reprs import definitions_html
 
         return definitions_html(self)
-
-
-def _idx(resources: Mapping[str, Any], key: str) -> str:
-    return "earlier"

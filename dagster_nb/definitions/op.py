@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster_nb.definitions.metadata import normalize_metadata
 from dagster_nb.definitions.results import NoValue
 from dagster_nb.errors import (
     DagsterInvalidDefinitionError,
@@ -641,7 +640,3 @@ def graph_multi_asset(*, outs: Mapping[str, Any], **kwargs: Any) -> Any:
         return _graph_multi_asset(fn, outs=outs, **kwargs)
 
     return wrap
-
-
-def metadata_for_out(out: Out) -> dict:
-    return normalize_metadata(out.metadata)

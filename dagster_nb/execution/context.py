@@ -425,10 +425,6 @@ class OpExecutionContext(AssetExecutionContext):
         return self._node_name
 
 
-class _BuiltContext:
-    """Mixin state for contexts built by the user: owns initialized resources."""
-
-
 def _build(
     cls: type,
     *,

@@ -7,7 +7,6 @@ IO manager lookup, partition validation) is done before the first step.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import pickle
@@ -16,7 +15,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -640,10 +639,6 @@ def _resolve_op_config(run: RunExecution, op_def: OpDefinition, node_name: str) 
     return None, cfg
 
 
-def _call_compute(fn: Callable, kwargs: dict[str, Any]) -> Any:
-    return fn(**kwargs)
-
-
 def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set) -> None:
     ad = step.assets_def
     nd = ad.node_def
@@ -701,7 +696,7 @@ def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any
         if name in inputs:
             kwargs[name] = inputs[name]
     try:
-        out = _call_compute(op_def.compute_fn, kwargs)
+        out = op_def.compute_fn(**kwargs)
         if inspect.isgenerator(out):
             return list(out)
     except (KeyboardInterrupt, DagsterExecutionInterruptedError):
@@ -1032,12 +1027,3 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
                 values[(node_name, r.output_name)] = r.value
         run.outputs[(f"{step.key}.{full_name}", names[0] if names else "result")] = values.get((node_name, names[0])) if names else None
     return values
-
-
-def iter_selected(keys: Iterable[AssetKey]) -> list[AssetKey]:
-    return sorted(keys, key=lambda k: k.parts)
-
-
-@contextlib.contextmanager
-def _nullcontext():
-    yield
