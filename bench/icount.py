@@ -48,16 +48,18 @@ def _helper(build_dir: str) -> ctypes.CDLL:
 
 
 def _mem(n: int):
-    import dagster_nb as dg
     from bench_core import make_chain
+
+    import dagster_nb as dg
 
     assets = make_chain(dg, n)
     return lambda: dg.materialize_to_memory(assets)
 
 
 def _fs(n: int, home: str):
-    import dagster_nb as dg
     from bench_core import make_chain
+
+    import dagster_nb as dg
 
     assets = make_chain(dg, n)
     inst = dg.DagsterInstance.from_directory(os.path.join(home, f"fs{n}"))
@@ -65,8 +67,9 @@ def _fs(n: int, home: str):
 
 
 def _loop(home: str):
-    import dagster_nb as dg
     from bench_core import make_chain
+
+    import dagster_nb as dg
 
     inst = dg.DagsterInstance.from_directory(os.path.join(home, "loop"))
     upstream = make_chain(dg, 19, prefix="n")
