@@ -44,7 +44,36 @@ def source_code_version(fn: Callable) -> str:
         return _source_code_version(fn)
 
 
+# (file, first line) -> (that file's lines, version): the same function source - same file
+# contents, same first line - has the same version, so re-running an unchanged notebook cell
+# (or re-decorating a function) skips tokenizing and parsing it again.
+_VERSION_BY_SOURCE: dict[tuple[str, int], tuple[list[str], str]] = {}
+_VERSION_CACHE_MAX = 1024
+
+
 def _source_code_version(fn: Callable) -> str:
+    import inspect
+    import linecache
+
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    lines: list[str] = []
+    if code is not None:
+        where = (code.co_filename, code.co_firstlineno)
+        if not code.co_filename.startswith("<"):
+            linecache.checkcache(code.co_filename)  # as inspect.getsource: the file may have changed
+        lines = linecache.getlines(code.co_filename, getattr(fn, "__globals__", None))
+        hit = _VERSION_BY_SOURCE.get(where)
+        if hit is not None and lines and (hit[0] is lines or hit[0] == lines):
+            return hit[1]
+    version = _parse_code_version(fn)
+    if code is not None and lines:
+        if len(_VERSION_BY_SOURCE) >= _VERSION_CACHE_MAX:
+            _VERSION_BY_SOURCE.pop(next(iter(_VERSION_BY_SOURCE)))
+        _VERSION_BY_SOURCE[where] = (lines, version)
+    return version
+
+
+def _parse_code_version(fn: Callable) -> str:
     import ast
     import inspect
     import textwrap

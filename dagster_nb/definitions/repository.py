@@ -115,14 +115,24 @@ class ResolvedAssets:
                             repl[d.asset_key] = cand
             resolved.append(_rewire(ad, repl) if repl else ad)
         by_key = {k: ad for ad in resolved for k in ad.specs_by_key}
+        # Children first, so each node is built once, complete (from_nodes then only adds stubs).
+        parents = {k: frozenset(s.dep_keys) for ad in resolved for k, s in ad.specs_by_key.items()}
+        children: dict[AssetKey, list[AssetKey]] = {}
+        for k, ps in parents.items():
+            for p in ps:
+                children.setdefault(p, []).append(k)
+        no_keys: frozenset[AssetKey] = frozenset()
         nodes = []
         for ad in resolved:
+            materializable = ad.is_materializable
             execution_set = frozenset(ad.specs_by_key) if not ad.can_subset else frozenset()
             for k, s in ad.specs_by_key.items():
+                ch = children.get(k)
                 nodes.append(
                     AssetNode(
                         key=k,
-                        parent_keys=frozenset(s.dep_keys),
+                        parent_keys=parents[k],
+                        child_keys=frozenset(ch) if ch else no_keys,
                         group_name=s.group_name or DEFAULT_GROUP_NAME,
                         tags=s.tags,
                         owners=s.owners,
@@ -130,10 +140,10 @@ class ResolvedAssets:
                         description=s.description,
                         metadata=s.metadata,
                         code_version=s.code_version,
-                        is_materializable=ad.is_materializable,
+                        is_materializable=materializable,
                         is_observable=ad.is_observable,
                         partitions_def=ad.partitions_def if ad.partitions_def is not None else s.partitions_def,
-                        execution_set_keys=execution_set if ad.is_materializable else frozenset(),
+                        execution_set_keys=(execution_set or frozenset((k,))) if materializable else no_keys,
                         automation_condition=s.automation_condition,
                         partition_mappings={
                             d.asset_key: d.partition_mapping
