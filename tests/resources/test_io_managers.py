@@ -254,3 +254,56 @@ def test_fsync_only_when_durable(tmp_path, monkeypatch, durable, expected):
     io.handle_output(dg.build_output_context(asset_key="a"), {"v": 1})
     assert len(calls) == expected  # the value file, then its folder
     assert io.load_input(dg.build_input_context(asset_key="a")) == {"v": 1}
+
+
+# ---------------------------------------------------------------- replaced values freed later
+
+
+def test_overwrites_free_old_values_in_the_background(tmp_path):
+    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    for i in range(50):
+        io.handle_output(dg.build_output_context(asset_key="a"), {"i": i, "pad": "x" * 10_000})
+        # readers only ever see whole values, the newest one
+        assert io.load_input(dg.build_input_context(asset_key="a"))["i"] == i
+    assert _OLD_VALUES.drain()
+    # every old value is gone, and so is the trash folder: the layout is Dagster's again
+    assert _files(tmp_path) == ["a"]
+    assert not os.path.exists(tmp_path / TRASH_DIR)
+    # an asset key cannot name the trash folder
+    assert safe_path_part(TRASH_DIR) != TRASH_DIR
+
+
+def test_trash_left_by_a_killed_process_is_swept(tmp_path):
+    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path / "base"))
+    io.handle_output(dg.build_output_context(asset_key="a"), 1)
+    trash = tmp_path / "base" / TRASH_DIR
+    trash.mkdir()
+    (trash / "12345-7").write_bytes(b"an old value whose process died before unlinking it")
+    _OLD_VALUES._swept.discard(str(tmp_path / "base"))  # as a new process: not swept yet
+    io.handle_output(dg.build_output_context(asset_key="a"), 2)
+    assert _OLD_VALUES.drain()
+    assert _files(tmp_path / "base") == ["a"]
+    assert io.load_input(dg.build_input_context(asset_key="a")) == 2
+
+
+def test_filesystem_without_hard_links_falls_back_to_plain_replace(tmp_path, monkeypatch):
+    import errno
+
+    from dagster_nb.storage.fs_io_manager import _OLD_VALUES
+
+    def no_links(src, dst, **kw):
+        raise OSError(errno.EPERM, "Operation not permitted", dst)
+
+    base = str(tmp_path / "vfat")
+    io = PickledObjectFilesystemIOManager(base_dir=base)
+    io.handle_output(dg.build_output_context(asset_key="a"), 1)
+    monkeypatch.setattr(os, "link", no_links)
+    io.handle_output(dg.build_output_context(asset_key="a"), 2)
+    io.handle_output(dg.build_output_context(asset_key="a"), 3)
+    assert base in _OLD_VALUES._refused
+    assert io.load_input(dg.build_input_context(asset_key="a")) == 3
+    assert _files(tmp_path / "vfat") == ["a"]
