@@ -108,6 +108,9 @@ WORKLOADS = {
 }
 
 
+REPEAT = 5
+
+
 def _child(names: list[str], out_dir: str) -> None:
     cg = _helper(out_dir)
     home = tempfile.mkdtemp(prefix="icount-")
@@ -120,7 +123,7 @@ def _child(names: list[str], out_dir: str) -> None:
                 fn()  # warm: imports, caches
                 fn()
                 cg.cg_zero()
-                for _ in range(3):
+                for _ in range(REPEAT):
                     fn()
                 cg.cg_dump(f"{name}:{n}".encode())
     finally:
@@ -156,11 +159,12 @@ def main() -> None:
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_dir}/callgrind.out.%p",
              sys.executable, os.path.abspath(__file__), "--child", out_dir, *names],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONHASHSEED": "0"},  # same dict/set layouts every time
         )
         totals = _totals(out_dir)
     for name in names:
         unit, cases = WORKLOADS[name]
-        counts = {n: totals[f"{name}:{n}"] / 3 for n, _ in cases}
+        counts = {n: totals[f"{name}:{n}"] / REPEAT for n, _ in cases}
         if len(cases) == 2:
             (a, ca), (b, cb) = sorted(counts.items())
             per = (cb - ca) / (b - a)

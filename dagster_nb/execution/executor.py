@@ -7,6 +7,7 @@ IO manager lookup, partition validation) is done before the first step.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import pickle
@@ -63,10 +64,13 @@ from dagster_nb.execution.provenance import version_of_partitions
 __all__ = ["RunRequestSpec", "execute_plan", "StepOutcome"]
 
 EV = DagsterEventType
-_FLUSH_TYPES = frozenset(
-    t.value for t in (EV.STEP_SUCCESS, EV.STEP_FAILURE, EV.STEP_SKIPPED, EV.STEP_UP_FOR_RETRY)
-)
+# When events reach the instance (one transaction per batch; see RunExecution.emit).
+_FLUSH_NOW_TYPES = frozenset(t.value for t in (EV.STEP_FAILURE, EV.STEP_UP_FOR_RETRY))
+_STEP_END_TYPES = frozenset(t.value for t in (EV.STEP_SUCCESS, EV.STEP_SKIPPED))
+_RUN_END_TYPES = frozenset(t.value for t in (EV.RUN_SUCCESS, EV.RUN_FAILURE, EV.RUN_CANCELED))
+_RUN_START = EV.RUN_START.value
 _FLUSH_AFTER = 0.25  # seconds: a long step's logs still reach the instance promptly
+_GROUP_WINDOW = 0.02  # seconds: finished steps' events wait at most this long to be written
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +163,15 @@ class RunExecution:
         self.data_versions: dict[tuple[AssetKey, str | None], str | None] = {}
         self._has_versions = instance is not None and hasattr(instance, "get_latest_data_version")
         self._pending: list[DagsterEvent] = []
+        # group commit (see emit)
+        self._flush_cond = threading.Condition(self._lock)
+        self._last_flush = 0.0
+        self._flush_due: float | None = None
+        self._flusher: threading.Thread | None = None
+        # in-memory storage: writing is cheap, nothing to group
+        self._group_window = _GROUP_WINDOW if getattr(instance, "is_persistent", False) else 0.0
+        self._run_ended = False
+        self.final_step = False  # set by the sequential loop while the last step runs
 
     def data_version_of(self, key: AssetKey, partition: str | None) -> str | None:
         ck = (key, partition)
@@ -175,19 +188,39 @@ class RunExecution:
 
     # --- events ---
     def emit(self, event: DagsterEvent) -> None:
-        # Events reach the instance in order, one batch per step (one transaction for SQLite)
-        # instead of one write each; run-level events, the end of a step, and anything older
-        # than _FLUSH_AFTER seconds are written at once. Listeners see every event live.
+        """Record ``event``; listeners see it at once, the instance in batches.
+
+        Each batch is one transaction, so the commit cost is paid per batch, not per event:
+        run-level events and failures are written at once (RUN_START waits for the planned
+        materializations, written together just before the first step); a finished step's
+        events are written at once unless the last write was under _GROUP_WINDOW ago, in
+        which case a flusher thread writes them by that deadline, together with the next
+        steps' (group commit: a fast chain of steps costs a few transactions, not one each);
+        the last step's wait for the run's end, which follows; and a step running longer than
+        _FLUSH_AFTER has its logs written as they come.
+        """
         with self._lock:
             self.events.append(event)
             if self.instance is not None:
                 self._pending.append(event)
-                if (
-                    event.step_key is None
-                    or event.event_type_value in _FLUSH_TYPES
+                t = event.event_type_value
+                if t in _STEP_END_TYPES:
+                    if not self.final_step:
+                        now = event.timestamp
+                        if now - self._last_flush >= self._group_window:
+                            self._flush_locked()
+                        elif self._flush_due is None:
+                            self._flush_due = self._last_flush + self._group_window
+                            self._wake_flusher()
+                elif (
+                    (event.step_key is None and t != _RUN_START)
+                    or t in _FLUSH_NOW_TYPES
                     or event.timestamp - self._pending[0].timestamp > _FLUSH_AFTER
                 ):
                     self._flush_locked()
+                    if t in _RUN_END_TYPES:
+                        self._run_ended = True
+                        self._flush_cond.notify_all()
         for listener in self.spec.listeners:
             try:
                 listener(event)
@@ -195,14 +228,51 @@ class RunExecution:
                 traceback.print_exc()
 
     def _flush_locked(self) -> None:
+        self._flush_due = None
         if self._pending:
             batch, self._pending = self._pending, []
-            self.instance.handle_new_events(batch)
+            try:
+                self.instance.handle_new_events(batch)
+            except BaseException:
+                self._pending[:0] = batch  # nothing is dropped: the next flush retries
+                raise
+            self._last_flush = _time()
+
+    def _wake_flusher(self) -> None:
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_when_due, name=f"dagster_nb-events-{self.run_id[:8]}", daemon=True
+            )
+            self._flusher.start()
+        else:
+            self._flush_cond.notify()
+
+    def _flush_when_due(self) -> None:
+        with self._flush_cond:
+            while not self._run_ended:
+                due = self._flush_due
+                if due is None:
+                    self._flush_cond.wait()
+                    continue
+                delay = due - _time()
+                if delay > 0:
+                    self._flush_cond.wait(delay)
+                    continue
+                try:
+                    self._flush_locked()
+                except Exception:  # the events stay pending: the run's next flush retries
+                    self._flush_due = None
 
     def flush(self) -> None:
         if self.instance is not None:
             with self._lock:
                 self._flush_locked()
+
+    def close(self) -> None:
+        """Stop the flusher thread (the run has ended, or execution stopped on a bug)."""
+        with self._lock:
+            self._run_ended = True
+            self._flush_cond.notify_all()
 
     def event(
         self,
@@ -270,9 +340,23 @@ def execute_plan(
 ) -> RunExecution:
     """Run ``plan``. Returns the finished RunExecution (events, outputs, outcomes). Raises only
     for KeyboardInterrupt (after recording the run as canceled) - user errors are recorded."""
+    run = RunExecution(resolved, plan, spec, instance)
+    try:
+        _execute_run(run, resolved, plan, spec, instance)
+    finally:
+        run.close()
+        if run._pending:  # stopped by a bug before the run's end: keep what happened
+            with contextlib.suppress(Exception):
+                run.flush()
+    return run
+
+
+def _execute_run(
+    run: RunExecution, resolved: ResolvedAssets, plan: ExecutionPlan, spec: RunRequestSpec,
+    instance: Any,
+) -> None:
     from dagster_nb.definitions.resources import build_resources
 
-    run = RunExecution(resolved, plan, spec, instance)
     if instance is not None:
         run.dagster_run = instance.create_run(
             job_name=spec.job_name,
@@ -331,7 +415,7 @@ def execute_plan(
         if run.run_error is None:
             run.run_error = exc
         _finish_failed_run(run, exc)
-        return run
+        return
     if any(o == StepOutcome.FAILURE for o in run.step_outcomes.values()):
         failed = [k for k, o in run.step_outcomes.items() if o == StepOutcome.FAILURE]
         run.event(
@@ -340,7 +424,6 @@ def execute_plan(
         )
     else:
         run.event(EV.RUN_SUCCESS, message=f'Finished execution of run for "{spec.job_name}".')
-    return run
 
 
 def _finish_failed_run(run: RunExecution, exc: BaseException) -> None:
@@ -363,7 +446,9 @@ def _finish_cancelled_run(run: RunExecution) -> None:
 def _run_steps(run: RunExecution) -> None:
     steps = run.plan.steps
     if run.spec.max_concurrent <= 1 or len(steps) <= 1:
-        for step in steps:
+        last = len(steps) - 1
+        for i, step in enumerate(steps):
+            run.final_step = i == last  # its events go with the run's end, which follows
             _maybe_run_step(run, step)
         return
     pending = {s.key: s for s in steps}
