@@ -223,8 +223,10 @@ class DagsterInstance:
         tags: Mapping[str, str] | None = None,
         run_config: Mapping[str, Any] | None = None,
         status: DagsterRunStatus = DagsterRunStatus.NOT_STARTED,
+        events: Sequence[DagsterEvent] = (),
     ) -> DagsterRun:
-        """Record a new run owned by this process.
+        """Record a new run owned by this process, and its first ``events`` (of that run id) in
+        the same transaction.
 
         >>> with DagsterInstance.ephemeral() as instance:
         ...     instance.create_run(job_name="j", tags={"dagster/partition": "a"}).partition_key
@@ -247,7 +249,7 @@ class DagsterInstance:
             owner_boot_id=me.boot_id,
             owner_start=me.start,
         )
-        return self._storage.add_run(run, create_timestamp=time.time())
+        return self._storage.add_run(run, create_timestamp=time.time(), events=events)
 
     def get_run_by_id(self, run_id: str) -> DagsterRun | None:
         rec = self._storage.get_run_record(run_id)

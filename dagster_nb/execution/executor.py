@@ -172,6 +172,7 @@ class RunExecution:
         self._group_window = _GROUP_WINDOW if getattr(instance, "is_persistent", False) else 0.0
         self._run_ended = False
         self.final_step = False  # set by the sequential loop while the last step runs
+        self.run_to_create: dict[str, Any] | None = None  # create_run kwargs, until stored
 
     def data_version_of(self, key: AssetKey, partition: str | None) -> str | None:
         ck = (key, partition)
@@ -229,10 +230,14 @@ class RunExecution:
 
     def _flush_locked(self) -> None:
         self._flush_due = None
-        if self._pending:
+        if self._pending or self.run_to_create is not None:
             batch, self._pending = self._pending, []
             try:
-                self.instance.handle_new_events(batch)
+                if self.run_to_create is not None:
+                    self.dagster_run = self.instance.create_run(**self.run_to_create, events=batch)
+                    self.run_to_create = None
+                else:
+                    self.instance.handle_new_events(batch)
             except BaseException:
                 self._pending[:0] = batch  # nothing is dropped: the next flush retries
                 raise
@@ -345,7 +350,8 @@ def execute_plan(
         _execute_run(run, resolved, plan, spec, instance)
     finally:
         run.close()
-        if run._pending:  # stopped by a bug before the run's end: keep what happened
+        if run._pending or run.run_to_create is not None:
+            # stopped by a bug before the run's end: keep what happened
             with contextlib.suppress(Exception):
                 run.flush()
     return run
@@ -358,13 +364,15 @@ def _execute_run(
     from dagster_nb.definitions.resources import build_resources
 
     if instance is not None:
-        run.dagster_run = instance.create_run(
-            job_name=spec.job_name,
-            run_id=run.run_id,
-            asset_selection=sorted(plan.selected_keys, key=lambda k: k.parts),
-            tags=dict(spec.tags),
-            run_config=dict(spec.run_config or {}),
-        )
+        # The run is stored with its first events (RUN_START, the planned materializations):
+        # one transaction, at the first flush, before any step starts.
+        run.run_to_create = {
+            "job_name": spec.job_name,
+            "run_id": run.run_id,
+            "asset_selection": sorted(plan.selected_keys, key=lambda k: k.parts),
+            "tags": dict(spec.tags),
+            "run_config": dict(spec.run_config or {}),
+        }
     run.event(EV.RUN_START, message=f'Started execution of run for "{spec.job_name}".')
     resource_defs = dict(spec.resources)
     for step in plan.steps:

@@ -76,8 +76,12 @@ class RunStorage(ABC):
     """Stores runs. Status changes arrive as events (see :meth:`EventLogStorage.store_events`)."""
 
     @abstractmethod
-    def add_run(self, run: DagsterRun, *, create_timestamp: float) -> DagsterRun:
-        """Store a new run; raises ``DagsterInvariantViolationError`` if its id exists."""
+    def add_run(
+        self, run: DagsterRun, *, create_timestamp: float, events: Sequence[DagsterEvent] = ()
+    ) -> DagsterRun:
+        """Store a new run, and its first ``events`` in the same transaction (as
+        :meth:`EventLogStorage.store_events` would); raises ``DagsterInvariantViolationError``
+        if its id exists, storing nothing."""
 
     @abstractmethod
     def get_run_records(

@@ -106,7 +106,9 @@ class InMemoryStorage(Storage):
             self._dynamic: dict[str, dict[str, None]] = {}
 
     # --- runs ---
-    def add_run(self, run: DagsterRun, *, create_timestamp: float) -> DagsterRun:
+    def add_run(
+        self, run: DagsterRun, *, create_timestamp: float, events: Sequence[DagsterEvent] = ()
+    ) -> DagsterRun:
         with self._lock:
             if run.run_id in self._runs:
                 raise DagsterInvariantViolationError(
@@ -116,6 +118,7 @@ class InMemoryStorage(Storage):
                 self._next_run_id, run, create_timestamp, create_timestamp
             )
             self._next_run_id += 1
+            self._store_events_locked(events)
             return run
 
     def get_run_records(
@@ -174,18 +177,21 @@ class InMemoryStorage(Storage):
                 row = self._runs.get(if_run_unfinished)
                 if row is None or row.run.is_finished:
                     return []
-            ids = []
-            for ev in events:
-                sid = self._next_event_id
-                self._next_event_id += 1
-                self._events[sid] = ev
-                self._run_events.setdefault(ev.run_id, []).append(sid)
-                key = asset_key_of(ev)
-                if key is not None:
-                    self._asset_events.setdefault(key, []).append(sid)
-                self._apply(sid, ev, key)
-                ids.append(sid)
-            return ids
+            return self._store_events_locked(events)
+
+    def _store_events_locked(self, events: Sequence[DagsterEvent]) -> list[int]:
+        ids = []
+        for ev in events:
+            sid = self._next_event_id
+            self._next_event_id += 1
+            self._events[sid] = ev
+            self._run_events.setdefault(ev.run_id, []).append(sid)
+            key = asset_key_of(ev)
+            if key is not None:
+                self._asset_events.setdefault(key, []).append(sid)
+            self._apply(sid, ev, key)
+            ids.append(sid)
+        return ids
 
     def _apply(self, sid: int, ev: DagsterEvent, key: AssetKey | None) -> None:
         t = ev.event_type_value

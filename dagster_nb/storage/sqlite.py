@@ -408,7 +408,11 @@ class SqliteStorage(Storage):
         self._write(go, "wipe the instance")
 
     # ------------------------------------------------------------------ runs
-    def add_run(self, run: DagsterRun, *, create_timestamp: float) -> DagsterRun:
+    def add_run(
+        self, run: DagsterRun, *, create_timestamp: float, events: Sequence[DagsterEvent] = ()
+    ) -> DagsterRun:
+        rows = self._event_rows(events)
+
         def go(c: sqlite3.Connection) -> None:
             c.execute(
                 "INSERT INTO runs (run_id, job_name, status, partition_key, tags, "
@@ -429,6 +433,8 @@ class SqliteStorage(Storage):
                 "INSERT INTO run_tags (run_id, key, value) VALUES (?,?,?)",
                 [(run.run_id, k, str(v)) for k, v in run.tags.items()],
             )
+            if rows:
+                self._insert_events(c, events, rows)
 
         try:
             self._write(go, f"add run {run.run_id}")
@@ -549,14 +555,7 @@ class SqliteStorage(Storage):
     def store_events(
         self, events: Sequence[DagsterEvent], *, if_run_unfinished: str | None = None
     ) -> list[int]:
-        key_str = self._key_str
-        rows = []
-        for ev in events:
-            key = asset_key_of(ev)
-            rows.append((
-                ev.run_id, ev.event_type_value, ev.timestamp,
-                key_str(key) if key is not None else None, partition_of(ev), ev.to_json(),
-            ))
+        rows = self._event_rows(events)
 
         def go(c: sqlite3.Connection) -> list[int]:
             if if_run_unfinished is not None:
@@ -567,23 +566,39 @@ class SqliteStorage(Storage):
                     run_id="", job_name="", status=DagsterRunStatus(row[0])
                 ).is_finished:
                     return []
-            n = len(rows)
-            if n == 0:
-                return []
-            if n == 1:
-                last = c.execute(self._INSERT_EVENT, rows[0]).lastrowid
-            else:
-                c.executemany(self._INSERT_EVENT, rows)
-                last = c.execute("SELECT last_insert_rowid()").fetchone()[0]
-            assert last is not None
-            # One statement inside one BEGIN IMMEDIATE transaction (the write lock is held, so
-            # no other connection can insert in between) with an INTEGER PRIMARY KEY: SQLite
-            # gives the rows consecutive ids, the last one being last_insert_rowid().
-            ids = list(range(last - n + 1, last + 1))
-            self._apply_all(c, ids, events, rows)
-            return ids
+            return self._insert_events(c, events, rows)
 
         return self._write(go, "store events")
+
+    def _event_rows(self, events: Sequence[DagsterEvent]) -> list[tuple]:
+        key_str = self._key_str
+        rows = []
+        for ev in events:
+            key = asset_key_of(ev)
+            rows.append((
+                ev.run_id, ev.event_type_value, ev.timestamp,
+                key_str(key) if key is not None else None, partition_of(ev), ev.to_json(),
+            ))
+        return rows
+
+    def _insert_events(
+        self, c: sqlite3.Connection, events: Sequence[DagsterEvent], rows: list[tuple]
+    ) -> list[int]:
+        n = len(rows)
+        if n == 0:
+            return []
+        if n == 1:
+            last = c.execute(self._INSERT_EVENT, rows[0]).lastrowid
+        else:
+            c.executemany(self._INSERT_EVENT, rows)
+            last = c.execute("SELECT last_insert_rowid()").fetchone()[0]
+        assert last is not None
+        # One statement inside one BEGIN IMMEDIATE transaction (the write lock is held, so
+        # no other connection can insert in between) with an INTEGER PRIMARY KEY: SQLite
+        # gives the rows consecutive ids, the last one being last_insert_rowid().
+        ids = list(range(last - n + 1, last + 1))
+        self._apply_all(c, ids, events, rows)
+        return ids
 
     def _apply_all(
         self, c: sqlite3.Connection, ids: list[int], events: Sequence[DagsterEvent],

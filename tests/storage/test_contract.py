@@ -49,6 +49,26 @@ def test_create_and_get_run(instance):
         instance.create_run(job_name="j", run_id="r1")
 
 
+def test_create_run_with_its_first_events_in_one_go(instance):
+    planned = make_event(E.ASSET_MATERIALIZATION_PLANNED, "r2", key="a", step_key="a")
+    run = instance.create_run(
+        job_name="j", run_id="r2",
+        events=[make_event(E.RUN_START, "r2", timestamp=50.0), planned],
+    )
+    assert run.run_id == "r2"
+    got = instance.get_run_record_by_id("r2")
+    assert got.dagster_run.status == DagsterRunStatus.STARTED and got.start_time == 50.0
+    assert [e.dagster_event.event_type_value for e in instance.all_logs("r2")] == [
+        "PIPELINE_START", "ASSET_MATERIALIZATION_PLANNED",
+    ]
+    # the planned materialization shows the asset in progress, as with separate writes
+    assert AssetKey("a") in instance.get_asset_keys()
+    # a duplicate run id stores neither the run nor its events
+    with pytest.raises(DagsterInvariantViolationError, match="r2"):
+        instance.create_run(job_name="j", run_id="r2", events=[make_event(E.RUN_START, "r2")])
+    assert len(instance.all_logs("r2")) == 2
+
+
 def test_run_lifecycle_from_events(instance):
     rid = instance.create_run(job_name="j").run_id
     instance.handle_new_event(make_event(E.RUN_START, rid, timestamp=100.0))
