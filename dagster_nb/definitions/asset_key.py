@@ -28,19 +28,17 @@ class AssetKey:
 
     __slots__ = ("_parts", "_hash")
 
-    def __init__(self, path: str | Sequence[str]):
+    def __new__(cls, path: str | Sequence[str]) -> AssetKey:
+        # Interned: equal keys are one object, so the dict and set lookups that key everything
+        # by AssetKey find it by identity, without calling __eq__.
         tp = type(path)
         if tp is str:  # the common cases first: no isinstance chain
-            _set_parts(self, (path,))
-            _set_hash(self, hash(("AssetKey", (path,))))
-            return
-        if tp is list or tp is tuple:
+            parts: tuple[str, ...] = (path,)  # type: ignore[assignment]
+        elif (tp is list or tp is tuple) and all(type(p) is str for p in path):
             parts = tuple(path)
-            if all(type(p) is str for p in parts):
-                _set_parts(self, parts)
-                _set_hash(self, hash(("AssetKey", parts)))
-                return
-        if isinstance(path, AssetKey):
+        elif isinstance(path, AssetKey):
+            if cls is AssetKey:
+                return path
             parts = path._parts
         elif isinstance(path, str):
             parts = (path,)
@@ -57,8 +55,13 @@ class AssetKey:
                     raise DagsterInvalidDefinitionError(
                         f"AssetKey parts must be strings, got {type(p).__name__} {p!r} in {path!r}."
                     )
-        _set_parts(self, parts)
-        _set_hash(self, hash(("AssetKey", parts)))
+            parts = tuple(str(p) for p in parts)  # str subclasses: plain strings
+        if cls is AssetKey:
+            return key_from_parts(parts)
+        k = _new_object(cls)
+        _set_parts(k, parts)
+        _set_hash(k, hash(("AssetKey", parts)))
+        return k
 
     def __setattr__(self, name: str, value: Any) -> None:  # frozen
         raise AttributeError("AssetKey is immutable")
@@ -178,12 +181,20 @@ _set_hash = AssetKey._hash.__set__
 _new_object = object.__new__
 
 
+_INTERNED: dict[tuple[str, ...], AssetKey] = {}
+_INTERN_MAX = 500_000  # beyond this many distinct keys, new ones are simply not interned
+
+
 def key_from_parts(parts: tuple[str, ...]) -> AssetKey:
     """``AssetKey(parts)`` for a tuple already known to hold only strings (internal fast path:
     no type dispatch, no copy)."""
-    k = _new_object(AssetKey)
-    _set_parts(k, parts)
-    _set_hash(k, hash(("AssetKey", parts)))
+    k = _INTERNED.get(parts)
+    if k is None:
+        k = _new_object(AssetKey)
+        _set_parts(k, parts)
+        _set_hash(k, hash(("AssetKey", parts)))
+        if len(_INTERNED) < _INTERN_MAX:
+            k = _INTERNED.setdefault(parts, k)  # two threads making the same key: one wins
     return k
 
 CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]

@@ -76,3 +76,14 @@ def test_multi_asset_has_no_single_key():
     assert ab.keys == {dg.AssetKey("a"), dg.AssetKey("b")}
     with pytest.raises(Exception, match="multiple asset keys"):
         ab.key  # noqa: B018
+
+
+def test_equal_asset_keys_are_one_object():
+    import pickle
+
+    a = dg.AssetKey(["raw", "orders"])
+    assert dg.AssetKey(("raw", "orders")) is a
+    assert dg.AssetKey.from_user_string("raw/orders") is a
+    assert dg.AssetKey(a) is a
+    assert pickle.loads(pickle.dumps(a)) is a
+    assert dg.AssetKey("raw") is not a and dg.AssetKey("raw") == dg.AssetKey(["raw"])
