@@ -22,7 +22,6 @@ import os
 import pickle
 import queue
 import stat
-import tempfile
 import threading
 from typing import Any
 
@@ -160,14 +159,13 @@ class PickledObjectFilesystemIOManager(IOManager):
     def dump_to_path(self, context: OutputContext, obj: Any, path: str) -> None:
         """Pickle ``obj`` to ``path`` atomically (temp file, fsync, ``os.replace``)."""
         directory = os.path.dirname(path)
-        prefix = "." + os.path.basename(path) + "."
         try:
             try:
-                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+                fd, tmp = _open_temp(path)
             except (FileNotFoundError, NotADirectoryError):
                 # The folder is missing, or something is in its way.
                 self._make_directory(context, path, directory)
-                fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
+                fd, tmp = _open_temp(path)
         except OSError as e:
             raise DagsterStorageError(
                 f"Cannot write asset value to {path!r}: {e.strerror or e} (is the directory "
@@ -321,6 +319,28 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+# --------------------------------------------------------------------------- temp files
+# Created as Dagster's IO manager creates values (mode 0o666 less the umask), never following a
+# symlink, never over an existing file; named after the value, this process and a counter.
+_TEMP_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+_temp_counter = itertools.count()
+
+
+def _open_temp(path: str) -> tuple[int, str]:
+    """A new temporary file beside ``path``: ``(fd, name)``."""
+    head, tail = os.path.split(path)
+    for _ in range(100):
+        tmp = os.path.join(head, f".{tail}.{os.getpid()}-{next(_temp_counter)}.tmp")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
+        except FileExistsError:  # left by a killed process whose pid this one reuses
+            continue
+    raise FileExistsError(f"Cannot create a temporary file beside {path!r}.")
+
+
 # --------------------------------------------------------------------------- old values
 TRASH_DIR = "%trash"  # safe_path_part encodes "%", so no asset key part can be this name
 
@@ -413,11 +433,17 @@ class _OldValues:
         return done.wait(timeout)
 
 
+_IDLE_S = 1.0  # the trash folder is removed after this long without replaced values
+
+
 def _unlink_forever(q: queue.SimpleQueue) -> None:
     folders: set[str] = set()
     while True:
-        item = q.get()
-        if isinstance(item, threading.Event):
+        try:
+            item = q.get(timeout=_IDLE_S) if folders else q.get()
+        except queue.Empty:
+            item = None
+        if item is None or isinstance(item, threading.Event):
             pass
         elif item.endswith(os.sep):  # a trash folder: sweep it
             folders.add(item.rstrip(os.sep))
@@ -429,7 +455,9 @@ def _unlink_forever(q: queue.SimpleQueue) -> None:
             folders.add(os.path.dirname(item))
             with contextlib.suppress(OSError):  # already gone: swept, or its folder removed
                 os.unlink(item)
-        if q.empty():  # idle: drop the empty trash folders, so the layout is Dagster's
+        # Idle (or asked to drain): drop the empty trash folders, so the layout is Dagster's.
+        # Not after every value: the next replace would only have to make the folder again.
+        if item is None or (isinstance(item, threading.Event) and q.empty()):
             for folder in folders:
                 with contextlib.suppress(OSError):  # not empty: another writer is using it
                     os.rmdir(folder)

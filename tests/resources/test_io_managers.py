@@ -307,3 +307,14 @@ def test_filesystem_without_hard_links_falls_back_to_plain_replace(tmp_path, mon
     assert base in _OLD_VALUES._refused
     assert io.load_input(dg.build_input_context(asset_key="a")) == 3
     assert _files(tmp_path / "vfat") == ["a"]
+
+
+def test_value_files_get_the_umask_permissions_as_dagsters_do(tmp_path):
+    # Dagster writes values with open(path, "wb"): mode 0o666 less the umask.
+    old = os.umask(0o027)
+    try:
+        io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+        io.handle_output(dg.build_output_context(asset_key="a"), 1)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "a").st_mode) == 0o640
