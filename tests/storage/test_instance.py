@@ -164,3 +164,19 @@ def test_version_1_database_is_migrated_on_open(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT version FROM dagster_nb_schema").fetchall() == [(sq.SCHEMA_VERSION,)]
     conn.close()
+
+
+def test_partition_statuses_load_any_key_text_in_a_new_instance(tmp_path):
+    odd = ['plain', 'quote"d', "back\\slash", "uni\u00e9\u4e2d", "tab\tnew\nline", "nul\x00byte", "[1,2]"]
+    with DagsterInstance.from_directory(tmp_path) as inst:
+        for pk in odd:
+            materialize(inst, "p", pk)
+        rid = inst.create_run(job_name="j").run_id
+        from storage_helpers import E, make_event
+
+        inst.handle_new_event(make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="late"))
+        inst.handle_new_event(make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="p", partition="late"))
+    with DagsterInstance.from_directory(tmp_path) as again:  # a full load, not the cache
+        assert again.get_materialized_partitions("p") == set(odd)
+        statuses = again.get_asset_partition_statuses("p")
+        assert statuses == {**dict.fromkeys(odd, "MATERIALIZED"), "late": "FAILED"}
