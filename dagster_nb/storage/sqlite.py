@@ -30,7 +30,7 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from dagster_nb.definitions.asset_key import AssetKey
+from dagster_nb.definitions.asset_key import AssetKey, key_from_json
 from dagster_nb.errors import DagsterInvariantViolationError, DagsterStorageError
 from dagster_nb.events import DagsterEvent, DagsterEventType, DagsterRunStatus
 from dagster_nb.storage.base import (
@@ -389,7 +389,7 @@ class SqliteStorage(Storage):
     def _key(self, s: str) -> AssetKey:
         k = self._keys.get(s)
         if k is None:
-            k = self._keys[s] = AssetKey(json.loads(s))
+            k = self._keys[s] = key_from_json(s)
         return k
 
     @staticmethod
@@ -909,17 +909,8 @@ class SqliteStorage(Storage):
             asset_keys, "read asset statuses",
         )
         key = self._key
-        return [
-            AssetStatusRecord(
-                asset_key=key(r[0]), status=r[1], last_materialization_storage_id=r[2],
-                last_materialization_timestamp=r[3], last_materialization_run_id=r[4],
-                last_observation_storage_id=r[5], last_observation_timestamp=r[6],
-                last_planned_storage_id=r[7], last_planned_run_id=r[8],
-                last_failed_storage_id=r[9], last_failed_timestamp=r[10],
-                last_failed_run_id=r[11],
-            )
-            for r in rows
-        ]
+        make = AssetStatusRecord._make  # the row's columns are the record's fields, in order
+        return [make((key(r[0]), *r[1:])) for r in rows]
 
     @staticmethod
     def _bump_generation(c: sqlite3.Connection) -> None:

@@ -87,3 +87,18 @@ def test_equal_asset_keys_are_one_object():
     assert dg.AssetKey(a) is a
     assert pickle.loads(pickle.dumps(a)) is a
     assert dg.AssetKey("raw") is not a and dg.AssetKey("raw") == dg.AssetKey(["raw"])
+
+
+@pytest.mark.parametrize("parts", [
+    ["a"], ["raw", "orders"], [""], ["a b", "c-d.e"], ['q"uote'], ["back\\slash"], ["uni\u00e9"],
+    ["tab\t"], ["\x7f"], ['", "'], ["[", "]"], ["a/b"], [],
+])
+def test_key_json_form_is_exactly_json_dumps_and_round_trips(parts):
+    import json
+
+    from dagster_nb.definitions.asset_key import key_from_json
+
+    k = dg.AssetKey(parts)
+    assert k.to_string() == json.dumps(parts)
+    assert key_from_json(k.to_string()) is k
+    assert dg.AssetKey.from_db_string(k.to_string()) is k
