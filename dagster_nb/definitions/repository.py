@@ -67,6 +67,9 @@ class ResolvedAssets:
     assets_defs: tuple[AssetsDefinition, ...]
     assets_def_by_key: Mapping[AssetKey, AssetsDefinition]
     graph: AssetGraph
+    # What later layers derive from these (immutable) assets, e.g. execution plans per
+    # selection: the same selection materialized again reuses its plan.
+    memo: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def build(assets: Iterable[Any], *, check_cycles: bool = True) -> ResolvedAssets:

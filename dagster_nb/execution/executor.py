@@ -309,16 +309,20 @@ _new_event = tuple.__new__
 
 
 def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> set[str]:
-    keys: set[str] = set()
-    for step in plan.steps:
-        ad = step.assets_def
-        nd = ad.node_def
-        keys |= set(getattr(nd, "required_resource_keys", ()) or ())
-        for k in step.keys:
-            keys.add(ad.get_io_manager_key_for_asset_key(k))
-        for up in ad.keys_by_input_name.values():
-            up_ad = resolved.assets_def_by_key.get(up)
-            keys.add(_io_manager_key_for(up_ad, up))
+    base = plan.memo.get("resource_keys")
+    if base is None:
+        base = set()
+        for step in plan.steps:
+            ad = step.assets_def
+            nd = ad.node_def
+            base |= set(getattr(nd, "required_resource_keys", ()) or ())
+            for k in step.keys:
+                base.add(ad.get_io_manager_key_for_asset_key(k))
+            for up in ad.keys_by_input_name.values():
+                up_ad = resolved.assets_def_by_key.get(up)
+                base.add(_io_manager_key_for(up_ad, up))
+        plan.memo["resource_keys"] = base = frozenset(base)
+    keys = set(base)
     # resources needed by resources (function-style required_resource_keys)
     frontier = list(keys)
     while frontier:

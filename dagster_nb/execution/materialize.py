@@ -251,6 +251,8 @@ def _check_inputs_provided(resolved: ResolvedAssets) -> None:
     ``deps=`` entry) must be among the given assets or sources."""
     from dagster_nb.errors import did_you_mean
 
+    if resolved.memo.get("inputs_provided"):
+        return
     known = resolved.assets_def_by_key
     for ad in resolved.assets_defs:
         for up in ad.keys_by_input_name.values():
@@ -262,6 +264,7 @@ def _check_inputs_provided(resolved: ResolvedAssets) -> None:
                     "as a dg.SourceAsset / dg.AssetSpec."
                     + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
                 )
+    resolved.memo["inputs_provided"] = True
 
 
 def _raise_first_error(execution: Any) -> None:

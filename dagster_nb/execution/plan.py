@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dagster_nb.definitions.asset_key import AssetKey
 from dagster_nb.definitions.assets import AssetsDefinition
@@ -36,19 +36,36 @@ class ExecutionPlan:
     steps: tuple[Step, ...]
     selected_keys: frozenset[AssetKey]
     step_by_asset_key: dict[AssetKey, str]
+    # facts the executor derives from the plan alone (plans are cached and reused)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def step_keys(self) -> list[str]:
         return [s.key for s in self.steps]
 
 
+_PLAN_MEMO_MAX = 64
+
+
 def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observe: bool = False) -> ExecutionPlan:
-    """Steps for ``selected`` keys, parents first.
+    """Steps for ``selected`` keys, parents first (the same plan object for the same selection
+    of the same resolved assets: plans are immutable, and building one is O(assets)).
 
     Raises DagsterInvalidDefinitionError for keys that are not materializable (external / source
     assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
     """
     sel = frozenset(selected)
+    memo_key = ("plan", sel, observe)
+    plan = resolved.memo.get(memo_key)
+    if plan is None:
+        plan = _build_plan(resolved, sel, observe)
+        if len(resolved.memo) >= _PLAN_MEMO_MAX:
+            resolved.memo.clear()
+        resolved.memo[memo_key] = plan
+    return plan
+
+
+def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: bool) -> ExecutionPlan:
     graph = resolved.graph
     by_def: dict[int, tuple[AssetsDefinition, set[AssetKey]]] = {}
     for k in sel:

@@ -514,3 +514,27 @@ def test_pickled_value_round_trip(instance):
     dg.materialize([obj], instance=instance)
     with open(os.path.join(instance.storage_directory(), "obj"), "rb") as f:
         assert pickle.load(f) == {"nested": [1, (2, 3)]}
+
+
+def test_plans_are_reused_per_selection_and_runs_stay_correct():
+    from dagster_nb.execution.plan import build_plan
+
+    @dg.asset
+    def up():
+        return 1
+
+    @dg.asset
+    def down(up):
+        return up + 1
+
+    resolved = dg.Definitions(assets=[up, down]).resolved
+    both = build_plan(resolved, [up.key, down.key])
+    assert build_plan(resolved, {down.key, up.key}) is both  # same selection: same plan
+    only_down = build_plan(resolved, [down.key])
+    assert only_down is not both and [s.key for s in only_down.steps] == ["down"]
+    assert [s.key for s in both.steps] == ["up", "down"]
+    # materializing the same list repeatedly (which reuses plans) gives fresh results each time
+    for _ in range(3):
+        res = dg.materialize_to_memory([up, down])
+        assert res.output_for_node("down") == 2
+    assert dg.materialize_to_memory([up, down], selection=[up]).output_for_node("up") == 1
