@@ -49,6 +49,8 @@ _OBS = E.ASSET_OBSERVATION.value
 _PLANNED = E.ASSET_MATERIALIZATION_PLANNED.value
 _FAILED = E.ASSET_FAILED_TO_MATERIALIZE.value
 _STEP_FAILURE = E.STEP_FAILURE.value
+# events that change a run's status or an asset's (see _apply)
+_STATUS_EVENT_TYPES = frozenset({*RUN_STATUS_BY_EVENT, *ASSET_EVENT_TYPES, _STEP_FAILURE})
 S = AssetPartitionStatus
 
 
@@ -180,17 +182,25 @@ class InMemoryStorage(Storage):
             return self._store_events_locked(events)
 
     def _store_events_locked(self, events: Sequence[DagsterEvent]) -> list[int]:
-        ids = []
-        for ev in events:
-            sid = self._next_event_id
-            self._next_event_id += 1
-            self._events[sid] = ev
-            self._run_events.setdefault(ev.run_id, []).append(sid)
+        first = self._next_event_id
+        self._next_event_id = first + len(events)
+        ids = list(range(first, first + len(events)))
+        stored, by_asset = self._events, self._asset_events
+        run_events: list[int] | None = None
+        run_id = None
+        for sid, ev in zip(ids, events, strict=True):
+            stored[sid] = ev
+            if ev.run_id != run_id:
+                run_id = ev.run_id
+                run_events = self._run_events.setdefault(run_id, [])
+            run_events.append(sid)  # type: ignore[union-attr]
             key = asset_key_of(ev)
             if key is not None:
-                self._asset_events.setdefault(key, []).append(sid)
-            self._apply(sid, ev, key)
-            ids.append(sid)
+                by_asset.setdefault(key, []).append(sid)
+            t = ev.event_type_value
+            # most events (step start/output/success, loaded input, logs) change no status
+            if t in _STATUS_EVENT_TYPES:
+                self._apply(sid, ev, key)
         return ids
 
     def _apply(self, sid: int, ev: DagsterEvent, key: AssetKey | None) -> None:
