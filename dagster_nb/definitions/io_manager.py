@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb.definitions.asset_key import AssetKey
@@ -523,7 +523,7 @@ class InputContext(_IOContextBase):
         config: Any = None,
         definition_metadata: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
-        upstream_output: OutputContext | None = None,
+        upstream_output: OutputContext | Callable[[], OutputContext] | None = None,
         dagster_type: Any = None,
         resource_config: Mapping[str, Any] | None = None,
         resources: Any = None,
@@ -542,6 +542,7 @@ class InputContext(_IOContextBase):
         self._name = name
         self._config = config
         self._definition_metadata = dict(definition_metadata or metadata or {})
+        # The executor passes a function that builds it: most IO managers never look at it.
         self._upstream_output = upstream_output
         self._dagster_type = dagster_type
         self._resource_config = resource_config
@@ -563,7 +564,13 @@ class InputContext(_IOContextBase):
 
     name = property(lambda self: self._name)
     config = property(lambda self: self._config)
-    upstream_output = property(lambda self: self._upstream_output)
+    @property
+    def upstream_output(self) -> OutputContext | None:
+        up = self._upstream_output
+        if up is not None and not isinstance(up, OutputContext):
+            up = self._upstream_output = up()
+        return up
+
     dagster_type = property(lambda self: self._dagster_type)
     resource_config = property(lambda self: self._resource_config)
     resources = property(lambda self: self._resources)
@@ -595,11 +602,12 @@ class InputContext(_IOContextBase):
 
     def get_identifier(self) -> list[str]:
         """The identifier of the upstream output this input reads."""
-        if self._upstream_output is None:
+        upstream = self.upstream_output
+        if upstream is None:
             raise DagsterInvariantViolationError(
                 "InputContext.get_identifier needs upstream_output."
             )
-        return self._upstream_output.get_identifier()
+        return upstream.get_identifier()
 
     def add_input_metadata(self, metadata: Mapping[str, Any], description: str | None = None) -> None:
         self._user_generated_metadata.update(normalize_metadata(metadata))

@@ -635,7 +635,7 @@ def _upstream_partition_keys(
 
 
 def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, log: Any) -> tuple[dict[str, Any], dict[AssetKey, str], dict[str, Any], dict[str, Any]]:
-    from dagster_nb.definitions.io_manager import InputContext, OutputContext
+    from dagster_nb.definitions.io_manager import InputContext
 
     ad = step.assets_def
     values: dict[str, Any] = {}
@@ -657,23 +657,10 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
-        up_spec = up_ad.specs_by_key.get(up_key) if up_ad is not None else None
-        upstream_output = OutputContext(
-            step_key=up_ad.node_name if up_ad is not None else None,
-            name=up_ad.get_output_name_for_asset_key(up_key) if up_ad is not None and up_ad.keys_by_output_name else "result",
-            definition_metadata=dict(up_spec.metadata) if up_spec else {},
-            run_id=run.run_id,
-            asset_key=up_key,
-            asset_partitions_def=up_pdef,
-            asset_spec=up_spec,
-            resources=run.resources,
-            instance=run.instance,
-            log=log,
-        )
         ctx = InputContext(
             name=name,
             definition_metadata=dict(getattr(in_def, "metadata", {}) or {}),
-            upstream_output=upstream_output,
+            upstream_output=_upstream_output_context(run, up_ad, up_key, up_pdef, log),
             resources=run.resources,
             asset_key=up_key,
             # As Dagster: the input context's partition_key is the run's (even when the upstream
@@ -722,6 +709,34 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
                     if v is not None:
                         input_versions[d.asset_key] = v
     return values, input_versions, in_pkeys, in_pdefs
+
+
+def _upstream_output_context(
+    run: RunExecution, up_ad: AssetsDefinition | None, up_key: AssetKey, up_pdef: Any, log: Any
+) -> Callable[[], Any]:
+    """Builds ``InputContext.upstream_output`` when (if ever) an IO manager asks for it."""
+
+    def build() -> Any:
+        from dagster_nb.definitions.io_manager import OutputContext
+
+        up_spec = up_ad.specs_by_key.get(up_key) if up_ad is not None else None
+        return OutputContext(
+            step_key=up_ad.node_name if up_ad is not None else None,
+            name=(
+                up_ad.get_output_name_for_asset_key(up_key)
+                if up_ad is not None and up_ad.keys_by_output_name else "result"
+            ),
+            definition_metadata=dict(up_spec.metadata) if up_spec else {},
+            run_id=run.run_id,
+            asset_key=up_key,
+            asset_partitions_def=up_pdef,
+            asset_spec=up_spec,
+            resources=run.resources,
+            instance=run.instance,
+            log=log,
+        )
+
+    return build
 
 
 def _resolve_op_config(run: RunExecution, op_def: OpDefinition, node_name: str) -> tuple[Any, Any]:

@@ -154,7 +154,10 @@ def test_io_manager_decorator_and_io_manager_key_and_contexts():
             seen["value"] = obj
 
         def load_input(self, context):
-            seen["in"] = (context.asset_key, context.upstream_output.asset_key)
+            up = context.upstream_output
+            seen["in"] = (context.asset_key, up.asset_key)
+            seen["up"] = (up.name, up.definition_metadata.get("m"), up.step_key, up.run_id)
+            assert context.upstream_output is up  # built once
             return seen["value"]
 
     @dg.io_manager
@@ -176,6 +179,7 @@ def test_io_manager_decorator_and_io_manager_key_and_contexts():
     assert seen["out"][0] == dg.AssetKey("produced")
     assert seen["out"][2] == "result"
     assert seen["in"] == (dg.AssetKey("produced"), dg.AssetKey("produced"))
+    assert seen["up"] == ("result", "meta", "produced", res.run_id)
 
 
 def test_configurable_io_manager():
