@@ -156,7 +156,8 @@ def test_io_manager_decorator_and_io_manager_key_and_contexts():
         def load_input(self, context):
             up = context.upstream_output
             seen["in"] = (context.asset_key, up.asset_key)
-            seen["up"] = (up.name, up.definition_metadata.get("m"), up.step_key, up.run_id)
+            m = up.definition_metadata.get("m")
+            seen["up"] = (up.name, getattr(m, "value", m), up.step_key, up.run_id)
             assert context.upstream_output is up  # built once
             return seen["value"]
 
