@@ -134,6 +134,9 @@ class AssetsDefinition:
     # Set only for @observable_source_asset / SourceAsset-derived definitions.
     auto_observe_interval_minutes: float | None = None
     _derived_code_version: list = field(default_factory=list, repr=False, compare=False)
+    # Facts derived from the (immutable) specs, per key. init=False: copies made with
+    # dataclasses.replace start empty, since their specs may differ.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.selected_asset_keys:
@@ -270,6 +273,21 @@ class AssetsDefinition:
         return frozenset(keys)
 
     def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:
+        memo_key = ("io_manager_key", key)
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._memo[memo_key] = self._io_manager_key(key)
+        return found
+
+    def dep_key_set(self, key: AssetKey) -> frozenset[AssetKey]:
+        """The keys ``key`` depends on, as a set."""
+        memo_key = ("deps", key)
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._memo[memo_key] = frozenset(self.specs_by_key[key].dep_keys)
+        return found
+
+    def _io_manager_key(self, key: AssetKey) -> str:
         spec = self.specs_by_key[key]
         if spec.io_manager_key:
             return spec.io_manager_key
@@ -446,6 +464,7 @@ def single_asset_definition(
     _set(a, "source_location", source_location)
     _set(a, "auto_observe_interval_minutes", None)
     _set(a, "_derived_code_version", [])
+    _set(a, "_memo", {})
     return a
 
 
@@ -454,7 +473,7 @@ assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
     "specs_by_key", "keys_by_output_name", "keys_by_input_name", "node_def", "partitions_def",
     "partition_mappings", "can_subset", "selected_asset_keys", "resource_defs", "backfill_policy",
     "execution_type", "internal_asset_deps", "is_subset", "source_location",
-    "auto_observe_interval_minutes", "_derived_code_version",
+    "auto_observe_interval_minutes", "_derived_code_version", "_memo",
 ]
 
 

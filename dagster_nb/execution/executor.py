@@ -999,7 +999,7 @@ def _handle_outputs(
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
         mat_tags[DATA_VERSION_TAG] = data_version.value
         if input_versions:
-            dep_keys = spec.dep_keys
+            dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():
                 if up in dep_keys:
                     mat_tags[INPUT_DATA_VERSION_TAG_PREFIX + up.to_user_string()] = v
