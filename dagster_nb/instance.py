@@ -88,6 +88,7 @@ class DagsterInstance:
         self._root = root_directory
         self._owns_root = owns_root
         self._temp_storage_dir: str | None = None
+        self._storage_dir_made: str | None = None
         self._disposed = False
         if owns_root and root_directory is not None:
             weakref.finalize(self, shutil.rmtree, root_directory, True)
@@ -193,6 +194,9 @@ class DagsterInstance:
 
     def storage_directory(self) -> str:
         """Where the filesystem IO manager keeps values: ``<root>/storage`` (created here)."""
+        made = self._storage_dir_made
+        if made is not None:
+            return made  # (if removed since, the IO manager makes it again when it writes)
         if self._root is not None:
             path = os.path.join(self._root, STORAGE_DIRNAME)
         else:
@@ -205,7 +209,8 @@ class DagsterInstance:
         try:
             os.makedirs(path, exist_ok=True)
         except OSError:
-            pass  # a read-only instance folder: the IO manager reports it when it writes
+            return path  # a read-only instance folder: the IO manager reports it when it writes
+        self._storage_dir_made = path
         return path
 
     @property

@@ -174,8 +174,8 @@ class PickledObjectFilesystemIOManager(IOManager):
         try:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(obj, f, PICKLE_PROTOCOL)
-                f.flush()
                 if self.durable:
+                    f.flush()
                     os.fsync(f.fileno())
             old = _OLD_VALUES.keep(self.base_dir, path)
             try:
@@ -281,13 +281,25 @@ class _PathMeta:
         return MetadataValue.path(path)
 
 
+# Folders already seen to be real folders (not symlinks), so each is examined once per process,
+# not on every read and write. Replacing one by a symlink afterwards needs write access to the
+# storage folder - which already allows replacing the pickles themselves.
+_REAL_DIRS: set[str] = set()
+_REAL_DIRS_MAX = 100_000
+
+
 def _no_symlink_below(base: str, parts: list[str], extension: str) -> bool:
     """Whether no existing path of ``base/parts[0]/.../parts[-1]+extension`` is a symlink
     (False as well when one cannot be examined)."""
     sub = base
     last = len(parts) - 1
     for i, part in enumerate(parts):
-        sub = os.path.join(sub, part + extension if i == last else part)
+        if i == last:
+            sub = os.path.join(sub, part + extension)
+        else:
+            sub = os.path.join(sub, part)
+            if sub in _REAL_DIRS:
+                continue
         try:
             mode = os.lstat(sub).st_mode
         except (FileNotFoundError, NotADirectoryError):
@@ -296,6 +308,10 @@ def _no_symlink_below(base: str, parts: list[str], extension: str) -> bool:
             return False
         if stat.S_ISLNK(mode):
             return False
+        if i != last and stat.S_ISDIR(mode):
+            if len(_REAL_DIRS) >= _REAL_DIRS_MAX:
+                _REAL_DIRS.clear()
+            _REAL_DIRS.add(sub)
     return True
 
 

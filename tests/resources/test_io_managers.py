@@ -318,3 +318,24 @@ def test_value_files_get_the_umask_permissions_as_dagsters_do(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "a").st_mode) == 0o640
+
+
+def test_symlinks_below_base_dir_never_lead_outside(tmp_path):
+    base = tmp_path / "base"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    io = PickledObjectFilesystemIOManager(base_dir=str(base))
+    io.handle_output(dg.build_output_context(asset_key=["grp", "a"]), 1)  # base/grp is real
+    # a folder replaced by a symlink to outside: writes through it are refused
+    os.symlink(outside, base / "evil")
+    with pytest.raises(dg.DagsterInvariantViolationError, match="outside base_dir"):
+        io.handle_output(dg.build_output_context(asset_key=["evil", "x"]), 2)
+    assert os.listdir(outside) == []
+    # a value file that is a symlink to a file outside: not read
+    (outside / "secret").write_bytes(pickle.dumps("secret"))
+    os.symlink(outside / "secret", base / "grp" / "b")
+    with pytest.raises(dg.DagsterInvariantViolationError, match="outside base_dir"):
+        io.load_input(dg.build_input_context(asset_key=["grp", "b"]))
+    # a symlink that stays inside base_dir is fine
+    os.symlink(base / "grp", base / "alias")
+    assert io.load_input(dg.build_input_context(asset_key=["alias", "a"])) == 1
