@@ -200,9 +200,13 @@ def run_assets(
 
             res["io_manager"] = InMemoryIOManager()
         else:
-            from dagster_nb.storage.fs_io_manager import FilesystemIOManager
+            # What FilesystemIOManager() would open for this instance, made directly: the
+            # default needs no config validation on every run.
+            from dagster_nb.storage.fs_io_manager import PickledObjectFilesystemIOManager
 
-            res["io_manager"] = FilesystemIOManager()
+            res["io_manager"] = PickledObjectFilesystemIOManager(
+                base_dir=instance.storage_directory()
+            )
     run_tags = dict(tags or {})
     if pkeys is not None and len(pkeys) == 1:
         run_tags.setdefault("dagster/partition", pkeys[0])
