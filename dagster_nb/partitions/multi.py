@@ -241,7 +241,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return [_str_new(cls, x + "|" + y) for x in a for y in b]
+            prefixes = [x + MULTIPARTITION_KEY_DELIMITER for x in a]  # one concatenation per key
+            return [_str_new(cls, x + y) for x in prefixes for y in b]
         finally:
             if was_enabled:
                 gc.enable()
