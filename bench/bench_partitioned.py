@@ -15,15 +15,19 @@ daily downstream, materialized:
 Each library runs against an in-memory/ephemeral instance and against a persistent SQLite
 instance (Dagster: ``DAGSTER_HOME`` with its default SQLite storage; ours:
 ``DagsterInstance.from_directory``). Values go through each library's default filesystem IO
-manager. Medians over REPEATS; the quoted figure is milliseconds per partition.
+manager. Medians over REPEATS; the quoted figure is milliseconds per partition. Each library
+is measured in a process of its own (ours before and after Dagster, the mean of the two), as in
+bench_core: with Dagster imported, every full pass of the cyclic collector walks its objects.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +36,10 @@ import warnings
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
-import dagster  # noqa: E402
-
 import dagster_nb  # noqa: E402
 from dagster_nb.execution.backfill import run_backfill  # noqa: E402
+
+dagster = None  # imported only in the process that measures Dagster (see main)
 
 REPEATS = 3
 K_OURS = 200
@@ -161,27 +165,58 @@ def median(fn, *args):
     return statistics.median(fn(*args) for _ in range(REPEATS))
 
 
+CASES = (
+    ("one run per partition (materialize loop)", per_partition_runs),
+    ("same, in-memory IO manager (no file writes)", per_partition_runs_mem_io),
+    ("backfill, one run per partition", backfill_per_partition),
+    ("backfill, single run (range)", backfill_single_run),
+)
+
+
+def measure(lib: str) -> list[float]:
+    """Seconds per partition for every (case, store), one library."""
+    global dagster
+    if lib == "dagster":
+        import dagster as _dagster
+
+        dagster = _dagster
+        mod, prefix, k = dagster, "dagster", K_DAGSTER
+    else:
+        mod, prefix, k = dagster_nb, "ours", K_OURS
+    return [
+        median(fn, mod, getattr(Instances, f"{prefix}_{store}"), k)
+        for _, fn in CASES
+        for store in ("memory", "sqlite")
+    ]
+
+
 def main() -> None:
     if "--profile" in sys.argv:
         profile()
         return
-    rows = []
-    for name, fn in (
-        ("one run per partition (materialize loop)", per_partition_runs),
-        ("same, in-memory IO manager (no file writes)", per_partition_runs_mem_io),
-        ("backfill, one run per partition", backfill_per_partition),
-        ("backfill, single run (range)", backfill_single_run),
-    ):
-        for store in ("memory", "sqlite"):
-            theirs = median(fn, dagster, getattr(Instances, f"dagster_{store}"), K_DAGSTER)
-            ours = median(fn, dagster_nb, getattr(Instances, f"ours_{store}"), K_OURS)
-            rows.append((name, store, theirs, ours))
-            print(f"{name:<44} {store:<7} dagster {theirs * 1e3:9.2f} ms/partition   "
-                  f"dagster_nb {ours * 1e3:8.3f} ms/partition   {theirs / ours:7.0f}x", flush=True)
+    if "--child" in sys.argv:  # one library, results as JSON on the last line
+        print(json.dumps(measure(sys.argv[sys.argv.index("--child") + 1])))
+        return
+    # Each library in its own process, as in bench_core: the cyclic collector's full passes
+    # walk every object alive in the process, and Dagster's imports are millions of them.
+    # Ours runs before and after Dagster and each figure is the mean of the two.
+    runs: dict[str, list[list[float]]] = {"dagster_nb": [], "dagster": []}
+    for lib in ("dagster_nb", "dagster", "dagster_nb"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", lib], capture_output=True, text=True, check=True
+        ).stdout
+        runs[lib].append(json.loads(out.strip().splitlines()[-1]))
+    theirs_all = runs["dagster"][0]
+    ours_all = [statistics.fmean(v) for v in zip(*runs["dagster_nb"], strict=True)]
+    labels = [(name, store) for name, _ in CASES for store in ("memory", "sqlite")]
+    rows = list(zip(labels, theirs_all, ours_all, strict=True))
+    for (name, store), theirs, ours in rows:
+        print(f"{name:<44} {store:<7} dagster {theirs * 1e3:9.2f} ms/partition   "
+              f"dagster_nb {ours * 1e3:8.3f} ms/partition   {theirs / ours:7.0f}x", flush=True)
     print()
     print("| case | instance | Dagster ms/partition | dagster_nb ms/partition | ratio |")
     print("|---|---|---:|---:|---:|")
-    for name, store, theirs, ours in rows:
+    for (name, store), theirs, ours in rows:
         print(f"| {name} | {store} | {theirs * 1e3:.2f} | {ours * 1e3:.3f} | {theirs / ours:.0f}x |")
 
 
