@@ -106,6 +106,9 @@ class InMemoryStorage(Storage):
             self._assets: dict[AssetKey, _StatusRow] = {}
             self._partitions: dict[AssetKey, dict[str, _StatusRow]] = {}
             self._dynamic: dict[str, dict[str, None]] = {}
+            # run id -> the rows its planned materializations set in progress (so a run's end
+            # finds them without scanning every asset and partition)
+            self._planned_rows: dict[str, list[_StatusRow]] = {}
 
     # --- runs ---
     def add_run(
@@ -167,6 +170,7 @@ class InMemoryStorage(Storage):
     def delete_run(self, run_id: str) -> None:
         with self._lock:
             self._runs.pop(run_id, None)
+            self._planned_rows.pop(run_id, None)
             for i in self._run_events.pop(run_id, ()):
                 self._events.pop(i, None)
 
@@ -219,6 +223,8 @@ class InMemoryStorage(Storage):
                 rows.append(prow)
             for row in rows:
                 _update_row(row, sid, ev)
+            if t == _PLANNED:
+                self._planned_rows.setdefault(ev.run_id, []).extend(rows)
         elif t == _STEP_FAILURE:
             for row in self._in_progress_rows(ev.run_id):
                 if row.status_step_key == ev.step_key:
@@ -232,16 +238,12 @@ class InMemoryStorage(Storage):
         return row
 
     def _in_progress_rows(self, run_id: str) -> list[_StatusRow]:
-        rows = [
-            r
-            for r in self._assets.values()
+        rows = {
+            id(r): r
+            for r in self._planned_rows.get(run_id, ())
             if r.status == S.IN_PROGRESS and r.status_run_id == run_id
-        ]
-        for parts in self._partitions.values():
-            rows.extend(
-                r for r in parts.values() if r.status == S.IN_PROGRESS and r.status_run_id == run_id
-            )
-        return rows
+        }
+        return list(rows.values())
 
     def _apply_run_event(self, sid: int, ev: DagsterEvent, status: DagsterRunStatus) -> None:
         row = self._runs.get(ev.run_id)
@@ -267,6 +269,7 @@ class InMemoryStorage(Storage):
                     r.status = S.MATERIALIZED if r.mat_id is not None else None
                 else:
                     _fail(r, sid, ev)
+            self._planned_rows.pop(ev.run_id, None)
 
     def get_event_records(
         self, event_records_filter: EventRecordsFilter, limit: int | None = None,
