@@ -32,18 +32,21 @@ def _clear():
     nb_twd._window_for_key.cache_clear()
 
 
-def median_time(fn) -> float:
-    """Median over REPEATS; each repeat uses a different current_time (one second apart), so
-    neither library can answer from a cache filled by the previous repeat."""
+def median_times(*fns) -> list[float]:
+    """Median over REPEATS of each function; each repeat uses a different current_time (one
+    second apart), so neither library can answer from a cache filled by the previous repeat.
+    The functions alternate within each repeat, so both libraries see the same machine: its
+    speed drifts by up to 2x over seconds here, and ours takes a fraction of Dagster's time."""
     global NOW
-    times = []
+    times: list[list[float]] = [[] for _ in fns]
     for i in range(REPEATS):
-        _clear()
         NOW = BASE_NOW + dt.timedelta(seconds=i + 1)
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for fn, out in zip(fns, times, strict=True):
+            _clear()
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
 
 
 def hourly(lib, tz="UTC"):
@@ -86,7 +89,7 @@ def main():
     assert hourly(dagster)() == hourly(dagster_nb)()
     print(f"{'case':60s} {'dagster':>10s} {'dagster_nb':>11s} {'ratio':>8s}")
     for name, d, n_ in rows:
-        td, tn = median_time(d), median_time(n_)
+        td, tn = median_times(d, n_)
         print(f"{name:60s} {td * 1000:9.1f}ms {tn * 1000:10.1f}ms {td / tn:7.1f}x")
 
 
