@@ -274,10 +274,17 @@ class RunExecution:
                 self._flush_locked()
 
     def close(self) -> None:
-        """Stop the flusher thread (the run has ended, or execution stopped on a bug)."""
+        """Stop the flusher thread (the run has ended, or execution stopped on a bug) and drop
+        what only the running run needed: a result kept for later (every run of a backfill)
+        then holds its events and outputs, not the run's machinery for the GC to walk."""
         with self._lock:
             self._run_ended = True
             self._flush_cond.notify_all()
+        self._flusher = None
+        self.resources = None
+        self.data_versions = {}
+        self.produced = {}
+        self.ops_config = {}
 
     def event(
         self,
