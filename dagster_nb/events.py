@@ -23,7 +23,7 @@ from dagster_nb.definitions.results import AssetMaterialization, AssetObservatio
 # One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
 # default=str), without building an encoder per call.
 _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
-_NO_DATA: Mapping[str, Any] = MappingProxyType({})
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 __all__ = [
     "DagsterEventType",
@@ -165,7 +165,7 @@ class DagsterEvent(NamedTuple):
     observation: AssetObservation | None = None
     error: SerializableErrorInfo | None = None
     level: str = "DEBUG"
-    data: Mapping[str, Any] = _NO_DATA
+    data: Mapping[str, Any] = NO_DATA
 
     @property
     def event_type(self) -> DagsterEventType:

@@ -56,7 +56,7 @@ from dagster_nb.errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
 )
-from dagster_nb.events import _NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
+from dagster_nb.events import NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
 from dagster_nb.execution.context import AssetExecutionContext, OpExecutionContext
 from dagster_nb.execution.plan import ExecutionPlan, Step
 from dagster_nb.execution.provenance import version_of_partitions
@@ -67,7 +67,6 @@ EV = DagsterEventType
 # When events reach the instance (one transaction per batch; see RunExecution.emit).
 _FLUSH_NOW_TYPES = frozenset(t.value for t in (EV.STEP_FAILURE, EV.STEP_UP_FOR_RETRY))
 _STEP_END_TYPES = frozenset(t.value for t in (EV.STEP_SUCCESS, EV.STEP_SKIPPED))
-_RUN_END_TYPES = frozenset(t.value for t in (EV.RUN_SUCCESS, EV.RUN_FAILURE, EV.RUN_CANCELED))
 _RUN_START = EV.RUN_START.value
 _FLUSH_AFTER = 0.25  # seconds: a long step's logs still reach the instance promptly
 _GROUP_WINDOW = 0.02  # seconds: finished steps' events wait at most this long to be written
@@ -219,9 +218,6 @@ class RunExecution:
                     or event.timestamp - self._pending[0].timestamp > _FLUSH_AFTER
                 ):
                     self._flush_locked()
-                    if t in _RUN_END_TYPES:
-                        self._run_ended = True
-                        self._flush_cond.notify_all()
         for listener in self.spec.listeners:
             try:
                 listener(event)
@@ -304,7 +300,7 @@ class RunExecution:
             DagsterEvent, (
                 t._value_, self.run_id, self.job_name, _time(), step_key, message, asset_key,
                 partition, materialization, observation, error, level,
-                _NO_DATA if data is None else data,
+                NO_DATA if data is None else data,
             ),
         )
         self.emit(ev)
@@ -358,7 +354,7 @@ def execute_plan(
     for KeyboardInterrupt (after recording the run as canceled) - user errors are recorded."""
     run = RunExecution(resolved, plan, spec, instance)
     try:
-        _execute_run(run, resolved, plan, spec, instance)
+        _execute_run(run)
     finally:
         run.close()
         if run._pending or run.run_to_create is not None:
@@ -368,11 +364,10 @@ def execute_plan(
     return run
 
 
-def _execute_run(
-    run: RunExecution, resolved: ResolvedAssets, plan: ExecutionPlan, spec: RunRequestSpec,
-    instance: Any,
-) -> None:
+def _execute_run(run: RunExecution) -> None:
     from dagster_nb.definitions.resources import build_resources
+
+    resolved, plan, spec, instance = run.resolved, run.plan, run.spec, run.instance
 
     if instance is not None:
         # The run is stored with its first events (RUN_START, the planned materializations):

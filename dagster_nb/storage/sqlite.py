@@ -19,6 +19,7 @@ recreates an existing file.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import random
@@ -433,8 +434,7 @@ class SqliteStorage(Storage):
                 "INSERT INTO run_tags (run_id, key, value) VALUES (?,?,?)",
                 [(run.run_id, k, str(v)) for k, v in run.tags.items()],
             )
-            if rows:
-                self._insert_events(c, events, rows)
+            self._insert_events(c, events, rows)
 
         try:
             self._write(go, f"add run {run.run_id}")
@@ -940,7 +940,7 @@ class SqliteStorage(Storage):
                 if cache is None or cache.generation != gen:
                     cache = self._partition_cache[key_s] = _PartitionCache(gen)
                 if latest != cache.seen:
-                    if cache.seen < 0 and _HAS_JSON1:
+                    if cache.seen < 0 and _has_json1():
                         # A full load: one row per (status, materialized) with the partitions
                         # as a JSON array - a few big strings instead of a Python tuple and
                         # string per partition (about 40% faster at 100,000 partitions).
@@ -1032,15 +1032,14 @@ class SqliteStorage(Storage):
         )
 
 
+@functools.cache
 def _has_json1() -> bool:
+    """Whether this SQLite build has the JSON functions (asked once, on first use)."""
     try:
         sqlite3.connect(":memory:").execute("SELECT json_group_array(1)").fetchone()
     except sqlite3.Error:
         return False
     return True
-
-
-_HAS_JSON1 = _has_json1()
 
 
 def _load_grouped(cache: _PartitionCache, groups: Iterable[tuple]) -> None:
