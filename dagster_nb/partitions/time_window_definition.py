@@ -27,7 +27,7 @@ from dagster_nb.errors import (
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
 )
-from dagster_nb.partitions._cron import CronTicks, get_timezone
+from dagster_nb.partitions._cron import UTC, CronTicks, get_timezone
 from dagster_nb.partitions._key_format import KeyFormat, example_key
 from dagster_nb.partitions.definition import (
     DynamicPartitionsStore,
@@ -465,6 +465,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
             ) from e
 
 
+_DAY = 86_400
+
+
 @lru_cache(maxsize=1024)
 def _window_for_key(pd: TimeWindowPartitionsDefinition, key: str) -> TimeWindow:
     start = pd._ticks.next_ge(pd._parse(key).timestamp())
@@ -512,6 +515,11 @@ def _keys_between_cached(pd: TimeWindowPartitionsDefinition, first: datetime,
         first_ts = int(first.timestamp())
         stamps = t.hourly_stamps(first_ts, last_ts) or [first_ts]
         return tuple(pd._kf.format_stamps(stamps))
+    if t.kind == "daily" and t.days_of_week is None and t.tz is UTC:
+        # Every day at the same UTC time: the ticks are 86,400 s apart, so they format in bulk
+        # like hourly ones (~10x cheaper than stepping dates and strftime-ing each tick).
+        first_ts = int(first.timestamp())
+        return tuple(pd._kf.format_stamps(range(first_ts, max(first_ts, int(last_ts)) + 1, _DAY)))
     ticks = t.between(first, last_ts) or [first]
     return tuple(pd._kf.format_many(ticks))
 

@@ -165,3 +165,36 @@ def test_hourly_lord_howe_30_minute_shift_matches_dagster():
     now = dt.datetime(2016, 4, 2, 15, tzinfo=UTC)
     assert nb.HourlyPartitionsDefinition(**kwargs).get_partition_keys(current_time=now) == \
         dagster.HourlyPartitionsDefinition(**kwargs).get_partition_keys(current_time=now)
+
+
+DAILY_FORMATS = ["%Y-%m-%d", "%Y-%m-%d-%H:%M", "%d/%m/%Y", "%Y%m%d%H%M%S", "%a %Y-%j", "%H:%M %Y-%m-%d",
+                 "%Y-%m-%d%%", "%Y-%m-%d %I%p"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fmt=st.sampled_from(DAILY_FORMATS),
+    hour=st.integers(0, 23),
+    minute=st.sampled_from([0, 1, 30, 59]),
+    start_day=st.integers(-40_000, 40_000),  # days from 1970-01-01: 1860 .. 2079
+    days=st.sampled_from([0, 1, 2, 31, 400, 3700]),
+    second=st.integers(0, 86_399),
+    end_offset=st.integers(-3, 3),
+)
+def test_daily_utc_keys_equal_stepping_each_date(fmt, hour, minute, start_day, days, second,
+                                                 end_offset):
+    """Daily UTC keys are formatted in bulk from epoch seconds; the result equals stepping the
+    schedule date by date and formatting every tick (the path other zones take)."""
+    start = dt.datetime(1970, 1, 1) + dt.timedelta(days=start_day)
+    p = nb.DailyPartitionsDefinition(start, hour_offset=hour,
+                                     minute_offset=minute, fmt=fmt, end_offset=end_offset)
+    now = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(days=start_day + days, seconds=second)
+    got = p.get_partition_keys(current_time=now)
+    bounds = p._bounds(now)
+    if bounds is None:
+        assert got == []
+        return
+    first, last = bounds
+    want = [p._kf.format(t) for t in p._ticks.between(first, last.timestamp()) or [first]]
+    assert got == want
+    assert len(got) == p.get_num_partitions(current_time=now)
