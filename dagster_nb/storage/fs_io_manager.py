@@ -17,6 +17,7 @@ the previous value survives.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import pickle
@@ -105,25 +106,30 @@ class PickledObjectFilesystemIOManager(IOManager):
             return [by_dim[d] for d in sorted(by_dim)]
         return [str(partition_key)]
 
-    def _join(self, parts: list[str]) -> str:
+    def _join(self, parts: list[str], check_file: bool = True) -> str:
         base = self.base_dir
-        safe = [safe_path_part(p) for p in parts]
+        safe = [_safe_part(p) for p in parts]
         path = os.path.join(base, *safe) + self.extension
         # Belt and braces: encoding should make this impossible, but never write outside.
         # Encoded parts hold no separator and are never "." or "..", so the path is lexically
         # under base_dir and can only leave it through a symlink below base_dir: look for one
         # (one lstat per existing part; none exists below the first missing part) and resolve
-        # the whole path only when there is one.
-        if safe and _no_symlink_below(base, safe, self.extension):
+        # the whole path only when there is one. The value file itself needs no look when
+        # only this manager opens it (check_file=False): a write renames over the name, which
+        # replaces a symlink rather than following it, and a read opens with O_NOFOLLOW.
+        if safe and _no_symlink_below(base, safe, self.extension, check_file):
             return path
+        self._check_inside(path)
+        return path
+
+    def _check_inside(self, path: str) -> None:
         real_base = self._real_base
         if real_base is None:
-            real_base = self._real_base = os.path.realpath(base)
+            real_base = self._real_base = os.path.realpath(self.base_dir)
         if os.path.commonpath([real_base, os.path.realpath(path)]) != real_base:
             raise DagsterInvariantViolationError(
                 f"Refusing to use path {path!r}: it resolves outside base_dir {self.base_dir!r}."
             )
-        return path
 
     def get_path(self, context: InputContext | OutputContext, partition_key: Any = None) -> str:
         """The file for ``context`` (and one partition of it)."""
@@ -133,9 +139,13 @@ class PickledObjectFilesystemIOManager(IOManager):
         return self._join(parts)
 
     def _paths(self, context: InputContext | OutputContext) -> dict[str, str]:
+        """Value files for ``context`` (the files themselves are looked at when opened)."""
+        parts = self._relative_parts(context)
         if context.has_asset_key and context.has_asset_partitions:
-            return {pk: self.get_path(context, pk) for pk in context.asset_partition_keys}
-        return {"": self.get_path(context)}
+            pparts = self._partition_parts
+            return {pk: self._join(parts + pparts(pk), False)
+                    for pk in context.asset_partition_keys}
+        return {"": self._join(parts, False)}
 
     # ---- IO
     def handle_output(self, context: OutputContext, obj: Any) -> None:
@@ -154,7 +164,7 @@ class PickledObjectFilesystemIOManager(IOManager):
             if len(keys) == 1:
                 return values[keys[0]]
             return values
-        return self.load_from_path(context, self.get_path(context))
+        return self.load_from_path(context, self._paths(context)[""])
 
     def dump_to_path(self, context: OutputContext, obj: Any, path: str) -> None:
         """Pickle ``obj`` to ``path`` atomically (temp file, fsync, ``os.replace``)."""
@@ -172,11 +182,14 @@ class PickledObjectFilesystemIOManager(IOManager):
                 "writable and the disk not full?)."
             ) from e
         try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(obj, f, PICKLE_PROTOCOL)
+            try:
+                # Straight to the descriptor: pickle buffers into 64 KiB frames itself, and a
+                # buffered file object costs three more system calls to set up.
+                pickle.dump(obj, _FdWriter(fd), PICKLE_PROTOCOL)
                 if self.durable:
-                    f.flush()
-                    os.fsync(f.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             old = _OLD_VALUES.keep(self.base_dir, path)
             try:
                 try:
@@ -249,8 +262,14 @@ class PickledObjectFilesystemIOManager(IOManager):
         self, context: InputContext, path: str, *, partition_key: str | None = None
     ) -> Any:
         try:
-            with open(path, "rb") as f:
-                return pickle.load(f)
+            try:
+                fd = os.open(path, _READ_FLAGS)
+            except OSError as e:
+                if e.errno != errno.ELOOP:
+                    raise
+                self._check_inside(path)  # the value file is a symlink: only inside base_dir
+                fd = os.open(path, _READ_FLAGS & ~_NOFOLLOW)
+            return _load_fd(fd)
         except FileNotFoundError:
             what = _describe(context)
             part = f" partition '{partition_key}'" if partition_key is not None else ""
@@ -288,13 +307,16 @@ _REAL_DIRS: set[str] = set()
 _REAL_DIRS_MAX = 100_000
 
 
-def _no_symlink_below(base: str, parts: list[str], extension: str) -> bool:
+def _no_symlink_below(base: str, parts: list[str], extension: str,
+                      check_file: bool = True) -> bool:
     """Whether no existing path of ``base/parts[0]/.../parts[-1]+extension`` is a symlink
-    (False as well when one cannot be examined)."""
+    (False as well when one cannot be examined); the last one only when ``check_file``."""
     sub = base
     last = len(parts) - 1
     for i, part in enumerate(parts):
         if i == last:
+            if not check_file:
+                return True
             sub = os.path.join(sub, part + extension)
         else:
             sub = os.path.join(sub, part)
@@ -313,6 +335,58 @@ def _no_symlink_below(base: str, parts: list[str], extension: str) -> bool:
                 _REAL_DIRS.clear()
             _REAL_DIRS.add(sub)
     return True
+
+
+_SAFE_PARTS: dict[str, str] = {}
+
+
+def _safe_part(part: Any) -> str:
+    """``safe_path_part``, remembered (asset key parts and partition keys repeat)."""
+    safe = _SAFE_PARTS.get(part) if type(part) is str else None
+    if safe is None:
+        safe = safe_path_part(part)
+        if type(part) is str:
+            if len(_SAFE_PARTS) >= 100_000:
+                _SAFE_PARTS.clear()
+            _SAFE_PARTS[part] = safe
+    return safe
+
+
+class _FdWriter:
+    """The file object pickle.dump writes to: every ``write`` goes whole to a descriptor."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def write(self, data) -> int:
+        n = os.write(self.fd, data)
+        size = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+        if n < size:
+            view = memoryview(data).cast("B")
+            while n < size:
+                n += os.write(self.fd, view[n:])
+        return size
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | _NOFOLLOW | getattr(os, "O_BINARY", 0)
+_SMALL = 1 << 16
+
+
+def _load_fd(fd: int) -> Any:
+    """Unpickle the file open at ``fd`` and close it. A small value is read in one call and
+    unpickled from memory; a large one is streamed (no second copy of its bytes)."""
+    try:
+        data = os.read(fd, _SMALL)
+        if len(data) < _SMALL:  # a short read of a regular file: the end of the file
+            return pickle.loads(data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return pickle.load(f)
+    finally:
+        os.close(fd)
 
 
 def _describe(context: InputContext | OutputContext) -> str:
@@ -343,13 +417,22 @@ _TEMP_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 )
 _temp_counter = itertools.count()
+_pid = os.getpid()
+
+
+def _after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _open_temp(path: str) -> tuple[int, str]:
     """A new temporary file beside ``path``: ``(fd, name)``."""
     head, tail = os.path.split(path)
     for _ in range(100):
-        tmp = os.path.join(head, f".{tail}.{os.getpid()}-{next(_temp_counter)}.tmp")
+        tmp = f"{head}{os.sep}.{tail}.{_pid}-{next(_temp_counter)}.tmp"
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:  # left by a killed process whose pid this one reuses
@@ -359,6 +442,7 @@ def _open_temp(path: str) -> tuple[int, str]:
 
 # --------------------------------------------------------------------------- old values
 TRASH_DIR = "%trash"  # safe_path_part encodes "%", so no asset key part can be this name
+_TRASH_SUFFIX = os.sep + TRASH_DIR
 
 
 class _OldValues:
@@ -384,19 +468,22 @@ class _OldValues:
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue | None = None
         self._swept: set[str] = set()
+        # Trash folders known to exist: there, a refused link means there is no old value, so
+        # a first write needs no second look. The freeing thread forgets a folder it removes.
+        self._present: set[str] = set()
 
     def keep(self, base_dir: str, path: str) -> str | None:
         """Give the current value at ``path`` a trash name; returns it (None: nothing kept)."""
         if base_dir in self._refused:
             return None
-        trash = os.path.join(base_dir, TRASH_DIR)
-        name = os.path.join(trash, f"{os.getpid()}-{next(self._counter)}")
+        trash = base_dir + _TRASH_SUFFIX
+        name = f"{trash}{os.sep}{_pid}-{next(self._counter)}"
         for attempt in (0, 1):
             try:
                 os.link(path, name, follow_symlinks=False)
             except FileNotFoundError:
                 # No old value (a first write), or no trash folder yet.
-                if attempt or not os.path.lexists(path):
+                if attempt or trash in self._present or not os.path.lexists(path):
                     return None
                 try:
                     os.makedirs(trash, exist_ok=True)
@@ -412,6 +499,7 @@ class _OldValues:
             except OSError:
                 self._refused.add(base_dir)
                 return None
+            self._present.add(trash)
             if base_dir not in self._swept:
                 self._swept.add(base_dir)
                 self._put(trash + os.sep)  # once per process: what killed processes left
@@ -435,7 +523,8 @@ class _OldValues:
                 if q is None:
                     q = self._queue = queue.SimpleQueue()
                     threading.Thread(
-                        target=_unlink_forever, args=(q,), name="dagster_nb-free-old-values",
+                        target=_unlink_forever, args=(q, self._present),
+                        name="dagster_nb-free-old-values",
                         daemon=True,
                     ).start()
         q.put(item)
@@ -452,7 +541,7 @@ class _OldValues:
 _IDLE_S = 1.0  # the trash folder is removed after this long without replaced values
 
 
-def _unlink_forever(q: queue.SimpleQueue) -> None:
+def _unlink_forever(q: queue.SimpleQueue, present: set[str]) -> None:
     folders: set[str] = set()
     while True:
         try:
@@ -475,6 +564,7 @@ def _unlink_forever(q: queue.SimpleQueue) -> None:
         # Not after every value: the next replace would only have to make the folder again.
         if item is None or (isinstance(item, threading.Event) and q.empty()):
             for folder in folders:
+                present.discard(folder)
                 with contextlib.suppress(OSError):  # not empty: another writer is using it
                     os.rmdir(folder)
             folders.clear()

@@ -52,19 +52,19 @@ def _start_time(pid: int) -> str | None:
     return rest[19] if len(rest) > 19 else None
 
 
-_CURRENT: dict[int, ProcessIdentity] = {}
+_CURRENT: list[ProcessIdentity] = []  # at most one: this process's (emptied in a forked child)
+os.register_at_fork(after_in_child=_CURRENT.clear)
 
 
 def current_process() -> ProcessIdentity:
     """This process's identity (recomputed after a fork)."""
+    if _CURRENT:
+        return _CURRENT[0]
     pid = os.getpid()
-    ident = _CURRENT.get(pid)
-    if ident is None:
-        ident = ProcessIdentity(
-            pid=pid, host=socket.gethostname(), boot_id=_boot_id(), start=_start_time(pid)
-        )
-        _CURRENT.clear()
-        _CURRENT[pid] = ident
+    ident = ProcessIdentity(
+        pid=pid, host=socket.gethostname(), boot_id=_boot_id(), start=_start_time(pid)
+    )
+    _CURRENT[:] = [ident]
     return ident
 
 

@@ -339,3 +339,51 @@ def test_symlinks_below_base_dir_never_lead_outside(tmp_path):
     # a symlink that stays inside base_dir is fine
     os.symlink(base / "grp", base / "alias")
     assert io.load_input(dg.build_input_context(asset_key=["alias", "a"])) == 1
+
+
+def test_writing_over_a_symlinked_value_replaces_the_link_not_its_target(tmp_path):
+    base = tmp_path / "base"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret").write_bytes(b"not yours")
+    io = PickledObjectFilesystemIOManager(base_dir=str(base))
+    io.handle_output(dg.build_output_context(asset_key=["grp", "a"]), 1)
+    os.symlink(outside / "secret", base / "grp" / "b")
+    io.handle_output(dg.build_output_context(asset_key=["grp", "b"]), 2)
+    assert (outside / "secret").read_bytes() == b"not yours"
+    assert not os.path.islink(base / "grp" / "b")
+    assert io.load_input(dg.build_input_context(asset_key=["grp", "b"])) == 2
+
+
+@pytest.mark.parametrize("size", [0, 65_536 - 30, 65_536 - 21, 65_536, 65_537, 3_000_000])
+def test_values_of_every_size_round_trip(tmp_path, size):
+    # Small values are read in one call and unpickled from memory, large ones streamed; the
+    # boundary is 64 KiB of pickle.
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    value = {"b": os.urandom(size)}
+    io.handle_output(dg.build_output_context(asset_key="a"), value)
+    assert io.load_input(dg.build_input_context(asset_key="a")) == value
+    assert os.path.getsize(tmp_path / "a") == len(pickle.dumps(value, 4))
+
+
+@pytest.mark.parametrize("size", [100, 200_000])
+def test_a_truncated_value_is_a_clear_error(tmp_path, size):
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    io.handle_output(dg.build_output_context(asset_key="a"), b"x" * size)
+    data = (tmp_path / "a").read_bytes()
+    (tmp_path / "a").write_bytes(data[: len(data) // 2])
+    with pytest.raises(dg.DagsterStorageError, match="not a readable pickle"):
+        io.load_input(dg.build_input_context(asset_key="a"))
+
+
+def test_old_values_are_freed_after_the_trash_folder_was_removed(tmp_path):
+    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    for i in range(3):
+        io.handle_output(dg.build_output_context(asset_key="a", partition_key="p"), i)
+        io.handle_output(dg.build_output_context(asset_key="a", partition_key=f"new{i}"), i)
+        assert _OLD_VALUES.drain()
+        assert not os.path.exists(tmp_path / TRASH_DIR)  # removed when idle
+    assert _files(tmp_path) == ["a/new0", "a/new1", "a/new2", "a/p"]
+    assert io.load_input(dg.build_input_context(asset_key="a", partition_key="p")) == 2
