@@ -17,6 +17,8 @@ from dagster_nb.errors import DagsterInvalidDefinitionError
 
 __all__ = ["define_asset_job", "UnresolvedAssetJobDefinition", "JobDefinition", "resolve_job"]
 
+IMPLICIT_ASSET_JOB_NAME = "__ASSET_JOB"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnresolvedAssetJobDefinition:
@@ -90,14 +92,39 @@ class JobDefinition:
         self.tags = dict(unresolved.tags)
         self.partitions_def = unresolved.partitions_def
         self._selected = frozenset(resolve_selection(defs.resolved, unresolved.selection))
-        if self.partitions_def is None:
-            pdefs = {
-                id(p): p
-                for p in (defs.resolved.assets_def_by_key[k].partitions_def for k in self._selected)
-                if p is not None
-            }
-            if len(pdefs) == 1:
-                self.partitions_def = next(iter(pdefs.values()))
+        # As Dagster's job resolution: the partitioned assets of a job share one partitions
+        # definition, equal to the job's when it names one; a job over unpartitioned assets
+        # only has no partitions definition, whatever it was given. The implicit job over all
+        # assets (``__ASSET_JOB``) may mix them, as in Dagster; it then has none.
+        pdefs: list[tuple[Any, list[str]]] = []
+        for k in sorted(self._selected, key=lambda key: key.to_user_string()):
+            p = defs.resolved.assets_def_by_key[k].partitions_def
+            if p is None:
+                continue
+            for q, names in pdefs:
+                if q == p:
+                    names.append(k.to_user_string())
+                    break
+            else:
+                pdefs.append((p, [k.to_user_string()]))
+        if len(pdefs) > 1 and self.name == IMPLICIT_ASSET_JOB_NAME:
+            pdefs = []
+        if len(pdefs) > 1:
+            listed = "; ".join(f"{p!r}: {', '.join(names)}" for p, names in pdefs)
+            raise DagsterInvalidDefinitionError(
+                f"Failed to resolve asset job {self.name}: selected assets must have the same "
+                f"partitions definitions, but they have {len(pdefs)}: {listed}. Split the job, "
+                "one per partitions definition."
+            )
+        if pdefs and self.partitions_def is not None and pdefs[0][0] != self.partitions_def:
+            p, names = pdefs[0]
+            raise DagsterInvalidDefinitionError(
+                f"Failed to resolve asset job {self.name}: asset {names[0]} has a different "
+                f"partitions definition than the one specified for the job. Job: "
+                f"{self.partitions_def!r}; asset: {p!r}. Pass the assets' partitions definition "
+                "to define_asset_job (or leave partitions_def out: it is inferred)."
+            )
+        self.partitions_def = pdefs[0][0] if pdefs else None
 
     @property
     def asset_selection(self) -> frozenset:
