@@ -1,8 +1,9 @@
 """Backfills: materialize a list or range of partitions.
 
 One run per partition by default (Dagster's behaviour for assets without a backfill policy);
-one run for the whole range when every selected asset has ``BackfillPolicy.single_run()``;
-chunks of ``max_partitions_per_run`` under ``BackfillPolicy.multi_run(n)``. A failed partition
+one run per contiguous range of partitions when every selected asset has
+``BackfillPolicy.single_run()``; chunks of ``max_partitions_per_run`` of each range under
+``BackfillPolicy.multi_run(n)``. A failed partition
 does not stop the others. Listeners receive every run's events; ``on_progress(done, total,
 result)`` is called after each run.
 
@@ -84,14 +85,27 @@ class BackfillResult:
 
 
 def plan_backfill_chunks(
-    resolved: ResolvedAssets, keys: Iterable[AssetKey], partition_keys: Sequence[str]
+    resolved: ResolvedAssets,
+    keys: Iterable[AssetKey],
+    partition_keys: Sequence[str],
+    *,
+    current_time: Any = None,
+    dynamic_partitions_store: Any = None,
 ) -> list[tuple[str, ...]]:
-    """Split partitions into runs according to the selected assets' backfill policies."""
+    """Split partitions into runs according to the selected assets' backfill policies.
+
+    As Dagster's backfills: without a policy, one run per partition (in the order given); under
+    a policy, the partitions are put in their definition's order and cut into contiguous ranges
+    (a run covers a range), each range one run (``single_run``) or chunks of
+    ``max_partitions_per_run`` (``multi_run``).
+    """
     policies = []
+    pdef = None
     for k in keys:
         ad = resolved.assets_def_by_key[k]
         if ad.partitions_def is not None:
             policies.append(ad.backfill_policy)
+            pdef = ad.partitions_def
     size: int | None = 1
     if policies and all(p is not None for p in policies):
         sizes = [p.max_partitions_per_run for p in policies]
@@ -100,9 +114,41 @@ def plan_backfill_chunks(
         else:
             size = min(s for s in sizes if s is not None)
     keys_list = list(partition_keys)
+    if size == 1:
+        return [(k,) for k in keys_list]
+    ranges = _contiguous_ranges(pdef, keys_list, current_time, dynamic_partitions_store)
     if size is None:
-        return [tuple(keys_list)] if keys_list else []
-    return [tuple(keys_list[i : i + size]) for i in range(0, len(keys_list), size)]
+        return ranges
+    return [r[i : i + size] for r in ranges for i in range(0, len(r), size)]
+
+
+def _contiguous_ranges(
+    pdef: Any, partition_keys: list[str], current_time: Any, dynamic_partitions_store: Any
+) -> list[tuple[str, ...]]:
+    """``partition_keys`` (deduplicated) in ``pdef``'s order, cut where a key is skipped."""
+    if not partition_keys:
+        return []
+    if pdef is None:
+        return [tuple(dict.fromkeys(partition_keys))]
+    order = {
+        k: i
+        for i, k in enumerate(
+            pdef.get_partition_keys(
+                current_time=current_time, dynamic_partitions_store=dynamic_partitions_store
+            )
+        )
+    }
+    # Keys outside the definition are refused before planning; keep them last if asked anyway.
+    wanted = sorted(set(partition_keys), key=lambda k: order.get(k, len(order)))
+    ranges: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for k in wanted:
+        if current and (k not in order or order.get(current[-1], -2) + 1 != order[k]):
+            ranges.append(tuple(current))
+            current = []
+        current.append(k)
+    ranges.append(tuple(current))
+    return ranges
 
 
 def run_backfill(
@@ -153,7 +199,9 @@ def run_backfill(
         raise DagsterInvalidInvocationError("The backfill names no partitions.")
     for pk in partition_keys:
         pdef.validate_partition_key(pk, current_time=current_time, dynamic_partitions_store=instance)
-    chunks = plan_backfill_chunks(resolved, keys, partition_keys)
+    chunks = plan_backfill_chunks(
+        resolved, keys, partition_keys, current_time=current_time, dynamic_partitions_store=instance
+    )
     backfill_tags = dict(tags or {})
     import uuid
 

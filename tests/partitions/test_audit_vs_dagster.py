@@ -92,3 +92,65 @@ def test_implicit_asset_job_may_mix_partitions_like_dagster():
         return job.name, job.partitions_def
 
     assert scenario(nb) == scenario(dagster) == ("__ASSET_JOB", None)
+
+
+# ---- backfills: runs cover contiguous ranges of partitions, as Dagster's backfill policy ----
+BACKFILLS = [
+    ("single_run", ["2024-01-05", "2024-01-01", "2024-01-03", "2024-01-02"]),
+    ("single_run", ["2024-01-02", "2024-01-04", "2024-01-06"]),
+    ("single_run", ["2024-01-01", "2024-01-02", "2024-01-03"]),
+    ("multi_run_2", ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-09"]),
+    ("multi_run_3", ["2024-01-09", "2024-01-08", "2024-01-01", "2024-01-02"]),
+]
+
+
+def _policy(dg, name):
+    return dg.BackfillPolicy.single_run() if name == "single_run" else dg.BackfillPolicy.multi_run(int(name[-1]))
+
+
+def _dagster_run_ranges(policy_name, keys):
+    from dagster._core.definitions.automation_tick_evaluation_context import (
+        build_run_requests_with_backfill_policies,
+    )
+    from dagster._core.definitions.events import AssetKeyPartitionKey
+
+    daily = dagster.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
+
+    @dagster.asset(partitions_def=daily, backfill_policy=_policy(dagster, policy_name))
+    def raw():
+        return 1
+
+    graph = dagster.Definitions(assets=[raw]).resolve_asset_graph()
+    requests = build_run_requests_with_backfill_policies(
+        [AssetKeyPartitionKey(raw.key, k) for k in keys], graph, dagster.DagsterInstance.ephemeral()
+    )
+    return sorted(
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+        if "dagster/asset_partition_range_start" in r.tags
+        else (r.partition_key, r.partition_key)
+        for r in requests
+    )
+
+
+@pytest.mark.parametrize(("policy_name", "keys"), BACKFILLS)
+def test_backfill_runs_cover_contiguous_ranges_like_dagster(policy_name, keys):
+    from dagster_nb.execution.backfill import run_backfill
+
+    daily = nb.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
+    seen = []
+
+    @nb.asset(partitions_def=daily, backfill_policy=_policy(nb, policy_name))
+    def raw(context):
+        seen.append(list(context.partition_keys))
+        r = context.partition_key_range
+        assert (r.start, r.end) == (context.partition_keys[0], context.partition_keys[-1])
+        return {k: k for k in context.partition_keys}
+
+    instance = nb.DagsterInstance.ephemeral()
+    result = run_backfill(nb.Definitions(assets=[raw]).resolved, raw.keys, keys, instance=instance)
+    assert result.success
+    ours = sorted((run[0], run[-1]) for run in seen)
+    assert ours == _dagster_run_ranges(policy_name, keys)
+    for run in seen:  # each run is a contiguous, ordered range
+        assert run == daily.get_partition_keys_in_range(nb.PartitionKeyRange(run[0], run[-1]))
+    assert sorted(instance.get_materialized_partitions("raw")) == sorted(set(keys))
