@@ -30,6 +30,7 @@ from dagster_nb.errors import DagsterInvalidDefinitionError
 
 _FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 _FIELD_RANGES = ("0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-6 or SUN-SAT")
+_MACROS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
 _DST_HOURS = (1, 2, 3)  # Dagster only repairs nonexistent/ambiguous times in these hours
 _HOUR = 3600
 _DAY = timedelta(days=1)
@@ -63,11 +64,16 @@ def expand_cron(cron_schedule: str) -> tuple[list, dict]:
             f"cron_schedule must be a string like '0 0 * * *', got {cron_schedule!r}."
         )
     fields = cron_schedule.split()
+    if len(fields) == 1 and fields[0].lower() in _MACROS:
+        # Dagster takes croniter's macros (@daily, @hourly, ...; any case) as they are.
+        expanded, nth, *_ = croniter.expand(fields[0])
+        return expanded, nth
     if len(fields) != 5:
         raise DagsterInvalidDefinitionError(
             f"Found invalid cron schedule '{cron_schedule}' for a TimeWindowPartitionsDefinition: "
             f"expected 5 space-separated fields (minute hour day-of-month month day-of-week), "
-            f"got {len(fields)}. Example: '0 0 * * *' (daily at midnight)."
+            f"got {len(fields)}. Example: '0 0 * * *' (daily at midnight), or one of "
+            f"{', '.join(_MACROS)}."
         )
     try:
         expanded, nth, *_ = croniter.expand(cron_schedule)

@@ -154,3 +154,35 @@ def test_backfill_runs_cover_contiguous_ranges_like_dagster(policy_name, keys):
     for run in seen:  # each run is a contiguous, ordered range
         assert run == daily.get_partition_keys_in_range(nb.PartitionKeyRange(run[0], run[-1]))
     assert sorted(instance.get_materialized_partitions("raw")) == sorted(set(keys))
+
+
+# ---- cron macros (@daily, ...) are cron schedules, as in Dagster (croniter's macros) ----
+MACROS = [
+    ("@daily", "%Y-%m-%d", "UTC"), ("@midnight", "%Y-%m-%d", "Europe/Berlin"), ("@DAILY", "%Y-%m-%d", "UTC"),
+    ("@weekly", "%Y-%m-%d", "America/New_York"), ("@monthly", "%Y-%m-%d", "UTC"),
+    ("@yearly", "%Y-%m-%d", "UTC"), ("@annually", "%Y-%m-%d", "UTC"),
+    ("@hourly", "%Y-%m-%d-%H:%M", "America/New_York"),
+]
+
+
+@pytest.mark.parametrize(("cron", "fmt", "tz"), MACROS)
+def test_cron_macros_like_dagster(cron, fmt, tz):
+    start, end = ("2024-11-02-00:00", "2024-11-04-00:00") if "%H" in fmt else ("2023-01-01", "2025-03-01")
+
+    def scenario(dg):
+        p = dg.TimeWindowPartitionsDefinition(cron_schedule=cron, start=start, end=end, fmt=fmt, timezone=tz)
+        keys = p.get_partition_keys()
+        windows = [(w.start.isoformat(), w.end.isoformat()) for w in map(p.time_window_for_partition_key, keys)]
+        return repr(p), str(p), p.cron_schedule, p.schedule_type, keys, windows
+
+    assert scenario(nb) == scenario(dagster)
+
+
+@pytest.mark.parametrize("cron", ["@reboot", "@every", "@dayly"])
+def test_unknown_cron_macro_is_invalid_cron_like_dagster(cron):
+    def scenario(dg):
+        return outcome(lambda: dg.TimeWindowPartitionsDefinition(cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d"))
+
+    assert scenario(nb) == scenario(dagster) == "DagsterInvalidDefinitionError"
+    with pytest.raises(nb.DagsterInvalidDefinitionError, match="@daily"):  # ours lists the macros
+        nb.TimeWindowPartitionsDefinition(cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d")
