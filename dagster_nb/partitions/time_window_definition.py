@@ -107,7 +107,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("start_timestamp", "end_timestamp", "timezone", "fmt", "end_offset",
-                 "cron_schedule", "exclusions", "_ticks", "_kf")
+                 "cron_schedule", "exclusions", "_ticks", "_kf", "_span")
 
     def __init__(
         self,
@@ -168,6 +168,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
             exclusions=None,
             _ticks=ticks,
             _kf=KeyFormat(fmt, ticks),
+            _span=None,
         )
 
     # -- identity ---------------------------------------------------------------------------
@@ -276,7 +277,20 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
 
     def _bounds(self, current_time: datetime | None) -> tuple[datetime, datetime] | None:
         """Start ticks of the first and last partitions, or None when there are none."""
-        return _bounds(self, self._now_ts(current_time))
+        cur = self._now_ts(current_time)
+        span = self._span
+        if span is not None and span[0] < cur < span[1]:
+            return span[2]
+        bounds = _bounds(self, cur)
+        # The bounds only change when the clock passes a tick (or the end): remember them until
+        # the next tick, so "now" (a new instant every call) does not recompute them each time.
+        lo = self._ticks.prev_le(cur)
+        lo_ts, hi_ts = lo.timestamp(), self._ticks.after(lo).timestamp()
+        end_ts = self.end_timestamp
+        # Only from an instant strictly between ticks: on a tick, "the next tick" is itself.
+        if lo_ts < cur < hi_ts and (end_ts is None or not lo_ts < end_ts < hi_ts):
+            object.__setattr__(self, "_span", (lo_ts, hi_ts, bounds))
+        return bounds
 
     def get_first_partition_window(self, current_time: datetime | None = None) -> TimeWindow | None:
         b = self._bounds(current_time)

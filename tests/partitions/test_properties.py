@@ -119,3 +119,41 @@ def test_weekly_keys(zone, start, dow, weeks):
     tz = UTC if zone == "UTC" else ZoneInfo(zone)
     now = dt.datetime(dates[-1].year, dates[-1].month, dates[-1].day, tzinfo=tz)
     assert p.get_partition_keys(current_time=now) == [d.isoformat() for d in dates[:-1]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    cron=st.sampled_from(["0 * * * *", "30 2 * * *", "0 0 * * 1", "15 3 5 * *", "*/20 * * * *"]),
+    start=st.datetimes(dt.datetime(2019, 1, 1), dt.datetime(2021, 1, 1)),
+    end_days=st.one_of(st.none(), st.integers(0, 900)),
+    end_offset=st.integers(-2, 2),
+    steps=st.lists(st.tuples(st.sampled_from(["jump", "next tick", "this tick"]),
+                             st.integers(-10_000, 200_000), st.sampled_from([-1, 0, 1])),
+                   min_size=1, max_size=25),
+)
+def test_bounds_remembered_between_ticks_equal_recomputed(zone, cron, start, end_days, end_offset,
+                                                          steps):
+    """The first/last partition are remembered until the clock passes the next tick; asked at a
+    walk of instants (jumps, and a second either side of the ticks around the last instant),
+    they equal a fresh computation at each instant."""
+    from dagster_nb.partitions import time_window_definition as twd
+
+    end = None if end_days is None else start + dt.timedelta(days=end_days, minutes=7)
+    p = dg.TimeWindowPartitionsDefinition(start=start, end=end, fmt="%Y-%m-%d %H:%M",
+                                          cron_schedule=cron, timezone=zone,
+                                          end_offset=end_offset)
+    now = start.replace(tzinfo=UTC)
+    for kind, minutes, seconds in steps:
+        tick = p._ticks.prev_le(now.timestamp())
+        if kind == "jump":
+            now = now + dt.timedelta(minutes=minutes, seconds=seconds)
+        elif kind == "next tick":
+            now = p._ticks.after(tick).astimezone(UTC) + dt.timedelta(seconds=seconds)
+        else:
+            now = tick.astimezone(UTC) + dt.timedelta(seconds=seconds)
+        got = (p.get_first_partition_key(current_time=now),
+               p.get_last_partition_key(current_time=now))
+        b = twd._bounds.__wrapped__(p, now.timestamp())
+        want = (None, None) if b is None else (p._kf.format(b[0]), p._kf.format(b[1]))
+        assert got == want, now
