@@ -186,3 +186,36 @@ def test_unknown_cron_macro_is_invalid_cron_like_dagster(cron):
     assert scenario(nb) == scenario(dagster) == "DagsterInvalidDefinitionError"
     with pytest.raises(nb.DagsterInvalidDefinitionError, match="@daily"):  # ours lists the macros
         nb.TimeWindowPartitionsDefinition(cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d")
+
+
+# ---- SpecificPartitionsPartitionMapping naming a key its static upstream lacks ----
+def test_specific_mapping_to_missing_static_key_is_refused_before_running():
+    """Dagster accepts the definitions and the run fails loading 'q'; we never ran silently on
+    the keys that exist ('a' alone, as one value) and now refuse at definition time."""
+
+    def scenario(dg):
+        @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b"]))
+        def up(context):
+            return context.partition_key
+
+        @dg.asset(ins={"up": dg.AssetIn(partition_mapping=dg.SpecificPartitionsPartitionMapping(["a", "q"]))})
+        def down(up):
+            return up
+
+        instance = dg.DagsterInstance.ephemeral()
+        for k in ("a", "b"):
+            dg.materialize([up], partition_key=k, instance=instance)
+
+        def run():
+            r = dg.materialize([up, down], selection=[down], instance=instance, raise_on_error=False)
+            return r.success
+
+        return outcome(run), instance.get_latest_materialization_event(dg.AssetKey("down"))
+
+    (theirs, _), (ours, ours_event) = scenario(dagster), scenario(nb)
+    assert theirs is False  # Dagster: the run fails
+    assert ours == "DagsterInvalidDefinitionError" and ours_event is None
+    with pytest.raises(nb.DagsterInvalidDefinitionError, match=r"\['q'\]; its keys are 'a', 'b'"):
+        nb.SpecificPartitionsPartitionMapping(["a", "q"]).validate_partition_mapping(
+            nb.StaticPartitionsDefinition(["a", "b"]), None
+        )

@@ -123,6 +123,19 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
     def __post_init__(self):
         object.__setattr__(self, "partition_keys", tuple(self.partition_keys))
 
+    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
+        # A static upstream's keys are known now: naming one it lacks is a definition error
+        # (Dagster accepts it and the run then fails loading the missing partition).
+        if isinstance(upstream_partitions_def, StaticPartitionsDefinition):
+            valid = upstream_partitions_def.get_partition_keys()
+            extra = [k for k in self.partition_keys if k not in set(valid)]
+            if extra:
+                shown = ", ".join(repr(k) for k in valid[:10]) + (", ..." if len(valid) > 10 else "")
+                raise DagsterInvalidDefinitionError(
+                    f"SpecificPartitionsPartitionMapping names partitions not in the upstream "
+                    f"partitions definition: {extra}; its keys are {shown}."
+                )
+
     def get_upstream_mapped_partitions_result(
         self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
         current_time=None, dynamic_partitions_store=None,
