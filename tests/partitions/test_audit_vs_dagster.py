@@ -219,3 +219,29 @@ def test_specific_mapping_to_missing_static_key_is_refused_before_running():
         nb.SpecificPartitionsPartitionMapping(["a", "q"]).validate_partition_mapping(
             nb.StaticPartitionsDefinition(["a", "b"]), None
         )
+
+
+# ---- partition mappings: repr, fields and description as Dagster's ----
+MAPPING_OBJECTS = [
+    lambda dg: dg.IdentityPartitionMapping(),
+    lambda dg: dg.AllPartitionMapping(),
+    lambda dg: dg.LastPartitionMapping(),
+    lambda dg: dg.SpecificPartitionsPartitionMapping(["b", "a"]),
+    lambda dg: dg.StaticPartitionMapping({"a": "x", "b": ["x", "y"]}),
+    lambda dg: dg.TimeWindowPartitionMapping(),
+    lambda dg: dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=1),
+    lambda dg: dg.MultiToSingleDimensionPartitionMapping("date"),
+    lambda dg: dg.MultiPartitionMapping({
+        "abc": dg.DimensionPartitionMapping("123", dg.IdentityPartitionMapping()),
+        "week": dg.DimensionPartitionMapping("day", dg.TimeWindowPartitionMapping(-1, -1)),
+    }),
+]
+
+
+@pytest.mark.parametrize("make", MAPPING_OBJECTS)
+def test_mapping_repr_and_description_like_dagster(make):
+    def scenario(dg):
+        m = make(dg)
+        return repr(m), m.description, m == make(dg), getattr(m, "partition_keys", None)
+
+    assert scenario(nb) == scenario(dagster)

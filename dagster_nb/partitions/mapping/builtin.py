@@ -30,6 +30,13 @@ class IdentityPartitionMapping(PartitionMapping):
     ['a']
     """
 
+    @property
+    def description(self) -> str:
+        return (
+            "Assumes upstream and downstream assets share the same partitions definition. Maps "
+            "each partition in the downstream asset to the same partition in the upstream asset."
+        )
+
     def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
         if type(upstream_partitions_def) is not type(downstream_partitions_def):
             raise DagsterInvalidDefinitionError(
@@ -67,6 +74,10 @@ class IdentityPartitionMapping(PartitionMapping):
 class AllPartitionMapping(PartitionMapping):
     """Every downstream partition depends on every upstream partition."""
 
+    @property
+    def description(self) -> str:
+        return "Each downstream partition depends on all partitions of the upstream asset."
+
     def get_upstream_mapped_partitions_result(
         self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
         current_time=None, dynamic_partitions_store=None,
@@ -87,6 +98,10 @@ class AllPartitionMapping(PartitionMapping):
 @dataclass(frozen=True, slots=True)
 class LastPartitionMapping(PartitionMapping):
     """Every downstream partition depends on the last upstream partition."""
+
+    @property
+    def description(self) -> str:
+        return "Each downstream partition depends on the last partition of the upstream asset."
 
     def get_upstream_mapped_partitions_result(
         self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
@@ -118,10 +133,20 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
     ['a', 'c']
     """
 
+    @property
+    def description(self) -> str:
+        return (
+            "Each downstream partition depends on the following upstream partitions: "
+            f"{list(self.partition_keys)}"
+        )
+
     partition_keys: Sequence[str]
 
     def __post_init__(self):
-        object.__setattr__(self, "partition_keys", tuple(self.partition_keys))
+        object.__setattr__(self, "partition_keys", list(self.partition_keys))  # a list, as Dagster's
+
+    def __hash__(self) -> int:
+        return hash((SpecificPartitionsPartitionMapping, tuple(self.partition_keys)))
 
     def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
         # A static upstream's keys are known now: naming one it lacks is a definition error
@@ -165,6 +190,13 @@ class StaticPartitionMapping(PartitionMapping):
     >>> m.get_upstream_partition_keys(["x"], down, up)
     ['a', 'b']
     """
+
+    @property
+    def description(self) -> str:
+        return (
+            "Maps upstream partitions to their downstream dependencies according to the "
+            f"following mapping: \n{self.downstream_partition_keys_by_upstream_partition_key}"
+        )
 
     downstream_partition_keys_by_upstream_partition_key: Mapping[str, str | Collection[str]]
     _mapping: dict = field(init=False, repr=False, compare=False, hash=False)

@@ -80,6 +80,14 @@ def _multi_keys_with(multi: MultiPartitionsDefinition, dim: str, values, ct, sto
 class MultiToSingleDimensionPartitionMapping(PartitionMapping):
     """A single-dimension asset corresponds to one dimension of a multi-partitioned asset."""
 
+    @property
+    def description(self) -> str:
+        return (
+            "Assumes that the single-dimension partitions definition is a dimension of the "
+            "multi-partitions definition. For a single-dimension partition key X, any "
+            "multi-partition key with X in the matching dimension is a dependency."
+        )
+
     partition_dimension_name: str | None = None
 
     def _infer(self, upstream_def, downstream_def) -> tuple[str, PartitionMapping]:
@@ -152,6 +160,14 @@ class MultiPartitionMapping(PartitionMapping):
     Keys are upstream dimension names; values say which downstream dimension (and mapping)
     they correspond to. Dimensions not mentioned map all-to-all.
     """
+
+    @property
+    def description(self) -> str:
+        return "\n ".join(
+            f"Upstream dimension '{up}' mapped to downstream dimension "
+            f"'{dm.dimension_name}' using {type(dm.partition_mapping).__name__}."
+            for up, dm in self.downstream_mappings_by_upstream_dimension.items()
+        )
 
     downstream_mappings_by_upstream_dimension: Mapping[str, DimensionPartitionMapping]
 

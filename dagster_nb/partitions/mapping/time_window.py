@@ -65,6 +65,16 @@ class TimeWindowPartitionMapping(PartitionMapping):
     shifted by ``start_offset``/``end_offset`` partitions (e.g. -1/-1 is "the previous one").
     """
 
+    @property
+    def description(self) -> str:
+        text = "Maps a downstream partition to any upstream partition with an overlapping time window."
+        if self.start_offset != 0 or self.end_offset != 0:
+            text += (
+                " The start and end of the upstream time window is offsetted by "
+                f"{self.start_offset} and {self.end_offset} partitions respectively."
+            )
+        return text
+
     start_offset: int = 0
     end_offset: int = 0
     allow_nonexistent_upstream_partitions: bool = False
