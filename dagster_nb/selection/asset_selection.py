@@ -521,7 +521,15 @@ class KeysAssetSelection(AssetSelection):
             names = [k.to_user_string() for k in nodes]
             hints = ""
             for k in missing[:4]:  # as Dagster: a few suggestions, not a wall of text
-                hint = did_you_mean(k.to_user_string(), names)
+                same_text = [n for n in nodes if n.to_user_string() == k.to_user_string()]
+                if same_text:  # AssetKey("a/b") is one part named "a/b", not the key a/b
+                    hint = (
+                        f" Did you mean AssetKey({list(same_text[0].path)!r})? "
+                        f"AssetKey({list(k.path)!r}) has {len(k.path)} part(s); pass the "
+                        f"string '{k.to_user_string()}' or AssetKey({list(same_text[0].path)!r})."
+                    )
+                else:
+                    hint = did_you_mean(k.to_user_string(), names)
                 if hint:
                     hints += f"\n\nFor selected asset '{k.to_user_string()}':{hint}"
             raise DagsterInvalidSubsetError(
