@@ -263,6 +263,45 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     def is_basic_hourly(self) -> bool:
         return self.cron_schedule == "0 * * * *"
 
+    def get_cron_schedule(
+        self,
+        minute_of_hour: int | None = None,
+        hour_of_day: int | None = None,
+        day_of_week: int | None = None,
+        day_of_month: int | None = None,
+    ) -> str:
+        """The partitions' cadence as a cron string, optionally with other offsets (e.g. a
+        schedule at 2am for midnight-to-midnight partitions), as Dagster's method."""
+        if minute_of_hour is None and hour_of_day is None and day_of_week is None and day_of_month is None:
+            return self.cron_schedule
+        st = self.schedule_type
+        if st is None:
+            raise DagsterInvalidInvocationError(
+                f"{self.cron_schedule} does not support"
+                " minute_of_hour/hour_of_day/day_of_week/day_of_month arguments"
+            )
+        minute = self.minute_offset if minute_of_hour is None else minute_of_hour
+        if st is ScheduleType.HOURLY:
+            if hour_of_day is not None:
+                raise DagsterInvalidInvocationError("Cannot set hour parameter with hourly partitions.")
+            hour = None
+        else:
+            hour = self.hour_offset if hour_of_day is None else hour_of_day
+        if st is ScheduleType.DAILY:
+            if day_of_week is not None:
+                raise DagsterInvalidInvocationError(
+                    "Cannot set day of week parameter with daily partitions.")
+            if day_of_month is not None:
+                raise DagsterInvalidInvocationError(
+                    "Cannot set day of month parameter with daily partitions.")
+        if st is ScheduleType.MONTHLY:
+            day = (self.day_offset or 1) if day_of_month is None else day_of_month
+        elif st is ScheduleType.WEEKLY:
+            day = (self.day_offset or 0) if day_of_week is None else day_of_week
+        else:
+            day = 0
+        return cron_schedule_from_schedule_type_and_offsets(st, minute, hour, day)
+
     # -- windows ----------------------------------------------------------------------------
 
     def _now_ts(self, current_time: datetime | None) -> float:

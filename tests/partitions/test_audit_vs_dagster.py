@@ -245,3 +245,31 @@ def test_mapping_repr_and_description_like_dagster(make):
         return repr(m), m.description, m == make(dg), getattr(m, "partition_keys", None)
 
     assert scenario(nb) == scenario(dagster)
+
+
+# ---- TimeWindowPartitionsDefinition.get_cron_schedule (public in Dagster) ----
+CRON_CASES = [
+    ("DailyPartitionsDefinition", {"start_date": "2024-01-01", "hour_offset": 3}, {}),
+    ("DailyPartitionsDefinition", {"start_date": "2024-01-01", "hour_offset": 3}, {"minute_of_hour": 5, "hour_of_day": 7}),
+    ("DailyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_week": 2}),
+    ("HourlyPartitionsDefinition", {"start_date": "2024-01-01-00:00", "minute_offset": 15}, {"minute_of_hour": 5}),
+    ("HourlyPartitionsDefinition", {"start_date": "2024-01-01-00:00"}, {"hour_of_day": 5}),
+    ("WeeklyPartitionsDefinition", {"start_date": "2024-01-01", "day_offset": 2}, {"hour_of_day": 6}),
+    ("WeeklyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_week": 3}),
+    ("MonthlyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_month": 3, "minute_of_hour": 30}),
+    ("MonthlyPartitionsDefinition", {"start_date": "2024-01-01", "day_offset": 5}, {"hour_of_day": 1}),
+    ("TimeWindowPartitionsDefinition", {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"}, {}),
+    ("TimeWindowPartitionsDefinition", {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"}, {"hour_of_day": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "args"), CRON_CASES)
+def test_get_cron_schedule_like_dagster(name, kwargs, args):
+    def scenario(dg):
+        return outcome(lambda: getattr(dg, name)(**kwargs).get_cron_schedule(**args))
+
+    theirs, ours = scenario(dagster), scenario(nb)
+    if theirs == "CheckError":  # Dagster's internal invariant class: ours is a DagsterError
+        assert ours == "DagsterInvalidInvocationError"
+    else:
+        assert ours == theirs
