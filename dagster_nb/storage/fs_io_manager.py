@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 PICKLE_PROTOCOL = 4  # Dagster's choice: readable by every supported Python
+_SEP = os.sep
 
 
 def safe_path_part(part: str) -> str:
@@ -109,7 +110,10 @@ class PickledObjectFilesystemIOManager(IOManager):
     def _join(self, parts: list[str], check_file: bool = True) -> str:
         base = self.base_dir
         safe = [_safe_part(p) for p in parts]
-        path = os.path.join(base, *safe) + self.extension
+        if not safe:
+            return base + self.extension
+        # as os.path.join: encoded parts hold no separator and none is absolute
+        path = (base if base.endswith(_SEP) else base + _SEP) + _SEP.join(safe) + self.extension
         # Belt and braces: encoding should make this impossible, but never write outside.
         # Encoded parts hold no separator and are never "." or "..", so the path is lexically
         # under base_dir and can only leave it through a symlink below base_dir: look for one
@@ -117,7 +121,7 @@ class PickledObjectFilesystemIOManager(IOManager):
         # the whole path only when there is one. The value file itself needs no look when
         # only this manager opens it (check_file=False): a write renames over the name, which
         # replaces a symlink rather than following it, and a read opens with O_NOFOLLOW.
-        if safe and _no_symlink_below(base, safe, self.extension, check_file):
+        if _no_symlink_below(base, safe, self.extension, check_file):
             return path
         self._check_inside(path)
         return path
@@ -168,13 +172,12 @@ class PickledObjectFilesystemIOManager(IOManager):
 
     def dump_to_path(self, context: OutputContext, obj: Any, path: str) -> None:
         """Pickle ``obj`` to ``path`` atomically (temp file, fsync, ``os.replace``)."""
-        directory = os.path.dirname(path)
         try:
             try:
                 fd, tmp = _open_temp(path)
             except (FileNotFoundError, NotADirectoryError):
                 # The folder is missing, or something is in its way.
-                self._make_directory(context, path, directory)
+                self._make_directory(context, path, os.path.dirname(path))
                 fd, tmp = _open_temp(path)
         except OSError as e:
             raise DagsterStorageError(
@@ -223,7 +226,7 @@ class PickledObjectFilesystemIOManager(IOManager):
                 ) from e
             raise
         if self.durable:
-            _fsync_dir(directory)
+            _fsync_dir(os.path.dirname(path))
 
     def _make_directory(self, context: OutputContext, path: str, directory: str) -> None:
         # A previously unpartitioned asset left a file where the partition dir must go.
@@ -292,12 +295,18 @@ class PickledObjectFilesystemIOManager(IOManager):
             ) from e
 
 
-class _PathMeta:
-    # Build the metadata value lazily to keep the import graph simple: metadata.py owns it.
-    def __new__(cls, path: str):  # type: ignore[misc]
+_path_metadata: Any = None
+
+
+def _PathMeta(path: str) -> Any:
+    # The metadata class is looked up on first use, to keep the import graph simple:
+    # metadata.py owns it.
+    global _path_metadata
+    if _path_metadata is None:
         from dagster_nb.definitions.metadata import MetadataValue
 
-        return MetadataValue.path(path)
+        _path_metadata = MetadataValue.path
+    return _path_metadata(path)
 
 
 # Folders already seen to be real folders (not symlinks), so each is examined once per process,
@@ -311,15 +320,15 @@ def _no_symlink_below(base: str, parts: list[str], extension: str,
                       check_file: bool = True) -> bool:
     """Whether no existing path of ``base/parts[0]/.../parts[-1]+extension`` is a symlink
     (False as well when one cannot be examined); the last one only when ``check_file``."""
-    sub = base
+    sub = base[:-1] if base.endswith(_SEP) else base  # "/" -> "", so "/" + part below
     last = len(parts) - 1
     for i, part in enumerate(parts):
         if i == last:
             if not check_file:
                 return True
-            sub = os.path.join(sub, part + extension)
+            sub = sub + _SEP + part + extension
         else:
-            sub = os.path.join(sub, part)
+            sub = sub + _SEP + part
             if sub in _REAL_DIRS:
                 continue
         try:
@@ -430,9 +439,9 @@ os.register_at_fork(after_in_child=_after_fork)
 
 def _open_temp(path: str) -> tuple[int, str]:
     """A new temporary file beside ``path``: ``(fd, name)``."""
-    head, tail = os.path.split(path)
+    head, _, tail = path.rpartition(_SEP)
     for _ in range(100):
-        tmp = f"{head}{os.sep}.{tail}.{_pid}-{next(_temp_counter)}.tmp"
+        tmp = f"{head}{_SEP}.{tail}.{_pid}-{next(_temp_counter)}.tmp"
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:  # left by a killed process whose pid this one reuses
