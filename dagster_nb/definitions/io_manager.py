@@ -276,8 +276,10 @@ class _IOContextBase:
         # Explicit asset partition keys decide (an empty list: the asset itself is not
         # partitioned, even when the run has a partition key, as for a partitioned asset that
         # reads an unpartitioned one); otherwise the partition key or range stands for them.
+        # A partitioned asset mapped to no partition (the day before the first day) still has
+        # asset partitions, an empty list of them, as in Dagster.
         if self._asset_partition_keys is not None:
-            return bool(self._asset_partition_keys)
+            return bool(self._asset_partition_keys) or self._asset_partitions_def is not None
         return self._partition_key is not None or self._asset_partition_key_range is not None
 
     @property
@@ -293,6 +295,8 @@ class _IOContextBase:
     def asset_partition_keys(self) -> Sequence[str]:
         if self._asset_partition_keys:
             return list(self._asset_partition_keys)
+        if self._asset_partition_keys is not None and self._asset_partitions_def is not None:
+            return []  # partitioned, but no partition of it is wanted
         if self._asset_partition_keys is not None:  # explicitly not partitioned
             raise DagsterInvariantViolationError(
                 f"Attempting to access asset_partition_keys on the {self._what}, but the asset "
@@ -328,10 +332,21 @@ class _IOContextBase:
     def asset_partition_key_range(self) -> Any:
         if self._asset_partition_key_range is not None:
             return self._asset_partition_key_range
-        keys = self.asset_partition_keys
+        keys = self._nonempty_partition_keys("asset_partition_key_range")
         from dagster_nb.partitions import PartitionKeyRange
 
         return PartitionKeyRange(keys[0], keys[-1])
+
+    def _nonempty_partition_keys(self, what: str) -> Sequence[str]:
+        keys = self.asset_partition_keys
+        if not keys:
+            raise DagsterInvariantViolationError(
+                f"Tried to access {what} on the {self._what}, but no partition of "
+                f"{self._key_str()} is loaded: the partition mapping maps this run's partitions "
+                "to none (e.g. the day before the first day). Check asset_partition_keys for an "
+                "empty list first."
+            )
+        return keys
 
     @property
     def asset_partitions_time_window(self) -> Any:
@@ -342,7 +357,7 @@ class _IOContextBase:
                 f"{self._key_str()} is not partitioned by time (its partitions definition is "
                 f"{type(pdef).__name__})."
             )
-        keys = self.asset_partition_keys
+        keys = self._nonempty_partition_keys("asset_partitions_time_window")
         first = pdef.time_window_for_partition_key(keys[0])
         if len(keys) == 1:
             return first

@@ -262,7 +262,9 @@ class AssetExecutionContext:
 
     @property
     def has_partition_key_range(self) -> bool:
-        return len(self._partition_keys) >= 1
+        # As Dagster: only a run over a range of partitions (even a range of one) has one.
+        return (len(self._partition_keys) > 1
+                or "dagster/asset_partition_range_start" in self._run_tags)
 
     @property
     def is_partitioned(self) -> bool:
@@ -345,16 +347,27 @@ class AssetExecutionContext:
             )
         return keys[0]
 
+    def _input_keys_nonempty(self, input_name: str, what: str) -> list[str]:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if not keys:
+            raise DagsterInvariantViolationError(
+                f"Tried to access {what} for input '{input_name}', but no partition of it is "
+                "loaded: its partition mapping maps this run's partitions to none (e.g. the day "
+                "before the first day). Check asset_partition_keys_for_input(...) for an empty "
+                "list first."
+            )
+        return keys
+
     def asset_partition_key_range_for_input(self, input_name: str) -> Any:
         from dagster_nb.partitions import PartitionKeyRange
 
-        keys = self.asset_partition_keys_for_input(input_name)
+        keys = self._input_keys_nonempty(input_name, "the partition key range")
         return PartitionKeyRange(keys[0], keys[-1])
 
     def asset_partitions_time_window_for_input(self, input_name: str) -> Any:
         from dagster_nb.partitions import TimeWindow
 
-        keys = self.asset_partition_keys_for_input(input_name)
+        keys = self._input_keys_nonempty(input_name, "the time window")
         pdef = self._input_partitions_defs.get(input_name)
         if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
             raise DagsterInvariantViolationError(

@@ -308,3 +308,113 @@ def test_range_run_single_value_per_partition():
     theirs, ours = both(scenario)
     assert ours == theirs
     assert ours[1]["keys"] == ["2024-01-03", "2024-01-04", "2024-01-05"]
+
+
+def test_previous_partition_of_the_first_partition_is_empty(tmp_path):
+    # TimeWindowPartitionMapping(-1, -1) on the first partition maps to no upstream partition:
+    # Dagster hands the IO manager an empty list of partition keys (has_asset_partitions stays
+    # True) and the filesystem IO manager loads None; the run succeeds.
+    def scenario(dg):
+        daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+        seen = {}
+
+        @dg.asset(partitions_def=daily)
+        def up():
+            return 1
+
+        @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+        def down(context, up):
+            seen["up"] = up
+            seen["keys"] = list(context.asset_partition_keys_for_input("up"))
+            return 2
+
+        class Probe(dg.IOManager):
+            def __init__(self):
+                self.inner = dg.FilesystemIOManager(base_dir=str(tmp_path / dg.__name__))
+
+            def handle_output(self, context, obj):
+                with dg.build_resources({"io": self.inner}) as r:
+                    r.io.handle_output(context, obj)
+
+            def load_input(self, context):
+                seen["has_asset_partitions"] = context.has_asset_partitions
+                seen["asset_partition_keys"] = list(context.asset_partition_keys)
+                with dg.build_resources({"io": self.inner}) as r:
+                    return r.io.load_input(context)
+
+        inst = dg.DagsterInstance.ephemeral()
+        res = {"io_manager": Probe()}
+        assert dg.materialize([up], partition_key="2025-01-01", instance=inst,
+                              resources=res).success
+        r = dg.materialize([up, down], selection=[down], partition_key="2025-01-01",
+                           instance=inst, resources=res)
+        return r.success, seen
+
+    theirs, ours = both(scenario)
+    assert ours == theirs
+    assert ours == (True, {"has_asset_partitions": True, "asset_partition_keys": [], "up": None,
+                           "keys": []})
+
+
+def test_has_partition_key_range_only_for_range_runs():
+    def scenario(dg):
+        daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+        seen = []
+
+        @dg.asset(partitions_def=daily)
+        def a(context):
+            seen.append((context.has_partition_key, context.has_partition_key_range,
+                         [str(k) for k in context.partition_keys]))
+            return 1
+
+        @dg.asset
+        def plain(context):
+            seen.append((context.has_partition_key, context.has_partition_key_range, None))
+            return 1
+
+        inst = dg.DagsterInstance.ephemeral()
+        io = {"io_manager": dg.InMemoryIOManager()}
+        dg.materialize([a], partition_key="2025-01-02", instance=inst, resources=io)
+        dg.materialize([plain], instance=inst, resources=io)
+        return seen
+
+    theirs, ours = both(scenario)
+    assert ours == theirs
+
+
+def test_range_and_window_of_an_input_mapped_to_no_partition():
+    # Both libraries refuse (Dagster with its internal CheckError; ours names the input and
+    # the reason) and both give an empty key list.
+    def scenario(dg):
+        daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+        seen = {}
+
+        @dg.asset(partitions_def=daily)
+        def up():
+            return 1
+
+        @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
+            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+        def down(context, up):
+            seen["keys"] = context.asset_partition_keys_for_input("up")
+            for name in ("asset_partition_key_range_for_input",
+                         "asset_partitions_time_window_for_input"):
+                try:
+                    getattr(context, name)("up")
+                except Exception as e:  # noqa: BLE001
+                    seen[name] = (type(e).__name__, str(e))
+            return 2
+
+        r = dg.materialize([up, down], partition_key="2025-01-01",
+                           instance=dg.DagsterInstance.ephemeral(),
+                           resources={"io_manager": dg.InMemoryIOManager()})
+        return r.success, seen
+
+    (t_ok, theirs), (o_ok, ours) = both(scenario)
+    assert t_ok and o_ok and theirs["keys"] == ours["keys"] == []
+    for name in ("asset_partition_key_range_for_input", "asset_partitions_time_window_for_input"):
+        assert theirs[name][0] == "CheckError"
+        cls, msg = ours[name]
+        assert cls == "DagsterInvariantViolationError" and "input 'up'" in msg
+        assert "no partition of it is loaded" in msg
