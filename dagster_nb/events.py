@@ -32,6 +32,9 @@ __all__ = [
     "SerializableErrorInfo",
     "DagsterRunStatus",
     "StepFailureData",
+    "JobFailureData",
+    "StepMaterializationData",
+    "AssetObservationData",
 ]
 
 
@@ -142,6 +145,34 @@ class StepFailureData:
     user_failure_data: Any = None
 
 
+@dataclass(frozen=True, slots=True)
+class JobFailureData:
+    """``event_specific_data`` of a run failure, as in Dagster: ``.error`` (None when the run
+    failed because a step did)."""
+
+    error: SerializableErrorInfo | None
+    failure_reason: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepMaterializationData:
+    """``event_specific_data`` of an asset materialization, as in Dagster: ``.materialization``."""
+
+    materialization: AssetMaterialization
+    asset_lineage: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AssetObservationData:
+    """``event_specific_data`` of an asset observation, as in Dagster: ``.asset_observation``."""
+
+    asset_observation: AssetObservation
+
+
+_STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
+_RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
+
+
 class DagsterEvent(NamedTuple):
     """One event of a run.
 
@@ -229,7 +260,19 @@ class DagsterEvent(NamedTuple):
 
     @property
     def event_specific_data(self) -> Any:
-        return self.materialization or self.observation or self.error or self.data
+        """Dagster's shape per event type: StepFailureData / JobFailureData (``.error``),
+        StepMaterializationData (``.materialization``), AssetObservationData
+        (``.asset_observation``); other events give their small facts (a mapping)."""
+        t = self.event_type_value
+        if t == _STEP_FAILURE_VALUE:
+            return StepFailureData(self.error)
+        if t == _RUN_FAILURE_VALUE:
+            return JobFailureData(self.error)
+        if self.materialization is not None:
+            return StepMaterializationData(self.materialization)
+        if self.observation is not None:
+            return AssetObservationData(self.observation)
+        return self.error or self.data
 
     # --- JSON ---
     def to_json(self) -> str:

@@ -31,7 +31,11 @@ from dagster_nb.definitions.results import (
     AssetObservation,
     DataVersion,
 )
-from dagster_nb.errors import DagsterInvariantViolationError, DagsterStorageError
+from dagster_nb.errors import (
+    DagsterInvalidInvocationError,
+    DagsterInvariantViolationError,
+    DagsterStorageError,
+)
 from dagster_nb.events import DagsterEvent, DagsterEventType, DagsterRunStatus, EventLogEntry
 from dagster_nb.storage.base import Storage
 from dagster_nb.storage.process import ProcessIdentity, current_process, is_process_alive
@@ -568,7 +572,15 @@ class DagsterInstance:
                 "add_dynamic_partitions takes a list of partition keys, not a single string: "
                 f"pass [{partition_keys!r}]."
             )
-        self._storage.add_dynamic_partitions(partitions_def_name, list(partition_keys))
+        keys = []
+        for k in partition_keys:
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise DagsterInvalidInvocationError(
+                    f"Dynamic partition keys are strings; got {k!r} ({type(k).__name__}) in "
+                    f"{list(partition_keys)!r} for {partitions_def_name!r}. Nothing was added."
+                )
+            keys.append(str(k))  # as Dagster, which stores 1 as '1'
+        self._storage.add_dynamic_partitions(partitions_def_name, keys)
 
     def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
         return self._storage.get_dynamic_partitions(partitions_def_name)

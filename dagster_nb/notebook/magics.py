@@ -247,7 +247,10 @@ class DagsterNbMagics(Magics):
         except DagsterError as exc:
             raise UsageError(str(exc)) from None
         except FileNotFoundError as exc:
-            raise UsageError(f"{key.to_user_string()} has no stored value yet ({exc}). Run %materialize {key.to_user_string()} first.") from None
+            raise UsageError(
+                f"{key.to_user_string()} has no stored value yet ({exc.filename} does not exist). "
+                f"Run %materialize {key.to_user_string()} first."
+            ) from None
 
     # ------------------------------------------------------------------ %partitions
     @magic_arguments()

@@ -276,9 +276,12 @@ class PickledObjectFilesystemIOManager(IOManager):
         except FileNotFoundError:
             what = _describe(context)
             part = f" partition '{partition_key}'" if partition_key is not None else ""
-            raise DagsterInvariantViolationError(
-                f"No stored value for {what}{part}: {path!r} does not exist. Materialize it "
-                "first (e.g. %materialize or dg.materialize)."
+            # FileNotFoundError, as Dagster's filesystem IO manager raises, with the fix in it.
+            raise FileNotFoundError(
+                errno.ENOENT,
+                f"No stored value for {what}{part} (materialize it first, e.g. %materialize "
+                "or dg.materialize)",
+                path,
             ) from None
         except IsADirectoryError:
             raise DagsterInvariantViolationError(

@@ -452,7 +452,7 @@ def test_step_failure_event_error_class():
 
         r = dg.materialize_to_memory([bad], raise_on_error=False)
         ev = r.get_step_failure_events()[0]
-        err = ev.event_specific_data.error if dg is dagster else ev.error
+        err = ev.event_specific_data.error  # the same shape in both
         return r.dagster_run.status.value, err.cls_name, err.cause.cls_name if err.cause else None
 
     theirs, ours = run_both(scenario)
@@ -488,3 +488,30 @@ def test_load_asset_value_from_definitions(tmp_path):
 
     theirs, ours = run_both(scenario)
     assert ours == theirs
+
+
+def test_event_specific_data_has_dagsters_shape():
+    def scenario(dg):
+        @dg.asset
+        def ok():
+            return 1
+
+        @dg.asset
+        def bad(ok):
+            raise ValueError("v")
+
+        r = dg.materialize_to_memory([ok, bad], raise_on_error=False)
+        out = {}
+        for e in r.all_events:
+            d = e.event_specific_data
+            if e.event_type_value == "ASSET_MATERIALIZATION":
+                out["mat"] = (type(d).__name__, d.materialization.asset_key.path)
+            elif e.event_type_value == "STEP_FAILURE":
+                out["step"] = (type(d).__name__, d.error.cls_name, d.error.cause.cls_name)
+            elif e.event_type_value == "PIPELINE_FAILURE":
+                out["run"] = (type(d).__name__,)
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours["mat"] == ("StepMaterializationData", ["ok"])

@@ -69,7 +69,7 @@ def test_sigkill_mid_run_first_value_is_never_half_there(procs):
     _wait_for(procs.marks / "pickling", p)
     _kill(p)
     with dg.DagsterInstance.from_directory(procs.home) as instance:
-        with _loader(instance) as loader, pytest.raises(dg.DagsterError, match="No stored value"):
+        with _loader(instance) as loader, pytest.raises(FileNotFoundError, match="No stored value"):
             loader.load_asset_value("big")
         (rec,) = instance.get_run_records()
         assert rec.dagster_run.status == dg.DagsterRunStatus.FAILURE

@@ -31,7 +31,7 @@ def test_values_reload_in_a_new_process_without_recomputation(procs):
             assert loader.load_asset_value("numbers") == [1, 2, 3, 0]
             assert loader.load_asset_value("daily_value", partition_key="2024-01-02") == "v-2024-01-02"
             assert loader.load_asset_value("daily_value", partition_key="2024-01-05") == "v-2024-01-05"
-            with pytest.raises(dg.DagsterError, match="2024-01-03"):
+            with pytest.raises(FileNotFoundError, match="2024-01-03"):
                 loader.load_asset_value("daily_value", partition_key="2024-01-03")
         assert instance.get_materialized_partitions("daily_value") == {"2024-01-02", "2024-01-05"}
     assert (procs.runs_of("numbers"), procs.runs_of("total"), procs.runs_of("daily_value")) == (1, 1, 2)

@@ -418,3 +418,41 @@ def test_range_and_window_of_an_input_mapped_to_no_partition():
         cls, msg = ours[name]
         assert cls == "DagsterInvariantViolationError" and "input 'up'" in msg
         assert "no partition of it is loaded" in msg
+
+
+def test_dynamic_partition_keys_are_strings_and_a_missing_value_is_file_not_found(tmp_path):
+    def scenario(dg):
+        inst = dg.DagsterInstance.ephemeral()
+        inst.add_dynamic_partitions("f", [1, "b"])
+        keys = inst.get_dynamic_partitions("f")
+
+        @dg.asset
+        def up():
+            return 1
+
+        @dg.asset
+        def down(up):
+            return up
+
+        io = {"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / dg.__name__))}
+        try:
+            dg.materialize([up, down], selection=[down], instance=inst, resources=io)
+            raised = None
+        except Exception as e:  # noqa: BLE001
+            raised = type(e).__name__
+        r = dg.materialize([up, down], selection=[down], instance=inst, resources=io,
+                           raise_on_error=False)
+        failure = next(e for e in r.all_events if e.event_type_value == "STEP_FAILURE")
+        err = failure.event_specific_data.error
+        return keys, raised, err.cls_name, err.cause.cls_name
+
+    theirs, ours = both(scenario)
+    assert ours == theirs == (["1", "b"], "FileNotFoundError", "DagsterExecutionLoadInputError",
+                              "FileNotFoundError")
+
+
+def test_dynamic_partition_key_that_is_not_a_string_is_refused_and_nothing_added():
+    inst = dagster_nb.DagsterInstance.ephemeral()
+    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="got None"):
+        inst.add_dynamic_partitions("f", ["a", None])
+    assert inst.get_dynamic_partitions("f") == []
