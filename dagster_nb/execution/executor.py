@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import os
 import pickle
 import sys
 import threading
@@ -163,10 +164,8 @@ class RunExecution:
         self._has_versions = instance is not None and hasattr(instance, "get_latest_data_version")
         self._pending: list[DagsterEvent] = []
         # group commit (see emit)
-        self._flush_cond = threading.Condition(self._lock)
         self._last_flush = 0.0
         self._flush_due: float | None = None
-        self._flusher: threading.Thread | None = None
         # in-memory storage: writing is cheap, nothing to group
         self._group_window = _GROUP_WINDOW if getattr(instance, "is_persistent", False) else 0.0
         self._run_ended = False
@@ -211,7 +210,7 @@ class RunExecution:
                             self._flush_locked()
                         elif self._flush_due is None:
                             self._flush_due = self._last_flush + self._group_window
-                            self._wake_flusher()
+                            _FLUSHER.schedule(self, self._flush_due)
                 elif (
                     (event.step_key is None and t != _RUN_START)
                     or t in _FLUSH_NOW_TYPES
@@ -239,30 +238,19 @@ class RunExecution:
                 raise
             self._last_flush = _time()
 
-    def _wake_flusher(self) -> None:
-        if self._flusher is None:
-            self._flusher = threading.Thread(
-                target=self._flush_when_due, name=f"dagster_nb-events-{self.run_id[:8]}", daemon=True
-            )
-            self._flusher.start()
-        else:
-            self._flush_cond.notify()
-
-    def _flush_when_due(self) -> None:
-        with self._flush_cond:
-            while not self._run_ended:
-                due = self._flush_due
-                if due is None:
-                    self._flush_cond.wait()
-                    continue
-                delay = due - _time()
-                if delay > 0:
-                    self._flush_cond.wait(delay)
-                    continue
-                try:
-                    self._flush_locked()
-                except Exception:  # the events stay pending: the run's next flush retries
-                    self._flush_due = None
+    def flush_if_due(self) -> None:
+        """Called by the shared flusher thread at (or after) a deadline this run scheduled."""
+        with self._lock:
+            due = self._flush_due
+            if self._run_ended or due is None:
+                return  # flushed meanwhile, or over
+            if due > _time():
+                _FLUSHER.schedule(self, due)
+                return
+            try:
+                self._flush_locked()
+            except Exception:  # the events stay pending: the run's next flush retries
+                self._flush_due = None
 
     def flush(self) -> None:
         if self.instance is not None:
@@ -270,13 +258,14 @@ class RunExecution:
                 self._flush_locked()
 
     def close(self) -> None:
-        """Stop the flusher thread (the run has ended, or execution stopped on a bug) and drop
-        what only the running run needed: a result kept for later (every run of a backfill)
-        then holds its events and outputs, not the run's machinery for the GC to walk."""
+        """Take the run off the flusher (the run has ended, or execution stopped on a bug) and
+        drop what only the running run needed: a result kept for later (every run of a
+        backfill) then holds its events and outputs, not the run's machinery for the GC to
+        walk."""
         with self._lock:
             self._run_ended = True
-            self._flush_cond.notify_all()
-        self._flusher = None
+            if self._flush_due is not None:
+                _FLUSHER.cancel(self)
         self.resources = None
         self.data_versions = {}
         self.produced = {}
@@ -308,6 +297,73 @@ class RunExecution:
 
 
 _time = time.time
+
+
+class _Flusher:
+    """One thread per process that writes runs' deferred event batches by their deadlines.
+
+    A run schedules itself when it defers a finished step's events (group commit, see
+    RunExecution.emit); the thread sleeps until the earliest deadline and calls the due runs'
+    ``flush_if_due``. A thread per run cost a thread start and teardown per run, ~10% of a
+    short persistent run. The thread is woken only when a deadline comes before the one it
+    sleeps towards (deadlines mostly arrive in order, so usually it is not woken at all).
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._due: dict[RunExecution, float] = {}
+        self._wake_at: float | None = None  # when the sleeping thread wakes (None: not timed)
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, run: RunExecution, due: float) -> None:
+        with self._cond:
+            old = self._due.get(run)
+            if old is not None and old <= due:
+                return
+            self._due[run] = due
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="dagster_nb-event-flusher",
+                                                daemon=True)
+                self._thread.start()
+            elif self._wake_at is None or due < self._wake_at:
+                self._cond.notify()
+
+    def cancel(self, run: RunExecution) -> None:
+        with self._cond:
+            self._due.pop(run, None)
+
+    def _loop(self) -> None:
+        cond = self._cond
+        with cond:
+            while True:
+                now = _time()
+                ready = [r for r, d in self._due.items() if d <= now]
+                if ready:
+                    for r in ready:
+                        del self._due[r]
+                    cond.release()  # a run's lock is taken after this one, never before
+                    try:
+                        for r in ready:
+                            try:
+                                r.flush_if_due()
+                            except Exception:  # never let one run's failure stop the thread
+                                traceback.print_exc()
+                    finally:
+                        cond.acquire()
+                    continue
+                if self._due:
+                    self._wake_at = min(self._due.values())
+                    cond.wait(self._wake_at - now)
+                else:
+                    self._wake_at = None
+                    cond.wait()
+
+
+_FLUSHER = _Flusher()
 _new_event = tuple.__new__
 
 
