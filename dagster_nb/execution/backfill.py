@@ -232,6 +232,8 @@ def run_backfill(
             if on_progress is not None:
                 on_progress(i + 1, len(chunks), None)
             continue
+        if len(chunks) > 1:
+            r._release_values()  # the values are stored; a big backfill must not hold them all
         results.append(r)
         done_chunks.append(chunk)
         if on_progress is not None:

@@ -25,6 +25,20 @@ class ExecuteInProcessResult:
     def __init__(self, execution: Any):
         self._x = execution
         self._events: list[DagsterEvent] = list(execution.events)
+        self._released = False
+
+    def _release_values(self) -> None:
+        """Forget the in-memory output values (a backfill's runs: holding every partition's
+        value would keep the whole backfill in memory). The stored values stay loadable."""
+        self._x.outputs = {}
+        self._released = True
+
+    def _released_error(self, what: str) -> DagsterInvariantViolationError:
+        return DagsterInvariantViolationError(
+            f"{what}: this run was one of a backfill's, whose values are not kept in memory "
+            "(every partition's value would be). Load the stored value instead, e.g. "
+            "dg.kernel.load_asset_value(key, partition_key=...) or AssetValueLoader."
+        )
 
     @property
     def success(self) -> bool:
@@ -81,6 +95,9 @@ class ExecuteInProcessResult:
         try:
             return self._x.outputs[(node_str, output_name)]
         except KeyError:
+            if self._released and node_str in self._node_names():
+                raise self._released_error(f"No value for output '{output_name}' of node "
+                                           f"'{node_str}' in memory") from None
             self._check_node(node_str)
             ad = next((s.assets_def for s in self._x.plan.steps if s.key == node_str), None)
             outs = list(ad.keys_by_output_name) if ad is not None else []
@@ -97,6 +114,8 @@ class ExecuteInProcessResult:
 
     def output_value(self, output_name: str = "result") -> Any:
         matches = [v for (n, o), v in self._x.outputs.items() if o == output_name]
+        if self._released and not matches:
+            raise self._released_error(f"No value for output '{output_name}' in memory")
         if len(matches) != 1:
             raise DagsterInvariantViolationError(
                 f"output_value('{output_name}') is ambiguous here; use output_for_node(node, ...)."

@@ -243,3 +243,35 @@ def test_job_name_validation():
         dg.define_asset_job("my job")
     with pytest.raises(dg.DagsterInvalidAssetSelectionError):
         dg.define_asset_job("j", selection="key:a and and")
+
+
+class BigValue:  # stands for a large DataFrame (module level: picklable)
+    def __init__(self, day):
+        self.day = day
+
+
+def test_a_backfill_does_not_keep_every_partitions_value_in_memory(instance, daily):
+    import gc
+    import weakref
+
+    alive = []
+
+    @dg.asset(partitions_def=daily)
+    def frame(context):
+        v = BigValue(context.partition_key)
+        alive.append(weakref.ref(v))
+        return v
+
+    result = run_backfill(dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")}, DAYS,
+                          instance=instance)
+    assert result.success
+    gc.collect()
+    assert [r() for r in alive] == [None] * 4  # stored, then let go
+    with pytest.raises(dg.DagsterInvariantViolationError, match="load_asset_value"):
+        result.results[0].asset_value("frame")
+    with dg.Definitions(assets=[frame]).get_asset_value_loader(instance) as loader:
+        assert loader.load_asset_value("frame", partition_key=DAYS[2]).day == DAYS[2]
+    # one run for the whole range keeps its value, as materialize does
+    single = run_backfill(dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")},
+                          DAYS[:1], instance=instance)
+    assert single.results[0].asset_value("frame").day == DAYS[0]
