@@ -231,22 +231,32 @@ class CronTicks:
         return d
 
     def _date_next_ge(self, ts: float) -> datetime:
-        local = datetime.fromtimestamp(ts, self.tz).date() - 2 * _DAY  # margin for DST shifts
-        d = local if self._date_matches(local) else self._step_date(local, True)
+        # From the last matching date before ts's local date (its tick is before ts: ticks
+        # grow with their dates, and a DST repair moves one by hours, not days), step forward.
+        local = datetime.fromtimestamp(ts, self.tz).date() - _DAY
+        d = local if self._date_matches(local) else self._step_date(local, False)
+        tick = self._tick_on(d)
+        while tick.timestamp() >= ts:  # never expected; keeps the result exact regardless
+            d = self._step_date(d, False)
+            tick = self._tick_on(d)
         while True:
+            d = self._step_date(d, True)
             tick = self._tick_on(d)
             if tick.timestamp() >= ts:
                 return tick
-            d = self._step_date(d, True)
 
     def _date_prev_le(self, ts: float) -> datetime:
-        local = datetime.fromtimestamp(ts, self.tz).date() + 2 * _DAY
-        d = local if self._date_matches(local) else self._step_date(local, False)
+        local = datetime.fromtimestamp(ts, self.tz).date() + _DAY
+        d = local if self._date_matches(local) else self._step_date(local, True)
+        tick = self._tick_on(d)
+        while tick.timestamp() <= ts:  # never expected; keeps the result exact regardless
+            d = self._step_date(d, True)
+            tick = self._tick_on(d)
         while True:
+            d = self._step_date(d, False)
             tick = self._tick_on(d)
             if tick.timestamp() <= ts:
                 return tick
-            d = self._step_date(d, False)
 
     # -- croniter fallback -------------------------------------------------------------------
 

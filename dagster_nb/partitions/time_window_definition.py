@@ -523,7 +523,7 @@ _DAY = 86_400
 
 @lru_cache(maxsize=1024)
 def _window_for_key(pd: TimeWindowPartitionsDefinition, key: str) -> TimeWindow:
-    start = pd._ticks.next_ge(pd._parse(key).timestamp())
+    start = pd.start_time_for_partition_key(key)
     return TimeWindow(start, pd._ticks.after(start))
 
 
