@@ -38,6 +38,13 @@ UTC = timezone.utc
 
 
 @lru_cache(maxsize=256)
+class UnknownTimezoneError(DagsterInvalidDefinitionError, ZoneInfoNotFoundError):
+    """An unknown time zone name: a definition error, and the ``ZoneInfoNotFoundError``
+    (a KeyError) that Dagster raises for it, so code written for either catches it."""
+
+    __str__ = Exception.__str__  # KeyError's would quote the message
+
+
 def get_timezone(name: str):
     """Return the tzinfo for an IANA name; ``UTC`` maps to ``datetime.timezone.utc`` like Dagster."""
     if name in ("UTC", "utc"):
@@ -45,7 +52,7 @@ def get_timezone(name: str):
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise DagsterInvalidDefinitionError(
+        raise UnknownTimezoneError(
             f"Unknown timezone {name!r}. Expected an IANA time zone name such as "
             "'UTC', 'America/New_York' or 'Europe/Berlin'."
         ) from e

@@ -65,6 +65,16 @@ def cron_schedule_from_schedule_type_and_offsets(
     return f"{minute_offset} {hour_offset} {day_offset if day_offset is not None else 1} * *"
 
 
+class PartitionBoundFormatError(DagsterInvalidDefinitionError, ValueError):
+    """A start or end that does not match the format: a definition error, and the
+    ``ValueError`` Dagster raises for it."""
+
+
+class PartitionKeyFormatError(DagsterUnknownPartitionError, ValueError):
+    """A time-window key that does not match the format: an unknown partition, and the
+    ``ValueError`` Dagster raises for it."""
+
+
 def _parse_bound(value, fmt: str, tz: str, what: str) -> float:
     tzinfo = get_timezone(tz)
     if isinstance(value, str):
@@ -76,7 +86,7 @@ def _parse_bound(value, fmt: str, tz: str, what: str) -> float:
             except ValueError:
                 continue
         if naive is None:
-            raise DagsterInvalidDefinitionError(
+            raise PartitionBoundFormatError(
                 f"{what} {value!r} does not match the partition format {fmt!r}; expected a "
                 f"string like {example_key(fmt)!r} (or pass a datetime)."
             )
@@ -512,7 +522,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         try:
             return self._kf.parse(partition_key)
         except (ValueError, TypeError) as e:
-            raise DagsterUnknownPartitionError(
+            raise PartitionKeyFormatError(
                 f"Partition key {partition_key!r} does not match the partition format "
                 f"{self.fmt!r}; expected a key like {example_key(self.fmt)!r}."
             ) from e

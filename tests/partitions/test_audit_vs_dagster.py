@@ -273,3 +273,27 @@ def test_get_cron_schedule_like_dagster(name, kwargs, args):
         assert ours == "DagsterInvalidInvocationError"
     else:
         assert ours == theirs
+
+
+# ---- bad input to the partitions API: ours is also an instance of what Dagster raises ----
+BAD_INPUT = {
+    "unknown timezone": lambda dg: dg.DailyPartitionsDefinition("2024-01-01", timezone="Mars/Base"),
+    "start in another format": lambda dg: dg.DailyPartitionsDefinition("01/02/2024"),
+    "window of a malformed key": lambda dg: dg.DailyPartitionsDefinition(
+        "2024-01-01").time_window_for_partition_key("2024-13-45"),
+    "start of a non-key": lambda dg: dg.DailyPartitionsDefinition(
+        "2024-01-01").start_time_for_partition_key("nope"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_bad_partition_input_is_catchable_as_dagsters_exception(case):
+    with pytest.raises(Exception) as theirs:  # noqa: PT011 - the class is what is compared
+        BAD_INPUT[case](dagster)
+    assert type(theirs.value).__module__ in ("builtins", "zoneinfo._common", "zoneinfo")
+    with pytest.raises(type(theirs.value)) as ours:
+        BAD_INPUT[case](nb)
+    assert isinstance(ours.value, nb.DagsterError)  # and ours names the value and the fix
+    bad = {"unknown timezone": "Mars/Base", "start in another format": "01/02/2024",
+           "window of a malformed key": "2024-13-45", "start of a non-key": "nope"}[case]
+    assert bad in str(ours.value) and "expected" in str(ours.value).lower()
