@@ -22,8 +22,10 @@ import itertools
 import os
 import pickle
 import queue
+import re
 import stat
 import threading
+import time
 from typing import Any
 
 from pydantic import Field
@@ -423,7 +425,9 @@ def _fsync_dir(directory: str) -> None:
 
 # --------------------------------------------------------------------------- temp files
 # Created as Dagster's IO manager creates values (mode 0o666 less the umask), never following a
-# symlink, never over an existing file; named after the value, this process and a counter.
+# symlink, never over an existing file; named ".<value>%tmp<pid>-<counter>". "%t" appears in no
+# value's name (safe_path_part writes "%" as "%25"), so a leftover temp file is told apart from
+# every value, and swept (see _sweep_temps).
 _TEMP_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -432,9 +436,13 @@ _temp_counter = itertools.count()
 _pid = os.getpid()
 
 
+_TEMPS_SWEPT: set[str] = set()  # folders whose leftover temp files this process has swept
+
+
 def _after_fork() -> None:
     global _pid
     _pid = os.getpid()
+    _TEMPS_SWEPT.clear()
 
 
 os.register_at_fork(after_in_child=_after_fork)
@@ -444,11 +452,17 @@ def _open_temp(path: str) -> tuple[int, str]:
     """A new temporary file beside ``path``: ``(fd, name)``."""
     head, _, tail = path.rpartition(_SEP)
     for _ in range(100):
-        tmp = f"{head}{_SEP}.{tail}.{_pid}-{next(_temp_counter)}.tmp"
+        tmp = f"{head}{_SEP}.{tail}%tmp{_pid}-{next(_temp_counter)}"
         try:
-            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
+            fd = os.open(tmp, _TEMP_FLAGS, 0o666)
         except FileExistsError:  # left by a killed process whose pid this one reuses
             continue
+        if head not in _TEMPS_SWEPT:
+            if len(_TEMPS_SWEPT) >= _REAL_DIRS_MAX:
+                _TEMPS_SWEPT.clear()
+            _TEMPS_SWEPT.add(head)
+            _OLD_VALUES.sweep_temps(head)
+        return fd, tmp
     raise FileExistsError(f"Cannot create a temporary file beside {path!r}.")
 
 
@@ -518,6 +532,10 @@ class _OldValues:
             return name
         return None
 
+    def sweep_temps(self, folder: str) -> None:
+        """Remove, in the background, temp files in ``folder`` that a dead process left."""
+        self._put(("temps", folder))
+
     def release(self, name: str) -> None:
         """Unlink ``name`` in the background (freeing the old value's blocks)."""
         self._put(name)
@@ -562,6 +580,8 @@ def _unlink_forever(q: queue.SimpleQueue, present: set[str]) -> None:
             item = None
         if item is None or isinstance(item, threading.Event):
             pass
+        elif isinstance(item, tuple):
+            _sweep_temps(item[1])
         elif item.endswith(os.sep):  # a trash folder: sweep it
             folders.add(item.rstrip(os.sep))
             with contextlib.suppress(OSError), os.scandir(item) as it:
@@ -582,6 +602,35 @@ def _unlink_forever(q: queue.SimpleQueue, present: set[str]) -> None:
             folders.clear()
         if isinstance(item, threading.Event):
             item.set()
+
+
+_STALE_TEMP = re.compile(r"\..*%tmp(\d+)-\d+")
+_STALE_S = 3600.0  # a temp file this old, of a process not alive here, was left by a crash
+
+
+def _sweep_temps(folder: str) -> None:
+    """Unlink temp files (see _open_temp) in ``folder`` that a killed process left: older than
+    an hour, of a pid that is not this process and not alive on this machine."""
+    cutoff = time.time() - _STALE_S
+    with contextlib.suppress(OSError), os.scandir(folder) as it:
+        for entry in it:
+            m = _STALE_TEMP.fullmatch(entry.name)
+            if m is None:
+                continue
+            pid = int(m.group(1))
+            if pid == _pid:
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                    continue
+                os.kill(pid, 0)
+                continue  # alive (or reused by another process): leave it
+            except ProcessLookupError:
+                pass
+            except (OSError, OverflowError):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 _OLD_VALUES = _OldValues()

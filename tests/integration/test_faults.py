@@ -44,7 +44,7 @@ def test_sigkill_while_writing_a_value_keeps_the_previous_value(procs):
     _wait_for(procs.marks / "pickling", p)
     # 4 MB already went to the temporary file; the pickle is not finished.
     storage = procs.home / STORAGE_DIRNAME
-    partial = [f for f in os.listdir(storage) if f.startswith(".big.")]
+    partial = [f for f in os.listdir(storage) if f.startswith(".big%tmp")]
     assert partial and os.path.getsize(storage / partial[0]) >= 1_000_000
     _kill(p)
 
@@ -229,7 +229,7 @@ def test_disk_full_on_write(home, monkeypatch, where):
     text = str(ei.value) + str(ei.value.__cause__)
     assert _value_path(home, "big") in text and "No space left" in text
     storage = home.storage_directory()
-    assert [f for f in os.listdir(storage) if f.endswith(".tmp")] == []
+    assert [f for f in os.listdir(storage) if "%tmp" in f] == []  # no temp file left
     with _loader(home) as loader:
         assert loader.load_asset_value("big")[1] == "complete"
     assert len(home.fetch_materializations("big", limit=10).records) == 1
@@ -255,7 +255,7 @@ def test_disk_full_on_a_real_tiny_filesystem(tmp_path):
                 return b"z" * 5_000_000
             with pytest.raises(dg.DagsterError, match="No space left"):
                 dg.materialize([big2], instance=instance, resources={"io_manager": io})
-            assert [f for f in os.listdir(mnt) if f.endswith(".tmp")] == []
+            assert [f for f in os.listdir(mnt) if "%tmp" in f] == []
             loader = dg.Definitions(assets=defs_assets, resources={"io_manager": io}).get_asset_value_loader(instance=instance)
             with loader:
                 assert loader.load_asset_value("big")[1] == "complete"

@@ -122,10 +122,10 @@ def test_fs_uses_instance_storage_directory(tmp_path):
 
 def test_fs_missing_file_error(tmp_path):
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
-    with pytest.raises(dg.DagsterInvariantViolationError) as ei:
+    with pytest.raises(FileNotFoundError) as ei:  # as Dagster's filesystem IO manager
         io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-05"))
     msg = str(ei.value)
-    assert "asset 'daily'" in msg and "'2024-01-05'" in msg and str(tmp_path) in msg and "Materialize" in msg
+    assert "asset 'daily'" in msg and "'2024-01-05'" in msg and str(tmp_path) in msg and "materialize" in msg
 
 
 @pytest.mark.parametrize(
@@ -387,3 +387,36 @@ def test_old_values_are_freed_after_the_trash_folder_was_removed(tmp_path):
         assert not os.path.exists(tmp_path / TRASH_DIR)  # removed when idle
     assert _files(tmp_path) == ["a/new0", "a/new1", "a/new2", "a/p"]
     assert io.load_input(dg.build_input_context(asset_key="a", partition_key="p")) == 2
+
+
+def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, _TEMPS_SWEPT
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folder = tmp_path / "a"
+    folder.mkdir()
+    hours_ago = time.time() - 7200
+    names = {
+        f".p1%tmp{dead.pid}-3": hours_ago,  # a dead process's, old: swept
+        f".p2%tmp{dead.pid}-4": time.time(),  # recent: maybe still being written elsewhere
+        ".p3%tmp1-5": hours_ago,  # pid 1 is alive
+        f".p4.{dead.pid}-6.tmp": hours_ago,  # not our temp name
+    }
+    for name, mtime in names.items():
+        (folder / name).write_bytes(b"partial")
+        os.utime(folder / name, (mtime, mtime))
+    io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
+    # a value whose name mimics a temp file is a value, encoded so it cannot match
+    io.handle_output(dg.build_output_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1"), 7)
+    _TEMPS_SWEPT.discard(str(folder))  # as a new process would
+    io.handle_output(dg.build_output_context(asset_key="a", partition_key="p"), 1)
+    assert _OLD_VALUES.drain()
+    left = sorted(os.listdir(folder))
+    assert f".p1%tmp{dead.pid}-3" not in left
+    assert sorted(set(names) - {f".p1%tmp{dead.pid}-3"}) == [n for n in left if n in names]
+    assert io.load_input(dg.build_input_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1")) == 7
