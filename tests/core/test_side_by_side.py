@@ -5,12 +5,9 @@ node outcomes, event-type sequences restricted to the events both emit, metadata
 names) is compared between the two libraries.
 """
 
-import logging
-import warnings
-
 import pytest
 
-pytestmark = pytest.mark.dagster
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 
 dagster = pytest.importorskip("dagster")
 
@@ -24,14 +21,6 @@ CORE_EVENTS = {
     "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "LOADED_INPUT", "STEP_SUCCESS", "STEP_FAILURE",
     "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "ASSET_OBSERVATION",
 }
-
-
-@pytest.fixture(autouse=True)
-def _quiet_dagster():
-    logging.getLogger("dagster").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def run_both(scenario):

@@ -2,24 +2,15 @@
 the same partition keys in contexts, the same values through mappings and IO managers, and the
 same job results."""
 
-import logging
 import warnings
 
 import pytest
 
-pytestmark = pytest.mark.dagster
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 
 dagster = pytest.importorskip("dagster")
 
 import dagster_nb  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _quiet_dagster():
-    logging.getLogger("dagster").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
 
 
 def both(scenario):
@@ -310,24 +301,36 @@ def test_range_run_single_value_per_partition():
     assert ours[1]["keys"] == ["2024-01-03", "2024-01-04", "2024-01-05"]
 
 
+def _yesterday_of(dg, body):
+    """Daily ``up`` and ``down`` reading the day before (the first day has no day before);
+    ``down`` calls ``body(context, up)``."""
+    daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
+
+    @dg.asset(partitions_def=daily)
+    def up():
+        return 1
+
+    @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
+        partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+    def down(context, up):
+        body(context, up)
+        return 2
+
+    return up, down
+
+
 def test_previous_partition_of_the_first_partition_is_empty(tmp_path):
     # TimeWindowPartitionMapping(-1, -1) on the first partition maps to no upstream partition:
     # Dagster hands the IO manager an empty list of partition keys (has_asset_partitions stays
     # True) and the filesystem IO manager loads None; the run succeeds.
     def scenario(dg):
-        daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
         seen = {}
 
-        @dg.asset(partitions_def=daily)
-        def up():
-            return 1
-
-        @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
-        def down(context, up):
+        def body(context, up):
             seen["up"] = up
             seen["keys"] = list(context.asset_partition_keys_for_input("up"))
-            return 2
+
+        up, down = _yesterday_of(dg, body)
 
         class Probe(dg.IOManager):
             def __init__(self):
@@ -387,16 +390,9 @@ def test_range_and_window_of_an_input_mapped_to_no_partition():
     # Both libraries refuse (Dagster with its internal CheckError; ours names the input and
     # the reason) and both give an empty key list.
     def scenario(dg):
-        daily = dg.DailyPartitionsDefinition(start_date="2025-01-01")
         seen = {}
 
-        @dg.asset(partitions_def=daily)
-        def up():
-            return 1
-
-        @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
-            partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
-        def down(context, up):
+        def body(context, up):
             seen["keys"] = context.asset_partition_keys_for_input("up")
             for name in ("asset_partition_key_range_for_input",
                          "asset_partitions_time_window_for_input"):
@@ -404,7 +400,8 @@ def test_range_and_window_of_an_input_mapped_to_no_partition():
                     getattr(context, name)("up")
                 except Exception as e:  # noqa: BLE001
                     seen[name] = (type(e).__name__, str(e))
-            return 2
+
+        up, down = _yesterday_of(dg, body)
 
         r = dg.materialize([up, down], partition_key="2025-01-01",
                            instance=dg.DagsterInstance.ephemeral(),

@@ -1,22 +1,12 @@
 """Audit against real Dagster: cases where dagster_nb differed, each run in both libraries."""
 
-import logging
-import warnings
 
 import pytest
 
 import dagster_nb as nb
 
 dagster = pytest.importorskip("dagster")
-pytestmark = pytest.mark.dagster
-
-
-@pytest.fixture(autouse=True)
-def _quiet_dagster():
-    logging.getLogger("dagster").setLevel(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 
 
 def outcome(fn):
