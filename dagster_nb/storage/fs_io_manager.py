@@ -147,11 +147,12 @@ class PickledObjectFilesystemIOManager(IOManager):
     def _paths(self, context: InputContext | OutputContext) -> dict[str, str]:
         """Value files for ``context`` (the files themselves are looked at when opened)."""
         parts = self._relative_parts(context)
+        check = not _NOFOLLOW  # without O_NOFOLLOW, a read must look at the file first
         if context.has_asset_key and context.has_asset_partitions:
             pparts = self._partition_parts
-            return {pk: self._join(parts + pparts(pk), False)
+            return {pk: self._join(parts + pparts(pk), check)
                     for pk in context.asset_partition_keys}
-        return {"": self._join(parts, False)}
+        return {"": self._join(parts, check)}
 
     # ---- IO
     def handle_output(self, context: OutputContext, obj: Any) -> None:
