@@ -312,8 +312,8 @@ def _flat(c: AutomationCondition, cls: type) -> tuple[AutomationCondition, ...]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
-class AndAutomationCondition(AutomationCondition):
-    """True where all operands are true."""
+class _OperandsCondition(AutomationCondition):
+    """An operator over several operands (kept as a tuple)."""
 
     operands: tuple[AutomationCondition, ...]
 
@@ -329,20 +329,13 @@ class AndAutomationCondition(AutomationCondition):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
-class OrAutomationCondition(AutomationCondition):
+class AndAutomationCondition(_OperandsCondition):
+    """True where all operands are true."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class OrAutomationCondition(_OperandsCondition):
     """True where any operand is true."""
-
-    operands: tuple[AutomationCondition, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "operands", tuple(self.operands))
-
-    @property
-    def children(self) -> list[AutomationCondition]:
-        return list(self.operands)
-
-    def _map_children(self, fn):
-        return dataclasses.replace(self, operands=tuple(fn(c) for c in self.operands))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -391,8 +384,8 @@ class SinceCondition(AutomationCondition):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
-class AnyDepsCondition(AutomationCondition):
-    """True where any dependency matches the operand (optionally only some dependencies)."""
+class _DepsCondition(AutomationCondition):
+    """An operand evaluated over an asset's dependencies (optionally only some of them)."""
 
     operand: AutomationCondition
     allow_selection: Any = None
@@ -406,40 +399,25 @@ class AnyDepsCondition(AutomationCondition):
     def _map_children(self, fn):
         return dataclasses.replace(self, operand=fn(self.operand))
 
-    def allow(self, selection: Any) -> AnyDepsCondition:
+    def allow(self, selection: Any):
         """Only consider dependencies in ``selection``."""
         sel = selection if self.allow_selection is None else self.allow_selection | selection
         return dataclasses.replace(self, allow_selection=sel)
 
-    def ignore(self, selection: Any) -> AnyDepsCondition:
+    def ignore(self, selection: Any):
         """Do not consider dependencies in ``selection``."""
         sel = selection if self.ignore_selection is None else self.ignore_selection | selection
         return dataclasses.replace(self, ignore_selection=sel)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
-class AllDepsCondition(AutomationCondition):
+class AnyDepsCondition(_DepsCondition):
+    """True where any dependency matches the operand (optionally only some dependencies)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class AllDepsCondition(_DepsCondition):
     """True where every dependency matches the operand."""
-
-    operand: AutomationCondition
-    allow_selection: Any = None
-    ignore_selection: Any = None
-    resolves_virtual_deps: bool = False
-
-    @property
-    def children(self) -> list[AutomationCondition]:
-        return [self.operand]
-
-    def _map_children(self, fn):
-        return dataclasses.replace(self, operand=fn(self.operand))
-
-    def allow(self, selection: Any) -> AllDepsCondition:
-        sel = selection if self.allow_selection is None else self.allow_selection | selection
-        return dataclasses.replace(self, allow_selection=sel)
-
-    def ignore(self, selection: Any) -> AllDepsCondition:
-        sel = selection if self.ignore_selection is None else self.ignore_selection | selection
-        return dataclasses.replace(self, ignore_selection=sel)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)

@@ -4,6 +4,7 @@ and the progress view render. Needs Debian's chromium and the playwright package
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -94,14 +95,11 @@ def _open_and_run_all(page, lab: str, notebook: str) -> None:
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
 
 
-def _watch(page, external: list, errors: list) -> None:
-    page.on("request", lambda r: external.append(r.url)
-            if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-
-def test_quickstart_renders_lineage_and_progress(lab):
-    from playwright.sync_api import expect, sync_playwright
+@contextlib.contextmanager
+def _notebook_page(lab: str, notebook: str):
+    """A Chromium page with ``notebook`` open and all its cells run; on leaving, asserts the
+    page made no request outside this machine and raised no script error."""
+    from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     external: list[str] = []
@@ -109,8 +107,20 @@ def test_quickstart_renders_lineage_and_progress(lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        _watch(page, external, errors)
-        _open_and_run_all(page, lab, "quickstart.ipynb")
+        page.on("request", lambda r: external.append(r.url)
+                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _open_and_run_all(page, lab, notebook)
+        yield page
+        browser.close()
+    assert not external, external
+    assert not errors, errors
+
+
+def test_quickstart_renders_lineage_and_progress(lab):
+    from playwright.sync_api import expect
+
+    with _notebook_page(lab, "quickstart.ipynb") as page:
         # each lineage widget draws one SVG node per asset (4 in the quickstart; it shows two)
         lineage = page.locator(".dnb-lineage").first.locator("svg g.node")
         expect(lineage).to_have_count(4, timeout=120_000)
@@ -131,22 +141,12 @@ def test_quickstart_renders_lineage_and_progress(lab):
         page.locator(".dnb-lineage svg g.node").filter(has_text="top_country").first.click()
         expect(page.locator(".dnb-detail").first).to_contain_text("top_country", timeout=30_000)
         page.locator(".dnb-lineage").first.screenshot(path=str(ARTIFACTS / "lineage_detail.png"))
-        browser.close()
-    assert not external, external
-    assert not errors, errors
 
 
 def test_partition_widget_renders_and_backfills_a_click(lab):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    external: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        _watch(page, external, errors)
-        _open_and_run_all(page, lab, "partitions.ipynb")
+    with _notebook_page(lab, "partitions.ipynb") as page:
         widgets = page.locator(".dnb-partitions")
         expect(widgets).to_have_count(2, timeout=120_000)
         page.wait_for_function(KERNEL_READY, timeout=120_000)
@@ -166,6 +166,3 @@ def test_partition_widget_renders_and_backfills_a_click(lab):
         grid.scroll_into_view_if_needed()
         expect(grid.locator(".dnb-p-row")).to_have_count(3, timeout=30_000)
         grid.screenshot(path=str(ARTIFACTS / "partitions_grid.png"))
-        browser.close()
-    assert not external, external
-    assert not errors, errors
