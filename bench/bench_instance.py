@@ -21,10 +21,10 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from dagster_nb.definitions.asset_key import AssetKey  # noqa: E402
-from dagster_nb.definitions.results import AssetMaterialization  # noqa: E402
-from dagster_nb.events import DagsterEvent, DagsterEventType  # noqa: E402
-from dagster_nb.instance import DagsterInstance  # noqa: E402
+from dagster_nb._definitions.asset_key import AssetKey  # noqa: E402
+from dagster_nb._definitions.results import AssetMaterialization  # noqa: E402
+from dagster_nb._events import DagsterEvent, DagsterEventType  # noqa: E402
+from dagster_nb._instance import DagsterInstance  # noqa: E402
 
 E = DagsterEventType
 

@@ -42,7 +42,7 @@ warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
 import dagster_nb  # noqa: E402
-from dagster_nb.execution.backfill import run_backfill  # noqa: E402
+from dagster_nb._execution.backfill import run_backfill  # noqa: E402
 
 dagster = None  # imported only in the process that measures Dagster (see main)
 

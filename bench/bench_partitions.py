@@ -18,7 +18,7 @@ import dagster
 from dagster._core.definitions.partitions.context import partition_loading_context
 
 import dagster_nb
-from dagster_nb.partitions import time_window_definition as nb_twd
+from dagster_nb._partitions import time_window_definition as nb_twd
 
 warnings.filterwarnings("ignore")
 REPEATS = 5

@@ -31,8 +31,8 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import dagster_nb as dg  # noqa: E402
-from dagster_nb.definitions.asset_key import AssetKey  # noqa: E402
-from dagster_nb.events import DagsterEvent, DagsterEventType  # noqa: E402
+from dagster_nb._definitions.asset_key import AssetKey  # noqa: E402
+from dagster_nb._events import DagsterEvent, DagsterEventType  # noqa: E402
 
 
 def chain(lib, n: int, prefix: str = "a") -> list:

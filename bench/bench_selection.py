@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dagster_nb.definitions.asset_graph import AssetGraph, AssetNode  # noqa: E402
-from dagster_nb.definitions.asset_key import AssetKey  # noqa: E402
-from dagster_nb.selection import parse_selection  # noqa: E402
+from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode  # noqa: E402
+from dagster_nb._definitions.asset_key import AssetKey  # noqa: E402
+from dagster_nb._selection import parse_selection  # noqa: E402
 
 GROUPS = [f"g{i}" for i in range(20)]
 

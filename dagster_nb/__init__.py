@@ -33,7 +33,7 @@ def _export(module: str, *names: str) -> None:
         _EXPORTS[n] = module
 
 
-_D = "dagster_nb.definitions."
+_D = "dagster_nb._definitions."
 _export(_D + "asset_key", "AssetKey")
 _export(
     _D + "metadata",
@@ -81,33 +81,33 @@ _export(
     "load_assets_from_package_module", "load_assets_from_package_name",
 )
 _export(
-    "dagster_nb.storage.fs_io_manager",
+    "dagster_nb._storage.fs_io_manager",
     "FilesystemIOManager", "fs_io_manager", "PickledObjectFilesystemIOManager",
 )
-_export("dagster_nb.storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
-_export("dagster_nb.instance", "DagsterInstance")
+_export("dagster_nb._storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._instance", "DagsterInstance")
 _export(
-    "dagster_nb.events",
+    "dagster_nb._events",
     "DagsterEventType", "DagsterEvent", "EventLogEntry", "DagsterRunStatus",
 )
 _export(
-    "dagster_nb.execution.context",
+    "dagster_nb._execution.context",
     "AssetExecutionContext", "OpExecutionContext", "build_asset_context", "build_op_context",
 )
-_export("dagster_nb.execution.materialize", "materialize", "materialize_to_memory")
-_export("dagster_nb.execution.result", "ExecuteInProcessResult")
-_export("dagster_nb.execution.loader", "AssetValueLoader")
-_export("dagster_nb.execution.staleness", "StaleStatus", "StaleCause", "StaleCauseCategory", "StalenessResolver")
-_export("dagster_nb.execution.materialize", "observe")
-_export("dagster_nb.notebook.repository", "RedefinitionWarning", "KernelRepository")
-_export("dagster_nb.execution.backfill", "BackfillResult")
+_export("dagster_nb._execution.materialize", "materialize", "materialize_to_memory")
+_export("dagster_nb._execution.result", "ExecuteInProcessResult")
+_export("dagster_nb._execution.loader", "AssetValueLoader")
+_export("dagster_nb._execution.staleness", "StaleStatus", "StaleCause", "StaleCauseCategory", "StalenessResolver")
+_export("dagster_nb._execution.materialize", "observe")
+_export("dagster_nb._notebook.repository", "RedefinitionWarning", "KernelRepository")
+_export("dagster_nb._execution.backfill", "BackfillResult")
 _export(
-    "dagster_nb.execution.jobs",
+    "dagster_nb._execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
 )
-_export("dagster_nb.selection", "AssetSelection")
+_export("dagster_nb._selection", "AssetSelection")
 _export(
-    "dagster_nb.automation",
+    "dagster_nb._automation",
     "ScheduleDefinition", "schedule", "DefaultScheduleStatus", "ScheduleEvaluationContext",
     "build_schedule_context", "SensorDefinition", "sensor", "asset_sensor",
     "AssetSensorDefinition", "DefaultSensorStatus", "SensorEvaluationContext",
@@ -116,7 +116,7 @@ _export(
     "AutoMaterializeSensorDefinition", "AutomationConditionSensorDefinition",
 )
 _export(
-    "dagster_nb.partitions",
+    "dagster_nb._partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",
     "WeeklyPartitionsDefinition", "MonthlyPartitionsDefinition", "MultiPartitionsDefinition",
@@ -126,7 +126,7 @@ _export(
     "MultiToSingleDimensionPartitionMapping", "MultiPartitionMapping", "DimensionPartitionMapping",
 )
 _export(
-    "dagster_nb.errors",
+    "dagster_nb._errors",
     "DagsterError", "DagsterExecutionInterruptedError", "DagsterInvalidDefinitionError",
     "DagsterInvalidObservationError", "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError", "DagsterInvalidPythonicConfigDefinitionError",
@@ -148,10 +148,10 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         if name == "kernel":
-            from dagster_nb.notebook.repository import get_kernel_repository
+            from dagster_nb._notebook.repository import get_kernel_repository
 
             return get_kernel_repository()
-        from dagster_nb.errors import did_you_mean
+        from dagster_nb._errors import did_you_mean
 
         raise AttributeError(
             f"module 'dagster_nb' has no attribute '{name}'." + did_you_mean(name, _EXPORTS)
@@ -167,16 +167,16 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext dagster_nb``: register the magics and the kernel repository."""
-    from dagster_nb.notebook.extension import load_ipython_extension as _load
+    from dagster_nb._notebook.extension import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from dagster_nb.notebook.extension import unload_ipython_extension as _unload
+    from dagster_nb._notebook.extension import unload_ipython_extension as _unload
 
     _unload(ipython)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from dagster_nb.definitions.asset_key import AssetKey as AssetKey
+    from dagster_nb._definitions.asset_key import AssetKey as AssetKey

@@ -311,6 +311,6 @@ def test_import_stays_light():
     import subprocess
     import sys
 
-    code = "import sys, dagster_nb; print('croniter' in sys.modules, 'dagster_nb.automation' in sys.modules)"
+    code = "import sys, dagster_nb; print('croniter' in sys.modules, 'dagster_nb._automation' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

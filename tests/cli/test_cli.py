@@ -31,7 +31,7 @@ ASSETS = textwrap.dedent(
 def run(tmp_path, *args):
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
     return subprocess.run(
-        [sys.executable, "-m", "dagster_nb.cli", *args], cwd=tmp_path, env=env,
+        [sys.executable, "-m", "dagster_nb._cli", *args], cwd=tmp_path, env=env,
         capture_output=True, text=True, timeout=120,
     )
 

@@ -517,7 +517,7 @@ def test_pickled_value_round_trip(instance):
 
 
 def test_plans_are_reused_per_selection_and_runs_stay_correct():
-    from dagster_nb.execution.plan import build_plan
+    from dagster_nb._execution.plan import build_plan
 
     @dg.asset
     def up():

@@ -96,7 +96,7 @@ def test_equal_asset_keys_are_one_object():
 def test_key_json_form_is_exactly_json_dumps_and_round_trips(parts):
     import json
 
-    from dagster_nb.definitions.asset_key import key_from_json
+    from dagster_nb._definitions.asset_key import key_from_json
 
     k = dg.AssetKey(parts)
     assert k.to_string() == json.dumps(parts)

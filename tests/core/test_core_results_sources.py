@@ -133,7 +133,7 @@ def test_observable_source_asset_observe():
     def remote():
         return dg.DataVersion("v7")
 
-    from dagster_nb.execution.materialize import observe
+    from dagster_nb._execution.materialize import observe
 
     res = observe([remote])
     assert res.success
@@ -150,7 +150,7 @@ def test_multi_observable_source_asset():
         yield dg.ObserveResult(asset_key="o1", data_version=dg.DataVersion("1"))
         yield dg.ObserveResult(asset_key="o2", data_version=dg.DataVersion("2"), metadata={"m": 1})
 
-    from dagster_nb.execution.materialize import observe
+    from dagster_nb._execution.materialize import observe
 
     res = observe([both])
     obs = {e.asset_key.to_user_string(): e.observation for e in res.get_asset_observation_events()}

@@ -138,7 +138,7 @@ def main(argv: list[str]) -> None:
             print("RUN", res.run_id, res.success, flush=True)
     elif cmd == "kernel":
         # A "kernel": definitions loaded into the kernel repository, then %materialize --stale.
-        from dagster_nb.notebook.repository import KernelRepository
+        from dagster_nb._notebook.repository import KernelRepository
 
         repo = KernelRepository(instance=instance)
         repo.load_modules([sys.modules[__name__]])

@@ -13,7 +13,7 @@ import procdefs
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.instance import STORAGE_DIRNAME
+from dagster_nb._instance import STORAGE_DIRNAME
 
 
 def _wait_for(path, proc, timeout=30.0):

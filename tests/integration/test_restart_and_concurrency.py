@@ -8,7 +8,7 @@ import procdefs
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.events import DagsterEventType as E
+from dagster_nb._events import DagsterEventType as E
 
 pytestmark = pytest.mark.slow
 

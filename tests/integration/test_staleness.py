@@ -323,7 +323,7 @@ def test_unpartitioned_downstream_same_values_stays_fresh(instance):
 
 def _synthetic_chain(instance, n):
     """n assets in a chain, each materialized once (events written as the executor writes them)."""
-    from dagster_nb.events import DagsterEvent, DagsterEventType
+    from dagster_nb._events import DagsterEvent, DagsterEventType
 
     assets = []
     for i in range(n):

@@ -11,7 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 
 import dagster_nb as dg
-from dagster_nb.notebook.repository import RedefinitionWarning
+from dagster_nb._notebook.repository import RedefinitionWarning
 
 
 def test_assets_register_in_kernel_and_materialize_persists(shell):
@@ -182,7 +182,7 @@ def test_assets_catalog_lists_status_and_causes(shell, capsys):
     shell.ok("@dg.asset\ndef b(a):\n    return 2")
     shell.ok("%materialize -q")
     shell.ok("@dg.asset(group_name='g', kinds={'python'})\ndef a():\n    return 3", cell_id="ca")
-    from dagster_nb.notebook.catalog import catalog_rows
+    from dagster_nb._notebook.catalog import catalog_rows
 
     rows = {r["key"]: r for r in catalog_rows(dg.kernel, dg.kernel.select(None))}
     assert (rows["a"]["group"], rows["a"]["kinds"], rows["a"]["status"]) == ("g", ["python"], "stale")

@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.execution.backfill import plan_backfill_chunks, run_backfill
+from dagster_nb._execution.backfill import plan_backfill_chunks, run_backfill
 
 DAYS = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.partitions import compress_keys_to_ranges, validate_partition_mapping
+from dagster_nb._partitions import compress_keys_to_ranges, validate_partition_mapping
 
 NOW = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
 
@@ -23,7 +23,7 @@ class Store:
 
 
 def test_exports_match_top_level_table():
-    import dagster_nb.partitions as p
+    import dagster_nb._partitions as p
 
     for name in ["PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
                  "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition",

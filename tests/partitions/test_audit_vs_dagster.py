@@ -124,7 +124,7 @@ def _dagster_run_ranges(policy_name, keys):
 
 @pytest.mark.parametrize(("policy_name", "keys"), BACKFILLS)
 def test_backfill_runs_cover_contiguous_ranges_like_dagster(policy_name, keys):
-    from dagster_nb.execution.backfill import run_backfill
+    from dagster_nb._execution.backfill import run_backfill
 
     daily = nb.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
     seen = []

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dagster_nb as nb
-from dagster_nb.partitions._cron import CronTicks
-from dagster_nb.partitions._key_format import _LOOKBACK, KeyFormat
+from dagster_nb._partitions._cron import CronTicks
+from dagster_nb._partitions._key_format import _LOOKBACK, KeyFormat
 
 UTC = dt.timezone.utc
 ZONES = [

@@ -137,7 +137,7 @@ def test_bounds_remembered_between_ticks_equal_recomputed(zone, cron, start, end
     """The first/last partition are remembered until the clock passes the next tick; asked at a
     walk of instants (jumps, and a second either side of the ticks around the last instant),
     they equal a fresh computation at each instant."""
-    from dagster_nb.partitions import time_window_definition as twd
+    from dagster_nb._partitions import time_window_definition as twd
 
     end = None if end_days is None else start + dt.timedelta(days=end_days, minutes=7)
     p = dg.TimeWindowPartitionsDefinition(start=start, end=end, fmt="%Y-%m-%d %H:%M",

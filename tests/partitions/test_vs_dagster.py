@@ -162,5 +162,7 @@ def test_infer_partition_mapping_matches(down, up):
     from dagster._core.definitions.partitions.utils.mapping import infer_partition_mapping
 
     d = infer_partition_mapping(None, down(dagster) if down else None, up(dagster))
-    n = nb.partitions.infer_partition_mapping(None, down(nb) if down else None, up(nb))
+    from dagster_nb._partitions import infer_partition_mapping as nb_infer
+
+    n = nb_infer(None, down(nb) if down else None, up(nb))
     assert type(n).__name__ == type(d).__name__

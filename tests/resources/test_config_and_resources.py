@@ -6,8 +6,8 @@ import pytest
 from pydantic import PrivateAttr
 
 import dagster_nb as dg
-from dagster_nb.definitions.config import is_config_annotation, resolve_config
-from dagster_nb.definitions.resources import is_resource_annotation
+from dagster_nb._definitions.config import is_config_annotation, resolve_config
+from dagster_nb._definitions.resources import is_resource_annotation
 
 SECRET = "hunter2-very-secret"
 

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.storage.fs_io_manager import PickledObjectFilesystemIOManager, safe_path_part
+from dagster_nb._storage.fs_io_manager import PickledObjectFilesystemIOManager, safe_path_part
 
 
 class _Instance:
@@ -260,7 +260,7 @@ def test_fsync_only_when_durable(tmp_path, monkeypatch, durable, expected):
 
 
 def test_overwrites_free_old_values_in_the_background(tmp_path):
-    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
     for i in range(50):
@@ -276,7 +276,7 @@ def test_overwrites_free_old_values_in_the_background(tmp_path):
 
 
 def test_trash_left_by_a_killed_process_is_swept(tmp_path):
-    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path / "base"))
     io.handle_output(dg.build_output_context(asset_key="a"), 1)
@@ -293,7 +293,7 @@ def test_trash_left_by_a_killed_process_is_swept(tmp_path):
 def test_filesystem_without_hard_links_falls_back_to_plain_replace(tmp_path, monkeypatch):
     import errno
 
-    from dagster_nb.storage.fs_io_manager import _OLD_VALUES
+    from dagster_nb._storage.fs_io_manager import _OLD_VALUES
 
     def no_links(src, dst, **kw):
         raise OSError(errno.EPERM, "Operation not permitted", dst)
@@ -377,7 +377,7 @@ def test_a_truncated_value_is_a_clear_error(tmp_path, size):
 
 
 def test_old_values_are_freed_after_the_trash_folder_was_removed(tmp_path):
-    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
     for i in range(3):
@@ -394,7 +394,7 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     import sys
     import time
 
-    from dagster_nb.storage.fs_io_manager import _OLD_VALUES, _TEMPS_SWEPT
+    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, _TEMPS_SWEPT
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dagster_nb.definitions.asset_graph import AssetGraph, AssetNode
-from dagster_nb.definitions.asset_key import AssetKey
+from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
+from dagster_nb._definitions.asset_key import AssetKey
 
 
 @dataclass(frozen=True)

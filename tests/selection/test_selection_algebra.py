@@ -6,8 +6,8 @@ import pytest
 from selection_helpers import k, names
 
 import dagster_nb as dg
-from dagster_nb.errors import DagsterInvalidAssetSelectionError, DagsterInvalidSubsetError
-from dagster_nb.selection import AssetSelection
+from dagster_nb._errors import DagsterInvalidAssetSelectionError, DagsterInvalidSubsetError
+from dagster_nb._selection import AssetSelection
 
 MATERIALIZABLE = {
     "raw/orders", "raw/users", "stg/orders", "stg/users", "marts/revenue", "report",

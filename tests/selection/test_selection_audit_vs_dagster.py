@@ -8,7 +8,7 @@ import pytest
 from selection_helpers import SPECS, dagster_graph, our_graph
 
 import dagster_nb as nb
-from dagster_nb.selection import AssetSelection
+from dagster_nb._selection import AssetSelection
 
 pytestmark = pytest.mark.dagster
 dagster = pytest.importorskip("dagster")

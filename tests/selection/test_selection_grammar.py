@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from selection_helpers import names
 
-from dagster_nb.errors import DagsterInvalidAssetSelectionError, DagsterInvalidSubsetError
-from dagster_nb.selection import AssetSelection, SelectionSyntaxError, parse_selection
+from dagster_nb._errors import DagsterInvalidAssetSelectionError, DagsterInvalidSubsetError
+from dagster_nb._selection import AssetSelection, SelectionSyntaxError, parse_selection
 
 
 def sel(text, graph):

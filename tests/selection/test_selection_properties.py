@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selection_helpers import Spec, k, names, our_graph
 
-from dagster_nb.selection import AssetSelection
+from dagster_nb._selection import AssetSelection
 
 GROUPS = ["g1", "g2", None]
 
@@ -209,7 +209,7 @@ def test_selection_string_round_trips(case):
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet='abkey:+*()"/ ,=<>ndortg1209_-', max_size=25))
 def test_parser_never_crashes_unexpectedly(text):
-    from dagster_nb.errors import DagsterInvalidAssetSelectionError
+    from dagster_nb._errors import DagsterInvalidAssetSelectionError
 
     try:
         AssetSelection.from_string(text)

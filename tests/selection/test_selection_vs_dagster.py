@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from selection_helpers import SPECS, dagster_graph, our_graph
 from test_selection_properties import build, random_specs, trees
 
-from dagster_nb.selection import AssetSelection
+from dagster_nb._selection import AssetSelection
 
 pytestmark = pytest.mark.dagster
 dagster = pytest.importorskip("dagster")

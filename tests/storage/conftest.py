@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dagster_nb.instance import DagsterInstance
+from dagster_nb._instance import DagsterInstance
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from dagster_nb.definitions.asset_key import AssetKey
-from dagster_nb.definitions.results import AssetMaterialization, AssetObservation
-from dagster_nb.events import DagsterEvent, DagsterEventType
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.results import AssetMaterialization, AssetObservation
+from dagster_nb._events import DagsterEvent, DagsterEventType
 
 E = DagsterEventType
 _clock = itertools.count(1)

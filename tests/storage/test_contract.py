@@ -10,18 +10,18 @@ from dataclasses import replace
 import pytest
 from storage_helpers import E, make_event, materialize
 
-from dagster_nb.definitions.asset_key import AssetKey
-from dagster_nb.definitions.metadata import (
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.metadata import (
     FloatMetadataValue,
     IntMetadataValue,
     JsonMetadataValue,
     MetadataValue,
     TextMetadataValue,
 )
-from dagster_nb.definitions.results import AssetMaterialization, AssetObservation, DataVersion
-from dagster_nb.errors import DagsterInvariantViolationError
-from dagster_nb.events import DagsterRunStatus
-from dagster_nb.storage.records import (
+from dagster_nb._definitions.results import AssetMaterialization, AssetObservation, DataVersion
+from dagster_nb._errors import DagsterInvariantViolationError
+from dagster_nb._events import DagsterRunStatus
+from dagster_nb._storage.records import (
     AssetRecordsFilter,
     DagsterRun,
     EventRecordsFilter,

@@ -10,9 +10,9 @@ import textwrap
 from storage_helpers import materialize
 
 import dagster_nb as dg
-from dagster_nb.definitions.asset_key import AssetKey
-from dagster_nb.events import DagsterRunStatus
-from dagster_nb.instance import DB_FILENAME, DagsterInstance
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._events import DagsterRunStatus
+from dagster_nb._instance import DB_FILENAME, DagsterInstance
 
 
 def test_get_uses_dagster_home(tmp_path, monkeypatch):
@@ -62,7 +62,7 @@ def test_local_temp_with_tempdir_keeps_it(tmp_path):
 
 def test_public_exports():
     assert dg.DagsterInstance is DagsterInstance
-    assert dg.EventRecordsFilter.__module__ == "dagster_nb.storage.records"
+    assert dg.EventRecordsFilter.__module__ == "dagster_nb._storage.records"
     assert {dg.RunsFilter.__name__, dg.DagsterRun.__name__, dg.EventLogRecord.__name__} == {
         "RunsFilter", "DagsterRun", "EventLogRecord"
     }
@@ -74,7 +74,7 @@ def test_everything_survives_a_new_process(tmp_path):
         inst.add_dynamic_partitions("d", ["x", "y"])
     code = textwrap.dedent(
         f"""
-        from dagster_nb.instance import DagsterInstance
+        from dagster_nb._instance import DagsterInstance
         with DagsterInstance.from_directory({str(tmp_path)!r}) as inst:
             run = inst.get_run_by_id({rid!r})
             ev = inst.get_latest_materialization_event("a")
@@ -89,9 +89,9 @@ def test_everything_survives_a_new_process(tmp_path):
 
 def test_storage_does_not_import_ui_or_execution():
     code = (
-        "import sys, dagster_nb.instance, dagster_nb.storage.sqlite, dagster_nb.storage.memory\n"
+        "import sys, dagster_nb._instance, dagster_nb._storage.sqlite, dagster_nb._storage.memory\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('IPython', 'ipywidgets', 'dagster')"
-        " or m.startswith('dagster_nb.execution')]\n"
+        " or m.startswith('dagster_nb._execution')]\n"
         "print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -143,7 +143,7 @@ def test_cached_partition_statuses_see_other_writers(tmp_path):
 def test_version_1_database_is_migrated_on_open(tmp_path):
     import sqlite3
 
-    from dagster_nb.storage import sqlite as sq
+    from dagster_nb._storage import sqlite as sq
 
     db = tmp_path / DB_FILENAME
     conn = sqlite3.connect(db)

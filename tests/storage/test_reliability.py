@@ -15,10 +15,10 @@ import time
 import pytest
 from storage_helpers import E, materialize
 
-from dagster_nb.errors import DagsterStorageError
-from dagster_nb.events import DagsterRunStatus
-from dagster_nb.instance import DB_FILENAME, DagsterInstance
-from dagster_nb.storage.records import RunsFilter
+from dagster_nb._errors import DagsterStorageError
+from dagster_nb._events import DagsterRunStatus
+from dagster_nb._instance import DB_FILENAME, DagsterInstance
+from dagster_nb._storage.records import RunsFilter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {here!r})
-    from dagster_nb.instance import DagsterInstance
+    from dagster_nb._instance import DagsterInstance
     from storage_helpers import materialize
     root, go, tag, n = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     while time.time() < go:
@@ -92,7 +92,7 @@ KILLED_CHILD = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {here!r})
-    from dagster_nb.instance import DagsterInstance
+    from dagster_nb._instance import DagsterInstance
     from storage_helpers import E, make_event
     inst = DagsterInstance.from_directory(sys.argv[1])
     run = inst.create_run(job_name="j", run_id="victim")
@@ -150,7 +150,7 @@ def test_dead_run_is_noticed_by_a_live_instance(tmp_path):
     with DagsterInstance.from_directory(root) as inst:
         code = (
             f"import sys; sys.path.insert(0, {HERE!r})\n"
-            "from dagster_nb.instance import DagsterInstance\n"
+            "from dagster_nb._instance import DagsterInstance\n"
             "from storage_helpers import E, make_event\n"
             f"inst = DagsterInstance.from_directory({root!r})\n"
             "inst.create_run(job_name='j', run_id='r')\n"

@@ -13,8 +13,8 @@ import pytest
 import widgets_example as example
 
 import dagster_nb as dg
-from dagster_nb.definitions.asset_key import AssetKey
-from dagster_nb.widgets.html import (
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._widgets.html import (
     asset_detail_html,
     asset_selection_html,
     catalog_html,
@@ -24,8 +24,8 @@ from dagster_nb.widgets.html import (
     run_html,
     value_preview_html,
 )
-from dagster_nb.widgets.render import DotNotFoundError, find_dot, render_dot
-from dagster_nb.widgets.viewmodel import (
+from dagster_nb._widgets.render import DotNotFoundError, find_dot, render_dot
+from dagster_nb._widgets.viewmodel import (
     STATUS_STYLES,
     asset_detail_view_model,
     catalog_rows,
@@ -317,8 +317,8 @@ def test_html_helpers(repo):
 
 
 def test_viewmodel_imports_nothing_heavy():
-    code = ("import sys, dagster_nb.widgets.viewmodel, dagster_nb.widgets.html, "
-            "dagster_nb.widgets.render, dagster_nb.widgets; "
+    code = ("import sys, dagster_nb._widgets.viewmodel, dagster_nb._widgets.html, "
+            "dagster_nb._widgets.render, dagster_nb._widgets; "
             "print(sorted(m for m in ('IPython','ipywidgets','anywidget','graphviz','pandas') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,8 +10,8 @@ import pytest
 import widgets_example as example
 
 import dagster_nb as dg
-from dagster_nb.widgets import LineageWidget, PartitionWidget, RunHistoryWidget, RunProgressWidget
-from dagster_nb.widgets.viewmodel import STATUS_STYLES
+from dagster_nb._widgets import LineageWidget, PartitionWidget, RunHistoryWidget, RunProgressWidget
+from dagster_nb._widgets.viewmodel import STATUS_STYLES
 
 
 def _status(w, key):

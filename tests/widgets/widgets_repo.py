@@ -1,5 +1,5 @@
 """A tiny real kernel repository for the widget tests: ResolvedAssets + a SQLite
-DagsterInstance + dg.materialize, with the interface dagster_nb/notebook/repository.py has."""
+DagsterInstance + dg.materialize, with the interface dagster_nb/_notebook/repository.py has."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import threading
 from typing import Any
 
 import dagster_nb as dg
-from dagster_nb.definitions.asset_key import AssetKey
-from dagster_nb.definitions.repository import ResolvedAssets
-from dagster_nb.instance import DagsterInstance
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.repository import ResolvedAssets
+from dagster_nb._instance import DagsterInstance
 
 
 class TestRepository:
@@ -64,7 +64,7 @@ class TestRepository:
 
     def load_asset_value(self, key: Any, partition_key: str | None = None) -> Any:
         k = AssetKey.from_coercible(key) if not isinstance(key, AssetKey) else key
-        from dagster_nb.definitions.definitions_class import Definitions
+        from dagster_nb._definitions.definitions_class import Definitions
 
         defs = Definitions(assets=list(self._assets))
         return defs.load_asset_value(k, partition_key=partition_key, instance=self.instance)

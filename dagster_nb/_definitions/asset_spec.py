@@ -1,0 +1,460 @@
+"""AssetSpec, AssetDep, AssetIn, AssetOut: the plain-data description of assets and their edges.
+
+>>> spec = AssetSpec("orders", deps=["raw_orders"], group_name="sales", kinds={"python"})
+>>> spec.deps[0].asset_key
+AssetKey(['raw_orders'])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._definitions.asset_key import (
+    AssetKey,
+    CoercibleToAssetKey,
+    CoercibleToAssetKeyPrefix,
+    key_prefix_from_coercible,
+)
+from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
+from dagster_nb._errors import DagsterInvalidDefinitionError
+
+__all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
+
+KIND_TAG_PREFIX = "dagster/kind/"
+_MAX_KINDS = 3  # Dagster allows at most three kinds per asset
+
+
+class _Where:
+    """``asset 'a/b'`` for error messages, built only when one is raised."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: AssetKey):
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"asset '{self.key.to_user_string()}'"
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
+def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]:
+    if not tags:
+        return {}
+    out = dict(tags)
+    for k, v in out.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise DagsterInvalidDefinitionError(
+                f"Tags of {where} must map strings to strings; got {k!r}: {v!r}. "
+                "Put non-string values in `metadata` instead."
+            )
+    return out
+
+
+_NO_KINDS: frozenset[str] = frozenset()  # shared: most assets have no kinds
+_set = object.__setattr__
+_new_object = object.__new__
+
+
+def _validate_kinds(kinds: Iterable[str] | None, where: Any) -> frozenset[str]:
+    if not kinds:
+        return _NO_KINDS
+    ks = frozenset(kinds)
+    if len(ks) > _MAX_KINDS:
+        raise DagsterInvalidDefinitionError(
+            f"Assets can have at most three kinds currently; {where} has {len(ks)}: {sorted(ks)}."
+        )
+    return ks
+
+
+@dataclass(frozen=True, slots=True)
+class AssetDep:
+    """A dependency on an asset whose value is not passed to the function.
+
+    ``AssetDep("raw", partition_mapping=dg.LastPartitionMapping())``
+    """
+
+    asset_key: AssetKey
+    partition_mapping: Any = None
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+
+    def __init__(
+        self,
+        asset: Any,
+        *,
+        partition_mapping: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+    ):
+        object.__setattr__(self, "asset_key", _key_of(asset))
+        object.__setattr__(self, "partition_mapping", partition_mapping)
+        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+
+    def __hash__(self) -> int:
+        return hash((self.asset_key, id(self.partition_mapping)))
+
+    def _with_asset_key(self, key: AssetKey) -> AssetDep:
+        # dataclasses.replace cannot be used: __init__ takes ``asset``, not ``asset_key``.
+        new = object.__new__(AssetDep)
+        object.__setattr__(new, "asset_key", key)
+        object.__setattr__(new, "partition_mapping", self.partition_mapping)
+        object.__setattr__(new, "metadata", self.metadata)
+        return new
+
+
+def make_dep(key: AssetKey, partition_mapping: Any = None) -> AssetDep:
+    """``AssetDep(key, partition_mapping=...)`` for a key that is already an AssetKey
+    (internal fast path of the decorators)."""
+    d = _new_object(AssetDep)
+    _set(d, "asset_key", key)
+    _set(d, "partition_mapping", partition_mapping)
+    _set(d, "metadata", {})
+    return d
+
+
+def _key_of(asset: Any) -> AssetKey:
+    """Key of a coercible (str, list, AssetKey) or of a definition (AssetSpec, SourceAsset,
+    single-key AssetsDefinition)."""
+    if isinstance(asset, (str, list, tuple, AssetKey)):
+        return AssetKey.from_coercible(asset)
+    if isinstance(asset, AssetDep):
+        return asset.asset_key
+    keys = getattr(asset, "keys", None)
+    if keys is not None and not callable(keys):
+        keys = list(keys)
+        if len(keys) != 1:
+            raise DagsterInvalidDefinitionError(
+                f"Cannot pass a multi-asset definition with {len(keys)} keys as a single dep; "
+                "pass its keys (or AssetSpecs) instead."
+            )
+        return keys[0]
+    key = getattr(asset, "key", None)
+    if isinstance(key, AssetKey):
+        return key
+    return AssetKey.from_coercible(asset)
+
+
+def coerce_dep(dep: Any) -> list[AssetDep]:
+    """Turn one entry of ``deps=`` into AssetDeps (a multi-asset contributes all its keys)."""
+    if isinstance(dep, AssetDep):
+        return [dep]
+    if not isinstance(dep, (str, list, tuple, AssetKey)):
+        keys = getattr(dep, "keys", None)
+        if keys is not None and not callable(keys):
+            return [AssetDep(k) for k in keys]
+    return [AssetDep(dep)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetSpec:
+    """Describes one asset: key, deps, grouping, ownership, metadata.
+
+    ``AssetSpec("orders", deps=["raw"], group_name="sales", owners=["team:data"])``
+    """
+
+    key: AssetKey
+    deps: tuple[AssetDep, ...] = ()
+    description: str | None = None
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    skippable: bool = False
+    group_name: str | None = None
+    code_version: str | None = None
+    automation_condition: Any = None
+    owners: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset()
+    partitions_def: Any = None
+    freshness_policy: Any = None
+    auto_materialize_policy: Any = None
+    io_manager_key: str | None = None  # ours: where an external spec's value is loaded from
+
+    def __init__(
+        self,
+        key: CoercibleToAssetKey,
+        *,
+        deps: Iterable[Any] | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        skippable: bool = False,
+        group_name: str | None = None,
+        code_version: str | None = None,
+        automation_condition: Any = None,
+        owners: Sequence[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] | None = None,
+        partitions_def: Any = None,
+        freshness_policy: Any = None,
+        auto_materialize_policy: Any = None,
+        io_manager_key: str | None = None,
+        **kwargs: Any,
+    ):
+        if kwargs:
+            from dagster_nb._errors import did_you_mean
+
+            bad = next(iter(kwargs))
+            raise DagsterInvalidDefinitionError(
+                f"AssetSpec got an unexpected keyword argument '{bad}'."
+                + did_you_mean(bad, _SPEC_PARAMS)
+            )
+        k = key if type(key) is AssetKey else AssetKey.from_coercible(key)
+        where = _Where(k)  # formatted only if an error message needs it
+        dep_list: list[AssetDep] = []
+        seen: set[AssetKey] = set()
+        for d in deps or ():
+            for ad in coerce_dep(d):
+                if ad.asset_key in seen:
+                    raise DagsterInvalidDefinitionError(
+                        f"Cannot set a dependency on asset {ad.asset_key.to_user_string()} more "
+                        f"than once for {where}."
+                    )
+                seen.add(ad.asset_key)
+                dep_list.append(ad)
+        tag_map = _validate_tags(tags, where)
+        kind_set = _validate_kinds(kinds, where)
+        for kind in kind_set:
+            tag_map.setdefault(KIND_TAG_PREFIX + kind, "")
+        if tag_map:  # kinds given as tags count too (most assets have no tags: skip the scan)
+            kind_set = kind_set | {
+                t[len(KIND_TAG_PREFIX):] for t in tag_map if t.startswith(KIND_TAG_PREFIX)
+            }
+        if owners is not None and isinstance(owners, str):
+            raise DagsterInvalidDefinitionError(
+                f"owners of {where} must be a list of strings, got the string {owners!r}."
+            )
+        for o in owners or ():
+            if not isinstance(o, str) or not (
+                "@" in o or o.startswith("team:")
+            ):
+                raise DagsterInvalidDefinitionError(
+                    f"Invalid owner '{o}' for {where}. Owner must be an email address or a "
+                    "team name prefixed with 'team:'."
+                )
+        s = object.__setattr__
+        s(self, "key", k)
+        s(self, "deps", tuple(dep_list))
+        s(self, "description", description)
+        s(self, "metadata", normalize_metadata(metadata))
+        s(self, "skippable", skippable)
+        s(self, "group_name", group_name)
+        s(self, "code_version", code_version)
+        s(self, "automation_condition", automation_condition)
+        s(self, "owners", tuple(owners or ()))
+        s(self, "tags", tag_map)
+        s(self, "kinds", kind_set)
+        s(self, "partitions_def", partitions_def)
+        s(self, "freshness_policy", freshness_policy)
+        s(self, "auto_materialize_policy", auto_materialize_policy)
+        s(self, "io_manager_key", io_manager_key)
+
+    @classmethod
+    def _trusted(
+        cls,
+        key: AssetKey,
+        deps: tuple[AssetDep, ...],
+        description: str | None,
+        metadata: dict[str, MetadataValue],
+        skippable: bool,
+        group_name: str | None,
+        code_version: str | None,
+        automation_condition: Any,
+        partitions_def: Any,
+        freshness_policy: Any,
+        auto_materialize_policy: Any,
+        io_manager_key: str | None,
+    ) -> AssetSpec:
+        """A spec from values the caller has already validated and normalized: an AssetKey, a
+        tuple of AssetDeps with distinct keys, normalized metadata; no owners, tags or kinds
+        (the decorators' common case; everything else goes through ``__init__``)."""
+        self = _new_object(cls)
+        _set(self, "key", key)
+        _set(self, "deps", deps)
+        _set(self, "description", description)
+        _set(self, "metadata", metadata)
+        _set(self, "skippable", skippable)
+        _set(self, "group_name", group_name)
+        _set(self, "code_version", code_version)
+        _set(self, "automation_condition", automation_condition)
+        _set(self, "owners", ())
+        _set(self, "tags", {})
+        _set(self, "kinds", _NO_KINDS)
+        _set(self, "partitions_def", partitions_def)
+        _set(self, "freshness_policy", freshness_policy)
+        _set(self, "auto_materialize_policy", auto_materialize_policy)
+        _set(self, "io_manager_key", io_manager_key)
+        return self
+
+    def __hash__(self) -> int:
+        return hash(("AssetSpec", self.key))
+
+    @property
+    def dep_keys(self) -> tuple[AssetKey, ...]:
+        return tuple(d.asset_key for d in self.deps)
+
+    def replace_attributes(self, **kwargs: Any) -> AssetSpec:
+        """A copy with some attributes replaced: ``spec.replace_attributes(group_name="g")``."""
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if "kinds" in kwargs:
+            current["tags"] = {
+                t: v for t, v in current["tags"].items() if not t.startswith(KIND_TAG_PREFIX)
+            }
+        current.update(kwargs)
+        key = current.pop("key")
+        return AssetSpec(key, **current)
+
+    def merge_attributes(
+        self,
+        *,
+        deps: Iterable[Any] = (),
+        metadata: Mapping[str, Any] | None = None,
+        owners: Sequence[str] = (),
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] = (),
+    ) -> AssetSpec:
+        """A copy with deps/metadata/owners/tags/kinds added to the existing ones."""
+        return self.replace_attributes(
+            deps=[*self.deps, *deps],
+            metadata={**self.metadata, **(metadata or {})},
+            owners=[*self.owners, *[o for o in owners if o not in self.owners]],
+            tags={**self.tags, **(tags or {})},
+            kinds=self.kinds | set(kinds),
+        )
+
+    def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
+        return self.replace_attributes(io_manager_key=io_manager_key)
+
+
+_SPEC_PARAMS = [
+    "deps", "description", "metadata", "skippable", "group_name", "code_version",
+    "automation_condition", "owners", "tags", "kinds", "partitions_def", "freshness_policy",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AssetIn:
+    """Names the upstream asset an input parameter reads: ``ins={"x": AssetIn("raw")}``."""
+
+    key: AssetKey | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    key_prefix: tuple[str, ...] | None = None
+    input_manager_key: str | None = None
+    partition_mapping: Any = None
+    dagster_type: Any = None
+
+    def __init__(
+        self,
+        key: CoercibleToAssetKey | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        key_prefix: CoercibleToAssetKeyPrefix | None = None,
+        input_manager_key: str | None = None,
+        partition_mapping: Any = None,
+        dagster_type: Any = None,
+    ):
+        if key is not None and key_prefix is not None:
+            raise DagsterInvalidDefinitionError(
+                "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
+            )
+        s = object.__setattr__
+        s(self, "key", AssetKey.from_coercible(key) if key is not None else None)
+        s(self, "metadata", dict(metadata or {}))
+        s(
+            self,
+            "key_prefix",
+            tuple(key_prefix_from_coercible(key_prefix)) if key_prefix is not None else None,
+        )
+        s(self, "input_manager_key", input_manager_key)
+        s(self, "partition_mapping", partition_mapping)
+        s(self, "dagster_type", dagster_type)
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.key_prefix))
+
+
+@dataclass(frozen=True, slots=True)
+class AssetOut:
+    """One output of a multi-asset: ``outs={"a": AssetOut(), "b": AssetOut(key_prefix="x")}``."""
+
+    key_prefix: tuple[str, ...] | None = None
+    key: AssetKey | None = None
+    dagster_type: Any = None
+    description: str | None = None
+    is_required: bool = True
+    io_manager_key: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    group_name: str | None = None
+    code_version: str | None = None
+    automation_condition: Any = None
+    backfill_policy: Any = None
+    owners: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset()
+    freshness_policy: Any = None
+    auto_materialize_policy: Any = None
+
+    def __init__(
+        self,
+        key_prefix: CoercibleToAssetKeyPrefix | None = None,
+        key: CoercibleToAssetKey | None = None,
+        dagster_type: Any = None,
+        description: str | None = None,
+        is_required: bool = True,
+        io_manager_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        group_name: str | None = None,
+        code_version: str | None = None,
+        automation_condition: Any = None,
+        backfill_policy: Any = None,
+        owners: Sequence[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] | None = None,
+        freshness_policy: Any = None,
+        auto_materialize_policy: Any = None,
+    ):
+        if key is not None and key_prefix is not None:
+            raise DagsterInvalidDefinitionError(
+                "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."
+            )
+        s = object.__setattr__
+        s(
+            self,
+            "key_prefix",
+            tuple(key_prefix_from_coercible(key_prefix)) if key_prefix is not None else None,
+        )
+        s(self, "key", AssetKey.from_coercible(key) if key is not None else None)
+        s(self, "dagster_type", dagster_type)
+        s(self, "description", description)
+        s(self, "is_required", is_required)
+        s(self, "io_manager_key", io_manager_key)
+        s(self, "metadata", dict(metadata or {}))
+        s(self, "group_name", group_name)
+        s(self, "code_version", code_version)
+        s(self, "automation_condition", automation_condition)
+        s(self, "backfill_policy", backfill_policy)
+        s(self, "owners", tuple(owners or ()))
+        s(self, "tags", dict(tags or {}))
+        s(self, "kinds", frozenset(kinds or ()))
+        s(self, "freshness_policy", freshness_policy)
+        s(self, "auto_materialize_policy", auto_materialize_policy)
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.key_prefix))
+
+    def to_spec(self, key: AssetKey, deps: Iterable[Any], partitions_def: Any) -> AssetSpec:
+        return AssetSpec(
+            key,
+            deps=deps,
+            description=self.description,
+            metadata=self.metadata,
+            skippable=not self.is_required,
+            group_name=self.group_name,
+            code_version=self.code_version,
+            automation_condition=self.automation_condition,
+            owners=self.owners,
+            tags=self.tags,
+            kinds=self.kinds,
+            partitions_def=partitions_def,
+            freshness_policy=self.freshness_policy,
+            auto_materialize_policy=self.auto_materialize_policy,
+            io_manager_key=self.io_manager_key,
+        )

@@ -1,0 +1,745 @@
+"""``@asset``, ``@multi_asset``, ``@observable_source_asset``, ``@multi_observable_source_asset``,
+``external_assets_from_specs`` and the graph-asset builders.
+
+All of them normalize their many keyword arguments into one :class:`AssetsDefinition` at the
+edge; nothing downstream sees the raw arguments. When a kernel repository is active (after
+``%load_ext dagster_nb``), each new definition is announced through :mod:`registry_hook`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from dagster_nb._definitions import registry_hook
+from dagster_nb._definitions.asset_key import (
+    AssetKey,
+    CoercibleToAssetKey,
+    key_from_parts,
+    key_prefix_from_coercible,
+)
+from dagster_nb._definitions.asset_spec import (
+    AssetDep,
+    AssetIn,
+    AssetOut,
+    AssetSpec,
+    _Where,
+    coerce_dep,
+    make_dep,
+)
+from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
+from dagster_nb._definitions.metadata import normalize_metadata
+from dagster_nb._definitions.op import (
+    DEFAULT_OUT,
+    FnSignature,
+    GraphDefinition,
+    In,
+    OpDefinition,
+    Out,
+    asset_input,
+    compose_graph,
+    inspect_compute_fn,
+)
+from dagster_nb._errors import DagsterInvalidDefinitionError, did_you_mean
+
+__all__ = [
+    "asset",
+    "multi_asset",
+    "observable_source_asset",
+    "multi_observable_source_asset",
+    "external_assets_from_specs",
+    "external_asset_from_spec",
+]
+
+_ASSET_PARAMS = (
+    "name", "key_prefix", "ins", "deps", "metadata", "tags", "description", "config_schema",
+    "required_resource_keys", "resource_defs", "hooks", "io_manager_def", "io_manager_key",
+    "dagster_type", "partitions_def", "op_tags", "group_name", "output_required",
+    "automation_condition", "freshness_policy", "backfill_policy", "retry_policy", "code_version",
+    "key", "check_specs", "owners", "kinds", "pool", "is_virtual", "compute_kind",
+    "auto_materialize_policy", "non_argument_deps",
+)
+_ASSET_PARAM_SET = frozenset(_ASSET_PARAMS)
+_NO_RESOURCE_KEYS: frozenset[str] = frozenset()
+
+
+def _valid_name(name: Any) -> bool:
+    if not isinstance(name, str) or not name or not name.isascii():
+        return False
+    rest = name.replace("-", "").replace(".", "").replace("_", "")
+    return not rest or rest.isalnum()
+
+
+def _validate_name(name: str, what: str) -> str:
+    # Dagster accepts '-' and '.' in names (they become '_' in the op name) and nothing else:
+    # ^[A-Za-z0-9_]+$ after that replacement (checked without re, this runs per decorator).
+    if not _valid_name(name):
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$ '
+            f"(the {what}: letters, digits and underscores; '-' and '.' are also accepted)."
+        )
+    return name
+
+
+def _source_location(fn: Callable) -> str | None:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _unexpected_kwargs(kwargs: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
+    if kwargs:
+        bad = next(iter(kwargs))
+        raise DagsterInvalidDefinitionError(
+            f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
+        )
+
+
+def _input_keys(
+    sig: FnSignature,
+    ins: Mapping[str, AssetIn] | None,
+    fn_name: str,
+    what: str,
+) -> tuple[dict[str, AssetKey], dict[AssetKey, Any], dict[str, In]]:
+    """Map each input parameter to an upstream key (Dagster: AssetKey([param]) unless `ins`
+    names it), and collect partition mappings."""
+    ins = dict(ins or {})
+    for name in ins:
+        if name not in sig.input_params:
+            raise DagsterInvalidDefinitionError(
+                f"Key '{name}' in provided ins dict does not correspond to any of the names of the "
+                f"arguments to the decorated function of {what}."
+                + did_you_mean(name, sig.input_params)
+            )
+    keys: dict[str, AssetKey] = {}
+    mappings: dict[AssetKey, Any] = {}
+    op_ins: dict[str, In] = {}
+    for p in sig.input_params:
+        ai = ins.get(p)
+        if ai is None:
+            key = AssetKey([p])
+        elif ai.key is not None:
+            key = ai.key
+        elif ai.key_prefix is not None:
+            key = AssetKey([*ai.key_prefix, p])
+        else:
+            key = AssetKey([p])
+        keys[p] = key
+        if ai is not None and ai.partition_mapping is not None:
+            mappings[key] = ai.partition_mapping
+        op_ins[p] = In(
+            metadata=dict(ai.metadata) if ai else {},
+            asset_key=key,
+            input_manager_key=ai.input_manager_key if ai else None,
+            dagster_type=ai.dagster_type if ai else None,
+        )
+    return keys, mappings, op_ins
+
+
+def _collect_deps(deps: Iterable[Any] | None) -> list[AssetDep]:
+    out: list[AssetDep] = []
+    for d in deps or ():
+        out.extend(coerce_dep(d))
+    return out
+
+
+def _finish(defn: AssetsDefinition) -> AssetsDefinition:
+    registry_hook.notify(defn)
+    return defn
+
+
+def asset(compute_fn: Callable | None = None, **kwargs: Any) -> Any:
+    """Define an asset: ``@asset`` or ``@asset(group_name="sales", deps=["raw"])``.
+
+    Parameters are Dagster's (name, key, key_prefix, ins, deps, metadata, tags, description,
+    required_resource_keys, resource_defs, io_manager_key, io_manager_def, partitions_def,
+    group_name, automation_condition, freshness_policy, backfill_policy, retry_policy,
+    code_version, owners, kinds, compute_kind, ...). Function parameters are upstream assets
+    (by name), the context (first parameter named ``context``), a ``Config`` subclass, or
+    resources (annotated with a ``ConfigurableResource`` type).
+    """
+    for k in kwargs:
+        if k not in _ASSET_PARAM_SET:
+            _unexpected_kwargs({k: None}, _ASSET_PARAMS, "@asset")
+
+    def wrap(fn: Callable) -> AssetsDefinition:
+        return _finish(_build_asset(fn, **kwargs))
+
+    if compute_fn is not None:
+        if not callable(compute_fn):
+            raise DagsterInvalidDefinitionError(
+                f"@asset must decorate a function; got {type(compute_fn).__name__}. Did you mean "
+                "@asset(name=...)?"
+            )
+        return wrap(compute_fn)
+    return wrap
+
+
+def _build_asset(
+    fn: Callable,
+    *,
+    name: str | None = None,
+    key_prefix: Any = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Iterable[Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    hooks: Any = None,
+    io_manager_def: Any = None,
+    io_manager_key: str | None = None,
+    dagster_type: Any = None,
+    partitions_def: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    output_required: bool = True,
+    automation_condition: Any = None,
+    freshness_policy: Any = None,
+    backfill_policy: Any = None,
+    retry_policy: Any = None,
+    code_version: str | None = None,
+    key: CoercibleToAssetKey | None = None,
+    check_specs: Any = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    pool: str | None = None,
+    is_virtual: bool = False,
+    compute_kind: str | None = None,
+    auto_materialize_policy: Any = None,
+    non_argument_deps: Any = None,
+) -> AssetsDefinition:
+    if key is not None and (name is not None or key_prefix is not None):
+        raise DagsterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @asset when the key argument is provided."
+        )
+    if key is not None:
+        asset_key = AssetKey.from_coercible(key)
+    else:
+        asset_name = name or fn.__name__
+        _validate_name(asset_name, "asset name")
+        if key_prefix is None:
+            asset_key = key_from_parts((asset_name,))
+        else:
+            asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
+    op_name = asset_key.to_python_identifier()
+    what = _Where(asset_key)  # "asset 'a/b'", formatted only if an error message needs it
+    sig = inspect_compute_fn(fn, what=what)
+    if ins is None:  # the common case: each parameter reads the asset of its name
+        input_keys: dict[str, AssetKey] = {}
+        mappings: dict[AssetKey, Any] = {}
+        op_ins: dict[str, In] = {}
+        for p in sig.input_params:
+            k = input_keys[p] = key_from_parts((p,))
+            op_ins[p] = asset_input(k, {}, None, None)
+    else:
+        input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
+    if deps is None and non_argument_deps is None:
+        dep_list: list[AssetDep] = []
+    else:
+        dep_list = _collect_deps(deps) + _collect_deps(non_argument_deps)
+        input_key_set = set(input_keys.values())
+        for d in dep_list:
+            if d.asset_key in input_key_set:
+                raise DagsterInvalidDefinitionError(
+                    f"deps value {d.asset_key.to_user_string()} of {what} is also an input (a "
+                    "parameter of the function); list it in only one place."
+                )
+            if d.partition_mapping is not None:
+                mappings[d.asset_key] = d.partition_mapping
+    all_deps: list[Any] = [make_dep(k, mappings.get(k)) for k in input_keys.values()]
+    all_deps += dep_list
+    dep_keys = {d.asset_key for d in all_deps}
+    if asset_key in dep_keys:
+        raise DagsterInvalidDefinitionError(
+            f"{what} depends on itself. An asset cannot be its own upstream; rename the parameter "
+            "or pass ins={...} with the intended key."
+        )
+    if io_manager_def is not None:
+        io_manager_key = io_manager_key or f"{op_name}__io_manager"
+        resource_defs = {**(resource_defs or {}), io_manager_key: io_manager_def}
+    description = description or _doc(fn)
+    if not (owners or tags or kinds) and len(dep_keys) == len(all_deps):
+        # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
+        spec = AssetSpec._trusted(
+            asset_key,
+            tuple(all_deps),
+            description,
+            normalize_metadata(metadata),
+            not output_required,
+            group_name,
+            code_version,
+            automation_condition,
+            partitions_def,
+            freshness_policy,
+            auto_materialize_policy,
+            io_manager_key,
+        )
+    else:
+        spec = AssetSpec(
+            asset_key,
+            deps=all_deps,
+            description=description,
+            metadata=metadata,
+            skippable=not output_required,
+            group_name=group_name,
+            code_version=code_version,
+            automation_condition=automation_condition,
+            owners=owners,
+            tags=tags,
+            kinds=kinds,
+            partitions_def=partitions_def,
+            freshness_policy=freshness_policy,
+            auto_materialize_policy=auto_materialize_policy,
+            io_manager_key=io_manager_key,
+        )
+    node_tags = dict(op_tags) if op_tags else {}
+    if compute_kind:
+        node_tags["dagster/compute_kind"] = compute_kind
+    if io_manager_key is None and output_required and dagster_type is None:
+        out = DEFAULT_OUT
+    else:
+        out = Out(io_manager_key=io_manager_key, is_required=output_required, dagster_type=dagster_type)
+    op = OpDefinition(
+        compute_fn=fn,
+        name=op_name,
+        ins=op_ins,
+        outs={"result": out},
+        description=spec.description,
+        required_resource_keys=frozenset(required_resource_keys) if required_resource_keys else _NO_RESOURCE_KEYS,
+        config_schema=config_schema,
+        tags=node_tags,
+        retry_policy=retry_policy,
+        code_version=code_version,
+        signature=sig,
+    )
+    return single_asset_definition(
+        asset_key,
+        spec,
+        input_keys,
+        op,
+        partitions_def,
+        mappings,
+        dict(resource_defs) if resource_defs else {},
+        backfill_policy,
+        _source_location(fn),
+    )
+
+
+def _doc(fn: Callable) -> str | None:
+    import inspect
+
+    return inspect.getdoc(fn) if fn.__doc__ else None
+
+
+def multi_asset(
+    *,
+    outs: Mapping[str, AssetOut] | None = None,
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Iterable[Any] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
+    internal_asset_deps: Mapping[str, set[AssetKey]] | None = None,
+    partitions_def: Any = None,
+    hooks: Any = None,
+    backfill_policy: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    can_subset: bool = False,
+    resource_defs: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    retry_policy: Any = None,
+    code_version: str | None = None,
+    specs: Sequence[AssetSpec] | None = None,
+    check_specs: Any = None,
+    pool: str | None = None,
+    compute_kind: str | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable], AssetsDefinition]:
+    """Several assets computed by one function: ``@multi_asset(outs={"a": AssetOut(), ...})``
+    or ``@multi_asset(specs=[AssetSpec("a"), AssetSpec("b", deps=["a"])])``. With
+    ``can_subset=True`` the function may be asked for only some of its assets
+    (``context.selected_asset_keys``)."""
+    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description"), "@multi_asset")
+    if outs and specs:
+        raise DagsterInvalidDefinitionError("@multi_asset: pass either outs or specs, not both.")
+    if not outs and not specs:
+        raise DagsterInvalidDefinitionError(
+            "@multi_asset needs outs={name: AssetOut(...)} or specs=[AssetSpec(...)]."
+        )
+
+    def wrap(fn: Callable) -> AssetsDefinition:
+        op_name = name or fn.__name__
+        _validate_name(op_name, "multi-asset name")
+        what = f"multi-asset '{op_name}'"
+        sig = inspect_compute_fn(fn, what=what)
+        input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
+        dep_list = _collect_deps(deps)
+        for d in dep_list:
+            if d.partition_mapping is not None:
+                mappings[d.asset_key] = d.partition_mapping
+        shared_deps = [AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()]
+        shared_deps += dep_list
+        keys_by_output: dict[str, AssetKey] = {}
+        specs_by_key: dict[AssetKey, AssetSpec] = {}
+        op_outs: dict[str, Out] = {}
+        internal = {}
+        if outs:
+            for out_name, ao in outs.items():
+                if not isinstance(ao, AssetOut):
+                    raise DagsterInvalidDefinitionError(
+                        f"outs['{out_name}'] of {what} must be an AssetOut, got "
+                        f"{type(ao).__name__}."
+                    )
+                k = ao.key or AssetKey([*(ao.key_prefix or ()), out_name])
+                keys_by_output[out_name] = k
+                op_outs[out_name] = Out(
+                    is_required=ao.is_required, io_manager_key=ao.io_manager_key,
+                    code_version=ao.code_version, dagster_type=ao.dagster_type,
+                )
+            for out_name, ao in outs.items():
+                k = keys_by_output[out_name]
+                if internal_asset_deps and out_name in internal_asset_deps:
+                    dk = {AssetKey.from_coercible(x) for x in internal_asset_deps[out_name]}
+                    spec_deps = [d for d in shared_deps if d.asset_key in dk]
+                    spec_deps += [AssetDep(x) for x in dk if x not in {d.asset_key for d in shared_deps}]
+                    internal[k] = frozenset(dk)
+                else:
+                    spec_deps = shared_deps
+                spec = ao.to_spec(k, spec_deps, partitions_def)
+                if group_name and not spec.group_name:
+                    spec = spec.replace_attributes(group_name=group_name)
+                if code_version and not spec.code_version:
+                    spec = spec.replace_attributes(code_version=code_version)
+                specs_by_key[k] = spec
+        else:
+            for s in specs or ():
+                out_name = s.key.to_python_identifier()
+                keys_by_output[out_name] = s.key
+                op_outs[out_name] = Out(is_required=not s.skippable, io_manager_key=s.io_manager_key)
+                extra = [d for d in shared_deps if d.asset_key not in set(s.dep_keys)]
+                spec = s.replace_attributes(deps=[*s.deps, *extra]) if extra else s
+                if group_name and not spec.group_name:
+                    spec = spec.replace_attributes(group_name=group_name)
+                if partitions_def is not None and spec.partitions_def is None:
+                    spec = spec.replace_attributes(partitions_def=partitions_def)
+                if code_version and not spec.code_version:
+                    spec = spec.replace_attributes(code_version=code_version)
+                specs_by_key[s.key] = spec
+        if len(set(keys_by_output.values())) != len(keys_by_output):
+            raise DagsterInvalidDefinitionError(f"{what} defines the same asset key twice.")
+        pdefs = {id(s.partitions_def): s.partitions_def for s in specs_by_key.values() if s.partitions_def is not None}
+        pdef = partitions_def if partitions_def is not None else (next(iter(pdefs.values())) if pdefs else None)
+        if len(pdefs) > 1:
+            raise DagsterInvalidDefinitionError(
+                f"{what}: all assets of a multi-asset must share one partitions definition."
+            )
+        node_tags = dict(op_tags or {})
+        if compute_kind:
+            node_tags["dagster/compute_kind"] = compute_kind
+        op = OpDefinition(
+            compute_fn=fn,
+            name=op_name,
+            ins=op_ins,
+            outs=op_outs,
+            description=description or _doc(fn),
+            required_resource_keys=frozenset(required_resource_keys or ()),
+            config_schema=config_schema,
+            tags=node_tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            signature=sig,
+        )
+        return _finish(
+            AssetsDefinition(
+                specs_by_key=specs_by_key,
+                keys_by_output_name=keys_by_output,
+                keys_by_input_name=input_keys,
+                node_def=op,
+                partitions_def=pdef,
+                partition_mappings=mappings,
+                can_subset=can_subset,
+                resource_defs=dict(resource_defs or {}),
+                backfill_policy=backfill_policy,
+                internal_asset_deps=internal,
+                source_location=_source_location(fn),
+            )
+        )
+
+    return wrap
+
+
+def _observable_assets_def(
+    fn: Callable,
+    *,
+    specs: Sequence[AssetSpec],
+    partitions_def: Any = None,
+    required_resource_keys: Iterable[str] = (),
+    resource_defs: Mapping[str, Any] | None = None,
+    auto_observe_interval_minutes: float | None = None,
+    name: str | None = None,
+    can_subset: bool = False,
+) -> AssetsDefinition:
+    op_name = name or fn.__name__
+    sig = inspect_compute_fn(fn, what=f"observable source asset '{op_name}'")
+    if sig.input_params:
+        raise DagsterInvalidDefinitionError(
+            f"Observable source asset '{op_name}' cannot take upstream inputs "
+            f"({', '.join(sig.input_params)}); its function may take only context, config and "
+            "resources."
+        )
+    op = OpDefinition(
+        compute_fn=fn,
+        name=op_name,
+        outs={s.key.to_python_identifier(): Out() for s in specs},
+        required_resource_keys=frozenset(required_resource_keys),
+        signature=sig,
+    )
+    return AssetsDefinition(
+        specs_by_key={s.key: s for s in specs},
+        keys_by_output_name={s.key.to_python_identifier(): s.key for s in specs},
+        node_def=op,
+        partitions_def=partitions_def,
+        resource_defs=dict(resource_defs or {}),
+        execution_type=ExecutionType.OBSERVATION,
+        auto_observe_interval_minutes=auto_observe_interval_minutes,
+        can_subset=can_subset,
+        source_location=_source_location(fn),
+    )
+
+
+def observable_source_asset(observe_fn: Callable | None = None, **kwargs: Any) -> Any:
+    """A source asset whose version can be observed: the function returns a ``DataVersion``
+    or an ``ObserveResult``. It is loadable downstream and never materialized."""
+    allowed = (
+        "key", "name", "key_prefix", "metadata", "io_manager_key", "io_manager_def",
+        "description", "group_name", "required_resource_keys", "resource_defs",
+        "partitions_def", "automation_condition", "op_tags", "tags",
+        "auto_observe_interval_minutes",
+    )
+    _unexpected_kwargs({k: v for k, v in kwargs.items() if k not in allowed}, allowed, "@observable_source_asset")
+
+    def wrap(fn: Callable) -> AssetsDefinition:
+        key = kwargs.get("key")
+        name = kwargs.get("name") or fn.__name__
+        if key is not None:
+            asset_key = AssetKey.from_coercible(key)
+        else:
+            _validate_name(name, "source asset name")
+            asset_key = AssetKey([*key_prefix_from_coercible(kwargs.get("key_prefix")), name])
+        resource_defs = dict(kwargs.get("resource_defs") or {})
+        io_key = kwargs.get("io_manager_key")
+        if kwargs.get("io_manager_def") is not None:
+            io_key = io_key or f"{asset_key.to_python_identifier()}__io_manager"
+            resource_defs[io_key] = kwargs["io_manager_def"]
+        spec = AssetSpec(
+            asset_key,
+            description=kwargs.get("description") or _doc(fn),
+            metadata=kwargs.get("metadata"),
+            group_name=kwargs.get("group_name"),
+            tags=kwargs.get("tags"),
+            partitions_def=kwargs.get("partitions_def"),
+            automation_condition=kwargs.get("automation_condition"),
+            io_manager_key=io_key,
+        )
+        return _finish(
+            _observable_assets_def(
+                fn,
+                specs=[spec],
+                partitions_def=kwargs.get("partitions_def"),
+                required_resource_keys=kwargs.get("required_resource_keys") or (),
+                resource_defs=resource_defs,
+                auto_observe_interval_minutes=kwargs.get("auto_observe_interval_minutes"),
+                name=asset_key.to_python_identifier(),
+            )
+        )
+
+    return wrap(observe_fn) if observe_fn is not None else wrap
+
+
+def multi_observable_source_asset(
+    *,
+    specs: Sequence[AssetSpec],
+    name: str | None = None,
+    description: str | None = None,
+    partitions_def: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    **kwargs: Any,
+) -> Callable[[Callable], AssetsDefinition]:
+    """Several observable source assets observed by one function, which yields one
+    ``ObserveResult(asset_key=...)`` per spec."""
+    _unexpected_kwargs(kwargs, ("specs", "name", "description", "partitions_def", "required_resource_keys", "resource_defs", "group_name", "can_subset"), "@multi_observable_source_asset")
+
+    def wrap(fn: Callable) -> AssetsDefinition:
+        ss = [
+            s.replace_attributes(group_name=group_name) if group_name and not s.group_name else s
+            for s in specs
+        ]
+        return _finish(
+            _observable_assets_def(
+                fn,
+                specs=ss,
+                partitions_def=partitions_def,
+                required_resource_keys=required_resource_keys or (),
+                resource_defs=resource_defs,
+                name=name or fn.__name__,
+                can_subset=can_subset,
+            )
+        )
+
+    return wrap
+
+
+def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
+    """An asset defined elsewhere: shown in the graph, loadable, never materialized here."""
+    return _finish(
+        AssetsDefinition(
+            specs_by_key={spec.key: spec},
+            partitions_def=spec.partitions_def,
+            execution_type=ExecutionType.UNEXECUTABLE,
+        )
+    )
+
+
+def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
+    """``external_assets_from_specs([AssetSpec("raw_events")])``: one external asset per spec."""
+    return [external_asset_from_spec(s) for s in specs]
+
+
+# --- graph-backed assets ---
+
+
+def _graph_asset(
+    fn: Callable,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    config: Any = None,
+    key_prefix: Any = None,
+    group_name: str | None = None,
+    partitions_def: Any = None,
+    hooks: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    check_specs: Any = None,
+    code_version: str | None = None,
+    key: CoercibleToAssetKey | None = None,
+    deps: Iterable[Any] | None = None,
+) -> AssetsDefinition:
+    if key is not None:
+        asset_key = AssetKey.from_coercible(key)
+    else:
+        asset_name = name or fn.__name__
+        _validate_name(asset_name, "graph asset name")
+        asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
+    g = compose_graph(fn, asset_key.to_python_identifier(), description)
+    if len(g.output_map) != 1:
+        raise DagsterInvalidDefinitionError(
+            f"@graph_asset '{asset_key.to_user_string()}' must return exactly one op output; use "
+            "@graph_multi_asset for several."
+        )
+    g = GraphDefinition(
+        name=g.name, nodes=g.nodes, input_names=tuple(g.input_names),
+        output_map={"result": next(iter(g.output_map.values()))},
+        description=g.description, compose_fn=fn,
+    )
+    sig = FnSignature(context_param=None, config_param=None, config_cls=None, resource_params={}, input_params=tuple(g.input_names), defaults={})
+    input_keys, mappings, _ = _input_keys(sig, ins, fn.__name__, f"graph asset '{asset_key.to_user_string()}'")
+    dep_list = _collect_deps(deps)
+    spec = AssetSpec(
+        asset_key,
+        deps=[AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()] + dep_list,
+        description=description or _doc(fn),
+        metadata=metadata,
+        group_name=group_name,
+        code_version=code_version,
+        automation_condition=automation_condition,
+        owners=owners,
+        tags=tags,
+        kinds=kinds,
+        partitions_def=partitions_def,
+    )
+    return _finish(
+        AssetsDefinition(
+            specs_by_key={asset_key: spec},
+            keys_by_output_name={"result": asset_key},
+            keys_by_input_name=input_keys,
+            node_def=g,
+            partitions_def=partitions_def,
+            partition_mappings=mappings,
+            resource_defs=dict(resource_defs or {}),
+            backfill_policy=backfill_policy,
+            source_location=_source_location(fn),
+        )
+    )
+
+
+def _graph_multi_asset(
+    fn: Callable,
+    *,
+    outs: Mapping[str, AssetOut],
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    partitions_def: Any = None,
+    hooks: Any = None,
+    backfill_policy: Any = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    resource_defs: Mapping[str, Any] | None = None,
+    check_specs: Any = None,
+    config: Any = None,
+) -> AssetsDefinition:
+    gname = name or fn.__name__
+    g = compose_graph(fn, gname, None)
+    missing = set(outs) - set(g.output_map)
+    if missing and len(outs) == len(g.output_map) and all(k.startswith("result_") for k in g.output_map):
+        g = GraphDefinition(
+            name=g.name, nodes=g.nodes, input_names=tuple(g.input_names),
+            output_map=dict(zip(outs, g.output_map.values(), strict=True)),
+            description=g.description, compose_fn=fn,
+        )
+        missing = set()
+    if missing:
+        raise DagsterInvalidDefinitionError(
+            f"@graph_multi_asset '{gname}' must return a dict with keys {sorted(outs)}; missing "
+            f"{sorted(missing)}."
+        )
+    sig = FnSignature(context_param=None, config_param=None, config_cls=None, resource_params={}, input_params=tuple(g.input_names), defaults={})
+    input_keys, mappings, _ = _input_keys(sig, ins, fn.__name__, f"graph multi-asset '{gname}'")
+    deps = [AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()]
+    keys_by_output = {}
+    specs_by_key = {}
+    for out_name, ao in outs.items():
+        k = ao.key or AssetKey([*(ao.key_prefix or ()), out_name])
+        keys_by_output[out_name] = k
+        spec = ao.to_spec(k, deps, partitions_def)
+        if group_name and not spec.group_name:
+            spec = spec.replace_attributes(group_name=group_name)
+        specs_by_key[k] = spec
+    return _finish(
+        AssetsDefinition(
+            specs_by_key=specs_by_key,
+            keys_by_output_name=keys_by_output,
+            keys_by_input_name=input_keys,
+            node_def=g,
+            partitions_def=partitions_def,
+            partition_mappings=mappings,
+            can_subset=can_subset,
+            resource_defs=dict(resource_defs or {}),
+            backfill_policy=backfill_policy,
+            source_location=_source_location(fn),
+        )
+    )

@@ -1,0 +1,642 @@
+"""Ops and graphs: the compute functions behind assets.
+
+``@op`` wraps a function; ``@graph`` composes ops by calling them inside a function (the call
+records the wiring rather than running anything); ``@graph_asset`` / ``@graph_multi_asset`` turn a
+graph into assets. The executor runs a graph's ops in dependency order inside one step.
+
+>>> @op
+... def double(x): return x * 2
+>>> double(3)
+6
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import threading
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._definitions.results import NoValue
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+)
+
+__all__ = [
+    "In",
+    "Out",
+    "Nothing",
+    "OpDefinition",
+    "GraphDefinition",
+    "op",
+    "graph",
+    "graph_asset",
+    "graph_multi_asset",
+    "FnSignature",
+    "inspect_compute_fn",
+]
+
+
+class _NothingType:
+    """Type marker for inputs/outputs that carry no value (ordering only)."""
+
+    def __repr__(self) -> str:
+        return "Nothing"
+
+
+Nothing: Any = _NothingType()
+
+_CONTEXT_NAMES = ("context", "_context", "ctx", "_ctx", "_")
+_CONTEXT_TYPE_NAMES = ("AssetExecutionContext", "OpExecutionContext", "AssetCheckExecutionContext")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FnSignature:
+    """What a compute function's parameters are for."""
+
+    context_param: str | None
+    config_param: str | None
+    config_cls: Any
+    resource_params: Mapping[str, str]  # parameter name -> resource key
+    input_params: tuple[str, ...]
+    defaults: Mapping[str, Any]
+
+
+def _resolve_annotations(fn: Callable) -> dict[str, Any]:
+    ann = dict(getattr(fn, "__annotations__", {}) or {})
+    if any(isinstance(v, str) for v in ann.values()):
+        try:
+            import typing
+
+            ann.update(typing.get_type_hints(fn))
+        except Exception:
+            pass
+    return ann
+
+
+def _is_config_cls(tp: Any) -> bool:
+    mod = sys.modules.get("dagster_nb._definitions.config")
+    if mod is None or not isinstance(tp, type):
+        return False
+    return issubclass(tp, mod.Config)
+
+
+def _is_resource_annotation(tp: Any) -> bool:
+    mod = sys.modules.get("dagster_nb._definitions.resources")
+    if mod is None:
+        return False
+    return bool(mod.is_resource_annotation(tp))
+
+
+class _Param:
+    """The little of inspect.Parameter that inspect_compute_fn needs."""
+
+    __slots__ = ("name", "kind", "default")
+    VAR_POSITIONAL = inspect.Parameter.VAR_POSITIONAL
+    VAR_KEYWORD = inspect.Parameter.VAR_KEYWORD
+
+    def __init__(self, name: str, kind: Any, default: Any):
+        self.name, self.kind, self.default = name, kind, default
+
+
+def _fast_params(fn: Callable) -> list[Any] | None:
+    """Parameters of a plain Python function read from its code object (inspect.signature is
+    most of the cost of a decorator). None when inspect.signature must be used."""
+    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+        return None
+    code = fn.__code__
+    n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+    names = code.co_varnames
+    defaults = fn.__defaults__ or ()
+    kwdefaults = fn.__kwdefaults__ or {}
+    empty = inspect.Parameter.empty
+    first_default = n_pos - len(defaults)
+    params: list[Any] = []
+    for i in range(n_pos):
+        d = defaults[i - first_default] if i >= first_default else empty
+        params.append(_Param(names[i], inspect.Parameter.POSITIONAL_OR_KEYWORD, d))
+    for i in range(n_pos, n_pos + n_kw):
+        params.append(_Param(names[i], inspect.Parameter.KEYWORD_ONLY, kwdefaults.get(names[i], empty)))
+    return params
+
+
+_FunctionType = types.FunctionType
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def _plain_signature(fn: Callable, what: Any) -> FnSignature | None:
+    """The common case read straight from the code object: a plain function without
+    annotations, defaults or wrappers (its parameters are the context, if first and named like
+    one, then inputs). None when the general path is needed."""
+    if (
+        type(fn) is not _FunctionType
+        or fn.__defaults__
+        or fn.__kwdefaults__
+        or fn.__annotations__
+        or hasattr(fn, "__wrapped__")
+        or hasattr(fn, "__signature__")
+    ):
+        return None
+    code = fn.__code__
+    n = code.co_argcount + code.co_kwonlyargcount
+    names = code.co_varnames[:n]
+    context_param = None
+    if n and names[0] in _CONTEXT_NAMES:
+        context_param = names[0]
+        names = names[1:]
+    if "config" in names:
+        raise DagsterInvalidDefinitionError(
+            f"Parameter 'config' of {what} has no type annotation. Annotate it with a "
+            "dg.Config subclass, e.g. `config: MyConfig`."
+        )
+    sig = _new_object(FnSignature)
+    _set(sig, "context_param", context_param)
+    _set(sig, "config_param", None)
+    _set(sig, "config_cls", None)
+    _set(sig, "resource_params", {})
+    _set(sig, "input_params", names)
+    _set(sig, "defaults", {})
+    return sig
+
+
+def inspect_compute_fn(fn: Callable, *, what: Any) -> FnSignature:
+    """Classify the parameters of an asset/op function (context, config, resources, inputs).
+    ``what`` names the function in error messages (a string, or an object formatted only when
+    an error is raised)."""
+    sig = _plain_signature(fn, what)
+    if sig is not None:
+        return sig
+    params = _fast_params(fn)
+    if params is None:
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError) as exc:
+            raise DagsterInvalidDefinitionError(f"Cannot inspect the signature of {what}: {exc}") from None
+    ann = _resolve_annotations(fn) if getattr(fn, "__annotations__", None) else {}
+    context_param = None
+    config_param = None
+    config_cls = None
+    resources: dict[str, str] = {}
+    inputs: list[str] = []
+    defaults: dict[str, Any] = {}
+    for i, p in enumerate(params):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        tp = ann.get(p.name, inspect.Parameter.empty)
+        tp_name = getattr(tp, "__name__", "")
+        if i == 0 and (p.name in _CONTEXT_NAMES or tp_name in _CONTEXT_TYPE_NAMES):
+            context_param = p.name
+            continue
+        if tp_name in _CONTEXT_TYPE_NAMES:
+            raise DagsterInvalidDefinitionError(
+                f"The context parameter '{p.name}' of {what} must be the first parameter."
+            )
+        if _is_config_cls(tp):
+            config_param, config_cls = p.name, tp
+            continue
+        if p.name == "config" and tp is inspect.Parameter.empty:
+            raise DagsterInvalidDefinitionError(
+                f"Parameter 'config' of {what} has no type annotation. Annotate it with a "
+                "dg.Config subclass, e.g. `config: MyConfig`."
+            )
+        if tp is not inspect.Parameter.empty and _is_resource_annotation(tp):
+            resources[p.name] = p.name
+            continue
+        inputs.append(p.name)
+        if p.default is not inspect.Parameter.empty:
+            defaults[p.name] = p.default
+    return FnSignature(
+        context_param=context_param,
+        config_param=config_param,
+        config_cls=config_cls,
+        resource_params=resources,
+        input_params=tuple(inputs),
+        defaults=defaults,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class In:
+    """An op input: ``ins={"x": In(dagster_type=int)}``."""
+
+    dagster_type: Any = None
+    description: str | None = None
+    default_value: Any = NoValue
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    asset_key: Any = None
+    asset_partitions: Any = None
+    input_manager_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """An op output: ``out={"a": Out(), "b": Out(is_required=False)}``."""
+
+    dagster_type: Any = None
+    description: str | None = None
+    is_required: bool = True
+    io_manager_key: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    code_version: str | None = None
+
+
+# Shared by every asset output declared without options (Out is immutable): one object fewer
+# per asset for the allocator and the cyclic collector.
+DEFAULT_OUT = Out()
+
+
+def asset_input(asset_key: Any, metadata: Mapping[str, Any], input_manager_key: Any, dagster_type: Any) -> In:
+    """``In(metadata=..., asset_key=..., input_manager_key=..., dagster_type=...)`` without the
+    generated frozen __init__ (internal: the decorators build one per input parameter)."""
+    i = _new_object(In)
+    _set(i, "dagster_type", dagster_type)
+    _set(i, "description", None)
+    _set(i, "default_value", NoValue)
+    _set(i, "metadata", metadata)
+    _set(i, "asset_key", asset_key)
+    _set(i, "asset_partitions", None)
+    _set(i, "input_manager_key", input_manager_key)
+    return i
+
+
+# --- composition tracing (inside @graph bodies) ---
+
+_composition = threading.local()
+
+
+def _current_composition() -> _Composition | None:
+    stack = getattr(_composition, "stack", None)
+    return stack[-1] if stack else None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeOutputRef:
+    """Placeholder for an op output inside a graph body."""
+
+    node_name: str
+    output_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GraphInputRef:
+    """Placeholder for a graph input inside a graph body."""
+
+    input_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeInvocation:
+    name: str
+    definition: Any  # OpDefinition | GraphDefinition
+    inputs: Mapping[str, Any]  # input name -> NodeOutputRef | GraphInputRef | list of refs
+
+
+class _Composition:
+    def __init__(self, graph_name: str):
+        self.graph_name = graph_name
+        self.nodes: dict[str, NodeInvocation] = {}
+        self._counts: dict[str, int] = {}
+
+    def unique_name(self, base: str) -> str:
+        n = self._counts.get(base, 0) + 1
+        self._counts[base] = n
+        return base if n == 1 else f"{base}_{n}"
+
+
+class _Invocable:
+    """Shared call behaviour: inside a graph body, record; outside, run directly."""
+
+    name: str
+
+    def _record(self, alias: str | None, args: tuple, kwargs: dict) -> Any:
+        comp = _current_composition()
+        assert comp is not None
+        input_names = list(self.input_names)
+        bound: dict[str, Any] = {}
+        if len(args) > len(input_names):
+            raise DagsterInvalidDefinitionError(
+                f"'{self.name}' takes {len(input_names)} inputs but was called with {len(args)} "
+                f"positional arguments inside graph '{comp.graph_name}'."
+            )
+        for n, a in zip(input_names, args, strict=False):
+            bound[n] = a
+        for k, v in kwargs.items():
+            if k not in input_names:
+                from dagster_nb._errors import did_you_mean
+
+                raise DagsterInvalidDefinitionError(
+                    f"'{self.name}' has no input '{k}' (inside graph '{comp.graph_name}')."
+                    + did_you_mean(k, input_names)
+                )
+            bound[k] = v
+        for k, v in bound.items():
+            refs = v if isinstance(v, (list, tuple)) else [v]
+            for r in refs:
+                if not isinstance(r, (NodeOutputRef, GraphInputRef)):
+                    raise DagsterInvalidDefinitionError(
+                        f"In graph '{comp.graph_name}', input '{k}' of '{self.name}' must be the "
+                        f"output of another op or a graph input, got {type(r).__name__}. Graph "
+                        "bodies only wire ops together; compute values inside ops."
+                    )
+        node_name = alias or comp.unique_name(self.name)
+        comp.nodes[node_name] = NodeInvocation(name=node_name, definition=self, inputs=bound)
+        outs = list(self.output_names)
+        if len(outs) == 1:
+            return NodeOutputRef(node_name, outs[0])
+        return tuple(NodeOutputRef(node_name, o) for o in outs)
+
+    def alias(self, name: str) -> _AliasedNode:
+        return _AliasedNode(self, name)
+
+
+@dataclass(frozen=True, slots=True)
+class _AliasedNode:
+    definition: _Invocable
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.definition._record(self.name, args, kwargs)
+
+
+class OpDefinition(_Invocable):
+    """A compute function with named inputs and outputs. Create with ``@op``."""
+
+    def __init__(
+        self,
+        *,
+        compute_fn: Callable,
+        name: str,
+        ins: Mapping[str, In] | None = None,
+        outs: Mapping[str, Out] | None = None,
+        description: str | None = None,
+        required_resource_keys: frozenset[str] = frozenset(),
+        config_schema: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        retry_policy: Any = None,
+        code_version: str | None = None,
+        signature: FnSignature | None = None,
+    ):
+        self.compute_fn = compute_fn
+        self.name = name
+        sig = self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
+        declared = dict(ins) if ins else {}
+        for p in sig.input_params:
+            if p not in declared:  # (setdefault would build an In even when one is given)
+                declared[p] = In(default_value=sig.defaults.get(p, NoValue))
+        self.ins: dict[str, In] = declared
+        self.outs: dict[str, Out] = dict(outs) if outs else {"result": Out()}
+        self.description = description or (inspect.getdoc(compute_fn) if compute_fn.__doc__ else None)
+        rrk = frozenset(required_resource_keys)  # (the same object when given a frozenset)
+        rp = sig.resource_params
+        self.required_resource_keys = rrk | frozenset(rp.values()) if rp else rrk
+        self.config_schema = config_schema
+        self.tags = dict(tags) if tags else {}
+        self.retry_policy = retry_policy
+        self.code_version = code_version
+        # What functools.update_wrapper does, without its per-attribute getattr/setattr loop.
+        self.__wrapped__ = compute_fn
+        self.__doc__ = compute_fn.__doc__
+        self.__module__ = getattr(compute_fn, "__module__", None)
+        self.__qualname__ = getattr(compute_fn, "__qualname__", name)
+        self.__name__ = getattr(compute_fn, "__name__", name)
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.ins)
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self.outs)
+
+    @property
+    def config_cls(self) -> Any:
+        return self.signature.config_cls
+
+    def __repr__(self) -> str:
+        return f"<OpDefinition '{self.name}'>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _current_composition() is not None:
+            return self._record(None, args, kwargs)
+        from dagster_nb._definitions.invocation import direct_invoke
+
+        return direct_invoke(self, args, kwargs)
+
+
+class GraphDefinition(_Invocable):
+    """Ops wired together. Create with ``@graph``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        nodes: Mapping[str, NodeInvocation],
+        input_names: tuple[str, ...],
+        output_map: Mapping[str, NodeOutputRef | GraphInputRef],
+        description: str | None = None,
+        compose_fn: Callable | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ):
+        self.name = name
+        self.nodes = dict(nodes)
+        self._input_names = tuple(input_names)
+        self.output_map = dict(output_map)
+        self.description = description
+        self.compose_fn = compose_fn
+        self.tags = dict(tags or {})
+        self._order = self._toposort()
+        if compose_fn is not None:
+            functools.update_wrapper(self, compose_fn)  # type: ignore[arg-type]
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self._input_names)
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self.output_map)
+
+    @property
+    def node_names_in_order(self) -> list[str]:
+        return list(self._order)
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        out: frozenset[str] = frozenset()
+        for n in self.nodes.values():
+            out |= n.definition.required_resource_keys
+        return out
+
+    @property
+    def retry_policy(self) -> Any:
+        return None
+
+    def iterate_op_defs(self):
+        for n in self.nodes.values():
+            if isinstance(n.definition, GraphDefinition):
+                yield from n.definition.iterate_op_defs()
+            else:
+                yield n.definition
+
+    def _toposort(self) -> list[str]:
+        order: list[str] = []
+        state: dict[str, int] = {}
+
+        def visit(name: str) -> None:
+            st = state.get(name)
+            if st == 2:
+                return
+            if st == 1:
+                raise DagsterInvalidDefinitionError(f"Circular dependency in graph '{self.name}'.")
+            state[name] = 1
+            for v in self.nodes[name].inputs.values():
+                for r in v if isinstance(v, (list, tuple)) else [v]:
+                    if isinstance(r, NodeOutputRef):
+                        visit(r.node_name)
+            state[name] = 2
+            order.append(name)
+
+        for n in self.nodes:
+            visit(n)
+        return order
+
+    def __repr__(self) -> str:
+        return f"<GraphDefinition '{self.name}'>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _current_composition() is not None:
+            return self._record(None, args, kwargs)
+        raise DagsterInvalidInvocationError(
+            f"Graph '{self.name}' cannot be called directly outside another graph. Use "
+            "`graph.execute_in_process()` or turn it into an asset with @graph_asset."
+        )
+
+    def execute_in_process(self, run_config: Any = None, resources: Any = None, **kwargs: Any):
+        from dagster_nb._execution.graph_run import execute_graph_in_process
+
+        return execute_graph_in_process(self, run_config=run_config, resources=resources, **kwargs)
+
+    def to_job(self, name: str | None = None, resource_defs: Any = None, **kwargs: Any):
+        from dagster_nb._execution.graph_run import GraphJob
+
+        return GraphJob(self, name=name or self.name, resource_defs=resource_defs or {}, **kwargs)
+
+
+def compose_graph(fn: Callable, name: str, description: str | None = None) -> GraphDefinition:
+    """Run a graph body with placeholders to record how its ops are wired."""
+    params = [
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    comp = _Composition(name)
+    stack = getattr(_composition, "stack", None)
+    if stack is None:
+        stack = _composition.stack = []
+    stack.append(comp)
+    try:
+        result = fn(**{p: GraphInputRef(p) for p in params})
+    finally:
+        stack.pop()
+    if result is None:
+        output_map: dict[str, Any] = {}
+    elif isinstance(result, (NodeOutputRef, GraphInputRef)):
+        output_map = {"result": result}
+    elif isinstance(result, Mapping):
+        output_map = dict(result)
+    elif isinstance(result, tuple):
+        output_map = {f"result_{i}": r for i, r in enumerate(result)}
+    else:
+        raise DagsterInvalidDefinitionError(
+            f"Graph '{name}' must return the output of an op (or a dict/tuple of them), got "
+            f"{type(result).__name__}."
+        )
+    return GraphDefinition(
+        name=name,
+        nodes=comp.nodes,
+        input_names=tuple(params),
+        output_map=output_map,
+        description=description or inspect.getdoc(fn),
+        compose_fn=fn,
+    )
+
+
+def op(
+    compute_fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: set[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    version: str | None = None,
+    retry_policy: Any = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+) -> Any:
+    """Define an op: ``@op`` or ``@op(out={"a": Out(), "b": Out()})``."""
+
+    def wrap(fn: Callable) -> OpDefinition:
+        outs = {"result": out} if isinstance(out, Out) else out
+        return OpDefinition(
+            compute_fn=fn,
+            name=name or fn.__name__,
+            ins=ins,
+            outs=outs,
+            description=description,
+            required_resource_keys=frozenset(required_resource_keys or ()),
+            config_schema=config_schema,
+            tags=tags,
+            retry_policy=retry_policy,
+            code_version=code_version or version,
+        )
+
+    return wrap(compute_fn) if compute_fn is not None else wrap
+
+
+def graph(
+    compose_fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    input_defs: Any = None,
+    output_defs: Any = None,
+    ins: Any = None,
+    out: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    config: Any = None,
+) -> Any:
+    """Define a graph of ops: ``@graph def g(): return b(a())``."""
+
+    def wrap(fn: Callable) -> GraphDefinition:
+        return compose_graph(fn, name or fn.__name__, description)
+
+    return wrap(compose_fn) if compose_fn is not None else wrap
+
+
+def graph_asset(compose_fn: Callable | None = None, **kwargs: Any) -> Any:
+    """An asset computed by a graph of ops: ``@graph_asset def a(up): return op2(op1(up))``."""
+    from dagster_nb._definitions.decorators import _graph_asset
+
+    def wrap(fn: Callable) -> Any:
+        return _graph_asset(fn, **kwargs)
+
+    return wrap(compose_fn) if compose_fn is not None else wrap
+
+
+def graph_multi_asset(*, outs: Mapping[str, Any], **kwargs: Any) -> Any:
+    """Several assets computed by one graph: ``@graph_multi_asset(outs={"a": AssetOut(), ...})``."""
+    from dagster_nb._definitions.decorators import _graph_multi_asset
+
+    def wrap(fn: Callable) -> Any:
+        return _graph_multi_asset(fn, outs=outs, **kwargs)
+
+    return wrap

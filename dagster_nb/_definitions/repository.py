@@ -1,0 +1,188 @@
+"""Resolving a list of asset definitions into one consistent, immutable set: duplicate keys are
+refused, deps written without a key prefix are resolved to a sibling with the same prefix (as
+Dagster does), and the :class:`AssetGraph` is built once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME, AssetGraph, AssetNode
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.asset_spec import AssetSpec
+from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
+from dagster_nb._errors import DagsterInvalidDefinitionError
+
+__all__ = ["ResolvedAssets", "coerce_assets_def"]
+
+
+def coerce_assets_def(obj: Any) -> AssetsDefinition:
+    """AssetsDefinition as is; AssetSpec -> external asset; SourceAsset -> external/observable."""
+    if isinstance(obj, AssetsDefinition):
+        return obj
+    if isinstance(obj, AssetSpec):
+        return AssetsDefinition(
+            specs_by_key={obj.key: obj},
+            partitions_def=obj.partitions_def,
+            execution_type=ExecutionType.UNEXECUTABLE,
+        )
+    if isinstance(obj, SourceAsset):
+        return obj.to_assets_definition()
+    if isinstance(obj, (list, tuple)):
+        raise DagsterInvalidDefinitionError(
+            "Got a nested list of assets; flatten it (e.g. assets=[*group_a, *group_b])."
+        )
+    raise DagsterInvalidDefinitionError(
+        f"Expected an asset definition (@asset, @multi_asset, AssetSpec, SourceAsset), got "
+        f"{type(obj).__name__}: {obj!r}. If this is an op or graph, wrap it with @graph_asset or "
+        "put it in a job."
+    )
+
+
+def _rewire(ad: AssetsDefinition, repl: Mapping[AssetKey, AssetKey]) -> AssetsDefinition:
+    """Replace dependency keys (not the definition's own keys)."""
+    new_specs = {}
+    for k, s in ad.specs_by_key.items():
+        if any(d.asset_key in repl for d in s.deps):
+            s = s.replace_attributes(
+                deps=[d._with_asset_key(repl.get(d.asset_key, d.asset_key)) for d in s.deps]
+            )
+        new_specs[k] = s
+    return dataclasses.replace(
+        ad,
+        specs_by_key=new_specs,
+        keys_by_input_name={n: repl.get(k, k) for n, k in ad.keys_by_input_name.items()},
+        partition_mappings={repl.get(k, k): m for k, m in ad.partition_mappings.items()},
+        _derived_code_version=ad._derived_code_version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedAssets:
+    """Assets keyed by asset key, with their graph."""
+
+    assets_defs: tuple[AssetsDefinition, ...]
+    assets_def_by_key: Mapping[AssetKey, AssetsDefinition]
+    graph: AssetGraph
+    # What later layers derive from these (immutable) assets, e.g. execution plans per
+    # selection: the same selection materialized again reuses its plan.
+    memo: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @staticmethod
+    def build(assets: Iterable[Any], *, check_cycles: bool = True) -> ResolvedAssets:
+        defs: list[AssetsDefinition] = []
+        seen_ids: set[int] = set()
+        for a in assets:
+            if id(a) in seen_ids:
+                continue  # the same object twice is fine (Dagster dedups it)
+            seen_ids.add(id(a))
+            defs.append(coerce_assets_def(a))
+        by_key: dict[AssetKey, AssetsDefinition] = {}
+        for ad in defs:
+            for k in ad.specs_by_key:
+                prev = by_key.get(k)
+                if prev is not None:
+                    # An external spec for a key that is also computed: the computed one wins
+                    # (Dagster lets an AssetSpec stand in for a dep defined elsewhere).
+                    if not prev.is_materializable and ad.is_materializable and not prev.is_observable:
+                        by_key[k] = ad
+                        continue
+                    if not ad.is_materializable and prev.is_materializable and not ad.is_observable:
+                        continue
+                    where = " and ".join(
+                        x for x in (prev.source_location, ad.source_location) if x
+                    )
+                    raise DagsterInvalidDefinitionError(
+                        f"Duplicate asset key: {k!r}. It is defined by {prev!r} and {ad!r}"
+                        + (f" ({where})" if where else "")
+                        + ". Give one of them a different name or key_prefix."
+                    )
+                by_key[k] = ad
+        defs = list({id(ad): ad for ad in by_key.values()}.values())
+        # Sibling-prefix resolution of deps: @asset(key_prefix="p") def b(a) depends on p/a when
+        # p/a exists and a does not.
+        resolved: list[AssetsDefinition] = []
+        for ad in defs:
+            repl: dict[AssetKey, AssetKey] = {}
+            for k, s in ad.specs_by_key.items():
+                prefix = k.path[:-1]
+                if not prefix:
+                    continue
+                for d in s.deps:
+                    if d.asset_key not in by_key:
+                        cand = AssetKey([*prefix, *d.asset_key.path])
+                        if cand in by_key:
+                            repl[d.asset_key] = cand
+            resolved.append(_rewire(ad, repl) if repl else ad)
+        by_key = {k: ad for ad in resolved for k in ad.specs_by_key}
+        # Children first, so each node is built once, complete (from_nodes then only adds stubs).
+        parents = {k: frozenset(s.dep_keys) for ad in resolved for k, s in ad.specs_by_key.items()}
+        children: dict[AssetKey, list[AssetKey]] = {}
+        for k, ps in parents.items():
+            for p in ps:
+                children.setdefault(p, []).append(k)
+        no_keys: frozenset[AssetKey] = frozenset()
+        nodes = []
+        for ad in resolved:
+            materializable = ad.is_materializable
+            execution_set = frozenset(ad.specs_by_key) if not ad.can_subset else frozenset()
+            for k, s in ad.specs_by_key.items():
+                ch = children.get(k)
+                nodes.append(
+                    AssetNode(
+                        key=k,
+                        parent_keys=parents[k],
+                        child_keys=frozenset(ch) if ch else no_keys,
+                        group_name=s.group_name or DEFAULT_GROUP_NAME,
+                        tags=s.tags,
+                        owners=s.owners,
+                        kinds=s.kinds,
+                        description=s.description,
+                        metadata=s.metadata,
+                        code_version=s.code_version,
+                        is_materializable=materializable,
+                        is_observable=ad.is_observable,
+                        partitions_def=ad.partitions_def if ad.partitions_def is not None else s.partitions_def,
+                        execution_set_keys=(execution_set or frozenset((k,))) if materializable else no_keys,
+                        automation_condition=s.automation_condition,
+                        partition_mappings={
+                            d.asset_key: d.partition_mapping
+                            for d in s.deps
+                            if d.partition_mapping is not None
+                        },
+                    )
+                )
+        graph = AssetGraph.from_nodes(nodes)
+        if check_cycles:
+            graph.toposorted_keys()
+        _validate_partition_mappings(nodes, by_key)
+        return ResolvedAssets(tuple(resolved), by_key, graph)
+
+
+def _validate_partition_mappings(
+    nodes: Iterable[AssetNode], by_key: Mapping[AssetKey, AssetsDefinition]
+) -> None:
+    """As Dagster's ``validate_partitions`` when definitions load: every partitioned parent must
+    be mappable to its child, so a bad mapping fails before any run writes anything."""
+    pdef_by_key = {n.key: n.partitions_def for n in nodes}
+    for node in nodes:
+        ad = by_key[node.key]
+        for parent in node.parent_keys:
+            up_pdef = pdef_by_key.get(parent)
+            if up_pdef is None:
+                continue
+            mapping = ad.partition_mappings.get(parent) or node.partition_mappings.get(parent)
+            from dagster_nb._partitions import validate_partition_mapping
+
+            try:
+                validate_partition_mapping(mapping, node.partitions_def, up_pdef)
+            except DagsterInvalidDefinitionError as exc:
+                raise DagsterInvalidDefinitionError(
+                    f"Invalid partition mapping from {node.key.to_user_string()} to "
+                    f"{parent.to_user_string()}: {exc} Pass a partition mapping that fits both "
+                    "definitions, e.g. AssetIn(partition_mapping=dg.AllPartitionMapping()) or "
+                    "AssetDep(..., partition_mapping=...)."
+                ) from exc

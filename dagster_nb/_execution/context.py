@@ -1,0 +1,558 @@
+"""The context passed to asset and op functions, and ``build_asset_context`` for tests.
+
+    @dg.asset
+    def orders(context: dg.AssetExecutionContext):
+        context.log.info("partition %s", context.partition_key)
+        context.add_output_metadata({"rows": 3})
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
+from dagster_nb._definitions.metadata import normalize_metadata
+from dagster_nb._errors import (
+    DagsterInvalidInvocationError,
+    DagsterInvariantViolationError,
+    did_you_mean,
+)
+from dagster_nb._events import DagsterEvent, DagsterEventType
+
+__all__ = [
+    "AssetExecutionContext",
+    "OpExecutionContext",
+    "build_asset_context",
+    "build_op_context",
+    "RunLog",
+]
+
+_py_logger = logging.getLogger("dagster_nb")
+
+
+class RunLog:
+    """``context.log``: a logger whose records also become LOG_MESSAGE events of the run (so the
+    notebook's progress view and the instance see them)."""
+
+    __slots__ = ("_emit", "_run_id", "_job_name", "_step_key")
+
+    def __init__(self, emit: Any, run_id: str, job_name: str, step_key: str | None):
+        self._emit = emit
+        self._run_id = run_id
+        self._job_name = job_name
+        self._step_key = step_key
+
+    def _log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(msg) % args if args else str(msg)
+        _py_logger.log(level, "%s - %s", self._step_key or self._job_name, text)
+        if self._emit is not None:
+            self._emit(
+                DagsterEvent(
+                    event_type_value=DagsterEventType.LOG_MESSAGE.value,
+                    run_id=self._run_id,
+                    job_name=self._job_name,
+                    timestamp=time.time(),
+                    step_key=self._step_key,
+                    message=text,
+                    level=logging.getLevelName(level),
+                )
+            )
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.DEBUG, msg, *args)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.INFO, msg, *args)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.WARNING, msg, *args)
+
+    warn = warning
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.ERROR, msg, *args)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.CRITICAL, msg, *args)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.ERROR, msg, *args)
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._log(level, msg, *args)
+
+
+class AssetExecutionContext:
+    """What an asset (or op) function receives as ``context``.
+
+    Built by the executor for each step; for unit tests use :func:`build_asset_context`.
+    """
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        job_name: str,
+        resources: Any,
+        instance: Any = None,
+        assets_def: Any = None,
+        node_name: str | None = None,
+        selected_asset_keys: frozenset[AssetKey] = frozenset(),
+        partition_key: str | None = None,
+        partition_keys: Sequence[str] | None = None,
+        partitions_def: Any = None,
+        op_config: Any = None,
+        run_tags: Mapping[str, str] | None = None,
+        emit: Any = None,
+        dagster_run: Any = None,
+        retry_number: int = 0,
+        input_partition_keys: Mapping[str, Sequence[str] | None] | None = None,
+        input_partitions_defs: Mapping[str, Any] | None = None,
+        current_time: Any = None,
+    ):
+        self._run_id = run_id
+        self._job_name = job_name
+        self._resources = resources
+        self._instance = instance
+        self._assets_def = assets_def
+        self._node_name = node_name
+        self._selected_asset_keys = selected_asset_keys
+        self._partition_keys = list(partition_keys) if partition_keys else (
+            [partition_key] if partition_key is not None else []
+        )
+        self._partitions_def = partitions_def
+        self._op_config = op_config
+        self._run_tags = dict(run_tags or {})
+        self._dagster_run = dagster_run
+        self._retry_number = retry_number
+        self._input_partition_keys = dict(input_partition_keys or {})
+        self._input_partitions_defs = dict(input_partitions_defs or {})
+        self._current_time = current_time
+        self._output_metadata: dict[str, dict[str, Any]] = {}
+        self.log = RunLog(emit, run_id, job_name, node_name)
+
+    # --- run ---
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def job_name(self) -> str:
+        return self._job_name
+
+    @property
+    def run(self) -> Any:
+        return self._dagster_run
+
+    dagster_run = run
+
+    @property
+    def run_tags(self) -> Mapping[str, str]:
+        return self._run_tags
+
+    def get_tag(self, key: str) -> str | None:
+        return self._run_tags.get(key)
+
+    def has_tag(self, key: str) -> bool:
+        return key in self._run_tags
+
+    @property
+    def instance(self) -> Any:
+        if self._instance is None:
+            raise DagsterInvariantViolationError(
+                "This context has no instance. Pass instance= to build_asset_context()."
+            )
+        return self._instance
+
+    @property
+    def resources(self) -> Any:
+        return self._resources
+
+    @property
+    def retry_number(self) -> int:
+        return self._retry_number
+
+    @property
+    def op_config(self) -> Any:
+        return self._op_config
+
+    @property
+    def _raw_op_config(self) -> Any:
+        return self._op_config
+
+    @property
+    def op_execution_context(self) -> AssetExecutionContext:
+        return self
+
+    @property
+    def pdb(self) -> Any:
+        import pdb
+
+        return pdb.Pdb()
+
+    # --- assets ---
+    @property
+    def assets_def(self) -> Any:
+        if self._assets_def is None:
+            raise DagsterInvalidInvocationError(
+                "This context is not bound to an asset. Invoke the asset with it, or build it "
+                "inside a run."
+            )
+        return self._assets_def
+
+    @property
+    def has_assets_def(self) -> bool:
+        return self._assets_def is not None
+
+    @property
+    def asset_key(self) -> AssetKey:
+        keys = self.selected_asset_keys
+        if len(keys) != 1:
+            raise DagsterInvariantViolationError(
+                "Cannot call `context.asset_key` in a multi_asset with more than one asset "
+                f"selected ({', '.join(sorted(k.to_user_string() for k in keys))}). Use "
+                "`context.selected_asset_keys` or `context.asset_key_for_output(name)`."
+            )
+        return next(iter(keys))
+
+    @property
+    def selected_asset_keys(self) -> frozenset[AssetKey]:
+        if self._selected_asset_keys:
+            return self._selected_asset_keys
+        if self._assets_def is not None:
+            return frozenset(self._assets_def.keys)
+        return frozenset()
+
+    @property
+    def selected_output_names(self) -> set[str]:
+        ad = self._assets_def
+        if ad is None:
+            return set()
+        return {n for n, k in ad.keys_by_output_name.items() if k in self.selected_asset_keys}
+
+    @property
+    def is_subset(self) -> bool:
+        return self._assets_def is not None and self.selected_asset_keys != frozenset(
+            self._assets_def.specs_by_key
+        )
+
+    def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
+        ad = self.assets_def
+        if output_name not in ad.keys_by_output_name:
+            raise DagsterInvariantViolationError(
+                f"No output named '{output_name}'." + did_you_mean(output_name, ad.keys_by_output_name)
+            )
+        return ad.keys_by_output_name[output_name]
+
+    def asset_key_for_input(self, input_name: str) -> AssetKey:
+        ad = self.assets_def
+        if input_name not in ad.keys_by_input_name:
+            raise DagsterInvariantViolationError(
+                f"No input named '{input_name}'." + did_you_mean(input_name, ad.keys_by_input_name)
+            )
+        return ad.keys_by_input_name[input_name]
+
+    # --- partitions ---
+    @property
+    def has_partition_key(self) -> bool:
+        return len(self._partition_keys) == 1
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        # As Dagster: only a run over a range of partitions (even a range of one) has one.
+        return (len(self._partition_keys) > 1
+                or "dagster/asset_partition_range_start" in self._run_tags)
+
+    @property
+    def is_partitioned(self) -> bool:
+        return bool(self._partition_keys)
+
+    @property
+    def partition_key(self) -> str:
+        if len(self._partition_keys) != 1:
+            if not self._partition_keys:
+                raise DagsterInvariantViolationError(
+                    "Cannot access partition_key for a non-partitioned run. Give the asset a "
+                    "partitions_def and run it with partition_key=..."
+                )
+            raise DagsterInvariantViolationError(
+                "Cannot access partition_key for a partitioned run with a range of partitions "
+                f"({self._partition_keys[0]}...{self._partition_keys[-1]}). Call "
+                "partition_key_range or partition_keys instead."
+            )
+        return self._partition_keys[0]
+
+    @property
+    def partition_keys(self) -> list[str]:
+        if not self._partition_keys:
+            raise DagsterInvariantViolationError(
+                "Cannot access partition_keys for a non-partitioned run."
+            )
+        return list(self._partition_keys)
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        return self.partition_keys
+
+    @property
+    def partition_key_range(self) -> Any:
+        from dagster_nb._partitions import PartitionKeyRange
+
+        ks = self.partition_keys
+        return PartitionKeyRange(ks[0], ks[-1])
+
+    asset_partition_key_range = partition_key_range
+
+    @property
+    def partition_time_window(self) -> Any:
+        from dagster_nb._partitions import TimeWindow
+
+        pdef = self._partitions_def
+        if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
+            raise DagsterInvariantViolationError(
+                "partition_time_window is only available for time-window partitioned assets "
+                f"(this one has {type(pdef).__name__ if pdef else 'no partitions'})."
+            )
+        ks = self.partition_keys
+        first = pdef.time_window_for_partition_key(ks[0])
+        last = pdef.time_window_for_partition_key(ks[-1])
+        return TimeWindow(first.start, last.end)
+
+    asset_partitions_time_window = partition_time_window
+
+    @property
+    def partitions_def(self) -> Any:
+        return self._partitions_def
+
+    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
+        return self.partition_key
+
+    def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
+        if input_name not in self._input_partition_keys:
+            raise DagsterInvariantViolationError(
+                f"Input '{input_name}' is not partitioned (or does not exist)."
+                + did_you_mean(input_name, self._input_partition_keys)
+            )
+        return list(self._input_partition_keys[input_name] or [])
+
+    def asset_partition_key_for_input(self, input_name: str) -> str:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if len(keys) != 1:
+            raise DagsterInvariantViolationError(
+                f"Input '{input_name}' maps to {len(keys)} upstream partitions; use "
+                "asset_partition_key_range_for_input / asset_partition_keys_for_input."
+            )
+        return keys[0]
+
+    def _input_keys_nonempty(self, input_name: str, what: str) -> list[str]:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if not keys:
+            raise DagsterInvariantViolationError(
+                f"Tried to access {what} for input '{input_name}', but no partition of it is "
+                "loaded: its partition mapping maps this run's partitions to none (e.g. the day "
+                "before the first day). Check asset_partition_keys_for_input(...) for an empty "
+                "list first."
+            )
+        return keys
+
+    def asset_partition_key_range_for_input(self, input_name: str) -> Any:
+        from dagster_nb._partitions import PartitionKeyRange
+
+        keys = self._input_keys_nonempty(input_name, "the partition key range")
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    def asset_partitions_time_window_for_input(self, input_name: str) -> Any:
+        from dagster_nb._partitions import TimeWindow
+
+        keys = self._input_keys_nonempty(input_name, "the time window")
+        pdef = self._input_partitions_defs.get(input_name)
+        if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
+            raise DagsterInvariantViolationError(
+                f"Input '{input_name}' is not time-window partitioned."
+            )
+        return TimeWindow(
+            pdef.time_window_for_partition_key(keys[0]).start,
+            pdef.time_window_for_partition_key(keys[-1]).end,
+        )
+
+    # --- metadata ---
+    def add_output_metadata(
+        self,
+        metadata: Mapping[str, Any],
+        output_name: str | None = None,
+        mapping_key: str | None = None,
+    ) -> None:
+        """Attach metadata to the materialization of an output (the only one if unnamed)."""
+        if output_name is None:
+            names = self.selected_output_names or {"result"}
+            if len(names) > 1:
+                raise DagsterInvariantViolationError(
+                    "Attempted to add metadata for a multi-output asset without naming the "
+                    f"output; pass output_name= one of {sorted(names)}."
+                )
+            output_name = next(iter(names))
+        self._output_metadata.setdefault(output_name, {}).update(normalize_metadata(metadata))
+
+    def add_asset_metadata(
+        self,
+        metadata: Mapping[str, Any],
+        asset_key: CoercibleToAssetKey | None = None,
+        partition_key: str | None = None,
+    ) -> None:
+        if asset_key is None:
+            output_name = None
+        else:
+            k = AssetKey.from_coercible(asset_key)
+            output_name = self.assets_def.get_output_name_for_asset_key(k)
+        self.add_output_metadata(metadata, output_name=output_name)
+
+    def get_output_metadata(self, output_name: str = "result") -> dict[str, Any]:
+        return dict(self._output_metadata.get(output_name, {}))
+
+    def _take_output_metadata(self, output_name: str) -> dict[str, Any]:
+        return self._output_metadata.pop(output_name, {})
+
+    def _bind_for_invocation(self, op_def: Any, assets_def: Any) -> AssetExecutionContext:
+        if assets_def is not None and self._assets_def is None:
+            self._assets_def = assets_def
+        if self._node_name is None:
+            self._node_name = op_def.name
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} run_id={self._run_id!r} node={self._node_name!r}>"
+
+
+class OpExecutionContext(AssetExecutionContext):
+    """The context an op receives (inside graphs and jobs)."""
+
+    @property
+    def op_def(self) -> Any:
+        return self._node_name
+
+    @property
+    def op_handle(self) -> str | None:
+        return self._node_name
+
+
+def _build(
+    cls: type,
+    *,
+    resources: Mapping[str, Any] | None,
+    resources_config: Mapping[str, Any] | None,
+    config: Any,
+    instance: Any,
+    partition_key: str | None,
+    partition_key_range: Any,
+    run_tags: Mapping[str, str] | None,
+    partitions_def: Any = None,
+) -> AssetExecutionContext:
+    from dagster_nb._definitions.resources import Resources
+
+    stack = None
+    res: Any = Resources({})
+    if resources:
+        import contextlib
+
+        from dagster_nb._definitions.resources import build_resources
+
+        stack = contextlib.ExitStack()
+        res = stack.enter_context(
+            build_resources(resources, instance=instance, resource_config=resources_config)
+        )
+    keys: list[str] | None = None
+    if partition_key_range is not None:
+        if partitions_def is not None:
+            keys = list(partitions_def.get_partition_keys_in_range(partition_key_range))
+        else:
+            keys = [partition_key_range.start, partition_key_range.end]
+    ctx = cls(
+        run_id="EPHEMERAL",
+        job_name="ephemeral_job",
+        resources=res,
+        instance=instance,
+        partition_key=partition_key,
+        partition_keys=keys,
+        partitions_def=partitions_def,
+        op_config=config,
+        run_tags=run_tags,
+    )
+    ctx._exit_stack = stack  # type: ignore[attr-defined]
+    return ctx
+
+
+def _enter(self: AssetExecutionContext) -> AssetExecutionContext:
+    return self
+
+
+def _exit(self: AssetExecutionContext, *exc: Any) -> None:
+    stack = getattr(self, "_exit_stack", None)
+    if stack is not None:
+        stack.close()
+
+
+AssetExecutionContext.__enter__ = _enter  # type: ignore[attr-defined]
+AssetExecutionContext.__exit__ = _exit  # type: ignore[attr-defined]
+
+
+def build_asset_context(
+    resources: Mapping[str, Any] | None = None,
+    resources_config: Mapping[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    event_loop: Any = None,
+    partitions_def: Any = None,
+) -> AssetExecutionContext:
+    """A context for invoking an asset directly in a test.
+
+    >>> import dagster_nb as dg
+    >>> @dg.asset
+    ... def a(context): return context.partition_key
+    >>> a(dg.build_asset_context(partition_key="2024-01-01"))
+    '2024-01-01'
+
+    Resources are initialized now; use it as a context manager to tear them down.
+    """
+    return _build(
+        AssetExecutionContext,
+        resources=resources,
+        resources_config=resources_config,
+        config=asset_config,
+        instance=instance,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        run_tags=run_tags,
+        partitions_def=partitions_def,
+    )
+
+
+def build_op_context(
+    resources: Mapping[str, Any] | None = None,
+    op_config: Any = None,
+    resources_config: Mapping[str, Any] | None = None,
+    instance: Any = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> OpExecutionContext:
+    """A context for invoking an op directly in a test."""
+    ctx = _build(
+        OpExecutionContext,
+        resources=resources,
+        resources_config=resources_config,
+        config=op_config if op_config is not None else config,
+        instance=instance,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        run_tags=run_tags,
+    )
+    assert isinstance(ctx, OpExecutionContext)
+    return ctx

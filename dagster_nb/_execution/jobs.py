@@ -1,0 +1,176 @@
+"""Asset jobs: ``define_asset_job`` names a selection of assets (plus config, tags and a
+partitions definition); ``Definitions.resolve_job_def`` binds it to the definitions' assets
+and resources, giving a :class:`JobDefinition` that can ``execute_in_process``.
+
+    daily = dg.define_asset_job("daily", selection="group:sales", tags={"team": "bi"})
+    defs = dg.Definitions(assets=[...], jobs=[daily])
+    defs.resolve_job_def("daily").execute_in_process(partition_key="2024-01-01")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._errors import DagsterInvalidDefinitionError
+
+__all__ = ["define_asset_job", "UnresolvedAssetJobDefinition", "JobDefinition", "resolve_job"]
+
+IMPLICIT_ASSET_JOB_NAME = "__ASSET_JOB"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnresolvedAssetJobDefinition:
+    """A job over a selection of assets, not yet bound to definitions."""
+
+    name: str
+    selection: Any = None
+    config: Any = None
+    description: str | None = None
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    run_tags: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    partitions_def: Any = None
+    executor_def: Any = None
+    op_retry_policy: Any = None
+
+    def __hash__(self) -> int:
+        return hash(("job", self.name))
+
+
+def define_asset_job(
+    name: str,
+    selection: Any = None,
+    config: Any = None,
+    description: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    run_tags: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    partitions_def: Any = None,
+    executor_def: Any = None,
+    hooks: Any = None,
+    op_retry_policy: Any = None,
+) -> UnresolvedAssetJobDefinition:
+    """A job that materializes ``selection`` (a selection string, keys, definitions or an
+    AssetSelection; all assets when omitted)."""
+    import re
+
+    if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_]+$", name):
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$.'
+        )
+    if selection is not None:
+        from dagster_nb._selection import AssetSelection
+
+        AssetSelection.from_coercible(selection)  # parse errors surface at definition time
+    return UnresolvedAssetJobDefinition(
+        name=name,
+        selection=selection,
+        config=config,
+        description=description,
+        tags=dict(tags or {}),
+        run_tags=dict(run_tags or {}),
+        metadata=dict(metadata or {}),
+        partitions_def=partitions_def,
+        executor_def=executor_def,
+        op_retry_policy=op_retry_policy,
+    )
+
+
+class JobDefinition:
+    """A job bound to definitions: it knows its assets and resources."""
+
+    def __init__(self, unresolved: UnresolvedAssetJobDefinition, defs: Any):
+        from dagster_nb._execution.materialize import check_selection_names, resolve_selection
+
+        check_selection_names(defs.resolved, unresolved.selection)
+        self._job = unresolved
+        self._defs = defs
+        self.name = unresolved.name
+        self.description = unresolved.description
+        self.tags = dict(unresolved.tags)
+        self.partitions_def = unresolved.partitions_def
+        self._selected = frozenset(resolve_selection(defs.resolved, unresolved.selection))
+        # As Dagster's job resolution: the partitioned assets of a job share one partitions
+        # definition, equal to the job's when it names one; a job over unpartitioned assets
+        # only has no partitions definition, whatever it was given. The implicit job over all
+        # assets (``__ASSET_JOB``) may mix them, as in Dagster; it then has none.
+        pdefs: list[tuple[Any, list[str]]] = []
+        for k in sorted(self._selected, key=lambda key: key.to_user_string()):
+            p = defs.resolved.assets_def_by_key[k].partitions_def
+            if p is None:
+                continue
+            for q, names in pdefs:
+                if q == p:
+                    names.append(k.to_user_string())
+                    break
+            else:
+                pdefs.append((p, [k.to_user_string()]))
+        if len(pdefs) > 1 and self.name == IMPLICIT_ASSET_JOB_NAME:
+            pdefs = []
+        if len(pdefs) > 1:
+            listed = "; ".join(f"{p!r}: {', '.join(names)}" for p, names in pdefs)
+            raise DagsterInvalidDefinitionError(
+                f"Failed to resolve asset job {self.name}: selected assets must have the same "
+                f"partitions definitions, but they have {len(pdefs)}: {listed}. Split the job, "
+                "one per partitions definition."
+            )
+        if pdefs and self.partitions_def is not None and pdefs[0][0] != self.partitions_def:
+            p, names = pdefs[0]
+            raise DagsterInvalidDefinitionError(
+                f"Failed to resolve asset job {self.name}: asset {names[0]} has a different "
+                f"partitions definition than the one specified for the job. Job: "
+                f"{self.partitions_def!r}; asset: {p!r}. Pass the assets' partitions definition "
+                "to define_asset_job (or leave partitions_def out: it is inferred)."
+            )
+        self.partitions_def = pdefs[0][0] if pdefs else None
+
+    @property
+    def asset_selection(self) -> frozenset:
+        return self._selected
+
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        raise_on_error: bool = True,
+        op_selection: Any = None,
+        asset_selection: Any = None,
+        run_id: str | None = None,
+        input_values: Any = None,
+        tags: Mapping[str, str] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the job in this process (ephemeral instance unless one is passed)."""
+        from dagster_nb._execution.materialize import run_assets
+
+        keys = self._selected
+        if asset_selection is not None:
+            from dagster_nb._selection import AssetSelection
+
+            keys = frozenset(AssetSelection.from_coercible(asset_selection).resolve(self._defs.resolved.graph)) & keys
+        res = {**self._defs.resources, **(resources or {})}
+        return run_assets(
+            self._defs.resolved,
+            selected_keys=keys,
+            run_config=run_config if run_config is not None else self._job.config,
+            instance=instance,
+            resources=res,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **(tags or {})},
+            job_name=self.name,
+            **kwargs,
+        )
+
+    def __repr__(self) -> str:
+        return f"<JobDefinition '{self.name}' ({len(self._selected)} assets)>"
+
+
+def resolve_job(job: Any, defs: Any) -> Any:
+    if isinstance(job, UnresolvedAssetJobDefinition):
+        return JobDefinition(job, defs)
+    return job

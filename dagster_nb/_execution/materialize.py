@@ -1,0 +1,388 @@
+"""``materialize`` / ``materialize_to_memory`` / ``observe``: run assets in process.
+
+    result = dg.materialize([raw, orders], resources={"db": Warehouse(...)})
+    result.output_for_node("orders")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.repository import ResolvedAssets
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+    DagsterUnknownPartitionError,
+)
+from dagster_nb._execution.executor import RunRequestSpec, execute_plan
+from dagster_nb._execution.plan import build_plan
+from dagster_nb._execution.result import ExecuteInProcessResult
+
+__all__ = ["materialize", "materialize_to_memory", "observe", "run_assets"]
+
+
+def _run_config_dict(run_config: Any) -> dict:
+    if run_config is None:
+        return {}
+    if hasattr(run_config, "to_config_dict"):
+        return dict(run_config.to_config_dict())
+    if isinstance(run_config, Mapping):
+        return dict(run_config)
+    raise DagsterInvalidInvocationError(
+        f"run_config must be a dict or a dg.RunConfig, got {type(run_config).__name__}."
+    )
+
+
+def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool = False) -> set[AssetKey]:
+    """Keys selected by ``selection`` (None: every materializable, or observable, asset)."""
+    graph = resolved.graph
+    if selection is None:
+        if observe:
+            return {k for k, ad in resolved.assets_def_by_key.items() if ad.is_observable}
+        return set(graph.materializable_asset_keys)
+    from dagster_nb._selection import AssetSelection
+
+    return set(AssetSelection.from_coercible(selection).resolve(graph))
+
+
+def check_selection_names(resolved: ResolvedAssets, selection: Any) -> None:
+    """A selection string naming a group, key, tag, owner or kind that matches nothing is a
+    typo, not an empty run: raise (pointing at the name, with close matches) before any run."""
+    from dagster_nb._selection import parse_selection
+
+    texts = [selection] if isinstance(selection, str) else selection if isinstance(selection, (list, tuple)) else ()
+    for text in texts:
+        if isinstance(text, str):
+            parse_selection(text, resolved.graph)
+
+
+def _partition_keys(
+    resolved: ResolvedAssets,
+    selected: Iterable[AssetKey],
+    *,
+    partition_key: str | None,
+    partition_keys: Sequence[str] | None,
+    partition_key_range: Any,
+    instance: Any,
+    current_time: Any,
+) -> tuple[str, ...] | None:
+    pdefs = []
+    for k in selected:
+        pd = resolved.assets_def_by_key[k].partitions_def
+        if pd is not None and all(pd != p for p in pdefs):
+            pdefs.append(pd)
+    given = [x for x in (partition_key, partition_keys, partition_key_range) if x is not None]
+    if len(given) > 1:
+        raise DagsterInvalidInvocationError(
+            "Pass only one of partition_key, partition_keys and partition_key_range."
+        )
+    if not pdefs:
+        if given:
+            raise DagsterInvalidInvocationError(
+                "A partition was given but none of the selected assets is partitioned. Remove "
+                "partition_key, or select the partitioned assets."
+            )
+        return None
+    if len(pdefs) > 1:
+        raise DagsterInvalidDefinitionError(
+            "Selected assets must have the same partitions definitions to run together; got "
+            + ", ".join(repr(p) for p in pdefs)
+            + ". Materialize them in separate runs."
+        )
+    pdef = pdefs[0]
+    if not given:
+        names = sorted(
+            k.to_user_string() for k in selected if resolved.assets_def_by_key[k].partitions_def is not None
+        )
+        example = _example_key(pdef, instance, current_time)
+        raise DagsterInvalidInvocationError(
+            f"Asset{'s' if len(names) > 1 else ''} {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
+            f"partitioned ({pdef!r}): pass partition_key=..."
+            + (f", e.g. partition_key={example!r}" if example else "")
+            + "."
+        )
+    if partition_key_range is not None:
+        for bound in (partition_key_range.start, partition_key_range.end):
+            _validate_key(pdef, bound, instance, current_time)
+        keys = list(
+            pdef.get_partition_keys_in_range(
+                partition_key_range, dynamic_partitions_store=instance
+            )
+        )
+        if not keys:
+            raise DagsterInvalidInvocationError(
+                f"{partition_key_range!r} is empty: its start comes after its end. Pass "
+                f"PartitionKeyRange({partition_key_range.end!r}, {partition_key_range.start!r})."
+            )
+    elif partition_keys is not None:
+        keys = list(partition_keys)
+        if not keys:
+            raise DagsterInvalidInvocationError(
+                "partition_keys=[] names no partitions; pass at least one key, e.g. "
+                f"partition_keys=[{_example_key(pdef, instance, current_time)!r}]."
+            )
+    else:
+        keys = [partition_key]
+    for k in keys:
+        _validate_key(pdef, k, instance, current_time)
+    to_key = getattr(pdef, "get_partition_key_from_str", None)
+    if to_key is not None:  # multi-partitions: contexts and IO managers see MultiPartitionKey
+        keys = [to_key(k) for k in keys]
+    return tuple(keys)
+
+
+def _example_key(pdef: Any, instance: Any, current_time: Any) -> str | None:
+    try:
+        return pdef.get_last_partition_key(current_time=current_time, dynamic_partitions_store=instance)
+    except Exception:
+        return None
+
+
+def _validate_key(pdef: Any, key: Any, instance: Any, current_time: Any) -> None:
+    if not isinstance(key, str):
+        raise DagsterInvalidInvocationError(
+            f"Partition keys must be strings, got {type(key).__name__} {key!r}."
+        )
+    validate = getattr(pdef, "validate_partition_key", None)
+    if validate is not None:
+        validate(key, current_time=current_time, dynamic_partitions_store=instance)
+        return
+    if not pdef.has_partition_key(key, current_time=current_time, dynamic_partitions_store=instance):
+        raise DagsterUnknownPartitionError(f"Partition key {key!r} is not in {pdef!r}.")
+
+
+def run_assets(
+    assets: Any,
+    *,
+    selection: Any = None,
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    partition_keys: Sequence[str] | None = None,
+    partition_key_range: Any = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable] = (),
+    job_name: str = "__ephemeral_asset_job__",
+    default_io_manager: str = "fs",
+    observe: bool = False,
+    current_time: Any = None,
+    selected_keys: Iterable[AssetKey] | None = None,
+    check_inputs: bool = False,
+) -> ExecuteInProcessResult:
+    """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
+    from dagster_nb._instance import DagsterInstance
+
+    resolved = assets if isinstance(assets, ResolvedAssets) else _resolve_cached(assets)
+    if check_inputs:
+        _check_inputs_provided(resolved)
+    if selected_keys is not None:
+        sel = set(selected_keys)
+    else:
+        check_selection_names(resolved, selection)
+        sel = resolve_selection(resolved, selection, observe=observe)
+    if instance is None:
+        instance = DagsterInstance.ephemeral()
+    plan = build_plan(resolved, sel, observe=observe)
+    pkeys = _partition_keys(
+        resolved, sel,
+        partition_key=partition_key, partition_keys=partition_keys,
+        partition_key_range=partition_key_range, instance=instance, current_time=current_time,
+    )
+    res = dict(resources or {})
+    if "io_manager" not in res:
+        if default_io_manager == "mem":
+            from dagster_nb._definitions.io_manager import InMemoryIOManager
+
+            res["io_manager"] = InMemoryIOManager()
+        else:
+            # What FilesystemIOManager() would open for this instance, made directly: the
+            # default needs no config validation on every run.
+            from dagster_nb._storage.fs_io_manager import PickledObjectFilesystemIOManager
+
+            res["io_manager"] = PickledObjectFilesystemIOManager(
+                base_dir=instance.storage_directory()
+            )
+    run_tags = dict(tags or {})
+    if pkeys is not None and len(pkeys) == 1:
+        run_tags.setdefault("dagster/partition", pkeys[0])
+    elif pkeys:
+        run_tags.setdefault("dagster/asset_partition_range_start", pkeys[0])
+        run_tags.setdefault("dagster/asset_partition_range_end", pkeys[-1])
+    spec = RunRequestSpec(
+        job_name=job_name,
+        resources=res,
+        run_config=_run_config_dict(run_config),
+        tags=run_tags,
+        partition_keys=pkeys,
+        max_concurrent=max(1, int(max_concurrent)),
+        listeners=tuple(listeners),
+        current_time=current_time,
+    )
+    execution = execute_plan(resolved, plan, spec, instance)
+    result = ExecuteInProcessResult(execution)
+    if raise_on_error and not result.success:
+        _raise_first_error(execution)
+    return result
+
+
+# The last few asset lists resolved, keyed by the identities of their (immutable) items: a
+# notebook materializes the same list again and again, and resolving it is O(assets).
+_RESOLVED: dict[tuple[int, ...], tuple[list, ResolvedAssets]] = {}
+_RESOLVED_MAX = 8
+
+
+def _resolve_cached(assets: Iterable[Any]) -> ResolvedAssets:
+    items = list(assets)
+    key = tuple(map(id, items))
+    hit = _RESOLVED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], items, strict=True)):
+        return hit[1]
+    resolved = ResolvedAssets.build(items)
+    # Items are kept alive with the entry, so their ids cannot be reused while it exists.
+    _RESOLVED[key] = (items, resolved)
+    while len(_RESOLVED) > _RESOLVED_MAX:
+        _RESOLVED.pop(next(iter(_RESOLVED)))
+    return resolved
+
+
+def _check_inputs_provided(resolved: ResolvedAssets) -> None:
+    """As Dagster's materialize(): every asset whose value is passed in (an input, not a
+    ``deps=`` entry) must be among the given assets or sources."""
+    from dagster_nb._errors import did_you_mean
+
+    if resolved.memo.get("inputs_provided"):
+        return
+    known = resolved.assets_def_by_key
+    for ad in resolved.assets_defs:
+        for up in ad.keys_by_input_name.values():
+            if up not in known:
+                raise DagsterInvalidDefinitionError(
+                    f'Input asset "{up.to_user_string()}" of {ad._label()} is not produced by any '
+                    "of the provided asset ops and is not one of the provided sources. Pass it "
+                    "to materialize() (with selection=... to run only some assets), or declare it "
+                    "as a dg.SourceAsset / dg.AssetSpec."
+                    + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
+                )
+    resolved.memo["inputs_provided"] = True
+
+
+def _raise_first_error(execution: Any) -> None:
+    if execution.run_error is not None:
+        raise execution.run_error
+    for step in execution.plan.steps:
+        err = execution.step_errors.get(step.key)
+        if err is not None:
+            user = getattr(err, "user_exception", None)
+            if user is not None:
+                raise user
+            raise err
+
+
+def materialize(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+    *,
+    partition_keys: Sequence[str] | None = None,
+    partition_key_range: Any = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable] = (),
+    current_time: Any = None,
+) -> ExecuteInProcessResult:
+    """Materialize ``assets`` (or the ``selection`` of them) in this process.
+
+    As in Dagster, the instance is ephemeral unless one is passed, and values go through the
+    filesystem IO manager unless ``resources`` provides ``io_manager``. Ours on top:
+    ``max_concurrent`` (run independent steps in threads), ``partition_keys`` /
+    ``partition_key_range`` (one run over several partitions) and ``listeners`` (callables that
+    receive each event).
+    """
+    if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
+        assets = list(assets)
+    return run_assets(
+        assets,
+        selection=selection,
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        partition_keys=partition_keys,
+        partition_key_range=partition_key_range,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        max_concurrent=max_concurrent,
+        listeners=listeners,
+        current_time=current_time,
+        check_inputs=True,
+    )
+
+
+def materialize_to_memory(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    selection: Any = None,
+    **kwargs: Any,
+) -> ExecuteInProcessResult:
+    """Like :func:`materialize`, with every value kept in memory (an in-memory IO manager)."""
+    if resources:
+        from dagster_nb._definitions.io_manager import IOManager, IOManagerDefinition
+
+        for k, v in resources.items():
+            if isinstance(v, (IOManager, IOManagerDefinition)):
+                raise DagsterInvalidInvocationError(
+                    f"Attempted to call `materialize_to_memory` with a resource provided for io "
+                    f"manager key '{k}'. Do not provide resources for IO manager keys when "
+                    "calling `materialize_to_memory`, as it will override io management behavior "
+                    "for all keys."
+                )
+    return run_assets(
+        list(assets),
+        selection=selection,
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        default_io_manager="mem",
+        check_inputs=True,
+        **kwargs,
+    )
+
+
+def observe(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+) -> ExecuteInProcessResult:
+    """Run the observation functions of observable source assets and record their versions."""
+    return run_assets(
+        list(assets),
+        run_config=run_config,
+        instance=instance,
+        resources=resources,
+        partition_key=partition_key,
+        raise_on_error=raise_on_error,
+        tags=tags,
+        observe=True,
+        job_name="__ephemeral_observe_job__",
+    )

@@ -1,0 +1,148 @@
+"""Planning (pure): which steps run, in which order, for a set of selected asset keys.
+
+One step per assets definition (subset to the selected keys when it can be subset). A step
+depends on the steps that produce its selected parents.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.assets import AssetsDefinition
+from dagster_nb._definitions.repository import ResolvedAssets
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvariantViolationError,
+    did_you_mean,
+)
+
+__all__ = ["Step", "ExecutionPlan", "build_plan"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    key: str
+    assets_def: AssetsDefinition
+    keys: frozenset[AssetKey]
+    upstream_steps: frozenset[str]
+    observe: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionPlan:
+    steps: tuple[Step, ...]
+    selected_keys: frozenset[AssetKey]
+    step_by_asset_key: dict[AssetKey, str]
+    # facts the executor derives from the plan alone (plans are cached and reused)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def step_keys(self) -> list[str]:
+        return [s.key for s in self.steps]
+
+
+_PLAN_MEMO_MAX = 64
+
+
+def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observe: bool = False) -> ExecutionPlan:
+    """Steps for ``selected`` keys, parents first (the same plan object for the same selection
+    of the same resolved assets: plans are immutable, and building one is O(assets)).
+
+    Raises DagsterInvalidDefinitionError for keys that are not materializable (external / source
+    assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
+    """
+    sel = frozenset(selected)
+    memo_key = ("plan", sel, observe)
+    plan = resolved.memo.get(memo_key)
+    if plan is None:
+        plan = _build_plan(resolved, sel, observe)
+        if len(resolved.memo) >= _PLAN_MEMO_MAX:
+            resolved.memo.clear()
+        resolved.memo[memo_key] = plan
+    return plan
+
+
+def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: bool) -> ExecutionPlan:
+    graph = resolved.graph
+    by_def: dict[int, tuple[AssetsDefinition, set[AssetKey]]] = {}
+    for k in sel:
+        ad = resolved.assets_def_by_key.get(k)
+        if ad is None:
+            raise DagsterInvariantViolationError(
+                f"Asset {k.to_user_string()} is not defined."
+                + did_you_mean(k.to_user_string(), (x.to_user_string() for x in resolved.assets_def_by_key))
+            )
+        if observe:
+            if not ad.is_observable:
+                raise DagsterInvalidDefinitionError(
+                    f"Asset {k.to_user_string()} is not observable: only observable source assets "
+                    "(@observable_source_asset) can be observed."
+                )
+        elif not ad.is_materializable:
+            kind = "an observable source asset" if ad.is_observable else "an external asset"
+            raise DagsterInvalidDefinitionError(
+                f"Asset {k.to_user_string()} is {kind}: it can be loaded"
+                + (" and observed" if ad.is_observable else "")
+                + " but not materialized here. Remove it from the selection"
+                + (", or observe it with dg.observe([...])" if ad.is_observable else "")
+                + "."
+            )
+        by_def.setdefault(id(ad), (ad, set()))[1].add(k)
+    steps: dict[str, Step] = {}
+    step_by_key: dict[AssetKey, str] = {}
+    pending: list[tuple[AssetsDefinition, frozenset[AssetKey]]] = []
+    for ad, keys in by_def.values():
+        if frozenset(keys) != frozenset(ad.specs_by_key) and not ad.can_subset:
+            # Dagster reports this as DagsterInvalidDefinitionError (the asset job cannot be
+            # resolved); keep its class so `except` clauses written for Dagster work.
+            raise DagsterInvalidDefinitionError(
+                f"Asset {', '.join(sorted(k.to_user_string() for k in keys))} is part of "
+                f"{ad._label()}, which cannot be subset (can_subset=False): select all of "
+                + ", ".join(sorted(k.to_user_string() for k in ad.specs_by_key))
+                + ", or define it with can_subset=True."
+            )
+        sub = ad.subset_for(keys) if ad.can_subset else ad
+        pending.append((sub, frozenset(keys)))
+        for k in keys:
+            step_by_key[k] = ad.node_name
+    for sub, keys in pending:
+        ups: set[str] = set()
+        for k in keys:
+            for p in graph.parents(k):
+                s = step_by_key.get(p)
+                if s is not None and s != sub.node_name:
+                    ups.add(s)
+        if sub.node_name in steps:
+            raise DagsterInvalidDefinitionError(
+                f"Two definitions share the node name '{sub.node_name}'; rename one."
+            )
+        steps[sub.node_name] = Step(
+            key=sub.node_name, assets_def=sub, keys=keys, upstream_steps=frozenset(ups), observe=observe
+        )
+    # Kahn's algorithm, tie-broken by the graph's topological order for determinism.
+    topo_index = {k: i for i, k in enumerate(graph.toposorted_keys())}
+    rank = {name: min(topo_index[k] for k in s.keys) for name, s in steps.items()}
+    indeg = {name: len(s.upstream_steps) for name, s in steps.items()}
+    children: dict[str, list[str]] = {name: [] for name in steps}
+    for name, s in steps.items():
+        for u in s.upstream_steps:
+            children[u].append(name)
+    heap = [(rank[n], n) for n, d in indeg.items() if d == 0]
+    heapq.heapify(heap)
+    order: list[Step] = []
+    while heap:
+        _, n = heapq.heappop(heap)
+        order.append(steps[n])
+        for c in children[n]:
+            indeg[c] -= 1
+            if indeg[c] == 0:
+                heapq.heappush(heap, (rank[c], c))
+    if len(order) != len(steps):
+        stuck = sorted(n for n, d in indeg.items() if d > 0)
+        raise DagsterInvalidDefinitionError(
+            "The selected assets form a cycle between steps " + ", ".join(stuck) + "."
+        )
+    return ExecutionPlan(steps=tuple(order), selected_keys=sel, step_by_asset_key=step_by_key)

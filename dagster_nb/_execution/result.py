@@ -1,0 +1,220 @@
+"""ExecuteInProcessResult: what ``materialize()`` returns, with Dagster's query methods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
+from dagster_nb._errors import DagsterInvariantViolationError, did_you_mean
+from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus
+
+__all__ = ["ExecuteInProcessResult"]
+
+
+class ExecuteInProcessResult:
+    """The outcome of an in-process run.
+
+    >>> import dagster_nb as dg
+    >>> @dg.asset
+    ... def n(): return 3
+    >>> r = dg.materialize_to_memory([n])
+    >>> r.success, r.output_for_node("n")
+    (True, 3)
+    """
+
+    def __init__(self, execution: Any):
+        self._x = execution
+        self._events: list[DagsterEvent] = list(execution.events)
+        self._released = False
+
+    def _release_values(self) -> None:
+        """Forget the in-memory output values (a backfill's runs: holding every partition's
+        value would keep the whole backfill in memory). The stored values stay loadable."""
+        self._x.outputs = {}
+        self._released = True
+
+    def _released_error(self, what: str) -> DagsterInvariantViolationError:
+        return DagsterInvariantViolationError(
+            f"{what}: this run was one of a backfill's, whose values are not kept in memory "
+            "(every partition's value would be). Load the stored value instead, e.g. "
+            "dg.kernel.load_asset_value(key, partition_key=...) or AssetValueLoader."
+        )
+
+    @property
+    def success(self) -> bool:
+        return self.dagster_run_status == DagsterRunStatus.SUCCESS
+
+    @property
+    def dagster_run_status(self) -> DagsterRunStatus:
+        for e in reversed(self._events):
+            if e.event_type_value == DagsterEventType.RUN_SUCCESS.value:
+                return DagsterRunStatus.SUCCESS
+            if e.event_type_value == DagsterEventType.RUN_FAILURE.value:
+                return DagsterRunStatus.FAILURE
+            if e.event_type_value == DagsterEventType.RUN_CANCELED.value:
+                return DagsterRunStatus.CANCELED
+        return DagsterRunStatus.STARTED
+
+    @property
+    def run_id(self) -> str:
+        return self._x.run_id
+
+    @property
+    def dagster_run(self) -> Any:
+        inst = self._x.instance
+        return inst.get_run_by_id(self.run_id) if inst is not None else None
+
+    @property
+    def job_name(self) -> str:
+        return self._x.job_name
+
+    @property
+    def all_events(self) -> list[DagsterEvent]:
+        return list(self._events)
+
+    @property
+    def all_node_events(self) -> list[DagsterEvent]:
+        return [e for e in self._events if e.step_key is not None]
+
+    def events_for_node(self, node_name: str) -> list[DagsterEvent]:
+        self._check_node(node_name)
+        return [e for e in self._events if e.step_key == node_name]
+
+    def _node_names(self) -> list[str]:
+        return [s.key for s in self._x.plan.steps]
+
+    def _check_node(self, node_name: str) -> None:
+        names = self._node_names()
+        if node_name not in names and not any(k[0] == node_name for k in self._x.outputs):
+            raise DagsterInvariantViolationError(
+                f"Node '{node_name}' was not part of this run." + did_you_mean(node_name, names)
+            )
+
+    def output_for_node(self, node_str: str, output_name: str = "result") -> Any:
+        """The value a node produced (kept in memory during the run)."""
+        try:
+            return self._x.outputs[(node_str, output_name)]
+        except KeyError:
+            if self._released and node_str in self._node_names():
+                raise self._released_error(f"No value for output '{output_name}' of node "
+                                           f"'{node_str}' in memory") from None
+            self._check_node(node_str)
+            ad = next((s.assets_def for s in self._x.plan.steps if s.key == node_str), None)
+            outs = list(ad.keys_by_output_name) if ad is not None else []
+            if ad is not None and output_name not in outs:
+                raise DagsterInvariantViolationError(
+                    f"Node '{node_str}' has no output '{output_name}'."
+                    + did_you_mean(output_name, outs)
+                    + (f" Its outputs are {outs}." if outs else "")
+                ) from None
+            raise DagsterInvariantViolationError(
+                f"Did not find result {output_name} in node '{node_str}' execution result: the "
+                "step failed, was skipped, or returned no value."
+            ) from None
+
+    def output_value(self, output_name: str = "result") -> Any:
+        matches = [v for (n, o), v in self._x.outputs.items() if o == output_name]
+        if self._released and not matches:
+            raise self._released_error(f"No value for output '{output_name}' in memory")
+        if len(matches) != 1:
+            raise DagsterInvariantViolationError(
+                f"output_value('{output_name}') is ambiguous here; use output_for_node(node, ...)."
+            )
+        return matches[0]
+
+    def asset_value(self, asset_key: CoercibleToAssetKey) -> Any:
+        """The value materialized for ``asset_key`` in this run."""
+        key = AssetKey.from_coercible(asset_key)
+        step = self._x.plan.step_by_asset_key.get(key)
+        if step is None:
+            raise DagsterInvariantViolationError(
+                f"Asset {key.to_user_string()} was not materialized in this run."
+                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in self._x.plan.step_by_asset_key))
+            )
+        ad = self._x.resolved.assets_def_by_key[key]
+        return self.output_for_node(step, ad.get_output_name_for_asset_key(key))
+
+    # --- events ---
+    def filter_events(self, fn: Any) -> list[DagsterEvent]:
+        return [e for e in self._events if fn(e)]
+
+    def _of_type(self, t: DagsterEventType) -> list[DagsterEvent]:
+        return [e for e in self._events if e.event_type_value == t.value]
+
+    def get_asset_materialization_events(self) -> list[DagsterEvent]:
+        return self._of_type(DagsterEventType.ASSET_MATERIALIZATION)
+
+    def get_asset_observation_events(self) -> list[DagsterEvent]:
+        return self._of_type(DagsterEventType.ASSET_OBSERVATION)
+
+    def get_asset_materialization_planned_events(self) -> list[DagsterEvent]:
+        return self._of_type(DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+
+    def get_step_success_events(self) -> list[DagsterEvent]:
+        return self._of_type(DagsterEventType.STEP_SUCCESS)
+
+    def get_step_failure_events(self) -> list[DagsterEvent]:
+        return self._of_type(DagsterEventType.STEP_FAILURE)
+
+    def get_failed_step_keys(self) -> set[str]:
+        return {e.step_key for e in self.get_step_failure_events() if e.step_key}
+
+    def get_job_success_event(self) -> DagsterEvent:
+        evs = self._of_type(DagsterEventType.RUN_SUCCESS)
+        if not evs:
+            raise DagsterInvariantViolationError("The run did not succeed.")
+        return evs[0]
+
+    def get_job_failure_event(self) -> DagsterEvent:
+        evs = self._of_type(DagsterEventType.RUN_FAILURE)
+        if not evs:
+            raise DagsterInvariantViolationError("The run did not fail.")
+        return evs[0]
+
+    def asset_materializations_for_node(self, node_name: str) -> list[Any]:
+        self._check_node(node_name)
+        return [
+            e.materialization
+            for e in self._events
+            if e.step_key == node_name and e.materialization is not None
+        ]
+
+    def asset_observations_for_node(self, node_name: str) -> list[Any]:
+        return [
+            e.observation
+            for e in self._events
+            if e.step_key == node_name and e.observation is not None
+        ]
+
+    # --- node status (Dagster's predicates) ---
+    def _outcome(self, node_name: str) -> str | None:
+        self._check_node(node_name)
+        return self._x.step_outcomes.get(node_name)
+
+    def is_node_success(self, node_name: str) -> bool:
+        return self._outcome(node_name) == "SUCCESS"
+
+    def is_node_failed(self, node_name: str) -> bool:
+        return self._outcome(node_name) == "FAILURE"
+
+    def is_node_skipped(self, node_name: str) -> bool:
+        return self._outcome(node_name) == "SKIPPED"
+
+    def is_node_untouched(self, node_name: str) -> bool:
+        return self._outcome(node_name) in (None, "UNTOUCHED")
+
+    @property
+    def step_outcomes(self) -> dict[str, str]:
+        """Ours: node name -> SUCCESS | FAILURE | SKIPPED | UNTOUCHED."""
+        return {s: self._x.step_outcomes.get(s, "UNTOUCHED") for s in self._node_names()}
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExecuteInProcessResult run_id={self.run_id!r} status={self.dagster_run_status.value} "
+            f"steps={len(self._node_names())}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from dagster_nb._definitions.reprs import result_html
+
+        return result_html(self)

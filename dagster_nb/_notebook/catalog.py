@@ -1,0 +1,43 @@
+"""``%assets``: the catalog from the shared view model (``widgets.viewmodel.catalog_rows``), as
+HTML (``widgets.html.catalog_html``) and as a plain-text twin for terminals and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["catalog_rows", "catalog_html", "catalog_text"]
+
+_HEADERS = ["key", "group", "kinds", "status", "last materialized", "stale causes"]
+
+
+def catalog_rows(repo: Any, keys: Iterable[Any]) -> list[dict]:
+    """One view-model row per asset of ``keys`` (see ``widgets/VIEWMODEL.md``)."""
+    from dagster_nb._widgets.viewmodel import catalog_rows as rows
+
+    return rows(repo.snapshot(), repo.instance, repo.staleness(), selection_keys=list(keys))
+
+
+def catalog_html(repo: Any, keys: Iterable[Any]) -> str:
+    from dagster_nb._widgets.html import catalog_html as html
+
+    return html(catalog_rows(repo, keys))
+
+
+def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
+    table = [
+        [
+            r["key"],
+            r["group"],
+            ", ".join(r["kinds"]),
+            r["status"],
+            dt.datetime.fromtimestamp(r["last_materialized"]).strftime("%Y-%m-%d %H:%M:%S")
+            if r["last_materialized"] else "",
+            "; ".join(r["stale_causes"]),
+        ]
+        for r in sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(_HEADERS)]
+    fmt = "  ".join(f"{{:{w}s}}" for w in widths)
+    return "\n".join(fmt.format(*r).rstrip() for r in [_HEADERS, *table])

@@ -1,0 +1,166 @@
+"""Plain functions behind the magics and the CLI: parse user input, call the kernel repository.
+
+They raise :class:`CommandError` (a ValueError) for bad input; magics turn it into IPython's
+UsageError, the CLI into an exit status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from dagster_nb._errors import DagsterError
+from dagster_nb._notebook.repository import NothingToMaterialize
+
+__all__ = [
+    "CommandError",
+    "parse_tags",
+    "parse_config",
+    "parse_partition_range",
+    "materialize_command",
+    "hide_framework_frames",
+]
+
+
+class CommandError(ValueError):
+    """Bad input to a magic or CLI command; the message says how to fix it."""
+
+
+def parse_tags(items: Sequence[str] | None) -> dict[str, str]:
+    """``["team=bi", "env=dev"]`` -> ``{"team": "bi", "env": "dev"}``."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        if "=" not in item:
+            raise CommandError(f"Tag {item!r} must look like key=value (e.g. --tags team=bi).")
+        k, v = item.split("=", 1)
+        if not k:
+            raise CommandError(f"Tag {item!r} has an empty key; write key=value.")
+        out[k] = v
+    return out
+
+
+def parse_config(text: str | None) -> dict[str, Any]:
+    """Run config as JSON: ``'{"ops": {"orders": {"config": {"limit": 10}}}}'``."""
+    if not text:
+        return {}
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]  # IPython keeps the shell quotes around the argument
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        caret = " " * exc.pos + "^"
+        raise CommandError(
+            f"--config is not valid JSON: {exc.msg} at column {exc.colno}:\n    {text}\n    {caret}\n"
+            "Example: --config '{\"ops\": {\"orders\": {\"config\": {\"limit\": 10}}}}'"
+        ) from None
+    if not isinstance(value, dict):
+        raise CommandError("--config must be a JSON object, e.g. '{\"ops\": {...}}'.")
+    return value
+
+
+def parse_partition_range(text: str) -> tuple[str, str]:
+    """``"2024-01-01...2024-01-31"`` -> ``("2024-01-01", "2024-01-31")``."""
+    if "..." not in text:
+        raise CommandError(
+            f"--partitions {text!r} must be a range START...END, e.g. "
+            "--partitions 2024-01-01...2024-01-31 (use --partition for one key)."
+        )
+    start, end = text.split("...", 1)
+    if not start or not end:
+        raise CommandError(f"--partitions {text!r}: both START and END are needed (START...END).")
+    return start, end
+
+
+def materialize_command(
+    repo: Any,
+    selection: str | None = None,
+    *,
+    partition: str | None = None,
+    partitions: str | None = None,
+    stale: bool = False,
+    tags: Sequence[str] | None = None,
+    config: str | None = None,
+    parallel: int = 1,
+    listeners: Sequence[Any] = (),
+    raise_on_error: bool = True,
+) -> Any:
+    """What ``%materialize`` and ``dagster-nb materialize`` do."""
+    if partition is not None and partitions is not None:
+        raise CommandError("Use either --partition KEY or --partitions START...END, not both.")
+    if parallel < 1:
+        raise CommandError(f"--parallel must be at least 1, got {parallel}.")
+    tag_map = parse_tags(tags)
+    run_config = parse_config(config)
+    key_range = None
+    if partitions is not None:
+        from dagster_nb._partitions import PartitionKeyRange
+
+        start, end = parse_partition_range(partitions)
+        key_range = PartitionKeyRange(start, end)
+    sel = selection.strip() if selection else None
+    try:
+        return repo.materialize(
+            sel or None,
+            partition_key=partition,
+            partition_key_range=key_range,
+            stale=stale,
+            tags=tag_map,
+            run_config=run_config,
+            max_concurrent=parallel,
+            listeners=listeners,
+            raise_on_error=raise_on_error,
+        )
+    except NothingToMaterialize as exc:
+        if stale:
+            raise
+        raise CommandError(_empty_selection_message(repo, sel)) from exc
+    except DagsterError as exc:
+        if getattr(exc, "is_user_code_error", False):
+            raise
+        raise CommandError(str(exc)) from None
+
+
+def _empty_selection_message(repo: Any, selection: str | None) -> str:
+    import re
+
+    from dagster_nb._errors import did_you_mean
+
+    names = [k.to_user_string() for k in repo.snapshot().assets_def_by_key]
+    if not names:
+        return "There are no assets in the kernel repository yet: define some with @dg.asset or %%asset."
+    msg = f"Selection {selection!r} matched no materializable assets."
+    for word in re.findall(r"[A-Za-z0-9_/.-]+", selection or ""):
+        if word.lower() in ("key", "group", "tag", "owner", "kind", "and", "or", "not", "sinks", "roots"):
+            continue
+        hint = did_you_mean(word, names)
+        if hint and word not in names:
+            return msg + hint
+    return msg + f" Assets: {', '.join(sorted(names)[:20])}."
+
+
+def hide_framework_frames(exc: BaseException) -> BaseException:
+    """Drop dagster_nb's own frames from a user exception's traceback (and its chain), so the
+    notebook shows the user's cell lines only."""
+    import os
+
+    import dagster_nb
+
+    root = os.path.dirname(os.path.abspath(dagster_nb.__file__)) + os.sep
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        tb = e.__traceback__
+        kept = []
+        while tb is not None:
+            if not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(root):
+                kept.append(tb)
+            tb = tb.tb_next
+        new_tb = None
+        for t in reversed(kept):
+            new_tb = type(t)(new_tb, t.tb_frame, t.tb_lasti, t.tb_lineno)
+        e.__traceback__ = new_tb
+        e = e.__cause__ or e.__context__
+    return exc

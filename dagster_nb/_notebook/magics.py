@@ -1,0 +1,384 @@
+"""The magics. Thin: parse with magic_arguments, raise UsageError on bad input, and delegate to
+the kernel repository and :mod:`dagster_nb._notebook.commands`.
+
+    %materialize key:orders+ --stale
+    %%asset revenue --group sales
+    %assets group:sales
+    %lineage
+    %asset_value revenue
+    %partitions daily_sales
+    %dagster_nb status | reset | instance [PATH] | forget KEY... | load MODULE...
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from dagster_nb._errors import DagsterError, did_you_mean
+from dagster_nb._notebook import commands
+from dagster_nb._notebook.repository import KernelRepository, NothingToMaterialize, _parse_key
+
+__all__ = ["DagsterNbMagics"]
+
+
+def _parse(magic: Any, line: str) -> Any:
+    """parse_argstring, with argparse's SystemExit turned into UsageError. Returns None after
+    printing the usage when the line asks for --help / -h."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = line.split()
+    if "--help" in words or "-h" in words:
+        print(magic.parser.format_help())
+        return None
+    try:
+        return parse_argstring(magic, line)
+    except UsageError:
+        raise
+    except SystemExit:
+        raise UsageError(f"Invalid arguments: {line!r}. See --help.") from None
+    except ValueError as exc:  # shlex: unbalanced quotes
+        raise UsageError(f"Could not parse arguments {line!r}: {exc}.") from None
+
+
+def _selection_text(words: list[str]) -> str | None:
+    text = " ".join(words).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text.count(text[0]) == 2:
+        text = text[1:-1]
+    return text or None
+
+
+@magics_class
+class DagsterNbMagics(Magics):
+    def __init__(self, shell: Any, repo: KernelRepository):
+        super().__init__(shell)
+        self.repo = repo
+
+    # ------------------------------------------------------------------ %materialize
+    @magic_arguments()
+    @argument("selection", nargs="*", help="Assets to run, in Dagster's selection syntax (default: all), e.g. 'key:orders+' or 'group:sales'.")
+    @argument("--partition", "-p", default=None, help="One partition key, e.g. 2024-01-01.")
+    @argument("--partitions", default=None, help="A range of partitions START...END (one run).")
+    @argument("--stale", action="store_true", help="Only stale and missing assets of the selection.")
+    @argument("--tags", nargs="*", default=None, help="Run tags as key=value.")
+    @argument("--config", default=None, help="Run config as JSON.")
+    @argument("--parallel", type=int, default=1, help="Run up to N independent assets at once.")
+    @argument("--quiet", "-q", action="store_true", help="No live progress view.")
+    @line_magic
+    def materialize(self, line: str) -> Any:
+        """Materialize assets of the kernel repository, with a live progress view."""
+        __tracebackhide__ = True  # IPython hides this frame in tracebacks
+        args = _parse(self.materialize, line)
+        if args is None:
+            return None
+        listeners: list[Any] = []
+        progress = None
+        if not args.quiet:
+            progress = _progress_view()
+            if progress is not None:
+                listeners.append(progress)
+                display(progress)
+        try:
+            result = commands.materialize_command(
+                self.repo,
+                _selection_text(args.selection),
+                partition=args.partition,
+                partitions=args.partitions,
+                stale=args.stale,
+                tags=args.tags,
+                config=args.config,
+                parallel=args.parallel,
+                listeners=listeners,
+                raise_on_error=True,
+            )
+        except NothingToMaterialize as exc:
+            print(str(exc))
+            return None
+        except commands.CommandError as exc:
+            raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            raise
+        except DagsterError as exc:
+            if getattr(exc, "is_user_code_error", False):
+                raise commands.hide_framework_frames(exc) from None
+            raise UsageError(str(exc)) from None
+        except Exception as exc:  # the user's own exception from an asset
+            raise commands.hide_framework_frames(exc)  # noqa: B904 - re-raise the user's own exception
+        print(_summary_text(result, brief=progress is not None))
+        return None
+
+    # ------------------------------------------------------------------ %%asset
+    @magic_arguments()
+    @argument("name", help="The asset's name; the cell's value is the variable NAME or the last expression.")
+    @argument("--group", "-g", default=None, help="Group name.")
+    @argument("--key-prefix", default=None, help="Key prefix, e.g. raw or raw/sales.")
+    @argument("--partitions", default=None, help="A partitions definition from the notebook namespace, e.g. daily.")
+    @argument("--kinds", nargs="*", default=None, help="Kinds shown as badges, e.g. pandas.")
+    @argument("--description", default=None, help="Description.")
+    @argument("--code-version", default=None, help="Explicit code version.")
+    @argument("--io-manager-key", default=None, help="IO manager resource key.")
+    @argument("--deps", nargs="*", default=None, help="Extra upstream assets not read as values.")
+    @argument("--owners", nargs="*", default=None, help="Owners (emails or team:name).")
+    @cell_magic
+    def asset(self, line: str, cell: str) -> Any:
+        """Define an asset from a cell body. Upstream assets are the names the body reads."""
+        from dagster_nb._definitions.decorators import asset as asset_decorator
+        from dagster_nb._notebook.cell_asset import analyze_cell, build_cell_function
+
+        args = _parse(self.asset, line)
+
+        if args is None:
+
+            return None
+        name = args.name
+        if not name.isidentifier():
+            raise UsageError(
+                f"%%asset name {name!r} must be a Python identifier (letters, digits, _), e.g. "
+                "%%asset daily_revenue"
+            )
+        snap_names = self._asset_names()
+        try:
+            analyzed = analyze_cell(name, cell, snap_names)
+        except DagsterError as exc:
+            raise UsageError(str(exc)) from None
+        filename = self.shell.compile.cache(f"%%asset {line}\n{cell}") if hasattr(self.shell, "compile") else "<%%asset>"
+        fn = build_cell_function(analyzed, filename, self.shell.user_ns)
+        kwargs: dict[str, Any] = {
+            "group_name": args.group,
+            "description": args.description,
+            "code_version": args.code_version or analyzed.code_version,
+            "kinds": set(args.kinds) if args.kinds else None,
+            "io_manager_key": args.io_manager_key,
+            "owners": args.owners,
+        }
+        if args.key_prefix:
+            kwargs["key_prefix"] = args.key_prefix.split("/")
+        if args.deps:
+            kwargs["deps"] = [_parse_key(d) for d in args.deps]
+        if args.partitions:
+            pdef = self.shell.user_ns.get(args.partitions)
+            if pdef is None:
+                raise UsageError(
+                    f"--partitions {args.partitions!r} is not a variable of this notebook."
+                    + did_you_mean(args.partitions, [k for k, v in self.shell.user_ns.items() if type(v).__name__.endswith("PartitionsDefinition")])
+                    + " Define it first, e.g. daily = dg.DailyPartitionsDefinition(start_date='2024-01-01')."
+                )
+            kwargs["partitions_def"] = pdef
+        try:
+            ad = asset_decorator(**{k: v for k, v in kwargs.items() if v is not None})(fn)
+        except DagsterError as exc:
+            raise UsageError(str(exc)) from None
+        self.repo.register(ad)  # this cell defines it (the decorator ran inside the magic)
+        self.shell.user_ns[name] = ad
+        ups = ", ".join(analyzed.upstream) or "none"
+        print(f"Defined asset {ad.key.to_user_string()} (upstream: {ups}).")
+        return None
+
+    def _asset_names(self) -> set[str]:
+        try:
+            snap = self.repo.snapshot()
+        except DagsterError:
+            return set()
+        names = set()
+        for k in snap.assets_def_by_key:
+            if len(k.path) == 1:
+                names.add(k.path[0])
+        return names
+
+    # ------------------------------------------------------------------ %assets
+    @magic_arguments()
+    @argument("selection", nargs="*", help="Selection (default: all).")
+    @line_magic
+    def assets(self, line: str) -> Any:
+        """The catalog: key, group, kinds, status, last materialized, stale causes."""
+        args = _parse(self.assets, line)
+        if args is None:
+            return None
+        keys = self._select(_selection_text(args.selection), materializable_only=False)
+        from dagster_nb._notebook.catalog import catalog_html, catalog_text
+
+        html, text = catalog_html(self.repo, keys), catalog_text(self.repo, keys)
+        display({"text/html": html, "text/plain": text}, raw=True)
+
+    # ------------------------------------------------------------------ %lineage
+    @magic_arguments()
+    @argument("selection", nargs="*", help="Selection to focus on (default: all).")
+    @line_magic
+    def lineage(self, line: str) -> Any:
+        """The lineage graph, coloured by status, updating live."""
+        args = _parse(self.lineage, line)
+        if args is None:
+            return None
+        sel = _selection_text(args.selection)
+        if sel:
+            self._select(sel, materializable_only=False)  # validate now: UsageError on typos
+        try:
+            from dagster_nb._widgets import LineageWidget
+        except ImportError as exc:
+            raise UsageError(f"The lineage widget needs ipywidgets and anywidget: {exc}") from None
+        return LineageWidget(self.repo, selection=sel)
+
+    # ------------------------------------------------------------------ %asset_value
+    @magic_arguments()
+    @argument("key", help="Asset key, e.g. orders or raw/orders.")
+    @argument("--partition", "-p", default=None, help="Partition key.")
+    @line_magic
+    def asset_value(self, line: str) -> Any:
+        """Load and display an asset's stored value."""
+        args = _parse(self.asset_value, line)
+        if args is None:
+            return None
+        key = _parse_key(args.key)
+        snap = self.repo.snapshot()
+        if key not in snap.assets_def_by_key:
+            raise UsageError(
+                f"No asset {key.to_user_string()}."
+                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in snap.assets_def_by_key))
+            )
+        try:
+            return self.repo.load_asset_value(key, partition_key=args.partition)
+        except DagsterError as exc:
+            raise UsageError(str(exc)) from None
+        except FileNotFoundError as exc:
+            raise UsageError(
+                f"{key.to_user_string()} has no stored value yet ({exc.filename} does not exist). "
+                f"Run %materialize {key.to_user_string()} first."
+            ) from None
+
+    # ------------------------------------------------------------------ %partitions
+    @magic_arguments()
+    @argument("key", help="A partitioned asset.")
+    @line_magic
+    def partitions(self, line: str) -> Any:
+        """Partition status of an asset (click a range to backfill it)."""
+        args = _parse(self.partitions, line)
+        if args is None:
+            return None
+        key = _parse_key(args.key)
+        snap = self.repo.snapshot()
+        ad = snap.assets_def_by_key.get(key)
+        if ad is None:
+            raise UsageError(
+                f"No asset {key.to_user_string()}."
+                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in snap.assets_def_by_key))
+            )
+        if ad.partitions_def is None:
+            raise UsageError(f"Asset {key.to_user_string()} is not partitioned.")
+        try:
+            from dagster_nb._widgets import PartitionWidget
+        except ImportError as exc:
+            raise UsageError(f"The partitions widget needs ipywidgets and anywidget: {exc}") from None
+        return PartitionWidget(self.repo, key)
+
+    # ------------------------------------------------------------------ %dagster_nb
+    @magic_arguments()
+    @argument("command", help="status | reset | instance | forget | load | runs")
+    @argument("args", nargs="*", help="Arguments of the command.")
+    @line_magic
+    def dagster_nb(self, line: str) -> Any:
+        """Housekeeping: status, reset, instance [PATH], forget KEY..., load MODULE..., runs."""
+        args = _parse(self.dagster_nb, line)
+        if args is None:
+            return None
+        cmd = args.command
+        commands_ = ("status", "reset", "instance", "forget", "load", "runs")
+        if cmd not in commands_:
+            raise UsageError(f"Unknown command {cmd!r}." + did_you_mean(cmd, commands_) + f" Commands: {', '.join(commands_)}.")
+        if cmd == "status":
+            print(_status_text(self.repo))
+        elif cmd == "reset":
+            self.repo.reset()
+            print("Kernel repository reset: no definitions, no resources (stored values and runs are kept).")
+        elif cmd == "instance":
+            if args.args:
+                from dagster_nb._instance import DagsterInstance
+
+                self.repo.set_instance(DagsterInstance.from_directory(args.args[0]))
+            print(repr(self.repo.instance))
+        elif cmd == "forget":
+            if not args.args:
+                raise UsageError("%dagster_nb forget KEY [KEY ...]: name the assets to forget.")
+            try:
+                removed = self.repo.forget(*args.args)
+            except DagsterError as exc:
+                raise UsageError(str(exc)) from None
+            print("Forgot " + ", ".join(k.to_user_string() for k in removed) + ".")
+        elif cmd == "load":
+            if not args.args:
+                raise UsageError("%dagster_nb load MODULE [MODULE ...]: name importable modules.")
+            import importlib
+
+            mods = []
+            for name in args.args:
+                try:
+                    mods.append(sys.modules.get(name) or importlib.import_module(name))
+                except ImportError as exc:
+                    raise UsageError(f"Cannot import module {name!r}: {exc}") from None
+            keys = self.repo.load_modules(mods)
+            print(f"Loaded {len(keys)} asset{'s' if len(keys) != 1 else ''} from {', '.join(args.args)}.")
+        elif cmd == "runs":
+            try:
+                from dagster_nb._widgets import RunHistoryWidget
+            except ImportError as exc:
+                raise UsageError(f"The run history view needs ipywidgets: {exc}") from None
+            return RunHistoryWidget(self.repo)
+        return None
+
+    # ------------------------------------------------------------------ helpers
+    def _select(self, selection: str | None, *, materializable_only: bool) -> set[Any]:
+        snap = self.repo.snapshot()
+        if selection is None:
+            return set(snap.graph.all_asset_keys if not materializable_only else snap.graph.materializable_asset_keys)
+        from dagster_nb._selection import AssetSelection
+
+        try:
+            return set(AssetSelection.from_coercible(selection).resolve(snap.graph))
+        except DagsterError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _progress_view() -> Any:
+    try:
+        from dagster_nb._widgets import RunProgressWidget
+    except ImportError:
+        return None
+    return RunProgressWidget()
+
+
+def _summary_text(result: Any, brief: bool = False) -> str:
+    """After a run: one line (the progress view shows the rest) or one line per step."""
+    outcomes = result.step_outcomes
+    runs = getattr(result, "results", None)
+    what = f"{len(runs)} runs" if runs is not None else f"Run {result.run_id[:8]}"
+    counts: dict[str, int] = {}
+    for o in outcomes.values():
+        counts[o] = counts.get(o, 0) + 1
+    summary = ", ".join(f"{n} {o.lower()}" for o, n in sorted(counts.items()))
+    head = f"{what}: {result.dagster_run_status.value} ({summary})"
+    if runs is not None and result.failed_partitions:
+        head += f"; failed partitions: {', '.join(result.failed_partitions)}"
+    if brief:
+        return head
+    return "\n".join([head] + [f"  {step:30s} {outcome}" for step, outcome in outcomes.items()])
+
+
+def _status_text(repo: KernelRepository) -> str:
+    snap = repo.snapshot()
+    n = len(snap.assets_def_by_key)
+    stale = repo.stale_asset_keys() if n else set()
+    return (
+        f"dagster_nb: {n} asset{'s' if n != 1 else ''} in the kernel repository "
+        f"({len(stale)} stale or missing), resources: {sorted(repo.resources) or 'none'}\n"
+        f"instance: {repo.instance!r}"
+    )
+
+
+def split_line(line: str) -> list[str]:
+    return shlex.split(line)

@@ -1,0 +1,144 @@
+"""Hourly, Daily, Weekly and Monthly partitions: TimeWindowPartitionsDefinition with offsets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dagster_nb._partitions.time_window_definition import (
+    DEFAULT_DATE_FORMAT,
+    DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
+    ScheduleType,
+    TimeWindowPartitionsDefinition,
+)
+
+
+class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
+    """One partition per hour, keyed ``%Y-%m-%d-%H:%M`` by default.
+
+    >>> import datetime as dt, dagster_nb as dg
+    >>> h = dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00")
+    >>> h.get_partition_keys(current_time=dt.datetime(2024, 1, 1, 2))
+    ['2024-01-01-00:00', '2024-01-01-01:00']
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        start_date: datetime | str,
+        end_date: datetime | str | None = None,
+        minute_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+        exclusions=None,
+        **kwargs,
+    ):
+        cron = kwargs.get("cron_schedule")
+        super().__init__(
+            start=start_date, end=end_date, fmt=fmt or DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
+            schedule_type=None if cron else ScheduleType.HOURLY, cron_schedule=cron,
+            minute_offset=None if cron else minute_offset, timezone=timezone,
+            end_offset=end_offset, exclusions=exclusions,
+        )
+
+
+class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
+    """One partition per day, split at ``hour_offset:minute_offset``, keyed ``%Y-%m-%d``.
+
+    >>> import datetime as dt, dagster_nb as dg
+    >>> d = dg.DailyPartitionsDefinition(start_date="2024-01-01", hour_offset=6)
+    >>> d.time_window_for_partition_key("2024-01-01").start.hour
+    6
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        start_date: datetime | str,
+        end_date: datetime | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+        exclusions=None,
+        **kwargs,
+    ):
+        cron = kwargs.get("cron_schedule")
+        super().__init__(
+            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.DAILY, cron_schedule=cron,
+            minute_offset=None if cron else minute_offset,
+            hour_offset=None if cron else hour_offset, timezone=timezone,
+            end_offset=end_offset, exclusions=exclusions,
+        )
+
+
+class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
+    """One partition per week starting on ``day_offset`` (0 = Sunday), keyed ``%Y-%m-%d``.
+
+    >>> import dagster_nb as dg
+    >>> dg.WeeklyPartitionsDefinition(start_date="2024-01-01", day_offset=1).cron_schedule
+    '0 0 * * 1'
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        start_date: datetime | str,
+        end_date: datetime | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        day_offset: int = 0,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+        exclusions=None,
+        **kwargs,
+    ):
+        cron = kwargs.get("cron_schedule")
+        super().__init__(
+            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.WEEKLY, cron_schedule=cron,
+            minute_offset=None if cron else minute_offset,
+            hour_offset=None if cron else hour_offset,
+            day_offset=None if cron else day_offset, timezone=timezone,
+            end_offset=end_offset, exclusions=exclusions,
+        )
+
+
+class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
+    """One partition per month starting on ``day_offset`` (default 1), keyed ``%Y-%m-%d``.
+
+    >>> import dagster_nb as dg
+    >>> dg.MonthlyPartitionsDefinition(start_date="2024-01-01", day_offset=5).cron_schedule
+    '0 0 5 * *'
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        start_date: datetime | str,
+        end_date: datetime | str | None = None,
+        minute_offset: int = 0,
+        hour_offset: int = 0,
+        day_offset: int = 1,
+        timezone: str | None = None,
+        fmt: str | None = None,
+        end_offset: int = 0,
+        exclusions=None,
+        **kwargs,
+    ):
+        cron = kwargs.get("cron_schedule")
+        super().__init__(
+            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.MONTHLY, cron_schedule=cron,
+            minute_offset=None if cron else minute_offset,
+            hour_offset=None if cron else hour_offset,
+            day_offset=None if cron else day_offset, timezone=timezone,
+            end_offset=end_offset, exclusions=exclusions,
+        )

@@ -1,0 +1,259 @@
+"""The lineage widget: the asset graph laid out by Graphviz in the kernel, coloured by status,
+live during runs and after redefinitions, with a detail panel and materialize buttons.
+
+    w = LineageWidget(dg.kernel)                   # the whole graph
+    w = LineageWidget(dg.kernel, '+key:"revenue"')  # focused on a selection
+
+State lives in synced traitlets (``view_model``, ``svg``, ``selection``, ``selected_key``,
+``detail``, ``action``, ...); the ES module only draws them and sets ``selection``,
+``selected_key`` and ``action``, so setting those from Python does what a click does.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import anywidget
+import traitlets
+
+from dagster_nb._widgets._base import LiveRepoView, Throttle, coerce_key, key_selection, static_text
+from dagster_nb._widgets.html import value_preview_html
+from dagster_nb._widgets.render import render_dot
+from dagster_nb._widgets.viewmodel import (
+    STATUSES,
+    _error_text,
+    asset_detail_view_model,
+    lineage_dot,
+    lineage_view_model,
+)
+
+__all__ = ["LineageWidget"]
+
+_END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
+
+
+class LineageWidget(LiveRepoView, anywidget.AnyWidget):
+    """Lineage graph of ``repo`` (the kernel repository), optionally focused on ``selection``
+    (Dagster selection syntax). ``debounce`` is the least time between live re-renders."""
+
+    _esm = static_text("lineage.js")
+    _css = static_text("lineage.css")
+
+    view_model = traitlets.Dict().tag(sync=True)
+    svg = traitlets.Unicode("").tag(sync=True)
+    render_error = traitlets.Unicode("").tag(sync=True)
+    selection = traitlets.Unicode("").tag(sync=True)
+    selection_error = traitlets.Unicode("").tag(sync=True)
+    selected_key = traitlets.Unicode("").tag(sync=True)
+    detail = traitlets.Dict().tag(sync=True)
+    action = traitlets.Dict().tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, repo: Any, selection: str | None = None, *, debounce: float = 0.25,
+                 history: int = 10, live: bool = True, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._repo = repo
+        self._history = history
+        self._lock = threading.RLock()
+        self._selection_keys: set | None = None
+        self._running: set = set()
+        self._failed: set = set()
+        self._planned: dict[str, set] = {}
+        self._rendered_version: int | None = None
+        self._throttle = Throttle(self.refresh, debounce)
+        self._subscribed = False
+        if selection:
+            self.selection = selection  # the observer parses it and renders
+        if not self.view_model:
+            self.refresh()
+        if live:
+            repo.subscribe(self._on_notify)
+            self._subscribed = True
+
+    # ------------------------------------------------------------------ state
+    def refresh(self) -> None:
+        """Rebuild the view model from the current snapshot and instance, and re-render."""
+        with self._lock:
+            resolved = self._repo.snapshot()
+            keys = self._selection_keys
+            if keys is not None:
+                keys = {k for k in keys if k in resolved.graph}
+            vm = lineage_view_model(
+                resolved, self._repo.instance, selection_keys=keys,
+                running=set(self._running), failed=set(self._failed),
+            )
+            vm["version"] = getattr(self._repo, "version", None)
+            try:
+                svg = render_dot(lineage_dot(vm))
+                err = ""
+            except Exception as e:  # no dot binary, or dot failed: say so in the widget
+                svg, err = "", f"{type(e).__name__}: {e}"
+            self.view_model = vm
+            self.svg = svg if isinstance(svg, str) else svg.decode()
+            self.render_error = err
+            self._rendered_version = vm["version"]
+            if self.selected_key:
+                self._update_detail(load_value=False)
+
+    def _on_notify(self, kind: str, payload: Any) -> None:
+        if kind == "event" and payload is not None:
+            self._track(payload)
+        self._throttle()  # "definitions": refresh drops a selected key that is gone
+
+    def _track(self, e: Any) -> None:
+        t = e.event_type_value
+        with self._lock:
+            if t == "ASSET_MATERIALIZATION_PLANNED" and e.asset_key is not None and e.step_key:
+                self._planned.setdefault(e.step_key, set()).add(e.asset_key)
+            elif t == "STEP_START" and e.step_key:
+                keys = self._planned.get(e.step_key) or {coerce_key(e.step_key)}
+                self._running |= keys
+                self._failed -= keys
+            elif t == "STEP_SUCCESS" and e.step_key:
+                self._running -= self._planned.get(e.step_key, set())
+            elif t == "STEP_FAILURE" and e.step_key:
+                keys = self._planned.get(e.step_key, set())
+                self._running -= keys
+                self._failed |= keys
+            elif t == "ASSET_FAILED_TO_MATERIALIZE" and e.asset_key is not None:
+                self._failed.add(e.asset_key)
+            elif t in _END:
+                # The instance now has the final state of every asset of the run.
+                self._running.clear()
+                self._failed.clear()
+                self._planned.clear()
+
+    # ------------------------------------------------------------------ front-end requests
+    @traitlets.observe("selection")
+    def _on_selection(self, change: dict) -> None:
+        text = (change["new"] or "").strip()
+        if not text:
+            self._selection_keys = None
+            self.selection_error = ""
+            self.refresh()
+            return
+        from dagster_nb._selection.grammar import parse_selection
+
+        graph = self._repo.snapshot().graph
+        try:
+            keys = set(parse_selection(text, graph, include_sources=True).resolve(graph))
+        except Exception as e:  # shown under the text box, never raised into the cell
+            self.selection_error = f"{type(e).__name__}: {e}"
+            return
+        self.selection_error = "" if keys else "The selection matches no assets."
+        if keys:
+            self._selection_keys = keys
+            self.refresh()
+
+    @traitlets.observe("selected_key")
+    def _on_selected(self, change: dict) -> None:
+        self._update_detail(load_value=True)
+
+    def _update_detail(self, *, load_value: bool) -> None:
+        key = self.selected_key
+        if not key:
+            self.detail = {}
+            return
+        resolved = self._repo.snapshot()
+        k = coerce_key(key)
+        if k not in resolved.graph:
+            self.detail = {}
+            self.selected_key = ""
+            return
+        d = asset_detail_view_model(resolved, self._repo.instance, k, history=self._history)
+        live = next((n for n in self.view_model.get("nodes", []) if n["key"] == key), None)
+        if live is not None and live["status"] in ("running", "failed"):
+            d["status"] = live["status"]
+        old = self.detail
+        if not load_value and old.get("key") == key:
+            d["value_html"], d["value_error"] = old.get("value_html"), old.get("value_error")
+            if d.get("last_materialization") != old.get("last_materialization"):
+                load_value = True
+        if load_value:
+            d["value_html"], d["value_error"] = self._value_preview(k, d)
+        self.detail = d
+
+    def _value_preview(self, key: Any, d: dict) -> tuple[str | None, str | None]:
+        if not d.get("is_materializable"):
+            return None, "not materializable here (a source or external asset)"
+        if d.get("last_materialization") is None:
+            return None, "not materialized yet"
+        partition = d["last_materialization"].get("partition") if d.get("partitioned") else None
+        try:
+            value = self._repo.load_asset_value(key, partition_key=partition)
+        except Exception as e:
+            return None, f"could not load the value: {type(e).__name__}: {e}"
+        label = f"partition {partition}: " if partition else ""
+        html = value_preview_html(value)
+        return (f'<div style="color:#64748b">{label}</div>' if label else "") + html, None
+
+    @traitlets.observe("action")
+    def _on_action(self, change: dict) -> None:
+        a = change["new"] or {}
+        kind, key = a.get("kind"), a.get("key")
+        if not kind or not key:
+            return
+        self.run_action(kind, key)
+
+    def run_action(self, kind: str, key: str) -> Any:
+        """What the detail panel's buttons do: ``kind`` is ``materialize`` (the asset),
+        ``upstream`` (it and everything upstream) or ``downstream`` (it and everything
+        downstream). Returns the run result (``None`` if nothing ran)."""
+        sel = key_selection(key)
+        selection = {"materialize": sel, "upstream": "+" + sel, "downstream": sel + "+"}.get(kind)
+        if selection is None:
+            self.message = f"Unknown action {kind!r}."
+            return None
+        if self.busy:
+            self.message = "A run started from this widget is still going."
+            return None
+        self.busy = True
+        self.message = f"Materializing {selection} ..."
+        try:
+            result = self._repo.materialize(selection, raise_on_error=False)
+        except Exception as e:  # a bad selection or a plan error: show it, keep the widget
+            self.message = f"{type(e).__name__}: {e}"
+            return None
+        finally:
+            self.busy = False
+        self._running.clear()
+        self.refresh()
+        self._update_detail(load_value=True)
+        self.message = _result_message(result, selection)
+        return result
+
+    # ------------------------------------------------------------------ reprs
+    def _text(self) -> str:
+        vm = self.view_model
+        counts = vm.get("counts", {})
+        parts = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts.get(s))
+        n = len(vm.get("nodes", []))
+        sel = f", selection={self.selection!r}" if self.selection else ""
+        return f"LineageWidget({n} assets: {parts}{sel})" if n else f"LineageWidget(0 assets{sel})"
+
+    def __repr__(self) -> str:
+        return self._text()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is not None:
+            data["text/plain"] = self._text()
+            if self.svg and len(self.svg) < 500_000:
+                data["image/svg+xml"] = self.svg  # shown where widgets are not (nbconvert, GitHub)
+        return bundle
+
+
+def _result_message(result: Any, selection: str) -> str:
+    if result is None:
+        return ""
+    n = len(result.get_asset_materialization_events())
+    status = getattr(result.dagster_run_status, "value", result.dagster_run_status)
+    msg = f"Run {result.run_id[:8]} {status}: {n} materialization{'s' if n != 1 else ''} ({selection})."
+    if not result.success:
+        fails = result.get_step_failure_events()
+        if fails and fails[0].error is not None:
+            msg += f" {fails[0].step_key} failed: {_error_text(fails[0].error)}"
+    return msg

@@ -1,0 +1,769 @@
+"""The one view model: (repository snapshot, instance statuses) -> plain JSON.
+
+Every function here is pure with respect to its inputs (it reads the instance, never writes it)
+and returns dicts of str / int / float / bool / None / lists, so the ipywidgets and the
+JupyterLab extension render the same data. The shapes are documented in ``VIEWMODEL.md``.
+
+    >>> vm = lineage_view_model(resolved, instance)          # doctest: +SKIP
+    >>> [(n["key"], n["status"]) for n in vm["nodes"]]       # doctest: +SKIP
+    [('orders', 'fresh'), ('revenue', 'stale')]
+    >>> print(lineage_dot(vm))                               # doctest: +SKIP
+    digraph lineage { ...
+
+No IPython, ipywidgets or graphviz imports here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from dagster_nb._definitions.asset_key import AssetKey
+
+__all__ = [
+    "LINEAGE_SCHEMA",
+    "STATUS_STYLES",
+    "STATUSES",
+    "asset_detail_view_model",
+    "catalog_rows",
+    "lineage_dot",
+    "lineage_view_model",
+    "metadata_to_view",
+    "node_id",
+    "partition_view_model",
+    "run_history_view_model",
+    "run_progress_view_model",
+]
+
+LINEAGE_SCHEMA = "dagster_nb.lineage/1"
+
+#: Node statuses, in the order a legend lists them.
+STATUSES = ("fresh", "stale", "missing", "running", "failed", "source", "external")
+
+#: status -> (fill, border, text) colours used by the DOT and by the front ends.
+STATUS_STYLES: dict[str, dict[str, str]] = {
+    "fresh": {"fill": "#dcfce7", "border": "#16a34a", "label": "fresh"},
+    "stale": {"fill": "#fef3c7", "border": "#d97706", "label": "stale"},
+    "missing": {"fill": "#f3f4f6", "border": "#9ca3af", "label": "missing"},
+    "running": {"fill": "#dbeafe", "border": "#2563eb", "label": "running"},
+    "failed": {"fill": "#fee2e2", "border": "#dc2626", "label": "failed"},
+    "source": {"fill": "#ede9fe", "border": "#7c3aed", "label": "source"},
+    "external": {"fill": "#f8fafc", "border": "#64748b", "label": "external"},
+}
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def node_id(key: AssetKey | str) -> str:
+    """The stable DOM / DOT id of an asset node: readable, unique, valid in SVG and CSS.
+
+    >>> node_id("orders"), node_id("raw/orders")
+    ('asset-orders', 'asset-raw_orders-19d587')
+    """
+    s = key.to_user_string() if isinstance(key, AssetKey) else str(key)
+    safe = _ID_UNSAFE.sub("_", s)
+    if safe != s or not s:
+        safe += "-" + hashlib.sha1(s.encode()).hexdigest()[:6]
+    return "asset-" + safe
+
+
+# --------------------------------------------------------------------------- helpers
+def _key_str(key: AssetKey) -> str:
+    return key.to_user_string()
+
+
+def _jsonable(value: Any) -> Any:
+    """Round-trip through JSON so nothing non-JSON leaks into a view model."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def metadata_to_view(metadata: Mapping[str, Any] | None) -> list[dict]:
+    """Metadata values as ``[{"label", "type", "text", "value"}]`` (value JSON-able).
+
+    >>> import dagster_nb as dg
+    >>> metadata_to_view({"rows": dg.MetadataValue.int(3)})
+    [{'label': 'rows', 'type': 'int', 'text': '3', 'value': 3}]
+    """
+    from dagster_nb._definitions.metadata import MetadataValue, metadata_value_to_json
+
+    out = []
+    for label, v in (metadata or {}).items():
+        if isinstance(v, MetadataValue):
+            d = metadata_value_to_json(v)
+            t = d.pop("type", type(v).__name__)
+            value = d.pop("value", d or None)
+        else:
+            t, value = type(v).__name__, v
+        value = _jsonable(value)
+        if t in ("path", "text", "url", "md"):
+            text = str(value)
+        elif t in ("table_schema", "table") and isinstance(value, dict) and value.get("schema"):
+            cols = value["schema"].get("columns", [])
+            text = ", ".join(f'{c.get("name")}: {c.get("type")}' for c in cols)
+            if t == "table":
+                text = f'{len(value.get("records") or [])} records ({text})'
+        elif isinstance(value, (dict, list)):
+            text = json.dumps(value, default=str)
+        else:
+            text = str(value)
+        if len(text) > 500:
+            text = text[:497] + "..."
+        out.append({"label": str(label), "type": t, "text": text, "value": value})
+    return out
+
+
+def _partition_store(instance: Any) -> Any:
+    return instance if hasattr(instance, "get_dynamic_partitions") else None
+
+
+def _partition_keys(pdef: Any, instance: Any, current_time: Any) -> Sequence[str]:
+    try:
+        return pdef.get_partition_keys(
+            current_time=current_time, dynamic_partitions_store=_partition_store(instance)
+        )
+    except Exception:  # a dynamic def without a store, a bad window: draw it as empty
+        return []
+
+
+def _new_resolver(resolved: Any, instance: Any) -> Any:
+    from dagster_nb._execution.staleness import StalenessResolver
+
+    return StalenessResolver(resolved, instance)
+
+
+def _status_records(instance: Any, keys: Sequence[AssetKey]) -> Mapping[AssetKey, Any]:
+    if not keys:
+        return {}
+    if hasattr(instance, "get_status_by_asset_key"):
+        return instance.get_status_by_asset_key(list(keys))
+    return {}
+
+
+def _latest_is_failure(rec: Any) -> bool:
+    if rec is None or rec.last_failed_storage_id is None:
+        return False
+    return rec.last_failed_storage_id > (rec.last_materialization_storage_id or -1)
+
+
+# --------------------------------------------------------------------------- lineage
+def lineage_view_model(
+    resolved: Any,
+    instance: Any,
+    *,
+    selection_keys: Iterable[AssetKey] | None = None,
+    running: Iterable[AssetKey] | None = None,
+    failed: Iterable[AssetKey] | None = None,
+    staleness: Any = None,
+    current_time: Any = None,
+) -> dict:
+    """The lineage graph as JSON: ``{"schema", "nodes", "edges", "groups", "counts", ...}``.
+
+    ``selection_keys`` limits the nodes (edges between kept nodes are kept). ``running`` /
+    ``failed`` are keys a live run reports (they win over stored statuses); ``staleness`` is a
+    :class:`StalenessResolver` to reuse (one is built otherwise).
+    """
+    graph = resolved.graph
+    keys = list(graph.toposorted_keys())
+    if selection_keys is not None:
+        sel = set(selection_keys)
+        keys = [k for k in keys if k in sel]
+    running_set = set(running or ())
+    failed_set = set(failed or ())
+    resolver = staleness if staleness is not None else _new_resolver(resolved, instance)
+    mat_keys = [k for k in keys if graph.get(k).is_materializable]
+    resolver.prefetch(mat_keys)
+    records = _status_records(instance, keys)
+
+    nodes = []
+    for k in keys:
+        nodes.append(
+            _node_view(
+                graph.get(k), resolved, instance, resolver, records.get(k), running_set,
+                failed_set, current_time,
+            )
+        )
+    kept = set(keys)
+    edges = [
+        {"source": _key_str(p), "target": _key_str(k)}
+        for k in keys
+        for p in sorted(graph.parents(k), key=lambda x: x.parts)
+        if p in kept
+    ]
+    groups: dict[str, dict] = {}
+    counts = dict.fromkeys(STATUSES, 0)
+    for n in nodes:
+        g = groups.setdefault(n["group"], {"name": n["group"], "keys": [], "counts": {}})
+        g["keys"].append(n["key"])
+        g["counts"][n["status"]] = g["counts"].get(n["status"], 0) + 1
+        counts[n["status"]] += 1
+    return {
+        "schema": LINEAGE_SCHEMA,
+        "nodes": nodes,
+        "edges": edges,
+        "groups": [groups[name] for name in sorted(groups)],
+        "counts": counts,
+        "total_assets": len(graph),
+        "selected": selection_keys is not None,
+        "statuses": {s: dict(STATUS_STYLES[s]) for s in STATUSES},
+    }
+
+
+def _node_view(
+    node: Any,
+    resolved: Any,
+    instance: Any,
+    resolver: Any,
+    rec: Any,
+    running: set,
+    failed: set,
+    current_time: Any,
+) -> dict:
+    from dagster_nb._execution.staleness import StaleStatus
+
+    k = node.key
+    causes: list[str] = []
+    partitions = None
+    if node.is_stub or (not node.is_materializable and not node.is_observable):
+        status = "external"
+    elif not node.is_materializable:
+        status = "source"
+    else:
+        st = resolver.get_status(k)
+        status = {StaleStatus.MISSING: "missing", StaleStatus.STALE: "stale"}.get(st, "fresh")
+        if st is StaleStatus.STALE:
+            causes = [c.reason for c in resolver.get_stale_causes(k)]
+        if node.partitions_def is not None:
+            partitions = _partition_counts(node.partitions_def, instance, k, current_time)
+            if partitions["materialized"] == 0 and status == "fresh":
+                status = "missing"
+        if k in running:
+            status = "running"
+        elif k in failed:
+            status = "failed"
+        elif rec is not None and rec.status == "IN_PROGRESS":
+            status = "running"  # planned by a run not finished (this or another process)
+        elif _latest_is_failure(rec) and node.partitions_def is None:
+            status = "failed"
+    ad = resolved.assets_def_by_key.get(k)
+    code_version = node.code_version
+    if code_version is None and ad is not None and ad.is_materializable:
+        try:
+            code_version = ad.effective_code_version(k)
+        except Exception:
+            code_version = None
+    last = None
+    if rec is not None and rec.last_materialization_timestamp is not None:
+        last = {
+            "timestamp": rec.last_materialization_timestamp,
+            "run_id": rec.last_materialization_run_id,
+        }
+    return {
+        "id": node_id(k),
+        "key": _key_str(k),
+        "path": list(k.path),
+        "label": k.path[-1],
+        "prefix": "/".join(k.path[:-1]),
+        "group": node.group_name,
+        "kinds": sorted(node.kinds),
+        "owners": list(node.owners),
+        "tags": {str(a): str(b) for a, b in node.tags.items()},
+        "status": status,
+        "stale_causes": causes,
+        "last_materialization": last,
+        "partitioned": node.partitions_def is not None,
+        "partitions": partitions,
+        "description": node.description,
+        "code_version": code_version,
+        "is_materializable": node.is_materializable,
+    }
+
+
+def _partition_counts(pdef: Any, instance: Any, key: AssetKey, current_time: Any) -> dict:
+    try:
+        total = pdef.get_num_partitions(
+            current_time=current_time, dynamic_partitions_store=_partition_store(instance)
+        )
+    except Exception:
+        total = 0
+    statuses = instance.get_asset_partition_statuses(key) if instance is not None else {}
+    counts = {"MATERIALIZED": 0, "FAILED": 0, "IN_PROGRESS": 0}
+    for s in statuses.values():
+        if s in counts:
+            counts[s] += 1
+    return {
+        "total": int(total),
+        "materialized": counts["MATERIALIZED"],
+        "failed": counts["FAILED"],
+        "in_progress": counts["IN_PROGRESS"],
+    }
+
+
+def _esc(s: Any) -> str:
+    # DOT HTML labels accept XML entities; keep labels ASCII so every dot build measures them.
+    return html.escape(str(s), quote=True).encode("ascii", "xmlcharrefreplace").decode()
+
+
+def _dot_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _node_label(n: Mapping[str, Any]) -> str:
+    style = STATUS_STYLES[n["status"]]
+    rows = []
+    if n.get("prefix"):
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b7280">{_esc(n["prefix"])}/'
+            "</FONT></TD></TR>"
+        )
+    rows.append(f'<TR><TD ALIGN="LEFT"><B>{_esc(n["label"])}</B></TD></TR>')
+    status_text = style["label"]
+    p = n.get("partitions")
+    if p:
+        status_text += f' - {p["materialized"]}/{p["total"]} partitions'
+    if n["status"] == "stale" and n.get("stale_causes"):
+        cause = n["stale_causes"][0]
+        if len(cause) > 34:
+            cause = cause[:32] + ".."
+        status_text += f": {cause}"
+    rows.append(
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="{style["border"]}">'
+        f"{_esc(status_text)}</FONT></TD></TR>"
+    )
+    if n.get("kinds"):
+        badges = "".join(
+            f'<TD BGCOLOR="#e0e7ff" STYLE="rounded" CELLPADDING="2">'
+            f'<FONT POINT-SIZE="8" COLOR="#3730a3"> {_esc(kind)} </FONT></TD>'
+            for kind in n["kinds"][:4]
+        )
+        rows.append(
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" '
+            f'CELLPADDING="0"><TR>{badges}</TR></TABLE></TD></TR>'
+        )
+    border_style = "rounded,dashed" if n["status"] == "external" else "rounded"
+    return (
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="{border_style}" '
+        f'BGCOLOR="{style["fill"]}" COLOR="{style["border"]}">{"".join(rows)}</TABLE>>'
+    )
+
+
+def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
+    """Graphviz DOT for a lineage view model.
+
+    Groups become clusters; each node has ``id`` = :func:`node_id` and ``class`` =
+    ``"dnb-asset status-<status>"`` so the rendered SVG ``<g>`` can be found and clicked;
+    the fill colour follows :data:`STATUS_STYLES`. Output is deterministic.
+    """
+    lines = [
+        "digraph lineage {",
+        f'  graph [rankdir={rankdir} fontname="Helvetica" fontsize=11 nodesep=0.25 ranksep=0.5 '
+        'bgcolor="white" id="dnb-lineage"];',
+        '  node [shape=plain fontname="Helvetica" fontsize=12];',
+        '  edge [color="#94a3b8" arrowsize=0.6];',
+    ]
+    by_group: dict[str, list[Mapping[str, Any]]] = {}
+    for n in view_model["nodes"]:
+        by_group.setdefault(n["group"], []).append(n)
+    for gi, group in enumerate(sorted(by_group)):
+        members = by_group[group]
+        lines.append(f"  subgraph cluster_{gi} {{")
+        lines.append(
+            f'    graph [label={_dot_str(group)} id={_dot_str("group-" + _ID_UNSAFE.sub("_", group))} '
+            'style="rounded,dashed" color="#cbd5e1" fontcolor="#475569" labeljust=l];'
+        )
+        for n in members:
+            tooltip = n.get("description") or n["key"]
+            attrs = [
+                f"id={_dot_str(n['id'])}",
+                f"class={_dot_str('dnb-asset status-' + n['status'])}",
+                f"label={_node_label(n)}",
+                f"tooltip={_dot_str(tooltip[:200])}",
+            ]
+            lines.append(f"    {_dot_str(n['key'])} [{' '.join(attrs)}];")
+        lines.append("  }")
+    for e in view_model["edges"]:
+        lines.append(f"  {_dot_str(e['source'])} -> {_dot_str(e['target'])};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- detail
+def asset_detail_view_model(
+    resolved: Any,
+    instance: Any,
+    key: AssetKey | str,
+    *,
+    history: int = 10,
+    staleness: Any = None,
+    current_time: Any = None,
+) -> dict:
+    """One asset in detail: the lineage node fields plus parents, children, metadata of the
+    definition, the last materialization and ``history`` earlier ones (newest first) with their
+    metadata. The value preview is added by the widget layer (it needs the IO manager).
+    """
+    k = AssetKey.from_user_string(key) if isinstance(key, str) else key
+    graph = resolved.graph
+    node = graph.get(k)
+    resolver = staleness if staleness is not None else _new_resolver(resolved, instance)
+    rec = _status_records(instance, [k]).get(k)
+    base = _node_view(node, resolved, instance, resolver, rec, set(), set(), current_time)
+    mats = []
+    if node.is_materializable and history > 0:
+        page = instance.fetch_materializations(k, limit=history)
+        for r in page.records:
+            ev = r.dagster_event
+            m = ev.materialization
+            mats.append(
+                {
+                    "timestamp": ev.timestamp,
+                    "run_id": ev.run_id,
+                    "partition": ev.partition,
+                    "description": m.description if m is not None else None,
+                    "metadata": metadata_to_view(m.metadata if m is not None else {}),
+                }
+            )
+    root_causes: list[str] = []
+    if base["status"] == "stale" and hasattr(resolver, "get_stale_root_causes"):
+        root_causes = sorted({str(c) for c in resolver.get_stale_root_causes(k)})
+    base.update(
+        {
+            "parents": sorted(_key_str(p) for p in node.parent_keys),
+            "children": sorted(_key_str(c) for c in node.child_keys),
+            "definition_metadata": metadata_to_view(node.metadata),
+            "last_materialization": mats[0] if mats else base["last_materialization"],
+            "history": mats,
+            "stale_root_causes": root_causes,
+            "partitions_def": str(node.partitions_def) if node.partitions_def is not None else None,
+        }
+    )
+    return base
+
+
+# --------------------------------------------------------------------------- partitions
+_STATUS_OF = {"MATERIALIZED": "materialized", "FAILED": "failed", "IN_PROGRESS": "in_progress"}
+PARTITION_STATUSES = ("materialized", "failed", "in_progress", "missing")
+
+
+def _runs(keys: Sequence[str], statuses: Mapping[str, str]) -> tuple[list[dict], dict]:
+    """Range-compress ``keys`` by status; keys absent from ``statuses`` are "missing"."""
+    import gc
+    from itertools import groupby
+
+    out: list[dict] = []
+    counts = dict.fromkeys(PARTITION_STATUSES, 0)
+    # The per-key work stays in C (map / groupby / list); Python runs once per range.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        i = 0
+        for status, grp in groupby(map(statuses.get, keys)):
+            n = len(list(grp))
+            out.append(_run(keys, i, i + n - 1, status))
+            i += n
+    finally:
+        if was_enabled:
+            gc.enable()
+    for r in out:
+        counts[r["status"]] += r["count"]
+    return out, counts
+
+
+def _run(keys: Sequence[str], a: int, b: int, status: str | None) -> dict:
+    st = _STATUS_OF.get(status, "missing") if status is not None else "missing"
+    return {
+        "start": str(keys[a]),
+        "end": str(keys[b]),
+        "start_index": a,
+        "end_index": b,
+        "count": b - a + 1,
+        "status": st,
+    }
+
+
+def _dim_kind(pdef: Any) -> str:
+    from dagster_nb._partitions.dynamic import DynamicPartitionsDefinition
+    from dagster_nb._partitions.static import StaticPartitionsDefinition
+    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+    if isinstance(pdef, TimeWindowPartitionsDefinition):
+        return "time"
+    if isinstance(pdef, DynamicPartitionsDefinition):
+        return "dynamic"
+    if isinstance(pdef, StaticPartitionsDefinition):
+        return "static"
+    return "other"
+
+
+def _describe(pdef: Any, n: int) -> str:
+    from dagster_nb._partitions.static import StaticPartitionsDefinition
+
+    if isinstance(pdef, StaticPartitionsDefinition) and n > 20:
+        keys = pdef.get_partition_keys()
+        return f"Static: {keys[0]!r}, {keys[1]!r}, ... {keys[-1]!r} ({n:,} partitions)"
+    return str(pdef)
+
+
+def partition_view_model(
+    partitions_def: Any,
+    statuses: Mapping[str, str],
+    *,
+    current_time: Any = None,
+    dynamic_partitions_store: Any = None,
+    max_keys: int = 2000,
+) -> dict:
+    """Partition statuses, range-compressed.
+
+    ``statuses`` maps partition key -> ``"MATERIALIZED"`` | ``"FAILED"`` | ``"IN_PROGRESS"``
+    (as :meth:`DagsterInstance.get_asset_partition_statuses` returns); other keys are missing.
+    1-D definitions give ``ranges`` (runs of ``{start, end, start_index, end_index, count,
+    status}``); a :class:`MultiPartitionsDefinition` gives a ``grid``: one row per key of the
+    secondary dimension, each with ranges along the primary (time, if any) dimension. ``keys``
+    is included when there are at most ``max_keys`` (so a front end can label single cells).
+    """
+    from dagster_nb._partitions.multi import MultiPartitionsDefinition
+
+    if isinstance(partitions_def, MultiPartitionsDefinition):
+        return _multi_view(partitions_def, statuses, current_time, dynamic_partitions_store, max_keys)
+    keys = partitions_def.get_partition_keys(
+        current_time=current_time, dynamic_partitions_store=dynamic_partitions_store
+    )
+    ranges, counts = _runs(keys, statuses)
+    vm: dict[str, Any] = {
+        "kind": _dim_kind(partitions_def),
+        "dimensions": 1,
+        "description": _describe(partitions_def, len(keys)),
+        "total": len(keys),
+        "counts": counts,
+        "ranges": ranges,
+        "keys": [str(k) for k in keys] if len(keys) <= max_keys else None,
+    }
+    if vm["kind"] == "time":
+        fmt = getattr(partitions_def, "fmt", None)
+        vm["fmt"] = fmt
+        vm["cron_schedule"] = getattr(partitions_def, "cron_schedule", None)
+        st = getattr(partitions_def, "schedule_type", None)
+        vm["schedule_type"] = st.value if st is not None else None
+    return vm
+
+
+def _multi_view(pdef: Any, statuses: Mapping[str, str], current_time: Any, store: Any,
+                max_keys: int) -> dict:
+    dims = list(pdef.partitions_defs)  # ordered by name; keys are "<dim0>|<dim1>"
+    names = [d.name for d in dims]
+    dim_keys = [
+        [str(k) for k in d.partitions_def.get_partition_keys(
+            current_time=current_time, dynamic_partitions_store=store)]
+        for d in dims
+    ]
+    # The primary axis (columns) is the time dimension when there is one, else dimension 0.
+    kinds = [_dim_kind(d.partitions_def) for d in dims]
+    col = kinds.index("time") if "time" in kinds else 0
+    row = 1 - col
+    cols, rows_keys = dim_keys[col], dim_keys[row]
+    counts = dict.fromkeys(PARTITION_STATUSES, 0)
+    rows = []
+    for rk in rows_keys:
+        if col == 0:
+            full = [c + "|" + rk for c in cols]
+        else:
+            full = [rk + "|" + c for c in cols]
+        ranges, rc = _runs(full, statuses)
+        for r in ranges:  # ranges along the column axis: name them by the column key
+            r["start"] = cols[r["start_index"]]
+            r["end"] = cols[r["end_index"]]
+        for s, c in rc.items():
+            counts[s] += c
+        rows.append({"key": rk, "ranges": ranges, "counts": rc})
+    return {
+        "kind": "multi",
+        "dimensions": 2,
+        "description": _describe(pdef, len(cols) * len(rows_keys)),
+        "total": len(cols) * len(rows_keys),
+        "counts": counts,
+        "column_dimension": {"name": names[col], "kind": kinds[col], "total": len(cols),
+                             "keys": cols if len(cols) <= max_keys else None},
+        "row_dimension": {"name": names[row], "kind": kinds[row], "total": len(rows_keys),
+                          "keys": rows_keys},
+        "dimension_names": names,
+        "grid": rows,
+    }
+
+
+def multi_partition_key(view_model: Mapping[str, Any], row_key: str, column_key: str) -> str:
+    """The partition key string of a grid cell of a multi-partition view model."""
+    names = view_model["dimension_names"]
+    by_name = {view_model["row_dimension"]["name"]: row_key,
+               view_model["column_dimension"]["name"]: column_key}
+    return "|".join(by_name[n] for n in names)
+
+
+# --------------------------------------------------------------------------- runs
+_RUN_END = {
+    "PIPELINE_SUCCESS": "SUCCESS",
+    "PIPELINE_FAILURE": "FAILURE",
+    "PIPELINE_CANCELED": "CANCELED",
+}
+
+
+def _error_text(err: Any) -> str:
+    """The user's exception (the innermost cause), not our wrapper."""
+    while getattr(err, "cause", None) is not None:
+        err = err.cause
+    return str(err.message)
+
+
+def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) -> dict:
+    """A live run as rows, one per asset (or per step without an asset).
+
+    Each row: ``{"key", "step", "status", "start_time", "end_time", "duration",
+    "partitions": {"done", "failed", "total"} | None, "error"}`` with status one of
+    planned / running / success / failed / skipped. ``now`` (a timestamp) fills ``elapsed``
+    for running rows. Events of several runs: only the last run is shown.
+    """
+    evs = list(events)
+    run_ids = [e.run_id for e in evs if e.run_id]
+    run_id = run_ids[-1] if run_ids else None
+    evs = [e for e in evs if e.run_id == run_id] if run_id is not None else evs
+    rows: dict[str, dict] = {}
+    step_assets: dict[str, list[str]] = {}
+    step_state: dict[str, dict] = {}
+    run = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
+           "job_name": None}
+
+    def row(key: str, step: str | None) -> dict:
+        r = rows.get(key)
+        if r is None:
+            r = rows[key] = {
+                "key": key, "step": step, "status": "planned", "start_time": None,
+                "end_time": None, "duration": None, "elapsed": None,
+                "partitions": None, "error": None,
+                "_planned": [], "_done": set(), "_failed": set(),
+            }
+        return r
+
+    for e in evs:
+        t = e.event_type_value
+        if run["job_name"] is None and getattr(e, "job_name", None):
+            run["job_name"] = e.job_name
+        if t == "PIPELINE_START":
+            run["status"] = "STARTED"
+            run["start_time"] = e.timestamp
+        elif t in _RUN_END:
+            run["status"] = _RUN_END[t]
+            run["end_time"] = e.timestamp
+        elif t == "ASSET_MATERIALIZATION_PLANNED" and e.asset_key is not None:
+            k = _key_str(e.asset_key)
+            r = row(k, e.step_key)
+            if e.step_key:
+                lst = step_assets.setdefault(e.step_key, [])
+                if k not in lst:
+                    lst.append(k)
+            if e.partition is not None:
+                r["_planned"].append(e.partition)
+        elif t == "STEP_START" and e.step_key:
+            step_state[e.step_key] = {"start": e.timestamp}
+            for k in step_assets.get(e.step_key, []) or [e.step_key]:
+                r = row(k, e.step_key)
+                r["status"] = "running"
+                r["start_time"] = e.timestamp
+        elif t == "ASSET_MATERIALIZATION" and e.asset_key is not None:
+            r = row(_key_str(e.asset_key), e.step_key)
+            r["_done"].add(e.partition)
+        elif t == "ASSET_FAILED_TO_MATERIALIZE" and e.asset_key is not None:
+            r = row(_key_str(e.asset_key), e.step_key)
+            r["_failed"].add(e.partition)
+        elif t in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and e.step_key:
+            status = {"STEP_SUCCESS": "success", "STEP_FAILURE": "failed",
+                      "STEP_SKIPPED": "skipped"}[t]
+            duration = (e.data or {}).get("duration")
+            for k in step_assets.get(e.step_key, []) or [e.step_key]:
+                r = row(k, e.step_key)
+                r["status"] = status
+                r["end_time"] = e.timestamp
+                r["duration"] = duration if duration is not None else (
+                    e.timestamp - r["start_time"] if r["start_time"] is not None else None)
+                if e.error is not None:
+                    r["error"] = _error_text(e.error)
+    out_rows = []
+    for r in rows.values():
+        planned = r.pop("_planned")
+        done = r.pop("_done")
+        failed = r.pop("_failed")
+        if planned:
+            r["partitions"] = {
+                "done": len(done - {None}),
+                "failed": len(failed - {None}),
+                "total": len(set(planned)),
+            }
+        if r["status"] == "running" and now is not None and r["start_time"] is not None:
+            r["elapsed"] = max(0.0, now - r["start_time"])
+        if r["status"] in ("running", "planned") and run["status"] in _RUN_END.values():
+            r["status"] = "skipped" if r["status"] == "planned" else "failed"
+        out_rows.append(r)
+    counts: dict[str, int] = {}
+    for r in out_rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    run["duration"] = (
+        run["end_time"] - run["start_time"]
+        if run["end_time"] is not None and run["start_time"] is not None else None
+    )
+    return {"run": run, "rows": out_rows, "counts": counts}
+
+
+def run_history_view_model(instance: Any, limit: int = 20) -> dict:
+    """Recent runs, newest first: ``{"runs": [{"run_id", "job_name", "status", "start_time",
+    "end_time", "duration", "assets", "partition", "tags"}]}``."""
+    out = []
+    for rec in instance.get_run_records(limit=limit):
+        run = rec.dagster_run
+        start = rec.start_time if rec.start_time is not None else run.start_time
+        end = rec.end_time if rec.end_time is not None else run.end_time
+        tags = dict(run.tags)
+        partition = tags.get("dagster/partition")
+        if partition is None and "dagster/asset_partition_range_start" in tags:
+            partition = (tags["dagster/asset_partition_range_start"] + "..."
+                         + tags.get("dagster/asset_partition_range_end", ""))
+        out.append(
+            {
+                "run_id": run.run_id,
+                "job_name": run.job_name,
+                "status": str(run.status.value if hasattr(run.status, "value") else run.status),
+                "start_time": start,
+                "end_time": end,
+                "duration": (end - start) if start is not None and end is not None else None,
+                "assets": sorted(_key_str(k) for k in (run.asset_selection or ())),
+                "partition": partition,
+                "tags": {str(a): str(b) for a, b in tags.items()},
+            }
+        )
+    return {"runs": out}
+
+
+# --------------------------------------------------------------------------- catalog
+def catalog_rows(
+    resolved: Any,
+    instance: Any,
+    staleness: Any = None,
+    *,
+    selection_keys: Iterable[AssetKey] | None = None,
+) -> list[dict]:
+    """Rows for ``%assets``: ``{"key", "group", "kinds", "status", "last_materialized",
+    "last_run_id", "stale_causes", "partitions"}`` in topological order."""
+    vm = lineage_view_model(resolved, instance, selection_keys=selection_keys, staleness=staleness)
+    return [
+        {
+            "key": n["key"],
+            "group": n["group"],
+            "kinds": n["kinds"],
+            "status": n["status"],
+            "last_materialized": (n["last_materialization"] or {}).get("timestamp"),
+            "last_run_id": (n["last_materialization"] or {}).get("run_id"),
+            "stale_causes": n["stale_causes"],
+            "partitions": n["partitions"],
+            "description": n["description"],
+        }
+        for n in vm["nodes"]
+    ]

@@ -1,1 +1,0 @@
-"""dagster_nb.execution"""
