@@ -37,7 +37,6 @@ _DAY = timedelta(days=1)
 UTC = timezone.utc
 
 
-@lru_cache(maxsize=256)
 class UnknownTimezoneError(DagsterInvalidDefinitionError, ZoneInfoNotFoundError):
     """An unknown time zone name: a definition error, and the ``ZoneInfoNotFoundError``
     (a KeyError) that Dagster raises for it, so code written for either catches it."""
@@ -45,6 +44,7 @@ class UnknownTimezoneError(DagsterInvalidDefinitionError, ZoneInfoNotFoundError)
     __str__ = Exception.__str__  # KeyError's would quote the message
 
 
+@lru_cache(maxsize=256)
 def get_timezone(name: str):
     """Return the tzinfo for an IANA name; ``UTC`` maps to ``datetime.timezone.utc`` like Dagster."""
     if name in ("UTC", "utc"):

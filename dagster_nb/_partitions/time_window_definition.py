@@ -75,6 +75,11 @@ class PartitionKeyFormatError(DagsterUnknownPartitionError, ValueError):
     ``ValueError`` Dagster raises for it."""
 
 
+class PartitionKeyOutOfRangeError(DagsterUnknownPartitionError, OverflowError):
+    """A key whose window starts or ends past the last instant Python represents (year 9999):
+    an unknown partition, and the ``OverflowError`` Dagster lets escape for it."""
+
+
 def _parse_bound(value, fmt: str, tz: str, what: str) -> float:
     tzinfo = get_timezone(tz)
     if isinstance(value, str):
@@ -384,7 +389,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         dt = self._parse(partition_key)
         if self.is_basic_hourly or self.is_basic_daily:
             return dt
-        return self._ticks.next_ge(dt.timestamp())
+        try:
+            return self._ticks.next_ge(dt.timestamp())
+        except (OverflowError, ValueError) as e:
+            raise _out_of_range(self, partition_key) from e
 
     def end_time_for_partition_key(self, partition_key: str) -> datetime:
         return self.time_window_for_partition_key(partition_key).end
@@ -534,7 +542,18 @@ _DAY = 86_400
 @lru_cache(maxsize=1024)
 def _window_for_key(pd: TimeWindowPartitionsDefinition, key: str) -> TimeWindow:
     start = pd.start_time_for_partition_key(key)
-    return TimeWindow(start, pd._ticks.after(start))
+    try:
+        return TimeWindow(start, pd._ticks.after(start))
+    except (OverflowError, ValueError) as e:
+        raise _out_of_range(pd, key) from e
+
+
+def _out_of_range(pd: TimeWindowPartitionsDefinition, key: str) -> PartitionKeyOutOfRangeError:
+    return PartitionKeyOutOfRangeError(
+        f"Partition key {key!r} (format {pd.fmt!r}, cron {pd.cron_schedule!r}) has no time "
+        "window: it would end after the year 9999, the last date Python can represent. Use a "
+        "key whose window ends by 9999-12-31 (for daily partitions, '9999-12-30' or earlier)."
+    )
 
 
 @lru_cache(maxsize=1024)

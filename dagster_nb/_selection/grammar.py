@@ -58,6 +58,9 @@ from dagster_nb._selection.asset_selection import (
 __all__ = ["SelectionSyntaxError", "parse_selection", "selection_from_string"]
 
 
+MAX_NESTING = 100  # parentheses and 'not' together; Python's own parser stops near 200
+
+
 class SelectionSyntaxError(DagsterInvalidAssetSelectionError):
     """A selection string that does not parse, or names something the graph lacks.
 
@@ -68,10 +71,24 @@ class SelectionSyntaxError(DagsterInvalidAssetSelectionError):
         self.text = text
         self.column = column
         self.problem = problem
-        caret = " " * (column - 1) + "^"
+        shown, at = _window(text, column - 1)
+        quoted = repr(text) if len(text) <= _SHOWN else f"of {len(text)} characters"
         super().__init__(
-            f"Invalid selection string {text!r}: {problem} (column {column}).\n    {text}\n    {caret}"
+            f"Invalid selection string {quoted}: {problem} (column {column}).\n"
+            f"    {shown}\n    {' ' * at}^"
         )
+
+
+_SHOWN = 120  # longer inputs are shown as a window around the column
+
+
+def _window(text: str, i: int) -> tuple[str, int]:
+    """The text (or up to _SHOWN characters of it around index i) and i's place in it."""
+    if len(text) <= _SHOWN:
+        return text, i
+    lo = max(0, min(i - _SHOWN // 2, len(text) - _SHOWN))
+    head, tail = ("..." if lo else ""), ("..." if lo + _SHOWN < len(text) else "")
+    return head + text[lo : lo + _SHOWN] + tail, len(head) + i - lo
 
 
 # ---------------------------------------------------------------------------------------
@@ -215,7 +232,7 @@ class _Parser:
         self.include_sources = include_sources
         self.refs: list[_Ref] = []
         self.used_bare_names = False
-        self.depth = 0  # parenthesis nesting, for the "expected" text
+        self.nesting = 0  # open parentheses and 'not's, bounded so deep input cannot recurse
 
     # -- helpers --
     def peek(self, ahead: int = 0) -> _Token:
@@ -262,10 +279,22 @@ class _Parser:
             left = left & self.unary()
         return left
 
+    def nest(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise _ParseFailure(
+                self.peek().start,
+                f"the selection nests parentheses and 'not' more than {MAX_NESTING} levels "
+                "deep; write it flatter (a chain of 'or' / 'and' needs no parentheses)",
+            )
+
     def unary(self) -> AssetSelection:
         if self.peek().kind == "NOT":
             self.advance()
-            return AssetSelection.all(include_sources=self.include_sources) - self.unary()
+            self.nest()
+            operand = self.unary()
+            self.nesting -= 1
+            return AssetSelection.all(include_sources=self.include_sources) - operand
         return self.primary()
 
     def primary(self) -> AssetSelection:
@@ -355,11 +384,13 @@ class _Parser:
         raise self.fail(tok, _EXPR_START)
 
     def parenthesized_body(self) -> AssetSelection:
+        self.nest()
         inner = self.or_expr()
         tok = self.peek()
         if tok.kind != "RPAREN":
             raise self.fail(tok, "'and', 'or' or ')'")
         self.advance()
+        self.nesting -= 1
         return inner
 
     def value(self, attribute: str) -> tuple[str | None, _Token]:
