@@ -138,6 +138,7 @@ def analyze_cell(name: str, body: str, asset_names: Iterable[str], *, first_line
             f"    %%asset {name}\n    [1, 2, 3]"
         )
     ast.increment_lineno(tree, first_line - 1)
+    _refuse_scope_statements(name, tree.body)
     known = set(asset_names)
     free = _free_names_in_order(tree.body)
     upstream = tuple(n for n in free if n in known and n != name)
@@ -166,6 +167,25 @@ def analyze_cell(name: str, body: str, asset_names: Iterable[str], *, first_line
     code_version = hashlib.sha256(normalized.encode()).hexdigest()[:16]
     module = ast.Module(body=body_stmts, type_ignores=[])
     return CellAsset(name=name, upstream=upstream, uses_context=uses_context, tree=module, code_version=code_version)
+
+
+def _refuse_scope_statements(name: str, body: list[ast.stmt]) -> None:
+    """The body runs as a function: ``global NAME`` would move the value out of it, and
+    ``nonlocal`` has no enclosing function. Both are refused with the line to change."""
+    for stmt in body:
+        if isinstance(stmt, ast.Nonlocal):
+            raise DagsterInvalidDefinitionError(
+                f"%%asset {name}: line {stmt.lineno} says `nonlocal {', '.join(stmt.names)}`, "
+                "but a cell has no enclosing function. Remove it; to read a notebook variable, "
+                "just use its name."
+            )
+        if isinstance(stmt, ast.Global) and name in stmt.names:
+            raise DagsterInvalidDefinitionError(
+                f"%%asset {name}: line {stmt.lineno} says `global {name}`, but the asset's value "
+                f"is the `{name}` the cell assigns locally. Remove `{name}` from the global "
+                f"statement; after a run, read the value with `%asset_value {name}` or "
+                f"`dg.kernel.load_asset_value({name!r})`."
+            )
 
 
 def build_cell_function(cell: CellAsset, filename: str, namespace: Mapping[str, Any]) -> Any:

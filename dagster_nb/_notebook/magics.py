@@ -300,7 +300,17 @@ class DagsterNbMagics(Magics):
             if args.args:
                 from dagster_nb._instance import DagsterInstance
 
-                self.repo.set_instance(DagsterInstance.from_directory(args.args[0]))
+                try:
+                    self.repo.set_instance(DagsterInstance.from_directory(args.args[0]))
+                except (DagsterError, OSError) as exc:
+                    if isinstance(exc, OSError):
+                        why = f"Cannot use {args.args[0]!r} as the instance folder: {exc.strerror}"
+                    else:  # ours already names the folder
+                        why = str(exc).rstrip(".")
+                    raise UsageError(
+                        f"{why}. Name a folder that can be created, e.g. "
+                        "`%dagster_nb instance .dagster_nb`."
+                    ) from None
             print(repr(self.repo.instance))
         elif cmd == "forget":
             if not args.args:
@@ -317,6 +327,12 @@ class DagsterNbMagics(Magics):
 
             mods = []
             for name in args.args:
+                if not all(part.isidentifier() for part in name.split(".")):
+                    raise UsageError(
+                        f"{name!r} is not a module name. Name an importable module with dots, "
+                        "e.g. `%dagster_nb load my_project.assets` (relative names such as "
+                        "'..' or '.assets' have no package to be relative to here)."
+                    )
                 try:
                     mods.append(sys.modules.get(name) or importlib.import_module(name))
                 except ImportError as exc:
