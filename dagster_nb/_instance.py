@@ -132,6 +132,11 @@ class DagsterInstance:
         storage = SqliteStorage(os.path.join(root, DB_FILENAME))
         instance = DagsterInstance(storage, root_directory=root)
         instance.mark_dead_runs()
+        values = os.path.join(root, STORAGE_DIRNAME)
+        if os.path.isdir(values):
+            from dagster_nb._storage._value_files import sweep_dead_temps
+
+            sweep_dead_temps(values)  # in the background: partial values of killed writers
         return instance
 
     @staticmethod

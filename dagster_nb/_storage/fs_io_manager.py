@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import itertools
 import os
 import pickle
-import queue
-import re
 import stat
-import threading
-import time
 from typing import Any
 
 from pydantic import Field
@@ -39,6 +34,11 @@ from dagster_nb._definitions.io_manager import (
 )
 from dagster_nb._definitions.resources import InitResourceContext
 from dagster_nb._errors import DagsterInvariantViolationError, DagsterStorageError
+from dagster_nb._storage._value_files import (
+    _OLD_VALUES,
+    _open_temp,
+    _unlink_in,
+)
 
 __all__ = [
     "FilesystemIOManager",
@@ -208,7 +208,7 @@ class PickledObjectFilesystemIOManager(IOManager):
             except BaseException:
                 if old is not None:  # the old value keeps its own name: dropping this is cheap
                     with contextlib.suppress(OSError):
-                        os.unlink(old)
+                        _unlink_in(os.path.dirname(old), os.path.basename(old))
                     _OLD_VALUES.release_folder(old)
                 raise
             if old is not None:
@@ -424,217 +424,6 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-# --------------------------------------------------------------------------- temp files
-# Created as Dagster's IO manager creates values (mode 0o666 less the umask), never following a
-# symlink, never over an existing file; named ".<value>%tmp<pid>-<counter>". "%t" appears in no
-# value's name (safe_path_part writes "%" as "%25"), so a leftover temp file is told apart from
-# every value, and swept (see _sweep_temps).
-_TEMP_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-)
-_temp_counter = itertools.count()
-_pid = os.getpid()
-
-
-_TEMPS_SWEPT: set[str] = set()  # folders whose leftover temp files this process has swept
-
-
-def _after_fork() -> None:
-    global _pid
-    _pid = os.getpid()
-    _TEMPS_SWEPT.clear()
-
-
-os.register_at_fork(after_in_child=_after_fork)
-
-
-def _open_temp(path: str) -> tuple[int, str]:
-    """A new temporary file beside ``path``: ``(fd, name)``."""
-    head, _, tail = path.rpartition(_SEP)
-    for _ in range(100):
-        tmp = f"{head}{_SEP}.{tail}%tmp{_pid}-{next(_temp_counter)}"
-        try:
-            fd = os.open(tmp, _TEMP_FLAGS, 0o666)
-        except FileExistsError:  # left by a killed process whose pid this one reuses
-            continue
-        if head not in _TEMPS_SWEPT:
-            if len(_TEMPS_SWEPT) >= _REAL_DIRS_MAX:
-                _TEMPS_SWEPT.clear()
-            _TEMPS_SWEPT.add(head)
-            _OLD_VALUES.sweep_temps(head)
-        return fd, tmp
-    raise FileExistsError(f"Cannot create a temporary file beside {path!r}.")
-
-
-# --------------------------------------------------------------------------- old values
-TRASH_DIR = "%trash"  # safe_path_part encodes "%", so no asset key part can be this name
-_TRASH_SUFFIX = os.sep + TRASH_DIR
-
-
-class _OldValues:
-    """Frees replaced values off the critical path.
-
-    Replacing a file frees the old one's blocks, and on some disks (ext4 mounted with
-    ``discard``, as here) that takes 0.3-0.5 ms per file, longer for big values, inside the
-    rename. So before the rename the old file gets a second name in ``<base_dir>/%trash/``;
-    the rename then frees nothing, and a daemon thread unlinks the trash name (the kernel
-    releases the GIL for it) and removes the trash folder once it is empty. Readers never see
-    the trash: the value's own name is swapped atomically as before. Trash left by a killed
-    process is swept by the next process that replaces a value under the same base_dir.
-    Where hard links are refused, writes fall back to a plain rename.
-    """
-
-    def __init__(self) -> None:
-        self._reset()
-        self._refused: set[str] = set()  # base dirs whose filesystem refuses hard links
-        self._counter = itertools.count()
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue | None = None
-        self._swept: set[str] = set()
-        # Trash folders known to exist: there, a refused link means there is no old value, so
-        # a first write needs no second look. The freeing thread forgets a folder it removes.
-        self._present: set[str] = set()
-
-    def keep(self, base_dir: str, path: str) -> str | None:
-        """Give the current value at ``path`` a trash name; returns it (None: nothing kept)."""
-        if base_dir in self._refused:
-            return None
-        trash = base_dir + _TRASH_SUFFIX
-        name = f"{trash}{os.sep}{_pid}-{next(self._counter)}"
-        for attempt in (0, 1):
-            try:
-                os.link(path, name, follow_symlinks=False)
-            except FileNotFoundError:
-                # No old value (a first write), or no trash folder yet.
-                if attempt or trash in self._present or not os.path.lexists(path):
-                    return None
-                try:
-                    os.makedirs(trash, exist_ok=True)
-                except OSError:
-                    return None
-                continue
-            except (FileExistsError, IsADirectoryError):
-                return None
-            except PermissionError:
-                if not os.path.isdir(path):  # a folder in the way is not the filesystem's fault
-                    self._refused.add(base_dir)
-                return None
-            except OSError:
-                self._refused.add(base_dir)
-                return None
-            self._present.add(trash)
-            if base_dir not in self._swept:
-                self._swept.add(base_dir)
-                self._put(trash + os.sep)  # once per process: what killed processes left
-            return name
-        return None
-
-    def sweep_temps(self, folder: str) -> None:
-        """Remove, in the background, temp files in ``folder`` that a dead process left."""
-        self._put(("temps", folder))
-
-    def release(self, name: str) -> None:
-        """Unlink ``name`` in the background (freeing the old value's blocks)."""
-        self._put(name)
-
-    def release_folder(self, name: str) -> None:
-        """After ``name`` was unlinked here: remove its trash folder if now empty."""
-        with contextlib.suppress(OSError):
-            os.rmdir(os.path.dirname(name))
-
-    def _put(self, item: Any) -> None:
-        q = self._queue
-        if q is None:
-            with self._lock:
-                q = self._queue
-                if q is None:
-                    q = self._queue = queue.SimpleQueue()
-                    threading.Thread(
-                        target=_unlink_forever, args=(q, self._present),
-                        name="dagster_nb-free-old-values",
-                        daemon=True,
-                    ).start()
-        q.put(item)
-
-    def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until every trash name queued so far is gone (for tests and clean shutdowns)."""
-        if self._queue is None:
-            return True
-        done = threading.Event()
-        self._put(done)
-        return done.wait(timeout)
-
-
-_IDLE_S = 1.0  # the trash folder is removed after this long without replaced values
-
-
-def _unlink_forever(q: queue.SimpleQueue, present: set[str]) -> None:
-    folders: set[str] = set()
-    while True:
-        try:
-            item = q.get(timeout=_IDLE_S) if folders else q.get()
-        except queue.Empty:
-            item = None
-        if item is None or isinstance(item, threading.Event):
-            pass
-        elif isinstance(item, tuple):
-            _sweep_temps(item[1])
-        elif item.endswith(os.sep):  # a trash folder: sweep it
-            folders.add(item.rstrip(os.sep))
-            with contextlib.suppress(OSError), os.scandir(item) as it:
-                for entry in it:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-        else:
-            folders.add(os.path.dirname(item))
-            with contextlib.suppress(OSError):  # already gone: swept, or its folder removed
-                os.unlink(item)
-        # Idle (or asked to drain): drop the empty trash folders, so the layout is Dagster's.
-        # Not after every value: the next replace would only have to make the folder again.
-        if item is None or (isinstance(item, threading.Event) and q.empty()):
-            for folder in folders:
-                present.discard(folder)
-                with contextlib.suppress(OSError):  # not empty: another writer is using it
-                    os.rmdir(folder)
-            folders.clear()
-        if isinstance(item, threading.Event):
-            item.set()
-
-
-_STALE_TEMP = re.compile(r"\..*%tmp(\d+)-\d+")
-_STALE_S = 3600.0  # a temp file this old, of a process not alive here, was left by a crash
-
-
-def _sweep_temps(folder: str) -> None:
-    """Unlink temp files (see _open_temp) in ``folder`` that a killed process left: older than
-    an hour, of a pid that is not this process and not alive on this machine."""
-    cutoff = time.time() - _STALE_S
-    with contextlib.suppress(OSError), os.scandir(folder) as it:
-        for entry in it:
-            m = _STALE_TEMP.fullmatch(entry.name)
-            if m is None:
-                continue
-            pid = int(m.group(1))
-            if pid == _pid:
-                continue
-            try:
-                if entry.stat(follow_symlinks=False).st_mtime > cutoff:
-                    continue
-                os.kill(pid, 0)
-                continue  # alive (or reused by another process): leave it
-            except ProcessLookupError:
-                pass
-            except (OSError, OverflowError):
-                continue
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
-
-
-_OLD_VALUES = _OldValues()
 
 
 class FilesystemIOManager(ConfigurableIOManagerFactory):

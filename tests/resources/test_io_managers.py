@@ -260,7 +260,7 @@ def test_fsync_only_when_durable(tmp_path, monkeypatch, durable, expected):
 
 
 def test_overwrites_free_old_values_in_the_background(tmp_path):
-    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage._value_files import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
     for i in range(50):
@@ -276,7 +276,7 @@ def test_overwrites_free_old_values_in_the_background(tmp_path):
 
 
 def test_trash_left_by_a_killed_process_is_swept(tmp_path):
-    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage._value_files import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path / "base"))
     io.handle_output(dg.build_output_context(asset_key="a"), 1)
@@ -293,7 +293,7 @@ def test_trash_left_by_a_killed_process_is_swept(tmp_path):
 def test_filesystem_without_hard_links_falls_back_to_plain_replace(tmp_path, monkeypatch):
     import errno
 
-    from dagster_nb._storage.fs_io_manager import _OLD_VALUES
+    from dagster_nb._storage._value_files import _OLD_VALUES
 
     def no_links(src, dst, **kw):
         raise OSError(errno.EPERM, "Operation not permitted", dst)
@@ -377,7 +377,7 @@ def test_a_truncated_value_is_a_clear_error(tmp_path, size):
 
 
 def test_old_values_are_freed_after_the_trash_folder_was_removed(tmp_path):
-    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, TRASH_DIR
+    from dagster_nb._storage._value_files import _OLD_VALUES, TRASH_DIR
 
     io = PickledObjectFilesystemIOManager(base_dir=str(tmp_path))
     for i in range(3):
@@ -394,7 +394,7 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     import sys
     import time
 
-    from dagster_nb._storage.fs_io_manager import _OLD_VALUES, _TEMPS_SWEPT
+    from dagster_nb._storage._value_files import _OLD_VALUES, _TEMPS_SWEPT
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -403,7 +403,7 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     hours_ago = time.time() - 7200
     names = {
         f".p1%tmp{dead.pid}-3": hours_ago,  # a dead process's, old: swept
-        f".p2%tmp{dead.pid}-4": time.time(),  # recent: maybe still being written elsewhere
+        f".p2%tmp{dead.pid}-4": time.time(),  # a dead process's, recent: swept too
         ".p3%tmp1-5": hours_ago,  # pid 1 is alive
         f".p4.{dead.pid}-6.tmp": hours_ago,  # not our temp name
     }
@@ -417,6 +417,7 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     io.handle_output(dg.build_output_context(asset_key="a", partition_key="p"), 1)
     assert _OLD_VALUES.drain()
     left = sorted(os.listdir(folder))
-    assert f".p1%tmp{dead.pid}-3" not in left
-    assert sorted(set(names) - {f".p1%tmp{dead.pid}-3"}) == [n for n in left if n in names]
+    gone = {f".p1%tmp{dead.pid}-3", f".p2%tmp{dead.pid}-4"}
+    assert not gone & set(left)
+    assert sorted(set(names) - gone) == [n for n in left if n in names]
     assert io.load_input(dg.build_input_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1")) == 7
