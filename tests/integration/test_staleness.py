@@ -347,17 +347,12 @@ def _synthetic_chain(instance, n):
     return assets
 
 
-def test_ten_thousand_statuses_well_under_a_second(instance):
+def test_ten_thousand_statuses(instance):  # timed in bench/bench_views.py
     assets = _synthetic_chain(instance, 10_000)
     defs = dg.Definitions(assets=assets)
     keys = [a.key for a in assets]
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        stale = dg.StalenessResolver(defs.resolved, instance).stale_or_missing(keys)
-        best = min(best, time.perf_counter() - t)
+    stale = dg.StalenessResolver(defs.resolved, instance).stale_or_missing(keys)
     assert stale == set()
-    assert best < 1.0, best
     # ... and the statuses are right: one changed data version in the middle.
     instance.report_runless_asset_event(dg.AssetMaterialization(
         "n5000", tags={"dagster/code_version": "1", "dagster/data_version": "changed",

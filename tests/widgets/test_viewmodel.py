@@ -168,18 +168,13 @@ def test_asset_detail_with_metadata_history(repo):
     assert "<b>orders</b>" in asset_detail_html(d) and "code version changed" in asset_detail_html(d)
 
 
-def test_partition_view_model_static_100k_is_fast():
+def test_partition_view_model_static_100k():  # timed in bench/bench_views.py
     keys = [f"p{i:06d}" for i in range(100_000)]
     pdef = dg.StaticPartitionsDefinition(keys)
     statuses = {k: "MATERIALIZED" for k in keys[:50_000]}
     statuses.update({k: "FAILED" for k in keys[60_000:60_010]})
     statuses[keys[99_999]] = "IN_PROGRESS"
-    times = []
-    for _ in range(3):  # best of 3: the machine is shared
-        t = time.perf_counter()
-        vm = partition_view_model(pdef, statuses)
-        times.append(time.perf_counter() - t)
-    assert min(times) < 0.1, times
+    vm = partition_view_model(pdef, statuses)
     assert vm["total"] == 100_000 and vm["keys"] is None
     assert [(r["start"], r["end"], r["status"], r["count"]) for r in vm["ranges"]] == [
         ("p000000", "p049999", "materialized", 50_000),
@@ -205,12 +200,7 @@ def test_partition_view_model_hourly_100k():
     vm = partition_view_model(pdef, statuses, current_time=now)
     assert vm["kind"] == "time" and len(vm["ranges"]) == len(keys)
     statuses = {k: "MATERIALIZED" for k in keys[:-24]}
-    times = []
-    for _ in range(3):  # best of 3: the machine is shared
-        t = time.perf_counter()
-        vm = partition_view_model(pdef, statuses, current_time=now)
-        times.append(time.perf_counter() - t)
-    assert min(times) < 0.1, times
+    vm = partition_view_model(pdef, statuses, current_time=now)  # timed in bench/bench_views.py
     assert [r["count"] for r in vm["ranges"]] == [len(keys) - 24, 24]
     assert vm["ranges"][1]["start"] == keys[-24]
 
