@@ -79,12 +79,12 @@ class DagsterNbMagics(Magics):
         if args is None:
             return None
         listeners: list[Any] = []
-        progress = None
+        progress = handle = None
         if not args.quiet:
             progress = _progress_view()
             if progress is not None:
                 listeners.append(progress)
-                display(progress)
+                handle = display(progress, display_id=True)
         try:
             result = commands.materialize_command(
                 self.repo,
@@ -111,6 +111,9 @@ class DagsterNbMagics(Magics):
             raise UsageError(str(exc)) from None
         except Exception as exc:  # the user's own exception from an asset
             raise commands.hide_framework_frames(exc)  # noqa: B904 - re-raise the user's own exception
+        finally:
+            if progress is not None:
+                progress.finish(handle)  # final state as static HTML; no widget left alive
         print(_summary_text(result, brief=progress is not None))
         return None
 

@@ -70,6 +70,30 @@ class RunProgressWidget(anywidget.AnyWidget):
     def events(self) -> list[Any]:
         return list(self._events)
 
+    def finish(self, handle: Any = None) -> None:
+        """The run is over: put its final state, as static HTML, where the live view was
+        (``handle`` from ``display(widget, display_id=True)``), and close the widget.
+
+        A kernel that runs ``%materialize`` hundreds of times keeps no widget per run, and a
+        saved or exported notebook shows the final table, not an empty live view.
+        """
+        self.flush()
+        if handle is not None:
+            if self._events:
+                from dagster_nb._widgets.html import run_progress_html
+
+                bundle = {"text/html": run_progress_html(self.view_model),
+                          "text/plain": self._text()}
+            else:
+                bundle = {"text/plain": ""}
+            handle.update(bundle, raw=True)
+        layout = getattr(self, "layout", None)  # a DOMWidget's own Layout widget outlives it
+        self.close()
+        if layout is not None:
+            layout.close()
+        with self._lock:
+            self._events = []
+
     def _text(self) -> str:
         vm = self.view_model
         run = vm.get("run", {})
