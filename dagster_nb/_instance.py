@@ -131,7 +131,8 @@ class DagsterInstance:
             raise DagsterStorageError(f"The instance folder {root} is not a directory.")
         storage = SqliteStorage(os.path.join(root, DB_FILENAME))
         instance = DagsterInstance(storage, root_directory=root)
-        instance.mark_dead_runs()
+        if not storage.read_only:
+            instance.mark_dead_runs()
         values = os.path.join(root, STORAGE_DIRNAME)
         if os.path.isdir(values):
             from dagster_nb._storage._value_files import sweep_dead_temps

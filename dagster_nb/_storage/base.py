@@ -196,6 +196,8 @@ class DynamicPartitionsStorage(ABC):
 class Storage(RunStorage, EventLogStorage, DynamicPartitionsStorage):
     """Everything an instance stores, behind one object (one transaction spans runs and events)."""
 
+    read_only: bool = False  # opened where it cannot be written: reads work, writes raise
+
     @abstractmethod
     def wipe(self) -> None:
         """Forget all runs, events, asset records and dynamic partitions."""

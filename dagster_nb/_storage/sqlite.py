@@ -26,6 +26,7 @@ import random
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 from operator import itemgetter
@@ -66,6 +67,17 @@ _STEP_FAILURE = E.STEP_FAILURE.value
 _RUN_START = E.RUN_START.value
 _RUN_SUCCESS = E.RUN_SUCCESS.value
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _writable(path: str) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def _has_wal(path: str) -> bool:
+    try:
+        return os.path.getsize(path + "-wal") > 0
+    except OSError:
+        return False
 _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500
 
@@ -206,8 +218,22 @@ def _changes_for(sid: int, ev: DagsterEvent) -> dict[str, Any]:
     }
 
 
+class InstanceHistoryLostWarning(UserWarning):
+    """The instance database file was found empty: its runs and events were lost outside
+    dagster_nb (a truncated copy, a full disk in another program). Stored values are kept."""
+
+
 class SqliteStorage(Storage):
-    """Storage in one SQLite file at ``path`` (created, with its schema, if missing)."""
+    """Storage in one SQLite file at ``path`` (created, with its schema, if missing).
+
+    A database dagster_nb creates is never seen empty by anyone: it is made complete under a
+    temporary name and linked into place. So an empty file at ``path`` means lost history,
+    and is said once (InstanceHistoryLostWarning). Where the file or its folder cannot be
+    written (an archived, shared or mounted instance), it is opened read-only: reads work,
+    writes fail with an error saying so.
+    """
+
+    read_only = False
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
@@ -229,6 +255,10 @@ class SqliteStorage(Storage):
                 " The file is corrupt or is not a dagster_nb instance database. It was left "
                 "untouched: move it away to start a new instance."
             )
+        elif self.read_only:
+            hint = (" This instance was opened read-only (its database or folder is not "
+                    "writable): loading values and listing runs work, writing does not. Use a "
+                    "writable copy of the folder to run assets.")
         elif "readonly" in low or "unable to open" in low or "permission" in low:
             hint = " Check that the file and its folder exist and are writable."
         elif "full" in low:
@@ -246,6 +276,7 @@ class SqliteStorage(Storage):
                 f"Instance storage {path} is a directory, where the instance database file "
                 "should be. Move it away."
             )
+        head = None
         if os.path.exists(path):
             try:
                 with open(path, "rb") as f:
@@ -257,8 +288,24 @@ class SqliteStorage(Storage):
             if head and head != _SQLITE_MAGIC:
                 raise DagsterStorageError(
                     f"Instance storage {path} is not a SQLite database (corrupt, or a foreign "
-                    "file). It was left untouched: move it away to start a new instance."
+                    "file). It was left untouched: move it away to start a new instance (the "
+                    "values stored beside it are kept)."
                 )
+        if head is not None and not _writable(path):
+            self._connect_read_only()
+            return
+        if head is None:
+            self._create_atomically()
+        elif head == b"" and not _has_wal(path):
+            import warnings
+
+            warnings.warn(
+                f"The instance database {path} was empty (0 bytes): its run history was lost "
+                "outside dagster_nb (a truncated copy, or a disk that filled up in another "
+                "program). A new, empty history starts there; stored values are kept.",
+                InstanceHistoryLostWarning,
+                stacklevel=4,
+            )
         deadline = time.monotonic() + _BUSY_TIMEOUT_S
         while True:
             conn = None
@@ -286,6 +333,63 @@ class SqliteStorage(Storage):
                 if conn is not None:
                     conn.close()
                 raise
+        self._conn = conn
+        self._pid = os.getpid()
+
+    def _create_atomically(self) -> None:
+        """Make the database, schema included, under a temporary name and link it into place,
+        so no other process ever opens it empty (an empty file then means lost history)."""
+        tmp = f"{self.path}.{os.getpid()}-{threading.get_ident()}.new"
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                self._set_up_schema(conn)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process made it first: theirs is complete too
+            except OSError:
+                return  # no hard links here: the ordinary open below creates it in place
+        except (OSError, sqlite3.Error):
+            return  # the ordinary open below reports what is wrong with the folder
+        finally:
+            for suffix in ("", "-journal"):
+                try:
+                    os.unlink(tmp + suffix)
+                except OSError:
+                    pass
+
+    def _connect_read_only(self) -> None:
+        """Open a database whose file or folder is not writable: reads only. With the folder
+        read-only SQLite cannot make its WAL index, so the file is read as immutable (what a
+        read-only folder means: nobody is writing it)."""
+        base = "file:" + urllib.parse.quote(self.path)
+        folder_writable = _writable(os.path.dirname(self.path))
+        last: sqlite3.Error | None = None
+        for query in (("?mode=ro",) if folder_writable else ()) + ("?immutable=1",):
+            try:
+                conn = sqlite3.connect(base + query, uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+                self._check_not_foreign(conn)
+                names = self._table_names(conn)
+                if "dagster_nb_schema" in names:
+                    row = conn.execute("SELECT MAX(version) FROM dagster_nb_schema").fetchone()
+                    if (row[0] or 0) != SCHEMA_VERSION:
+                        conn.close()
+                        raise DagsterStorageError(
+                            f"Instance storage {self.path} is read-only and has schema version "
+                            f"{row[0]}, not {SCHEMA_VERSION}: open it once where it is "
+                            "writable to upgrade it."
+                        )
+                break
+            except sqlite3.Error as e:
+                last = e
+        else:
+            assert last is not None
+            raise self._error(last, "open the read-only instance database") from last
+        self.read_only = True
         self._conn = conn
         self._pid = os.getpid()
 
