@@ -119,7 +119,7 @@ def test_a_read_only_instance_can_still_be_read(tmp_path):
     root = tmp_path / "archived"
     _one_run(root)
     modes = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         for name in filenames:
             p = os.path.join(dirpath, name)
             modes[p] = os.stat(p).st_mode
