@@ -21,12 +21,13 @@ stepping over local wall times with the same DST rules.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterUnknownPartitionError
 
 _FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
 _FIELD_RANGES = ("0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-6 or SUN-SAT")
@@ -42,6 +43,30 @@ class UnknownTimezoneError(DagsterInvalidDefinitionError, ZoneInfoNotFoundError)
     (a KeyError) that Dagster raises for it, so code written for either catches it."""
 
     __str__ = Exception.__str__  # KeyError's would quote the message
+
+
+class TimeOutOfRangeError(DagsterUnknownPartitionError, OverflowError):
+    """A partition time before year 1 or after year 9999, which Python cannot represent: an
+    unknown partition, and the ``OverflowError`` Dagster lets escape for it."""
+
+
+def _in_range(method):
+    """Turn datetime's overflow at the ends of its range into TimeOutOfRangeError."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args):
+        try:
+            return method(self, *args)
+        except (OverflowError, ValueError) as e:
+            if isinstance(e, ValueError) and "out of range" not in str(e):
+                raise
+            raise TimeOutOfRangeError(
+                f"A partition of cron {self.cron!r} would start or end outside the "
+                "years 1-9999, which Python cannot represent. Use partition keys and time "
+                "windows within that range."
+            ) from e
+
+    return wrapper
 
 
 @lru_cache(maxsize=256)
@@ -300,6 +325,7 @@ class CronTicks:
     def _from_ts(self, ts: int) -> datetime:
         return datetime.fromtimestamp(ts, self.tz)
 
+    @_in_range
     def next_ge(self, ts: float) -> datetime:
         """First tick with timestamp >= ts."""
         if self.kind == "hourly":
@@ -308,6 +334,7 @@ class CronTicks:
             return next(self._croniter_walk(ts, True, True))
         return self._date_next_ge(ts)
 
+    @_in_range
     def prev_le(self, ts: float) -> datetime:
         """Last tick with timestamp <= ts."""
         if self.kind == "hourly":
@@ -316,6 +343,7 @@ class CronTicks:
             return next(self._croniter_walk(ts, False, True))
         return self._date_prev_le(ts)
 
+    @_in_range
     def after(self, tick: datetime) -> datetime:
         """The tick following ``tick`` (which must itself be a tick)."""
         if self.kind == "hourly":
@@ -324,6 +352,7 @@ class CronTicks:
             return next(self._croniter_walk(tick.timestamp(), True, False))
         return self._tick_on(self._step_date(tick.date(), True))
 
+    @_in_range
     def before(self, tick: datetime) -> datetime:
         """The tick preceding ``tick`` (which must itself be a tick)."""
         if self.kind == "hourly":
@@ -332,6 +361,7 @@ class CronTicks:
             return next(self._croniter_walk(tick.timestamp(), False, False))
         return self._tick_on(self._step_date(tick.date(), False))
 
+    @_in_range
     def shift(self, tick: datetime, n: int) -> datetime:
         """The tick ``n`` steps after (n > 0) or before (n < 0) ``tick``."""
         if self.kind == "hourly" and len(self.minutes) == 1 and not self._minute_local:
@@ -352,6 +382,7 @@ class CronTicks:
         stamps = [h + o for h in range(base, int(last_ts) + 1, _HOUR) for o in offs]
         return [s for s in stamps if t0 <= s <= last_ts]
 
+    @_in_range
     def between(self, first: datetime, last_ts: float) -> list[datetime]:
         """All ticks from the tick ``first`` up to and including timestamp ``last_ts``."""
         first_ts = first.timestamp()
