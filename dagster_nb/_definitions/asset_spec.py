@@ -18,7 +18,6 @@ from dagster_nb._definitions.asset_key import (
     CoercibleToAssetKeyPrefix,
     key_prefix_from_coercible,
 )
-from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
@@ -79,7 +78,7 @@ class AssetDep:
 
     asset_key: AssetKey
     partition_mapping: Any = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -90,7 +89,8 @@ class AssetDep:
     ):
         object.__setattr__(self, "asset_key", _key_of(asset))
         object.__setattr__(self, "partition_mapping", partition_mapping)
-        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+        # Raw, as the user gave it (Dagster normalizes metadata only on events).
+        object.__setattr__(self, "metadata", dict(metadata or {}))
 
     def __hash__(self) -> int:
         return hash((self.asset_key, id(self.partition_mapping)))
@@ -157,7 +157,9 @@ class AssetSpec:
     key: AssetKey
     deps: tuple[AssetDep, ...] = ()
     description: str | None = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    # Raw values as the user gave them ({"rows": 1} stays 1), as in Dagster: normalization to
+    # MetadataValue happens on materialization/observation events.
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     skippable: bool = False
     group_name: str | None = None
     code_version: str | None = None
@@ -235,7 +237,7 @@ class AssetSpec:
         s(self, "key", k)
         s(self, "deps", tuple(dep_list))
         s(self, "description", description)
-        s(self, "metadata", normalize_metadata(metadata))
+        s(self, "metadata", dict(metadata) if metadata else {})
         s(self, "skippable", skippable)
         s(self, "group_name", group_name)
         s(self, "code_version", code_version)
@@ -254,7 +256,7 @@ class AssetSpec:
         key: AssetKey,
         deps: tuple[AssetDep, ...],
         description: str | None,
-        metadata: dict[str, MetadataValue],
+        metadata: dict[str, Any],
         skippable: bool,
         group_name: str | None,
         code_version: str | None,
@@ -265,7 +267,7 @@ class AssetSpec:
         io_manager_key: str | None,
     ) -> AssetSpec:
         """A spec from values the caller has already validated and normalized: an AssetKey, a
-        tuple of AssetDeps with distinct keys, normalized metadata; no owners, tags or kinds
+        tuple of AssetDeps with distinct keys, a metadata dict it owns; no owners, tags or kinds
         (the decorators' common case; everything else goes through ``__init__``)."""
         self = _new_object(cls)
         _set(self, "key", key)

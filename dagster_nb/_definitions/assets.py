@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
-from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
+from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
@@ -141,6 +142,13 @@ class AssetsDefinition:
     def __post_init__(self) -> None:
         if not self.selected_asset_keys:
             object.__setattr__(self, "selected_asset_keys", frozenset(self.specs_by_key))
+        # As in Dagster, every asset of a definition has a group: "default" unless one is given
+        # (a bare AssetSpec keeps None until it joins a definition).
+        if any(s.group_name is None for s in self.specs_by_key.values()):
+            object.__setattr__(self, "specs_by_key", {
+                k: s if s.group_name is not None else s.replace_attributes(group_name=DEFAULT_GROUP_NAME)
+                for k, s in self.specs_by_key.items()
+            })
 
     def __hash__(self) -> int:
         return id(self)
@@ -217,10 +225,10 @@ class AssetsDefinition:
 
     @property
     def group_names_by_key(self) -> dict[AssetKey, str]:
-        return {k: s.group_name or "default" for k, s in self.specs_by_key.items()}
+        return {k: s.group_name or DEFAULT_GROUP_NAME for k, s in self.specs_by_key.items()}
 
     @property
-    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, MetadataValue]]:
+    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, Any]]:
         return {k: s.metadata for k, s in self.specs_by_key.items()}
 
     @property
@@ -518,7 +526,7 @@ class SourceAsset:
             self.resource_defs[self.io_manager_key] = io_manager_def
         self.description = description
         self.partitions_def = partitions_def
-        self.group_name = group_name
+        self.group_name = group_name or DEFAULT_GROUP_NAME  # as Dagster's SourceAsset
         self.observe_fn = observe_fn
         self.op_tags = dict(op_tags or {})
         self.auto_observe_interval_minutes = auto_observe_interval_minutes

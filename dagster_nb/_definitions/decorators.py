@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._definitions import registry_hook
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import (
     AssetKey,
     CoercibleToAssetKey,
@@ -28,7 +29,6 @@ from dagster_nb._definitions.asset_spec import (
     make_dep,
 )
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
-from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.op import (
     DEFAULT_OUT,
     FnSignature,
@@ -268,9 +268,9 @@ def _build_asset(
             asset_key,
             tuple(all_deps),
             description,
-            normalize_metadata(metadata),
+            dict(metadata) if metadata else {},
             not output_required,
-            group_name,
+            group_name or DEFAULT_GROUP_NAME,
             code_version,
             automation_condition,
             partitions_def,

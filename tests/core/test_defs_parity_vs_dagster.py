@@ -1,0 +1,234 @@
+"""The definitions layer against real Dagster 1.13: the same user code runs with
+``import dagster as dg`` and ``import dagster_nb as dg`` and the observable values (spec
+attributes, error classes and messages, loaded groups and keys) are compared."""
+
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
+
+dagster = pytest.importorskip("dagster")
+
+import dagster_nb  # noqa: E402
+
+
+def run_both(scenario):
+    """``scenario(dg)`` with each library: (dagster's, ours)."""
+    return scenario(dagster), scenario(dagster_nb)
+
+
+def error_of(fn):
+    """(class name, message) of what ``fn()`` raises, or None."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@pytest.fixture
+def make_module(tmp_path, monkeypatch):
+    """Write a module that imports the given library as ``dg`` and import it."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = []
+
+    def make(name, lib, source):
+        (tmp_path / f"{name}.py").write_text(f"import {lib} as dg\n" + textwrap.dedent(source))
+        made.append(name)
+        __import__(name)
+        return sys.modules[name]
+
+    yield make
+    for name in made:
+        sys.modules.pop(name, None)
+
+
+# ----------------------------------------------------------------- 1. specs: group, metadata
+
+
+def test_decorated_asset_spec_group_is_default_and_bare_spec_none():
+    def scenario(dg):
+        @dg.asset
+        def a():
+            return 1
+
+        @dg.asset(group_name="g")
+        def b():
+            return 1
+
+        @dg.multi_asset(outs={"m1": dg.AssetOut()}, specs=None)
+        def m():
+            return 1
+
+        @dg.multi_asset(specs=[dg.AssetSpec("s1")])
+        def ms():
+            pass
+
+        bare = dg.AssetSpec("x")
+        defs = dg.Definitions(assets=[bare, a])
+        return (
+            a.get_asset_spec().group_name,
+            b.get_asset_spec().group_name,
+            m.get_asset_spec(dg.AssetKey("m1")).group_name,
+            ms.get_asset_spec(dg.AssetKey("s1")).group_name,
+            bare.group_name,
+            sorted((s.key.to_user_string(), s.group_name) for s in defs.resolve_all_asset_specs()),
+            dg.SourceAsset("src").group_name,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == "default" and ours[4] is None
+
+
+def test_spec_metadata_keeps_raw_values():
+    def scenario(dg):
+        schema = dg.TableSchema(columns=[dg.TableColumn("id", "int"), dg.TableColumn("name")])
+
+        @dg.asset(metadata={"a": 1, "s": "x", "d": {"k": [1]}, "schema": schema,
+                            "p": dg.MetadataValue.path("/tmp/x")})
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"m1": dg.AssetOut(metadata={"b": 2.5})})
+        def m():
+            return 1
+
+        spec = dg.AssetSpec("x", metadata={"a": 1})
+        defs = dg.Definitions(assets=[spec, a, m])
+        am = a.get_asset_spec().metadata
+        return (
+            {k: v for k, v in am.items() if k not in ("schema", "p")},
+            type(am["schema"]).__name__,
+            [c.name for c in am["schema"].columns],
+            type(am["p"]).__name__,
+            dict(m.get_asset_spec(dg.AssetKey("m1")).metadata),
+            dict(spec.metadata),
+            {s.key.to_user_string(): dict(s.metadata) for s in defs.resolve_all_asset_specs()
+             if s.key.to_user_string() != "a"},
+            dict(dg.AssetDep("u", metadata={"c": 3}).metadata),
+            a.metadata_by_key[dg.AssetKey("a")]["a"],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["a"] == 1 and ours[1] == "TableSchema"
+
+
+def test_definition_metadata_reaches_io_manager_raw_and_events_normalized():
+    def scenario(dg):
+        seen = {}
+
+        class Mem(dg.IOManager):
+            def __init__(self):
+                self.values = {}
+
+            def handle_output(self, context, obj):
+                seen[context.asset_key.to_user_string()] = dict(context.definition_metadata)
+                self.values[context.asset_key] = obj
+
+            def load_input(self, context):
+                seen["up_from_down"] = dict(context.upstream_output.definition_metadata)
+                return self.values[context.asset_key]
+
+        @dg.asset(metadata={"a": 1, "t": "x"})
+        def up():
+            return 1
+
+        @dg.asset
+        def down(up):
+            return dg.MaterializeResult(metadata={"rows": 3})
+
+        res = dg.materialize([up, down], resources={"io_manager": Mem()})
+        mats = {
+            e.asset_key.to_user_string(): {
+                k: (type(v).__name__, v.value) for k, v in e.materialization.metadata.items()
+            }
+            for e in res.get_asset_materialization_events()
+        }
+        return seen, mats["down"]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["up"] == {"a": 1, "t": "x"} and ours[1] == {"rows": ("IntMetadataValue", 3)}
+
+
+# ----------------------------------------------------------------- 7. load_assets_from_modules
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"group_name": "grp"},
+        {"group_name": "grp", "key_prefix": "p"},
+        {"key_prefix": ["p", "q"]},
+    ],
+)
+def test_load_assets_from_modules_group_and_prefix(make_module, kwargs):
+    source = """
+        @dg.asset
+        def a1():
+            return 1
+
+        @dg.asset(group_name="grp")
+        def a2(a1):
+            return 1
+
+        spec = dg.AssetSpec("ext")
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"loadmod_{lib}_{len(kwargs)}_{'p' in str(kwargs)}", lib, source)
+        out = dg.load_assets_from_modules([mod], **kwargs)
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).group_name,
+             sorted(d.asset_key.to_user_string() for d in ad.get_asset_spec(k).deps))
+            for ad in out
+            for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    if "group_name" in kwargs:
+        assert {g for _, g, _ in ours} == {"grp"}
+
+
+def test_load_assets_group_conflict_message(make_module):
+    source = """
+        @dg.asset(group_name="g")
+        def a2():
+            return 1
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"conflictmod_{lib}", lib, source)
+        return error_of(lambda: dg.load_assets_from_modules([mod], group_name="h", key_prefix="p"))
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    assert ours[0] == "DagsterInvalidDefinitionError"
+
+
+def test_load_assets_from_current_module_applies_group(make_module):
+    source = """
+        @dg.asset
+        def b1():
+            return 1
+
+        loaded = dg.load_assets_from_current_module(group_name="cur", key_prefix="k")
+        """
+
+    def scenario(lib):
+        mod = make_module(f"curmod_{lib}", lib, source)
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).group_name)
+            for ad in mod.loaded
+            for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs == [("k/b1", "cur")]
