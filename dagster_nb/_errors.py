@@ -17,6 +17,7 @@ __all__ = [
     "DagsterError",
     "DagsterExecutionInterruptedError",
     "DagsterInvalidDefinitionError",
+    "CircularDependencyError",
     "DagsterInvalidObservationError",
     "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError",
@@ -65,6 +66,11 @@ class DagsterExecutionInterruptedError(BaseException):
 
 class DagsterInvalidDefinitionError(DagsterError):
     """A definition (asset, op, graph, Definitions, ...) is malformed."""
+
+
+class CircularDependencyError(DagsterInvalidDefinitionError, ValueError):
+    """Assets (or ops) depend on each other in a cycle. A ValueError named as Dagster's (which
+    raises toposort's ``CircularDependencyError``), and a definition error of ours."""
 
 
 class DagsterInvalidObservationError(DagsterError):

@@ -232,3 +232,111 @@ def test_load_assets_from_current_module_applies_group(make_module):
 
     theirs, ours = scenario("dagster"), scenario("dagster_nb")
     assert ours == theirs == [("k/b1", "cur")]
+
+
+# ----------------------------------------------------------------- 2. inputs no asset provides
+
+
+def _missing_input_assets(dg):
+    @dg.asset
+    def upstreem():
+        return 1
+
+    @dg.asset
+    def needs_up(upstream):
+        return upstream
+
+    return upstreem, needs_up
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["materialize_alone", "materialize_with_typo", "resolve_keys", "validate_loadable", "graph"],
+)
+def test_input_no_asset_provides_fails_naming_the_key(how):
+    def scenario(dg):
+        upstreem, needs_up = _missing_input_assets(dg)
+        call = {
+            "materialize_alone": lambda: dg.materialize([needs_up]),
+            "materialize_with_typo": lambda: dg.materialize([needs_up, upstreem]),
+            "resolve_keys": lambda: dg.Definitions(assets=[needs_up, upstreem]).resolve_all_asset_keys(),
+            "validate_loadable": lambda: dg.Definitions.validate_loadable(dg.Definitions(assets=[needs_up])),
+            "graph": lambda: dg.Definitions(assets=[needs_up]).resolve_asset_graph(),
+        }[how]
+        dg.Definitions(assets=[needs_up])  # constructing is fine in both: checked when loaded
+        return error_of(call)
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
+    assert "upstream" in ours[1] and "is not produced by any of the provided asset ops" in ours[1]
+    assert ("upstreem" in ours[1]) == ("upstreem" in theirs[1])  # did-you-mean when a neighbour exists
+
+
+def test_unknown_deps_key_is_an_external_stub():
+    def scenario(dg):
+        @dg.asset(deps=["unknown", dg.AssetKey(["p", "q"])])
+        def d():
+            return 1
+
+        defs = dg.Definitions(assets=[d])
+        stub = defs.resolve_assets_def("unknown")
+        return (
+            sorted(k.to_user_string() for k in defs.resolve_all_asset_keys()),  # Dagster: set order
+            sorted(s.key.to_user_string() for s in defs.resolve_all_asset_specs()),
+            stub.is_materializable,
+            stub.get_asset_spec().group_name,
+            dg.materialize([d]).success,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == ["d", "p/q", "unknown"]
+
+
+def test_kernel_repository_upstream_in_a_later_cell(tmp_path):
+    from dagster_nb._notebook.repository import KernelRepository
+
+    dg = dagster_nb
+    repo = KernelRepository(instance=dg.DagsterInstance.local_temp(str(tmp_path)))
+
+    @dg.asset
+    def down(up):
+        return up + 1
+
+    repo.register(down, origin="<cell In[1]>")
+    assert repo.resolve_asset_graph().get(dg.AssetKey("up")).is_stub  # not an error here
+
+    @dg.asset
+    def up():
+        return 1
+
+    repo.register(up, origin="<cell In[2]>")
+    repo.materialize(["up", "down"])
+    assert repo.load_asset_value("down") == 2
+
+
+# ----------------------------------------------------------------- 4. cycles and error classes
+
+
+def test_cycle_is_circular_dependency_error_a_value_error():
+    def scenario(dg):
+        @dg.asset
+        def x(y):
+            return y
+
+        @dg.asset
+        def y(x):
+            return x
+
+        defs = dg.Definitions(assets=[x, y])
+        out = []
+        for call in (lambda: dg.Definitions.validate_loadable(defs), lambda: dg.materialize([x, y])):
+            try:
+                call()
+            except ValueError as exc:  # both are ValueErrors
+                out.append(type(exc).__name__)
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs == ["CircularDependencyError"] * 2
+    assert issubclass(dagster_nb.DagsterInvalidDefinitionError, dagster_nb.DagsterError)
