@@ -70,13 +70,37 @@ def _valid_name(name: Any) -> bool:
     return not rest or rest.isalnum()
 
 
+# Names Dagster reserves (its own parameter names, builtins it shadows, Python keywords).
+_RESERVED_NAMES = frozenset((
+    "context", "conf", "config", "meta", "arg_dict", "dict", "input_arg_dict", "output_arg_dict",
+    "int", "str", "float", "bool", "input", "output", "type", *__import__("keyword").kwlist,
+))
+
+
 def _validate_name(name: str, what: str) -> str:
+    if name in _RESERVED_NAMES:
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. It conflicts with a Dagster or python '
+            f"reserved keyword. Choose another {what} (e.g. '{name}_data')."
+        )
     # Dagster accepts '-' and '.' in names (they become '_' in the op name) and nothing else:
     # ^[A-Za-z0-9_]+$ after that replacement (checked without re, this runs per decorator).
     if not _valid_name(name):
         raise DagsterInvalidDefinitionError(
-            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$ '
-            f"(the {what}: letters, digits and underscores; '-' and '.' are also accepted)."
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$. '
+            f"(This is the {what}: letters, digits and underscores; '-' and '.' are also "
+            "accepted.)"
+        )
+    return name
+
+
+def _validate_strict_name(name: str, what: str) -> str:
+    """Op and output names: no '-' or '.' (accepted in asset names only, as in Dagster)."""
+    _validate_name(name, what)
+    if "-" in name or "." in name:
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$. '
+            f"(This is the {what}: '-' and '.' are accepted in asset names only.)"
         )
     return name
 
@@ -374,7 +398,7 @@ def multi_asset(
 
     def wrap(fn: Callable) -> AssetsDefinition:
         op_name = name or fn.__name__
-        _validate_name(op_name, "multi-asset name")
+        _validate_strict_name(op_name, "multi-asset name")
         what = f"multi-asset '{op_name}'"
         sig = inspect_compute_fn(fn, what=what)
         input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
@@ -395,6 +419,7 @@ def multi_asset(
                         f"outs['{out_name}'] of {what} must be an AssetOut, got "
                         f"{type(ao).__name__}."
                     )
+                _validate_strict_name(out_name, "output name")
                 k = ao.key or AssetKey([*(ao.key_prefix or ()), out_name])
                 keys_by_output[out_name] = k
                 op_outs[out_name] = Out(

@@ -340,3 +340,46 @@ def test_cycle_is_circular_dependency_error_a_value_error():
     theirs, ours = run_both(scenario)
     assert ours == theirs == ["CircularDependencyError"] * 2
     assert issubclass(dagster_nb.DagsterInvalidDefinitionError, dagster_nb.DagsterError)
+
+
+# ----------------------------------------------------------------- 3. reserved names
+
+
+RESERVED = ["input", "output", "meta", "config", "conf", "context", "type", "str", "int", "dict",
+            "float", "bool", "arg_dict", "input_arg_dict", "output_arg_dict", "class", "lambda",
+            "None"]
+
+
+@pytest.mark.parametrize("name", RESERVED + ["result", "inputs", "x.y"])
+def test_reserved_asset_names_rejected_as_in_dagster(name):
+    def scenario(dg):
+        def fn():
+            return 1
+
+        return [
+            error_of(lambda: dg.asset(name=name)(fn)),
+            error_of(lambda: dg.multi_asset(outs={name: dg.AssetOut()})(fn)),
+            error_of(lambda: dg.multi_asset(name=name, outs={"a": dg.AssetOut()})(fn)),
+            error_of(lambda: dg.asset(key=["p", name])(fn)),  # a key is not a name
+            error_of(lambda: dg.AssetSpec(name)),
+        ]
+
+    theirs, ours = run_both(scenario)
+    assert [e and e[0] for e in ours] == [e and e[0] for e in theirs]
+    for mine, dagsters in zip(ours, theirs, strict=True):
+        if dagsters is not None:
+            assert mine[1].startswith(dagsters[1])  # Dagster's text, then our hint
+    if name in RESERVED:
+        assert ours[0][0] == "DagsterInvalidDefinitionError" and "reserved keyword" in ours[0][1]
+
+
+def test_function_named_config_is_rejected():
+    def scenario(dg):
+        def config():
+            return 1
+
+        return error_of(lambda: dg.asset(config))
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
+    assert ours[1].startswith(theirs[1])
