@@ -74,7 +74,7 @@ _export(
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
     "InMemoryIOManager", "mem_io_manager",
 )
-_export(_D + "definitions_class", "Definitions")
+_export(_D + "definitions_class", "Definitions", "definitions")
 _export(
     _D + "load",
     "load_assets_from_modules", "load_assets_from_current_module",

@@ -11,7 +11,8 @@ repository is the forgiving one: re-running a cell replaces a definition.)
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
@@ -24,7 +25,7 @@ from dagster_nb._errors import (
     did_you_mean,
 )
 
-__all__ = ["Definitions"]
+__all__ = ["Definitions", "LazyDefinitions", "definitions"]
 
 
 class Definitions:
@@ -326,3 +327,50 @@ class Definitions:
         from dagster_nb._definitions.reprs import definitions_html
 
         return definitions_html(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LazyDefinitions:
+    """What ``@definitions`` returns (Dagster's name): calling it builds the Definitions.
+
+    Loaders (``dagster-nb -f file.py``, ``dagster dev -f``) call it; tests may too.
+    """
+
+    load_fn: Callable[[], Definitions]
+    has_context_arg: bool = False
+
+    def __call__(self, context: Any = None) -> Definitions:
+        result = self.load_fn()
+        if not isinstance(result, Definitions):
+            raise DagsterInvariantViolationError(
+                "Function must return a Definitions or RepositoryDefinition object; "
+                f"{getattr(self.load_fn, '__name__', 'it')} returned {type(result).__name__}."
+            )
+        return result
+
+
+def definitions(fn: Callable[[], Definitions]) -> Callable[..., Definitions]:
+    """Mark a function that builds the code location's ``Definitions`` (Dagster's
+    ``@dg.definitions``): nothing runs at import; loaders call it.
+
+    >>> import dagster_nb as dg
+    >>> @dg.definitions
+    ... def defs():
+    ...     return dg.Definitions()
+    >>> isinstance(defs(), dg.Definitions)
+    True
+    """
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())
+    if params:
+        note = ""
+        if getattr(params[0].annotation, "__name__", params[0].annotation) in (
+            "ComponentLoadContext", "dg.ComponentLoadContext",
+        ):
+            note = " (a ComponentLoadContext parameter is not supported by dagster_nb yet)"
+        raise DagsterInvariantViolationError(
+            "Function must accept either no parameters or exactly one ComponentLoadContext "
+            "parameter" + note
+        )
+    return LazyDefinitions(load_fn=fn, has_context_arg=False)

@@ -383,3 +383,65 @@ def test_function_named_config_is_rejected():
     theirs, ours = run_both(scenario)
     assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
     assert ours[1].startswith(theirs[1])
+
+
+# ----------------------------------------------------------------- 12. @definitions
+
+
+def test_definitions_decorator_is_lazy_and_callable():
+    def scenario(dg):
+        calls = []
+
+        @dg.definitions
+        def defs():
+            calls.append(1)
+
+            @dg.asset
+            def sales():
+                return [1, 2, 3]
+
+            return dg.Definitions(assets=[sales])
+
+        before = len(calls)
+        built = defs()
+        return (
+            type(defs).__name__,
+            before,
+            isinstance(built, dg.Definitions),
+            [k.to_user_string() for k in built.resolve_all_asset_keys()],
+            error_of(lambda: dg.definitions(lambda x, y: None)),
+            error_of(lambda: dg.definitions(lambda: 3)()),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours[:5] == theirs[:5]
+    assert ours[0] == "LazyDefinitions" and ours[1] == 0
+    assert ours[5][0] == theirs[5][0] == "DagsterInvariantViolationError"
+    assert ours[5][1].startswith(theirs[5][1].rstrip("."))
+
+
+def test_cli_loads_a_definitions_function(tmp_path, monkeypatch, capsys):
+    from dagster_nb._cli import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    target = tmp_path / "lazy_defs.py"
+    target.write_text(textwrap.dedent("""
+        import dagster_nb as dg
+
+        @dg.asset
+        def loose():
+            return 0
+
+        @dg.definitions
+        def defs():
+            @dg.asset
+            def built_inside():
+                return 1
+
+            return dg.Definitions(assets=[built_inside])
+        """))
+    assert main(["list", "-f", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "built_inside" in out and "loose" not in out
+    assert main(["materialize", "-f", str(target), "-a", "defs", "--select", "built_inside"]) == 0
