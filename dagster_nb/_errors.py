@@ -18,6 +18,8 @@ __all__ = [
     "DagsterExecutionInterruptedError",
     "DagsterInvalidDefinitionError",
     "CircularDependencyError",
+    "CheckError",
+    "ParameterCheckError",
     "DagsterInvalidObservationError",
     "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError",
@@ -71,6 +73,14 @@ class DagsterInvalidDefinitionError(DagsterError):
 class CircularDependencyError(DagsterInvalidDefinitionError, ValueError):
     """Assets (or ops) depend on each other in a cycle. A ValueError named as Dagster's (which
     raises toposort's ``CircularDependencyError``), and a definition error of ours."""
+
+
+class CheckError(DagsterInvalidDefinitionError):
+    """A parameter of the wrong type (Dagster's ``dagster._check.CheckError``)."""
+
+
+class ParameterCheckError(CheckError):
+    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
 
 
 class DagsterInvalidObservationError(DagsterError):

@@ -25,8 +25,10 @@ from dagster_nb._definitions.asset_spec import (
     AssetOut,
     AssetSpec,
     _Where,
+    check_freshness_policy,
     coerce_dep,
     make_dep,
+    resolve_automation_condition,
 )
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
 from dagster_nb._definitions.op import (
@@ -57,7 +59,7 @@ _ASSET_PARAMS = (
     "dagster_type", "partitions_def", "op_tags", "group_name", "output_required",
     "automation_condition", "freshness_policy", "backfill_policy", "retry_policy", "code_version",
     "key", "check_specs", "owners", "kinds", "pool", "is_virtual", "compute_kind",
-    "auto_materialize_policy", "non_argument_deps",
+    "auto_materialize_policy", "non_argument_deps", "legacy_freshness_policy",
 )
 _ASSET_PARAM_SET = frozenset(_ASSET_PARAMS)
 _NO_RESOURCE_KEYS: frozenset[str] = frozenset()
@@ -235,6 +237,7 @@ def _build_asset(
     compute_kind: str | None = None,
     auto_materialize_policy: Any = None,
     non_argument_deps: Any = None,
+    legacy_freshness_policy: Any = None,
 ) -> AssetsDefinition:
     if key is not None and (name is not None or key_prefix is not None):
         raise DagsterInvalidDefinitionError(
@@ -286,7 +289,10 @@ def _build_asset(
         io_manager_key = io_manager_key or f"{op_name}__io_manager"
         resource_defs = {**(resource_defs or {}), io_manager_key: io_manager_def}
     description = description or _doc(fn)
-    if not (owners or tags or kinds) and len(dep_keys) == len(all_deps):
+    if auto_materialize_policy is not None or freshness_policy is not None:
+        automation_condition = resolve_automation_condition(automation_condition, auto_materialize_policy)
+        check_freshness_policy(freshness_policy)
+    if not (owners or tags or kinds or legacy_freshness_policy) and len(dep_keys) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
         spec = AssetSpec._trusted(
             asset_key,
@@ -317,9 +323,12 @@ def _build_asset(
             kinds=kinds,
             partitions_def=partitions_def,
             freshness_policy=freshness_policy,
-            auto_materialize_policy=auto_materialize_policy,
+            auto_materialize_policy=None,
             io_manager_key=io_manager_key,
+            legacy_freshness_policy=legacy_freshness_policy,
         )
+        if auto_materialize_policy is not None:  # its condition is already resolved above
+            object.__setattr__(spec, "auto_materialize_policy", auto_materialize_policy)
     node_tags = dict(op_tags) if op_tags else {}
     if compute_kind:
         node_tags["dagster/compute_kind"] = compute_kind

@@ -445,3 +445,80 @@ def test_cli_loads_a_definitions_function(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "built_inside" in out and "loose" not in out
     assert main(["materialize", "-f", str(target), "-a", "defs", "--select", "built_inside"]) == 0
+
+
+# ----------------------------------------------------------------- 6. policies
+
+
+def test_auto_materialize_policy_sets_the_automation_condition():
+    def scenario(dg):
+        policy = dg.AutoMaterializePolicy.eager()
+
+        @dg.asset(auto_materialize_policy=policy)
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"m": dg.AssetOut(auto_materialize_policy=policy)})
+        def m():
+            return 1
+
+        def both():
+            @dg.asset(auto_materialize_policy=policy, automation_condition=dg.AutomationCondition.eager())
+            def b():
+                return 1
+
+        expected = str(policy.to_automation_condition())
+        return (
+            str(a.get_asset_spec().automation_condition) == expected,
+            str(m.get_asset_spec(dg.AssetKey("m")).automation_condition) == expected,
+            str(dg.AssetSpec("x", auto_materialize_policy=policy).automation_condition) == expected,
+            str(dg.AssetOut(auto_materialize_policy=policy).automation_condition) == expected,
+            type(a.get_asset_spec().automation_condition).__name__,
+            error_of(both),
+            error_of(lambda: dg.AssetSpec("y", auto_materialize_policy=policy,
+                                          automation_condition=dg.AutomationCondition.eager())),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[:4] == (True, True, True, True)
+    assert ours[5] == ("DagsterInvariantViolationError",
+                       "Cannot supply both `automation_condition` and `auto_materialize_policy`")
+
+
+def test_freshness_policies_new_and_legacy():
+    from datetime import timedelta
+
+    def scenario(dg):
+        window = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2),
+                                                warn_window=timedelta(hours=1))
+        cron = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1))
+        legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=5)
+
+        @dg.asset(freshness_policy=window)
+        def a():
+            return 1
+
+        @dg.asset(legacy_freshness_policy=legacy)
+        def b():
+            return 1
+
+        def legacy_in_new_slot():
+            @dg.asset(freshness_policy=legacy)
+            def c():
+                return 1
+
+        fp = a.get_asset_spec().freshness_policy
+        return (
+            type(fp).__name__,
+            fp.fail_window.seconds,
+            type(dg.AssetSpec("s", freshness_policy=cron).freshness_policy).__name__,
+            b.get_asset_spec().legacy_freshness_policy.maximum_lag_minutes,
+            dg.AssetSpec("t", legacy_freshness_policy=legacy).legacy_freshness_policy.maximum_lag_minutes,
+            error_of(legacy_in_new_slot)[0],
+            error_of(lambda: dg.AssetSpec("u", freshness_policy=legacy))[0],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[-1] == "ParameterCheckError"
