@@ -47,7 +47,7 @@ _export(
 _export(
     _D + "results",
     "Output", "DynamicOutput", "MaterializeResult", "ObserveResult", "AssetMaterialization",
-    "AssetObservation", "DataVersion", "ExpectationResult",
+    "AssetObservation", "DataVersion", "ExpectationResult", "RetryRequested",
 )
 _export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
 _export(_D + "assets", "AssetsDefinition", "SourceAsset")

@@ -522,3 +522,72 @@ def test_freshness_policies_new_and_legacy():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[-1] == "ParameterCheckError"
+
+
+# ----------------------------------------------------------------- 8. missing names and parameters
+
+
+def _step_events(result):
+    return [e.event_type_value for e in result.all_events if e.event_type_value.startswith("STEP_")
+            and e.event_type_value not in ("STEP_INPUT", "STEP_WORKER_STARTED", "STEP_WORKER_STARTING")]
+
+
+def test_retry_requested_retries_then_succeeds():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset
+        def flaky():
+            calls.append(1)
+            if len(calls) < 3:
+                raise dg.RetryRequested(max_retries=3) from ValueError("boom")
+            return len(calls)
+
+        res = dg.materialize([flaky])
+        return (
+            res.success, res.output_for_node("flaky"), _step_events(res),
+            [e.message for e in res.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1] == 3
+
+
+def test_retry_requested_exhausted_fails_with_max_retries_exceeded():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=5))  # RetryRequested's own count wins
+        def always():
+            calls.append(1)
+            raise dg.RetryRequested(max_retries=1, seconds_to_wait=0)
+
+        res = dg.materialize([always], raise_on_error=False)
+        cls, message = error_of(lambda: dg.materialize([always]))
+        return len(calls), _step_events(res), res.success, (cls, message.splitlines()[0])
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[3] == ("DagsterMaxRetriesExceededError", "Exceeded max_retries of 1")
+
+
+def test_materialize_and_observe_result_positional_key_and_raw_metadata():
+    def scenario(dg):
+        mr = dg.MaterializeResult("orders", {"rows": 3})
+        orr = dg.ObserveResult("raw", {"n": 1.5})
+
+        @dg.multi_asset(specs=[dg.AssetSpec("a"), dg.AssetSpec("b")])
+        def ab():
+            yield dg.MaterializeResult("a", {"rows": 1})
+            yield dg.MaterializeResult("b", metadata={"rows": 2})
+
+        res = dg.materialize([ab])
+        mats = {e.asset_key.to_user_string(): {k: (type(v).__name__, v.value) for k, v in
+                                               e.materialization.metadata.items()}
+                for e in res.get_asset_materialization_events()}
+        return mr.asset_key.path, dict(mr.metadata), orr.asset_key.path, dict(orr.metadata), mats
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[4]["b"] == {"rows": ("IntMetadataValue", 2)}
