@@ -72,7 +72,7 @@ _export(
     _D + "io_manager",
     "IOManager", "ConfigurableIOManager", "ConfigurableIOManagerFactory", "IOManagerDefinition",
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
-    "InMemoryIOManager", "mem_io_manager",
+    "InMemoryIOManager", "mem_io_manager", "InputManager", "InputManagerDefinition", "input_manager",
 )
 _export(_D + "definitions_class", "Definitions", "definitions")
 _export(

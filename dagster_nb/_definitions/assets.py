@@ -275,6 +275,9 @@ class AssetsDefinition:
     @property
     def required_resource_keys(self) -> frozenset[str]:
         keys = set(getattr(self.node_def, "required_resource_keys", ()) or ())
+        for in_def in (getattr(self.node_def, "ins", None) or {}).values():
+            if getattr(in_def, "input_manager_key", None):
+                keys.add(in_def.input_manager_key)
         for k in self.specs_by_key:
             if k in self.selected_asset_keys:
                 keys.add(self.get_io_manager_key_for_asset_key(k))

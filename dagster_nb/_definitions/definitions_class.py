@@ -124,7 +124,15 @@ class Definitions:
             io_keys = {ad.get_io_manager_key_for_asset_key(k) for k in ad.keys}
             for key in sorted(ad.required_resource_keys):
                 if key not in provided_here:
-                    what = "io manager" if key in io_keys else "resource"
+                    in_keys = {
+                        getattr(i, "input_manager_key", None)
+                        for i in (getattr(ad.node_def, "ins", None) or {}).values()
+                    }
+                    what = (
+                        "io manager" if key in io_keys
+                        else "input manager" if key in in_keys
+                        else "resource"
+                    )
                     raise DagsterInvalidDefinitionError(
                         f"{what} with key '{key}' required by {ad._label()} was not provided. "
                         f"Please provide a resource to key '{key}' in Definitions(resources="

@@ -378,7 +378,12 @@ def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resou
             base |= set(getattr(nd, "required_resource_keys", ()) or ())
             for k in step.keys:
                 base.add(ad.get_io_manager_key_for_asset_key(k))
-            for up in ad.keys_by_input_name.values():
+            op_ins = getattr(nd, "ins", None) or {}
+            for name, up in ad.keys_by_input_name.items():
+                in_def = op_ins.get(name)
+                if in_def is not None and in_def.input_manager_key:  # loads it instead
+                    base.add(in_def.input_manager_key)
+                    continue
                 up_ad = resolved.assets_def_by_key.get(up)
                 base.add(_io_manager_key_for(up_ad, up))
         plan.memo["resource_keys"] = base = frozenset(base)

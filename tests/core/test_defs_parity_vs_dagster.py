@@ -591,3 +591,40 @@ def test_materialize_and_observe_result_positional_key_and_raw_metadata():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[4]["b"] == {"rows": ("IntMetadataValue", 2)}
+
+
+def test_input_manager_loads_inputs_by_input_manager_key():
+    def scenario(dg):
+        @dg.input_manager
+        def from_csv(context):
+            return f"loaded:{context.asset_key.to_user_string()}"
+
+        class Loader(dg.InputManager):
+            def load_input(self, context):
+                return "class:" + context.asset_key.path[-1]
+
+        @dg.input_manager
+        def returns_manager():
+            return Loader()
+
+        @dg.asset(ins={"raw": dg.AssetIn(input_manager_key="csv")})
+        def cleaned(raw):
+            return raw
+
+        @dg.asset(ins={"raw2": dg.AssetIn(key="raw", input_manager_key="mgr")})
+        def cleaned2(raw2):
+            return raw2
+
+        raw = dg.AssetSpec("raw")
+        res = dg.materialize([raw, cleaned, cleaned2], selection=[cleaned, cleaned2],
+                             resources={"csv": from_csv, "mgr": returns_manager})
+        missing = error_of(lambda: dg.Definitions(assets=[raw, cleaned]).resolve_all_asset_keys())
+        return (
+            res.output_for_node("cleaned"), res.output_for_node("cleaned2"),
+            type(from_csv).__name__, from_csv.__name__,
+            missing[0], "input manager with key 'csv'" in missing[1],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[:2] == ("loaded:raw", "class:raw")
