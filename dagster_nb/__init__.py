@@ -50,7 +50,7 @@ _export(
     "AssetObservation", "DataVersion", "ExpectationResult", "RetryRequested",
 )
 _export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
-_export(_D + "assets", "AssetsDefinition", "SourceAsset")
+_export(_D + "assets", "AssetsDefinition", "SourceAsset", "with_resources")
 _export(
     _D + "decorators",
     "asset", "multi_asset", "observable_source_asset", "multi_observable_source_asset",

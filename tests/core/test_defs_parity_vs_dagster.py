@@ -628,3 +628,40 @@ def test_input_manager_loads_inputs_by_input_manager_key():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[:2] == ("loaded:raw", "class:raw")
+
+
+def test_with_resources():
+    def scenario(dg):
+        class Db(dg.ConfigurableResource):
+            url: str = "x"
+
+        @dg.asset
+        def a(db: Db):
+            return db.url
+
+        @dg.asset(required_resource_keys={"other"})
+        def b(context):
+            return 1
+
+        out = dg.with_resources([a], {"db": Db(url="u")})
+        return (
+            type(out).__name__, len(out), "db" in out[0].resource_defs,
+            dg.materialize(out).output_for_node("a"),
+            error_of(lambda: dg.with_resources([b], {"db": Db()}))[0],
+        )
+
+    def conflict(dg):
+        class Db(dg.ConfigurableResource):
+            url: str = "x"
+
+        @dg.asset
+        def a(db: Db):
+            return db.url
+
+        once = dg.with_resources([a], {"db": Db(url="y")})
+        return error_of(lambda: dg.with_resources(once, {"db": Db(url="z")}))[0]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[3] == "u" and ours[4] == "DagsterInvalidDefinitionError"
+    assert conflict(dagster) == conflict(dagster_nb) == "DagsterInvalidInvocationError"
