@@ -43,6 +43,7 @@ _export(
     "TableMetadataValue", "TableSchemaMetadataValue", "AssetMetadataValue", "NullMetadataValue",
     "TimestampMetadataValue", "DagsterRunMetadataValue", "JobMetadataValue", "TableColumn",
     "TableColumnConstraints", "TableConstraints", "TableRecord", "TableSchema",
+    "TableColumnDep", "TableColumnLineage", "TableColumnLineageMetadataValue", "PoolMetadataValue",
 )
 _export(
     _D + "results",

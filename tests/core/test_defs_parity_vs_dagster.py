@@ -665,3 +665,49 @@ def test_with_resources():
     assert ours == theirs
     assert ours[3] == "u" and ours[4] == "DagsterInvalidDefinitionError"
     assert conflict(dagster) == conflict(dagster_nb) == "DagsterInvalidInvocationError"
+
+
+def test_column_lineage_and_pool_metadata(tmp_path):
+    def scenario(dg):
+        lineage = dg.TableColumnLineage(deps_by_column={
+            "total": [dg.TableColumnDep(asset_key="orders", column_name="amount"),
+                      dg.TableColumnDep(asset_key=["raw", "fx"], column_name="rate")],
+        })
+
+        @dg.asset(deps=["orders"])
+        def revenue():
+            return dg.MaterializeResult(metadata={
+                "dagster/column_lineage": lineage,
+                "explicit": dg.MetadataValue.column_lineage(lineage),
+                "pool": dg.MetadataValue.pool("warehouse"),
+            })
+
+        instance = dg.DagsterInstance.ephemeral()
+        dg.materialize([revenue], instance=instance)
+        event = instance.get_latest_materialization_event(dg.AssetKey("revenue"))
+        md = event.asset_materialization.metadata
+        return {
+            k: (type(v).__name__,
+                {c: [(d.asset_key.path, d.column_name) for d in deps]
+                 for c, deps in v.value.deps_by_column.items()} if k != "pool" else v.value)
+            for k, v in md.items()
+        }, error_of(lambda: dg.TableColumnLineage(deps_by_column={"a": "x"})) is not None
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["pool"] == ("PoolMetadataValue", "warehouse")
+    assert ours[0]["explicit"][1] == {"total": [(["orders"], "amount"), (["raw", "fx"], "rate")]}
+
+
+def test_column_lineage_survives_the_sqlite_instance(tmp_path):
+    dg = dagster_nb
+    lineage = dg.TableColumnLineage({"t": [dg.TableColumnDep("o", "a")]})
+
+    @dg.asset
+    def rev():
+        return dg.MaterializeResult(metadata={"l": lineage, "p": dg.MetadataValue.pool("q")})
+
+    dg.materialize([rev], instance=dg.DagsterInstance.local_temp(str(tmp_path)))
+    again = dg.DagsterInstance.local_temp(str(tmp_path))
+    md = again.get_latest_materialization_event(dg.AssetKey("rev")).asset_materialization.metadata
+    assert md["l"].value == lineage and md["p"] == dg.MetadataValue.pool("q")
