@@ -43,14 +43,15 @@ _export(
     "TableMetadataValue", "TableSchemaMetadataValue", "AssetMetadataValue", "NullMetadataValue",
     "TimestampMetadataValue", "DagsterRunMetadataValue", "JobMetadataValue", "TableColumn",
     "TableColumnConstraints", "TableConstraints", "TableRecord", "TableSchema",
+    "TableColumnDep", "TableColumnLineage", "TableColumnLineageMetadataValue", "PoolMetadataValue",
 )
 _export(
     _D + "results",
     "Output", "DynamicOutput", "MaterializeResult", "ObserveResult", "AssetMaterialization",
-    "AssetObservation", "DataVersion", "ExpectationResult",
+    "AssetObservation", "DataVersion", "ExpectationResult", "RetryRequested",
 )
 _export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
-_export(_D + "assets", "AssetsDefinition", "SourceAsset")
+_export(_D + "assets", "AssetsDefinition", "SourceAsset", "with_resources")
 _export(
     _D + "decorators",
     "asset", "multi_asset", "observable_source_asset", "multi_observable_source_asset",
@@ -72,9 +73,9 @@ _export(
     _D + "io_manager",
     "IOManager", "ConfigurableIOManager", "ConfigurableIOManagerFactory", "IOManagerDefinition",
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
-    "InMemoryIOManager", "mem_io_manager",
+    "InMemoryIOManager", "mem_io_manager", "InputManager", "InputManagerDefinition", "input_manager",
 )
-_export(_D + "definitions_class", "Definitions")
+_export(_D + "definitions_class", "Definitions", "definitions")
 _export(
     _D + "load",
     "load_assets_from_modules", "load_assets_from_current_module",

@@ -17,6 +17,9 @@ __all__ = [
     "DagsterError",
     "DagsterExecutionInterruptedError",
     "DagsterInvalidDefinitionError",
+    "CircularDependencyError",
+    "CheckError",
+    "ParameterCheckError",
     "DagsterInvalidObservationError",
     "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError",
@@ -65,6 +68,19 @@ class DagsterExecutionInterruptedError(BaseException):
 
 class DagsterInvalidDefinitionError(DagsterError):
     """A definition (asset, op, graph, Definitions, ...) is malformed."""
+
+
+class CircularDependencyError(DagsterInvalidDefinitionError, ValueError):
+    """Assets (or ops) depend on each other in a cycle. A ValueError named as Dagster's (which
+    raises toposort's ``CircularDependencyError``), and a definition error of ours."""
+
+
+class CheckError(DagsterInvalidDefinitionError):
+    """A parameter of the wrong type (Dagster's ``dagster._check.CheckError``)."""
+
+
+class ParameterCheckError(CheckError):
+    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
 
 
 class DagsterInvalidObservationError(DagsterError):

@@ -5,7 +5,8 @@
     dagster-nb materialize -f my_assets.py --stale
     dagster-nb status -f my_assets.py
 
-``-f`` loads a Python file (or ``-m`` a module) and uses its ``Definitions`` object (the first one
+``-f`` loads a Python file (or ``-m`` a module) and uses its ``Definitions`` object or its
+``@dg.definitions`` function (the first one
 found, or the one named with ``--attribute``), else every asset defined at its top level. The
 instance is ``$DAGSTER_HOME`` or ``./.dagster_nb``, as in the notebook. Exit status: 0 on
 success, 1 when a run failed, 2 for bad input.
@@ -24,7 +25,7 @@ __all__ = ["main"]
 
 
 def _load_target(args: argparse.Namespace) -> Any:
-    from dagster_nb._definitions.definitions_class import Definitions
+    from dagster_nb._definitions.definitions_class import Definitions, LazyDefinitions
     from dagster_nb._definitions.load import load_assets_from_modules
 
     if args.file:
@@ -38,12 +39,16 @@ def _load_target(args: argparse.Namespace) -> Any:
         module = importlib.import_module(args.module)
     if args.attribute:
         defs = getattr(module, args.attribute, None)
+        if isinstance(defs, LazyDefinitions):  # @dg.definitions: loaders call it
+            defs = defs()
         if not isinstance(defs, Definitions):
             raise SystemExit(f"error: {args.attribute!r} is not a Definitions object in {module.__name__}")
         return defs
     for value in vars(module).values():
         if isinstance(value, Definitions):
             return value
+        if isinstance(value, LazyDefinitions):
+            return value()
     return Definitions(assets=load_assets_from_modules([module]))
 
 

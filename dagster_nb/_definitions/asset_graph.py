@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import CircularDependencyError, DagsterInvalidDefinitionError
 
 __all__ = ["AssetNode", "AssetGraph", "DEFAULT_GROUP_NAME"]
 
@@ -178,7 +178,8 @@ class AssetGraph:
     def toposorted_keys(self) -> tuple[AssetKey, ...]:
         """All keys, parents before children; ties broken by key for determinism.
 
-        Raises DagsterInvalidDefinitionError naming the keys of a cycle.
+        Raises CircularDependencyError (a DagsterInvalidDefinitionError and a ValueError) naming
+        the keys of a cycle.
         """
         if self._topo is None:
             import heapq
@@ -200,7 +201,7 @@ class AssetGraph:
                         heapq.heappush(heap, (c.parts, c))
             if len(order) != len(self._nodes):
                 cycle = self._find_cycle({k for k, d in indeg.items() if d > 0})
-                raise DagsterInvalidDefinitionError(
+                raise CircularDependencyError(
                     "Circular dependency detected between assets: "
                     + " -> ".join(k.to_user_string() for k in cycle)
                     + ". Remove one of these dependencies."

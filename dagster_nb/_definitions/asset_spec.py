@@ -18,8 +18,11 @@ from dagster_nb._definitions.asset_key import (
     CoercibleToAssetKeyPrefix,
     key_prefix_from_coercible,
 )
-from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvariantViolationError,
+    ParameterCheckError,
+)
 
 __all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
 
@@ -59,6 +62,29 @@ _set = object.__setattr__
 _new_object = object.__new__
 
 
+def resolve_automation_condition(automation_condition: Any, auto_materialize_policy: Any) -> Any:
+    """As Dagster: an AutoMaterializePolicy stands for its ``to_automation_condition()``; giving
+    both is refused."""
+    if auto_materialize_policy is None:
+        return automation_condition
+    if automation_condition is not None:
+        raise DagsterInvariantViolationError(
+            "Cannot supply both `automation_condition` and `auto_materialize_policy`"
+        )
+    return auto_materialize_policy.to_automation_condition()
+
+
+def check_freshness_policy(freshness_policy: Any) -> Any:
+    """``freshness_policy=`` takes the 1.13 FreshnessPolicy; the old one has its own parameter."""
+    if freshness_policy is not None and type(freshness_policy).__name__ == "LegacyFreshnessPolicy":
+        raise ParameterCheckError(
+            f'Param "freshness_policy" is not a FreshnessPolicy. Got {freshness_policy!r} which is '
+            f"type {type(freshness_policy)}. If you are using a LegacyFreshnessPolicy, pass this "
+            "in with the `legacy_freshness_policy` parameter instead."
+        )
+    return freshness_policy
+
+
 def _validate_kinds(kinds: Iterable[str] | None, where: Any) -> frozenset[str]:
     if not kinds:
         return _NO_KINDS
@@ -79,7 +105,7 @@ class AssetDep:
 
     asset_key: AssetKey
     partition_mapping: Any = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __init__(
         self,
@@ -90,7 +116,8 @@ class AssetDep:
     ):
         object.__setattr__(self, "asset_key", _key_of(asset))
         object.__setattr__(self, "partition_mapping", partition_mapping)
-        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+        # Raw, as the user gave it (Dagster normalizes metadata only on events).
+        object.__setattr__(self, "metadata", dict(metadata or {}))
 
     def __hash__(self) -> int:
         return hash((self.asset_key, id(self.partition_mapping)))
@@ -157,7 +184,9 @@ class AssetSpec:
     key: AssetKey
     deps: tuple[AssetDep, ...] = ()
     description: str | None = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    # Raw values as the user gave them ({"rows": 1} stays 1), as in Dagster: normalization to
+    # MetadataValue happens on materialization/observation events.
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     skippable: bool = False
     group_name: str | None = None
     code_version: str | None = None
@@ -169,6 +198,7 @@ class AssetSpec:
     freshness_policy: Any = None
     auto_materialize_policy: Any = None
     io_manager_key: str | None = None  # ours: where an external spec's value is loaded from
+    legacy_freshness_policy: Any = None
 
     def __init__(
         self,
@@ -188,6 +218,7 @@ class AssetSpec:
         freshness_policy: Any = None,
         auto_materialize_policy: Any = None,
         io_manager_key: str | None = None,
+        legacy_freshness_policy: Any = None,
         **kwargs: Any,
     ):
         if kwargs:
@@ -235,18 +266,21 @@ class AssetSpec:
         s(self, "key", k)
         s(self, "deps", tuple(dep_list))
         s(self, "description", description)
-        s(self, "metadata", normalize_metadata(metadata))
+        s(self, "metadata", dict(metadata) if metadata else {})
         s(self, "skippable", skippable)
         s(self, "group_name", group_name)
         s(self, "code_version", code_version)
-        s(self, "automation_condition", automation_condition)
+        s(self, "automation_condition", resolve_automation_condition(
+            automation_condition, auto_materialize_policy
+        ))
         s(self, "owners", tuple(owners or ()))
         s(self, "tags", tag_map)
         s(self, "kinds", kind_set)
         s(self, "partitions_def", partitions_def)
-        s(self, "freshness_policy", freshness_policy)
+        s(self, "freshness_policy", check_freshness_policy(freshness_policy))
         s(self, "auto_materialize_policy", auto_materialize_policy)
         s(self, "io_manager_key", io_manager_key)
+        s(self, "legacy_freshness_policy", legacy_freshness_policy)
 
     @classmethod
     def _trusted(
@@ -254,7 +288,7 @@ class AssetSpec:
         key: AssetKey,
         deps: tuple[AssetDep, ...],
         description: str | None,
-        metadata: dict[str, MetadataValue],
+        metadata: dict[str, Any],
         skippable: bool,
         group_name: str | None,
         code_version: str | None,
@@ -265,7 +299,7 @@ class AssetSpec:
         io_manager_key: str | None,
     ) -> AssetSpec:
         """A spec from values the caller has already validated and normalized: an AssetKey, a
-        tuple of AssetDeps with distinct keys, normalized metadata; no owners, tags or kinds
+        tuple of AssetDeps with distinct keys, a metadata dict it owns; no owners, tags or kinds
         (the decorators' common case; everything else goes through ``__init__``)."""
         self = _new_object(cls)
         _set(self, "key", key)
@@ -283,6 +317,7 @@ class AssetSpec:
         _set(self, "freshness_policy", freshness_policy)
         _set(self, "auto_materialize_policy", auto_materialize_policy)
         _set(self, "io_manager_key", io_manager_key)
+        _set(self, "legacy_freshness_policy", None)
         return self
 
     def __hash__(self) -> int:
@@ -301,7 +336,16 @@ class AssetSpec:
             }
         current.update(kwargs)
         key = current.pop("key")
-        return AssetSpec(key, **current)
+        # automation_condition already holds what a policy stands for: pass the policy through
+        # __init__ only when it is what changes.
+        amp = current.pop("auto_materialize_policy")
+        if "auto_materialize_policy" in kwargs and "automation_condition" not in kwargs:
+            current["automation_condition"] = None
+            return AssetSpec(key, auto_materialize_policy=amp, **current)
+        spec = AssetSpec(key, **current)
+        if amp is not None and "automation_condition" not in kwargs:
+            object.__setattr__(spec, "auto_materialize_policy", amp)
+        return spec
 
     def merge_attributes(
         self,
@@ -328,6 +372,7 @@ class AssetSpec:
 _SPEC_PARAMS = [
     "deps", "description", "metadata", "skippable", "group_name", "code_version",
     "automation_condition", "owners", "tags", "kinds", "partitions_def", "freshness_policy",
+    "legacy_freshness_policy",
 ]
 
 
@@ -429,19 +474,21 @@ class AssetOut:
         s(self, "metadata", dict(metadata or {}))
         s(self, "group_name", group_name)
         s(self, "code_version", code_version)
-        s(self, "automation_condition", automation_condition)
+        s(self, "automation_condition", resolve_automation_condition(
+            automation_condition, auto_materialize_policy
+        ))
         s(self, "backfill_policy", backfill_policy)
         s(self, "owners", tuple(owners or ()))
         s(self, "tags", dict(tags or {}))
         s(self, "kinds", frozenset(kinds or ()))
-        s(self, "freshness_policy", freshness_policy)
+        s(self, "freshness_policy", check_freshness_policy(freshness_policy))
         s(self, "auto_materialize_policy", auto_materialize_policy)
 
     def __hash__(self) -> int:
         return hash((self.key, self.key_prefix))
 
     def to_spec(self, key: AssetKey, deps: Iterable[Any], partitions_def: Any) -> AssetSpec:
-        return AssetSpec(
+        spec = AssetSpec(
             key,
             deps=deps,
             description=self.description,
@@ -455,6 +502,8 @@ class AssetOut:
             kinds=self.kinds,
             partitions_def=partitions_def,
             freshness_policy=self.freshness_policy,
-            auto_materialize_policy=self.auto_materialize_policy,
             io_manager_key=self.io_manager_key,
         )
+        if self.auto_materialize_policy is not None:  # its condition is already resolved
+            object.__setattr__(spec, "auto_materialize_policy", self.auto_materialize_policy)
+        return spec

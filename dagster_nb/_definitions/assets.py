@@ -13,17 +13,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
-from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
+from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
+    did_you_mean,
 )
 
-__all__ = ["AssetsDefinition", "SourceAsset", "ExecutionType", "source_code_version"]
+__all__ = [
+    "AssetsDefinition", "SourceAsset", "ExecutionType", "source_code_version", "with_resources",
+]
 
 
 class ExecutionType:
@@ -141,6 +145,13 @@ class AssetsDefinition:
     def __post_init__(self) -> None:
         if not self.selected_asset_keys:
             object.__setattr__(self, "selected_asset_keys", frozenset(self.specs_by_key))
+        # As in Dagster, every asset of a definition has a group: "default" unless one is given
+        # (a bare AssetSpec keeps None until it joins a definition).
+        if any(s.group_name is None for s in self.specs_by_key.values()):
+            object.__setattr__(self, "specs_by_key", {
+                k: s if s.group_name is not None else s.replace_attributes(group_name=DEFAULT_GROUP_NAME)
+                for k, s in self.specs_by_key.items()
+            })
 
     def __hash__(self) -> int:
         return id(self)
@@ -217,10 +228,10 @@ class AssetsDefinition:
 
     @property
     def group_names_by_key(self) -> dict[AssetKey, str]:
-        return {k: s.group_name or "default" for k, s in self.specs_by_key.items()}
+        return {k: s.group_name or DEFAULT_GROUP_NAME for k, s in self.specs_by_key.items()}
 
     @property
-    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, MetadataValue]]:
+    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, Any]]:
         return {k: s.metadata for k, s in self.specs_by_key.items()}
 
     @property
@@ -267,6 +278,9 @@ class AssetsDefinition:
     @property
     def required_resource_keys(self) -> frozenset[str]:
         keys = set(getattr(self.node_def, "required_resource_keys", ()) or ())
+        for in_def in (getattr(self.node_def, "ins", None) or {}).values():
+            if getattr(in_def, "input_manager_key", None):
+                keys.add(in_def.input_manager_key)
         for k in self.specs_by_key:
             if k in self.selected_asset_keys:
                 keys.add(self.get_io_manager_key_for_asset_key(k))
@@ -385,7 +399,18 @@ class AssetsDefinition:
         return dataclasses.replace(self, specs_by_key=new_specs)
 
     def with_resources(self, resource_defs: Mapping[str, Any]) -> AssetsDefinition:
-        return dataclasses.replace(self, resource_defs={**resource_defs, **self.resource_defs})
+        """A copy that carries ``resource_defs`` (see :func:`with_resources`)."""
+        merged = _merge_resource_defs(self.resource_defs, resource_defs, self._label())
+        out = dataclasses.replace(self, resource_defs=merged)
+        provided = set(merged) | {"io_manager"}
+        for key in sorted(out.required_resource_keys):
+            if key not in provided:
+                raise DagsterInvalidDefinitionError(
+                    f"resource with key '{key}' required by {self._label()} was not provided. "
+                    f"Please provide a resource to key '{key}', or change the required key to "
+                    f"one of: {sorted(provided)}." + did_you_mean(key, provided)
+                )
+        return out
 
     def to_source_asset(self, key: AssetKey | None = None) -> SourceAsset:
         spec = self.get_asset_spec(key)
@@ -431,6 +456,47 @@ class AssetsDefinition:
 
 _set = object.__setattr__
 _new_object = object.__new__
+
+
+def _merge_resource_defs(
+    own: Mapping[str, Any], given: Mapping[str, Any], label: str
+) -> dict[str, Any]:
+    clash = sorted(k for k in own if k in given and given[k] is not own[k])
+    if clash:
+        raise DagsterInvalidInvocationError(
+            f"{label} has conflicting resource definitions with provided resources for the "
+            f"following keys: {', '.join(clash)}. Either remove the existing resources from the "
+            "asset or change the resource keys so that they don't overlap."
+        )
+    return {**given, **own}
+
+
+def with_resources(
+    definitions: Iterable[Any],
+    resource_defs: Mapping[str, Any],
+    resource_config_by_key: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """Attach resources to asset definitions (Dagster's ``with_resources``); each definition
+    gets the resources it lacks, and one still missing a required resource is refused.
+
+        assets = dg.with_resources([orders, revenue], {"db": Warehouse(url="...")})
+        dg.materialize(assets)
+    """
+    if resource_config_by_key:
+        raise DagsterInvalidDefinitionError(
+            "with_resources(resource_config_by_key=...) is not supported by dagster_nb yet; "
+            "configure the resources themselves (e.g. Warehouse(url=...)) or pass run_config "
+            "when materializing."
+        )
+    out = []
+    for d in definitions:
+        if not hasattr(d, "with_resources"):
+            raise DagsterInvalidDefinitionError(
+                f"with_resources takes asset definitions (@asset, @multi_asset, SourceAsset), "
+                f"got {type(d).__name__}."
+            )
+        out.append(d.with_resources(resource_defs))
+    return out
 
 
 def single_asset_definition(
@@ -518,7 +584,7 @@ class SourceAsset:
             self.resource_defs[self.io_manager_key] = io_manager_def
         self.description = description
         self.partitions_def = partitions_def
-        self.group_name = group_name
+        self.group_name = group_name or DEFAULT_GROUP_NAME  # as Dagster's SourceAsset
         self.observe_fn = observe_fn
         self.op_tags = dict(op_tags or {})
         self.auto_observe_interval_minutes = auto_observe_interval_minutes
@@ -563,6 +629,25 @@ class SourceAsset:
             partitions_def=self.partitions_def,
             resource_defs=self.resource_defs,
             execution_type=ExecutionType.UNEXECUTABLE,
+        )
+
+    def with_resources(self, resource_defs: Mapping[str, Any]) -> SourceAsset:
+        """A copy that carries ``resource_defs`` (see :func:`with_resources`)."""
+        merged = _merge_resource_defs(self.resource_defs, resource_defs, repr(self))
+        return SourceAsset(
+            self.key,
+            metadata=self.raw_metadata,
+            io_manager_key=self.io_manager_key,
+            description=self.description,
+            partitions_def=self.partitions_def,
+            group_name=self.group_name,
+            resource_defs=merged,
+            observe_fn=self.observe_fn,
+            op_tags=self.op_tags,
+            auto_observe_interval_minutes=self.auto_observe_interval_minutes,
+            automation_condition=self.automation_condition,
+            tags=self.tags,
+            _required_resource_keys=self.required_resource_keys,
         )
 
     def with_attributes(self, *, key: AssetKey | None = None, group_name: str | None = None):

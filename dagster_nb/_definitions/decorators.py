@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._definitions import registry_hook
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import (
     AssetKey,
     CoercibleToAssetKey,
@@ -24,11 +25,12 @@ from dagster_nb._definitions.asset_spec import (
     AssetOut,
     AssetSpec,
     _Where,
+    check_freshness_policy,
     coerce_dep,
     make_dep,
+    resolve_automation_condition,
 )
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
-from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.op import (
     DEFAULT_OUT,
     FnSignature,
@@ -57,7 +59,7 @@ _ASSET_PARAMS = (
     "dagster_type", "partitions_def", "op_tags", "group_name", "output_required",
     "automation_condition", "freshness_policy", "backfill_policy", "retry_policy", "code_version",
     "key", "check_specs", "owners", "kinds", "pool", "is_virtual", "compute_kind",
-    "auto_materialize_policy", "non_argument_deps",
+    "auto_materialize_policy", "non_argument_deps", "legacy_freshness_policy",
 )
 _ASSET_PARAM_SET = frozenset(_ASSET_PARAMS)
 _NO_RESOURCE_KEYS: frozenset[str] = frozenset()
@@ -70,13 +72,37 @@ def _valid_name(name: Any) -> bool:
     return not rest or rest.isalnum()
 
 
+# Names Dagster reserves (its own parameter names, builtins it shadows, Python keywords).
+_RESERVED_NAMES = frozenset((
+    "context", "conf", "config", "meta", "arg_dict", "dict", "input_arg_dict", "output_arg_dict",
+    "int", "str", "float", "bool", "input", "output", "type", *__import__("keyword").kwlist,
+))
+
+
 def _validate_name(name: str, what: str) -> str:
+    if name in _RESERVED_NAMES:
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. It conflicts with a Dagster or python '
+            f"reserved keyword. Choose another {what} (e.g. '{name}_data')."
+        )
     # Dagster accepts '-' and '.' in names (they become '_' in the op name) and nothing else:
     # ^[A-Za-z0-9_]+$ after that replacement (checked without re, this runs per decorator).
     if not _valid_name(name):
         raise DagsterInvalidDefinitionError(
-            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$ '
-            f"(the {what}: letters, digits and underscores; '-' and '.' are also accepted)."
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$. '
+            f"(This is the {what}: letters, digits and underscores; '-' and '.' are also "
+            "accepted.)"
+        )
+    return name
+
+
+def _validate_strict_name(name: str, what: str) -> str:
+    """Op and output names: no '-' or '.' (accepted in asset names only, as in Dagster)."""
+    _validate_name(name, what)
+    if "-" in name or "." in name:
+        raise DagsterInvalidDefinitionError(
+            f'"{name}" is not a valid name in Dagster. Names must be in regex ^[A-Za-z0-9_]+$. '
+            f"(This is the {what}: '-' and '.' are accepted in asset names only.)"
         )
     return name
 
@@ -211,6 +237,7 @@ def _build_asset(
     compute_kind: str | None = None,
     auto_materialize_policy: Any = None,
     non_argument_deps: Any = None,
+    legacy_freshness_policy: Any = None,
 ) -> AssetsDefinition:
     if key is not None and (name is not None or key_prefix is not None):
         raise DagsterInvalidDefinitionError(
@@ -262,15 +289,18 @@ def _build_asset(
         io_manager_key = io_manager_key or f"{op_name}__io_manager"
         resource_defs = {**(resource_defs or {}), io_manager_key: io_manager_def}
     description = description or _doc(fn)
-    if not (owners or tags or kinds) and len(dep_keys) == len(all_deps):
+    if auto_materialize_policy is not None or freshness_policy is not None:
+        automation_condition = resolve_automation_condition(automation_condition, auto_materialize_policy)
+        check_freshness_policy(freshness_policy)
+    if not (owners or tags or kinds or legacy_freshness_policy) and len(dep_keys) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
         spec = AssetSpec._trusted(
             asset_key,
             tuple(all_deps),
             description,
-            normalize_metadata(metadata),
+            dict(metadata) if metadata else {},
             not output_required,
-            group_name,
+            group_name or DEFAULT_GROUP_NAME,
             code_version,
             automation_condition,
             partitions_def,
@@ -293,9 +323,12 @@ def _build_asset(
             kinds=kinds,
             partitions_def=partitions_def,
             freshness_policy=freshness_policy,
-            auto_materialize_policy=auto_materialize_policy,
+            auto_materialize_policy=None,
             io_manager_key=io_manager_key,
+            legacy_freshness_policy=legacy_freshness_policy,
         )
+        if auto_materialize_policy is not None:  # its condition is already resolved above
+            object.__setattr__(spec, "auto_materialize_policy", auto_materialize_policy)
     node_tags = dict(op_tags) if op_tags else {}
     if compute_kind:
         node_tags["dagster/compute_kind"] = compute_kind
@@ -374,7 +407,7 @@ def multi_asset(
 
     def wrap(fn: Callable) -> AssetsDefinition:
         op_name = name or fn.__name__
-        _validate_name(op_name, "multi-asset name")
+        _validate_strict_name(op_name, "multi-asset name")
         what = f"multi-asset '{op_name}'"
         sig = inspect_compute_fn(fn, what=what)
         input_keys, mappings, op_ins = _input_keys(sig, ins, fn.__name__, what)
@@ -395,6 +428,7 @@ def multi_asset(
                         f"outs['{out_name}'] of {what} must be an AssetOut, got "
                         f"{type(ao).__name__}."
                     )
+                _validate_strict_name(out_name, "output name")
                 k = ao.key or AssetKey([*(ao.key_prefix or ()), out_name])
                 keys_by_output[out_name] = k
                 op_outs[out_name] = Out(

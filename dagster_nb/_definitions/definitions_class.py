@@ -11,20 +11,21 @@ repository is the forgiving one: re-running a cell replaces a definition.)
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.metadata import normalize_metadata
-from dagster_nb._definitions.repository import ResolvedAssets
+from dagster_nb._definitions.repository import ResolvedAssets, check_inputs_provided
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
     did_you_mean,
 )
 
-__all__ = ["Definitions"]
+__all__ = ["Definitions", "LazyDefinitions", "definitions"]
 
 
 class Definitions:
@@ -53,7 +54,8 @@ class Definitions:
         self._asset_checks = tuple(asset_checks or ())
         self._metadata = normalize_metadata(metadata)
         self._resolved: ResolvedAssets | None = None
-        self._validate()
+        # Nothing is checked here: as in Dagster, the definitions are resolved and validated
+        # when first used (resolve_*, validate_loadable, a job, load_asset_value).
 
     # --- accessors (Dagster's attribute names) ---
     @property
@@ -95,8 +97,18 @@ class Definitions:
     # --- resolution ---
     @property
     def resolved(self) -> ResolvedAssets:
+        """The assets resolved and validated (duplicate keys, cycles, inputs no asset provides,
+        resources not provided, job/schedule/sensor names); built on first use, as in Dagster."""
         if self._resolved is None:
-            self._resolved = ResolvedAssets.build(self._assets)
+            resolved = ResolvedAssets.build(self._assets)
+            check_inputs_provided(resolved)
+            stubs = [k for k, n in resolved.graph.nodes.items() if n.is_stub]
+            if stubs:
+                # A deps= key no definition provides is an external asset here, as in Dagster
+                # (listed by resolve_all_asset_keys/specs, with a definition of its own).
+                resolved = ResolvedAssets.build([*self._assets, *(AssetSpec(k) for k in stubs)])
+            self._validate(resolved)
+            self._resolved = resolved
         return self._resolved
 
     def resolve_asset_graph(self) -> Any:
@@ -105,15 +117,24 @@ class Definitions:
 
     get_asset_graph = resolve_asset_graph
 
-    def _validate(self) -> None:
-        resolved = self.resolved
+    def _validate(self, resolved: ResolvedAssets) -> None:
         provided = set(self._resources) | {"io_manager"}
         for ad in resolved.assets_defs:
             provided_here = provided | set(ad.resource_defs)
+            io_keys = {ad.get_io_manager_key_for_asset_key(k) for k in ad.keys}
             for key in sorted(ad.required_resource_keys):
                 if key not in provided_here:
+                    in_keys = {
+                        getattr(i, "input_manager_key", None)
+                        for i in (getattr(ad.node_def, "ins", None) or {}).values()
+                    }
+                    what = (
+                        "io manager" if key in io_keys
+                        else "input manager" if key in in_keys
+                        else "resource"
+                    )
                     raise DagsterInvalidDefinitionError(
-                        f"resource with key '{key}' required by {ad._label()} was not provided. "
+                        f"{what} with key '{key}' required by {ad._label()} was not provided. "
                         f"Please provide a resource to key '{key}' in Definitions(resources="
                         "{...}), or change the required key to one of: "
                         f"{sorted(provided_here)}." + did_you_mean(key, provided_here)
@@ -154,7 +175,7 @@ class Definitions:
 
     @staticmethod
     def validate_loadable(defs: Definitions) -> None:
-        """Raise if ``defs`` cannot be loaded (its constructor already validates)."""
+        """Raise if ``defs`` cannot be loaded (what resolving them checks)."""
         defs.resolved.graph.toposorted_keys()
 
     @staticmethod
@@ -209,6 +230,7 @@ class Definitions:
         return [s for ad in self.resolved.assets_defs for s in ad.specs_by_key.values()]
 
     def resolve_all_asset_keys(self) -> list[AssetKey]:
+        """Every asset key, external ones named only in ``deps=`` included (as in Dagster)."""
         return sorted(self.resolved.assets_def_by_key, key=lambda k: k.parts)
 
     def resolve_assets_def(self, asset_key: CoercibleToAssetKey) -> Any:
@@ -313,3 +335,50 @@ class Definitions:
         from dagster_nb._definitions.reprs import definitions_html
 
         return definitions_html(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LazyDefinitions:
+    """What ``@definitions`` returns (Dagster's name): calling it builds the Definitions.
+
+    Loaders (``dagster-nb -f file.py``, ``dagster dev -f``) call it; tests may too.
+    """
+
+    load_fn: Callable[[], Definitions]
+    has_context_arg: bool = False
+
+    def __call__(self, context: Any = None) -> Definitions:
+        result = self.load_fn()
+        if not isinstance(result, Definitions):
+            raise DagsterInvariantViolationError(
+                "Function must return a Definitions or RepositoryDefinition object; "
+                f"{getattr(self.load_fn, '__name__', 'it')} returned {type(result).__name__}."
+            )
+        return result
+
+
+def definitions(fn: Callable[[], Definitions]) -> Callable[..., Definitions]:
+    """Mark a function that builds the code location's ``Definitions`` (Dagster's
+    ``@dg.definitions``): nothing runs at import; loaders call it.
+
+    >>> import dagster_nb as dg
+    >>> @dg.definitions
+    ... def defs():
+    ...     return dg.Definitions()
+    >>> isinstance(defs(), dg.Definitions)
+    True
+    """
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())
+    if params:
+        note = ""
+        if getattr(params[0].annotation, "__name__", params[0].annotation) in (
+            "ComponentLoadContext", "dg.ComponentLoadContext",
+        ):
+            note = " (a ComponentLoadContext parameter is not supported by dagster_nb yet)"
+        raise DagsterInvariantViolationError(
+            "Function must accept either no parameters or exactly one ComponentLoadContext "
+            "parameter" + note
+        )
+    return LazyDefinitions(load_fn=fn, has_context_arg=False)

@@ -35,6 +35,7 @@ multi-partition load; otherwise they come from ``partition_key`` or from the key
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -61,6 +62,9 @@ __all__ = [
     "ConfigurableIOManagerFactory",
     "IOManagerDefinition",
     "io_manager",
+    "InputManager",
+    "InputManagerDefinition",
+    "input_manager",
     "InputContext",
     "OutputContext",
     "build_input_context",
@@ -209,6 +213,106 @@ def io_manager(
             output_config_schema=output_config_schema,
         )
 
+    return decorator
+
+
+class InputManager(ABC):
+    """Loads op and asset inputs (an IO manager that only reads). Point an input at one with
+    ``AssetIn(input_manager_key=...)`` / ``In(input_manager_key=...)``.
+
+        class TableLoader(dg.InputManager):
+            def load_input(self, context):
+                return read_table(context.asset_key.path[-1])
+    """
+
+    @abstractmethod
+    def load_input(self, context: InputContext) -> Any:
+        """Load the input described by ``context``."""
+
+
+class InputManagerDefinition(ResourceDefinition):
+    """A resource definition whose value is an :class:`InputManager`; usually made with
+    :func:`input_manager`."""
+
+    def __init__(
+        self,
+        resource_fn: Any,
+        config_schema: Any = None,
+        description: str | None = None,
+        input_config_schema: Any = None,
+        required_resource_keys: Any = None,
+        version: str | None = None,
+    ):
+        super().__init__(
+            resource_fn,
+            config_schema=config_schema,
+            description=description,
+            required_resource_keys=required_resource_keys,
+            version=version,
+        )
+        self._input_config_schema = input_config_schema
+
+    @property
+    def input_config_schema(self) -> Any:
+        return self._input_config_schema
+
+
+class _LoadFnInputManager(InputManager):
+    """The manager behind ``@input_manager``: calls the load function (with the context when it
+    takes one); a returned InputManager is asked in turn, as in Dagster."""
+
+    def __init__(self, load_fn: Any):
+        self._load_fn = load_fn
+        import inspect
+
+        self._takes_context = bool(inspect.signature(load_fn).parameters)
+
+    def load_input(self, context: InputContext) -> Any:
+        out = self._load_fn(context) if self._takes_context else self._load_fn()
+        if isinstance(out, InputManager):
+            return out.load_input(context)
+        return out
+
+
+def input_manager(
+    config_schema: Any = None,
+    description: str | None = None,
+    input_config_schema: Any = None,
+    required_resource_keys: Any = None,
+    version: str | None = None,
+) -> Any:
+    """Define an input manager from a load function of the input context:
+
+        @dg.input_manager
+        def from_csv(context):
+            return read_csv(f"{context.asset_key.path[-1]}.csv")
+
+        @dg.asset(ins={"raw": dg.AssetIn(input_manager_key="csv")})
+        def cleaned(raw): ...
+
+        dg.materialize([cleaned], resources={"csv": from_csv})
+    """
+
+    def decorator(load_fn: Any) -> InputManagerDefinition:
+        if not callable(load_fn):
+            raise DagsterInvalidDefinitionError(
+                f"@input_manager decorates a function, got {type(load_fn).__name__}."
+            )
+        manager = _LoadFnInputManager(load_fn)
+        defn = InputManagerDefinition(
+            lambda _init_context: manager,
+            config_schema=config_schema,
+            description=description or getattr(load_fn, "__doc__", None),
+            input_config_schema=input_config_schema,
+            required_resource_keys=required_resource_keys,
+            version=version,
+        )
+        functools.update_wrapper(defn, load_fn)  # as Dagster: the definition carries its name
+        return defn
+
+    if callable(config_schema) and not isinstance(config_schema, (type, Mapping)):
+        fn, config_schema = config_schema, None
+        return decorator(fn)
     return decorator
 
 

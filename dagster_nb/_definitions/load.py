@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
+from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, key_prefix_from_coercible
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
@@ -66,16 +67,17 @@ def _apply(
             groups = {}
             if group_name:
                 for k, s in a.specs_by_key.items():
-                    if s.group_name and s.group_name != group_name:
+                    if s.group_name not in (None, DEFAULT_GROUP_NAME, group_name):
                         raise DagsterInvalidDefinitionError(
-                            f"Asset {k.to_user_string()} already has group name "
-                            f"'{s.group_name}'; cannot also set group_name='{group_name}'."
+                            f"Asset spec {repl.get(k, k).to_user_string()} has group name "
+                            f"{s.group_name}, which conflicts with the group name {group_name} "
+                            "provided in load_assets_from_modules."
                         )
                     groups[k] = group_name
             if repl or groups:
                 a = a.with_attributes(
                     asset_key_replacements=repl,
-                    group_names_by_key={repl.get(k, k): g for k, g in groups.items()},
+                    group_names_by_key=groups,  # by the keys as defined, as in Dagster
                 )
             out.append(a)
         elif isinstance(a, SourceAsset):

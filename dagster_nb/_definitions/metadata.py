@@ -42,6 +42,10 @@ __all__ = [
     "TableConstraints",
     "TableRecord",
     "TableSchema",
+    "TableColumnDep",
+    "TableColumnLineage",
+    "TableColumnLineageMetadataValue",
+    "PoolMetadataValue",
     "normalize_metadata",
     "metadata_to_json",
     "metadata_from_json",
@@ -139,6 +143,25 @@ class MetadataValue:
     @staticmethod
     def job(job_name: str, location_name: str | None = None) -> JobMetadataValue:
         return JobMetadataValue(job_name, location_name)
+
+    @staticmethod
+    def column_lineage(lineage: TableColumnLineage) -> TableColumnLineageMetadataValue:
+        """Which upstream columns each column is computed from:
+        ``MetadataValue.column_lineage(TableColumnLineage({"total": [TableColumnDep("orders",
+        "amount")]}))``."""
+        if not isinstance(lineage, TableColumnLineage):
+            raise DagsterInvalidMetadata(
+                f"MetadataValue.column_lineage takes a TableColumnLineage, got "
+                f"{type(lineage).__name__}."
+            )
+        return TableColumnLineageMetadataValue(lineage)
+
+    @staticmethod
+    def pool(pool: str) -> PoolMetadataValue:
+        """The name of a concurrency pool: ``MetadataValue.pool("warehouse")``."""
+        if not isinstance(pool, str):
+            raise DagsterInvalidMetadata(f"MetadataValue.pool takes a str, got {type(pool).__name__}.")
+        return PoolMetadataValue(pool)
 
 
 _frozen = dict(frozen=True, slots=True)
@@ -393,6 +416,68 @@ class TableSchemaMetadataValue(MetadataValue):
         return self.schema
 
 
+@dataclass(frozen=True, slots=True)
+class TableColumnDep:
+    """One upstream column: ``TableColumnDep(asset_key="orders", column_name="amount")``."""
+
+    asset_key: AssetKey
+    column_name: str
+
+    def __init__(self, asset_key: Any, column_name: str):
+        if not isinstance(column_name, str):
+            raise DagsterInvalidMetadata(
+                f"TableColumnDep column_name must be a str, got {type(column_name).__name__}."
+            )
+        object.__setattr__(self, "asset_key", AssetKey.from_coercible(asset_key))
+        object.__setattr__(self, "column_name", column_name)
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumnLineage:
+    """Column-level lineage: each column name to the upstream columns it is computed from.
+
+        dg.TableColumnLineage(deps_by_column={
+            "total": [dg.TableColumnDep(asset_key="orders", column_name="amount")],
+        })
+    """
+
+    deps_by_column: Mapping[str, Sequence[TableColumnDep]]
+
+    def __init__(self, deps_by_column: Mapping[str, Sequence[TableColumnDep]]):
+        out: dict[str, list[TableColumnDep]] = {}
+        for col, deps in dict(deps_by_column).items():
+            if not isinstance(deps, (list, tuple)) or not all(isinstance(d, TableColumnDep) for d in deps):
+                raise DagsterInvalidMetadata(
+                    f"TableColumnLineage: the deps of column {col!r} must be a list of "
+                    f"TableColumnDep, got {deps!r}."
+                )
+            out[col] = list(deps)
+        object.__setattr__(self, "deps_by_column", out)
+
+    def __hash__(self) -> int:
+        return hash(tuple((c, tuple(d)) for c, d in self.deps_by_column.items()))
+
+
+@dataclass(**_frozen)
+class TableColumnLineageMetadataValue(MetadataValue):
+    lineage: TableColumnLineage
+    _type_name = "table_column_lineage"
+
+    @property
+    def value(self) -> TableColumnLineage:
+        return self.lineage
+
+
+@dataclass(**_frozen)
+class PoolMetadataValue(MetadataValue):
+    name: str
+    _type_name = "pool"
+
+    @property
+    def value(self) -> str:
+        return self.name
+
+
 def _infer_column_type(v: Any) -> str:
     if isinstance(v, bool):
         return "bool"
@@ -424,6 +509,8 @@ def normalize_metadata_value(key: str, value: Any) -> MetadataValue:
         return AssetMetadataValue(value)
     if isinstance(value, TableSchema):
         return TableSchemaMetadataValue(value)
+    if isinstance(value, TableColumnLineage):
+        return TableColumnLineageMetadataValue(value)
     if isinstance(value, os.PathLike):
         return PathMetadataValue(value)
     if isinstance(value, _dt.datetime):
@@ -517,6 +604,11 @@ def metadata_value_to_json(v: MetadataValue) -> dict:
         return {"type": t, "job_name": v.job_name, "location_name": v.location_name}
     if isinstance(v, NullMetadataValue):
         return {"type": t}
+    if isinstance(v, TableColumnLineageMetadataValue):
+        return {"type": t, "deps_by_column": {
+            c: [{"asset_key": d.asset_key.path, "column_name": d.column_name} for d in deps]
+            for c, deps in v.lineage.deps_by_column.items()
+        }}
     return {"type": t, "value": v.value}
 
 
@@ -559,6 +651,13 @@ def metadata_value_from_json(d: Mapping[str, Any]) -> MetadataValue:
         )
     if t == "table_schema":
         return TableSchemaMetadataValue(_schema_from_json(d["schema"]))
+    if t == "table_column_lineage":
+        return TableColumnLineageMetadataValue(TableColumnLineage({
+            c: [TableColumnDep(AssetKey(d["asset_key"]), d["column_name"]) for d in deps]
+            for c, deps in d["deps_by_column"].items()
+        }))
+    if t == "pool":
+        return PoolMetadataValue(d["value"])
     raise DagsterInvalidMetadata(f"Unknown stored metadata type {t!r}.")
 
 

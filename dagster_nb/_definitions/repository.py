@@ -16,7 +16,7 @@ from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
-__all__ = ["ResolvedAssets", "coerce_assets_def"]
+__all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
 
 
 def coerce_assets_def(obj: Any) -> AssetsDefinition:
@@ -186,3 +186,25 @@ def _validate_partition_mappings(
                     "definitions, e.g. AssetIn(partition_mapping=dg.AllPartitionMapping()) or "
                     "AssetDep(..., partition_mapping=...)."
                 ) from exc
+
+
+def check_inputs_provided(resolved: ResolvedAssets) -> None:
+    """As Dagster's materialize() and Definitions: every asset whose value is passed in (an
+    input parameter, not a ``deps=`` entry) must be among the given assets or sources. (The
+    kernel repository skips this: an upstream may be defined in a later cell.)"""
+    from dagster_nb._errors import did_you_mean
+
+    if resolved.memo.get("inputs_provided"):
+        return
+    known = resolved.assets_def_by_key
+    for ad in resolved.assets_defs:
+        for up in ad.keys_by_input_name.values():
+            if up not in known:
+                raise DagsterInvalidDefinitionError(
+                    f'Input asset "{up.to_user_string()}" of {ad._label()} is not produced by any '
+                    "of the provided asset ops and is not one of the provided sources. Pass it "
+                    "to materialize() (with selection=... to run only some assets), or declare it "
+                    "as a dg.SourceAsset / dg.AssetSpec."
+                    + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
+                )
+    resolved.memo["inputs_provided"] = True

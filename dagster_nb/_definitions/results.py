@@ -24,6 +24,7 @@ __all__ = [
     "AssetObservation",
     "ExpectationResult",
     "NoValue",
+    "RetryRequested",
 ]
 
 T = TypeVar("T")
@@ -120,15 +121,14 @@ class MaterializeResult(Generic[T]):
     """
 
     asset_key: AssetKey | None = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     check_results: tuple = ()
     data_version: DataVersion | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     value: Any = NoValue
 
-    def __init__(
+    def __init__(  # asset_key first positional, as in Dagster: MaterializeResult("orders")
         self,
-        *,
         asset_key: CoercibleToAssetKey | None = None,
         metadata: Mapping[str, Any] | None = None,
         check_results: Any = None,
@@ -137,7 +137,8 @@ class MaterializeResult(Generic[T]):
         value: Any = NoValue,
     ):
         object.__setattr__(self, "asset_key", _coerce_key(asset_key))
-        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+        # Raw, as in Dagster: normalized when the event is made.
+        object.__setattr__(self, "metadata", dict(metadata) if metadata else {})
         object.__setattr__(self, "check_results", tuple(check_results or ()))
         object.__setattr__(self, "data_version", data_version)
         object.__setattr__(self, "tags", dict(tags or {}))
@@ -149,14 +150,13 @@ class ObserveResult:
     """What an observable source asset's function returns."""
 
     asset_key: AssetKey | None = None
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     check_results: tuple = ()
     data_version: DataVersion | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
-    def __init__(
+    def __init__(  # asset_key first positional, as in Dagster: MaterializeResult("orders")
         self,
-        *,
         asset_key: CoercibleToAssetKey | None = None,
         metadata: Mapping[str, Any] | None = None,
         check_results: Any = None,
@@ -164,7 +164,8 @@ class ObserveResult:
         tags: Mapping[str, str] | None = None,
     ):
         object.__setattr__(self, "asset_key", _coerce_key(asset_key))
-        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+        # Raw, as in Dagster: normalized when the event is made.
+        object.__setattr__(self, "metadata", dict(metadata) if metadata else {})
         object.__setattr__(self, "check_results", tuple(check_results or ()))
         object.__setattr__(self, "data_version", data_version)
         object.__setattr__(self, "tags", dict(tags or {}))
@@ -248,3 +249,28 @@ class ExpectationResult:
     label: str | None = None
     description: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RetryRequested(Exception):  # noqa: N818 - Dagster's name
+    """Raise in an asset or op to ask for it to be retried, up to ``max_retries`` times, after
+    ``seconds_to_wait`` seconds (Dagster's semantics: it takes precedence over a RetryPolicy;
+    once exhausted the step fails and the run raises DagsterMaxRetriesExceededError).
+
+        @dg.asset
+        def flaky(db: Warehouse):
+            try:
+                return db.query("...")
+            except TimeoutError as exc:
+                raise dg.RetryRequested(max_retries=3, seconds_to_wait=1) from exc
+    """
+
+    def __init__(self, max_retries: int | None = 1, seconds_to_wait: float | int | None = None):
+        super().__init__()
+        if max_retries is not None and (isinstance(max_retries, bool) or not isinstance(max_retries, int)):
+            raise TypeError(f"RetryRequested: max_retries must be an int, got {max_retries!r}.")
+        if seconds_to_wait is not None and (
+            isinstance(seconds_to_wait, bool) or not isinstance(seconds_to_wait, (int, float))
+        ):
+            raise TypeError(f"RetryRequested: seconds_to_wait must be a number, got {seconds_to_wait!r}.")
+        self.max_retries = max_retries
+        self.seconds_to_wait = seconds_to_wait

@@ -44,6 +44,7 @@ from dagster_nb._definitions.results import (
     NoValue,
     ObserveResult,
     Output,
+    RetryRequested,
 )
 from dagster_nb._errors import (
     DagsterError,
@@ -377,7 +378,12 @@ def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resou
             base |= set(getattr(nd, "required_resource_keys", ()) or ())
             for k in step.keys:
                 base.add(ad.get_io_manager_key_for_asset_key(k))
-            for up in ad.keys_by_input_name.values():
+            op_ins = getattr(nd, "ins", None) or {}
+            for name, up in ad.keys_by_input_name.items():
+                in_def = op_ins.get(name)
+                if in_def is not None and in_def.input_manager_key:  # loads it instead
+                    base.add(in_def.input_manager_key)
+                    continue
                 up_ad = resolved.assets_def_by_key.get(up)
                 base.add(_io_manager_key_for(up_ad, up))
         plan.memo["resource_keys"] = base = frozenset(base)
@@ -601,6 +607,31 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
             )
 
 
+def _retry_requested(run: RunExecution, step: Step, req: Any, attempt: int) -> bool:
+    """RetryRequested raised: emit STEP_UP_FOR_RETRY and wait when retries are left."""
+    if attempt >= (req.max_retries or 0) or run.cancelled.is_set():
+        return False
+    wait = req.seconds_to_wait
+    run.event(
+        EV.STEP_UP_FOR_RETRY, step.key,
+        message=f'Execution of step "{step.key}" failed and has requested a retry'
+        + (f" in {wait:g} seconds." if wait else "."),
+        error=SerializableErrorInfo.from_exception(req),
+    )
+    if wait:
+        time.sleep(wait)
+    return True
+
+
+def _max_retries_exceeded(err: Any, req: Any) -> Any:
+    """What a step that used up its requested retries fails with (Dagster's class and text)."""
+    from dagster_nb._errors import DagsterMaxRetriesExceededError
+
+    exc = DagsterMaxRetriesExceededError(f"Exceeded max_retries of {req.max_retries}")
+    exc.__cause__ = req
+    return exc
+
+
 def _run_step_guarded(run: RunExecution, step: Step) -> None:
     policy = getattr(step.assets_def.node_def, "retry_policy", None)
     attempt = 0
@@ -616,7 +647,13 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
         except _StepFailed as failed:
             err = failed.error
             user = getattr(err, "user_exception", None)
-            if (
+            if isinstance(user, RetryRequested):  # asked for by the user code itself
+                retry = _retry_requested(run, step, user, attempt)
+                if retry:
+                    attempt += 1
+                    continue
+                err = _max_retries_exceeded(err, user)
+            elif (
                 policy is not None
                 and attempt < policy.max_retries
                 and user is not None
@@ -983,7 +1020,7 @@ def _handle_outputs(
                     f"MaterializeResult for {key.to_user_string()}, which {ad._label()} does not define."))
             out_name = key_to_output[key]
             value, has_value = item.value, item.value is not NoValue
-            meta, data_version, tags = dict(item.metadata), item.data_version, dict(item.tags)
+            meta, data_version, tags = normalize_metadata(item.metadata), item.data_version, dict(item.tags)
         elif isinstance(item, Output):
             out_name = item.output_name
             if out_name not in ad.keys_by_output_name:
@@ -1099,7 +1136,7 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
             if key is None:
                 raise _StepFailed(DagsterInvalidObservationError(
                     f"{ad._label()}: ObserveResult needs asset_key= when several assets are observed."))
-            version, meta, tags = v.data_version, dict(v.metadata), dict(v.tags)
+            version, meta, tags = v.data_version, normalize_metadata(v.metadata), dict(v.tags)
         elif isinstance(v, AssetObservation):
             run.event(EV.ASSET_OBSERVATION, step.key, asset_key=v.asset_key, partition=v.partition, observation=v)
             continue

@@ -251,24 +251,9 @@ def _resolve_cached(assets: Iterable[Any]) -> ResolvedAssets:
 
 
 def _check_inputs_provided(resolved: ResolvedAssets) -> None:
-    """As Dagster's materialize(): every asset whose value is passed in (an input, not a
-    ``deps=`` entry) must be among the given assets or sources."""
-    from dagster_nb._errors import did_you_mean
+    from dagster_nb._definitions.repository import check_inputs_provided
 
-    if resolved.memo.get("inputs_provided"):
-        return
-    known = resolved.assets_def_by_key
-    for ad in resolved.assets_defs:
-        for up in ad.keys_by_input_name.values():
-            if up not in known:
-                raise DagsterInvalidDefinitionError(
-                    f'Input asset "{up.to_user_string()}" of {ad._label()} is not produced by any '
-                    "of the provided asset ops and is not one of the provided sources. Pass it "
-                    "to materialize() (with selection=... to run only some assets), or declare it "
-                    "as a dg.SourceAsset / dg.AssetSpec."
-                    + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
-                )
-    resolved.memo["inputs_provided"] = True
+    check_inputs_provided(resolved)
 
 
 def _raise_first_error(execution: Any) -> None:

@@ -88,10 +88,21 @@ def metadata_to_view(metadata: Mapping[str, Any] | None) -> list[dict]:
     >>> metadata_to_view({"rows": dg.MetadataValue.int(3)})
     [{'label': 'rows', 'type': 'int', 'text': '3', 'value': 3}]
     """
-    from dagster_nb._definitions.metadata import MetadataValue, metadata_value_to_json
+    from dagster_nb._definitions.metadata import (
+        MetadataValue,
+        metadata_value_to_json,
+        normalize_metadata_value,
+    )
+    from dagster_nb._errors import DagsterInvalidMetadata
 
     out = []
     for label, v in (metadata or {}).items():
+        if not isinstance(v, MetadataValue):
+            # Definition metadata keeps the user's raw values (as Dagster): show them typed.
+            try:
+                v = normalize_metadata_value(label, v)
+            except DagsterInvalidMetadata:  # not normalizable: shown by its type name below
+                pass
         if isinstance(v, MetadataValue):
             d = metadata_value_to_json(v)
             t = d.pop("type", type(v).__name__)

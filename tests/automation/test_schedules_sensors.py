@@ -299,12 +299,12 @@ def test_definitions_accept_and_resolve_schedules_and_sensors():
 def test_definitions_reject_unknown_job_name_with_suggestion():
     job = dg.define_asset_job("orders_job", selection=[orders])
     with pytest.raises(dg.DagsterInvalidDefinitionError) as e:
-        dg.Definitions(assets=[orders], jobs=[job], schedules=[dg.ScheduleDefinition(job_name="order_job", cron_schedule="@daily")])
+        dg.Definitions.validate_loadable(dg.Definitions(assets=[orders], jobs=[job], schedules=[dg.ScheduleDefinition(job_name="order_job", cron_schedule="@daily")]))
     assert 'targets job "order_job"' in str(e.value) and "Did you mean 'orders_job'?" in str(e.value)
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="SensorDefinition"):
-        dg.Definitions(sensors=[dg.SensorDefinition(name="s", evaluation_fn=lambda: None, job_name="nope")])
+        dg.Definitions.validate_loadable(dg.Definitions(sensors=[dg.SensorDefinition(name="s", evaluation_fn=lambda: None, job_name="nope")]))
     # A schedule holding its job object brings the job along.
-    dg.Definitions(assets=[orders], schedules=[dg.ScheduleDefinition(job=job, cron_schedule="@daily")])
+    dg.Definitions.validate_loadable(dg.Definitions(assets=[orders], schedules=[dg.ScheduleDefinition(job=job, cron_schedule="@daily")]))
 
 
 def test_import_stays_light():

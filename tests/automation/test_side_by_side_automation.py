@@ -224,8 +224,10 @@ def test_automation_condition_sensor_defaults_match():
         lambda dg: dg.SensorDefinition(name="s", evaluation_fn=lambda: None, job_name="j", job=dg.define_asset_job("k")),
         lambda dg: dg.schedule("0 0 * * *", job_name="j", tags={"a": "b"}, tags_fn=lambda c: {})(lambda context: {}),
         lambda dg: dg.LegacyFreshnessPolicy(maximum_lag_minutes=5, cron_schedule="bad"),
-        lambda dg: dg.Definitions(schedules=[dg.ScheduleDefinition(job_name="missing_job", cron_schedule="@daily")]).get_repository_def()
-        if hasattr(dg.Definitions, "get_repository_def") else dg.Definitions(schedules=[dg.ScheduleDefinition(job_name="missing_job", cron_schedule="@daily")]),
+        # Definitions are validated when loaded, not when constructed (as in Dagster).
+        lambda dg: dg.Definitions.validate_loadable(
+            dg.Definitions(schedules=[dg.ScheduleDefinition(job_name="missing_job", cron_schedule="@daily")])
+        ),
     ],
 )
 def test_same_invalid_inputs_raise_same_exception_class(build):

@@ -78,7 +78,7 @@ def test_missing_resource_names_the_key():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warehouse"):
         dg.materialize_to_memory([needs])
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warehouse"):
-        dg.Definitions(assets=[needs])
+        dg.Definitions(assets=[needs]).resolve_all_asset_keys()  # checked when loaded, as in Dagster
 
 
 def test_env_var_resolved_at_run_time_and_hidden(monkeypatch):

@@ -107,7 +107,7 @@ def test_definitions_duplicate_key_names_it():
         return 2
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="dup"):
-        dg.Definitions(assets=[one, two])
+        dg.Definitions(assets=[one, two]).resolve_all_asset_keys()  # checked when loaded, as in Dagster
     # the same object twice is fine
     assert dg.Definitions(assets=[one, one]).resolve_all_asset_keys() == [dg.AssetKey("dup")]
 
@@ -122,7 +122,8 @@ def test_definitions_cycle_names_the_keys():
         return x
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="[Cc]ircular|[Cc]ycle") as exc:
-        dg.Definitions(assets=[x, y])
+        dg.Definitions.validate_loadable(dg.Definitions(assets=[x, y]))
+    assert isinstance(exc.value, ValueError)  # CircularDependencyError, as Dagster's
     assert "x" in str(exc.value) and "y" in str(exc.value)
 
 
@@ -132,7 +133,7 @@ def test_definitions_missing_resource_names_key_and_suggests():
         return 1
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warehose") as exc:
-        dg.Definitions(assets=[needs], resources={"warehouse": 1})
+        dg.Definitions.validate_loadable(dg.Definitions(assets=[needs], resources={"warehouse": 1}))
     assert "warehouse" in str(exc.value)
 
 

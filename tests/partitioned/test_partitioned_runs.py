@@ -327,16 +327,16 @@ def test_static_partition_mapping(instance):
 def test_specific_partitions_mapping(instance, daily):
     regions = dg.StaticPartitionsDefinition(["eu", "us"])
 
-    @dg.asset(partitions_def=regions)
-    def config(context):
+    @dg.asset(partitions_def=regions)  # not 'config': Dagster reserves that name
+    def region_config(context):
         return {"region": context.partition_key}
 
-    @dg.asset(partitions_def=daily, ins={"settings": dg.AssetIn("config", partition_mapping=dg.SpecificPartitionsPartitionMapping(["us"]))})
+    @dg.asset(partitions_def=daily, ins={"settings": dg.AssetIn("region_config", partition_mapping=dg.SpecificPartitionsPartitionMapping(["us"]))})
     def report(context, settings):
         return (context.partition_key, settings)
 
-    _materialize_all([config], regions, instance)
-    r = dg.materialize([config, report], selection="report", partition_key="2024-01-04", instance=instance)
+    _materialize_all([region_config], regions, instance)
+    r = dg.materialize([region_config, report], selection="report", partition_key="2024-01-04", instance=instance)
     assert r.output_for_node("report") == ("2024-01-04", {"region": "us"})
 
 

@@ -1,0 +1,713 @@
+"""The definitions layer against real Dagster 1.13: the same user code runs with
+``import dagster as dg`` and ``import dagster_nb as dg`` and the observable values (spec
+attributes, error classes and messages, loaded groups and keys) are compared."""
+
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
+
+dagster = pytest.importorskip("dagster")
+
+import dagster_nb  # noqa: E402
+
+
+def run_both(scenario):
+    """``scenario(dg)`` with each library: (dagster's, ours)."""
+    return scenario(dagster), scenario(dagster_nb)
+
+
+def error_of(fn):
+    """(class name, message) of what ``fn()`` raises, or None."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@pytest.fixture
+def make_module(tmp_path, monkeypatch):
+    """Write a module that imports the given library as ``dg`` and import it."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made = []
+
+    def make(name, lib, source):
+        (tmp_path / f"{name}.py").write_text(f"import {lib} as dg\n" + textwrap.dedent(source))
+        made.append(name)
+        __import__(name)
+        return sys.modules[name]
+
+    yield make
+    for name in made:
+        sys.modules.pop(name, None)
+
+
+# ----------------------------------------------------------------- 1. specs: group, metadata
+
+
+def test_decorated_asset_spec_group_is_default_and_bare_spec_none():
+    def scenario(dg):
+        @dg.asset
+        def a():
+            return 1
+
+        @dg.asset(group_name="g")
+        def b():
+            return 1
+
+        @dg.multi_asset(outs={"m1": dg.AssetOut()}, specs=None)
+        def m():
+            return 1
+
+        @dg.multi_asset(specs=[dg.AssetSpec("s1")])
+        def ms():
+            pass
+
+        bare = dg.AssetSpec("x")
+        defs = dg.Definitions(assets=[bare, a])
+        return (
+            a.get_asset_spec().group_name,
+            b.get_asset_spec().group_name,
+            m.get_asset_spec(dg.AssetKey("m1")).group_name,
+            ms.get_asset_spec(dg.AssetKey("s1")).group_name,
+            bare.group_name,
+            sorted((s.key.to_user_string(), s.group_name) for s in defs.resolve_all_asset_specs()),
+            dg.SourceAsset("src").group_name,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == "default" and ours[4] is None
+
+
+def test_spec_metadata_keeps_raw_values():
+    def scenario(dg):
+        schema = dg.TableSchema(columns=[dg.TableColumn("id", "int"), dg.TableColumn("name")])
+
+        @dg.asset(metadata={"a": 1, "s": "x", "d": {"k": [1]}, "schema": schema,
+                            "p": dg.MetadataValue.path("/tmp/x")})
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"m1": dg.AssetOut(metadata={"b": 2.5})})
+        def m():
+            return 1
+
+        spec = dg.AssetSpec("x", metadata={"a": 1})
+        defs = dg.Definitions(assets=[spec, a, m])
+        am = a.get_asset_spec().metadata
+        return (
+            {k: v for k, v in am.items() if k not in ("schema", "p")},
+            type(am["schema"]).__name__,
+            [c.name for c in am["schema"].columns],
+            type(am["p"]).__name__,
+            dict(m.get_asset_spec(dg.AssetKey("m1")).metadata),
+            dict(spec.metadata),
+            {s.key.to_user_string(): dict(s.metadata) for s in defs.resolve_all_asset_specs()
+             if s.key.to_user_string() != "a"},
+            dict(dg.AssetDep("u", metadata={"c": 3}).metadata),
+            a.metadata_by_key[dg.AssetKey("a")]["a"],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["a"] == 1 and ours[1] == "TableSchema"
+
+
+def test_definition_metadata_reaches_io_manager_raw_and_events_normalized():
+    def scenario(dg):
+        seen = {}
+
+        class Mem(dg.IOManager):
+            def __init__(self):
+                self.values = {}
+
+            def handle_output(self, context, obj):
+                seen[context.asset_key.to_user_string()] = dict(context.definition_metadata)
+                self.values[context.asset_key] = obj
+
+            def load_input(self, context):
+                seen["up_from_down"] = dict(context.upstream_output.definition_metadata)
+                return self.values[context.asset_key]
+
+        @dg.asset(metadata={"a": 1, "t": "x"})
+        def up():
+            return 1
+
+        @dg.asset
+        def down(up):
+            return dg.MaterializeResult(metadata={"rows": 3})
+
+        res = dg.materialize([up, down], resources={"io_manager": Mem()})
+        mats = {
+            e.asset_key.to_user_string(): {
+                k: (type(v).__name__, v.value) for k, v in e.materialization.metadata.items()
+            }
+            for e in res.get_asset_materialization_events()
+        }
+        return seen, mats["down"]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["up"] == {"a": 1, "t": "x"} and ours[1] == {"rows": ("IntMetadataValue", 3)}
+
+
+# ----------------------------------------------------------------- 7. load_assets_from_modules
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"group_name": "grp"},
+        {"group_name": "grp", "key_prefix": "p"},
+        {"key_prefix": ["p", "q"]},
+    ],
+)
+def test_load_assets_from_modules_group_and_prefix(make_module, kwargs):
+    source = """
+        @dg.asset
+        def a1():
+            return 1
+
+        @dg.asset(group_name="grp")
+        def a2(a1):
+            return 1
+
+        spec = dg.AssetSpec("ext")
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"loadmod_{lib}_{len(kwargs)}_{'p' in str(kwargs)}", lib, source)
+        out = dg.load_assets_from_modules([mod], **kwargs)
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).group_name,
+             sorted(d.asset_key.to_user_string() for d in ad.get_asset_spec(k).deps))
+            for ad in out
+            for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    if "group_name" in kwargs:
+        assert {g for _, g, _ in ours} == {"grp"}
+
+
+def test_load_assets_group_conflict_message(make_module):
+    source = """
+        @dg.asset(group_name="g")
+        def a2():
+            return 1
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"conflictmod_{lib}", lib, source)
+        return error_of(lambda: dg.load_assets_from_modules([mod], group_name="h", key_prefix="p"))
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    assert ours[0] == "DagsterInvalidDefinitionError"
+
+
+def test_load_assets_from_current_module_applies_group(make_module):
+    source = """
+        @dg.asset
+        def b1():
+            return 1
+
+        loaded = dg.load_assets_from_current_module(group_name="cur", key_prefix="k")
+        """
+
+    def scenario(lib):
+        mod = make_module(f"curmod_{lib}", lib, source)
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).group_name)
+            for ad in mod.loaded
+            for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs == [("k/b1", "cur")]
+
+
+# ----------------------------------------------------------------- 2. inputs no asset provides
+
+
+def _missing_input_assets(dg):
+    @dg.asset
+    def upstreem():
+        return 1
+
+    @dg.asset
+    def needs_up(upstream):
+        return upstream
+
+    return upstreem, needs_up
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["materialize_alone", "materialize_with_typo", "resolve_keys", "validate_loadable", "graph"],
+)
+def test_input_no_asset_provides_fails_naming_the_key(how):
+    def scenario(dg):
+        upstreem, needs_up = _missing_input_assets(dg)
+        call = {
+            "materialize_alone": lambda: dg.materialize([needs_up]),
+            "materialize_with_typo": lambda: dg.materialize([needs_up, upstreem]),
+            "resolve_keys": lambda: dg.Definitions(assets=[needs_up, upstreem]).resolve_all_asset_keys(),
+            "validate_loadable": lambda: dg.Definitions.validate_loadable(dg.Definitions(assets=[needs_up])),
+            "graph": lambda: dg.Definitions(assets=[needs_up]).resolve_asset_graph(),
+        }[how]
+        dg.Definitions(assets=[needs_up])  # constructing is fine in both: checked when loaded
+        return error_of(call)
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
+    assert "upstream" in ours[1] and "is not produced by any of the provided asset ops" in ours[1]
+    assert ("upstreem" in ours[1]) == ("upstreem" in theirs[1])  # did-you-mean when a neighbour exists
+
+
+def test_unknown_deps_key_is_an_external_stub():
+    def scenario(dg):
+        @dg.asset(deps=["unknown", dg.AssetKey(["p", "q"])])
+        def d():
+            return 1
+
+        defs = dg.Definitions(assets=[d])
+        stub = defs.resolve_assets_def("unknown")
+        return (
+            sorted(k.to_user_string() for k in defs.resolve_all_asset_keys()),  # Dagster: set order
+            sorted(s.key.to_user_string() for s in defs.resolve_all_asset_specs()),
+            stub.is_materializable,
+            stub.get_asset_spec().group_name,
+            dg.materialize([d]).success,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == ["d", "p/q", "unknown"]
+
+
+def test_kernel_repository_upstream_in_a_later_cell(tmp_path):
+    from dagster_nb._notebook.repository import KernelRepository
+
+    dg = dagster_nb
+    repo = KernelRepository(instance=dg.DagsterInstance.local_temp(str(tmp_path)))
+
+    @dg.asset
+    def down(up):
+        return up + 1
+
+    repo.register(down, origin="<cell In[1]>")
+    assert repo.resolve_asset_graph().get(dg.AssetKey("up")).is_stub  # not an error here
+
+    @dg.asset
+    def up():
+        return 1
+
+    repo.register(up, origin="<cell In[2]>")
+    repo.materialize(["up", "down"])
+    assert repo.load_asset_value("down") == 2
+
+
+# ----------------------------------------------------------------- 4. cycles and error classes
+
+
+def test_cycle_is_circular_dependency_error_a_value_error():
+    def scenario(dg):
+        @dg.asset
+        def x(y):
+            return y
+
+        @dg.asset
+        def y(x):
+            return x
+
+        defs = dg.Definitions(assets=[x, y])
+        out = []
+        for call in (lambda: dg.Definitions.validate_loadable(defs), lambda: dg.materialize([x, y])):
+            try:
+                call()
+            except ValueError as exc:  # both are ValueErrors
+                out.append(type(exc).__name__)
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs == ["CircularDependencyError"] * 2
+    assert issubclass(dagster_nb.DagsterInvalidDefinitionError, dagster_nb.DagsterError)
+
+
+# ----------------------------------------------------------------- 3. reserved names
+
+
+RESERVED = ["input", "output", "meta", "config", "conf", "context", "type", "str", "int", "dict",
+            "float", "bool", "arg_dict", "input_arg_dict", "output_arg_dict", "class", "lambda",
+            "None"]
+
+
+@pytest.mark.parametrize("name", RESERVED + ["result", "inputs", "x.y"])
+def test_reserved_asset_names_rejected_as_in_dagster(name):
+    def scenario(dg):
+        def fn():
+            return 1
+
+        return [
+            error_of(lambda: dg.asset(name=name)(fn)),
+            error_of(lambda: dg.multi_asset(outs={name: dg.AssetOut()})(fn)),
+            error_of(lambda: dg.multi_asset(name=name, outs={"a": dg.AssetOut()})(fn)),
+            error_of(lambda: dg.asset(key=["p", name])(fn)),  # a key is not a name
+            error_of(lambda: dg.AssetSpec(name)),
+        ]
+
+    theirs, ours = run_both(scenario)
+    assert [e and e[0] for e in ours] == [e and e[0] for e in theirs]
+    for mine, dagsters in zip(ours, theirs, strict=True):
+        if dagsters is not None:
+            assert mine[1].startswith(dagsters[1])  # Dagster's text, then our hint
+    if name in RESERVED:
+        assert ours[0][0] == "DagsterInvalidDefinitionError" and "reserved keyword" in ours[0][1]
+
+
+def test_function_named_config_is_rejected():
+    def scenario(dg):
+        def config():
+            return 1
+
+        return error_of(lambda: dg.asset(config))
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
+    assert ours[1].startswith(theirs[1])
+
+
+# ----------------------------------------------------------------- 12. @definitions
+
+
+def test_definitions_decorator_is_lazy_and_callable():
+    def scenario(dg):
+        calls = []
+
+        @dg.definitions
+        def defs():
+            calls.append(1)
+
+            @dg.asset
+            def sales():
+                return [1, 2, 3]
+
+            return dg.Definitions(assets=[sales])
+
+        before = len(calls)
+        built = defs()
+        return (
+            type(defs).__name__,
+            before,
+            isinstance(built, dg.Definitions),
+            [k.to_user_string() for k in built.resolve_all_asset_keys()],
+            error_of(lambda: dg.definitions(lambda x, y: None)),
+            error_of(lambda: dg.definitions(lambda: 3)()),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours[:5] == theirs[:5]
+    assert ours[0] == "LazyDefinitions" and ours[1] == 0
+    assert ours[5][0] == theirs[5][0] == "DagsterInvariantViolationError"
+    assert ours[5][1].startswith(theirs[5][1].rstrip("."))
+
+
+def test_cli_loads_a_definitions_function(tmp_path, monkeypatch, capsys):
+    from dagster_nb._cli import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    target = tmp_path / "lazy_defs.py"
+    target.write_text(textwrap.dedent("""
+        import dagster_nb as dg
+
+        @dg.asset
+        def loose():
+            return 0
+
+        @dg.definitions
+        def defs():
+            @dg.asset
+            def built_inside():
+                return 1
+
+            return dg.Definitions(assets=[built_inside])
+        """))
+    assert main(["list", "-f", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "built_inside" in out and "loose" not in out
+    assert main(["materialize", "-f", str(target), "-a", "defs", "--select", "built_inside"]) == 0
+
+
+# ----------------------------------------------------------------- 6. policies
+
+
+def test_auto_materialize_policy_sets_the_automation_condition():
+    def scenario(dg):
+        policy = dg.AutoMaterializePolicy.eager()
+
+        @dg.asset(auto_materialize_policy=policy)
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"m": dg.AssetOut(auto_materialize_policy=policy)})
+        def m():
+            return 1
+
+        def both():
+            @dg.asset(auto_materialize_policy=policy, automation_condition=dg.AutomationCondition.eager())
+            def b():
+                return 1
+
+        expected = str(policy.to_automation_condition())
+        return (
+            str(a.get_asset_spec().automation_condition) == expected,
+            str(m.get_asset_spec(dg.AssetKey("m")).automation_condition) == expected,
+            str(dg.AssetSpec("x", auto_materialize_policy=policy).automation_condition) == expected,
+            str(dg.AssetOut(auto_materialize_policy=policy).automation_condition) == expected,
+            type(a.get_asset_spec().automation_condition).__name__,
+            error_of(both),
+            error_of(lambda: dg.AssetSpec("y", auto_materialize_policy=policy,
+                                          automation_condition=dg.AutomationCondition.eager())),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[:4] == (True, True, True, True)
+    assert ours[5] == ("DagsterInvariantViolationError",
+                       "Cannot supply both `automation_condition` and `auto_materialize_policy`")
+
+
+def test_freshness_policies_new_and_legacy():
+    from datetime import timedelta
+
+    def scenario(dg):
+        window = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2),
+                                                warn_window=timedelta(hours=1))
+        cron = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1))
+        legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=5)
+
+        @dg.asset(freshness_policy=window)
+        def a():
+            return 1
+
+        @dg.asset(legacy_freshness_policy=legacy)
+        def b():
+            return 1
+
+        def legacy_in_new_slot():
+            @dg.asset(freshness_policy=legacy)
+            def c():
+                return 1
+
+        fp = a.get_asset_spec().freshness_policy
+        return (
+            type(fp).__name__,
+            fp.fail_window.seconds,
+            type(dg.AssetSpec("s", freshness_policy=cron).freshness_policy).__name__,
+            b.get_asset_spec().legacy_freshness_policy.maximum_lag_minutes,
+            dg.AssetSpec("t", legacy_freshness_policy=legacy).legacy_freshness_policy.maximum_lag_minutes,
+            error_of(legacy_in_new_slot)[0],
+            error_of(lambda: dg.AssetSpec("u", freshness_policy=legacy))[0],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[-1] == "ParameterCheckError"
+
+
+# ----------------------------------------------------------------- 8. missing names and parameters
+
+
+def _step_events(result):
+    return [e.event_type_value for e in result.all_events if e.event_type_value.startswith("STEP_")
+            and e.event_type_value not in ("STEP_INPUT", "STEP_WORKER_STARTED", "STEP_WORKER_STARTING")]
+
+
+def test_retry_requested_retries_then_succeeds():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset
+        def flaky():
+            calls.append(1)
+            if len(calls) < 3:
+                raise dg.RetryRequested(max_retries=3) from ValueError("boom")
+            return len(calls)
+
+        res = dg.materialize([flaky])
+        return (
+            res.success, res.output_for_node("flaky"), _step_events(res),
+            [e.message for e in res.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1] == 3
+
+
+def test_retry_requested_exhausted_fails_with_max_retries_exceeded():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=5))  # RetryRequested's own count wins
+        def always():
+            calls.append(1)
+            raise dg.RetryRequested(max_retries=1, seconds_to_wait=0)
+
+        res = dg.materialize([always], raise_on_error=False)
+        cls, message = error_of(lambda: dg.materialize([always]))
+        return len(calls), _step_events(res), res.success, (cls, message.splitlines()[0])
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[3] == ("DagsterMaxRetriesExceededError", "Exceeded max_retries of 1")
+
+
+def test_materialize_and_observe_result_positional_key_and_raw_metadata():
+    def scenario(dg):
+        mr = dg.MaterializeResult("orders", {"rows": 3})
+        orr = dg.ObserveResult("raw", {"n": 1.5})
+
+        @dg.multi_asset(specs=[dg.AssetSpec("a"), dg.AssetSpec("b")])
+        def ab():
+            yield dg.MaterializeResult("a", {"rows": 1})
+            yield dg.MaterializeResult("b", metadata={"rows": 2})
+
+        res = dg.materialize([ab])
+        mats = {e.asset_key.to_user_string(): {k: (type(v).__name__, v.value) for k, v in
+                                               e.materialization.metadata.items()}
+                for e in res.get_asset_materialization_events()}
+        return mr.asset_key.path, dict(mr.metadata), orr.asset_key.path, dict(orr.metadata), mats
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[4]["b"] == {"rows": ("IntMetadataValue", 2)}
+
+
+def test_input_manager_loads_inputs_by_input_manager_key():
+    def scenario(dg):
+        @dg.input_manager
+        def from_csv(context):
+            return f"loaded:{context.asset_key.to_user_string()}"
+
+        class Loader(dg.InputManager):
+            def load_input(self, context):
+                return "class:" + context.asset_key.path[-1]
+
+        @dg.input_manager
+        def returns_manager():
+            return Loader()
+
+        @dg.asset(ins={"raw": dg.AssetIn(input_manager_key="csv")})
+        def cleaned(raw):
+            return raw
+
+        @dg.asset(ins={"raw2": dg.AssetIn(key="raw", input_manager_key="mgr")})
+        def cleaned2(raw2):
+            return raw2
+
+        raw = dg.AssetSpec("raw")
+        res = dg.materialize([raw, cleaned, cleaned2], selection=[cleaned, cleaned2],
+                             resources={"csv": from_csv, "mgr": returns_manager})
+        missing = error_of(lambda: dg.Definitions(assets=[raw, cleaned]).resolve_all_asset_keys())
+        return (
+            res.output_for_node("cleaned"), res.output_for_node("cleaned2"),
+            type(from_csv).__name__, from_csv.__name__,
+            missing[0], "input manager with key 'csv'" in missing[1],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[:2] == ("loaded:raw", "class:raw")
+
+
+def test_with_resources():
+    def scenario(dg):
+        class Db(dg.ConfigurableResource):
+            url: str = "x"
+
+        @dg.asset
+        def a(db: Db):
+            return db.url
+
+        @dg.asset(required_resource_keys={"other"})
+        def b(context):
+            return 1
+
+        out = dg.with_resources([a], {"db": Db(url="u")})
+        return (
+            type(out).__name__, len(out), "db" in out[0].resource_defs,
+            dg.materialize(out).output_for_node("a"),
+            error_of(lambda: dg.with_resources([b], {"db": Db()}))[0],
+        )
+
+    def conflict(dg):
+        class Db(dg.ConfigurableResource):
+            url: str = "x"
+
+        @dg.asset
+        def a(db: Db):
+            return db.url
+
+        once = dg.with_resources([a], {"db": Db(url="y")})
+        return error_of(lambda: dg.with_resources(once, {"db": Db(url="z")}))[0]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[3] == "u" and ours[4] == "DagsterInvalidDefinitionError"
+    assert conflict(dagster) == conflict(dagster_nb) == "DagsterInvalidInvocationError"
+
+
+def test_column_lineage_and_pool_metadata(tmp_path):
+    def scenario(dg):
+        lineage = dg.TableColumnLineage(deps_by_column={
+            "total": [dg.TableColumnDep(asset_key="orders", column_name="amount"),
+                      dg.TableColumnDep(asset_key=["raw", "fx"], column_name="rate")],
+        })
+
+        @dg.asset(deps=["orders"])
+        def revenue():
+            return dg.MaterializeResult(metadata={
+                "dagster/column_lineage": lineage,
+                "explicit": dg.MetadataValue.column_lineage(lineage),
+                "pool": dg.MetadataValue.pool("warehouse"),
+            })
+
+        instance = dg.DagsterInstance.ephemeral()
+        dg.materialize([revenue], instance=instance)
+        event = instance.get_latest_materialization_event(dg.AssetKey("revenue"))
+        md = event.asset_materialization.metadata
+        return {
+            k: (type(v).__name__,
+                {c: [(d.asset_key.path, d.column_name) for d in deps]
+                 for c, deps in v.value.deps_by_column.items()} if k != "pool" else v.value)
+            for k, v in md.items()
+        }, error_of(lambda: dg.TableColumnLineage(deps_by_column={"a": "x"})) is not None
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0]["pool"] == ("PoolMetadataValue", "warehouse")
+    assert ours[0]["explicit"][1] == {"total": [(["orders"], "amount"), (["raw", "fx"], "rate")]}
+
+
+def test_column_lineage_survives_the_sqlite_instance(tmp_path):
+    dg = dagster_nb
+    lineage = dg.TableColumnLineage({"t": [dg.TableColumnDep("o", "a")]})
+
+    @dg.asset
+    def rev():
+        return dg.MaterializeResult(metadata={"l": lineage, "p": dg.MetadataValue.pool("q")})
+
+    dg.materialize([rev], instance=dg.DagsterInstance.local_temp(str(tmp_path)))
+    again = dg.DagsterInstance.local_temp(str(tmp_path))
+    md = again.get_latest_materialization_event(dg.AssetKey("rev")).asset_materialization.metadata
+    assert md["l"].value == lineage and md["p"] == dg.MetadataValue.pool("q")
