@@ -558,6 +558,7 @@ class GraphDefinition(_Invocable):
         self.description = description
         self.compose_fn = compose_fn
         self.tags = dict(tags or {})
+        self._aliased = True  # NodeInvocation.alias in ``dependencies`` (asset jobs: None)
         self._order = self._toposort()
         if compose_fn is not None:
             functools.update_wrapper(self, compose_fn)  # type: ignore[arg-type]
@@ -611,7 +612,8 @@ class GraphDefinition(_Invocable):
                         DependencyDefinition(r.node_name, r.output_name)
                         for r in ref if isinstance(r, NodeOutputRef)
                     ))
-            out[NodeInvocation(c.definition.name, c.name, tags=dict(getattr(c.definition, "tags", {}) or {}))] = deps
+            alias = c.name if self._aliased else None
+            out[NodeInvocation(c.definition.name, alias, tags=dict(getattr(c.definition, "tags", {}) or {}))] = deps
         return out
 
     @property

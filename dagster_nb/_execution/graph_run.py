@@ -562,9 +562,9 @@ class OpJobDefinition(JobDefinition):
         self._resource_defs = _resource_defs(resource_defs)
         self._config = config
         self.tags = dict(tags or {})
-        self.run_tags = dict(run_tags or {})
-        self.metadata = dict(metadata or {})
-        self.executor_def = coerce_executor_def(executor_def, where=f"job '{name}'")
+        self._run_tags = dict(run_tags or {})
+        self._metadata = dict(metadata or {})
+        self._executor_def = coerce_executor_def(executor_def, where=f"job '{name}'")
         if hooks:
             raise DagsterInvalidDefinitionError(
                 f"Job '{name}': hooks= is not supported yet by dagster_nb. Run the follow-up "
@@ -583,6 +583,22 @@ class OpJobDefinition(JobDefinition):
             self._graph = subset_graph(graph_def, self._op_selection)
 
     # --- Dagster's attributes ---
+    @property
+    def executor_def(self) -> Any:
+        """The job's executor: its own, else (once bound to Definitions) theirs, else
+        in-process (dagster_nb's default; see the executors module)."""
+        from dagster_nb._execution.executors import in_process_executor
+
+        return self._executor_def or in_process_executor
+
+    @property
+    def run_tags(self) -> dict[str, Any]:
+        return dict(self._run_tags)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._metadata)
+
     @property
     def graph(self) -> GraphDefinition:
         return self._graph
@@ -648,7 +664,7 @@ class OpJobDefinition(JobDefinition):
         from dagster_nb._execution.executors import coerce_executor_def
 
         new = copy.copy(self)
-        new.executor_def = coerce_executor_def(executor_def, where=f"job '{self.name}'")
+        new._executor_def = coerce_executor_def(executor_def, where=f"job '{self.name}'")
         return new
 
     def get_subset(self, *, op_selection: Sequence[str] | None = None, **kwargs: Any) -> OpJobDefinition:
@@ -728,13 +744,13 @@ class OpJobDefinition(JobDefinition):
 
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
-        options = run_options(self.executor_def, cfg, in_process=in_process)
+        options = run_options(self._executor_def, cfg, in_process=in_process)
         spec = RunRequestSpec(
             job_name=self.name,
             run_id=run_id,
             resources=res,
             run_config=cfg,
-            tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self.run_tags.items()},
+            tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,
             listeners=tuple(listeners),

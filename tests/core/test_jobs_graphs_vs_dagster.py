@@ -286,3 +286,116 @@ def test_assets_from_graph_and_op():
     assert repr(ours[0]) == repr(theirs[0])
     assert ours[1:] == theirs[1:]
     assert theirs[1:4] == (5, 4, 6)
+
+
+def two_assets(dg):
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset
+    def b(a):
+        return a + 1
+
+    return a, b
+
+
+def test_asset_job_nodes_graph_and_repository():
+    def scenario(dg):
+        a, b = two_assets(dg)
+
+        @dg.op
+        def o():
+            return 1
+
+        @dg.job
+        def op_job():
+            o()
+
+        sched = dg.ScheduleDefinition(job=dg.define_asset_job("sched_job", selection="a"), cron_schedule="@daily")
+        defs = dg.Definitions(assets=[a, b], jobs=[op_job, dg.define_asset_job("aj", selection=[a, b])],
+                              schedules=[sched])
+        job = defs.resolve_job_def("aj")
+        deps = {
+            (inv.name, inv.alias): {k: (d.node, d.output) for k, d in ins.items()}
+            for inv, ins in job.graph.dependencies.items()
+        }
+        repo = defs.get_repository_def()
+        return (
+            sorted(n.name for n in job.nodes), sorted(n.name for n in job.graph.nodes),
+            type(job.graph.node_named("b").definition).__name__, deps,
+            sorted(repo.job_names), sorted(j.name for j in repo.get_all_jobs()), repo.has_job("sched_job"),
+            repo.get_job("aj").name, sorted(k.to_user_string() for k in repo.assets_defs_by_key),
+            repo.get_job("op_job").execute_in_process().output_for_node("o"),
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[4] == ["__ASSET_JOB", "aj", "op_job", "sched_job"]
+
+
+def test_selection_resolves_against_a_list_of_assets():
+    def scenario(dg):
+        a, b = two_assets(dg)
+        return (
+            sorted(k.to_user_string() for k in dg.AssetSelection.keys("b").upstream().resolve([a, b])),
+            sorted(k.to_user_string() for k in dg.AssetSelection.keys("a").downstream().resolve((a, b))),
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == (["a", "b"], ["a", "b"])
+
+
+def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
+    def scenario(dg):
+        a, b = two_assets(dg)
+
+        @dg.op
+        def o():
+            return 7
+
+        @dg.job
+        def op_job():
+            o()
+
+        @dg.schedule(target=[a], cron_schedule="@daily")
+        def on_assets(context):
+            return dg.RunRequest()
+
+        by_selection = dg.ScheduleDefinition(name="by_selection", target=dg.AssetSelection.keys("b"),
+                                             cron_schedule="@daily")
+
+        @dg.sensor(target=b)
+        def one_asset(context):
+            return None
+
+        @dg.sensor(jobs=[op_job, dg.define_asset_job("x", selection="a")])
+        def several(context):
+            return None
+
+        @dg.schedule(job=dg.define_asset_job("from_decorator", selection="b"), cron_schedule="@hourly")
+        def decorated(context):
+            return dg.RunRequest()
+
+        defs = dg.Definitions(assets=[a, b], schedules=[on_assets, by_selection, decorated],
+                              sensors=[one_asset, several])
+        names = [on_assets.job_name, by_selection.job_name, one_asset.job_name]
+        resolved = {n: defs.resolve_job_def(n).name for n in [*names, "x", "op_job", "from_decorator"]}
+        ran = defs.resolve_job_def(on_assets.job_name).execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        try:
+            dg.Definitions(jobs=[op_job], schedules=[
+                dg.ScheduleDefinition(job=dg.define_asset_job("op_job"), cron_schedule="@daily")
+            ]).get_repository_def()
+            dup = None
+        except dg.DagsterInvalidDefinitionError:
+            dup = "DagsterInvalidDefinitionError"
+        return (
+            names, resolved, sorted(defs.get_repository_def().job_names),
+            sorted(e.asset_key.to_user_string() for e in ran.get_asset_materialization_events()),
+            defs.resolve_job_def("op_job").execute_in_process().output_for_node("o"), dup,
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[0] == ["__anonymous_asset_job_on_assets", "__anonymous_asset_job_by_selection",
+                         "__anonymous_asset_job_one_asset"]
