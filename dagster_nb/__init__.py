@@ -60,7 +60,8 @@ _export(
 _export(
     _D + "op",
     "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
-    "graph_multi_asset", "Nothing",
+    "graph_multi_asset", "Nothing", "Node", "NodeInvocation", "DependencyDefinition",
+    "MultiDependencyDefinition",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
@@ -105,6 +106,12 @@ _export("dagster_nb._execution.backfill", "BackfillResult")
 _export(
     "dagster_nb._execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
+)
+_export("dagster_nb._execution.graph_run", "job")
+_export(
+    "dagster_nb._execution.executors",
+    "ExecutorDefinition", "in_process_executor", "multiprocess_executor",
+    "multi_or_in_process_executor",
 )
 _export("dagster_nb._selection", "AssetSelection")
 _export(

@@ -152,6 +152,8 @@ class AutomationTarget:
         from dagster_nb._execution.jobs import define_asset_job
 
         job_name = f"{ANONYMOUS_ASSET_JOB_PREFIX}_{name}"
+        if type(obj).__name__ in ("AssetsDefinition", "SourceAsset", "AssetSpec"):
+            obj = [obj]  # one asset, as Dagster's target= takes it
         return AutomationTarget(job_name=job_name, job=define_asset_job(job_name, selection=obj))
 
 

@@ -332,6 +332,28 @@ class AssetsDefinition:
         ks = sorted(k.to_user_string() for k in self.specs_by_key)
         return f"asset '{ks[0]}'" if len(ks) == 1 else f"multi-asset '{self.node_name}' ({', '.join(ks)})"
 
+    # --- from an op or graph (Dagster's constructors) ---
+    @staticmethod
+    def from_graph(graph_def: Any, **kwargs: Any) -> AssetsDefinition:
+        """Assets computed by an existing graph: ``AssetsDefinition.from_graph(g,
+        keys_by_input_name={"x": AssetKey("up")})``. Outputs are keyed by name (``result``
+        by the graph's name) under ``key_prefix``; inputs by name."""
+        from dagster_nb._definitions.node_assets import assets_def_from_node
+
+        return assets_def_from_node(graph_def, what="AssetsDefinition.from_graph", **kwargs)
+
+    @staticmethod
+    def from_op(op_def: Any, **kwargs: Any) -> AssetsDefinition:
+        """Assets computed by an existing op (see :meth:`from_graph` for the keys)."""
+        if "resource_defs" in kwargs or "check_specs" in kwargs:
+            raise TypeError(
+                f"from_op() got an unexpected keyword argument "
+                f"'{'resource_defs' if 'resource_defs' in kwargs else 'check_specs'}'"
+            )
+        from dagster_nb._definitions.node_assets import assets_def_from_node
+
+        return assets_def_from_node(op_def, what="AssetsDefinition.from_op", **kwargs)
+
     # --- copies ---
     def subset_for(self, selected_asset_keys: Iterable[AssetKey]) -> AssetsDefinition:
         """The same definition restricted to ``selected_asset_keys``."""

@@ -139,12 +139,7 @@ class Definitions:
                         "{...}), or change the required key to one of: "
                         f"{sorted(provided_here)}." + did_you_mean(key, provided_here)
                     )
-        names: dict[str, Any] = {}
-        for j in self._jobs:
-            n = getattr(j, "name", None)
-            if n in names and names[n] is not j:
-                raise DagsterInvalidDefinitionError(f"Duplicate job name: '{n}'.")
-            names[n] = j
+        names = self._all_jobs()  # duplicate job names (jobs=, schedules, sensors) raise
         for kind, items in (("schedule", self._schedules), ("sensor", self._sensors)):
             seen: dict[str, Any] = {}
             for s in items:
@@ -245,25 +240,68 @@ class Definitions:
 
     get_assets_def = resolve_assets_def
 
+    def _all_jobs(self) -> dict[str, Any]:
+        """Every job of these definitions by name: those in ``jobs=`` and, as in Dagster, those
+        a schedule or sensor holds (``job=``, ``jobs=``, or the implicit asset job of a
+        ``target=`` given as assets or a selection)."""
+        found = self.__dict__.get("_jobs_by_name")
+        if found is not None:
+            return found
+        found = {}
+        targets = [
+            t.job
+            for s in (*self._schedules, *self._sensors)
+            for t in (getattr(s, "targets", None) or [getattr(s, "target", None)])
+            if t is not None and getattr(t, "job", None) is not None
+        ]
+        for j in (*self._jobs, *targets):
+            n = getattr(j, "name", None)
+            if n is None:
+                continue
+            if n in found and found[n] is not j:
+                raise DagsterInvalidDefinitionError(
+                    f"Duplicate definition found for job '{n}': two different jobs have this name "
+                    "(one may come from a schedule or sensor). Rename one, or pass the same object."
+                )
+            found[n] = j
+        self._jobs_by_name = found
+        return found
+
     def resolve_job_def(self, name: str) -> Any:
-        """The job named ``name`` (an asset job defined with define_asset_job, resolved here)."""
+        """The job named ``name``, bound to these definitions (an asset job resolved against
+        the assets; an op job given the resources). Jobs that only a schedule or sensor holds
+        count, as in Dagster."""
         from dagster_nb._execution.jobs import resolve_job
 
-        for j in self._jobs:
-            if getattr(j, "name", None) == name:
-                return resolve_job(j, self)
+        job = self._all_jobs().get(name)
+        if job is not None:
+            return resolve_job(job, self)
         if name == "__ASSET_JOB":
             return self.resolve_implicit_global_asset_job_def()
         raise DagsterInvariantViolationError(
-            f"Could not find job '{name}'." + did_you_mean(name, [getattr(j, "name", "") for j in self._jobs])
+            f"Could not find job '{name}'." + did_you_mean(name, list(self._all_jobs()))
         )
+
+    def resolve_all_job_defs(self) -> list[Any]:
+        """Every job, resolved (the implicit ``__ASSET_JOB`` first when there are assets)."""
+        jobs = [self.resolve_job_def(n) for n in self._all_jobs()]
+        if self.resolved.graph.materializable_asset_keys and "__ASSET_JOB" not in self._all_jobs():
+            jobs.insert(0, self.resolve_implicit_global_asset_job_def())
+        return jobs
+
+    def get_repository_def(self) -> Any:
+        """A read-only repository view (Dagster's ``RepositoryDefinition`` surface that user
+        code reads: ``get_job``, ``get_all_jobs``, ``job_names``, ``assets_defs_by_key``)."""
+        from dagster_nb._definitions.repository_def import RepositoryDefinition
+
+        return RepositoryDefinition(self)
 
     def get_job_def(self, name: str) -> Any:
         """Dagster 1.13's behaviour: works, and warns (UserWarning, same text) when the job
         was passed unresolved (``define_asset_job``), pointing at ``resolve_job_def``."""
         from dagster_nb._execution.jobs import UnresolvedAssetJobDefinition
 
-        job = next((j for j in self._jobs if getattr(j, "name", None) == name), None)
+        job = self._all_jobs().get(name)
         if isinstance(job, UnresolvedAssetJobDefinition):
             warnings.warn(
                 f"Found asset job named {name} of type {type(job)} passed to `jobs` parameter. "

@@ -17,7 +17,7 @@ import inspect
 import sys
 import threading
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from dagster_nb._definitions.results import NoValue
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
+    DagsterInvariantViolationError,
 )
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "graph_multi_asset",
     "FnSignature",
     "inspect_compute_fn",
+    "Node",
+    "NodeInvocation",
+    "DependencyDefinition",
+    "MultiDependencyDefinition",
 ]
 
 
@@ -291,16 +296,105 @@ class GraphInputRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NodeInvocation:
+class NodeCall:
+    """One call of an op or graph recorded in a graph body (internal wiring record)."""
+
     name: str
     definition: Any  # OpDefinition | GraphDefinition
     inputs: Mapping[str, Any]  # input name -> NodeOutputRef | GraphInputRef | list of refs
 
 
+@dataclass(frozen=True, slots=True)
+class NodeInvocation:
+    """Dagster's key of ``GraphDefinition.dependencies``: which definition a node runs
+    (``name``) under which node name (``alias``)."""
+
+    name: str
+    alias: str | None = None
+    tags: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    hook_defs: frozenset = frozenset()
+    retry_policy: Any = None
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.alias))
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyDefinition:
+    """An input's source in ``GraphDefinition.dependencies``: output ``output`` of ``node``."""
+
+    node: str
+    output: str = "result"
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MultiDependencyDefinition:
+    """A fan-in input's sources (a list of DependencyDefinition)."""
+
+    dependencies: tuple
+
+    def get_node_dependencies(self) -> list[DependencyDefinition]:
+        return list(self.dependencies)
+
+
+class Node:
+    """A node of a graph as Dagster shows it: ``name`` and the ``definition`` it runs.
+
+    >>> @op
+    ... def a(): return 1
+    >>> @graph
+    ... def g(): a()
+    >>> [(n.name, n.definition.name) for n in g.nodes]
+    [('a', 'a')]
+    """
+
+    __slots__ = ("name", "definition", "_call")
+
+    def __init__(self, call: NodeCall):
+        self.name = call.name
+        self.definition = call.definition
+        self._call = call
+
+    @property
+    def is_graph(self) -> bool:
+        return isinstance(self.definition, GraphDefinition)
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        return dict(getattr(self.definition, "tags", {}) or {})
+
+    @property
+    def input_dict(self) -> dict[str, Any]:
+        return dict(getattr(self.definition, "ins", {}) or {})
+
+    @property
+    def output_dict(self) -> dict[str, Any]:
+        return dict(getattr(self.definition, "outs", {}) or {})
+
+    def describe_node(self) -> str:
+        return f"{'graph' if self.is_graph else 'op'} '{self.name}'"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} ({self.definition.name})>"
+
+
+class OpNode(Node):
+    __slots__ = ()
+
+
+class GraphNode(Node):
+    __slots__ = ()
+
+
+def _node_of(call: NodeCall) -> Node:
+    return GraphNode(call) if isinstance(call.definition, GraphDefinition) else OpNode(call)
+
+
 class _Composition:
     def __init__(self, graph_name: str):
         self.graph_name = graph_name
-        self.nodes: dict[str, NodeInvocation] = {}
+        self.nodes: dict[str, NodeCall] = {}
         self._counts: dict[str, int] = {}
 
     def unique_name(self, base: str) -> str:
@@ -345,7 +439,7 @@ class _Invocable:
                         "bodies only wire ops together; compute values inside ops."
                     )
         node_name = alias or comp.unique_name(self.name)
-        comp.nodes[node_name] = NodeInvocation(name=node_name, definition=self, inputs=bound)
+        comp.nodes[node_name] = NodeCall(name=node_name, definition=self, inputs=bound)
         outs = list(self.output_names)
         if len(outs) == 1:
             return NodeOutputRef(node_name, outs[0])
@@ -430,13 +524,23 @@ class OpDefinition(_Invocable):
 
 
 class GraphDefinition(_Invocable):
-    """Ops wired together. Create with ``@graph``."""
+    """Ops wired together. Create with ``@graph``.
+
+    >>> @op
+    ... def one(): return 1
+    >>> @op
+    ... def plus(x): return x + 1
+    >>> @graph
+    ... def g(): return plus(one())
+    >>> g.execute_in_process().output_value()
+    2
+    """
 
     def __init__(
         self,
         *,
         name: str,
-        nodes: Mapping[str, NodeInvocation],
+        nodes: Mapping[str, NodeCall] | Sequence[Node],
         input_names: tuple[str, ...],
         output_map: Mapping[str, NodeOutputRef | GraphInputRef],
         description: str | None = None,
@@ -444,15 +548,73 @@ class GraphDefinition(_Invocable):
         tags: Mapping[str, Any] | None = None,
     ):
         self.name = name
-        self.nodes = dict(nodes)
+        if isinstance(nodes, Mapping):
+            calls = dict(nodes)
+        else:  # Dagster's shape (``graph.nodes``), as passed back by copies of a graph
+            calls = {n.name: n._call for n in nodes}
+        self.node_invocations: dict[str, NodeCall] = calls
         self._input_names = tuple(input_names)
         self.output_map = dict(output_map)
         self.description = description
         self.compose_fn = compose_fn
         self.tags = dict(tags or {})
+        self._aliased = True  # NodeInvocation.alias in ``dependencies`` (asset jobs: None)
         self._order = self._toposort()
         if compose_fn is not None:
             functools.update_wrapper(self, compose_fn)  # type: ignore[arg-type]
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The graph's nodes (Dagster's shape: each has ``name`` and ``definition``)."""
+        return [_node_of(c) for c in self.node_invocations.values()]
+
+    @property
+    def node_dict(self) -> dict[str, Node]:
+        return {c.name: _node_of(c) for c in self.node_invocations.values()}
+
+    def has_node_named(self, name: str) -> bool:
+        return name in self.node_invocations
+
+    def node_named(self, name: str) -> Node:
+        """The node called ``name`` (a dotted path reaches into sub-graphs: ``"sub.op"``)."""
+        head, _, rest = name.partition(".")
+        call = self.node_invocations.get(head)
+        if call is None:
+            from dagster_nb._errors import did_you_mean
+
+            raise DagsterInvariantViolationError(
+                f"{head} is not a node in graph {self.name}." + did_you_mean(head, self.node_invocations)
+            )
+        if rest:
+            if not isinstance(call.definition, GraphDefinition):
+                raise DagsterInvariantViolationError(f"{head} in graph {self.name} is an op, not a graph.")
+            return call.definition.node_named(rest)
+        return _node_of(call)
+
+    @property
+    def node_defs(self) -> list[Any]:
+        seen: dict[int, Any] = {}
+        for c in self.node_invocations.values():
+            seen.setdefault(id(c.definition), c.definition)
+        return list(seen.values())
+
+    @property
+    def dependencies(self) -> dict[NodeInvocation, dict[str, Any]]:
+        """Dagster's shape: ``{NodeInvocation(def name, alias): {input: DependencyDefinition}}``."""
+        out: dict[NodeInvocation, dict[str, Any]] = {}
+        for c in self.node_invocations.values():
+            deps: dict[str, Any] = {}
+            for in_name, ref in c.inputs.items():
+                if isinstance(ref, NodeOutputRef):
+                    deps[in_name] = DependencyDefinition(ref.node_name, ref.output_name)
+                elif isinstance(ref, (list, tuple)):
+                    deps[in_name] = MultiDependencyDefinition(tuple(
+                        DependencyDefinition(r.node_name, r.output_name)
+                        for r in ref if isinstance(r, NodeOutputRef)
+                    ))
+            alias = c.name if self._aliased else None
+            out[NodeInvocation(c.definition.name, alias, tags=dict(getattr(c.definition, "tags", {}) or {}))] = deps
+        return out
 
     @property
     def input_names(self) -> list[str]:
@@ -469,7 +631,7 @@ class GraphDefinition(_Invocable):
     @property
     def required_resource_keys(self) -> frozenset[str]:
         out: frozenset[str] = frozenset()
-        for n in self.nodes.values():
+        for n in self.node_invocations.values():
             out |= n.definition.required_resource_keys
         return out
 
@@ -478,7 +640,7 @@ class GraphDefinition(_Invocable):
         return None
 
     def iterate_op_defs(self):
-        for n in self.nodes.values():
+        for n in self.node_invocations.values():
             if isinstance(n.definition, GraphDefinition):
                 yield from n.definition.iterate_op_defs()
             else:
@@ -495,14 +657,14 @@ class GraphDefinition(_Invocable):
             if st == 1:
                 raise DagsterInvalidDefinitionError(f"Circular dependency in graph '{self.name}'.")
             state[name] = 1
-            for v in self.nodes[name].inputs.values():
+            for v in self.node_invocations[name].inputs.values():
                 for r in v if isinstance(v, (list, tuple)) else [v]:
                     if isinstance(r, NodeOutputRef):
                         visit(r.node_name)
             state[name] = 2
             order.append(name)
 
-        for n in self.nodes:
+        for n in self.node_invocations:
             visit(n)
         return order
 
@@ -517,15 +679,63 @@ class GraphDefinition(_Invocable):
             "`graph.execute_in_process()` or turn it into an asset with @graph_asset."
         )
 
-    def execute_in_process(self, run_config: Any = None, resources: Any = None, **kwargs: Any):
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        instance: Any = None,
+        resources: Mapping[str, object] | None = None,
+        raise_on_error: bool = True,
+        op_selection: Sequence[str] | None = None,
+        run_id: str | None = None,
+        input_values: Mapping[str, object] | None = None,
+    ) -> Any:
+        """Run the graph as an ephemeral job (in-process executor, ephemeral instance unless one
+        is passed), as Dagster's ``GraphDefinition.execute_in_process``."""
         from dagster_nb._execution.graph_run import execute_graph_in_process
 
-        return execute_graph_in_process(self, run_config=run_config, resources=resources, **kwargs)
+        return execute_graph_in_process(
+            self, run_config=run_config, instance=instance, resources=resources,
+            raise_on_error=raise_on_error, op_selection=op_selection, run_id=run_id,
+            input_values=input_values,
+        )
 
-    def to_job(self, name: str | None = None, resource_defs: Any = None, **kwargs: Any):
-        from dagster_nb._execution.graph_run import GraphJob
+    def to_job(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        resource_defs: Mapping[str, object] | None = None,
+        config: Any = None,
+        tags: Mapping[str, object] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        logger_defs: Any = None,
+        executor_def: Any = None,
+        hooks: Any = None,
+        op_retry_policy: Any = None,
+        op_selection: Sequence[str] | None = None,
+        partitions_def: Any = None,
+        asset_layer: Any = None,
+        input_values: Mapping[str, object] | None = None,
+        run_tags: Mapping[str, object] | None = None,
+        _asset_selection_data: Any = None,
+        owners: Sequence[str] | None = None,
+        automation_condition: Any = None,
+    ) -> Any:
+        """A job that runs this graph's ops, each op one step (Dagster's ``to_job``)."""
+        from dagster_nb._execution.graph_run import OpJobDefinition
 
-        return GraphJob(self, name=name or self.name, resource_defs=resource_defs or {}, **kwargs)
+        for pname, v in (("asset_layer", asset_layer), ("_asset_selection_data", _asset_selection_data),
+                         ("automation_condition", automation_condition)):
+            if v is not None:
+                raise DagsterInvalidDefinitionError(
+                    f"GraphDefinition.to_job({pname}=...) is not supported yet by dagster_nb."
+                )
+        return OpJobDefinition(
+            self, name=name or self.name, description=description, resource_defs=resource_defs,
+            config=config, tags=tags, metadata=metadata, logger_defs=logger_defs,
+            executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,
+            op_selection=op_selection, partitions_def=partitions_def, input_values=input_values,
+            run_tags=run_tags, owners=owners,
+        )
 
 
 def compose_graph(fn: Callable, name: str, description: str | None = None) -> GraphDefinition:

@@ -429,9 +429,20 @@ class AssetExecutionContext:
 class OpExecutionContext(AssetExecutionContext):
     """The context an op receives (inside graphs and jobs)."""
 
+    # Set by the executor for an op run as a job step or inside a graph asset: the op itself,
+    # and the op outputs this run needs (Dagster's selected_output_names for an op).
+    _op_definition: Any = None
+    _op_selected_outputs: frozenset[str] | None = None
+
     @property
     def op_def(self) -> Any:
-        return self._node_name
+        return self._op_definition if self._op_definition is not None else self._node_name
+
+    @property
+    def selected_output_names(self) -> set[str]:
+        if self._op_selected_outputs is not None:
+            return set(self._op_selected_outputs)
+        return AssetExecutionContext.selected_output_names.fget(self)  # type: ignore[attr-defined]
 
     @property
     def op_handle(self) -> str | None:

@@ -566,6 +566,8 @@ def _upstream_ok(run: RunExecution, step: Step) -> bool:
         run.step_outcomes[step.key] = StepOutcome.UNTOUCHED
         _emit_failed_to_materialize(run, step, reason="an upstream step failed")
         return False
+    if step.op is not None:  # an op of an op-based job: its inputs name the outputs it reads
+        return step.op.inputs_ready(run, step)
     # an upstream step succeeded but did not produce an output this step reads -> skipped
     ad = step.assets_def
     for up_key in ad.keys_by_input_name.values():
@@ -850,6 +852,9 @@ def _resolve_op_config(run: RunExecution, op_def: OpDefinition, node_name: str) 
 
 
 def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set) -> None:
+    if step.op is not None:  # an op of an op-based job (graph_run.OpStep)
+        step.op.execute(run, step, attempt)
+        return
     ad = step.assets_def
     nd = ad.node_def
     pkeys = _partition_keys_for(run, ad)
@@ -1192,7 +1197,7 @@ def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: 
 def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str) -> dict[tuple[str, str], Any]:
     values: dict[tuple[str, str], Any] = {}
     for node_name in g.node_names_in_order:
-        inv = g.nodes[node_name]
+        inv = g.node_invocations[node_name]
         node_inputs: dict[str, Any] = {}
         skip = False
         for in_name, ref in inv.inputs.items():

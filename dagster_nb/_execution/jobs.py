@@ -130,6 +130,66 @@ class JobDefinition:
     def asset_selection(self) -> frozenset:
         return self._selected
 
+    # --- the job's graph, as Dagster shows it: one node per assets definition's op or graph ---
+    @property
+    def graph(self) -> Any:
+        g = self.__dict__.get("_graph")
+        if g is None:
+            g = self._graph = _asset_job_graph(self.name, self._defs.resolved, self._selected)
+        return g
+
+    @property
+    def nodes(self) -> list[Any]:
+        return self.graph.nodes
+
+    def has_node_named(self, name: str) -> bool:
+        return self.graph.has_node_named(name)
+
+    def get_node(self, handle: Any) -> Any:
+        return self.graph.node_named(str(handle))
+
+    @property
+    def dependencies(self) -> dict[Any, dict[str, Any]]:
+        return self.graph.dependencies
+
+    @property
+    def all_node_defs(self) -> list[Any]:
+        seen: dict[int, Any] = {}
+        for n in self.graph.node_invocations.values():
+            d = n.definition
+            for x in ([d, *d.iterate_op_defs()] if hasattr(d, "iterate_op_defs") else [d]):
+                seen.setdefault(id(x), x)
+        return list(seen.values())
+
+    @property
+    def executor_def(self) -> Any:
+        """The job's executor: its own (define_asset_job(executor_def=...)), else the
+        Definitions' (``executor=``), else in-process (dagster_nb's default; see executors)."""
+        from dagster_nb._execution.executors import coerce_executor_def, in_process_executor
+
+        own = self._job.executor_def if self._job.executor_def is not None else self._defs.executor
+        return coerce_executor_def(own, where=f"job '{self.name}'") or in_process_executor
+
+    @property
+    def resource_defs(self) -> dict[str, Any]:
+        from dagster_nb._storage.fs_io_manager import fs_io_manager
+
+        out: dict[str, Any] = {}
+        for k in self._selected:
+            ad = self._defs.resolved.assets_def_by_key[k]
+            out.update(ad.resource_defs)
+        out.update(self._defs.resources)
+        out.setdefault("io_manager", fs_io_manager)
+        return out
+
+    @property
+    def run_tags(self) -> dict[str, Any]:
+        return dict(self._job.run_tags)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._job.metadata)
+
     def execute_in_process(
         self,
         run_config: Any = None,
@@ -171,6 +231,37 @@ class JobDefinition:
 
 
 def resolve_job(job: Any, defs: Any) -> Any:
+    """``job`` bound to ``defs``: an asset job resolved against its assets; an op job given the
+    Definitions' resources (its own win) and executor (when it has none), as Dagster does."""
     if isinstance(job, UnresolvedAssetJobDefinition):
         return JobDefinition(job, defs)
+    from dagster_nb._execution.graph_run import OpJobDefinition
+
+    if isinstance(job, OpJobDefinition):
+        bound = job.with_top_level_resources(defs.resources)
+        if bound._executor_def is None and defs.executor is not None:
+            bound = bound.with_executor_def(defs.executor)
+        return bound
     return job
+
+
+def _asset_job_graph(name: str, resolved: Any, selected: frozenset) -> Any:
+    """The graph of an asset job: a node per selected assets definition (named as its op),
+    inputs wired to the node producing the upstream asset when that asset is selected too."""
+    from dagster_nb._definitions.op import GraphDefinition, NodeCall, NodeOutputRef
+
+    calls: dict[str, Any] = {}
+    by_key = resolved.assets_def_by_key
+    for ad in resolved.assets_defs:
+        keys = [k for k in ad.specs_by_key if k in selected]
+        if not keys or ad.node_def is None:
+            continue
+        inputs = {}
+        for in_name, up in ad.keys_by_input_name.items():
+            up_ad = by_key.get(up)
+            if up in selected and up_ad is not None and up_ad.node_def is not None:
+                inputs[in_name] = NodeOutputRef(up_ad.node_name, up_ad.get_output_name_for_asset_key(up))
+        calls[ad.node_name] = NodeCall(name=ad.node_name, definition=ad.node_def, inputs=inputs)
+    g = GraphDefinition(name=name, nodes=calls, input_names=(), output_map={})
+    g._aliased = False  # Dagster's asset-job dependencies carry no alias
+    return g

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
@@ -29,6 +30,9 @@ class Step:
     keys: frozenset[AssetKey]
     upstream_steps: frozenset[str]
     observe: bool = False
+    # Set for a step that runs one op of an op-based job (see graph_run.OpStep): how its inputs
+    # are wired and how it runs. None for asset steps.
+    op: Any = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

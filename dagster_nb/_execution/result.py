@@ -99,8 +99,16 @@ class ExecuteInProcessResult:
                 raise self._released_error(f"No value for output '{output_name}' of node "
                                            f"'{node_str}' in memory") from None
             self._check_node(node_str)
-            ad = next((s.assets_def for s in self._x.plan.steps if s.key == node_str), None)
-            outs = list(ad.keys_by_output_name) if ad is not None else []
+            step = next((s for s in self._x.plan.steps if s.key == node_str), None)
+            ad = step.assets_def if step is not None else None
+            if step is not None and step.op is not None:  # an op of an op-based job
+                outs = list(step.op.op_def.outs)
+                if output_name in outs:
+                    raise DagsterInvariantViolationError(
+                        f"No outputs found for output '{output_name}' from node '{node_str}'."
+                    ) from None
+            else:
+                outs = list(ad.keys_by_output_name) if ad is not None else []
             if ad is not None and output_name not in outs:
                 raise DagsterInvariantViolationError(
                     f"Node '{node_str}' has no output '{output_name}'."
@@ -113,6 +121,16 @@ class ExecuteInProcessResult:
             ) from None
 
     def output_value(self, output_name: str = "result") -> Any:
+        """The value of the job graph's output ``output_name`` (an op-based job's or a graph's
+        ``execute_in_process``); for asset runs, the one output of that name."""
+        job_outputs = getattr(self._x, "job_outputs", None)
+        if job_outputs is not None:
+            if output_name in job_outputs:
+                return job_outputs[output_name]
+            raise DagsterInvariantViolationError(
+                f"Did not find result {output_name} in the job's outputs."
+                + did_you_mean(output_name, job_outputs)
+            )
         matches = [v for (n, o), v in self._x.outputs.items() if o == output_name]
         if self._released and not matches:
             raise self._released_error(f"No value for output '{output_name}' in memory")
@@ -152,6 +170,11 @@ class ExecuteInProcessResult:
 
     def get_step_success_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_SUCCESS)
+
+    def get_step_skipped_events(self) -> list[DagsterEvent]:
+        """STEP_SKIPPED events: steps whose inputs were not produced (an optional output not
+        yielded upstream). Steps downstream of a failure are not run and have none, as in Dagster."""
+        return self._of_type(DagsterEventType.STEP_SKIPPED)
 
     def get_step_failure_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_FAILURE)

@@ -27,8 +27,8 @@ KIND_PREFIX = "dagster/kind/"
 
 
 def coerce_asset_graph(obj: Any) -> AssetGraph:
-    """Accept an AssetGraph, or anything with ``resolve_asset_graph()`` or ``asset_graph``
-    (Definitions, a kernel repository snapshot)."""
+    """Accept an AssetGraph, anything with ``resolve_asset_graph()`` or ``asset_graph``
+    (Definitions, a kernel repository snapshot), or a list of assets definitions."""
     if isinstance(obj, AssetGraph):
         return obj
     if isinstance(obj, GraphView):
@@ -39,9 +39,15 @@ def coerce_asset_graph(obj: Any) -> AssetGraph:
     graph = getattr(obj, "asset_graph", None)
     if graph is not None:
         return coerce_asset_graph(graph() if callable(graph) else graph)
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        # A sequence of assets definitions (specs, source assets), as Dagster's resolve() takes.
+        from dagster_nb._definitions.repository import ResolvedAssets
+
+        return ResolvedAssets.build(list(obj)).graph
     raise DagsterInvalidAssetSelectionError(
         f"Cannot resolve an asset selection against {type(obj).__name__}: pass an AssetGraph, "
-        "a Definitions, or an object with resolve_asset_graph() or .asset_graph."
+        "a Definitions, a list of assets definitions, or an object with resolve_asset_graph() or "
+        ".asset_graph."
     )
 
 

@@ -1,0 +1,171 @@
+"""Executors: how a run's steps are scheduled. Dagster's names and config shapes.
+
+- ``in_process_executor``: one step at a time, in this process.
+- ``multiprocess_executor``: independent steps in parallel (``max_concurrent``, default the
+  number of CPUs), each in a child process, as Dagster. Values cross processes through the IO
+  manager, so it needs a persistent one (the filesystem IO manager, the default) and a
+  persistent instance; an in-memory IO manager is refused with a clear error, as in Dagster.
+- ``multi_or_in_process_executor``: Dagster's default; the run config chooses
+  (``{"execution": {"config": {"multiprocess": {...}}}}`` or ``{"in_process": {}}``).
+
+dagster_nb's default (a ``Definitions`` or job without an executor) is in-process: the notebook
+loop should not pay for child processes. Dagster's default is ``multi_or_in_process_executor``
+in multiprocess mode; pass ``executor=dg.multiprocess_executor`` to get it. Note that
+``execute_in_process`` always runs in process, whatever the executor (as in Dagster);
+``dg.execute_job`` and runs launched for a job (schedules, sensors) use the job's executor.
+
+    defs = dg.Definitions(assets=[...], executor=dg.multiprocess_executor.configured({"max_concurrent": 4}))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._errors import (
+    DagsterInvalidConfigError,
+    DagsterInvalidDefinitionError,
+    did_you_mean,
+)
+
+__all__ = [
+    "ExecutorDefinition",
+    "in_process_executor",
+    "multiprocess_executor",
+    "multi_or_in_process_executor",
+    "coerce_executor_def",
+    "RunOptions",
+    "run_options",
+]
+
+_IN_PROCESS_FIELDS = ("retries", "marker_to_close", "step_dependency_config")
+_MULTIPROCESS_FIELDS = ("max_concurrent", "tag_concurrency_limits", "start_method", "retries",
+                        "step_dependency_config")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutorDefinition:
+    """An executor: a name and its config. Configure with ``.configured({...})``.
+
+    >>> import dagster_nb as dg
+    >>> ex = dg.multiprocess_executor.configured({"max_concurrent": 2})
+    >>> ex.name, ex.config
+    ('multiprocess', {'max_concurrent': 2})
+    """
+
+    name: str
+    description: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    _kind: str = "in_process"  # in_process | multiprocess | multi_or_in_process
+
+    def configured(self, config_or_config_fn: Any, name: str | None = None,
+                   config_schema: Any = None, description: str | None = None) -> ExecutorDefinition:
+        """A copy with ``config`` as its configuration (validated now)."""
+        if callable(config_or_config_fn) or config_schema is not None:
+            raise DagsterInvalidDefinitionError(
+                "ExecutorDefinition.configured with a config function or config_schema is not "
+                "supported yet by dagster_nb: pass the config dict itself."
+            )
+        cfg = _validate(self._kind, dict(config_or_config_fn or {}), where=f"executor '{self.name}'")
+        return ExecutorDefinition(name=name or self.name, description=description or self.description,
+                                  config=cfg, _kind=self._kind)
+
+    def __repr__(self) -> str:
+        return f"<ExecutorDefinition '{self.name}'{' ' + repr(dict(self.config)) if self.config else ''}>"
+
+
+def _validate(kind: str, cfg: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    if kind == "multi_or_in_process":
+        if len(cfg) > 1 or (cfg and next(iter(cfg)) not in ("multiprocess", "in_process")):
+            raise DagsterInvalidConfigError(
+                f"Config of {where}: give one of 'multiprocess' or 'in_process', got {sorted(cfg)}."
+            )
+        if cfg:
+            sub_kind, sub = next(iter(cfg.items()))
+            return {sub_kind: _validate(sub_kind, dict(sub or {}), where=where)}
+        return {}
+    allowed = _MULTIPROCESS_FIELDS if kind == "multiprocess" else _IN_PROCESS_FIELDS
+    for k in cfg:
+        if k not in allowed:
+            raise DagsterInvalidConfigError(
+                f"Received unexpected config entry \"{k}\" for {where}. Expected one of "
+                f"{list(allowed)}." + did_you_mean(k, allowed)
+            )
+    for k in ("tag_concurrency_limits", "retries", "step_dependency_config", "marker_to_close"):
+        if cfg.get(k):
+            raise DagsterInvalidConfigError(
+                f"Config entry '{k}' of {where} is not supported yet by dagster_nb."
+            )
+    mc = cfg.get("max_concurrent")
+    if mc is not None and (not isinstance(mc, int) or isinstance(mc, bool) or mc < 0):
+        raise DagsterInvalidConfigError(
+            f"max_concurrent of {where} must be a non-negative int (0: one per CPU), got {mc!r}."
+        )
+    sm = cfg.get("start_method")
+    if sm is not None:
+        if not isinstance(sm, Mapping) or len(sm) != 1 or next(iter(sm)) not in ("spawn", "forkserver"):
+            raise DagsterInvalidConfigError(
+                f"start_method of {where} must be {{'spawn': {{}}}} or {{'forkserver': {{}}}}, got {sm!r}."
+            )
+    return dict(cfg)
+
+
+in_process_executor = ExecutorDefinition(
+    name="in_process",
+    description="Execute all steps in a single process, one at a time.",
+    _kind="in_process",
+)
+multiprocess_executor = ExecutorDefinition(
+    name="multiprocess",
+    description="Execute each step in its own child process, up to max_concurrent at once.",
+    _kind="multiprocess",
+)
+multi_or_in_process_executor = ExecutorDefinition(
+    name="multi_or_in_process_executor",
+    description="Multiprocess by default; the run config can choose in_process.",
+    _kind="multi_or_in_process",
+)
+
+
+def coerce_executor_def(executor_def: Any, *, where: str) -> ExecutorDefinition | None:
+    if executor_def is None or isinstance(executor_def, ExecutorDefinition):
+        return executor_def
+    raise DagsterInvalidDefinitionError(
+        f"The executor of {where} must be an ExecutorDefinition (dg.in_process_executor, "
+        f"dg.multiprocess_executor or their .configured(...)), got {type(executor_def).__name__}. "
+        "Custom executors are not supported yet by dagster_nb."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What an executor and the run config decide for one run."""
+
+    max_concurrent: int = 1
+    processes: bool = False
+    start_method: str = "spawn"
+
+
+def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str, Any], *,
+                in_process: bool) -> RunOptions:
+    """The scheduling of a run: ``in_process`` runs (execute_in_process) always run one step at
+    a time here, as in Dagster; otherwise the executor and ``run_config["execution"]`` decide."""
+    if in_process or executor_def is None:
+        return RunOptions()
+    kind = executor_def._kind
+    cfg = dict(executor_def.config)
+    execution = (run_config or {}).get("execution") or {}
+    run_cfg = execution.get("config") if isinstance(execution, Mapping) else None
+    if run_cfg:
+        cfg.update(_validate(kind, dict(run_cfg), where=f"executor '{executor_def.name}' (run config)"))
+    if kind == "multi_or_in_process":
+        if "in_process" in cfg:
+            return RunOptions()
+        kind, cfg = "multiprocess", dict(cfg.get("multiprocess") or {})
+    if kind == "in_process":
+        return RunOptions()
+    mc = cfg.get("max_concurrent") or os.cpu_count() or 1
+    sm = next(iter(cfg.get("start_method") or {"spawn": {}}))
+    return RunOptions(max_concurrent=int(mc), processes=True, start_method=sm)

@@ -1,0 +1,401 @@
+"""Side by side with real Dagster: op-based jobs (``@job``, ``graph.to_job()``,
+``graph.execute_in_process()``), assets over ops and graphs (``AssetsDefinition.from_graph`` /
+``from_op``) and the shapes user code reads from a job (nodes, graph, dependencies). The same
+user code runs with each library; the tests compare real values."""
+
+import pytest
+
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
+
+dagster = pytest.importorskip("dagster")
+
+import dagster_nb  # noqa: E402
+
+
+def both(scenario):
+    return scenario(dagster), scenario(dagster_nb)
+
+
+def step_events(result):
+    """(event type, step key) of the step events, the types both libraries emit."""
+    kinds = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_OUTPUT",
+             "LOADED_INPUT", "HANDLED_OUTPUT", "ASSET_MATERIALIZATION"}
+    return [(e.event_type_value, e.step_key) for e in result.all_events if e.event_type_value in kinds]
+
+
+def chain_ops(dg):
+    class Scale(dg.Config):
+        factor: int = 10
+
+    class Offset(dg.ConfigurableResource):
+        amount: int
+
+    @dg.op
+    def one():
+        return 1
+
+    @dg.op
+    def plus(x, offset: Offset):
+        return x + offset.amount
+
+    @dg.op
+    def times(context, y, config: Scale):
+        context.log.info("scaling")
+        return y * config.factor
+
+    return one, plus, times, Offset
+
+
+def test_job_chain_with_config_resources_and_events():
+    def scenario(dg):
+        one, plus, times, Offset = chain_ops(dg)
+
+        @dg.job(resource_defs={"offset": Offset(amount=2)})
+        def chain():
+            times(plus(one()))
+
+        default = chain.execute_in_process()
+        configured = chain.execute_in_process(run_config={"ops": {"times": {"config": {"factor": 3}}}})
+        return (
+            default.success, default.output_for_node("times"), configured.output_for_node("times"),
+            configured.output_for_node("plus"), default.dagster_run.job_name, step_events(default),
+            sorted(n.name for n in chain.nodes), chain.graph.node_named("plus").definition.name,
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[1:4] == (30, 9, 3)
+
+
+def test_job_run_is_stored_in_the_instance(tmp_path):
+    def scenario(dg):
+        one, plus, times, Offset = chain_ops(dg)
+
+        @dg.job(resource_defs={"offset": Offset(amount=2)}, tags={"team": "bi"})
+        def chain():
+            times(plus(one()))
+
+        instance = dg.DagsterInstance.ephemeral()
+        result = chain.execute_in_process(instance=instance, tags={"run": "1"})
+        run = instance.get_run_by_id(result.run_id)
+        return run.job_name, run.status.value, run.tags.get("team"), run.tags.get("run")
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == ("chain", "SUCCESS", "bi", "1")
+
+
+def test_graph_execute_in_process_and_to_job():
+    def scenario(dg):
+        @dg.op
+        def plus(x):
+            return x + 1
+
+        @dg.op
+        def double(x):
+            return 2 * x
+
+        @dg.graph
+        def inner(a):
+            return double(plus(a))
+
+        @dg.graph
+        def outer(start):
+            return plus(inner(start))
+
+        r = outer.execute_in_process(input_values={"start": 4})
+        job = outer.to_job(name="outer_job", input_values={"start": 1})
+        rj = job.execute_in_process()
+        return (
+            r.output_value(), r.output_for_node("inner"), r.output_for_node("inner.plus"),
+            r.output_for_node("plus"), sorted(s for _, s in step_events(r) if s),
+            rj.output_value(), rj.dagster_run.job_name, job.name,
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[:4] == (11, 10, 5, 11)
+
+
+def test_failure_skips_and_untouched_nodes():
+    def scenario(dg):
+        @dg.op
+        def boom():
+            raise ValueError("no")
+
+        @dg.op
+        def after(x):
+            return x
+
+        @dg.op(out={"maybe": dg.Out(is_required=False)})
+        def optional():
+            if False:
+                yield dg.Output(1, "maybe")
+
+        @dg.op
+        def needs(x):
+            return x
+
+        @dg.op
+        def fine():
+            return "ok"
+
+        @dg.job
+        def mixed():
+            after(boom())
+            needs(optional())
+            fine()
+
+        r = mixed.execute_in_process(raise_on_error=False)
+        status = {
+            n: (r.is_node_success(n), r.is_node_failed(n), r.is_node_skipped(n), r.is_node_untouched(n))
+            for n in ["boom", "after", "optional", "needs", "fine"]
+        }
+        try:
+            r.output_for_node("after")
+            missing = None
+        except dg.DagsterInvariantViolationError as e:
+            missing = str(e)
+        with pytest.raises(ValueError, match="no"):
+            mixed.execute_in_process()
+        return (
+            r.success, status, sorted(e.step_key for e in r.get_step_skipped_events()),
+            sorted(e.step_key for e in r.get_step_failure_events()), r.output_for_node("fine"), missing,
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[2] == ["needs"]
+
+
+def test_multiple_outputs_fan_in_and_config_inputs():
+    def scenario(dg):
+        @dg.op(out={"low": dg.Out(), "high": dg.Out()})
+        def split():
+            return 1, 9
+
+        @dg.op
+        def total(values):
+            return sum(values)
+
+        @dg.op
+        def add(a, b):
+            return a + b
+
+        @dg.op
+        def loose(n: int):
+            return n * 100
+
+        @dg.job
+        def fan():
+            lo, hi = split()
+            total([lo, hi, add(lo, hi)])
+            loose()
+
+        r = fan.execute_in_process(run_config={"ops": {"loose": {"inputs": {"n": 7}}}})
+        return r.output_for_node("split", "high"), r.output_for_node("total"), r.output_for_node("loose")
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == (9, 20, 700)
+
+
+def test_job_structure_user_code_reads():
+    def scenario(dg):
+        @dg.op
+        def a():
+            return 1
+
+        @dg.op
+        def b(x, y):
+            return x + y
+
+        @dg.job
+        def j():
+            v = a()
+            b(v, a.alias("a2")())
+
+        deps = {
+            (inv.name, inv.alias): {k: (d.node, d.output) for k, d in ins.items()}
+            for inv, ins in j.graph.dependencies.items()
+        }
+        nodes = sorted((n.name, n.definition.name) for n in j.graph.nodes)
+        return nodes, deps, isinstance(j, dg.JobDefinition), j.execute_in_process().output_for_node("b")
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[1][("b", "b")] == {"x": ("a", "result"), "y": ("a2", "result")}
+
+
+def test_op_selection():
+    def scenario(dg):
+        @dg.op
+        def a():
+            return 1
+
+        @dg.op
+        def b(x):
+            return x + 1
+
+        @dg.op
+        def c(y):
+            return y * 10
+
+        @dg.job
+        def j():
+            c(b(a()))
+
+        r = j.execute_in_process(op_selection=["*b"])
+        return sorted(s for t, s in step_events(r) if t == "STEP_SUCCESS"), r.output_for_node("b")
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == (["a", "b"], 2)
+
+
+def test_assets_from_graph_and_op():
+    def scenario(dg):
+        @dg.asset
+        def up():
+            return 4
+
+        @dg.op
+        def plus(x):
+            return x + 1
+
+        @dg.op(out={"lo": dg.Out(), "hi": dg.Out()})
+        def split(x):
+            return x - 1, x + 1
+
+        @dg.graph
+        def via_graph(up):
+            return plus(up)
+
+        g_assets = dg.AssetsDefinition.from_graph(via_graph, group_name="g")
+        o_assets = dg.AssetsDefinition.from_op(
+            split, keys_by_input_name={"x": dg.AssetKey("via_graph")}, key_prefix="p"
+        )
+        r = dg.materialize_to_memory([up, g_assets, o_assets])
+        shapes = [
+            (dict(ad.keys_by_input_name), dict(ad.keys_by_output_name), sorted(ad.group_names_by_key.values()))
+            for ad in (g_assets, o_assets)
+        ]
+        return (
+            shapes, r.asset_value("via_graph"), r.asset_value(["p", "lo"]), r.asset_value(["p", "hi"]),
+            sorted(e.asset_key.to_user_string() for e in r.get_asset_materialization_events()),
+        )
+
+    ours, theirs = both(scenario)
+    assert repr(ours[0]) == repr(theirs[0])
+    assert ours[1:] == theirs[1:]
+    assert theirs[1:4] == (5, 4, 6)
+
+
+def two_assets(dg):
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset
+    def b(a):
+        return a + 1
+
+    return a, b
+
+
+def test_asset_job_nodes_graph_and_repository():
+    def scenario(dg):
+        a, b = two_assets(dg)
+
+        @dg.op
+        def o():
+            return 1
+
+        @dg.job
+        def op_job():
+            o()
+
+        sched = dg.ScheduleDefinition(job=dg.define_asset_job("sched_job", selection="a"), cron_schedule="@daily")
+        defs = dg.Definitions(assets=[a, b], jobs=[op_job, dg.define_asset_job("aj", selection=[a, b])],
+                              schedules=[sched])
+        job = defs.resolve_job_def("aj")
+        deps = {
+            (inv.name, inv.alias): {k: (d.node, d.output) for k, d in ins.items()}
+            for inv, ins in job.graph.dependencies.items()
+        }
+        repo = defs.get_repository_def()
+        return (
+            sorted(n.name for n in job.nodes), sorted(n.name for n in job.graph.nodes),
+            type(job.graph.node_named("b").definition).__name__, deps,
+            sorted(repo.job_names), sorted(j.name for j in repo.get_all_jobs()), repo.has_job("sched_job"),
+            repo.get_job("aj").name, sorted(k.to_user_string() for k in repo.assets_defs_by_key),
+            repo.get_job("op_job").execute_in_process().output_for_node("o"),
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[4] == ["__ASSET_JOB", "aj", "op_job", "sched_job"]
+
+
+def test_selection_resolves_against_a_list_of_assets():
+    def scenario(dg):
+        a, b = two_assets(dg)
+        return (
+            sorted(k.to_user_string() for k in dg.AssetSelection.keys("b").upstream().resolve([a, b])),
+            sorted(k.to_user_string() for k in dg.AssetSelection.keys("a").downstream().resolve((a, b))),
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == (["a", "b"], ["a", "b"])
+
+
+def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
+    def scenario(dg):
+        a, b = two_assets(dg)
+
+        @dg.op
+        def o():
+            return 7
+
+        @dg.job
+        def op_job():
+            o()
+
+        @dg.schedule(target=[a], cron_schedule="@daily")
+        def on_assets(context):
+            return dg.RunRequest()
+
+        by_selection = dg.ScheduleDefinition(name="by_selection", target=dg.AssetSelection.keys("b"),
+                                             cron_schedule="@daily")
+
+        @dg.sensor(target=b)
+        def one_asset(context):
+            return None
+
+        @dg.sensor(jobs=[op_job, dg.define_asset_job("x", selection="a")])
+        def several(context):
+            return None
+
+        @dg.schedule(job=dg.define_asset_job("from_decorator", selection="b"), cron_schedule="@hourly")
+        def decorated(context):
+            return dg.RunRequest()
+
+        defs = dg.Definitions(assets=[a, b], schedules=[on_assets, by_selection, decorated],
+                              sensors=[one_asset, several])
+        names = [on_assets.job_name, by_selection.job_name, one_asset.job_name]
+        resolved = {n: defs.resolve_job_def(n).name for n in [*names, "x", "op_job", "from_decorator"]}
+        ran = defs.resolve_job_def(on_assets.job_name).execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        try:
+            dg.Definitions(jobs=[op_job], schedules=[
+                dg.ScheduleDefinition(job=dg.define_asset_job("op_job"), cron_schedule="@daily")
+            ]).get_repository_def()
+            dup = None
+        except dg.DagsterInvalidDefinitionError:
+            dup = "DagsterInvalidDefinitionError"
+        return (
+            names, resolved, sorted(defs.get_repository_def().job_names),
+            sorted(e.asset_key.to_user_string() for e in ran.get_asset_materialization_events()),
+            defs.resolve_job_def("op_job").execute_in_process().output_for_node("o"), dup,
+        )
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[0] == ["__anonymous_asset_job_on_assets", "__anonymous_asset_job_by_selection",
+                         "__anonymous_asset_job_one_asset"]
