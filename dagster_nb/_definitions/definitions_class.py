@@ -294,6 +294,7 @@ class Definitions:
         code reads: ``get_job``, ``get_all_jobs``, ``job_names``, ``assets_defs_by_key``)."""
         from dagster_nb._definitions.repository_def import RepositoryDefinition
 
+        self.resolved  # noqa: B018 - building the repository validates, as in Dagster
         return RepositoryDefinition(self)
 
     def get_job_def(self, name: str) -> Any:

@@ -210,7 +210,9 @@ def run_progress_html(view_model: Mapping[str, Any]) -> str:
     head = (f'<div style="font-family:sans-serif;font-size:12px;margin-bottom:4px"><b>Run</b> '
             f"<code>{_e((run['run_id'] or '')[:8])}</code> "
             f"{_badge(status, _RUN_COLORS.get(status, '#475569'))} {_e(_dur(run.get('duration')))}</div>")
-    return head + _table(["asset", "status", "duration", "partitions", "error"], rows)
+    table = _table(["asset", "status", "duration", "partitions", "error"], rows)
+    # the same class as the live widget, so a finished run is found (and styled) the same way
+    return f'<div class="dnb-runs dnb-runs-static">{head}{table}</div>'
 
 
 def run_history_html(view_model: Mapping[str, Any]) -> str:
