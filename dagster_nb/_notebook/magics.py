@@ -81,8 +81,9 @@ class DagsterNbMagics(Magics):
         listeners: list[Any] = []
         progress = handle = None
         if not args.quiet:
-            progress = _progress_view()
+            progress = self._progress_view()
             if progress is not None:
+                progress.start()
                 listeners.append(progress)
                 handle = display(progress, display_id=True)
         try:
@@ -113,7 +114,7 @@ class DagsterNbMagics(Magics):
             raise commands.hide_framework_frames(exc)  # noqa: B904 - re-raise the user's own exception
         finally:
             if progress is not None:
-                progress.finish(handle)  # final state as static HTML; no widget left alive
+                progress.finish(handle)  # the final state as static HTML where the view was
         print(_summary_text(result, brief=progress is not None))
         return None
 
@@ -351,6 +352,18 @@ class DagsterNbMagics(Magics):
         return None
 
     # ------------------------------------------------------------------ helpers
+    def _progress_view(self) -> Any:
+        """The kernel's one run-progress widget (reused: each run's output keeps a static
+        table once the run ends), or None where widgets are not installed."""
+        progress = getattr(self, "_progress", None)
+        if progress is None:
+            try:
+                from dagster_nb._widgets import RunProgressWidget
+            except ImportError:
+                return None
+            progress = self._progress = RunProgressWidget()
+        return progress
+
     def _select(self, selection: str | None, *, materializable_only: bool) -> set[Any]:
         snap = self.repo.snapshot()
         if selection is None:
@@ -363,12 +376,6 @@ class DagsterNbMagics(Magics):
             raise UsageError(str(exc)) from None
 
 
-def _progress_view() -> Any:
-    try:
-        from dagster_nb._widgets import RunProgressWidget
-    except ImportError:
-        return None
-    return RunProgressWidget()
 
 
 def _summary_text(result: Any, brief: bool = False) -> str:

@@ -70,12 +70,22 @@ class RunProgressWidget(anywidget.AnyWidget):
     def events(self) -> list[Any]:
         return list(self._events)
 
+    def start(self) -> None:
+        """Forget the previous run, to show the next one (the widget is reused, run after run)."""
+        with self._lock:
+            self._events = []
+            self._pending = False
+        self.view_model = run_progress_view_model([])
+
     def finish(self, handle: Any = None) -> None:
         """The run is over: put its final state, as static HTML, where the live view was
-        (``handle`` from ``display(widget, display_id=True)``), and close the widget.
+        (``handle`` from ``display(widget, display_id=True)``).
 
-        A kernel that runs ``%materialize`` hundreds of times keeps no widget per run, and a
-        saved or exported notebook shows the final table, not an empty live view.
+        The live view is gone from that output, so one widget serves every run of a kernel
+        (``%materialize`` calls ``start`` before each): hundreds of runs leave no widgets
+        behind, and a saved or exported notebook shows the final table, not an empty view.
+        Closing the widget instead is not an option: closing its Layout breaks the front
+        end's handling of later widget messages.
         """
         self.flush()
         if handle is not None:
@@ -87,12 +97,7 @@ class RunProgressWidget(anywidget.AnyWidget):
             else:
                 bundle = {"text/plain": ""}
             handle.update(bundle, raw=True)
-        layout = getattr(self, "layout", None)  # a DOMWidget's own Layout widget outlives it
-        self.close()
-        if layout is not None:
-            layout.close()
-        with self._lock:
-            self._events = []
+        self.start()
 
     def _text(self) -> str:
         vm = self.view_model

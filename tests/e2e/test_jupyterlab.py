@@ -159,8 +159,12 @@ def test_partition_widget_renders_and_backfills_a_click(lab):
         strip.locator(".dnb-p-seg.dnb-p-missing").first.click(position={"x": 1, "y": 4})
         expect(strip).to_contain_text("selected: 2024-03-15", timeout=30_000)
         strip.locator("button", has_text="Materialize range").click()
-        expect(strip.locator(".dnb-p-seg.dnb-p-materialized").first).to_have_attribute(
-            "title", re.compile(r"2024-03-01 … 2024-03-15"), timeout=60_000)
+        try:
+            expect(strip.locator(".dnb-p-seg.dnb-p-materialized").first).to_have_attribute(
+                "title", re.compile(r"2024-03-01 … 2024-03-15"), timeout=60_000)
+        except AssertionError as e:  # say what the widget says (its message line)
+            strip.screenshot(path=str(ARTIFACTS / "partitions_failed.png"))
+            raise AssertionError(f"{e}\nwidget text: {strip.inner_text()}") from None
         strip.screenshot(path=str(ARTIFACTS / "partitions_after.png"))
         grid = widgets.nth(1)
         grid.scroll_into_view_if_needed()
