@@ -132,6 +132,8 @@ class AssetExecutionContext:
         self._input_partitions_defs = dict(input_partitions_defs or {})
         self._current_time = current_time
         self._output_metadata: dict[str, dict[str, Any]] = {}
+        self._emit = emit
+        self._user_events: list[Any] = []
         self.log = RunLog(emit, run_id, job_name, node_name)
 
     # --- run ---
@@ -409,6 +411,33 @@ class AssetExecutionContext:
             output_name = self.assets_def.get_output_name_for_asset_key(k)
         self.add_output_metadata(metadata, output_name=output_name)
 
+    # --- events ---
+    def log_event(self, event: Any) -> None:
+        """Record an AssetMaterialization or AssetObservation from inside the function, as
+        Dagster does: it joins the run's events (and the instance) at once, for any asset key.
+
+        >>> import dagster_nb as dg
+        >>> @dg.asset
+        ... def a(context):
+        ...     context.log_event(dg.AssetObservation("a", metadata={"rows": 3}))
+        ...     return 1
+        >>> [e.asset_key.path for e in dg.materialize_to_memory([a]).get_asset_observation_events()]
+        [['a']]
+
+        Outside a run (a context from build_asset_context) the events are kept for
+        :meth:`get_events`.
+        """
+        self._user_events.append(event)
+        if self._emit is not None:
+            self._emit(_user_event(event, self._run_id, self._job_name, self._node_name))
+        else:
+            _user_event(event, self._run_id, self._job_name, self._node_name)  # validates
+
+    def get_events(self) -> list[Any]:
+        """The events logged with :meth:`log_event`, in order (Dagster's direct-invocation
+        helper; also works inside a run)."""
+        return list(self._user_events)
+
     def get_output_metadata(self, output_name: str = "result") -> dict[str, Any]:
         return dict(self._output_metadata.get(output_name, {}))
 
@@ -424,6 +453,40 @@ class AssetExecutionContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} run_id={self._run_id!r} node={self._node_name!r}>"
+
+
+def _user_event(event: Any, run_id: str, job_name: str, step_key: str | None) -> DagsterEvent:
+    """The run event for a user event given to ``context.log_event`` (the one place that maps
+    user event types to run events; add a branch here for a new type)."""
+    from dagster_nb._definitions.results import AssetMaterialization, AssetObservation
+
+    if isinstance(event, AssetMaterialization):
+        return DagsterEvent(
+            event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            message=event.description or f"Materialized value {event.asset_key.to_user_string()}.",
+            asset_key=event.asset_key,
+            partition=event.partition,
+            materialization=event,
+        )
+    if isinstance(event, AssetObservation):
+        return DagsterEvent(
+            event_type_value=DagsterEventType.ASSET_OBSERVATION.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            asset_key=event.asset_key,
+            partition=event.partition,
+            observation=event,
+        )
+    raise DagsterInvalidInvocationError(
+        f"context.log_event() got {type(event).__name__}; it logs AssetMaterialization or "
+        "AssetObservation. Return a MaterializeResult / Output for the asset's own result."
+    )
 
 
 class OpExecutionContext(AssetExecutionContext):

@@ -1,0 +1,124 @@
+"""Side by side with real Dagster 1.13: what an asset's context logs (``context.log_event``),
+loads (``context.load_asset_value``), the data-version tags written on materializations, and
+the query methods of ``ExecuteInProcessResult``. Each scenario is the same user code, run with
+each library; the tests compare plain values."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
+
+dagster = pytest.importorskip("dagster")
+
+import dagster_nb  # noqa: E402
+
+
+def both(scenario):
+    return scenario(dagster), scenario(dagster_nb)
+
+
+def _meta(md):
+    return {k: getattr(v, "value", v) for k, v in (md or {}).items()}
+
+
+def _user_tags(tags):
+    """Tags without the code version and data version hash, which differ by design."""
+    return {k: v for k, v in (tags or {}).items()
+            if k not in ("dagster/code_version", "dagster/data_version")}
+
+
+# --------------------------------------------------------------------------- 1. log_event
+
+
+def _log_event_scenario(dg):
+    @dg.asset
+    def a(context):
+        context.log_event(dg.AssetObservation("a", metadata={"x": 1}))
+        context.log_event(dg.AssetMaterialization("other", metadata={"y": 2}))
+        context.log_event(dg.AssetMaterialization("a", metadata={"z": 3}, description="by hand"))
+        return 5
+
+    inst = dg.DagsterInstance.ephemeral()
+    r = dg.materialize([a], instance=inst)
+    asset_events = [
+        (e.event_type_value, e.step_key,
+         e.asset_key.to_user_string() if e.event_type_value != "STEP_OUTPUT" else None)
+        for e in r.all_events
+        if e.event_type_value in ("ASSET_MATERIALIZATION", "ASSET_OBSERVATION", "STEP_OUTPUT")
+    ]
+    mats = [
+        (e.asset_key.to_user_string(), _meta(e.event_specific_data.materialization.metadata)
+         if "path" not in e.event_specific_data.materialization.metadata else "io",
+         e.event_specific_data.materialization.description, e.message)
+        for e in r.get_asset_materialization_events()
+    ]
+    obs = [
+        (e.asset_key.to_user_string(), _meta(e.event_specific_data.asset_observation.metadata),
+         dict(e.event_specific_data.asset_observation.tags or {}))
+        for e in r.get_asset_observation_events()
+    ]
+    by_node = [m.asset_key.to_user_string() for m in r.asset_materializations_for_node("a")]
+    obs_by_node = [o.asset_key.to_user_string() for o in r.asset_observations_for_node("a")]
+    other = inst.get_latest_materialization_event(dg.AssetKey("other"))
+    stored_other = _meta(other.asset_materialization.metadata)
+    stored_obs = [_meta(rec.asset_observation.metadata)
+                  for rec in inst.fetch_observations(dg.AssetKey("a"), limit=10).records]
+    keys = sorted(k.to_user_string() for k in inst.get_asset_keys())
+    return asset_events, mats, obs, by_node, obs_by_node, stored_other, stored_obs, keys
+
+
+def test_log_event_records_observations_and_materializations_of_any_key():
+    theirs, ours = both(_log_event_scenario)
+    assert ours == theirs
+    assert ours[0][:4] == [
+        ("ASSET_OBSERVATION", "a", "a"),
+        ("ASSET_MATERIALIZATION", "a", "other"),
+        ("ASSET_MATERIALIZATION", "a", "a"),
+        ("STEP_OUTPUT", "a", None),
+    ]
+
+
+def _log_event_partitioned(dg):
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["x", "y"]))
+    def c(context):
+        context.log_event(dg.AssetMaterialization("c", partition=context.partition_key))
+        context.log_event(dg.AssetObservation("c2", partition="zz"))
+        return 1
+
+    inst = dg.DagsterInstance.ephemeral()
+    r = dg.materialize([c], partition_key="y", instance=inst)
+    evs = [(e.event_type_value, e.asset_key.to_user_string(), e.partition)
+           for e in r.get_asset_materialization_events() + r.get_asset_observation_events()]
+    return evs, sorted(inst.get_materialized_partitions(dg.AssetKey("c")))
+
+
+def test_log_event_keeps_the_partition():
+    theirs, ours = both(_log_event_partitioned)
+    assert ours == theirs
+
+
+def _log_event_direct(dg):
+    @dg.asset
+    def a(context):
+        context.log_event(dg.AssetObservation("a", metadata={"x": 1}))
+        return 5
+
+    ctx = dg.build_asset_context()
+    value = a(ctx)
+    return value, [(type(e).__name__, e.asset_key.to_user_string())
+                   for e in ctx.op_execution_context.get_events()]
+
+
+def test_log_event_in_direct_invocation_is_kept_for_get_events():
+    theirs, ours = both(_log_event_direct)
+    assert ours == theirs == (5, [("AssetObservation", "a")])
+
+
+def test_log_event_rejects_other_objects_naming_what_it_takes():
+    @dagster_nb.asset
+    def b(context):
+        context.log_event("nope")
+
+    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="AssetMaterialization or AssetObservation"):
+        dagster_nb.materialize([b])
