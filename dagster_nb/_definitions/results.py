@@ -33,6 +33,7 @@ DATA_VERSION_TAG = "dagster/data_version"
 CODE_VERSION_TAG = "dagster/code_version"
 INPUT_DATA_VERSION_TAG_PREFIX = "dagster/input_data_version/"
 INPUT_EVENT_POINTER_TAG_PREFIX = "dagster/input_event_pointer/"
+DATA_VERSION_IS_USER_PROVIDED_TAG = "dagster/data_version_is_user_provided"
 
 
 class _NoValueType:

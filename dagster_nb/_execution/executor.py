@@ -35,6 +35,7 @@ from dagster_nb._definitions.op import GraphDefinition, NodeOutputRef, OpDefinit
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._definitions.results import (
     CODE_VERSION_TAG,
+    DATA_VERSION_IS_USER_PROVIDED_TAG,
     DATA_VERSION_TAG,
     INPUT_DATA_VERSION_TAG_PREFIX,
     AssetMaterialization,
@@ -1015,6 +1016,7 @@ def _handle_outputs(
             meta.update(context._take_output_metadata(out_name))
         spec = ad.specs_by_key[key]
         io_key = ad.get_io_manager_key_for_asset_key(key)
+        user_version = data_version is not None
         if has_value:
             meta = {**_dataframe_metadata(value), **meta}
             run.outputs[(step.key, out_name)] = value
@@ -1053,14 +1055,18 @@ def _handle_outputs(
                 data_version = DataVersion(_hash_value(value))
         elif data_version is None:
             data_version = DataVersion(uuid.uuid4().hex[:24])
+        # Dagster's tags, in its order: code version, input versions, data version, and
+        # whether the user gave the data version.
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
-        mat_tags[DATA_VERSION_TAG] = data_version.value
         if input_versions:
             dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():
                 if up in dep_keys:
                     mat_tags[INPUT_DATA_VERSION_TAG_PREFIX + up.to_user_string()] = v
+        mat_tags[DATA_VERSION_TAG] = data_version.value
+        if user_version:
+            mat_tags[DATA_VERSION_IS_USER_PROVIDED_TAG] = "true"
         run.data_versions[(key, None)] = data_version.value
         for pk in pkeys or [None]:
             run.data_versions[(key, pk)] = data_version.value

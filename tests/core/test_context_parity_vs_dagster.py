@@ -122,3 +122,54 @@ def test_log_event_rejects_other_objects_naming_what_it_takes():
 
     with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="AssetMaterialization or AssetObservation"):
         dagster_nb.materialize([b])
+
+
+# --------------------------------------------------------------------------- 3. data versions
+
+
+def _data_version_scenario(dg):
+    @dg.asset
+    def up():
+        return dg.Output(1, data_version=dg.DataVersion("v1"))
+
+    @dg.asset
+    def mr():
+        return dg.MaterializeResult(data_version=dg.DataVersion("m1"), metadata={"a": 1})
+
+    @dg.asset(code_version="cv2")
+    def down(up):
+        return 2
+
+    @dg.asset(deps=[mr])
+    def down2():
+        return dg.MaterializeResult(data_version=dg.DataVersion("d2"), tags={"mine": "x"})
+
+    @dg.multi_asset(outs={"m1": dg.AssetOut(), "m2": dg.AssetOut()})
+    def multi():
+        yield dg.Output(1, output_name="m1", data_version=dg.DataVersion("o1"))
+        yield dg.Output(2, output_name="m2")
+
+    r = dg.materialize([up, mr, down, down2, multi], instance=dg.DagsterInstance.ephemeral())
+    out = {}
+    for e in r.get_asset_materialization_events():
+        tags = dict(e.event_specific_data.materialization.tags or {})
+        user = tags.get("dagster/data_version_is_user_provided")
+        out[e.asset_key.to_user_string()] = {
+            "user_provided": user,
+            "data_version": tags["dagster/data_version"] if user else "computed",
+            "inputs": {k: v for k, v in tags.items() if k.startswith("dagster/input_data_version/")},
+            "mine": tags.get("mine"),
+            # the order Dagster writes them in (event pointers aside: we do not write them)
+            "order": [k.split("/")[1] for k in tags
+                      if k.startswith("dagster/") and "input_event_pointer" not in k],
+        }
+    return out
+
+
+def test_user_data_versions_are_tagged_as_user_provided_in_dagsters_order():
+    theirs, ours = both(_data_version_scenario)
+    assert ours == theirs
+    assert ours["up"]["user_provided"] == "true" and ours["down"]["user_provided"] is None
+    assert ours["down"]["inputs"] == {"dagster/input_data_version/up": "v1"}
+    assert ours["down2"]["order"] == ["code_version", "input_data_version", "data_version",
+                                      "data_version_is_user_provided"]
