@@ -1115,10 +1115,17 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
                 "DataVersion or an ObserveResult."))
         if version is not None:
             tags[DATA_VERSION_TAG] = version.value
+            # later steps of this run read the observed version (provenance of downstreams)
+            run.data_versions[(key, None)] = version.value
+            for pk in pkeys or ():
+                run.data_versions[(key, pk)] = version.value
         for pk in pkeys or [None]:
             obs = AssetObservation(key, metadata=meta, partition=pk, tags=tags)
             run.event(EV.ASSET_OBSERVATION, step.key, asset_key=key, partition=pk, observation=obs,
                       message=f"Observed {key.to_user_string()}" + (f" (data version {version.value})" if version else ""))
+        # As Dagster: an observation step yields a Nothing output per observed asset.
+        out_name = "result" if len(ad.specs_by_key) == 1 else ad.get_output_name_for_asset_key(key)
+        run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}" of type "Nothing".')
 
 
 # --------------------------------------------------------------------------- graphs

@@ -173,3 +173,90 @@ def test_user_data_versions_are_tagged_as_user_provided_in_dagsters_order():
     assert ours["down"]["inputs"] == {"dagster/input_data_version/up": "v1"}
     assert ours["down2"]["order"] == ["code_version", "input_data_version", "data_version",
                                       "data_version_is_user_provided"]
+
+
+# --------------------------------------------------------------------------- 5. observable sources in jobs
+
+
+def _observable_job_scenario(dg, how):
+    @dg.observable_source_asset
+    def src():
+        return dg.DataVersion("s1")
+
+    @dg.observable_source_asset
+    def src2():
+        return dg.ObserveResult(data_version=dg.DataVersion("s2"), metadata={"n": 1}, tags={"t": "x"})
+
+    @dg.asset(deps=[src])
+    def from_src():
+        return 3
+
+    @dg.asset
+    def reg():
+        return 1
+
+    jobs = [dg.define_asset_job("sources", selection=[src, src2]),
+            dg.define_asset_job("mixed", selection=[src, from_src, reg])]
+    defs = dg.Definitions(assets=[src, src2, from_src, reg], jobs=jobs)
+    inst = dg.DagsterInstance.ephemeral()
+    out = {}
+    for name in ("sources", "mixed"):
+        job = getattr(defs, how)(name)
+        r = job.execute_in_process(instance=inst)
+        out[name] = {
+            "success": r.success,
+            "events": [(e.event_type_value, e.step_key) for e in r.all_events
+                       if e.event_type_value in ("STEP_START", "ASSET_OBSERVATION", "STEP_OUTPUT",
+                                                 "ASSET_MATERIALIZATION", "STEP_SUCCESS")],
+            "observations": [
+                (e.asset_key.to_user_string(), dict(e.event_specific_data.asset_observation.tags),
+                 _meta(e.event_specific_data.asset_observation.metadata))
+                for e in r.get_asset_observation_events()],
+            "materialized": sorted(e.asset_key.to_user_string()
+                                   for e in r.get_asset_materialization_events()),
+            "from_src inputs": [
+                {k: v for k, v in e.event_specific_data.materialization.tags.items()
+                 if k.startswith("dagster/input_data_version/")}
+                for e in r.get_asset_materialization_events() if e.asset_key.path == ["from_src"]],
+        }
+    recs = inst.fetch_observations(dg.AssetKey("src"), limit=5).records  # newest first
+    out["stored"] = [rec.asset_observation.tags["dagster/data_version"] for rec in recs]
+    return out
+
+
+@pytest.mark.parametrize("how", ["get_job_def", "resolve_job_def"])
+def test_asset_job_selecting_observable_sources_observes_them(how):
+    theirs, ours = both(lambda dg: _observable_job_scenario(dg, how))
+    assert ours == theirs
+    assert ours["sources"]["observations"] == [
+        ("src", {"dagster/data_version": "s1"}, {}),
+        ("src2", {"dagster/data_version": "s2", "t": "x"}, {"n": 1}),
+    ]
+    assert ours["mixed"]["materialized"] == ["from_src", "reg"]
+    assert ours["mixed"]["from_src inputs"] == [{"dagster/input_data_version/src": "s1"}]
+
+
+def _materialize_selected_source(dg):
+    @dg.observable_source_asset
+    def src():
+        return dg.DataVersion("s1")
+
+    @dg.asset(deps=[src])
+    def from_src():
+        return 3
+
+    out = []
+    for assets, selection in (([src], [src]), ([src, from_src], [src]), ([src, from_src], "*"),
+                              ([src, from_src], None)):
+        r = dg.materialize(assets, selection=selection)
+        out.append(sorted((e.event_type_value, e.asset_key.to_user_string())
+                          for e in r.get_asset_observation_events()
+                          + r.get_asset_materialization_events()))
+    return out
+
+
+def test_materialize_observes_an_explicitly_selected_observable_source():
+    theirs, ours = both(_materialize_selected_source)
+    assert ours == theirs
+    assert ours[0] == [("ASSET_OBSERVATION", "src")]
+    assert ours[2] == [("ASSET_MATERIALIZATION", "from_src")]
