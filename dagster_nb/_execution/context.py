@@ -130,6 +130,9 @@ class AssetExecutionContext:
         self._retry_number = retry_number
         self._input_partition_keys = dict(input_partition_keys or {})
         self._input_partitions_defs = dict(input_partitions_defs or {})
+        # key -> (upstream partitions def, upstream keys or None); set by the executor, asked
+        # only when a function reads the partitions of a deps= upstream (no per-step cost).
+        self._upstream_partitions: Any = None
         self._current_time = current_time
         self._output_metadata: dict[str, dict[str, Any]] = {}
         self._emit = emit
@@ -332,13 +335,41 @@ class AssetExecutionContext:
     def asset_partition_key_for_output(self, output_name: str = "result") -> str:
         return self.partition_key
 
+    def _dep_input(self, input_name: str) -> None:
+        """Fill in the partitions of a ``deps=`` upstream, which Dagster names as an input too
+        (``_dep_input_name``), the first time a function asks for them."""
+        ad, resolve = self._assets_def, self._upstream_partitions
+        if ad is None or resolve is None:
+            return
+        for key in self.selected_asset_keys:
+            for dep in ad.specs_by_key[key].deps if key in ad.specs_by_key else ():
+                if _dep_input_name(dep.asset_key) == input_name:
+                    pdef, keys = resolve(dep.asset_key)
+                    self._input_partition_keys[input_name] = keys
+                    self._input_partitions_defs[input_name] = pdef
+                    return
+
+    def _input_names(self) -> list[str]:
+        names = list(self._input_partition_keys)
+        ad = self._assets_def
+        if ad is not None:
+            for key in self.selected_asset_keys:
+                if key in ad.specs_by_key:
+                    names += [_dep_input_name(d.asset_key) for d in ad.specs_by_key[key].deps]
+        return names
+
     def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
         if input_name not in self._input_partition_keys:
+            self._dep_input(input_name)
+        keys = self._input_partition_keys.get(input_name)
+        if keys is None:
+            exists = input_name in self._input_names()
             raise DagsterInvariantViolationError(
-                f"Input '{input_name}' is not partitioned (or does not exist)."
-                + did_you_mean(input_name, self._input_partition_keys)
+                f"Input '{input_name}' is not partitioned: it has no asset partitions."
+                if exists else
+                f"No input named '{input_name}'." + did_you_mean(input_name, self._input_names())
             )
-        return list(self._input_partition_keys[input_name] or [])
+        return list(keys)
 
     def asset_partition_key_for_input(self, input_name: str) -> str:
         keys = self.asset_partition_keys_for_input(input_name)
@@ -453,6 +484,11 @@ class AssetExecutionContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} run_id={self._run_id!r} node={self._node_name!r}>"
+
+
+def _dep_input_name(key: AssetKey) -> str:
+    """Dagster's input name for a ``deps=`` upstream: ``raw/events`` -> ``raw_events``."""
+    return "_".join(key.path).replace("-", "_").replace(".", "_")
 
 
 def _user_event(event: Any, run_id: str, job_name: str, step_key: str | None) -> DagsterEvent:

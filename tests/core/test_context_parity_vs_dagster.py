@@ -260,3 +260,81 @@ def test_materialize_observes_an_explicitly_selected_observable_source():
     assert ours == theirs
     assert ours[0] == [("ASSET_OBSERVATION", "src")]
     assert ours[2] == [("ASSET_MATERIALIZATION", "from_src")]
+
+
+# --------------------------------------------------------------------------- 6. deps= inputs
+
+
+def _deps_partitions_scenario(dg):
+    daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+    weekly = dg.WeeklyPartitionsDefinition(start_date="2024-01-07", end_date="2024-02-01")
+    seen = {}
+
+    def probe(context, name):
+        out = {}
+        for what, f in (("range", lambda: context.asset_partition_key_range_for_input(name)),
+                        ("window", lambda: context.asset_partitions_time_window_for_input(name)),
+                        ("keys", lambda: context.asset_partition_keys_for_input(name)),
+                        ("key", lambda: context.asset_partition_key_for_input(name))):
+            try:
+                v = f()
+                out[what] = (str(v.start), str(v.end)) if hasattr(v, "start") else v
+            except Exception:
+                out[what] = "raises"
+        return out
+
+    @dg.asset(partitions_def=daily)
+    def d():
+        return 1
+
+    @dg.asset(key=["raw", "events"], partitions_def=daily)
+    def events():
+        return 1
+
+    @dg.asset
+    def plain():
+        return 1
+
+    @dg.asset(partitions_def=weekly, deps=[d, events, plain])
+    def w(context):
+        seen["w"] = {n: probe(context, n) for n in ("d", "raw_events", "plain", "nope")}
+
+    @dg.asset(partitions_def=weekly,
+              deps=[dg.AssetDep(d, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))])
+    def w_offset(context):
+        seen["w_offset"] = probe(context, "d")
+
+    @dg.asset(partitions_def=daily, deps=[d])
+    def same(context):
+        seen["same"] = probe(context, "d")
+
+    dg.materialize([d, events, plain, w, w_offset], selection=[w, w_offset],
+                   partition_key="2024-01-14")
+    dg.materialize([d, same], selection=[same], partition_key="2024-01-03")
+    return seen
+
+
+def test_partitions_of_deps_upstreams_by_input_name():
+    theirs, ours = both(_deps_partitions_scenario)
+    assert ours == theirs
+    assert ours["w"]["d"]["range"] == ("2024-01-14", "2024-01-20")
+    assert ours["w"]["d"]["window"] == ("2024-01-14 00:00:00+00:00", "2024-01-21 00:00:00+00:00")
+    assert ours["w"]["raw_events"]["keys"][0] == "2024-01-14"
+    assert ours["w"]["plain"]["keys"] == ours["w"]["nope"]["keys"] == "raises"
+    assert ours["w_offset"]["range"] == ("2024-01-07", "2024-01-20")
+    assert ours["same"]["key"] == "2024-01-03"
+
+
+def test_unknown_input_name_suggests_the_deps_names():
+    daily = dagster_nb.DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @dagster_nb.asset(partitions_def=daily)
+    def upstream_days():
+        return 1
+
+    @dagster_nb.asset(partitions_def=daily, deps=[upstream_days])
+    def down(context):
+        context.asset_partition_keys_for_input("upstream_day")
+
+    with pytest.raises(dagster_nb.DagsterInvariantViolationError, match="upstream_days"):
+        dagster_nb.materialize([upstream_days, down], selection=[down], partition_key="2024-01-02")
