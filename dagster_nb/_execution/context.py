@@ -130,9 +130,9 @@ class AssetExecutionContext:
         self._retry_number = retry_number
         self._input_partition_keys = dict(input_partition_keys or {})
         self._input_partitions_defs = dict(input_partitions_defs or {})
-        # key -> (upstream partitions def, upstream keys or None); set by the executor, asked
-        # only when a function reads the partitions of a deps= upstream (no per-step cost).
-        self._upstream_partitions: Any = None
+        # The run executing this step (set by the executor); read only when a function asks
+        # for what the context itself does not hold (deps= input partitions, stored values).
+        self._run: Any = None
         self._current_time = current_time
         self._output_metadata: dict[str, dict[str, Any]] = {}
         self._emit = emit
@@ -338,13 +338,16 @@ class AssetExecutionContext:
     def _dep_input(self, input_name: str) -> None:
         """Fill in the partitions of a ``deps=`` upstream, which Dagster names as an input too
         (``_dep_input_name``), the first time a function asks for them."""
-        ad, resolve = self._assets_def, self._upstream_partitions
-        if ad is None or resolve is None:
+        ad, run = self._assets_def, self._run
+        if ad is None or run is None:
             return
+        from dagster_nb._execution.executor import _upstream_partition_keys
+
+        pkeys = tuple(self._partition_keys) if ad.partitions_def is not None else None
         for key in self.selected_asset_keys:
             for dep in ad.specs_by_key[key].deps if key in ad.specs_by_key else ():
                 if _dep_input_name(dep.asset_key) == input_name:
-                    pdef, keys = resolve(dep.asset_key)
+                    pdef, keys = _upstream_partition_keys(run, ad, dep.asset_key, pkeys)
                     self._input_partition_keys[input_name] = keys
                     self._input_partitions_defs[input_name] = pdef
                     return
@@ -441,6 +444,41 @@ class AssetExecutionContext:
             k = AssetKey.from_coercible(asset_key)
             output_name = self.assets_def.get_output_name_for_asset_key(k)
         self.add_output_metadata(metadata, output_name=output_name)
+
+    # --- values ---
+    def load_asset_value(
+        self,
+        asset_key: CoercibleToAssetKey,
+        *,
+        python_type: type | None = None,
+        partition_key: str | None = None,
+    ) -> Any:
+        """The stored value of another asset of this run's definitions, loaded through its IO
+        manager (Dagster's ``context.load_asset_value``): for ``deps=`` upstreams a function
+        loads itself, or a partition other than the mapped ones.
+
+        >>> import dagster_nb as dg
+        >>> @dg.asset
+        ... def a(): return 10
+        >>> @dg.asset(deps=[a])
+        ... def b(context): return context.load_asset_value(dg.AssetKey("a")) * 2
+        >>> dg.materialize_to_memory([a, b]).output_for_node("b")
+        20
+        """
+        run = self._run
+        if run is None:
+            raise DagsterInvalidInvocationError(
+                "context.load_asset_value() works inside a run (materialize / a job), where the "
+                "asset definitions and IO managers are known. Outside one, use "
+                "Definitions(...).load_asset_value(key) or dg.AssetValueLoader."
+            )
+        from dagster_nb._execution.loader import AssetValueLoader
+
+        with AssetValueLoader(run.resolved, run.spec.resources, run.instance,
+                              initialized_resources=run.resources) as loader:
+            return loader.load_asset_value(
+                asset_key, python_type=python_type, partition_key=partition_key
+            )
 
     # --- events ---
     def log_event(self, event: Any) -> None:

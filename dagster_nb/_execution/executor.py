@@ -847,7 +847,7 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         context._op_config = raw_cfg
         context._input_partition_keys = in_pkeys
         context._input_partitions_defs = in_pdefs
-        context._upstream_partitions = lambda k: _upstream_partition_keys(run, ad, k, pkeys)
+        context._run = run  # read only on demand (deps= input partitions, load_asset_value)
         results = _invoke_op(run, step, nd, context, inputs, config_value)
     if step.observe:
         _handle_observations(run, step, results)

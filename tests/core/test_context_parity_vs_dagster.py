@@ -338,3 +338,60 @@ def test_unknown_input_name_suggests_the_deps_names():
 
     with pytest.raises(dagster_nb.DagsterInvariantViolationError, match="upstream_days"):
         dagster_nb.materialize([upstream_days, down], selection=[down], partition_key="2024-01-02")
+
+
+# --------------------------------------------------------------------------- 2. load_asset_value
+
+
+def _load_asset_value_scenario(dg):
+    parts = dg.StaticPartitionsDefinition(["x", "y"])
+    seen = []
+
+    @dg.asset
+    def a():
+        return 10
+
+    @dg.asset(partitions_def=parts)
+    def p(context):
+        return context.partition_key * 2
+
+    @dg.asset(deps=[a, p])
+    def b(context):
+        seen.append(context.load_asset_value(dg.AssetKey("a")) * 2)
+        seen.append(context.load_asset_value(dg.AssetKey("p"), partition_key="y", python_type=str))
+        for bad in (lambda: context.load_asset_value(dg.AssetKey("nope")),
+                    lambda: context.load_asset_value(dg.AssetKey("p"))):
+            try:
+                bad()
+                seen.append("ok")
+            except Exception:
+                seen.append("raises")
+        return seen[0]
+
+    inst = dg.DagsterInstance.ephemeral()
+    dg.materialize([a, p], selection=[a], instance=inst)
+    dg.materialize([p], partition_key="y", instance=inst)
+    r = dg.materialize([a, p, b], selection=[b], instance=inst)
+    return r.success, seen
+
+
+def test_context_load_asset_value_reads_stored_values():
+    theirs, ours = both(_load_asset_value_scenario)
+    assert ours == theirs == (True, [20, "yy", "raises", "raises"])
+
+
+def test_load_asset_value_errors_and_in_memory_runs():
+    dg = dagster_nb
+
+    @dg.asset
+    def a():
+        return 10
+
+    @dg.asset(deps=[a])
+    def b(context):
+        return context.load_asset_value("a") * 2
+
+    # Ours also reads a value an in-memory run holds (Dagster's mem IO manager fails there).
+    assert dg.materialize_to_memory([a, b]).output_for_node("b") == 20
+    with pytest.raises(dg.DagsterInvalidInvocationError, match="inside a run"):
+        dg.build_asset_context().load_asset_value("a")
