@@ -395,3 +395,89 @@ def test_load_asset_value_errors_and_in_memory_runs():
     assert dg.materialize_to_memory([a, b]).output_for_node("b") == 20
     with pytest.raises(dg.DagsterInvalidInvocationError, match="inside a run"):
         dg.build_asset_context().load_asset_value("a")
+
+
+# --------------------------------------------------------------------------- 7. result queries
+
+_CORE = {"STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
+         "STEP_FAILURE", "STEP_RESTARTED", "STEP_UP_FOR_RETRY", "LOADED_INPUT",
+         "ASSET_MATERIALIZATION_PLANNED", "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE"}
+
+
+def _result_scenario(dg):
+    calls = []
+
+    @dg.asset
+    def ok():
+        return 1
+
+    @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
+    def flaky(ok):
+        calls.append(1)
+        if len(calls) < 3:
+            raise ValueError("boom")
+        return 2
+
+    @dg.asset
+    def bad(ok):
+        raise RuntimeError("nope")
+
+    @dg.asset
+    def after_bad(bad):
+        return 3
+
+    def probe(f):
+        try:
+            return f()
+        except Exception as exc:
+            return "raises " + type(exc).__name__
+
+    nodes = ["ok", "flaky", "bad", "after_bad"]
+    r = dg.materialize([ok, flaky, bad, after_bad], raise_on_error=False)
+    fd = r.failure_data_for_node("bad")
+    out = {
+        "success": r.success,
+        "retries": [r.retry_attempts_for_node(n) for n in nodes],
+        "failure data": (type(fd).__name__, fd.error.cls_name, fd.error.cause.cls_name,
+                         fd.user_failure_data),
+        "no failure data": r.failure_data_for_node("ok"),
+        "run failure": r.get_run_failure_event().event_type_value,
+        "run success": probe(r.get_run_success_event),
+        "status": [(r.is_node_success(n), r.is_node_failed(n), r.is_node_skipped(n),
+                    r.is_node_untouched(n)) for n in nodes],
+        "failed keys": sorted(r.get_failed_step_keys()),
+        "job": (r.job_def.name, r.dagster_run.run_id == r.run_id, r.dagster_run.job_name),
+        "outputs": [probe(lambda n=n: r.output_for_node(n)) for n in nodes],
+        "materializations": [[m.asset_key.to_user_string() for m in r.asset_materializations_for_node(n)]
+                             for n in nodes],
+        # Dagster lists them node by node in its graph's (arbitrary) node order; ours in time
+        # order: compare each node's sequence
+        "step events": {n: [e.event_type_value for e in r.all_node_events
+                            if e.step_key == n and e.event_type_value in _CORE] for n in nodes},
+        "flaky events": [e.event_type_value for e in r.events_for_node("flaky")
+                         if e.event_type_value in _CORE],
+        "filtered": len(r.filter_events(lambda e: e.event_type_value == "STEP_SUCCESS")),
+        "steps": ([e.step_key for e in r.get_step_success_events()],
+                  [e.step_key for e in r.get_step_failure_events()]),
+        "run events": [e.event_type_value for e in r.all_events
+                       if e.step_key is None and e.event_type_value in _CORE],
+    }
+    good = dg.materialize([ok])
+    out["good"] = (good.get_run_success_event().event_type_value,
+                   probe(good.get_run_failure_event), good.job_def.name)
+
+    job = dg.define_asset_job("the_job", selection=[ok])
+    defs = dg.Definitions(assets=[ok], jobs=[job])
+    ran = defs.resolve_job_def("the_job").execute_in_process()
+    out["job run"] = (ran.job_def.name, ran.dagster_run.job_name, ran.success)
+    return out
+
+
+def test_execute_in_process_result_queries():
+    theirs, ours = both(_result_scenario)
+    assert ours == theirs
+    assert ours["retries"] == [0, 2, 0, 0]
+    assert ours["failure data"] == ("StepFailureData", "DagsterExecutionStepExecutionError",
+                                    "RuntimeError", None)
+    assert ours["status"][3] == (False, False, False, True)  # downstream of a failure: untouched
+    assert ours["job"][0] == "__ephemeral_asset_job__"
