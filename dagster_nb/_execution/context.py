@@ -482,8 +482,9 @@ class AssetExecutionContext:
 
     # --- events ---
     def log_event(self, event: Any) -> None:
-        """Record an AssetMaterialization or AssetObservation from inside the function, as
-        Dagster does: it joins the run's events (and the instance) at once, for any asset key.
+        """Record an AssetMaterialization, AssetObservation or ExpectationResult from inside the
+        function, as Dagster does: it joins the run's events (and the instance) at once, for
+        any asset key.
 
         >>> import dagster_nb as dg
         >>> @dg.asset
@@ -532,7 +533,11 @@ def _dep_input_name(key: AssetKey) -> str:
 def _user_event(event: Any, run_id: str, job_name: str, step_key: str | None) -> DagsterEvent:
     """The run event for a user event given to ``context.log_event`` (the one place that maps
     user event types to run events; add a branch here for a new type)."""
-    from dagster_nb._definitions.results import AssetMaterialization, AssetObservation
+    from dagster_nb._definitions.results import (
+        AssetMaterialization,
+        AssetObservation,
+        ExpectationResult,
+    )
 
     if isinstance(event, AssetMaterialization):
         return DagsterEvent(
@@ -557,9 +562,24 @@ def _user_event(event: Any, run_id: str, job_name: str, step_key: str | None) ->
             partition=event.partition,
             observation=event,
         )
+    if isinstance(event, ExpectationResult):
+        from dagster_nb._events import expectation_to_data
+
+        label = f" {event.label}" if event.label else ""
+        return DagsterEvent(
+            event_type_value=DagsterEventType.STEP_EXPECTATION_RESULT.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            message=event.description
+            or f"Expectation{label} {'passed' if event.success else 'failed'}",
+            data=expectation_to_data(event),
+        )
     raise DagsterInvalidInvocationError(
-        f"context.log_event() got {type(event).__name__}; it logs AssetMaterialization or "
-        "AssetObservation. Return a MaterializeResult / Output for the asset's own result."
+        f"context.log_event() got {type(event).__name__}; it logs AssetMaterialization, "
+        "AssetObservation or ExpectationResult. Return a MaterializeResult / Output for the "
+        "asset's own result."
     )
 
 

@@ -230,6 +230,12 @@ class ExecuteInProcessResult:
         restarted = DagsterEventType.STEP_RESTARTED.value
         return sum(1 for e in self.events_for_node(node_str) if e.event_type_value == restarted)
 
+    def expectation_results_for_node(self, node_str: str) -> list[Any]:
+        """The ExpectationResults the node logged with ``context.log_event``."""
+        t = DagsterEventType.STEP_EXPECTATION_RESULT.value
+        return [e.expectation_result for e in self.events_for_node(node_str)
+                if e.event_type_value == t]
+
     @property
     def job_def(self) -> Any:
         """The job that ran: the job itself for ``job.execute_in_process()``; for

@@ -115,12 +115,44 @@ def test_log_event_in_direct_invocation_is_kept_for_get_events():
     assert ours == theirs == (5, [("AssetObservation", "a")])
 
 
+def _expectation_scenario(dg, home):
+    @dg.asset
+    def a(context):
+        context.log_event(dg.ExpectationResult(success=True, label="rows", description="enough",
+                                               metadata={"n": 3}))
+        context.log_event(dg.ExpectationResult(success=False))
+        return 1
+
+    def plain(er):
+        return (er.success, er.label, er.description, _meta(er.metadata))
+
+    with dg.DagsterInstance.local_temp(home) as inst:  # persistent (SQLite) storage
+        r = dg.materialize([a], instance=inst)
+        events = [(e.event_type_value, e.message, type(e.event_specific_data).__name__)
+                  for e in r.all_events if e.event_type_value == "STEP_EXPECTATION_RESULT"]
+        by_node = [plain(er) for er in r.expectation_results_for_node("a")]
+        stored = [plain(x.dagster_event.event_specific_data.expectation_result)
+                  for x in inst.all_logs(r.run_id)
+                  if x.dagster_event and x.dagster_event.event_type_value == "STEP_EXPECTATION_RESULT"]
+    return events, by_node, stored
+
+
+def test_log_event_expectation_results(tmp_path):
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "ours").mkdir()
+    theirs = _expectation_scenario(dagster, str(tmp_path / "theirs"))
+    ours = _expectation_scenario(dagster_nb, str(tmp_path / "ours"))
+    assert ours == theirs
+    assert ours[1] == [(True, "rows", "enough", {"n": 3}), (False, "result", None, {})]
+    assert ours[2] == ours[1]  # stored and read back
+
+
 def test_log_event_rejects_other_objects_naming_what_it_takes():
     @dagster_nb.asset
     def b(context):
         context.log_event("nope")
 
-    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="AssetMaterialization or AssetObservation"):
+    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="AssetMaterialization, AssetObservation or ExpectationResult"):
         dagster_nb.materialize([b])
 
 
