@@ -51,7 +51,8 @@ def _store_scenario(dg):
     inst.add_dynamic_partitions("fruits", ["kiwi", "apple"])
     inst.add_dynamic_partitions("fruits", ["apple", "fig"])
     seen = [list(inst.get_dynamic_partitions("fruits")), inst.has_dynamic_partition("fruits", "fig"),
-            inst.has_dynamic_partition("fruits", "nope"), list(inst.get_dynamic_partitions("other"))]
+            inst.has_dynamic_partition("fruits", "nope"), list(inst.get_dynamic_partitions("other")),
+            inst.get_existing_dynamic_partitions("fruits", ["fig", "nope", "kiwi"])]
     inst.delete_dynamic_partition("fruits", "nope")  # silently nothing
     inst.delete_dynamic_partition("fruits", "fig")
     fruits = dg.DynamicPartitionsDefinition(name="fruits")
@@ -96,15 +97,23 @@ def _requests_scenario(dg):
     after = list(inst.get_dynamic_partitions("fruits"))
     again = _apply(dg, data.dynamic_partitions_requests, inst)  # idempotent
     built = fruits.build_add_request(["x"])
+    # the added key can be run at once; the deleted one is gone
+    ran = dg.materialize([f], partition_key="pear", instance=inst).output_for_node("f")
+    try:
+        dg.materialize([f], partition_key="kiwi", instance=inst)
+        deleted = "ran"
+    except Exception as exc:
+        deleted = type(exc).__name__
     return (requests, data.cursor, [r.run_key for r in data.run_requests], applied, after, again,
             (built.partitions_def_name, built.partition_keys),
-            built == dg.AddDynamicPartitionsRequest("fruits", ["x"]))
+            built == dg.AddDynamicPartitionsRequest("fruits", ["x"]), ran, deleted)
 
 
 def test_sensor_result_requests_are_applied_as_dagsters_daemon_does():
     theirs, ours = both(_requests_scenario)
     assert ours == theirs
-    requests, _, _, applied, after, again, _, _ = ours
+    requests, _, _, applied, after, again, _, _, ran, deleted = ours
+    assert ran == "pear" and deleted == "DagsterUnknownPartitionError"
     assert requests == [("AddDynamicPartitionsRequest", "fruits", ["apple", "pear"]),
                         ("DeleteDynamicPartitionsRequest", "fruits", ["kiwi", "plum"])]
     assert applied == [("fruits", ["pear"], None, ["apple"]), ("fruits", None, ["kiwi"], ["plum"])]
