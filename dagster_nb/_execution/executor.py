@@ -1200,6 +1200,7 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             partitions_def=step.assets_def.partitions_def, op_config=raw_cfg,
             run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
         )
+        ctx._run = run  # context.load_asset_value
         outs = _invoke_op(run, step, d, ctx, node_inputs, config_value)
         names = list(d.outs)
         for r in outs:
