@@ -251,13 +251,13 @@ class ExpectationResult:
     'result'
     """
 
-    success: bool
-    label: str | None = None
-    description: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
     def __post_init__(self) -> None:
         # Dagster's defaults: the label "result", metadata as MetadataValues
         if self.label is None:
             object.__setattr__(self, "label", "result")
         object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
+    success: bool
+    label: str | None = None
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
