@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
@@ -133,6 +134,9 @@ class AssetExecutionContext:
         # The run executing this step (set by the executor); read only when a function asks
         # for what the context itself does not hold (deps= input partitions, stored values).
         self._run: Any = None
+        # While a generator function runs: the list its yields are collected into, where a
+        # logged event takes its place (the executor emits it in that order).
+        self._yielded: list[Any] | None = None
         self._current_time = current_time
         self._output_metadata: dict[str, dict[str, Any]] = {}
         self._emit = emit
@@ -499,7 +503,11 @@ class AssetExecutionContext:
         """
         self._user_events.append(event)
         if self._emit is not None:
-            self._emit(_user_event(event, self._run_id, self._job_name, self._node_name))
+            ev = _user_event(event, self._run_id, self._job_name, self._node_name)
+            if self._yielded is not None:
+                self._yielded.append(LoggedEvent(ev))
+            else:
+                self._emit(ev)
         else:
             _user_event(event, self._run_id, self._job_name, self._node_name)  # validates
 
@@ -523,6 +531,13 @@ class AssetExecutionContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} run_id={self._run_id!r} node={self._node_name!r}>"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A run event logged by a generator function, in its place among the yielded results."""
+
+    event: DagsterEvent
 
 
 def _dep_input_name(key: AssetKey) -> str:

@@ -115,6 +115,55 @@ def test_log_event_in_direct_invocation_is_kept_for_get_events():
     assert ours == theirs == (5, [("AssetObservation", "a")])
 
 
+def _log_event_order_scenario(dg):
+    @dg.multi_asset(outs={"m1": dg.AssetOut(), "m2": dg.AssetOut()})
+    def multi(context):
+        context.log_event(dg.AssetObservation("m1", metadata={"i": 0}))
+        yield dg.Output(1, output_name="m1")
+        context.log_event(dg.AssetObservation("m2", metadata={"i": 1}))
+        yield dg.Output(2, output_name="m2")
+        context.log_event(dg.AssetObservation("m2", metadata={"i": 2}))
+
+    @dg.asset
+    def failing_gen(context):
+        context.log_event(dg.AssetObservation("failing_gen", metadata={"i": 0}))
+        yield dg.Output(1)
+        context.log_event(dg.AssetObservation("failing_gen", metadata={"i": 1}))
+        raise ValueError("x")
+
+    @dg.asset
+    def failing(context):
+        context.log_event(dg.AssetObservation("failing"))
+        raise ValueError("y")
+
+    kinds = ("ASSET_OBSERVATION", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "STEP_SUCCESS",
+             "STEP_FAILURE")
+    out = {}
+    for a in (multi, failing_gen, failing):
+        r = dg.materialize([a], raise_on_error=False)
+        out[a.node_def.name] = [
+            (e.event_type_value,
+             _meta(e.event_specific_data.asset_observation.metadata).get("i")
+             if e.event_type_value == "ASSET_OBSERVATION" else None)
+            for e in r.all_events if e.step_key and e.event_type_value in kinds]
+    return out
+
+
+def test_log_event_order_among_yields_and_on_failure():
+    theirs, ours = both(_log_event_order_scenario)
+    # ours does not handle outputs yielded before a failure (Dagster does): compare the rest
+    theirs["failing_gen"] = [e for e in theirs["failing_gen"]
+                             if e[0] not in ("STEP_OUTPUT", "ASSET_MATERIALIZATION")]
+    assert ours == theirs
+    assert ours["multi"] == [
+        ("ASSET_OBSERVATION", 0), ("STEP_OUTPUT", None), ("ASSET_MATERIALIZATION", None),
+        ("ASSET_OBSERVATION", 1), ("STEP_OUTPUT", None), ("ASSET_MATERIALIZATION", None),
+        ("ASSET_OBSERVATION", 2), ("STEP_SUCCESS", None)]
+    # logged after the last yield of a failing function: dropped, as in Dagster
+    assert ours["failing_gen"] == [("ASSET_OBSERVATION", 0), ("STEP_FAILURE", None)]
+    assert ours["failing"] == [("STEP_FAILURE", None)]
+
+
 def _expectation_scenario(dg, home):
     @dg.asset
     def a(context):
