@@ -134,6 +134,9 @@ _export(
     "MultiToSingleDimensionPartitionMapping", "MultiPartitionMapping", "DimensionPartitionMapping",
 )
 _export(
+    "dagster_nb._partitions.dynamic", "AddDynamicPartitionsRequest", "DeleteDynamicPartitionsRequest"
+)
+_export(
     "dagster_nb._errors",
     "DagsterError", "DagsterExecutionInterruptedError", "DagsterInvalidDefinitionError",
     "DagsterInvalidObservationError", "DagsterInvalidSubsetError",

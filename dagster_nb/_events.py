@@ -18,7 +18,11 @@ from typing import Any, NamedTuple
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import metadata_from_json, metadata_to_json
-from dagster_nb._definitions.results import AssetMaterialization, AssetObservation
+from dagster_nb._definitions.results import (
+    AssetMaterialization,
+    AssetObservation,
+    ExpectationResult,
+)
 
 # One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
 # default=str), without building an encoder per call.
@@ -56,6 +60,7 @@ class DagsterEventType(str, Enum):
     STEP_INPUT = "STEP_INPUT"
     STEP_UP_FOR_RETRY = "STEP_UP_FOR_RETRY"
     STEP_RESTARTED = "STEP_RESTARTED"
+    STEP_EXPECTATION_RESULT = "STEP_EXPECTATION_RESULT"
     LOADED_INPUT = "LOADED_INPUT"
     HANDLED_OUTPUT = "HANDLED_OUTPUT"
     ASSET_MATERIALIZATION = "ASSET_MATERIALIZATION"
@@ -169,6 +174,21 @@ class AssetObservationData:
     asset_observation: AssetObservation
 
 
+@dataclass(frozen=True, slots=True)
+class StepExpectationResultData:
+    """``event_specific_data`` of an expectation result, as in Dagster: ``.expectation_result``."""
+
+    expectation_result: ExpectationResult
+
+
+def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
+    """An expectation result as an event's (JSON-able) ``data``."""
+    return {"expectation": {"success": er.success, "label": er.label,
+                            "description": er.description,
+                            "metadata": metadata_to_json(er.metadata)}}
+
+
+_EXPECTATION_VALUE = DagsterEventType.STEP_EXPECTATION_RESULT.value
 _STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
 _RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
 
@@ -253,6 +273,16 @@ class DagsterEvent(NamedTuple):
         return self.observation
 
     @property
+    def expectation_result(self) -> ExpectationResult | None:
+        """The ExpectationResult of a STEP_EXPECTATION_RESULT event (kept in ``data``)."""
+        d = self.data.get("expectation") if self.event_type_value == _EXPECTATION_VALUE else None
+        if d is None:
+            return None
+        return ExpectationResult(success=d["success"], label=d.get("label"),
+                                 description=d.get("description"),
+                                 metadata=metadata_from_json(d.get("metadata", {})))
+
+    @property
     def step_failure_data(self) -> StepFailureData | None:
         if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
             return None
@@ -268,6 +298,8 @@ class DagsterEvent(NamedTuple):
             return StepFailureData(self.error)
         if t == _RUN_FAILURE_VALUE:
             return JobFailureData(self.error)
+        if t == _EXPECTATION_VALUE:
+            return StepExpectationResultData(self.expectation_result)
         if self.materialization is not None:
             return StepMaterializationData(self.materialization)
         if self.observation is not None:

@@ -589,12 +589,29 @@ class DagsterInstance:
         self._storage.add_dynamic_partitions(partitions_def_name, keys)
 
     def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        """The keys of the DynamicPartitionsDefinition named ``partitions_def_name``, in the
+        order they were added (none for an unknown name)."""
         return self._storage.get_dynamic_partitions(partitions_def_name)
 
     def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        """Whether ``partition_key`` is one of the definition's keys."""
         return self._storage.has_dynamic_partition(partitions_def_name, partition_key)
 
+    def get_existing_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> set[str]:
+        """The subset of ``partition_keys`` that exist for the definition.
+
+        >>> with DagsterInstance.ephemeral() as instance:
+        ...     instance.add_dynamic_partitions("fruits", ["apple"])
+        ...     instance.get_existing_dynamic_partitions("fruits", ["apple", "pear"])
+        {'apple'}
+        """
+        existing = set(self._storage.get_dynamic_partitions(partitions_def_name))
+        return {k for k in partition_keys if k in existing}
+
     def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        """Remove ``partition_key`` from the definition (nothing happens if it is not there)."""
         self._storage.delete_dynamic_partition(partitions_def_name, partition_key)
 
 

@@ -18,7 +18,16 @@ from typing import Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
-__all__ = ["RunRequest", "SkipReason", "SensorResult", "normalize_tags", "to_run_config_dict"]
+__all__ = [
+    "RunRequest",
+    "SkipReason",
+    "SensorResult",
+    "normalize_tags",
+    "to_run_config_dict",
+    "DynamicPartitionsRequestResult",
+    "check_dynamic_partitions_requests",
+    "apply_dynamic_partitions_requests",
+]
 
 
 def normalize_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
@@ -175,9 +184,110 @@ class SensorResult:
                     f"SensorResult run_requests must be RunRequest objects, got {type(r).__name__}."
                 )
         object.__setattr__(self, "run_requests", requests)
-        object.__setattr__(
-            self, "dynamic_partitions_requests", list(self.dynamic_partitions_requests or [])
-        )
+        dynamic = list(self.dynamic_partitions_requests or [])
+        _check_request_types(dynamic)
+        object.__setattr__(self, "dynamic_partitions_requests", dynamic)
         object.__setattr__(self, "asset_events", list(self.asset_events or []))
 
     __hash__ = None  # type: ignore[assignment]  # holds lists
+
+
+# --------------------------------------------------------------------------- dynamic partitions
+
+
+def _check_request_types(requests: Sequence[Any]) -> None:
+    from dagster_nb._partitions.dynamic import (
+        AddDynamicPartitionsRequest,
+        DeleteDynamicPartitionsRequest,
+    )
+
+    for r in requests:
+        if not isinstance(r, (AddDynamicPartitionsRequest, DeleteDynamicPartitionsRequest)):
+            raise DagsterInvalidDefinitionError(
+                "SensorResult dynamic_partitions_requests must be AddDynamicPartitionsRequest or "
+                f"DeleteDynamicPartitionsRequest objects, got {type(r).__name__}. Build them with "
+                "partitions_def.build_add_request([...]) / build_delete_request([...])."
+            )
+
+
+def check_dynamic_partitions_requests(requests: Sequence[Any]) -> None:
+    """Reject a tick's requests that contradict each other, as Dagster does: the same key added
+    twice, or added and deleted, for one partitions definition.
+
+    >>> from dagster_nb._partitions.dynamic import AddDynamicPartitionsRequest as Add
+    >>> check_dynamic_partitions_requests([Add("fruits", ["a"]), Add("fruits", ["b"])])
+    """
+    from dagster_nb._errors import DagsterInvariantViolationError
+    from dagster_nb._partitions.dynamic import AddDynamicPartitionsRequest
+
+    _check_request_types(requests)
+    adding: dict[str, set[str]] = {}
+    deleting: dict[str, set[str]] = {}
+    for r in requests:
+        name, keys = r.partitions_def_name, set(r.partition_keys)
+        is_add = isinstance(r, AddDynamicPartitionsRequest)
+        same = (adding if is_add else deleting).get(name, set()) & keys
+        other = (deleting if is_add else adding).get(name, set()) & keys
+        if other:
+            raise DagsterInvariantViolationError(
+                "Dynamic partition requests cannot contain both add and delete requests for the "
+                f"same partition keys. Invalid request: partitions_def_name '{name}', "
+                f"partition_keys: {sorted(other)}"
+            )
+        if same:
+            raise DagsterInvariantViolationError(
+                f"Cannot request to {'add' if is_add else 'delete'} duplicate dynamic partition "
+                f"keys: partitions_def_name '{name}', partition_keys: {sorted(same)}"
+            )
+        (adding if is_add else deleting).setdefault(name, set()).update(keys)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DynamicPartitionsRequestResult:
+    """What applying one request did (Dagster's tick record): keys added or deleted, and keys
+    skipped because they already existed (add) or did not exist (delete)."""
+
+    partitions_def_name: str
+    added_partitions: Sequence[str] | None
+    deleted_partitions: Sequence[str] | None
+    skipped_partitions: Sequence[str]
+
+
+def apply_dynamic_partitions_requests(
+    requests: Sequence[Any], instance: Any
+) -> list[DynamicPartitionsRequestResult]:
+    """Apply a sensor tick's dynamic partitions requests to ``instance``, in order, as Dagster's
+    sensor daemon does: an add request adds the keys that do not exist yet, a delete request
+    deletes the keys that exist; the others are reported as skipped. Call this wherever a
+    sensor's result is processed (before launching its run requests, whose partition keys may
+    be the ones just added).
+
+    >>> import dagster_nb as dg
+    >>> fruits = dg.DynamicPartitionsDefinition(name="fruits")
+    >>> with dg.DagsterInstance.ephemeral() as instance:
+    ...     _ = apply_dynamic_partitions_requests([fruits.build_add_request(["apple"])], instance)
+    ...     r = apply_dynamic_partitions_requests([fruits.build_add_request(["apple", "pear"])], instance)
+    ...     r[0].added_partitions, r[0].skipped_partitions, instance.get_dynamic_partitions("fruits")
+    (['pear'], ['apple'], ['apple', 'pear'])
+    """
+    from dagster_nb._partitions.dynamic import AddDynamicPartitionsRequest
+
+    check_dynamic_partitions_requests(requests)
+    results = []
+    for r in requests:
+        name = r.partitions_def_name
+        existing = [k for k in r.partition_keys if instance.has_dynamic_partition(name, k)]
+        missing = [k for k in r.partition_keys if k not in existing]
+        if isinstance(r, AddDynamicPartitionsRequest):
+            if missing:
+                instance.add_dynamic_partitions(name, missing)
+            results.append(DynamicPartitionsRequestResult(
+                partitions_def_name=name, added_partitions=missing, deleted_partitions=None,
+                skipped_partitions=existing))
+        else:
+            for k in existing:
+                instance.delete_dynamic_partition(name, k)
+            results.append(DynamicPartitionsRequestResult(
+                partitions_def_name=name, added_partitions=None, deleted_partitions=existing,
+                skipped_partitions=missing))
+    return results

@@ -34,7 +34,13 @@ from dagster_nb._automation._common import (
     inspect_fn,
     resource_kwargs,
 )
-from dagster_nb._automation.run_request import RunRequest, SensorResult, SkipReason, normalize_tags
+from dagster_nb._automation.run_request import (
+    RunRequest,
+    SensorResult,
+    SkipReason,
+    check_dynamic_partitions_requests,
+    normalize_tags,
+)
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
@@ -444,6 +450,7 @@ class SensorDefinition:
                 if item.cursor:
                     cursor = item.cursor
                 dynamic = list(item.dynamic_partitions_requests or [])
+                check_dynamic_partitions_requests(dynamic)
                 asset_events = list(item.asset_events)
             elif isinstance(item, RunRequest):
                 run_requests = [item]

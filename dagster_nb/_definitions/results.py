@@ -34,6 +34,7 @@ DATA_VERSION_TAG = "dagster/data_version"
 CODE_VERSION_TAG = "dagster/code_version"
 INPUT_DATA_VERSION_TAG_PREFIX = "dagster/input_data_version/"
 INPUT_EVENT_POINTER_TAG_PREFIX = "dagster/input_event_pointer/"
+DATA_VERSION_IS_USER_PROVIDED_TAG = "dagster/data_version_is_user_provided"
 
 
 class _NoValueType:
@@ -245,6 +246,18 @@ class AssetObservation:
 
 @dataclass(frozen=True, slots=True)
 class ExpectationResult:
+    """The outcome of a data quality expectation, logged with ``context.log_event(...)``.
+
+    >>> ExpectationResult(success=True, metadata={"rows": 3}).label
+    'result'
+    """
+
+    def __post_init__(self) -> None:
+        # Dagster's defaults: the label "result", metadata as MetadataValues
+        if self.label is None:
+            object.__setattr__(self, "label", "result")
+        object.__setattr__(self, "metadata", normalize_metadata(self.metadata))
+
     success: bool
     label: str | None = None
     description: str | None = None

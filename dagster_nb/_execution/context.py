@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
@@ -130,8 +131,16 @@ class AssetExecutionContext:
         self._retry_number = retry_number
         self._input_partition_keys = dict(input_partition_keys or {})
         self._input_partitions_defs = dict(input_partitions_defs or {})
+        # The run executing this step (set by the executor); read only when a function asks
+        # for what the context itself does not hold (deps= input partitions, stored values).
+        self._run: Any = None
+        # While a generator function runs: the list its yields are collected into, where a
+        # logged event takes its place (the executor emits it in that order).
+        self._yielded: list[Any] | None = None
         self._current_time = current_time
         self._output_metadata: dict[str, dict[str, Any]] = {}
+        self._emit = emit
+        self._user_events: list[Any] = []
         self.log = RunLog(emit, run_id, job_name, node_name)
 
     # --- run ---
@@ -330,13 +339,44 @@ class AssetExecutionContext:
     def asset_partition_key_for_output(self, output_name: str = "result") -> str:
         return self.partition_key
 
+    def _dep_input(self, input_name: str) -> None:
+        """Fill in the partitions of a ``deps=`` upstream, which Dagster names as an input too
+        (``_dep_input_name``), the first time a function asks for them."""
+        ad, run = self._assets_def, self._run
+        if ad is None or run is None:
+            return
+        from dagster_nb._execution.executor import _upstream_partition_keys
+
+        pkeys = tuple(self._partition_keys) if ad.partitions_def is not None else None
+        for key in self.selected_asset_keys:
+            for dep in ad.specs_by_key[key].deps if key in ad.specs_by_key else ():
+                if _dep_input_name(dep.asset_key) == input_name:
+                    pdef, keys = _upstream_partition_keys(run, ad, dep.asset_key, pkeys)
+                    self._input_partition_keys[input_name] = keys
+                    self._input_partitions_defs[input_name] = pdef
+                    return
+
+    def _input_names(self) -> list[str]:
+        names = list(self._input_partition_keys)
+        ad = self._assets_def
+        if ad is not None:
+            for key in self.selected_asset_keys:
+                if key in ad.specs_by_key:
+                    names += [_dep_input_name(d.asset_key) for d in ad.specs_by_key[key].deps]
+        return names
+
     def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
         if input_name not in self._input_partition_keys:
+            self._dep_input(input_name)
+        keys = self._input_partition_keys.get(input_name)
+        if keys is None:
+            exists = input_name in self._input_names()
             raise DagsterInvariantViolationError(
-                f"Input '{input_name}' is not partitioned (or does not exist)."
-                + did_you_mean(input_name, self._input_partition_keys)
+                f"Input '{input_name}' is not partitioned: it has no asset partitions."
+                if exists else
+                f"No input named '{input_name}'." + did_you_mean(input_name, self._input_names())
             )
-        return list(self._input_partition_keys[input_name] or [])
+        return list(keys)
 
     def asset_partition_key_for_input(self, input_name: str) -> str:
         keys = self.asset_partition_keys_for_input(input_name)
@@ -409,6 +449,73 @@ class AssetExecutionContext:
             output_name = self.assets_def.get_output_name_for_asset_key(k)
         self.add_output_metadata(metadata, output_name=output_name)
 
+    # --- values ---
+    def load_asset_value(
+        self,
+        asset_key: CoercibleToAssetKey,
+        *,
+        python_type: type | None = None,
+        partition_key: str | None = None,
+    ) -> Any:
+        """The stored value of another asset of this run's definitions, loaded through its IO
+        manager (Dagster's ``context.load_asset_value``): for ``deps=`` upstreams a function
+        loads itself, or a partition other than the mapped ones.
+
+        >>> import dagster_nb as dg
+        >>> @dg.asset
+        ... def a(): return 10
+        >>> @dg.asset(deps=[a])
+        ... def b(context): return context.load_asset_value(dg.AssetKey("a")) * 2
+        >>> dg.materialize_to_memory([a, b]).output_for_node("b")
+        20
+        """
+        run = self._run
+        if run is None:
+            raise DagsterInvalidInvocationError(
+                "context.load_asset_value() works inside a run (materialize / a job), where the "
+                "asset definitions and IO managers are known. Outside one, use "
+                "Definitions(...).load_asset_value(key) or dg.AssetValueLoader."
+            )
+        from dagster_nb._execution.loader import AssetValueLoader
+
+        with AssetValueLoader(run.resolved, run.spec.resources, run.instance,
+                              initialized_resources=run.resources) as loader:
+            return loader.load_asset_value(
+                asset_key, python_type=python_type, partition_key=partition_key
+            )
+
+    # --- events ---
+    def log_event(self, event: Any) -> None:
+        """Record an AssetMaterialization, AssetObservation or ExpectationResult from inside the
+        function, as Dagster does: it joins the run's events (and the instance) at once, for
+        any asset key.
+
+        >>> import dagster_nb as dg
+        >>> @dg.asset
+        ... def a(context):
+        ...     context.log_event(dg.AssetObservation("a", metadata={"rows": 3}))
+        ...     return 1
+        >>> [e.asset_key.path for e in dg.materialize_to_memory([a]).get_asset_observation_events()]
+        [['a']]
+
+        Outside a run (a context from build_asset_context) the events are kept for
+        :meth:`get_events`.
+        """
+        self._user_events.append(event)
+        if self._emit is not None:
+            ev = _user_event(event, self._run_id, self._job_name, self._node_name)
+            if self._yielded is not None:
+                self._yielded.append(LoggedEvent(ev))
+            else:
+                self._emit(ev)
+        else:
+            _user_event(event, self._run_id, self._job_name, self._node_name)  # validates
+
+    def get_events(self) -> list[Any]:
+        """The events logged with :meth:`log_event`, in order (Dagster's direct-invocation
+        helper; also works inside a run)."""
+        return list(self._user_events)
+
     def get_output_metadata(self, output_name: str = "result") -> dict[str, Any]:
         return dict(self._output_metadata.get(output_name, {}))
 
@@ -424,6 +531,71 @@ class AssetExecutionContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} run_id={self._run_id!r} node={self._node_name!r}>"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """A run event logged by a generator function, in its place among the yielded results."""
+
+    event: DagsterEvent
+
+
+def _dep_input_name(key: AssetKey) -> str:
+    """Dagster's input name for a ``deps=`` upstream: ``raw/events`` -> ``raw_events``."""
+    return "_".join(key.path).replace("-", "_").replace(".", "_")
+
+
+def _user_event(event: Any, run_id: str, job_name: str, step_key: str | None) -> DagsterEvent:
+    """The run event for a user event given to ``context.log_event`` (the one place that maps
+    user event types to run events; add a branch here for a new type)."""
+    from dagster_nb._definitions.results import (
+        AssetMaterialization,
+        AssetObservation,
+        ExpectationResult,
+    )
+
+    if isinstance(event, AssetMaterialization):
+        return DagsterEvent(
+            event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            message=event.description or f"Materialized value {event.asset_key.to_user_string()}.",
+            asset_key=event.asset_key,
+            partition=event.partition,
+            materialization=event,
+        )
+    if isinstance(event, AssetObservation):
+        return DagsterEvent(
+            event_type_value=DagsterEventType.ASSET_OBSERVATION.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            asset_key=event.asset_key,
+            partition=event.partition,
+            observation=event,
+        )
+    if isinstance(event, ExpectationResult):
+        from dagster_nb._events import expectation_to_data
+
+        label = f" {event.label}" if event.label else ""
+        return DagsterEvent(
+            event_type_value=DagsterEventType.STEP_EXPECTATION_RESULT.value,
+            run_id=run_id,
+            job_name=job_name,
+            timestamp=time.time(),
+            step_key=step_key,
+            message=event.description
+            or f"Expectation{label} {'passed' if event.success else 'failed'}",
+            data=expectation_to_data(event),
+        )
+    raise DagsterInvalidInvocationError(
+        f"context.log_event() got {type(event).__name__}; it logs AssetMaterialization, "
+        "AssetObservation or ExpectationResult. Return a MaterializeResult / Output for the "
+        "asset's own result."
+    )
 
 
 class OpExecutionContext(AssetExecutionContext):

@@ -35,6 +35,7 @@ from dagster_nb._definitions.op import GraphDefinition, NodeOutputRef, OpDefinit
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._definitions.results import (
     CODE_VERSION_TAG,
+    DATA_VERSION_IS_USER_PROVIDED_TAG,
     DATA_VERSION_TAG,
     INPUT_DATA_VERSION_TAG_PREFIX,
     AssetMaterialization,
@@ -59,7 +60,7 @@ from dagster_nb._errors import (
     DagsterUnknownResourceError,
 )
 from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
-from dagster_nb._execution.context import AssetExecutionContext, OpExecutionContext
+from dagster_nb._execution.context import AssetExecutionContext, LoggedEvent, OpExecutionContext
 from dagster_nb._execution.plan import ExecutionPlan, Step
 from dagster_nb._execution.provenance import version_of_partitions
 
@@ -888,14 +889,18 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         context._op_config = raw_cfg
         context._input_partition_keys = in_pkeys
         context._input_partitions_defs = in_pdefs
-        results = _invoke_op(run, step, nd, context, inputs, config_value)
+        context._run = run  # read only on demand (deps= input partitions, load_asset_value)
+        results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True)
     if step.observe:
         _handle_observations(run, step, results)
         return
     _handle_outputs(run, step, results, context, pkeys, input_versions, materialized)
 
 
-def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any, inputs: Mapping[str, Any], config_value: Any) -> list[Any]:
+def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any, inputs: Mapping[str, Any], config_value: Any, keep_logged: bool = False) -> list[Any]:
+    """Call the function; returns what it returned/yielded. With ``keep_logged``, the events
+    it logged are LoggedEvent items in their place among them (the caller emits them in
+    order); without, they are emitted first."""
     sig = op_def.signature
     kwargs: dict[str, Any] = {}
     if sig.context_param is not None:
@@ -910,13 +915,22 @@ def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any
     for name in sig.input_params:
         if name in inputs:
             kwargs[name] = inputs[name]
+    # What the function logs with context.log_event is collected here, in its place among
+    # what it yields, and emitted in that order (Dagster's: an event logged between two
+    # yields comes after the first output's events; one logged after the last yield of a
+    # failing function is dropped).
+    items: list[Any] = []
+    context._yielded = items
     try:
         out = op_def.compute_fn(**kwargs)
         if inspect.isgenerator(out):
-            return list(out)
+            for item in out:
+                items.append(item)
+            return items if keep_logged else _emit_logged_first(run, items)
     except (KeyboardInterrupt, DagsterExecutionInterruptedError):
         raise
     except Exception as exc:
+        _emit_logged_before_last_yield(run, items)
         if isinstance(exc, DagsterError) and not exc.is_user_code_error and isinstance(exc, DagsterInvariantViolationError):
             wrapped: BaseException = exc
         else:
@@ -926,7 +940,27 @@ def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any
                 f'Error occurred while executing op "{step.key}":',
             )
         raise _StepFailed(wrapped) from None
-    return [_ReturnValue(out)]
+    finally:
+        context._yielded = None
+    items.append(_ReturnValue(out))
+    return items if keep_logged else _emit_logged_first(run, items)
+
+
+def _emit_logged_first(run: RunExecution, items: list[Any]) -> list[Any]:
+    rest = []
+    for it in items:
+        if isinstance(it, LoggedEvent):
+            run.emit(it.event)
+        else:
+            rest.append(it)
+    return rest
+
+
+def _emit_logged_before_last_yield(run: RunExecution, items: list[Any]) -> None:
+    last = max((i for i, it in enumerate(items) if not isinstance(it, LoggedEvent)), default=-1)
+    for it in items[:last]:
+        if isinstance(it, LoggedEvent):
+            run.emit(it.event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1005,6 +1039,9 @@ def _handle_outputs(
     ad = step.assets_def
     produced = run.produced.setdefault(step.key, set())
     for item in _normalize_results(step, results):
+        if isinstance(item, LoggedEvent):
+            run.emit(item.event)
+            continue
         if isinstance(item, AssetMaterialization):
             run.event(EV.ASSET_MATERIALIZATION, step.key, asset_key=item.asset_key, partition=item.partition, materialization=item)
             continue
@@ -1057,6 +1094,7 @@ def _handle_outputs(
             meta.update(context._take_output_metadata(out_name))
         spec = ad.specs_by_key[key]
         io_key = ad.get_io_manager_key_for_asset_key(key)
+        user_version = data_version is not None
         if has_value:
             meta = {**_dataframe_metadata(value), **meta}
             run.outputs[(step.key, out_name)] = value
@@ -1095,14 +1133,18 @@ def _handle_outputs(
                 data_version = DataVersion(_hash_value(value))
         elif data_version is None:
             data_version = DataVersion(uuid.uuid4().hex[:24])
+        # Dagster's tags, in its order: code version, input versions, data version, and
+        # whether the user gave the data version.
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
-        mat_tags[DATA_VERSION_TAG] = data_version.value
         if input_versions:
             dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():
                 if up in dep_keys:
                     mat_tags[INPUT_DATA_VERSION_TAG_PREFIX + up.to_user_string()] = v
+        mat_tags[DATA_VERSION_TAG] = data_version.value
+        if user_version:
+            mat_tags[DATA_VERSION_IS_USER_PROVIDED_TAG] = "true"
         run.data_versions[(key, None)] = data_version.value
         for pk in pkeys or [None]:
             run.data_versions[(key, pk)] = data_version.value
@@ -1128,6 +1170,9 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
     keys = sorted(step.keys, key=lambda k: k.parts)
     pkeys = _partition_keys_for(run, ad)
     for r in results:
+        if isinstance(r, LoggedEvent):
+            run.emit(r.event)
+            continue
         v = r.value if isinstance(r, _ReturnValue) else r
         if v is None:
             continue
@@ -1151,10 +1196,17 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
                 "DataVersion or an ObserveResult."))
         if version is not None:
             tags[DATA_VERSION_TAG] = version.value
+            # later steps of this run read the observed version (provenance of downstreams)
+            run.data_versions[(key, None)] = version.value
+            for pk in pkeys or ():
+                run.data_versions[(key, pk)] = version.value
         for pk in pkeys or [None]:
             obs = AssetObservation(key, metadata=meta, partition=pk, tags=tags)
             run.event(EV.ASSET_OBSERVATION, step.key, asset_key=key, partition=pk, observation=obs,
                       message=f"Observed {key.to_user_string()}" + (f" (data version {version.value})" if version else ""))
+        # As Dagster: an observation step yields a Nothing output per observed asset.
+        out_name = "result" if len(ad.specs_by_key) == 1 else ad.get_output_name_for_asset_key(key)
+        run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}" of type "Nothing".')
 
 
 # --------------------------------------------------------------------------- graphs
@@ -1228,10 +1280,13 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             partitions_def=step.assets_def.partitions_def, op_config=raw_cfg,
             run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
         )
-        outs = _invoke_op(run, step, d, ctx, node_inputs, config_value)
+        ctx._run = run  # context.load_asset_value
+        outs = _invoke_op(run, step, d, ctx, node_inputs, config_value, keep_logged=True)
         names = list(d.outs)
         for r in outs:
-            if isinstance(r, _ReturnValue):
+            if isinstance(r, LoggedEvent):
+                run.emit(r.event)
+            elif isinstance(r, _ReturnValue):
                 v = r.value
                 if len(names) == 1:
                     values[(node_name, names[0])] = v.value if isinstance(v, Output) else v

@@ -213,7 +213,7 @@ class JobDefinition:
 
             keys = frozenset(AssetSelection.from_coercible(asset_selection).resolve(self._defs.resolved.graph)) & keys
         res = {**self._defs.resources, **(resources or {})}
-        return run_assets(
+        result = run_assets(
             self._defs.resolved,
             selected_keys=keys,
             run_config=run_config if run_config is not None else self._job.config,
@@ -225,6 +225,8 @@ class JobDefinition:
             job_name=self.name,
             **kwargs,
         )
+        result._job_def = self  # result.job_def, as in Dagster
+        return result
 
     def __repr__(self) -> str:
         return f"<JobDefinition '{self.name}' ({len(self._selected)} assets)>"

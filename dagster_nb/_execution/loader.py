@@ -27,12 +27,22 @@ __all__ = ["AssetValueLoader"]
 class AssetValueLoader:
     """Caches initialized resources while loading several values. Use as a context manager."""
 
-    def __init__(self, resolved: ResolvedAssets, resources: Mapping[str, Any], instance: Any):
+    def __init__(
+        self,
+        resolved: ResolvedAssets,
+        resources: Mapping[str, Any],
+        instance: Any,
+        *,
+        initialized_resources: Any = None,
+    ):
         self._resolved = resolved
         self._resource_defs = dict(resources)
         self._instance = instance
         self._stack: contextlib.ExitStack | None = None
         self._resources: Any = None
+        # A running run's resources (context.load_asset_value): its IO managers are used as
+        # they are (an in-memory one holds this run's values); others are initialized here.
+        self._initialized = initialized_resources
 
     def __enter__(self) -> AssetValueLoader:
         return self
@@ -97,8 +107,16 @@ class AssetValueLoader:
         if pdef is not None:
             pdef.validate_partition_key(partition_key, dynamic_partitions_store=self._instance)
         io_key = ad.get_io_manager_key_for_asset_key(key)
-        resources = self._resources_for({io_key})
-        manager = getattr(resources, io_key)
+        resources = None
+        if self._initialized is not None:
+            try:
+                manager = getattr(self._initialized, io_key)
+                resources = self._initialized
+            except Exception:  # not initialized for this run: build it below
+                resources = None
+        if resources is None:
+            resources = self._resources_for({io_key})
+            manager = getattr(resources, io_key)
         spec = ad.specs_by_key[key]
         upstream = OutputContext(
             name=ad.get_output_name_for_asset_key(key) if ad.keys_by_output_name else "result",

@@ -55,8 +55,8 @@ def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observ
     """Steps for ``selected`` keys, parents first (the same plan object for the same selection
     of the same resolved assets: plans are immutable, and building one is O(assets)).
 
-    Raises DagsterInvalidDefinitionError for keys that are not materializable (external / source
-    assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
+    Observable source assets get observation steps. Raises DagsterInvalidDefinitionError for
+    keys that can be neither materialized nor observed (external assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
     """
     sel = frozenset(selected)
     memo_key = ("plan", sel, observe)
@@ -85,14 +85,10 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
                     f"Asset {k.to_user_string()} is not observable: only observable source assets "
                     "(@observable_source_asset) can be observed."
                 )
-        elif not ad.is_materializable:
-            kind = "an observable source asset" if ad.is_observable else "an external asset"
+        elif not ad.is_materializable and not ad.is_observable:
             raise DagsterInvalidDefinitionError(
-                f"Asset {k.to_user_string()} is {kind}: it can be loaded"
-                + (" and observed" if ad.is_observable else "")
-                + " but not materialized here. Remove it from the selection"
-                + (", or observe it with dg.observe([...])" if ad.is_observable else "")
-                + "."
+                f"Asset {k.to_user_string()} is an external asset: it can be loaded but not "
+                "materialized here. Remove it from the selection."
             )
         by_def.setdefault(id(ad), (ad, set()))[1].add(k)
     steps: dict[str, Step] = {}
@@ -123,8 +119,11 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
             raise DagsterInvalidDefinitionError(
                 f"Two definitions share the node name '{sub.node_name}'; rename one."
             )
+        # As in Dagster, an observable source asset selected in a run (an asset job, or
+        # materialize(..., selection=[src])) is observed by its step, the others materialized.
         steps[sub.node_name] = Step(
-            key=sub.node_name, assets_def=sub, keys=keys, upstream_steps=frozenset(ups), observe=observe
+            key=sub.node_name, assets_def=sub, keys=keys, upstream_steps=frozenset(ups),
+            observe=observe or (sub.is_observable and not sub.is_materializable),
         )
     # Kahn's algorithm, tie-broken by the graph's topological order for determinism.
     topo_index = {k: i for i, k in enumerate(graph.toposorted_keys())}

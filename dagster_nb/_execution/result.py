@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
-from dagster_nb._errors import DagsterInvariantViolationError, did_you_mean
-from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus
+from dagster_nb._errors import DagsterError, DagsterInvariantViolationError, did_you_mean
+from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus, StepFailureData
 
 __all__ = ["ExecuteInProcessResult"]
+
+_PLANNED = DagsterEventType.ASSET_MATERIALIZATION_PLANNED.value
 
 
 class ExecuteInProcessResult:
@@ -24,7 +26,11 @@ class ExecuteInProcessResult:
 
     def __init__(self, execution: Any):
         self._x = execution
-        self._events: list[DagsterEvent] = list(execution.events)
+        # As Dagster: the planned materializations go to the instance (they mark what is in
+        # progress) but are not among the run's events here.
+        self._events: list[DagsterEvent] = [
+            e for e in execution.events if e.event_type_value != _PLANNED
+        ]
         self._released = False
 
     def _release_values(self) -> None:
@@ -166,7 +172,9 @@ class ExecuteInProcessResult:
         return self._of_type(DagsterEventType.ASSET_OBSERVATION)
 
     def get_asset_materialization_planned_events(self) -> list[DagsterEvent]:
-        return self._of_type(DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+        """The planned materializations this run recorded in the instance (Dagster's result
+        returns none: it keeps them out of its events; ours gives what was stored)."""
+        return [e for e in self._x.events if e.event_type_value == _PLANNED]
 
     def get_step_success_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_SUCCESS)
@@ -208,6 +216,64 @@ class ExecuteInProcessResult:
             for e in self._events
             if e.step_key == node_name and e.observation is not None
         ]
+
+    # --- Dagster's run-level and per-node queries ---
+    def get_run_success_event(self) -> DagsterEvent:
+        """The RUN_SUCCESS event (Dagster's name); raises DagsterError if the run did not succeed."""
+        evs = self._of_type(DagsterEventType.RUN_SUCCESS)
+        if not evs:
+            raise DagsterError("No event of type DagsterEventType.PIPELINE_SUCCESS found.")
+        return evs[0]
+
+    def get_run_failure_event(self) -> DagsterEvent:
+        """The RUN_FAILURE event (Dagster's name); raises DagsterError if the run did not fail."""
+        evs = self._of_type(DagsterEventType.RUN_FAILURE)
+        if not evs:
+            raise DagsterError("No event of type DagsterEventType.PIPELINE_FAILURE found.")
+        return evs[0]
+
+    def failure_data_for_node(self, node_str: str) -> StepFailureData | None:
+        """The node's step failure (``.error``: the framework error, whose ``.cause`` is the
+        user's exception), or None if it did not fail.
+
+        >>> import dagster_nb as dg
+        >>> @dg.asset
+        ... def bad(): raise ValueError("no")
+        >>> r = dg.materialize_to_memory([bad], raise_on_error=False)
+        >>> r.failure_data_for_node("bad").error.cause.cls_name
+        'ValueError'
+        """
+        for e in self.events_for_node(node_str):
+            if e.event_type_value == DagsterEventType.STEP_FAILURE.value:
+                return e.step_failure_data
+        return None
+
+    def retry_attempts_for_node(self, node_str: str) -> int:
+        """How many times the node's step was retried (its STEP_RESTARTED events)."""
+        restarted = DagsterEventType.STEP_RESTARTED.value
+        return sum(1 for e in self.events_for_node(node_str) if e.event_type_value == restarted)
+
+    def expectation_results_for_node(self, node_str: str) -> list[Any]:
+        """The ExpectationResults the node logged with ``context.log_event``."""
+        t = DagsterEventType.STEP_EXPECTATION_RESULT.value
+        return [e.expectation_result for e in self.events_for_node(node_str)
+                if e.event_type_value == t]
+
+    @property
+    def job_def(self) -> Any:
+        """The job that ran: the job itself for ``job.execute_in_process()``; for
+        ``materialize()``, Dagster's ``__ephemeral_asset_job__`` over the assets it was given."""
+        job = getattr(self, "_job_def", None)
+        if job is None:
+            from dagster_nb._definitions.definitions_class import Definitions
+            from dagster_nb._execution.jobs import JobDefinition, define_asset_job
+
+            x = self._x
+            selected = sorted(x.plan.selected_keys, key=lambda k: k.parts)
+            defs = Definitions(assets=list(x.resolved.assets_defs))
+            job = JobDefinition(define_asset_job(x.job_name, selection=selected), defs)
+            self._job_def = job
+        return job
 
     # --- node status (Dagster's predicates) ---
     def _outcome(self, node_name: str) -> str | None:

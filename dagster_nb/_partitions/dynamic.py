@@ -3,10 +3,86 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
-from dagster_nb._partitions.definition import DynamicPartitionsStore, Immutable, PartitionsDefinition
+from dagster_nb._partitions.definition import (
+    DynamicPartitionsStore,
+    Immutable,
+    PartitionsDefinition,
+)
+
+__all__ = [
+    "DynamicPartitionsDefinition",
+    "AddDynamicPartitionsRequest",
+    "DeleteDynamicPartitionsRequest",
+]
+
+
+def _checked_keys(partition_keys: object, what: str) -> list[str]:
+    if isinstance(partition_keys, str) or not isinstance(partition_keys, (list, tuple)):
+        raise DagsterInvalidInvocationError(
+            f"{what} takes a list of partition keys, got {type(partition_keys).__name__} "
+            f"{partition_keys!r}; wrap a single key in a list: [{partition_keys!r}]."
+        )
+    bad = [k for k in partition_keys if not isinstance(k, str)]
+    if bad:
+        raise DagsterInvalidInvocationError(
+            f"{what}: partition keys are strings, got {bad[0]!r} ({type(bad[0]).__name__})."
+        )
+    return list(partition_keys)
+
+
+@dataclass(frozen=True, slots=True, eq=True)
+class AddDynamicPartitionsRequest:
+    """A sensor's request to add keys to a dynamic partitions definition (applied when the
+    sensor's result is processed; keys that exist already are skipped).
+
+    >>> import dagster_nb as dg
+    >>> fruits = dg.DynamicPartitionsDefinition(name="fruits")
+    >>> fruits.build_add_request(["apple"])
+    AddDynamicPartitionsRequest(partitions_def_name='fruits', partition_keys=['apple'])
+    """
+
+    partitions_def_name: str
+    partition_keys: Sequence[str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.partitions_def_name, str):
+            raise DagsterInvalidInvocationError(
+                f"partitions_def_name must be a string, got {self.partitions_def_name!r}."
+            )
+        object.__setattr__(
+            self, "partition_keys", _checked_keys(self.partition_keys, type(self).__name__)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # holds a list, as Dagster's does
+
+
+@dataclass(frozen=True, slots=True, eq=True)
+class DeleteDynamicPartitionsRequest:
+    """A sensor's request to delete keys from a dynamic partitions definition (keys that do not
+    exist are skipped).
+
+    >>> import dagster_nb as dg
+    >>> dg.DynamicPartitionsDefinition(name="fruits").build_delete_request(["pear"]).partition_keys
+    ['pear']
+    """
+
+    partitions_def_name: str
+    partition_keys: Sequence[str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.partitions_def_name, str):
+            raise DagsterInvalidInvocationError(
+                f"partitions_def_name must be a string, got {self.partitions_def_name!r}."
+            )
+        object.__setattr__(
+            self, "partition_keys", _checked_keys(self.partition_keys, type(self).__name__)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
@@ -64,6 +140,35 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         return bool(
             self._store(dynamic_partitions_store).has_dynamic_partition(self.name, partition_key)
         )
+
+    def _validated_name(self) -> str:
+        if self.name is None:
+            raise DagsterInvalidInvocationError(
+                "Dynamic partitions definition must have a name to fetch dynamic partitions: "
+                "use DynamicPartitionsDefinition(name=...) (partition_fn definitions have no "
+                "stored keys to add to or delete from)."
+            )
+        return self.name
+
+    def build_add_request(self, partition_keys: Sequence[str]) -> AddDynamicPartitionsRequest:
+        """A request, for ``SensorResult(dynamic_partitions_requests=[...])``, to add keys.
+
+        >>> import dagster_nb as dg
+        >>> dg.DynamicPartitionsDefinition(name="fruits").build_add_request(["apple"]).partition_keys
+        ['apple']
+        """
+        keys = _checked_keys(partition_keys, "build_add_request")
+        return AddDynamicPartitionsRequest(self._validated_name(), keys)
+
+    def build_delete_request(self, partition_keys: Sequence[str]) -> DeleteDynamicPartitionsRequest:
+        """A request, for ``SensorResult(dynamic_partitions_requests=[...])``, to delete keys.
+
+        >>> import dagster_nb as dg
+        >>> dg.DynamicPartitionsDefinition(name="fruits").build_delete_request(["apple"]).partitions_def_name
+        'fruits'
+        """
+        keys = _checked_keys(partition_keys, "build_delete_request")
+        return DeleteDynamicPartitionsRequest(self._validated_name(), keys)
 
     def _describe_valid_keys_for(self, partition_key, current_time, dynamic_partitions_store):
         return (

@@ -381,7 +381,8 @@ def test_event_stream_order_and_listeners():
         "STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
         "STEP_START", "LOADED_INPUT", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
     ]
-    assert [e.event_type_value for e in got] == types
+    # listeners also see the planned materializations, which (as in Dagster) the result omits
+    assert [e.event_type_value for e in got if e.event_type_value != "ASSET_MATERIALIZATION_PLANNED"] == types
     assert all(e.run_id == res.run_id for e in got)
     ev = got[0]
     with pytest.raises(Exception):

@@ -140,8 +140,10 @@ def test_observable_source_asset_observe():
     obs = res.get_asset_observation_events()[0].observation
     assert obs.asset_key == dg.AssetKey("remote")
     assert obs.tags["dagster/data_version"] == "v7"
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="remote"):
-        dg.materialize([remote], selection=["remote"])
+    # As in Dagster, selecting it in a materialize run observes it (no materialization).
+    res = dg.materialize([remote], selection=["remote"])
+    assert [e.observation.tags["dagster/data_version"] for e in res.get_asset_observation_events()] == ["v7"]
+    assert res.get_asset_materialization_events() == []
 
 
 def test_multi_observable_source_asset():

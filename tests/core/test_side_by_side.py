@@ -428,10 +428,8 @@ def test_source_asset_and_observable_source():
 
     theirs, ours = run_both(scenario)
     assert ours[0] == theirs[0] == 42
-    # Deliberate difference (issue 2): Dagster's materialize() runs an observable source's
-    # observation; ours refuses it clearly (observe it with dagster_nb's observe()).
-    assert theirs[1] is None
-    assert ours[1] == "DagsterInvalidDefinitionError"
+    # materialize() with an observable source selected observes it, in both (issue 10).
+    assert ours[1] == theirs[1] is None
 
 
 def test_step_failure_event_error_class():
