@@ -115,6 +115,12 @@ _SHOW_METHODS = frozenset({
 })
 
 
+_MUTATOR = re.compile(
+    r"^(write|mkdir|makedirs|update|append|extend|add|set|insert|remove|pop|clear|touch|unlink|"
+    r"rename|replace|save|put|delete|drop|create|register|seed|close|flush|sort|reverse)"
+)
+
+
 # ---------------------------------------------------------------------- reading notebooks
 def read_notebook_cells(path: str | os.PathLike[str]) -> list[str]:
     """The code cells of an ``.ipynb`` file, as source strings, in order."""
@@ -317,7 +323,10 @@ class _Builder:
                 u.call_args = self._call_args_text(ci, call)
                 u.binds = set()
             elif call is not None and self._is_mutation(call):
-                u.kind = "effect"
+                # The cell's last line is the value it shows: exploration, unless the method
+                # plainly changes something (`path.write_text(...)`).
+                shown = stmt is body[-1] and not _MUTATOR.match(call.func.attr)  # type: ignore[attr-defined]
+                u.kind = "skip" if shown else "effect"
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if any(self._is_environ(t) for t in targets):
