@@ -620,12 +620,12 @@ class _Builder:
         out: list[str] = [
             f"# Dagster definitions exported from {self.source} by `dagster-nb export`.",
             "# Edit the notebook and export again rather than editing this file.",
-            "# Load it with: dagster dev -f THIS_FILE  (or dagster asset materialize -f THIS_FILE --select '*')",
+            "# Load it with: dagster dev -f THIS_FILE",
         ]
         env = [e for e in dict.fromkeys(self.env_vars) if e != "DAGSTER_HOME"]
         if env:
-            out.append("# The notebook set these environment variables (values not exported); set them "
-                       "where Dagster runs: " + ", ".join(env))
+            out.append("# The notebook set these environment variables (their values are not exported);")
+            out.append("# set them where Dagster runs: " + ", ".join(env))
         out.append("")
         out += future + imports
         prev: _Unit | None = None

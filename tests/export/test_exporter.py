@@ -173,7 +173,7 @@ def test_set_resources_and_add_definitions_reach_dagster_definitions(monkeypatch
         "job = dg.define_asset_job('all_job', selection='*')\nnightly = dg.ScheduleDefinition(job=job, cron_schedule='0 3 * * *')",
     ])
     assert "s3cr3t" not in text
-    assert "set them where Dagster runs: SHOP_TOKEN" in text
+    assert "# set them where Dagster runs: SHOP_TOKEN" in text
     assert "resources = dict(shop=Shop(token=dg.EnvVar('SHOP_TOKEN')))" in text
     assert "kernel_definitions = [extra]" in text and "del extra" in text
     m = load(text)
@@ -264,3 +264,58 @@ def test_cli_export_writes_a_file_or_a_package(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nope.ipynb"), "-o", str(tmp_path / "o.py")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["export", str(path), "-o", str(tmp_path / "o.txt")]) == 2
+
+
+def test_exported_notebooks_lint_clean_no_undefined_or_unused_names_pep8_blank_lines(tmp_path):
+    """ruff's pyflakes (F: undefined / unused names, so no helper is missing or extra) and
+    pycodestyle blank-line and whitespace-at-end rules (E3, W) on every notebook's export."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    root = Path(__file__).resolve().parents[2]
+    files = []
+    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+        out = tmp_path / f"{nb.stem}.py"
+        out.write_text(export_notebook(nb))
+        files.append(str(out))
+    proc = subprocess.run(
+        [ruff, "check", "--isolated", "--preview", "--select", "F,E3,W", "--output-format", "concise", *files],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@dagster_only
+@pytest.mark.usefixtures("quiet_dagster")
+def test_multi_assets_external_specs_sensors_and_schedules_are_listed():
+    text = export_cells([
+        HEAD,
+        "raw = dg.AssetSpec('raw_feed', group_name='ext')",
+        "@dg.multi_asset(outs={'left': dg.AssetOut(), 'right': dg.AssetOut()}, deps=[raw])\n"
+        "def split():\n    return 1, 2",
+        "%%asset total\nleft + right",
+        "@dg.sensor(target=[total])\ndef watch(context):\n    return dg.SkipReason('nothing new')",
+        "@dg.schedule(cron_schedule='0 * * * *', target=[total])\ndef hourly(context):\n    return dg.RunRequest()",
+    ])
+    assert "def total(left, right):" in text
+    assert "    assets=[raw, split, total],\n    schedules=[hourly],\n    sensors=[watch]," in text
+    m = load(text)
+    assert values(m) == {"left": 1, "right": 2, "total": 3}
+    assert m.defs.get_sensor_def("watch").name == "watch"
+    assert m.defs.get_schedule_def("hourly").cron_schedule == "0 * * * *"
+
+
+def test_the_notebook_path_comes_from_the_front_end():
+    pytest.importorskip("IPython")
+    from dagster_nb._notebook.commands import find_notebook_path
+
+    here = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "notebooks" / "01_quickstart.ipynb")
+    assert find_notebook_path({"__vsc_ipynb_file__": here}, environ={}) == here
+    assert find_notebook_path({"__session__": here}, environ={}) == here
+    assert find_notebook_path({}, environ={"JPY_SESSION_NAME": here}) == here
+    # a console's session name, or a file that is not there: not a notebook
+    assert find_notebook_path({"__session__": "console-1"}, environ={"JPY_SESSION_NAME": "/nope.ipynb"}) is None
