@@ -6,7 +6,6 @@
     dagster-nb status -f my_assets.py
     dagster-nb export analysis.ipynb -o analysis_defs.py
 
-
 ``-f`` loads a Python file (or ``-m`` a module) and uses its ``Definitions`` object (the first one
 found, or the one named with ``--attribute``), else every asset defined at its top level. The
 instance is ``$DAGSTER_HOME`` or ``./.dagster_nb``, as in the notebook. Exit status: 0 on
