@@ -550,7 +550,9 @@ class _Builder:
                     by_key[u.asset_key] = u
                 roots.append(u)
         carry: set[int] = set()
-        work = [*roots, *(u for u in self.units if u.kind in ("resources", "add_defs"))]
+        star = [u for u in self.units if u.kind == "import" and _is_star(u.node)]  # binds unknown names
+        work = [*roots, *star, *(u for u in self.units if u.kind in ("resources", "add_defs"))]
+        unresolved: dict[str, _Unit] = {}
         while True:
             while work:
                 u = work.pop()
@@ -560,7 +562,9 @@ class _Builder:
                 for names, deferred in ((u.now, False), (u.later, True)):
                     for n in sorted(names):
                         dep = self.resolve(u, n, deferred)
-                        if dep is not None and dep.index not in carry:
+                        if dep is None and n not in _BUILTINS and n not in u.binds:
+                            unresolved.setdefault(n, u)
+                        elif dep is not None and dep.index not in carry:
                             work.append(dep)
             # Statements that change something carried come along (in notebook order).
             for u in self.units:
@@ -576,6 +580,12 @@ class _Builder:
             if not work:
                 break
         units = [u for u in self.units if u.index in carry]
+        if not star:
+            for n, u in sorted(unresolved.items()):
+                bound_by_run = any(n in x.binds for x in self.units if x.kind == "skip")
+                why = ("is only set by a run or dg.kernel call, which the export leaves behind"
+                       if bound_by_run else "is not defined by any code cell")
+                self._note(f"`{n}` (used in cell {u.cell + 1}) {why}; define it in a cell the export keeps")
         # Definitions handed to add_definitions already list their parts.
         listed_elsewhere: set[str] = set()
         for u in units:
@@ -731,6 +741,13 @@ class _Builder:
     def _note(self, msg: str) -> None:
         if msg not in self.notes:
             self.notes.append(msg)
+
+
+_BUILTINS = frozenset(dir(__import__("builtins"))) | {"__name__", "__file__"}
+
+
+def _is_star(node: ast.stmt | None) -> bool:
+    return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
 
 
 def _grouped_imports(lines: list[str]) -> list[str]:

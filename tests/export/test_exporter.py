@@ -319,3 +319,14 @@ def test_the_notebook_path_comes_from_the_front_end():
     assert find_notebook_path({}, environ={"JPY_SESSION_NAME": here}) == here
     # a console's session name, or a file that is not there: not a notebook
     assert find_notebook_path({"__session__": "console-1"}, environ={"JPY_SESSION_NAME": "/nope.ipynb"}) is None
+
+
+def test_names_the_export_cannot_define_are_noted():
+    export = build_export([
+        HEAD,
+        "result = dg.materialize([])\n\n@dg.asset\ndef a():\n    return result, undefined_helper()",
+    ])
+    assert "`result` (used in cell 2) is only set by a run or dg.kernel call" in "\n".join(export.notes)
+    assert "`undefined_helper` (used in cell 2) is not defined by any code cell" in "\n".join(export.notes)
+    assert build_export([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"]).notes == ()
+    assert "from math import *" in export_cells([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"])
