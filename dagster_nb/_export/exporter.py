@@ -190,23 +190,22 @@ class Export:
 
 
 def _strip_magics(src: str) -> str:
-    """Line magics, shell escapes and ``?`` help lines become ``pass`` (same line numbers)."""
+    """Line magics, shell escapes and ``?`` help lines become ``pass`` (same line numbers);
+    lines inside multi-line strings are text and stay as they are."""
     try:
         ast.parse(src)
         return src
     except SyntaxError:
         pass
-    lines = src.split("\n")
+    inside = _string_continuation_lines(src)
     out = []
-    for line in lines:
+    for n, line in enumerate(src.split("\n"), start=1):
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")) or re.match(r"^\w+\s*=\s*[%!]", stripped) or (
+        magic = stripped.startswith(("%", "!")) or re.match(r"^\w+\s*=\s*[%!]", stripped) or (
             stripped.endswith("?") and not stripped.startswith("#")
-        ):
-            out.append(indent + "pass")
-        else:
-            out.append(line)
+        )
+        out.append(indent + "pass" if magic and n not in inside else line)
     return "\n".join(out)
 
 

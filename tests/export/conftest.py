@@ -53,3 +53,14 @@ def nb_shell(tmp_path, monkeypatch):
     ip.run_line_magic("unload_ext", "dagster_nb")
     for name in set(ip.user_ns) - before:
         ip.user_ns.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_kernel_left_behind():
+    """`dg.kernel` outside a shell creates the process-wide kernel repository, which would go
+    on collecting every asset later tests define: drop it after each test."""
+    yield
+    from dagster_nb._notebook import repository
+
+    if repository._kernel is not None:
+        repository.reset_kernel_repository()

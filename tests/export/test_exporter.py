@@ -330,3 +330,13 @@ def test_names_the_export_cannot_define_are_noted():
     assert "`undefined_helper` (used in cell 2) is not defined by any code cell" in "\n".join(export.notes)
     assert build_export([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"]).notes == ()
     assert "from math import *" in export_cells([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"])
+
+
+def test_magic_lines_go_but_lines_inside_strings_stay():
+    text = export_cells([
+        HEAD,
+        '%time n = 1\nQUERY = """\nselect * from t\n%where name like x\nwhy?\n"""\n!ls\n'
+        "@dg.asset\ndef q():\n    return QUERY",
+    ])
+    assert 'QUERY = """\nselect * from t\n%where name like x\nwhy?\n"""' in text
+    assert "%time" not in text and "!ls" not in text and "pass" not in text
