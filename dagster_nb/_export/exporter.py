@@ -446,7 +446,7 @@ class _Builder:
             raise NotebookExportError(f"Code cell {ci + 1}: cannot read `%%asset {line}`: {exc}") from None
         from dagster_nb._notebook.cell_asset import analyze_cell
 
-        known = self._asset_names_before()
+        known = set(self.asset_names)  # assets defined above this cell
         try:
             cell = analyze_cell(args.name, body, known)
         except DagsterError as exc:
@@ -465,9 +465,6 @@ class _Builder:
             index=len(self.units), cell=ci, kind="asset_cell", binds={args.name}, now=now,
             later=later, category="assets", asset_key=key, text=text,
         ))
-
-    def _asset_names_before(self) -> set[str]:
-        return set(self.asset_names)
 
     def _asset_cell_text(self, args: argparse.Namespace, params: list[str], body: str, tree: ast.Module) -> str:
         kw: list[str] = []
@@ -661,14 +658,14 @@ class _Builder:
         return Export(text="\n".join(out).rstrip() + "\n", notes=tuple(self.notes))
 
     def _render_import(self, u: _Unit) -> list[str]:
+        """The import, trimmed to the names the kept code reads, dagster_nb becoming dagster."""
         stmt = u.node
-        needed_only = u.binds  # every alias; trimmed below to those something reads
         used = self._used_names()
         if isinstance(stmt, ast.Import):
             lines = []
             for a in stmt.names:
                 bound = (a.asname or a.name).split(".")[0]
-                if bound not in used and bound in needed_only:
+                if bound not in used:
                     continue
                 if a.name == "dagster_nb":
                     lines.append(f"import dagster as {a.asname}" if a.asname else "import dagster")
