@@ -41,6 +41,12 @@ def test_export_reads_the_notebook_file_the_front_end_names(shell, tmp_path):
     assert (tmp_path / "pkg" / "__init__.py").read_text() == export_notebook(nb)
 
 
+def test_export_is_in_the_magics_help(shell, capsys):
+    shell.run("%dagster_nb --help")
+    out = capsys.readouterr().out
+    assert "export OUT.py" in out and "dagster dev -f OUT.py" in out
+
+
 def test_export_usage_errors_say_what_to_do(shell, monkeypatch):
     with pytest.raises(UsageError, match="name one output file"):
         shell.ip.run_line_magic("dagster_nb", "export")
