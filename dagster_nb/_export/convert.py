@@ -248,6 +248,9 @@ class DagsterTranslator:
 
     _SourceAsset = _AssetsDefinition
 
+    def _AssetSpec(self, s: Any) -> Any:
+        return self.spec(s)
+
     def _AssetKey(self, k: Any) -> Any:
         return self.dg.AssetKey(list(k.path))
 
@@ -435,16 +438,47 @@ class DagsterTranslator:
     def definitions(self, defs: Any) -> Any:
         assets: list[Any] = []
         for a in defs.assets:
-            converted = self.assets_def(a) if type(a).__name__ in ("AssetsDefinition", "SourceAsset") else self.spec(a)
+            converted = self(a)  # memoized: a sensor's target names the same converted asset
             assets.extend(converted if isinstance(converted, list) else [converted])
         jobs = [self.job(j) for j in defs.jobs]
         by_name = {j.name: j for j in jobs}
         schedules = [self.schedule(s, by_name) for s in defs.schedules]
-        if defs.sensors:
-            raise _unsupported(f"sensors ({', '.join(s.name for s in defs.sensors)})")
+        sensors = [self.sensor(s, by_name) for s in defs.sensors]
         resources = {k: self(v) for k, v in defs.resources.items()}
         return self.dg.Definitions(assets=assets, jobs=jobs or None, schedules=schedules or None,
-                                   resources=resources or None)
+                                   sensors=sensors or None, resources=resources or None)
+
+    def sensor(self, s: Any, jobs: dict[str, Any]) -> Any:
+        """A plain ``@sensor`` (or ``SensorDefinition``): its function, translated, under
+        Dagster's SensorDefinition with the same name, interval, status and target."""
+        if type(s).__name__ != "SensorDefinition" or getattr(s, "_asset_selection", None) is not None:
+            raise _unsupported(f"sensor {s.name!r} ({type(s).__name__})")
+        dg = self.dg
+        kwargs: dict[str, Any] = dict(
+            name=s.name, evaluation_fn=self.function(s._raw_fn),
+            minimum_interval_seconds=s._min_interval, description=s._description,
+            default_status=getattr(dg.DefaultSensorStatus, s._default_status.name),
+            tags=dict(s._tags) or None, owners=list(s._owners) or None,
+            required_resource_keys=set(s._required_resource_keys) - set(s._params.resource_params) or None,
+        )
+        targets = [self._target(t, jobs) for t in s._targets]
+        if len(targets) == 1:
+            kwargs.update(targets[0])
+        elif targets:
+            if any("job" not in t for t in targets):
+                raise _unsupported(f"the targets of sensor {s.name!r}")
+            kwargs["jobs"] = [t["job"] for t in targets]
+        return dg.SensorDefinition(**{k: v for k, v in kwargs.items() if v is not None})
+
+    def _target(self, t: Any, jobs: dict[str, Any]) -> dict[str, Any]:
+        from dagster_nb._automation._common import ANONYMOUS_ASSET_JOB_PREFIX
+
+        if t.job is None:
+            return {"job_name": t.job_name}
+        if t.job_name.startswith(ANONYMOUS_ASSET_JOB_PREFIX):  # target=[assets]: Dagster names it
+            sel = t.job.selection
+            return {"target": self(sel) if not isinstance(sel, str) else sel}
+        return {"job": jobs.get(t.job_name) or self.job(t.job)}
 
 
 def _factory(field: Any, translate: DagsterTranslator) -> Any:

@@ -127,17 +127,39 @@ def test_to_dagster_of_our_definitions_keeps_resources_config_io_managers_jobs_a
     assert result.asset_value("daily_note") == "2024-03-04: 14"
 
 
-def test_what_does_not_convert_yet_is_named(monkeypatch):
+def test_sensors_convert_and_evaluate_with_dagster():
     @dg.asset
     def a():
         return 1
 
-    @dg.sensor(target=[a])
+    @dg.sensor(target=[a], minimum_interval_seconds=60)
     def watch(context):
-        return dg.SkipReason("nothing")
+        if context.cursor == "done":
+            return dg.SkipReason("nothing new")
+        return dg.RunRequest(run_key="first")
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"does not convert sensors \(watch\) yet.*%dagster_nb export"):
-        dg.kernel.to_dagster(dg.Definitions(assets=[a], sensors=[watch]))
+    ddefs = dg.kernel.to_dagster(dg.Definitions(assets=[a], sensors=[watch]))
+    sensor = ddefs.get_sensor_def("watch")
+    assert sensor.minimum_interval_seconds == 60
+    tick = sensor.evaluate_tick(dagster.build_sensor_context(definitions=ddefs))
+    assert [r.run_key for r in tick.run_requests] == ["first"]
+    tick = sensor.evaluate_tick(dagster.build_sensor_context(cursor="done", definitions=ddefs))
+    assert tick.run_requests == [] and tick.skip_message == "nothing new"
+    job = ddefs.resolve_job_def(sensor.job_name)
+    assert job.execute_in_process().output_for_node("a") == 1
+
+
+def test_what_does_not_convert_yet_is_named():
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.schedule(cron_schedule="0 * * * *", target=[a])
+    def hourly(context):
+        return dg.RunRequest()
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"does not convert schedule 'hourly' \(a @schedule function\) yet.*%dagster_nb export"):
+        dg.kernel.to_dagster(dg.Definitions(assets=[a], schedules=[hourly]))
 
 
 def test_without_dagster_the_error_says_how_to_install_it(monkeypatch):
