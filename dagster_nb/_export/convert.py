@@ -8,8 +8,10 @@ dagster_nb name is Dagster's, so what the body builds (``dg.MaterializeResult``,
 ``dg.MetadataValue.path``, a ``Config``) is Dagster's too. The user's ``Config``,
 ``ConfigurableResource`` and IO manager classes are rebuilt on Dagster's bases with the same
 fields and methods, and resource instances are rebuilt with the same field values (``EnvVar``
-stays an ``EnvVar``: no secret is read here). What has no translation yet raises
-DagsterInvalidDefinitionError naming it and suggesting ``%dagster_nb export``.
+stays an ``EnvVar``: no secret is read here). Asset jobs, schedules (cron or ``@schedule``) and
+plain sensors convert the same way. What has no translation yet (graph-backed assets, asset
+sensors, op jobs, automation conditions) raises DagsterInvalidDefinitionError naming it and
+suggesting ``%dagster_nb export``.
 
     defs = dg.kernel.to_dagster()          # a dagster.Definitions
     dagster.materialize(defs.assets, resources=defs.resources)
@@ -415,25 +417,30 @@ class DagsterTranslator:
         return self.dg.define_asset_job(**{k: v for k, v in kwargs.items() if v is not None})
 
     def schedule(self, s: Any, jobs: dict[str, Any]) -> Any:
-        if getattr(s, "_decorated", None) is not None:
-            raise _unsupported(f"schedule {s.name!r} (a @schedule function)")
+        """A ``@schedule`` function (translated) or a plain cron ``ScheduleDefinition``, with
+        the same name, cron, timezone, status and target."""
+        dg = self.dg
+        common = dict(
+            name=s.name, cron_schedule=s.cron_schedule, execution_timezone=s.execution_timezone,
+            description=s.description, tags=dict(s.tags or {}) or None,
+            default_status=getattr(dg.DefaultScheduleStatus, s.default_status.name)
+            if s.default_status is not None else None,
+        )
+        target = self._target(s._target, jobs)
+        decorated = getattr(s, "_decorated", None)
+        if decorated is not None:
+            kwargs = {**common, **target}
+            if "job_name" in kwargs:
+                raise _unsupported(f"schedule {s.name!r} (a @schedule naming its job by name)")
+            return dg.schedule(**{k: v for k, v in kwargs.items() if v is not None})(self.function(decorated.fn))
         fn = getattr(s, "_execution_fn", None)
         cells = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()), strict=False)) if fn else {}
         extra = [k for k in ("run_config_fn", "tags_fn", "should_execute", "static_config") if cells.get(k)]
         if fn is None or "name" not in cells or extra:
             raise _unsupported(f"schedule {s.name!r} ({', '.join(extra) or 'an execution_fn'})")
-        job = jobs.get(s.job_name)
-        kwargs = dict(
-            name=s.name, cron_schedule=s.cron_schedule, execution_timezone=s.execution_timezone,
-            description=s.description, tags=s.tags or None, metadata=s.metadata or None,
-            default_status=getattr(self.dg.DefaultScheduleStatus, s.default_status.name)
-            if s.default_status is not None else None,
-        )
-        if job is not None:
-            kwargs["job"] = job
-        else:
-            kwargs["job_name"] = s.job_name
-        return self.dg.ScheduleDefinition(**{k: v for k, v in kwargs.items() if v is not None})
+        common["metadata"] = dict(s.metadata or {}) or None
+        kwargs = {**common, **target}
+        return dg.ScheduleDefinition(**{k: v for k, v in kwargs.items() if v is not None})
 
     def definitions(self, defs: Any) -> Any:
         assets: list[Any] = []

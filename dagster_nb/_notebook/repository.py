@@ -317,7 +317,7 @@ class KernelRepository:
 
     def to_dagster(self, defs: Any = None) -> Any:
         """A real ``dagster.Definitions`` in this process: the kernel's definitions (assets,
-        resources, asset jobs, schedules), or those of a ``Definitions`` of ours. User
+        resources, asset jobs, schedules, sensors), or those of a ``Definitions`` of ours. User
         functions are decorated again with Dagster's decorators, with ``dg`` in their globals
         being ``dagster``. Needs ``pip install dagster``.
 

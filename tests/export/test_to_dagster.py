@@ -149,17 +149,36 @@ def test_sensors_convert_and_evaluate_with_dagster():
     assert job.execute_in_process().output_for_node("a") == 1
 
 
+def test_schedule_functions_convert_and_evaluate_with_dagster():
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.schedule(cron_schedule="0 * * * *", target=[a], execution_timezone="Europe/Berlin")
+    def hourly(context):
+        return dg.RunRequest(run_key=context.scheduled_execution_time.strftime("%H"))
+
+    ddefs = dg.kernel.to_dagster(dg.Definitions(assets=[a], schedules=[hourly]))
+    sched = ddefs.get_schedule_def("hourly")
+    assert (sched.cron_schedule, sched.execution_timezone) == ("0 * * * *", "Europe/Berlin")
+    import datetime
+
+    when = datetime.datetime(2024, 3, 1, 7, tzinfo=datetime.timezone.utc)
+    tick = sched.evaluate_tick(dagster.build_schedule_context(scheduled_execution_time=when))
+    assert [r.run_key for r in tick.run_requests] == ["07"]
+
+
 def test_what_does_not_convert_yet_is_named():
     @dg.asset
     def a():
         return 1
 
-    @dg.schedule(cron_schedule="0 * * * *", target=[a])
-    def hourly(context):
+    @dg.asset_sensor(asset_key=dg.AssetKey("a"), job_name="j")
+    def on_a(context, event):
         return dg.RunRequest()
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"does not convert schedule 'hourly' \(a @schedule function\) yet.*%dagster_nb export"):
-        dg.kernel.to_dagster(dg.Definitions(assets=[a], schedules=[hourly]))
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"does not convert sensor 'on_a' \(AssetSensorDefinition\) yet.*%dagster_nb export"):
+        dg.kernel.to_dagster(dg.Definitions(assets=[a], sensors=[on_a], jobs=[dg.define_asset_job("j")]))
 
 
 def test_without_dagster_the_error_says_how_to_install_it(monkeypatch):
