@@ -578,9 +578,14 @@ class _Builder:
         units = [u for u in self.units if u.index in carry]
         if not star:
             for n, u in sorted(unresolved.items()):
+                later = [x for x in self.units if n in x.binds and x.kind != "skip" and x.index > u.index]
                 bound_by_run = any(n in x.binds for x in self.units if x.kind == "skip")
-                why = ("is only set by a run or dg.kernel call, which the export leaves behind"
-                       if bound_by_run else "is not defined by any code cell")
+                if later:
+                    why = f"is defined only below it (cell {later[0].cell + 1}); move that code above"
+                elif bound_by_run:
+                    why = "is only set by a run or dg.kernel call, which the export leaves behind"
+                else:
+                    why = "is not defined by any code cell"
                 self._note(f"`{n}` (used in cell {u.cell + 1}) {why}; define it in a cell the export keeps")
         # Definitions handed to add_definitions already list their parts.
         listed_elsewhere: set[str] = set()

@@ -280,7 +280,9 @@ def test_exported_notebooks_lint_clean_no_undefined_or_unused_names_pep8_blank_l
     files = []
     for nb in sorted((root / "notebooks").glob("*.ipynb")):
         out = tmp_path / f"{nb.stem}.py"
-        out.write_text(export_notebook(nb))
+        text = export_notebook(nb)
+        assert "dagster_nb" not in text  # plain Dagster: nothing of ours is imported
+        out.write_text(text)
         files.append(str(out))
     proc = subprocess.run(
         [ruff, "check", "--isolated", "--preview", "--select", "F,E3,W", "--output-format", "concise", *files],
@@ -328,6 +330,8 @@ def test_names_the_export_cannot_define_are_noted():
     ])
     assert "`result` (used in cell 2) is only set by a run or dg.kernel call" in "\n".join(export.notes)
     assert "`undefined_helper` (used in cell 2) is not defined by any code cell" in "\n".join(export.notes)
+    below = build_export([HEAD, "@dg.asset(partitions_def=days)\ndef a(context):\n    return 1", "days = dg.StaticPartitionsDefinition(['x'])"])
+    assert "`days` (used in cell 2) is defined only below it (cell 3); move that code above" in below.notes[0]
     assert build_export([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"]).notes == ()
     assert "from math import *" in export_cells([HEAD, "from math import *\n@dg.asset\ndef a():\n    return pi"])
 
