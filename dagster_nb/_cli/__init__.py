@@ -4,12 +4,17 @@
     dagster-nb materialize -f my_assets.py --select "key:orders+" [--partition 2024-01-01]
     dagster-nb materialize -f my_assets.py --stale
     dagster-nb status -f my_assets.py
+    dagster-nb export analysis.ipynb -o analysis_defs.py
 
 ``-f`` loads a Python file (or ``-m`` a module) and uses its ``Definitions`` object or its
 ``@dg.definitions`` function (the first one
 found, or the one named with ``--attribute``), else every asset defined at its top level. The
 instance is ``$DAGSTER_HOME`` or ``./.dagster_nb``, as in the notebook. Exit status: 0 on
 success, 1 when a run failed, 2 for bad input.
+
+``export`` writes a notebook's definitions as plain Python for real Dagster (``import dagster as
+dg``; ``%%asset`` cells become ``@dg.asset`` functions, exploratory cells stay behind, and the
+module ends in ``defs = dg.Definitions(...)``), so ``dagster dev -f analysis_defs.py`` loads it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = ["main"]
@@ -118,6 +124,29 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from dagster_nb._export import (
+        NotebookExportError,
+        build_export,
+        read_notebook_cells,
+        write_export,
+    )
+
+    try:
+        export = build_export(read_notebook_cells(args.notebook), source=Path(args.notebook).name)
+        if args.output == "-":
+            sys.stdout.write(export.text)
+        else:
+            target = write_export(export, args.output)
+            print(f"Wrote {target} (load it with: dagster dev -f {target})")
+    except NotebookExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for note in export.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dagster-nb", description="Run dagster_nb definitions headless.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -145,6 +174,24 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="catalog with status and stale causes")
     target(st)
     st.set_defaults(fn=_cmd_status)
+    ex = sub.add_parser(
+        "export",
+        help="write a notebook's definitions as plain Python for real Dagster",
+        description=(
+            "Write the notebook's definitions as a Python module that imports real Dagster "
+            "(import dagster as dg): @dg.asset cells, %%asset cells (as @dg.asset functions), "
+            "partitions, resources set with dg.kernel.set_resources(...), jobs, schedules, "
+            "sensors, the helper code they need, and `defs = dg.Definitions(...)`. Exploratory "
+            "cells (plots, prints, %materialize, bare expressions) stay behind. Load the "
+            "result with: dagster dev -f OUT.py"
+        ),
+    )
+    ex.add_argument("notebook", help="the .ipynb file")
+    ex.add_argument(
+        "-o", "--output", required=True,
+        help="OUT.py, or a directory to write a package (DIR/__init__.py); '-' prints to stdout",
+    )
+    ex.set_defaults(fn=_cmd_export)
     return p
 
 

@@ -20,6 +20,8 @@ __all__ = [
     "parse_partition_range",
     "materialize_command",
     "hide_framework_frames",
+    "export_command",
+    "find_notebook_path",
 ]
 
 
@@ -138,6 +140,52 @@ def _empty_selection_message(repo: Any, selection: str | None) -> str:
         if hint and word not in names:
             return msg + hint
     return msg + f" Assets: {', '.join(sorted(names)[:20])}."
+
+
+def find_notebook_path(user_ns: dict[str, Any], environ: dict[str, str] | None = None) -> str | None:
+    """The running notebook's file, as the front end tells the kernel: VS Code sets
+    ``__vsc_ipynb_file__``, Jupyter Server sets ``JPY_SESSION_NAME`` (ipykernel copies it to
+    ``__session__``). None when the kernel does not know (a console, a test shell)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"), env.get("JPY_SESSION_NAME")):
+        if isinstance(candidate, str) and candidate.endswith(".ipynb") and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def export_command(
+    out: str,
+    *,
+    notebook_path: str | None = None,
+    history: Sequence[str] | None = None,
+) -> tuple[Any, Any]:
+    """What ``%dagster_nb export OUT`` does: export the notebook file when known, else the
+    cells this kernel ran (``In``), and write ``OUT``. Returns (written path, Export)."""
+    from pathlib import Path
+
+    from dagster_nb._export import (
+        NotebookExportError,
+        build_export,
+        read_notebook_cells,
+        write_export,
+    )
+
+    try:
+        if notebook_path is not None:
+            export = build_export(read_notebook_cells(notebook_path), source=Path(notebook_path).name)
+        elif history and any(cell.strip() for cell in history):
+            export = build_export(history, source="the cells this kernel ran (In)")
+        else:
+            raise CommandError(
+                "Cannot tell which notebook this kernel runs, and no cells ran yet. Run the "
+                "notebook's cells first, or export the saved file from a terminal: "
+                "dagster-nb export NOTEBOOK.ipynb -o OUT.py"
+            )
+        return write_export(export, out), export
+    except NotebookExportError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def hide_framework_frames(exc: BaseException) -> BaseException:

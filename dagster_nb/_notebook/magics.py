@@ -7,7 +7,8 @@ the kernel repository and :mod:`dagster_nb._notebook.commands`.
     %lineage
     %asset_value revenue
     %partitions daily_sales
-    %dagster_nb status | reset | instance [PATH] | forget KEY... | load MODULE...
+    %dagster_nb status | reset | instance [PATH] | forget KEY... | load MODULE... | runs
+    %dagster_nb export OUT.py      # this notebook's definitions as plain Python for Dagster
 """
 
 from __future__ import annotations
@@ -283,16 +284,24 @@ class DagsterNbMagics(Magics):
 
     # ------------------------------------------------------------------ %dagster_nb
     @magic_arguments()
-    @argument("command", help="status | reset | instance | forget | load | runs")
+    @argument("command", help="status | reset | instance | forget | load | runs | export")
     @argument("args", nargs="*", help="Arguments of the command.")
     @line_magic
     def dagster_nb(self, line: str) -> Any:
-        """Housekeeping: status, reset, instance [PATH], forget KEY..., load MODULE..., runs."""
+        """Housekeeping: status, reset, instance [PATH], forget KEY..., load MODULE..., runs,
+        export OUT.py.
+
+        ``export OUT.py`` writes this notebook's definitions as plain Python that imports real
+        Dagster (``%%asset`` cells become ``@dg.asset`` functions, resources set with
+        ``dg.kernel.set_resources`` come along, exploratory cells stay behind), ending in
+        ``defs = dg.Definitions(...)``: ``dagster dev -f OUT.py`` loads it. It reads the saved
+        notebook file when the kernel knows it (save first), else the cells this kernel ran.
+        A directory instead of OUT.py writes a package (DIR/__init__.py)."""
         args = _parse(self.dagster_nb, line)
         if args is None:
             return None
         cmd = args.command
-        commands_ = ("status", "reset", "instance", "forget", "load", "runs")
+        commands_ = ("status", "reset", "instance", "forget", "load", "runs", "export")
         if cmd not in commands_:
             raise UsageError(f"Unknown command {cmd!r}." + did_you_mean(cmd, commands_) + f" Commands: {', '.join(commands_)}.")
         if cmd == "status":
@@ -343,12 +352,36 @@ class DagsterNbMagics(Magics):
                     raise UsageError(f"Cannot import module {name!r}: {exc}") from None
             keys = self.repo.load_modules(mods)
             print(f"Loaded {len(keys)} asset{'s' if len(keys) != 1 else ''} from {', '.join(args.args)}.")
+        elif cmd == "export":
+            return self._export(args.args)
         elif cmd == "runs":
             try:
                 from dagster_nb._widgets import RunHistoryWidget
             except ImportError as exc:
                 raise UsageError(f"The run history view needs ipywidgets: {exc}") from None
             return RunHistoryWidget(self.repo)
+        return None
+
+    def _export(self, words: list[str]) -> None:
+        if len(words) != 1:
+            raise UsageError(
+                "%dagster_nb export OUT.py: name one output file (or a directory for a package), "
+                "e.g. %dagster_nb export my_assets.py"
+            )
+        ns = self.shell.user_ns
+        path = commands.find_notebook_path(ns)
+        history = None
+        if path is None:
+            raw = getattr(getattr(self.shell, "history_manager", None), "input_hist_raw", None)
+            history = list(raw or ns.get("In") or [])
+        try:
+            target, export = commands.export_command(words[0], notebook_path=path, history=history)
+        except commands.CommandError as exc:
+            raise UsageError(str(exc)) from None
+        src = path if path is not None else "the cells this kernel ran (save and use the file for notebook order)"
+        print(f"Exported {src} to {target}; load it with: dagster dev -f {target}")
+        for note in export.notes:
+            print(f"note: {note}")
         return None
 
     # ------------------------------------------------------------------ helpers

@@ -315,6 +315,19 @@ class KernelRepository:
             sensors=list(self._sensors.values()),
         )
 
+    def to_dagster(self, defs: Any = None) -> Any:
+        """A real ``dagster.Definitions`` in this process: the kernel's definitions (assets,
+        resources, asset jobs, schedules, sensors), or those of a ``Definitions`` of ours. User
+        functions are decorated again with Dagster's decorators, with ``dg`` in their globals
+        being ``dagster``. Needs ``pip install dagster``.
+
+            ddefs = dg.kernel.to_dagster()
+            dagster.materialize(ddefs.assets, resources=ddefs.resources)
+        """
+        from dagster_nb._export.convert import to_dagster
+
+        return to_dagster(self.to_definitions() if defs is None else defs)
+
     # --- subscribers (widgets) ---
     def subscribe(self, fn: Callable[[str, Any], None]) -> None:
         if fn not in self._subscribers:
