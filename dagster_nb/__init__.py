@@ -60,7 +60,7 @@ _export(
 _export(
     _D + "op",
     "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
-    "graph_multi_asset", "Nothing", "Node", "NodeInvocation", "DependencyDefinition",
+    "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
     "MultiDependencyDefinition",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
