@@ -55,9 +55,9 @@ def _graph():
     def ab(a):
         return a
 
-    @dg.asset
-    def c(ab):
-        return ab
+    @dg.asset(deps=[dg.AssetKey(["a", "b"])])
+    def c():
+        return 2
 
     return dg.Definitions(assets=[a, ab, c]).resolved.graph
 
