@@ -74,6 +74,11 @@ _export(
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
     "InMemoryIOManager", "mem_io_manager",
 )
+_export(
+    _D + "asset_checks",
+    "AssetCheckSpec", "AssetCheckKey", "AssetCheckResult", "AssetCheckSeverity",
+    "AssetCheckEvaluation", "AssetChecksDefinition", "asset_check", "multi_asset_check",
+)
 _export(_D + "definitions_class", "Definitions")
 _export(
     _D + "load",
