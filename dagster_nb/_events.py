@@ -62,6 +62,8 @@ class DagsterEventType(str, Enum):
     ASSET_MATERIALIZATION_PLANNED = "ASSET_MATERIALIZATION_PLANNED"
     ASSET_OBSERVATION = "ASSET_OBSERVATION"
     ASSET_FAILED_TO_MATERIALIZE = "ASSET_FAILED_TO_MATERIALIZE"
+    ASSET_CHECK_EVALUATION_PLANNED = "ASSET_CHECK_EVALUATION_PLANNED"
+    ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
     ENGINE_EVENT = "ENGINE_EVENT"
     LOG_MESSAGE = "LOG_MESSAGE"  # ours: context.log records, so widgets can show them
 
@@ -171,6 +173,7 @@ class AssetObservationData:
 
 _STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
 _RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
+_CHECK_EVALUATION_VALUE = DagsterEventType.ASSET_CHECK_EVALUATION.value
 
 
 class DagsterEvent(NamedTuple):
@@ -253,6 +256,19 @@ class DagsterEvent(NamedTuple):
         return self.observation
 
     @property
+    def is_asset_check_evaluation(self) -> bool:
+        return self.event_type_value == _CHECK_EVALUATION_VALUE
+
+    @property
+    def asset_check_evaluation_data(self) -> Any:
+        """The ``AssetCheckEvaluation`` of an ASSET_CHECK_EVALUATION event (else None)."""
+        if self.event_type_value != _CHECK_EVALUATION_VALUE or self.asset_key is None:
+            return None
+        from dagster_nb._definitions.asset_checks import AssetCheckEvaluation
+
+        return AssetCheckEvaluation.from_data(self.asset_key, self.data, self.partition)
+
+    @property
     def step_failure_data(self) -> StepFailureData | None:
         if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
             return None
@@ -272,6 +288,8 @@ class DagsterEvent(NamedTuple):
             return StepMaterializationData(self.materialization)
         if self.observation is not None:
             return AssetObservationData(self.observation)
+        if t == _CHECK_EVALUATION_VALUE:
+            return self.asset_check_evaluation_data
         return self.error or self.data
 
     # --- JSON ---

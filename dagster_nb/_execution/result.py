@@ -150,6 +150,10 @@ class ExecuteInProcessResult:
     def get_asset_materialization_planned_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
 
+    def get_asset_check_evaluations(self) -> list[Any]:
+        """The ``AssetCheckEvaluation`` of every asset check evaluated in the run, in order."""
+        return [e.asset_check_evaluation_data for e in self._of_type(DagsterEventType.ASSET_CHECK_EVALUATION)]
+
     def get_step_success_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_SUCCESS)
 
