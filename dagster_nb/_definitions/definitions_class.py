@@ -96,7 +96,7 @@ class Definitions:
     @property
     def resolved(self) -> ResolvedAssets:
         if self._resolved is None:
-            self._resolved = ResolvedAssets.build(self._assets)
+            self._resolved = ResolvedAssets.build(self._assets + self._asset_checks)
         return self._resolved
 
     def resolve_asset_graph(self) -> Any:
