@@ -116,7 +116,7 @@ class AssetCheckSpec:
     description: str | None = None
     additional_deps: tuple = ()
     blocking: bool = False
-    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
     automation_condition: Any = None
     partitions_def: Any = None
 
@@ -153,7 +153,8 @@ class AssetCheckSpec:
         object.__setattr__(self, "description", description)
         object.__setattr__(self, "additional_deps", tuple(deps))
         object.__setattr__(self, "blocking", bool(blocking))
-        object.__setattr__(self, "metadata", normalize_metadata(metadata))
+        normalize_metadata(metadata)  # bad values raise here; kept as given, as Dagster does
+        object.__setattr__(self, "metadata", dict(metadata or {}))
         object.__setattr__(self, "automation_condition", None)
         object.__setattr__(self, "partitions_def", None)
 
