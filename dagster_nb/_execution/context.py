@@ -409,6 +409,31 @@ class AssetExecutionContext:
             output_name = self.assets_def.get_output_name_for_asset_key(k)
         self.add_output_metadata(metadata, output_name=output_name)
 
+    def log_event(self, event: Any) -> None:
+        """Report an event from inside the function. ``AssetCheckResult``: the result of a
+        check in this asset's ``check_specs``, evaluated with the step's results (Dagster
+        1.13 raises for this; dagster_nb accepts it)."""
+        from dagster_nb._definitions.asset_checks import AssetCheckResult
+
+        if isinstance(event, AssetCheckResult):
+            if self._assets_def is None or not self._assets_def.check_specs_by_output_name:
+                raise DagsterInvariantViolationError(
+                    "context.log_event(AssetCheckResult(...)) needs an asset with that check in "
+                    "its check_specs=[AssetCheckSpec(...)]."
+                )
+            # read by the executor after the function returns (execution/checks.py)
+            self.__dict__.setdefault("_logged_check_results", []).append(event)
+            return
+        raise DagsterInvariantViolationError(
+            f"context.log_event() does not accept {type(event).__name__} yet; yield it from the "
+            "function instead."
+        )
+
+    @property
+    def selected_asset_check_keys(self) -> frozenset[Any]:
+        """The asset checks this step evaluates."""
+        return self.__dict__.get("_selected_check_keys", frozenset())
+
     def get_output_metadata(self, output_name: str = "result") -> dict[str, Any]:
         return dict(self._output_metadata.get(output_name, {}))
 

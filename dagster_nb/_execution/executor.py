@@ -852,6 +852,8 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         context._op_config = raw_cfg
         context._input_partition_keys = in_pkeys
         context._input_partitions_defs = in_pdefs
+        if step.check_keys:
+            context._selected_check_keys = step.check_keys
         results = _invoke_op(run, step, nd, context, inputs, config_value)
     if step.observe:
         _handle_observations(run, step, results)

@@ -9,7 +9,7 @@ from typing import Any
 
 __all__ = ["catalog_rows", "catalog_html", "catalog_text"]
 
-_HEADERS = ["key", "group", "kinds", "status", "last materialized", "stale causes"]
+_HEADERS = ["key", "group", "kinds", "status", "checks", "last materialized", "stale causes"]
 
 
 def catalog_rows(repo: Any, keys: Iterable[Any]) -> list[dict]:
@@ -26,12 +26,15 @@ def catalog_html(repo: Any, keys: Iterable[Any]) -> str:
 
 
 def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
+    from dagster_nb._widgets.viewmodel import check_summary_text
+
     table = [
         [
             r["key"],
             r["group"],
             ", ".join(r["kinds"]),
             r["status"],
+            check_summary_text(r.get("checks")),
             dt.datetime.fromtimestamp(r["last_materialized"]).strftime("%Y-%m-%d %H:%M:%S")
             if r["last_materialized"] else "",
             "; ".join(r["stale_causes"]),

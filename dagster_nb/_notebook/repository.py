@@ -53,6 +53,8 @@ class KernelRepository:
     def __init__(self, instance: Any = None):
         self._lock = threading.RLock()
         self._entries: dict[AssetKey, _Entry] = {}
+        # @asset_check definitions (no asset keys of their own), by check key
+        self._check_entries: dict[Any, _Entry] = {}
         self._resources: dict[str, Any] = {}
         self._jobs: dict[str, Any] = {}
         self._schedules: dict[str, Any] = {}
@@ -150,6 +152,9 @@ class KernelRepository:
                 "asset definitions (or use add_definitions for a Definitions object)."
             )
         origin = origin or self._current_origin or definition.source_location or "<unknown>"
+        if not definition.specs_by_key and definition.check_specs_by_output_name:
+            self._register_checks(definition, origin)
+            return
         with self._lock:
             # A multi-asset redefined with fewer keys: drop keys its previous version had.
             for k in definition.specs_by_key:
@@ -175,6 +180,28 @@ class KernelRepository:
                 self._keys_by_origin.setdefault(self._current_origin, set()).update(definition.specs_by_key)
             self._changed()
 
+    def _register_checks(self, definition: AssetsDefinition, origin: str) -> None:
+        """An @asset_check / @multi_asset_check: the latest definition of a check key wins; a
+        cell re-run without it drops it (see end_cell)."""
+        with self._lock:
+            for ck in definition.check_keys:
+                prev = self._check_entries.get(ck)
+                if prev is not None and prev.origin != origin and prev.definition is not definition:
+                    warnings.warn(
+                        f"Asset check {ck.to_user_string()} is defined in {self._describe(origin)} "
+                        f"and was already defined in {self._describe(prev.origin)}; the new "
+                        "definition replaces the old one.",
+                        RedefinitionWarning,
+                        stacklevel=_user_stacklevel(),
+                    )
+                if prev is not None and prev.definition is not definition:
+                    for other in prev.definition.check_keys:
+                        if self._check_entries.get(other) is prev:
+                            del self._check_entries[other]
+            for ck in definition.check_keys:
+                self._check_entries[ck] = _Entry(definition, origin)
+            self._changed()
+
     def add_definitions(self, defs: Any) -> None:
         """Register everything in a ``Definitions`` (assets, resources, jobs, schedules, sensors)."""
         for a in defs.assets:
@@ -185,6 +212,8 @@ class KernelRepository:
 
                 self.register(coerce_assets_def(a), origin=self._current_origin)
         with self._lock:
+            for c in defs.asset_checks:
+                self._register_checks(c, self._current_origin or c.source_location or "<unknown>")
             self._resources.update(defs.resources)
             for j in defs.jobs:
                 self._jobs[j.name] = j
@@ -234,6 +263,7 @@ class KernelRepository:
         """Forget every definition and resource (stored values and runs are kept)."""
         with self._lock:
             self._entries.clear()
+            self._check_entries.clear()
             self._resources.clear()
             self._jobs.clear()
             self._keys_by_origin.clear()
@@ -261,6 +291,8 @@ class KernelRepository:
         with self._lock:
             seen: dict[int, AssetsDefinition] = {}
             for e in self._entries.values():
+                seen.setdefault(id(e.definition), e.definition)
+            for e in self._check_entries.values():
                 seen.setdefault(id(e.definition), e.definition)
             return list(seen.values())
 
@@ -307,8 +339,10 @@ class KernelRepository:
         """A strict ``Definitions`` with everything defined in this kernel."""
         from dagster_nb._definitions.definitions_class import Definitions
 
+        defs = self.definitions_list()
         return Definitions(
-            assets=self.definitions_list(),
+            assets=[d for d in defs if d.specs_by_key],
+            asset_checks=[d for d in defs if not d.specs_by_key],
             resources=self._resources,
             jobs=list(self._jobs.values()),
             schedules=list(self._schedules.values()),
