@@ -79,6 +79,7 @@ _export(
     "AssetCheckSpec", "AssetCheckKey", "AssetCheckResult", "AssetCheckSeverity",
     "AssetCheckEvaluation", "AssetChecksDefinition", "asset_check", "multi_asset_check",
 )
+_export(_D + "freshness_checks", "build_last_update_freshness_checks")
 _export(_D + "definitions_class", "Definitions")
 _export(
     _D + "load",

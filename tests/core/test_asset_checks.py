@@ -185,3 +185,56 @@ def test_asset_selection_reprs_and_combinations():
     assert repr(S.checks(key)) == "AssetSelection.checks(AssetCheckKey(asset_key=AssetKey(['a']), name='c'))"
     with pytest.raises(dg.DagsterInvalidAssetSelectionError, match="checks_for_assets"):
         S.checks("a")
+
+
+def test_freshness_checks_use_the_runs_current_time():
+    import datetime
+
+    @dg.asset
+    def a():
+        return 1
+
+    instance = dg.DagsterInstance.ephemeral()
+    (check,) = dg.build_last_update_freshness_checks(assets=[a], lower_bound_delta=datetime.timedelta(hours=2))
+    made = dg.materialize([a], instance=instance)
+    updated = made.get_asset_materialization_events()[0].timestamp
+    stored = instance.get_latest_materialization_record("a").timestamp
+
+    def evaluate(hours_later):
+        # half a second later: the float round trip through datetime must not make it 59:59
+        at = datetime.datetime.fromtimestamp(stored + hours_later * 3600 + 0.5, tz=datetime.timezone.utc)
+        r = dg.materialize([a, check], instance=instance, selection=dg.AssetSelection.checks(check), current_time=at)
+        (e,) = r.get_asset_check_evaluations()
+        return e
+
+    fresh = evaluate(1)
+    assert fresh.passed and fresh.severity == dg.AssetCheckSeverity.WARN
+    assert fresh.description == (
+        "Asset is currently fresh. The last update was 1 hour ago, within the allowed time range of 2 hours."
+    )
+    assert fresh.metadata["dagster/fresh_until_timestamp"].value == pytest.approx(stored + 7200)
+    assert fresh.metadata["dagster/last_updated_timestamp"].value == stored
+    late = evaluate(3)
+    assert not late.passed and "dagster/fresh_until_timestamp" not in late.metadata
+    assert late.description == (
+        "Asset is overdue for an update. The last update was 3 hours ago, which is past the allowed "
+        "distance of 2 hours ago."
+    )
+    assert late.metadata["dagster/freshness_lower_bound_timestamp"].value == pytest.approx(stored + 3600.5)
+    assert abs(updated - stored) < 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"deadline_cron": "not a cron"}, "Invalid cron string"),
+        ({"timezone": "Mars/Olympus"}, "Mars/Olympus"),
+        ({"lower_bound_delta": 60}, "must be a datetime.timedelta"),
+    ],
+)
+def test_freshness_check_arguments_are_validated(kwargs, message):
+    import datetime
+
+    args = {"assets": ["a"], "lower_bound_delta": datetime.timedelta(hours=1), **kwargs}
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match=message):
+        dg.build_last_update_freshness_checks(**args)

@@ -278,3 +278,51 @@ def test_definitions_and_direct_invocation(dagster):
         result = dg.materialize([c, z, chk, other], instance=dg.DagsterInstance.ephemeral())
         got[name] = (facts, errors, _outcome(result))
     assert got["dagster_nb"] == got["dagster"]
+
+
+def test_build_last_update_freshness_checks(dagster):
+    import datetime
+
+    got = {}
+    for name, dg in _both(dagster):
+        @dg.asset
+        def a():
+            return 1
+
+        @dg.asset
+        def never():
+            return 1
+
+        instance = dg.DagsterInstance.ephemeral()
+        (plain,) = dg.build_last_update_freshness_checks(
+            assets=[a, never, "src"], lower_bound_delta=datetime.timedelta(hours=1)
+        )
+        (cron,) = dg.build_last_update_freshness_checks(
+            assets=[a], lower_bound_delta=datetime.timedelta(days=1), deadline_cron="0 0 * * *",
+            timezone="Europe/Paris", severity=dg.AssetCheckSeverity.ERROR, blocking=True,
+        )
+        dg.materialize([a], instance=instance)
+        instance.report_runless_asset_event(dg.AssetObservation(
+            "src", metadata={"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(1000.0)}))
+        runs = [
+            dg.materialize([a, never, plain], instance=instance, selection=dg.AssetSelection.checks(plain)),
+            dg.materialize([a, cron], instance=instance, selection=dg.AssetSelection.checks(cron)),
+        ]
+        evaluations = [
+            (
+                e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value, e.blocking,
+                e.description.split(" The last update")[0], sorted(e.metadata),
+                e.metadata["dagster/freshness_params"].value,
+                # with a cron, the bounds come from its ticks, not from the clock: equal values
+                [e.metadata[k].value for k in sorted(e.metadata) if i == 1 and k != "dagster/last_updated_timestamp"],
+            )
+            for i, r in enumerate(runs)
+            for e in sorted(r.get_asset_check_evaluations(), key=lambda e: e.asset_key.path)
+        ]
+        specs = [(s.name, s.description, s.blocking, {k: v.data for k, v in s.metadata.items()}) for s in cron.check_specs]
+        with pytest.raises(Exception, match="duplicate assets"):
+            dg.build_last_update_freshness_checks(assets=[a, "a"], lower_bound_delta=datetime.timedelta(hours=1))
+        got[name] = (plain.node_def.name, cron.node_def.name, sorted(plain.check_keys), evaluations, specs)
+    assert got["dagster_nb"] == got["dagster"]
+    names = [e[0] for e in got["dagster_nb"][3]]
+    assert names == ["a", "never", "src", "a"]
