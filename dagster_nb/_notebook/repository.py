@@ -55,6 +55,8 @@ class KernelRepository:
         self._entries: dict[AssetKey, _Entry] = {}
         # @asset_check definitions (no asset keys of their own), by check key
         self._check_entries: dict[Any, _Entry] = {}
+        self._checks_this_cell: set[Any] = set()
+        self._check_keys_by_origin: dict[str, set[Any]] = {}
         self._resources: dict[str, Any] = {}
         self._jobs: dict[str, Any] = {}
         self._schedules: dict[str, Any] = {}
@@ -104,6 +106,7 @@ class KernelRepository:
         """A cell starts running. ``label`` (e.g. "In [7]") names it in messages."""
         self._current_origin = origin
         self._defined_this_cell = set()
+        self._checks_this_cell = set()
         if origin is not None and label is not None:
             self._labels[origin] = label
 
@@ -123,7 +126,14 @@ class KernelRepository:
                     del self._entries[k]
                     removed.append(k)
             self._keys_by_origin[origin] = set(self._defined_this_cell)
-            if removed:
+            dropped_checks = False
+            for ck in self._check_keys_by_origin.get(origin, set()) - self._checks_this_cell:
+                e = self._check_entries.get(ck)
+                if e is not None and e.origin == origin:
+                    del self._check_entries[ck]
+                    dropped_checks = True
+            self._check_keys_by_origin[origin] = set(self._checks_this_cell)
+            if removed or dropped_checks:
                 self._changed()
         return removed
 
@@ -200,6 +210,9 @@ class KernelRepository:
                             del self._check_entries[other]
             for ck in definition.check_keys:
                 self._check_entries[ck] = _Entry(definition, origin)
+            if self._current_origin is not None:
+                self._checks_this_cell.update(definition.check_keys)
+                self._check_keys_by_origin.setdefault(self._current_origin, set()).update(definition.check_keys)
             self._changed()
 
     def add_definitions(self, defs: Any) -> None:
@@ -264,6 +277,7 @@ class KernelRepository:
         with self._lock:
             self._entries.clear()
             self._check_entries.clear()
+            self._check_keys_by_origin.clear()
             self._resources.clear()
             self._jobs.clear()
             self._keys_by_origin.clear()

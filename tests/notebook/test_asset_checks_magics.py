@@ -53,3 +53,13 @@ def test_redefining_a_check_cell_replaces_it_and_the_lineage_view_model_shows_fa
     shell.ok("%materialize -q")
     node = next(n for n in lineage_view_model(dg.kernel.snapshot(), dg.kernel.instance)["nodes"] if n["key"] == "orders")
     assert (node["checks"]["passed"], node["checks"]["failed"]) == (1, 0)
+
+
+def test_a_cell_renaming_its_check_drops_the_old_one(shell):
+    shell.ok(CELLS[0], cell_id="c0")
+    shell.ok("@dg.asset_check(asset=orders)\ndef first(orders):\n    return dg.AssetCheckResult(passed=True)", cell_id="chk")
+    shell.ok("@dg.asset_check(asset=orders)\ndef second(orders):\n    return dg.AssetCheckResult(passed=True)", cell_id="chk")
+    assert [k.name for k in dg.kernel.snapshot().check_specs_by_key] == ["second"]
+    result = shell.ok("dg.kernel.materialize()")
+    assert [e.check_name for e in result.get_asset_check_evaluations()] == ["second"]
+    assert [k.name for k in dg.kernel.to_definitions().resolved.check_specs_by_key] == ["second"]
