@@ -27,7 +27,6 @@ from dagster_nb._definitions.results import MaterializeResult
 from dagster_nb._errors import (
     DagsterAssetCheckFailedError,
     DagsterInvalidDefinitionError,
-    DagsterInvalidSubsetError,
     DagsterInvariantViolationError,
     DagsterStepOutputNotFoundError,
 )
@@ -62,20 +61,41 @@ def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) 
     by_step = plan.step_by_asset_key
     embedded: dict[str, set[AssetCheckKey]] = {}
     own: dict[int, tuple[Any, set[AssetCheckKey]]] = {}
+    checks_only: dict[str, Any] = {}  # subsettable definitions run for their checks alone
     for ck in checks:
         ad, spec = specs[ck]
         if ad.specs_by_key:
             step_key = by_step.get(spec.asset_key)
             if step_key is None:
-                raise DagsterInvalidSubsetError(
-                    f"Asset check {ck.to_user_string()} is evaluated by the function of asset "
-                    f"{spec.asset_key.to_user_string()} (check_specs=), so it runs only with that "
-                    "asset: select the asset too (e.g. AssetSelection.assets(...) | "
-                    "AssetSelection.checks(...))."
-                )
+                if not ad.can_subset:
+                    raise DagsterInvalidDefinitionError(
+                        f"Asset check {ck.to_user_string()} is evaluated by the function of "
+                        f"{ad._label()} (check_specs=), which cannot be subset: select the asset "
+                        "too (e.g. AssetSelection.assets(...) | AssetSelection.checks(...)), or "
+                        "define it with can_subset=True."
+                    )
+                step_key = ad.node_name
+                if step_key not in steps:  # none of its assets selected: it runs for checks only
+                    checks_only[step_key] = ad
             embedded.setdefault(step_key, set()).add(ck)
         else:
             own.setdefault(id(ad), (ad, set()))[1].add(ck)
+    for step in plan.steps:
+        ad = step.assets_def
+        if ad.check_specs_by_output_name and not ad.can_subset:
+            left_out = ad.check_keys - embedded.get(step.key, set())
+            if left_out:
+                raise DagsterInvalidDefinitionError(
+                    f"{ad._label()} evaluates asset check"
+                    f"{'s' if len(left_out) > 1 else ''} "
+                    + ", ".join(sorted(k.to_user_string() for k in left_out))
+                    + " in its own function and cannot be subset (can_subset=False): select its "
+                    "checks with it (e.g. drop .without_checks()), or define it with "
+                    "can_subset=True."
+                )
+    for step_key, ad in checks_only.items():
+        ups = {by_step[k] for k in ad.keys_by_input_name.values() if k in by_step}
+        steps[step_key] = Step(key=step_key, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(ups))
     for step_key, cks in embedded.items():
         steps[step_key] = dataclasses.replace(steps[step_key], check_keys=frozenset(cks))
     blockers: dict[AssetKey, set[str]] = {}  # asset key -> check steps that block its children

@@ -67,7 +67,7 @@ def build_plan(
     plan = resolved.memo.get(memo_key)
     if plan is None:
         plan = _build_plan(resolved, sel, observe)
-        if check_sel:
+        if check_sel or (not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)):
             from dagster_nb._execution.checks import add_check_steps
 
             plan = add_check_steps(resolved, plan, check_sel)

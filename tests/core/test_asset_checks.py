@@ -115,7 +115,7 @@ def test_selecting_an_embedded_check_without_its_asset_is_a_clear_error():
         yield dg.Output(1)
         yield dg.AssetCheckResult(passed=True)
 
-    with pytest.raises(dg.DagsterInvalidSubsetError, match="select the asset too"):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="select the asset too"):
         dg.materialize([a], selection=dg.AssetSelection.checks_for_assets(a))
     with pytest.raises(dg.DagsterInvalidSubsetError, match="Asset check a:y is not defined"):
         dg.materialize([a], selection=dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("a"), "y")))

@@ -326,3 +326,43 @@ def test_build_last_update_freshness_checks(dagster):
     assert got["dagster_nb"] == got["dagster"]
     names = [e[0] for e in got["dagster_nb"][3]]
     assert names == ["a", "never", "src", "a"]
+
+
+def test_subsetting_assets_and_their_embedded_checks(dagster):
+    got = {}
+    for name, dg in _both(dagster):
+        @dg.asset(check_specs=[dg.AssetCheckSpec("x", asset="e"), dg.AssetCheckSpec("y", asset="e")])
+        def e():
+            yield dg.Output(1)
+            yield dg.AssetCheckResult(passed=True, check_name="x")
+            yield dg.AssetCheckResult(passed=True, check_name="y")
+
+        @dg.multi_asset(
+            specs=[dg.AssetSpec("m1"), dg.AssetSpec("m2")],
+            check_specs=[dg.AssetCheckSpec("x", asset="m1")], can_subset=True,
+        )
+        def m(context):
+            for k in sorted(context.selected_asset_keys, key=lambda k: k.path):
+                yield dg.MaterializeResult(asset_key=k)
+            for k in context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(passed=True, asset_key=k.asset_key, check_name=k.name)
+
+        S = dg.AssetSelection
+        outs = []
+        for sel in (
+            S.assets(e).without_checks(),
+            S.assets(e) - S.checks(dg.AssetCheckKey(dg.AssetKey("e"), "y")),
+            S.assets("m1").without_checks(),
+            S.assets("m2") | S.checks_for_assets("m1"),
+            S.checks_for_assets("m1"),
+            S.all(),
+        ):
+            try:
+                result = dg.materialize([e, m], selection=sel, raise_on_error=False)
+            except dg.DagsterInvalidDefinitionError:
+                outs.append("DagsterInvalidDefinitionError")
+                continue
+            outs.append(_outcome(result))
+        got[name] = outs
+    assert got["dagster_nb"] == got["dagster"]
+    assert got["dagster_nb"][:2] == ["DagsterInvalidDefinitionError"] * 2
