@@ -171,9 +171,19 @@ class AssetObservationData:
     asset_observation: AssetObservation
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetCheckEvaluationPlanned:
+    """``event_specific_data`` of an ASSET_CHECK_EVALUATION_PLANNED event, as in Dagster."""
+
+    asset_key: AssetKey | None
+    check_name: str | None
+    partitions_subset: Any = None
+
+
 _STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
 _RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
 _CHECK_EVALUATION_VALUE = DagsterEventType.ASSET_CHECK_EVALUATION.value
+_CHECK_PLANNED_VALUE = DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED.value
 
 
 class DagsterEvent(NamedTuple):
@@ -256,10 +266,6 @@ class DagsterEvent(NamedTuple):
         return self.observation
 
     @property
-    def is_asset_check_evaluation(self) -> bool:
-        return self.event_type_value == _CHECK_EVALUATION_VALUE
-
-    @property
     def asset_check_evaluation_data(self) -> Any:
         """The ``AssetCheckEvaluation`` of an ASSET_CHECK_EVALUATION event (else None)."""
         if self.event_type_value != _CHECK_EVALUATION_VALUE or self.asset_key is None:
@@ -267,6 +273,14 @@ class DagsterEvent(NamedTuple):
         from dagster_nb._definitions.asset_checks import AssetCheckEvaluation
 
         return AssetCheckEvaluation.from_data(self.asset_key, self.data, self.partition)
+
+    @property
+    def asset_check_planned_data(self) -> Any:
+        """``AssetCheckEvaluationPlanned``-like facts of an ASSET_CHECK_EVALUATION_PLANNED event:
+        ``.asset_key`` and ``.check_name`` (else None)."""
+        if self.event_type_value != _CHECK_PLANNED_VALUE:
+            return None
+        return AssetCheckEvaluationPlanned(asset_key=self.asset_key, check_name=self.data.get("check_name"))
 
     @property
     def step_failure_data(self) -> StepFailureData | None:
@@ -290,6 +304,8 @@ class DagsterEvent(NamedTuple):
             return AssetObservationData(self.observation)
         if t == _CHECK_EVALUATION_VALUE:
             return self.asset_check_evaluation_data
+        if t == _CHECK_PLANNED_VALUE:
+            return self.asset_check_planned_data
         return self.error or self.data
 
     # --- JSON ---

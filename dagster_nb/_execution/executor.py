@@ -467,7 +467,7 @@ def _execute_run(run: RunExecution) -> None:
         for step in plan.steps:
             for ck in sorted(step.check_keys, key=lambda c: (c.asset_key.parts, c.name)):
                 run.event(EV.ASSET_CHECK_EVALUATION_PLANNED, step.key, asset_key=ck.asset_key,
-                          message=f'{spec.job_name} intends to execute asset check {ck.name} on asset {ck.asset_key.to_user_string()}',
+                          message=f'{spec.job_name} intends to execute asset check {ck.name} on asset {ck.asset_key.to_string()}',
                           data={"check_name": ck.name})
     run.flush()  # the instance knows what is planned before the first step starts
     resource_cfg = dict((spec.run_config or {}).get("resources") or {})
