@@ -323,6 +323,12 @@ class AssetSelection:
                 return reduce(lambda a, b: a | b, [cls.from_string(s) for s in selection])
             strings = [el for el in selection if isinstance(el, str)]
             others = [el for el in selection if not isinstance(el, str)]
+            if any(isinstance(el, tuple) and hasattr(el, "asset_key") for el in others):
+                raise DagsterInvalidAssetSelectionError(
+                    "selection argument must be one of str, Sequence[str], Sequence[AssetKey], "
+                    "Sequence[AssetsDefinition], Sequence[SourceAsset], AssetSelection; a list of "
+                    "AssetCheckKeys is none of them. Pass AssetSelection.checks(*check_keys)."
+                )
             parts = [cls.from_string(s) for s in strings]
             return reduce(lambda a, b: a | b, [*parts, cls.assets(*others)])
         raise DagsterInvalidAssetSelectionError(

@@ -238,3 +238,12 @@ def test_freshness_check_arguments_are_validated(kwargs, message):
     args = {"assets": ["a"], "lower_bound_delta": datetime.timedelta(hours=1), **kwargs}
     with pytest.raises(dg.DagsterInvalidDefinitionError, match=message):
         dg.build_last_update_freshness_checks(**args)
+
+
+def test_a_list_of_check_keys_as_selection_points_at_asset_selection_checks():
+    @dg.asset
+    def a():
+        return 1
+
+    with pytest.raises(dg.DagsterInvalidAssetSelectionError, match=r"AssetSelection.checks\(\*check_keys\)"):
+        dg.materialize([a], selection=[dg.AssetCheckKey(dg.AssetKey("a"), "c")])
