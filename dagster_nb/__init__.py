@@ -85,6 +85,8 @@ _export(
     _D + "load",
     "load_assets_from_modules", "load_assets_from_current_module",
     "load_assets_from_package_module", "load_assets_from_package_name",
+    "load_asset_checks_from_modules", "load_asset_checks_from_current_module",
+    "load_asset_checks_from_package_module", "load_asset_checks_from_package_name",
 )
 _export(
     "dagster_nb._storage.fs_io_manager",

@@ -162,6 +162,15 @@ class AssetCheckSpec:
     def key(self) -> AssetCheckKey:
         return AssetCheckKey(self.asset_key, self.name)
 
+    def _with_asset_key(self, asset_key: AssetKey) -> AssetCheckSpec:
+        """A copy checking ``asset_key`` (for key prefixes / replacements)."""
+        copy = object.__new__(AssetCheckSpec)
+        for f in ("name", "description", "additional_deps", "blocking", "metadata",
+                  "automation_condition", "partitions_def"):
+            object.__setattr__(copy, f, getattr(self, f))
+        object.__setattr__(copy, "asset_key", asset_key)
+        return copy
+
     def __repr__(self) -> str:
         return (
             f"AssetCheckSpec(name={self.name!r}, asset_key={self.asset_key!r}, "

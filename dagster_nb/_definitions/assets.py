@@ -391,6 +391,10 @@ class AssetsDefinition:
             internal_asset_deps={
                 rk(k): frozenset(rk(x) for x in v) for k, v in self.internal_asset_deps.items()
             },
+            check_specs_by_output_name={
+                n: (c._with_asset_key(rk(c.asset_key)) if c.asset_key in repl else c)
+                for n, c in self.check_specs_by_output_name.items()
+            },
             _derived_code_version=self._derived_code_version,
         )
 

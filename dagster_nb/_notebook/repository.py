@@ -250,6 +250,10 @@ class KernelRepository:
                     ad = coerce_assets_def(ad)
                 self.register(ad, origin=f"module {m.__name__}")
                 keys.extend(ad.specs_by_key)
+            from dagster_nb._definitions.load import load_asset_checks_from_modules
+
+            for c in load_asset_checks_from_modules([m]):
+                self.register(c, origin=f"module {m.__name__}")
         return keys
 
     def forget(self, *keys: CoercibleToAssetKey) -> list[AssetKey]:

@@ -366,3 +366,47 @@ def test_subsetting_assets_and_their_embedded_checks(dagster):
         got[name] = outs
     assert got["dagster_nb"] == got["dagster"]
     assert got["dagster_nb"][:2] == ["DagsterInvalidDefinitionError"] * 2
+
+
+def test_loading_checks_from_modules_and_key_prefixes(dagster, tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    (tmp_path / "checks_mod_nb.py").write_text(
+        "import dagster_nb as dg\n" + _MODULE_BODY)
+    (tmp_path / "checks_mod_dg.py").write_text(
+        "import dagster as dg\n" + _MODULE_BODY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    got = {}
+    for name, dg in _both(dagster):
+        mod = importlib.import_module("checks_mod_nb" if name == "dagster_nb" else "checks_mod_dg")
+        assets = dg.load_assets_from_modules([mod], key_prefix="p")
+        checks = dg.load_asset_checks_from_modules([mod], asset_key_prefix="p")
+        result = dg.materialize([*assets, *checks])
+        renamed = mod.embedded.with_attributes(asset_key_replacements={dg.AssetKey("e"): dg.AssetKey(["q", "e"])})
+        got[name] = (
+            [type(a).__name__ for a in assets], sorted(k.to_user_string() for c in checks for k in c.check_keys),
+            sorted((n, k.to_user_string()) for c in checks for n, k in c.keys_by_input_name.items()),
+            _evaluations(result), sorted(k.to_user_string() for k in renamed.check_keys),
+        )
+        sys.modules.pop(mod.__name__, None)
+    assert got["dagster_nb"] == got["dagster"]
+    assert got["dagster_nb"][1] == ["p/a:a_ok"]
+
+
+_MODULE_BODY = """
+@dg.asset
+def a():
+    return 1
+
+
+@dg.asset_check(asset=a)
+def a_ok(a):
+    return dg.AssetCheckResult(passed=a == 1)
+
+
+@dg.asset(key="e", check_specs=[dg.AssetCheckSpec("x", asset="e")])
+def embedded():
+    yield dg.Output(1)
+    yield dg.AssetCheckResult(passed=True)
+"""
