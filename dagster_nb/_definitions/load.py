@@ -53,9 +53,9 @@ def load_asset_checks_from_modules(modules: Iterable[ModuleType], asset_key_pref
 
     >>> import types, dagster_nb as dg
     >>> m = types.ModuleType("m")
-    >>> m.c = dg.asset_check(asset="a")(lambda: dg.AssetCheckResult(passed=True))
+    >>> m.c = dg.asset_check(asset="a", name="ok")(lambda: dg.AssetCheckResult(passed=True))
     >>> [sorted(k.to_user_string() for k in c.check_keys) for c in dg.load_asset_checks_from_modules([m], "p")]
-    [['p/a:<lambda>']]
+    [['p/a:ok']]
     """
     prefix = key_prefix_from_coercible(asset_key_prefix) if asset_key_prefix is not None else ()
     out: list[Any] = []
