@@ -358,6 +358,14 @@ class AssetChecksDefinition(AssetsDefinition):
     def _label(self) -> str:
         return f"asset check '{self.node_name}'"
 
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        """The op's resources and the IO managers that load its inputs (as Dagster counts)."""
+        keys = set(getattr(self.node_def, "required_resource_keys", ()) or ())
+        for in_def in (getattr(self.node_def, "ins", None) or {}).values():
+            keys.add(getattr(in_def, "input_manager_key", None) or "io_manager")
+        return frozenset(keys)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from dagster_nb._definitions.invocation import direct_invoke
 

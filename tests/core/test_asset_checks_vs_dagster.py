@@ -5,8 +5,8 @@ outcomes (steps run, evaluations, blocking behaviour, errors, selections) must b
 # iteration, so its closures over `dg` are meant.
 # ruff: noqa: B023
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the resources and config classes below are local to
+# the test, and their annotations must be evaluated where they are defined.
 import pytest
 
 import dagster_nb
@@ -410,3 +410,35 @@ def embedded():
     yield dg.Output(1)
     yield dg.AssetCheckResult(passed=True)
 """
+
+
+def test_checks_use_resources_and_config(dagster):
+    got = {}
+    for name, dg in _both(dagster):
+        class Limits(dg.ConfigurableResource):
+            maximum: int
+
+        class CheckConfig(dg.Config):
+            minimum: int = 0
+
+        @dg.asset
+        def n():
+            return 5
+
+        @dg.asset_check(asset=n, compute_kind="python", metadata={"owner": "data"})
+        def in_range(n, limits: Limits, config: CheckConfig):
+            return dg.AssetCheckResult(passed=config.minimum <= n <= limits.maximum, metadata={"max": limits.maximum})
+
+        @dg.asset_check(asset=n, required_resource_keys={"limits"})
+        def via_context(context):
+            return dg.AssetCheckResult(passed=context.resources.limits.maximum > 3)
+
+        defs = dg.Definitions(assets=[n], asset_checks=[in_range, via_context], resources={"limits": Limits(maximum=4)})
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            run_config={"ops": {"n_in_range": {"config": {"minimum": 1}}}}
+        )
+        with pytest.raises(dg.DagsterInvalidDefinitionError, match="limits"):
+            dg.Definitions(assets=[n], asset_checks=[via_context]).resolve_implicit_global_asset_job_def()
+        got[name] = (_evaluations(result), sorted(in_range.required_resource_keys), [dict(s.metadata) for s in in_range.check_specs])
+    assert got["dagster_nb"] == got["dagster"]
+    assert [e[2] for e in got["dagster_nb"][0]] == [False, True]
