@@ -44,7 +44,9 @@ def _load_target(args: argparse.Namespace) -> Any:
     for value in vars(module).values():
         if isinstance(value, Definitions):
             return value
-    return Definitions(assets=load_assets_from_modules([module]))
+    from dagster_nb._definitions.load import load_asset_checks_from_modules
+
+    return Definitions(assets=load_assets_from_modules([module]), asset_checks=load_asset_checks_from_modules([module]))
 
 
 def _repo(args: argparse.Namespace) -> Any:
