@@ -180,24 +180,34 @@ class EventLogStorage(ABC):
         self, check_keys: Iterable[Any]
     ) -> dict[Any, EventLogRecord]:
         """The latest ASSET_CHECK_EVALUATION record of each of ``check_keys`` (AssetCheckKeys)
-        that has one. Read through the event index by asset key (newest first), which both
-        implementations have."""
+        that has one. Read through the event index by asset key, newest first, a page at a
+        time (growing): the latest evaluations are usually in the first page, so a long history
+        is not read to show the current state."""
         names_by_asset: dict[AssetKey, set[str]] = {}
         for ck in check_keys:
             names_by_asset.setdefault(ck.asset_key, set()).add(ck.name)
         out: dict[Any, EventLogRecord] = {}
         for asset_key, names in names_by_asset.items():
             left = set(names)
-            records = self.get_event_records(
-                EventRecordsFilter(event_type=E.ASSET_CHECK_EVALUATION, asset_key=asset_key)
-            )
-            for rec in records:
-                name = rec.event_log_entry.dagster_event.data.get("check_name")
-                if name in left:
-                    left.discard(name)
-                    out[_check_key(asset_key, name)] = rec
-                    if not left:
-                        break
+            before: int | None = None
+            page_size = 4 * len(left)
+            while left:
+                page = self.get_event_records(
+                    EventRecordsFilter(
+                        event_type=E.ASSET_CHECK_EVALUATION, asset_key=asset_key,
+                        before_storage_id=before,
+                    ),
+                    limit=page_size,
+                )
+                for rec in page:
+                    name = rec.event_log_entry.dagster_event.data.get("check_name")
+                    if name in left:
+                        left.discard(name)
+                        out[_check_key(asset_key, name)] = rec
+                if len(page) < page_size:
+                    break
+                before = page[-1].storage_id
+                page_size *= 4
         return out
 
 

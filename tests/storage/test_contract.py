@@ -527,3 +527,26 @@ def test_asset_check_evaluations_are_stored_and_the_latest_per_check_is_read_bac
     assert types.count("ASSET_CHECK_EVALUATION") == 2
     assert types.count("ASSET_CHECK_EVALUATION_PLANNED") == 2
     assert instance.get_asset_keys() == [A]
+
+
+def test_latest_check_evaluation_found_behind_a_long_history_of_other_checks(instance):
+    import dagster_nb as dg
+
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset_check(asset=a)
+    def rare():
+        return dg.AssetCheckResult(passed=False)
+
+    @dg.asset_check(asset=a)
+    def often():
+        return dg.AssetCheckResult(passed=True)
+
+    dg.materialize([a, rare, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    for _ in range(30):  # many newer evaluations of another check of the same asset
+        dg.materialize([a, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    latest = instance.get_latest_asset_check_evaluation_records([rare.check_key, often.check_key])
+    assert latest[rare.check_key].event_log_entry.dagster_event.asset_check_evaluation_data.passed is False
+    assert latest[often.check_key].storage_id > latest[rare.check_key].storage_id
