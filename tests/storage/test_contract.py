@@ -550,3 +550,20 @@ def test_latest_check_evaluation_found_behind_a_long_history_of_other_checks(ins
     latest = instance.get_latest_asset_check_evaluation_records([rare.check_key, often.check_key])
     assert latest[rare.check_key].event_log_entry.dagster_event.asset_check_evaluation_data.passed is False
     assert latest[often.check_key].storage_id > latest[rare.check_key].storage_id
+
+
+def test_wiping_an_asset_forgets_its_check_evaluations(instance):
+    import dagster_nb as dg
+
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset_check(asset=a)
+    def ok():
+        return dg.AssetCheckResult(passed=True)
+
+    dg.materialize([a, ok], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    assert list(instance.get_latest_asset_check_evaluation_records([ok.check_key])) == [ok.check_key]
+    instance.wipe_assets([A])
+    assert instance.get_latest_asset_check_evaluation_records([ok.check_key]) == {}
