@@ -28,6 +28,7 @@ def catalog_html(repo: Any, keys: Iterable[Any]) -> str:
 def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
     from dagster_nb._widgets.viewmodel import check_summary_text
 
+    rows = sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
     table = [
         [
             r["key"],
@@ -39,8 +40,14 @@ def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
             if r["last_materialized"] else "",
             "; ".join(r["stale_causes"]),
         ]
-        for r in sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
+        for r in rows
     ]
-    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(_HEADERS)]
+    headers = list(_HEADERS)
+    if not any(r.get("checks") for r in rows):  # no asset checks: no empty column
+        col = headers.index("checks")
+        headers.pop(col)
+        for r in table:
+            r.pop(col)
+    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:{w}s}}" for w in widths)
-    return "\n".join(fmt.format(*r).rstrip() for r in [_HEADERS, *table])
+    return "\n".join(fmt.format(*r).rstrip() for r in [headers, *table])

@@ -232,7 +232,9 @@ def run_history_html(view_model: Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- assets
 def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The ``%assets`` table from :func:`catalog_rows`."""
+    """The ``%assets`` table from :func:`catalog_rows` (a checks column when an asset has
+    asset checks)."""
+    with_checks = any(r.get("checks") for r in rows)
     out = []
     for r in rows:
         p = r.get("partitions")
@@ -244,11 +246,13 @@ def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
             _e(r["group"]),
             " ".join(_badge(k, "#3730a3", "#e0e7ff") for k in r["kinds"]),
             status,
-            _checks_html(r.get("checks")),
+            *([_checks_html(r.get("checks"))] if with_checks else []),
             _e(_ts(r["last_materialized"])),
             "<br>".join(_e(c) for c in r["stale_causes"]),
         ])
-    return _table(["key", "group", "kinds", "status", "checks", "last materialized", "stale causes"], out)
+    headers = ["key", "group", "kinds", "status", *(["checks"] if with_checks else []),
+               "last materialized", "stale causes"]
+    return _table(headers, out)
 
 
 def _checks_html(checks: Mapping[str, Any] | None) -> str:

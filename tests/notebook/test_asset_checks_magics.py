@@ -63,3 +63,12 @@ def test_a_cell_renaming_its_check_drops_the_old_one(shell):
     result = shell.ok("dg.kernel.materialize()")
     assert [e.check_name for e in result.get_asset_check_evaluations()] == ["second"]
     assert [k.name for k in dg.kernel.to_definitions().resolved.check_specs_by_key] == ["second"]
+
+
+def test_no_checks_no_checks_column(shell, capsys):
+    shell.ok(CELLS[0], cell_id="c0")
+    capsys.readouterr()
+    shell.ok("%assets")
+    assert capsys.readouterr().out.splitlines()[0].split() == [
+        "key", "group", "kinds", "status", "last", "materialized", "stale", "causes",
+    ]
