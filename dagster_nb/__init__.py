@@ -76,11 +76,19 @@ _export(
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
     "InMemoryIOManager", "mem_io_manager", "InputManager", "InputManagerDefinition", "input_manager",
 )
+_export(
+    _D + "asset_checks",
+    "AssetCheckSpec", "AssetCheckKey", "AssetCheckResult", "AssetCheckSeverity",
+    "AssetCheckEvaluation", "AssetChecksDefinition", "asset_check", "multi_asset_check",
+)
+_export(_D + "freshness_checks", "build_last_update_freshness_checks")
 _export(_D + "definitions_class", "Definitions", "definitions")
 _export(
     _D + "load",
     "load_assets_from_modules", "load_assets_from_current_module",
     "load_assets_from_package_module", "load_assets_from_package_name",
+    "load_asset_checks_from_modules", "load_asset_checks_from_current_module",
+    "load_asset_checks_from_package_module", "load_asset_checks_from_package_name",
 )
 _export(
     "dagster_nb._storage.fs_io_manager",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "DagsterError",
+    "DagsterAssetCheckFailedError",
     "DagsterExecutionInterruptedError",
     "DagsterInvalidDefinitionError",
     "CircularDependencyError",
@@ -113,6 +114,11 @@ class DagsterRunNotFoundError(DagsterError):
 
 class DagsterStepOutputNotFoundError(DagsterError):
     """An output was asked for that was never produced."""
+
+
+class DagsterAssetCheckFailedError(DagsterError):
+    """A blocking asset check failed with ERROR severity: its step fails, so what depends on
+    the checked asset does not run (Dagster's class, not exported by Dagster either)."""
 
 
 class DagsterUserCodeExecutionError(DagsterError):

@@ -67,6 +67,8 @@ class DagsterEventType(str, Enum):
     ASSET_MATERIALIZATION_PLANNED = "ASSET_MATERIALIZATION_PLANNED"
     ASSET_OBSERVATION = "ASSET_OBSERVATION"
     ASSET_FAILED_TO_MATERIALIZE = "ASSET_FAILED_TO_MATERIALIZE"
+    ASSET_CHECK_EVALUATION_PLANNED = "ASSET_CHECK_EVALUATION_PLANNED"
+    ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
     ENGINE_EVENT = "ENGINE_EVENT"
     LOG_MESSAGE = "LOG_MESSAGE"  # ours: context.log records, so widgets can show them
 
@@ -189,8 +191,20 @@ def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
 
 
 _EXPECTATION_VALUE = DagsterEventType.STEP_EXPECTATION_RESULT.value
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetCheckEvaluationPlanned:
+    """``event_specific_data`` of an ASSET_CHECK_EVALUATION_PLANNED event, as in Dagster."""
+
+    asset_key: AssetKey | None
+    check_name: str | None
+    partitions_subset: Any = None
+
+
 _STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
 _RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
+_CHECK_EVALUATION_VALUE = DagsterEventType.ASSET_CHECK_EVALUATION.value
+_CHECK_PLANNED_VALUE = DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED.value
 
 
 class DagsterEvent(NamedTuple):
@@ -283,6 +297,23 @@ class DagsterEvent(NamedTuple):
                                  metadata=metadata_from_json(d.get("metadata", {})))
 
     @property
+    def asset_check_evaluation_data(self) -> Any:
+        """The ``AssetCheckEvaluation`` of an ASSET_CHECK_EVALUATION event (else None)."""
+        if self.event_type_value != _CHECK_EVALUATION_VALUE or self.asset_key is None:
+            return None
+        from dagster_nb._definitions.asset_checks import AssetCheckEvaluation
+
+        return AssetCheckEvaluation.from_data(self.asset_key, self.data, self.partition)
+
+    @property
+    def asset_check_planned_data(self) -> Any:
+        """``AssetCheckEvaluationPlanned``-like facts of an ASSET_CHECK_EVALUATION_PLANNED event:
+        ``.asset_key`` and ``.check_name`` (else None)."""
+        if self.event_type_value != _CHECK_PLANNED_VALUE:
+            return None
+        return AssetCheckEvaluationPlanned(asset_key=self.asset_key, check_name=self.data.get("check_name"))
+
+    @property
     def step_failure_data(self) -> StepFailureData | None:
         if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
             return None
@@ -304,6 +335,10 @@ class DagsterEvent(NamedTuple):
             return StepMaterializationData(self.materialization)
         if self.observation is not None:
             return AssetObservationData(self.observation)
+        if t == _CHECK_EVALUATION_VALUE:
+            return self.asset_check_evaluation_data
+        if t == _CHECK_PLANNED_VALUE:
+            return self.asset_check_planned_data
         return self.error or self.data
 
     # --- JSON ---

@@ -531,6 +531,13 @@ class DagsterInstance:
         data = ev.materialization or ev.observation
         return DataVersion(data.tags[DATA_VERSION_TAG]) if data is not None else None
 
+    def get_latest_asset_check_evaluation_records(self, check_keys: Iterable[Any]) -> dict[Any, EventLogRecord]:
+        """Internal: the latest ASSET_CHECK_EVALUATION record per AssetCheckKey (those with
+        one); ``record.event_log_entry.dagster_event.asset_check_evaluation_data`` is the
+        AssetCheckEvaluation. (Dagster keeps this in its event log storage's
+        ``get_latest_asset_check_execution_by_key``.)"""
+        return self._storage.get_latest_asset_check_evaluation_records(list(check_keys))
+
     def get_materialized_partitions(self, asset_key: CoercibleToAssetKey) -> set[str]:
         return self._storage.get_materialized_partitions(AssetKey.from_coercible(asset_key))
 

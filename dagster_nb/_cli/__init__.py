@@ -55,7 +55,12 @@ def _load_target(args: argparse.Namespace) -> Any:
             return value
         if isinstance(value, LazyDefinitions):
             return value()
-    return Definitions(assets=load_assets_from_modules([module]))
+    from dagster_nb._definitions.load import load_asset_checks_from_modules
+
+    return Definitions(
+        assets=load_assets_from_modules([module]),
+        asset_checks=load_asset_checks_from_modules([module]),
+    )
 
 
 def _repo(args: argparse.Namespace) -> Any:

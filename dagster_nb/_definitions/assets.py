@@ -137,6 +137,8 @@ class AssetsDefinition:
     source_location: str | None = None
     # Set only for @observable_source_asset / SourceAsset-derived definitions.
     auto_observe_interval_minutes: float | None = None
+    # Checks this definition's op evaluates (Dagster's name): output name -> AssetCheckSpec.
+    check_specs_by_output_name: Mapping[str, Any] = field(default_factory=dict)
     _derived_code_version: list = field(default_factory=list, repr=False, compare=False)
     # Facts derived from the (immutable) specs, per key. init=False: copies made with
     # dataclasses.replace start empty, since their specs may differ.
@@ -213,6 +215,25 @@ class AssetsDefinition:
     @property
     def is_executable(self) -> bool:
         return self.execution_type != ExecutionType.UNEXECUTABLE
+
+    # --- asset checks (Dagster's names) ---
+    @property
+    def check_specs(self) -> list[Any]:
+        """The AssetCheckSpecs of the checks this definition evaluates."""
+        return list(self.check_specs_by_output_name.values())
+
+    @property
+    def check_keys(self) -> frozenset[Any]:
+        return frozenset(s.key for s in self.check_specs_by_output_name.values())
+
+    @property
+    def check_key(self) -> Any:
+        keys = self.check_keys
+        if len(keys) != 1:
+            raise DagsterInvalidInvocationError(
+                f"{self._label()} evaluates {len(keys)} checks, not one: use `.check_keys`."
+            )
+        return next(iter(keys))
 
     # --- per-key facts (Dagster's names) ---
     @property
@@ -406,6 +427,10 @@ class AssetsDefinition:
             internal_asset_deps={
                 rk(k): frozenset(rk(x) for x in v) for k, v in self.internal_asset_deps.items()
             },
+            check_specs_by_output_name={
+                n: (c._with_asset_key(rk(c.asset_key)) if c.asset_key in repl else c)
+                for n, c in self.check_specs_by_output_name.items()
+            },
             _derived_code_version=self._derived_code_version,
         )
 
@@ -477,6 +502,7 @@ class AssetsDefinition:
 
 
 _set = object.__setattr__
+_NO_CHECKS: Mapping[str, Any] = {}  # shared, never mutated
 _new_object = object.__new__
 
 
@@ -551,6 +577,7 @@ def single_asset_definition(
     _set(a, "is_subset", False)
     _set(a, "source_location", source_location)
     _set(a, "auto_observe_interval_minutes", None)
+    _set(a, "check_specs_by_output_name", _NO_CHECKS)
     _set(a, "_derived_code_version", [])
     _set(a, "_memo", {})
     return a
@@ -561,7 +588,7 @@ assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
     "specs_by_key", "keys_by_output_name", "keys_by_input_name", "node_def", "partitions_def",
     "partition_mappings", "can_subset", "selected_asset_keys", "resource_defs", "backfill_policy",
     "execution_type", "internal_asset_deps", "is_subset", "source_location",
-    "auto_observe_interval_minutes", "_derived_code_version", "_memo",
+    "auto_observe_interval_minutes", "check_specs_by_output_name", "_derived_code_version", "_memo",
 ]
 
 

@@ -349,7 +349,7 @@ def _build_asset(
         code_version=code_version,
         signature=sig,
     )
-    return single_asset_definition(
+    ad = single_asset_definition(
         asset_key,
         spec,
         input_keys,
@@ -360,6 +360,12 @@ def _build_asset(
         backfill_policy,
         _source_location(fn),
     )
+    if check_specs:
+        from dagster_nb._definitions.asset_checks import specs_by_output_name
+
+        # a new object, not yet shared: set the field single_asset_definition left empty
+        object.__setattr__(ad, "check_specs_by_output_name", specs_by_output_name(check_specs, str(what), [asset_key]))
+    return ad
 
 
 def _doc(fn: Callable) -> str | None:
@@ -488,6 +494,11 @@ def multi_asset(
             code_version=code_version,
             signature=sig,
         )
+        checks: dict[str, Any] = {}
+        if check_specs:
+            from dagster_nb._definitions.asset_checks import specs_by_output_name
+
+            checks = specs_by_output_name(check_specs, what, specs_by_key)
         return _finish(
             AssetsDefinition(
                 specs_by_key=specs_by_key,
@@ -501,6 +512,7 @@ def multi_asset(
                 backfill_policy=backfill_policy,
                 internal_asset_deps=internal,
                 source_location=_source_location(fn),
+                check_specs_by_output_name=checks,
             )
         )
 
@@ -650,6 +662,14 @@ def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinit
 # --- graph-backed assets ---
 
 
+def _no_graph_checks(check_specs: Any, what: str) -> None:
+    if check_specs:
+        raise DagsterInvalidDefinitionError(
+            f"{what}(check_specs=...) is not supported yet in dagster_nb. Define the checks with "
+            "@asset_check(asset=...) instead."
+        )
+
+
 def _graph_asset(
     fn: Callable,
     *,
@@ -673,6 +693,7 @@ def _graph_asset(
     key: CoercibleToAssetKey | None = None,
     deps: Iterable[Any] | None = None,
 ) -> AssetsDefinition:
+    _no_graph_checks(check_specs, "@graph_asset")
     if key is not None:
         asset_key = AssetKey.from_coercible(key)
     else:
@@ -736,6 +757,7 @@ def _graph_multi_asset(
     check_specs: Any = None,
     config: Any = None,
 ) -> AssetsDefinition:
+    _no_graph_checks(check_specs, "@graph_multi_asset")
     gname = name or fn.__name__
     g = compose_graph(fn, gname, None)
     missing = set(outs) - set(g.output_map)

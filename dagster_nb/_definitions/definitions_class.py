@@ -100,13 +100,14 @@ class Definitions:
         """The assets resolved and validated (duplicate keys, cycles, inputs no asset provides,
         resources not provided, job/schedule/sensor names); built on first use, as in Dagster."""
         if self._resolved is None:
-            resolved = ResolvedAssets.build(self._assets)
+            base = [*self._assets, *self._asset_checks]
+            resolved = ResolvedAssets.build(base)
             check_inputs_provided(resolved)
             stubs = [k for k, n in resolved.graph.nodes.items() if n.is_stub]
             if stubs:
                 # A deps= key no definition provides is an external asset here, as in Dagster
                 # (listed by resolve_all_asset_keys/specs, with a definition of its own).
-                resolved = ResolvedAssets.build([*self._assets, *(AssetSpec(k) for k in stubs)])
+                resolved = ResolvedAssets.build([*base, *(AssetSpec(k) for k in stubs)])
             self._validate(resolved)
             self._resolved = resolved
         return self._resolved

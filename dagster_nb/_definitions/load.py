@@ -35,10 +35,67 @@ def _assets_in_module(module: ModuleType, include_specs: bool) -> list[Any]:
     for value in vars(module).values():
         items = value if isinstance(value, list) else [value]
         for v in items:
-            if isinstance(v, kinds) and id(v) not in seen:
+            if isinstance(v, kinds) and id(v) not in seen and not _is_checks_def(v):
                 seen.add(id(v))
                 found.append(v)
     return found
+
+
+def _is_checks_def(v: Any) -> bool:
+    # @asset_check definitions are AssetsDefinitions too; Dagster loads them separately
+    # (load_asset_checks_from_modules).
+    return isinstance(v, AssetsDefinition) and not v.specs_by_key and bool(v.check_specs_by_output_name)
+
+
+def load_asset_checks_from_modules(modules: Iterable[ModuleType], asset_key_prefix: Any = None) -> list[Any]:
+    """Every ``@asset_check`` / ``@multi_asset_check`` at the top level of ``modules``; with
+    ``asset_key_prefix``, they check the prefixed keys (as load_assets_from_modules(key_prefix=)
+    names the assets).
+
+    >>> import types, dagster_nb as dg
+    >>> m = types.ModuleType("m")
+    >>> m.c = dg.asset_check(asset="a", name="ok")(lambda: dg.AssetCheckResult(passed=True))
+    >>> [sorted(k.to_user_string() for k in c.check_keys) for c in dg.load_asset_checks_from_modules([m], "p")]
+    [['p/a:ok']]
+    """
+    prefix = key_prefix_from_coercible(asset_key_prefix) if asset_key_prefix is not None else ()
+    out: list[Any] = []
+    seen: set[int] = set()
+    for m in modules:
+        if not isinstance(m, ModuleType):
+            raise DagsterInvalidDefinitionError(
+                f"load_asset_checks_from_modules takes modules, got {type(m).__name__} {m!r}."
+            )
+        for value in vars(m).values():
+            for v in value if isinstance(value, list) else [value]:
+                if _is_checks_def(v) and id(v) not in seen:
+                    seen.add(id(v))
+                    if prefix:
+                        targets = {s.asset_key for s in v.check_specs_by_output_name.values()}
+                        targets |= set(v.keys_by_input_name.values())
+                        v = v.with_attributes(asset_key_replacements={k: AssetKey([*prefix, *k.path]) for k in targets})
+                    out.append(v)
+    return out
+
+
+def load_asset_checks_from_current_module(asset_key_prefix: Any = None) -> list[Any]:
+    """The asset checks of the module that calls this function."""
+    caller = sys._getframe(1)
+    module = sys.modules.get(caller.f_globals.get("__name__", "")) or inspect.getmodule(caller)
+    if module is None:
+        raise DagsterInvalidDefinitionError("Could not find the calling module.")
+    return load_asset_checks_from_modules([module], asset_key_prefix=asset_key_prefix)
+
+
+def load_asset_checks_from_package_module(package_module: ModuleType, asset_key_prefix: Any = None) -> list[Any]:
+    """The asset checks of a package and all its submodules (imported here)."""
+    return load_asset_checks_from_modules(_package_modules(package_module), asset_key_prefix=asset_key_prefix)
+
+
+def load_asset_checks_from_package_name(package_name: str, asset_key_prefix: Any = None) -> list[Any]:
+    """Like load_asset_checks_from_package_module, by name."""
+    module = sys.modules.get(package_name) or importlib.import_module(package_name)
+    return load_asset_checks_from_package_module(module, asset_key_prefix=asset_key_prefix)
 
 
 def _apply(

@@ -101,6 +101,8 @@ class ResolvedAssets:
                         + ". Give one of them a different name or key_prefix."
                     )
                 by_key[k] = ad
+        # Check definitions (@asset_check) define no asset keys: kept beside the assets.
+        check_defs = [ad for ad in defs if not ad.specs_by_key and ad.check_specs_by_output_name]
         defs = list({id(ad): ad for ad in by_key.values()}.values())
         # Sibling-prefix resolution of deps: @asset(key_prefix="p") def b(a) depends on p/a when
         # p/a exists and a does not.
@@ -159,7 +161,27 @@ class ResolvedAssets:
         if check_cycles:
             graph.toposorted_keys()
         _validate_partition_mappings(nodes, by_key)
-        return ResolvedAssets(tuple(resolved), by_key, graph)
+        out = ResolvedAssets(tuple(resolved) + tuple(check_defs), by_key, graph)
+        if check_defs or any(ad.check_specs_by_output_name for ad in resolved):
+            out.check_specs_by_key  # noqa: B018 - raises on duplicate check keys, as Dagster
+        return out
+
+    @property
+    def check_specs_by_key(self) -> Mapping[Any, tuple[AssetsDefinition, Any]]:
+        """Every asset check: check key -> (the definition that evaluates it, its spec)."""
+        found = self.memo.get("check_specs_by_key")
+        if found is None:
+            found = {}
+            for ad in self.assets_defs:
+                for spec in ad.check_specs_by_output_name.values():
+                    if spec.key in found:
+                        raise DagsterInvalidDefinitionError(
+                            f"Duplicate asset check key: {spec.key!r}. It is defined by "
+                            f"{found[spec.key][0]!r} and {ad!r}; give one of them another name."
+                        )
+                    found[spec.key] = (ad, spec)
+            self.memo["check_specs_by_key"] = found
+        return found
 
 
 def _validate_partition_mappings(
@@ -198,6 +220,8 @@ def check_inputs_provided(resolved: ResolvedAssets) -> None:
         return
     known = resolved.assets_def_by_key
     for ad in resolved.assets_defs:
+        if not ad.specs_by_key:
+            continue  # an asset check: one whose asset is not given is just not selected
         for up in ad.keys_by_input_name.values():
             if up not in known:
                 raise DagsterInvalidDefinitionError(

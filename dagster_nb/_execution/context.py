@@ -486,8 +486,8 @@ class AssetExecutionContext:
 
     # --- events ---
     def log_event(self, event: Any) -> None:
-        """Record an AssetMaterialization, AssetObservation or ExpectationResult from inside the
-        function, as Dagster does: it joins the run's events (and the instance) at once, for
+        """Record an AssetMaterialization, AssetObservation, ExpectationResult or (for a check in
+        this asset's ``check_specs``) AssetCheckResult from inside the function, as Dagster does: it joins the run's events (and the instance) at once, for
         any asset key.
 
         >>> import dagster_nb as dg
@@ -501,6 +501,19 @@ class AssetExecutionContext:
         Outside a run (a context from build_asset_context) the events are kept for
         :meth:`get_events`.
         """
+        from dagster_nb._definitions.asset_checks import AssetCheckResult
+
+        if isinstance(event, AssetCheckResult):
+            # the result of a check in this asset's check_specs, evaluated with the step's
+            # results (Dagster 1.13 raises for this; dagster_nb accepts it)
+            if self._assets_def is None or not self._assets_def.check_specs_by_output_name:
+                raise DagsterInvariantViolationError(
+                    "context.log_event(AssetCheckResult(...)) needs an asset with that check in "
+                    "its check_specs=[AssetCheckSpec(...)]."
+                )
+            # read by the executor after the function returns (execution/checks.py)
+            self.__dict__.setdefault("_logged_check_results", []).append(event)
+            return
         self._user_events.append(event)
         if self._emit is not None:
             ev = _user_event(event, self._run_id, self._job_name, self._node_name)
@@ -515,6 +528,11 @@ class AssetExecutionContext:
         """The events logged with :meth:`log_event`, in order (Dagster's direct-invocation
         helper; also works inside a run)."""
         return list(self._user_events)
+
+    @property
+    def selected_asset_check_keys(self) -> frozenset[Any]:
+        """The asset checks this step evaluates."""
+        return self.__dict__.get("_selected_check_keys", frozenset())
 
     def get_output_metadata(self, output_name: str = "result") -> dict[str, Any]:
         return dict(self._output_metadata.get(output_name, {}))

@@ -470,6 +470,12 @@ def _execute_run(run: RunExecution) -> None:
             pkeys = partition_planned if step.assets_def.partitions_def is not None else None
             for pk in pkeys or [None]:
                 run.event(EV.ASSET_MATERIALIZATION_PLANNED, step.key, asset_key=k, partition=pk)
+    if plan.check_keys:
+        for step in plan.steps:
+            for ck in sorted(step.check_keys, key=lambda c: (c.asset_key.parts, c.name)):
+                run.event(EV.ASSET_CHECK_EVALUATION_PLANNED, step.key, asset_key=ck.asset_key,
+                          message=f'{spec.job_name} intends to execute asset check {ck.name} on asset {ck.asset_key.to_string()}',
+                          data={"check_name": ck.name})
     run.flush()  # the instance knows what is planned before the first step starts
     resource_cfg = dict((spec.run_config or {}).get("resources") or {})
     try:
@@ -890,9 +896,19 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         context._input_partition_keys = in_pkeys
         context._input_partitions_defs = in_pdefs
         context._run = run  # read only on demand (deps= input partitions, load_asset_value)
+        if step.check_keys:
+            context._selected_check_keys = step.check_keys
         results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True)
     if step.observe:
         _handle_observations(run, step, results)
+        return
+    if step.check_keys or ad.check_specs_by_output_name:
+        from dagster_nb._execution.checks import evaluate_checks, split_check_results
+
+        results, check_results = split_check_results(results, context)
+        if step.keys:
+            _handle_outputs(run, step, results, context, pkeys, input_versions, materialized)
+        evaluate_checks(run, step, check_results)
         return
     _handle_outputs(run, step, results, context, pkeys, input_versions, materialized)
 

@@ -92,6 +92,9 @@ class JobDefinition:
         self.tags = dict(unresolved.tags)
         self.partitions_def = unresolved.partitions_def
         self._selected = frozenset(resolve_selection(defs.resolved, unresolved.selection))
+        from dagster_nb._execution.checks import resolve_check_selection
+
+        self._selected_checks = resolve_check_selection(defs.resolved, unresolved.selection, self._selected)
         # As Dagster's job resolution: the partitioned assets of a job share one partitions
         # definition, equal to the job's when it names one; a job over unpartitioned assets
         # only has no partitions definition, whatever it was given. The implicit job over all
@@ -207,15 +210,18 @@ class JobDefinition:
         """Run the job in this process (ephemeral instance unless one is passed)."""
         from dagster_nb._execution.materialize import run_assets
 
-        keys = self._selected
+        keys, checks = self._selected, self._selected_checks
         if asset_selection is not None:
+            from dagster_nb._execution.checks import resolve_check_selection
             from dagster_nb._selection import AssetSelection
 
             keys = frozenset(AssetSelection.from_coercible(asset_selection).resolve(self._defs.resolved.graph)) & keys
+            checks = resolve_check_selection(self._defs.resolved, asset_selection, keys) & checks
         res = {**self._defs.resources, **(resources or {})}
         result = run_assets(
             self._defs.resolved,
             selected_keys=keys,
+            selected_check_keys=checks,
             run_config=run_config if run_config is not None else self._job.config,
             instance=instance,
             resources=res,

@@ -173,6 +173,7 @@ def run_assets(
     current_time: Any = None,
     selected_keys: Iterable[AssetKey] | None = None,
     check_inputs: bool = False,
+    selected_check_keys: Iterable[Any] | None = None,
 ) -> ExecuteInProcessResult:
     """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
     from dagster_nb._instance import DagsterInstance
@@ -187,7 +188,15 @@ def run_assets(
         sel = resolve_selection(resolved, selection, observe=observe)
     if instance is None:
         instance = DagsterInstance.ephemeral()
-    plan = build_plan(resolved, sel, observe=observe)
+    if selected_check_keys is not None:
+        checks: Any = frozenset(selected_check_keys)
+    elif observe or not resolved.check_specs_by_key:
+        checks = ()
+    else:
+        from dagster_nb._execution.checks import resolve_check_selection
+
+        checks = resolve_check_selection(resolved, None if selected_keys is not None else selection, sel)
+    plan = build_plan(resolved, sel, observe=observe, checks=checks)
     pkeys = _partition_keys(
         resolved, sel,
         partition_key=partition_key, partition_keys=partition_keys,

@@ -33,6 +33,8 @@ class Step:
     # Set for a step that runs one op of an op-based job (see graph_run.OpStep): how its inputs
     # are wired and how it runs. None for asset steps.
     op: Any = None
+    # asset checks this step evaluates (an @asset_check step has these and no keys)
+    check_keys: frozenset = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +42,7 @@ class ExecutionPlan:
     steps: tuple[Step, ...]
     selected_keys: frozenset[AssetKey]
     step_by_asset_key: dict[AssetKey, str]
+    check_keys: frozenset = frozenset()  # every selected asset check
     # facts the executor derives from the plan alone (plans are cached and reused)
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -51,7 +54,10 @@ class ExecutionPlan:
 _PLAN_MEMO_MAX = 64
 
 
-def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observe: bool = False) -> ExecutionPlan:
+def build_plan(
+    resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observe: bool = False,
+    checks: Iterable[Any] = (),
+) -> ExecutionPlan:
     """Steps for ``selected`` keys, parents first (the same plan object for the same selection
     of the same resolved assets: plans are immutable, and building one is O(assets)).
 
@@ -59,10 +65,15 @@ def build_plan(resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observ
     keys that can be neither materialized nor observed (external assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
     """
     sel = frozenset(selected)
-    memo_key = ("plan", sel, observe)
+    check_sel = frozenset(checks)
+    memo_key = ("plan", sel, observe, check_sel)
     plan = resolved.memo.get(memo_key)
     if plan is None:
         plan = _build_plan(resolved, sel, observe)
+        if check_sel or (not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)):
+            from dagster_nb._execution.checks import add_check_steps
+
+            plan = add_check_steps(resolved, plan, check_sel)
         if len(resolved.memo) >= _PLAN_MEMO_MAX:
             resolved.memo.clear()
         resolved.memo[memo_key] = plan

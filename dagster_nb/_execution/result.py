@@ -176,6 +176,10 @@ class ExecuteInProcessResult:
         returns none: it keeps them out of its events; ours gives what was stored)."""
         return [e for e in self._x.events if e.event_type_value == _PLANNED]
 
+    def get_asset_check_evaluations(self) -> list[Any]:
+        """The ``AssetCheckEvaluation`` of every asset check evaluated in the run, in order."""
+        return [e.asset_check_evaluation_data for e in self._of_type(DagsterEventType.ASSET_CHECK_EVALUATION)]
+
     def get_step_success_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_SUCCESS)
 

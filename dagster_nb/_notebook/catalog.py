@@ -9,7 +9,7 @@ from typing import Any
 
 __all__ = ["catalog_rows", "catalog_html", "catalog_text"]
 
-_HEADERS = ["key", "group", "kinds", "status", "last materialized", "stale causes"]
+_HEADERS = ["key", "group", "kinds", "status", "checks", "last materialized", "stale causes"]
 
 
 def catalog_rows(repo: Any, keys: Iterable[Any]) -> list[dict]:
@@ -26,18 +26,28 @@ def catalog_html(repo: Any, keys: Iterable[Any]) -> str:
 
 
 def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
+    from dagster_nb._widgets.viewmodel import check_summary_text
+
+    rows = sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
     table = [
         [
             r["key"],
             r["group"],
             ", ".join(r["kinds"]),
             r["status"],
+            check_summary_text(r.get("checks")),
             dt.datetime.fromtimestamp(r["last_materialized"]).strftime("%Y-%m-%d %H:%M:%S")
             if r["last_materialized"] else "",
             "; ".join(r["stale_causes"]),
         ]
-        for r in sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
+        for r in rows
     ]
-    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(_HEADERS)]
+    headers = list(_HEADERS)
+    if not any(r.get("checks") for r in rows):  # no asset checks: no empty column
+        col = headers.index("checks")
+        headers.pop(col)
+        for r in table:
+            r.pop(col)
+    widths = [max([len(h), *(len(r[i]) for r in table)]) for i, h in enumerate(headers)]
     fmt = "  ".join(f"{{:{w}s}}" for w in widths)
-    return "\n".join(fmt.format(*r).rstrip() for r in [_HEADERS, *table])
+    return "\n".join(fmt.format(*r).rstrip() for r in [headers, *table])

@@ -202,7 +202,7 @@ class DagsterNbMagics(Magics):
     @argument("selection", nargs="*", help="Selection (default: all).")
     @line_magic
     def assets(self, line: str) -> Any:
-        """The catalog: key, group, kinds, status, last materialized, stale causes."""
+        """The catalog: key, group, kinds, status, asset checks, last materialized, stale causes."""
         args = _parse(self.assets, line)
         if args is None:
             return None

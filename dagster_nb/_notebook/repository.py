@@ -53,6 +53,10 @@ class KernelRepository:
     def __init__(self, instance: Any = None):
         self._lock = threading.RLock()
         self._entries: dict[AssetKey, _Entry] = {}
+        # @asset_check definitions (no asset keys of their own), by check key
+        self._check_entries: dict[Any, _Entry] = {}
+        self._checks_this_cell: set[Any] = set()
+        self._check_keys_by_origin: dict[str, set[Any]] = {}
         self._resources: dict[str, Any] = {}
         self._jobs: dict[str, Any] = {}
         self._schedules: dict[str, Any] = {}
@@ -102,6 +106,7 @@ class KernelRepository:
         """A cell starts running. ``label`` (e.g. "In [7]") names it in messages."""
         self._current_origin = origin
         self._defined_this_cell = set()
+        self._checks_this_cell = set()
         if origin is not None and label is not None:
             self._labels[origin] = label
 
@@ -121,7 +126,14 @@ class KernelRepository:
                     del self._entries[k]
                     removed.append(k)
             self._keys_by_origin[origin] = set(self._defined_this_cell)
-            if removed:
+            dropped_checks = False
+            for ck in self._check_keys_by_origin.get(origin, set()) - self._checks_this_cell:
+                e = self._check_entries.get(ck)
+                if e is not None and e.origin == origin:
+                    del self._check_entries[ck]
+                    dropped_checks = True
+            self._check_keys_by_origin[origin] = set(self._checks_this_cell)
+            if removed or dropped_checks:
                 self._changed()
         return removed
 
@@ -150,6 +162,9 @@ class KernelRepository:
                 "asset definitions (or use add_definitions for a Definitions object)."
             )
         origin = origin or self._current_origin or definition.source_location or "<unknown>"
+        if not definition.specs_by_key and definition.check_specs_by_output_name:
+            self._register_checks(definition, origin)
+            return
         with self._lock:
             # A multi-asset redefined with fewer keys: drop keys its previous version had.
             for k in definition.specs_by_key:
@@ -175,6 +190,31 @@ class KernelRepository:
                 self._keys_by_origin.setdefault(self._current_origin, set()).update(definition.specs_by_key)
             self._changed()
 
+    def _register_checks(self, definition: AssetsDefinition, origin: str) -> None:
+        """An @asset_check / @multi_asset_check: the latest definition of a check key wins; a
+        cell re-run without it drops it (see end_cell)."""
+        with self._lock:
+            for ck in definition.check_keys:
+                prev = self._check_entries.get(ck)
+                if prev is not None and prev.origin != origin and prev.definition is not definition:
+                    warnings.warn(
+                        f"Asset check {ck.to_user_string()} is defined in {self._describe(origin)} "
+                        f"and was already defined in {self._describe(prev.origin)}; the new "
+                        "definition replaces the old one.",
+                        RedefinitionWarning,
+                        stacklevel=_user_stacklevel(),
+                    )
+                if prev is not None and prev.definition is not definition:
+                    for other in prev.definition.check_keys:
+                        if self._check_entries.get(other) is prev:
+                            del self._check_entries[other]
+            for ck in definition.check_keys:
+                self._check_entries[ck] = _Entry(definition, origin)
+            if self._current_origin is not None:
+                self._checks_this_cell.update(definition.check_keys)
+                self._check_keys_by_origin.setdefault(self._current_origin, set()).update(definition.check_keys)
+            self._changed()
+
     def add_definitions(self, defs: Any) -> None:
         """Register everything in a ``Definitions`` (assets, resources, jobs, schedules, sensors)."""
         for a in defs.assets:
@@ -185,6 +225,8 @@ class KernelRepository:
 
                 self.register(coerce_assets_def(a), origin=self._current_origin)
         with self._lock:
+            for c in defs.asset_checks:
+                self._register_checks(c, self._current_origin or c.source_location or "<unknown>")
             self._resources.update(defs.resources)
             for j in defs.jobs:
                 self._jobs[j.name] = j
@@ -208,6 +250,10 @@ class KernelRepository:
                     ad = coerce_assets_def(ad)
                 self.register(ad, origin=f"module {m.__name__}")
                 keys.extend(ad.specs_by_key)
+            from dagster_nb._definitions.load import load_asset_checks_from_modules
+
+            for c in load_asset_checks_from_modules([m]):
+                self.register(c, origin=f"module {m.__name__}")
         return keys
 
     def forget(self, *keys: CoercibleToAssetKey) -> list[AssetKey]:
@@ -234,6 +280,8 @@ class KernelRepository:
         """Forget every definition and resource (stored values and runs are kept)."""
         with self._lock:
             self._entries.clear()
+            self._check_entries.clear()
+            self._check_keys_by_origin.clear()
             self._resources.clear()
             self._jobs.clear()
             self._keys_by_origin.clear()
@@ -261,6 +309,8 @@ class KernelRepository:
         with self._lock:
             seen: dict[int, AssetsDefinition] = {}
             for e in self._entries.values():
+                seen.setdefault(id(e.definition), e.definition)
+            for e in self._check_entries.values():
                 seen.setdefault(id(e.definition), e.definition)
             return list(seen.values())
 
@@ -307,8 +357,10 @@ class KernelRepository:
         """A strict ``Definitions`` with everything defined in this kernel."""
         from dagster_nb._definitions.definitions_class import Definitions
 
+        defs = self.definitions_list()
         return Definitions(
-            assets=self.definitions_list(),
+            assets=[d for d in defs if d.specs_by_key],
+            asset_checks=[d for d in defs if not d.specs_by_key],
             resources=self._resources,
             jobs=list(self._jobs.values()),
             schedules=list(self._schedules.values()),

@@ -20,7 +20,7 @@ import collections.abc
 import html
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any, Union
@@ -44,6 +44,9 @@ __all__ = [
     "CoercibleToAssetSelection",
     "AllSelection",
     "AllAssetCheckSelection",
+    "AssetChecksForAssetKeysSelection",
+    "AssetCheckKeysSelection",
+    "resolve_checks",
     "KeysAssetSelection",
     "KeyWildCardAssetSelection",
     "KeyPrefixesAssetSelection",
@@ -142,6 +145,38 @@ class AssetSelection:
     def all_asset_checks() -> AllAssetCheckSelection:
         """All asset checks. Selects no assets; ``sel - all_asset_checks()`` is ``sel``."""
         return AllAssetCheckSelection()
+
+    @staticmethod
+    def checks_for_assets(*assets_defs: Any) -> AssetChecksForAssetKeysSelection:
+        """The asset checks of the given assets (not the assets themselves).
+
+        >>> AssetSelection.checks_for_assets("orders")
+        AssetSelection.checks_for_assets('orders')
+        """
+        return AssetChecksForAssetKeysSelection(selected_asset_keys=tuple(_keys_from_coercibles(assets_defs)))
+
+    @staticmethod
+    def checks(*assets_defs_or_check_keys: Any) -> AssetCheckKeysSelection:
+        """These checks: ``AssetCheckKey``s or check definitions (``@asset_check``).
+
+        >>> from dagster_nb._definitions.asset_checks import AssetCheckKey
+        >>> AssetSelection.checks(AssetCheckKey(AssetKey("orders"), "positive"))
+        AssetSelection.checks(AssetCheckKey(asset_key=AssetKey(['orders']), name='positive'))
+        """
+        keys: list[Any] = []
+        for item in assets_defs_or_check_keys:
+            check_keys = getattr(item, "check_keys", None)
+            if check_keys is not None and not isinstance(item, tuple):
+                keys.extend(sorted(check_keys, key=lambda k: (k.asset_key.parts, k.name)))
+            elif isinstance(item, tuple) and len(item) == 2 and hasattr(item, "asset_key"):
+                keys.append(item)
+            else:
+                raise DagsterInvalidAssetSelectionError(
+                    f"AssetSelection.checks() takes AssetCheckKeys or asset check definitions, "
+                    f"got {type(item).__name__}: {item!r}. For the checks of an asset, use "
+                    "AssetSelection.checks_for_assets(...)."
+                )
+        return AssetCheckKeysSelection(selected_asset_check_keys=tuple(keys))
 
     @staticmethod
     def assets(*assets_defs: Any) -> KeysAssetSelection:
@@ -288,6 +323,12 @@ class AssetSelection:
                 return reduce(lambda a, b: a | b, [cls.from_string(s) for s in selection])
             strings = [el for el in selection if isinstance(el, str)]
             others = [el for el in selection if not isinstance(el, str)]
+            if any(isinstance(el, tuple) and hasattr(el, "asset_key") for el in others):
+                raise DagsterInvalidAssetSelectionError(
+                    "selection argument must be one of str, Sequence[str], Sequence[AssetKey], "
+                    "Sequence[AssetsDefinition], Sequence[SourceAsset], AssetSelection; a list of "
+                    "AssetCheckKeys is none of them. Pass AssetSelection.checks(*check_keys)."
+                )
             parts = [cls.from_string(s) for s in strings]
             return reduce(lambda a, b: a | b, [*parts, cls.assets(*others)])
         raise DagsterInvalidAssetSelectionError(
@@ -495,7 +536,7 @@ class AllSelection(AssetSelection):
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
 class AllAssetCheckSelection(AssetSelection):
-    """All asset checks. dagster_nb has no checks in the graph yet, so it selects no asset keys."""
+    """All asset checks; selects no asset keys (see :func:`resolve_checks`)."""
 
     def _resolve(self, view, allow_missing):
         return frozenset()
@@ -505,6 +546,81 @@ class AllAssetCheckSelection(AssetSelection):
 
     def _py(self):
         return "AssetSelection.all_asset_checks()"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class AssetChecksForAssetKeysSelection(AssetSelection):
+    """The checks of some assets; selects no asset keys."""
+
+    selected_asset_keys: tuple[AssetKey, ...]
+
+    def _resolve(self, view, allow_missing):
+        return frozenset()
+
+    def _may_include_external(self):
+        return False
+
+    def _py(self):
+        return f"AssetSelection.checks_for_assets({', '.join(_key_py(k) for k in self.selected_asset_keys)})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class AssetCheckKeysSelection(AssetSelection):
+    """Exactly these checks; selects no asset keys."""
+
+    selected_asset_check_keys: tuple[Any, ...]
+
+    def _resolve(self, view, allow_missing):
+        return frozenset()
+
+    def _may_include_external(self):
+        return False
+
+    def _py(self):
+        return f"AssetSelection.checks({', '.join(repr(k) for k in self.selected_asset_check_keys)})"
+
+
+def _key_py(k: AssetKey) -> str:
+    return repr(k.to_user_string()) if len(k.parts) == 1 else repr(k.path)
+
+
+def resolve_checks(selection: AssetSelection, all_assets: Any, check_targets: Mapping[Any, AssetKey]) -> set[Any]:
+    """The asset check keys (of ``check_targets``: check key -> checked asset key) that
+    ``selection`` selects, as Dagster resolves them: an asset selection selects the checks of
+    its assets; ``checks(...)``, ``checks_for_assets(...)`` and ``all_asset_checks()`` select
+    checks only; ``|``, ``&`` and ``-`` combine the check sets as they combine keys.
+    Unknown check keys raise :class:`DagsterInvalidSubsetError` (with close matches)."""
+    if not check_targets:
+        return set()
+    if isinstance(selection, AllAssetCheckSelection):
+        return set(check_targets)
+    if isinstance(selection, AssetChecksForAssetKeysSelection):
+        wanted = set(selection.selected_asset_keys)
+        return {k for k, t in check_targets.items() if t in wanted}
+    if isinstance(selection, AssetCheckKeysSelection):
+        for k in selection.selected_asset_check_keys:
+            if k not in check_targets:
+                from dagster_nb._errors import did_you_mean
+
+                raise DagsterInvalidSubsetError(
+                    f"Asset check {k.to_user_string()} is not defined."
+                    + did_you_mean(k.to_user_string(), [c.to_user_string() for c in check_targets])
+                )
+        return set(selection.selected_asset_check_keys)
+    if isinstance(selection, OrAssetSelection):
+        out: set[Any] = set()
+        for op in selection.operands:
+            out |= resolve_checks(op, all_assets, check_targets)
+        return out
+    if isinstance(selection, AndAssetSelection):
+        sets = [resolve_checks(op, all_assets, check_targets) for op in selection.operands]
+        return set.intersection(*sets)
+    if isinstance(selection, SubtractAssetSelection):
+        return resolve_checks(selection.left, all_assets, check_targets) - resolve_checks(
+            selection.right, all_assets, check_targets
+        )
+    keys = selection.resolve(all_assets)
+    return {k for k, t in check_targets.items() if t in keys}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus
@@ -174,6 +175,46 @@ class EventLogStorage(ABC):
 
     @abstractmethod
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None: ...
+
+    def get_latest_asset_check_evaluation_records(
+        self, check_keys: Iterable[Any]
+    ) -> dict[Any, EventLogRecord]:
+        """The latest ASSET_CHECK_EVALUATION record of each of ``check_keys`` (AssetCheckKeys)
+        that has one. Read through the event index by asset key, newest first, a page at a
+        time (growing): the latest evaluations are usually in the first page, so a long history
+        is not read to show the current state."""
+        names_by_asset: dict[AssetKey, set[str]] = {}
+        for ck in check_keys:
+            names_by_asset.setdefault(ck.asset_key, set()).add(ck.name)
+        out: dict[Any, EventLogRecord] = {}
+        for asset_key, names in names_by_asset.items():
+            left = set(names)
+            before: int | None = None
+            page_size = 4 * len(left)
+            while left:
+                page = self.get_event_records(
+                    EventRecordsFilter(
+                        event_type=E.ASSET_CHECK_EVALUATION, asset_key=asset_key,
+                        before_storage_id=before,
+                    ),
+                    limit=page_size,
+                )
+                for rec in page:
+                    name = rec.event_log_entry.dagster_event.data.get("check_name")
+                    if name in left:
+                        left.discard(name)
+                        out[_check_key(asset_key, name)] = rec
+                if len(page) < page_size:
+                    break
+                before = page[-1].storage_id
+                page_size *= 4
+        return out
+
+
+def _check_key(asset_key: AssetKey, name: str) -> Any:
+    from dagster_nb._definitions.asset_checks import AssetCheckKey
+
+    return AssetCheckKey(asset_key, name)
 
 
 class DynamicPartitionsStorage(ABC):

@@ -234,7 +234,9 @@ def run_history_html(view_model: Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- assets
 def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The ``%assets`` table from :func:`catalog_rows`."""
+    """The ``%assets`` table from :func:`catalog_rows` (a checks column when an asset has
+    asset checks)."""
+    with_checks = any(r.get("checks") for r in rows)
     out = []
     for r in rows:
         p = r.get("partitions")
@@ -246,10 +248,25 @@ def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
             _e(r["group"]),
             " ".join(_badge(k, "#3730a3", "#e0e7ff") for k in r["kinds"]),
             status,
+            *([_checks_html(r.get("checks"))] if with_checks else []),
             _e(_ts(r["last_materialized"])),
             "<br>".join(_e(c) for c in r["stale_causes"]),
         ])
-    return _table(["key", "group", "kinds", "status", "last materialized", "stale causes"], out)
+    headers = ["key", "group", "kinds", "status", *(["checks"] if with_checks else []),
+               "last materialized", "stale causes"]
+    return _table(headers, out)
+
+
+def _checks_html(checks: Mapping[str, Any] | None) -> str:
+    """"2 passed, 1 failed" in the colour of the worst outcome; a tooltip names each check."""
+    if not checks:
+        return ""
+    from dagster_nb._widgets.viewmodel import check_summary_text
+
+    color = "#dc2626" if checks["failed"] else "#d97706" if checks["warning"] else "#15803d"
+    names = ", ".join(f"{i['name']}: {i['status'].replace('_', ' ')}" for i in checks["items"])
+    return f'<span title="{_e(names)}" style="color:{color}">{_e(check_summary_text(checks))}</span>'
+
 
 
 def value_preview_html(value: Any, *, head: int = 10, max_chars: int = 2000) -> str:

@@ -160,6 +160,58 @@ def _latest_is_failure(rec: Any) -> bool:
     return rec.last_failed_storage_id > (rec.last_materialization_storage_id or -1)
 
 
+# --------------------------------------------------------------------------- asset checks
+CHECK_STATUSES = ("passed", "failed", "warning", "not_evaluated")
+
+
+def check_views(resolved: Any, instance: Any, keys: Iterable[AssetKey]) -> dict[AssetKey, dict]:
+    """Per asset of ``keys`` with asset checks: ``{"total", "passed", "failed", "warning",
+    "not_evaluated", "items"}`` from each check's latest evaluation (one storage read for
+    all). A failed WARN check counts as ``warning``, a failed ERROR check as ``failed``."""
+    specs = getattr(resolved, "check_specs_by_key", None) or {}
+    if not specs:
+        return {}
+    kept = set(keys)
+    wanted = sorted((ck for ck in specs if ck.asset_key in kept), key=lambda c: (c.asset_key.parts, c.name))
+    if not wanted:
+        return {}
+    read = getattr(instance, "get_latest_asset_check_evaluation_records", None)
+    latest = read(wanted) if read is not None else {}
+    out: dict[AssetKey, dict] = {}
+    for ck in wanted:
+        spec = specs[ck][1]
+        rec = latest.get(ck)
+        ev = rec.event_log_entry.dagster_event.asset_check_evaluation_data if rec is not None else None
+        if ev is None:
+            status = "not_evaluated"
+        elif ev.passed:
+            status = "passed"
+        else:
+            status = "warning" if ev.severity.value == "WARN" else "failed"
+        summary = out.setdefault(ck.asset_key, {**dict.fromkeys(CHECK_STATUSES, 0), "total": 0, "items": []})
+        summary["total"] += 1
+        summary[status] += 1
+        summary["items"].append({
+            "name": ck.name,
+            "status": status,
+            "severity": ev.severity.value if ev is not None else None,
+            "blocking": spec.blocking,
+            "description": (ev.description if ev is not None and ev.description else spec.description),
+            "timestamp": rec.timestamp if rec is not None else None,
+            "run_id": rec.run_id if rec is not None else None,
+            "metadata": metadata_to_view(ev.metadata) if ev is not None else [],
+        })
+    return out
+
+
+def check_summary_text(checks: Mapping[str, Any] | None) -> str:
+    """``"2 passed, 1 failed"`` (zero counts left out; ``""`` for an asset without checks)."""
+    if not checks:
+        return ""
+    names = {"not_evaluated": "not evaluated"}
+    return ", ".join(f"{checks[s]} {names.get(s, s)}" for s in CHECK_STATUSES if checks[s])
+
+
 # --------------------------------------------------------------------------- lineage
 def lineage_view_model(
     resolved: Any,
@@ -188,15 +240,20 @@ def lineage_view_model(
     mat_keys = [k for k in keys if graph.get(k).is_materializable]
     resolver.prefetch(mat_keys)
     records = _status_records(instance, keys)
+    checks = check_views(resolved, instance, keys)
 
     nodes = []
+    check_counts = dict.fromkeys(CHECK_STATUSES, 0)
     for k in keys:
-        nodes.append(
-            _node_view(
-                graph.get(k), resolved, instance, resolver, records.get(k), running_set,
-                failed_set, current_time,
-            )
+        n = _node_view(
+            graph.get(k), resolved, instance, resolver, records.get(k), running_set,
+            failed_set, current_time,
         )
+        c = n["checks"] = checks.get(k)
+        if c is not None:
+            for st in CHECK_STATUSES:
+                check_counts[st] += c[st]
+        nodes.append(n)
     kept = set(keys)
     edges = [
         {"source": _key_str(p), "target": _key_str(k)}
@@ -217,6 +274,7 @@ def lineage_view_model(
         "edges": edges,
         "groups": [groups[name] for name in sorted(groups)],
         "counts": counts,
+        "check_counts": check_counts,
         "total_assets": len(graph),
         "selected": selection_keys is not None,
         "statuses": {s: dict(STATUS_STYLES[s]) for s in STATUSES},
@@ -344,6 +402,15 @@ def _node_label(n: Mapping[str, Any]) -> str:
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="{style["border"]}">'
         f"{_esc(status_text)}</FONT></TD></TR>"
     )
+    checks = n.get("checks")
+    if checks:
+        bad = checks["failed"] or checks["warning"]
+        color = "#dc2626" if checks["failed"] else ("#d97706" if checks["warning"] else "#15803d")
+        mark = "&#10007;" if bad else "&#10003;"  # a cross / a tick
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="{color}">{mark} '
+            f"checks: {_esc(check_summary_text(checks))}</FONT></TD></TR>"
+        )
     if n.get("kinds"):
         badges = "".join(
             f'<TD BGCOLOR="#e0e7ff" STYLE="rounded" CELLPADDING="2">'
@@ -359,6 +426,13 @@ def _node_label(n: Mapping[str, Any]) -> str:
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="{border_style}" '
         f'BGCOLOR="{style["fill"]}" COLOR="{style["border"]}">{"".join(rows)}</TABLE>>'
     )
+
+
+def _check_class(n: Mapping[str, Any]) -> str:
+    c = n.get("checks")
+    if not c:
+        return ""
+    return " checks-failed" if c["failed"] else " checks-warning" if c["warning"] else ""
 
 
 def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
@@ -389,7 +463,7 @@ def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
             tooltip = n.get("description") or n["key"]
             attrs = [
                 f"id={_dot_str(n['id'])}",
-                f"class={_dot_str('dnb-asset status-' + n['status'])}",
+                f"class={_dot_str('dnb-asset status-' + n['status'] + _check_class(n))}",
                 f"label={_node_label(n)}",
                 f"tooltip={_dot_str(tooltip[:200])}",
             ]
@@ -421,6 +495,7 @@ def asset_detail_view_model(
     resolver = staleness if staleness is not None else _new_resolver(resolved, instance)
     rec = _status_records(instance, [k]).get(k)
     base = _node_view(node, resolved, instance, resolver, rec, set(), set(), current_time)
+    base["checks"] = check_views(resolved, instance, [k]).get(k)
     mats = []
     if node.is_materializable and history > 0:
         page = instance.fetch_materializations(k, limit=history)
@@ -775,6 +850,7 @@ def catalog_rows(
             "stale_causes": n["stale_causes"],
             "partitions": n["partitions"],
             "description": n["description"],
+            "checks": n["checks"],
         }
         for n in vm["nodes"]
     ]

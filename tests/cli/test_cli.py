@@ -72,3 +72,30 @@ def test_materialize_list_status_and_exit_codes(tmp_path):
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
     out = subprocess.run([sys.executable, "-c", code, str(f)], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "6", out.stderr
+
+
+def test_status_shows_asset_checks_of_a_file_without_definitions(tmp_path):
+    f = tmp_path / "checked.py"
+    f.write_text(textwrap.dedent(
+        """
+        import dagster_nb as dg
+
+        @dg.asset
+        def numbers():
+            return [1, -2]
+
+        @dg.asset_check(asset=numbers)
+        def positive(numbers):
+            return dg.AssetCheckResult(passed=all(n > 0 for n in numbers))
+
+        @dg.asset_check(asset=numbers)
+        def not_empty(numbers):
+            return dg.AssetCheckResult(passed=bool(numbers))
+        """
+    ))
+    r = run(tmp_path, "materialize", "-f", str(f))
+    assert r.returncode == 0, r.stderr
+    r = run(tmp_path, "status", "-f", str(f))
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}
+    assert "1 passed, 1 failed" in lines["numbers"]

@@ -492,3 +492,78 @@ def test_mark_dead_runs(instance):
     assert len(engine) == 1 and str(pid) in engine[0].dagster_event.message
     assert "no longer running" in engine[0].dagster_event.message
     assert instance.get_asset_partition_statuses("a") == {"p": "FAILED"}
+
+
+# ---------------------------------------------------------------- asset checks
+def test_asset_check_evaluations_are_stored_and_the_latest_per_check_is_read_back(instance):
+    import dagster_nb as dg
+
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset_check(asset=a)
+    def positive(a):
+        return dg.AssetCheckResult(passed=a > 0, metadata={"value": a})
+
+    @dg.asset_check(asset=a, description="always fails")
+    def never():
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+    first = dg.materialize([a, positive, never], instance=instance)
+    second = dg.materialize([a, positive], instance=instance)
+    keys = [positive.check_key, never.check_key, dg.AssetCheckKey(AssetKey("a"), "unknown")]
+    latest = instance.get_latest_asset_check_evaluation_records(keys)
+    assert set(latest) == {positive.check_key, never.check_key}
+    pos = latest[positive.check_key].event_log_entry.dagster_event.asset_check_evaluation_data
+    assert (pos.passed, pos.check_name, pos.asset_key, pos.metadata["value"].value) == (True, "positive", A, 1)
+    assert latest[positive.check_key].run_id == second.run_id
+    assert pos.target_materialization_data.run_id == second.run_id
+    nev = latest[never.check_key].event_log_entry.dagster_event.asset_check_evaluation_data
+    assert latest[never.check_key].run_id == first.run_id
+    assert (nev.passed, nev.severity, nev.blocking) == (False, dg.AssetCheckSeverity.WARN, False)
+    # the events are in the run's log, and checks do not make asset keys of their own
+    types = [r.event_log_entry.dagster_event.event_type_value for r in instance.get_records_for_run(first.run_id).records]
+    assert types.count("ASSET_CHECK_EVALUATION") == 2
+    assert types.count("ASSET_CHECK_EVALUATION_PLANNED") == 2
+    assert instance.get_asset_keys() == [A]
+
+
+def test_latest_check_evaluation_found_behind_a_long_history_of_other_checks(instance):
+    import dagster_nb as dg
+
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset_check(asset=a)
+    def rare():
+        return dg.AssetCheckResult(passed=False)
+
+    @dg.asset_check(asset=a)
+    def often():
+        return dg.AssetCheckResult(passed=True)
+
+    dg.materialize([a, rare, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    for _ in range(30):  # many newer evaluations of another check of the same asset
+        dg.materialize([a, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    latest = instance.get_latest_asset_check_evaluation_records([rare.check_key, often.check_key])
+    assert latest[rare.check_key].event_log_entry.dagster_event.asset_check_evaluation_data.passed is False
+    assert latest[often.check_key].storage_id > latest[rare.check_key].storage_id
+
+
+def test_wiping_an_asset_forgets_its_check_evaluations(instance):
+    import dagster_nb as dg
+
+    @dg.asset
+    def a():
+        return 1
+
+    @dg.asset_check(asset=a)
+    def ok():
+        return dg.AssetCheckResult(passed=True)
+
+    dg.materialize([a, ok], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    assert list(instance.get_latest_asset_check_evaluation_records([ok.check_key])) == [ok.check_key]
+    instance.wipe_assets([A])
+    assert instance.get_latest_asset_check_evaluation_records([ok.check_key]) == {}

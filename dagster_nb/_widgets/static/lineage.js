@@ -168,7 +168,10 @@ function render({ model, el }) {
     t.appendChild(tr);
     rows.forEach((r) => {
       const row = h('tr');
-      r.forEach((c) => row.appendChild(h('td', null, c)));
+      r.forEach((c) => {
+        if (c instanceof Node) { const td = h('td'); td.appendChild(c); row.appendChild(td); }
+        else row.appendChild(h('td', null, c));
+      });
       t.appendChild(row);
     });
     return t;
@@ -210,6 +213,14 @@ function render({ model, el }) {
       const ul = h('ul');
       d.stale_causes.forEach((c) => ul.appendChild(h('li', null, c)));
       panel.appendChild(ul);
+    }
+    if (d.checks && d.checks.items.length) {
+      // latest evaluation of each asset check (view model: checks.items)
+      panel.appendChild(h('div', 'dnb-section', `Checks (${d.checks.total})`));
+      panel.appendChild(table(['check', 'status', 'evaluated', 'description'], d.checks.items.map((c) => [
+        c.name + (c.blocking ? ' (blocking)' : ''),
+        h('span', `dnb-check dnb-check-${c.status}`, c.status.replace('_', ' ')),
+        c.timestamp ? fmtTime(c.timestamp) : '', c.description || ''])));
     }
     const last = d.last_materialization;
     panel.appendChild(h('div', 'dnb-section', 'Last materialization'));
