@@ -711,3 +711,33 @@ def test_column_lineage_survives_the_sqlite_instance(tmp_path):
     again = dg.DagsterInstance.local_temp(str(tmp_path))
     md = again.get_latest_materialization_event(dg.AssetKey("rev")).asset_materialization.metadata
     assert md["l"].value == lineage and md["p"] == dg.MetadataValue.pool("q")
+
+
+def test_static_partitioned_config_drives_an_asset_job():
+    def scenario(dg):
+        class C(dg.Config):
+            region: str = "none"
+
+        @dg.asset
+        def report(config: C):
+            return config.region
+
+        @dg.static_partitioned_config(partition_keys=["eu", "us"],
+                                      tags_for_partition_key_fn=lambda k: {"reg": k})
+        def cfg(partition_key: str):
+            return {"ops": {"report": {"config": {"region": partition_key}}}}
+
+        job = dg.define_asset_job("by_region", selection=[report], config=cfg)
+        resolved = dg.Definitions(assets=[report], jobs=[job]).resolve_job_def("by_region")
+        res = resolved.execute_in_process(partition_key="us")
+        return (
+            type(cfg).__name__, cfg.partitions_def.get_partition_keys(),
+            cfg.get_run_config_for_partition_key("eu"), cfg.get_tags_for_partition_key("us"),
+            cfg("eu"), resolved.partitions_def.get_partition_keys(),
+            res.output_for_node("report"), res.dagster_run.tags.get("reg"),
+            res.dagster_run.tags.get("dagster/partition"),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[6:] == ("us", "us", "us")
