@@ -199,6 +199,7 @@ class AssetSpec:
     auto_materialize_policy: Any = None
     io_manager_key: str | None = None  # ours: where an external spec's value is loaded from
     legacy_freshness_policy: Any = None
+    is_virtual: bool = False  # as Dagster's: kept on the spec (a view, not stored data)
 
     def __init__(
         self,
@@ -219,6 +220,7 @@ class AssetSpec:
         auto_materialize_policy: Any = None,
         io_manager_key: str | None = None,
         legacy_freshness_policy: Any = None,
+        is_virtual: bool = False,
         **kwargs: Any,
     ):
         if kwargs:
@@ -281,6 +283,7 @@ class AssetSpec:
         s(self, "auto_materialize_policy", auto_materialize_policy)
         s(self, "io_manager_key", io_manager_key)
         s(self, "legacy_freshness_policy", legacy_freshness_policy)
+        s(self, "is_virtual", bool(is_virtual))
 
     @classmethod
     def _trusted(
@@ -318,6 +321,7 @@ class AssetSpec:
         _set(self, "auto_materialize_policy", auto_materialize_policy)
         _set(self, "io_manager_key", io_manager_key)
         _set(self, "legacy_freshness_policy", None)
+        _set(self, "is_virtual", False)
         return self
 
     def __hash__(self) -> int:
@@ -372,7 +376,7 @@ class AssetSpec:
 _SPEC_PARAMS = [
     "deps", "description", "metadata", "skippable", "group_name", "code_version",
     "automation_condition", "owners", "tags", "kinds", "partitions_def", "freshness_policy",
-    "legacy_freshness_policy",
+    "legacy_freshness_policy", "is_virtual",
 ]
 
 
@@ -436,6 +440,7 @@ class AssetOut:
     kinds: frozenset[str] = frozenset()
     freshness_policy: Any = None
     auto_materialize_policy: Any = None
+    is_virtual: bool = False
 
     def __init__(
         self,
@@ -455,6 +460,7 @@ class AssetOut:
         kinds: Iterable[str] | None = None,
         freshness_policy: Any = None,
         auto_materialize_policy: Any = None,
+        is_virtual: bool = False,
     ):
         if key is not None and key_prefix is not None:
             raise DagsterInvalidDefinitionError(
@@ -483,6 +489,7 @@ class AssetOut:
         s(self, "kinds", frozenset(kinds or ()))
         s(self, "freshness_policy", check_freshness_policy(freshness_policy))
         s(self, "auto_materialize_policy", auto_materialize_policy)
+        s(self, "is_virtual", bool(is_virtual))
 
     def __hash__(self) -> int:
         return hash((self.key, self.key_prefix))
@@ -503,6 +510,7 @@ class AssetOut:
             partitions_def=partitions_def,
             freshness_policy=self.freshness_policy,
             io_manager_key=self.io_manager_key,
+            is_virtual=self.is_virtual,
         )
         if self.auto_materialize_policy is not None:  # its condition is already resolved
             object.__setattr__(spec, "auto_materialize_policy", self.auto_materialize_policy)

@@ -292,7 +292,7 @@ def _build_asset(
     if auto_materialize_policy is not None or freshness_policy is not None:
         automation_condition = resolve_automation_condition(automation_condition, auto_materialize_policy)
         check_freshness_policy(freshness_policy)
-    if not (owners or tags or kinds or legacy_freshness_policy) and len(dep_keys) == len(all_deps):
+    if not (owners or tags or kinds or legacy_freshness_policy or is_virtual) and len(dep_keys) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
         spec = AssetSpec._trusted(
             asset_key,
@@ -326,6 +326,7 @@ def _build_asset(
             auto_materialize_policy=None,
             io_manager_key=io_manager_key,
             legacy_freshness_policy=legacy_freshness_policy,
+            is_virtual=is_virtual,
         )
         if auto_materialize_policy is not None:  # its condition is already resolved above
             object.__setattr__(spec, "auto_materialize_policy", auto_materialize_policy)

@@ -741,3 +741,51 @@ def test_static_partitioned_config_drives_an_asset_job():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[6:] == ("us", "us", "us")
+
+
+def test_is_virtual_is_kept_on_specs():
+    def scenario(dg):
+        @dg.asset(is_virtual=True)
+        def view(up):
+            return 1
+
+        @dg.multi_asset(outs={"m": dg.AssetOut(is_virtual=True), "n": dg.AssetOut()})
+        def mn():
+            return 1, 2
+
+        spec = dg.AssetSpec("x", is_virtual=True)
+        return (
+            view.get_asset_spec().is_virtual, dict(view.get_asset_spec().tags),
+            mn.get_asset_spec(dg.AssetKey("m")).is_virtual, mn.get_asset_spec(dg.AssetKey("n")).is_virtual,
+            spec.is_virtual, spec.replace_attributes(group_name="g").is_virtual,
+            dg.AssetSpec("y").is_virtual, dg.AssetOut(is_virtual=True).is_virtual,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] is True
+
+
+def test_assets_definition_from_specs():
+    def scenario(dg):
+        ext = dg.AssetsDefinition(specs=[dg.AssetSpec("a"), dg.AssetSpec("b", deps=["a"])])
+
+        @dg.op(out={"a": dg.Out(), "b": dg.Out()})
+        def make_ab():
+            return 1, 2
+
+        computed = dg.AssetsDefinition(
+            specs=[dg.AssetSpec("a"), dg.AssetSpec("b")], node_def=make_ab,
+            keys_by_output_name={"a": dg.AssetKey("a"), "b": dg.AssetKey("b")},
+        )
+        res = dg.materialize([computed])
+        return (
+            sorted(k.to_user_string() for k in ext.keys), ext.is_executable, ext.is_materializable,
+            ext.get_asset_spec(dg.AssetKey("a")).group_name,
+            [d.asset_key.to_user_string() for d in ext.get_asset_spec(dg.AssetKey("b")).deps],
+            res.output_for_node("make_ab", "b"),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[-1] == 2
