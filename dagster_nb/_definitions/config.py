@@ -18,9 +18,10 @@ repr, a str, or an error message: fields that came from an environment variable 
 every resolved secret.
 
 Differences from Dagster, on purpose: constructing a ``Config`` directly validates at once
-(Dagster defers to the run-config system), unknown fields are refused (Dagster ignores them on
-direct construction), and the error is a :class:`DagsterInvalidConfigError` that is also a
-``ValueError`` (as pydantic's ``ValidationError`` is).
+(Dagster defers to the run-config system) and unknown fields are refused (Dagster ignores them on
+direct construction). The error is pydantic's ``ValidationError`` class, as in Dagster (our
+subclass: also a :class:`DagsterInvalidConfigError`), with a message that names the fields and
+never shows an input value.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "EnvVar",
     "IntEnvVar",
     "ConfigValidationError",
+    "ValidationError",
     "resolve_config",
     "is_config_annotation",
 ]
@@ -219,12 +221,54 @@ def _contains_env_var(value: Any) -> bool:
 # --------------------------------------------------------------------------- errors
 
 
-class ConfigValidationError(DagsterInvalidConfigError, ValueError):
+class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):
     """Raised by ``Config(...)``/``ConfigurableResource(...)`` with bad fields.
 
-    A :class:`DagsterInvalidConfigError` (so ``except dg.DagsterInvalidConfigError`` works) and a
-    ``ValueError`` (so code written against pydantic's ``ValidationError`` still catches it).
+    pydantic's ``ValidationError`` (the class Dagster raises there: ``except
+    pydantic.ValidationError`` works, ``.errors()`` lists the problems, without input values) and
+    a :class:`DagsterInvalidConfigError`. Made with :meth:`build`, not called directly.
     """
+
+    @classmethod
+    def build(
+        cls,
+        preamble: str,
+        lines: Iterable[str] = (),
+        pydantic_error: pydantic.ValidationError | None = None,
+        title: str = "Config",
+    ) -> ValidationError:
+        details: list[Any] = []
+        if pydantic_error is not None:
+            title = pydantic_error.title
+            for e in pydantic_error.errors(include_url=False, include_input=False):
+                d = {"type": e["type"], "loc": e["loc"], "input": None}  # never the value
+                if "ctx" in e:
+                    d["ctx"] = e["ctx"]
+                details.append(d)
+        try:
+            err = cls.from_exception_data(title, details)
+        except Exception:  # noqa: BLE001 - an error type pydantic cannot rebuild: keep ours
+            err = cls.from_exception_data(title, [])
+        err._dnb_preamble = preamble
+        err._dnb_lines = list(lines)
+        return err
+
+    @property
+    def messages(self) -> list[str]:
+        """Our readable lines, one per problem."""
+        return list(getattr(self, "_dnb_lines", ()))
+
+    def __str__(self) -> str:
+        lines = getattr(self, "_dnb_lines", None)
+        if lines is None:
+            return super().__str__()
+        return self._dnb_preamble + "".join(f"\n    {x}" for x in lines)
+
+    def __repr__(self) -> str:
+        return f"ValidationError({str(self)!r})"
+
+
+ConfigValidationError = ValidationError  # the name this module used before
 
 
 def type_name(ann: Any) -> str:
@@ -359,8 +403,8 @@ class _ConfigBase(BaseModel):
             if _VALIDATION_DEPTH.get() > 1:
                 raise
             lines = format_validation_errors(type(self), e, given=data)
-            err = ConfigValidationError(
-                f"Invalid {self._dnb_kind} for {type(self).__name__}:", lines
+            err = ValidationError.build(
+                f"Invalid {self._dnb_kind} for {type(self).__name__}:", lines, e
             )
             # Kept so ConfigurableResource can tell errors on not-yet-resolved fields apart.
             err.error_locations = [tuple(x.get("loc", ())) for x in e.errors()]
@@ -389,10 +433,11 @@ class _ConfigBase(BaseModel):
             super().__setattr__(name, value)
         except pydantic.ValidationError:
             # Frozen instance: say so plainly, as Dagster does, without echoing the value.
-            raise ConfigValidationError(
+            raise ValidationError.build(
                 f"'{type(self).__name__}' is immutable: cannot set field '{name}'. It inherits "
                 "from pydantic.BaseModel with frozen=True; use a PrivateAttr for state that "
-                "changes, or model_copy(update=...) to make a changed copy."
+                "changes, or model_copy(update=...) to make a changed copy.",
+                title=type(self).__name__,
             ) from None
 
 
@@ -568,7 +613,7 @@ def validate_model(
     except ConfigValidationError as e:
         raise DagsterInvalidConfigError(
             f"Invalid {kind} for {where} ({model_cls.__name__}):",
-            [_scrub(x, secret_values) for x in e.errors],
+            [_scrub(x, secret_values) for x in e.messages],
         ) from None
     except (ValueError, TypeError, AssertionError) as e:
         # A user validator raised something pydantic did not wrap.

@@ -789,3 +789,104 @@ def test_assets_definition_from_specs():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[-1] == 2
+
+
+# ----------------------------------------------------------------- 10. TableSchema metadata
+
+
+def test_table_schema_definition_metadata_keeps_columns():
+    def scenario(dg):
+        schema = dg.TableSchema(columns=[dg.TableColumn("id", "int"), dg.TableColumn("name")])
+
+        @dg.asset(metadata={"dagster/column_schema": schema})
+        def people():
+            return 1
+
+        src = dg.SourceAsset("raw_people", metadata={"dagster/column_schema": schema})
+        node_md = dg.Definitions(assets=[people]).resolve_assets_def("people").get_asset_spec().metadata
+        return (
+            [(c.name, c.type) for c in people.get_asset_spec().metadata["dagster/column_schema"].columns],
+            [(c.name, c.type) for c in node_md["dagster/column_schema"].columns],
+            type(src.metadata["dagster/column_schema"]).__name__,
+            [c.name for c in src.metadata["dagster/column_schema"].schema.columns],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == [("id", "int"), ("name", "string")]
+
+
+# ----------------------------------------------------------------- 11. invalid config
+
+
+def _config_classes(dg):
+    class C(dg.Config):
+        n: int
+        s: str = "x"
+
+    class R(dg.ConfigurableResource):
+        url: str
+        port: int = 1
+
+    return C, R
+
+
+def test_invalid_pythonic_config_raises_pydantic_validation_error():
+    import pydantic
+
+    def scenario(dg):
+        C, R = _config_classes(dg)
+        out = []
+        for make in (lambda: C(n="abc"), lambda: C(), lambda: R(url=3), lambda: R()):
+            try:
+                make()
+            except pydantic.ValidationError as exc:  # the class Dagster raises
+                # (pydantic's error *type* for a missing field differs: Dagster fills None in)
+                out.append((type(exc).__name__, isinstance(exc, ValueError),
+                            [e["loc"] for e in exc.errors()]))
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert len(ours) == 4 and ours[0][0] == "ValidationError"
+
+
+def test_invalid_run_config_at_materialize_is_dagster_invalid_config_error():
+    def scenario(dg):
+        C, _ = _config_classes(dg)
+
+        @dg.asset
+        def a(config: C):
+            return config.n
+
+        runs = [
+            lambda: dg.materialize([a], run_config={"ops": {"a": {"config": {"n": "abc"}}}}),
+            lambda: dg.materialize([a]),
+            lambda: dg.materialize([a], run_config={"ops": {"zz": {"config": {"n": 1}},
+                                                             "a": {"config": {"n": 1}}}}),
+            lambda: dg.materialize([a], run_config=dg.RunConfig(ops={"a": {"n": "abc"}})),
+        ]
+        return [error_of(r)[0] for r in runs], dg.materialize(
+            [a], run_config={"ops": {"a": {"config": {"n": 4}}}}).output_for_node("a")
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == ["DagsterInvalidConfigError"] * 4
+
+
+def test_our_validation_error_is_also_ours_and_names_the_field():
+    dg = dagster_nb
+    C, _ = _config_classes(dg)
+    with pytest.raises(dg.DagsterInvalidConfigError) as exc:
+        C(n="abc")
+    assert "n" in str(exc.value) and "abc" not in str(exc.value)  # no input values shown
+    with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'one'"):
+        dg.materialize([_one(dg)], run_config={"ops": {"ones": {}}})
+
+
+def _one(dg):
+    @dg.asset
+    def one():
+        return 1
+
+    return one
