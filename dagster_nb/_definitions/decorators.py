@@ -107,6 +107,22 @@ def _validate_strict_name(name: str, what: str) -> str:
     return name
 
 
+def _refuse_hooks(hooks: Any, what: str) -> None:
+    if hooks:
+        raise DagsterInvalidDefinitionError(
+            f"{what}(hooks=...) is not supported by dagster_nb yet: success/failure hooks do not "
+            "run here. Call the notification from the asset body, or run on Dagster."
+        )
+
+
+def _refuse_graph_config(config: Any, what: str) -> None:
+    if config is not None:
+        raise DagsterInvalidDefinitionError(
+            f"{what}(config=...) is not supported by dagster_nb yet; configure the inner ops "
+            'with run_config={"ops": {graph_name: {"ops": {op_name: {"config": ...}}}}}.'
+        )
+
+
 def _source_location(fn: Callable) -> str | None:
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -239,6 +255,7 @@ def _build_asset(
     non_argument_deps: Any = None,
     legacy_freshness_policy: Any = None,
 ) -> AssetsDefinition:
+    _refuse_hooks(hooks, "@asset")
     if key is not None and (name is not None or key_prefix is not None):
         raise DagsterInvalidDefinitionError(
             "Cannot specify a name or key prefix for @asset when the key argument is provided."
@@ -349,6 +366,7 @@ def _build_asset(
         retry_policy=retry_policy,
         code_version=code_version,
         signature=sig,
+        pool=pool,
     )
     return single_asset_definition(
         asset_key,
@@ -398,7 +416,8 @@ def multi_asset(
     or ``@multi_asset(specs=[AssetSpec("a"), AssetSpec("b", deps=["a"])])``. With
     ``can_subset=True`` the function may be asked for only some of its assets
     (``context.selected_asset_keys``)."""
-    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description"), "@multi_asset")
+    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description", "pool", "compute_kind", "config_schema", "hooks", "check_specs"), "@multi_asset")
+    _refuse_hooks(hooks, "@multi_asset")
     if outs and specs:
         raise DagsterInvalidDefinitionError("@multi_asset: pass either outs or specs, not both.")
     if not outs and not specs:
@@ -488,6 +507,7 @@ def multi_asset(
             retry_policy=retry_policy,
             code_version=code_version,
             signature=sig,
+            pool=pool,
         )
         return _finish(
             AssetsDefinition(
@@ -518,6 +538,8 @@ def _observable_assets_def(
     auto_observe_interval_minutes: float | None = None,
     name: str | None = None,
     can_subset: bool = False,
+    op_tags: Mapping[str, Any] | None = None,
+    description: str | None = None,
 ) -> AssetsDefinition:
     op_name = name or fn.__name__
     sig = inspect_compute_fn(fn, what=f"observable source asset '{op_name}'")
@@ -533,6 +555,8 @@ def _observable_assets_def(
         outs={s.key.to_python_identifier(): Out() for s in specs},
         required_resource_keys=frozenset(required_resource_keys),
         signature=sig,
+        tags=op_tags,
+        description=description,
     )
     return AssetsDefinition(
         specs_by_key={s.key: s for s in specs},
@@ -590,6 +614,8 @@ def observable_source_asset(observe_fn: Callable | None = None, **kwargs: Any) -
                 resource_defs=resource_defs,
                 auto_observe_interval_minutes=kwargs.get("auto_observe_interval_minutes"),
                 name=asset_key.to_python_identifier(),
+                op_tags=kwargs.get("op_tags"),
+                description=spec.description,
             )
         )
 
@@ -626,6 +652,7 @@ def multi_observable_source_asset(
                 resource_defs=resource_defs,
                 name=name or fn.__name__,
                 can_subset=can_subset,
+                description=description,
             )
         )
 
@@ -674,6 +701,8 @@ def _graph_asset(
     key: CoercibleToAssetKey | None = None,
     deps: Iterable[Any] | None = None,
 ) -> AssetsDefinition:
+    _refuse_hooks(hooks, "@graph_asset")
+    _refuse_graph_config(config, "@graph_asset")
     if key is not None:
         asset_key = AssetKey.from_coercible(key)
     else:
@@ -737,6 +766,8 @@ def _graph_multi_asset(
     check_specs: Any = None,
     config: Any = None,
 ) -> AssetsDefinition:
+    _refuse_hooks(hooks, "@graph_multi_asset")
+    _refuse_graph_config(config, "@graph_multi_asset")
     gname = name or fn.__name__
     g = compose_graph(fn, gname, None)
     missing = set(outs) - set(g.output_map)

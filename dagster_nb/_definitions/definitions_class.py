@@ -44,6 +44,12 @@ class Definitions:
         metadata: Mapping[str, Any] | None = None,
         component_tree: Any = None,
     ):
+        for what, given in (("loggers", loggers), ("component_tree", component_tree)):
+            if given:
+                raise DagsterInvalidDefinitionError(
+                    f"Definitions({what}=...) is not supported by dagster_nb yet: runs log through "
+                    "Python's logging (context.log); leave it out here, or run on Dagster."
+                )
         self._assets = tuple(assets or ())
         self._schedules = tuple(schedules or ())
         self._sensors = tuple(sensors or ())

@@ -890,3 +890,118 @@ def _one(dg):
         return 1
 
     return one
+
+
+# ----------------------------------------------------------------- 9. missing IO manager
+
+
+def test_missing_io_manager_reported_when_loaded_not_constructed():
+    def scenario(dg):
+        @dg.asset(io_manager_key="mine")
+        def io_asset():
+            return 1
+
+        defs = dg.Definitions(assets=[io_asset])  # fine in both
+        return [
+            error_of(lambda: defs.resolve_all_asset_keys()),
+            error_of(lambda: dg.Definitions.validate_loadable(dg.Definitions(assets=[io_asset]))),
+            error_of(lambda: dg.materialize([io_asset])),
+        ]
+
+    theirs, ours = run_both(scenario)
+    assert [e[0] for e in ours] == [e[0] for e in theirs] == ["DagsterInvalidDefinitionError"] * 3
+    assert all("io manager with key 'mine'" in e[1] for e in theirs[:2] + ours[:2])
+
+
+# ----------------------------------------------------------------- 5. nothing silently ignored
+
+
+def test_pool_is_kept_on_the_op():
+    def scenario(dg):
+        @dg.asset(pool="db")
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"x": dg.AssetOut()}, pool="db2")
+        def m():
+            return 1
+
+        @dg.op(pool="q")
+        def o():
+            pass
+
+        return a.op.pool, m.op.pool, o.pool, error_of(lambda: dg.asset(pool=3)(_named_fn))[0]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs == ("db", "db2", "q", "ParameterCheckError")
+
+
+def _named_fn():
+    return 1
+
+
+def test_op_tags_and_descriptions_of_observable_sources_are_kept():
+    def scenario(dg):
+        @dg.observable_source_asset(op_tags={"team": "x"}, description="raw files")
+        def raw():
+            return dg.DataVersion("1")
+
+        @dg.multi_observable_source_asset(specs=[dg.AssetSpec("s1"), dg.AssetSpec("s2")],
+                                          description="two sources")
+        def two():
+            yield dg.ObserveResult(asset_key="s1", data_version=dg.DataVersion("a"))
+            yield dg.ObserveResult(asset_key="s2", data_version=dg.DataVersion("b"))
+
+        return raw.op.tags.get("team"), raw.description if hasattr(raw, "description") else None, two.op.description
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "x"
+    assert ours[2] == theirs[2] == "two sources"
+
+
+def test_load_assets_overrides_automation_and_backfill_policy(make_module):
+    source = """
+        @dg.asset
+        def z1():
+            return 1
+
+        @dg.asset(automation_condition=dg.AutomationCondition.on_cron("@daily"))
+        def z2(z1):
+            return 1
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"overridemod_{lib}", lib, source)
+        legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=3)
+        out = dg.load_assets_from_modules(
+            [mod], automation_condition=dg.AutomationCondition.eager(),
+            backfill_policy=dg.BackfillPolicy.single_run(), legacy_freshness_policy=legacy,
+        )
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).automation_condition.get_label(),
+             ad.backfill_policy.max_partitions_per_run,
+             ad.get_asset_spec(k).legacy_freshness_policy.maximum_lag_minutes)
+            for ad in out for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    assert [label for _, label, _, _ in ours] == ["eager", "eager"]
+
+
+def test_unsupported_parameters_refuse_instead_of_being_ignored():
+    dg = dagster_nb
+
+    def notify(context):  # what a hook would call (dagster_nb has no hook decorators yet)
+        pass
+
+    for build in (
+        lambda: dg.asset(hooks={notify})(_named_fn),
+        lambda: dg.multi_asset(outs={"x": dg.AssetOut()}, hooks={notify})(_named_fn),
+        lambda: dg.graph_asset(config={"x": 1})(_named_fn),
+        lambda: dg.Definitions(loggers={"console": object()}),
+        lambda: dg.with_resources([], {}, resource_config_by_key={"db": {"config": {}}}),
+    ):
+        with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported by dagster_nb yet"):
+            build()
