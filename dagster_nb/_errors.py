@@ -75,14 +75,6 @@ class CircularDependencyError(DagsterInvalidDefinitionError, ValueError):
     raises toposort's ``CircularDependencyError``), and a definition error of ours."""
 
 
-class CheckError(DagsterInvalidDefinitionError):
-    """A parameter of the wrong type (Dagster's ``dagster._check.CheckError``)."""
-
-
-class ParameterCheckError(CheckError):
-    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
-
-
 class DagsterInvalidObservationError(DagsterError):
     """An observation function returned something other than an ObserveResult/DataVersion."""
 
@@ -101,6 +93,15 @@ class DagsterInvalidPythonicConfigDefinitionError(DagsterError):
 
 class DagsterInvariantViolationError(DagsterError):
     """The user asked for something that contradicts how the system works."""
+
+
+class CheckError(DagsterInvariantViolationError):
+    """A failed invariant check, named as Dagster's ``dagster._check.CheckError`` (e.g. asking
+    a non-partitioned run for its partition key)."""
+
+
+class ParameterCheckError(CheckError, DagsterInvalidDefinitionError):
+    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
 
 
 class DagsterExecutionStepNotFoundError(DagsterError):

@@ -1005,3 +1005,42 @@ def test_unsupported_parameters_refuse_instead_of_being_ignored():
     ):
         with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported by dagster_nb yet"):
             build()
+
+
+# ----------------------------------------------------------------- 13. direct invocation
+
+
+CONTEXT_PROPS = ["run", "dagster_run", "job_name", "job_def", "repository_def", "step_launcher",
+                 "run_id", "asset_key", "has_partition_key", "partition_key", "partition_keys",
+                 "partition_time_window", "asset_partition_key_range", "op_config", "run_tags",
+                 "selected_asset_keys", "instance", "op_def", "assets_def", "is_subset"]
+
+
+def test_directly_invoked_context_properties_match_dagster():
+    def scenario(dg):
+        @dg.asset
+        def a(context: dg.AssetExecutionContext):
+            out = {}
+            for p in CONTEXT_PROPS:
+                try:
+                    value = getattr(context, p)
+                    out[p] = ("ok", type(value).__name__ if p in ("instance", "op_def") else None)
+                except Exception as exc:  # noqa: BLE001
+                    out[p] = (type(exc).__name__, str(exc)[:60] if "property" in str(exc) else None)
+            return out
+
+        return a(dg.build_asset_context())
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours["run"][0] == "DagsterInvalidPropertyError"
+
+
+def test_context_in_a_run_still_has_its_run():
+    dg = dagster_nb
+
+    @dg.asset
+    def a(context):
+        return context.run.run_id == context.run_id, context.job_name
+
+    assert dg.materialize([a]).output_for_node("a") == (True, "__ephemeral_asset_job__")
