@@ -20,6 +20,7 @@ __all__ = [
     "CircularDependencyError",
     "CheckError",
     "ParameterCheckError",
+    "DagsterInvalidDefinitionTypeError",
     "DagsterInvalidObservationError",
     "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError",
@@ -95,13 +96,20 @@ class DagsterInvariantViolationError(DagsterError):
     """The user asked for something that contradicts how the system works."""
 
 
-class CheckError(DagsterInvariantViolationError):
-    """A failed invariant check, named as Dagster's ``dagster._check.CheckError`` (e.g. asking
-    a non-partitioned run for its partition key)."""
+class CheckError(DagsterInvariantViolationError, DagsterInvalidDefinitionError):
+    """A failed check, named as Dagster's ``dagster._check.CheckError``: where Dagster raises it
+    (a non-partitioned run asked for its partition key, AssetIn(key=..., key_prefix=...), a
+    non-asset in Definitions(assets=...)) ours does, and it is also the error class we used
+    there before (an invariant violation or a definition error)."""
 
 
-class ParameterCheckError(CheckError, DagsterInvalidDefinitionError):
+class ParameterCheckError(CheckError):
     """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
+
+
+class DagsterInvalidDefinitionTypeError(DagsterInvalidDefinitionError, TypeError):
+    """A call with an unexpected keyword argument or a non-function where a function is
+    decorated: a ``TypeError`` as in Dagster, and a definition error of ours."""
 
 
 class DagsterExecutionStepNotFoundError(DagsterError):

@@ -19,7 +19,9 @@ from dagster_nb._definitions.asset_key import (
     key_prefix_from_coercible,
 )
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidDefinitionError,
+    DagsterInvalidDefinitionTypeError,
     DagsterInvariantViolationError,
     ParameterCheckError,
 )
@@ -227,7 +229,7 @@ class AssetSpec:
             from dagster_nb._errors import did_you_mean
 
             bad = next(iter(kwargs))
-            raise DagsterInvalidDefinitionError(
+            raise DagsterInvalidDefinitionTypeError(
                 f"AssetSpec got an unexpected keyword argument '{bad}'."
                 + did_you_mean(bad, _SPEC_PARAMS)
             )
@@ -401,7 +403,7 @@ class AssetIn:
         dagster_type: Any = None,
     ):
         if key is not None and key_prefix is not None:
-            raise DagsterInvalidDefinitionError(
+            raise CheckError(
                 "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
             )
         s = object.__setattr__
@@ -463,7 +465,7 @@ class AssetOut:
         is_virtual: bool = False,
     ):
         if key is not None and key_prefix is not None:
-            raise DagsterInvalidDefinitionError(
+            raise CheckError(
                 "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."
             )
         s = object.__setattr__

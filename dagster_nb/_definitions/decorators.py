@@ -42,7 +42,11 @@ from dagster_nb._definitions.op import (
     compose_graph,
     inspect_compute_fn,
 )
-from dagster_nb._errors import DagsterInvalidDefinitionError, did_you_mean
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidDefinitionTypeError,
+    did_you_mean,
+)
 
 __all__ = [
     "asset",
@@ -133,7 +137,7 @@ def _source_location(fn: Callable) -> str | None:
 def _unexpected_kwargs(kwargs: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
     if kwargs:
         bad = next(iter(kwargs))
-        raise DagsterInvalidDefinitionError(
+        raise DagsterInvalidDefinitionTypeError(
             f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
         )
 
@@ -210,7 +214,7 @@ def asset(compute_fn: Callable | None = None, **kwargs: Any) -> Any:
 
     if compute_fn is not None:
         if not callable(compute_fn):
-            raise DagsterInvalidDefinitionError(
+            raise DagsterInvalidDefinitionTypeError(
                 f"@asset must decorate a function; got {type(compute_fn).__name__}. Did you mean "
                 "@asset(name=...)?"
             )

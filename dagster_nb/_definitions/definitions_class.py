@@ -20,6 +20,7 @@ from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.repository import ResolvedAssets, check_inputs_provided
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
     did_you_mean,
@@ -199,7 +200,7 @@ class Definitions:
         executor = None
         for i, d in enumerate(def_sets):
             if not isinstance(d, Definitions):
-                raise DagsterInvalidDefinitionError(
+                raise CheckError(
                     f"Definitions.merge takes Definitions objects; argument {i} is "
                     f"{type(d).__name__}."
                 )

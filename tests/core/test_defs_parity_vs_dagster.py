@@ -1044,3 +1044,44 @@ def test_context_in_a_run_still_has_its_run():
         return context.run.run_id == context.run_id, context.job_name
 
     assert dg.materialize([a]).output_for_node("a") == (True, "__ephemeral_asset_job__")
+
+
+# ----------------------------------------------------------------- 4. error classes audit
+
+
+def _f():
+    return 1
+
+
+ERROR_CASES = {
+    "key_and_name": lambda dg: dg.asset(key="a", name="b")(_f),
+    "bad_name": lambda dg: dg.asset(name="a b")(_f),
+    "assetin_key_and_prefix": lambda dg: dg.AssetIn(key="a", key_prefix="b"),
+    "assetout_key_and_prefix": lambda dg: dg.AssetOut(key="a", key_prefix="b"),
+    "nested_list_in_defs": lambda dg: dg.Definitions(assets=[[dg.AssetSpec("a")]]).resolve_all_asset_keys(),
+    "not_an_asset_in_defs": lambda dg: dg.Definitions(assets=[3]).resolve_all_asset_keys(),
+    "merge_non_definitions": lambda dg: dg.Definitions.merge(dg.Definitions(), 3),
+    "spec_unknown_kwarg": lambda dg: dg.AssetSpec("a", nope=1),
+    "asset_unknown_kwarg": lambda dg: dg.asset(nope=1)(_f),
+    "asset_not_callable": lambda dg: dg.asset(3),
+    "unknown_partition": lambda dg: dg.materialize(
+        [dg.asset(name="pp", partitions_def=dg.StaticPartitionsDefinition(["a"]))(_f)], partition_key="zz"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_definition_error_classes_are_dagsters(case):
+    import builtins
+
+    theirs = error_of(lambda: ERROR_CASES[case](dagster))[0]
+    try:
+        ERROR_CASES[case](dagster_nb)
+    except Exception as exc:  # noqa: BLE001
+        ours = exc
+    else:
+        pytest.fail("dagster_nb accepted what Dagster refuses")
+    builtin = getattr(builtins, theirs, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        assert isinstance(ours, builtin) and isinstance(ours, dagster_nb.DagsterError)
+    else:
+        assert type(ours).__name__ == theirs
