@@ -676,3 +676,74 @@ def resolve_config(
     if set(raw) == {"config"} and "config" not in config_cls.model_fields:
         raw = raw["config"] or {}
     return validate_model(config_cls, raw, where=where)
+
+
+# --------------------------------------------------------------------------- config_schema
+
+
+_SCALARS: dict[type, tuple[str, tuple[type, ...]]] = {
+    int: ("Int", (int,)),
+    float: ("Float", (int, float)),
+    str: ("String", (str,)),
+    bool: ("Bool", (bool,)),
+}
+
+
+def validate_config_schema(schema: Any, value: Any, path: str = "root") -> list[str]:
+    """Check ``value`` against a Dagster-style ``config_schema`` made of Python types (``int``,
+    ``float``, ``str``, ``bool``, ``list``, ``dict``, ``Any``), lists (``[int]``) and dicts of
+    those (every key required, no others), as Dagster's config system does. Returns the
+    problems, one line each, with Dagster's wording.
+
+    >>> validate_config_schema({"a": int}, {"a": "x"})
+    ['Invalid scalar at path root:a. Value "x" of type "<class \\'str\\'>" is not valid for expected type "Int".']
+    """
+    if schema is None or schema is Any or schema is object:
+        return []
+    if isinstance(schema, Mapping):
+        if not isinstance(value, Mapping):
+            return [f'Value at path {path} must be a dict. Got {value!r}.']
+        errors = []
+        for k, sub in schema.items():
+            if k not in value:
+                errors.append(
+                    f'Missing required config entry "{k}" at path {path}. You must provide this '
+                    "value in your run config."
+                )
+            else:
+                errors += validate_config_schema(sub, value[k], f"{path}:{k}")
+        for k in value:
+            if k not in schema:
+                errors.append(
+                    f'Received unexpected config entry "{k}" at path {path}. Expected one of: '
+                    f"{sorted(schema)}." + did_you_mean(str(k), [str(x) for x in schema])
+                )
+        return errors
+    if isinstance(schema, list):
+        if len(schema) != 1:
+            raise DagsterInvalidConfigError(
+                f"Invalid config_schema at {path}: a list schema holds one element type, e.g. [int]."
+            )
+        if not isinstance(value, list):
+            return [f"Value at path {path} must be a list. Got {value!r}."]
+        errors = []
+        for i, item in enumerate(value):
+            errors += validate_config_schema(schema[0], item, f"{path}[{i}]")
+        return errors
+    if schema in _SCALARS:
+        name, accepted = _SCALARS[schema]
+        ok = isinstance(value, accepted) and not (isinstance(value, bool) and schema is not bool)
+        if not ok:
+            return [
+                f'Invalid scalar at path {path}. Value "{value}" of type "{type(value)}" is not '
+                f'valid for expected type "{name}".'
+            ]
+        return []
+    if schema in (list, dict):
+        if not isinstance(value, schema):
+            return [f"Value at path {path} must be a {schema.__name__}. Got {value!r}."]
+        return []
+    raise DagsterInvalidConfigError(
+        f"config_schema entry at {path} ({schema!r}) is not supported by dagster_nb yet: use "
+        "int, float, str, bool, list, dict, [T] or {key: schema}, or a dg.Config class."
+    )

@@ -52,6 +52,7 @@ from dagster_nb._errors import (
     DagsterExecutionInterruptedError,
     DagsterExecutionLoadInputError,
     DagsterExecutionStepExecutionError,
+    DagsterInvalidConfigError,
     DagsterInvalidDefinitionError,
     DagsterInvalidObservationError,
     DagsterInvariantViolationError,
@@ -846,6 +847,15 @@ def _resolve_op_config(run: RunExecution, op_def: OpDefinition, node_name: str) 
 
         value = resolve_config(cls, cfg, where=f"op '{node_name}'")
         return value, value
+    if op_def.config_schema is not None:  # Dagster's dict-of-types config_schema
+        from dagster_nb._definitions.config import validate_config_schema
+
+        problems = validate_config_schema(op_def.config_schema, cfg, f"root:ops:{node_name}:config")
+        if problems:
+            raise DagsterInvalidConfigError(
+                f"Error in config for job {run.job_name}",
+                [f"Error {i}: {p}" for i, p in enumerate(problems, 1)],
+            )
     return None, cfg
 
 

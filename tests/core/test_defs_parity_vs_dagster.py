@@ -1085,3 +1085,25 @@ def test_definition_error_classes_are_dagsters(case):
         assert isinstance(ours, builtin) and isinstance(ours, dagster_nb.DagsterError)
     else:
         assert type(ours).__name__ == theirs
+
+
+def test_config_schema_is_validated_as_in_dagster():
+    def scenario(dg):
+        @dg.asset(config_schema={"a": int, "l": [int], "n": {"m": float}})
+        def f(context):
+            return context.op_config
+
+        out = []
+        for rc in ({"a": 1, "l": [1], "n": {"m": 1}}, {"a": "x", "l": [], "n": {"m": 1.0}},
+                   {"l": [], "n": {"m": 1}}, {"a": 1, "zz": 2, "l": [], "n": {"m": 1.0}},
+                   {"a": 1, "l": ["q"], "n": {"m": 1.0}}, {"a": True, "l": [], "n": {"m": 1}}):
+            try:
+                out.append(dg.materialize([f], run_config={"ops": {"f": {"config": rc}}}).output_for_node("f"))
+            except Exception as exc:  # noqa: BLE001
+                line = str(exc).splitlines()[1].strip()
+                out.append((type(exc).__name__, line.split(" at path ")[0], line.split(" at path ")[1].split(".")[0]))
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1] == ("DagsterInvalidConfigError", "Error 1: Invalid scalar", "root:ops:f:config:a")
