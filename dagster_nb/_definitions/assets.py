@@ -647,6 +647,8 @@ class SourceAsset:
                 resource_defs=self.resource_defs,
                 auto_observe_interval_minutes=self.auto_observe_interval_minutes,
                 name=self.key.to_python_identifier(),
+                op_tags=self.op_tags,
+                description=self.description,
             )
         return AssetsDefinition(
             specs_by_key={self.key: spec},
