@@ -49,6 +49,7 @@ _export(
     _D + "results",
     "Output", "DynamicOutput", "MaterializeResult", "ObserveResult", "AssetMaterialization",
     "AssetObservation", "DataVersion", "ExpectationResult", "RetryRequested",
+    "Failure",
 )
 _export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
 _export(_D + "assets", "AssetsDefinition", "SourceAsset", "with_resources")

@@ -1107,3 +1107,52 @@ def test_config_schema_is_validated_as_in_dagster():
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[1] == ("DagsterInvalidConfigError", "Error 1: Invalid scalar", "root:ops:f:config:a")
+
+
+def test_failure_carries_description_metadata_and_allow_retries():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
+        def no_retry():
+            calls.append("a")
+            raise dg.Failure(description="bad thing", metadata={"rows": 3}, allow_retries=False)
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
+        def retried():
+            calls.append("b")
+            raise dg.Failure("again")
+
+        try:
+            dg.materialize([no_retry])
+        except dg.Failure as exc:
+            raised = (type(exc).__name__, exc.description, {k: v.value for k, v in exc.metadata.items()})
+        res = dg.materialize([no_retry], raise_on_error=False)
+        failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
+        ufd = failure.step_failure_data.user_failure_data
+        res2 = dg.materialize([retried], raise_on_error=False)
+        return (
+            raised, calls.count("a"), calls.count("b"),
+            (ufd.label, ufd.description, {k: (type(v).__name__, v.value) for k, v in ufd.metadata.items()}),
+            [e.event_type_value for e in res2.all_events if e.event_type_value.startswith("STEP_")],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1:3] == (2, 3)
+
+
+def test_failure_data_survives_the_sqlite_instance(tmp_path):
+    dg = dagster_nb
+
+    @dg.asset
+    def boom():
+        raise dg.Failure("kaput", metadata={"n": 1})
+
+    run_id = dg.materialize([boom], raise_on_error=False,
+                            instance=dg.DagsterInstance.local_temp(str(tmp_path))).run_id
+    again = dg.DagsterInstance.local_temp(str(tmp_path))
+    events = [r.dagster_event for r in again.all_logs(run_id) if r.dagster_event is not None]
+    failure = next(e for e in events if e.event_type_value == "STEP_FAILURE")
+    ufd = failure.step_failure_data.user_failure_data
+    assert (ufd.description, ufd.metadata["n"].value) == ("kaput", 1)
