@@ -1064,6 +1064,7 @@ ERROR_CASES = {
     "spec_unknown_kwarg": lambda dg: dg.AssetSpec("a", nope=1),
     "asset_unknown_kwarg": lambda dg: dg.asset(nope=1)(_f),
     "asset_not_callable": lambda dg: dg.asset(3),
+    "load_value_of_unknown_asset": lambda dg: dg.Definitions().load_asset_value("x"),
     "unknown_partition": lambda dg: dg.materialize(
         [dg.asset(name="pp", partitions_def=dg.StaticPartitionsDefinition(["a"]))(_f)], partition_key="zz"),
 }
