@@ -3,9 +3,11 @@
     defs = dg.Definitions(assets=[orders, revenue], resources={"db": Warehouse(url="...")})
     defs.load_asset_value("revenue")
 
-Strict, as in Dagster: duplicate asset keys, dependency cycles and resources required but not
-provided raise ``DagsterInvalidDefinitionError`` naming the key. (The notebook's kernel
-repository is the forgiving one: re-running a cell replaces a definition.)
+Strict, as in Dagster, and checked when first used (``resolve_*``, ``validate_loadable``, a
+job, a load), not when constructed: duplicate asset keys, inputs no asset provides, resources
+or IO managers required but not provided raise ``DagsterInvalidDefinitionError`` naming the
+key; dependency cycles raise ``CircularDependencyError``. (The notebook's kernel repository is
+the forgiving one: re-running a cell replaces a definition, an upstream may come later.)
 """
 
 from __future__ import annotations
