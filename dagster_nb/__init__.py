@@ -49,9 +49,11 @@ _export(
     _D + "results",
     "Output", "DynamicOutput", "MaterializeResult", "ObserveResult", "AssetMaterialization",
     "AssetObservation", "DataVersion", "ExpectationResult", "RetryRequested",
+    "Failure",
 )
 _export(_D + "asset_spec", "AssetSpec", "AssetDep", "AssetIn", "AssetOut")
 _export(_D + "assets", "AssetsDefinition", "SourceAsset", "with_resources")
+_export(_D + "partitioned_config", "PartitionedConfig", "static_partitioned_config")
 _export(
     _D + "decorators",
     "asset", "multi_asset", "observable_source_asset", "multi_observable_source_asset",

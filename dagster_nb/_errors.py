@@ -21,6 +21,7 @@ __all__ = [
     "CircularDependencyError",
     "CheckError",
     "ParameterCheckError",
+    "DagsterInvalidDefinitionTypeError",
     "DagsterInvalidObservationError",
     "DagsterInvalidSubsetError",
     "DagsterInvalidConfigDefinitionError",
@@ -76,14 +77,6 @@ class CircularDependencyError(DagsterInvalidDefinitionError, ValueError):
     raises toposort's ``CircularDependencyError``), and a definition error of ours."""
 
 
-class CheckError(DagsterInvalidDefinitionError):
-    """A parameter of the wrong type (Dagster's ``dagster._check.CheckError``)."""
-
-
-class ParameterCheckError(CheckError):
-    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
-
-
 class DagsterInvalidObservationError(DagsterError):
     """An observation function returned something other than an ObserveResult/DataVersion."""
 
@@ -102,6 +95,22 @@ class DagsterInvalidPythonicConfigDefinitionError(DagsterError):
 
 class DagsterInvariantViolationError(DagsterError):
     """The user asked for something that contradicts how the system works."""
+
+
+class CheckError(DagsterInvariantViolationError, DagsterInvalidDefinitionError):
+    """A failed check, named as Dagster's ``dagster._check.CheckError``: where Dagster raises it
+    (a non-partitioned run asked for its partition key, AssetIn(key=..., key_prefix=...), a
+    non-asset in Definitions(assets=...)) ours does, and it is also the error class we used
+    there before (an invariant violation or a definition error)."""
+
+
+class ParameterCheckError(CheckError):
+    """A parameter of the wrong type, named as Dagster's ``ParameterCheckError``."""
+
+
+class DagsterInvalidDefinitionTypeError(DagsterInvalidDefinitionError, TypeError):
+    """A call with an unexpected keyword argument or a non-function where a function is
+    decorated: a ``TypeError`` as in Dagster, and a definition error of ours."""
 
 
 class DagsterExecutionStepNotFoundError(DagsterError):

@@ -146,10 +146,27 @@ class SerializableErrorInfo:
 @dataclass(frozen=True, slots=True)
 class StepFailureData:
     """What ``event.step_failure_data`` gives, as in Dagster: ``.error`` (SerializableErrorInfo
-    of the framework error, whose ``.cause`` is the user's exception) and ``user_failure_data``."""
+    of the framework error, whose ``.cause`` is the user's exception) and ``user_failure_data``
+    (a raised dg.Failure's label, description and metadata)."""
 
     error: SerializableErrorInfo | None
     user_failure_data: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserFailureData:
+    """A raised ``dg.Failure`` on its STEP_FAILURE event, as Dagster's."""
+
+    label: str
+    description: str | None
+    metadata: Mapping[str, Any]
+
+
+def _user_failure_data(data: Mapping[str, Any] | None) -> UserFailureData | None:
+    raw = (data or {}).get("user_failure_data")
+    if not raw:
+        return None
+    return UserFailureData(raw["label"], raw.get("description"), metadata_from_json(raw.get("metadata") or {}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +334,7 @@ class DagsterEvent(NamedTuple):
     def step_failure_data(self) -> StepFailureData | None:
         if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
             return None
-        return StepFailureData(self.error)
+        return StepFailureData(self.error, _user_failure_data(self.data))
 
     @property
     def event_specific_data(self) -> Any:
@@ -326,7 +343,7 @@ class DagsterEvent(NamedTuple):
         (``.asset_observation``); other events give their small facts (a mapping)."""
         t = self.event_type_value
         if t == _STEP_FAILURE_VALUE:
-            return StepFailureData(self.error)
+            return StepFailureData(self.error, _user_failure_data(self.data))
         if t == _RUN_FAILURE_VALUE:
             return JobFailureData(self.error)
         if t == _EXPECTATION_VALUE:

@@ -19,7 +19,9 @@ from dagster_nb._definitions.asset_key import (
     key_prefix_from_coercible,
 )
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidDefinitionError,
+    DagsterInvalidDefinitionTypeError,
     DagsterInvariantViolationError,
     ParameterCheckError,
 )
@@ -199,6 +201,7 @@ class AssetSpec:
     auto_materialize_policy: Any = None
     io_manager_key: str | None = None  # ours: where an external spec's value is loaded from
     legacy_freshness_policy: Any = None
+    is_virtual: bool = False  # as Dagster's: kept on the spec (a view, not stored data)
 
     def __init__(
         self,
@@ -219,13 +222,14 @@ class AssetSpec:
         auto_materialize_policy: Any = None,
         io_manager_key: str | None = None,
         legacy_freshness_policy: Any = None,
+        is_virtual: bool = False,
         **kwargs: Any,
     ):
         if kwargs:
             from dagster_nb._errors import did_you_mean
 
             bad = next(iter(kwargs))
-            raise DagsterInvalidDefinitionError(
+            raise DagsterInvalidDefinitionTypeError(
                 f"AssetSpec got an unexpected keyword argument '{bad}'."
                 + did_you_mean(bad, _SPEC_PARAMS)
             )
@@ -281,6 +285,7 @@ class AssetSpec:
         s(self, "auto_materialize_policy", auto_materialize_policy)
         s(self, "io_manager_key", io_manager_key)
         s(self, "legacy_freshness_policy", legacy_freshness_policy)
+        s(self, "is_virtual", bool(is_virtual))
 
     @classmethod
     def _trusted(
@@ -318,6 +323,7 @@ class AssetSpec:
         _set(self, "auto_materialize_policy", auto_materialize_policy)
         _set(self, "io_manager_key", io_manager_key)
         _set(self, "legacy_freshness_policy", None)
+        _set(self, "is_virtual", False)
         return self
 
     def __hash__(self) -> int:
@@ -372,7 +378,7 @@ class AssetSpec:
 _SPEC_PARAMS = [
     "deps", "description", "metadata", "skippable", "group_name", "code_version",
     "automation_condition", "owners", "tags", "kinds", "partitions_def", "freshness_policy",
-    "legacy_freshness_policy",
+    "legacy_freshness_policy", "is_virtual",
 ]
 
 
@@ -397,7 +403,7 @@ class AssetIn:
         dagster_type: Any = None,
     ):
         if key is not None and key_prefix is not None:
-            raise DagsterInvalidDefinitionError(
+            raise CheckError(
                 "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
             )
         s = object.__setattr__
@@ -436,6 +442,7 @@ class AssetOut:
     kinds: frozenset[str] = frozenset()
     freshness_policy: Any = None
     auto_materialize_policy: Any = None
+    is_virtual: bool = False
 
     def __init__(
         self,
@@ -455,9 +462,10 @@ class AssetOut:
         kinds: Iterable[str] | None = None,
         freshness_policy: Any = None,
         auto_materialize_policy: Any = None,
+        is_virtual: bool = False,
     ):
         if key is not None and key_prefix is not None:
-            raise DagsterInvalidDefinitionError(
+            raise CheckError(
                 "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."
             )
         s = object.__setattr__
@@ -483,6 +491,7 @@ class AssetOut:
         s(self, "kinds", frozenset(kinds or ()))
         s(self, "freshness_policy", check_freshness_policy(freshness_policy))
         s(self, "auto_materialize_policy", auto_materialize_policy)
+        s(self, "is_virtual", bool(is_virtual))
 
     def __hash__(self) -> int:
         return hash((self.key, self.key_prefix))
@@ -503,6 +512,7 @@ class AssetOut:
             partitions_def=partitions_def,
             freshness_policy=self.freshness_policy,
             io_manager_key=self.io_manager_key,
+            is_virtual=self.is_virtual,
         )
         if self.auto_materialize_policy is not None:  # its condition is already resolved
             object.__setattr__(spec, "auto_materialize_policy", self.auto_materialize_policy)

@@ -504,6 +504,30 @@ class AssetsDefinition:
 _set = object.__setattr__
 _NO_CHECKS: Mapping[str, Any] = {}  # shared, never mutated
 _new_object = object.__new__
+_generated_init = AssetsDefinition.__init__
+
+
+def _assets_definition_init(self: AssetsDefinition, *, specs: Any = None, **kwargs: Any) -> None:
+    # Dagster's AssetsDefinition(specs=[...], node_def=..., keys_by_output_name=...): the
+    # specs become specs_by_key; without an op or graph the assets are external.
+    if specs is not None:
+        if "specs_by_key" in kwargs:
+            raise DagsterInvalidDefinitionError("AssetsDefinition: pass specs or specs_by_key, not both.")
+        specs = list(specs)
+        for sp in specs:
+            if not isinstance(sp, AssetSpec):
+                raise DagsterInvalidDefinitionError(
+                    f"AssetsDefinition(specs=...) takes AssetSpecs, got {type(sp).__name__}."
+                )
+        kwargs["specs_by_key"] = {sp.key: sp for sp in specs}
+        if len(kwargs["specs_by_key"]) != len(specs):
+            raise DagsterInvalidDefinitionError("AssetsDefinition(specs=...) has the same key twice.")
+        if kwargs.get("node_def") is None:
+            kwargs.setdefault("execution_type", ExecutionType.UNEXECUTABLE)
+    _generated_init(self, **kwargs)
+
+
+AssetsDefinition.__init__ = _assets_definition_init  # type: ignore[method-assign]
 
 
 def _merge_resource_defs(
@@ -672,6 +696,8 @@ class SourceAsset:
                 resource_defs=self.resource_defs,
                 auto_observe_interval_minutes=self.auto_observe_interval_minutes,
                 name=self.key.to_python_identifier(),
+                op_tags=self.op_tags,
+                description=self.description,
             )
         return AssetsDefinition(
             specs_by_key={self.key: spec},

@@ -18,9 +18,10 @@ repr, a str, or an error message: fields that came from an environment variable 
 every resolved secret.
 
 Differences from Dagster, on purpose: constructing a ``Config`` directly validates at once
-(Dagster defers to the run-config system), unknown fields are refused (Dagster ignores them on
-direct construction), and the error is a :class:`DagsterInvalidConfigError` that is also a
-``ValueError`` (as pydantic's ``ValidationError`` is).
+(Dagster defers to the run-config system) and unknown fields are refused (Dagster ignores them on
+direct construction). The error is pydantic's ``ValidationError`` class, as in Dagster (our
+subclass: also a :class:`DagsterInvalidConfigError`), with a message that names the fields and
+never shows an input value.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "EnvVar",
     "IntEnvVar",
     "ConfigValidationError",
+    "ValidationError",
     "resolve_config",
     "is_config_annotation",
 ]
@@ -219,12 +221,54 @@ def _contains_env_var(value: Any) -> bool:
 # --------------------------------------------------------------------------- errors
 
 
-class ConfigValidationError(DagsterInvalidConfigError, ValueError):
+class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):
     """Raised by ``Config(...)``/``ConfigurableResource(...)`` with bad fields.
 
-    A :class:`DagsterInvalidConfigError` (so ``except dg.DagsterInvalidConfigError`` works) and a
-    ``ValueError`` (so code written against pydantic's ``ValidationError`` still catches it).
+    pydantic's ``ValidationError`` (the class Dagster raises there: ``except
+    pydantic.ValidationError`` works, ``.errors()`` lists the problems, without input values) and
+    a :class:`DagsterInvalidConfigError`. Made with :meth:`build`, not called directly.
     """
+
+    @classmethod
+    def build(
+        cls,
+        preamble: str,
+        lines: Iterable[str] = (),
+        pydantic_error: pydantic.ValidationError | None = None,
+        title: str = "Config",
+    ) -> ValidationError:
+        details: list[Any] = []
+        if pydantic_error is not None:
+            title = pydantic_error.title
+            for e in pydantic_error.errors(include_url=False, include_input=False):
+                d = {"type": e["type"], "loc": e["loc"], "input": None}  # never the value
+                if "ctx" in e:
+                    d["ctx"] = e["ctx"]
+                details.append(d)
+        try:
+            err = cls.from_exception_data(title, details)
+        except Exception:  # noqa: BLE001 - an error type pydantic cannot rebuild: keep ours
+            err = cls.from_exception_data(title, [])
+        err._dnb_preamble = preamble
+        err._dnb_lines = list(lines)
+        return err
+
+    @property
+    def messages(self) -> list[str]:
+        """Our readable lines, one per problem."""
+        return list(getattr(self, "_dnb_lines", ()))
+
+    def __str__(self) -> str:
+        lines = getattr(self, "_dnb_lines", None)
+        if lines is None:
+            return super().__str__()
+        return self._dnb_preamble + "".join(f"\n    {x}" for x in lines)
+
+    def __repr__(self) -> str:
+        return f"ValidationError({str(self)!r})"
+
+
+ConfigValidationError = ValidationError  # the name this module used before
 
 
 def type_name(ann: Any) -> str:
@@ -359,8 +403,8 @@ class _ConfigBase(BaseModel):
             if _VALIDATION_DEPTH.get() > 1:
                 raise
             lines = format_validation_errors(type(self), e, given=data)
-            err = ConfigValidationError(
-                f"Invalid {self._dnb_kind} for {type(self).__name__}:", lines
+            err = ValidationError.build(
+                f"Invalid {self._dnb_kind} for {type(self).__name__}:", lines, e
             )
             # Kept so ConfigurableResource can tell errors on not-yet-resolved fields apart.
             err.error_locations = [tuple(x.get("loc", ())) for x in e.errors()]
@@ -389,10 +433,11 @@ class _ConfigBase(BaseModel):
             super().__setattr__(name, value)
         except pydantic.ValidationError:
             # Frozen instance: say so plainly, as Dagster does, without echoing the value.
-            raise ConfigValidationError(
+            raise ValidationError.build(
                 f"'{type(self).__name__}' is immutable: cannot set field '{name}'. It inherits "
                 "from pydantic.BaseModel with frozen=True; use a PrivateAttr for state that "
-                "changes, or model_copy(update=...) to make a changed copy."
+                "changes, or model_copy(update=...) to make a changed copy.",
+                title=type(self).__name__,
             ) from None
 
 
@@ -568,7 +613,7 @@ def validate_model(
     except ConfigValidationError as e:
         raise DagsterInvalidConfigError(
             f"Invalid {kind} for {where} ({model_cls.__name__}):",
-            [_scrub(x, secret_values) for x in e.errors],
+            [_scrub(x, secret_values) for x in e.messages],
         ) from None
     except (ValueError, TypeError, AssertionError) as e:
         # A user validator raised something pydantic did not wrap.
@@ -631,3 +676,74 @@ def resolve_config(
     if set(raw) == {"config"} and "config" not in config_cls.model_fields:
         raw = raw["config"] or {}
     return validate_model(config_cls, raw, where=where)
+
+
+# --------------------------------------------------------------------------- config_schema
+
+
+_SCALARS: dict[type, tuple[str, tuple[type, ...]]] = {
+    int: ("Int", (int,)),
+    float: ("Float", (int, float)),
+    str: ("String", (str,)),
+    bool: ("Bool", (bool,)),
+}
+
+
+def validate_config_schema(schema: Any, value: Any, path: str = "root") -> list[str]:
+    """Check ``value`` against a Dagster-style ``config_schema`` made of Python types (``int``,
+    ``float``, ``str``, ``bool``, ``list``, ``dict``, ``Any``), lists (``[int]``) and dicts of
+    those (every key required, no others), as Dagster's config system does. Returns the
+    problems, one line each, with Dagster's wording.
+
+    >>> validate_config_schema({"a": int}, {"a": "x"})
+    ['Invalid scalar at path root:a. Value "x" of type "<class \\'str\\'>" is not valid for expected type "Int".']
+    """
+    if schema is None or schema is Any or schema is object:
+        return []
+    if isinstance(schema, Mapping):
+        if not isinstance(value, Mapping):
+            return [f'Value at path {path} must be a dict. Got {value!r}.']
+        errors = []
+        for k, sub in schema.items():
+            if k not in value:
+                errors.append(
+                    f'Missing required config entry "{k}" at path {path}. You must provide this '
+                    "value in your run config."
+                )
+            else:
+                errors += validate_config_schema(sub, value[k], f"{path}:{k}")
+        for k in value:
+            if k not in schema:
+                errors.append(
+                    f'Received unexpected config entry "{k}" at path {path}. Expected one of: '
+                    f"{sorted(schema)}." + did_you_mean(str(k), [str(x) for x in schema])
+                )
+        return errors
+    if isinstance(schema, list):
+        if len(schema) != 1:
+            raise DagsterInvalidConfigError(
+                f"Invalid config_schema at {path}: a list schema holds one element type, e.g. [int]."
+            )
+        if not isinstance(value, list):
+            return [f"Value at path {path} must be a list. Got {value!r}."]
+        errors = []
+        for i, item in enumerate(value):
+            errors += validate_config_schema(schema[0], item, f"{path}[{i}]")
+        return errors
+    if schema in _SCALARS:
+        name, accepted = _SCALARS[schema]
+        ok = isinstance(value, accepted) and not (isinstance(value, bool) and schema is not bool)
+        if not ok:
+            return [
+                f'Invalid scalar at path {path}. Value "{value}" of type "{type(value)}" is not '
+                f'valid for expected type "{name}".'
+            ]
+        return []
+    if schema in (list, dict):
+        if not isinstance(value, schema):
+            return [f"Value at path {path} must be a {schema.__name__}. Got {value!r}."]
+        return []
+    raise DagsterInvalidConfigError(
+        f"config_schema entry at {path} ({schema!r}) is not supported by dagster_nb yet: use "
+        "int, float, str, bool, list, dict, [T] or {key: schema}, or a dg.Config class."
+    )

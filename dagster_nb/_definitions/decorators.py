@@ -42,7 +42,11 @@ from dagster_nb._definitions.op import (
     compose_graph,
     inspect_compute_fn,
 )
-from dagster_nb._errors import DagsterInvalidDefinitionError, did_you_mean
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidDefinitionTypeError,
+    did_you_mean,
+)
 
 __all__ = [
     "asset",
@@ -107,6 +111,22 @@ def _validate_strict_name(name: str, what: str) -> str:
     return name
 
 
+def _refuse_hooks(hooks: Any, what: str) -> None:
+    if hooks:
+        raise DagsterInvalidDefinitionError(
+            f"{what}(hooks=...) is not supported by dagster_nb yet: success/failure hooks do not "
+            "run here. Call the notification from the asset body, or run on Dagster."
+        )
+
+
+def _refuse_graph_config(config: Any, what: str) -> None:
+    if config is not None:
+        raise DagsterInvalidDefinitionError(
+            f"{what}(config=...) is not supported by dagster_nb yet; configure the inner ops "
+            'with run_config={"ops": {graph_name: {"ops": {op_name: {"config": ...}}}}}.'
+        )
+
+
 def _source_location(fn: Callable) -> str | None:
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -117,7 +137,7 @@ def _source_location(fn: Callable) -> str | None:
 def _unexpected_kwargs(kwargs: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
     if kwargs:
         bad = next(iter(kwargs))
-        raise DagsterInvalidDefinitionError(
+        raise DagsterInvalidDefinitionTypeError(
             f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
         )
 
@@ -194,7 +214,7 @@ def asset(compute_fn: Callable | None = None, **kwargs: Any) -> Any:
 
     if compute_fn is not None:
         if not callable(compute_fn):
-            raise DagsterInvalidDefinitionError(
+            raise DagsterInvalidDefinitionTypeError(
                 f"@asset must decorate a function; got {type(compute_fn).__name__}. Did you mean "
                 "@asset(name=...)?"
             )
@@ -239,6 +259,7 @@ def _build_asset(
     non_argument_deps: Any = None,
     legacy_freshness_policy: Any = None,
 ) -> AssetsDefinition:
+    _refuse_hooks(hooks, "@asset")
     if key is not None and (name is not None or key_prefix is not None):
         raise DagsterInvalidDefinitionError(
             "Cannot specify a name or key prefix for @asset when the key argument is provided."
@@ -292,7 +313,7 @@ def _build_asset(
     if auto_materialize_policy is not None or freshness_policy is not None:
         automation_condition = resolve_automation_condition(automation_condition, auto_materialize_policy)
         check_freshness_policy(freshness_policy)
-    if not (owners or tags or kinds or legacy_freshness_policy) and len(dep_keys) == len(all_deps):
+    if not (owners or tags or kinds or legacy_freshness_policy or is_virtual) and len(dep_keys) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
         spec = AssetSpec._trusted(
             asset_key,
@@ -326,6 +347,7 @@ def _build_asset(
             auto_materialize_policy=None,
             io_manager_key=io_manager_key,
             legacy_freshness_policy=legacy_freshness_policy,
+            is_virtual=is_virtual,
         )
         if auto_materialize_policy is not None:  # its condition is already resolved above
             object.__setattr__(spec, "auto_materialize_policy", auto_materialize_policy)
@@ -348,6 +370,7 @@ def _build_asset(
         retry_policy=retry_policy,
         code_version=code_version,
         signature=sig,
+        pool=pool,
     )
     ad = single_asset_definition(
         asset_key,
@@ -403,7 +426,8 @@ def multi_asset(
     or ``@multi_asset(specs=[AssetSpec("a"), AssetSpec("b", deps=["a"])])``. With
     ``can_subset=True`` the function may be asked for only some of its assets
     (``context.selected_asset_keys``)."""
-    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description"), "@multi_asset")
+    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description", "pool", "compute_kind", "config_schema", "hooks", "check_specs"), "@multi_asset")
+    _refuse_hooks(hooks, "@multi_asset")
     if outs and specs:
         raise DagsterInvalidDefinitionError("@multi_asset: pass either outs or specs, not both.")
     if not outs and not specs:
@@ -493,6 +517,7 @@ def multi_asset(
             retry_policy=retry_policy,
             code_version=code_version,
             signature=sig,
+            pool=pool,
         )
         checks: dict[str, Any] = {}
         if check_specs:
@@ -529,6 +554,8 @@ def _observable_assets_def(
     auto_observe_interval_minutes: float | None = None,
     name: str | None = None,
     can_subset: bool = False,
+    op_tags: Mapping[str, Any] | None = None,
+    description: str | None = None,
 ) -> AssetsDefinition:
     op_name = name or fn.__name__
     sig = inspect_compute_fn(fn, what=f"observable source asset '{op_name}'")
@@ -544,6 +571,8 @@ def _observable_assets_def(
         outs={s.key.to_python_identifier(): Out() for s in specs},
         required_resource_keys=frozenset(required_resource_keys),
         signature=sig,
+        tags=op_tags,
+        description=description,
     )
     return AssetsDefinition(
         specs_by_key={s.key: s for s in specs},
@@ -601,6 +630,8 @@ def observable_source_asset(observe_fn: Callable | None = None, **kwargs: Any) -
                 resource_defs=resource_defs,
                 auto_observe_interval_minutes=kwargs.get("auto_observe_interval_minutes"),
                 name=asset_key.to_python_identifier(),
+                op_tags=kwargs.get("op_tags"),
+                description=spec.description,
             )
         )
 
@@ -637,6 +668,7 @@ def multi_observable_source_asset(
                 resource_defs=resource_defs,
                 name=name or fn.__name__,
                 can_subset=can_subset,
+                description=description,
             )
         )
 
@@ -694,6 +726,8 @@ def _graph_asset(
     deps: Iterable[Any] | None = None,
 ) -> AssetsDefinition:
     _no_graph_checks(check_specs, "@graph_asset")
+    _refuse_hooks(hooks, "@graph_asset")
+    _refuse_graph_config(config, "@graph_asset")
     if key is not None:
         asset_key = AssetKey.from_coercible(key)
     else:
@@ -758,6 +792,8 @@ def _graph_multi_asset(
     config: Any = None,
 ) -> AssetsDefinition:
     _no_graph_checks(check_specs, "@graph_multi_asset")
+    _refuse_hooks(hooks, "@graph_multi_asset")
+    _refuse_graph_config(config, "@graph_multi_asset")
     gname = name or fn.__name__
     g = compose_graph(fn, gname, None)
     missing = set(outs) - set(g.output_map)

@@ -3,9 +3,11 @@
     defs = dg.Definitions(assets=[orders, revenue], resources={"db": Warehouse(url="...")})
     defs.load_asset_value("revenue")
 
-Strict, as in Dagster: duplicate asset keys, dependency cycles and resources required but not
-provided raise ``DagsterInvalidDefinitionError`` naming the key. (The notebook's kernel
-repository is the forgiving one: re-running a cell replaces a definition.)
+Strict, as in Dagster, and checked when first used (``resolve_*``, ``validate_loadable``, a
+job, a load), not when constructed: duplicate asset keys, inputs no asset provides, resources
+or IO managers required but not provided raise ``DagsterInvalidDefinitionError`` naming the
+key; dependency cycles raise ``CircularDependencyError``. (The notebook's kernel repository is
+the forgiving one: re-running a cell replaces a definition, an upstream may come later.)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.repository import ResolvedAssets, check_inputs_provided
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
     did_you_mean,
@@ -44,6 +47,12 @@ class Definitions:
         metadata: Mapping[str, Any] | None = None,
         component_tree: Any = None,
     ):
+        for what, given in (("loggers", loggers), ("component_tree", component_tree)):
+            if given:
+                raise DagsterInvalidDefinitionError(
+                    f"Definitions({what}=...) is not supported by dagster_nb yet: runs log through "
+                    "Python's logging (context.log); leave it out here, or run on Dagster."
+                )
         self._assets = tuple(assets or ())
         self._schedules = tuple(schedules or ())
         self._sensors = tuple(sensors or ())
@@ -189,7 +198,7 @@ class Definitions:
         executor = None
         for i, d in enumerate(def_sets):
             if not isinstance(d, Definitions):
-                raise DagsterInvalidDefinitionError(
+                raise CheckError(
                     f"Definitions.merge takes Definitions objects; argument {i} is "
                     f"{type(d).__name__}."
                 )

@@ -150,18 +150,41 @@ def _apply(
     return out
 
 
+def _override(a: Any, automation_condition: Any, backfill_policy: Any, legacy_freshness_policy: Any) -> Any:
+    changes = {
+        k: v
+        for k, v in (
+            ("automation_condition", automation_condition),
+            ("legacy_freshness_policy", legacy_freshness_policy),
+        )
+        if v is not None
+    }
+    if isinstance(a, AssetsDefinition):
+        if changes:
+            a = a.map_asset_specs(lambda s: s.replace_attributes(**changes))
+        if backfill_policy is not None:
+            import dataclasses
+
+            a = dataclasses.replace(a, backfill_policy=backfill_policy)
+    elif isinstance(a, AssetSpec) and changes:
+        a = a.replace_attributes(**changes)
+    return a
+
+
 def load_assets_from_modules(
     modules: Iterable[ModuleType],
     group_name: str | None = None,
     key_prefix: Any = None,
     *,
-    freshness_policy: Any = None,
     automation_condition: Any = None,
     backfill_policy: Any = None,
     source_key_prefix: Any = None,
     include_specs: bool = False,
+    legacy_freshness_policy: Any = None,
 ) -> list[Any]:
-    """Every asset defined at the top level of ``modules`` (each object once)."""
+    """Every asset defined at the top level of ``modules`` (each object once).
+    ``automation_condition``, ``backfill_policy`` and ``legacy_freshness_policy`` replace those
+    of every loaded asset, as in Dagster."""
     assets: list[Any] = []
     seen: set[int] = set()
     keys: dict[AssetKey, Any] = {}
@@ -184,6 +207,9 @@ def load_assets_from_modules(
                 keys[k] = a
             assets.append(a)
     out = _apply(assets, group_name=group_name, key_prefix=key_prefix, source_key_prefix=source_key_prefix)
+    out = [
+        _override(a, automation_condition, backfill_policy, legacy_freshness_policy) for a in out
+    ]
     # In a notebook, loading from modules is how their assets join the kernel repository.
     from dagster_nb._definitions import registry_hook
 

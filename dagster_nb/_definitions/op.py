@@ -475,7 +475,15 @@ class OpDefinition(_Invocable):
         retry_policy: Any = None,
         code_version: str | None = None,
         signature: FnSignature | None = None,
+        pool: str | None = None,
     ):
+        if pool is not None and not isinstance(pool, str):
+            from dagster_nb._errors import ParameterCheckError
+
+            raise ParameterCheckError(
+                f'Param "pool" is not a str. Got {pool!r} which is type {type(pool)}.'
+            )
+        self.pool = pool  # the concurrency pool, kept as Dagster's op.pool
         self.compute_fn = compute_fn
         self.name = name
         sig = self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
@@ -807,6 +815,7 @@ def op(
             tags=tags,
             retry_policy=retry_policy,
             code_version=code_version or version,
+            pool=pool,
         )
 
     return wrap(compute_fn) if compute_fn is not None else wrap

@@ -14,7 +14,7 @@ from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME, AssetGraph, 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import CheckError, DagsterInvalidDefinitionError
 
 __all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
 
@@ -32,10 +32,10 @@ def coerce_assets_def(obj: Any) -> AssetsDefinition:
     if isinstance(obj, SourceAsset):
         return obj.to_assets_definition()
     if isinstance(obj, (list, tuple)):
-        raise DagsterInvalidDefinitionError(
+        raise CheckError(  # Dagster's class (and a definition error)
             "Got a nested list of assets; flatten it (e.g. assets=[*group_a, *group_b])."
         )
-    raise DagsterInvalidDefinitionError(
+    raise CheckError(
         f"Expected an asset definition (@asset, @multi_asset, AssetSpec, SourceAsset), got "
         f"{type(obj).__name__}: {obj!r}. If this is an op or graph, wrap it with @graph_asset or "
         "put it in a job."

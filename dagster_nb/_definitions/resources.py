@@ -519,7 +519,9 @@ class ConfigurableResourceFactory(_ConfigBase, Generic[TResValue]):
                         f"{type_name(fields[k].annotation)}): {err.get('msg')}."
                     )
         if errors:
-            raise ConfigValidationError(f"Invalid resource config for {type(self).__name__}:", errors)
+            raise ConfigValidationError.build(
+                f"Invalid resource config for {type(self).__name__}:", errors, title=type(self).__name__
+            )
         built = type(self).model_construct(**values)
         object.__setattr__(self, "__dict__", built.__dict__)
         object.__setattr__(self, "__pydantic_fields_set__", built.__pydantic_fields_set__)

@@ -25,6 +25,7 @@ __all__ = [
     "ExpectationResult",
     "NoValue",
     "RetryRequested",
+    "Failure",
 ]
 
 T = TypeVar("T")
@@ -287,3 +288,29 @@ class RetryRequested(Exception):  # noqa: N818 - Dagster's name
             raise TypeError(f"RetryRequested: seconds_to_wait must be a number, got {seconds_to_wait!r}.")
         self.max_retries = max_retries
         self.seconds_to_wait = seconds_to_wait
+
+
+class Failure(Exception):  # noqa: N818 - Dagster's name
+    """Raise in an asset or op to fail its step on purpose, with a description and metadata
+    that the STEP_FAILURE event carries (``event.step_failure_data.user_failure_data``).
+    ``allow_retries=False`` stops a RetryPolicy from retrying it.
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=3))
+        def orders(db: Warehouse):
+            rows = db.query("...")
+            if not rows:
+                raise dg.Failure("no orders today", metadata={"checked": "orders"},
+                                 allow_retries=False)
+            return rows
+    """
+
+    def __init__(
+        self,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        allow_retries: bool | None = None,
+    ):
+        super().__init__(description)
+        self.description = description
+        self.metadata = normalize_metadata(metadata)  # as Dagster's Failure
+        self.allow_retries = True if allow_retries is None else bool(allow_retries)

@@ -17,6 +17,7 @@ from typing import Any
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
     did_you_mean,
@@ -142,6 +143,17 @@ class AssetExecutionContext:
         self._emit = emit
         self._user_events: list[Any] = []
         self.log = RunLog(emit, run_id, job_name, node_name)
+        self._direct = False  # built by build_asset_context/build_op_context (no run)
+
+    def _not_set_when_direct(self, prop: str) -> None:
+        # As Dagster: a directly invoked asset or op has no run, job or repository.
+        if self._direct:
+            from dagster_nb._errors import DagsterInvalidPropertyError
+
+            raise DagsterInvalidPropertyError(
+                f"The {prop} property is not set on the context when an asset or op is directly "
+                "invoked. Materialize it (dg.materialize([...])) to have a run."
+            )
 
     # --- run ---
     @property
@@ -150,13 +162,42 @@ class AssetExecutionContext:
 
     @property
     def job_name(self) -> str:
+        self._not_set_when_direct("job_name")
         return self._job_name
 
     @property
     def run(self) -> Any:
+        self._not_set_when_direct("dagster_run")
         return self._dagster_run
 
     dagster_run = run
+
+    @property
+    def step_launcher(self) -> Any:
+        self._not_set_when_direct("step_launcher")
+        return None  # steps run in this process
+
+    @property
+    def op_def(self) -> Any:
+        return self.assets_def.node_def
+
+    @property
+    def job_def(self) -> Any:
+        self._not_set_when_direct("job_def")
+        return self._no_job_objects("job_def")
+
+    @property
+    def repository_def(self) -> Any:
+        self._not_set_when_direct("repository_def")
+        return self._no_job_objects("repository_def")
+
+    def _no_job_objects(self, prop: str) -> Any:
+        from dagster_nb._errors import DagsterInvalidPropertyError
+
+        raise DagsterInvalidPropertyError(
+            f"context.{prop} is not supported by dagster_nb yet: runs here have no job or "
+            "repository object. Use context.job_name / context.run_id."
+        )
 
     @property
     def run_tags(self) -> Mapping[str, str]:
@@ -171,6 +212,11 @@ class AssetExecutionContext:
     @property
     def instance(self) -> Any:
         if self._instance is None:
+            if self._direct:  # as Dagster's build_asset_context: an ephemeral one on demand
+                from dagster_nb._instance import DagsterInstance
+
+                self._instance = DagsterInstance.ephemeral()
+                return self._instance
             raise DagsterInvariantViolationError(
                 "This context has no instance. Pass instance= to build_asset_context()."
             )
@@ -283,7 +329,7 @@ class AssetExecutionContext:
     def partition_key(self) -> str:
         if len(self._partition_keys) != 1:
             if not self._partition_keys:
-                raise DagsterInvariantViolationError(
+                raise CheckError(  # Dagster's class (a DagsterInvariantViolationError here)
                     "Cannot access partition_key for a non-partitioned run. Give the asset a "
                     "partitions_def and run it with partition_key=..."
                 )
@@ -297,7 +343,7 @@ class AssetExecutionContext:
     @property
     def partition_keys(self) -> list[str]:
         if not self._partition_keys:
-            raise DagsterInvariantViolationError(
+            raise CheckError(
                 "Cannot access partition_keys for a non-partitioned run."
             )
         return list(self._partition_keys)
@@ -321,7 +367,7 @@ class AssetExecutionContext:
 
         pdef = self._partitions_def
         if pdef is None or not hasattr(pdef, "time_window_for_partition_key"):
-            raise DagsterInvariantViolationError(
+            raise (CheckError if not self._partition_keys else DagsterInvariantViolationError)(
                 "partition_time_window is only available for time-window partitioned assets "
                 f"(this one has {type(pdef).__name__ if pdef else 'no partitions'})."
             )
@@ -682,6 +728,7 @@ def _build(
         run_tags=run_tags,
     )
     ctx._exit_stack = stack  # type: ignore[attr-defined]
+    ctx._direct = True
     return ctx
 
 

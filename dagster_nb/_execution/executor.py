@@ -41,6 +41,7 @@ from dagster_nb._definitions.results import (
     AssetMaterialization,
     AssetObservation,
     DataVersion,
+    Failure,
     MaterializeResult,
     NoValue,
     ObserveResult,
@@ -53,6 +54,7 @@ from dagster_nb._errors import (
     DagsterExecutionInterruptedError,
     DagsterExecutionLoadInputError,
     DagsterExecutionStepExecutionError,
+    DagsterInvalidConfigError,
     DagsterInvalidDefinitionError,
     DagsterInvalidObservationError,
     DagsterInvariantViolationError,
@@ -616,6 +618,21 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
             )
 
 
+def _failure_data(user: Any, duration: float) -> dict[str, Any]:
+    """The STEP_FAILURE event's data: its duration, and a raised dg.Failure's description and
+    metadata (Dagster's user_failure_data)."""
+    data: dict[str, Any] = {"duration": duration}
+    if isinstance(user, Failure):
+        from dagster_nb._definitions.metadata import metadata_to_json
+
+        data["user_failure_data"] = {
+            "label": "intentional-failure",
+            "description": user.description,
+            "metadata": metadata_to_json(user.metadata),
+        }
+    return data
+
+
 def _retry_requested(run: RunExecution, step: Step, req: Any, attempt: int) -> bool:
     """RetryRequested raised: emit STEP_UP_FOR_RETRY and wait when retries are left."""
     if attempt >= (req.max_retries or 0) or run.cancelled.is_set():
@@ -667,6 +684,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 and attempt < policy.max_retries
                 and user is not None
                 and not isinstance(user, DagsterError)
+                and getattr(user, "allow_retries", True) is not False  # Failure(allow_retries=False)
                 and not run.cancelled.is_set()
             ):
                 attempt += 1
@@ -686,7 +704,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 message=f'Execution of step "{step.key}" failed.',
                 error=SerializableErrorInfo.from_exception(err),
                 level="ERROR",
-                data={"duration": time.perf_counter() - start},
+                data=_failure_data(user, time.perf_counter() - start),
             )
             _emit_failed_to_materialize(run, step, reason=f"step {step.key} failed", done=materialized)
             return
@@ -855,6 +873,15 @@ def _resolve_op_config(run: RunExecution, op_def: OpDefinition, node_name: str) 
 
         value = resolve_config(cls, cfg, where=f"op '{node_name}'")
         return value, value
+    if op_def.config_schema is not None:  # Dagster's dict-of-types config_schema
+        from dagster_nb._definitions.config import validate_config_schema
+
+        problems = validate_config_schema(op_def.config_schema, cfg, f"root:ops:{node_name}:config")
+        if problems:
+            raise DagsterInvalidConfigError(
+                f"Error in config for job {run.job_name}",
+                [f"Error {i}: {p}" for i, p in enumerate(problems, 1)],
+            )
     return None, cfg
 
 

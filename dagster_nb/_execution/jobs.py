@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 
 __all__ = ["define_asset_job", "UnresolvedAssetJobDefinition", "JobDefinition", "resolve_job"]
 
@@ -128,6 +128,12 @@ class JobDefinition:
                 "to define_asset_job (or leave partitions_def out: it is inferred)."
             )
         self.partitions_def = pdefs[0][0] if pdefs else None
+        # A PartitionedConfig partitions the job (its runs), not its unpartitioned assets.
+        self._config_partitioned = self.partitions_def is None and hasattr(
+            self._job.config, "get_run_config_for_partition_key"
+        )
+        if self._config_partitioned:
+            self.partitions_def = self._job.config.partitions_def
 
     @property
     def asset_selection(self) -> frozenset:
@@ -218,16 +224,26 @@ class JobDefinition:
             keys = frozenset(AssetSelection.from_coercible(asset_selection).resolve(self._defs.resolved.graph)) & keys
             checks = resolve_check_selection(self._defs.resolved, asset_selection, keys) & checks
         res = {**self._defs.resources, **(resources or {})}
+        config, part_tags = self._job.config, {}
+        if hasattr(config, "get_run_config_for_partition_key"):  # a PartitionedConfig
+            if partition_key is None:
+                raise DagsterInvalidInvocationError(
+                    f"Job {self.name} is partitioned by its config; pass partition_key=..."
+                )
+            part_tags = config.get_tags_for_partition_key(partition_key)
+            config = config.get_run_config_for_partition_key(partition_key)
+            if self._config_partitioned:
+                partition_key = None  # the run is tagged with it; the assets have no partitions
         result = run_assets(
             self._defs.resolved,
             selected_keys=keys,
             selected_check_keys=checks,
-            run_config=run_config if run_config is not None else self._job.config,
+            run_config=run_config if run_config is not None else config,
             instance=instance,
             resources=res,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
-            tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **(tags or {})},
+            tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **part_tags, **(tags or {})},
             job_name=self.name,
             **kwargs,
         )

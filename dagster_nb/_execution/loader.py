@@ -16,8 +16,8 @@ from typing import Any
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import (
+    CheckError,
     DagsterInvalidInvocationError,
-    DagsterInvariantViolationError,
     did_you_mean,
 )
 
@@ -90,7 +90,7 @@ class AssetValueLoader:
         key = AssetKey.from_coercible(asset_key)
         ad = self._resolved.assets_def_by_key.get(key)
         if ad is None:
-            raise DagsterInvariantViolationError(
+            raise CheckError(  # Dagster's class; a DagsterInvariantViolationError too
                 f"Asset {key.to_user_string()} is not defined here."
                 + did_you_mean(key.to_user_string(), (k.to_user_string() for k in self._resolved.assets_def_by_key))
             )

@@ -222,10 +222,12 @@ def run_assets(
     elif pkeys:
         run_tags.setdefault("dagster/asset_partition_range_start", pkeys[0])
         run_tags.setdefault("dagster/asset_partition_range_end", pkeys[-1])
+    run_config = _run_config_dict(run_config)
+    _check_op_config_names(resolved, run_config, job_name)
     spec = RunRequestSpec(
         job_name=job_name,
         resources=res,
-        run_config=_run_config_dict(run_config),
+        run_config=run_config,
         tags=run_tags,
         partition_keys=pkeys,
         max_concurrent=max(1, int(max_concurrent)),
@@ -263,6 +265,28 @@ def _check_inputs_provided(resolved: ResolvedAssets) -> None:
     from dagster_nb._definitions.repository import check_inputs_provided
 
     check_inputs_provided(resolved)
+
+
+def _check_op_config_names(resolved: ResolvedAssets, run_config: Any, job_name: str) -> None:
+    """As Dagster's config check: every entry under ``ops`` names a node of these assets."""
+    ops = (run_config or {}).get("ops") if isinstance(run_config, Mapping) else None
+    if not ops:
+        return
+    names = resolved.memo.get("node_names")
+    if names is None:
+        names = resolved.memo["node_names"] = frozenset(
+            ad.node_name for ad in resolved.assets_defs if ad.node_def is not None
+        )
+    for name in ops:
+        if name not in names:
+            from dagster_nb._errors import DagsterInvalidConfigError, did_you_mean
+
+            raise DagsterInvalidConfigError(
+                f"Error in config for job {job_name}",
+                [f'Error 1: Received unexpected config entry "{name}" at path root:ops. '
+                 f"Expected one of the op names: {sorted(names)}." + did_you_mean(name, names)],
+                run_config,
+            )
 
 
 def _raise_first_error(execution: Any) -> None:

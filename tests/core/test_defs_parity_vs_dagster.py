@@ -711,3 +711,449 @@ def test_column_lineage_survives_the_sqlite_instance(tmp_path):
     again = dg.DagsterInstance.local_temp(str(tmp_path))
     md = again.get_latest_materialization_event(dg.AssetKey("rev")).asset_materialization.metadata
     assert md["l"].value == lineage and md["p"] == dg.MetadataValue.pool("q")
+
+
+def test_static_partitioned_config_drives_an_asset_job():
+    def scenario(dg):
+        class C(dg.Config):
+            region: str = "none"
+
+        @dg.asset
+        def report(config: C):
+            return config.region
+
+        @dg.static_partitioned_config(partition_keys=["eu", "us"],
+                                      tags_for_partition_key_fn=lambda k: {"reg": k})
+        def cfg(partition_key: str):
+            return {"ops": {"report": {"config": {"region": partition_key}}}}
+
+        job = dg.define_asset_job("by_region", selection=[report], config=cfg)
+        resolved = dg.Definitions(assets=[report], jobs=[job]).resolve_job_def("by_region")
+        res = resolved.execute_in_process(partition_key="us")
+        return (
+            type(cfg).__name__, cfg.partitions_def.get_partition_keys(),
+            cfg.get_run_config_for_partition_key("eu"), cfg.get_tags_for_partition_key("us"),
+            cfg("eu"), resolved.partitions_def.get_partition_keys(),
+            res.output_for_node("report"), res.dagster_run.tags.get("reg"),
+            res.dagster_run.tags.get("dagster/partition"),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[6:] == ("us", "us", "us")
+
+
+def test_is_virtual_is_kept_on_specs():
+    def scenario(dg):
+        @dg.asset(is_virtual=True)
+        def view(up):
+            return 1
+
+        @dg.multi_asset(outs={"m": dg.AssetOut(is_virtual=True), "n": dg.AssetOut()})
+        def mn():
+            return 1, 2
+
+        spec = dg.AssetSpec("x", is_virtual=True)
+        return (
+            view.get_asset_spec().is_virtual, dict(view.get_asset_spec().tags),
+            mn.get_asset_spec(dg.AssetKey("m")).is_virtual, mn.get_asset_spec(dg.AssetKey("n")).is_virtual,
+            spec.is_virtual, spec.replace_attributes(group_name="g").is_virtual,
+            dg.AssetSpec("y").is_virtual, dg.AssetOut(is_virtual=True).is_virtual,
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] is True
+
+
+def test_assets_definition_from_specs():
+    def scenario(dg):
+        ext = dg.AssetsDefinition(specs=[dg.AssetSpec("a"), dg.AssetSpec("b", deps=["a"])])
+
+        @dg.op(out={"a": dg.Out(), "b": dg.Out()})
+        def make_ab():
+            return 1, 2
+
+        computed = dg.AssetsDefinition(
+            specs=[dg.AssetSpec("a"), dg.AssetSpec("b")], node_def=make_ab,
+            keys_by_output_name={"a": dg.AssetKey("a"), "b": dg.AssetKey("b")},
+        )
+        res = dg.materialize([computed])
+        return (
+            sorted(k.to_user_string() for k in ext.keys), ext.is_executable, ext.is_materializable,
+            ext.get_asset_spec(dg.AssetKey("a")).group_name,
+            [d.asset_key.to_user_string() for d in ext.get_asset_spec(dg.AssetKey("b")).deps],
+            res.output_for_node("make_ab", "b"),
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[-1] == 2
+
+
+# ----------------------------------------------------------------- 10. TableSchema metadata
+
+
+def test_table_schema_definition_metadata_keeps_columns():
+    def scenario(dg):
+        schema = dg.TableSchema(columns=[dg.TableColumn("id", "int"), dg.TableColumn("name")])
+
+        @dg.asset(metadata={"dagster/column_schema": schema})
+        def people():
+            return 1
+
+        src = dg.SourceAsset("raw_people", metadata={"dagster/column_schema": schema})
+        node_md = dg.Definitions(assets=[people]).resolve_assets_def("people").get_asset_spec().metadata
+        return (
+            [(c.name, c.type) for c in people.get_asset_spec().metadata["dagster/column_schema"].columns],
+            [(c.name, c.type) for c in node_md["dagster/column_schema"].columns],
+            type(src.metadata["dagster/column_schema"]).__name__,
+            [c.name for c in src.metadata["dagster/column_schema"].schema.columns],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == [("id", "int"), ("name", "string")]
+
+
+# ----------------------------------------------------------------- 11. invalid config
+
+
+def _config_classes(dg):
+    class C(dg.Config):
+        n: int
+        s: str = "x"
+
+    class R(dg.ConfigurableResource):
+        url: str
+        port: int = 1
+
+    return C, R
+
+
+def test_invalid_pythonic_config_raises_pydantic_validation_error():
+    import pydantic
+
+    def scenario(dg):
+        C, R = _config_classes(dg)
+        out = []
+        for make in (lambda: C(n="abc"), lambda: C(), lambda: R(url=3), lambda: R()):
+            try:
+                make()
+            except pydantic.ValidationError as exc:  # the class Dagster raises
+                # (pydantic's error *type* for a missing field differs: Dagster fills None in)
+                out.append((type(exc).__name__, isinstance(exc, ValueError),
+                            [e["loc"] for e in exc.errors()]))
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert len(ours) == 4 and ours[0][0] == "ValidationError"
+
+
+def test_invalid_run_config_at_materialize_is_dagster_invalid_config_error():
+    def scenario(dg):
+        C, _ = _config_classes(dg)
+
+        @dg.asset
+        def a(config: C):
+            return config.n
+
+        runs = [
+            lambda: dg.materialize([a], run_config={"ops": {"a": {"config": {"n": "abc"}}}}),
+            lambda: dg.materialize([a]),
+            lambda: dg.materialize([a], run_config={"ops": {"zz": {"config": {"n": 1}},
+                                                             "a": {"config": {"n": 1}}}}),
+            lambda: dg.materialize([a], run_config=dg.RunConfig(ops={"a": {"n": "abc"}})),
+        ]
+        return [error_of(r)[0] for r in runs], dg.materialize(
+            [a], run_config={"ops": {"a": {"config": {"n": 4}}}}).output_for_node("a")
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[0] == ["DagsterInvalidConfigError"] * 4
+
+
+def test_our_validation_error_is_also_ours_and_names_the_field():
+    dg = dagster_nb
+    C, _ = _config_classes(dg)
+    with pytest.raises(dg.DagsterInvalidConfigError) as exc:
+        C(n="abc")
+    assert "n" in str(exc.value) and "abc" not in str(exc.value)  # no input values shown
+    with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'one'"):
+        dg.materialize([_one(dg)], run_config={"ops": {"ones": {}}})
+
+
+def _one(dg):
+    @dg.asset
+    def one():
+        return 1
+
+    return one
+
+
+# ----------------------------------------------------------------- 9. missing IO manager
+
+
+def test_missing_io_manager_reported_when_loaded_not_constructed():
+    def scenario(dg):
+        @dg.asset(io_manager_key="mine")
+        def io_asset():
+            return 1
+
+        defs = dg.Definitions(assets=[io_asset])  # fine in both
+        return [
+            error_of(lambda: defs.resolve_all_asset_keys()),
+            error_of(lambda: dg.Definitions.validate_loadable(dg.Definitions(assets=[io_asset]))),
+            error_of(lambda: dg.materialize([io_asset])),
+        ]
+
+    theirs, ours = run_both(scenario)
+    assert [e[0] for e in ours] == [e[0] for e in theirs] == ["DagsterInvalidDefinitionError"] * 3
+    assert all("io manager with key 'mine'" in e[1] for e in theirs[:2] + ours[:2])
+
+
+# ----------------------------------------------------------------- 5. nothing silently ignored
+
+
+def test_pool_is_kept_on_the_op():
+    def scenario(dg):
+        @dg.asset(pool="db")
+        def a():
+            return 1
+
+        @dg.multi_asset(outs={"x": dg.AssetOut()}, pool="db2")
+        def m():
+            return 1
+
+        @dg.op(pool="q")
+        def o():
+            pass
+
+        return a.op.pool, m.op.pool, o.pool, error_of(lambda: dg.asset(pool=3)(_named_fn))[0]
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs == ("db", "db2", "q", "ParameterCheckError")
+
+
+def _named_fn():
+    return 1
+
+
+def test_op_tags_and_descriptions_of_observable_sources_are_kept():
+    def scenario(dg):
+        @dg.observable_source_asset(op_tags={"team": "x"}, description="raw files")
+        def raw():
+            return dg.DataVersion("1")
+
+        @dg.multi_observable_source_asset(specs=[dg.AssetSpec("s1"), dg.AssetSpec("s2")],
+                                          description="two sources")
+        def two():
+            yield dg.ObserveResult(asset_key="s1", data_version=dg.DataVersion("a"))
+            yield dg.ObserveResult(asset_key="s2", data_version=dg.DataVersion("b"))
+
+        return raw.op.tags.get("team"), raw.description if hasattr(raw, "description") else None, two.op.description
+
+    theirs, ours = run_both(scenario)
+    assert ours[0] == theirs[0] == "x"
+    assert ours[2] == theirs[2] == "two sources"
+
+
+def test_load_assets_overrides_automation_and_backfill_policy(make_module):
+    source = """
+        @dg.asset
+        def z1():
+            return 1
+
+        @dg.asset(automation_condition=dg.AutomationCondition.on_cron("@daily"))
+        def z2(z1):
+            return 1
+        """
+
+    def scenario(lib):
+        dg = dagster if lib == "dagster" else dagster_nb
+        mod = make_module(f"overridemod_{lib}", lib, source)
+        legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=3)
+        out = dg.load_assets_from_modules(
+            [mod], automation_condition=dg.AutomationCondition.eager(),
+            backfill_policy=dg.BackfillPolicy.single_run(), legacy_freshness_policy=legacy,
+        )
+        return sorted(
+            (k.to_user_string(), ad.get_asset_spec(k).automation_condition.get_label(),
+             ad.backfill_policy.max_partitions_per_run,
+             ad.get_asset_spec(k).legacy_freshness_policy.maximum_lag_minutes)
+            for ad in out for k in ad.keys
+        )
+
+    theirs, ours = scenario("dagster"), scenario("dagster_nb")
+    assert ours == theirs
+    assert [label for _, label, _, _ in ours] == ["eager", "eager"]
+
+
+def test_unsupported_parameters_refuse_instead_of_being_ignored():
+    dg = dagster_nb
+
+    def notify(context):  # what a hook would call (dagster_nb has no hook decorators yet)
+        pass
+
+    for build in (
+        lambda: dg.asset(hooks={notify})(_named_fn),
+        lambda: dg.multi_asset(outs={"x": dg.AssetOut()}, hooks={notify})(_named_fn),
+        lambda: dg.graph_asset(config={"x": 1})(_named_fn),
+        lambda: dg.Definitions(loggers={"console": object()}),
+        lambda: dg.with_resources([], {}, resource_config_by_key={"db": {"config": {}}}),
+    ):
+        with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported by dagster_nb yet"):
+            build()
+
+
+# ----------------------------------------------------------------- 13. direct invocation
+
+
+CONTEXT_PROPS = ["run", "dagster_run", "job_name", "job_def", "repository_def", "step_launcher",
+                 "run_id", "asset_key", "has_partition_key", "partition_key", "partition_keys",
+                 "partition_time_window", "asset_partition_key_range", "op_config", "run_tags",
+                 "selected_asset_keys", "instance", "op_def", "assets_def", "is_subset"]
+
+
+def test_directly_invoked_context_properties_match_dagster():
+    def scenario(dg):
+        @dg.asset
+        def a(context: dg.AssetExecutionContext):
+            out = {}
+            for p in CONTEXT_PROPS:
+                try:
+                    value = getattr(context, p)
+                    out[p] = ("ok", type(value).__name__ if p in ("instance", "op_def") else None)
+                except Exception as exc:  # noqa: BLE001
+                    out[p] = (type(exc).__name__, str(exc)[:60] if "property" in str(exc) else None)
+            return out
+
+        return a(dg.build_asset_context())
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours["run"][0] == "DagsterInvalidPropertyError"
+
+
+def test_context_in_a_run_still_has_its_run():
+    dg = dagster_nb
+
+    @dg.asset
+    def a(context):
+        return context.run.run_id == context.run_id, context.job_name
+
+    assert dg.materialize([a]).output_for_node("a") == (True, "__ephemeral_asset_job__")
+
+
+# ----------------------------------------------------------------- 4. error classes audit
+
+
+def _f():
+    return 1
+
+
+ERROR_CASES = {
+    "key_and_name": lambda dg: dg.asset(key="a", name="b")(_f),
+    "bad_name": lambda dg: dg.asset(name="a b")(_f),
+    "assetin_key_and_prefix": lambda dg: dg.AssetIn(key="a", key_prefix="b"),
+    "assetout_key_and_prefix": lambda dg: dg.AssetOut(key="a", key_prefix="b"),
+    "nested_list_in_defs": lambda dg: dg.Definitions(assets=[[dg.AssetSpec("a")]]).resolve_all_asset_keys(),
+    "not_an_asset_in_defs": lambda dg: dg.Definitions(assets=[3]).resolve_all_asset_keys(),
+    "merge_non_definitions": lambda dg: dg.Definitions.merge(dg.Definitions(), 3),
+    "spec_unknown_kwarg": lambda dg: dg.AssetSpec("a", nope=1),
+    "asset_unknown_kwarg": lambda dg: dg.asset(nope=1)(_f),
+    "asset_not_callable": lambda dg: dg.asset(3),
+    "load_value_of_unknown_asset": lambda dg: dg.Definitions().load_asset_value("x"),
+    "unknown_partition": lambda dg: dg.materialize(
+        [dg.asset(name="pp", partitions_def=dg.StaticPartitionsDefinition(["a"]))(_f)], partition_key="zz"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_definition_error_classes_are_dagsters(case):
+    import builtins
+
+    theirs = error_of(lambda: ERROR_CASES[case](dagster))[0]
+    try:
+        ERROR_CASES[case](dagster_nb)
+    except Exception as exc:  # noqa: BLE001
+        ours = exc
+    else:
+        pytest.fail("dagster_nb accepted what Dagster refuses")
+    builtin = getattr(builtins, theirs, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception):
+        assert isinstance(ours, builtin) and isinstance(ours, dagster_nb.DagsterError)
+    else:
+        assert type(ours).__name__ == theirs
+
+
+def test_config_schema_is_validated_as_in_dagster():
+    def scenario(dg):
+        @dg.asset(config_schema={"a": int, "l": [int], "n": {"m": float}})
+        def f(context):
+            return context.op_config
+
+        out = []
+        for rc in ({"a": 1, "l": [1], "n": {"m": 1}}, {"a": "x", "l": [], "n": {"m": 1.0}},
+                   {"l": [], "n": {"m": 1}}, {"a": 1, "zz": 2, "l": [], "n": {"m": 1.0}},
+                   {"a": 1, "l": ["q"], "n": {"m": 1.0}}, {"a": True, "l": [], "n": {"m": 1}}):
+            try:
+                out.append(dg.materialize([f], run_config={"ops": {"f": {"config": rc}}}).output_for_node("f"))
+            except Exception as exc:  # noqa: BLE001
+                line = str(exc).splitlines()[1].strip()
+                out.append((type(exc).__name__, line.split(" at path ")[0], line.split(" at path ")[1].split(".")[0]))
+        return out
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1] == ("DagsterInvalidConfigError", "Error 1: Invalid scalar", "root:ops:f:config:a")
+
+
+def test_failure_carries_description_metadata_and_allow_retries():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
+        def no_retry():
+            calls.append("a")
+            raise dg.Failure(description="bad thing", metadata={"rows": 3}, allow_retries=False)
+
+        @dg.asset(retry_policy=dg.RetryPolicy(max_retries=2))
+        def retried():
+            calls.append("b")
+            raise dg.Failure("again")
+
+        try:
+            dg.materialize([no_retry])
+        except dg.Failure as exc:
+            raised = (type(exc).__name__, exc.description, {k: v.value for k, v in exc.metadata.items()})
+        res = dg.materialize([no_retry], raise_on_error=False)
+        failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
+        ufd = failure.step_failure_data.user_failure_data
+        res2 = dg.materialize([retried], raise_on_error=False)
+        return (
+            raised, calls.count("a"), calls.count("b"),
+            (ufd.label, ufd.description, {k: (type(v).__name__, v.value) for k, v in ufd.metadata.items()}),
+            [e.event_type_value for e in res2.all_events if e.event_type_value.startswith("STEP_")],
+        )
+
+    theirs, ours = run_both(scenario)
+    assert ours == theirs
+    assert ours[1:3] == (2, 3)
+
+
+def test_failure_data_survives_the_sqlite_instance(tmp_path):
+    dg = dagster_nb
+
+    @dg.asset
+    def boom():
+        raise dg.Failure("kaput", metadata={"n": 1})
+
+    run_id = dg.materialize([boom], raise_on_error=False,
+                            instance=dg.DagsterInstance.local_temp(str(tmp_path))).run_id
+    again = dg.DagsterInstance.local_temp(str(tmp_path))
+    events = [r.dagster_event for r in again.all_logs(run_id) if r.dagster_event is not None]
+    failure = next(e for e in events if e.event_type_value == "STEP_FAILURE")
+    ufd = failure.step_failure_data.user_failure_data
+    assert (ufd.description, ufd.metadata["n"].value) == ("kaput", 1)
