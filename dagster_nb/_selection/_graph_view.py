@@ -27,12 +27,17 @@ KIND_PREFIX = "dagster/kind/"
 
 
 def coerce_asset_graph(obj: Any) -> AssetGraph:
-    """Accept an AssetGraph, or anything with ``resolve_asset_graph()`` or ``asset_graph``
-    (Definitions, a kernel repository snapshot)."""
+    """Accept an AssetGraph, anything with ``resolve_asset_graph()`` or ``asset_graph``
+    (Definitions, a kernel repository snapshot), or, as Dagster's ``resolve(all_assets)`` does,
+    a collection of assets (AssetsDefinition, AssetSpec, SourceAsset)."""
     if isinstance(obj, AssetGraph):
         return obj
     if isinstance(obj, GraphView):
         return obj.graph
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        from dagster_nb._definitions.repository import ResolvedAssets
+
+        return ResolvedAssets.build(list(obj)).graph
     resolve = getattr(obj, "resolve_asset_graph", None)
     if callable(resolve):
         return coerce_asset_graph(resolve())
