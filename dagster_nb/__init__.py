@@ -66,7 +66,7 @@ _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
 _export(
     _D + "resources",
     "ConfigurableResource", "ConfigurableResourceFactory", "ResourceDefinition", "resource",
-    "ResourceParam", "InitResourceContext", "build_init_resource_context", "build_resources",
+    "ResourceParam", "ResourceDependency", "InitResourceContext", "build_init_resource_context", "build_resources",
 )
 _export(
     _D + "io_manager",
