@@ -80,6 +80,7 @@ _export(
     "load_assets_from_modules", "load_assets_from_current_module",
     "load_assets_from_package_module", "load_assets_from_package_name",
 )
+_export(_D + "paths", "file_relative_path")
 _export(
     "dagster_nb._storage.fs_io_manager",
     "FilesystemIOManager", "fs_io_manager", "PickledObjectFilesystemIOManager",

@@ -702,3 +702,25 @@ def example_with_resources(dg):
 
     bound = dg.with_resources([first], resource_defs={"io_manager": Constant()})
     assert dg.Definitions(assets=bound).load_asset_value("first") == 5
+
+
+@example("guides/build/assets/asset_versioning_and_caching/observable_source_asset_path_with_non_argument_deps.py")
+def example_file_relative_path_for_a_data_file(dg):
+    os.makedirs("pkg/data", exist_ok=True)
+    with open("pkg/data/input_number.txt", "w") as f:
+        f.write("14")
+    module_file = os.path.abspath("pkg/assets.py")
+    data_path = dg.file_relative_path(module_file, "data/input_number.txt")
+
+    @dg.asset(code_version="v6")
+    def number_from_file():
+        with open(data_path) as f:
+            value = int(f.read())
+        return dg.Output(value, data_version=dg.DataVersion(str(value)))
+
+    @dg.asset
+    def doubled_number(number_from_file):
+        return number_from_file * 2
+
+    assert data_path == os.path.join(os.path.abspath("pkg"), "data/input_number.txt")
+    assert materialize(dg, [number_from_file, doubled_number]).output_for_node("doubled_number") == 28
