@@ -704,7 +704,9 @@ def example_with_resources(dg):
     assert dg.Definitions(assets=bound).load_asset_value("first") == 5
 
 
-@example("guides/build/assets/asset_versioning_and_caching/observable_source_asset_path_with_non_argument_deps.py")
+@example(
+    "guides/build/assets/asset_versioning_and_caching/observable_source_asset_path_with_non_argument_deps.py"
+)
 def example_file_relative_path_for_a_data_file(dg):
     os.makedirs("pkg/data", exist_ok=True)
     with open("pkg/data/input_number.txt", "w") as f:
@@ -723,4 +725,6 @@ def example_file_relative_path_for_a_data_file(dg):
         return number_from_file * 2
 
     assert data_path == os.path.join(os.path.abspath("pkg"), "data/input_number.txt")
-    assert materialize(dg, [number_from_file, doubled_number]).output_for_node("doubled_number") == 28
+    assert (
+        materialize(dg, [number_from_file, doubled_number]).output_for_node("doubled_number") == 28
+    )

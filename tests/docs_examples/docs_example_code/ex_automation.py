@@ -316,3 +316,47 @@ def example_run_status_sensor_definition(dg):
         return dg.RunRequest(run_key=context.dagster_run.run_id)
 
     assert after_success.name == "after_success"
+
+
+@example("concepts/resources/pythonic_resources.py")
+def example_sensor_and_schedule_with_resources(dg):
+    class Inbox(dg.ConfigurableResource):
+        names: list[str]
+
+    refreshed, job = _job(dg)
+
+    @dg.sensor(job=job)
+    def inbox_sensor(context, inbox: Inbox):
+        return [dg.RunRequest(run_key=name) for name in inbox.names]
+
+    @dg.schedule(job=job, cron_schedule="@daily")
+    def inbox_schedule(context, inbox: Inbox):
+        return dg.RunRequest(run_key=f"{len(inbox.names)}-{context.scheduled_execution_time:%m%d}")
+
+    inbox = Inbox(names=["x", "y"])
+    sensor_requests = inbox_sensor(dg.build_sensor_context(resources={"inbox": inbox}))
+    assert [r.run_key for r in sensor_requests] == ["x", "y"]
+    ctx = dg.build_schedule_context(
+        resources={"inbox": inbox}, scheduled_execution_time=datetime(2024, 5, 6)
+    )
+    assert inbox_schedule(ctx).run_key == "2-0506"
+
+
+@example("guides/automate/schedules/schedules.py")
+def example_schedule_definition_run_config_and_tags(dg):
+    refreshed, job = _job(dg)
+    schedule = dg.ScheduleDefinition(
+        name="tagged_nightly",
+        job=job,
+        cron_schedule="30 2 * * *",
+        run_config={"ops": {"refreshed": {"config": {}}}},
+        tags={"owner": "data"},
+        execution_timezone="Europe/Berlin",
+    )
+    data = schedule.evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=datetime(2024, 1, 1, 2, 30))
+    )
+    (request,) = data.run_requests
+    assert request.tags["owner"] == "data"
+    assert request.run_config == {"ops": {"refreshed": {"config": {}}}}
+    assert schedule.execution_timezone == "Europe/Berlin"

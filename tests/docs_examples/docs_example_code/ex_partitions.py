@@ -523,3 +523,74 @@ def example_materialized_partitions_on_instance(dg):
     assert materialized_keys(materialize(dg, [parted], partition_key="p2", instance=instance)) == [
         "parted"
     ]
+
+
+@example("concepts/partitions_schedules_sensors/partition_defs.py")
+def example_custom_cron_time_window_partitions(dg):
+    twice_daily = dg.TimeWindowPartitionsDefinition(
+        cron_schedule="0 0,12 * * *", start="2024-01-01-00:00", fmt="%Y-%m-%d-%H:%M"
+    )
+    keys = twice_daily.get_partition_keys(current_time=datetime(2024, 1, 2, 13))
+    assert keys == ["2024-01-01-00:00", "2024-01-01-12:00", "2024-01-02-00:00"]
+    window = twice_daily.time_window_for_partition_key("2024-01-01-12:00")
+    assert (window.start.hour, window.end.day, window.end.hour) == (12, 2, 0)
+
+
+@example("concepts/partitions_schedules_sensors/partition_defs.py")
+def example_daily_partitions_end_offset(dg):
+    days = dg.DailyPartitionsDefinition(start_date="2024-03-01", end_offset=1)
+    assert days.get_partition_keys(current_time=datetime(2024, 3, 3, 8))[-1] == "2024-03-03"
+    plain = dg.DailyPartitionsDefinition(start_date="2024-03-01")
+    assert plain.get_partition_keys(current_time=datetime(2024, 3, 3, 8))[-1] == "2024-03-02"
+
+
+@example("concepts/partitions_schedules_sensors/partitioned_asset.py")
+def example_io_manager_partition_key_on_both_sides(dg):
+    seen = []
+
+    class PartitionedStore(dg.IOManager):
+        def __init__(self):
+            self.values = {}
+
+        def handle_output(self, context, obj):
+            seen.append(("out", context.has_partition_key, context.asset_partition_key))
+            self.values[(context.asset_key.path[-1], context.asset_partition_key)] = obj
+
+        def load_input(self, context):
+            seen.append(("in", context.has_partition_key, context.asset_partition_key))
+            return self.values[(context.asset_key.path[-1], context.asset_partition_key)]
+
+    colors = dg.StaticPartitionsDefinition(["red", "blue"])
+
+    @dg.asset(partitions_def=colors)
+    def paint(context):
+        return context.partition_key.upper()
+
+    @dg.asset(partitions_def=colors)
+    def paint_len(paint):
+        return len(paint)
+
+    store = PartitionedStore()
+    result = materialize(
+        dg, [paint, paint_len], partition_key="blue", resources={"io_manager": store}
+    )
+    assert result.output_for_node("paint_len") == 4
+    assert seen == [("out", True, "blue"), ("in", True, "blue"), ("out", True, "blue")]
+
+
+@example("concepts/partitions_schedules_sensors/static_partitioned_asset_job.py")
+def example_unknown_partition_key_error(dg):
+    letters = dg.StaticPartitionsDefinition(["a", "b"])
+
+    @dg.asset(partitions_def=letters)
+    def lettered(): ...
+
+    try:
+        materialize(dg, [lettered], partition_key="c")
+    except Exception as e:  # the error class name is what users catch
+        assert type(e).__name__ in ("DagsterUnknownPartitionError", "DagsterInvalidSubsetError"), (
+            type(e).__name__
+        )
+        assert "c" in str(e)
+    else:
+        raise AssertionError("an unknown partition key must raise")

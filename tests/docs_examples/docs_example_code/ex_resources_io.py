@@ -583,3 +583,39 @@ def example_build_io_context_initializes_resource_definitions(dg):
     with dg.build_output_context(resources={"session": session}) as entered:
         assert entered.resources.session == "session-1"
     assert log == ["open", "close", "open", "close"]
+
+
+@example("concepts/io_management/filesystem_io_manager.py")
+def example_filesystem_io_manager_base_dir_from_env(dg):
+    os.environ["DOCS_EX_STORE"] = os.path.abspath("env_store")
+
+    @dg.asset
+    def env_stored():
+        return {"k": 1}
+
+    io = dg.FilesystemIOManager(base_dir=dg.EnvVar("DOCS_EX_STORE"))
+    assert materialize(dg, [env_stored], resources={"io_manager": io}).success
+    with open(os.path.join("env_store", "env_stored"), "rb") as f:
+        assert pickle.load(f) == {"k": 1}
+
+
+@example("concepts/resources/pythonic_resources.py")
+def example_resource_config_error(dg):
+    class Needs(dg.ConfigurableResource):
+        port: int
+
+    @dg.asset
+    def uses(needs: Needs):
+        return needs.port
+
+    try:
+        materialize(
+            dg,
+            [uses],
+            resources={"needs": Needs.configure_at_launch()},
+            run_config={"resources": {"needs": {"config": {"port": "not-a-port"}}}},
+        )
+    except Exception as e:
+        assert type(e).__name__ == "DagsterInvalidConfigError"
+    else:
+        raise AssertionError("bad resource config must raise")

@@ -152,3 +152,46 @@ def example_selection_required_multi_asset_neighbors(dg):
     assets = [parts, uses_a]
     sel = dg.AssetSelection.assets("part_a").required_multi_asset_neighbors()
     assert _keys(sel, assets) == ["part_a", "part_b"]
+
+
+@example("docs:guides/build/assets/asset-selection-syntax/reference.md")
+def example_selection_depth_and_sources(dg):
+    external = dg.AssetSpec("vendor_feed")
+
+    @dg.asset(deps=[external])
+    def staged(): ...
+
+    @dg.asset(deps=[staged])
+    def modeled(): ...
+
+    @dg.asset(deps=[modeled])
+    def served(): ...
+
+    assets = dg.Definitions(assets=[external, staged, modeled, served]).resolve_asset_graph()
+    assert _keys(dg.AssetSelection.assets("served").upstream(depth=1), assets) == [
+        "modeled",
+        "served",
+    ]
+    assert _keys(
+        dg.AssetSelection.assets("staged").downstream(depth=2, include_self=False), assets
+    ) == [
+        "modeled",
+        "served",
+    ]
+    assert _keys(dg.AssetSelection.all(), assets) == ["modeled", "served", "staged"]
+    assert _keys(dg.AssetSelection.all(include_sources=True), assets) == [
+        "modeled",
+        "served",
+        "staged",
+        "vendor_feed",
+    ]
+    # string selections resolve among materializable assets: the external spec is not added
+    assert _keys(dg.AssetSelection.from_string("+key:staged"), assets) == ["staged"]
+
+
+@example("docs:guides/build/assets/asset-selection-syntax/examples.md")
+def example_selection_path_between_two_assets(dg):
+    assets = _graph(dg)
+    sel = dg.AssetSelection.from_string('key:"raw_orders"+ and +key:"revenue"')
+    assert _keys(sel, assets) == ["joined", "raw_orders", "revenue"]
+    assert _keys(dg.AssetSelection.from_string("1+key:revenue"), assets) == ["joined", "revenue"]
