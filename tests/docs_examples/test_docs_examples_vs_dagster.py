@@ -9,6 +9,7 @@ flips to a failure (and must be unmarked) as soon as the gap is closed.
 from __future__ import annotations
 
 import importlib
+import os
 
 import pytest
 from docs_example_code import (  # noqa: F401  (importing registers the examples)
@@ -43,7 +44,10 @@ def dg(request, tmp_path, monkeypatch):
         pytest.importorskip("dagster")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    return importlib.import_module(lib)
+    environ = dict(os.environ)  # examples set variables for EnvVar; leave none behind
+    yield importlib.import_module(lib)
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 @pytest.mark.parametrize(("ex", "lib"), list(_params()))
