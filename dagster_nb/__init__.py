@@ -70,7 +70,7 @@ _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
 _export(
     _D + "resources",
     "ConfigurableResource", "ConfigurableResourceFactory", "ResourceDefinition", "resource",
-    "ResourceParam", "InitResourceContext", "build_init_resource_context", "build_resources",
+    "ResourceParam", "ResourceDependency", "InitResourceContext", "build_init_resource_context", "build_resources",
 )
 _export(
     _D + "io_manager",
@@ -92,6 +92,7 @@ _export(
     "load_asset_checks_from_modules", "load_asset_checks_from_current_module",
     "load_asset_checks_from_package_module", "load_asset_checks_from_package_name",
 )
+_export(_D + "paths", "file_relative_path")
 _export(
     "dagster_nb._storage.fs_io_manager",
     "FilesystemIOManager", "fs_io_manager", "PickledObjectFilesystemIOManager",

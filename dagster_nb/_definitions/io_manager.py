@@ -35,8 +35,11 @@ multi-partition load; otherwise they come from ``partition_key`` or from the key
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import logging
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -50,6 +53,8 @@ from dagster_nb._definitions.resources import (
     ResourceDefinition,
     Resources,
     _check_resource_fn_arity,
+    build_resources,
+    is_resource_definition,
 )
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -342,12 +347,40 @@ def _coerce_resources(resources: Any) -> Resources:
 class _IOContextBase:
     """Partition and asset attributes shared by InputContext and OutputContext."""
 
+    # Set only by build_input_context / build_output_context when they were given resource
+    # definitions to initialize; execution builds contexts with initialized values.
+    _resources_stack: Any = None
+    _needs_with = False
+
+    @property
+    def resources(self) -> Resources:
+        if self._needs_with:
+            raise DagsterInvariantViolationError(
+                "At least one provided resource is a generator, but attempting to access "
+                "resources outside of context manager scope. You can use the following syntax "
+                f"to open a context manager: `with {self._builder}(...) as context:`"
+            )
+        return self._resources
+
+    def __enter__(self):
+        self._needs_with = False
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._close_test_resources()
+
+    def _close_test_resources(self) -> None:
+        stack, self._resources_stack = self._resources_stack, None
+        if stack is not None:
+            stack.close()
+
     _asset_key: AssetKey | None
     _partition_key: str | None
     _asset_partition_key_range: Any
     _asset_partitions_def: Any
     _asset_partition_keys: tuple[str, ...] | None
     _what: str
+    _builder: str
 
     @property
     def asset_key(self) -> AssetKey:
@@ -490,6 +523,7 @@ class OutputContext(_IOContextBase):
     """
 
     _what = "OutputContext"
+    _builder = "build_output_context"
 
     def __init__(
         self,
@@ -549,7 +583,6 @@ class OutputContext(_IOContextBase):
     dagster_type = property(lambda self: self._dagster_type)
     version = property(lambda self: self._version)
     resource_config = property(lambda self: self._resource_config)
-    resources = property(lambda self: self._resources)
     op_def = property(lambda self: self._op_def)
     instance = property(lambda self: self._instance)
     asset_spec = property(lambda self: self._asset_spec)
@@ -634,6 +667,7 @@ class InputContext(_IOContextBase):
     """
 
     _what = "InputContext"
+    _builder = "build_input_context"
 
     def __init__(
         self,
@@ -692,7 +726,6 @@ class InputContext(_IOContextBase):
 
     dagster_type = property(lambda self: self._dagster_type)
     resource_config = property(lambda self: self._resource_config)
-    resources = property(lambda self: self._resources)
     op_def = property(lambda self: self._op_def)
     step_context = property(lambda self: self._step_context)
     instance = property(lambda self: self._instance)
@@ -774,28 +807,32 @@ def build_output_context(
         ctx = dg.build_output_context(asset_key="orders")
         my_io_manager.handle_output(ctx, [1, 2])
 
-    ``resources`` holds already-initialized values.
+    ``resources`` may hold values or resource definitions; definitions are initialized, and
+    generator resources need ``with build_output_context(...) as context:``.
     """
-    return OutputContext(
-        step_key=step_key,
-        name=name,
-        definition_metadata=definition_metadata,
-        run_id=run_id,
-        mapping_key=mapping_key,
-        config=config,
-        dagster_type=dagster_type,
-        version=version,
-        resource_config=resource_config,
-        resources=resources,
-        op_def=op_def,
-        asset_key=asset_key,
-        partition_key=partition_key,
-        asset_partitions_def=asset_partitions_def,
-        asset_partition_key_range=asset_partition_key_range,
-        instance=instance,
-        asset_spec=asset_spec,
-        metadata=metadata,
-        output_metadata=output_metadata,
+    return _with_test_resources(
+        OutputContext(
+            step_key=step_key,
+            name=name,
+            definition_metadata=definition_metadata,
+            run_id=run_id,
+            mapping_key=mapping_key,
+            config=config,
+            dagster_type=dagster_type,
+            version=version,
+            resource_config=resource_config,
+            resources=None,
+            op_def=op_def,
+            asset_key=asset_key,
+            partition_key=partition_key,
+            asset_partitions_def=asset_partitions_def,
+            asset_partition_key_range=asset_partition_key_range,
+            instance=instance,
+            asset_spec=asset_spec,
+            metadata=metadata,
+            output_metadata=output_metadata,
+        ),
+        resources,
     )
 
 
@@ -820,6 +857,9 @@ def build_input_context(
 
         ctx = dg.build_input_context(asset_key="orders")
         my_io_manager.load_input(ctx)
+
+    ``resources`` may hold values or resource definitions; definitions are initialized, and
+    generator resources need ``with build_input_context(...) as context:``.
     """
     if upstream_output is None and asset_key is not None:
         # Dagster's asset inputs carry the upstream asset key on upstream_output too.
@@ -829,23 +869,52 @@ def build_input_context(
             asset_partitions_def=asset_partitions_def,
             name="result",
         )
-    return InputContext(
-        name=name,
-        config=config,
-        definition_metadata=definition_metadata,
-        metadata=metadata,
-        upstream_output=upstream_output,
-        dagster_type=dagster_type,
-        resource_config=resource_config,
-        resources=resources,
-        op_def=op_def,
-        step_context=step_context,
-        asset_key=asset_key,
-        partition_key=partition_key,
-        asset_partition_key_range=asset_partition_key_range,
-        asset_partitions_def=asset_partitions_def,
-        instance=instance,
+    return _with_test_resources(
+        InputContext(
+            name=name,
+            config=config,
+            definition_metadata=definition_metadata,
+            metadata=metadata,
+            upstream_output=upstream_output,
+            dagster_type=dagster_type,
+            resource_config=resource_config,
+            resources=None,
+            op_def=op_def,
+            step_context=step_context,
+            asset_key=asset_key,
+            partition_key=partition_key,
+            asset_partition_key_range=asset_partition_key_range,
+            asset_partitions_def=asset_partitions_def,
+            instance=instance,
+        ),
+        resources,
     )
+
+
+def _with_test_resources(context: Any, resources: Mapping[str, Any] | None) -> Any:
+    """Give a test context its resources: plain values as they are, resource definitions
+    initialized now (as Dagster does). A generator resource has a teardown, so, as in Dagster,
+    its value is only reachable inside ``with build_..._context(...) as context:``."""
+    if not resources or not any(_needs_init(v) for v in resources.values()):
+        context._resources = _coerce_resources(resources)
+        return context
+    stack = contextlib.ExitStack()
+    context._resources = stack.enter_context(build_resources(resources))
+    context._resources_stack = stack
+    context._needs_with = any(_is_generator_resource(v) for v in resources.values())
+    # As in Dagster, a context not used with `with` tears its resources down when collected
+    # (a finalizer on this test context only, not on the contexts execution builds).
+    weakref.finalize(context, stack.close)
+    return context
+
+
+def _needs_init(value: Any) -> bool:
+    return is_resource_definition(value) or isinstance(value, ConfigurableResourceFactory)
+
+
+def _is_generator_resource(value: Any) -> bool:
+    fn = getattr(value, "resource_fn", None)
+    return fn is not None and inspect.isgeneratorfunction(fn)
 
 
 # --------------------------------------------------------------------------- in-memory

@@ -28,22 +28,22 @@ KIND_PREFIX = "dagster/kind/"
 
 def coerce_asset_graph(obj: Any) -> AssetGraph:
     """Accept an AssetGraph, anything with ``resolve_asset_graph()`` or ``asset_graph``
-    (Definitions, a kernel repository snapshot), or a list of assets definitions."""
+    (Definitions, a kernel repository snapshot), or, as Dagster's ``resolve(all_assets)`` does,
+    a collection of assets (AssetsDefinition, AssetSpec, SourceAsset)."""
     if isinstance(obj, AssetGraph):
         return obj
     if isinstance(obj, GraphView):
         return obj.graph
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        from dagster_nb._definitions.repository import ResolvedAssets
+
+        return ResolvedAssets.build(list(obj)).graph
     resolve = getattr(obj, "resolve_asset_graph", None)
     if callable(resolve):
         return coerce_asset_graph(resolve())
     graph = getattr(obj, "asset_graph", None)
     if graph is not None:
         return coerce_asset_graph(graph() if callable(graph) else graph)
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        # A sequence of assets definitions (specs, source assets), as Dagster's resolve() takes.
-        from dagster_nb._definitions.repository import ResolvedAssets
-
-        return ResolvedAssets.build(list(obj)).graph
     raise DagsterInvalidAssetSelectionError(
         f"Cannot resolve an asset selection against {type(obj).__name__}: pass an AssetGraph, "
         "a Definitions, a list of assets definitions, or an object with resolve_asset_graph() or "

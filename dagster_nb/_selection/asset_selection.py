@@ -440,8 +440,8 @@ class AssetSelection:
 
     # ---- resolution ----------------------------------------------------------------------
     def resolve(self, all_assets: Any, allow_missing: bool = False) -> set[AssetKey]:
-        """The keys of ``all_assets`` (an AssetGraph, Definitions, or anything with
-        ``resolve_asset_graph()``) that this selection selects.
+        """The keys of ``all_assets`` (an AssetGraph, Definitions, anything with
+        ``resolve_asset_graph()``, or a list of assets) that this selection selects.
 
         ``allow_missing=False`` makes :meth:`assets` selections of unknown keys raise
         :class:`DagsterInvalidSubsetError`, with close matches.
