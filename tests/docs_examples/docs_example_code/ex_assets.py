@@ -239,7 +239,6 @@ def example_graph_multi_asset(dg):
 
 @example(
     "concepts/assets/graph_backed_asset.py",
-    gap="h2 (graphs): AssetsDefinition.from_graph not in dagster_nb yet",
 )
 def example_assets_definition_from_graph(dg):
     @dg.op
@@ -289,7 +288,6 @@ def example_group_name_on_asset_spec(dg):
 
 @example(
     "concepts/assets/asset_metadata.py",
-    gap="h1 (metadata): definition metadata values come back wrapped as TextMetadataValue; Dagster keeps the raw value in metadata_by_key",
 )
 def example_definition_metadata_values(dg):
     @dg.asset(
@@ -397,7 +395,6 @@ def example_output_with_data_version(dg):
 
 @example(
     "guides/build/assets/observable_source_assets.py",
-    gap="h4 (observable sources in jobs): an asset job over an observable source asset refuses to run",
 )
 def example_observable_source_asset(dg):
     @dg.observable_source_asset
@@ -444,7 +441,6 @@ def example_external_asset_spec_in_definitions(dg):
 
 @example(
     "concepts/assets/external_assets/normal_asset_depending_on_external.py",
-    gap="h1 (specs): AssetsDefinition(specs=[...]) not supported yet",
 )
 def example_assets_definition_from_specs(dg):
     external_logs = dg.AssetsDefinition(
@@ -651,7 +647,6 @@ def example_asset_factory_and_merge(dg):
 
 @example(
     "guides/build/external_resources/apis/use_minimal_resource_in_asset.py",
-    gap="h1 (@definitions): the dg.definitions decorator is not in dagster_nb yet",
 )
 def example_definitions_decorator(dg):
     @dg.asset
@@ -687,7 +682,6 @@ def example_load_assets_from_modules(dg):
 
 @example(
     "concepts/assets/load_asset_values.py",
-    gap="h1 (with_resources): dg.with_resources is not in dagster_nb yet",
 )
 def example_with_resources(dg):
     class Constant(dg.IOManager):

@@ -148,7 +148,6 @@ def example_schedule_requests_each_static_partition(dg):
 
 @example(
     "guides/automate/schedules/basic_asset_schedule.py",
-    gap="h2 (target=): ScheduleDefinition(target=AssetSelection) leaves no job Definitions can resolve",
 )
 def example_schedule_targeting_a_selection(dg):
     @dg.asset(group_name="shop")

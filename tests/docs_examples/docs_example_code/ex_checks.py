@@ -4,14 +4,12 @@ multi-asset checks, check factories, checks in jobs, invoking a check directly."
 from . import example
 from ._helpers import materialize, materialized_keys
 
-GAP = "h3 (asset checks): asset_check / AssetCheckResult / AssetCheckSpec not in dagster_nb yet"
-
 
 def _evaluations(result):
     return sorted((e.check_name, e.passed) for e in result.get_asset_check_evaluations())
 
 
-@example("concepts/assets/asset_checks/orders_check.py", gap=GAP)
+@example("concepts/assets/asset_checks/orders_check.py")
 def example_asset_check_reads_the_asset(dg):
     @dg.asset
     def orders():
@@ -25,7 +23,7 @@ def example_asset_check_reads_the_asset(dg):
     assert _evaluations(result) == [("orders_have_ids", True)]
 
 
-@example("concepts/assets/asset_checks/metadata.py", gap=GAP)
+@example("concepts/assets/asset_checks/metadata.py")
 def example_asset_check_metadata_and_description(dg):
     @dg.asset
     def items():
@@ -43,7 +41,7 @@ def example_asset_check_metadata_and_description(dg):
     assert (evaluation.passed, evaluation.metadata["null_count"].value) == (False, 1)
 
 
-@example("concepts/assets/asset_checks/asset_with_check.py", gap=GAP)
+@example("concepts/assets/asset_checks/asset_with_check.py")
 def example_check_spec_on_the_asset(dg):
     @dg.asset(check_specs=[dg.AssetCheckSpec(name="positive", asset="amounts")])
     def amounts():
@@ -56,7 +54,7 @@ def example_check_spec_on_the_asset(dg):
     assert result.output_for_node("amounts") == [4, 9]
 
 
-@example("concepts/assets/asset_checks/blocking.py", gap=GAP)
+@example("concepts/assets/asset_checks/blocking.py")
 def example_blocking_check_stops_downstream(dg):
     ran = []
 
@@ -78,7 +76,7 @@ def example_blocking_check_stops_downstream(dg):
     assert materialized_keys(result) == ["source_rows"]
 
 
-@example("guides/build/assets/asset_checks/severity.py", gap=GAP)
+@example("guides/build/assets/asset_checks/severity.py")
 def example_check_severity_warn(dg):
     @dg.asset
     def latency_ms():
@@ -95,7 +93,7 @@ def example_check_severity_warn(dg):
     assert evaluation.passed is False
 
 
-@example("concepts/assets/asset_checks/multi_asset_check.py", gap=GAP)
+@example("concepts/assets/asset_checks/multi_asset_check.py")
 def example_multi_asset_check(dg):
     @dg.asset
     def left_table():
@@ -119,7 +117,7 @@ def example_multi_asset_check(dg):
     assert _evaluations(result) == [("left_ok", True), ("right_ok", False)]
 
 
-@example("concepts/assets/asset_checks/factory.py", gap=GAP)
+@example("concepts/assets/asset_checks/factory.py")
 def example_check_factory(dg):
     @dg.asset
     def users():
@@ -138,7 +136,7 @@ def example_check_factory(dg):
     assert _evaluations(result) == [("non_empty", True), ("unique_ids", False)]
 
 
-@example("concepts/assets/asset_checks/jobs.py", gap=GAP)
+@example("concepts/assets/asset_checks/jobs.py")
 def example_checks_in_asset_jobs(dg):
     @dg.asset
     def ledger():
@@ -168,7 +166,7 @@ def example_checks_in_asset_jobs(dg):
     assert _evaluations(asset_only) == []
 
 
-@example("guides/build/assets/asset_checks/test_asset_check.py", gap=GAP)
+@example("guides/build/assets/asset_checks/test_asset_check.py")
 def example_invoke_check_directly(dg):
     @dg.asset
     def scores(): ...
@@ -183,7 +181,7 @@ def example_invoke_check_directly(dg):
 
 
 @example(
-    "guides/build/assets/data-assets/quality-testing/asset-checks/multiple-asset-checks.py", gap=GAP
+    "guides/build/assets/data-assets/quality-testing/asset-checks/multiple-asset-checks.py"
 )
 def example_two_checks_on_one_asset(dg):
     @dg.asset

@@ -56,7 +56,6 @@ def example_asset_job_by_group_selection(dg):
 
 @example(
     "concepts/ops_jobs_graphs/linear_job.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_linear_op_job(dg):
     @dg.op
@@ -81,7 +80,6 @@ def example_linear_op_job(dg):
 
 @example(
     "concepts/ops_jobs_graphs/fan_in_job.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_fan_in_with_aliases(dg):
     @dg.op
@@ -101,7 +99,6 @@ def example_fan_in_with_aliases(dg):
 
 @example(
     "concepts/ops_jobs_graphs/multiple_io_job.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_diamond_op_job(dg):
     @dg.op
@@ -126,7 +123,6 @@ def example_diamond_op_job(dg):
 
 @example(
     "concepts/ops_jobs_graphs/branching_job.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_optional_outputs_branching(dg):
     ran = []
@@ -157,7 +153,6 @@ def example_optional_outputs_branching(dg):
 
 @example(
     "concepts/ops_jobs_graphs/order_based_dependency_job.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_nothing_dependency(dg):
     order = []
@@ -180,7 +175,6 @@ def example_nothing_dependency(dg):
 
 @example(
     "concepts/ops_jobs_graphs/nested_graphs.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_nested_graph(dg):
     @dg.op
@@ -246,7 +240,6 @@ def example_graph_config_defaults(dg):
 
 @example(
     "concepts/ops_jobs_graphs/jobs_with_default_config.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_job_default_run_config(dg):
     class Setting(dg.Config):
@@ -271,7 +264,6 @@ def example_job_default_run_config(dg):
 
 @example(
     "concepts/ops_jobs_graphs/jobs_from_graphs.py",
-    gap="h2 (graphs): GraphDefinition.to_job / execute_in_process fail (dagster_nb._execution.graph_run missing)",
 )
 def example_graph_to_job_with_resources(dg):
     @dg.op(required_resource_keys={"server"})
@@ -296,7 +288,6 @@ def example_graph_to_job_with_resources(dg):
 
 @example(
     "concepts/ops_jobs_graphs/jobs.py",
-    gap="h2 (graphs): GraphDefinition.to_job / execute_in_process fail (dagster_nb._execution.graph_run missing)",
 )
 def example_job_tags_and_input_values(dg):
     @dg.op
@@ -315,7 +306,6 @@ def example_job_tags_and_input_values(dg):
 
 @example(
     "concepts/ops_jobs_graphs/retries.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_job_op_retry_policy(dg):
     attempts = []
@@ -337,7 +327,6 @@ def example_job_op_retry_policy(dg):
 
 @example(
     "concepts/ops_jobs_graphs/retries.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet; RetryRequested (h1)",
 )
 def example_retry_requested(dg):
     attempts = []
@@ -358,7 +347,6 @@ def example_retry_requested(dg):
 
 @example(
     "guides/build/assets/materialization_ops.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet; context.log_event (h4)",
 )
 def example_op_logs_asset_materialization(dg):
     @dg.op
@@ -380,7 +368,6 @@ def example_op_logs_asset_materialization(dg):
 
 @example(
     "concepts/io_management/load_from_config.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_op_input_from_run_config(dg):
     @dg.op

@@ -126,7 +126,6 @@ def example_dynamic_partitions_added_on_instance(dg):
 
 @example(
     "concepts/partitions_schedules_sensors/dynamic_partitioned_asset.py",
-    gap="h4 (dynamic partitions requests): DynamicPartitionsDefinition.build_add_request not in dagster_nb yet",
 )
 def example_sensor_adds_dynamic_partitions(dg):
     files = dg.DynamicPartitionsDefinition(name="files")

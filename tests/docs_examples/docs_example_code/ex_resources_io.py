@@ -382,7 +382,6 @@ def example_io_manager_adds_output_metadata(dg):
 
 @example(
     "guides/build/io_management/custom_io_manager.py",
-    gap="h1 (metadata): definition metadata values come back wrapped as TextMetadataValue; Dagster keeps the raw value in OutputContext.definition_metadata",
 )
 def example_io_manager_reads_definition_metadata(dg):
     written = {}
@@ -408,7 +407,6 @@ def example_io_manager_reads_definition_metadata(dg):
 
 @example(
     "concepts/assets/asset_input_managers.py",
-    gap="h1 (input managers): AssetIn(input_manager_key=...) resource is not provided to the step",
 )
 def example_input_manager_key_on_asset_in(dg):
     class AsTuple(dg.IOManager):
@@ -497,7 +495,6 @@ def example_in_memory_io_manager(dg):
 
 @example(
     "concepts/resources/pythonic_resources.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
 )
 def example_resource_in_op_job(dg):
     class Api(dg.ConfigurableResource):
@@ -519,7 +516,6 @@ def example_resource_in_op_job(dg):
 
 @example(
     "concepts/resources/tests.py",
-    gap="h2 (graphs): GraphDefinition.to_job / execute_in_process fail (dagster_nb._execution.graph_run missing)",
 )
 def example_graph_with_mock_resource(dg):
     calls = []
