@@ -110,7 +110,7 @@ _export("dagster_nb._execution.graph_run", "job")
 _export(
     "dagster_nb._execution.executors",
     "ExecutorDefinition", "in_process_executor", "multiprocess_executor",
-    "multi_or_in_process_executor",
+    "multi_or_in_process_executor", "execute_job", "reconstructable",
 )
 _export("dagster_nb._selection", "AssetSelection")
 _export(
@@ -146,6 +146,7 @@ _export(
     "DagsterInvalidMetadata", "DagsterInvalidPropertyError", "DagsterHomeNotSetError",
     "DagsterUnknownPartitionError", "DagsterUndefinedDataVersionError",
     "DagsterInvalidAssetSelectionError", "DagsterStorageError",
+    "DagsterUnmetExecutorRequirementsError",
 )
 
 __all__ = sorted([*_EXPORTS, "kernel", "load_ipython_extension", "unload_ipython_extension"])

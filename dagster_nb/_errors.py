@@ -87,6 +87,10 @@ class DagsterInvariantViolationError(DagsterError):
     """The user asked for something that contradicts how the system works."""
 
 
+class DagsterUnmetExecutorRequirementsError(DagsterError):
+    """The executor cannot run here (multiprocess with an in-memory IO manager or instance)."""
+
+
 class DagsterExecutionStepNotFoundError(DagsterError):
     """A step key named in a request is not in the plan."""
 

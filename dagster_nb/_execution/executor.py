@@ -84,6 +84,7 @@ class RunRequestSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     partition_keys: tuple[str, ...] | None = None  # None: unpartitioned run
     max_concurrent: int = 1
+    step_processes: bool = False  # each step in a child process (the multiprocess executor)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
     current_time: Any = None
 
@@ -515,6 +516,11 @@ def _finish_cancelled_run(run: RunExecution) -> None:
 
 def _run_steps(run: RunExecution) -> None:
     steps = run.plan.steps
+    if run.spec.step_processes:
+        from dagster_nb._execution.step_processes import run_steps_in_processes
+
+        run_steps_in_processes(run)
+        return
     if run.spec.max_concurrent <= 1 or len(steps) <= 1:
         last = len(steps) - 1
         for i, step in enumerate(steps):

@@ -745,6 +745,12 @@ class OpJobDefinition(JobDefinition):
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
         options = run_options(self._executor_def, cfg, in_process=in_process)
+        if options.processes:
+            from dagster_nb._execution.step_processes import check_requirements
+
+            io_keys = {o.io_manager_key or "io_manager" for st in plan.steps for o in st.op.op_def.outs.values()
+                       if o.dagster_type is not Nothing}
+            check_requirements(res, instance, io_keys)
         spec = RunRequestSpec(
             job_name=self.name,
             run_id=run_id,
@@ -753,6 +759,7 @@ class OpJobDefinition(JobDefinition):
             tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,
+            step_processes=options.processes,
             listeners=tuple(listeners),
         )
         execution = execute_plan(_empty_resolved(), plan, spec, instance)

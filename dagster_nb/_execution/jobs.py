@@ -204,8 +204,46 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Run the job in this process (ephemeral instance unless one is passed)."""
-        from dagster_nb._execution.materialize import run_assets
+        """Run the job in this process (ephemeral instance unless one is passed), one step at
+        a time whatever the job's executor, as Dagster's ``execute_in_process``."""
+        if op_selection is not None:
+            raise DagsterInvalidDefinitionError(
+                f"Job '{self.name}' is an asset job: select assets with asset_selection=[...], "
+                "not op_selection."
+            )
+        return self._execute(
+            run_config=run_config, instance=instance, partition_key=partition_key,
+            raise_on_error=raise_on_error, asset_selection=asset_selection, run_id=run_id,
+            input_values=input_values, tags=tags, resources=resources, in_process=True, **kwargs,
+        )
+
+    def _execute(
+        self,
+        *,
+        run_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        raise_on_error: bool = True,
+        asset_selection: Any = None,
+        run_id: str | None = None,
+        input_values: Any = None,
+        tags: Mapping[str, str] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        in_process: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        from dagster_nb._execution.executors import run_options
+        from dagster_nb._execution.materialize import _run_config_dict, run_assets
+
+        if input_values:
+            raise DagsterInvalidDefinitionError(
+                f"Job '{self.name}' is an asset job: input_values= applies to op jobs only."
+            )
+        cfg = run_config if run_config is not None else self._job.config
+        options = run_options(self.executor_def, _run_config_dict(cfg), in_process=in_process)
+        if not in_process:
+            kwargs.setdefault("max_concurrent", options.max_concurrent)
+            kwargs.setdefault("step_processes", options.processes)
 
         keys = self._selected
         if asset_selection is not None:
@@ -216,13 +254,14 @@ class JobDefinition:
         return run_assets(
             self._defs.resolved,
             selected_keys=keys,
-            run_config=run_config if run_config is not None else self._job.config,
+            run_config=cfg,
             instance=instance,
             resources=res,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
             tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **(tags or {})},
             job_name=self.name,
+            run_id=run_id,
             **kwargs,
         )
 
