@@ -639,6 +639,30 @@ class GraphDefinition(_Invocable):
     def retry_policy(self) -> Any:
         return None
 
+    def needed_node_outputs(self, output_names: Any) -> dict[str, frozenset[str]]:
+        """For each node, the outputs needed to compute the graph outputs ``output_names``
+        (what Dagster gives an op as ``selected_output_names`` when a graph asset is subset)."""
+        needed: dict[str, set[str]] = {n: set() for n in self.node_invocations}
+        frontier = [self.output_map[o] for o in output_names if o in self.output_map]
+        seen: set[tuple[str, str]] = set()
+        while frontier:
+            ref = frontier.pop()
+            refs = ref if isinstance(ref, (list, tuple)) else [ref]
+            for r in refs:
+                if not isinstance(r, NodeOutputRef) or (r.node_name, r.output_name) in seen:
+                    continue
+                seen.add((r.node_name, r.output_name))
+                needed[r.node_name].add(r.output_name)
+                call = self.node_invocations[r.node_name]
+                d = call.definition
+                if isinstance(d, GraphDefinition):  # only the inputs feeding that output
+                    inner = d.needed_node_outputs([r.output_name])
+                    used = _graph_inputs_used(d, inner, [r.output_name])
+                    frontier.extend(v for k, v in call.inputs.items() if k in used)
+                else:
+                    frontier.extend(call.inputs.values())
+        return {n: frozenset(v) for n, v in needed.items()}
+
     def iterate_op_defs(self):
         for n in self.node_invocations.values():
             if isinstance(n.definition, GraphDefinition):
@@ -736,6 +760,18 @@ class GraphDefinition(_Invocable):
             op_selection=op_selection, partitions_def=partitions_def, input_values=input_values,
             run_tags=run_tags, owners=owners,
         )
+
+
+def _graph_inputs_used(g: GraphDefinition, needed: Mapping[str, frozenset[str]], outputs: Any) -> set[str]:
+    """Inputs of graph ``g`` read by the nodes that ``needed`` runs (or passed straight out)."""
+    used: set[str] = set()
+    refs: list[Any] = [g.output_map[o] for o in outputs if o in g.output_map]
+    refs += [v for n, c in g.node_invocations.items() if needed.get(n) for v in c.inputs.values()]
+    for ref in refs:
+        for r in ref if isinstance(ref, (list, tuple)) else [ref]:
+            if isinstance(r, GraphInputRef):
+                used.add(r.input_name)
+    return used
 
 
 def compose_graph(fn: Callable, name: str, description: str | None = None) -> GraphDefinition:

@@ -1131,9 +1131,10 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
 
 def _execute_graph(run: RunExecution, step: Step, g: GraphDefinition, inputs: Mapping[str, Any], pkeys: Any, attempt: int) -> list[Any]:
     """Run a graph's ops in order inside one step; returns Outputs for the graph's outputs."""
-    values = _run_graph_nodes(run, step, g, inputs, pkeys, attempt, prefix="")
-    results: list[Any] = []
     ad = step.assets_def
+    selected = [o for o, k in ad.keys_by_output_name.items() if k in step.keys]
+    values = _run_graph_nodes(run, step, g, inputs, pkeys, attempt, prefix="", selected_outputs=selected)
+    results: list[Any] = []
     for out_name, ref in g.output_map.items():
         if ad.keys_by_output_name.get(out_name) not in step.keys:
             continue
@@ -1163,9 +1164,14 @@ def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: 
     return ref
 
 
-def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str) -> dict[tuple[str, str], Any]:
+def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str, selected_outputs: Sequence[str]) -> dict[tuple[str, str], Any]:
     values: dict[tuple[str, str], Any] = {}
+    # The outputs each op must produce for the selected graph outputs (Dagster's op-level
+    # selected_output_names); ops feeding only unselected outputs do not run, as in Dagster.
+    needed = g.needed_node_outputs(selected_outputs)
     for node_name in g.node_names_in_order:
+        if not needed[node_name] and g.node_invocations[node_name].definition.output_names:
+            continue
         inv = g.node_invocations[node_name]
         node_inputs: dict[str, Any] = {}
         skip = False
@@ -1180,7 +1186,8 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
         full_name = f"{prefix}{node_name}"
         d = inv.definition
         if isinstance(d, GraphDefinition):
-            sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".")
+            sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".",
+                                   selected_outputs=sorted(needed[node_name]))
             for out_name, ref in d.output_map.items():
                 v = _resolve_ref(ref, sub, node_inputs)
                 if v is not _MISSING:
@@ -1197,6 +1204,8 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             partitions_def=step.assets_def.partitions_def, op_config=raw_cfg,
             run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
         )
+        ctx._op_definition = d
+        ctx._op_selected_outputs = needed[node_name]
         outs = _invoke_op(run, step, d, ctx, node_inputs, config_value)
         names = list(d.outs)
         for r in outs:

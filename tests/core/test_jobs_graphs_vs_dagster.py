@@ -399,3 +399,50 @@ def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
     assert ours == theirs
     assert theirs[0] == ["__anonymous_asset_job_on_assets", "__anonymous_asset_job_by_selection",
                          "__anonymous_asset_job_one_asset"]
+
+
+def test_subsettable_graph_multi_asset():
+    def scenario(dg):
+        seen = []
+
+        @dg.asset
+        def up():
+            return 5
+
+        @dg.op(out={"o1": dg.Out(is_required=False), "o2": dg.Out(is_required=False)})
+        def split(context, x):
+            seen.append(sorted(context.selected_output_names))
+            if "o1" in context.selected_output_names:
+                yield dg.Output(x, "o1")
+            if "o2" in context.selected_output_names:
+                yield dg.Output(x * 2, "o2")
+
+        @dg.op
+        def plus(x):
+            seen.append("plus")
+            return x + 1
+
+        @dg.op
+        def times(x):
+            seen.append("times")
+            return x * 10
+
+        @dg.graph_multi_asset(outs={"a": dg.AssetOut(), "b": dg.AssetOut()}, can_subset=True)
+        def pair(up):
+            p, q = split(up)
+            return {"a": plus(p), "b": times(q)}
+
+        instance = dg.DagsterInstance.ephemeral()
+        out = []
+        for sel in [None, ["b"], ["a"]]:
+            r = dg.materialize([up, pair], selection=sel, instance=instance)
+            out.append((
+                sorted(e.asset_key.to_user_string() for e in r.get_asset_materialization_events()),
+                {k: r.asset_value(k) for k in ("a", "b") if dg.AssetKey(k) in {
+                    e.asset_key for e in r.get_asset_materialization_events()}},
+            ))
+        return out, seen
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[0] == [(["a", "b", "up"], {"a": 6, "b": 100}), (["b"], {"b": 100}), (["a"], {"a": 6})]
