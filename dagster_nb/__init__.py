@@ -60,7 +60,7 @@ _export(
     _D + "op",
     "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
     "graph_multi_asset", "Nothing", "Node", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition",
+    "MultiDependencyDefinition", "GraphIn", "GraphOut",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
@@ -107,6 +107,7 @@ _export(
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
 )
 _export("dagster_nb._execution.graph_run", "job")
+_export("dagster_nb._execution.hooks", "success_hook", "failure_hook", "HookDefinition", "HookContext")
 _export(
     "dagster_nb._execution.executors",
     "ExecutorDefinition", "in_process_executor", "multiprocess_executor",

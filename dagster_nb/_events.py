@@ -63,6 +63,9 @@ class DagsterEventType(str, Enum):
     ASSET_OBSERVATION = "ASSET_OBSERVATION"
     ASSET_FAILED_TO_MATERIALIZE = "ASSET_FAILED_TO_MATERIALIZE"
     ENGINE_EVENT = "ENGINE_EVENT"
+    HOOK_COMPLETED = "HOOK_COMPLETED"
+    HOOK_ERRORED = "HOOK_ERRORED"
+    HOOK_SKIPPED = "HOOK_SKIPPED"
     LOG_MESSAGE = "LOG_MESSAGE"  # ours: context.log records, so widgets can show them
 
     def __str__(self) -> str:

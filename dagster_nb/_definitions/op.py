@@ -44,6 +44,8 @@ __all__ = [
     "NodeInvocation",
     "DependencyDefinition",
     "MultiDependencyDefinition",
+    "GraphIn",
+    "GraphOut",
 ]
 
 
@@ -295,6 +297,20 @@ class GraphInputRef:
     input_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class GraphIn:
+    """A graph input's description: ``@graph(ins={"x": GraphIn(description="...")})``."""
+
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphOut:
+    """A graph output: ``@graph(out={"a": GraphOut(), "b": GraphOut()})``."""
+
+    description: str | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeCall:
     """One call of an op or graph recorded in a graph body (internal wiring record)."""
@@ -475,8 +491,13 @@ class OpDefinition(_Invocable):
         retry_policy: Any = None,
         code_version: str | None = None,
         signature: FnSignature | None = None,
+        pool: str | None = None,
     ):
         self.compute_fn = compute_fn
+        # Dagster's concurrency pool: it limits concurrent steps only where the instance
+        # configures pool limits; dagster_nb's instance has none, so it is recorded (op.pool,
+        # and exported to real Dagster) and, as in a Dagster instance without limits, free.
+        self.pool = pool
         self.name = name
         sig = self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
         declared = dict(ins) if ins else {}
@@ -774,6 +795,14 @@ def _graph_inputs_used(g: GraphDefinition, needed: Mapping[str, frozenset[str]],
     return used
 
 
+def _refs_in(result: Any) -> list[Any]:
+    if isinstance(result, Mapping):
+        return list(result.values())
+    if isinstance(result, tuple):
+        return list(result)
+    return [result]
+
+
 def compose_graph(fn: Callable, name: str, description: str | None = None) -> GraphDefinition:
     """Run a graph body with placeholders to record how its ops are wired."""
     params = [
@@ -790,6 +819,20 @@ def compose_graph(fn: Callable, name: str, description: str | None = None) -> Gr
         result = fn(**{p: GraphInputRef(p) for p in params})
     finally:
         stack.pop()
+    used = {
+        r.input_name
+        for c in comp.nodes.values()
+        for v in c.inputs.values()
+        for r in (v if isinstance(v, (list, tuple)) else [v])
+        if isinstance(r, GraphInputRef)
+    }
+    used |= {r.input_name for r in _refs_in(result) if isinstance(r, GraphInputRef)}
+    for p in params:
+        if p not in used:  # as Dagster: an input no op reads is a mistake, not a silent no-op
+            raise DagsterInvalidDefinitionError(
+                f"@graph '{name}' has unmapped input '{p}'. Remove it or pass it to the "
+                "appropriate op/graph invocation."
+            )
     if result is None:
         output_map: dict[str, Any] = {}
     elif isinstance(result, (NodeOutputRef, GraphInputRef)):
@@ -843,6 +886,7 @@ def op(
             tags=tags,
             retry_policy=retry_policy,
             code_version=code_version or version,
+            pool=pool,
         )
 
     return wrap(compute_fn) if compute_fn is not None else wrap
@@ -860,10 +904,52 @@ def graph(
     tags: Mapping[str, Any] | None = None,
     config: Any = None,
 ) -> Any:
-    """Define a graph of ops: ``@graph def g(): return b(a())``."""
+    """Define a graph of ops: ``@graph def g(): return b(a())``; with several outputs,
+    ``@graph(out={"a": GraphOut(), "b": GraphOut()})`` and return a dict (or a tuple, in order).
+
+    >>> @op
+    ... def one(): return 1
+    >>> @graph(out={"x": GraphOut(), "y": GraphOut()})
+    ... def pair(): return {"x": one(), "y": one.alias("other")()}
+    >>> pair.output_names
+    ['x', 'y']
+    """
+    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs), ("config", config)):
+        if v is not None:
+            raise DagsterInvalidDefinitionError(
+                f"@graph({pname}=...) is not supported yet by dagster_nb."
+                + (" Use ins={...: GraphIn()} / out={...: GraphOut()}." if pname != "config" else
+                   " Configure the ops through the run config instead.")
+            )
 
     def wrap(fn: Callable) -> GraphDefinition:
-        return compose_graph(fn, name or fn.__name__, description)
+        g = compose_graph(fn, name or fn.__name__, description)
+        if ins:
+            for k in ins:
+                if k not in g.input_names:
+                    from dagster_nb._errors import did_you_mean
+
+                    raise DagsterInvalidDefinitionError(
+                        f"@graph '{g.name}': ins names '{k}', which is not a parameter of the "
+                        "graph function." + did_you_mean(k, g.input_names)
+                    )
+        output_map = g.output_map
+        if out is not None:
+            names = ["result"] if isinstance(out, GraphOut) else list(out)
+            values = list(output_map.values())
+            if set(output_map) == set(names):
+                output_map = {n: output_map[n] for n in names}
+            elif len(values) == len(names) and all(k.startswith("result") for k in output_map):
+                output_map = dict(zip(names, values, strict=True))
+            else:
+                raise DagsterInvalidDefinitionError(
+                    f"@graph '{g.name}' declares outputs {names} but its body returns "
+                    f"{sorted(output_map)}: return a dict with those keys (or a tuple, in order)."
+                )
+        return GraphDefinition(
+            name=g.name, nodes=g.node_invocations, input_names=tuple(g.input_names),
+            output_map=output_map, description=g.description, compose_fn=fn, tags=tags,
+        )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
 

@@ -85,6 +85,8 @@ class RunRequestSpec:
     partition_keys: tuple[str, ...] | None = None  # None: unpartitioned run
     max_concurrent: int = 1
     step_processes: bool = False  # each step in a child process (the multiprocess executor)
+    op_retry_policy: Any = None  # a job's retry policy for steps whose node has none
+    hooks: tuple = ()  # HookDefinitions of the job (@success_hook / @failure_hook)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
     current_time: Any = None
 
@@ -610,7 +612,7 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
 
 
 def _run_step_guarded(run: RunExecution, step: Step) -> None:
-    policy = getattr(step.assets_def.node_def, "retry_policy", None)
+    policy = getattr(step.assets_def.node_def, "retry_policy", None) or run.spec.op_retry_policy
     attempt = 0
     while True:
         start = time.perf_counter()
@@ -651,6 +653,10 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 data={"duration": time.perf_counter() - start},
             )
             _emit_failed_to_materialize(run, step, reason=f"step {step.key} failed", done=materialized)
+            if run.spec.hooks:
+                from dagster_nb._execution.hooks import run_hooks
+
+                run_hooks(run, step, err)
             return
         except (KeyboardInterrupt, DagsterExecutionInterruptedError) as exc:
             run.step_outcomes[step.key] = StepOutcome.FAILURE
@@ -669,6 +675,10 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             message=f'Finished execution of step "{step.key}" in {duration * 1000:.0f}ms.',
             data={"duration": duration},
         )
+        if run.spec.hooks:
+            from dagster_nb._execution.hooks import run_hooks
+
+            run_hooks(run, step, None)
         return
 
 

@@ -34,6 +34,7 @@ class UnresolvedAssetJobDefinition:
     partitions_def: Any = None
     executor_def: Any = None
     op_retry_policy: Any = None
+    owners: tuple[str, ...] = ()
 
     def __hash__(self) -> int:
         return hash(("job", self.name))
@@ -51,10 +52,29 @@ def define_asset_job(
     executor_def: Any = None,
     hooks: Any = None,
     op_retry_policy: Any = None,
+    owners: Any = None,
+    automation_condition: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes ``selection`` (a selection string, keys, definitions or an
-    AssetSelection; all assets when omitted)."""
+    AssetSelection; all assets when omitted). ``op_retry_policy`` is the retry policy of every
+    asset that has none; ``executor_def`` is used by ``dg.execute_job`` (``execute_in_process``
+    runs in process, as Dagster).
+
+    >>> import dagster_nb as dg
+    >>> dg.define_asset_job("daily", selection="group:sales", tags={"team": "bi"}).name
+    'daily'
+    """
     import re
+
+    for pname, v in (("hooks", hooks), ("automation_condition", automation_condition)):
+        if v:
+            raise DagsterInvalidDefinitionError(
+                f"define_asset_job({pname}=...) is not supported yet by dagster_nb."
+            )
+    if executor_def is not None:
+        from dagster_nb._execution.executors import coerce_executor_def
+
+        coerce_executor_def(executor_def, where=f"job '{name}'")
 
     if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_]+$", name):
         raise DagsterInvalidDefinitionError(
@@ -75,6 +95,7 @@ def define_asset_job(
         partitions_def=partitions_def,
         executor_def=executor_def,
         op_retry_policy=op_retry_policy,
+        owners=tuple(owners or ()),
     )
 
 
@@ -262,6 +283,7 @@ class JobDefinition:
             tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **(tags or {})},
             job_name=self.name,
             run_id=run_id,
+            op_retry_policy=self._job.op_retry_policy,
             **kwargs,
         )
 

@@ -175,6 +175,7 @@ def run_assets(
     check_inputs: bool = False,
     step_processes: bool = False,
     run_id: str | None = None,
+    op_retry_policy: Any = None,
 ) -> ExecuteInProcessResult:
     """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
     from dagster_nb._instance import DagsterInstance
@@ -230,6 +231,7 @@ def run_assets(
         partition_keys=pkeys,
         max_concurrent=max(1, int(max_concurrent)),
         step_processes=step_processes,
+        op_retry_policy=op_retry_policy,
         listeners=tuple(listeners),
         current_time=current_time,
     )
