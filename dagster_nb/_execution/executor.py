@@ -1179,8 +1179,9 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
     # The outputs each op must produce for the selected graph outputs (Dagster's op-level
     # selected_output_names); ops feeding only unselected outputs do not run, as in Dagster.
     needed = g.needed_node_outputs(selected_outputs)
+    subset = set(selected_outputs) != set(g.output_map)  # a full run runs every op, as Dagster
     for node_name in g.node_names_in_order:
-        if not needed[node_name] and g.node_invocations[node_name].definition.output_names:
+        if subset and not needed[node_name] and g.node_invocations[node_name].definition.output_names:
             continue
         inv = g.node_invocations[node_name]
         node_inputs: dict[str, Any] = {}
@@ -1197,7 +1198,7 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
         d = inv.definition
         if isinstance(d, GraphDefinition):
             sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".",
-                                   selected_outputs=sorted(needed[node_name]))
+                                   selected_outputs=sorted(needed[node_name]) if subset else list(d.output_map))
             for out_name, ref in d.output_map.items():
                 v = _resolve_ref(ref, sub, node_inputs)
                 if v is not _MISSING:
@@ -1215,7 +1216,7 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
         )
         ctx._op_definition = d
-        ctx._op_selected_outputs = needed[node_name]
+        ctx._op_selected_outputs = needed[node_name] if subset else frozenset(d.outs)
         outs = _invoke_op(run, step, d, ctx, node_inputs, config_value)
         names = list(d.outs)
         for r in outs:
