@@ -63,7 +63,7 @@ _export(
     _D + "op",
     "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
     "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition",
+    "MultiDependencyDefinition", "GraphIn", "GraphOut",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
@@ -119,10 +119,11 @@ _export(
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
 )
 _export("dagster_nb._execution.graph_run", "job")
+_export("dagster_nb._execution.hooks", "success_hook", "failure_hook", "HookDefinition", "HookContext")
 _export(
     "dagster_nb._execution.executors",
     "ExecutorDefinition", "in_process_executor", "multiprocess_executor",
-    "multi_or_in_process_executor",
+    "multi_or_in_process_executor", "execute_job", "reconstructable",
 )
 _export("dagster_nb._selection", "AssetSelection")
 _export(
@@ -161,6 +162,7 @@ _export(
     "DagsterInvalidMetadata", "DagsterInvalidPropertyError", "DagsterHomeNotSetError",
     "DagsterUnknownPartitionError", "DagsterUndefinedDataVersionError",
     "DagsterInvalidAssetSelectionError", "DagsterStorageError",
+    "DagsterUnmetExecutorRequirementsError",
 )
 
 __all__ = sorted([*_EXPORTS, "kernel", "load_ipython_extension", "unload_ipython_extension"])

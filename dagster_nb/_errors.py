@@ -113,6 +113,10 @@ class DagsterInvalidDefinitionTypeError(DagsterInvalidDefinitionError, TypeError
     decorated: a ``TypeError`` as in Dagster, and a definition error of ours."""
 
 
+class DagsterUnmetExecutorRequirementsError(DagsterError):
+    """The executor cannot run here (multiprocess with an in-memory IO manager or instance)."""
+
+
 class DagsterExecutionStepNotFoundError(DagsterError):
     """A step key named in a request is not in the plan."""
 

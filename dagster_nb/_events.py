@@ -70,6 +70,9 @@ class DagsterEventType(str, Enum):
     ASSET_CHECK_EVALUATION_PLANNED = "ASSET_CHECK_EVALUATION_PLANNED"
     ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
     ENGINE_EVENT = "ENGINE_EVENT"
+    HOOK_COMPLETED = "HOOK_COMPLETED"
+    HOOK_ERRORED = "HOOK_ERRORED"
+    HOOK_SKIPPED = "HOOK_SKIPPED"
     LOG_MESSAGE = "LOG_MESSAGE"  # ours: context.log records, so widgets can show them
 
     def __str__(self) -> str:

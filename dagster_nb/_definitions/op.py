@@ -44,6 +44,8 @@ __all__ = [
     "NodeInvocation",
     "DependencyDefinition",
     "MultiDependencyDefinition",
+    "GraphIn",
+    "GraphOut",
 ]
 
 
@@ -295,6 +297,20 @@ class GraphInputRef:
     input_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class GraphIn:
+    """A graph input's description: ``@graph(ins={"x": GraphIn(description="...")})``."""
+
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphOut:
+    """A graph output: ``@graph(out={"a": GraphOut(), "b": GraphOut()})``."""
+
+    description: str | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeCall:
     """One call of an op or graph recorded in a graph body (internal wiring record)."""
@@ -485,6 +501,10 @@ class OpDefinition(_Invocable):
             )
         self.pool = pool  # the concurrency pool, kept as Dagster's op.pool
         self.compute_fn = compute_fn
+        # Dagster's concurrency pool: it limits concurrent steps only where the instance
+        # configures pool limits; dagster_nb's instance has none, so it is recorded (op.pool,
+        # and exported to real Dagster) and, as in a Dagster instance without limits, free.
+        self.pool = pool
         self.name = name
         sig = self.signature = signature or inspect_compute_fn(compute_fn, what=f"op '{name}'")
         declared = dict(ins) if ins else {}
@@ -647,6 +667,30 @@ class GraphDefinition(_Invocable):
     def retry_policy(self) -> Any:
         return None
 
+    def needed_node_outputs(self, output_names: Any) -> dict[str, frozenset[str]]:
+        """For each node, the outputs needed to compute the graph outputs ``output_names``
+        (what Dagster gives an op as ``selected_output_names`` when a graph asset is subset)."""
+        needed: dict[str, set[str]] = {n: set() for n in self.node_invocations}
+        frontier = [self.output_map[o] for o in output_names if o in self.output_map]
+        seen: set[tuple[str, str]] = set()
+        while frontier:
+            ref = frontier.pop()
+            refs = ref if isinstance(ref, (list, tuple)) else [ref]
+            for r in refs:
+                if not isinstance(r, NodeOutputRef) or (r.node_name, r.output_name) in seen:
+                    continue
+                seen.add((r.node_name, r.output_name))
+                needed[r.node_name].add(r.output_name)
+                call = self.node_invocations[r.node_name]
+                d = call.definition
+                if isinstance(d, GraphDefinition):  # only the inputs feeding that output
+                    inner = d.needed_node_outputs([r.output_name])
+                    used = _graph_inputs_used(d, inner, [r.output_name])
+                    frontier.extend(v for k, v in call.inputs.items() if k in used)
+                else:
+                    frontier.extend(call.inputs.values())
+        return {n: frozenset(v) for n, v in needed.items()}
+
     def iterate_op_defs(self):
         for n in self.node_invocations.values():
             if isinstance(n.definition, GraphDefinition):
@@ -746,6 +790,26 @@ class GraphDefinition(_Invocable):
         )
 
 
+def _graph_inputs_used(g: GraphDefinition, needed: Mapping[str, frozenset[str]], outputs: Any) -> set[str]:
+    """Inputs of graph ``g`` read by the nodes that ``needed`` runs (or passed straight out)."""
+    used: set[str] = set()
+    refs: list[Any] = [g.output_map[o] for o in outputs if o in g.output_map]
+    refs += [v for n, c in g.node_invocations.items() if needed.get(n) for v in c.inputs.values()]
+    for ref in refs:
+        for r in ref if isinstance(ref, (list, tuple)) else [ref]:
+            if isinstance(r, GraphInputRef):
+                used.add(r.input_name)
+    return used
+
+
+def _refs_in(result: Any) -> list[Any]:
+    if isinstance(result, Mapping):
+        return list(result.values())
+    if isinstance(result, tuple):
+        return list(result)
+    return [result]
+
+
 def compose_graph(fn: Callable, name: str, description: str | None = None) -> GraphDefinition:
     """Run a graph body with placeholders to record how its ops are wired."""
     params = [
@@ -762,6 +826,20 @@ def compose_graph(fn: Callable, name: str, description: str | None = None) -> Gr
         result = fn(**{p: GraphInputRef(p) for p in params})
     finally:
         stack.pop()
+    used = {
+        r.input_name
+        for c in comp.nodes.values()
+        for v in c.inputs.values()
+        for r in (v if isinstance(v, (list, tuple)) else [v])
+        if isinstance(r, GraphInputRef)
+    }
+    used |= {r.input_name for r in _refs_in(result) if isinstance(r, GraphInputRef)}
+    for p in params:
+        if p not in used:  # as Dagster: an input no op reads is a mistake, not a silent no-op
+            raise DagsterInvalidDefinitionError(
+                f"@graph '{name}' has unmapped input '{p}'. Remove it or pass it to the "
+                "appropriate op/graph invocation."
+            )
     if result is None:
         output_map: dict[str, Any] = {}
     elif isinstance(result, (NodeOutputRef, GraphInputRef)):
@@ -833,10 +911,52 @@ def graph(
     tags: Mapping[str, Any] | None = None,
     config: Any = None,
 ) -> Any:
-    """Define a graph of ops: ``@graph def g(): return b(a())``."""
+    """Define a graph of ops: ``@graph def g(): return b(a())``; with several outputs,
+    ``@graph(out={"a": GraphOut(), "b": GraphOut()})`` and return a dict (or a tuple, in order).
+
+    >>> @op
+    ... def one(): return 1
+    >>> @graph(out={"x": GraphOut(), "y": GraphOut()})
+    ... def pair(): return {"x": one(), "y": one.alias("other")()}
+    >>> pair.output_names
+    ['x', 'y']
+    """
+    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs), ("config", config)):
+        if v is not None:
+            raise DagsterInvalidDefinitionError(
+                f"@graph({pname}=...) is not supported yet by dagster_nb."
+                + (" Use ins={...: GraphIn()} / out={...: GraphOut()}." if pname != "config" else
+                   " Configure the ops through the run config instead.")
+            )
 
     def wrap(fn: Callable) -> GraphDefinition:
-        return compose_graph(fn, name or fn.__name__, description)
+        g = compose_graph(fn, name or fn.__name__, description)
+        if ins:
+            for k in ins:
+                if k not in g.input_names:
+                    from dagster_nb._errors import did_you_mean
+
+                    raise DagsterInvalidDefinitionError(
+                        f"@graph '{g.name}': ins names '{k}', which is not a parameter of the "
+                        "graph function." + did_you_mean(k, g.input_names)
+                    )
+        output_map = g.output_map
+        if out is not None:
+            names = ["result"] if isinstance(out, GraphOut) else list(out)
+            values = list(output_map.values())
+            if set(output_map) == set(names):
+                output_map = {n: output_map[n] for n in names}
+            elif len(values) == len(names) and all(k.startswith("result") for k in output_map):
+                output_map = dict(zip(names, values, strict=True))
+            else:
+                raise DagsterInvalidDefinitionError(
+                    f"@graph '{g.name}' declares outputs {names} but its body returns "
+                    f"{sorted(output_map)}: return a dict with those keys (or a tuple, in order)."
+                )
+        return GraphDefinition(
+            name=g.name, nodes=g.node_invocations, input_names=tuple(g.input_names),
+            output_map=output_map, description=g.description, compose_fn=fn, tags=tags,
+        )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
 

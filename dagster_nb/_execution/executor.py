@@ -88,6 +88,9 @@ class RunRequestSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     partition_keys: tuple[str, ...] | None = None  # None: unpartitioned run
     max_concurrent: int = 1
+    step_processes: bool = False  # each step in a child process (the multiprocess executor)
+    op_retry_policy: Any = None  # a job's retry policy for steps whose node has none
+    hooks: tuple = ()  # HookDefinitions of the job (@success_hook / @failure_hook)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
     current_time: Any = None
 
@@ -530,6 +533,11 @@ def _finish_cancelled_run(run: RunExecution) -> None:
 
 def _run_steps(run: RunExecution) -> None:
     steps = run.plan.steps
+    if run.spec.step_processes:
+        from dagster_nb._execution.step_processes import run_steps_in_processes
+
+        run_steps_in_processes(run)
+        return
     if run.spec.max_concurrent <= 1 or len(steps) <= 1:
         last = len(steps) - 1
         for i, step in enumerate(steps):
@@ -659,7 +667,7 @@ def _max_retries_exceeded(err: Any, req: Any) -> Any:
 
 
 def _run_step_guarded(run: RunExecution, step: Step) -> None:
-    policy = getattr(step.assets_def.node_def, "retry_policy", None)
+    policy = getattr(step.assets_def.node_def, "retry_policy", None) or run.spec.op_retry_policy
     attempt = 0
     while True:
         start = time.perf_counter()
@@ -707,6 +715,10 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 data=_failure_data(user, time.perf_counter() - start),
             )
             _emit_failed_to_materialize(run, step, reason=f"step {step.key} failed", done=materialized)
+            if run.spec.hooks:
+                from dagster_nb._execution.hooks import run_hooks
+
+                run_hooks(run, step, err)
             return
         except (KeyboardInterrupt, DagsterExecutionInterruptedError) as exc:
             run.step_outcomes[step.key] = StepOutcome.FAILURE
@@ -725,6 +737,10 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             message=f'Finished execution of step "{step.key}" in {duration * 1000:.0f}ms.',
             data={"duration": duration},
         )
+        if run.spec.hooks:
+            from dagster_nb._execution.hooks import run_hooks
+
+            run_hooks(run, step, None)
         return
 
 
@@ -1257,9 +1273,10 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
 
 def _execute_graph(run: RunExecution, step: Step, g: GraphDefinition, inputs: Mapping[str, Any], pkeys: Any, attempt: int) -> list[Any]:
     """Run a graph's ops in order inside one step; returns Outputs for the graph's outputs."""
-    values = _run_graph_nodes(run, step, g, inputs, pkeys, attempt, prefix="")
-    results: list[Any] = []
     ad = step.assets_def
+    selected = [o for o, k in ad.keys_by_output_name.items() if k in step.keys]
+    values = _run_graph_nodes(run, step, g, inputs, pkeys, attempt, prefix="", selected_outputs=selected)
+    results: list[Any] = []
     for out_name, ref in g.output_map.items():
         if ad.keys_by_output_name.get(out_name) not in step.keys:
             continue
@@ -1289,9 +1306,15 @@ def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: 
     return ref
 
 
-def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str) -> dict[tuple[str, str], Any]:
+def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str, selected_outputs: Sequence[str]) -> dict[tuple[str, str], Any]:
     values: dict[tuple[str, str], Any] = {}
+    # The outputs each op must produce for the selected graph outputs (Dagster's op-level
+    # selected_output_names); ops feeding only unselected outputs do not run, as in Dagster.
+    needed = g.needed_node_outputs(selected_outputs)
+    subset = set(selected_outputs) != set(g.output_map)  # a full run runs every op, as Dagster
     for node_name in g.node_names_in_order:
+        if subset and not needed[node_name] and g.node_invocations[node_name].definition.output_names:
+            continue
         inv = g.node_invocations[node_name]
         node_inputs: dict[str, Any] = {}
         skip = False
@@ -1306,7 +1329,8 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
         full_name = f"{prefix}{node_name}"
         d = inv.definition
         if isinstance(d, GraphDefinition):
-            sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".")
+            sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".",
+                                   selected_outputs=sorted(needed[node_name]) if subset else list(d.output_map))
             for out_name, ref in d.output_map.items():
                 v = _resolve_ref(ref, sub, node_inputs)
                 if v is not _MISSING:
@@ -1324,6 +1348,8 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
         )
         ctx._run = run  # context.load_asset_value
+        ctx._op_definition = d
+        ctx._op_selected_outputs = needed[node_name] if subset else frozenset(d.outs)
         outs = _invoke_op(run, step, d, ctx, node_inputs, config_value, keep_logged=True)
         names = list(d.outs)
         for r in outs:

@@ -38,6 +38,8 @@ __all__ = [
     "coerce_executor_def",
     "RunOptions",
     "run_options",
+    "execute_job",
+    "reconstructable",
 ]
 
 _IN_PROCESS_FIELDS = ("retries", "marker_to_close", "step_dependency_config")
@@ -169,3 +171,66 @@ def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str
     mc = cfg.get("max_concurrent") or os.cpu_count() or 1
     sm = next(iter(cfg.get("start_method") or {"spawn": {}}))
     return RunOptions(max_concurrent=int(mc), processes=True, start_method=sm)
+
+
+def reconstructable(target: Any) -> Any:
+    """Dagster's ``reconstructable(job)``: here the job itself (its steps run in children
+    forked from this process, so they need no way to re-import it).
+
+    >>> import dagster_nb as dg
+    >>> @dg.op
+    ... def one(): return 1
+    >>> @dg.job
+    ... def j(): one()
+    >>> dg.reconstructable(j) is j
+    True
+    """
+    if not hasattr(target, "execute_in_process") or not isinstance(getattr(target, "name", None), str):
+        raise DagsterInvalidDefinitionError(
+            f"reconstructable() takes a job (@job, graph.to_job(), or a job resolved from "
+            f"Definitions), got {type(target).__name__}."
+        )
+    return target
+
+
+def execute_job(
+    job: Any,
+    instance: Any = None,
+    run_config: Any = None,
+    tags: Mapping[str, str] | None = None,
+    raise_on_error: bool = False,
+    op_selection: Any = None,
+    reexecution_options: Any = None,
+    asset_selection: Any = None,
+) -> Any:
+    """Run ``job`` with its executor (Dagster's ``execute_job``): the multiprocess executor
+    runs each step in a child process, up to ``max_concurrent`` at once; the in-process one runs
+    steps one at a time here. Unlike ``execute_in_process``, it does not raise on failure
+    unless ``raise_on_error=True``.
+
+        with dg.execute_job(dg.reconstructable(my_job), instance=dg.DagsterInstance.get()) as r:
+            r.success
+    """
+    if reexecution_options is not None:
+        raise DagsterInvalidDefinitionError("execute_job(reexecution_options=...) is not supported yet by dagster_nb.")
+    from dagster_nb._execution.graph_run import OpJobDefinition
+    from dagster_nb._execution.jobs import JobDefinition
+
+    if isinstance(job, OpJobDefinition):
+        if asset_selection:
+            raise DagsterInvalidDefinitionError(f"Job '{job.name}' runs ops: use op_selection=[...].")
+        return job.get_subset(op_selection=op_selection)._run(
+            run_config=run_config, instance=instance, raise_on_error=raise_on_error, run_id=None,
+            input_values=None, tags=tags, resources=None, in_process=False,
+        )
+    if isinstance(job, JobDefinition):
+        if op_selection:
+            raise DagsterInvalidDefinitionError(
+                f"Job '{job.name}' is an asset job: select assets with asset_selection=[...]."
+            )
+        return job._execute(run_config=run_config, instance=instance, raise_on_error=raise_on_error,
+                            asset_selection=asset_selection, tags=tags, in_process=False)
+    raise DagsterInvalidDefinitionError(
+        f"execute_job takes a job, got {type(job).__name__}. Resolve an asset job first: "
+        "defs.resolve_job_def(name)."
+    )

@@ -364,7 +364,7 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
 # --------------------------------------------------------------------------- planning
 
 
-def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retry_policy: Any) -> tuple[ExecutionPlan, dict[tuple[str, str], Any], dict[str, Any]]:
+def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retry_policy: Any, hooks: tuple = ()) -> tuple[ExecutionPlan, dict[tuple[str, str], Any], dict[str, Any]]:
     """One step per op, parents first. Also returns where each (graph node, output) comes from
     (so ``output_for_node("graph_node")`` works) and the job graph's own outputs."""
     steps: list[Step] = []
@@ -420,6 +420,8 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
     job_outputs = flatten(graph, "", (), top_inputs)
     plan = ExecutionPlan(steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={})
     required_keys.add("io_manager")  # as Dagster: the job's IO manager is always initialized
+    for h in hooks:
+        required_keys |= h.required_resource_keys
     plan.memo["resource_keys"] = frozenset(required_keys)
     plan.memo["op_by_step"] = op_by_step
     return plan, node_outputs, job_outputs
@@ -565,12 +567,9 @@ class OpJobDefinition(JobDefinition):
         self._run_tags = dict(run_tags or {})
         self._metadata = dict(metadata or {})
         self._executor_def = coerce_executor_def(executor_def, where=f"job '{name}'")
-        if hooks:
-            raise DagsterInvalidDefinitionError(
-                f"Job '{name}': hooks= is not supported yet by dagster_nb. Run the follow-up "
-                "in an op downstream of the ops, or in a sensor."
-            )
-        self.hook_defs: frozenset = frozenset()
+        from dagster_nb._execution.hooks import coerce_hooks
+
+        self._hooks = coerce_hooks(hooks, where=f"job '{name}'")
         self.op_retry_policy = op_retry_policy
         self.owners = list(owners or ())
         self.input_values = dict(input_values or {})
@@ -594,6 +593,10 @@ class OpJobDefinition(JobDefinition):
     @property
     def run_tags(self) -> dict[str, Any]:
         return dict(self._run_tags)
+
+    @property
+    def hook_defs(self) -> frozenset:
+        return frozenset(self._hooks)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -684,9 +687,9 @@ class OpJobDefinition(JobDefinition):
     def _plan(self, input_values: Mapping[str, Any]) -> tuple:
         if not input_values:
             if self._planned is None:
-                self._planned = _plan_graph(self._graph, {}, self.op_retry_policy)
+                self._planned = _plan_graph(self._graph, {}, self.op_retry_policy, self._hooks)
             return self._planned
-        return _plan_graph(self._graph, input_values, self.op_retry_policy)
+        return _plan_graph(self._graph, input_values, self.op_retry_policy, self._hooks)
 
     def execute_in_process(
         self,
@@ -745,6 +748,12 @@ class OpJobDefinition(JobDefinition):
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
         options = run_options(self._executor_def, cfg, in_process=in_process)
+        if options.processes:
+            from dagster_nb._execution.step_processes import check_requirements
+
+            io_keys = {o.io_manager_key or "io_manager" for st in plan.steps for o in st.op.op_def.outs.values()
+                       if o.dagster_type is not Nothing}
+            check_requirements(res, instance, io_keys)
         spec = RunRequestSpec(
             job_name=self.name,
             run_id=run_id,
@@ -753,6 +762,8 @@ class OpJobDefinition(JobDefinition):
             tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,
+            step_processes=options.processes,
+            hooks=self._hooks,
             listeners=tuple(listeners),
         )
         execution = execute_plan(_empty_resolved(), plan, spec, instance)

@@ -34,6 +34,7 @@ class UnresolvedAssetJobDefinition:
     partitions_def: Any = None
     executor_def: Any = None
     op_retry_policy: Any = None
+    owners: tuple[str, ...] = ()
 
     def __hash__(self) -> int:
         return hash(("job", self.name))
@@ -51,10 +52,29 @@ def define_asset_job(
     executor_def: Any = None,
     hooks: Any = None,
     op_retry_policy: Any = None,
+    owners: Any = None,
+    automation_condition: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes ``selection`` (a selection string, keys, definitions or an
-    AssetSelection; all assets when omitted)."""
+    AssetSelection; all assets when omitted). ``op_retry_policy`` is the retry policy of every
+    asset that has none; ``executor_def`` is used by ``dg.execute_job`` (``execute_in_process``
+    runs in process, as Dagster).
+
+    >>> import dagster_nb as dg
+    >>> dg.define_asset_job("daily", selection="group:sales", tags={"team": "bi"}).name
+    'daily'
+    """
     import re
+
+    for pname, v in (("hooks", hooks), ("automation_condition", automation_condition)):
+        if v:
+            raise DagsterInvalidDefinitionError(
+                f"define_asset_job({pname}=...) is not supported yet by dagster_nb."
+            )
+    if executor_def is not None:
+        from dagster_nb._execution.executors import coerce_executor_def
+
+        coerce_executor_def(executor_def, where=f"job '{name}'")
 
     if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_]+$", name):
         raise DagsterInvalidDefinitionError(
@@ -75,6 +95,7 @@ def define_asset_job(
         partitions_def=partitions_def,
         executor_def=executor_def,
         op_retry_policy=op_retry_policy,
+        owners=tuple(owners or ()),
     )
 
 
@@ -213,8 +234,41 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Run the job in this process (ephemeral instance unless one is passed)."""
-        from dagster_nb._execution.materialize import run_assets
+        """Run the job in this process (ephemeral instance unless one is passed), one step at
+        a time whatever the job's executor, as Dagster's ``execute_in_process``."""
+        if op_selection is not None:
+            raise DagsterInvalidDefinitionError(
+                f"Job '{self.name}' is an asset job: select assets with asset_selection=[...], "
+                "not op_selection."
+            )
+        return self._execute(
+            run_config=run_config, instance=instance, partition_key=partition_key,
+            raise_on_error=raise_on_error, asset_selection=asset_selection, run_id=run_id,
+            input_values=input_values, tags=tags, resources=resources, in_process=True, **kwargs,
+        )
+
+    def _execute(
+        self,
+        *,
+        run_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        raise_on_error: bool = True,
+        asset_selection: Any = None,
+        run_id: str | None = None,
+        input_values: Any = None,
+        tags: Mapping[str, str] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        in_process: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        from dagster_nb._execution.executors import run_options
+        from dagster_nb._execution.materialize import _run_config_dict, run_assets
+
+        if input_values:
+            raise DagsterInvalidDefinitionError(
+                f"Job '{self.name}' is an asset job: input_values= applies to op jobs only."
+            )
 
         keys, checks = self._selected, self._selected_checks
         if asset_selection is not None:
@@ -234,17 +288,24 @@ class JobDefinition:
             config = config.get_run_config_for_partition_key(partition_key)
             if self._config_partitioned:
                 partition_key = None  # the run is tagged with it; the assets have no partitions
+        cfg = run_config if run_config is not None else config
+        options = run_options(self.executor_def, _run_config_dict(cfg), in_process=in_process)
+        if not in_process:
+            kwargs.setdefault("max_concurrent", options.max_concurrent)
+            kwargs.setdefault("step_processes", options.processes)
         result = run_assets(
             self._defs.resolved,
             selected_keys=keys,
             selected_check_keys=checks,
-            run_config=run_config if run_config is not None else config,
+            run_config=cfg,
             instance=instance,
             resources=res,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
             tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **part_tags, **(tags or {})},
             job_name=self.name,
+            run_id=run_id,
+            op_retry_policy=self._job.op_retry_policy,
             **kwargs,
         )
         result._job_def = self  # result.job_def, as in Dagster

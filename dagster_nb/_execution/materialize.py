@@ -174,6 +174,9 @@ def run_assets(
     selected_keys: Iterable[AssetKey] | None = None,
     check_inputs: bool = False,
     selected_check_keys: Iterable[Any] | None = None,
+    step_processes: bool = False,
+    run_id: str | None = None,
+    op_retry_policy: Any = None,
 ) -> ExecuteInProcessResult:
     """The one entry point behind materialize(), jobs, the kernel repository and the CLI."""
     from dagster_nb._instance import DagsterInstance
@@ -216,6 +219,12 @@ def run_assets(
             res["io_manager"] = PickledObjectFilesystemIOManager(
                 base_dir=instance.storage_directory()
             )
+    if step_processes:  # the multiprocess executor: values must cross processes
+        from dagster_nb._execution.executor import _required_resource_keys
+        from dagster_nb._execution.step_processes import check_requirements
+
+        io_keys = {k for k in _required_resource_keys(resolved, plan, res) if k not in _op_resource_keys(plan)}
+        check_requirements(res, instance, io_keys)
     run_tags = dict(tags or {})
     if pkeys is not None and len(pkeys) == 1:
         run_tags.setdefault("dagster/partition", pkeys[0])
@@ -226,11 +235,14 @@ def run_assets(
     _check_op_config_names(resolved, run_config, job_name)
     spec = RunRequestSpec(
         job_name=job_name,
+        run_id=run_id,
         resources=res,
         run_config=run_config,
         tags=run_tags,
         partition_keys=pkeys,
         max_concurrent=max(1, int(max_concurrent)),
+        step_processes=step_processes,
+        op_retry_policy=op_retry_policy,
         listeners=tuple(listeners),
         current_time=current_time,
     )
@@ -239,6 +251,13 @@ def run_assets(
     if raise_on_error and not result.success:
         _raise_first_error(execution)
     return result
+
+
+def _op_resource_keys(plan: Any) -> set[str]:
+    out: set[str] = set()
+    for step in plan.steps:
+        out |= set(getattr(step.assets_def.node_def, "required_resource_keys", ()) or ())
+    return out
 
 
 # The last few asset lists resolved, keyed by the identities of their (immutable) items: a

@@ -33,6 +33,13 @@ class ExecuteInProcessResult:
         ]
         self._released = False
 
+    # ``with dg.execute_job(...) as result:`` (Dagster's JobExecutionResult is a context manager)
+    def __enter__(self) -> ExecuteInProcessResult:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
     def _release_values(self) -> None:
         """Forget the in-memory output values (a backfill's runs: holding every partition's
         value would keep the whole backfill in memory). The stored values stay loadable."""

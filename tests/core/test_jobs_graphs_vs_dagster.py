@@ -399,3 +399,149 @@ def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
     assert ours == theirs
     assert theirs[0] == ["__anonymous_asset_job_on_assets", "__anonymous_asset_job_by_selection",
                          "__anonymous_asset_job_one_asset"]
+
+
+def test_subsettable_graph_multi_asset():
+    def scenario(dg):
+        seen = []
+
+        @dg.asset
+        def up():
+            return 5
+
+        @dg.op(out={"o1": dg.Out(is_required=False), "o2": dg.Out(is_required=False)})
+        def split(context, x):
+            seen.append(sorted(context.selected_output_names))
+            if "o1" in context.selected_output_names:
+                yield dg.Output(x, "o1")
+            if "o2" in context.selected_output_names:
+                yield dg.Output(x * 2, "o2")
+
+        @dg.op
+        def plus(x):
+            seen.append("plus")
+            return x + 1
+
+        @dg.op
+        def times(x):
+            seen.append("times")
+            return x * 10
+
+        @dg.graph_multi_asset(outs={"a": dg.AssetOut(), "b": dg.AssetOut()}, can_subset=True)
+        def pair(up):
+            p, q = split(up)
+            return {"a": plus(p), "b": times(q)}
+
+        instance = dg.DagsterInstance.ephemeral()
+        out = []
+        for sel in [None, ["b"], ["a"]]:
+            r = dg.materialize([up, pair], selection=sel, instance=instance)
+            out.append((
+                sorted(e.asset_key.to_user_string() for e in r.get_asset_materialization_events()),
+                {k: r.asset_value(k) for k in ("a", "b") if dg.AssetKey(k) in {
+                    e.asset_key for e in r.get_asset_materialization_events()}},
+            ))
+        return out, seen
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert theirs[0] == [(["a", "b", "up"], {"a": 6, "b": 100}), (["b"], {"b": 100}), (["a"], {"a": 6})]
+
+
+def test_hooks_on_jobs():
+    def scenario(dg):
+        seen = []
+
+        @dg.success_hook
+        def ok(context):
+            seen.append(("ok", context.step_key, context.op.name, context.job_name, sorted(context.op_output_values.items())))
+
+        @dg.failure_hook(required_resource_keys={"r"})
+        def bad(context):
+            seen.append(("bad", context.step_key, type(context.op_exception).__name__, context.resources.r))
+
+        @dg.success_hook
+        def broken(context):
+            raise RuntimeError("hook bug")
+
+        @dg.op
+        def a():
+            return 1
+
+        @dg.op
+        def b(x):
+            raise ValueError("no")
+
+        @dg.job(hooks={ok, bad, broken}, resource_defs={"r": dg.ResourceDefinition.hardcoded_resource("R")})
+        def hooked():
+            b(a())
+
+        r = hooked.execute_in_process(raise_on_error=False)
+        events = sorted((e.event_type_value, e.step_key) for e in r.all_events if "HOOK" in e.event_type_value)
+        return sorted(seen, key=str), events, r.is_node_success("a"), sorted(h.name for h in hooked.hook_defs)
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert ("HOOK_ERRORED", "a") in theirs[1]
+
+
+def test_graph_and_op_parameters():
+    def scenario(dg):
+        @dg.op(pool="db", tags={"k": "v"})
+        def one():
+            return 1
+
+        @dg.op
+        def two():
+            return 2
+
+        @dg.op
+        def plus(n):
+            return n + 2
+
+        @dg.graph(out={"x": dg.GraphOut(), "y": dg.GraphOut()}, tags={"t": "v"})
+        def pair_dict():
+            return {"x": one(), "y": two()}
+
+        @dg.graph(out={"x": dg.GraphOut(), "y": dg.GraphOut()}, ins={"n": dg.GraphIn(description="n")})
+        def pair_tuple(n):
+            return one(), plus(n)
+
+        r1 = pair_dict.execute_in_process()
+        r2 = pair_tuple.execute_in_process(input_values={"n": 0})
+        return one.pool, one.tags, pair_dict.tags, (r1.output_value("x"), r1.output_value("y")), r2.output_value("y")
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == ("db", {"k": "v"}, {"t": "v"}, (1, 2), 2)
+
+
+def test_asset_job_op_retry_policy():
+    def scenario(dg):
+        calls = []
+
+        @dg.asset
+        def flaky():
+            calls.append(1)
+            if len(calls) < 3:
+                raise ValueError("not yet")
+            return 1
+
+        job = dg.define_asset_job("retrying", op_retry_policy=dg.RetryPolicy(max_retries=3))
+        r = dg.Definitions(assets=[flaky], jobs=[job]).resolve_job_def("retrying").execute_in_process()
+        return r.success, len(calls)
+
+    ours, theirs = both(scenario)
+    assert ours == theirs == (True, 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda dg: dg.graph(config={"a": 1}),
+    lambda dg: dg.graph(input_defs=[]),
+    lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
+    lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(lambda: None),
+    lambda dg: dg.job(name="x", logger_defs={"x": object()})(lambda: None),
+    lambda dg: dg.job(name="x", executor_def=object())(lambda: None),
+])
+def test_unsupported_parameters_refuse_clearly(make):
+    with pytest.raises(dagster_nb.DagsterInvalidDefinitionError, match="not supported yet|must be an ExecutorDefinition"):
+        make(dagster_nb)
