@@ -11,7 +11,9 @@ The clock is always a parameter (``current_time=``) and dynamic keys come from a
 
 from dagster_nb._partitions.definition import DynamicPartitionsStore as DynamicPartitionsStore
 from dagster_nb._partitions.definition import PartitionsDefinition as PartitionsDefinition
-from dagster_nb._partitions.dynamic import DynamicPartitionsDefinition as DynamicPartitionsDefinition
+from dagster_nb._partitions.dynamic import (
+    DynamicPartitionsDefinition as DynamicPartitionsDefinition,
+)
 from dagster_nb._partitions.mapping import AllPartitionMapping as AllPartitionMapping
 from dagster_nb._partitions.mapping import DimensionPartitionMapping as DimensionPartitionMapping
 from dagster_nb._partitions.mapping import IdentityPartitionMapping as IdentityPartitionMapping
@@ -31,7 +33,9 @@ from dagster_nb._partitions.mapping import infer_partition_mapping as infer_part
 from dagster_nb._partitions.mapping import validate_partition_mapping as validate_partition_mapping
 from dagster_nb._partitions.multi import MultiPartitionKey as MultiPartitionKey
 from dagster_nb._partitions.multi import MultiPartitionsDefinition as MultiPartitionsDefinition
-from dagster_nb._partitions.multi import PartitionDimensionDefinition as PartitionDimensionDefinition
+from dagster_nb._partitions.multi import (
+    PartitionDimensionDefinition as PartitionDimensionDefinition,
+)
 from dagster_nb._partitions.partition_key_range import PartitionKeyRange as PartitionKeyRange
 from dagster_nb._partitions.static import StaticPartitionsDefinition as StaticPartitionsDefinition
 from dagster_nb._partitions.subset import PartitionsSubset as PartitionsSubset

@@ -28,7 +28,11 @@ from dagster_nb._errors import (
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
 )
-from dagster_nb._partitions.definition import DynamicPartitionsStore, Immutable, PartitionsDefinition
+from dagster_nb._partitions.definition import (
+    DynamicPartitionsStore,
+    Immutable,
+    PartitionsDefinition,
+)
 from dagster_nb._partitions.dynamic import DynamicPartitionsDefinition
 from dagster_nb._partitions.partition_key_range import PartitionKeyRange
 from dagster_nb._partitions.static import StaticPartitionsDefinition

@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
-from dagster_nb._partitions.definition import DynamicPartitionsStore, Immutable, PartitionsDefinition
+from dagster_nb._partitions.definition import (
+    DynamicPartitionsStore,
+    Immutable,
+    PartitionsDefinition,
+)
 
 # The Dagster UI selects ranges as 'a...b', so "..." cannot be part of a key; control characters
 # would not display. Same list as dagster's INVALID_PARTITION_SUBSTRINGS.
