@@ -226,3 +226,30 @@ def test_range_tags_and_partition_key_range_together_are_refused():
             partition_key_range=dagster_nb.PartitionKeyRange("2024-01-02", "2024-01-03"),
             tags={START: "2024-01-02", END: "2024-01-03"},
         )
+
+
+@pytest.mark.parametrize(
+    "bounds", [("2024-01-01|a", "2024-01-02|a"), ("2024-01-01|a", "2024-01-01|b"), ("2024-01-02|b", "2024-01-02|b")]
+)
+def test_multi_partitions_under_range_tags(bounds):
+    def scenario(dg):
+        seen = []
+        mp = dg.MultiPartitionsDefinition({
+            "d": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+            "s": dg.StaticPartitionsDefinition(["a", "b"]),
+        })
+
+        @dg.asset(partitions_def=mp)
+        def grid(context) -> None:
+            r = context.partition_key_range
+            seen.append((
+                (str(r.start), str(r.end)), type(r.start).__name__,
+                [str(k) for k in context.partition_keys], context.has_partition_key,
+            ))
+
+        result = dg.materialize([grid], tags={START: bounds[0], END: bounds[1]})
+        return seen, [str(p) for _, p in materialized(result)], partition_tags(result)
+
+    ours, theirs = scenario(dagster_nb), scenario(dagster)
+    assert ours == theirs
+    assert ours[0][0][0] == bounds and ours[0][0][1] == "MultiPartitionKey"
