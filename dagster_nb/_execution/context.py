@@ -313,7 +313,9 @@ class AssetExecutionContext:
     # --- partitions ---
     @property
     def has_partition_key(self) -> bool:
-        return len(self._partition_keys) == 1
+        # As Dagster: a run over range tags naming one partition has a range, not a key.
+        return (len(self._partition_keys) == 1
+                and "dagster/asset_partition_range_start" not in self._run_tags)
 
     @property
     def has_partition_key_range(self) -> bool:

@@ -14,6 +14,7 @@ from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
+    DagsterInvariantViolationError,
     DagsterUnknownPartitionError,
 )
 from dagster_nb._execution.executor import RunRequestSpec, execute_plan
@@ -58,6 +59,63 @@ def check_selection_names(resolved: ResolvedAssets, selection: Any) -> None:
             parse_selection(text, resolved.graph)
 
 
+# The run tags that make a run cover a range of partitions (Dagster's single-run backfills).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+def _partition_range_from_tags(
+    tags: Mapping[str, str] | None,
+    *,
+    partition_key: str | None,
+    partition_keys: Sequence[str] | None,
+    partition_key_range: Any,
+) -> Any:
+    """The PartitionKeyRange the run's tags name, checked as Dagster checks them; None without
+    range tags. As in Dagster, an empty tag counts as missing."""
+    if not tags:
+        return None
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if not start and not end:
+        return None
+    if not start or not end:
+        raise DagsterInvariantViolationError(
+            f"Cannot have {RANGE_START_TAG} or {RANGE_END_TAG} set without the other. Set both "
+            f"(a run over one partition: the same key in both), e.g. "
+            f"tags={{{RANGE_START_TAG!r}: {start or end!r}, {RANGE_END_TAG!r}: {start or end!r}}}."
+        )
+    if partition_key is not None or tags.get(PARTITION_TAG) is not None:
+        raise DagsterInvariantViolationError(
+            f"Cannot have {RANGE_START_TAG} or {RANGE_END_TAG} tags set along with "
+            f"{PARTITION_TAG}. Run one partition with partition_key=..., or a range with the two "
+            "range tags, not both."
+        )
+    if partition_keys is not None or partition_key_range is not None:
+        raise DagsterInvalidInvocationError(
+            f"The run names its partitions twice: by the {RANGE_START_TAG} / {RANGE_END_TAG} "
+            "tags and by partition_keys / partition_key_range. Pass one of them."
+        )
+    from dagster_nb._partitions.partition_key_range import PartitionKeyRange
+
+    return PartitionKeyRange(start, end)
+
+
+def _check_tag_range(pdef: Any, key_range: Any, instance: Any, current_time: Any) -> None:
+    """Both bounds of the tags' range exist: checked before the run starts, with Dagster's
+    message for static partitions (for time windows Dagster finds out inside the step)."""
+    missing = [
+        k for k in dict.fromkeys((key_range.start, key_range.end))
+        if not pdef.has_partition_key(k, current_time=current_time, dynamic_partitions_store=instance)
+    ]
+    if missing:
+        raise DagsterInvalidInvocationError(
+            f"Partition range {key_range.start} to {key_range.end} is not a valid range. "
+            f"Nonexistent partition keys: {missing}. Fix the {RANGE_START_TAG} / {RANGE_END_TAG} "
+            f"tags; {pdef!r} has e.g. {_example_key(pdef, instance, current_time)!r}."
+        )
+
+
 def _partition_keys(
     resolved: ResolvedAssets,
     selected: Iterable[AssetKey],
@@ -67,6 +125,7 @@ def _partition_keys(
     partition_key_range: Any,
     instance: Any,
     current_time: Any,
+    range_from_tags: bool = False,
 ) -> tuple[str, ...] | None:
     pdefs = []
     for k in selected:
@@ -79,7 +138,8 @@ def _partition_keys(
             "Pass only one of partition_key, partition_keys and partition_key_range."
         )
     if not pdefs:
-        if given:
+        # Range tags on unpartitioned assets are only tags: Dagster runs them as usual.
+        if given and not range_from_tags:
             raise DagsterInvalidInvocationError(
                 "A partition was given but none of the selected assets is partitioned. Remove "
                 "partition_key, or select the partitioned assets."
@@ -103,6 +163,8 @@ def _partition_keys(
             + (f", e.g. partition_key={example!r}" if example else "")
             + "."
         )
+    if range_from_tags:
+        _check_tag_range(pdef, partition_key_range, instance, current_time)
     if partition_key_range is not None:
         for bound in (partition_key_range.start, partition_key_range.end):
             _validate_key(pdef, bound, instance, current_time)
@@ -111,6 +173,12 @@ def _partition_keys(
                 partition_key_range, dynamic_partitions_store=instance
             )
         )
+        if not keys and range_from_tags:  # Dagster would run it over no partitions at all
+            raise DagsterInvalidInvocationError(
+                f"Partition range {partition_key_range.start} to {partition_key_range.end} is "
+                f"empty: its start comes after its end. Swap the {RANGE_START_TAG} and "
+                f"{RANGE_END_TAG} tags."
+            )
         if not keys:
             raise DagsterInvalidInvocationError(
                 f"{partition_key_range!r} is empty: its start comes after its end. Pass "
@@ -200,10 +268,15 @@ def run_assets(
 
         checks = resolve_check_selection(resolved, None if selected_keys is not None else selection, sel)
     plan = build_plan(resolved, sel, observe=observe, checks=checks)
+    tag_range = _partition_range_from_tags(
+        tags, partition_key=partition_key, partition_keys=partition_keys,
+        partition_key_range=partition_key_range,
+    )
     pkeys = _partition_keys(
         resolved, sel,
         partition_key=partition_key, partition_keys=partition_keys,
-        partition_key_range=partition_key_range, instance=instance, current_time=current_time,
+        partition_key_range=partition_key_range if tag_range is None else tag_range,
+        instance=instance, current_time=current_time, range_from_tags=tag_range is not None,
     )
     res = dict(resources or {})
     if "io_manager" not in res:
@@ -226,11 +299,13 @@ def run_assets(
         io_keys = {k for k in _required_resource_keys(resolved, plan, res) if k not in _op_resource_keys(plan)}
         check_requirements(res, instance, io_keys)
     run_tags = dict(tags or {})
-    if pkeys is not None and len(pkeys) == 1:
-        run_tags.setdefault("dagster/partition", pkeys[0])
-    elif pkeys:
-        run_tags.setdefault("dagster/asset_partition_range_start", pkeys[0])
-        run_tags.setdefault("dagster/asset_partition_range_end", pkeys[-1])
+    # Range tags given are the run's partition tags as they are (a range of one stays a range).
+    if pkeys and tag_range is None:
+        if len(pkeys) == 1:
+            run_tags.setdefault(PARTITION_TAG, pkeys[0])
+        else:
+            run_tags.setdefault(RANGE_START_TAG, pkeys[0])
+            run_tags.setdefault(RANGE_END_TAG, pkeys[-1])
     run_config = _run_config_dict(run_config)
     _check_op_config_names(resolved, run_config, job_name)
     spec = RunRequestSpec(

@@ -321,10 +321,7 @@ def example_multi_to_single_dimension_mapping(dg):
     ]
 
 
-@example(
-    "concepts/partitions_schedules_sensors/backfills/single_run_backfill_asset.py",
-    gap="h4 (partition ranges): an asset job run over dagster/asset_partition_range_* tags is refused",
-)
+@example("concepts/partitions_schedules_sensors/backfills/single_run_backfill_asset.py")
 def example_single_run_backfill_over_a_range(dg):
     windows = []
 
