@@ -180,6 +180,10 @@ class OpStep:
                     raise _StepFailed(DagsterInvalidConfigError(
                         f"Input '{src.name}' of the job's graph has no value: pass "
                         f"input_values={{'{src.name}': ...}} to execute_in_process (or to_job)."))
+            elif in_def.input_manager_key:
+                # As Dagster: an unconnected input with an input manager is loaded by it (before
+                # the run config's value or the input's default), with no upstream output.
+                values[name] = self._load(run, step, name, None, log)
             elif name in cfg_inputs:
                 v = cfg_inputs[name]
                 values[name] = v["value"] if isinstance(v, Mapping) and set(v) == {"value"} else v
@@ -193,21 +197,25 @@ class OpStep:
                     "(In(default_value=...))."))
         return values
 
-    def _load(self, run: Any, step: Step, name: str, src: _FromStep, log: Any) -> Any:
+    def _load(self, run: Any, step: Step, name: str, src: _FromStep | None, log: Any) -> Any:
+        """Load input ``name`` from upstream output ``src`` with its IO manager, or (``src``
+        None: an unconnected input) with the input's own input manager."""
         from dagster_nb._definitions.io_manager import InputContext, OutputContext
         from dagster_nb._events import DagsterEventType as EV
         from dagster_nb._execution.executor import _StepFailed, _wrap_user
 
         in_def = self.op_def.ins[name]
-        io_key = in_def.input_manager_key or src.io_manager_key
+        io_key = in_def.input_manager_key or src.io_manager_key  # type: ignore[union-attr]
         try:
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
-        up_op = run.plan.memo["op_by_step"].get(src.step)
+        up_op = run.plan.memo["op_by_step"].get(src.step) if src is not None else None
         up_out = up_op.outs.get(src.output) if up_op is not None else None
 
         def upstream() -> Any:
+            if src is None:
+                return None
             return OutputContext(
                 step_key=src.step, name=src.output, run_id=run.run_id, resources=run.resources,
                 op_def=up_op, instance=run.instance, log=log,
@@ -231,8 +239,8 @@ class OpStep:
                 f"{type(exc).__name__}: {exc}")) from None
         run.event(
             EV.LOADED_INPUT, step.key,
-            message=f'Loaded input "{name}" using input manager "{io_key}", from output '
-                    f'"{src.output}" of step "{src.step}"',
+            message=f'Loaded input "{name}" using input manager "{io_key}"' + (
+                f', from output "{src.output}" of step "{src.step}"' if src is not None else ""),
         )
         return value
 

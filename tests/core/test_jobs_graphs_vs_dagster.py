@@ -545,3 +545,34 @@ def test_asset_job_op_retry_policy():
 def test_unsupported_parameters_refuse_clearly(make):
     with pytest.raises(dagster_nb.DagsterInvalidDefinitionError, match="not supported yet|must be an ExecutorDefinition"):
         make(dagster_nb)
+
+
+def test_unconnected_input_loaded_by_its_input_manager():
+    """An op input wired to nothing but given ``In(input_manager_key=...)`` is loaded by that
+    input manager (no upstream output), ahead of the run config's value and the default."""
+
+    def scenario(dg):
+        seen = []
+
+        @dg.input_manager
+        def constant_table(context):
+            seen.append((context.name, context.op_def.name, context.upstream_output))
+            return ["row-1", "row-2"]
+
+        @dg.op(ins={"rows": dg.In(input_manager_key="table_loader", default_value=[0])})
+        def count_rows(rows):
+            return len(rows)
+
+        @dg.job(resource_defs={"table_loader": constant_table})
+        def count_job():
+            count_rows()
+
+        plain = count_job.execute_in_process()
+        with_cfg = count_job.execute_in_process(
+            run_config={"ops": {"count_rows": {"inputs": {"rows": [1, 2, 3]}}}})
+        loaded = [e.message for e in plain.all_events if e.event_type_value == "LOADED_INPUT"]
+        return plain.output_for_node("count_rows"), with_cfg.output_for_node("count_rows"), seen, loaded
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs == (
+        2, 2, [("rows", "count_rows", None)] * 2, ['Loaded input "rows" using input manager "table_loader"'])
