@@ -574,8 +574,17 @@ class GraphDefinition(_Invocable):
         description: str | None = None,
         compose_fn: Callable | None = None,
         tags: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
     ):
         self.name = name
+        if config is not None and not isinstance(config, Mapping):
+            raise DagsterInvalidDefinitionError(
+                f"Graph '{name}': config= takes a dict of run config for the graph's ops (e.g. "
+                "{'my_op': {'config': {...}}}); a ConfigMapping is not supported yet by dagster_nb."
+            )
+        # As Dagster's @graph(config={...}): the config of the graph's ops, fixed (run config
+        # cannot set those ops' config any more; see graph_run.apply_graph_config).
+        self.config = dict(config) if config is not None else None
         if isinstance(nodes, Mapping):
             calls = dict(nodes)
         else:  # Dagster's shape (``graph.nodes``), as passed back by copies of a graph
@@ -921,13 +930,17 @@ def graph(
     >>> pair.output_names
     ['x', 'y']
     """
-    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs), ("config", config)):
+    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs)):
         if v is not None:
             raise DagsterInvalidDefinitionError(
                 f"@graph({pname}=...) is not supported yet by dagster_nb."
-                + (" Use ins={...: GraphIn()} / out={...: GraphOut()}." if pname != "config" else
-                   " Configure the ops through the run config instead.")
+                " Use ins={...: GraphIn()} / out={...: GraphOut()}."
             )
+    if config is not None and not isinstance(config, Mapping):
+        raise DagsterInvalidDefinitionError(
+            "@graph(config=...) takes a dict of run config for the graph's ops (e.g. "
+            "{'my_op': {'config': {...}}}); a ConfigMapping is not supported yet by dagster_nb."
+        )
 
     def wrap(fn: Callable) -> GraphDefinition:
         g = compose_graph(fn, name or fn.__name__, description)
@@ -956,6 +969,7 @@ def graph(
         return GraphDefinition(
             name=g.name, nodes=g.node_invocations, input_names=tuple(g.input_names),
             output_map=output_map, description=g.description, compose_fn=fn, tags=tags,
+            config=config,
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap

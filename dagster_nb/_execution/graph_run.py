@@ -369,6 +369,49 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
     return None, cfg, cfg_inputs
 
 
+def has_graph_config(graph: GraphDefinition) -> bool:
+    """Whether ``graph`` or a graph inside it has ``@graph(config={...})``."""
+    if graph.config is not None:
+        return True
+    return any(isinstance(c.definition, GraphDefinition) and has_graph_config(c.definition)
+               for c in graph.node_invocations.values())
+
+
+def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops") -> dict[str, Any]:
+    """The ``ops`` run config of ``graph`` with each ``@graph(config={...})`` put in: as in
+    Dagster, a configured graph fixes its ops' config, so its run config entry may only hold
+    ``config`` (which the dict form ignores) and not ``ops``."""
+    if graph.config is not None:
+        extra = sorted(set(ops_cfg or {}) - {"config"}) if isinstance(ops_cfg, Mapping) else []
+        if extra:
+            raise DagsterInvalidConfigError(
+                f"Error in config for graph {graph.name}",
+                [f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
+                 f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
+                 'config cannot: expected only "config".'],
+            )
+        ops_cfg = copy.deepcopy(graph.config)
+    out = dict(ops_cfg or {}) if isinstance(ops_cfg, Mapping) else {}
+    for node_name, call in graph.node_invocations.items():
+        d = call.definition
+        if isinstance(d, GraphDefinition) and has_graph_config(d):
+            entry = out.get(node_name)
+            sub_path = f"{path}:{node_name}"
+            if d.config is not None:
+                if isinstance(entry, Mapping) and set(entry) - {"config"}:
+                    raise DagsterInvalidConfigError(
+                        f"Error in config for graph {graph.name}",
+                        [f'Error 1: Received unexpected config entry "ops" at path {sub_path}. '
+                         f"Graph '{d.name}' sets its ops' config itself (@graph(config=...)), "
+                         'so the run config cannot: expected "{ config?: Any }".'],
+                    )
+                sub = None
+            else:
+                sub = entry.get("ops") if isinstance(entry, Mapping) else None
+            out[node_name] = {"ops": apply_graph_config(d, sub, f"{sub_path}:ops")}
+    return out
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -515,7 +558,7 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
     }
     return GraphDefinition(
         name=graph.name, nodes=pruned, input_names=tuple(graph.input_names), output_map=outputs,
-        description=graph.description, tags=graph.tags,
+        description=graph.description, tags=graph.tags, config=graph.config,
     )
 
 
@@ -585,6 +628,7 @@ class OpJobDefinition(JobDefinition):
         self._op_selection = list(op_selection) if op_selection else None
         _check_inputs_resolvable(graph_def, name)
         self._planned: tuple | None = None
+        self._graph_configured = has_graph_config(graph_def)
         if self._op_selection:
 
             self._graph = subset_graph(graph_def, self._op_selection)
@@ -755,6 +799,8 @@ class OpJobDefinition(JobDefinition):
 
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
+        if self._graph_configured:
+            cfg["ops"] = apply_graph_config(self._graph, cfg.get("ops"))
         options = run_options(self._executor_def, cfg, in_process=in_process)
         if options.processes:
             from dagster_nb._execution.step_processes import check_requirements

@@ -576,3 +576,62 @@ def test_unconnected_input_loaded_by_its_input_manager():
     ours, theirs = both(scenario)[::-1]
     assert ours == theirs == (
         2, 2, [("rows", "count_rows", None)] * 2, ['Loaded input "rows" using input manager "table_loader"'])
+
+
+def test_graph_config_dict_sets_its_ops_config():
+    """``@graph(config={...})`` fixes the config of the graph's ops: used by a job holding the
+    graph, by ``graph.execute_in_process`` and ``to_job``; run config for those ops is refused."""
+
+    def scenario(dg):
+        class AddN(dg.Config):
+            n: float
+
+        @dg.op
+        def add_n(config: AddN, number):
+            return number + config.n
+
+        @dg.op(config_schema={"m": float})
+        def mul_m(context, number):
+            return number * context.op_config["m"]
+
+        @dg.graph(config={"add_n": {"config": {"n": 2}}, "mul_m": {"config": {"m": 10}}})
+        def affine(number):
+            return mul_m(add_n(number))
+
+        @dg.graph
+        def outer(number):
+            return affine(number)
+
+        @dg.op
+        def one():
+            return 1
+
+        @dg.job
+        def uses_affine():
+            affine(one())
+
+        @dg.job
+        def nested():
+            outer(one())
+
+        errors = []
+        for run in (
+            lambda: uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 5}}}}}}),
+            lambda: affine.execute_in_process(
+                input_values={"number": 1}, run_config={"ops": {"add_n": {"config": {"n": 5}}}}),
+        ):
+            try:
+                run()
+            except dg.DagsterInvalidConfigError as exc:
+                errors.append(type(exc).__name__)
+        return (
+            uses_affine.execute_in_process().output_for_node("affine"),
+            nested.execute_in_process().output_for_node("outer"),
+            affine.execute_in_process(input_values={"number": 1}).output_value(),
+            affine.to_job().execute_in_process(input_values={"number": 3}).output_value(),
+            errors,
+        )
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs == (30.0, 30.0, 30.0, 50.0, ["DagsterInvalidConfigError"] * 2)
