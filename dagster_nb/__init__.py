@@ -118,7 +118,7 @@ _export(
     "dagster_nb._execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
 )
-_export("dagster_nb._execution.graph_run", "job")
+_export("dagster_nb._execution.graph_run", "job", "validate_run_config")
 _export("dagster_nb._execution.hooks", "success_hook", "failure_hook", "HookDefinition", "HookContext")
 _export(
     "dagster_nb._execution.executors",

@@ -535,7 +535,7 @@ def test_asset_job_op_retry_policy():
 
 
 @pytest.mark.parametrize("make", [
-    lambda dg: dg.graph(config={"a": 1}),
+    lambda dg: dg.graph(config=object()),  # (a ConfigMapping: a dict works)
     lambda dg: dg.graph(input_defs=[]),
     lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
     lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(lambda: None),
@@ -635,3 +635,79 @@ def test_graph_config_dict_sets_its_ops_config():
 
     ours, theirs = both(scenario)[::-1]
     assert ours == theirs == (30.0, 30.0, 30.0, 50.0, ["DagsterInvalidConfigError"] * 2)
+
+
+def test_validate_run_config_resolves_defaults_and_rejects_bad_config():
+    def scenario(dg):
+        class FileConfig(dg.Config):
+            filename: str
+            retries: int = 3
+
+        class Offset(dg.ConfigurableResource):
+            amount: int
+            unit: str = "x"
+
+        @dg.resource
+        def unused():
+            return 1
+
+        @dg.op
+        def process_file(config: FileConfig):
+            return config.filename
+
+        @dg.op
+        def plus(x, offset: Offset):
+            return x + offset.amount
+
+        @dg.op(config_schema={"m": float})
+        def mul(context, y):
+            return y * context.op_config["m"]
+
+        @dg.graph
+        def sub(x):
+            return mul(plus(x))
+
+        @dg.op
+        def take(z):
+            return z
+
+        @dg.job(resource_defs={"offset": Offset(amount=2), "unused": unused})
+        def files():
+            sub(process_file())
+            take()
+
+        good = {"ops": {"process_file": {"config": {"filename": "a.csv"}},
+                        "sub": {"ops": {"mul": {"config": {"m": 2}}}},
+                        "take": {"inputs": {"z": {"value": 3}}}}}
+        resolved = [
+            dg.validate_run_config(files, good),
+            dg.validate_run_config(files, {**good, "execution": {"config": {"in_process": {}}}}),
+            dg.validate_run_config(files.graph.to_job(name="solo", executor_def=dg.in_process_executor,
+                                                      resource_defs={"offset": Offset(amount=1)}), good),
+            dg.validate_run_config(files.graph.to_job(name="multi", executor_def=dg.multiprocess_executor,
+                                                      resource_defs={"offset": Offset(amount=1)}), good),
+            dg.validate_run_config(files, dg.RunConfig(ops={"process_file": FileConfig(filename="b.csv"),
+                                                            "sub": {"ops": {"mul": {"config": {"m": 1.5}}}},
+                                                            "take": {"inputs": {"z": {"value": 4}}}})),
+        ]
+        bad = [
+            {"ops": {"process_file": {"config": {"filenam": "a.csv"}}}},  # typo
+            {"ops": {"sub": {"ops": {"mul": {"config": {"m": "x"}}}}}},  # wrong type
+            {"ops": {}},  # required config missing
+            {"opz": {}},  # unknown root entry
+            {"ops": {k: v for k, v in good["ops"].items() if k != "take"}},  # unconnected input
+        ]
+        errors = []
+        for cfg in bad:
+            try:
+                dg.validate_run_config(files, cfg)
+                errors.append(None)
+            except dg.DagsterInvalidConfigError as exc:
+                errors.append(type(exc).__name__)
+        return resolved, errors
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs
+    assert theirs[0][0]["ops"]["process_file"] == {
+        "config": {"filename": "a.csv", "retries": 3}, "inputs": {}, "outputs": None}
+    assert theirs[1] == ["DagsterInvalidConfigError"] * 5
