@@ -370,8 +370,8 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
 
 
 def has_graph_config(graph: GraphDefinition) -> bool:
-    """Whether ``graph`` or a graph inside it has ``@graph(config={...})``."""
-    if graph.config is not None:
+    """Whether ``graph`` or a graph inside it has ``@graph(config=...)``."""
+    if graph.config_mapping is not None:
         return True
     return any(isinstance(c.definition, GraphDefinition) and has_graph_config(c.definition)
                for c in graph.node_invocations.values())
@@ -379,38 +379,33 @@ def has_graph_config(graph: GraphDefinition) -> bool:
 
 def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops", *,
                        where: str = "") -> dict[str, Any]:
-    """The ``ops`` run config of ``graph`` with each ``@graph(config={...})`` put in: as in
-    Dagster, a configured graph fixes its ops' config, so its run config entry may only hold
-    ``config`` (which the dict form ignores) and not ``ops``."""
+    """The ``ops`` run config of ``graph`` with each ``@graph(config=...)`` mapping applied: as
+    in Dagster, a configured graph's entry holds only its own ``config`` (checked against the
+    mapping's schema; the dict form takes anything and ignores it), never its ops' config."""
     where = where or f"graph {graph.name}"
-    if graph.config is not None:
-        extra = sorted(set(ops_cfg or {}) - {"config"}) if isinstance(ops_cfg, Mapping) else []
+    mapping = graph.config_mapping
+    if mapping is not None:
+        given = ops_cfg if isinstance(ops_cfg, Mapping) else {}
+        extra = sorted(set(given) - {"config"})
         if extra:
-            raise DagsterInvalidConfigError(
-                f"Error in config for {where}",
-                [f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
-                 f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
-                 'config cannot: expected only "config".'],
-            )
-        ops_cfg = copy.deepcopy(graph.config)
+            raise DagsterInvalidConfigError(f"Error in config for {where}", [
+                f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
+                f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
+                'config cannot: expected only "config".'])
+        ops_cfg = mapping.resolve_from_unvalidated_config(
+            given.get("config", {}), f"{path}:config", where=f"graph '{graph.name}' in {where}")
     out = dict(ops_cfg or {}) if isinstance(ops_cfg, Mapping) else {}
     for node_name, call in graph.node_invocations.items():
         d = call.definition
         if isinstance(d, GraphDefinition) and has_graph_config(d):
             entry = out.get(node_name)
+            entry = dict(entry) if isinstance(entry, Mapping) else {}
             sub_path = f"{path}:{node_name}"
-            if d.config is not None:
-                if isinstance(entry, Mapping) and set(entry) - {"config"}:
-                    raise DagsterInvalidConfigError(
-                        f"Error in config for {where}",
-                        [f'Error 1: Received unexpected config entry "ops" at path {sub_path}. '
-                         f"Graph '{d.name}' sets its ops' config itself (@graph(config=...)), "
-                         'so the run config cannot: expected "{ config?: Any }".'],
-                    )
-                sub = None
+            if d.config_mapping is not None:
+                out[node_name] = {"ops": apply_graph_config(d, entry, sub_path, where=where)}
             else:
-                sub = entry.get("ops") if isinstance(entry, Mapping) else None
-            out[node_name] = {"ops": apply_graph_config(d, sub, f"{sub_path}:ops", where=where)}
+                entry["ops"] = apply_graph_config(d, entry.get("ops"), f"{sub_path}:ops", where=where)
+                out[node_name] = entry
     return out
 
 
@@ -560,7 +555,7 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
     }
     return GraphDefinition(
         name=graph.name, nodes=pruned, input_names=tuple(graph.input_names), output_map=outputs,
-        description=graph.description, tags=graph.tags, config=graph.config,
+        description=graph.description, tags=graph.tags, config=graph.config_mapping,
     )
 
 
@@ -1036,19 +1031,10 @@ def _validate_ops(graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str,
                 raise DagsterInvalidConfigError(
                     f"Error in config for {where}",
                     [f"Error {i}: {p}" for i, p in enumerate(problems, 1)])
+            from dagster_nb._definitions.op import _coerce_floats
+
             value = _coerce_floats(d.config_schema, raw)
         out[handle] = {"config": value, "inputs": inputs, "outputs": None}
-
-
-def _coerce_floats(schema: Any, value: Any) -> Any:
-    """Dagster's Float config type turns an int into a float; so does the resolved config."""
-    if schema is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(schema, Mapping) and isinstance(value, Mapping):
-        return {k: _coerce_floats(schema.get(k), v) for k, v in value.items()}
-    if isinstance(schema, list) and isinstance(value, list):
-        return [_coerce_floats(schema[0], v) for v in value]
-    return value
 
 
 def _execution_config(job_def: OpJobDefinition, execution: Any) -> dict[str, Any]:

@@ -535,7 +535,7 @@ def test_asset_job_op_retry_policy():
 
 
 @pytest.mark.parametrize("make", [
-    lambda dg: dg.graph(config=object()),  # (a ConfigMapping: a dict works)
+    lambda dg: dg.graph(config=dg.ConfigMapping(lambda c: {}, receive_processed_config_values=False)),
     lambda dg: dg.graph(input_defs=[]),
     lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
     lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(lambda: None),
@@ -711,3 +711,70 @@ def test_validate_run_config_resolves_defaults_and_rejects_bad_config():
     assert theirs[0][0]["ops"]["process_file"] == {
         "config": {"filename": "a.csv", "retries": 3}, "inputs": {}, "outputs": None}
     assert theirs[1] == ["DagsterInvalidConfigError"] * 5
+
+
+def test_graph_config_mapping_maps_graph_config_to_ops_config():
+    def scenario(dg):
+        class AddN(dg.Config):
+            n: float
+
+        @dg.op
+        def add_n(config: AddN, number):
+            return number + config.n
+
+        @dg.op(config_schema={"m": float})
+        def mul_m(context, number):
+            return number * context.op_config["m"]
+
+        @dg.op
+        def one():
+            return 1
+
+        def to_ops(c):
+            return {"add_n": {"config": {"n": c["n"]}}, "mul_m": {"config": {"m": c["n"] * 2}}}
+
+        @dg.graph(config=dg.ConfigMapping(config_fn=to_ops, config_schema={"n": float}))
+        def affine(number):
+            return mul_m(add_n(number))
+
+        @dg.job
+        def uses_affine():
+            affine(one())
+
+        def broken(c):
+            raise ValueError("no")
+
+        @dg.graph(config=dg.ConfigMapping(config_fn=broken))
+        def bad(number):
+            return add_n(number)
+
+        @dg.job
+        def uses_bad():
+            bad(one())
+
+        errors = []
+        for run in (
+            lambda: uses_affine.execute_in_process(),  # the graph's config is required
+            lambda: uses_affine.execute_in_process(run_config={"ops": {"affine": {"config": {"n": "x"}}}}),
+            lambda: uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 1}}}}}}),
+            lambda: uses_bad.execute_in_process(),
+        ):
+            try:
+                run()
+                errors.append(None)
+            except (dg.DagsterInvalidConfigError, dg.DagsterConfigMappingFunctionError) as exc:
+                errors.append(type(exc).__name__)
+        return (
+            uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"config": {"n": 3}}}}).output_for_node("affine"),
+            affine.execute_in_process(
+                input_values={"number": 2}, run_config={"ops": {"config": {"n": 1}}}).output_value(),
+            dg.validate_run_config(uses_affine, {"ops": {"affine": {"config": {"n": 3}}}})["ops"],
+            errors,
+        )
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs
+    assert theirs[:2] == (24.0, 6.0)
+    assert theirs[3] == ["DagsterInvalidConfigError"] * 3 + ["DagsterConfigMappingFunctionError"]
