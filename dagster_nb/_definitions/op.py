@@ -630,6 +630,26 @@ def _coerce_config_mapping(config: Any, where: str) -> ConfigMapping | None:
     )
 
 
+def has_graph_config(graph: Any) -> bool:
+    """Whether ``graph`` or a graph inside it has ``@graph(config=...)``."""
+    if not isinstance(graph, GraphDefinition):
+        return False
+    if graph.config_mapping is not None:
+        return True
+    return any(has_graph_config(c.definition) for c in graph.node_invocations.values())
+
+
+def refuse_graph_config_in_assets(graph: Any, what: str) -> None:
+    """Assets over graphs run through the asset executor, which does not apply graph config
+    mappings yet: refuse rather than silently run the ops unconfigured."""
+    if has_graph_config(graph):
+        raise DagsterInvalidDefinitionError(
+            f"{what}: a graph with @graph(config=...) inside an asset is not supported yet by "
+            "dagster_nb; run it in an op job (@job / graph.to_job()) or configure its ops "
+            "through the run config."
+        )
+
+
 def _coerce_floats(schema: Any, value: Any) -> Any:
     """Dagster's Float config type turns an int into a float; so does the resolved config."""
     if schema is float and isinstance(value, int) and not isinstance(value, bool):

@@ -35,6 +35,7 @@ from dagster_nb._definitions.op import (
     Nothing,
     OpDefinition,
     compose_graph,
+    has_graph_config,
 )
 from dagster_nb._definitions.results import (
     AssetMaterialization,
@@ -367,14 +368,6 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
         value = resolve_config(cls, cfg, where=f"op '{'.'.join(path)}'")
         return value, value, cfg_inputs
     return None, cfg, cfg_inputs
-
-
-def has_graph_config(graph: GraphDefinition) -> bool:
-    """Whether ``graph`` or a graph inside it has ``@graph(config=...)``."""
-    if graph.config_mapping is not None:
-        return True
-    return any(isinstance(c.definition, GraphDefinition) and has_graph_config(c.definition)
-               for c in graph.node_invocations.values())
 
 
 def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops", *,

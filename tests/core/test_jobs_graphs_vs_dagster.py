@@ -778,3 +778,23 @@ def test_graph_config_mapping_maps_graph_config_to_ops_config():
     assert ours == theirs
     assert theirs[:2] == (24.0, 6.0)
     assert theirs[3] == ["DagsterInvalidConfigError"] * 3 + ["DagsterConfigMappingFunctionError"]
+
+
+def test_configured_graph_inside_an_asset_refuses_clearly():
+    """Asset runs do not apply graph config mappings yet: refused, never silently ignored."""
+    dg = dagster_nb
+
+    @dg.op(config_schema={"m": float})
+    def mul_m(context, number):
+        return number * context.op_config["m"]
+
+    @dg.graph(config={"mul_m": {"config": {"m": 10}}})
+    def scaled(number):
+        return mul_m(number)
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
+        dg.AssetsDefinition.from_graph(scaled)
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
+        @dg.graph_asset
+        def wrapped(up):
+            return scaled(up)
