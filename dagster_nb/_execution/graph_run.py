@@ -347,7 +347,7 @@ class OpStep:
 def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[Any, Any, Mapping[str, Any]]:
     """(value for the config parameter, raw op config, config inputs) of the op at ``path``:
     Dagster nests a sub-graph's ops under ``{"ops": {graph: {"ops": {op: ...}}}}``."""
-    level: Any = (run.spec.run_config or {}).get("ops") or {}
+    level: Any = run.ops_config
     raw: Any = None
     for i, name in enumerate(path):
         entry = level.get(name) if isinstance(level, Mapping) else None
@@ -789,8 +789,8 @@ class OpJobDefinition(JobDefinition):
 
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
-        if self._graph_configured:
-            cfg["ops"] = apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
+        ops_cfg = (apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
+                   if self._graph_configured else None)
         options = run_options(self._executor_def, cfg, in_process=in_process)
         if options.processes:
             from dagster_nb._execution.step_processes import check_requirements
@@ -803,6 +803,7 @@ class OpJobDefinition(JobDefinition):
             run_id=run_id,
             resources=res,
             run_config=cfg,
+            ops_config=ops_cfg,
             tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,

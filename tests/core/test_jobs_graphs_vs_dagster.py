@@ -765,9 +765,12 @@ def test_graph_config_mapping_maps_graph_config_to_ops_config():
                 errors.append(None)
             except (dg.DagsterInvalidConfigError, dg.DagsterConfigMappingFunctionError) as exc:
                 errors.append(type(exc).__name__)
+        given = {"ops": {"affine": {"config": {"n": 3}}}}
+        stored = uses_affine.execute_in_process(run_config=given).dagster_run.run_config
         return (
             uses_affine.execute_in_process(
                 run_config={"ops": {"affine": {"config": {"n": 3}}}}).output_for_node("affine"),
+            stored == given,
             affine.execute_in_process(
                 input_values={"number": 2}, run_config={"ops": {"config": {"n": 1}}}).output_value(),
             dg.validate_run_config(uses_affine, {"ops": {"affine": {"config": {"n": 3}}}})["ops"],
@@ -776,8 +779,8 @@ def test_graph_config_mapping_maps_graph_config_to_ops_config():
 
     ours, theirs = both(scenario)[::-1]
     assert ours == theirs
-    assert theirs[:2] == (24.0, 6.0)
-    assert theirs[3] == ["DagsterInvalidConfigError"] * 3 + ["DagsterConfigMappingFunctionError"]
+    assert theirs[:3] == (24.0, True, 6.0)
+    assert theirs[4] == ["DagsterInvalidConfigError"] * 3 + ["DagsterConfigMappingFunctionError"]
 
 
 def test_configured_graph_inside_an_asset_refuses_clearly():
