@@ -63,7 +63,7 @@ _export(
     _D + "op",
     "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
     "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition", "GraphIn", "GraphOut",
+    "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
@@ -118,7 +118,7 @@ _export(
     "dagster_nb._execution.jobs",
     "define_asset_job", "JobDefinition", "UnresolvedAssetJobDefinition",
 )
-_export("dagster_nb._execution.graph_run", "job")
+_export("dagster_nb._execution.graph_run", "job", "validate_run_config")
 _export("dagster_nb._execution.hooks", "success_hook", "failure_hook", "HookDefinition", "HookContext")
 _export(
     "dagster_nb._execution.executors",
@@ -155,7 +155,7 @@ _export(
     "DagsterInvalidConfigDefinitionError", "DagsterInvalidPythonicConfigDefinitionError",
     "DagsterInvariantViolationError", "DagsterExecutionStepNotFoundError",
     "DagsterRunNotFoundError", "DagsterStepOutputNotFoundError", "DagsterUserCodeExecutionError",
-    "DagsterTypeCheckError", "DagsterExecutionLoadInputError", "DagsterExecutionHandleOutputError",
+    "DagsterTypeCheckError", "DagsterExecutionLoadInputError", "DagsterConfigMappingFunctionError", "DagsterExecutionHandleOutputError",
     "DagsterExecutionStepExecutionError", "DagsterResourceFunctionError",
     "DagsterUnknownResourceError", "DagsterInvalidInvocationError", "DagsterInvalidConfigError",
     "DagsterMaxRetriesExceededError", "DagsterTypeCheckDidNotPass", "DagsterInvalidAssetKey",

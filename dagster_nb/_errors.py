@@ -33,6 +33,7 @@ __all__ = [
     "DagsterUserCodeExecutionError",
     "DagsterTypeCheckError",
     "DagsterExecutionLoadInputError",
+    "DagsterConfigMappingFunctionError",
     "DagsterExecutionHandleOutputError",
     "DagsterExecutionStepExecutionError",
     "DagsterResourceFunctionError",
@@ -155,6 +156,10 @@ class DagsterUserCodeExecutionError(DagsterError):
 
 class DagsterTypeCheckError(DagsterUserCodeExecutionError):
     pass
+
+
+class DagsterConfigMappingFunctionError(DagsterUserCodeExecutionError):
+    """A graph's ConfigMapping function raised (Dagster's class)."""
 
 
 class DagsterExecutionLoadInputError(DagsterUserCodeExecutionError):

@@ -41,6 +41,7 @@ from dagster_nb._definitions.op import (
     asset_input,
     compose_graph,
     inspect_compute_fn,
+    refuse_graph_config_in_assets,
 )
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -735,6 +736,7 @@ def _graph_asset(
         _validate_name(asset_name, "graph asset name")
         asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
     g = compose_graph(fn, asset_key.to_python_identifier(), description)
+    refuse_graph_config_in_assets(g, "@graph_asset")
     if len(g.output_map) != 1:
         raise DagsterInvalidDefinitionError(
             f"@graph_asset '{asset_key.to_user_string()}' must return exactly one op output; use "
@@ -796,6 +798,7 @@ def _graph_multi_asset(
     _refuse_graph_config(config, "@graph_multi_asset")
     gname = name or fn.__name__
     g = compose_graph(fn, gname, None)
+    refuse_graph_config_in_assets(g, "@graph_multi_asset")
     missing = set(outs) - set(g.output_map)
     if missing and len(outs) == len(g.output_map) and all(k.startswith("result_") for k in g.output_map):
         g = GraphDefinition(

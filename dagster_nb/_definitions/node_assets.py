@@ -45,6 +45,9 @@ def assets_def_from_node(
     auto_materialize_policies_by_output_name: Mapping[str, Any] | None = None,
     hook_defs: Any = None,
 ) -> AssetsDefinition:
+    from dagster_nb._definitions.op import refuse_graph_config_in_assets
+
+    refuse_graph_config_in_assets(node_def, what)
     for pname, v in (("check_specs", check_specs), ("hook_defs", hook_defs),
                      ("auto_materialize_policies_by_output_name", auto_materialize_policies_by_output_name)):
         if v:

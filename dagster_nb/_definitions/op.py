@@ -551,6 +551,116 @@ class OpDefinition(_Invocable):
         return direct_invoke(self, args, kwargs)
 
 
+@dataclass(frozen=True)
+class ConfigMapping:
+    """Maps a graph's own config to the run config of its ops, as Dagster's ``ConfigMapping``:
+    the run config of a graph node holds ``{"config": value}``; ``value`` is checked against
+    ``config_schema`` (a dict of types, e.g. ``{"n": float}``; None: anything) and
+    ``config_fn(value)`` returns the ops' config.
+
+    >>> m = ConfigMapping(config_fn=lambda c: {"add": {"config": {"n": c["n"]}}},
+    ...                   config_schema={"n": int})
+    >>> m.resolve_from_unvalidated_config({"n": 2})
+    {'add': {'config': {'n': 2}}}
+    """
+
+    config_fn: Callable[[Any], Any]
+    config_schema: Any = None
+    receive_processed_config_values: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not callable(self.config_fn):
+            raise DagsterInvalidDefinitionError(
+                f"ConfigMapping(config_fn=...) must be a function, got {type(self.config_fn).__name__}."
+            )
+        if self.receive_processed_config_values is False:
+            raise DagsterInvalidDefinitionError(
+                "ConfigMapping(receive_processed_config_values=False) is not supported yet by dagster_nb."
+            )
+        schema = self.config_schema
+        if isinstance(schema, type) and hasattr(schema, "model_fields"):
+            raise DagsterInvalidDefinitionError(
+                "ConfigMapping(config_schema=<Config class>) is not supported yet by dagster_nb: "
+                "give a dict of types, e.g. {'n': float}."
+            )
+
+    def resolve_from_unvalidated_config(self, config: Any, path: str = "root:config", *,
+                                        where: str = "the config mapping") -> Any:
+        """Check ``config`` against ``config_schema``, then map it with ``config_fn``
+        (``path`` and ``where`` name the config in errors)."""
+        from dagster_nb._definitions.config import validate_config_schema
+        from dagster_nb._errors import DagsterConfigMappingFunctionError, DagsterInvalidConfigError
+
+        if self.config_schema is not None:
+            problems = validate_config_schema(self.config_schema, config, path)
+            if problems:
+                raise DagsterInvalidConfigError(
+                    f"Error in config for {where}", [f"Error {i}: {p}" for i, p in enumerate(problems, 1)]
+                )
+            config = _coerce_floats(self.config_schema, config)
+        try:
+            return self.config_fn(config)
+        except Exception as exc:
+            raise DagsterConfigMappingFunctionError(
+                f"The config mapping function of {where} has thrown an unexpected error during its "
+                f"execution: {type(exc).__name__}: {exc}", user_exception=exc,
+            ) from exc
+
+
+class _ConstantOpsConfig:
+    """``@graph(config={...})``: Dagster wraps the dict in a ConfigMapping returning it."""
+
+    def __init__(self, ops_config: Mapping[str, Any]):
+        self.ops_config = dict(ops_config)
+
+    def __call__(self, _config: Any) -> dict[str, Any]:
+        import copy
+
+        return copy.deepcopy(self.ops_config)
+
+
+def _coerce_config_mapping(config: Any, where: str) -> ConfigMapping | None:
+    if config is None or isinstance(config, ConfigMapping):
+        return config
+    if isinstance(config, Mapping):
+        return ConfigMapping(config_fn=_ConstantOpsConfig(config))
+    raise DagsterInvalidDefinitionError(
+        f"{where}: config= takes a ConfigMapping or a dict of run config for the graph's ops "
+        f"(e.g. {{'my_op': {{'config': {{...}}}}}}), got {type(config).__name__}."
+    )
+
+
+def has_graph_config(graph: Any) -> bool:
+    """Whether ``graph`` or a graph inside it has ``@graph(config=...)``."""
+    if not isinstance(graph, GraphDefinition):
+        return False
+    if graph.config_mapping is not None:
+        return True
+    return any(has_graph_config(c.definition) for c in graph.node_invocations.values())
+
+
+def refuse_graph_config_in_assets(graph: Any, what: str) -> None:
+    """Assets over graphs run through the asset executor, which does not apply graph config
+    mappings yet: refuse rather than silently run the ops unconfigured."""
+    if has_graph_config(graph):
+        raise DagsterInvalidDefinitionError(
+            f"{what}: a graph with @graph(config=...) inside an asset is not supported yet by "
+            "dagster_nb; run it in an op job (@job / graph.to_job()) or configure its ops "
+            "through the run config."
+        )
+
+
+def _coerce_floats(schema: Any, value: Any) -> Any:
+    """Dagster's Float config type turns an int into a float; so does the resolved config."""
+    if schema is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(schema, Mapping) and isinstance(value, Mapping):
+        return {k: _coerce_floats(schema.get(k), v) for k, v in value.items()}
+    if isinstance(schema, list) and isinstance(value, list):
+        return [_coerce_floats(schema[0], v) for v in value]
+    return value
+
+
 class GraphDefinition(_Invocable):
     """Ops wired together. Create with ``@graph``.
 
@@ -574,8 +684,12 @@ class GraphDefinition(_Invocable):
         description: str | None = None,
         compose_fn: Callable | None = None,
         tags: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
     ):
         self.name = name
+        # As Dagster's @graph(config=...): a ConfigMapping from the graph's own config to its
+        # ops' config (a dict: that ops config, fixed); see graph_run.apply_graph_config.
+        self.config_mapping = _coerce_config_mapping(config, f"graph '{name}'")
         if isinstance(nodes, Mapping):
             calls = dict(nodes)
         else:  # Dagster's shape (``graph.nodes``), as passed back by copies of a graph
@@ -921,13 +1035,13 @@ def graph(
     >>> pair.output_names
     ['x', 'y']
     """
-    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs), ("config", config)):
+    for pname, v in (("input_defs", input_defs), ("output_defs", output_defs)):
         if v is not None:
             raise DagsterInvalidDefinitionError(
                 f"@graph({pname}=...) is not supported yet by dagster_nb."
-                + (" Use ins={...: GraphIn()} / out={...: GraphOut()}." if pname != "config" else
-                   " Configure the ops through the run config instead.")
+                " Use ins={...: GraphIn()} / out={...: GraphOut()}."
             )
+    config = _coerce_config_mapping(config, "@graph(config=...)")
 
     def wrap(fn: Callable) -> GraphDefinition:
         g = compose_graph(fn, name or fn.__name__, description)
@@ -956,6 +1070,7 @@ def graph(
         return GraphDefinition(
             name=g.name, nodes=g.node_invocations, input_names=tuple(g.input_names),
             output_map=output_map, description=g.description, compose_fn=fn, tags=tags,
+            config=config,
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap

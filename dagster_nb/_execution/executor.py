@@ -93,6 +93,9 @@ class RunRequestSpec:
     hooks: tuple = ()  # HookDefinitions of the job (@success_hook / @failure_hook)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
     current_time: Any = None
+    # op jobs: the "ops" config with @graph(config=...) mappings applied (None: run_config's),
+    # so the run is stored with the run config as the user gave it, as in Dagster
+    ops_config: Mapping[str, Any] | None = None
 
 
 class StepOutcome:
@@ -163,7 +166,8 @@ class RunExecution:
         self.resources: Any = None
         self.dagster_run: Any = None
         self.cancelled = threading.Event()
-        self.ops_config = dict((spec.run_config or {}).get("ops") or {})
+        self.ops_config = dict(
+            spec.ops_config if spec.ops_config is not None else (spec.run_config or {}).get("ops") or {})
         self.run_error: BaseException | None = None
         # (asset key, partition or None) -> data version: filled as this run materializes, so
         # provenance of in-run upstreams never queries the instance; others are asked once.

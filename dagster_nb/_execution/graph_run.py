@@ -35,6 +35,7 @@ from dagster_nb._definitions.op import (
     Nothing,
     OpDefinition,
     compose_graph,
+    has_graph_config,
 )
 from dagster_nb._definitions.results import (
     AssetMaterialization,
@@ -57,7 +58,7 @@ from dagster_nb._errors import (
 from dagster_nb._execution.jobs import JobDefinition
 from dagster_nb._execution.plan import ExecutionPlan, Step
 
-__all__ = ["OpJobDefinition", "job", "execute_graph_in_process", "OpStep"]
+__all__ = ["OpJobDefinition", "job", "execute_graph_in_process", "OpStep", "validate_run_config"]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -180,6 +181,10 @@ class OpStep:
                     raise _StepFailed(DagsterInvalidConfigError(
                         f"Input '{src.name}' of the job's graph has no value: pass "
                         f"input_values={{'{src.name}': ...}} to execute_in_process (or to_job)."))
+            elif in_def.input_manager_key:
+                # As Dagster: an unconnected input with an input manager is loaded by it (before
+                # the run config's value or the input's default), with no upstream output.
+                values[name] = self._load(run, step, name, None, log)
             elif name in cfg_inputs:
                 v = cfg_inputs[name]
                 values[name] = v["value"] if isinstance(v, Mapping) and set(v) == {"value"} else v
@@ -193,21 +198,25 @@ class OpStep:
                     "(In(default_value=...))."))
         return values
 
-    def _load(self, run: Any, step: Step, name: str, src: _FromStep, log: Any) -> Any:
+    def _load(self, run: Any, step: Step, name: str, src: _FromStep | None, log: Any) -> Any:
+        """Load input ``name`` from upstream output ``src`` with its IO manager, or (``src``
+        None: an unconnected input) with the input's own input manager."""
         from dagster_nb._definitions.io_manager import InputContext, OutputContext
         from dagster_nb._events import DagsterEventType as EV
         from dagster_nb._execution.executor import _StepFailed, _wrap_user
 
         in_def = self.op_def.ins[name]
-        io_key = in_def.input_manager_key or src.io_manager_key
+        io_key = in_def.input_manager_key or src.io_manager_key  # type: ignore[union-attr]
         try:
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
-        up_op = run.plan.memo["op_by_step"].get(src.step)
+        up_op = run.plan.memo["op_by_step"].get(src.step) if src is not None else None
         up_out = up_op.outs.get(src.output) if up_op is not None else None
 
         def upstream() -> Any:
+            if src is None:
+                return None
             return OutputContext(
                 step_key=src.step, name=src.output, run_id=run.run_id, resources=run.resources,
                 op_def=up_op, instance=run.instance, log=log,
@@ -231,8 +240,8 @@ class OpStep:
                 f"{type(exc).__name__}: {exc}")) from None
         run.event(
             EV.LOADED_INPUT, step.key,
-            message=f'Loaded input "{name}" using input manager "{io_key}", from output '
-                    f'"{src.output}" of step "{src.step}"',
+            message=f'Loaded input "{name}" using input manager "{io_key}"' + (
+                f', from output "{src.output}" of step "{src.step}"' if src is not None else ""),
         )
         return value
 
@@ -338,7 +347,7 @@ class OpStep:
 def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[Any, Any, Mapping[str, Any]]:
     """(value for the config parameter, raw op config, config inputs) of the op at ``path``:
     Dagster nests a sub-graph's ops under ``{"ops": {graph: {"ops": {op: ...}}}}``."""
-    level: Any = (run.spec.run_config or {}).get("ops") or {}
+    level: Any = run.ops_config
     raw: Any = None
     for i, name in enumerate(path):
         entry = level.get(name) if isinstance(level, Mapping) else None
@@ -359,6 +368,38 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
         value = resolve_config(cls, cfg, where=f"op '{'.'.join(path)}'")
         return value, value, cfg_inputs
     return None, cfg, cfg_inputs
+
+
+def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops", *,
+                       where: str = "") -> dict[str, Any]:
+    """The ``ops`` run config of ``graph`` with each ``@graph(config=...)`` mapping applied: as
+    in Dagster, a configured graph's entry holds only its own ``config`` (checked against the
+    mapping's schema; the dict form takes anything and ignores it), never its ops' config."""
+    where = where or f"graph {graph.name}"
+    mapping = graph.config_mapping
+    if mapping is not None:
+        given = ops_cfg if isinstance(ops_cfg, Mapping) else {}
+        extra = sorted(set(given) - {"config"})
+        if extra:
+            raise DagsterInvalidConfigError(f"Error in config for {where}", [
+                f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
+                f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
+                'config cannot: expected only "config".'])
+        ops_cfg = mapping.resolve_from_unvalidated_config(
+            given.get("config", {}), f"{path}:config", where=f"graph '{graph.name}' in {where}")
+    out = dict(ops_cfg or {}) if isinstance(ops_cfg, Mapping) else {}
+    for node_name, call in graph.node_invocations.items():
+        d = call.definition
+        if isinstance(d, GraphDefinition) and has_graph_config(d):
+            entry = out.get(node_name)
+            entry = dict(entry) if isinstance(entry, Mapping) else {}
+            sub_path = f"{path}:{node_name}"
+            if d.config_mapping is not None:
+                out[node_name] = {"ops": apply_graph_config(d, entry, sub_path, where=where)}
+            else:
+                entry["ops"] = apply_graph_config(d, entry.get("ops"), f"{sub_path}:ops", where=where)
+                out[node_name] = entry
+    return out
 
 
 # --------------------------------------------------------------------------- planning
@@ -507,7 +548,7 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
     }
     return GraphDefinition(
         name=graph.name, nodes=pruned, input_names=tuple(graph.input_names), output_map=outputs,
-        description=graph.description, tags=graph.tags,
+        description=graph.description, tags=graph.tags, config=graph.config_mapping,
     )
 
 
@@ -577,6 +618,7 @@ class OpJobDefinition(JobDefinition):
         self._op_selection = list(op_selection) if op_selection else None
         _check_inputs_resolvable(graph_def, name)
         self._planned: tuple | None = None
+        self._graph_configured = has_graph_config(graph_def)
         if self._op_selection:
 
             self._graph = subset_graph(graph_def, self._op_selection)
@@ -747,6 +789,8 @@ class OpJobDefinition(JobDefinition):
 
             res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
+        ops_cfg = (apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
+                   if self._graph_configured else None)
         options = run_options(self._executor_def, cfg, in_process=in_process)
         if options.processes:
             from dagster_nb._execution.step_processes import check_requirements
@@ -759,6 +803,7 @@ class OpJobDefinition(JobDefinition):
             run_id=run_id,
             resources=res,
             run_config=cfg,
+            ops_config=ops_cfg,
             tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,
@@ -884,3 +929,151 @@ def job(
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
+
+
+# --------------------------------------------------------------------------- validate_run_config
+
+_RUN_CONFIG_KEYS = ("ops", "execution", "resources", "loggers", "inputs")
+
+
+def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
+    """Validate ``run_config`` for op job ``job_def`` and return it resolved, as Dagster's
+    ``validate_run_config``: defaults filled in, one entry per op (sub-graph ops under their
+    dotted handle), the executor's and the required resources' config. Bad config raises
+    DagsterInvalidConfigError.
+
+    >>> import dagster_nb as dg
+    >>> @dg.op(config_schema={"m": float})
+    ... def scale(context): return context.op_config["m"]
+    >>> @dg.job
+    ... def j(): scale()
+    >>> dg.validate_run_config(j, {"ops": {"scale": {"config": {"m": 2}}}})["ops"]["scale"]
+    {'config': {'m': 2.0}, 'inputs': {}, 'outputs': None}
+    """
+    from dagster_nb._errors import DagsterInvalidInvocationError
+    from dagster_nb._execution.materialize import _run_config_dict
+
+    if not isinstance(job_def, OpJobDefinition):
+        raise DagsterInvalidInvocationError(
+            f"validate_run_config takes an op job (@job or graph.to_job()), got "
+            f"{type(job_def).__name__}: validating asset jobs' run config is not supported yet "
+            "by dagster_nb."
+        )
+    where = f"job {job_def.name}"
+    cfg = _run_config_dict(run_config if run_config is not None else job_def._config)
+    unknown = [k for k in cfg if k not in _RUN_CONFIG_KEYS]
+    if unknown:
+        raise DagsterInvalidConfigError(f"Error in config for {where}", [
+            f'Error {i}: Received unexpected config entry "{k}" at the root. Expected one of '
+            f"{list(_RUN_CONFIG_KEYS)}." + did_you_mean(str(k), _RUN_CONFIG_KEYS)
+            for i, k in enumerate(unknown, 1)])
+    ops_cfg = cfg.get("ops") or {}
+    if job_def._graph_configured:
+        ops_cfg = apply_graph_config(job_def.graph, ops_cfg, where=where)
+    ops: dict[str, Any] = {}
+    _validate_ops(job_def.graph, ops_cfg, "", "root:ops", ops, where)
+    plan = job_def._plan(dict(job_def.input_values))[0]
+    return {
+        "ops": ops,
+        "execution": _execution_config(job_def, cfg.get("execution")),
+        "resources": _resources_config(job_def, plan.memo["resource_keys"], cfg.get("resources"), where),
+        "loggers": dict(cfg.get("loggers") or {}),
+        **({"inputs": dict(cfg["inputs"])} if cfg.get("inputs") else {}),
+    }
+
+
+def _validate_ops(graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str,
+                  out: dict[str, Any], where: str) -> None:
+    from dagster_nb._definitions.config import resolve_config, validate_config_schema
+
+    if not isinstance(ops_cfg, Mapping):
+        raise DagsterInvalidConfigError(f"Error in config for {where}",
+                                        [f"Error 1: Value at path {path} must be a dict. Got {ops_cfg!r}."])
+    calls = graph.node_invocations
+    for k in ops_cfg:
+        if k not in calls:
+            raise DagsterInvalidConfigError(f"Error in config for {where}", [
+                f'Error 1: Received unexpected config entry "{k}" at path {path}: graph '
+                f"'{graph.name}' has no node named so." + did_you_mean(str(k), calls)])
+    for node_name in graph.node_names_in_order:
+        d = calls[node_name].definition
+        entry = ops_cfg.get(node_name) or {}
+        handle, npath = prefix + node_name, f"{path}:{node_name}"
+        if not isinstance(entry, Mapping):
+            entry = {"config": entry}  # (the runtime accepts an op's config given directly)
+        inputs = dict(entry.get("inputs") or {})
+        if isinstance(d, GraphDefinition):
+            out[handle] = {"config": None, "inputs": inputs, "outputs": None}
+            _validate_ops(d, entry.get("ops") or {}, handle + ".", f"{npath}:ops", out, where)
+            continue
+        wired = calls[node_name].inputs
+        for in_name, in_def in d.ins.items():
+            if (in_name not in wired and in_name not in inputs and in_def.dagster_type is not Nothing
+                    and in_def.default_value is NoValue and not in_def.input_manager_key):
+                raise DagsterInvalidConfigError(f"Error in config for {where}", [
+                    f'Error 1: Missing required config entry "inputs" at path {npath}: input '
+                    f'"{in_name}" of op "{handle}" is not connected to an upstream output, so give '
+                    f"it a value: {{'inputs': {{'{in_name}': {{'value': ...}}}}}}."])
+        raw = entry.get("config") if ("config" in entry or "inputs" in entry) else entry or None
+        value: Any = raw
+        if d.config_cls is not None:
+            resolved = resolve_config(d.config_cls, raw, where=f"op '{handle}'")
+            value = resolved.model_dump() if hasattr(resolved, "model_dump") else resolved
+        elif d.config_schema is not None:
+            problems = validate_config_schema(d.config_schema, raw, f"{npath}:config")
+            if problems:
+                raise DagsterInvalidConfigError(
+                    f"Error in config for {where}",
+                    [f"Error {i}: {p}" for i, p in enumerate(problems, 1)])
+            from dagster_nb._definitions.op import _coerce_floats
+
+            value = _coerce_floats(d.config_schema, raw)
+        out[handle] = {"config": value, "inputs": inputs, "outputs": None}
+
+
+def _execution_config(job_def: OpJobDefinition, execution: Any) -> dict[str, Any]:
+    """Dagster's resolved executor config: ``{executor name: {...defaults, ...config}}``; a job
+    with no executor of its own runs Dagster's default ``multi_or_in_process_executor``."""
+    from dagster_nb._execution.executors import _validate, multi_or_in_process_executor
+
+    ex = job_def._executor_def or multi_or_in_process_executor
+    cfg = dict(ex.config)
+    run_cfg = execution.get("config") if isinstance(execution, Mapping) else None
+    if run_cfg:
+        cfg.update(_validate(ex._kind, dict(run_cfg), where=f"executor '{ex.name}' (run config)"))
+
+    def filled(kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        base: dict[str, Any] = {"max_concurrent": None} if kind == "multiprocess" else {}
+        return {**base, "retries": {"enabled": {}}, **dict(given or {})}
+
+    if ex._kind == "multi_or_in_process":
+        kind = "in_process" if "in_process" in cfg else "multiprocess"
+        return {ex.name: {kind: filled(kind, cfg.get(kind) or {})}}
+    return {ex.name: filled(ex._kind, cfg)}
+
+
+def _resources_config(job_def: OpJobDefinition, keys: frozenset[str], given: Any,
+                      where: str) -> dict[str, Any]:
+    """``{key: {"config": ...}}`` for each resource the job's ops need (and the IO manager):
+    a ConfigurableResource's field values, else the run config's value for it (or None)."""
+    given = dict(given or {}) if isinstance(given, Mapping) else {}
+    defs = job_def.resource_defs
+    for k in given:
+        if k not in defs:
+            raise DagsterInvalidConfigError(f"Error in config for {where}", [
+                f'Error 1: Received unexpected config entry "{k}" at path root:resources.'
+                + did_you_mean(str(k), defs)])
+    out: dict[str, Any] = {}
+    for k in sorted(k for k in keys if k in defs):
+        r = defs[k]
+        fields = getattr(type(r), "model_fields", None)
+        entry = given.get(k)
+        run_value = entry.get("config") if isinstance(entry, Mapping) else None
+        if fields is not None:
+            value: Any = {f: getattr(r, f) for f in fields if not f.startswith("_")}
+            if isinstance(run_value, Mapping):
+                value.update(run_value)
+        else:
+            value = run_value
+        out[k] = {"config": value}
+    return out

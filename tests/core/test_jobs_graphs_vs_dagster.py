@@ -535,7 +535,7 @@ def test_asset_job_op_retry_policy():
 
 
 @pytest.mark.parametrize("make", [
-    lambda dg: dg.graph(config={"a": 1}),
+    lambda dg: dg.graph(config=dg.ConfigMapping(lambda c: {}, receive_processed_config_values=False)),
     lambda dg: dg.graph(input_defs=[]),
     lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
     lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(lambda: None),
@@ -545,3 +545,259 @@ def test_asset_job_op_retry_policy():
 def test_unsupported_parameters_refuse_clearly(make):
     with pytest.raises(dagster_nb.DagsterInvalidDefinitionError, match="not supported yet|must be an ExecutorDefinition"):
         make(dagster_nb)
+
+
+def test_unconnected_input_loaded_by_its_input_manager():
+    """An op input wired to nothing but given ``In(input_manager_key=...)`` is loaded by that
+    input manager (no upstream output), ahead of the run config's value and the default."""
+
+    def scenario(dg):
+        seen = []
+
+        @dg.input_manager
+        def constant_table(context):
+            seen.append((context.name, context.op_def.name, context.upstream_output))
+            return ["row-1", "row-2"]
+
+        @dg.op(ins={"rows": dg.In(input_manager_key="table_loader", default_value=[0])})
+        def count_rows(rows):
+            return len(rows)
+
+        @dg.job(resource_defs={"table_loader": constant_table})
+        def count_job():
+            count_rows()
+
+        plain = count_job.execute_in_process()
+        with_cfg = count_job.execute_in_process(
+            run_config={"ops": {"count_rows": {"inputs": {"rows": [1, 2, 3]}}}})
+        loaded = [e.message for e in plain.all_events if e.event_type_value == "LOADED_INPUT"]
+        return plain.output_for_node("count_rows"), with_cfg.output_for_node("count_rows"), seen, loaded
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs == (
+        2, 2, [("rows", "count_rows", None)] * 2, ['Loaded input "rows" using input manager "table_loader"'])
+
+
+def test_graph_config_dict_sets_its_ops_config():
+    """``@graph(config={...})`` fixes the config of the graph's ops: used by a job holding the
+    graph, by ``graph.execute_in_process`` and ``to_job``; run config for those ops is refused."""
+
+    def scenario(dg):
+        class AddN(dg.Config):
+            n: float
+
+        @dg.op
+        def add_n(config: AddN, number):
+            return number + config.n
+
+        @dg.op(config_schema={"m": float})
+        def mul_m(context, number):
+            return number * context.op_config["m"]
+
+        @dg.graph(config={"add_n": {"config": {"n": 2}}, "mul_m": {"config": {"m": 10}}})
+        def affine(number):
+            return mul_m(add_n(number))
+
+        @dg.graph
+        def outer(number):
+            return affine(number)
+
+        @dg.op
+        def one():
+            return 1
+
+        @dg.job
+        def uses_affine():
+            affine(one())
+
+        @dg.job
+        def nested():
+            outer(one())
+
+        errors = []
+        for run in (
+            lambda: uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 5}}}}}}),
+            lambda: affine.execute_in_process(
+                input_values={"number": 1}, run_config={"ops": {"add_n": {"config": {"n": 5}}}}),
+        ):
+            try:
+                run()
+            except dg.DagsterInvalidConfigError as exc:
+                errors.append(type(exc).__name__)
+        return (
+            uses_affine.execute_in_process().output_for_node("affine"),
+            nested.execute_in_process().output_for_node("outer"),
+            affine.execute_in_process(input_values={"number": 1}).output_value(),
+            affine.to_job().execute_in_process(input_values={"number": 3}).output_value(),
+            errors,
+        )
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs == (30.0, 30.0, 30.0, 50.0, ["DagsterInvalidConfigError"] * 2)
+
+
+def test_validate_run_config_resolves_defaults_and_rejects_bad_config():
+    def scenario(dg):
+        class FileConfig(dg.Config):
+            filename: str
+            retries: int = 3
+
+        class Offset(dg.ConfigurableResource):
+            amount: int
+            unit: str = "x"
+
+        @dg.resource
+        def unused():
+            return 1
+
+        @dg.op
+        def process_file(config: FileConfig):
+            return config.filename
+
+        @dg.op
+        def plus(x, offset: Offset):
+            return x + offset.amount
+
+        @dg.op(config_schema={"m": float})
+        def mul(context, y):
+            return y * context.op_config["m"]
+
+        @dg.graph
+        def sub(x):
+            return mul(plus(x))
+
+        @dg.op
+        def take(z):
+            return z
+
+        @dg.job(resource_defs={"offset": Offset(amount=2), "unused": unused})
+        def files():
+            sub(process_file())
+            take()
+
+        good = {"ops": {"process_file": {"config": {"filename": "a.csv"}},
+                        "sub": {"ops": {"mul": {"config": {"m": 2}}}},
+                        "take": {"inputs": {"z": {"value": 3}}}}}
+        resolved = [
+            dg.validate_run_config(files, good),
+            dg.validate_run_config(files, {**good, "execution": {"config": {"in_process": {}}}}),
+            dg.validate_run_config(files.graph.to_job(name="solo", executor_def=dg.in_process_executor,
+                                                      resource_defs={"offset": Offset(amount=1)}), good),
+            dg.validate_run_config(files.graph.to_job(name="multi", executor_def=dg.multiprocess_executor,
+                                                      resource_defs={"offset": Offset(amount=1)}), good),
+            dg.validate_run_config(files, dg.RunConfig(ops={"process_file": FileConfig(filename="b.csv"),
+                                                            "sub": {"ops": {"mul": {"config": {"m": 1.5}}}},
+                                                            "take": {"inputs": {"z": {"value": 4}}}})),
+        ]
+        bad = [
+            {"ops": {"process_file": {"config": {"filenam": "a.csv"}}}},  # typo
+            {"ops": {"sub": {"ops": {"mul": {"config": {"m": "x"}}}}}},  # wrong type
+            {"ops": {}},  # required config missing
+            {"opz": {}},  # unknown root entry
+            {"ops": {k: v for k, v in good["ops"].items() if k != "take"}},  # unconnected input
+        ]
+        errors = []
+        for cfg in bad:
+            try:
+                dg.validate_run_config(files, cfg)
+                errors.append(None)
+            except dg.DagsterInvalidConfigError as exc:
+                errors.append(type(exc).__name__)
+        return resolved, errors
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs
+    assert theirs[0][0]["ops"]["process_file"] == {
+        "config": {"filename": "a.csv", "retries": 3}, "inputs": {}, "outputs": None}
+    assert theirs[1] == ["DagsterInvalidConfigError"] * 5
+
+
+def test_graph_config_mapping_maps_graph_config_to_ops_config():
+    def scenario(dg):
+        class AddN(dg.Config):
+            n: float
+
+        @dg.op
+        def add_n(config: AddN, number):
+            return number + config.n
+
+        @dg.op(config_schema={"m": float})
+        def mul_m(context, number):
+            return number * context.op_config["m"]
+
+        @dg.op
+        def one():
+            return 1
+
+        def to_ops(c):
+            return {"add_n": {"config": {"n": c["n"]}}, "mul_m": {"config": {"m": c["n"] * 2}}}
+
+        @dg.graph(config=dg.ConfigMapping(config_fn=to_ops, config_schema={"n": float}))
+        def affine(number):
+            return mul_m(add_n(number))
+
+        @dg.job
+        def uses_affine():
+            affine(one())
+
+        def broken(c):
+            raise ValueError("no")
+
+        @dg.graph(config=dg.ConfigMapping(config_fn=broken))
+        def bad(number):
+            return add_n(number)
+
+        @dg.job
+        def uses_bad():
+            bad(one())
+
+        errors = []
+        for run in (
+            lambda: uses_affine.execute_in_process(),  # the graph's config is required
+            lambda: uses_affine.execute_in_process(run_config={"ops": {"affine": {"config": {"n": "x"}}}}),
+            lambda: uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 1}}}}}}),
+            lambda: uses_bad.execute_in_process(),
+        ):
+            try:
+                run()
+                errors.append(None)
+            except (dg.DagsterInvalidConfigError, dg.DagsterConfigMappingFunctionError) as exc:
+                errors.append(type(exc).__name__)
+        given = {"ops": {"affine": {"config": {"n": 3}}}}
+        stored = uses_affine.execute_in_process(run_config=given).dagster_run.run_config
+        return (
+            uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"config": {"n": 3}}}}).output_for_node("affine"),
+            stored == given,
+            affine.execute_in_process(
+                input_values={"number": 2}, run_config={"ops": {"config": {"n": 1}}}).output_value(),
+            dg.validate_run_config(uses_affine, {"ops": {"affine": {"config": {"n": 3}}}})["ops"],
+            errors,
+        )
+
+    ours, theirs = both(scenario)[::-1]
+    assert ours == theirs
+    assert theirs[:3] == (24.0, True, 6.0)
+    assert theirs[4] == ["DagsterInvalidConfigError"] * 3 + ["DagsterConfigMappingFunctionError"]
+
+
+def test_configured_graph_inside_an_asset_refuses_clearly():
+    """Asset runs do not apply graph config mappings yet: refused, never silently ignored."""
+    dg = dagster_nb
+
+    @dg.op(config_schema={"m": float})
+    def mul_m(context, number):
+        return number * context.op_config["m"]
+
+    @dg.graph(config={"mul_m": {"config": {"m": 10}}})
+    def scaled(number):
+        return mul_m(number)
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
+        dg.AssetsDefinition.from_graph(scaled)
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
+        @dg.graph_asset
+        def wrapped(up):
+            return scaled(up)

@@ -163,10 +163,7 @@ def example_schedule_targeting_a_selection(dg):
     assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
 
 
-@example(
-    "guides/automate/sensors/sensors.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
-)
+@example("guides/automate/sensors/sensors.py")
 def example_directory_sensor_run_keys(dg):
     class FileConfig(dg.Config):
         filename: str

@@ -204,10 +204,7 @@ def example_nested_graph(dg):
     assert convert.execute_in_process().output_for_node("report") == "122F"
 
 
-@example(
-    "concepts/ops_jobs_graphs/graph_provides_config.py",
-    gap="h2 (ops, graphs, @job): dg.job is not in dagster_nb yet",
-)
+@example("concepts/ops_jobs_graphs/graph_provides_config.py")
 def example_graph_config_defaults(dg):
     class AddN(dg.Config):
         n: float

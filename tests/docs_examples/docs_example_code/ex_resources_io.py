@@ -428,10 +428,7 @@ def example_input_manager_key_on_asset_in(dg):
     assert result.output_for_node("loaded_as_tuple") == ("first_list",)
 
 
-@example(
-    "concepts/io_management/input_managers.py",
-    gap="h1 (input managers): @input_manager not in dagster_nb yet",
-)
+@example("concepts/io_management/input_managers.py")
 def example_input_manager_decorator(dg):
     @dg.input_manager
     def constant_table():
