@@ -105,7 +105,8 @@ _export(
 )
 _export(
     "dagster_nb._execution.context",
-    "AssetExecutionContext", "OpExecutionContext", "build_asset_context", "build_op_context",
+    "AssetExecutionContext", "OpExecutionContext", "AssetCheckExecutionContext",
+    "build_asset_context", "build_op_context",
 )
 _export("dagster_nb._execution.materialize", "materialize", "materialize_to_memory")
 _export("dagster_nb._execution.result", "ExecuteInProcessResult")

@@ -687,6 +687,21 @@ class OpExecutionContext(AssetExecutionContext):
         return self._node_name
 
 
+class AssetCheckExecutionContext(AssetExecutionContext):
+    """What an ``@asset_check`` function receives as ``context`` (Dagster's class name), e.g.
+    ``def check(context: dg.AssetCheckExecutionContext, orders): ...``: the run's resources,
+    log, instance and ``selected_asset_check_keys``.
+    """
+
+    @property
+    def check_specs(self) -> list[Any]:
+        """The specs of the checks this step evaluates."""
+        ad = self._assets_def
+        specs = getattr(ad, "check_specs_by_output_name", None) or {}
+        keys = self.selected_asset_check_keys
+        return [s for s in specs.values() if not keys or getattr(s, "key", None) in keys]
+
+
 def _build(
     cls: type,
     *,

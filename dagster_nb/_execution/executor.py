@@ -62,7 +62,12 @@ from dagster_nb._errors import (
     DagsterUnknownResourceError,
 )
 from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
-from dagster_nb._execution.context import AssetExecutionContext, LoggedEvent, OpExecutionContext
+from dagster_nb._execution.context import (
+    AssetCheckExecutionContext,
+    AssetExecutionContext,
+    LoggedEvent,
+    OpExecutionContext,
+)
 from dagster_nb._execution.plan import ExecutionPlan, Step
 from dagster_nb._execution.provenance import version_of_partitions
 
@@ -914,7 +919,9 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     pkeys = _partition_keys_for(run, ad)
     # One context per step: built first so input loading logs through it; what loading finds
     # (input partitions) and the op config are filled in before the function sees it.
-    context = AssetExecutionContext(
+    context_class = AssetCheckExecutionContext if step.check_keys and not step.keys else (
+        AssetExecutionContext)
+    context = context_class(
         run_id=run.run_id,
         job_name=run.job_name,
         resources=run.resources,

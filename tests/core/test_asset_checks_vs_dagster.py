@@ -471,3 +471,27 @@ def test_checks_of_partitioned_assets(dagster):
         ]
     assert got["dagster_nb"] == got["dagster"]
     assert got["dagster_nb"][1][0][0] is True
+
+
+def test_asset_check_context_class(dagster):
+    seen = {}
+    for name, dg in _both(dagster):
+
+        @dg.asset
+        def orders():
+            return [1, 2, 3]
+
+        @dg.asset_check(asset=orders)
+        def has_rows(context: dg.AssetCheckExecutionContext, orders):
+            context.log.info("checking")
+            seen[name] = (
+                isinstance(context, dg.AssetCheckExecutionContext),
+                sorted(k.name for k in context.selected_asset_check_keys),
+                sorted(s.name for s in context.check_specs),
+            )
+            return dg.AssetCheckResult(passed=len(orders) == 3)
+
+        result = dg.materialize([orders, has_rows], instance=dg.DagsterInstance.ephemeral())
+        assert result.success
+        assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    assert seen["dagster_nb"] == seen["dagster"] == (True, ["has_rows"], ["has_rows"])
