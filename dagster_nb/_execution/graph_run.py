@@ -785,9 +785,16 @@ class OpJobDefinition(JobDefinition):
             instance = DagsterInstance.ephemeral()
         res = {**self._resource_defs, **dict(resources or {})}
         if "io_manager" not in res:
-            from dagster_nb._storage.fs_io_manager import PickledObjectFilesystemIOManager
+            if in_process:  # as Dagster's execute_in_process: values stay in memory
+                from dagster_nb._definitions.io_manager import InMemoryIOManager
 
-            res["io_manager"] = PickledObjectFilesystemIOManager(base_dir=instance.storage_directory())
+                res["io_manager"] = InMemoryIOManager()
+            else:  # execute_job: the filesystem, which other processes can read
+                from dagster_nb._storage.fs_io_manager import PickledObjectFilesystemIOManager
+
+                res["io_manager"] = PickledObjectFilesystemIOManager(
+                    base_dir=instance.storage_directory()
+                )
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
         ops_cfg = (apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
                    if self._graph_configured else None)

@@ -801,3 +801,30 @@ def test_configured_graph_inside_an_asset_refuses_clearly():
         @dg.graph_asset
         def wrapped(up):
             return scaled(up)
+
+
+def test_execute_in_process_keeps_op_outputs_in_memory():
+    # Dagster's execute_in_process uses an in-memory IO manager unless the job names one, so an
+    # op may return a value that cannot be pickled (a client, a mock).
+    def scenario(dg):
+        class Unpicklable:
+            def __reduce__(self):
+                raise TypeError("cannot pickle this")
+
+        @dg.op
+        def make():
+            return Unpicklable()
+
+        @dg.op
+        def use(thing):
+            return type(thing).__name__
+
+        @dg.job
+        def j():
+            use(make())
+
+        result = j.execute_in_process()
+        handled = [e.event_type_value for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"]
+        return result.success, result.output_for_node("use"), len(handled)
+
+    assert both(scenario) == ((True, "Unpicklable", 2), (True, "Unpicklable", 2))
