@@ -39,10 +39,11 @@ def daily_assets(dg, seen, *, policy=True):
 
 
 def materialized(result):
-    return [
+    # sorted: Dagster's order of a range's materializations follows a set (it varies by run)
+    return sorted(
         (m.asset_key.to_user_string(), m.partition)
         for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
-    ]
+    )
 
 
 def partition_tags(result):
