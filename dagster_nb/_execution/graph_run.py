@@ -222,12 +222,14 @@ class OpStep:
                 op_def=up_op, instance=run.instance, log=log,
                 definition_metadata=dict(getattr(up_out, "metadata", {}) or {}),
                 dagster_type=getattr(up_out, "dagster_type", None),
+                config=_io_config(run, src.step.split("."), "outputs", src.output),
             )
 
         ctx = InputContext(
             name=name, definition_metadata=dict(in_def.metadata or {}), upstream_output=upstream,
             resources=run.resources, op_def=self.op_def, instance=run.instance, run_id=run.run_id,
             step_key=step.key, log=log, dagster_type=in_def.dagster_type,
+            config=_io_config(run, self.path, "inputs", name) if in_def.input_manager_key else None,
         )
         try:
             value = manager.load_input(ctx)
@@ -324,6 +326,7 @@ class OpStep:
                 op_def=self.op_def, instance=run.instance, log=log,
                 definition_metadata=dict(out_def.metadata or {}), dagster_type=out_def.dagster_type,
                 output_metadata=dict(item.metadata or {}),
+                config=_io_config(run, self.path, "outputs", name),
             )
             try:
                 manager.handle_output(ctx, item.value)
@@ -344,8 +347,8 @@ class OpStep:
                     "(Out(is_required=False))."))
 
 
-def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[Any, Any, Mapping[str, Any]]:
-    """(value for the config parameter, raw op config, config inputs) of the op at ``path``:
+def _op_entry(run: Any, path: tuple[str, ...] | list[str]) -> Any:
+    """The run config entry of the op at ``path`` (``{"config":, "inputs":, "outputs":}``):
     Dagster nests a sub-graph's ops under ``{"ops": {graph: {"ops": {op: ...}}}}``."""
     level: Any = run.ops_config
     raw: Any = None
@@ -355,10 +358,26 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
             raw = entry
         else:
             level = (entry or {}).get("ops") or {} if isinstance(entry, Mapping) else {}
+    return raw
+
+
+def _io_config(run: Any, path: Any, kind: str, name: str) -> Any:
+    """The run config an IO manager sees for output (``kind="outputs"``) or input ``name``:
+    ``{"ops": {op: {"outputs": {name: {...}}}}}``, as Dagster's ``context.config``."""
+    entry = _op_entry(run, tuple(path))
+    if not isinstance(entry, Mapping):
+        return None
+    return (entry.get(kind) or {}).get(name)
+
+
+def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[Any, Any, Mapping[str, Any]]:
+    """(value for the config parameter, raw op config, config inputs) of the op at ``path``:
+    Dagster nests a sub-graph's ops under ``{"ops": {graph: {"ops": {op: ...}}}}``."""
+    raw = _op_entry(run, path)
     cfg_inputs: Mapping[str, Any] = {}
     if isinstance(raw, Mapping):
         cfg_inputs = raw.get("inputs") or {}
-        cfg = raw.get("config") if "config" in raw or "inputs" in raw else raw
+        cfg = raw.get("config") if any(k in raw for k in ("config", "inputs", "outputs")) else raw
     else:
         cfg = raw
     cls = op_def.config_cls

@@ -828,3 +828,53 @@ def test_execute_in_process_keeps_op_outputs_in_memory():
         return result.success, result.output_for_node("use"), len(handled)
 
     assert both(scenario) == ((True, "Unpicklable", 2), (True, "Unpicklable", 2))
+
+
+def test_io_managers_see_output_and_input_config_from_the_run_config():
+    def scenario(dg):
+        written, read = {}, []
+
+        class TableIO(dg.IOManager):
+            def handle_output(self, context, obj):
+                written[context.config["table"]] = obj
+
+            def load_input(self, context):
+                return written[context.upstream_output.config["table"]]
+
+        @dg.io_manager(output_config_schema={"table": str})
+        def table_io(_):
+            return TableIO()
+
+        @dg.input_manager(input_config_schema={"name": str})
+        def named_loader(context):
+            read.append(context.config["name"])
+            return f"rows of {context.config['name']}"
+
+        @dg.op
+        def produce():
+            return [1, 2]
+
+        @dg.op
+        def consume(rows):
+            return len(rows)
+
+        @dg.op(ins={"source": dg.In(input_manager_key="loader")})
+        def from_loader(source):
+            return source
+
+        @dg.job(resource_defs={"io_manager": table_io, "loader": named_loader})
+        def j():
+            consume(produce())
+            from_loader()
+
+        result = j.execute_in_process(run_config={"ops": {
+            "produce": {"outputs": {"result": {"table": "t_produce"}}},
+            "consume": {"outputs": {"result": {"table": "t_consume"}}},
+            "from_loader": {"inputs": {"source": {"name": "events"}},
+                            "outputs": {"result": {"table": "t_loaded"}}},
+        }})
+        return result.success, sorted(written.items()), read
+
+    ours, theirs = both(scenario)
+    assert ours == theirs
+    assert ours == (True, [("t_consume", 2), ("t_loaded", "rows of events"), ("t_produce", [1, 2])], ["events"])
