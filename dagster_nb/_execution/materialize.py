@@ -51,12 +51,14 @@ def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool
 def check_selection_names(resolved: ResolvedAssets, selection: Any) -> None:
     """A selection string naming a group, key, tag, owner or kind that matches nothing is a
     typo, not an empty run: raise (pointing at the name, with close matches) before any run."""
+    texts = [selection] if isinstance(selection, str) else selection if isinstance(selection, (list, tuple)) else ()
+    texts = [t for t in texts if isinstance(t, str)]
+    if not texts:
+        return  # (no import of the selection layer for a run of the given assets)
     from dagster_nb._selection import parse_selection
 
-    texts = [selection] if isinstance(selection, str) else selection if isinstance(selection, (list, tuple)) else ()
     for text in texts:
-        if isinstance(text, str):
-            parse_selection(text, resolved.graph)
+        parse_selection(text, resolved.graph)
 
 
 # The run tags that make a run cover a range of partitions (Dagster's single-run backfills).

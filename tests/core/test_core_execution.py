@@ -502,6 +502,25 @@ def test_materialize_to_memory_does_not_need_sqlite():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_run_of_given_assets_does_not_load_the_selection_layer():
+    # cold start: the selection grammar and algebra (~27 record classes) load only when a
+    # selection is given
+    code = (
+        "import sys\n"
+        "import dagster_nb as dg\n"
+        "@dg.asset\n"
+        "def a(): return 1\n"
+        "@dg.asset\n"
+        "def b(a): return a + 1\n"
+        "assert dg.materialize_to_memory([a, b]).output_for_node('b') == 2\n"
+        "print('dagster_nb._selection.asset_selection' in sys.modules)\n"
+        "assert dg.materialize_to_memory([a, b], selection='key:a').output_for_node('a') == 1\n"
+        "print('dagster_nb._selection.asset_selection' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_unknown_public_name_suggests():
     with pytest.raises(AttributeError, match="materialize"):
         dg.materialise  # noqa: B018
