@@ -30,7 +30,6 @@ from dagster_nb._definitions.assets import AssetsDefinition
 from dagster_nb._definitions.op import (
     GraphDefinition,
     GraphInputRef,
-    Node,
     NodeOutputRef,
     Nothing,
     OpDefinition,
@@ -664,22 +663,8 @@ class OpJobDefinition(JobDefinition):
         return dict(self._metadata)
 
     @property
-    def graph(self) -> GraphDefinition:
+    def graph(self) -> GraphDefinition:  # nodes, get_node, dependencies: JobDefinition's, over it
         return self._graph
-
-    @property
-    def nodes(self) -> list[Node]:
-        return self._graph.nodes
-
-    def has_node_named(self, name: str) -> bool:
-        return self._graph.has_node_named(name)
-
-    def get_node(self, handle: Any) -> Node:
-        return self._graph.node_named(str(handle))
-
-    @property
-    def dependencies(self) -> dict[Any, dict[str, Any]]:
-        return self._graph.dependencies
 
     @property
     def all_node_defs(self) -> list[Any]:
