@@ -137,6 +137,10 @@ _export(
     "AutoMaterializeSensorDefinition", "AutomationConditionSensorDefinition",
 )
 _export(
+    "dagster_nb._automation.evaluator",
+    "evaluate_automation_conditions", "EvaluateAutomationConditionsResult",
+)
+_export(
     "dagster_nb._partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",

@@ -1,0 +1,957 @@
+"""The automation-condition evaluator: ``evaluate_automation_conditions``, as Dagster's.
+
+    import dagster_nb as dg
+
+    AC = dg.AutomationCondition
+
+    @dg.asset(automation_condition=AC.eager())
+    def orders(): ...
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.evaluate_automation_conditions(defs=[orders], instance=instance)
+    result = dg.evaluate_automation_conditions(defs=[orders], instance=instance, cursor=result.cursor)
+    result.total_requested, result.get_requested_partitions(dg.AssetKey("orders"))
+
+The evaluator is a pure function of (definitions, instance state, evaluation time, cursor): it
+reads what it needs from the instance once per call (statuses in bulk, the materializations
+since the previous call, the runs in progress), walks each asset's condition tree in
+topological order and returns the requested partitions and a new cursor. It launches nothing;
+the tick loop does that with the result.
+
+Subsets are frozensets of partition keys; an unpartitioned asset's full subset is
+``frozenset({None})``. The node semantics are Dagster's (checked side by side in
+tests/automation/test_evaluator_vs_dagster.py), including:
+
+- ``And`` evaluates each operand over what the previous operands left true; leaves return
+  nothing for an empty candidate set; ``Since`` and ``newly_true`` evaluate their operands over
+  the full subset so no transition is missed, and keep state in the cursor.
+- ``Since``: a partition turns true when the trigger fires and false when the reset fires; when
+  both fire in one evaluation the reset wins unless both carry timestamps (cron ticks, updates,
+  requests, not boolean combinations) and the trigger's is later.
+- ``initial_evaluation`` is true the first time an asset is evaluated (or when it changes from
+  unpartitioned to partitioned), so ``eager()`` / ``on_missing()`` do not request an asset that
+  is missing at the very first evaluation, only one that becomes missing later.
+- ``cron_tick_passed`` is true when a tick lies in (previous evaluation time, now]; the previous
+  tick equal to the previous evaluation time counts, and the first evaluation is never true.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._automation import conditions as C
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
+
+__all__ = [
+    "AssetDaemonCursor",
+    "AutomationResult",
+    "EntitySubset",
+    "EvaluateAutomationConditionsResult",
+    "evaluate_automation_conditions",
+]
+
+_EMPTY: frozenset = frozenset()
+_ONE: frozenset = frozenset((None,))
+_IN_PROGRESS = ("NOT_STARTED", "QUEUED", "STARTING", "STARTED")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySubset:
+    """The partitions of one asset a condition is true for (Dagster's ``EntitySubset``).
+
+    >>> s = EntitySubset(AssetKey("a"), frozenset({"2024-01-01"}))
+    >>> s.size, s.is_empty
+    (1, False)
+    """
+
+    key: AssetKey
+    value: frozenset
+
+    @property
+    def size(self) -> int:
+        return len(self.value)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.value
+
+    def expensively_compute_partition_keys(self) -> set[str | None]:
+        return set(self.value)
+
+    def __repr__(self) -> str:
+        keys = sorted(self.value, key=lambda k: "" if k is None else k)
+        return f"EntitySubset(key={self.key.to_user_string()!r}, partitions={keys!r})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AutomationResult:
+    """One node's evaluation: the condition, its candidates, where it was true, its children.
+
+    ``true_subset`` / ``candidate_subset`` are :class:`EntitySubset`; ``child_results`` follow
+    ``condition.children`` (a dependency node has one child per dependency).
+    """
+
+    condition: Any
+    key: AssetKey
+    candidate_subset: EntitySubset
+    true_subset: EntitySubset
+    child_results: tuple[AutomationResult, ...] = ()
+    dep_key: AssetKey | None = None
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return self.key
+
+    def to_tree(self) -> dict[str, Any]:
+        """The node and its children as plain JSON (label, name, true/candidate counts, partitions)."""
+        c = self.condition
+        return {
+            "name": c.name,
+            "label": c.get_label(),
+            "description": c.description,
+            "entity": (self.dep_key or self.key).to_user_string(),
+            "true": self.true_subset.size,
+            "candidates": self.candidate_subset.size,
+            "partitions": sorted(p for p in self.true_subset.value if p is not None),
+            "children": [r.to_tree() for r in self.child_results],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyState:
+    """What one asset's evaluation leaves for the next: requested subset, the partitioning kind,
+    the evaluation time and the last event id it saw, and each stateful node's memory."""
+
+    requested: frozenset
+    kind: str
+    timestamp: float
+    last_event_id: int
+    nodes: Mapping[str, tuple]  # node id -> (true subset, extra)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetDaemonCursor:
+    """The evaluator's memory between calls (Dagster's name). Pass ``result.cursor`` back in;
+    ``to_json`` / ``from_json`` store it (ticks keep it in the instance).
+
+    >>> AssetDaemonCursor.empty().evaluation_id
+    0
+    """
+
+    evaluation_id: int = 0
+    states: Mapping[AssetKey, _KeyState] = field(default_factory=dict)
+
+    @staticmethod
+    def empty() -> AssetDaemonCursor:
+        return AssetDaemonCursor()
+
+    def to_json(self) -> str:
+        def sub(s: frozenset) -> list:
+            return sorted(s, key=lambda k: "" if k is None else k)
+
+        def extra(v: Any) -> Any:
+            if isinstance(v, frozenset):
+                return {"subset": sub(v)}
+            if isinstance(v, dict):
+                return {"map": {("" if k is None else "=" + k): t for k, t in v.items()}}
+            return v
+
+        return json.dumps({
+            "evaluation_id": self.evaluation_id,
+            "states": {
+                k.to_user_string(): {
+                    "requested": sub(s.requested), "kind": s.kind, "timestamp": s.timestamp,
+                    "last_event_id": s.last_event_id,
+                    "nodes": {n: [sub(t), extra(x)] for n, (t, x) in s.nodes.items()},
+                }
+                for k, s in self.states.items()
+            },
+        }, sort_keys=True)
+
+    @staticmethod
+    def from_json(text: str) -> AssetDaemonCursor:
+        raw = json.loads(text)
+
+        def extra(v: Any) -> Any:
+            if isinstance(v, dict) and "subset" in v:
+                return frozenset(v["subset"])
+            if isinstance(v, dict) and "map" in v:
+                return {(None if k == "" else k[1:]): t for k, t in v["map"].items()}
+            return v
+
+        states = {
+            AssetKey.from_user_string(k): _KeyState(
+                requested=frozenset(s["requested"]), kind=s["kind"], timestamp=s["timestamp"],
+                last_event_id=s["last_event_id"],
+                nodes={n: (frozenset(t), extra(x)) for n, (t, x) in s["nodes"].items()},
+            )
+            for k, s in raw["states"].items()
+        }
+        return AssetDaemonCursor(evaluation_id=raw["evaluation_id"], states=states)
+
+
+class EvaluateAutomationConditionsResult:
+    """Returned by :func:`evaluate_automation_conditions` (Dagster's name and accessors).
+
+    ``results`` holds one :class:`AutomationResult` per evaluated asset (its whole tree);
+    ``cursor`` goes into the next call.
+    """
+
+    def __init__(self, cursor: AssetDaemonCursor, results: Sequence[AutomationResult],
+                 evaluation_time: _dt.datetime):
+        self.cursor = cursor
+        self.results = list(results)
+        self.evaluation_time = evaluation_time
+        self._by_key = {r.key: r for r in self.results}
+
+    @property
+    def total_requested(self) -> int:
+        """The number of asset partitions requested by this evaluation."""
+        return sum(r.true_subset.size for r in self.results)
+
+    def get_requested_partitions(self, asset_key: Any) -> set[str | None]:
+        """The partition keys requested for ``asset_key`` ({None} for an unpartitioned asset)."""
+        r = self._by_key.get(AssetKey.from_coercible(asset_key))
+        return set(r.true_subset.value) if r is not None else set()
+
+    def get_num_requested(self, asset_key: Any) -> int:
+        return len(self.get_requested_partitions(asset_key))
+
+    @property
+    def requested_subsets(self) -> list[EntitySubset]:
+        return [r.true_subset for r in self.results if r.true_subset.value]
+
+    def get_result(self, asset_key: Any) -> AutomationResult | None:
+        return self._by_key.get(AssetKey.from_coercible(asset_key))
+
+    def __repr__(self) -> str:
+        return f"EvaluateAutomationConditionsResult(total_requested={self.total_requested})"
+
+
+# --------------------------------------------------------------------------- the instance, read once
+
+
+class _Facts:
+    """What the evaluation needs from the instance, read lazily and at most once per call."""
+
+    def __init__(self, instance: Any, graph: Any, now: _dt.datetime):
+        self.instance = instance
+        self.graph = graph
+        self.now = now
+        self._status: dict[AssetKey, Any] | None = None
+        self._materialized: dict[AssetKey, frozenset] = {}
+        self._pstatus: dict[AssetKey, dict[str, str]] = {}
+        self._full: dict[AssetKey, frozenset] = {}
+        self._latest: dict[AssetKey, frozenset] = {}
+        self._updates: dict[int, dict[AssetKey, dict]] = {}
+        self._in_progress: tuple[dict, dict] | None = None
+        self._runs: dict[str, Any] = {}
+
+    @property
+    def status(self) -> dict[AssetKey, Any]:
+        if self._status is None:
+            self._status = self.instance.get_status_by_asset_key(list(self.graph.all_asset_keys))
+        return self._status
+
+    def max_event_id(self) -> int:
+        best = 0
+        for r in self.status.values():
+            for i in (r.last_materialization_storage_id, r.last_observation_storage_id,
+                      r.last_planned_storage_id, r.last_failed_storage_id):
+                if i is not None and i > best:
+                    best = i
+        return best
+
+    def pdef(self, key: AssetKey) -> Any:
+        return self.graph.get(key).partitions_def
+
+    def full(self, key: AssetKey) -> frozenset:
+        got = self._full.get(key)
+        if got is None:
+            pd = self.pdef(key)
+            if pd is None:
+                got = _ONE
+            else:
+                got = frozenset(pd.get_partition_keys(current_time=self.now, dynamic_partitions_store=self.instance))
+            self._full[key] = got
+        return got
+
+    def materialized(self, key: AssetKey) -> frozenset:
+        got = self._materialized.get(key)
+        if got is None:
+            if self.pdef(key) is None:
+                r = self.status.get(key)
+                done = r is not None and (r.last_materialization_storage_id is not None
+                                          or (not self.graph.get(key).is_materializable
+                                              and r.last_observation_storage_id is not None))
+                got = _ONE if done else _EMPTY
+            else:
+                got = frozenset(self.instance.get_materialized_partitions(key))
+            self._materialized[key] = got
+        return got
+
+    def partition_statuses(self, key: AssetKey) -> dict[str, str]:
+        got = self._pstatus.get(key)
+        if got is None:
+            got = self._pstatus[key] = self.instance.get_asset_partition_statuses(key)
+        return got
+
+    def failed(self, key: AssetKey) -> frozenset:
+        if self.pdef(key) is None:
+            r = self.status.get(key)
+            return _ONE if r is not None and r.status == "FAILED" else _EMPTY
+        return frozenset(p for p, s in self.partition_statuses(key).items() if s == "FAILED")
+
+    def latest_window(self, key: AssetKey, lookback: _dt.timedelta | None) -> frozenset:
+        pd = self.pdef(key)
+        from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+        if not isinstance(pd, TimeWindowPartitionsDefinition):
+            return self.full(key)
+        cache_key = (key, lookback)
+        got = self._latest.get(cache_key)  # type: ignore[arg-type]
+        if got is None:
+            last = pd.get_last_partition_window(current_time=self.now)
+            if last is None:
+                got = _EMPTY
+            elif lookback is None:
+                got = frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
+            else:
+                start = last.end - lookback
+                got = frozenset(k for k in self.full(key) if pd.end_time_for_partition_key(k) > start)
+            self._latest[cache_key] = got  # type: ignore[index]
+        return got
+
+    def updates_since(self, last_id: int) -> dict[AssetKey, dict]:
+        """Per asset key: partition -> (latest timestamp, run id) of materializations (and, for
+        non-materializable assets, observations) stored after ``last_id``."""
+        got = self._updates.get(last_id)
+        if got is not None:
+            return got
+        got = {}
+        if self.max_event_id() > last_id:
+            from dagster_nb._events import DagsterEventType
+            from dagster_nb._storage.records import EventRecordsFilter
+
+            for t in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION):
+                recs = self.instance.get_event_records(
+                    EventRecordsFilter(event_type=t, after_cursor=last_id), ascending=True
+                )
+                for rec in recs:
+                    key = rec.asset_key
+                    if key is None or key not in self.graph:
+                        continue
+                    if t is DagsterEventType.ASSET_OBSERVATION and self.graph.get(key).is_materializable:
+                        continue
+                    got.setdefault(key, {})[rec.partition_key] = (rec.timestamp, rec.run_id)
+        self._updates[last_id] = got
+        return got
+
+    def in_progress(self) -> tuple[dict, dict]:
+        """(runs, backfill runs) in progress: asset key -> partitions they target."""
+        if self._in_progress is None:
+            from dagster_nb._storage.records import DagsterRunStatus, RunsFilter
+
+            runs: dict[AssetKey, set] = {}
+            backfills: dict[AssetKey, set] = {}
+            statuses = [s for s in DagsterRunStatus if s.value in _IN_PROGRESS]
+            for run in self.instance.get_runs(filters=RunsFilter(statuses=statuses)):
+                target = backfills if "dagster/backfill" in run.tags else runs
+                keys = run.asset_selection
+                if keys is None:
+                    continue
+                part = run.tags.get("dagster/partition")
+                for k in keys:
+                    if k not in self.graph:
+                        continue
+                    parts = target.setdefault(k, set())
+                    if self.pdef(k) is None:
+                        parts.add(None)
+                    elif part is not None:
+                        parts.add(part)
+                    else:
+                        parts.update(self.full(k))
+            self._in_progress = (runs, backfills)
+        return self._in_progress
+
+    def run(self, run_id: str | None) -> Any:
+        if run_id is None:
+            return None
+        if run_id not in self._runs:
+            self._runs[run_id] = self.instance.get_run_by_id(run_id)
+        return self._runs[run_id]
+
+    def latest_run_ids(self, key: AssetKey, parts: frozenset) -> dict:
+        """partition -> run id of its latest materialization (or planned run)."""
+        if self.pdef(key) is None:
+            r = self.status.get(key)
+            if r is None:
+                return {}
+            ids = [(r.last_planned_storage_id or -1, r.last_planned_run_id),
+                   (r.last_materialization_storage_id or -1, r.last_materialization_run_id)]
+            return {None: max(ids, key=lambda t: t[0])[1]}
+        out = {}
+        for p in parts:
+            recs = self.instance.fetch_materializations(
+                _records_filter(key, p), limit=1
+            ).records
+            if recs:
+                out[p] = recs[0].run_id
+        return out
+
+
+def _records_filter(key: AssetKey, partition: str) -> Any:
+    from dagster_nb._storage.records import AssetRecordsFilter
+
+    return AssetRecordsFilter(asset_key=key, asset_partitions=[partition])
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+class _Node:
+    """A node's evaluation result while walking (cheap; turned into AutomationResult at the end)."""
+
+    __slots__ = ("cond", "key", "cand", "true", "timing", "children", "dep")
+
+    def __init__(self, cond, key, cand, true, timing=None, children=(), dep=None):
+        self.cond = cond
+        self.key = key
+        self.cand = cand
+        self.true = true
+        self.timing = timing
+        self.children = children
+        self.dep = dep
+
+    def to_result(self) -> AutomationResult:
+        k = self.key
+        return AutomationResult(
+            condition=self.cond, key=k, candidate_subset=EntitySubset(k, self.cand),
+            true_subset=EntitySubset(k, self.true),
+            child_results=tuple(c.to_result() for c in self.children), dep_key=self.dep,
+        )
+
+
+class _Evaluation:
+    """One call: shared facts, the previous cursor, what has been requested so far."""
+
+    def __init__(self, graph, facts: _Facts, cursor: AssetDaemonCursor, now: _dt.datetime,
+                 downstream_conditions: Mapping[AssetKey, tuple] | None):
+        self.graph = graph
+        self.facts = facts
+        self.prev = cursor.states
+        self.evaluation_id = cursor.evaluation_id + 1
+        self.now = now
+        self.now_ts = now.timestamp()
+        self.requested: dict[AssetKey, frozenset] = {}
+        self.downstream_conditions = downstream_conditions
+        self.max_event_id = facts.max_event_id()
+
+    # --- per root asset
+    def evaluate_key(self, key: AssetKey, condition: Any) -> tuple[_Node, _KeyState]:
+        self.root = key
+        prev = self.prev.get(key)
+        kind = _kind(self.facts.pdef(key))
+        if prev is not None and prev.kind != kind:
+            prev = None  # partitioning changed: start afresh, as Dagster does
+        self.prev_state = prev
+        self.prev_nodes = prev.nodes if prev is not None else {}
+        self.new_nodes: dict[str, tuple] = {}
+        full = self.facts.full(key)
+        node = self.eval(condition, key, full, "r")
+        requested = node.true & full
+        node.true = requested
+        self.requested[key] = requested
+        state = _KeyState(requested=requested, kind=kind, timestamp=self.now_ts,
+                          last_event_id=self.max_event_id, nodes=self.new_nodes)
+        return node, state
+
+    def eval(self, cond: Any, key: AssetKey, cand: frozenset, path: str) -> _Node:
+        fn = _DISPATCH.get(type(cond))
+        if fn is None:
+            raise DagsterInvalidDefinitionError(
+                f"Cannot evaluate automation condition {type(cond).__name__} for asset "
+                f"{self.root.to_user_string()}: custom condition classes are not supported yet. "
+                "Build conditions from dg.AutomationCondition's methods and operators."
+            )
+        return fn(self, cond, key, cand, path)
+
+    # --- mapping partitions between an asset and a dependency
+    def map_subset(self, subset: frozenset, from_key: AssetKey, to_key: AssetKey, up: bool) -> frozenset:
+        if not subset:
+            return _EMPTY
+        fpd, tpd = self.facts.pdef(from_key), self.facts.pdef(to_key)
+        if fpd is None and tpd is None:
+            return subset
+        if tpd is None:
+            return _ONE
+        if fpd is None:
+            return self.facts.full(to_key)
+        if fpd == tpd and (up and self._mapping(from_key, to_key) is None or
+                           not up and self._mapping(to_key, from_key) is None):
+            return subset & self.facts.full(to_key)
+        from dagster_nb._partitions.mapping.multi import infer_partition_mapping
+
+        if up:  # from child to parent
+            m = infer_partition_mapping(self._mapping(from_key, to_key), fpd, tpd)
+            keys = m.get_upstream_partition_keys(sorted(subset), fpd, tpd, current_time=self.now,
+                                                 dynamic_partitions_store=self.facts.instance)
+        else:  # from parent to child
+            m = infer_partition_mapping(self._mapping(to_key, from_key), tpd, fpd)
+            keys = m.get_downstream_partition_keys(sorted(subset), fpd, tpd, current_time=self.now,
+                                                   dynamic_partitions_store=self.facts.instance)
+        return frozenset(keys) & self.facts.full(to_key)
+
+    def _mapping(self, child: AssetKey, parent: AssetKey) -> Any:
+        return self.graph.get(child).partition_mappings.get(parent)
+
+    def node_state(self, path: str) -> tuple | None:
+        return self.prev_nodes.get(path)
+
+
+def _kind(pd: Any) -> str:
+    return "unpartitioned" if pd is None else type(pd).__name__
+
+
+# --- operators
+
+
+def _and(ev: _Evaluation, c, key, cand, path) -> _Node:
+    true = cand
+    kids = []
+    for i, op in enumerate(c.operands):
+        r = ev.eval(op, key, true, f"{path}.{i}")
+        kids.append(r)
+        true = true & r.true
+    return _Node(c, key, cand, true, None, kids)
+
+
+def _or(ev: _Evaluation, c, key, cand, path) -> _Node:
+    true = _EMPTY
+    kids = []
+    for i, op in enumerate(c.operands):
+        r = ev.eval(op, key, cand, f"{path}.{i}")
+        kids.append(r)
+        true = true | r.true
+    return _Node(c, key, cand, true, None, kids)
+
+
+def _not(ev: _Evaluation, c, key, cand, path) -> _Node:
+    r = ev.eval(c.operand, key, cand, path + ".0")
+    return _Node(c, key, cand, cand - r.true, None, [r])
+
+
+def _newly_true(ev: _Evaluation, c, key, cand, path) -> _Node:
+    # Stable id: the operand over the full subset, whatever narrowed the candidates above.
+    nid = f"{path}~{key.to_user_string()}"
+    r = ev.eval(c.operand, key, ev.facts.full(key), path + ".0")
+    prev = ev.node_state(nid)
+    prev_true = prev[1] if prev is not None else _EMPTY
+    ev.new_nodes[nid] = (_EMPTY, r.true)
+    return _Node(c, key, cand, cand & (r.true - prev_true), None, [r])
+
+
+def _since(ev: _Evaluation, c, key, cand, path) -> _Node:
+    nid = f"{path}~{key.to_user_string()}"
+    full = ev.facts.full(key)
+    trig = ev.eval(c.trigger_condition, key, full, path + ".0")
+    reset = ev.eval(c.reset_condition, key, full, path + ".1")
+    prev = ev.node_state(nid)
+    true = prev[0] if prev is not None else _EMPTY
+    true = (true | trig.true) - reset.true
+    both = trig.true & reset.true
+    if both and trig.timing and reset.timing:
+        rt = reset.timing
+        true = true | frozenset(p for p in both if trig.timing.get(p, -1.0) > rt.get(p, -1.0))
+    ev.new_nodes[nid] = (true, None)
+    return _Node(c, key, cand, true, trig.timing, [trig, reset])
+
+
+def _dep_keys(ev: _Evaluation, c, key) -> list[AssetKey]:
+    deps = set(ev.graph.get(key).parent_keys)
+    if c.allow_selection is not None:
+        deps &= _resolve(c.allow_selection, ev.graph)
+    if c.ignore_selection is not None:
+        deps -= _resolve(c.ignore_selection, ev.graph)
+    return sorted(deps, key=lambda k: k.path)
+
+
+def _resolve(selection: Any, graph: Any) -> set[AssetKey]:
+    from dagster_nb._selection.asset_selection import AssetSelection
+
+    return AssetSelection.from_coercible(selection).resolve(graph, allow_missing=True)
+
+
+def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> _Node:
+    up = dep in ev.graph.get(key).parent_keys or dep == key
+    dep_cand = ev.map_subset(cand, key, dep, up=up) if dep != key else cand
+    r = ev.eval(operand, dep, dep_cand, path)
+    true = ev.map_subset(r.true, dep, key, up=not up) if dep != key else r.true
+    timing = None
+    if r.timing:
+        timing = {}
+        for p, ts in r.timing.items():
+            for q in ev.map_subset(frozenset((p,)), dep, key, up=not up) if dep != key else (p,):
+                if ts > timing.get(q, -1.0):
+                    timing[q] = ts
+    return _Node(C.EntityMatchesCondition(key=dep, operand=operand), key, cand, true, timing, [r], dep)
+
+
+def _any_deps(ev: _Evaluation, c, key, cand, path) -> _Node:
+    true = _EMPTY
+    kids = []
+    timing: dict = {}
+    for dep in _dep_keys(ev, c, key):
+        r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
+        kids.append(r)
+        true = true | r.true
+        if r.timing:
+            for p, ts in r.timing.items():
+                if ts > timing.get(p, -1.0):
+                    timing[p] = ts
+    return _Node(c, key, cand, cand & true, timing or None, kids)
+
+
+def _all_deps(ev: _Evaluation, c, key, cand, path) -> _Node:
+    true = cand
+    kids = []
+    for dep in _dep_keys(ev, c, key):
+        r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
+        kids.append(r)
+        true = true & r.true
+    return _Node(c, key, cand, true, None, kids)
+
+
+def _entity_matches(ev: _Evaluation, c, key, cand, path) -> _Node:
+    if c.key not in ev.graph:
+        raise DagsterInvalidDefinitionError(
+            f"asset_matches names {c.key.to_user_string()!r}, which is not in these definitions."
+        )
+    return _entity(ev, c.operand, key, c.key, cand, path + ".0")
+
+
+def _any_downstream(ev: _Evaluation, c, key, cand, path) -> _Node:
+    conds = (ev.downstream_conditions or {}).get(key, ())
+    true = _EMPTY
+    kids = []
+    for i, dc in enumerate(conds):
+        r = ev.eval(dc, key, cand, f"{path}.{i}")
+        kids.append(r)
+        true = true | r.true
+    return _Node(c, key, cand, cand & true, None, kids)
+
+
+# --- leaves
+
+
+def _leaf(compute):
+    def run(ev: _Evaluation, c, key, cand, path) -> _Node:
+        if not cand:
+            return _Node(c, key, cand, _EMPTY)
+        true, timing = compute(ev, c, key, cand, path)
+        return _Node(c, key, cand, true, timing)
+
+    return run
+
+
+def _missing(ev, c, key, cand, path):
+    return cand - ev.facts.materialized(key), None
+
+
+def _run_in_progress(ev, c, key, cand, path):
+    return cand & frozenset(ev.facts.in_progress()[0].get(key, ())), None
+
+
+def _backfill_in_progress(ev, c, key, cand, path):
+    return cand & frozenset(ev.facts.in_progress()[1].get(key, ())), None
+
+
+def _failed(ev, c, key, cand, path):
+    return cand & ev.facts.failed(key), None
+
+
+def _newly_updated(ev, c, key, cand, path):
+    prev = ev.prev_state
+    if prev is None:
+        return _EMPTY, None
+    ups = ev.facts.updates_since(prev.last_event_id).get(key)
+    if not ups:
+        return _EMPTY, None
+    parts = frozenset(ups) & ev.facts.full(key)
+    return parts, {p: ups[p][0] for p in parts}
+
+
+def _newly_requested(ev, c, key, cand, path):
+    prev = ev.prev.get(key)
+    if prev is None or not prev.requested:
+        return _EMPTY, None
+    return prev.requested, {p: ev.prev_state.timestamp if ev.prev_state else prev.timestamp
+                            for p in prev.requested}
+
+
+def _initial_evaluation(ev, c, key, cand, path):
+    return (cand if ev.prev_state is None else _EMPTY), None
+
+
+def _will_be_requested(ev, c, key, cand, path):
+    got = ev.requested.get(key)
+    if not got:
+        return _EMPTY, None
+    node = ev.graph.get(key)
+    root = ev.graph.get(ev.root)
+    same_run = key == ev.root or (node.is_materializable and root.is_materializable
+                                  and _same_partitioning(ev, key, ev.root))
+    return (got if same_run else _EMPTY), None
+
+
+def _same_partitioning(ev, a: AssetKey, b: AssetKey) -> bool:
+    # Dagster's executable_in_same_run: one run covers both when they share a partitions def
+    # (or both are unpartitioned).
+    return ev.facts.pdef(a) == ev.facts.pdef(b)
+
+
+def _executed_with_root(ev, c, key, cand, path):
+    if key == ev.root:
+        return _EMPTY, None
+    ups = {}
+    if ev.prev_state is not None:
+        ups = ev.facts.updates_since(ev.prev_state.last_event_id).get(key) or {}
+    by_part = {p: ups[p][1] for p in cand if p in ups}
+    rest = frozenset(p for p in cand if p not in by_part)
+    if rest:
+        by_part.update(ev.facts.latest_run_ids(key, rest))
+    out = set()
+    for p, run_id in by_part.items():
+        if p not in cand:
+            continue
+        run = ev.facts.run(run_id)
+        if run is not None and run.asset_selection and ev.root in run.asset_selection:
+            out.add(p)
+    return frozenset(out), None
+
+
+def _code_version_changed_node(ev: _Evaluation, c, key, cand, path) -> _Node:
+    # Not a plain leaf: the cursor must be written even for an empty candidate set.
+    nid = f"{path}#cv"
+    current = ev.graph.get(key).code_version
+    prev = ev.node_state(nid)
+    ev.new_nodes[nid] = (_EMPTY, current)
+    true = cand if prev is not None and prev[1] != current else _EMPTY
+    return _Node(c, key, cand, true)
+
+
+def _data_version_changed(ev, c, key, cand, path):
+    prev = ev.prev_state
+    if prev is None:
+        return _EMPTY, None
+    ups = ev.facts.updates_since(prev.last_event_id).get(key)
+    if not ups:
+        return _EMPTY, None
+    return cand & frozenset(ups), None
+
+
+def _cron_tick_passed(ev, c, key, cand, path):
+    prev = ev.prev_state
+    if prev is None:
+        return _EMPTY, None
+    tick = _previous_tick(c.cron_schedule, c.cron_timezone, ev.now_ts)
+    if tick is None or tick < prev.timestamp:
+        return _EMPTY, None
+    return cand, {p: tick for p in cand}
+
+
+_TICKS: dict = {}
+
+
+def _previous_tick(cron: str, tz: str, ts: float) -> float | None:
+    from dagster_nb._partitions._cron import CronTicks
+
+    ticks = _TICKS.get((cron, tz))
+    if ticks is None:
+        ticks = _TICKS[(cron, tz)] = CronTicks(cron, tz)
+    try:
+        return ticks.prev_le(ts).timestamp()
+    except Exception:  # noqa: BLE001 - a schedule with no tick before ts
+        return None
+
+
+def _in_latest_time_window(ev, c, key, cand, path):
+    return ev.facts.latest_window(key, c.lookback_timedelta), None
+
+
+def _rule(ev: _Evaluation, c, key, cand, path) -> _Node:
+    return ev.eval(_rule_as_condition(c.rule), key, cand, path)
+
+
+def _rule_as_condition(rule: Any) -> Any:
+    """An ``AutoMaterializeRule`` as the declarative condition Dagster evaluates it like."""
+    from dagster_nb._automation import policies as P
+
+    AC = C.AutomationCondition
+    if isinstance(rule, P.MaterializeOnMissingRule):
+        return AC.missing() & ~AC.newly_requested()
+    if isinstance(rule, P.MaterializeOnParentUpdatedRule):
+        return AC.any_deps_match(AC.newly_updated() | AC.will_be_requested())
+    if isinstance(rule, P.MaterializeOnCronRule):
+        return AC.cron_tick_passed(rule.cron_schedule, rule.timezone).since(AC.newly_requested())
+    if isinstance(rule, P.SkipOnParentMissingRule):
+        return AC.any_deps_missing()
+    if isinstance(rule, P.SkipOnParentOutdatedRule):
+        return AC.any_deps_match(AC.missing())  # outdated parents: approximated by missing
+    if isinstance(rule, P.SkipOnRunInProgressRule):
+        return AC.run_in_progress()
+    if isinstance(rule, P.SkipOnBackfillInProgressRule):
+        return AC.backfill_in_progress()
+    if isinstance(rule, P.SkipOnNotAllParentsUpdatedRule):
+        return ~AC.all_deps_match(AC.newly_updated() | AC.will_be_requested())
+    if isinstance(rule, P.SkipOnRequiredButNonexistentParentsRule):
+        return AC.any_deps_match(AC.missing() & ~AC.missing())  # no nonexistent parents here
+    raise DagsterInvalidDefinitionError(
+        f"Evaluating {type(rule).__name__} is not supported yet; use the AutomationCondition "
+        "it stands for (dg.AutomationCondition.eager(), .on_cron(...)) instead."
+    )
+
+
+_DISPATCH: dict = {
+    C.AndAutomationCondition: _and,
+    C.OrAutomationCondition: _or,
+    C.NotAutomationCondition: _not,
+    C.NewlyTrueCondition: _newly_true,
+    C.SinceCondition: _since,
+    C.AnyDepsCondition: _any_deps,
+    C.AllDepsCondition: _all_deps,
+    C.EntityMatchesCondition: _entity_matches,
+    C.AnyDownstreamConditionsCondition: _any_downstream,
+    C.MissingAutomationCondition: _leaf(_missing),
+    C.RunInProgressAutomationCondition: _leaf(_run_in_progress),
+    C.BackfillInProgressAutomationCondition: _leaf(_backfill_in_progress),
+    C.ExecutionFailedAutomationCondition: _leaf(_failed),
+    C.NewlyUpdatedCondition: _leaf(_newly_updated),
+    C.NewlyRequestedCondition: _leaf(_newly_requested),
+    C.InitialEvaluationCondition: _leaf(_initial_evaluation),
+    C.WillBeRequestedCondition: _leaf(_will_be_requested),
+    C.LatestRunExecutedWithRootTargetCondition: _leaf(_executed_with_root),
+    C.CodeVersionChangedCondition: _code_version_changed_node,
+    C.DataVersionChangedCondition: _leaf(_data_version_changed),
+    C.CronTickPassedCondition: _leaf(_cron_tick_passed),
+    C.InLatestTimeWindowCondition: _leaf(_in_latest_time_window),
+    C.RuleCondition: _rule,
+}
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _graph_of(defs: Any) -> Any:
+    from dagster_nb._definitions.definitions_class import Definitions
+
+    if isinstance(defs, Definitions):
+        return defs.resolve_asset_graph()
+    if hasattr(defs, "resolve_asset_graph"):  # the kernel repository and its snapshots
+        return defs.resolve_asset_graph()
+    if isinstance(defs, Iterable) and not isinstance(defs, (str, bytes)):
+        return Definitions(assets=list(defs)).resolve_asset_graph()
+    raise DagsterInvalidDefinitionError(
+        f"evaluate_automation_conditions takes defs=Definitions(...) or a list of assets, got "
+        f"{type(defs).__name__}."
+    )
+
+
+def _downstream_conditions(graph: Any, keys: Iterable[AssetKey]) -> dict[AssetKey, tuple]:
+    out: dict[AssetKey, tuple] = {}
+    for key in keys:
+        seen: list = []
+        for d in sorted(graph.downstream([key], include_self=False), key=lambda k: k.path):
+            dc = graph.get(d).automation_condition
+            if dc is not None and not _has_any_downstream(dc) and dc not in seen:
+                seen.append(dc)
+        out[key] = tuple(seen)
+    return out
+
+
+def _has_any_downstream(c: Any) -> bool:
+    if isinstance(c, C.AnyDownstreamConditionsCondition):
+        return True
+    return any(_has_any_downstream(ch) for ch in c.children)
+
+
+def evaluate_automation_conditions(
+    defs: Any,
+    instance: Any,
+    asset_selection: Any = None,
+    evaluation_time: _dt.datetime | None = None,
+    cursor: AssetDaemonCursor | None = None,
+) -> EvaluateAutomationConditionsResult:
+    """Evaluate the automation conditions of ``defs`` once, as Dagster's function of this name.
+
+    Every asset with an ``automation_condition`` (or an ``auto_materialize_policy``, through its
+    converted condition) in ``asset_selection`` (default: all) is evaluated in topological order
+    against the instance's state at ``evaluation_time`` (default: now); the result's ``cursor``
+    carries what the next call needs (newly-true transitions, ``since`` state, the previous
+    evaluation time and event id). Nothing is launched.
+
+    >>> import dagster_nb as dg
+    >>> @dg.asset(automation_condition=dg.AutomationCondition.missing())
+    ... def a(): ...
+    >>> with dg.DagsterInstance.ephemeral() as instance:
+    ...     dg.evaluate_automation_conditions(defs=[a], instance=instance).total_requested
+    1
+    """
+    if instance is None:
+        raise DagsterInvariantViolationError(
+            "evaluate_automation_conditions needs instance=: dg.DagsterInstance.ephemeral() for "
+            "a test, dg.DagsterInstance.get() for the persistent one."
+        )
+    if cursor is None:
+        cursor = AssetDaemonCursor.empty()
+    elif not isinstance(cursor, AssetDaemonCursor):
+        raise DagsterInvalidDefinitionError(
+            f"cursor= takes the .cursor of a previous result, got {type(cursor).__name__}."
+        )
+    now = _aware(evaluation_time)
+    graph = _graph_of(defs)
+    keys = [k for k in graph.toposorted_keys() if graph.get(k).automation_condition is not None
+            and graph.get(k).is_materializable]
+    if asset_selection is not None:
+        chosen = _resolve(asset_selection, graph)
+        keys = [k for k in keys if k in chosen]
+    return _evaluate(graph, instance, keys, now, cursor)
+
+
+def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.datetime,
+              cursor: AssetDaemonCursor, default_condition: Any = None) -> EvaluateAutomationConditionsResult:
+    facts = _Facts(instance, graph, now)
+    needs_down = [k for k in keys if _has_any_downstream(graph.get(k).automation_condition or default_condition)]
+    ev = _Evaluation(graph, facts, cursor, now, _downstream_conditions(graph, needs_down) if needs_down else None)
+    nodes: list[_Node] = []
+    states = dict(cursor.states)  # keys not evaluated now keep their state
+    for key in keys:
+        cond = graph.get(key).automation_condition or default_condition
+        node, state = ev.evaluate_key(key, cond)
+        nodes.append(node)
+        states[key] = state
+    for key in list(states):
+        if key not in graph:
+            continue
+        if graph.get(key).automation_condition is None and default_condition is None:
+            del states[key]  # its condition was removed: forget it, as Dagster
+    new_cursor = AssetDaemonCursor(evaluation_id=ev.evaluation_id, states=states)
+    return EvaluateAutomationConditionsResult(new_cursor, [n.to_result() for n in nodes], now)
+
+
+def _aware(t: _dt.datetime | None) -> _dt.datetime:
+    if t is None:
+        return _dt.datetime.now(_dt.timezone.utc)
+    if not isinstance(t, _dt.datetime):
+        raise DagsterInvalidDefinitionError(
+            f"evaluation_time takes a datetime.datetime, got {type(t).__name__}."
+        )
+    return t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc)
