@@ -788,32 +788,62 @@ def _in_latest_time_window(ev, c, key, cand, path):
 
 
 def _rule(ev: _Evaluation, c, key, cand, path) -> _Node:
-    return ev.eval(_rule_as_condition(c.rule), key, cand, path)
+    rule = c.rule
+    from dagster_nb._automation import policies as P
+
+    if isinstance(rule, P.DiscardOnMaxMaterializationsExceededRule):
+        # Keep the ``limit`` latest candidates; the rest are discarded this tick.
+        keep = sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit:] if rule.limit else []
+        return _Node(c, key, cand, cand - frozenset(keep))
+    is_root = not ev.graph.get(key).parent_keys
+    inner = _RULE_CONDITIONS.get((rule, is_root))
+    if inner is None:
+        inner = _RULE_CONDITIONS[(rule, is_root)] = _rule_as_condition(rule, is_root)
+    if inner is False:  # a rule whose inputs dagster_nb does not track: never true
+        return _Node(c, key, cand, _EMPTY)
+    r = ev.eval(inner, key, cand, path + ".0")
+    return _Node(c, key, cand, cand & r.true, None, [r])
 
 
-def _rule_as_condition(rule: Any) -> Any:
-    """An ``AutoMaterializeRule`` as the declarative condition Dagster evaluates it like."""
+_RULE_CONDITIONS: dict = {}
+
+
+def _rule_as_condition(rule: Any, is_root: bool) -> Any:
+    """An ``AutoMaterializeRule`` as the declarative condition that decides like it.
+
+    Dagster evaluates these rules with its legacy rule engine; here each becomes the condition
+    with the same intent (pinned side by side for the eager policy on plain graphs). Rules
+    whose inputs are not tracked (legacy freshness, data-version outdatedness, nonexistent
+    mapped parents) are never true; that is stated in the README's differences.
+    """
     from dagster_nb._automation import policies as P
 
     AC = C.AutomationCondition
+    handled = AC.newly_requested() | AC.newly_updated()
     if isinstance(rule, P.MaterializeOnMissingRule):
-        return AC.missing() & ~AC.newly_requested()
+        # Roots: missing and never requested since they went missing; others: missing when a
+        # parent updates (Dagster's legacy rule checks non-roots only then).
+        if is_root:
+            return AC.missing() & (AC.missing().newly_true() | AC.initial_evaluation()).since(handled)
+        return AC.missing() & AC.any_deps_match(AC.newly_updated() | AC.will_be_requested())
     if isinstance(rule, P.MaterializeOnParentUpdatedRule):
         return AC.any_deps_match(AC.newly_updated() | AC.will_be_requested())
     if isinstance(rule, P.MaterializeOnCronRule):
-        return AC.cron_tick_passed(rule.cron_schedule, rule.timezone).since(AC.newly_requested())
+        fired = AC.cron_tick_passed(rule.cron_schedule, rule.timezone).since(AC.newly_requested())
+        return fired if rule.all_partitions else fired & AC.in_latest_time_window()
     if isinstance(rule, P.SkipOnParentMissingRule):
         return AC.any_deps_missing()
-    if isinstance(rule, P.SkipOnParentOutdatedRule):
-        return AC.any_deps_match(AC.missing())  # outdated parents: approximated by missing
     if isinstance(rule, P.SkipOnRunInProgressRule):
         return AC.run_in_progress()
     if isinstance(rule, P.SkipOnBackfillInProgressRule):
         return AC.backfill_in_progress()
     if isinstance(rule, P.SkipOnNotAllParentsUpdatedRule):
         return ~AC.all_deps_match(AC.newly_updated() | AC.will_be_requested())
-    if isinstance(rule, P.SkipOnRequiredButNonexistentParentsRule):
-        return AC.any_deps_match(AC.missing() & ~AC.missing())  # no nonexistent parents here
+    if isinstance(rule, P.SkipOnNotAllParentsUpdatedSinceCronRule):
+        return ~AC.all_deps_updated_since_cron(rule.cron_schedule, rule.timezone)
+    if isinstance(rule, (P.MaterializeOnRequiredForFreshnessRule, P.SkipOnParentOutdatedRule,
+                         P.SkipOnRequiredButNonexistentParentsRule)):
+        return False
     raise DagsterInvalidDefinitionError(
         f"Evaluating {type(rule).__name__} is not supported yet; use the AutomationCondition "
         "it stands for (dg.AutomationCondition.eager(), .on_cron(...)) instead."
