@@ -205,32 +205,43 @@ class EvaluateAutomationConditionsResult:
     ``cursor`` goes into the next call.
     """
 
-    def __init__(self, cursor: AssetDaemonCursor, results: Sequence[AutomationResult],
+    def __init__(self, cursor: AssetDaemonCursor, results: Sequence[Any],
                  evaluation_time: _dt.datetime):
         self.cursor = cursor
-        self.results = list(results)
         self.evaluation_time = evaluation_time
-        self._by_key = {r.key: r for r in self.results}
+        # The walk's nodes; AutomationResult records are built on first access (most callers
+        # only ask what was requested).
+        self._nodes = list(results)
+        self._results: list[AutomationResult] | None = None
+        self._requested = {n[1]: n[_TRUE] for n in self._nodes}
+
+    @property
+    def results(self) -> list[AutomationResult]:
+        """One :class:`AutomationResult` per evaluated asset, with its whole condition tree."""
+        if self._results is None:
+            self._results = [_to_result(n) for n in self._nodes]
+        return self._results
 
     @property
     def total_requested(self) -> int:
         """The number of asset partitions requested by this evaluation."""
-        return sum(r.true_subset.size for r in self.results)
+        return sum(len(t) for t in self._requested.values())
 
     def get_requested_partitions(self, asset_key: Any) -> set[str | None]:
         """The partition keys requested for ``asset_key`` ({None} for an unpartitioned asset)."""
-        r = self._by_key.get(AssetKey.from_coercible(asset_key))
-        return set(r.true_subset.value) if r is not None else set()
+        return set(self._requested.get(AssetKey.from_coercible(asset_key), ()))
 
     def get_num_requested(self, asset_key: Any) -> int:
         return len(self.get_requested_partitions(asset_key))
 
     @property
     def requested_subsets(self) -> list[EntitySubset]:
-        return [r.true_subset for r in self.results if r.true_subset.value]
+        return [EntitySubset(k, t) for k, t in self._requested.items() if t]
 
     def get_result(self, asset_key: Any) -> AutomationResult | None:
-        return self._by_key.get(AssetKey.from_coercible(asset_key))
+        """The condition tree evaluated for ``asset_key`` (None when it was not evaluated)."""
+        key = AssetKey.from_coercible(asset_key)
+        return next((r for r in self.results if r.key == key), None)
 
     def __repr__(self) -> str:
         return f"EvaluateAutomationConditionsResult(total_requested={self.total_requested})"
@@ -417,27 +428,23 @@ def _records_filter(key: AssetKey, partition: str) -> Any:
 # --------------------------------------------------------------------------- evaluation
 
 
-class _Node:
-    """A node's evaluation result while walking (cheap; turned into AutomationResult at the end)."""
+# A node's evaluation while walking is a plain tuple (cheapest to build; tens of thousands per
+# call): (condition, key, candidates, true, timing, children, dependency key). ``timing`` maps
+# partition -> timestamp for conditions that carry one (used by Since); ``condition`` is
+# ("entity", operand) for a dependency's node, made into an EntityMatchesCondition on demand.
+_TRUE = 3
+_TIMING = 4
 
-    __slots__ = ("cond", "key", "cand", "true", "timing", "children", "dep")
 
-    def __init__(self, cond, key, cand, true, timing=None, children=(), dep=None):
-        self.cond = cond
-        self.key = key
-        self.cand = cand
-        self.true = true
-        self.timing = timing
-        self.children = children
-        self.dep = dep
-
-    def to_result(self) -> AutomationResult:
-        k = self.key
-        return AutomationResult(
-            condition=self.cond, key=k, candidate_subset=EntitySubset(k, self.cand),
-            true_subset=EntitySubset(k, self.true),
-            child_results=tuple(c.to_result() for c in self.children), dep_key=self.dep,
-        )
+def _to_result(n: tuple) -> AutomationResult:
+    cond, k, cand, true, _timing, kids, dep = n
+    if dep is not None and not isinstance(cond, C.AutomationCondition):
+        cond = C.EntityMatchesCondition(key=dep, operand=cond[1])
+    return AutomationResult(
+        condition=cond, key=k, candidate_subset=EntitySubset(k, cand),
+        true_subset=EntitySubset(k, true), child_results=tuple(_to_result(c) for c in kids),
+        dep_key=dep,
+    )
 
 
 class _Evaluation:
@@ -454,9 +461,10 @@ class _Evaluation:
         self.requested: dict[AssetKey, frozenset] = {}
         self.downstream_conditions = downstream_conditions
         self.max_event_id = facts.max_event_id()
+        self.sorted_parents = _graph_memo(graph, "sorted_parents")
 
     # --- per root asset
-    def evaluate_key(self, key: AssetKey, condition: Any) -> tuple[_Node, _KeyState]:
+    def evaluate_key(self, key: AssetKey, condition: Any) -> tuple[tuple, _KeyState]:
         self.root = key
         prev = self.prev.get(key)
         kind = _kind(self.facts.pdef(key))
@@ -466,23 +474,16 @@ class _Evaluation:
         self.prev_nodes = prev.nodes if prev is not None else {}
         self.new_nodes: dict[str, tuple] = {}
         full = self.facts.full(key)
-        node = self.eval(condition, key, full, "r")
-        requested = node.true & full
-        node.true = requested
+        node = _D[type(condition)](self, condition, key, full, "r")
+        requested = node[_TRUE] & full
+        node = (*node[:_TRUE], requested, *node[_TRUE + 1:])
         self.requested[key] = requested
         state = _KeyState(requested=requested, kind=kind, timestamp=self.now_ts,
                           last_event_id=self.max_event_id, nodes=self.new_nodes)
         return node, state
 
-    def eval(self, cond: Any, key: AssetKey, cand: frozenset, path: str) -> _Node:
-        fn = _DISPATCH.get(type(cond))
-        if fn is None:
-            raise DagsterInvalidDefinitionError(
-                f"Cannot evaluate automation condition {type(cond).__name__} for asset "
-                f"{self.root.to_user_string()}: custom condition classes are not supported yet. "
-                "Build conditions from dg.AutomationCondition's methods and operators."
-            )
-        return fn(self, cond, key, cand, path)
+    def eval(self, cond: Any, key: AssetKey, cand: frozenset, path: str) -> tuple:
+        return _D[type(cond)](self, cond, key, cand, path)
 
     # --- mapping partitions between an asset and a dependency
     def map_subset(self, subset: frozenset, from_key: AssetKey, to_key: AssetKey, up: bool) -> frozenset:
@@ -524,64 +525,75 @@ def _kind(pd: Any) -> str:
 # --- operators
 
 
-def _and(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = cand
     kids = []
+    D = _D
     for i, op in enumerate(c.operands):
-        r = ev.eval(op, key, true, f"{path}.{i}")
+        r = D[type(op)](ev, op, key, true, f"{path}.{i}")
         kids.append(r)
-        true = true & r.true
-    return _Node(c, key, cand, true, None, kids)
+        true = true & r[3]
+    return (c, key, cand, true, None, kids, None)
 
 
-def _or(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _or(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = _EMPTY
     kids = []
+    D = _D
     for i, op in enumerate(c.operands):
-        r = ev.eval(op, key, cand, f"{path}.{i}")
+        r = D[type(op)](ev, op, key, cand, f"{path}.{i}")
         kids.append(r)
-        true = true | r.true
-    return _Node(c, key, cand, true, None, kids)
+        true = true | r[3]
+    return (c, key, cand, true, None, kids, None)
 
 
-def _not(ev: _Evaluation, c, key, cand, path) -> _Node:
-    r = ev.eval(c.operand, key, cand, path + ".0")
-    return _Node(c, key, cand, cand - r.true, None, [r])
+def _not(ev: _Evaluation, c, key, cand, path) -> tuple:
+    r = _D[type(c.operand)](ev, c.operand, key, cand, path + ".0")
+    return (c, key, cand, cand - r[3], None, [r], None)
 
 
-def _newly_true(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _newly_true(ev: _Evaluation, c, key, cand, path) -> tuple:
     # Stable id: the operand over the full subset, whatever narrowed the candidates above.
     nid = f"{path}~{key.to_user_string()}"
-    r = ev.eval(c.operand, key, ev.facts.full(key), path + ".0")
+    r = _D[type(c.operand)](ev, c.operand, key, ev.facts.full(key), path + ".0")
     prev = ev.node_state(nid)
     prev_true = prev[1] if prev is not None else _EMPTY
-    ev.new_nodes[nid] = (_EMPTY, r.true)
-    return _Node(c, key, cand, cand & (r.true - prev_true), None, [r])
+    ev.new_nodes[nid] = (_EMPTY, r[3])
+    return (c, key, cand, cand & (r[3] - prev_true), None, [r], None)
 
 
-def _since(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _since(ev: _Evaluation, c, key, cand, path) -> tuple:
     nid = f"{path}~{key.to_user_string()}"
     full = ev.facts.full(key)
-    trig = ev.eval(c.trigger_condition, key, full, path + ".0")
-    reset = ev.eval(c.reset_condition, key, full, path + ".1")
+    trig = _D[type(c.trigger_condition)](ev, c.trigger_condition, key, full, path + ".0")
+    reset = _D[type(c.reset_condition)](ev, c.reset_condition, key, full, path + ".1")
     prev = ev.node_state(nid)
     true = prev[0] if prev is not None else _EMPTY
-    true = (true | trig.true) - reset.true
-    both = trig.true & reset.true
-    if both and trig.timing and reset.timing:
-        rt = reset.timing
-        true = true | frozenset(p for p in both if trig.timing.get(p, -1.0) > rt.get(p, -1.0))
+    true = (true | trig[3]) - reset[3]
+    both = trig[3] & reset[3]
+    if both and trig[4] and reset[4]:
+        rt = reset[4]
+        true = true | frozenset(p for p in both if trig[4].get(p, -1.0) > rt.get(p, -1.0))
     ev.new_nodes[nid] = (true, None)
-    return _Node(c, key, cand, true, trig.timing, [trig, reset])
+    return (c, key, cand, true, trig[4], [trig, reset], None)
 
 
 def _dep_keys(ev: _Evaluation, c, key) -> list[AssetKey]:
+    if c.allow_selection is None and c.ignore_selection is None:
+        got = ev.sorted_parents.get(key)
+        if got is None:
+            got = ev.sorted_parents[key] = sorted(ev.graph.get(key).parent_keys, key=_parts)
+        return got
     deps = set(ev.graph.get(key).parent_keys)
     if c.allow_selection is not None:
         deps &= _resolve(c.allow_selection, ev.graph)
     if c.ignore_selection is not None:
         deps -= _resolve(c.ignore_selection, ev.graph)
-    return sorted(deps, key=lambda k: k.path)
+    return sorted(deps, key=_parts)
+
+
+def _parts(k: AssetKey) -> tuple[str, ...]:
+    return k.parts
 
 
 def _resolve(selection: Any, graph: Any) -> set[AssetKey]:
@@ -590,47 +602,47 @@ def _resolve(selection: Any, graph: Any) -> set[AssetKey]:
     return AssetSelection.from_coercible(selection).resolve(graph, allow_missing=True)
 
 
-def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> _Node:
+def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
     up = dep in ev.graph.get(key).parent_keys or dep == key
     dep_cand = ev.map_subset(cand, key, dep, up=up) if dep != key else cand
-    r = ev.eval(operand, dep, dep_cand, path)
-    true = ev.map_subset(r.true, dep, key, up=not up) if dep != key else r.true
+    r = _D[type(operand)](ev, operand, dep, dep_cand, path)
+    true = ev.map_subset(r[3], dep, key, up=not up) if dep != key else r[3]
     timing = None
-    if r.timing:
+    if r[4]:
         timing = {}
-        for p, ts in r.timing.items():
+        for p, ts in r[4].items():
             for q in ev.map_subset(frozenset((p,)), dep, key, up=not up) if dep != key else (p,):
                 if ts > timing.get(q, -1.0):
                     timing[q] = ts
-    return _Node(C.EntityMatchesCondition(key=dep, operand=operand), key, cand, true, timing, [r], dep)
+    return (("entity", operand), key, cand, true, timing, [r], dep)
 
 
-def _any_deps(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = _EMPTY
     kids = []
     timing: dict = {}
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true | r.true
-        if r.timing:
-            for p, ts in r.timing.items():
+        true = true | r[3]
+        if r[4]:
+            for p, ts in r[4].items():
                 if ts > timing.get(p, -1.0):
                     timing[p] = ts
-    return _Node(c, key, cand, cand & true, timing or None, kids)
+    return (c, key, cand, cand & true, timing or None, kids, None)
 
 
-def _all_deps(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _all_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = cand
     kids = []
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true & r.true
-    return _Node(c, key, cand, true, None, kids)
+        true = true & r[3]
+    return (c, key, cand, true, None, kids, None)
 
 
-def _entity_matches(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _entity_matches(ev: _Evaluation, c, key, cand, path) -> tuple:
     if c.key not in ev.graph:
         raise DagsterInvalidDefinitionError(
             f"asset_matches names {c.key.to_user_string()!r}, which is not in these definitions."
@@ -638,78 +650,85 @@ def _entity_matches(ev: _Evaluation, c, key, cand, path) -> _Node:
     return _entity(ev, c.operand, key, c.key, cand, path + ".0")
 
 
-def _any_downstream(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _any_downstream(ev: _Evaluation, c, key, cand, path) -> tuple:
     conds = (ev.downstream_conditions or {}).get(key, ())
     true = _EMPTY
     kids = []
     for i, dc in enumerate(conds):
-        r = ev.eval(dc, key, cand, f"{path}.{i}")
+        r = _D[type(dc)](ev, dc, key, cand, f"{path}.{i}")
         kids.append(r)
-        true = true | r.true
-    return _Node(c, key, cand, cand & true, None, kids)
+        true = true | r[3]
+    return (c, key, cand, cand & true, None, kids, None)
 
 
 # --- leaves
 
 
-def _leaf(compute):
-    def run(ev: _Evaluation, c, key, cand, path) -> _Node:
-        if not cand:
-            return _Node(c, key, cand, _EMPTY)
-        true, timing = compute(ev, c, key, cand, path)
-        return _Node(c, key, cand, true, timing)
-
-    return run
-
-
 def _missing(ev, c, key, cand, path):
-    return cand - ev.facts.materialized(key), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand - ev.facts.materialized(key), None, (), None)
 
 
 def _run_in_progress(ev, c, key, cand, path):
-    return cand & frozenset(ev.facts.in_progress()[0].get(key, ())), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand & frozenset(ev.facts.in_progress()[0].get(key, ())), None, (), None)
 
 
 def _backfill_in_progress(ev, c, key, cand, path):
-    return cand & frozenset(ev.facts.in_progress()[1].get(key, ())), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand & frozenset(ev.facts.in_progress()[1].get(key, ())), None, (), None)
 
 
 def _failed(ev, c, key, cand, path):
-    return cand & ev.facts.failed(key), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand & ev.facts.failed(key), None, (), None)
 
 
 def _newly_updated(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     prev = ev.prev_state
     if prev is None:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     ups = ev.facts.updates_since(prev.last_event_id).get(key)
     if not ups:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     parts = frozenset(ups) & ev.facts.full(key)
-    return parts, {p: ups[p][0] for p in parts}
+    return (c, key, cand, parts, {p: ups[p][0] for p in parts}, (), None)
 
 
 def _newly_requested(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     prev = ev.prev.get(key)
     if prev is None or not prev.requested:
-        return _EMPTY, None
-    return prev.requested, {p: ev.prev_state.timestamp if ev.prev_state else prev.timestamp
-                            for p in prev.requested}
+        return (c, key, cand, _EMPTY, None, (), None)
+    # Its timestamp is the previous evaluation's (when the request was made).
+    ts = ev.prev_state.timestamp if ev.prev_state is not None else prev.timestamp
+    return (c, key, cand, prev.requested, dict.fromkeys(prev.requested, ts), (), None)
 
 
 def _initial_evaluation(ev, c, key, cand, path):
-    return (cand if ev.prev_state is None else _EMPTY), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, (cand if ev.prev_state is None else _EMPTY), None, (), None)
 
 
 def _will_be_requested(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     got = ev.requested.get(key)
     if not got:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     node = ev.graph.get(key)
     root = ev.graph.get(ev.root)
     same_run = key == ev.root or (node.is_materializable and root.is_materializable
                                   and _same_partitioning(ev, key, ev.root))
-    return (got if same_run else _EMPTY), None
+    return (c, key, cand, (got if same_run else _EMPTY), None, (), None)
 
 
 def _same_partitioning(ev, a: AssetKey, b: AssetKey) -> bool:
@@ -719,8 +738,10 @@ def _same_partitioning(ev, a: AssetKey, b: AssetKey) -> bool:
 
 
 def _executed_with_root(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     if key == ev.root:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     ups = {}
     if ev.prev_state is not None:
         ups = ev.facts.updates_since(ev.prev_state.last_event_id).get(key) or {}
@@ -735,37 +756,41 @@ def _executed_with_root(ev, c, key, cand, path):
         run = ev.facts.run(run_id)
         if run is not None and run.asset_selection and ev.root in run.asset_selection:
             out.add(p)
-    return frozenset(out), None
+    return (c, key, cand, frozenset(out), None, (), None)
 
 
-def _code_version_changed_node(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _code_version_changed_node(ev: _Evaluation, c, key, cand, path) -> tuple:
     # Not a plain leaf: the cursor must be written even for an empty candidate set.
     nid = f"{path}#cv"
     current = ev.graph.get(key).code_version
     prev = ev.node_state(nid)
     ev.new_nodes[nid] = (_EMPTY, current)
     true = cand if prev is not None and prev[1] != current else _EMPTY
-    return _Node(c, key, cand, true)
+    return (c, key, cand, true, None, (), None)
 
 
 def _data_version_changed(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     prev = ev.prev_state
     if prev is None:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     ups = ev.facts.updates_since(prev.last_event_id).get(key)
     if not ups:
-        return _EMPTY, None
-    return cand & frozenset(ups), None
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand & frozenset(ups), None, (), None)
 
 
 def _cron_tick_passed(ev, c, key, cand, path):
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
     prev = ev.prev_state
     if prev is None:
-        return _EMPTY, None
+        return (c, key, cand, _EMPTY, None, (), None)
     tick = _previous_tick(c.cron_schedule, c.cron_timezone, ev.now_ts)
     if tick is None or tick < prev.timestamp:
-        return _EMPTY, None
-    return cand, {p: tick for p in cand}
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, cand, {p: tick for p in cand}, (), None)
 
 
 _TICKS: dict = {}
@@ -784,25 +809,27 @@ def _previous_tick(cron: str, tz: str, ts: float) -> float | None:
 
 
 def _in_latest_time_window(ev, c, key, cand, path):
-    return ev.facts.latest_window(key, c.lookback_timedelta), None
+    if not cand:
+        return (c, key, cand, _EMPTY, None, (), None)
+    return (c, key, cand, ev.facts.latest_window(key, c.lookback_timedelta), None, (), None)
 
 
-def _rule(ev: _Evaluation, c, key, cand, path) -> _Node:
+def _rule(ev: _Evaluation, c, key, cand, path) -> tuple:
     rule = c.rule
     from dagster_nb._automation import policies as P
 
     if isinstance(rule, P.DiscardOnMaxMaterializationsExceededRule):
         # Keep the ``limit`` latest candidates; the rest are discarded this tick.
         keep = sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit:] if rule.limit else []
-        return _Node(c, key, cand, cand - frozenset(keep))
+        return (c, key, cand, cand - frozenset(keep), None, (), None)
     is_root = not ev.graph.get(key).parent_keys
     inner = _RULE_CONDITIONS.get((rule, is_root))
     if inner is None:
         inner = _RULE_CONDITIONS[(rule, is_root)] = _rule_as_condition(rule, is_root)
     if inner is False:  # a rule whose inputs dagster_nb does not track: never true
-        return _Node(c, key, cand, _EMPTY)
-    r = ev.eval(inner, key, cand, path + ".0")
-    return _Node(c, key, cand, cand & r.true, None, [r])
+        return (c, key, cand, _EMPTY, None, (), None)
+    r = _D[type(inner)](ev, inner, key, cand, path + ".0")
+    return (c, key, cand, cand & r[3], None, [r], None)
 
 
 _RULE_CONDITIONS: dict = {}
@@ -850,7 +877,7 @@ def _rule_as_condition(rule: Any, is_root: bool) -> Any:
     )
 
 
-_DISPATCH: dict = {
+_D: dict = {
     C.AndAutomationCondition: _and,
     C.OrAutomationCondition: _or,
     C.NotAutomationCondition: _not,
@@ -860,19 +887,19 @@ _DISPATCH: dict = {
     C.AllDepsCondition: _all_deps,
     C.EntityMatchesCondition: _entity_matches,
     C.AnyDownstreamConditionsCondition: _any_downstream,
-    C.MissingAutomationCondition: _leaf(_missing),
-    C.RunInProgressAutomationCondition: _leaf(_run_in_progress),
-    C.BackfillInProgressAutomationCondition: _leaf(_backfill_in_progress),
-    C.ExecutionFailedAutomationCondition: _leaf(_failed),
-    C.NewlyUpdatedCondition: _leaf(_newly_updated),
-    C.NewlyRequestedCondition: _leaf(_newly_requested),
-    C.InitialEvaluationCondition: _leaf(_initial_evaluation),
-    C.WillBeRequestedCondition: _leaf(_will_be_requested),
-    C.LatestRunExecutedWithRootTargetCondition: _leaf(_executed_with_root),
+    C.MissingAutomationCondition: _missing,
+    C.RunInProgressAutomationCondition: _run_in_progress,
+    C.BackfillInProgressAutomationCondition: _backfill_in_progress,
+    C.ExecutionFailedAutomationCondition: _failed,
+    C.NewlyUpdatedCondition: _newly_updated,
+    C.NewlyRequestedCondition: _newly_requested,
+    C.InitialEvaluationCondition: _initial_evaluation,
+    C.WillBeRequestedCondition: _will_be_requested,
+    C.LatestRunExecutedWithRootTargetCondition: _executed_with_root,
     C.CodeVersionChangedCondition: _code_version_changed_node,
-    C.DataVersionChangedCondition: _leaf(_data_version_changed),
-    C.CronTickPassedCondition: _leaf(_cron_tick_passed),
-    C.InLatestTimeWindowCondition: _leaf(_in_latest_time_window),
+    C.DataVersionChangedCondition: _data_version_changed,
+    C.CronTickPassedCondition: _cron_tick_passed,
+    C.InLatestTimeWindowCondition: _in_latest_time_window,
     C.RuleCondition: _rule,
 }
 
@@ -899,7 +926,7 @@ def _downstream_conditions(graph: Any, keys: Iterable[AssetKey]) -> dict[AssetKe
     out: dict[AssetKey, tuple] = {}
     for key in keys:
         seen: list = []
-        for d in sorted(graph.downstream([key], include_self=False), key=lambda k: k.path):
+        for d in sorted(graph.downstream([key], include_self=False), key=_parts):
             dc = graph.get(d).automation_condition
             if dc is not None and not _has_any_downstream(dc) and dc not in seen:
                 seen.append(dc)
@@ -908,9 +935,44 @@ def _downstream_conditions(graph: Any, keys: Iterable[AssetKey]) -> dict[AssetKe
 
 
 def _has_any_downstream(c: Any) -> bool:
-    if isinstance(c, C.AnyDownstreamConditionsCondition):
-        return True
-    return any(_has_any_downstream(ch) for ch in c.children)
+    if c is None:
+        return False
+    memo = _COND_MEMO.get(id(c))
+    if memo is None or memo[0] is not c:
+        if len(_COND_MEMO) > 20000:
+            _COND_MEMO.clear()
+        memo = _COND_MEMO[id(c)] = (c, _walk_any_downstream(c))
+    return memo[1]
+
+
+# id(condition) -> (condition, has any_downstream_conditions); the condition is kept so its id
+# cannot be reused while the entry lives.
+_COND_MEMO: dict[int, tuple] = {}
+
+
+def _walk_any_downstream(c: Any) -> bool:
+    """Whether the tree holds any_downstream_conditions(); checks every node can be evaluated."""
+    if type(c) not in _D:
+        raise DagsterInvalidDefinitionError(
+            f"Cannot evaluate automation condition {type(c).__name__}: custom condition classes "
+            "are not supported yet. Build conditions from dg.AutomationCondition's methods and "
+            "operators."
+        )
+    found = isinstance(c, C.AnyDownstreamConditionsCondition)
+    for ch in c.children:
+        found = _walk_any_downstream(ch) or found
+    return found
+
+
+_GRAPH_MEMO: list = [None, {}]
+
+
+def _graph_memo(graph: Any, name: str) -> dict:
+    """Per-graph caches that outlive one evaluation (the tick loop evaluates the same graph
+    snapshot again and again); a new graph object starts afresh."""
+    if _GRAPH_MEMO[0] is not graph:
+        _GRAPH_MEMO[0], _GRAPH_MEMO[1] = graph, {}
+    return _GRAPH_MEMO[1].setdefault(name, {})
 
 
 def evaluate_automation_conditions(
@@ -959,9 +1021,10 @@ def evaluate_automation_conditions(
 def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.datetime,
               cursor: AssetDaemonCursor, default_condition: Any = None) -> EvaluateAutomationConditionsResult:
     facts = _Facts(instance, graph, now)
+    # (also checks, once per condition object, that every node can be evaluated)
     needs_down = [k for k in keys if _has_any_downstream(graph.get(k).automation_condition or default_condition)]
     ev = _Evaluation(graph, facts, cursor, now, _downstream_conditions(graph, needs_down) if needs_down else None)
-    nodes: list[_Node] = []
+    nodes: list[tuple] = []
     states = dict(cursor.states)  # keys not evaluated now keep their state
     for key in keys:
         cond = graph.get(key).automation_condition or default_condition
@@ -974,7 +1037,7 @@ def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.date
         if graph.get(key).automation_condition is None and default_condition is None:
             del states[key]  # its condition was removed: forget it, as Dagster
     new_cursor = AssetDaemonCursor(evaluation_id=ev.evaluation_id, states=states)
-    return EvaluateAutomationConditionsResult(new_cursor, [n.to_result() for n in nodes], now)
+    return EvaluateAutomationConditionsResult(new_cursor, nodes, now)
 
 
 def _aware(t: _dt.datetime | None) -> _dt.datetime:
