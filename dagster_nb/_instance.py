@@ -621,6 +621,14 @@ class DagsterInstance:
         """Remove ``partition_key`` from the definition (nothing happens if it is not there)."""
         self._storage.delete_dynamic_partition(partitions_def_name, partition_key)
 
+    # ------------------------------------------------------------------ automation ticks
+    def get_tick_store(self) -> Any:
+        """Ticks, cursors and start/stop state of schedules and sensors (the automation loop's
+        records), in this instance's storage."""
+        from dagster_nb._storage.ticks import tick_store_for
+
+        return tick_store_for(self._storage)
+
 
 def _page(recs: list[EventLogRecord], limit: int | None, cursor: str | None) -> EventRecordsResult:
     has_more = limit is not None and len(recs) > limit

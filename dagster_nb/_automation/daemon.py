@@ -1,0 +1,441 @@
+"""The automation loop: schedules, sensors and automation conditions tick and launch runs.
+
+    import dagster_nb as dg
+    from dagster_nb._automation.daemon import AutomationDaemon
+
+    daemon = AutomationDaemon(defs, instance)
+    daemon.tick(at=datetime(2024, 1, 1, 6, tzinfo=timezone.utc))  # once, at a given instant
+    daemon.start(interval=1.0)                                    # background thread
+    daemon.stop()
+
+One ``tick(at)`` looks at every schedule and sensor of the definitions (read again at each tick,
+so a redefinition takes effect at the next one) whose state is running (the stored start/stop
+status, else the definition's ``default_status``), decides whether it is due, claims the tick in
+the instance (so two loops never evaluate the same tick, and a slow sensor is never started
+twice), runs the user's function, launches the requested runs through the same executor as
+``materialize`` (tagged ``dagster/schedule_name`` / ``dagster/sensor_name``, ``dagster/run_key``;
+a run key already used by the instigator is skipped, as in Dagster) and records the tick:
+SUCCESS with run ids, SKIPPED with the reason, or FAILURE with the user's traceback (the loop
+goes on). Sensor cursors and the automation evaluator's cursor are stored with the tick.
+
+Assets with an ``automation_condition`` that no ``AutomationConditionSensorDefinition`` targets
+are evaluated by ``default_automation_condition_sensor``, as in Dagster; it is running unless
+stopped, and its interval is the loop's ``automation_interval`` (the kernel uses 1 s, so an
+``eager()`` asset follows its upstream within about a second).
+
+Headless entry point: :func:`run_daemon` (``dagster-nb daemon``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import socket
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagster_nb._errors import DagsterInvalidDefinitionError
+
+__all__ = ["AutomationDaemon", "Instigator", "run_daemon", "DEFAULT_AUTOMATION_SENSOR_NAME"]
+
+DEFAULT_AUTOMATION_SENSOR_NAME = "default_automation_condition_sensor"
+SCHEDULE_NAME_TAG = "dagster/schedule_name"
+SENSOR_NAME_TAG = "dagster/sensor_name"
+RUN_KEY_TAG = "dagster/run_key"
+SCHEDULED_TIME_TAG = "dagster/scheduled_execution_time"
+
+
+@dataclass(frozen=True, slots=True)
+class Instigator:
+    """A schedule or sensor as the loop sees it (``kind``: schedule / sensor / automation)."""
+
+    name: str
+    kind: str
+    definition: Any
+    default_running: bool
+    interval: float = 0.0
+
+
+@dataclass(slots=True)
+class _Outcome:
+    status: str
+    skip_reason: str | None = None
+    error: str | None = None
+    run_ids: list = field(default_factory=list)
+    run_keys: list = field(default_factory=list)
+    cursor: str | None = None
+    update_cursor: bool = False
+
+
+def _utc(at: Any) -> _dt.datetime:
+    if at is None:
+        return _dt.datetime.now(_dt.timezone.utc)
+    if isinstance(at, str):
+        try:
+            at = _dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise DagsterInvalidDefinitionError(
+                f"tick(at=...) takes an ISO time like '2024-01-01T06:00:00+00:00', got {at!r}."
+            ) from None
+    if not isinstance(at, _dt.datetime):
+        raise DagsterInvalidDefinitionError(f"tick(at=...) takes a datetime or an ISO string, got {at!r}.")
+    return at if at.tzinfo is not None else at.replace(tzinfo=_dt.timezone.utc)
+
+
+class AutomationDaemon:
+    """Evaluates the schedules and sensors of ``defs`` against ``instance``.
+
+    ``defs`` is a ``Definitions`` or a function returning the current one (the kernel's).
+    ``launch`` (optional) runs an asset selection: ``launch(keys, partition_key, tags,
+    run_config) -> run_id``; the default materializes through the definitions.
+    """
+
+    def __init__(self, defs: Any, instance: Any, *, owner: str | None = None,
+                 automation_interval: float = 30.0,
+                 launch: Callable[..., str | None] | None = None,
+                 on_tick: Callable[[Any], None] | None = None):
+        self._defs = defs if callable(defs) else (lambda: defs)
+        self.instance = instance
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.automation_interval = automation_interval
+        self._launch_assets = launch
+        self._on_tick = on_tick
+        self._baselines: dict[tuple[str, str], float] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
+        self.last_evaluations: dict[str, Any] = {}  # automation sensor -> last evaluator result
+        self.last_error: str | None = None
+        self.ticks_done = 0
+
+    # ------------------------------------------------------------------ instigators
+    def instigators(self, defs: Any | None = None) -> list[Instigator]:
+        from dagster_nb._automation.automation_sensors import AutomationConditionSensorDefinition
+        from dagster_nb._automation.schedules import DefaultScheduleStatus
+        from dagster_nb._automation.sensors import DefaultSensorStatus
+
+        defs = self._defs() if defs is None else defs
+        out = []
+        for s in defs.schedules:
+            out.append(Instigator(s.name, "schedule", s, s.default_status == DefaultScheduleStatus.RUNNING))
+        targeted: set = set()
+        graph = None
+        for s in defs.sensors:
+            running = s.default_status == DefaultSensorStatus.RUNNING
+            if isinstance(s, AutomationConditionSensorDefinition):
+                graph = graph or defs.resolve_asset_graph()
+                targeted |= _resolve(s.asset_selection, graph)
+                out.append(Instigator(s.name, "automation", s, running, float(s.minimum_interval_seconds)))
+            else:
+                out.append(Instigator(s.name, "sensor", s, running, float(s.minimum_interval_seconds)))
+        if defs.assets:
+            graph = graph or defs.resolve_asset_graph()
+            rest = {k for k, n in graph.nodes.items()
+                    if n.automation_condition is not None and n.is_materializable and k not in targeted}
+            if rest:
+                out.append(Instigator(DEFAULT_AUTOMATION_SENSOR_NAME, "automation", frozenset(rest),
+                                      True, float(self.automation_interval)))
+        return out
+
+    def is_running(self, inst: Instigator) -> bool:
+        st = self.instance.get_tick_store().get_state(inst.name, inst.kind)
+        return inst.default_running if st.status is None else st.status == "RUNNING"
+
+    def set_status(self, name: str, running: bool) -> Instigator:
+        """Start or stop one schedule/sensor (persisted in the instance)."""
+        insts = self.instigators()
+        found = next((i for i in insts if i.name == name), None)
+        if found is None:
+            from dagster_nb._errors import did_you_mean
+
+            raise DagsterInvalidDefinitionError(
+                f"No schedule or sensor named {name!r}." + did_you_mean(name, [i.name for i in insts])
+            )
+        self.instance.get_tick_store().set_status(found.name, found.kind, "RUNNING" if running else "STOPPED")
+        return found
+
+    # ------------------------------------------------------------------ one tick
+    def tick(self, at: Any = None) -> list[Any]:
+        """Evaluate everything due at ``at`` (default: now) once; the completed tick records."""
+        now = _utc(at)
+        with self._tick_lock:
+            defs = self._defs()
+            done = []
+            for inst in self.instigators(defs):
+                if not self.is_running(inst):
+                    continue
+                rec = self._tick_one(inst, defs, now)
+                if rec is not None:
+                    done.append(rec)
+                    if self._on_tick is not None:
+                        try:
+                            self._on_tick(rec)
+                        except Exception:  # noqa: BLE001 - a broken view never stops the loop
+                            traceback.print_exc()
+            self.ticks_done += 1
+            return done
+
+    def _tick_one(self, inst: Instigator, defs: Any, now: _dt.datetime) -> Any:
+        store = self.instance.get_tick_store()
+        ts = now.timestamp()
+        if inst.kind == "schedule":
+            due = self._due_schedule_tick(inst, store, ts)
+            if due is None:
+                return None
+            tick = store.claim(inst.name, inst.kind, tick_ts=due, now=ts, owner=self.owner)
+        else:
+            st = store.get_state(inst.name, inst.kind)
+            if st.last_tick_ts is not None and ts - st.last_tick_ts < inst.interval:
+                return None
+            tick = store.claim(inst.name, inst.kind, tick_ts=ts, now=ts, owner=self.owner,
+                               min_interval=inst.interval)
+        if tick is None:
+            return None
+        try:
+            if inst.kind == "schedule":
+                out = self._run_schedule(inst, defs, tick.tick_ts)
+            elif inst.kind == "sensor":
+                out = self._run_sensor(inst, defs, store)
+            else:
+                out = self._run_automation(inst, defs, store, now)
+        except Exception as e:  # noqa: BLE001 - the user's code failed: a failed tick, the loop goes on
+            out = _Outcome("FAILURE", error=_user_traceback(e))
+        end = _dt.datetime.now(_dt.timezone.utc).timestamp()
+        return store.finish(tick, status=out.status, end_ts=max(end, ts), skip_reason=out.skip_reason,
+                            error=out.error, run_ids=out.run_ids, run_keys=out.run_keys,
+                            cursor=out.cursor, update_cursor=out.update_cursor)
+
+    def _due_schedule_tick(self, inst: Instigator, store: Any, ts: float) -> float | None:
+        """The latest cron tick in (previous tick or when this loop first saw it, ts]."""
+        from dagster_nb._partitions._cron import CronTicks
+
+        s = inst.definition
+        tz = s.execution_timezone or "UTC"
+        st = store.get_state(inst.name, inst.kind)
+        since = st.last_tick_ts
+        if since is None:
+            # Never ticked: start from when this loop first saw it running (no catch-up of the
+            # past, as a newly started Dagster schedule); a tick exactly at `ts` counts.
+            since = self._baselines.setdefault((inst.name, inst.kind), ts - 1e-6)
+        crons = [s.cron_schedule] if isinstance(s.cron_schedule, str) else list(s.cron_schedule)
+        best = None
+        for cron in crons:
+            t = CronTicks(cron, tz).prev_le(ts).timestamp()
+            if t > since and (best is None or t > best):
+                best = t
+        return best
+
+    # ------------------------------------------------------------------ evaluation
+    def _run_schedule(self, inst: Instigator, defs: Any, tick_ts: float) -> _Outcome:
+        from zoneinfo import ZoneInfo
+
+        from dagster_nb._automation.schedules import ScheduleEvaluationContext
+
+        s = inst.definition
+        tz = ZoneInfo(s.execution_timezone or "UTC")
+        when = _dt.datetime.fromtimestamp(tick_ts, tz)
+        ctx = ScheduleEvaluationContext(instance=self.instance, scheduled_execution_time=when,
+                                        resources=_resources(defs, s), repository_def=defs)
+        data = s.evaluate_tick(ctx)
+        if not data.run_requests:
+            return _Outcome("SKIPPED", skip_reason=data.skip_message)
+        tags = {SCHEDULE_NAME_TAG: s.name, SCHEDULED_TIME_TAG: when.isoformat()}
+        out = _Outcome("SUCCESS")
+        self._launch_all(data.run_requests, s.job_name if s.has_job else None, defs, tags,
+                         SCHEDULE_NAME_TAG, s.name, out)
+        return out
+
+    def _run_sensor(self, inst: Instigator, defs: Any, store: Any) -> _Outcome:
+        from dagster_nb._automation.run_request import apply_dynamic_partitions_requests
+        from dagster_nb._automation.sensors import SensorEvaluationContext
+
+        s = inst.definition
+        st = store.get_state(inst.name, inst.kind)
+        prev = store.get_ticks(inst.name, inst.kind, limit=2)
+        last_done = next((t for t in prev if t.status != "STARTED"), None)
+        last_key = next((t.run_keys[-1] for t in prev if t.run_keys), None)
+        ctx = SensorEvaluationContext(
+            instance=self.instance, cursor=st.cursor, resources=_resources(defs, s),
+            last_tick_completion_time=last_done.end_ts if last_done else None,
+            last_run_key=last_key, repository_def=defs, sensor_name=s.name,
+        )
+        data = s.evaluate_tick(ctx)
+        out = _Outcome("SUCCESS", cursor=data.cursor, update_cursor=data.cursor != st.cursor)
+        if data.dynamic_partitions_requests:
+            apply_dynamic_partitions_requests(data.dynamic_partitions_requests, self.instance)
+        if not data.run_requests:
+            out.status = "SKIPPED"
+            out.skip_reason = data.skip_message
+            return out
+        self._launch_all(data.run_requests, s.job_name if s.has_jobs else None, defs,
+                         {SENSOR_NAME_TAG: s.name}, SENSOR_NAME_TAG, s.name, out)
+        return out
+
+    def _run_automation(self, inst: Instigator, defs: Any, store: Any, now: _dt.datetime) -> _Outcome:
+        from dagster_nb._automation.evaluator import AssetDaemonCursor, _evaluate
+        from dagster_nb._automation.run_request import RunRequest
+
+        st = store.get_state(inst.name, inst.kind)
+        cursor = AssetDaemonCursor.from_json(st.cursor) if st.cursor else AssetDaemonCursor.empty()
+        graph = defs.resolve_asset_graph()
+        if isinstance(inst.definition, frozenset):
+            chosen, run_tags = inst.definition, {}
+        else:
+            chosen, run_tags = _resolve(inst.definition.asset_selection, graph), dict(inst.definition.run_tags)
+        keys = [k for k in graph.toposorted_keys() if k in chosen
+                and graph.get(k).automation_condition is not None and graph.get(k).is_materializable]
+        result = _evaluate(graph, self.instance, keys, now, cursor)
+        self.last_evaluations[inst.name] = result
+        out = _Outcome("SUCCESS", cursor=result.cursor.to_json(), update_cursor=True)
+        by_partition: dict = {}
+        for k in keys:
+            for p in result.get_requested_partitions(k):
+                by_partition.setdefault(p, []).append(k)
+        if not by_partition:
+            out.status = "SKIPPED"
+            out.skip_reason = "No asset partitions were requested."
+            return out
+        requests = [RunRequest(asset_selection=ks, partition_key=p, tags=run_tags)
+                    for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
+        self._launch_all(requests, None, defs, {SENSOR_NAME_TAG: inst.name}, SENSOR_NAME_TAG, inst.name, out)
+        return out
+
+    # ------------------------------------------------------------------ launching
+    def _launch_all(self, requests: Sequence[Any], default_job: str | None, defs: Any,
+                    tags: dict, owner_tag: str, owner: str, out: _Outcome) -> None:
+        from dagster_nb._storage.records import RunsFilter
+
+        for req in requests:
+            if req.run_key is not None:
+                out.run_keys.append(req.run_key)
+                used = self.instance.get_runs_count(
+                    RunsFilter(tags={RUN_KEY_TAG: req.run_key, owner_tag: owner}))
+                if used:
+                    continue  # Dagster skips a run key the instigator already launched
+            run_tags = {**dict(req.tags), **tags}
+            if req.run_key is not None:
+                run_tags[RUN_KEY_TAG] = req.run_key
+            run_id = self._launch(req, req.job_name or default_job, defs, run_tags)
+            if run_id is not None:
+                out.run_ids.append(run_id)
+        if not out.run_ids and out.status == "SUCCESS":
+            out.status = "SKIPPED"
+            out.skip_reason = out.skip_reason or "Every run request's run_key was already used."
+
+    def _launch(self, req: Any, job_name: str | None, defs: Any, tags: dict) -> str | None:
+        if job_name is not None:
+            job = defs.resolve_job_def(job_name)
+            kwargs = {}
+            if req.asset_selection is not None:
+                kwargs["asset_selection"] = list(req.asset_selection)
+            result = job.execute_in_process(
+                run_config=dict(req.run_config) or None, instance=self.instance,
+                partition_key=req.partition_key, raise_on_error=False, tags=tags, **kwargs,
+            )
+            return result.run_id
+        if req.asset_selection is None:
+            raise DagsterInvalidDefinitionError(
+                "A RunRequest without job_name or asset_selection from an instigator without a "
+                "job: give the sensor/schedule a job (job=/job_name=) or the request an "
+                "asset_selection."
+            )
+        from dagster_nb._definitions.asset_key import AssetKey
+
+        keys = [AssetKey.from_coercible(k) if not isinstance(k, AssetKey) else k for k in req.asset_selection]
+        if self._launch_assets is not None:
+            return self._launch_assets(keys, req.partition_key, tags, dict(req.run_config) or None)
+        from dagster_nb._execution.materialize import run_assets
+
+        result = run_assets(defs.resolved, selected_keys=keys, instance=self.instance,
+                            resources=defs.resources, partition_key=req.partition_key, tags=tags,
+                            run_config=dict(req.run_config) or None, raise_on_error=False,
+                            job_name="__automation_asset_job__")
+        return result.run_id
+
+    # ------------------------------------------------------------------ the thread
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, interval: float = 1.0) -> None:
+        """Tick every ``interval`` seconds on a background thread until :meth:`stop`."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, args=(interval,),
+                                        name="dagster_nb-automation", daemon=True)
+        self._thread.start()
+
+    def _loop(self, interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+                self.last_error = None
+            except Exception:  # noqa: BLE001 - e.g. a definitions error: say it, keep going
+                self.last_error = traceback.format_exc()
+            self._stop.wait(interval)
+
+    def stop(self, timeout: float | None = 60.0) -> bool:
+        """Stop after the tick in progress (a run it launched finishes first). True when the
+        thread ended within ``timeout``."""
+        self._stop.set()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+        return not self.running
+
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_traceback(e: BaseException) -> str:
+    """The traceback with dagster_nb's own frames left out (the user's code is what failed)."""
+    te = traceback.TracebackException.from_exception(e)
+    frames = [f for f in te.stack if not os.path.abspath(f.filename).startswith(_PKG + os.sep)]
+    if frames:
+        te.stack = traceback.StackSummary.from_list(frames)
+    return "".join(te.format())
+
+
+def _resources(defs: Any, definition: Any) -> dict:
+    res = dict(getattr(defs, "resources", {}) or {})
+    keys = getattr(definition, "required_resource_keys", None) or set()
+    return {k: v for k, v in res.items() if k in keys} if keys else {}
+
+
+def _resolve(selection: Any, graph: Any) -> set:
+    from dagster_nb._selection.asset_selection import AssetSelection
+
+    return AssetSelection.from_coercible(selection).resolve(graph, allow_missing=True)
+
+
+def run_daemon(defs: Any, instance: Any, *, interval: float = 1.0,
+               stop: threading.Event | None = None,
+               log: Callable[[str], None] | None = None) -> int:
+    """Run the loop in the foreground until ``stop`` is set (the CLI sets it on SIGINT/SIGTERM).
+    ``defs``: a Definitions (or a function returning one). Returns 0 when stopped cleanly."""
+    daemon = AutomationDaemon(defs, instance, automation_interval=interval)
+    stop = stop or threading.Event()
+    say = log or (lambda m: None)
+
+    def on_tick(rec: Any) -> None:
+        extra = rec.skip_reason or (rec.error or "").strip().splitlines()[-1:] or ""
+        if isinstance(extra, list):
+            extra = extra[0] if extra else ""
+        say(f"{rec.kind} {rec.name}: {rec.status} {' '.join(rec.run_ids)} {extra}".rstrip())
+
+    daemon._on_tick = on_tick
+    names = ", ".join(f"{i.name} ({i.kind})" for i in daemon.instigators()) or "nothing"
+    say(f"dagster-nb daemon: watching {names}")
+    while not stop.is_set():
+        try:
+            daemon.tick()
+        except Exception:  # noqa: BLE001 - keep the daemon alive; say what broke
+            say(traceback.format_exc())
+        stop.wait(interval)
+    say("dagster-nb daemon: stopped")
+    return 0
