@@ -4,7 +4,6 @@ executor, and persist in the instance (SQLite and in-memory)."""
 from __future__ import annotations
 
 import datetime as dt
-
 import sqlite3
 import threading
 import time
