@@ -533,6 +533,14 @@ def schedule(
         )
         sd.__doc__ = fn.__doc__
         sd.__wrapped__ = fn  # type: ignore[attr-defined]
+        _announce(sd)
         return sd
 
     return inner
+
+
+def _announce(definition: Any) -> None:
+    # A decorated schedule/sensor joins the kernel repository when a notebook cell makes it.
+    from dagster_nb._definitions import registry_hook
+
+    registry_hook.notify(definition)

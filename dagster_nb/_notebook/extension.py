@@ -45,6 +45,9 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.events.register("pre_run_cell", pre_run_cell)
     ipython.events.register("post_run_cell", post_run_cell)
     ipython.register_magics(DagsterNbMagics(ipython, repo))
+    from dagster_nb._notebook.automation_magic import AutomationMagics
+
+    ipython.register_magics(AutomationMagics(ipython, repo))
     _state.update(shell=ipython, pre=pre_run_cell, post=post_run_cell)
 
 
@@ -91,6 +94,10 @@ def unload_ipython_extension(ipython: Any) -> None:
     for kind in ("line", "cell"):
         for name in ("materialize", "asset", "assets", "lineage", "asset_value", "partitions", "dagster_nb"):
             magics[kind].pop(name, None)
+    magics["line"].pop("automation", None)
+    from dagster_nb._notebook.automation_magic import stop_all
+
+    stop_all()  # the automation loop's thread must not outlive the extension
     html = ipython.display_formatter.formatters["text/html"]
     for cls in _state.get("formatters", ()):
         html.type_printers.pop(cls, None)

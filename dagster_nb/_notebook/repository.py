@@ -149,6 +149,12 @@ class KernelRepository:
         check = getattr(self, "_is_notebook_code", None)
         if check is not None and not check(_first_user_filename()):
             return
+        if _is_instigator(definition):  # @schedule / @sensor in a cell: the latest one wins
+            with self._lock:
+                target = self._schedules if hasattr(definition, "cron_schedule") else self._sensors
+                target[definition.name] = definition
+                self._changed()
+            return
         origin = self._current_origin or getattr(definition, "source_location", None) or "<unknown>"
         self.register(definition, origin=origin)
 
@@ -538,6 +544,29 @@ class KernelRepository:
     def resolve_job_def(self, name: str) -> Any:
         return self.to_definitions().resolve_job_def(name)
 
+    # --- automation (the loop: dagster_nb._automation.daemon; kernel glue: automation_magic) ---
+    @property
+    def automation(self) -> Any:
+        """This kernel's automation loop (``AutomationDaemon``)."""
+        from dagster_nb._notebook.automation_magic import kernel_daemon
+
+        return kernel_daemon(self)
+
+    def start_automation(self, interval: float = 1.0) -> Any:
+        """Tick schedules, sensors and automation conditions every ``interval`` seconds on a
+        background thread (cells stay responsive; redefinitions apply at the next tick)."""
+        self.automation.start(interval=interval)
+        return self.automation
+
+    def stop_automation(self, timeout: float | None = 60.0) -> bool:
+        """Stop the loop after its current tick (a run it launched finishes first)."""
+        return self.automation.stop(timeout=timeout)
+
+    def tick(self, at: Any = None) -> list[Any]:
+        """Evaluate everything due at ``at`` (a datetime or ISO string; default now) once, and
+        launch what it requests. Returns the tick records (status, skip reason, run ids)."""
+        return self.automation.tick(at=at)
+
     def __repr__(self) -> str:
         n = len(self._entries)
         return f"<KernelRepository {n} asset{'s' if n != 1 else ''}, instance={self._instance!r}>"
@@ -594,6 +623,13 @@ def _parse_key(raw: CoercibleToAssetKey) -> AssetKey:
 
 _kernel: KernelRepository | None = None
 _kernel_lock = threading.Lock()
+
+
+def _is_instigator(definition: Any) -> bool:
+    from dagster_nb._automation.schedules import ScheduleDefinition
+    from dagster_nb._automation.sensors import SensorDefinition
+
+    return isinstance(definition, (ScheduleDefinition, SensorDefinition))
 
 
 def get_kernel_repository() -> KernelRepository:
