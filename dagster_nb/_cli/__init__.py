@@ -5,6 +5,7 @@
     dagster-nb materialize -f my_assets.py --stale
     dagster-nb status -f my_assets.py
     dagster-nb export analysis.ipynb -o analysis_defs.py
+    dagster-nb daemon -f my_assets.py    # schedules, sensors, automation; until SIGINT/SIGTERM
 
 ``-f`` loads a Python file (or ``-m`` a module) and uses its ``Definitions`` object or its
 ``@dg.definitions`` function (the first one
@@ -152,6 +153,28 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_daemon(args: argparse.Namespace) -> int:
+    """Run the automation loop in the foreground until SIGINT/SIGTERM (the loop itself is
+    dagster_nb._automation.daemon.run_daemon; this only loads the definitions and wires signals)."""
+    import signal
+    import threading
+
+    from dagster_nb._automation.daemon import run_daemon
+    from dagster_nb._instance import DagsterInstance
+
+    defs = _load_target(args)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()  # the tick in progress (and a run it launched) finishes first
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with DagsterInstance.get() as instance:
+        return run_daemon(defs, instance, interval=args.interval, stop=stop,
+                          log=lambda m: print(m, flush=True))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dagster-nb", description="Run dagster_nb definitions headless.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -197,6 +220,10 @@ def _parser() -> argparse.ArgumentParser:
         help="OUT.py, or a directory to write a package (DIR/__init__.py); '-' prints to stdout",
     )
     ex.set_defaults(fn=_cmd_export)
+    dm = sub.add_parser("daemon", help="run schedules, sensors and automation conditions until stopped")
+    target(dm)
+    dm.add_argument("--interval", type=float, default=1.0, help="seconds between ticks (default 1)")
+    dm.set_defaults(fn=_cmd_daemon)
     return p
 
 
