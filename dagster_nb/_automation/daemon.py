@@ -111,14 +111,25 @@ class AutomationDaemon:
         self.last_evaluations: dict[str, Any] = {}  # automation sensor -> last evaluator result
         self.last_error: str | None = None
         self.ticks_done = 0
+        self._instigators: tuple | None = None
+        self._cron: dict = {}
 
     # ------------------------------------------------------------------ instigators
     def instigators(self, defs: Any | None = None) -> list[Instigator]:
+
+        defs = self._defs() if defs is None else defs
+        cached = self._instigators
+        if cached is not None and cached[0] is defs:
+            return cached[1]  # the same definitions object: its instigators are unchanged
+        out = self._instigators_of(defs)
+        self._instigators = (defs, out)
+        return out
+
+    def _instigators_of(self, defs: Any) -> list[Instigator]:
         from dagster_nb._automation.automation_sensors import AutomationConditionSensorDefinition
         from dagster_nb._automation.schedules import DefaultScheduleStatus
         from dagster_nb._automation.sensors import DefaultSensorStatus
 
-        defs = self._defs() if defs is None else defs
         out = []
         for s in defs.schedules:
             out.append(Instigator(s.name, "schedule", s, s.default_status == DefaultScheduleStatus.RUNNING))
@@ -141,8 +152,8 @@ class AutomationDaemon:
                                       True, float(self.automation_interval)))
         return out
 
-    def is_running(self, inst: Instigator) -> bool:
-        st = self.instance.get_tick_store().get_state(inst.name, inst.kind)
+    def is_running(self, inst: Instigator, state: Any = None) -> bool:
+        st = state or self.instance.get_tick_store().get_state(inst.name, inst.kind)
         return inst.default_running if st.status is None else st.status == "RUNNING"
 
     def set_status(self, name: str, running: bool) -> Instigator:
@@ -165,10 +176,17 @@ class AutomationDaemon:
         with self._tick_lock:
             defs = self._defs()
             done = []
+            # One read of every stored state per tick: an idle tick costs one query.
+            states = {(s.name, s.kind): s for s in self.instance.get_tick_store().all_states()}
             for inst in self.instigators(defs):
-                if not self.is_running(inst):
+                st = states.get((inst.name, inst.kind))
+                if st is None:
+                    from dagster_nb._storage.ticks import InstigatorState
+
+                    st = InstigatorState(inst.name, inst.kind)
+                if not self.is_running(inst, st):
                     continue
-                rec = self._tick_one(inst, defs, now)
+                rec = self._tick_one(inst, defs, now, st)
                 if rec is not None:
                     done.append(rec)
                     if self._on_tick is not None:
@@ -179,16 +197,15 @@ class AutomationDaemon:
             self.ticks_done += 1
             return done
 
-    def _tick_one(self, inst: Instigator, defs: Any, now: _dt.datetime) -> Any:
+    def _tick_one(self, inst: Instigator, defs: Any, now: _dt.datetime, st: Any) -> Any:
         store = self.instance.get_tick_store()
         ts = now.timestamp()
         if inst.kind == "schedule":
-            due = self._due_schedule_tick(inst, store, ts)
+            due = self._due_schedule_tick(inst, st, ts)
             if due is None:
                 return None
             tick = store.claim(inst.name, inst.kind, tick_ts=due, now=ts, owner=self.owner)
         else:
-            st = store.get_state(inst.name, inst.kind)
             if st.last_tick_ts is not None and ts - st.last_tick_ts < inst.interval:
                 return None
             tick = store.claim(inst.name, inst.kind, tick_ts=ts, now=ts, owner=self.owner,
@@ -209,13 +226,12 @@ class AutomationDaemon:
                             error=out.error, run_ids=out.run_ids, run_keys=out.run_keys,
                             cursor=out.cursor, update_cursor=out.update_cursor)
 
-    def _due_schedule_tick(self, inst: Instigator, store: Any, ts: float) -> float | None:
+    def _due_schedule_tick(self, inst: Instigator, st: Any, ts: float) -> float | None:
         """The latest cron tick in (previous tick or when this loop first saw it, ts]."""
         from dagster_nb._partitions._cron import CronTicks
 
         s = inst.definition
         tz = s.execution_timezone or "UTC"
-        st = store.get_state(inst.name, inst.kind)
         since = st.last_tick_ts
         if since is None:
             # Never ticked: start from when this loop first saw it running (no catch-up of the
@@ -224,7 +240,10 @@ class AutomationDaemon:
         crons = [s.cron_schedule] if isinstance(s.cron_schedule, str) else list(s.cron_schedule)
         best = None
         for cron in crons:
-            t = CronTicks(cron, tz).prev_le(ts).timestamp()
+            ticks = self._cron.get((cron, tz))
+            if ticks is None:
+                ticks = self._cron[(cron, tz)] = CronTicks(cron, tz)
+            t = ticks.prev_le(ts).timestamp()
             if t > since and (best is None or t > best):
                 best = t
         return best

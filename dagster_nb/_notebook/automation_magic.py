@@ -35,7 +35,15 @@ def kernel_daemon(repo: Any) -> Any:
                                       run_config=run_config, raise_on_error=False)
             return result.run_id
 
-        d = AutomationDaemon(repo.to_definitions, repo.instance, automation_interval=1.0,
+        cache: list = [None, None]
+
+        def definitions():
+            # One Definitions per kernel repository version: an idle tick must not rebuild it.
+            if cache[0] != repo.version or cache[1] is None:
+                cache[0], cache[1] = repo.version, repo.to_definitions()
+            return cache[1]
+
+        d = AutomationDaemon(definitions, repo.instance, automation_interval=1.0,
                              launch=launch, owner=None)
         d._repo = repo
         _DAEMONS[id(repo)] = d
