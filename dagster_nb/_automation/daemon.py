@@ -112,6 +112,7 @@ class AutomationDaemon:
         self.last_error: str | None = None
         self.ticks_done = 0
         self._instigators: tuple | None = None
+        self.listeners: list[Callable[[Any], None]] = []  # called with each completed tick
         self._cron: dict = {}
 
     # ------------------------------------------------------------------ instigators
@@ -189,9 +190,11 @@ class AutomationDaemon:
                 rec = self._tick_one(inst, defs, now, st)
                 if rec is not None:
                     done.append(rec)
-                    if self._on_tick is not None:
+                    for fn in [self._on_tick, *self.listeners]:
+                        if fn is None:
+                            continue
                         try:
-                            self._on_tick(rec)
+                            fn(rec)
                         except Exception:  # noqa: BLE001 - a broken view never stops the loop
                             traceback.print_exc()
             self.ticks_done += 1

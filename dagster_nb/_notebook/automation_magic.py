@@ -127,6 +127,10 @@ def _make_magics():
                     raise UsageError(str(e)) from None
                 print(f"{inst.kind} {inst.name}: {'RUNNING' if cmd == 'start' else 'STOPPED'}")
                 return None
+            if cmd == "widget" and not rest:
+                from dagster_nb._widgets.automation import AutomationWidget
+
+                return AutomationWidget(d)
             if cmd == "tick":
                 at = None
                 if rest:
@@ -143,7 +147,7 @@ def _make_magics():
                 return None
             raise UsageError(
                 f"%automation: unknown command {cmd!r}. Use: %automation [start | stop | "
-                "tick [--at ISO_TIME] | start NAME | stop NAME]"
+                "tick [--at ISO_TIME] | start NAME | stop NAME | widget]"
             )
 
     return AutomationMagics
