@@ -654,7 +654,10 @@ def _entity_matches(ev: _Evaluation, c, key, cand, path) -> tuple:
 
 
 def _any_downstream(ev: _Evaluation, c, key, cand, path) -> tuple:
-    conds = (ev.downstream_conditions or {}).get(key, ())
+    memo = _graph_memo(ev.graph, "downstream_conditions")
+    conds = memo.get(key)
+    if conds is None:  # computed on first use: most graphs never ask
+        conds = memo[key] = _downstream_conditions(ev.graph, [key])[key]
     true = _EMPTY
     kids = []
     for i, dc in enumerate(conds):
@@ -1024,9 +1027,7 @@ def evaluate_automation_conditions(
 def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.datetime,
               cursor: AssetDaemonCursor, default_condition: Any = None) -> EvaluateAutomationConditionsResult:
     facts = _Facts(instance, graph, now)
-    # (also checks, once per condition object, that every node can be evaluated)
-    needs_down = [k for k in keys if _has_any_downstream(graph.get(k).automation_condition or default_condition)]
-    ev = _Evaluation(graph, facts, cursor, now, _downstream_conditions(graph, needs_down) if needs_down else None)
+    ev = _Evaluation(graph, facts, cursor, now, None)
     nodes: list[tuple] = []
     states = dict(cursor.states)  # keys not evaluated now keep their state
     # The walk allocates tens of thousands of small acyclic tuples; with the cyclic collector
@@ -1038,7 +1039,12 @@ def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.date
     try:
         for key in keys:
             cond = graph.get(key).automation_condition or default_condition
-            node, state = ev.evaluate_key(key, cond)
+            try:
+                node, state = ev.evaluate_key(key, cond)
+            except KeyError as e:
+                if isinstance(e.args[0], type):  # a node class the walk cannot dispatch
+                    _walk_any_downstream(cond)  # raises the explanation
+                raise
             nodes.append(node)
             states[key] = state
     finally:

@@ -377,3 +377,22 @@ def test_condition_tree_explains_per_node():
     nots = [c for c in tree["children"] if c["name"] == "NOT"]
     assert [n["children"][0]["label"] for n in nots] == ["any_deps_missing", "any_deps_in_progress", "in_progress"]
     assert all(n["true"] == 1 for n in nots)
+
+
+def test_custom_condition_class_is_refused_clearly():
+    import dataclasses
+
+    from dagster_nb._automation.conditions import AutomationCondition
+
+    @dataclasses.dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+    class MyCondition(AutomationCondition):
+        pass
+
+    dg = dagster_nb
+
+    @dg.asset(automation_condition=dg.AutomationCondition.missing() & MyCondition())
+    def a():
+        return 1
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="MyCondition: custom condition classes"):
+        dg.evaluate_automation_conditions(defs=[a], instance=dg.DagsterInstance.ephemeral())
