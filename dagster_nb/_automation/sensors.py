@@ -306,6 +306,12 @@ class SensorDefinition:
             raise DagsterInvalidDefinitionError(
                 f"minimum_interval_seconds must be an int, got {minimum_interval_seconds!r}."
             )
+        if minimum_interval_seconds < 0:
+            # Stricter than Dagster, which accepts it and then ticks on every loop pass.
+            raise DagsterInvalidDefinitionError(
+                f"minimum_interval_seconds of sensor '{name}' must be >= 0 (seconds between "
+                f"ticks, e.g. 30), got {minimum_interval_seconds}."
+            )
         self._min_interval = minimum_interval_seconds
         self._description = description
         if not isinstance(default_status, DefaultSensorStatus):

@@ -69,7 +69,7 @@ def automation_state_text(daemon: Any, limit: int = 3) -> str:
         for t in store.get_ticks(inst.name, inst.kind, limit=limit):
             when = _dt.datetime.fromtimestamp(t.tick_ts, _dt.timezone.utc).isoformat(timespec="seconds")
             why = t.skip_reason or (t.error.strip().splitlines()[-1] if t.error else "")
-            runs = f" runs {', '.join(r[:8] for r in t.run_ids)}" if t.run_ids else ""
+            runs = f" {', '.join('run ' + r[:8] for r in t.run_ids)}" if t.run_ids else ""
             lines.append(f"      {when}  {t.status:<8}{runs} {why}".rstrip())
     return "\n".join(lines)
 
@@ -80,7 +80,7 @@ def _ticks_text(recs: list) -> str:
     out = []
     for t in recs:
         why = t.skip_reason or (t.error.strip().splitlines()[-1] if t.error else "")
-        runs = f" launched {len(t.run_ids)} run(s): {', '.join(r[:8] for r in t.run_ids)}" if t.run_ids else ""
+        runs = f" launched {', '.join('run ' + r[:8] for r in t.run_ids)}" if t.run_ids else ""
         out.append(f"{t.kind} {t.name}: {t.status}{runs} {why}".rstrip())
     return "\n".join(out)
 

@@ -102,7 +102,7 @@ def test_kernel_loop_sensor_eager_stop_restart_resume(tmp_path):
         (tmp_path / "incoming" / "b.csv").write_text("2")
         time.sleep(1.1)  # the sensor's minimum interval
         out = _run(client, "%automation tick")
-        assert "sensor incoming: SUCCESS launched 1 run(s)" in out
+        assert "sensor incoming: SUCCESS launched run " in out
     finally:
         km.shutdown_kernel(now=True)
         client.stop_channels()
