@@ -141,6 +141,11 @@ _export(
     "evaluate_automation_conditions", "EvaluateAutomationConditionsResult",
 )
 _export(
+    "dagster_nb._automation.run_status_sensors",
+    "run_status_sensor", "run_failure_sensor", "RunStatusSensorContext", "RunFailureSensorContext",
+    "RunStatusSensorDefinition",
+)
+_export(
     "dagster_nb._partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",
