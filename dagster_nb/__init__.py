@@ -146,6 +146,10 @@ _export(
     "RunStatusSensorDefinition",
 )
 _export(
+    "dagster_nb._automation.partitioned_schedule",
+    "build_schedule_from_partitioned_job", "UnresolvedPartitionedAssetScheduleDefinition",
+)
+_export(
     "dagster_nb._partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",

@@ -133,6 +133,8 @@ class AutomationDaemon:
 
         out = []
         for s in defs.schedules:
+            if hasattr(s, "resolve") and not hasattr(s, "cron_schedule"):
+                s = s.resolve(defs)  # build_schedule_from_partitioned_job over an asset job
             out.append(Instigator(s.name, "schedule", s, s.default_status == DefaultScheduleStatus.RUNNING))
         targeted: set = set()
         graph = None

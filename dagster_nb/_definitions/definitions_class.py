@@ -329,7 +329,10 @@ class Definitions:
         return resolve_job(define_asset_job("__ASSET_JOB"), self)
 
     def resolve_schedule_def(self, name: str) -> Any:
-        return self._named(self._schedules, name, "schedule")
+        s = self._named(self._schedules, name, "schedule")
+        # build_schedule_from_partitioned_job over an asset job: its cron comes from the
+        # partitions of the job's assets, known once resolved here.
+        return s.resolve(self) if type(s).__name__ == "UnresolvedPartitionedAssetScheduleDefinition" else s
 
     def resolve_sensor_def(self, name: str) -> Any:
         return self._named(self._sensors, name, "sensor")
