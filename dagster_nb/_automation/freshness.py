@@ -173,3 +173,63 @@ class LegacyFreshnessPolicy:
         from dataclasses import replace
 
         return replace(self, **kwargs)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+PASS, WARN, FAIL, UNKNOWN, NOT_APPLICABLE = "PASS", "WARN", "FAIL", "UNKNOWN", "NOT_APPLICABLE"
+
+
+def freshness_state(policy: Any, last_materialization_ts: float | None, now_ts: float) -> str:
+    """PASS / WARN / FAIL / UNKNOWN (never materialized) of one asset, as Dagster's evaluators:
+    a time window fails once ``fail_window`` has passed since the last materialization (warns
+    after ``warn_window``); a cron policy passes when the last materialization is at or after the
+    start of the latest completed window, ``[tick - lower_bound_delta, tick]``.
+
+    >>> freshness_state(FreshnessPolicy.time_window(fail_window=timedelta(hours=2),
+    ...                 warn_window=timedelta(hours=1)), 0.0, 5400.0)
+    'WARN'
+    """
+    if policy is None:
+        return NOT_APPLICABLE
+    if last_materialization_ts is None:
+        return UNKNOWN
+    if isinstance(policy, TimeWindowFreshnessPolicy):
+        age = now_ts - last_materialization_ts
+        if age >= policy.fail_window.total_seconds():
+            return FAIL
+        if policy.warn_window is not None and policy.warn_window.total_seconds() and age >= policy.warn_window.total_seconds():
+            return WARN
+        return PASS
+    if isinstance(policy, CronFreshnessPolicy):
+        from dagster_nb._partitions._cron import CronTicks
+
+        tick = CronTicks(policy.deadline_cron, policy.timezone).prev_le(now_ts).timestamp()
+        start = tick - policy.lower_bound_delta.total_seconds()
+        return PASS if last_materialization_ts >= start else FAIL
+    raise DagsterInvalidDefinitionError(
+        f"Cannot evaluate freshness for {type(policy).__name__}; use FreshnessPolicy.time_window "
+        "or FreshnessPolicy.cron (LegacyFreshnessPolicy is not evaluated)."
+    )
+
+
+def freshness_states(defs: Any, instance: Any, now_ts: float | None = None) -> dict[Any, str]:
+    """Every asset of ``defs`` with a ``freshness_policy``: key -> its freshness state now
+    (from the instance's latest materializations, read in one query)."""
+    import time
+
+    now_ts = time.time() if now_ts is None else now_ts
+    policies = {}
+    for ad in defs.resolved.assets_defs:
+        for k, spec in getattr(ad, "specs_by_key", {}).items():
+            p = getattr(spec, "freshness_policy", None)
+            if p is not None:
+                policies[k] = p
+    if not policies:
+        return {}
+    status = instance.get_status_by_asset_key(list(policies))
+    out = {}
+    for k, p in policies.items():
+        r = status.get(k)
+        out[k] = freshness_state(p, r.last_materialization_timestamp if r is not None else None, now_ts)
+    return out

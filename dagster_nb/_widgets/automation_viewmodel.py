@@ -20,6 +20,7 @@ interface AutomationViewModel {
   }[];
   assets: { key: string; sensor: string; requested: string[];   // partition keys ("" unpartitioned)
             tree: ConditionNode }[];
+  freshness: { key: string; state: "PASS" | "WARN" | "FAIL" | "UNKNOWN" }[];  // assets with a policy
 }
 interface ConditionNode { name: string; label: string | null; description: string;
   entity: string; true: number; candidates: number; partitions: string[]; children: ConditionNode[] }
@@ -99,8 +100,16 @@ def automation_view_model(daemon: Any, *, limit: int = 5, now: float | None = No
                 "requested": sorted("" if p is None else p for p in r.true_subset.value),
                 "tree": r.to_tree(),
             })
+    from dagster_nb._automation.freshness import freshness_states
+
+    try:
+        fresh = freshness_states(daemon._defs(), instance, now)
+    except Exception:  # noqa: BLE001 - definitions that fail to load: shown by the loop's error
+        fresh = {}
     return {
         "schema": SCHEMA,
+        "freshness": [{"key": k.to_user_string(), "state": v}
+                      for k, v in sorted(fresh.items(), key=lambda kv: kv[0].to_user_string())],
         "loop": {"running": bool(daemon.running), "last_error": _last_line(daemon.last_error), "now": now},
         "instigators": out,
         "assets": assets,

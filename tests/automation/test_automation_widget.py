@@ -125,3 +125,43 @@ def test_widget_and_magic(tmp_path, monkeypatch):
         w.close()
     finally:
         ip.run_line_magic("unload_ext", "dagster_nb")
+
+
+def test_freshness_states_from_real_materializations(tmp_path):
+    import time
+    from datetime import timedelta
+
+    from dagster_nb._automation.freshness import freshness_states
+
+    FP = dg.FreshnessPolicy
+
+    @dg.asset(freshness_policy=FP.time_window(fail_window=timedelta(hours=2), warn_window=timedelta(hours=1)))
+    def hourly():
+        return 1
+
+    @dg.asset(freshness_policy=FP.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1)))
+    def morning():
+        return 2
+
+    @dg.asset(freshness_policy=FP.time_window(fail_window=timedelta(minutes=5)))
+    def never():
+        return 3
+
+    @dg.asset
+    def no_policy():
+        return 4
+
+    defs = dg.Definitions(assets=[hourly, morning, never, no_policy])
+    with dg.DagsterInstance.from_directory(tmp_path / "h") as inst:
+        dg.materialize([hourly, morning], instance=inst)
+        t = time.time()
+        states = lambda dt_s: {k.to_user_string(): v for k, v in freshness_states(defs, inst, t + dt_s).items()}  # noqa: E731
+        assert states(60) == {"hourly": "PASS", "never": "UNKNOWN", "morning": states(60)["morning"]}
+        assert states(90 * 60)["hourly"] == "WARN" and states(3 * 3600)["hourly"] == "FAIL"
+        # cron: the latest completed 09:00 deadline's window [08:00, 09:00]: materialized now,
+        # it passes until the next deadline has passed without a new materialization
+        assert states(60)["morning"] == "PASS" and states(2 * 86400)["morning"] == "FAIL"
+        d = AutomationDaemon(defs, inst)
+        vm = automation_view_model(d, now=t + 90 * 60)
+        assert vm["freshness"] == [{"key": "hourly", "state": "WARN"}, {"key": "morning", "state": "PASS"},
+                                   {"key": "never", "state": "UNKNOWN"}]

@@ -1,7 +1,7 @@
 // Automation: schedules/sensors (status, next tick, last ticks, runs) and per-asset condition
 // trees, drawn from view_model (schema dagster_nb.automation/1).
 const COLORS = { SUCCESS: '#16a34a', SKIPPED: '#64748b', FAILURE: '#dc2626', STARTED: '#2563eb',
-  RUNNING: '#16a34a', REQUESTED: '#2563eb', STOPPED: '#94a3b8', FAILED: '#dc2626', NOT_STARTED: '#94a3b8', CANCELED: '#64748b' };
+  RUNNING: '#16a34a', PASS: '#16a34a', WARN: '#d97706', FAIL: '#dc2626', UNKNOWN: '#94a3b8', REQUESTED: '#2563eb', STOPPED: '#94a3b8', FAILED: '#dc2626', NOT_STARTED: '#94a3b8', CANCELED: '#64748b' };
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -73,6 +73,11 @@ function render({ model, el }) {
     el.appendChild(head);
     el.appendChild(table(['schedule / sensor', 'status', 'when', 'next tick (UTC)', 'last ticks (UTC)', 'runs'],
       (vm.instigators || []).map(instigatorRow)));
+    const fresh = vm.freshness || [];
+    if (fresh.length) {
+      el.appendChild(h('div', 'dnb-a-h', 'Freshness'));
+      el.appendChild(table(['asset', 'state'], fresh.map((f) => [f.key, badge(f.state)])));
+    }
     const assets = vm.assets || [];
     if (assets.length) {
       el.appendChild(h('div', 'dnb-a-h', 'Automation conditions (latest evaluation)'));
