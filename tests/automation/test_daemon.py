@@ -290,3 +290,33 @@ def test_bad_tick_time_is_explained(instance):
 
 
 
+
+
+def test_sensor_result_adds_dynamic_partitions_then_runs_them(instance):
+    fruits = dg.DynamicPartitionsDefinition(name="fruits")
+
+    @dg.asset(partitions_def=fruits)
+    def fruit(context):
+        return context.partition_key.upper()
+
+    job = dg.define_asset_job("fruit_job", selection=["fruit"], partitions_def=fruits)
+
+    @dg.sensor(job=job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def basket(context):
+        new = [f for f in ("apple", "pear") if f not in (context.cursor or "")]
+        if not new:
+            return dg.SensorResult(skip_reason="no new fruit")
+        return dg.SensorResult(
+            run_requests=[dg.RunRequest(partition_key=f, run_key=f) for f in new],
+            dynamic_partitions_requests=[fruits.build_add_request(new)],
+            cursor=",".join(new),
+        )
+
+    d = AutomationDaemon(dg.Definitions(assets=[fruit], jobs=[job], sensors=[basket]), instance)
+    (rec,) = d.tick(at=at(1))
+    assert rec.status == "SUCCESS" and rec.run_keys == ("apple", "pear") and rec.cursor == "apple,pear"
+    assert instance.get_dynamic_partitions("fruits") == ["apple", "pear"]
+    assert sorted(instance.get_run_by_id(r).tags["dagster/partition"] for r in rec.run_ids) == ["apple", "pear"]
+    assert instance.get_materialized_partitions("fruit") == {"apple", "pear"}
+    (rec,) = d.tick(at=at(2))
+    assert rec.status == "SKIPPED" and rec.skip_reason == "no new fruit"
