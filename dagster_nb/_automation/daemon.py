@@ -97,13 +97,18 @@ class AutomationDaemon:
     def __init__(self, defs: Any, instance: Any, *, owner: str | None = None,
                  automation_interval: float = 30.0,
                  launch: Callable[..., str | None] | None = None,
-                 on_tick: Callable[[Any], None] | None = None):
+                 on_tick: Callable[[Any], None] | None = None,
+                 reactive: bool = False):
         self._defs = defs if callable(defs) else (lambda: defs)
         self.instance = instance
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.automation_interval = automation_interval
         self._launch_assets = launch
         self._on_tick = on_tick
+        # Reactive (the kernel's loop): an asset with an automation condition whose code changed
+        # (a cell redefined it) is requested at the next tick, beyond Dagster's semantics.
+        self.reactive = reactive
+        self._code_versions: dict = {}
         self._baselines: dict[tuple[str, str], float] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -319,6 +324,13 @@ class AutomationDaemon:
         for k in keys:
             for p in result.get_requested_partitions(k):
                 by_partition.setdefault(p, []).append(k)
+        if self.reactive:
+            for k in self._redefined(defs, keys, graph):
+                if k not in by_partition.get(None, []):
+                    by_partition.setdefault(None, []).append(k)
+            if None in by_partition:  # in the graph's order, as the evaluator's
+                order = {k: i for i, k in enumerate(keys)}
+                by_partition[None].sort(key=order.__getitem__)
         if not by_partition:
             out.status = "SKIPPED"
             out.skip_reason = "No asset partitions were requested."
@@ -326,6 +338,21 @@ class AutomationDaemon:
         requests = [RunRequest(asset_selection=ks, partition_key=p, tags=run_tags)
                     for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
         self._launch_all(requests, None, defs, {SENSOR_NAME_TAG: inst.name}, SENSOR_NAME_TAG, inst.name, out)
+        return out
+
+    def _redefined(self, defs: Any, keys: Sequence[Any], graph: Any) -> list:
+        """Unpartitioned assets whose effective code version (explicit, or derived from the
+        source) changed since this loop last saw them."""
+        out = []
+        by_key = defs.resolved.assets_def_by_key
+        for k in keys:
+            if graph.get(k).partitions_def is not None:
+                continue
+            version = by_key[k].effective_code_version(k)
+            before = self._code_versions.get(k)
+            self._code_versions[k] = version
+            if before is not None and before != version:
+                out.append(k)
         return out
 
     # ------------------------------------------------------------------ launching

@@ -10,7 +10,9 @@ The loop is :class:`dagster_nb._automation.daemon.AutomationDaemon` over the ker
 it reads the kernel's definitions at every tick (a cell re-run takes effect at the next tick),
 stores ticks in the kernel's instance, and launches asset runs through the kernel repository
 (so live views see their events). ``default_automation_condition_sensor`` evaluates every
-second here, so an ``eager()`` asset follows its upstream's materialization within about one.
+second here, so an ``eager()`` asset follows its upstream's materialization within about one,
+and the loop is reactive: an asset with an automation condition that a cell redefines with
+changed code is re-materialized at the next tick (and ``eager()`` downstreams follow).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def kernel_daemon(repo: Any) -> Any:
             return cache[1]
 
         d = AutomationDaemon(definitions, repo.instance, automation_interval=1.0,
-                             launch=launch, owner=None)
+                             launch=launch, owner=None, reactive=True)
         d._repo = repo
         _DAEMONS[id(repo)] = d
     d.instance = repo.instance  # set_instance() may have changed it

@@ -320,3 +320,42 @@ def test_sensor_result_adds_dynamic_partitions_then_runs_them(instance):
     assert instance.get_materialized_partitions("fruit") == {"apple", "pear"}
     (rec,) = d.tick(at=at(2))
     assert rec.status == "SKIPPED" and rec.skip_reason == "no new fruit"
+
+
+def test_reactive_loop_rematerializes_a_redefined_asset_and_its_eager_downstream(instance):
+    AC = dg.AutomationCondition
+
+    def version(n):
+        if n == 1:
+            @dg.asset(automation_condition=AC.eager())
+            def prices():
+                return 1
+        else:
+            @dg.asset(automation_condition=AC.eager())
+            def prices():
+                return 2  # a cell re-run with changed code
+
+        @dg.asset(automation_condition=AC.eager())
+        def report(prices):
+            return prices * 10
+
+        return dg.Definitions(assets=[prices, report])
+
+    current = [version(1)]
+    dg.materialize(current[0].assets, instance=instance)
+    d = AutomationDaemon(lambda: current[0], instance, automation_interval=1, reactive=True)
+    assert [r.status for r in d.tick(at=at(1))] == ["SKIPPED"]
+    assert [r.status for r in d.tick(at=at(1, 1))] == ["SKIPPED"]  # same code: nothing
+    current[0] = version(2)
+    (rec,) = d.tick(at=at(1, 2))
+    assert rec.status == "SUCCESS"
+    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset({dg.AssetKey("prices")})
+    (rec,) = d.tick(at=at(1, 3))  # eager(): report follows its updated upstream
+    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset({dg.AssetKey("report")})
+    value = dg.materialize(current[0].assets, selection=["report"], instance=instance)
+    assert value.output_for_node("report") == 20
+    # not reactive (Dagster's semantics, the headless daemon): a redefinition alone requests nothing
+    d2 = AutomationDaemon(lambda: current[0], instance, automation_interval=1)
+    d2.tick(at=at(2))
+    current[0] = version(1)
+    assert [r.status for r in d2.tick(at=at(2, 1))] == ["SKIPPED"]
