@@ -6,8 +6,9 @@
     dg.Definitions(jobs=[...], schedules=[daily])
 
 These are definitions with Dagster's API. Direct invocation (``my_schedule(context)``) and
-``evaluate_tick`` run the user's function; deciding when to tick, and evaluating
-``AutomationCondition`` trees, belongs to the automation evaluator (not in this package yet).
+``evaluate_tick`` run the user's function. ``evaluator`` evaluates ``AutomationCondition`` trees
+(``evaluate_automation_conditions``); ``daemon`` is the tick loop that decides when each
+schedule and sensor is due, launches the runs they request and records the ticks.
 """
 
 from dagster_nb._automation.automation_sensors import (

@@ -6,9 +6,10 @@
         "automation", target=dg.AssetSelection.all(), minimum_interval_seconds=60)
     dg.Definitions(assets=[...], sensors=[auto])
 
-They are definitions (name, target, interval, status, run tags). Their ticks evaluate the
-``AutomationCondition`` of each targeted asset, which is the automation evaluator's job; until
-it exists, ``evaluate_tick`` raises rather than pretending to decide anything.
+A tick evaluates the ``AutomationCondition`` of each targeted asset
+(:mod:`dagster_nb._automation.evaluator`, its cursor kept as the sensor's cursor) and requests
+one run per partition key. The automation loop runs them; ``evaluate_tick`` works directly too,
+given ``build_sensor_context(instance=..., repository_def=defs)``.
 """
 
 from __future__ import annotations
@@ -60,10 +61,14 @@ class AutomationConditionSensorDefinition(SensorDefinition):
             )
 
         def _evaluate(context: Any) -> Any:
-            raise DagsterInvariantViolationError(
-                f"Sensor '{name}' evaluates automation conditions; that evaluator is not part of "
-                "dagster_nb yet. The definition (name, target, interval) is complete."
-            )
+            defs = context.repository_def
+            if defs is None or context.instance is None:
+                raise DagsterInvariantViolationError(
+                    f"Sensor '{name}' evaluates the automation conditions of its target's assets: "
+                    "give it the definitions and an instance, build_sensor_context("
+                    "instance=..., repository_def=defs)."
+                )
+            return _evaluate_target(self, defs, context)
 
         _evaluate.__name__ = name
         super().__init__(
@@ -109,3 +114,30 @@ class AutoMaterializeSensorDefinition(AutomationConditionSensorDefinition):
     >>> AutoMaterializeSensorDefinition("amp", target="*").minimum_interval_seconds
     30
     """
+
+
+def _evaluate_target(sensor: AutomationConditionSensorDefinition, defs: Any, context: Any) -> Any:
+    """One tick: evaluate the target's conditions from the sensor's cursor; one RunRequest per
+    requested partition key (the assets in graph order), tagged with the sensor's run_tags."""
+    import datetime as _dt
+
+    from dagster_nb._automation.evaluator import AssetDaemonCursor, _evaluate
+    from dagster_nb._automation.run_request import RunRequest, SensorResult
+    from dagster_nb._selection.asset_selection import AssetSelection
+
+    graph = defs.resolve_asset_graph()
+    chosen = AssetSelection.from_coercible(sensor.asset_selection).resolve(graph, allow_missing=True)
+    keys = [k for k in graph.toposorted_keys() if k in chosen
+            and graph.get(k).automation_condition is not None and graph.get(k).is_materializable]
+    cursor = AssetDaemonCursor.from_json(context.cursor) if context.cursor else AssetDaemonCursor.empty()
+    result = _evaluate(graph, context.instance, keys, _dt.datetime.now(_dt.timezone.utc), cursor)
+    by_partition: dict = {}
+    for k in keys:
+        for p in result.get_requested_partitions(k):
+            by_partition.setdefault(p, []).append(k)
+    requests = [RunRequest(asset_selection=ks, partition_key=p, tags=dict(sensor.run_tags))
+                for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
+    if not requests:
+        return SensorResult(skip_reason="No asset partitions were requested.",
+                            cursor=result.cursor.to_json())
+    return SensorResult(run_requests=requests, cursor=result.cursor.to_json())

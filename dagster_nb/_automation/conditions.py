@@ -15,9 +15,8 @@ Dagster's (``eager()`` is the same And of Since/Not nodes, labelled ``'eager'``)
 ``str()`` and equality agree between the two libraries. Operators flatten as Dagster's do:
 ``a & b & c`` is one And of three operands unless an operand carries a label.
 
-**These trees are not evaluated here.** Nothing in this module decides whether a condition is
-true for an asset; that is the automation evaluator's job (a later module), which will walk these
-nodes by type. Only structure, labels and validation (cron strings, time zones) live here.
+**These trees are not evaluated here**: only structure, labels and validation (cron strings,
+time zones). The evaluator (:mod:`dagster_nb._automation.evaluator`) walks these nodes by type.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@
         fail_window=timedelta(hours=24), warn_window=timedelta(hours=12)))
 
 ``FreshnessPolicy.time_window`` and ``FreshnessPolicy.cron`` build frozen records; the older
-``LegacyFreshnessPolicy(maximum_lag_minutes=...)`` is kept for code that still uses it. They are
-definitions only: computing whether an asset is fresh is the evaluator's job.
+``LegacyFreshnessPolicy(maximum_lag_minutes=...)`` is kept for code that still uses it.
+:func:`freshness_state` / :func:`freshness_states` (end of this module) compute PASS / WARN /
+FAIL / UNKNOWN from the instance's materializations.
 """
 
 from __future__ import annotations

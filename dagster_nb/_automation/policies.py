@@ -9,8 +9,8 @@
     def orders(): ...
 
 Rules are frozen records with Dagster's class names, fields and descriptions (the policy
-compares, and converts with ``to_automation_condition()``, as Dagster's does). As with
-conditions, nothing here evaluates a rule; the automation evaluator will.
+compares, and converts with ``to_automation_condition()``, as Dagster's does). The evaluator
+(:mod:`dagster_nb._automation.evaluator`) evaluates each rule through an equivalent condition.
 """
 
 from __future__ import annotations

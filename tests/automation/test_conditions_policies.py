@@ -165,6 +165,16 @@ def test_automation_condition_sensor_definition():
     assert legacy.minimum_interval_seconds == 60
     defs = dg.Definitions(sensors=[s, legacy])
     assert defs.resolve_sensor_def("auto") is s
-    # Not evaluated here: the evaluator is a later piece, so the tick refuses loudly.
-    with pytest.raises(dg.DagsterInvariantViolationError, match="evaluator"):
+    # A tick needs the definitions it evaluates and an instance; without them it says so.
+    with pytest.raises(dg.DagsterInvariantViolationError, match="repository_def=defs"):
         s.evaluate_tick(dg.build_sensor_context())
+
+    @dg.asset(automation_condition=dg.AutomationCondition.missing())
+    def a():
+        return 1
+
+    defs = dg.Definitions(assets=[a], sensors=[s])
+    with dg.DagsterInstance.ephemeral() as inst:
+        data = s.evaluate_tick(dg.build_sensor_context(instance=inst, repository_def=defs))
+    (req,) = data.run_requests
+    assert req.asset_selection == [dg.AssetKey("a")] and req.tags["a"] == "1" and data.cursor
