@@ -82,10 +82,7 @@ def example_schedule_evaluate_tick(dg):
     assert data.run_requests[0].run_key is None
 
 
-@example(
-    "concepts/partitions_schedules_sensors/schedule_from_partitions.py",
-    gap="h2 (schedule/sensor jobs): build_schedule_from_partitioned_job not in dagster_nb yet",
-)
+@example("concepts/partitions_schedules_sensors/schedule_from_partitions.py")
 def example_schedule_from_partitioned_asset_job(dg):
     @dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2024-01-01"))
     def daily_table(): ...
@@ -103,7 +100,7 @@ def example_schedule_from_partitioned_asset_job(dg):
 
 @example(
     "concepts/partitions_schedules_sensors/schedule_from_partitions.py",
-    gap="h2 (op jobs): daily_partitioned_config / static_partitioned_config not in dagster_nb yet; build_schedule_from_partitioned_job missing (h2 schedule jobs)",
+    gap="h2 (op jobs): daily_partitioned_config / static_partitioned_config not in dagster_nb yet",
 )
 def example_schedule_from_partitioned_op_job(dg):
     @dg.op(config_schema={"date": str})
@@ -300,10 +297,7 @@ def example_automation_condition_on_asset(dg):
     assert sensor.name == "conditions"
 
 
-@example(
-    "concepts/partitions_schedules_sensors/sensors/run_status_sensor.py",
-    gap="h2 (schedule/sensor jobs): run_status_sensor not in dagster_nb yet",
-)
+@example("concepts/partitions_schedules_sensors/sensors/run_status_sensor.py")
 def example_run_status_sensor_definition(dg):
     refreshed, job = _job(dg)
 
