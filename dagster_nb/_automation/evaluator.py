@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -464,7 +465,9 @@ class _Evaluation:
         self.requested: dict[AssetKey, frozenset] = {}
         self.downstream_conditions = downstream_conditions
         self.max_event_id = facts.max_event_id()
+        # Captured once: another thread evaluating another graph may swap the module's memo.
         self.sorted_parents = _graph_memo(graph, "sorted_parents")
+        self.downstream_memo = _graph_memo(graph, "downstream_conditions")
 
     # --- per root asset
     def evaluate_key(self, key: AssetKey, condition: Any) -> tuple[tuple, _KeyState]:
@@ -654,7 +657,7 @@ def _entity_matches(ev: _Evaluation, c, key, cand, path) -> tuple:
 
 
 def _any_downstream(ev: _Evaluation, c, key, cand, path) -> tuple:
-    memo = _graph_memo(ev.graph, "downstream_conditions")
+    memo = ev.downstream_memo
     conds = memo.get(key)
     if conds is None:  # computed on first use: most graphs never ask
         conds = memo[key] = _downstream_conditions(ev.graph, [key])[key]
@@ -976,9 +979,13 @@ _GRAPH_MEMO: list = [None, {}]
 def _graph_memo(graph: Any, name: str) -> dict:
     """Per-graph caches that outlive one evaluation (the tick loop evaluates the same graph
     snapshot again and again); a new graph object starts afresh."""
-    if _GRAPH_MEMO[0] is not graph:
-        _GRAPH_MEMO[0], _GRAPH_MEMO[1] = graph, {}
-    return _GRAPH_MEMO[1].setdefault(name, {})
+    with _MEMO_LOCK:
+        if _GRAPH_MEMO[0] is not graph:
+            _GRAPH_MEMO[0], _GRAPH_MEMO[1] = graph, {}
+        return _GRAPH_MEMO[1].setdefault(name, {})
+
+
+_MEMO_LOCK = threading.Lock()
 
 
 def evaluate_automation_conditions(
