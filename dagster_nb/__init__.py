@@ -62,9 +62,12 @@ _export(
 )
 _export(
     _D + "op",
-    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
-    "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
+    "op", "In", "Out", "OpDefinition", "Nothing",
+)
+_export(
+    _D + "graph",
+    "graph", "GraphDefinition", "graph_asset", "graph_multi_asset", "NodeInvocation",
+    "DependencyDefinition", "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "PermissiveConfig")

@@ -9,7 +9,6 @@ works the same. Every event round-trips through JSON (:meth:`DagsterEvent.to_jso
 from __future__ import annotations
 
 import json
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -23,6 +22,14 @@ from dagster_nb._definitions.results import (
     AssetObservation,
     ExpectationResult,
 )
+
+
+def _traceback() -> Any:
+    # Imported when an error is recorded, not by every run.
+    import traceback
+
+    return traceback
+
 
 # One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
 # default=str), without building an encoder per call.
@@ -113,8 +120,8 @@ class SerializableErrorInfo:
         if cause is exc:
             cause = None
         return SerializableErrorInfo(
-            message="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-            stack=tuple(traceback.format_tb(exc.__traceback__)),
+            message="".join(_traceback().format_exception_only(type(exc), exc)).strip(),
+            stack=tuple(_traceback().format_tb(exc.__traceback__)),
             cls_name=type(exc).__name__,
             cause=SerializableErrorInfo.from_exception(cause) if cause is not None else None,
         )

@@ -16,10 +16,7 @@ Everything above the storage layer reaches storage through this class only.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
-import uuid
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -52,6 +49,7 @@ from dagster_nb._storage.records import (
     RunRecord,
     RunsFilter,
     coerce_event_types,
+    make_new_run_id,
 )
 
 __all__ = ["DagsterInstance", "DB_FILENAME", "STORAGE_DIRNAME"]
@@ -95,6 +93,8 @@ class DagsterInstance:
         self._storage_dir_made: str | None = None
         self._disposed = False
         if owns_root and root_directory is not None:
+            import shutil
+
             weakref.finalize(self, shutil.rmtree, root_directory, True)
 
     # ------------------------------------------------------------------ construction
@@ -155,6 +155,9 @@ class DagsterInstance:
     def local_temp(tempdir: str | None = None) -> DagsterInstance:
         """A SQLite instance in ``tempdir``, or in a new temporary folder that is removed when
         the instance is disposed of (or at exit)."""
+        import shutil
+        import tempfile
+
         if tempdir is not None:
             return DagsterInstance.from_directory(tempdir)
         root = tempfile.mkdtemp(prefix="dagster_nb-")
@@ -177,8 +180,12 @@ class DagsterInstance:
         self._disposed = True
         self._storage.dispose()
         if self._temp_storage_dir is not None:
+            import shutil
+
             shutil.rmtree(self._temp_storage_dir, ignore_errors=True)
         if self._owns_root and self._root is not None:
+            import shutil
+
             shutil.rmtree(self._root, ignore_errors=True)
 
     def __repr__(self) -> str:
@@ -211,6 +218,9 @@ class DagsterInstance:
             path = os.path.join(self._root, STORAGE_DIRNAME)
         else:
             if self._temp_storage_dir is None:
+                import shutil
+                import tempfile
+
                 self._temp_storage_dir = tempfile.mkdtemp(prefix="dagster_nb-ephemeral-")
                 # Removed when this instance is garbage (or at exit): a notebook calling
                 # dg.materialize() without an instance again and again does not pile up files.
@@ -249,7 +259,7 @@ class DagsterInstance:
         """
         me = current_process()
         run = DagsterRun(
-            run_id=run_id or str(uuid.uuid4()),
+            run_id=run_id or make_new_run_id(),
             job_name=job_name,
             status=DagsterRunStatus(status),
             tags=dict(tags or {}),

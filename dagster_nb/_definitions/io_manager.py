@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import logging
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -75,7 +74,13 @@ __all__ = [
     "mem_io_manager",
 ]
 
-_log = logging.getLogger("dagster_nb.io_manager")
+
+
+def _default_log(name: str) -> Any:
+    # A context built outside a run logs to Python logging (imported on first use).
+    import logging
+
+    return logging.getLogger(name)
 
 
 # --------------------------------------------------------------------------- IO managers
@@ -566,7 +571,7 @@ class OutputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:
@@ -713,7 +718,7 @@ class InputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:

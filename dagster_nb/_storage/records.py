@@ -13,6 +13,7 @@ False
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -51,6 +52,27 @@ __all__ = [
 PARTITION_NAME_TAG = "dagster/partition"
 RUNLESS_RUN_ID = ""
 RUNLESS_JOB_NAME = ""
+
+
+def make_new_run_id() -> str:
+    """A new run id in Dagster's form (a random UUID4 string, as ``str(uuid.uuid4())``).
+
+    Built from ``os.urandom`` so the run path does not import ``uuid`` (and ``platform``).
+
+    >>> rid = make_new_run_id()
+    >>> len(rid), rid[14], rid[19] in "89ab"
+    (36, '4', True)
+    """
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def random_version() -> str:
+    """24 random hex digits: a data version that matches nothing before it."""
+    return os.urandom(12).hex()
 
 
 class AssetPartitionStatus:
