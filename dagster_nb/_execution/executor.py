@@ -52,7 +52,7 @@ from dagster_nb._errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
 )
-from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
+from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType
 from dagster_nb._execution.context import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
@@ -109,6 +109,19 @@ class _StepFailed(Exception):
     def __init__(self, error: BaseException):
         super().__init__(str(error))
         self.error = error
+
+
+def _error_info(exc: BaseException) -> Any:
+    # SerializableErrorInfo's module loads when something fails, not on every run.
+    from dagster_nb._event_data import SerializableErrorInfo
+
+    return SerializableErrorInfo.from_exception(exc)
+
+
+def _error_info_of(message: str, cls_name: str) -> Any:
+    from dagster_nb._event_data import SerializableErrorInfo
+
+    return SerializableErrorInfo(message=message, cls_name=cls_name)
 
 
 def _wrap_user(exc: BaseException, cls: type, message: str) -> DagsterError:
@@ -534,7 +547,7 @@ def _finish_failed_run(run: RunExecution, exc: BaseException) -> None:
     run.event(
         EV.RUN_FAILURE,
         message=f'Execution of run for "{run.job_name}" failed. {exc}',
-        error=SerializableErrorInfo.from_exception(exc),
+        error=_error_info(exc),
         level="ERROR",
     )
 
@@ -668,7 +681,7 @@ def _retry_requested(run: RunExecution, step: Step, req: Any, attempt: int) -> b
         EV.STEP_UP_FOR_RETRY, step.key,
         message=f'Execution of step "{step.key}" failed and has requested a retry'
         + (f" in {wait:g} seconds." if wait else "."),
-        error=SerializableErrorInfo.from_exception(req),
+        error=_error_info(req),
     )
     if wait:
         time.sleep(wait)
@@ -718,7 +731,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 run.event(
                     EV.STEP_UP_FOR_RETRY, step.key,
                     message=f'Execution of step "{step.key}" failed and has requested a retry in {delay:g} seconds.',
-                    error=SerializableErrorInfo.from_exception(err),
+                    error=_error_info(err),
                 )
                 if delay:
                     time.sleep(delay)
@@ -728,7 +741,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             run.event(
                 EV.STEP_FAILURE, step.key,
                 message=f'Execution of step "{step.key}" failed.',
-                error=SerializableErrorInfo.from_exception(err),
+                error=_error_info(err),
                 level="ERROR",
                 data=_failure_data(user, time.perf_counter() - start),
             )
@@ -743,7 +756,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             run.event(
                 EV.STEP_FAILURE, step.key,
                 message=f'Execution of step "{step.key}" was interrupted.',
-                error=SerializableErrorInfo(message="KeyboardInterrupt", cls_name=type(exc).__name__),
+                error=_error_info_of("KeyboardInterrupt", type(exc).__name__),
                 level="ERROR",
             )
             _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized)
