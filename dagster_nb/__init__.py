@@ -108,7 +108,8 @@ _export(
     "dagster_nb._storage.fs_io_manager",
     "fs_io_manager", "PickledObjectFilesystemIOManager",
 )
-_export("dagster_nb._storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.records", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.queries", "EventRecordsFilter", "RunsFilter")
 _export("dagster_nb._instance", "DagsterInstance")
 _export(
     "dagster_nb._events",

@@ -19,7 +19,7 @@ import os
 import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.results import (
@@ -39,18 +39,22 @@ from dagster_nb._storage.process import ProcessIdentity, current_process, is_pro
 from dagster_nb._storage.records import (
     RUNLESS_JOB_NAME,
     RUNLESS_RUN_ID,
-    AssetRecord,
-    AssetRecordsFilter,
     AssetStatusRecord,
     DagsterRun,
     EventLogRecord,
-    EventRecordsFilter,
-    EventRecordsResult,
-    RunRecord,
-    RunsFilter,
     coerce_event_types,
     make_new_run_id,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._storage.queries import (
+        AssetRecord,
+        AssetRecordsFilter,
+        EventRecordsFilter,
+        EventRecordsResult,
+        RunRecord,
+        RunsFilter,
+    )
 
 __all__ = ["DagsterInstance", "DB_FILENAME", "STORAGE_DIRNAME"]
 
@@ -330,6 +334,8 @@ class DagsterInstance:
         alone. Returns the ids of the runs marked.
         """
         marked = []
+        from dagster_nb._storage.queries import RunsFilter
+
         for rec in self._storage.get_run_records(RunsFilter(statuses=_UNFINISHED)):
             run = rec.dagster_run
             if run.owner_pid is None or run.owner_host is None:
@@ -469,6 +475,8 @@ class DagsterInstance:
         return self._fetch(E.ASSET_FAILED_TO_MATERIALIZE, records_filter, limit, cursor, ascending)
 
     def _fetch(self, t, records_filter, limit, cursor, ascending) -> EventRecordsResult:
+        from dagster_nb._storage.queries import AssetRecordsFilter
+
         f = AssetRecordsFilter.from_coercible(records_filter)
         recs = self._storage.get_event_records(
             f.to_event_records_filter(t, cursor, ascending), limit + 1, ascending
@@ -637,4 +645,6 @@ def _page(recs: list[EventLogRecord], limit: int | None, cursor: str | None) -> 
     if has_more:
         recs = recs[:limit]
     new_cursor = str(recs[-1].storage_id) if recs else cursor
+    from dagster_nb._storage.queries import EventRecordsResult
+
     return EventRecordsResult(records=recs, cursor=new_cursor, has_more=has_more)
