@@ -1190,7 +1190,7 @@ def _handle_outputs(
         if has_value:
             meta = {**_dataframe_metadata(value), **meta}
             run.outputs[(step.key, out_name)] = value
-            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".', asset_key=key)
+            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".')
             manager = getattr(run.resources, io_key)
             out_ctx = OutputContext(
                 step_key=step.key,
