@@ -859,7 +859,6 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
         run.event(
             EV.LOADED_INPUT, step.key,
             message=f'Loaded input "{name}" using input manager "{io_key}"',
-            asset_key=up_key,
         )
         if run._has_versions:
             v = version_of_partitions(run.data_version_of, up_key, up_pkeys)
@@ -1245,7 +1244,7 @@ def _handle_outputs(
                       message=f"Materialized value {key.to_user_string()}.")
             materialized.add((key, pk))
         if has_value:
-            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"', asset_key=key)
+            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
     # required outputs that were not produced
     for name, key in ad.keys_by_output_name.items():
         if key in step.keys and name not in produced:
