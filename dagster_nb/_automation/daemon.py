@@ -358,7 +358,7 @@ class AutomationDaemon:
     # ------------------------------------------------------------------ launching
     def _launch_all(self, requests: Sequence[Any], default_job: str | None, defs: Any,
                     tags: dict, owner_tag: str, owner: str, out: _Outcome) -> None:
-        from dagster_nb._storage.records import RunsFilter
+        from dagster_nb._storage.queries import RunsFilter
 
         for req in requests:
             if req.run_key is not None:

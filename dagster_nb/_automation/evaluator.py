@@ -354,7 +354,7 @@ class _Facts:
         got = {}
         if self.max_event_id() > last_id:
             from dagster_nb._events import DagsterEventType
-            from dagster_nb._storage.records import EventRecordsFilter
+            from dagster_nb._storage.queries import EventRecordsFilter
 
             for t in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_OBSERVATION):
                 recs = self.instance.get_event_records(
@@ -373,7 +373,8 @@ class _Facts:
     def in_progress(self) -> tuple[dict, dict]:
         """(runs, backfill runs) in progress: asset key -> partitions they target."""
         if self._in_progress is None:
-            from dagster_nb._storage.records import DagsterRunStatus, RunsFilter
+            from dagster_nb._storage.queries import RunsFilter
+            from dagster_nb._storage.records import DagsterRunStatus
 
             runs: dict[AssetKey, set] = {}
             backfills: dict[AssetKey, set] = {}
@@ -424,7 +425,7 @@ class _Facts:
 
 
 def _records_filter(key: AssetKey, partition: str) -> Any:
-    from dagster_nb._storage.records import AssetRecordsFilter
+    from dagster_nb._storage.queries import AssetRecordsFilter
 
     return AssetRecordsFilter(asset_key=key, asset_partitions=[partition])
 

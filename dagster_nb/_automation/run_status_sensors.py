@@ -137,7 +137,7 @@ class RunStatusSensorDefinition(SensorDefinition):
 
     def _evaluate_runs(self, context: SensorEvaluationContext, fn: Callable[..., Any]) -> Any:
         from dagster_nb._events import DagsterEventType
-        from dagster_nb._storage.records import RunsFilter
+        from dagster_nb._storage.queries import RunsFilter
 
         instance = context.instance
         if instance is None:

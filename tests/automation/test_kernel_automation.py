@@ -77,6 +77,9 @@ def test_kernel_loop_sensor_eager_stop_restart_resume(tmp_path):
         _run(client, SETUP)
         _run(client, "dg.kernel.start_automation(interval=0.2)")
         assert _value(client, "dg.kernel.automation.running") == "True"
+        # The first tick evaluates the conditions once (eager() never requests an asset missing
+        # at the first evaluation, as in Dagster); the file arrives after it.
+        assert _wait(client, "dg.kernel.automation.ticks_done >= 1") == "True"
         (tmp_path / "incoming" / "a.csv").write_text("1")
         runs_by_sensor = ("len(dg.kernel.instance.get_runs(filters=dg.RunsFilter("
                           "tags={'dagster/sensor_name': 'incoming'})))")
