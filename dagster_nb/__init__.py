@@ -162,6 +162,11 @@ _export(
     "build_schedule_from_partitioned_job", "UnresolvedPartitionedAssetScheduleDefinition",
 )
 _export(
+    "dagster_nb._automation.multi_asset_sensors",
+    "multi_asset_sensor", "MultiAssetSensorDefinition", "MultiAssetSensorEvaluationContext",
+    "build_multi_asset_sensor_context",
+)
+_export(
     "dagster_nb._partitions",
     "PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
     "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition", "DailyPartitionsDefinition",
