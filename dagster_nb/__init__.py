@@ -159,7 +159,7 @@ _export(
 )
 _export(
     "dagster_nb._automation.partitioned_schedule",
-    "build_schedule_from_partitioned_job", "UnresolvedPartitionedAssetScheduleDefinition",
+    "build_schedule_from_partitioned_job",
 )
 _export(
     "dagster_nb._automation.multi_asset_sensors",

@@ -8,10 +8,10 @@ dagster_nb name is Dagster's, so what the body builds (``dg.MaterializeResult``,
 ``dg.MetadataValue.path``, a ``Config``) is Dagster's too. The user's ``Config``,
 ``ConfigurableResource`` and IO manager classes are rebuilt on Dagster's bases with the same
 fields and methods, and resource instances are rebuilt with the same field values (``EnvVar``
-stays an ``EnvVar``: no secret is read here). Asset jobs, schedules (cron or ``@schedule``) and
-plain sensors convert the same way. What has no translation yet (graph-backed assets, asset
-sensors, op jobs, automation conditions) raises DagsterInvalidDefinitionError naming it and
-suggesting ``%dagster_nb export``.
+stays an ``EnvVar``: no secret is read here). Asset jobs, schedules (cron or ``@schedule``),
+plain sensors and assets' automation conditions (node by node, the same trees) convert the same
+way. What has no translation yet (graph-backed assets, asset sensors, op jobs) raises
+DagsterInvalidDefinitionError naming it and suggesting ``%dagster_nb export``.
 
     defs = dg.kernel.to_dagster()          # a dagster.Definitions
     dagster.materialize(defs.assets, resources=defs.resources)
@@ -40,6 +40,17 @@ def _dagster() -> Any:
             "(or write a file that Dagster loads elsewhere: %dagster_nb export OUT.py)."
         ) from exc
     return dagster
+
+
+def _rule_class(dg: Any, rule: Any) -> type:
+    """Dagster's AutoMaterializeRule subclass of the same name."""
+    todo, name = [dg.AutoMaterializeRule], type(rule).__name__
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__name__ == name:
+                return sub
+            todo.append(sub)
+    raise _unsupported(f"the rule {name}")
 
 
 def _unsupported(what: str) -> DagsterInvalidDefinitionError:
@@ -210,6 +221,10 @@ class DagsterTranslator:
     def obj(self, value: Any) -> Any:
         dg = self.dg
         name = type(value).__name__
+        from dagster_nb._automation.conditions import AutomationCondition
+
+        if isinstance(value, AutomationCondition):
+            return self._automation_condition(value)
         handler = getattr(self, f"_{name}", None)
         if handler is not None:
             return handler(value)
@@ -220,6 +235,52 @@ class DagsterTranslator:
         if isinstance(target, type):
             return self._by_signature(value, target)
         raise _unsupported(f"a {name}")
+
+    def _automation_condition(self, c: Any) -> Any:
+        """Dagster's node class of the same name, field by field (the trees have the same shape:
+        builders, labels and operands match, so ``eager()`` becomes Dagster's ``eager()``)."""
+        import dataclasses
+
+        classes = self._memo.get(-1)
+        if classes is None:
+            from dagster._core.definitions.declarative_automation.automation_condition import (
+                AutomationCondition as DagsterCondition,
+            )
+
+            classes = {}
+            todo = [DagsterCondition]
+            while todo:
+                for sub in todo.pop().__subclasses__():
+                    classes.setdefault(sub.__name__, []).append(sub)
+                    todo.append(sub)
+            self._memo[-1] = classes
+        names = {f.name for f in dataclasses.fields(c)}
+        # (Dagster has a few names twice, e.g. a legacy class; take the one with our fields.)
+        cls = next((k for k in classes.get(type(c).__name__, ())
+                    if names <= set(inspect.signature(k).parameters)), None)
+        if cls is None:
+            raise _unsupported(f"the automation condition node {type(c).__name__}")
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(c):
+            v = getattr(c, f.name)
+            if v is None:
+                kwargs[f.name] = None
+            elif f.name == "operands":
+                kwargs[f.name] = [self(x) for x in v]
+            elif f.name == "serializable_lookback_timedelta":
+                from dagster_shared.serdes.utils import SerializableTimeDelta
+
+                kwargs[f.name] = SerializableTimeDelta.from_timedelta(v)
+            elif f.name in ("allow_selection", "ignore_selection"):
+                keys = getattr(v, "selected_keys", None)
+                kwargs[f.name] = (self.dg.AssetSelection.assets(*(self(k) for k in keys))
+                                  if type(v).__name__ == "KeysAssetSelection" and keys is not None
+                                  else self.dg.AssetSelection.from_string(v.to_selection_str()))
+            elif f.name == "rule":
+                kwargs[f.name] = self._by_signature(v, _rule_class(self.dg, v))
+            else:
+                kwargs[f.name] = self(v)
+        return cls(**kwargs)
 
     def _by_signature(self, value: Any, target: type) -> Any:
         """Dagster's class of the same name, built from the attributes its constructor names."""
@@ -355,7 +416,7 @@ class DagsterTranslator:
                 **common,
             )
             if s.automation_condition is not None:
-                raise _unsupported(f"the automation condition of {s.key.to_user_string()}")
+                kwargs["automation_condition"] = self(s.automation_condition)
             return dg.asset(**{k: v for k, v in kwargs.items() if v is not None})(user_fn)
         if "OBSERVATION" in execution:
             if len(specs) != 1:
@@ -377,6 +438,7 @@ class DagsterTranslator:
                 is_required=not s.skippable, owners=list(s.owners) or None,
                 tags={k: v for k, v in s.tags.items() if not k.startswith(_KIND_TAG)} or None,
                 kinds=set(s.kinds) or None,
+                automation_condition=self(s.automation_condition),
             )
         deps = sorted({d.asset_key for s in specs for d in s.deps} - input_keys - set(ad.specs_by_key), key=lambda k: k.parts)
         return dg.multi_asset(
@@ -397,6 +459,7 @@ class DagsterTranslator:
             tags={k: v for k, v in s.tags.items() if not k.startswith(_KIND_TAG)} or None,
             kinds=set(s.kinds) or None,
             partitions_def=self(s.partitions_def) if s.partitions_def is not None else None,
+            automation_condition=self(s.automation_condition),
         )
 
     def job(self, j: Any) -> Any:
