@@ -335,6 +335,11 @@ class AutomationDaemon:
             out.status = "SKIPPED"
             out.skip_reason = "No asset partitions were requested."
             return out
+        for p, ks in by_partition.items():
+            # A multi-asset that cannot be subset runs whole: its other outputs join the run.
+            extra = [e for k in ks for e in sorted(graph.get(k).execution_set_keys, key=lambda x: x.parts)
+                     if e not in ks]
+            ks.extend(dict.fromkeys(extra))
         requests = [RunRequest(asset_selection=ks, partition_key=p, tags=run_tags)
                     for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
         self._launch_all(requests, None, defs, {SENSOR_NAME_TAG: inst.name}, SENSOR_NAME_TAG, inst.name, out)

@@ -359,3 +359,16 @@ def test_reactive_loop_rematerializes_a_redefined_asset_and_its_eager_downstream
     d2.tick(at=at(2))
     current[0] = version(1)
     assert [r.status for r in d2.tick(at=at(2, 1))] == ["SKIPPED"]
+
+
+def test_a_multi_asset_that_cannot_be_subset_runs_whole(instance):
+    @dg.multi_asset(specs=[dg.AssetSpec("left", automation_condition=dg.AutomationCondition.missing()),
+                           dg.AssetSpec("right")])
+    def pair():
+        yield dg.MaterializeResult(asset_key="left")
+        yield dg.MaterializeResult(asset_key="right")
+
+    d = AutomationDaemon(dg.Definitions(assets=[pair]), instance, automation_interval=1)
+    (rec,) = d.tick(at=at(1))
+    run = instance.get_run_by_id(rec.run_ids[0])
+    assert run.is_success and run.asset_selection == frozenset({dg.AssetKey("left"), dg.AssetKey("right")})
