@@ -335,7 +335,7 @@ class AutomationDaemon:
             out.status = "SKIPPED"
             out.skip_reason = "No asset partitions were requested."
             return out
-        for p, ks in by_partition.items():
+        for ks in by_partition.values():
             # A multi-asset that cannot be subset runs whole: its other outputs join the run.
             extra = [e for k in ks for e in sorted(graph.get(k).execution_set_keys, key=lambda x: x.parts)
                      if e not in ks]
