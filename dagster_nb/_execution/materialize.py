@@ -148,20 +148,24 @@ def _partition_keys(
             )
         return None
     if len(pdefs) > 1:
+        from dagster_nb._partitions.describe import pdef_source
+
         raise DagsterInvalidDefinitionError(
             "Selected assets must have the same partitions definitions to run together; got "
-            + ", ".join(repr(p) for p in pdefs)
+            + ", ".join(pdef_source(p) for p in pdefs)
             + ". Materialize them in separate runs."
         )
     pdef = pdefs[0]
     if not given:
+        from dagster_nb._partitions.describe import pdef_source
+
         names = sorted(
             k.to_user_string() for k in selected if resolved.assets_def_by_key[k].partitions_def is not None
         )
         example = _example_key(pdef, instance, current_time)
         raise DagsterInvalidInvocationError(
             f"Asset{'s' if len(names) > 1 else ''} {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
-            f"partitioned ({pdef!r}): pass partition_key=..."
+            f"partitioned ({pdef_source(pdef)}): pass partition_key=..."
             + (f", e.g. partition_key={example!r}" if example else "")
             + "."
         )

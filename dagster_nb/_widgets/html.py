@@ -240,9 +240,13 @@ def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
     out = []
     for r in rows:
         p = r.get("partitions")
-        status = _status_badge(r["status"])
+        if r["status"] == "undefined":  # after a restart: stored, no cell defined it yet
+            status = _badge("not defined in this kernel yet", "#64748b")
+        else:
+            status = _status_badge(r["status"])
         if p:
-            status += f' <span style="color:#64748b">{p["materialized"]}/{p["total"]}</span>'
+            total = p["total"] if p["total"] is not None else "?"
+            status += f' <span style="color:#64748b">{p["materialized"]}/{total}</span>'
         out.append([
             f"<code>{_e(r['key'])}</code>",
             _e(r["group"]),
