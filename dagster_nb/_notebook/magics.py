@@ -108,7 +108,7 @@ class DagsterNbMagics(Magics):
         except commands.CommandError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
-            raise
+            raise RunInterrupted(_interrupted_text(self.repo)) from None
         except DagsterError as exc:
             if getattr(exc, "is_user_code_error", False):
                 raise commands.hide_framework_frames(exc) from None
@@ -460,6 +460,26 @@ class DagsterNbMagics(Magics):
             raise UsageError(str(exc)) from None
 
 
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (a kernel interrupt) during ``%materialize``: the cell fails, so Run All stops,
+    and IPython shows this one line instead of a traceback through the executor."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
+        return [str(self.args[0])]
+
+
+def _interrupted_text(repo: KernelRepository) -> str:
+    try:
+        recs = repo.instance.get_run_records(limit=1)
+    except Exception:  # the message must not fail: the user pressed Ctrl-C
+        recs = []
+    run = recs[0].dagster_run if recs else None
+    if run is None or getattr(run.status, "value", run.status) != "CANCELED":
+        return "Run canceled (interrupted) before it started."
+    return (f"Run {run.run_id[:8]} canceled (interrupted). Values of the assets that finished "
+            "are stored; %materialize --stale runs the rest.")
 
 
 def _summary_text(result: Any, brief: bool = False) -> str:
