@@ -590,7 +590,8 @@ def _upstream_ok(run: RunExecution, step: Step) -> bool:
     outcomes = [run.step_outcomes.get(u) for u in step.upstream_steps]
     if any(o in (StepOutcome.FAILURE, StepOutcome.UNTOUCHED) for o in outcomes):
         run.step_outcomes[step.key] = StepOutcome.UNTOUCHED
-        _emit_failed_to_materialize(run, step, reason="an upstream step failed")
+        _emit_failed_to_materialize(run, step, reason="an upstream step failed",
+                                    kind="UPSTREAM_FAILED_TO_MATERIALIZE")
         return False
     if step.op is not None:  # an op of an op-based job: its inputs name the outputs it reads
         return step.op.inputs_ready(run, step)
@@ -621,7 +622,10 @@ def _maybe_run_step(run: RunExecution, step: Step) -> None:
     _run_step_guarded(run, step)
 
 
-def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done: set | None = None) -> None:
+def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done: set | None = None,
+                                kind: str = "FAILED_TO_MATERIALIZE") -> None:
+    # data["reason"] uses Dagster's AssetMaterializationFailureReason names, so views can
+    # tell an asset whose step failed from one that never ran (upstream failed, interrupted).
     if step.observe:
         return
     pkeys = run.spec.partition_keys if step.assets_def.partitions_def is not None else None
@@ -632,6 +636,7 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
             run.event(
                 EV.ASSET_FAILED_TO_MATERIALIZE, step.key, asset_key=k, partition=pk,
                 message=f"Asset {k.to_user_string()} was not materialized: {reason}.",
+                data={"reason": kind},
             )
 
 
@@ -737,7 +742,8 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 error=SerializableErrorInfo(message="KeyboardInterrupt", cls_name=type(exc).__name__),
                 level="ERROR",
             )
-            _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized)
+            _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized,
+                                        kind="RUN_TERMINATED")
             raise
         duration = time.perf_counter() - start
         run.step_outcomes[step.key] = StepOutcome.SUCCESS
