@@ -47,7 +47,7 @@ def _e(s: Any) -> str:
 
 
 def _badge(text: str, color: str, fill: str | None = None) -> str:
-    bg = fill or "white"
+    bg = fill or "transparent"  # readable on light and dark notebook themes
     return (f'<span style="display:inline-block;padding:0 6px;border-radius:8px;'
             f'border:1px solid {color};color:{color};background:{bg};font-size:11px">'
             f"{_e(text)}</span>")

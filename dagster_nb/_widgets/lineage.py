@@ -181,6 +181,9 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
             d["value_html"], d["value_error"] = self._value_preview(k, d)
         if d.get("is_materializable"):
             d["pickers"] = self._pickers(resolved, k)
+        err = (d.get("failure") or {}).get("error")
+        if err and err.get("frames"):
+            err["frames"] = [_cell_frame(f) for f in err["frames"]]
         self.detail = d
 
     def _pickers(self, resolved: Any, key: Any) -> dict:
@@ -312,6 +315,22 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
             if self.svg and len(self.svg) < 500_000:
                 data["image/svg+xml"] = self.svg  # shown where widgets are not (nbconvert, GitHub)
         return bundle
+
+
+def _cell_frame(frame: str) -> str:
+    """A traceback entry in a notebook cell names the cell (``Cell In[7], line 3``), as
+    IPython's own tracebacks do, not the kernel's temporary file."""
+    import re
+    import sys
+
+    ip = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    names = getattr(getattr(ip, "compile", None), "_filename_map", None)
+    if not names:
+        return frame
+    m = re.match(r'(\s*)File "([^"]+)", line (\d+)', frame)
+    if m is None or m.group(2) not in names:
+        return frame
+    return f"{m.group(1)}Cell In[{names[m.group(2)]}], line {m.group(3)}" + frame[m.end():]
 
 
 def _result_message(result: Any, selection: str) -> str:

@@ -571,7 +571,7 @@ def asset_detail_view_model(
             "last_materialization": mats[0] if mats else base["last_materialization"],
             "history": mats,
             "stale_root_causes": root_causes,
-            "partitions_def": str(node.partitions_def) if node.partitions_def is not None else None,
+            "partitions_def": _pdef_text(node.partitions_def),
         }
     )
     f = base.get("failure")
@@ -587,6 +587,14 @@ def asset_detail_view_model(
             )
         base["failure"] = f
     return base
+
+
+def _pdef_text(pdef: Any) -> str | None:
+    if pdef is None:
+        return None
+    from dagster_nb._partitions.describe import pdef_source
+
+    return pdef_source(pdef)
 
 
 def _user_frames(stack: Sequence[str]) -> list[str]:

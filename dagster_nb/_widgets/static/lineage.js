@@ -268,11 +268,11 @@ function render({ model, el }) {
       [b1, b2, b3].forEach((b) => { b.disabled = !!model.get('busy'); });
       btns.append(b1, b2, b3);
     }
-    const close = h('button', 'dnb-btn', '\u00d7');
+    const close = h('button', 'dnb-btn dnb-close', '\u00d7');
     close.title = 'close';
     close.onclick = () => { openPicker = null; model.set('selected_key', ''); model.save_changes(); };
-    btns.appendChild(close);
-    panel.appendChild(btns);
+    title.prepend(close);
+    if (btns.childNodes.length) panel.appendChild(btns);
     const pk = openPicker && (d.pickers || {})[openPicker];
     if (pk && !pk.error) panel.appendChild(picker(openPicker, d.key, pk));
     const fb = failureBox(d);
