@@ -130,17 +130,23 @@ def test_asset_value_and_assets_after_a_restart_before_any_definition_cell(kerne
     assert re.search(r"^total\s.*fresh", listing, re.M), listing
 
 
-def test_an_interrupted_run_prints_one_line(kernel):
+def test_an_interrupted_run_prints_one_line(kernel, tmp_path):
     km, client = kernel
+    kernel_cwd = tmp_path
     _ok(client, DEFS + """
-import time
+import pathlib, time
 @dg.asset
 def slow():
-    time.sleep(30)
+    pathlib.Path("inside_slow").touch()
+    time.sleep(60)
     return 1
 """)
     msg_id = client.execute("%materialize key:slow --quiet")
-    time.sleep(3)  # the run is inside slow()
+    marker = kernel_cwd / "inside_slow"
+    deadline = time.time() + 120
+    while not marker.exists() and time.time() < deadline:  # the run is inside slow()
+        time.sleep(0.1)
+    assert marker.exists()
     km.interrupt_kernel()
     out: list[str] = []
     while True:
