@@ -272,3 +272,38 @@ def test_static_html_export_shows_the_final_state_and_loads_nothing_external(tmp
     assert "dnb-runs-static" in html and ">success<" in html
     assert len(re.findall(r'class="node dnb(?:-|&#45;)asset status(?:-|&#45;)fresh"', html)) == 2
     assert re.search(r"<code>[0-9a-f]{8}</code>.*SUCCESS", html, re.S)
+
+
+@pytest.mark.dagster
+@pytest.mark.usefixtures("quiet_dagster")
+def test_the_failure_panel_names_the_same_exception_as_dagsters_step_failure(kernel_repo):
+    dagster = pytest.importorskip("dagster")
+
+    def build(lib):
+        @lib.asset
+        def raw():
+            return {"amount": None}
+
+        @lib.asset
+        def cleaned(raw):
+            return int(raw["amount"])  # TypeError from the user's line
+
+        return [raw, cleaned]
+
+    r = dagster.materialize(build(dagster), instance=dagster.DagsterInstance.ephemeral(),
+                            raise_on_error=False)
+    (failure,) = r.get_step_failure_events()
+    theirs = failure.event_specific_data.error
+    while theirs.cause is not None:  # Dagster wraps it too: the user's exception is the cause
+        theirs = theirs.cause
+
+    _register(kernel_repo, *build(dg))
+    kernel_repo.materialize(raise_on_error=False)
+    w = LineageWidget(kernel_repo, debounce=0, live=False)
+    w.selected_key = "cleaned"
+    ours = w.detail["failure"]["error"]
+    assert ours["cls_name"] == theirs.cls_name == "TypeError"
+    assert ours["message"] == theirs.message.strip()
+    # the same user frame (file, line, function) as the last entry of Dagster's stack
+    assert ours["frames"][-1].split("\n")[0] == theirs.stack[-1].split("\n")[0]
+    w.close()
