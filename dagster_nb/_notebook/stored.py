@@ -70,10 +70,10 @@ def load_stored_value(repo: Any, key: AssetKey, partition_key: str | None = None
     (the filesystem one under the instance's storage folder)."""
     from dagster_nb._definitions.io_manager import InputContext, OutputContext
     from dagster_nb._definitions.resources import build_resources
-    from dagster_nb._storage.fs_io_manager import FilesystemIOManager
+    from dagster_nb._storage.fs_io_manager import fs_io_manager  # what runs use by default
 
     instance = repo.instance
-    with build_resources({"io_manager": FilesystemIOManager()}, instance=instance) as resources:
+    with build_resources({"io_manager": fs_io_manager}, instance=instance) as resources:
         upstream = OutputContext(
             name="result", step_key=key.to_python_identifier(), asset_key=key,
             definition_metadata={}, resources=resources, instance=instance,
