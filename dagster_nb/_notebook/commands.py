@@ -88,6 +88,7 @@ def materialize_command(
     listeners: Sequence[Any] = (),
     raise_on_error: bool = True,
     notes: list[str] | None = None,
+    command: str = "%materialize {selection}",
 ) -> Any:
     """What ``%materialize`` and ``dagster-nb materialize`` do.
 
@@ -95,6 +96,7 @@ def materialize_command(
     selection are held back instead of failing the whole run: the other assets run, and a
     note gives the exact command for the held ones (``None`` is returned when nothing else
     could run). Without ``notes`` such a selection raises, naming the same command.
+    ``command`` is how that command is written (``{selection}`` is filled in).
     """
     if partition is not None and partitions is not None:
         raise CommandError("Use either --partition KEY or --partitions START...END, not both.")
@@ -111,7 +113,7 @@ def materialize_command(
     sel = selection.strip() if selection else None
     target: Any = sel or None
     if partition is None and partitions is None:
-        held = _held_partitioned(repo, sel)
+        held = _held_partitioned(repo, sel, command)
         if held is not None:
             runnable, note = held
             if notes is None or not runnable:
@@ -150,7 +152,8 @@ def _sel_word(key: Any) -> str:
     return f"key:{s}" if re.fullmatch(r"[A-Za-z0-9_/]+", s) else 'key:"' + s.replace('"', '\\"') + '"'
 
 
-def _held_partitioned(repo: Any, selection: str | None) -> tuple[set, str] | None:
+def _held_partitioned(repo: Any, selection: str | None,
+                      command: str = "%materialize {selection}") -> tuple[set, str] | None:
     """(assets that can run without a partition, the note on the rest), or None when the
     selection has no partitioned asset. Held back: the partitioned assets and what reads them
     inside the selection (an unpartitioned asset that reads a partitioned one needs its
@@ -198,14 +201,16 @@ def _held_partitioned(repo: Any, selection: str | None) -> tuple[set, str] | Non
             lines.append("  It has no partitions yet" + (
                 " (add some with instance.add_dynamic_partitions)." if "Dynamic" in src else "."))
             continue
-        lines.append(f"  One partition:   %materialize {sel_text} --partition {last}")
+        cmd = command.format(selection=sel_text)
+        lines.append(f"  One partition:   {cmd} --partition {last}")
         if first is not None and first != last:
-            lines.append(f"  All partitions:  %materialize {sel_text} --partitions {first}...{last}")
+            lines.append(f"  All partitions:  {cmd} --partitions {first}...{last}")
     if readers:
         names = ", ".join(sorted(k.to_user_string() for k in readers))
         lines.append(f"Also not run: {names}, which read{'s' if len(readers) == 1 else ''} "
                      "partitioned assets; run them after their partitions, e.g. with "
-                     f"%materialize {' or '.join(_sel_word(k) for k in sorted(readers, key=lambda k: k.parts))}")
+                     + command.format(selection=" or ".join(
+                         _sel_word(k) for k in sorted(readers, key=lambda k: k.parts))))
     return runnable, "\n".join(lines)
 
 
