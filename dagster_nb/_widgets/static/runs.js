@@ -37,7 +37,7 @@ const rowTime = (r) => {
   return dur(r.duration);
 };
 
-function progress(vm) {
+function progress(vm, runsOpen) {
   const box = h('div');
   const run = vm.run || {};
   const runs = vm.runs || [];
@@ -52,6 +52,7 @@ function progress(vm) {
       h('span', 'dnb-r-muted', Object.entries(counts).map(([s, n]) => `${n} ${s.toLowerCase()}`).join(', ')));
     box.appendChild(head);
     const det = h('details', 'dnb-r-runs');
+    det.open = !!runsOpen;  // stays as the user left it while the runs go on
     det.appendChild(h('summary', null, 'runs'));
     det.appendChild(table(['run', 'status', 'partition', 'duration'], runs.map((x) => [
       h('code', null, String(x.run_id || '').slice(0, 8)), badge(x.status), x.partition || '', dur(x.duration)])));
@@ -92,9 +93,10 @@ function render({ model, el }) {
   let timer = null;
   const draw = () => {
     const vm = model.get('view_model') || {};
+    const det = el.querySelector('details.dnb-r-runs');
     el.innerHTML = '';
     const isHistory = !vm.rows && vm.runs;
-    el.appendChild(isHistory ? history(vm) : progress(vm));
+    el.appendChild(isHistory ? history(vm) : progress(vm, det && det.open));
     const running = !isHistory && (vm.rows || []).some((r) => r.status === 'running');
     if (running && !timer) {
       timer = setInterval(() => {
