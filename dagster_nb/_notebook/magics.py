@@ -103,7 +103,7 @@ class DagsterNbMagics(Magics):
                 notes=notes,
             )
         except NothingToMaterialize as exc:
-            print(str(exc))
+            print("\n".join([str(exc), *notes]))
             return None
         except commands.CommandError as exc:
             raise UsageError(str(exc)) from None
