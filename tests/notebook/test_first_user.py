@@ -114,3 +114,4 @@ def test_two_partitions_definitions_in_one_run_are_named_as_written(make, text):
         dg.materialize([a, b], partition_key="x")
     assert text in str(e.value)
     assert "start=1" not in str(e.value)
+

@@ -167,3 +167,25 @@ def slow():
     # the run is stored as canceled, and the kernel goes on
     assert _ok(client, "print(dg.kernel.instance.get_run_records(limit=1)[0].dagster_run.status.value)"
                ).strip() == "CANCELED"
+
+
+def test_assets_lists_a_failure_and_what_it_kept_from_running(kernel):
+    km, client = kernel
+    _ok(client, """
+%load_ext dagster_nb
+import dagster_nb as dg
+
+@dg.asset
+def source_rows():
+    raise ValueError("no rows")
+
+@dg.asset
+def rollup(source_rows):
+    return len(source_rows)
+""")
+    content, out = _execute(client, "%materialize --quiet")
+    assert content["ename"] == "ValueError" and "no rows" in out
+    listing = _ok(client, "%assets")
+    rows = {ln.split()[0]: ln for ln in listing.splitlines()[1:] if ln.strip()}
+    assert " failed" in rows["source_rows"]
+    assert " not run" in rows["rollup"] and "failed" not in rows["rollup"]
