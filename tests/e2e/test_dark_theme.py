@@ -158,3 +158,49 @@ def test_views_are_readable_in_light_and_dark_and_explain_failures(lab):  # noqa
         expect(lineage.locator(".dnb-message")).to_contain_text("SUCCESS", timeout=60_000)
         expect(lineage.locator("g.node").filter(has_text="daily_sales")).to_contain_text("1/7", timeout=30_000)
         _set_theme(page, "JupyterLab Light")
+
+
+BACKFILL_CELLS = [
+    "%load_ext dagster_nb\nimport dagster_nb as dg\nimport time",
+    '''days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+
+@dg.asset(partitions_def=days)
+def slow_days(context):
+    time.sleep(2)
+    return context.partition_key''',
+    "%materialize key:slow_days --partitions 2024-01-01...2024-01-04",
+]
+
+
+def test_a_backfill_shows_every_run_live_and_a_running_step_never_reads_zero_ms(lab):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        page = b.new_page()
+        nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
+                         "execution_count": None} for c in BACKFILL_CELLS],
+              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+              "nbformat": 4, "nbformat_minor": 5}
+        r = page.request.put(f"{lab}/api/contents/backfill.ipynb?token={TOKEN}",
+                             data=json.dumps({"type": "notebook", "content": nb}),
+                             headers={"Content-Type": "application/json"})
+        assert r.ok, r.text()
+        b.close()
+    with _notebook_page(lab, "backfill.ipynb") as page:
+        live = page.locator(".dnb-runs:not(.dnb-runs-static)").first
+        # while the backfill runs: the live view counts its runs, and the running step's time
+        # is "running" or "running 1.2 s", never "0 ms"
+        expect(live.locator(".dnb-r-head")).to_contain_text("2 runs", timeout=120_000)
+        running = live.locator(".dnb-r-time")
+        expect(running.first).to_contain_text("running", timeout=30_000)
+        assert "ms" not in running.first.inner_text()
+        live.screenshot(path=str(ARTIFACTS / "backfill_live.png"))
+        # when it ends, the output keeps the final table of all four runs
+        done = page.locator(".dnb-runs-static").first
+        expect(done).to_contain_text("4 runs", timeout=120_000)
+        expect(done).to_contain_text("4/4")
+        for day in ("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"):
+            expect(done).to_contain_text(day)
+        page.wait_for_function(KERNEL_READY, timeout=120_000)
+        done.screenshot(path=str(ARTIFACTS / "backfill_done.png"))
