@@ -166,6 +166,28 @@ def _latest_is_failure(rec: Any) -> bool:
 _NOT_RUN_REASONS = ("UPSTREAM_FAILED_TO_MATERIALIZE", "RUN_TERMINATED")
 
 
+def _failures_by_storage_id(instance: Any, records: Mapping[AssetKey, Any],
+                            keys: Iterable[AssetKey]) -> dict[AssetKey, dict]:
+    """The latest failure of every key of ``keys`` whose latest event is one, in one read
+    (by the storage ids the status records hold), so a graph with many failed or not-run
+    nodes costs no more than one with a few. Keys it cannot find are left out (the caller
+    looks them up one by one)."""
+    ids = {}
+    for k in keys:
+        rec = records.get(k)
+        if _latest_is_failure(rec):
+            ids[rec.last_failed_storage_id] = k
+    if not ids or not hasattr(instance, "get_event_records"):
+        return {}
+    from dagster_nb._events import DagsterEventType
+    from dagster_nb._storage.queries import EventRecordsFilter
+
+    found = instance.get_event_records(EventRecordsFilter(
+        event_type=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE, storage_ids=tuple(ids)))
+    return {ids[r.storage_id]: _failure_view(r.event_log_entry.dagster_event)
+            for r in found if r.storage_id in ids}
+
+
 def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
     """``{"kind": "failed" | "not_run", "run_id", "timestamp", "step", "message"}`` of the
     latest ASSET_FAILED_TO_MATERIALIZE of ``key`` (one read; only for failed nodes)."""
@@ -175,7 +197,10 @@ def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
     recs = fetch(key, limit=1).records
     if not recs:
         return None
-    ev = recs[0].event_log_entry.dagster_event
+    return _failure_view(recs[0].event_log_entry.dagster_event)
+
+
+def _failure_view(ev: Any) -> dict:
     reason = (ev.data or {}).get("reason")
     if reason is None:  # stored before the reason was recorded: our own message says it
         reason = ("UPSTREAM_FAILED_TO_MATERIALIZE" if "an upstream step failed" in (ev.message or "")
@@ -271,13 +296,14 @@ def lineage_view_model(
     resolver.prefetch(mat_keys)
     records = _status_records(instance, keys)
     checks = check_views(resolved, instance, keys)
+    failures = _failures_by_storage_id(instance, records, keys)
 
     nodes = []
     check_counts = dict.fromkeys(CHECK_STATUSES, 0)
     for k in keys:
         n = _node_view(
             graph.get(k), resolved, instance, resolver, records.get(k), running_set,
-            failed_set, current_time,
+            failed_set, current_time, failures,
         )
         c = n["checks"] = checks.get(k)
         if c is not None:
@@ -320,6 +346,7 @@ def _node_view(
     running: set,
     failed: set,
     current_time: Any,
+    failures: Mapping[AssetKey, dict] | None = None,
 ) -> dict:
     from dagster_nb._execution.staleness import StaleStatus
 
@@ -347,7 +374,7 @@ def _node_view(
         elif rec is not None and rec.status == "IN_PROGRESS":
             status = "running"  # planned by a run not finished (this or another process)
         elif _latest_is_failure(rec) and node.partitions_def is None:
-            failure = _latest_failure(instance, k)
+            failure = (failures or {}).get(k) or _latest_failure(instance, k)
             if failure is None or failure["kind"] == "failed":
                 status = "failed"
             elif status == "missing":
