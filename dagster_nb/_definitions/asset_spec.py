@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import (
     AssetKey,
@@ -25,6 +26,15 @@ from dagster_nb._errors import (
     DagsterInvariantViolationError,
     ParameterCheckError,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._automation.conditions import AutomationCondition
+    from dagster_nb._automation.freshness import FreshnessPolicy, LegacyFreshnessPolicy
+    from dagster_nb._automation.policies import AutoMaterializePolicy
+    from dagster_nb._definitions.policy import BackfillPolicy
+    from dagster_nb._partitions.definition import PartitionsDefinition
+    from dagster_nb._partitions.mapping.base import PartitionMapping
+    from dagster_nb._typing import CoercibleToAssetDep, NoExtraKwargs, Unpack
 
 __all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
 
@@ -57,6 +67,15 @@ def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]
                 "Put non-string values in `metadata` instead."
             )
     return out
+
+
+def _unexpected_keyword(what: str, kwargs: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    from dagster_nb._errors import did_you_mean
+
+    bad = next(iter(kwargs))
+    raise DagsterInvalidDefinitionTypeError(
+        f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
+    )
 
 
 _NO_KINDS: frozenset[str] = frozenset()  # shared: most assets have no kinds
@@ -207,23 +226,23 @@ class AssetSpec:
         self,
         key: CoercibleToAssetKey,
         *,
-        deps: Iterable[Any] | None = None,
+        deps: Iterable[CoercibleToAssetDep] | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         skippable: bool = False,
         group_name: str | None = None,
         code_version: str | None = None,
-        automation_condition: Any = None,
+        automation_condition: AutomationCondition | None = None,
         owners: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
-        kinds: Iterable[str] | None = None,
-        partitions_def: Any = None,
-        freshness_policy: Any = None,
-        auto_materialize_policy: Any = None,
+        kinds: AbstractSet[str] | None = None,
+        partitions_def: PartitionsDefinition | None = None,
+        freshness_policy: FreshnessPolicy | None = None,
+        auto_materialize_policy: AutoMaterializePolicy | None = None,
         io_manager_key: str | None = None,
-        legacy_freshness_policy: Any = None,
+        legacy_freshness_policy: LegacyFreshnessPolicy | None = None,
         is_virtual: bool = False,
-        **kwargs: Any,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
             from dagster_nb._errors import did_you_mean
@@ -382,6 +401,14 @@ _SPEC_PARAMS = [
 ]
 
 
+_IN_PARAMS = ("key", "metadata", "key_prefix", "input_manager_key", "partition_mapping", "dagster_type")
+_OUT_PARAMS = (
+    "key_prefix", "key", "dagster_type", "description", "is_required", "io_manager_key",
+    "metadata", "group_name", "code_version", "automation_condition", "backfill_policy", "owners",
+    "tags", "kinds", "freshness_policy", "auto_materialize_policy", "is_virtual",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AssetIn:
     """Names the upstream asset an input parameter reads: ``ins={"x": AssetIn("raw")}``."""
@@ -399,9 +426,12 @@ class AssetIn:
         metadata: Mapping[str, Any] | None = None,
         key_prefix: CoercibleToAssetKeyPrefix | None = None,
         input_manager_key: str | None = None,
-        partition_mapping: Any = None,
+        partition_mapping: PartitionMapping | None = None,
         dagster_type: Any = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            _unexpected_keyword("AssetIn", kwargs, _IN_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
@@ -455,15 +485,18 @@ class AssetOut:
         metadata: Mapping[str, Any] | None = None,
         group_name: str | None = None,
         code_version: str | None = None,
-        automation_condition: Any = None,
-        backfill_policy: Any = None,
+        automation_condition: AutomationCondition | None = None,
+        backfill_policy: BackfillPolicy | None = None,
         owners: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
-        kinds: Iterable[str] | None = None,
-        freshness_policy: Any = None,
-        auto_materialize_policy: Any = None,
+        kinds: AbstractSet[str] | None = None,
+        freshness_policy: FreshnessPolicy | None = None,
+        auto_materialize_policy: AutoMaterializePolicy | None = None,
         is_virtual: bool = False,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            _unexpected_keyword("AssetOut", kwargs, _OUT_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."
