@@ -7,25 +7,22 @@ for "asset"; did you mean "group_name"?``::
 
     def asset(compute_fn=None, *, group_name: str | None = None,
               **kwargs: Unpack[NoExtraKwargs]) -> ...: ...
+
+Imports nothing of ours, so every layer may use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Union
-
 from typing_extensions import TypedDict, Unpack
 
-from dagster_nb._definitions.asset_key import AssetKey
-from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
-from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
-
-__all__ = ["NoExtraKwargs", "Unpack", "CoercibleToAssetDep"]
+__all__ = ["NoExtraKwargs", "CronScheduleKwarg", "Unpack"]
 
 
 class NoExtraKwargs(TypedDict):
     """No keyword beyond the named parameters (PEP 692)."""
 
 
-# What deps=[...] accepts (as Dagster's CoercibleToAssetDep).
-CoercibleToAssetDep = Union[AssetKey, str, Sequence[str], AssetSpec, AssetsDefinition, SourceAsset, AssetDep]
+class CronScheduleKwarg(TypedDict, total=False):
+    """The one extra keyword Dagster's Hourly/Daily/Weekly/MonthlyPartitionsDefinition take."""
+
+    cron_schedule: str

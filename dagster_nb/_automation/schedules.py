@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation._common import (
     AutomationTarget,
@@ -47,7 +47,11 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "DefaultScheduleStatus",
@@ -481,6 +485,7 @@ def schedule(
     required_resource_keys: set[str] | None = None,
     target: Any = None,
     owners: Sequence[str] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
     """Decorate a function that returns RunRequest(s), a SkipReason, nothing, or a run config.
 
@@ -490,6 +495,8 @@ def schedule(
         def nightly(context):
             return dg.RunRequest(run_key=context.scheduled_execution_time.isoformat())
     """
+    if kwargs:
+        raise_unexpected_keyword("@schedule", kwargs, ("cron_schedule", "job_name", "name", "tags", "tags_fn", "metadata", "should_execute", "environment_vars", "execution_timezone", "description", "job", "default_status", "required_resource_keys", "target", "owners"))
     if tags_fn is not None and tags:
         raise DagsterInvalidDefinitionError(
             "Attempted to provide both tags_fn and tags as arguments to ScheduleDefinition. "

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from dagster_nb._definitions.asset_key import (
     AssetKey,
@@ -22,19 +22,25 @@ from dagster_nb._definitions.asset_key import (
 from dagster_nb._errors import (
     CheckError,
     DagsterInvalidDefinitionError,
-    DagsterInvalidDefinitionTypeError,
     DagsterInvariantViolationError,
     ParameterCheckError,
+    raise_unexpected_keyword,
 )
 
 if TYPE_CHECKING:
     from dagster_nb._automation.conditions import AutomationCondition
     from dagster_nb._automation.freshness import FreshnessPolicy, LegacyFreshnessPolicy
     from dagster_nb._automation.policies import AutoMaterializePolicy
+    from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
     from dagster_nb._definitions.policy import BackfillPolicy
     from dagster_nb._partitions.definition import PartitionsDefinition
     from dagster_nb._partitions.mapping.base import PartitionMapping
-    from dagster_nb._typing import CoercibleToAssetDep, NoExtraKwargs, Unpack
+    from dagster_nb._typing import NoExtraKwargs, Unpack
+
+    # What deps=[...] accepts (Dagster's CoercibleToAssetDep).
+    CoercibleToAssetDep = Union[
+        AssetKey, str, Sequence[str], "AssetSpec", AssetsDefinition, SourceAsset, "AssetDep"
+    ]
 
 __all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
 
@@ -67,15 +73,6 @@ def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]
                 "Put non-string values in `metadata` instead."
             )
     return out
-
-
-def _unexpected_keyword(what: str, kwargs: Mapping[str, Any], allowed: Sequence[str]) -> None:
-    from dagster_nb._errors import did_you_mean
-
-    bad = next(iter(kwargs))
-    raise DagsterInvalidDefinitionTypeError(
-        f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
-    )
 
 
 _NO_KINDS: frozenset[str] = frozenset()  # shared: most assets have no kinds
@@ -245,13 +242,7 @@ class AssetSpec:
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            from dagster_nb._errors import did_you_mean
-
-            bad = next(iter(kwargs))
-            raise DagsterInvalidDefinitionTypeError(
-                f"AssetSpec got an unexpected keyword argument '{bad}'."
-                + did_you_mean(bad, _SPEC_PARAMS)
-            )
+            raise_unexpected_keyword("AssetSpec", kwargs, _SPEC_PARAMS)
         k = key if type(key) is AssetKey else AssetKey.from_coercible(key)
         where = _Where(k)  # formatted only if an error message needs it
         dep_list: list[AssetDep] = []
@@ -431,7 +422,7 @@ class AssetIn:
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            _unexpected_keyword("AssetIn", kwargs, _IN_PARAMS)
+            raise_unexpected_keyword("AssetIn", kwargs, _IN_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
@@ -496,7 +487,7 @@ class AssetOut:
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            _unexpected_keyword("AssetOut", kwargs, _OUT_PARAMS)
+            raise_unexpected_keyword("AssetOut", kwargs, _OUT_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."

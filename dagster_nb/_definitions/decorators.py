@@ -56,10 +56,11 @@ if TYPE_CHECKING:
     from dagster_nb._automation.freshness import FreshnessPolicy, LegacyFreshnessPolicy
     from dagster_nb._automation.policies import AutoMaterializePolicy
     from dagster_nb._definitions.asset_checks import AssetCheckSpec
+    from dagster_nb._definitions.asset_spec import CoercibleToAssetDep
     from dagster_nb._definitions.policy import BackfillPolicy, RetryPolicy
     from dagster_nb._execution.hooks import HookDefinition
     from dagster_nb._partitions.definition import PartitionsDefinition
-    from dagster_nb._typing import CoercibleToAssetDep, NoExtraKwargs, Unpack
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "asset",

@@ -16,6 +16,7 @@ from dagster_nb._errors import (
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
     DagsterUnknownPartitionError,
+    raise_unexpected_keyword,
 )
 from dagster_nb._execution.executor import RunRequestSpec, execute_plan
 from dagster_nb._execution.plan import build_plan
@@ -40,15 +41,6 @@ _RUN_PARAMS = (
     "selection", "partition_keys", "partition_key_range", "max_concurrent", "listeners",
     "current_time",
 )
-
-
-def _unexpected_keyword(what: str, kwargs: Mapping[str, Any]) -> None:
-    from dagster_nb._errors import DagsterInvalidDefinitionTypeError, did_you_mean
-
-    bad = next(iter(kwargs))
-    raise DagsterInvalidDefinitionTypeError(
-        f"{what}() got an unexpected keyword argument '{bad}'." + did_you_mean(bad, _RUN_PARAMS)
-    )
 
 
 def _run_config_dict(run_config: Any) -> dict:
@@ -450,7 +442,7 @@ def materialize(
     receive each event).
     """
     if kwargs:
-        _unexpected_keyword("materialize", kwargs)
+        raise_unexpected_keyword("materialize()", kwargs, _RUN_PARAMS)
     if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
         assets = list(assets)
     return run_assets(
@@ -490,7 +482,7 @@ def materialize_to_memory(
 ) -> ExecuteInProcessResult:
     """Like :func:`materialize`, with every value kept in memory (an in-memory IO manager)."""
     if kwargs:
-        _unexpected_keyword("materialize_to_memory", kwargs)
+        raise_unexpected_keyword("materialize_to_memory()", kwargs, _RUN_PARAMS)
     if resources:
         from dagster_nb._definitions.io_manager import IOManager, IOManagerDefinition
 

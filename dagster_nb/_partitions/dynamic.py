@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+    raise_unexpected_keyword,
+)
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
     Immutable,
     PartitionsDefinition,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "DynamicPartitionsDefinition",
@@ -99,7 +107,14 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
 
     __slots__ = ("name", "partition_fn")
 
-    def __init__(self, partition_fn=None, name: str | None = None):
+    def __init__(
+        self,
+        partition_fn: Callable[[datetime | None], Sequence[str]] | None = None,
+        name: str | None = None,
+        **kwargs: Unpack[NoExtraKwargs],
+    ):
+        if kwargs:
+            raise_unexpected_keyword("DynamicPartitionsDefinition", kwargs, ("partition_fn", "name"))
         if partition_fn is None and name is None:
             raise DagsterInvalidDefinitionError(
                 "Must provide either partition_fn or name to DynamicPartitionsDefinition, e.g. "

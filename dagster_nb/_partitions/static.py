@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import DagsterInvalidDefinitionError, raise_unexpected_keyword
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
     Immutable,
     PartitionsDefinition,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 # The Dagster UI selects ranges as 'a...b', so "..." cannot be part of a key; control characters
 # would not display. Same list as dagster's INVALID_PARTITION_SUBSTRINGS.
@@ -50,7 +54,9 @@ class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
 
     __slots__ = ("_partition_keys", "_key_set")
 
-    def __init__(self, partition_keys: Sequence[str]):
+    def __init__(self, partition_keys: Sequence[str], **kwargs: Unpack[NoExtraKwargs]):
+        if kwargs:
+            raise_unexpected_keyword("StaticPartitionsDefinition", kwargs, ("partition_keys",))
         if isinstance(partition_keys, str):
             raise DagsterInvalidDefinitionError(
                 f"StaticPartitionsDefinition expects a list of keys, got the string "
