@@ -47,13 +47,12 @@ from typing import Any
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.resources import (
-    ConfigurableResource,
-    ConfigurableResourceFactory,
     InitResourceContext,
     ResourceDefinition,
     Resources,
     _check_resource_fn_arity,
     build_resources,
+    is_configurable_resource,
     is_resource_definition,
 )
 from dagster_nb._errors import (
@@ -63,8 +62,6 @@ from dagster_nb._errors import (
 
 __all__ = [
     "IOManager",
-    "ConfigurableIOManager",
-    "ConfigurableIOManagerFactory",
     "IOManagerDefinition",
     "io_manager",
     "InputManager",
@@ -106,36 +103,6 @@ class IOManager(ABC):
     def load_input(self, context: InputContext) -> Any:
         """Load the input described by ``context`` (``context.upstream_output`` says what
         produced it)."""
-
-
-class ConfigurableIOManagerFactory(ConfigurableResourceFactory[IOManager]):
-    """A configurable resource whose value is the IO manager :meth:`create_io_manager` returns.
-
-        class FsFactory(dg.ConfigurableIOManagerFactory):
-            base_dir: str
-
-            def create_io_manager(self, context):
-                return MyFsIOManager(self.base_dir)
-    """
-
-    def create_io_manager(self, context: InitResourceContext) -> IOManager:
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement create_io_manager(self, context)."
-        )
-
-    def create_resource(self, context: InitResourceContext) -> IOManager:
-        return self.create_io_manager(context)
-
-
-class ConfigurableIOManager(ConfigurableResource, IOManager):
-    """An IO manager that is also a configurable resource (a frozen pydantic model).
-
-        class PrefixIOManager(dg.ConfigurableIOManager):
-            prefix: str = "out"
-
-            def handle_output(self, context, obj): ...
-            def load_input(self, context): ...
-    """
 
 
 class IOManagerDefinition(ResourceDefinition):
@@ -909,7 +876,7 @@ def _with_test_resources(context: Any, resources: Mapping[str, Any] | None) -> A
 
 
 def _needs_init(value: Any) -> bool:
-    return is_resource_definition(value) or isinstance(value, ConfigurableResourceFactory)
+    return is_resource_definition(value) or is_configurable_resource(value)
 
 
 def _is_generator_resource(value: Any) -> bool:
@@ -984,3 +951,13 @@ mem_io_manager.__doc__ = """``mem_io_manager``: an IOManagerDefinition of a fres
 
     dg.Definitions(assets=[...], resources={"io_manager": dg.mem_io_manager})
 """
+
+
+def __getattr__(name: str) -> Any:
+    # The pydantic-based IO managers live in ``configurable`` (loaded on first use); old
+    # imports of them from here keep working.
+    if name in ("ConfigurableIOManager", "ConfigurableIOManagerFactory"):
+        from dagster_nb._definitions import configurable
+
+        return getattr(configurable, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,13 +24,7 @@ from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
-from dagster_nb._definitions.metadata import (
-    IntMetadataValue,
-    TableColumn,
-    TableSchema,
-    TableSchemaMetadataValue,
-    normalize_metadata,
-)
+from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.op import GraphDefinition, NodeOutputRef, OpDefinition
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._definitions.results import (
@@ -139,6 +133,13 @@ def _dataframe_metadata(value: Any) -> dict[str, Any]:
     pd = sys.modules.get("pandas")
     if pd is None or not isinstance(value, pd.DataFrame):
         return {}
+    from dagster_nb._definitions.metadata_values import (
+        IntMetadataValue,
+        TableColumn,
+        TableSchema,
+        TableSchemaMetadataValue,
+    )
+
     cols = [TableColumn(str(c), str(t)) for c, t in value.dtypes.items()]
     return {
         "dagster/row_count": IntMetadataValue(len(value)),
