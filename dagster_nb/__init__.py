@@ -332,9 +332,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.assets import SourceAsset as SourceAsset
     from dagster_nb._definitions.assets import with_resources as with_resources
     from dagster_nb._definitions.config import Config as Config
-    from dagster_nb._definitions.config import EnvVar as EnvVar
     from dagster_nb._definitions.config import PermissiveConfig as PermissiveConfig
-    from dagster_nb._definitions.config import RunConfig as RunConfig
+    from dagster_nb._definitions.configurable import ConfigurableIOManager as ConfigurableIOManager
+    from dagster_nb._definitions.configurable import (
+        ConfigurableIOManagerFactory as ConfigurableIOManagerFactory,
+    )
+    from dagster_nb._definitions.configurable import ConfigurableResource as ConfigurableResource
+    from dagster_nb._definitions.configurable import (
+        ConfigurableResourceFactory as ConfigurableResourceFactory,
+    )
     from dagster_nb._definitions.decorators import asset as asset
     from dagster_nb._definitions.decorators import (
         external_asset_from_spec as external_asset_from_spec,
@@ -353,10 +359,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.definitions_class import definitions as definitions
     from dagster_nb._definitions.freshness_checks import (
         build_last_update_freshness_checks as build_last_update_freshness_checks,
-    )
-    from dagster_nb._definitions.io_manager import ConfigurableIOManager as ConfigurableIOManager
-    from dagster_nb._definitions.io_manager import (
-        ConfigurableIOManagerFactory as ConfigurableIOManagerFactory,
     )
     from dagster_nb._definitions.io_manager import InMemoryIOManager as InMemoryIOManager
     from dagster_nb._definitions.io_manager import InputContext as InputContext
@@ -392,39 +394,49 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.load import (
         load_assets_from_package_name as load_assets_from_package_name,
     )
-    from dagster_nb._definitions.metadata import AssetMetadataValue as AssetMetadataValue
-    from dagster_nb._definitions.metadata import BoolMetadataValue as BoolMetadataValue
-    from dagster_nb._definitions.metadata import DagsterRunMetadataValue as DagsterRunMetadataValue
-    from dagster_nb._definitions.metadata import FloatMetadataValue as FloatMetadataValue
-    from dagster_nb._definitions.metadata import IntMetadataValue as IntMetadataValue
-    from dagster_nb._definitions.metadata import JobMetadataValue as JobMetadataValue
-    from dagster_nb._definitions.metadata import JsonMetadataValue as JsonMetadataValue
-    from dagster_nb._definitions.metadata import MarkdownMetadataValue as MarkdownMetadataValue
     from dagster_nb._definitions.metadata import MetadataValue as MetadataValue
-    from dagster_nb._definitions.metadata import NotebookMetadataValue as NotebookMetadataValue
-    from dagster_nb._definitions.metadata import NullMetadataValue as NullMetadataValue
-    from dagster_nb._definitions.metadata import PathMetadataValue as PathMetadataValue
-    from dagster_nb._definitions.metadata import PoolMetadataValue as PoolMetadataValue
-    from dagster_nb._definitions.metadata import (
+    from dagster_nb._definitions.metadata_values import AssetMetadataValue as AssetMetadataValue
+    from dagster_nb._definitions.metadata_values import BoolMetadataValue as BoolMetadataValue
+    from dagster_nb._definitions.metadata_values import (
+        DagsterRunMetadataValue as DagsterRunMetadataValue,
+    )
+    from dagster_nb._definitions.metadata_values import FloatMetadataValue as FloatMetadataValue
+    from dagster_nb._definitions.metadata_values import IntMetadataValue as IntMetadataValue
+    from dagster_nb._definitions.metadata_values import JobMetadataValue as JobMetadataValue
+    from dagster_nb._definitions.metadata_values import JsonMetadataValue as JsonMetadataValue
+    from dagster_nb._definitions.metadata_values import (
+        MarkdownMetadataValue as MarkdownMetadataValue,
+    )
+    from dagster_nb._definitions.metadata_values import (
+        NotebookMetadataValue as NotebookMetadataValue,
+    )
+    from dagster_nb._definitions.metadata_values import NullMetadataValue as NullMetadataValue
+    from dagster_nb._definitions.metadata_values import PathMetadataValue as PathMetadataValue
+    from dagster_nb._definitions.metadata_values import PoolMetadataValue as PoolMetadataValue
+    from dagster_nb._definitions.metadata_values import (
         PythonArtifactMetadataValue as PythonArtifactMetadataValue,
     )
-    from dagster_nb._definitions.metadata import TableColumn as TableColumn
-    from dagster_nb._definitions.metadata import TableColumnConstraints as TableColumnConstraints
-    from dagster_nb._definitions.metadata import TableColumnDep as TableColumnDep
-    from dagster_nb._definitions.metadata import TableColumnLineage as TableColumnLineage
-    from dagster_nb._definitions.metadata import (
+    from dagster_nb._definitions.metadata_values import TableColumn as TableColumn
+    from dagster_nb._definitions.metadata_values import (
+        TableColumnConstraints as TableColumnConstraints,
+    )
+    from dagster_nb._definitions.metadata_values import TableColumnDep as TableColumnDep
+    from dagster_nb._definitions.metadata_values import TableColumnLineage as TableColumnLineage
+    from dagster_nb._definitions.metadata_values import (
         TableColumnLineageMetadataValue as TableColumnLineageMetadataValue,
     )
-    from dagster_nb._definitions.metadata import TableConstraints as TableConstraints
-    from dagster_nb._definitions.metadata import TableMetadataValue as TableMetadataValue
-    from dagster_nb._definitions.metadata import TableRecord as TableRecord
-    from dagster_nb._definitions.metadata import TableSchema as TableSchema
-    from dagster_nb._definitions.metadata import (
+    from dagster_nb._definitions.metadata_values import TableConstraints as TableConstraints
+    from dagster_nb._definitions.metadata_values import TableMetadataValue as TableMetadataValue
+    from dagster_nb._definitions.metadata_values import TableRecord as TableRecord
+    from dagster_nb._definitions.metadata_values import TableSchema as TableSchema
+    from dagster_nb._definitions.metadata_values import (
         TableSchemaMetadataValue as TableSchemaMetadataValue,
     )
-    from dagster_nb._definitions.metadata import TextMetadataValue as TextMetadataValue
-    from dagster_nb._definitions.metadata import TimestampMetadataValue as TimestampMetadataValue
-    from dagster_nb._definitions.metadata import UrlMetadataValue as UrlMetadataValue
+    from dagster_nb._definitions.metadata_values import TextMetadataValue as TextMetadataValue
+    from dagster_nb._definitions.metadata_values import (
+        TimestampMetadataValue as TimestampMetadataValue,
+    )
+    from dagster_nb._definitions.metadata_values import UrlMetadataValue as UrlMetadataValue
     from dagster_nb._definitions.op import ConfigMapping as ConfigMapping
     from dagster_nb._definitions.op import DependencyDefinition as DependencyDefinition
     from dagster_nb._definitions.op import GraphDefinition as GraphDefinition
@@ -449,10 +461,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.policy import Backoff as Backoff
     from dagster_nb._definitions.policy import Jitter as Jitter
     from dagster_nb._definitions.policy import RetryPolicy as RetryPolicy
-    from dagster_nb._definitions.resources import ConfigurableResource as ConfigurableResource
-    from dagster_nb._definitions.resources import (
-        ConfigurableResourceFactory as ConfigurableResourceFactory,
-    )
     from dagster_nb._definitions.resources import InitResourceContext as InitResourceContext
     from dagster_nb._definitions.resources import ResourceDefinition as ResourceDefinition
     from dagster_nb._definitions.resources import ResourceDependency as ResourceDependency
@@ -472,6 +480,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.results import ObserveResult as ObserveResult
     from dagster_nb._definitions.results import Output as Output
     from dagster_nb._definitions.results import RetryRequested as RetryRequested
+    from dagster_nb._definitions.run_config import EnvVar as EnvVar
+    from dagster_nb._definitions.run_config import RunConfig as RunConfig
     from dagster_nb._errors import (
         DagsterConfigMappingFunctionError as DagsterConfigMappingFunctionError,
     )
@@ -603,7 +613,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         DeleteDynamicPartitionsRequest as DeleteDynamicPartitionsRequest,
     )
     from dagster_nb._selection import AssetSelection as AssetSelection
-    from dagster_nb._storage.fs_io_manager import FilesystemIOManager as FilesystemIOManager
+    from dagster_nb._storage.filesystem_io_manager import FilesystemIOManager as FilesystemIOManager
     from dagster_nb._storage.fs_io_manager import (
         PickledObjectFilesystemIOManager as PickledObjectFilesystemIOManager,
     )

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from dagster_nb._definitions.asset_spec import AssetSpec
     from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
-    from dagster_nb._definitions.config import RunConfig
+    from dagster_nb._definitions.run_config import RunConfig
     from dagster_nb._instance import DagsterInstance
     from dagster_nb._partitions import PartitionKeyRange
     from dagster_nb._selection import CoercibleToAssetSelection

@@ -69,11 +69,12 @@ def test_static_all_equals_runtime_exports():
 
 def test_type_checking_imports_match_runtime_exports():
     imports, annotated = _type_checking_imports()
-    assert imports == dagster_nb._EXPORTS, {
-        "missing statically": sorted(set(dagster_nb._EXPORTS) - set(imports)),
-        "only static": sorted(set(imports) - set(dagster_nb._EXPORTS)),
-        "other module": sorted(n for n in imports if dagster_nb._EXPORTS.get(n, imports[n]) != imports[n]),
-    }
+    wrong = sorted(n for n in dagster_nb._EXPORTS if imports.get(n) != dagster_nb._EXPORTS[n])
+    # The message is the fix: the lines the TYPE_CHECKING block should hold.
+    assert not wrong, "in the TYPE_CHECKING block of dagster_nb/__init__.py, write:\n" + "\n".join(
+        f"    from {dagster_nb._EXPORTS[n]} import {n} as {n}" for n in wrong
+    )
+    assert set(imports) == set(dagster_nb._EXPORTS), sorted(set(imports) - set(dagster_nb._EXPORTS))
     assert "kernel" in annotated
 
 
