@@ -58,12 +58,11 @@ _export(_D + "partitioned_config", "PartitionedConfig", "static_partitioned_conf
 _export(
     _D + "decorators",
     "asset", "multi_asset", "observable_source_asset", "multi_observable_source_asset",
-    "external_assets_from_specs", "external_asset_from_spec",
+    "external_assets_from_specs", "external_asset_from_spec", "graph_asset", "graph_multi_asset",
 )
 _export(
     _D + "op",
-    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
-    "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
+    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "Nothing", "NodeInvocation", "DependencyDefinition",
     "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
@@ -348,6 +347,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.decorators import (
         external_assets_from_specs as external_assets_from_specs,
     )
+    from dagster_nb._definitions.decorators import graph_asset as graph_asset
+    from dagster_nb._definitions.decorators import graph_multi_asset as graph_multi_asset
     from dagster_nb._definitions.decorators import multi_asset as multi_asset
     from dagster_nb._definitions.decorators import (
         multi_observable_source_asset as multi_observable_source_asset,
@@ -449,8 +450,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.op import OpDefinition as OpDefinition
     from dagster_nb._definitions.op import Out as Out
     from dagster_nb._definitions.op import graph as graph
-    from dagster_nb._definitions.op import graph_asset as graph_asset
-    from dagster_nb._definitions.op import graph_multi_asset as graph_multi_asset
     from dagster_nb._definitions.op import op as op
     from dagster_nb._definitions.partitioned_config import PartitionedConfig as PartitionedConfig
     from dagster_nb._definitions.partitioned_config import (

@@ -49,6 +49,7 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidDefinitionTypeError,
     did_you_mean,
+    raise_unexpected_keyword,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from dagster_nb._automation.policies import AutoMaterializePolicy
     from dagster_nb._definitions.asset_checks import AssetCheckSpec
     from dagster_nb._definitions.asset_spec import CoercibleToAssetDep
+    from dagster_nb._definitions.op import ConfigMapping
     from dagster_nb._definitions.policy import BackfillPolicy, RetryPolicy
     from dagster_nb._execution.hooks import HookDefinition
     from dagster_nb._partitions.definition import PartitionsDefinition
@@ -69,6 +71,8 @@ __all__ = [
     "multi_observable_source_asset",
     "external_assets_from_specs",
     "external_asset_from_spec",
+    "graph_asset",
+    "graph_multi_asset",
 ]
 
 _ASSET_PARAMS = (
@@ -837,6 +841,149 @@ def _no_graph_checks(check_specs: Any, what: str) -> None:
             f"{what}(check_specs=...) is not supported yet in dagster_nb. Define the checks with "
             "@asset_check(asset=...) instead."
         )
+
+
+_GRAPH_ASSET_PARAMS = (
+    "name",
+    "description",
+    "ins",
+    "config",
+    "key_prefix",
+    "group_name",
+    "partitions_def",
+    "hooks",
+    "metadata",
+    "tags",
+    "owners",
+    "automation_condition",
+    "backfill_policy",
+    "resource_defs",
+    "check_specs",
+    "code_version",
+    "key",
+    "kinds",
+    "deps",
+)
+_GRAPH_MULTI_ASSET_PARAMS = (
+    "outs", "name", "ins", "partitions_def", "hooks", "backfill_policy", "group_name",
+    "can_subset", "resource_defs", "check_specs", "config",
+)
+
+
+@overload
+def graph_asset(
+    compose_fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    config: ConfigMapping | Mapping[str, Any] | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    group_name: str | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    hooks: AbstractSet[HookDefinition] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    automation_condition: AutomationCondition | None = None,
+    backfill_policy: BackfillPolicy | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    check_specs: Sequence[AssetCheckSpec] | None = None,
+    code_version: str | None = None,
+    key: CoercibleToAssetKey | None = None,
+    kinds: AbstractSet[str] | None = None,
+    deps: Iterable[CoercibleToAssetDep] | None = None,
+) -> AssetsDefinition: ...
+
+
+@overload
+def graph_asset(
+    compose_fn: None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    config: ConfigMapping | Mapping[str, Any] | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    group_name: str | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    hooks: AbstractSet[HookDefinition] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    automation_condition: AutomationCondition | None = None,
+    backfill_policy: BackfillPolicy | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    check_specs: Sequence[AssetCheckSpec] | None = None,
+    code_version: str | None = None,
+    key: CoercibleToAssetKey | None = None,
+    kinds: AbstractSet[str] | None = None,
+    deps: Iterable[CoercibleToAssetDep] | None = None,
+) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
+
+
+def graph_asset(
+    compose_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    config: ConfigMapping | Mapping[str, Any] | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    group_name: str | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    hooks: AbstractSet[HookDefinition] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    automation_condition: AutomationCondition | None = None,
+    backfill_policy: BackfillPolicy | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    check_specs: Sequence[AssetCheckSpec] | None = None,
+    code_version: str | None = None,
+    key: CoercibleToAssetKey | None = None,
+    kinds: AbstractSet[str] | None = None,
+    deps: Iterable[CoercibleToAssetDep] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
+) -> AssetsDefinition | Callable[[Callable[..., Any]], AssetsDefinition]:
+    """An asset computed by a graph of ops: ``@graph_asset def a(up): return op2(op1(up))``."""
+    if kwargs:
+        raise_unexpected_keyword("@graph_asset", kwargs, _GRAPH_ASSET_PARAMS)
+    options = dict(name=name, description=description, ins=ins, config=config, key_prefix=key_prefix, group_name=group_name, partitions_def=partitions_def, hooks=hooks, metadata=metadata, tags=tags, owners=owners, automation_condition=automation_condition, backfill_policy=backfill_policy, resource_defs=resource_defs, check_specs=check_specs, code_version=code_version, key=key, kinds=kinds, deps=deps)
+
+    def wrap(fn: Callable[..., Any]) -> AssetsDefinition:
+        return _graph_asset(fn, **options)
+
+    return wrap(compose_fn) if compose_fn is not None else wrap
+
+
+def graph_multi_asset(
+    *,
+    outs: Mapping[str, AssetOut],
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    hooks: AbstractSet[HookDefinition] | None = None,
+    backfill_policy: BackfillPolicy | None = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    resource_defs: Mapping[str, object] | None = None,
+    check_specs: Sequence[AssetCheckSpec] | None = None,
+    config: ConfigMapping | Mapping[str, Any] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
+) -> Callable[[Callable[..., Any]], AssetsDefinition]:
+    """Several assets computed by one graph: ``@graph_multi_asset(outs={"a": AssetOut(), ...})``."""
+    if kwargs:
+        raise_unexpected_keyword("@graph_multi_asset", kwargs, _GRAPH_MULTI_ASSET_PARAMS)
+
+    def wrap(fn: Callable[..., Any]) -> AssetsDefinition:
+        return _graph_multi_asset(
+            fn, outs=outs, name=name, ins=ins, partitions_def=partitions_def, hooks=hooks,
+            backfill_policy=backfill_policy, group_name=group_name, can_subset=can_subset,
+            resource_defs=resource_defs, check_specs=check_specs, config=config,
+        )
+
+    return wrap
 
 
 def _graph_asset(

@@ -18,15 +18,21 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from dagster_nb._definitions.results import NoValue
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._definitions.policy import RetryPolicy
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "In",
@@ -36,8 +42,6 @@ __all__ = [
     "GraphDefinition",
     "op",
     "graph",
-    "graph_asset",
-    "graph_multi_asset",
     "FnSignature",
     "inspect_compute_fn",
     "Node",
@@ -977,22 +981,67 @@ def compose_graph(fn: Callable, name: str, description: str | None = None) -> Gr
     )
 
 
+_OP_PARAMS = (
+    "name", "description", "ins", "out", "config_schema", "required_resource_keys", "tags",
+    "version", "retry_policy", "code_version", "pool",
+)
+
+
+@overload
 def op(
-    compute_fn: Callable | None = None,
+    compute_fn: Callable[..., Any],
     *,
     name: str | None = None,
     description: str | None = None,
     ins: Mapping[str, In] | None = None,
     out: Out | Mapping[str, Out] | None = None,
     config_schema: Any = None,
-    required_resource_keys: set[str] | None = None,
+    required_resource_keys: AbstractSet[str] | None = None,
     tags: Mapping[str, Any] | None = None,
     version: str | None = None,
-    retry_policy: Any = None,
+    retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
     pool: str | None = None,
-) -> Any:
+) -> OpDefinition: ...
+
+
+@overload
+def op(
+    compute_fn: None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    version: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+) -> Callable[[Callable[..., Any]], OpDefinition]: ...
+
+
+def op(
+    compute_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    version: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
+) -> OpDefinition | Callable[[Callable[..., Any]], OpDefinition]:
     """Define an op: ``@op`` or ``@op(out={"a": Out(), "b": Out()})``."""
+    if kwargs:
+        raise_unexpected_keyword("@op", kwargs, _OP_PARAMS)
 
     def wrap(fn: Callable) -> OpDefinition:
         outs = {"result": out} if isinstance(out, Out) else out
@@ -1074,23 +1123,3 @@ def graph(
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
-
-
-def graph_asset(compose_fn: Callable | None = None, **kwargs: Any) -> Any:
-    """An asset computed by a graph of ops: ``@graph_asset def a(up): return op2(op1(up))``."""
-    from dagster_nb._definitions.decorators import _graph_asset
-
-    def wrap(fn: Callable) -> Any:
-        return _graph_asset(fn, **kwargs)
-
-    return wrap(compose_fn) if compose_fn is not None else wrap
-
-
-def graph_multi_asset(*, outs: Mapping[str, Any], **kwargs: Any) -> Any:
-    """Several assets computed by one graph: ``@graph_multi_asset(outs={"a": AssetOut(), ...})``."""
-    from dagster_nb._definitions.decorators import _graph_multi_asset
-
-    def wrap(fn: Callable) -> Any:
-        return _graph_multi_asset(fn, outs=outs, **kwargs)
-
-    return wrap
