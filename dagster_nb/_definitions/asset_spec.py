@@ -482,8 +482,9 @@ class AssetOut:
         tags: Mapping[str, str] | None = None,
         kinds: AbstractSet[str] | None = None,
         freshness_policy: FreshnessPolicy | None = None,
-        auto_materialize_policy: AutoMaterializePolicy | None = None,
         is_virtual: bool = False,
+        *,
+        auto_materialize_policy: AutoMaterializePolicy | None = None,  # Dagster: in **kwargs
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
