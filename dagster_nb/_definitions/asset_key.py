@@ -27,6 +27,8 @@ class AssetKey:
     """
 
     __slots__ = ("_parts", "_hash")
+    _parts: tuple[str, ...]
+    _hash: int
 
     def __new__(cls, path: str | Sequence[str]) -> AssetKey:
         # Interned: equal keys are one object, so the dict and set lookups that key everything

@@ -218,6 +218,7 @@ class TableRecord:
     """One row of a table metadata value: ``TableRecord({"id": 1, "name": "a"})``."""
 
     __slots__ = ("data",)
+    data: dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any):
         merged = dict(data or {}, **kwargs)

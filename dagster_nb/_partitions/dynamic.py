@@ -106,6 +106,8 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("name", "partition_fn")
+    name: str | None
+    partition_fn: Callable[[datetime | None], Sequence[str]] | None
 
     def __init__(
         self,

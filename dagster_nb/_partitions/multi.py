@@ -128,6 +128,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("_partitions_defs", "_names")
+    _partitions_defs: tuple[PartitionDimensionDefinition, ...]
+    _names: tuple[str, ...]
 
     def __init__(
         self, partitions_defs: Mapping[str, PartitionsDefinition], **kwargs: Unpack[NoExtraKwargs]

@@ -53,6 +53,8 @@ class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("_partition_keys", "_key_set")
+    _partition_keys: tuple[str, ...]
+    _key_set: frozenset[str]
 
     def __init__(self, partition_keys: Sequence[str], **kwargs: Unpack[NoExtraKwargs]):
         if kwargs:

@@ -47,6 +47,8 @@ class PartitionsSubset:
     """
 
     __slots__ = ("_all_keys", "_keys")
+    _all_keys: Sequence[str]
+    _keys: frozenset[str]
 
     def __init__(self, all_keys_in_order: Sequence[str], partition_keys: Iterable[str] = ()):
         object.__setattr__(self, "_all_keys", all_keys_in_order)

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -133,6 +133,17 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
 
     __slots__ = ("start_timestamp", "end_timestamp", "timezone", "fmt", "end_offset",
                  "cron_schedule", "exclusions", "_ticks", "_kf", "_span")
+    # Set once by _set in __init__ (declared here for type checkers).
+    start_timestamp: float
+    end_timestamp: float | None
+    timezone: str
+    fmt: str
+    end_offset: int
+    cron_schedule: str
+    exclusions: None
+    _ticks: CronTicks
+    _kf: KeyFormat
+    _span: tuple[float, float, Any] | None
 
     def __init__(
         self,
