@@ -181,8 +181,10 @@ class AssetKey:
         return AssetKey(self._parts[:-1])
 
 
-_set_parts = AssetKey._parts.__set__  # slot setters: bypass the frozen __setattr__
-_set_hash = AssetKey._hash.__set__
+# Slot setters, which bypass the frozen __setattr__ (read from the class dict: the annotations
+# above make a type checker take AssetKey._parts for the value, not the slot descriptor).
+_set_parts = AssetKey.__dict__["_parts"].__set__
+_set_hash = AssetKey.__dict__["_hash"].__set__
 _new_object = object.__new__
 
 

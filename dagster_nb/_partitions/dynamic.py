@@ -149,6 +149,7 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         if self.partition_fn is not None:
             parts = self.partition_fn(current_time)
             return [getattr(p, "name", p) for p in parts]
+        assert self.name is not None  # __init__ requires a name when there is no partition_fn
         return list(self._store(dynamic_partitions_store).get_dynamic_partitions(self.name))
 
     def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):

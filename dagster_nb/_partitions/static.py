@@ -35,7 +35,11 @@ def check_partition_keys(partition_keys: Sequence[str]) -> None:
                 "cannot contain '...' or control characters."
             )
     seen: set[str] = set()
-    dupes = [k for k in partition_keys if k in seen or seen.add(k)]
+    dupes = []
+    for k in partition_keys:
+        if k in seen:
+            dupes.append(k)
+        seen.add(k)
     if dupes:
         raise DagsterInvalidDefinitionError(
             "Partition keys must be unique. Duplicate instances of partition keys:"

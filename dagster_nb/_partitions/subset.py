@@ -21,7 +21,8 @@ def compress_keys_to_ranges(
     """
     out: list[tuple[str, str, str]] = []
     get = key_to_status.get
-    run_start = run_end = run_status = None
+    run_start = run_end = ""
+    run_status: str | None = None
     for key in all_keys_in_order:
         status = get(key)
         if status is not None and status == run_status:

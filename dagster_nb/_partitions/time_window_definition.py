@@ -63,9 +63,10 @@ class ScheduleType(Enum):
 
 
 def cron_schedule_from_schedule_type_and_offsets(
-    schedule_type: ScheduleType, minute_offset: int, hour_offset: int, day_offset: int | None
+    schedule_type: ScheduleType, minute_offset: int, hour_offset: int | None, day_offset: int | None
 ) -> str:
-    """Dagster's cron string for a cadence plus offsets."""
+    """Dagster's cron string for a cadence plus offsets (hour_offset is unused, and may be None,
+    for hourly)."""
     if schedule_type is ScheduleType.HOURLY:
         return f"{minute_offset} * * * *"
     if schedule_type is ScheduleType.DAILY:
