@@ -163,7 +163,7 @@ def _input_keys(
     sig: FnSignature,
     ins: Mapping[str, AssetIn] | None,
     fn_name: str,
-    what: str,
+    what: object,  # str, or an object that formats as one (only when an error is raised)
 ) -> tuple[dict[str, AssetKey], dict[AssetKey, Any], dict[str, In]]:
     """Map each input parameter to an upstream key (Dagster: AssetKey([param]) unless `ins`
     names it), and collect partition mappings."""
@@ -392,7 +392,7 @@ def _build_asset(
     key: CoercibleToAssetKey | None = None,
     check_specs: Any = None,
     owners: Sequence[str] | None = None,
-    kinds: Iterable[str] | None = None,
+    kinds: AbstractSet[str] | None = None,
     pool: str | None = None,
     is_virtual: bool = False,
     compute_kind: str | None = None,
@@ -949,10 +949,16 @@ def graph_asset(
     """An asset computed by a graph of ops: ``@graph_asset def a(up): return op2(op1(up))``."""
     if kwargs:
         raise_unexpected_keyword("@graph_asset", kwargs, _GRAPH_ASSET_PARAMS)
-    options = dict(name=name, description=description, ins=ins, config=config, key_prefix=key_prefix, group_name=group_name, partitions_def=partitions_def, hooks=hooks, metadata=metadata, tags=tags, owners=owners, automation_condition=automation_condition, backfill_policy=backfill_policy, resource_defs=resource_defs, check_specs=check_specs, code_version=code_version, key=key, kinds=kinds, deps=deps)
 
     def wrap(fn: Callable[..., Any]) -> AssetsDefinition:
-        return _graph_asset(fn, **options)
+        return _graph_asset(
+            fn, name=name, description=description, ins=ins, config=config,
+            key_prefix=key_prefix, group_name=group_name, partitions_def=partitions_def,
+            hooks=hooks, metadata=metadata, tags=tags, owners=owners,
+            automation_condition=automation_condition, backfill_policy=backfill_policy,
+            resource_defs=resource_defs, check_specs=check_specs, code_version=code_version,
+            key=key, kinds=kinds, deps=deps,
+        )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
 
@@ -1000,7 +1006,7 @@ def _graph_asset(
     metadata: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
     owners: Sequence[str] | None = None,
-    kinds: Iterable[str] | None = None,
+    kinds: AbstractSet[str] | None = None,
     automation_condition: Any = None,
     backfill_policy: Any = None,
     resource_defs: Mapping[str, Any] | None = None,

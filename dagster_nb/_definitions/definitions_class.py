@@ -168,7 +168,7 @@ class Definitions:
                     )
         names = self._all_jobs()  # duplicate job names (jobs=, schedules, sensors) raise
         for kind, items in (("schedule", self._schedules), ("sensor", self._sensors)):
-            seen: dict[str, Any] = {}
+            seen: dict[Any, Any] = {}
             for s in items:
                 n = getattr(s, "name", None)
                 if n in seen and seen[n] is not s:
@@ -179,7 +179,7 @@ class Definitions:
     def _validate_automation_targets(self, job_names: set[Any]) -> None:
         # A schedule/sensor naming its job by job_name needs that job here; one holding a job
         # object brings the job with it (Dagster adds it to the repository), so it counts too.
-        targets = [
+        targets: list[tuple[Any, Any]] = [
             (s, t)
             for s in (*self._schedules, *self._sensors)
             for t in (getattr(s, "targets", None) or [getattr(s, "target", None)])

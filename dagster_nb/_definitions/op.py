@@ -428,6 +428,14 @@ class _Invocable:
 
     name: str
 
+    if TYPE_CHECKING:  # each subclass defines these properties
+
+        @property
+        def input_names(self) -> list[str]: ...
+
+        @property
+        def output_names(self) -> list[str]: ...
+
     def _record(self, alias: str | None, args: tuple, kwargs: dict) -> Any:
         comp = _current_composition()
         assert comp is not None
@@ -528,7 +536,7 @@ class OpDefinition(_Invocable):
         # What functools.update_wrapper does, without its per-attribute getattr/setattr loop.
         self.__wrapped__ = compute_fn
         self.__doc__ = compute_fn.__doc__
-        self.__module__ = getattr(compute_fn, "__module__", None)
+        self.__module__ = getattr(compute_fn, "__module__", None) or __name__
         self.__qualname__ = getattr(compute_fn, "__qualname__", name)
         self.__name__ = getattr(compute_fn, "__name__", name)
 
@@ -707,7 +715,7 @@ class GraphDefinition(_Invocable):
         self._aliased = True  # NodeInvocation.alias in ``dependencies`` (asset jobs: None)
         self._order = self._toposort()
         if compose_fn is not None:
-            functools.update_wrapper(self, compose_fn)  # type: ignore[arg-type]
+            functools.update_wrapper(self, compose_fn)
 
     @property
     def nodes(self) -> list[Node]:

@@ -148,7 +148,7 @@ def _partition_keys(
     current_time: Any,
     range_from_tags: bool = False,
 ) -> tuple[str, ...] | None:
-    pdefs = []
+    pdefs: list[Any] = []
     for k in selected:
         pd = resolved.assets_def_by_key[k].partitions_def
         if pd is not None and all(pd != p for p in pdefs):
