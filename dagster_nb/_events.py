@@ -200,7 +200,7 @@ class AssetObservationData:
 class StepExpectationResultData:
     """``event_specific_data`` of an expectation result, as in Dagster: ``.expectation_result``."""
 
-    expectation_result: ExpectationResult
+    expectation_result: ExpectationResult | None
 
 
 def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
@@ -284,7 +284,9 @@ class DagsterEvent(NamedTuple):
     def is_step_materialization(self) -> bool:
         return self.event_type_value == DagsterEventType.ASSET_MATERIALIZATION.value
 
-    is_asset_materialization = is_step_materialization
+    @property
+    def is_asset_materialization(self) -> bool:  # Dagster's other name for it
+        return self.event_type_value == DagsterEventType.ASSET_MATERIALIZATION.value
 
     @property
     def is_asset_observation(self) -> bool:
