@@ -696,7 +696,7 @@ class GraphDefinition(_Invocable):
         description: str | None = None,
         compose_fn: Callable | None = None,
         tags: Mapping[str, Any] | None = None,
-        config: Mapping[str, Any] | None = None,
+        config: ConfigMapping | Mapping[str, Any] | None = None,
     ):
         self.name = name
         # As Dagster's @graph(config=...): a ConfigMapping from the graph's own config to its
