@@ -62,8 +62,12 @@ _export(
 )
 _export(
     _D + "op",
-    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "Nothing", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
+    "op", "In", "Out", "OpDefinition", "Nothing",
+)
+_export(
+    _D + "graph",
+    "graph", "GraphDefinition", "NodeInvocation",
+    "DependencyDefinition", "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
 _export(_D + "config", "Config", "PermissiveConfig")
@@ -104,7 +108,8 @@ _export(
     "dagster_nb._storage.fs_io_manager",
     "fs_io_manager", "PickledObjectFilesystemIOManager",
 )
-_export("dagster_nb._storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.records", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.queries", "EventRecordsFilter", "RunsFilter")
 _export("dagster_nb._instance", "DagsterInstance")
 _export(
     "dagster_nb._events",
@@ -247,6 +252,17 @@ __all__ = [
 ]
 
 
+def _execution_services() -> Any:
+    return importlib.import_module("dagster_nb._execution.services")
+
+
+# The definitions layer reaches execution only through this seam (it may not import it); the
+# package root, above every layer, wires it. Nothing heavy loads until a service is used.
+from dagster_nb._definitions import seam as _seam  # noqa: E402
+
+_seam.install(_execution_services)
+
+
 # Hidden from type checkers: a module __getattr__ would make every unknown name (a typo such
 # as dg.materialise) type-check as Any. They read the TYPE_CHECKING imports at the end.
 if not TYPE_CHECKING:
@@ -361,6 +377,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._definitions.freshness_checks import (
         build_last_update_freshness_checks as build_last_update_freshness_checks,
     )
+    from dagster_nb._definitions.graph import ConfigMapping as ConfigMapping
+    from dagster_nb._definitions.graph import DependencyDefinition as DependencyDefinition
+    from dagster_nb._definitions.graph import GraphDefinition as GraphDefinition
+    from dagster_nb._definitions.graph import GraphIn as GraphIn
+    from dagster_nb._definitions.graph import GraphOut as GraphOut
+    from dagster_nb._definitions.graph import MultiDependencyDefinition as MultiDependencyDefinition
+    from dagster_nb._definitions.graph import NodeInvocation as NodeInvocation
+    from dagster_nb._definitions.graph import graph as graph
     from dagster_nb._definitions.io_manager import InMemoryIOManager as InMemoryIOManager
     from dagster_nb._definitions.io_manager import InputContext as InputContext
     from dagster_nb._definitions.io_manager import InputManager as InputManager
@@ -438,18 +462,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TimestampMetadataValue as TimestampMetadataValue,
     )
     from dagster_nb._definitions.metadata_values import UrlMetadataValue as UrlMetadataValue
-    from dagster_nb._definitions.op import ConfigMapping as ConfigMapping
-    from dagster_nb._definitions.op import DependencyDefinition as DependencyDefinition
-    from dagster_nb._definitions.op import GraphDefinition as GraphDefinition
-    from dagster_nb._definitions.op import GraphIn as GraphIn
-    from dagster_nb._definitions.op import GraphOut as GraphOut
     from dagster_nb._definitions.op import In as In
-    from dagster_nb._definitions.op import MultiDependencyDefinition as MultiDependencyDefinition
-    from dagster_nb._definitions.op import NodeInvocation as NodeInvocation
     from dagster_nb._definitions.op import Nothing as Nothing
     from dagster_nb._definitions.op import OpDefinition as OpDefinition
     from dagster_nb._definitions.op import Out as Out
-    from dagster_nb._definitions.op import graph as graph
     from dagster_nb._definitions.op import op as op
     from dagster_nb._definitions.partitioned_config import PartitionedConfig as PartitionedConfig
     from dagster_nb._definitions.partitioned_config import (
@@ -617,9 +633,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         PickledObjectFilesystemIOManager as PickledObjectFilesystemIOManager,
     )
     from dagster_nb._storage.fs_io_manager import fs_io_manager as fs_io_manager
+    from dagster_nb._storage.queries import EventRecordsFilter as EventRecordsFilter
+    from dagster_nb._storage.queries import RunsFilter as RunsFilter
     from dagster_nb._storage.records import DagsterRun as DagsterRun
     from dagster_nb._storage.records import EventLogRecord as EventLogRecord
-    from dagster_nb._storage.records import EventRecordsFilter as EventRecordsFilter
-    from dagster_nb._storage.records import RunsFilter as RunsFilter
 
     kernel: _KernelRepository

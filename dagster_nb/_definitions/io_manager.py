@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import logging
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -75,7 +74,13 @@ __all__ = [
     "mem_io_manager",
 ]
 
-_log = logging.getLogger("dagster_nb.io_manager")
+
+
+def _default_log(name: str) -> Any:
+    # A context built outside a run logs to Python logging (imported on first use).
+    import logging
+
+    return logging.getLogger(name)
 
 
 # --------------------------------------------------------------------------- IO managers
@@ -567,7 +572,7 @@ class OutputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:
@@ -714,7 +719,7 @@ class InputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:
@@ -960,5 +965,7 @@ def __getattr__(name: str) -> Any:
     if name in ("ConfigurableIOManager", "ConfigurableIOManagerFactory"):
         from dagster_nb._definitions import configurable
 
-        return getattr(configurable, name)
+        value = getattr(configurable, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

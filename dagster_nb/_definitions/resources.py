@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import copy as _copy
 import inspect
-import logging
 import sys
 import typing
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -75,7 +74,6 @@ ResourceParam = Annotated[T, RESOURCE_PARAM_METADATA]
 # A field of a ConfigurableResource that holds another resource (any kind).
 ResourceDependency = Annotated[T, "resource_dependency"]
 
-_log = logging.getLogger("dagster_nb.resources")
 
 
 class TreatAsResourceParam:
@@ -213,7 +211,11 @@ class InitResourceContext:
 
     @property
     def log(self) -> Any:
-        return self._log_manager if self._log_manager is not None else _log
+        if self._log_manager is not None:
+            return self._log_manager
+        import logging
+
+        return logging.getLogger("dagster_nb.resources")
 
     @property
     def run_id(self) -> str | None:
@@ -779,7 +781,9 @@ class _Teardown:
             )
             if exc is not None:
                 # The run's own error matters more; keep it and log the teardown failure.
-                _log.error("%s", err)
+                import logging
+
+                logging.getLogger("dagster_nb.resources").error("%s", err)
                 return False
             raise err from e
         return False
@@ -948,5 +952,7 @@ def __getattr__(name: str) -> Any:
     if name in ("ConfigurableResource", "ConfigurableResourceFactory"):
         from dagster_nb._definitions import configurable
 
-        return getattr(configurable, name)
+        value = getattr(configurable, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
