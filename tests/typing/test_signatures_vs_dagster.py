@@ -143,6 +143,12 @@ def test_overloads_repeat_the_implementation(name):
     tree = ast.parse((ROOT / SOURCES[name]).read_text())
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
     *overloads, impl = defs
+    # @asset's fast implementation takes **kwargs; what inspect.signature shows (and what is
+    # compared here) is _asset_signature, reached through asset.__wrapped__.
+    shown = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == f"_{name}_signature"]
+    if shown:
+        (impl,) = shown
+        assert ast.unparse(defs[-1].args) == "compute_fn: Callable[..., Any] | None=None, **kwargs: Any"
     assert len(overloads) == 2 and all(
         any(ast.unparse(d) == "overload" for d in o.decorator_list) for o in overloads
     )
@@ -154,6 +160,14 @@ def test_overloads_repeat_the_implementation(name):
     assert first[2] == "None"
     assert impl.args.kwarg is not None and ast.unparse(impl.args.kwarg.annotation) == "Unpack[NoExtraKwargs]"
     assert bare.args.kwarg is None and called.args.kwarg is None
+
+
+def test_asset_signature_is_what_inspect_shows():
+    shown = inspect.signature(dagster_nb.asset)
+    assert list(shown.parameters)[:3] == ["compute_fn", "name", "key_prefix"]
+    assert shown.parameters["group_name"].kind is inspect.Parameter.KEYWORD_ONLY
+    with pytest.raises(TypeError, match="Did you mean one of 'group_name'"):
+        dagster_nb.asset(grup_name="x")
 
 
 def test_bare_and_called_forms_give_the_same_definition():
