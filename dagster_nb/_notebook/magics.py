@@ -58,6 +58,8 @@ def _selection_text(words: list[str]) -> str | None:
 
 @magics_class
 class DagsterNbMagics(Magics):
+    shell: Any  # the InteractiveShell the magics are registered on (never None here)
+
     def __init__(self, shell: Any, repo: KernelRepository):
         super().__init__(shell)
         self.repo = repo

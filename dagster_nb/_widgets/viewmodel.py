@@ -897,7 +897,7 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
     rows: dict[str, dict] = {}
     step_assets: dict[str, list[str]] = {}
     step_state: dict[str, dict] = {}
-    run = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
+    run: dict[str, Any] = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
            "job_name": None}
 
     def row(key: str, step: str | None) -> dict:
