@@ -219,7 +219,7 @@ def run_backfill(
     import uuid
 
     backfill_tags.setdefault("dagster/backfill", uuid.uuid4().hex[:8])
-    results = []
+    results: list[Any] = []
     done_chunks: list[tuple[str, ...]] = []
     errors: dict[tuple[str, ...], BaseException] = {}
     # (keys, partitions) per run: () marks the once-per-backfill runs of unpartitioned assets.

@@ -44,7 +44,7 @@ def stored_only_rows(repo: Any) -> list[dict]:
     if not keys:
         return []
     recs = repo.instance.get_status_by_asset_key(keys)
-    rows = []
+    rows: list[Any] = []
     for k in keys:
         r = recs.get(k)
         parts = stored_partitions(repo, k)

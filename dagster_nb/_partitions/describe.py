@@ -86,5 +86,5 @@ def example_partition_key(pdef: Any, instance: Any = None, current_time: Any = N
     """A key that exists now (the last one), for "e.g." hints; None when there is none yet."""
     try:
         return pdef.get_last_partition_key(current_time=current_time, dynamic_partitions_store=instance)
-    except Exception:  # a dynamic definition without a store, a window not started yet
+    except Exception:  # noqa: BLE001 - a dynamic definition without a store, a window not started yet
         return None

@@ -175,7 +175,7 @@ def _failures_by_storage_id(instance: Any, records: Mapping[AssetKey, Any],
     ids = {}
     for k in keys:
         rec = records.get(k)
-        if _latest_is_failure(rec):
+        if rec is not None and _latest_is_failure(rec):
             ids[rec.last_failed_storage_id] = k
     if not ids or not hasattr(instance, "get_event_records"):
         return {}
