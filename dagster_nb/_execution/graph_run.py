@@ -53,6 +53,7 @@ from dagster_nb._errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
     did_you_mean,
+    raise_unexpected_keyword,
 )
 from dagster_nb._execution.jobs import JobDefinition
 from dagster_nb._execution.plan import ExecutionPlan, Step
@@ -210,8 +211,8 @@ class OpStep:
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
-        up_op = run.plan.memo["op_by_step"].get(src.step) if src is not None else None
-        up_out = up_op.outs.get(src.output) if up_op is not None else None
+        up_op = run.plan.op_by_step.get(src.step) if src is not None else None
+        up_out = up_op.outs.get(src.output) if up_op is not None and src is not None else None
 
         def upstream() -> Any:
             if src is None:
@@ -477,12 +478,13 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
         n: _Value(input_values[n]) if n in input_values else _JobInput(n) for n in graph.input_names
     }
     job_outputs = flatten(graph, "", (), top_inputs)
-    plan = ExecutionPlan(steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={})
     required_keys.add("io_manager")  # as Dagster: the job's IO manager is always initialized
     for h in hooks:
         required_keys |= h.required_resource_keys
-    plan.memo["resource_keys"] = frozenset(required_keys)
-    plan.memo["op_by_step"] = op_by_step
+    plan = ExecutionPlan(
+        steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={},
+        resource_keys=frozenset(required_keys), op_by_step=op_by_step,
+    )
     return plan, node_outputs, job_outputs
 
 
@@ -529,7 +531,8 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
             children[p].add(n)
 
     def walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[str]:
-        seen, frontier, level = set(), {start}, 0
+        seen: set[str] = set()
+        frontier, level = {start}, 0
         while frontier and (depth is None or level < depth):
             frontier = {m for f in frontier for m in edges[f]} - seen
             seen |= frontier
@@ -749,9 +752,15 @@ class OpJobDefinition(JobDefinition):
         input_values: Mapping[str, object] | None = None,
         tags: Mapping[str, str] | None = None,
         resources: Mapping[str, object] | None = None,
+        **kwargs: Any,
     ) -> Any:
         """Run the job in this process (ephemeral instance unless one is passed), as Dagster's
         ``JobDefinition.execute_in_process``: steps one at a time, in this process."""
+        if kwargs:
+            raise_unexpected_keyword("execute_in_process()", kwargs, (
+                "run_config", "instance", "partition_key", "raise_on_error", "op_selection",
+                "asset_selection", "run_id", "input_values", "tags", "resources",
+            ))
         if partition_key is not None:
             raise DagsterInvalidDefinitionError(
                 f"Job '{self.name}' is not partitioned: remove partition_key (partitioned op "
@@ -987,7 +996,7 @@ def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
     return {
         "ops": ops,
         "execution": _execution_config(job_def, cfg.get("execution")),
-        "resources": _resources_config(job_def, plan.memo["resource_keys"], cfg.get("resources"), where),
+        "resources": _resources_config(job_def, plan.resource_keys or frozenset(), cfg.get("resources"), where),
         "loggers": dict(cfg.get("loggers") or {}),
         **({"inputs": dict(cfg["inputs"])} if cfg.get("inputs") else {}),
     }
