@@ -226,7 +226,9 @@ __all__ = [
     "DagsterUserCodeExecutionError", "DailyPartitionsDefinition", "DataVersion",
     "DefaultScheduleStatus", "DefaultSensorStatus", "Definitions",
     "DeleteDynamicPartitionsRequest", "DependencyDefinition", "DimensionPartitionMapping",
-    "DynamicOutput", "DynamicPartitionsDefinition", "EnvVar", "EventLogEntry", "EventLogRecord",
+    "DynamicOutput", "DynamicPartitionsDefinition", "EnvVar",
+    "EvaluateAutomationConditionsResult",
+    "EventLogEntry", "EventLogRecord",
     "EventRecordsFilter", "ExecuteInProcessResult", "ExecutorDefinition", "ExpectationResult",
     "Failure", "FilesystemIOManager", "FloatMetadataValue", "FreshnessPolicy", "GraphDefinition",
     "GraphIn", "GraphOut", "HookContext", "HookDefinition", "HourlyPartitionsDefinition",
@@ -235,6 +237,8 @@ __all__ = [
     "IntMetadataValue", "Jitter", "JobDefinition", "JobMetadataValue", "JsonMetadataValue",
     "KernelRepository", "LastPartitionMapping", "LegacyFreshnessPolicy", "MarkdownMetadataValue",
     "MaterializeResult", "MetadataValue", "MonthlyPartitionsDefinition",
+    "MultiAssetSensorDefinition",
+    "MultiAssetSensorEvaluationContext",
     "MultiDependencyDefinition", "MultiPartitionKey", "MultiPartitionMapping",
     "MultiPartitionsDefinition", "MultiToSingleDimensionPartitionMapping", "NodeInvocation",
     "NotebookMetadataValue", "Nothing", "NullMetadataValue", "ObserveResult", "OpDefinition",
@@ -243,7 +247,11 @@ __all__ = [
     "PermissiveConfig", "PickledObjectFilesystemIOManager", "PoolMetadataValue",
     "PythonArtifactMetadataValue", "RedefinitionWarning", "ResourceDefinition",
     "ResourceDependency", "ResourceParam", "RetryPolicy", "RetryRequested", "RunConfig",
-    "RunRequest", "RunsFilter", "ScheduleDefinition", "ScheduleEvaluationContext",
+    "RunFailureSensorContext",
+    "RunRequest",
+    "RunStatusSensorContext",
+    "RunStatusSensorDefinition",
+    "RunsFilter", "ScheduleDefinition", "ScheduleEvaluationContext",
     "SensorDefinition", "SensorEvaluationContext", "SensorResult", "SkipReason", "SourceAsset",
     "SpecificPartitionsPartitionMapping", "StaleCause", "StaleCauseCategory", "StaleStatus",
     "StalenessResolver", "StaticPartitionMapping", "StaticPartitionsDefinition", "TableColumn",
@@ -253,9 +261,15 @@ __all__ = [
     "TimeWindowPartitionMapping", "TimeWindowPartitionsDefinition", "TimestampMetadataValue",
     "UnresolvedAssetJobDefinition", "UrlMetadataValue", "WeeklyPartitionsDefinition", "asset",
     "asset_check", "asset_sensor", "build_asset_context", "build_init_resource_context",
-    "build_input_context", "build_last_update_freshness_checks", "build_op_context",
-    "build_output_context", "build_resources", "build_schedule_context", "build_sensor_context",
-    "define_asset_job", "definitions", "execute_job", "external_asset_from_spec",
+    "build_input_context", "build_last_update_freshness_checks",
+    "build_multi_asset_sensor_context",
+    "build_op_context",
+    "build_output_context", "build_resources", "build_schedule_context",
+    "build_schedule_from_partitioned_job",
+    "build_sensor_context",
+    "define_asset_job", "definitions",
+    "evaluate_automation_conditions",
+    "execute_job", "external_asset_from_spec",
     "external_assets_from_specs", "failure_hook", "file_relative_path", "fs_io_manager", "graph",
     "graph_asset", "graph_multi_asset", "in_process_executor", "input_manager", "io_manager",
     "job", "kernel", "load_asset_checks_from_current_module", "load_asset_checks_from_modules",
@@ -263,8 +277,12 @@ __all__ = [
     "load_assets_from_current_module", "load_assets_from_modules",
     "load_assets_from_package_module", "load_assets_from_package_name", "load_ipython_extension",
     "materialize", "materialize_to_memory", "mem_io_manager", "multi_asset", "multi_asset_check",
+    "multi_asset_sensor",
     "multi_observable_source_asset", "multi_or_in_process_executor", "multiprocess_executor",
-    "observable_source_asset", "observe", "op", "reconstructable", "resource", "schedule",
+    "observable_source_asset", "observe", "op", "reconstructable", "resource",
+    "run_failure_sensor",
+    "run_status_sensor",
+    "schedule",
     "sensor", "static_partitioned_config", "success_hook", "unload_ipython_extension",
     "validate_run_config", "with_resources",
 ]
@@ -348,6 +366,36 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dagster_nb._automation import build_sensor_context as build_sensor_context
     from dagster_nb._automation import schedule as schedule
     from dagster_nb._automation import sensor as sensor
+    from dagster_nb._automation.evaluator import (
+        EvaluateAutomationConditionsResult as EvaluateAutomationConditionsResult,
+    )
+    from dagster_nb._automation.evaluator import (
+        evaluate_automation_conditions as evaluate_automation_conditions,
+    )
+    from dagster_nb._automation.multi_asset_sensors import (
+        MultiAssetSensorDefinition as MultiAssetSensorDefinition,
+    )
+    from dagster_nb._automation.multi_asset_sensors import (
+        MultiAssetSensorEvaluationContext as MultiAssetSensorEvaluationContext,
+    )
+    from dagster_nb._automation.multi_asset_sensors import (
+        build_multi_asset_sensor_context as build_multi_asset_sensor_context,
+    )
+    from dagster_nb._automation.multi_asset_sensors import multi_asset_sensor as multi_asset_sensor
+    from dagster_nb._automation.partitioned_schedule import (
+        build_schedule_from_partitioned_job as build_schedule_from_partitioned_job,
+    )
+    from dagster_nb._automation.run_status_sensors import (
+        RunFailureSensorContext as RunFailureSensorContext,
+    )
+    from dagster_nb._automation.run_status_sensors import (
+        RunStatusSensorContext as RunStatusSensorContext,
+    )
+    from dagster_nb._automation.run_status_sensors import (
+        RunStatusSensorDefinition as RunStatusSensorDefinition,
+    )
+    from dagster_nb._automation.run_status_sensors import run_failure_sensor as run_failure_sensor
+    from dagster_nb._automation.run_status_sensors import run_status_sensor as run_status_sensor
     from dagster_nb._definitions.asset_checks import AssetCheckEvaluation as AssetCheckEvaluation
     from dagster_nb._definitions.asset_checks import AssetCheckKey as AssetCheckKey
     from dagster_nb._definitions.asset_checks import AssetCheckResult as AssetCheckResult

@@ -311,6 +311,7 @@ class AutomationDaemon:
         st = store.get_state(inst.name, inst.kind)
         cursor = AssetDaemonCursor.from_json(st.cursor) if st.cursor else AssetDaemonCursor.empty()
         graph = defs.resolve_asset_graph()
+        chosen: set | frozenset
         if isinstance(inst.definition, frozenset):
             chosen, run_tags = inst.definition, {}
         else:

@@ -263,7 +263,7 @@ class _Facts:
         self._materialized: dict[AssetKey, frozenset] = {}
         self._pstatus: dict[AssetKey, dict[str, str]] = {}
         self._full: dict[AssetKey, frozenset] = {}
-        self._latest: dict[AssetKey, frozenset] = {}
+        self._latest: dict[tuple, frozenset] = {}
         self._updates: dict[int, dict[AssetKey, dict]] = {}
         self._in_progress: tuple[dict, dict] | None = None
         self._runs: dict[str, Any] = {}
@@ -332,7 +332,7 @@ class _Facts:
         if not isinstance(pd, TimeWindowPartitionsDefinition):
             return self.full(key)
         cache_key = (key, lookback)
-        got = self._latest.get(cache_key)  # type: ignore[arg-type]
+        got = self._latest.get(cache_key)
         if got is None:
             last = pd.get_last_partition_window(current_time=self.now)
             if last is None:
@@ -342,7 +342,7 @@ class _Facts:
             else:
                 start = last.end - lookback
                 got = frozenset(k for k in self.full(key) if pd.end_time_for_partition_key(k) > start)
-            self._latest[cache_key] = got  # type: ignore[index]
+            self._latest[cache_key] = got
         return got
 
     def updates_since(self, last_id: int) -> dict[AssetKey, dict]:
@@ -379,7 +379,7 @@ class _Facts:
             runs: dict[AssetKey, set] = {}
             backfills: dict[AssetKey, set] = {}
             statuses = [s for s in DagsterRunStatus if s.value in _IN_PROGRESS]
-            for run in self.instance.get_runs(filters=RunsFilter(statuses=statuses)):
+            for run in self.instance.get_runs(filters=RunsFilter(statuses=tuple(statuses))):
                 target = backfills if "dagster/backfill" in run.tags else runs
                 keys = run.asset_selection
                 if keys is None:
@@ -427,7 +427,7 @@ class _Facts:
 def _records_filter(key: AssetKey, partition: str) -> Any:
     from dagster_nb._storage.queries import AssetRecordsFilter
 
-    return AssetRecordsFilter(asset_key=key, asset_partitions=[partition])
+    return AssetRecordsFilter(asset_key=key, asset_partitions=(partition,))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -614,7 +614,7 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
     dep_cand = ev.map_subset(cand, key, dep, up=up) if dep != key else cand
     r = _D[type(operand)](ev, operand, dep, dep_cand, path)
     true = ev.map_subset(r[3], dep, key, up=not up) if dep != key else r[3]
-    timing = None
+    timing: dict[Any, float] | None = None
     if r[4]:
         timing = {}
         for p, ts in r[4].items():
@@ -627,7 +627,7 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
 def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = _EMPTY
     kids = []
-    timing: dict = {}
+    timing: dict[Any, float] = {}
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)

@@ -144,7 +144,7 @@ class RunStatusSensorDefinition(SensorDefinition):
             raise DagsterInvalidDefinitionError(
                 f"run_status_sensor '{self.name}' needs an instance: build_sensor_context(instance=...)."
             )
-        records = instance.get_run_records(filters=RunsFilter(statuses=[self._run_status]),
+        records = instance.get_run_records(filters=RunsFilter(statuses=(self._run_status,)),
                                            order_by="update_timestamp", ascending=True)
         if context.cursor is None:
             # First tick: start from now; runs that ended before the sensor existed are old news.

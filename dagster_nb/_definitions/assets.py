@@ -326,15 +326,17 @@ class AssetsDefinition:
         if outs:
             # One reverse map per definition: a scan per key made a 1,000-output multi-asset's
             # Definitions take 0.7 s to validate.
-            by_key = self._memo.get("output_name_by_key")
-            if by_key is None:
-                by_key = self._memo["output_name_by_key"] = {}
-                for n, k in self.keys_by_output_name.items():
-                    by_key.setdefault(k, n)
-            name = by_key.get(key)
+            name = self._output_names_by_key().get(key)
             if name is not None and name in outs and outs[name].io_manager_key:
                 return outs[name].io_manager_key
         return "io_manager"
+
+    @derived
+    def _output_names_by_key(self) -> dict[AssetKey, str]:
+        by_key: dict[AssetKey, str] = {}
+        for n, k in self.keys_by_output_name.items():
+            by_key.setdefault(k, n)
+        return by_key
 
     def get_output_name_for_asset_key(self, key: AssetKey) -> str:
         for name, k in self.keys_by_output_name.items():

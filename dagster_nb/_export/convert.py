@@ -252,7 +252,7 @@ class DagsterTranslator:
             )
 
             classes = {}
-            todo = [DagsterCondition]
+            todo: list[Any] = [DagsterCondition]
             while todo:
                 for sub in todo.pop().__subclasses__():
                     classes.setdefault(sub.__name__, []).append(sub)

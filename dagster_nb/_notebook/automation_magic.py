@@ -29,7 +29,7 @@ _DAEMONS: dict[int, Any] = {}
 def kernel_daemon(repo: Any) -> Any:
     """The kernel repository's loop (one per repository, made on first use)."""
     d = _DAEMONS.get(id(repo))
-    if d is None or d._repo is not repo:
+    if d is None or getattr(d, "_repo", None) is not repo:
         from dagster_nb._automation.daemon import AutomationDaemon
 
         def launch(keys, partition_key, tags, run_config):
@@ -47,7 +47,7 @@ def kernel_daemon(repo: Any) -> Any:
 
         d = AutomationDaemon(definitions, repo.instance, automation_interval=1.0,
                              launch=launch, owner=None, reactive=True)
-        d._repo = repo
+        d._repo = repo  # type: ignore[attr-defined]  # which repository this loop serves
         _DAEMONS[id(repo)] = d
     d.instance = repo.instance  # set_instance() may have changed it
     return d
