@@ -245,6 +245,7 @@ def run_assets(
     check_inputs: bool = False,
     selected_check_keys: Iterable[Any] | None = None,
     step_processes: bool = False,
+    dask_cluster: Mapping[str, Any] | None = None,
     run_id: str | None = None,
     op_retry_policy: Any = None,
 ) -> ExecuteInProcessResult:
@@ -319,6 +320,7 @@ def run_assets(
         partition_keys=pkeys,
         max_concurrent=max(1, int(max_concurrent)),
         step_processes=step_processes,
+        dask_cluster=dask_cluster,
         op_retry_policy=op_retry_policy,
         listeners=tuple(listeners),
         current_time=current_time,
