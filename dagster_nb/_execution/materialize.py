@@ -414,6 +414,7 @@ def materialize(
     max_concurrent: int = 1,
     listeners: Sequence[Callable] = (),
     current_time: Any = None,
+    executor: Any = None,
 ) -> ExecuteInProcessResult:
     """Materialize ``assets`` (or the ``selection`` of them) in this process.
 
@@ -421,10 +422,18 @@ def materialize(
     filesystem IO manager unless ``resources`` provides ``io_manager``. Ours on top:
     ``max_concurrent`` (run independent steps in threads), ``partition_keys`` /
     ``partition_key_range`` (one run over several partitions) and ``listeners`` (callables that
-    receive each event).
+    receive each event) and ``executor`` (an ExecutorDefinition, e.g.
+    ``dagster_nb.dask.dask_executor``: the steps run where it says; needs a persistent instance).
     """
     if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
         assets = list(assets)
+    extra: dict[str, Any] = {}
+    if executor is not None:
+        from dagster_nb._execution.executors import executor_run_kwargs
+
+        extra = executor_run_kwargs(executor, _run_config_dict(run_config))
+        if max_concurrent != 1:
+            extra["max_concurrent"] = max_concurrent
     return run_assets(
         assets,
         selection=selection,
@@ -436,10 +445,10 @@ def materialize(
         partition_key_range=partition_key_range,
         raise_on_error=raise_on_error,
         tags=tags,
-        max_concurrent=max_concurrent,
         listeners=listeners,
         current_time=current_time,
         check_inputs=True,
+        **{"max_concurrent": max_concurrent, **extra},
     )
 
 

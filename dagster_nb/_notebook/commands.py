@@ -87,8 +87,10 @@ def materialize_command(
     parallel: int = 1,
     listeners: Sequence[Any] = (),
     raise_on_error: bool = True,
+    executor: Any = None,
 ) -> Any:
-    """What ``%materialize`` and ``dagster-nb materialize`` do."""
+    """What ``%materialize`` and ``dagster-nb materialize`` do. ``executor``: a name
+    (``in_process``, ``multiprocess``, ``dask``) or an ExecutorDefinition."""
     if partition is not None and partitions is not None:
         raise CommandError("Use either --partition KEY or --partitions START...END, not both.")
     if parallel < 1:
@@ -101,6 +103,13 @@ def materialize_command(
 
         start, end = parse_partition_range(partitions)
         key_range = PartitionKeyRange(start, end)
+    if isinstance(executor, str):
+        from dagster_nb._execution.executors import executor_named
+
+        try:
+            executor = executor_named(executor)
+        except DagsterError as exc:
+            raise CommandError(f"--executor: {exc}") from None
     sel = selection.strip() if selection else None
     try:
         return repo.materialize(
@@ -113,6 +122,7 @@ def materialize_command(
             max_concurrent=parallel,
             listeners=listeners,
             raise_on_error=raise_on_error,
+            executor=executor,
         )
     except NothingToMaterialize as exc:
         if stale:

@@ -72,6 +72,7 @@ class DagsterNbMagics(Magics):
     @argument("--config", default=None, help="Run config as JSON.")
     @argument("--parallel", type=int, default=1, help="Run up to N independent assets at once.")
     @argument("--quiet", "-q", action="store_true", help="No live progress view.")
+    @argument("--executor", default=None, help="in_process, multiprocess or dask (each step a task on a local Dask cluster).")
     @line_magic
     def materialize(self, line: str) -> Any:
         """Materialize assets of the kernel repository, with a live progress view."""
@@ -99,6 +100,7 @@ class DagsterNbMagics(Magics):
                 parallel=args.parallel,
                 listeners=listeners,
                 raise_on_error=True,
+                executor=args.executor,
             )
         except NothingToMaterialize as exc:
             print(str(exc))
