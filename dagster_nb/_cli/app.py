@@ -705,7 +705,12 @@ def export(notebook: str, output: str, as_json: bool) -> None:
     expressions) stay behind. Load the result with: dagster dev -f OUT.py"""
     from pathlib import Path
 
-    from dagster_nb._export import NotebookExportError, build_export, read_notebook_cells, write_export
+    from dagster_nb._export import (
+        NotebookExportError,
+        build_export,
+        read_notebook_cells,
+        write_export,
+    )
 
     if not os.path.isfile(notebook):
         raise click.UsageError(f"No such notebook: {notebook!r}.")

@@ -76,7 +76,13 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         if self.out.tty:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("[bold]{task.fields[run]}"), BarColumn(), MofNCompleteColumn(),

@@ -116,7 +116,10 @@ def load_definitions(target: Target) -> Any:
             return value
         if isinstance(value, LazyDefinitions):
             return value()
-    from dagster_nb._definitions.load import load_asset_checks_from_modules, load_assets_from_modules
+    from dagster_nb._definitions.load import (
+        load_asset_checks_from_modules,
+        load_assets_from_modules,
+    )
 
     return Definitions(
         assets=load_assets_from_modules([module]),
