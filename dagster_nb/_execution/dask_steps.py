@@ -18,7 +18,8 @@ keeps it for the life of the process (a kernel reuses it); ``{"existing": {"addr
 connects a client to a running scheduler. A worker that dies fails its step (Dask's
 ``KilledWorker``; local clusters are made with ``allowed-failures`` 0 so a crashing step is not
 retried on the other workers). An interrupt cancels the run's tasks; on a local cluster the
-workers are restarted, which stops steps that were mid-computation.
+workers running them are killed (their nannies start new ones), which stops steps that were
+mid-computation; on an existing cluster a step already running finishes there, unrecorded.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def get_client(cluster: Any) -> Any:
         if ctype == "existing":
             client, owned = Client(ccfg["address"], set_as_default=False), None
         else:
-            kwargs = {"processes": True, "dashboard_address": None, **dict(ccfg)}
+            kwargs = {"processes": True, "dashboard_address": ":0", **dict(ccfg)}
             # a step that kills its worker fails at once instead of killing the others in turn
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 owned = LocalCluster(**kwargs)
@@ -100,13 +101,13 @@ def _snapshot(run: Any) -> bytes:
         for rk, rv in step.assets_def.resource_defs.items():
             resource_defs.setdefault(rk, rv)
     needed = _required_resource_keys(run.resolved, run.plan, resource_defs)
+    wanted = {k: v for k, v in resource_defs.items() if k in needed}
     by_value = {}
-    for step in run.plan.steps:
-        fn = getattr(getattr(step.assets_def, "node_def", None), "compute_fn", None)
-        name = getattr(fn, "__module__", None) or ""
+    for obj in _user_objects(run, wanted):
+        name = getattr(obj, "__module__", None) or ""
         mod = sys.modules.get(name)
-        # __main__ is pickled by value already; so is a module cloudpickle was told about
-        if mod is not None and name != "__main__" and _not_importable(mod):
+        # __main__ is pickled by value already
+        if mod is not None and name != "__main__" and _user_module(mod):
             by_value[name] = mod
     by_value = [m for m in by_value.values()
                 if m.__name__ not in cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES]
@@ -117,7 +118,7 @@ def _snapshot(run: Any) -> bytes:
             "resolved": run.resolved,
             "plan": run.plan,
             "spec": dataclasses.replace(run.spec, listeners=(), run_id=run.run_id, resources={}),
-            "resource_defs": {k: v for k, v in resource_defs.items() if k in needed},
+            "resource_defs": wanted,
             "resource_config": dict((run.spec.run_config or {}).get("resources") or {}),
             "instance_dir": getattr(run.instance, "root_directory", None),
             "dagster_run": run.dagster_run,
@@ -127,18 +128,39 @@ def _snapshot(run: Any) -> bytes:
             cloudpickle.unregister_pickle_by_value(mod)
 
 
-def _not_importable(mod: Any) -> bool:
-    """A module a worker cannot import by name: one loaded from a file path under a made-up
-    name (the CLI's ``-f``), or ``__main__``."""
-    import importlib.util
+def _user_objects(run: Any, resource_defs: dict[str, Any]) -> list[Any]:
+    """The user's functions and classes a step runs: compute functions, resources' classes."""
+    out: list[Any] = []
+    for step in run.plan.steps:
+        for node in (getattr(step.assets_def, "node_def", None), getattr(getattr(step, "op", None), "op_def", None)):
+            fn = getattr(node, "compute_fn", None)
+            if fn is not None:
+                out.append(fn)
+    for r in resource_defs.values():
+        out.append(type(r))
+        fn = getattr(r, "resource_fn", None)
+        if fn is not None:
+            out.append(fn)
+    return out
+
+
+def _user_module(mod: Any) -> bool:
+    """A module of the user's (a notebook's, a file the CLI loaded, a test's, a project's):
+    sent to workers by value, since a worker may not have it on its path. Installed packages
+    (site-packages), the standard library and dagster_nb are imported by name on the worker."""
+    import sysconfig
 
     name = mod.__name__
-    if name == "__main__" or name.startswith("__"):
-        return True
-    try:
-        return importlib.util.find_spec(name) is None
-    except (ImportError, ValueError):
-        return True
+    if name.split(".")[0] in ("dagster_nb", "dagster"):
+        return False
+    path = getattr(mod, "__file__", None)
+    if not path:
+        return True  # made in memory (a notebook loaded by the CLI)
+    path = os.path.abspath(path)
+    if "site-packages" in path or "dist-packages" in path:
+        return False
+    stdlib = os.path.abspath(sysconfig.get_paths()["stdlib"])
+    return not path.startswith(stdlib + os.sep)
 
 
 def run_steps_on_dask(run: Any) -> None:
@@ -221,14 +243,22 @@ def run_steps_on_dask(run: Any) -> None:
 
 
 def _cancel(client: Any, cluster: Any, futures: list) -> None:
+    """Cancel the run's tasks. Dask cannot stop a task that is running, so on a local cluster
+    (ours) the workers running them are killed at once; their nannies start fresh ones."""
     if not futures:
         return
+    keys = {f.key for f in futures}
     try:
+        busy = [w for w, ks in client.processing().items() if keys & set(ks)] if "local" in cluster else []
         client.cancel(futures, force=True)
-        if "local" in cluster:  # Dask cannot stop a running task: restart our own workers
-            client.restart(timeout=30, wait_for_workers=False)
+        if busy:
+            client.run(_exit_worker, workers=busy, wait=False)
     except Exception:
         pass
+
+
+async def _exit_worker() -> None:  # a coroutine: Dask runs it without waiting for a reply
+    os._exit(1)
 
 
 def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
