@@ -222,7 +222,7 @@ def _asset_rows(defs: Any, select: str | None) -> list[dict[str, Any]]:
             "kind": kind,
             "kinds": sorted(node.kinds),
             "deps": sorted(_key_str(k) for k in node.parent_keys),
-            "partitions": repr(node.partitions_def) if node.partitions_def is not None else None,
+            "partitions": str(node.partitions_def) if node.partitions_def is not None else None,
             "description": node.description,
         })
     return rows
@@ -444,6 +444,13 @@ def job_execute(python_file: str | None, module_name: str | None, attribute: str
             + (did_you_mean(job_name, names) or (f" Jobs: {', '.join(names)}." if names else " It defines no jobs."))
         )
     job_def = defs.resolve_job_def(job_name)
+    if isinstance(job_def, OpJobDefinition):  # bad config is bad usage: refused before a run
+        from dagster_nb._execution.graph_run import validate_run_config
+
+        try:
+            validate_run_config(job_def, config)
+        except DagsterError as exc:
+            raise _usage(exc) from None
     inst = instance()
     try:
         with RunProgress(out, verbose=verbose) as progress:
