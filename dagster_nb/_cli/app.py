@@ -284,7 +284,7 @@ def asset_materialize(python_file: str | None, module_name: str | None, attribut
     try:
         with RunProgress(out, verbose=verbose) as progress:
             result = materialize_command(
-                repo, select, partition=partition, partitions=partition_range or partitions_old,
+                repo, _selection_text(defs, select), partition=partition, partitions=partition_range or partitions_old,
                 stale=stale, tags=[f"{k}={v}" for k, v in tag_map.items()] or None,
                 config=json.dumps(config) if config is not None else None, parallel=parallel,
                 listeners=[progress], raise_on_error=False, executor=executor,
@@ -362,10 +362,23 @@ def asset_status(python_file: str | None, module_name: str | None, attribute: st
 
 
 def _select_keys(defs: Any, select: str | None) -> list[Any]:
+    """The keys ``--select`` names; as Dagster's CLI, commas separate selections (unioned)."""
     graph = defs.resolved.graph
     if not select:
         return list(graph.all_asset_keys)
-    return list(_parse_selection(select).resolve(graph))
+    keys: set[Any] = set()
+    for part in select.split(","):
+        if part.strip():
+            keys |= set(_parse_selection(part.strip()).resolve(graph))
+    return sorted(keys, key=lambda k: k.parts)
+
+
+def _selection_text(defs: Any, select: str | None) -> str | None:
+    """``--select`` as one selection string (a comma list becomes its keys, or-ed)."""
+    if not select or "," not in select:
+        return select
+    keys = _select_keys(defs, select)
+    return " or ".join(f'key:"{_key_str(k)}"' for k in keys) or select
 
 
 def _parse_selection(select: str) -> Any:

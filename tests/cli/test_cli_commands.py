@@ -261,3 +261,37 @@ def test_the_cli_modules_stay_out_of_import_dagster_nb():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert out.stdout.strip() == "[]"
+
+
+def _on_a_terminal(cwd: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdout (what a user's shell gives it)."""
+    import pty
+
+    main, sub = pty.openpty()
+    env = dict(os.environ, DAGSTER_HOME=str(cwd / "home"), TERM="xterm-256color", COLUMNS="120",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([str(SCRIPT), *args], cwd=cwd, env=env, stdout=sub, stderr=sub)
+    os.close(sub)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    import re
+
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return proc.wait(timeout=300), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # colours off
+
+
+def test_a_terminal_gets_tables_and_a_progress_bar(project):
+    code, text = _on_a_terminal(project, "asset", "list", "-f", "assets.py")
+    assert code == 0
+    assert "┃ key" in text and "│ daily" in text and "Daily, starting 2024-01-01 UTC." in text
+    code, text = _on_a_terminal(project, "asset", "materialize", "-f", "assets.py", "--select", "group:sales")
+    assert code == 0
+    assert "2/2" in text and "SUCCESS" in text  # steps done / total, then the run's status
