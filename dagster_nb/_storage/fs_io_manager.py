@@ -23,10 +23,7 @@ import pickle
 import stat
 from typing import Any
 
-from pydantic import Field
-
 from dagster_nb._definitions.io_manager import (
-    ConfigurableIOManagerFactory,
     InputContext,
     IOManager,
     IOManagerDefinition,
@@ -41,7 +38,6 @@ from dagster_nb._storage._value_files import (
 )
 
 __all__ = [
-    "FilesystemIOManager",
     "PickledObjectFilesystemIOManager",
     "fs_io_manager",
     "safe_path_part",
@@ -426,38 +422,28 @@ def _fsync_dir(directory: str) -> None:
 
 
 
-class FilesystemIOManager(ConfigurableIOManagerFactory):
-    """The default IO manager: pickles values under ``base_dir``, or the instance's storage
-    directory when ``base_dir`` is None.
-
-        dg.Definitions(assets=[orders], resources={"io_manager": dg.FilesystemIOManager()})
-    """
-
-    base_dir: str | None = Field(default=None, description="Base directory for storing files.")
-    durable: bool = Field(
-        default=False,
-        description="fsync every value and its folder (survives power loss; slower).",
-    )
-
-    def create_io_manager(self, context: InitResourceContext) -> PickledObjectFilesystemIOManager:
-        base_dir = self.base_dir
-        if base_dir is None:
-            instance = context.instance
-            if instance is None or not hasattr(instance, "storage_directory"):
-                raise DagsterInvariantViolationError(
-                    "FilesystemIOManager has no base_dir and no instance to take the storage "
-                    "directory from. Pass base_dir=..., or run with an instance "
-                    "(dg.materialize / build_resources(..., instance=DagsterInstance...))."
-                )
-            base_dir = instance.storage_directory()
-        return PickledObjectFilesystemIOManager(base_dir=base_dir, durable=self.durable)
+def open_filesystem_io_manager(
+    init_context: InitResourceContext, base_dir: str | None, durable: bool
+) -> PickledObjectFilesystemIOManager:
+    """What ``FilesystemIOManager`` and ``fs_io_manager`` open: ``base_dir``, or the instance's
+    storage directory when it is None."""
+    if base_dir is None:
+        instance = init_context.instance
+        if instance is None or not hasattr(instance, "storage_directory"):
+            raise DagsterInvariantViolationError(
+                "FilesystemIOManager has no base_dir and no instance to take the storage "
+                "directory from. Pass base_dir=..., or run with an instance "
+                "(dg.materialize / build_resources(..., instance=DagsterInstance...))."
+            )
+        base_dir = instance.storage_directory()
+    return PickledObjectFilesystemIOManager(base_dir=base_dir, durable=durable)
 
 
 def _fs_io_manager_fn(init_context: InitResourceContext) -> PickledObjectFilesystemIOManager:
     cfg = init_context.resource_config or {}
-    return FilesystemIOManager(
-        base_dir=cfg.get("base_dir"), durable=bool(cfg.get("durable", False))
-    ).create_io_manager(init_context)
+    return open_filesystem_io_manager(
+        init_context, cfg.get("base_dir"), bool(cfg.get("durable", False))
+    )
 
 
 fs_io_manager = IOManagerDefinition(
@@ -465,3 +451,13 @@ fs_io_manager = IOManagerDefinition(
     config_schema=None,
     description="Built-in filesystem IO manager that stores and retrieves values using pickling.",
 )
+
+
+def __getattr__(name: str) -> Any:
+    # FilesystemIOManager is a pydantic model; it lives in filesystem_io_manager, loaded on
+    # first use, so a run with the default IO manager never imports pydantic.
+    if name == "FilesystemIOManager":
+        from dagster_nb._storage.filesystem_io_manager import FilesystemIOManager
+
+        return FilesystemIOManager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
