@@ -497,9 +497,25 @@ def job_execute(python_file: str | None, module_name: str | None, attribute: str
 # --------------------------------------------------------------------------- schedule / sensor
 
 
+def _has_automation_loop() -> bool:
+    """Whether this dagster_nb has the automation loop (its start/stop state and cursors in the
+    instance). Checked by file, so the CLI's startup does not import the automation layer."""
+    import dagster_nb
+
+    return os.path.exists(os.path.join(os.path.dirname(dagster_nb.__file__), "_automation", "daemon.py"))
+
+
+def _stored_status(defs: Any, kind: str) -> dict[str, str]:
+    if not _has_automation_loop():
+        return {}
+    from dagster_nb._cli.automation import stored_status
+
+    return stored_status(defs, kind)
+
+
 @cli.group()
 def schedule() -> None:
-    """List schedules."""
+    """List, start and stop schedules."""
 
 
 @schedule.command("list")
@@ -509,26 +525,29 @@ def schedule_list(python_file: str | None, module_name: str | None, attribute: s
     """List the schedules with their cron, job, time zone and default status."""
     out = Out(as_json)
     defs = load_target(python_file, module_name, attribute)
+    status = _stored_status(defs, "schedule")
     rows = []
     for s in defs.schedules:
+        default = getattr(getattr(s, "default_status", None), "value", None)
         rows.append({
             "name": s.name,
             "cron_schedule": s.cron_schedule,
             "job": getattr(s, "job_name", None),
             "execution_timezone": getattr(s, "execution_timezone", None),
-            "default_status": getattr(getattr(s, "default_status", None), "value", None),
+            "default_status": default,
+            "status": status.get(s.name, default),
         })
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Schedules", ["name", "cron", "job", "timezone", "default status"],
-              [(r["name"], r["cron_schedule"], r["job"], r["execution_timezone"] or "UTC", r["default_status"]) for r in rows],
+    out.table("Schedules", ["name", "cron", "job", "timezone", "status"],
+              [(r["name"], r["cron_schedule"], r["job"], r["execution_timezone"] or "UTC", r["status"]) for r in rows],
               plain_columns=[0])
 
 
 @cli.group()
 def sensor() -> None:
-    """List sensors."""
+    """List, start and stop sensors; show or set their cursors."""
 
 
 @sensor.command("list")
@@ -538,19 +557,22 @@ def sensor_list(python_file: str | None, module_name: str | None, attribute: str
     """List the sensors with their job, interval and default status."""
     out = Out(as_json)
     defs = load_target(python_file, module_name, attribute)
+    status = _stored_status(defs, "sensor|automation")
     rows = []
     for s in defs.sensors:
+        default = getattr(getattr(s, "default_status", None), "value", None)
         rows.append({
             "name": s.name,
             "job": getattr(s, "job_name", None),
             "minimum_interval_seconds": getattr(s, "minimum_interval_seconds", None),
-            "default_status": getattr(getattr(s, "default_status", None), "value", None),
+            "default_status": default,
+            "status": status.get(s.name, default),
         })
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Sensors", ["name", "job", "interval (s)", "default status"],
-              [(r["name"], r["job"], r["minimum_interval_seconds"], r["default_status"]) for r in rows],
+    out.table("Sensors", ["name", "job", "interval (s)", "status"],
+              [(r["name"], r["job"], r["minimum_interval_seconds"], r["status"]) for r in rows],
               plain_columns=[0])
 
 
@@ -761,3 +783,10 @@ cli.add_command(click.Command("materialize", callback=asset_materialize.callback
                               hidden=True))
 cli.add_command(click.Command("status", callback=asset_status.callback, params=asset_status.params,
                               help="Same as: asset status.", hidden=True))
+
+# `schedule start|stop`, `sensor start|stop|cursor` and `daemon` drive the automation loop
+# (dagster_nb/_automation/daemon.py); registered where it exists.
+if _has_automation_loop():
+    from dagster_nb._cli.automation import register as _register_automation
+
+    _register_automation(cli)

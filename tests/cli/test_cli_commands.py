@@ -169,10 +169,11 @@ def test_job_list_and_execute_with_yaml_config_and_tags(project):
 def test_schedules_sensors_runs_instance_and_wipe(project):
     (sched,) = js(cli(project, "schedule", "list", "-f", "assets.py", "--json"))
     assert sched == {"name": "nightly", "cron_schedule": "0 3 * * *", "job": "sales_job",
-                     "execution_timezone": "Europe/Paris", "default_status": "STOPPED"}
+                     "execution_timezone": "Europe/Paris", "default_status": "STOPPED",
+                     "status": "STOPPED"}
     (sensor,) = js(cli(project, "sensor", "list", "-f", "assets.py", "--json"))
     assert sensor == {"name": "watch", "job": "sales_job", "minimum_interval_seconds": 60,
-                      "default_status": "STOPPED"}
+                      "default_status": "STOPPED", "status": "STOPPED"}
 
     js(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "orders", "--json"))
     runs = js(cli(project, "run", "list", "--json"))
