@@ -253,6 +253,19 @@ def test_executor_flag_runs_steps_in_other_processes(project):
     assert places == {"in_process": "MainProcess", "multiprocess": "dagster_nb-step-where",
                       "dask": "dask worker tcp://127.0.0.1"}
 
+    # without the flag, the Definitions' executor decides
+    (project / "where_defs.py").write_text((project / "where.py").read_text() + textwrap.dedent(
+        """
+        from dagster_nb.dask import dask_executor
+
+        defs = dg.Definitions(assets=[where], executor=dask_executor.configured(
+            {"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}}))
+        """
+    ))
+    out = js(cli(project, "asset", "materialize", "-f", "where_defs.py", "--json"))
+    got = subprocess.run([sys.executable, "-c", read], env=env, capture_output=True, text=True, cwd=project)
+    assert out["success"] and got.stdout.strip() == "dask worker tcp://127.0.0.1"
+
 
 def test_the_cli_modules_stay_out_of_import_dagster_nb():
     code = (
