@@ -754,9 +754,7 @@ def export(notebook: str, output: str, as_json: bool) -> None:
         write_export,
     )
 
-    if not os.path.isfile(notebook):
-        raise click.UsageError(f"No such notebook: {notebook!r}.")
-    try:
+    try:  # (a missing or unreadable notebook is the exporter's error, with its wording)
         result = build_export(read_notebook_cells(notebook), source=Path(notebook).name)
     except NotebookExportError as exc:
         raise click.UsageError(str(exc)) from None
