@@ -762,7 +762,10 @@ def export(notebook: str, output: str, as_json: bool) -> None:
         sys.stdout.write(result.text)
         target = None
     else:
-        target = write_export(result, output)
+        try:
+            target = write_export(result, output)
+        except NotebookExportError as exc:
+            raise click.UsageError(str(exc)) from None
     if as_json and target is not None:
         Out(True).emit_json({"written": str(target), "notes": list(result.notes)})
         return
