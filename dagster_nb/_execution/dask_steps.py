@@ -28,6 +28,7 @@ import atexit
 import os
 import pickle
 import queue
+import sys
 import threading
 from typing import Any
 
@@ -86,9 +87,13 @@ def close_clusters() -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def _snapshot(run: Any) -> bytes:
-    """What a worker needs to run any step of ``run``, cloudpickled once per run. Functions of
-    a notebook or of a file the CLI loaded are pickled by value (workers cannot import them)."""
+def _snapshot(run: Any, *, local: bool) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+    """What a worker needs to run any step of ``run``, cloudpickled once per run, and the user
+    modules a worker loads from their files first. The user's modules (a file the CLI loaded,
+    a project's, a test's: not importable by name on a worker) are loaded by path on a local
+    cluster, so tracebacks name the user's file and lines; functions of a notebook (no file),
+    and every user module on an existing cluster (whose machines may not have the file), are
+    pickled by value."""
     import dataclasses
     import sys
 
@@ -103,12 +108,17 @@ def _snapshot(run: Any) -> bytes:
     needed = _required_resource_keys(run.resolved, run.plan, resource_defs)
     wanted = {k: v for k, v in resource_defs.items() if k in needed}
     by_value = {}
+    by_path: dict[str, str] = {}
     for obj in _user_objects(run, wanted):
         name = getattr(obj, "__module__", None) or ""
         mod = sys.modules.get(name)
         # __main__ is pickled by value already
         if mod is not None and name != "__main__" and _user_module(mod):
-            by_value[name] = mod
+            path = getattr(mod, "__file__", None) or ""
+            if local and path.endswith(".py") and os.path.isfile(path):
+                by_path[name] = os.path.abspath(path)
+            else:
+                by_value[name] = mod
     by_value = [m for m in by_value.values()
                 if m.__name__ not in cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES]
     for mod in by_value:
@@ -122,7 +132,7 @@ def _snapshot(run: Any) -> bytes:
             "resource_config": dict((run.spec.run_config or {}).get("resources") or {}),
             "instance_dir": getattr(run.instance, "root_directory", None),
             "dagster_run": run.dagster_run,
-        })
+        }), tuple(sorted(by_path.items()))
     finally:
         for mod in by_value:
             cloudpickle.unregister_pickle_by_value(mod)
@@ -168,7 +178,8 @@ def run_steps_on_dask(run: Any) -> None:
 
     cluster = dict(run.spec.dask_cluster or {"local": {}})
     client = get_client(cluster)
-    blob = client.scatter(_snapshot(run), broadcast=False, hash=False)
+    snapshot, modules = _snapshot(run, local="local" in cluster)
+    blob = client.scatter(snapshot, broadcast=False, hash=False)
     topic = f"dagster_nb-{run.run_id}"
     streamed: queue.Queue = queue.Queue()
     emitted: dict[str, int] = {}  # step key -> events of it recorded so far
@@ -212,7 +223,7 @@ def run_steps_on_dask(run: Any) -> None:
                     "outcomes": dict(run.step_outcomes),
                 }
                 fut = client.submit(
-                    _run_on_worker, blob, s.key, state, topic,
+                    _run_on_worker, blob, modules, s.key, state, topic,
                     key=f"dagster_nb-{s.key}-{run.run_id}", pure=False, retries=0,
                 )
                 running[fut] = s
@@ -313,8 +324,23 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
 _WORKER_STATE: dict[str, Any] = {}  # per worker process: snapshots by id, instances by folder
 
 
-def _worker_snapshot(blob: bytes) -> dict[str, Any]:
+def _worker_snapshot(blob: bytes, modules: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     import cloudpickle
+
+    for name, path in modules:  # the user's modules, as the parent has them, before unpickling
+        if name not in sys.modules:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path} on this worker")
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mod
+            try:
+                spec.loader.exec_module(mod)
+            except BaseException:
+                del sys.modules[name]
+                raise
 
     key = f"snap-{hash(blob)}-{len(blob)}"
     snap = _WORKER_STATE.get(key)
@@ -322,7 +348,28 @@ def _worker_snapshot(blob: bytes) -> dict[str, Any]:
         for k in [k for k in _WORKER_STATE if k.startswith("snap-")]:
             del _WORKER_STATE[k]  # one run's snapshot at a time
         snap = _WORKER_STATE[key] = cloudpickle.loads(blob)
+        _restore_filenames(snap, dict(modules))
     return snap
+
+
+def _restore_filenames(snap: dict[str, Any], paths: dict[str, str]) -> None:
+    """cloudpickle sends a function by value when its module's attribute of that name is
+    something else (the decorated asset), and drops its file name then; give the code of the
+    user's modules loaded by path its file back, so tracebacks show the user's lines."""
+    if not paths:
+        return
+    for step in snap["plan"].steps:
+        for node in (getattr(step.assets_def, "node_def", None), getattr(getattr(step, "op", None), "op_def", None)):
+            fn = getattr(node, "compute_fn", None)
+            while fn is not None:
+                code = getattr(fn, "__code__", None)
+                path = paths.get(getattr(fn, "__module__", None) or "")
+                if code is not None and path and code.co_filename == "<dynamic-code>":
+                    try:
+                        fn.__code__ = code.replace(co_filename=path)
+                    except (AttributeError, TypeError, ValueError):
+                        pass
+                fn = getattr(fn, "__wrapped__", None)
 
 
 def _worker_instance(root: str | None) -> Any:
@@ -337,13 +384,14 @@ def _worker_instance(root: str | None) -> Any:
     return inst
 
 
-def _run_on_worker(blob: bytes, step_key: str, state: dict[str, Any], topic: str) -> dict[str, Any]:
+def _run_on_worker(blob: bytes, modules: tuple[tuple[str, str], ...], step_key: str,
+                   state: dict[str, Any], topic: str) -> dict[str, Any]:
     """On a Dask worker: run one step; stream its events; return them with how it ended."""
     from dagster_nb._definitions.resources import build_resources
     from dagster_nb._execution.executor import RunExecution, _run_step_guarded
     from dagster_nb._execution.step_processes import _picklable, _portable_error
 
-    snap = _worker_snapshot(blob)
+    snap = _worker_snapshot(blob, modules)
     spec = snap["spec"]
     run = RunExecution(snap["resolved"], snap["plan"], spec, _worker_instance(snap["instance_dir"]))
     run.dagster_run = snap["dagster_run"]

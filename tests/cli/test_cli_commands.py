@@ -253,6 +253,11 @@ def test_executor_flag_runs_steps_in_other_processes(project):
     assert places == {"in_process": "MainProcess", "multiprocess": "dagster_nb-step-where",
                       "dask": "dask worker tcp://127.0.0.1"}
 
+    # a step failing on a Dask worker shows the user's file and lines, as in process
+    r = cli(project, "asset", "materialize", "-f", "assets.py", "--select", "orders,broken", "--executor", "dask")
+    assert r.returncode == 1
+    assert 'assets.py", line' in r.stderr and "return helper(orders[0])" in r.stderr and "return x / 0" in r.stderr
+
     # without the flag, the Definitions' executor decides
     (project / "where_defs.py").write_text((project / "where.py").read_text() + textwrap.dedent(
         """

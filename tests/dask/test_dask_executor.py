@@ -219,3 +219,29 @@ def test_an_interrupt_cancels_the_tasks_and_records_the_run_canceled(instance, t
     assert not marker.exists()
     assert client.run(os.getpid)  # the restarted worker serves the next run
     assert dg.materialize([source], instance=instance, executor=ex).success
+
+
+class Store(dg.ConfigurableResource):
+    prefix: str
+
+
+class Scale(dg.Config):
+    factor: int = 1
+
+
+days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+
+
+@dg.asset(partitions_def=days)
+def daily(context: dg.AssetExecutionContext, store: Store, config: Scale):
+    return f"{store.prefix}-{context.partition_key}-{config.factor}-{os.getpid()}"
+
+
+def test_partitions_resources_and_config_reach_the_workers(dask_ex, instance):
+    r = dg.materialize(
+        [daily], instance=instance, executor=dask_ex, partition_key="2024-01-02",
+        resources={"store": Store(prefix="s3")}, run_config={"ops": {"daily": {"config": {"factor": 7}}}},
+    )
+    value = r.output_for_node("daily")
+    assert value.startswith("s3-2024-01-02-7-") and int(value.rsplit("-", 1)[1]) != os.getpid()
+    assert instance.get_materialized_partitions(dg.AssetKey("daily")) == {"2024-01-02"}
