@@ -328,7 +328,9 @@ def _worker_snapshot(blob: bytes, modules: tuple[tuple[str, str], ...]) -> dict[
     import cloudpickle
 
     for name, path in modules:  # the user's modules, as the parent has them, before unpickling
-        if name not in sys.modules:
+        stamp = (path, os.stat(path).st_mtime_ns)
+        # (re)load when new here or edited since: a kernel's workers live across runs
+        if name not in sys.modules or _WORKER_STATE.get(f"module-{name}") != stamp:
             import importlib.util
 
             spec = importlib.util.spec_from_file_location(name, path)
@@ -341,6 +343,7 @@ def _worker_snapshot(blob: bytes, modules: tuple[tuple[str, str], ...]) -> dict[
             except BaseException:
                 del sys.modules[name]
                 raise
+            _WORKER_STATE[f"module-{name}"] = stamp
 
     key = f"snap-{hash(blob)}-{len(blob)}"
     snap = _WORKER_STATE.get(key)
