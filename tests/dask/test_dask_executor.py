@@ -245,3 +245,28 @@ def test_partitions_resources_and_config_reach_the_workers(dask_ex, instance):
     value = r.output_for_node("daily")
     assert value.startswith("s3-2024-01-02-7-") and int(value.rsplit("-", 1)[1]) != os.getpid()
     assert instance.get_materialized_partitions(dg.AssetKey("daily")) == {"2024-01-02"}
+
+
+def test_a_user_module_edited_between_runs_is_reloaded_on_the_workers(instance, tmp_path):
+    import importlib.util
+    import sys
+
+    path = tmp_path / "user_assets_for_dask.py"
+
+    def load(version: int):
+        # the helper is found by name in the module on the worker (the asset body is sent)
+        path.write_text(f"import dagster_nb as dg\n\ndef helper():\n    return {version}\n\n"
+                        "@dg.asset\ndef version():\n    return helper()\n")
+        os.utime(path, ns=(version * 10**9, version * 10**9))  # a distinct mtime per edit
+        spec = importlib.util.spec_from_file_location("user_assets_for_dask", path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["user_assets_for_dask"] = mod
+        spec.loader.exec_module(mod)
+        return mod.version
+
+    ex = dask_executor.configured({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
+    try:
+        assert dg.materialize([load(1)], instance=instance, executor=ex).output_for_node("version") == 1
+        assert dg.materialize([load(2)], instance=instance, executor=ex).output_for_node("version") == 2
+    finally:
+        sys.modules.pop("user_assets_for_dask", None)
