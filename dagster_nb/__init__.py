@@ -181,6 +181,17 @@ _export(
 __all__ = sorted([*_EXPORTS, "kernel", "load_ipython_extension", "unload_ipython_extension"])
 
 
+def _execution_services() -> Any:
+    return importlib.import_module("dagster_nb._execution.services")
+
+
+# The definitions layer reaches execution only through this seam (it may not import it); the
+# package root, above every layer, wires it. Nothing heavy loads until a service is used.
+from dagster_nb._definitions import seam as _seam  # noqa: E402
+
+_seam.install(_execution_services)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

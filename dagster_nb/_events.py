@@ -38,7 +38,9 @@ def _data() -> Any:
 
 def __getattr__(name: str) -> Any:
     if name in _DATA_NAMES:
-        return getattr(_data(), name)
+        value = getattr(_data(), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -501,9 +501,9 @@ class GraphDefinition(_Invocable):
     ) -> Any:
         """Run the graph as an ephemeral job (in-process executor, ephemeral instance unless one
         is passed), as Dagster's ``GraphDefinition.execute_in_process``."""
-        from dagster_nb._execution.graph_run import execute_graph_in_process
+        from dagster_nb._definitions.seam import services
 
-        return execute_graph_in_process(
+        return services().execute_graph_in_process(
             self, run_config=run_config, instance=instance, resources=resources,
             raise_on_error=raise_on_error, op_selection=op_selection, run_id=run_id,
             input_values=input_values,
@@ -531,7 +531,7 @@ class GraphDefinition(_Invocable):
         automation_condition: Any = None,
     ) -> Any:
         """A job that runs this graph's ops, each op one step (Dagster's ``to_job``)."""
-        from dagster_nb._execution.graph_run import OpJobDefinition
+        from dagster_nb._definitions.seam import services
 
         for pname, v in (("asset_layer", asset_layer), ("_asset_selection_data", _asset_selection_data),
                          ("automation_condition", automation_condition)):
@@ -539,7 +539,7 @@ class GraphDefinition(_Invocable):
                 raise DagsterInvalidDefinitionError(
                     f"GraphDefinition.to_job({pname}=...) is not supported yet by dagster_nb."
                 )
-        return OpJobDefinition(
+        return services().op_job(
             self, name=name or self.name, description=description, resource_defs=resource_defs,
             config=config, tags=tags, metadata=metadata, logger_defs=logger_defs,
             executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,

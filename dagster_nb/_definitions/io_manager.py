@@ -964,5 +964,7 @@ def __getattr__(name: str) -> Any:
     if name in ("ConfigurableIOManager", "ConfigurableIOManagerFactory"):
         from dagster_nb._definitions import configurable
 
-        return getattr(configurable, name)
+        value = getattr(configurable, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

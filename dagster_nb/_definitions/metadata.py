@@ -246,7 +246,9 @@ def metadata_from_json(d: Mapping[str, Mapping[str, Any]]) -> dict[str, Metadata
 def __getattr__(name: str) -> Any:
     # The value classes are created on first use (see the module docstring).
     if name in _VALUE_NAMES:
-        return getattr(_v(), name)
+        value = getattr(_v(), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -455,5 +455,7 @@ def __getattr__(name: str) -> Any:
     if name in _GRAPH_NAMES:
         from dagster_nb._definitions import graph
 
-        return getattr(graph, name)
+        value = getattr(graph, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

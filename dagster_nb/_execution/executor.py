@@ -865,7 +865,6 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
         run.event(
             EV.LOADED_INPUT, step.key,
             message=f'Loaded input "{name}" using input manager "{io_key}"',
-            asset_key=up_key,
         )
         if run._has_versions:
             v = version_of_partitions(run.data_version_of, up_key, up_pkeys)
@@ -1196,7 +1195,7 @@ def _handle_outputs(
         if has_value:
             meta = {**_dataframe_metadata(value), **meta}
             run.outputs[(step.key, out_name)] = value
-            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".', asset_key=key)
+            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".')
             manager = getattr(run.resources, io_key)
             out_ctx = OutputContext(
                 step_key=step.key,
@@ -1251,7 +1250,7 @@ def _handle_outputs(
                       message=f"Materialized value {key.to_user_string()}.")
             materialized.add((key, pk))
         if has_value:
-            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"', asset_key=key)
+            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
     # required outputs that were not produced
     for name, key in ad.keys_by_output_name.items():
         if key in step.keys and name not in produced:

@@ -21,6 +21,7 @@ import errno
 import os
 import pickle
 import stat
+import sys
 from typing import Any
 
 from dagster_nb._definitions.io_manager import (
@@ -98,8 +99,14 @@ class PickledObjectFilesystemIOManager(IOManager):
         return list(context.get_identifier())
 
     @staticmethod
-    def _partition_parts(partition_key: Any) -> list[str]:
+    def _partition_parts(partition_key: Any, partitions_def: Any = None) -> list[str]:
         by_dim = getattr(partition_key, "keys_by_dimension", None)
+        if by_dim is None and isinstance(partition_key, str) and partitions_def is not None:
+            # A multi-partition key given as its string ("2024-03-02|south"), as users type it:
+            # the same files as for the MultiPartitionKey, as Dagster's IO managers do.
+            multi = sys.modules.get("dagster_nb._partitions.multi")
+            if multi is not None and isinstance(partitions_def, multi.MultiPartitionsDefinition):
+                by_dim = partitions_def.get_partition_key_from_str(partition_key).keys_by_dimension
         if isinstance(by_dim, dict):
             # Dagster's layout for MultiPartitionKey: dimension keys ordered by dimension name.
             return [by_dim[d] for d in sorted(by_dim)]
@@ -137,7 +144,7 @@ class PickledObjectFilesystemIOManager(IOManager):
         """The file for ``context`` (and one partition of it)."""
         parts = self._relative_parts(context)
         if partition_key is not None:
-            parts += self._partition_parts(partition_key)
+            parts += self._partition_parts(partition_key, _partitions_def_of(context))
         return self._join(parts)
 
     def _paths(self, context: InputContext | OutputContext) -> dict[str, str]:
@@ -146,7 +153,8 @@ class PickledObjectFilesystemIOManager(IOManager):
         check = not _NOFOLLOW  # without O_NOFOLLOW, a read must look at the file first
         if context.has_asset_key and context.has_asset_partitions:
             pparts = self._partition_parts
-            return {pk: self._join(parts + pparts(pk), check)
+            pdef = _partitions_def_of(context)
+            return {pk: self._join(parts + pparts(pk, pdef), check)
                     for pk in context.asset_partition_keys}
         return {"": self._join(parts, check)}
 
@@ -298,6 +306,13 @@ class PickledObjectFilesystemIOManager(IOManager):
 
 
 _path_metadata: Any = None
+
+
+def _partitions_def_of(context: Any) -> Any:
+    try:
+        return context.asset_partitions_def
+    except Exception:  # a context without asset partitions (Dagster's raises there)
+        return None
 
 
 def _PathMeta(path: str) -> Any:

@@ -264,5 +264,7 @@ def __getattr__(name: str) -> Any:
     if name in _QUERY_NAMES:
         from dagster_nb._storage import queries
 
-        return getattr(queries, name)
+        value = getattr(queries, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
