@@ -400,6 +400,8 @@ def job() -> None:
 
 
 def _job_rows(defs: Any) -> list[dict[str, Any]]:
+    from dagster_nb._execution.graph_run import OpJobDefinition
+
     rows = []
     for j in defs.resolve_all_job_defs():
         if j.name.startswith("__"):
@@ -407,7 +409,7 @@ def _job_rows(defs: Any) -> list[dict[str, Any]]:
         ex = getattr(j, "executor_def", None)
         rows.append({
             "name": j.name,
-            "kind": "ops" if hasattr(j, "graph") and not hasattr(j, "selection") else "assets",
+            "kind": "ops" if isinstance(j, OpJobDefinition) else "assets",
             "executor": getattr(ex, "name", None),
             "description": getattr(j, "description", None),
         })

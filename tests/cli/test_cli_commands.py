@@ -152,7 +152,7 @@ def test_bad_usage_exits_2_with_the_fix(project, args, message):
 
 def test_job_list_and_execute_with_yaml_config_and_tags(project):
     rows = js(cli(project, "job", "list", "-f", "assets.py", "--json"))
-    assert sorted(r["name"] for r in rows) == ["sales_job", "scale_job"]
+    assert sorted((r["name"], r["kind"]) for r in rows) == [("sales_job", "assets"), ("scale_job", "ops")]
     (project / "run.yaml").write_text("ops:\n  scaled:\n    config:\n      factor: 4\n")
     out = js(cli(project, "job", "execute", "-f", "assets.py", "-j", "scale_job", "-c", "run.yaml",
                  "--tags", '{"who": "cli"}', "--json"))
