@@ -99,12 +99,12 @@ class RunProgress:
     def __call__(self, event: Any) -> None:
         t = event.event_type_value
         step = event.step_key
-        if t == "ASSET_MATERIALIZATION_PLANNED" and step:
+        if t == "PIPELINE_START":  # a new run (a backfill has several): its own bar
+            self._steps, self._done, self._running = set(), 0, []
+            if self._progress is not None:
+                self._task = self._progress.add_task("run", total=None, run=f"run {event.run_id[:8]}", current="")
+        elif t in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_CHECK_EVALUATION_PLANNED") and step:
             self._steps.add(step)
-        elif t in ("ASSET_CHECK_EVALUATION_PLANNED",) and step:
-            self._steps.add(step)
-        elif t == "PIPELINE_START" and self._progress is not None and self._task is None:
-            self._task = self._progress.add_task("run", total=None, run=f"run {event.run_id[:8]}", current="")
         elif t == "STEP_START" and step:
             self._running.append(step)
         elif t in self._END and step:

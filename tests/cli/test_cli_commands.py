@@ -314,3 +314,10 @@ def test_a_terminal_gets_tables_and_a_progress_bar(project):
     code, text = _on_a_terminal(project, "asset", "materialize", "-f", "assets.py", "--select", "group:sales")
     assert code == 0
     assert "2/2" in text and "SUCCESS" in text  # steps done / total, then the run's status
+    code, text = _on_a_terminal(project, "asset", "materialize", "-f", "assets.py", "--select", "daily",
+                                "--partition-range", "2024-01-01...2024-01-03")
+    assert code == 0
+    import re
+
+    bars = set(re.findall(r"run ([0-9a-f]{8}) \S+ 1/1", text))
+    assert len(bars) == 3  # a bar per run of the backfill, each complete
