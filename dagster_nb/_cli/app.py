@@ -249,7 +249,7 @@ def asset_list(python_file: str | None, module_name: str | None, attribute: str 
 @click.option("--select", default=None, help="Asset selection (Dagster syntax); default: all assets.")
 @click.option("--partition", default=None, help="One partition key.")
 @click.option("--partition-range", "partition_range", default=None, metavar="START...END",
-              help="A range of partitions, run as Dagster's single-run backfill.")
+              help="A range of partitions: one run for assets with BackfillPolicy.single_run(), else a run per partition.")
 @click.option("--partitions", "partitions_old", default=None, hidden=True)
 @click.option("--stale", is_flag=True, help="Only the stale and missing assets of the selection.")
 @click.option("-c", "--config", "config_files", multiple=True, metavar="FILE",
@@ -515,9 +515,9 @@ def _stored_status(defs: Any, kind: str) -> dict[str, str]:
     return stored_status(defs, kind)
 
 
-@cli.group()
+@cli.group(help="List, start and stop schedules." if _has_automation_loop() else "List schedules.")
 def schedule() -> None:
-    """List, start and stop schedules."""
+    pass
 
 
 @schedule.command("list")
@@ -547,9 +547,10 @@ def schedule_list(python_file: str | None, module_name: str | None, attribute: s
               plain_columns=[0])
 
 
-@cli.group()
+@cli.group(help="List, start and stop sensors; show or set their cursors." if _has_automation_loop()
+           else "List sensors.")
 def sensor() -> None:
-    """List, start and stop sensors; show or set their cursors."""
+    pass
 
 
 @sensor.command("list")
