@@ -244,12 +244,20 @@ def executor_named(name: str) -> ExecutorDefinition:
     return globals()[_BY_NAME[name]]
 
 
-def executor_run_kwargs(executor_def: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What ``executor_def`` (and the run config's ``execution``) mean for ``run_assets``."""
+def executor_run_kwargs(executor_def: Any, run_config: Mapping[str, Any] | None,
+                        max_concurrent: int = 1) -> dict[str, Any]:
+    """What ``executor_def`` (and the run config's ``execution``) mean for ``run_assets``;
+    ``max_concurrent`` other than 1 overrides the executor's (threads or processes)."""
     ex = coerce_executor_def(executor_def, where="the run")
     options = run_options(ex, run_config or {}, in_process=False)
-    return {"max_concurrent": options.max_concurrent, "step_processes": options.processes,
-            "dask_cluster": options.dask_cluster}
+    if max_concurrent != 1 and options.dask_cluster is not None:
+        raise DagsterInvalidDefinitionError(
+            f"max_concurrent={max_concurrent} (--parallel) does not apply to the dask executor: "
+            "the cluster's workers and their threads bound how many steps run at once. Drop it, "
+            "or size the cluster: {'cluster': {'local': {'n_workers': N}}}."
+        )
+    return {"max_concurrent": max_concurrent if max_concurrent != 1 else options.max_concurrent,
+            "step_processes": options.processes, "dask_cluster": options.dask_cluster}
 
 
 def reconstructable(target: Any) -> Any:

@@ -433,9 +433,7 @@ def materialize(
     if executor is not None:
         from dagster_nb._execution.executors import executor_run_kwargs
 
-        extra = executor_run_kwargs(executor, _run_config_dict(run_config))
-        if max_concurrent != 1:
-            extra["max_concurrent"] = max_concurrent
+        extra = executor_run_kwargs(executor, _run_config_dict(run_config), max_concurrent)
     return run_assets(
         assets,
         selection=selection,

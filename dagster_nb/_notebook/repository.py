@@ -466,9 +466,8 @@ class KernelRepository:
         if executor is not None:
             from dagster_nb._execution.executors import executor_run_kwargs
 
-            extra = executor_run_kwargs(executor, run_config if isinstance(run_config, dict) else None)
-            if max_concurrent != 1:
-                extra["max_concurrent"] = max_concurrent
+            extra = executor_run_kwargs(executor, run_config if isinstance(run_config, dict) else None,
+                                        max_concurrent)
         many = partition_key_range is not None or (partition_keys is not None and len(partition_keys) > 1)
         if many:
             from dagster_nb._execution.backfill import run_backfill

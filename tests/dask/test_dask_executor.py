@@ -270,3 +270,8 @@ def test_a_user_module_edited_between_runs_is_reloaded_on_the_workers(instance, 
         assert dg.materialize([load(2)], instance=instance, executor=ex).output_for_node("version") == 2
     finally:
         sys.modules.pop("user_assets_for_dask", None)
+
+
+def test_max_concurrent_is_refused_with_the_dask_executor(dask_ex, instance):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="does not apply to the dask executor"):
+        dg.materialize([source], instance=instance, executor=dask_ex, max_concurrent=4)
