@@ -90,6 +90,7 @@ class RunRequestSpec:
     partition_keys: tuple[str, ...] | None = None  # None: unpartitioned run
     max_concurrent: int = 1
     step_processes: bool = False  # each step in a child process (the multiprocess executor)
+    dask_cluster: Mapping[str, Any] | None = None  # each step a task on this Dask cluster
     op_retry_policy: Any = None  # a job's retry policy for steps whose node has none
     hooks: tuple = ()  # HookDefinitions of the job (@success_hook / @failure_hook)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
@@ -570,6 +571,11 @@ def _finish_cancelled_run(run: RunExecution) -> None:
 
 def _run_steps(run: RunExecution) -> None:
     steps = run.plan.steps
+    if run.spec.dask_cluster is not None:
+        from dagster_nb._execution.dask_steps import run_steps_on_dask
+
+        run_steps_on_dask(run)
+        return
     if run.spec.step_processes:
         from dagster_nb._execution.step_processes import run_steps_in_processes
 

@@ -74,6 +74,7 @@ class DagsterNbMagics(Magics):
     @argument("--config", default=None, help="Run config as JSON.")
     @argument("--parallel", type=int, default=1, help="Run up to N independent assets at once.")
     @argument("--quiet", "-q", action="store_true", help="No live progress view.")
+    @argument("--executor", default=None, help="in_process, multiprocess or dask (each step a task on a local Dask cluster).")
     @line_magic
     def materialize(self, line: str) -> Any:
         """Materialize assets of the kernel repository, with a live progress view."""
@@ -103,6 +104,7 @@ class DagsterNbMagics(Magics):
                 listeners=listeners,
                 raise_on_error=True,
                 notes=notes,
+                executor=args.executor,
             )
         except NothingToMaterialize as exc:
             print("\n".join([str(exc), *notes]))
