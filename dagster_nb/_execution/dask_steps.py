@@ -107,7 +107,7 @@ def _snapshot(run: Any, *, local: bool) -> tuple[bytes, tuple[tuple[str, str], .
             resource_defs.setdefault(rk, rv)
     needed = _required_resource_keys(run.resolved, run.plan, resource_defs)
     wanted = {k: v for k, v in resource_defs.items() if k in needed}
-    by_value = {}
+    by_value_of: dict[str, Any] = {}
     by_path: dict[str, str] = {}
     for obj in _user_objects(run, wanted):
         name = getattr(obj, "__module__", None) or ""
@@ -118,8 +118,8 @@ def _snapshot(run: Any, *, local: bool) -> tuple[bytes, tuple[tuple[str, str], .
             if local and path.endswith(".py") and os.path.isfile(path):
                 by_path[name] = os.path.abspath(path)
             else:
-                by_value[name] = mod
-    by_value = [m for m in by_value.values()
+                by_value_of[name] = mod
+    by_value = [m for m in by_value_of.values()
                 if m.__name__ not in cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES]
     for mod in by_value:
         cloudpickle.register_pickle_by_value(mod)
@@ -278,6 +278,7 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
     from dagster_nb._execution.executor import StepOutcome
     from dagster_nb._execution.step_processes import _rebuild_error
 
+    failure: BaseException | None = None
     try:
         payload = fut.result()
     except BaseException as exc:
@@ -420,7 +421,7 @@ def _run_on_worker(blob: bytes, modules: tuple[tuple[str, str], ...], step_key: 
             except Exception:
                 pass
 
-    run.emit = emit  # the parent records events; the instance keeps one writer
+    run.emit = emit  # type: ignore[method-assign]  # the parent records events; one writer
     before = dict(run.data_versions)
     interrupted = False
     with build_resources(snap["resource_defs"], instance=run.instance,

@@ -136,7 +136,7 @@ def test_materialize_partitions_failures_and_exit_codes(project):
         (("asset", "materialize", "-f", "assets.py", "--select", "daily"), "partition"),
         (("asset", "materialize", "-f", "assets.py", "--tags", "oops"), "key=value"),
         (("asset", "materialize", "-f", "assets.py", "--executor", "daks"), "Did you mean 'dask'"),
-        (("asset", "materialize", "-f", "assets.py", "--executor", "dask", "--parallel", "3"), "does not apply to the dask executor"),
+        (("asset", "materialize", "-f", "assets.py", "--select", "orders", "--executor", "dask", "--parallel", "3"), "does not apply to the dask executor"),
         (("asset", "materialize", "-f", "assets.py", "-c", "missing.yaml"), "no such file 'missing.yaml'"),
         (("job", "execute", "-f", "assets.py", "-j", "sale_job"), "Did you mean one of 'scale_job', 'sales_job'?"),
         (("run", "show", "0000"), "No run '0000'"),
