@@ -1,0 +1,454 @@
+/**
+ * The "Lineage" main-area tab: the asset graph laid out in the browser with ELK (no `dot`
+ * program), node cards (name, status, description, last materialization, kinds, partition
+ * bar), groups as boxes, zoom / pan / fit, focus on a selection, a minimap on large graphs.
+ * Status changes pushed by the kernel restyle the cards; only a change of the graph's shape
+ * lays it out again.
+ */
+import ELK from 'elkjs/lib/elk.bundled.js';
+import { Widget } from '@lumino/widgets';
+import { KernelBridge, LineageNode, LineageViewModel } from './bridge';
+import { ago, h, s } from './util';
+
+const W = 232;
+const H = 78;
+const elk = new ELK();
+
+export interface Laid {
+  nodes: Map<string, { x: number; y: number }>;
+  groups: { name: string; x: number; y: number; w: number; h: number }[];
+  edges: { source: string; target: string; points: { x: number; y: number }[] }[];
+  width: number; height: number;
+}
+
+/** Lay out `nodes`/`edges` (keys) with ELK's layered algorithm; groups become boxes. */
+export async function layoutGraph(
+  nodes: { key: string; group: string }[], edges: { source: string; target: string }[]
+): Promise<Laid> {
+  const groups = new Map<string, string[]>();
+  for (const n of nodes) {
+    if (!groups.has(n.group)) { groups.set(n.group, []); }
+    groups.get(n.group)!.push(n.key);
+  }
+  const useGroups = groups.size > 1;
+  const big = nodes.length > 300;
+  const opts: Record<string, string> = {
+    'elk.algorithm': 'layered', 'elk.direction': 'RIGHT',
+    'elk.spacing.nodeNode': '18', 'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+    'elk.spacing.edgeNode': '12', 'elk.layered.spacing.edgeNodeBetweenLayers': '16',
+    'elk.edgeRouting': big ? 'POLYLINE' : 'SPLINES',
+    'elk.layered.nodePlacement.strategy': big ? 'SIMPLE' : 'BRANDES_KOEPF',
+    'elk.layered.thoroughness': big ? '1' : '7',
+  };
+  if (big) {
+    // Measured on 1,000-5,000 asset graphs: network-simplex layering and greedy switching
+    // cost most of the time and change little on asset graphs.
+    opts['elk.layered.layering.strategy'] = 'LONGEST_PATH';
+    opts['elk.layered.crossingMinimization.greedySwitch.type'] = 'OFF';
+  }
+  const ids = new Map<string, string>();
+  nodes.forEach((n, i) => ids.set(n.key, `n${i}`));
+  const keyOf = new Map([...ids].map(([k, v]) => [v, k]));
+  const leaf = (k: string) => ({ id: ids.get(k)!, width: W, height: H });
+  const kept = edges.filter(e => ids.has(e.source) && ids.has(e.target));
+  let graph: any;
+  if (useGroups) {
+    opts['elk.hierarchyHandling'] = 'INCLUDE_CHILDREN';
+    graph = {
+      id: 'root', layoutOptions: opts,
+      children: [...groups.entries()].map(([g, keys], i) => ({
+        id: `g${i}`, labels: [{ text: g }],
+        layoutOptions: { 'elk.padding': '[top=30,left=14,bottom=14,right=14]' },
+        children: keys.map(leaf)
+      })),
+      edges: kept.map((e, i) => ({ id: `e${i}`, sources: [ids.get(e.source)!], targets: [ids.get(e.target)!] }))
+    };
+  } else {
+    graph = {
+      id: 'root', layoutOptions: opts, children: nodes.map(n => leaf(n.key)),
+      edges: kept.map((e, i) => ({ id: `e${i}`, sources: [ids.get(e.source)!], targets: [ids.get(e.target)!] }))
+    };
+  }
+  const out: any = await elk.layout(graph);
+  const laid: Laid = { nodes: new Map(), groups: [], edges: [], width: out.width ?? 0, height: out.height ?? 0 };
+  const offset = new Map<string, { x: number; y: number }>([['root', { x: 0, y: 0 }]]);
+  const walk = (n: any, ox: number, oy: number) => {
+    for (const c of n.children ?? []) {
+      const x = ox + (c.x ?? 0), y = oy + (c.y ?? 0);
+      offset.set(c.id, { x, y });
+      if (c.children && c.children.length) {
+        laid.groups.push({ name: c.labels?.[0]?.text ?? '', x, y, w: c.width, h: c.height });
+        walk(c, x, y);
+      } else {
+        laid.nodes.set(keyOf.get(c.id)!, { x, y });
+      }
+    }
+  };
+  walk(out, 0, 0);
+  const collect = (n: any) => {
+    for (const e of n.edges ?? []) {
+      // Edge coordinates are relative to the edge's container.
+      const o = offset.get(e.container ?? n.id) ?? { x: 0, y: 0 };
+      const sec = e.sections?.[0];
+      if (!sec) { continue; }
+      const pts = [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint].map((p: any) => ({ x: p.x + o.x, y: p.y + o.y }));
+      const idx = Number(String(e.id).slice(1));
+      laid.edges.push({ source: kept[idx].source, target: kept[idx].target, points: pts });
+    }
+    for (const c of n.children ?? []) { collect(c); }
+  };
+  collect(out);
+  return laid;
+}
+
+function edgePath(pts: { x: number; y: number }[], spline: boolean): string {
+  if (!pts.length) { return ''; }
+  if (spline && pts.length >= 4 && (pts.length - 1) % 3 === 0) {
+    let d = `M${pts[0].x},${pts[0].y}`;
+    for (let i = 1; i + 2 < pts.length; i += 3) {
+      d += `C${pts[i].x},${pts[i].y} ${pts[i + 1].x},${pts[i + 1].y} ${pts[i + 2].x},${pts[i + 2].y}`;
+    }
+    return d;
+  }
+  return 'M' + pts.map(p => `${p.x},${p.y}`).join('L');
+}
+
+function clip(text: string, n: number): string {
+  return text.length > n ? text.slice(0, n - 1) + '…' : text;
+}
+
+export interface LineageHost { selectInPanel(bridge: KernelBridge, key: string): void }
+
+export class LineageView extends Widget {
+  constructor(private bridge: KernelBridge | null, private host: LineageHost | null, selection = '') {
+    super();
+    this.addClass('dnb-lineage');
+    this.id = `dnb-lineage-${++LineageView._n}`;
+    this.title.label = 'Lineage';
+    this.title.closable = true;
+    this._focus = h('input', { class: 'dnb-focus jp-mod-styled', type: 'search', spellcheck: 'false',
+      placeholder: 'Focus: +key:revenue+, group:sales, kind:pandas (Enter)' });
+    this._focus.value = selection;
+    this._focus.addEventListener('keydown', e => { if (e.key === 'Enter') { void this.focusOn(this._focus.value); } });
+    const btn = (label: string, title: string, fn: () => void, cls = '') => {
+      const b = h('button', { class: `dnb-btn ${cls}`, title }, label); b.onclick = fn; return b;
+    };
+    this._info = h('span', { class: 'dnb-muted dnb-lineage-info' });
+    this._error = h('div', { class: 'dnb-search-error' });
+    this._svg = s('svg', { class: 'dnb-lineage-svg' });
+    this._root = s('g');
+    this._svg.append(this._root);
+    this._minimap = h('canvas', { class: 'dnb-minimap', width: '200', height: '130' });
+    this._stage = h('div', { class: 'dnb-lineage-stage' });
+    this._stage.append(this._svg, this._minimap);
+    this._legend = h('div', { class: 'dnb-legend' });
+    for (const st of ['fresh', 'stale', 'missing', 'running', 'failed', 'source']) {
+      this._legend.append(h('span', { class: `dnb-count dnb-status-${st}` }, h('span', { class: 'dnb-dot' }), st));
+    }
+    this.node.append(
+      h('div', { class: 'dnb-lineage-bar' }, this._focus,
+        btn('Fit', 'Fit the graph to the window', () => this.fit(), 'dnb-fit'),
+        btn('+', 'Zoom in', () => this._zoomBy(1.25)), btn('−', 'Zoom out', () => this._zoomBy(0.8)),
+        this._info, h('span', { class: 'dnb-spacer' }), this._legend),
+      this._error, this._stage
+    );
+    this._wire();
+    if (bridge) {
+      this.title.label = `Lineage · ${bridge.name}`;
+      bridge.changed.connect(this._onChanged, this);
+      if (selection) { void this.focusOn(selection); } else { this._onChanged(); }
+    }
+  }
+
+  get lastLayoutMs(): number { return this._layoutMs; }
+
+  setBridge(bridge: KernelBridge): void {
+    this.bridge?.changed.disconnect(this._onChanged, this);
+    this.bridge = bridge;
+    this.title.label = `Lineage · ${bridge.name}`;
+    bridge.changed.connect(this._onChanged, this);
+    this._onChanged();
+  }
+
+  /** Show only the assets a selection resolves to (evaluated in the kernel); '' shows all. */
+  async focusOn(selection: string): Promise<void> {
+    this._focus.value = selection;
+    const text = selection.trim();
+    if (!text) { this._keys = null; this._error.textContent = ''; this._onChanged(); return; }
+    if (!this.bridge) { return; }
+    try {
+      const r = await this.bridge.request('select', { selection: text });
+      this._keys = new Set(r.keys);
+      this._error.textContent = r.keys.length ? '' : 'The selection matches no assets.';
+    } catch (e) {
+      this._error.textContent = (e as Error).message;
+      return;
+    }
+    this._onChanged();
+  }
+
+  /** Draw `vm` (also used by the benchmark with a synthetic view model). */
+  async render(vm: LineageViewModel | null): Promise<void> {
+    const nodes = (vm?.nodes ?? []).filter(n => !this._keys || this._keys.has(n.key));
+    const keep = new Set(nodes.map(n => n.key));
+    const edges = (vm?.edges ?? []).filter(e => keep.has(e.source) && keep.has(e.target));
+    const shape = nodes.map(n => `${n.key}\u0000${n.group}`).join('\u0001') + '|' + edges.map(e => `${e.source}>${e.target}`).join('\u0001');
+    this._byKey = new Map(nodes.map(n => [n.key, n]));
+    this._info.textContent = vm ? `${nodes.length} of ${vm.total_assets ?? vm.nodes.length} assets` : '';
+    if (shape !== this._shape) {
+      this._shape = shape;
+      const seq = ++this._seq;
+      const t0 = performance.now();
+      const laid = await layoutGraph(nodes, edges);
+      if (seq !== this._seq) { return; }
+      this._layoutMs = performance.now() - t0;
+      this._laid = laid;
+      this._draw(nodes, laid, edges.length > 0 && nodes.length <= 300);
+      this.fit();
+    } else {
+      for (const n of nodes) { this._restyle(n); }
+      this._drawMinimap();
+    }
+    this.node.dataset.nodes = String(nodes.length);
+  }
+
+  fit(): void {
+    const laid = this._laid;
+    const r = this._stage.getBoundingClientRect();
+    if (!laid || !r.width || !laid.width) { return; }
+    const k = Math.min(1.2, Math.min((r.width - 40) / laid.width, (r.height - 40) / laid.height));
+    this._view = { k, x: (r.width - laid.width * k) / 2, y: Math.max(20, (r.height - laid.height * k) / 2) };
+    this._apply();
+  }
+
+  protected onResize(): void { if (!this._fitted) { this._fitted = true; this.fit(); } this._drawMinimap(); }
+  protected onAfterShow(): void { this._fitted = false; window.requestAnimationFrame(() => this.fit()); }
+
+  dispose(): void {
+    this.bridge?.changed.disconnect(this._onChanged, this);
+    super.dispose();
+  }
+
+  private _onChanged(): void {
+    if (!this.bridge) { return; }
+    if (this.bridge.state !== 'loaded') {
+      this._error.textContent = this.bridge.state === 'not-loaded'
+        ? 'This notebook\'s kernel has not loaded dagster_nb: run %load_ext dagster_nb.' : '';
+      return;
+    }
+    void this.render(this.bridge.lineage);
+  }
+
+  private _draw(nodes: LineageNode[], laid: Laid, spline: boolean): void {
+    const root = this._root;
+    root.replaceChildren();
+    const defs = s('defs');
+    const marker = s('marker', { id: `${this.id}-arrow`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    marker.append(s('path', { d: 'M0,0L10,5L0,10z', class: 'dnb-arrow' }));
+    defs.append(marker);
+    root.append(defs);
+    const gGroups = s('g', { class: 'dnb-groups' });
+    for (const g of laid.groups) {
+      const box = s('g', { class: 'dnb-group-box', 'data-group': g.name });
+      box.append(s('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }));
+      const t = s('text', { x: g.x + 14, y: g.y + 20, class: 'dnb-group-label' });
+      t.textContent = g.name;
+      box.append(t);
+      gGroups.append(box);
+    }
+    const gEdges = s('g', { class: 'dnb-edges' });
+    for (const e of laid.edges) {
+      gEdges.append(s('path', { d: edgePath(e.points, spline), class: 'dnb-edge', 'marker-end': `url(#${this.id}-arrow)`,
+        'data-source': e.source, 'data-target': e.target }));
+    }
+    const gNodes = s('g', { class: 'dnb-nodes' });
+    this._cards = new Map();
+    for (const n of nodes) {
+      const p = laid.nodes.get(n.key);
+      if (!p) { continue; }
+      const card = this._card(n, p.x, p.y);
+      this._cards.set(n.key, card);
+      gNodes.append(card);
+    }
+    root.append(gGroups, gEdges, gNodes);
+    this._drawMinimap();
+  }
+
+  private _card(n: LineageNode, x: number, y: number): SVGGElement {
+    const g = s('g', { class: `dnb-node dnb-status-${n.status}`, transform: `translate(${x},${y})`,
+      'data-asset-key': n.key, 'data-status': n.status });
+    const title = s('title');
+    title.textContent = [n.key, n.description ?? '', ...n.stale_causes.map(c => `stale: ${c}`)].filter(Boolean).join('\n');
+    g.append(title);
+    g.append(s('rect', { class: 'dnb-card', width: W, height: H, rx: 8 }));
+    g.append(s('rect', { class: 'dnb-card-stripe', width: 5, height: H, rx: 2 }));
+    const name = s('text', { x: 14, y: 19, class: 'dnb-card-name' });
+    name.textContent = clip(n.label, 28);
+    const desc = s('text', { x: 14, y: 36, class: 'dnb-card-desc' });
+    desc.textContent = clip(n.description ?? (n.prefix ? n.prefix + '/' : n.group), 38);
+    const st = s('text', { x: 14, y: 54, class: 'dnb-card-status' });
+    g.append(name, desc, st);
+    g.append(s('circle', { cx: W - 14, cy: 15, r: 5, class: 'dnb-card-dot' }));
+    const kinds = s('text', { x: W - 10, y: 71, class: 'dnb-card-kinds', 'text-anchor': 'end' });
+    kinds.textContent = clip(n.kinds.join(' · '), 24);
+    g.append(kinds);
+    if (n.partitions) {
+      const bar = s('g', { class: 'dnb-pbar' });
+      bar.append(s('rect', { x: 14, y: 62, width: 110, height: 5, rx: 2, class: 'dnb-pbar-bg' }));
+      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, rx: 2, class: 'dnb-pbar-done' }));
+      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, class: 'dnb-pbar-failed' }));
+      g.append(bar);
+    }
+    this._fill(g, n);
+    g.addEventListener('click', ev => {
+      ev.stopPropagation();
+      this._select(n.key);
+    });
+    g.addEventListener('dblclick', ev => {
+      ev.stopPropagation();
+      const sel = '+key:"' + n.key.replace(/"/g, '\\"') + '"+';
+      void this.focusOn(sel);
+    });
+    return g;
+  }
+
+  private _fill(g: SVGGElement, n: LineageNode): void {
+    const st = g.querySelector('.dnb-card-status')!;
+    let text = n.status === 'stale' && n.stale_causes.length ? `stale · ${n.stale_causes[0]}` : n.status;
+    if (n.last_materialization) { text += ` · ${ago(n.last_materialization.timestamp)}`; }
+    if (n.partitions) { text = `${n.partitions.materialized}/${n.partitions.total} · ` + text; }
+    st.textContent = clip(text, 40);
+    if (n.partitions) {
+      const t = Math.max(1, n.partitions.total);
+      const done = 110 * n.partitions.materialized / t;
+      const failed = 110 * n.partitions.failed / t;
+      g.querySelector('.dnb-pbar-done')!.setAttribute('width', String(done));
+      const f = g.querySelector('.dnb-pbar-failed')!;
+      f.setAttribute('x', String(14 + done));
+      f.setAttribute('width', String(failed));
+    }
+  }
+
+  private _restyle(n: LineageNode): void {
+    const g = this._cards.get(n.key);
+    if (!g) { return; }
+    if (g.dataset.status !== n.status) {
+      g.setAttribute('class', `dnb-node dnb-status-${n.status}${n.key === this._selected ? ' dnb-selected' : ''}`);
+      g.dataset.status = n.status;
+    }
+    this._fill(g, n);
+  }
+
+  private _select(key: string): void {
+    const old = this._cards.get(this._selected);
+    old?.classList.remove('dnb-selected');
+    this._selected = key;
+    this._cards.get(key)?.classList.add('dnb-selected');
+    for (const e of this._root.querySelectorAll<SVGPathElement>('.dnb-edge')) {
+      e.classList.toggle('dnb-edge-hot', e.dataset.source === key || e.dataset.target === key);
+    }
+    if (this.bridge && this.host) { this.host.selectInPanel(this.bridge, key); }
+  }
+
+  private _wire(): void {
+    let drag: { x: number; y: number; vx: number; vy: number } | null = null;
+    this._svg.addEventListener('pointerdown', e => {
+      drag = { x: e.clientX, y: e.clientY, vx: this._view.x, vy: this._view.y };
+      this._svg.setPointerCapture(e.pointerId);
+    });
+    this._svg.addEventListener('pointermove', e => {
+      if (!drag) { return; }
+      this._view.x = drag.vx + e.clientX - drag.x;
+      this._view.y = drag.vy + e.clientY - drag.y;
+      this._apply();
+    });
+    this._svg.addEventListener('pointerup', () => { drag = null; });
+    this._svg.addEventListener('wheel', e => {
+      e.preventDefault();
+      const r = this._svg.getBoundingClientRect();
+      this._zoomBy(Math.exp(-e.deltaY * 0.0015), e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    this._minimap.addEventListener('pointerdown', e => {
+      const laid = this._laid;
+      if (!laid) { return; }
+      const r = this._minimap.getBoundingClientRect();
+      const m = this._miniScale();
+      const gx = (e.clientX - r.left - m.ox) / m.k, gy = (e.clientY - r.top - m.oy) / m.k;
+      const sr = this._stage.getBoundingClientRect();
+      this._view.x = sr.width / 2 - gx * this._view.k;
+      this._view.y = sr.height / 2 - gy * this._view.k;
+      this._apply();
+    });
+  }
+
+  private _zoomBy(f: number, cx?: number, cy?: number): void {
+    const r = this._stage.getBoundingClientRect();
+    const px = cx ?? r.width / 2, py = cy ?? r.height / 2;
+    const k = Math.min(4, Math.max(0.02, this._view.k * f));
+    this._view.x = px - (px - this._view.x) * (k / this._view.k);
+    this._view.y = py - (py - this._view.y) * (k / this._view.k);
+    this._view.k = k;
+    this._apply();
+  }
+
+  private _apply(): void {
+    const v = this._view;
+    this._root.setAttribute('transform', `translate(${v.x},${v.y}) scale(${v.k})`);
+    // Far out, names are unreadable anyway: drop the text (5,000 cards stay smooth).
+    this._svg.classList.toggle('dnb-zoomed-out', v.k < 0.35);
+    this._drawMinimap();
+  }
+
+  private _miniScale(): { k: number; ox: number; oy: number } {
+    const laid = this._laid!;
+    const k = Math.min(200 / Math.max(1, laid.width), 130 / Math.max(1, laid.height));
+    return { k, ox: (200 - laid.width * k) / 2, oy: (130 - laid.height * k) / 2 };
+  }
+
+  private _drawMinimap(): void {
+    const laid = this._laid;
+    const show = !!laid && laid.nodes.size > 40;
+    this._minimap.style.display = show ? '' : 'none';
+    if (!show || !laid) { return; }
+    const ctx = this._minimap.getContext('2d');
+    if (!ctx) { return; }
+    const css = getComputedStyle(this.node);
+    const m = this._miniScale();
+    ctx.clearRect(0, 0, 200, 130);
+    ctx.fillStyle = css.getPropertyValue('--jp-layout-color2') || '#eee';
+    ctx.fillRect(0, 0, 200, 130);
+    const colors: Record<string, string> = {};
+    for (const st of ['fresh', 'stale', 'missing', 'running', 'failed', 'source', 'external']) {
+      colors[st] = css.getPropertyValue(`--dnb-${st}`).trim() || '#888';
+    }
+    for (const [key, p] of laid.nodes) {
+      ctx.fillStyle = colors[this._byKey.get(key)?.status ?? 'missing'];
+      ctx.fillRect(m.ox + p.x * m.k, m.oy + p.y * m.k, Math.max(1, W * m.k), Math.max(1, H * m.k));
+    }
+    const r = this._stage.getBoundingClientRect();
+    const v = this._view;
+    ctx.strokeStyle = css.getPropertyValue('--jp-brand-color1') || '#1976d2';
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(m.ox + (-v.x / v.k) * m.k, m.oy + (-v.y / v.k) * m.k, (r.width / v.k) * m.k, (r.height / v.k) * m.k);
+  }
+
+  private static _n = 0;
+  private _focus: HTMLInputElement;
+  private _info: HTMLElement;
+  private _error: HTMLElement;
+  private _svg: SVGSVGElement;
+  private _root: SVGGElement;
+  private _stage: HTMLElement;
+  private _legend: HTMLElement;
+  private _minimap: HTMLCanvasElement;
+  private _keys: Set<string> | null = null;
+  private _shape = '';
+  private _seq = 0;
+  private _layoutMs = 0;
+  private _fitted = false;
+  private _laid: Laid | null = null;
+  private _cards = new Map<string, SVGGElement>();
+  private _byKey = new Map<string, LineageNode>();
+  private _selected = '';
+  private _view = { k: 1, x: 0, y: 0 };
+}
