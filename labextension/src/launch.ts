@@ -13,34 +13,34 @@ export interface LaunchChoice { partition?: string; range?: [string, string]; mi
 class LaunchBody extends Widget {
   constructor(key: string, vm: any) {
     super();
-    this.addClass('dnb-launch');
+    this.addClass('dnbx-launch');
     const keys: string[] = vm.keys ?? vm.all_keys ?? [];
     const counts = vm.counts ?? {};
-    const listId = `dnb-launch-keys-${Math.random().toString(36).slice(2)}`;
+    const listId = `dnbx-launch-keys-${Math.random().toString(36).slice(2)}`;
     const list = h('datalist', { id: listId });
     for (const k of keys.slice(0, 5000)) { list.append(h('option', { value: k })); }
     const missing = keys.length - (counts.materialized ?? 0);
     const lastDone = this._lastMaterialized(vm) ?? keys[keys.length - 1] ?? '';
     this._mode = 'single';
     const radio = (value: string, label: string) => {
-      const r = h('input', { type: 'radio', name: 'dnb-launch-mode', value, class: `dnb-launch-mode-${value}` });
+      const r = h('input', { type: 'radio', name: 'dnbx-launch-mode', value, class: `dnbx-launch-mode-${value}` });
       if (value === this._mode) { r.checked = true; }
       r.addEventListener('change', () => { this._mode = value; this._sync(); });
-      return h('label', { class: 'dnb-launch-option' }, r, ' ', label);
+      return h('label', { class: 'dnbx-launch-option' }, r, ' ', label);
     };
-    this._single = h('input', { class: 'dnb-launch-partition jp-mod-styled', list: listId, value: lastDone, placeholder: keys[0] ?? '' });
-    this._start = h('input', { class: 'dnb-launch-start jp-mod-styled', list: listId, value: keys[0] ?? '' });
-    this._end = h('input', { class: 'dnb-launch-end jp-mod-styled', list: listId, value: keys[keys.length - 1] ?? '' });
-    this._missingInRange = h('input', { type: 'checkbox', class: 'dnb-launch-missing-in-range' });
+    this._single = h('input', { class: 'dnbx-launch-partition jp-mod-styled', list: listId, value: lastDone, placeholder: keys[0] ?? '' });
+    this._start = h('input', { class: 'dnbx-launch-start jp-mod-styled', list: listId, value: keys[0] ?? '' });
+    this._end = h('input', { class: 'dnbx-launch-end jp-mod-styled', list: listId, value: keys[keys.length - 1] ?? '' });
+    this._missingInRange = h('input', { type: 'checkbox', class: 'dnbx-launch-missing-in-range' });
     this.node.append(
-      h('div', { class: 'dnb-launch-summary' },
+      h('div', { class: 'dnbx-launch-summary' },
         `${key}: ${vm.description ?? ''} — ${vm.total ?? keys.length} partitions, `
         + `${counts.materialized ?? 0} materialized, ${counts.failed ?? 0} failed, ${missing} not materialized.`),
       list,
       radio('single', 'One partition'),
-      h('div', { class: 'dnb-launch-row' }, this._single),
+      h('div', { class: 'dnbx-launch-row' }, this._single),
       radio('range', 'A range'),
-      h('div', { class: 'dnb-launch-row' }, this._start, ' … ', this._end,
+      h('div', { class: 'dnbx-launch-row' }, this._start, ' … ', this._end,
         h('label', {}, this._missingInRange, ' missing only')),
       radio('missing', `Every missing partition (${missing})`)
     );

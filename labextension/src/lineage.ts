@@ -122,34 +122,34 @@ export interface LineageHost { selectInPanel(bridge: KernelBridge, key: string):
 export class LineageView extends Widget {
   constructor(private bridge: KernelBridge | null, private host: LineageHost | null, selection = '') {
     super();
-    this.addClass('dnb-lineage');
-    this.id = `dnb-lineage-${++LineageView._n}`;
+    this.addClass('dnbx-lineage');
+    this.id = `dnbx-lineage-${++LineageView._n}`;
     this.title.label = 'Lineage';
     this.title.closable = true;
-    this._focus = h('input', { class: 'dnb-focus jp-mod-styled', type: 'search', spellcheck: 'false',
+    this._focus = h('input', { class: 'dnbx-focus jp-mod-styled', type: 'search', spellcheck: 'false',
       placeholder: 'Focus: +key:revenue+, group:sales, kind:pandas (Enter)' });
     this._focus.value = selection;
     this._focus.addEventListener('keydown', e => { if (e.key === 'Enter') { void this.focusOn(this._focus.value); } });
     const btn = (label: string, title: string, fn: () => void, cls = '') => {
-      const b = h('button', { class: `dnb-btn ${cls}`, title }, label); b.onclick = fn; return b;
+      const b = h('button', { class: `dnbx-btn ${cls}`, title }, label); b.onclick = fn; return b;
     };
-    this._info = h('span', { class: 'dnb-muted dnb-lineage-info' });
-    this._error = h('div', { class: 'dnb-search-error' });
-    this._svg = s('svg', { class: 'dnb-lineage-svg' });
+    this._info = h('span', { class: 'dnbx-muted dnbx-lineage-info' });
+    this._error = h('div', { class: 'dnbx-search-error' });
+    this._svg = s('svg', { class: 'dnbx-lineage-svg' });
     this._root = s('g');
     this._svg.append(this._root);
-    this._minimap = h('canvas', { class: 'dnb-minimap', width: '200', height: '130' });
-    this._stage = h('div', { class: 'dnb-lineage-stage' });
+    this._minimap = h('canvas', { class: 'dnbx-minimap', width: '200', height: '130' });
+    this._stage = h('div', { class: 'dnbx-lineage-stage' });
     this._stage.append(this._svg, this._minimap);
-    this._legend = h('div', { class: 'dnb-legend' });
+    this._legend = h('div', { class: 'dnbx-legend' });
     for (const st of ['fresh', 'stale', 'missing', 'running', 'failed', 'source']) {
-      this._legend.append(h('span', { class: `dnb-count dnb-status-${st}` }, h('span', { class: 'dnb-dot' }), st));
+      this._legend.append(h('span', { class: `dnbx-count dnbx-status-${st}` }, h('span', { class: 'dnbx-dot' }), st));
     }
     this.node.append(
-      h('div', { class: 'dnb-lineage-bar' }, this._focus,
-        btn('Fit', 'Fit the graph to the window', () => this.fit(), 'dnb-fit'),
+      h('div', { class: 'dnbx-lineage-bar' }, this._focus,
+        btn('Fit', 'Fit the graph to the window', () => this.fit(), 'dnbx-fit'),
         btn('+', 'Zoom in', () => this._zoomBy(1.25)), btn('−', 'Zoom out', () => this._zoomBy(0.8)),
-        this._info, h('span', { class: 'dnb-spacer' }), this._legend),
+        this._info, h('span', { class: 'dnbx-spacer' }), this._legend),
       this._error, this._stage
     );
     this._wire();
@@ -244,24 +244,24 @@ export class LineageView extends Widget {
     root.replaceChildren();
     const defs = s('defs');
     const marker = s('marker', { id: `${this.id}-arrow`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
-    marker.append(s('path', { d: 'M0,0L10,5L0,10z', class: 'dnb-arrow' }));
+    marker.append(s('path', { d: 'M0,0L10,5L0,10z', class: 'dnbx-arrow' }));
     defs.append(marker);
     root.append(defs);
-    const gGroups = s('g', { class: 'dnb-groups' });
+    const gGroups = s('g', { class: 'dnbx-groups' });
     for (const g of laid.groups) {
-      const box = s('g', { class: 'dnb-group-box', 'data-group': g.name });
+      const box = s('g', { class: 'dnbx-group-box', 'data-group': g.name });
       box.append(s('rect', { x: g.x, y: g.y, width: g.w, height: g.h, rx: 10 }));
-      const t = s('text', { x: g.x + 14, y: g.y + 20, class: 'dnb-group-label' });
+      const t = s('text', { x: g.x + 14, y: g.y + 20, class: 'dnbx-group-label' });
       t.textContent = g.name;
       box.append(t);
       gGroups.append(box);
     }
-    const gEdges = s('g', { class: 'dnb-edges' });
+    const gEdges = s('g', { class: 'dnbx-edges' });
     for (const e of laid.edges) {
-      gEdges.append(s('path', { d: edgePath(e.points, spline), class: 'dnb-edge', 'marker-end': `url(#${this.id}-arrow)`,
+      gEdges.append(s('path', { d: edgePath(e.points, spline), class: 'dnbx-edge', 'marker-end': `url(#${this.id}-arrow)`,
         'data-source': e.source, 'data-target': e.target }));
     }
-    const gNodes = s('g', { class: 'dnb-nodes' });
+    const gNodes = s('g', { class: 'dnbx-nodes' });
     this._cards = new Map();
     for (const n of nodes) {
       const p = laid.nodes.get(n.key);
@@ -275,28 +275,28 @@ export class LineageView extends Widget {
   }
 
   private _card(n: LineageNode, x: number, y: number): SVGGElement {
-    const g = s('g', { class: `dnb-node dnb-status-${n.status}`, transform: `translate(${x},${y})`,
+    const g = s('g', { class: `dnbx-node dnbx-status-${n.status}`, transform: `translate(${x},${y})`,
       'data-asset-key': n.key, 'data-status': n.status });
     const title = s('title');
     title.textContent = [n.key, n.description ?? '', ...n.stale_causes.map(c => `stale: ${c}`)].filter(Boolean).join('\n');
     g.append(title);
-    g.append(s('rect', { class: 'dnb-card', width: W, height: H, rx: 8 }));
-    g.append(s('rect', { class: 'dnb-card-stripe', width: 5, height: H, rx: 2 }));
-    const name = s('text', { x: 14, y: 19, class: 'dnb-card-name' });
+    g.append(s('rect', { class: 'dnbx-card', width: W, height: H, rx: 8 }));
+    g.append(s('rect', { class: 'dnbx-card-stripe', width: 5, height: H, rx: 2 }));
+    const name = s('text', { x: 14, y: 19, class: 'dnbx-card-name' });
     name.textContent = clip(n.label, 28);
-    const desc = s('text', { x: 14, y: 36, class: 'dnb-card-desc' });
+    const desc = s('text', { x: 14, y: 36, class: 'dnbx-card-desc' });
     desc.textContent = clip(n.description ?? (n.prefix ? n.prefix + '/' : n.group), 38);
-    const st = s('text', { x: 14, y: 54, class: 'dnb-card-status' });
+    const st = s('text', { x: 14, y: 54, class: 'dnbx-card-status' });
     g.append(name, desc, st);
-    g.append(s('circle', { cx: W - 14, cy: 15, r: 5, class: 'dnb-card-dot' }));
-    const kinds = s('text', { x: W - 10, y: 71, class: 'dnb-card-kinds', 'text-anchor': 'end' });
+    g.append(s('circle', { cx: W - 14, cy: 15, r: 5, class: 'dnbx-card-dot' }));
+    const kinds = s('text', { x: W - 10, y: 71, class: 'dnbx-card-kinds', 'text-anchor': 'end' });
     kinds.textContent = clip(n.kinds.join(' · '), 24);
     g.append(kinds);
     if (n.partitions) {
-      const bar = s('g', { class: 'dnb-pbar' });
-      bar.append(s('rect', { x: 14, y: 62, width: 110, height: 5, rx: 2, class: 'dnb-pbar-bg' }));
-      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, rx: 2, class: 'dnb-pbar-done' }));
-      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, class: 'dnb-pbar-failed' }));
+      const bar = s('g', { class: 'dnbx-pbar' });
+      bar.append(s('rect', { x: 14, y: 62, width: 110, height: 5, rx: 2, class: 'dnbx-pbar-bg' }));
+      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, rx: 2, class: 'dnbx-pbar-done' }));
+      bar.append(s('rect', { x: 14, y: 62, width: 0, height: 5, class: 'dnbx-pbar-failed' }));
       g.append(bar);
     }
     this._fill(g, n);
@@ -313,7 +313,7 @@ export class LineageView extends Widget {
   }
 
   private _fill(g: SVGGElement, n: LineageNode): void {
-    const st = g.querySelector('.dnb-card-status')!;
+    const st = g.querySelector('.dnbx-card-status')!;
     let text = n.status === 'stale' && n.stale_causes.length ? `stale · ${n.stale_causes[0]}` : n.status;
     if (n.last_materialization) { text += ` · ${ago(n.last_materialization.timestamp)}`; }
     if (n.partitions) { text = `${n.partitions.materialized}/${n.partitions.total} · ` + text; }
@@ -322,8 +322,8 @@ export class LineageView extends Widget {
       const t = Math.max(1, n.partitions.total);
       const done = 110 * n.partitions.materialized / t;
       const failed = 110 * n.partitions.failed / t;
-      g.querySelector('.dnb-pbar-done')!.setAttribute('width', String(done));
-      const f = g.querySelector('.dnb-pbar-failed')!;
+      g.querySelector('.dnbx-pbar-done')!.setAttribute('width', String(done));
+      const f = g.querySelector('.dnbx-pbar-failed')!;
       f.setAttribute('x', String(14 + done));
       f.setAttribute('width', String(failed));
     }
@@ -333,7 +333,7 @@ export class LineageView extends Widget {
     const g = this._cards.get(n.key);
     if (!g) { return; }
     if (g.dataset.status !== n.status) {
-      g.setAttribute('class', `dnb-node dnb-status-${n.status}${n.key === this._selected ? ' dnb-selected' : ''}`);
+      g.setAttribute('class', `dnbx-node dnbx-status-${n.status}${n.key === this._selected ? ' dnbx-selected' : ''}`);
       g.dataset.status = n.status;
     }
     this._fill(g, n);
@@ -341,11 +341,11 @@ export class LineageView extends Widget {
 
   private _select(key: string): void {
     const old = this._cards.get(this._selected);
-    old?.classList.remove('dnb-selected');
+    old?.classList.remove('dnbx-selected');
     this._selected = key;
-    this._cards.get(key)?.classList.add('dnb-selected');
-    for (const e of this._root.querySelectorAll<SVGPathElement>('.dnb-edge')) {
-      e.classList.toggle('dnb-edge-hot', e.dataset.source === key || e.dataset.target === key);
+    this._cards.get(key)?.classList.add('dnbx-selected');
+    for (const e of this._root.querySelectorAll<SVGPathElement>('.dnbx-edge')) {
+      e.classList.toggle('dnbx-edge-hot', e.dataset.source === key || e.dataset.target === key);
     }
     if (this.bridge && this.host) { this.host.selectInPanel(this.bridge, key); }
   }
@@ -395,7 +395,7 @@ export class LineageView extends Widget {
     const v = this._view;
     this._root.setAttribute('transform', `translate(${v.x},${v.y}) scale(${v.k})`);
     // Far out, names are unreadable anyway: drop the text (5,000 cards stay smooth).
-    this._svg.classList.toggle('dnb-zoomed-out', v.k < 0.35);
+    this._svg.classList.toggle('dnbx-zoomed-out', v.k < 0.35);
     this._drawMinimap();
   }
 
@@ -419,7 +419,7 @@ export class LineageView extends Widget {
     ctx.fillRect(0, 0, 200, 130);
     const colors: Record<string, string> = {};
     for (const st of ['fresh', 'stale', 'missing', 'running', 'failed', 'source', 'external']) {
-      colors[st] = css.getPropertyValue(`--dnb-${st}`).trim() || '#888';
+      colors[st] = css.getPropertyValue(`--dnbx-${st}`).trim() || '#888';
     }
     for (const [key, p] of laid.nodes) {
       ctx.fillStyle = colors[this._byKey.get(key)?.status ?? 'missing'];

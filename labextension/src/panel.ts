@@ -34,39 +34,39 @@ export class AssetsPanel extends Widget {
   constructor(private host: PanelHost) {
     super();
     this.id = 'dagster-nb-catalog';
-    this.addClass('dnb-panel');
+    this.addClass('dnbx-panel');
     this.title.icon = assetsIcon;
     this.title.caption = 'Assets (dagster_nb)';
 
-    this._where = h('div', { class: 'dnb-where' });
-    const lineageBtn = h('button', { class: 'dnb-btn dnb-open-lineage', title: 'Open the lineage graph in a tab' }, 'Lineage');
+    this._where = h('div', { class: 'dnbx-where' });
+    const lineageBtn = h('button', { class: 'dnbx-btn dnbx-open-lineage', title: 'Open the lineage graph in a tab' }, 'Lineage');
     lineageBtn.onclick = () => this._bridge && this.host.openLineage(this._bridge, this._search.value.trim());
-    const runsBtn = h('button', { class: 'dnb-btn dnb-open-runs', title: 'Run history' }, 'Runs');
+    const runsBtn = h('button', { class: 'dnbx-btn dnbx-open-runs', title: 'Run history' }, 'Runs');
     runsBtn.onclick = () => this._bridge && this.host.openRuns(this._bridge);
-    this._search = h('input', { class: 'dnb-search jp-mod-styled', type: 'search',
+    this._search = h('input', { class: 'dnbx-search jp-mod-styled', type: 'search',
       placeholder: 'Filter: orders, group:sales, +key:revenue, kind:pandas', spellcheck: 'false' });
     this._search.addEventListener('keydown', e => { if (e.key === 'Enter') { void this._applySearch(); } });
     this._search.addEventListener('input', () => {
       window.clearTimeout(this._searchTimer);
       this._searchTimer = window.setTimeout(() => void this._applySearch(), 250);
     });
-    this._groupBy = h('select', { class: 'dnb-groupby jp-mod-styled', title: 'Group rows' },
+    this._groupBy = h('select', { class: 'dnbx-groupby jp-mod-styled', title: 'Group rows' },
       h('option', { value: '' }, 'No grouping'), h('option', { value: 'group' }, 'By group'),
       h('option', { value: 'kind' }, 'By kind'));
     this._groupBy.onchange = () => this._rebuild();
-    this._searchError = h('div', { class: 'dnb-search-error' });
-    this._counts = h('div', { class: 'dnb-counts' });
-    this._message = h('div', { class: 'dnb-message' });
-    this._list = h('div', { class: 'dnb-list' });
-    this._inner = h('div', { class: 'dnb-list-inner' });
+    this._searchError = h('div', { class: 'dnbx-search-error' });
+    this._counts = h('div', { class: 'dnbx-counts' });
+    this._message = h('div', { class: 'dnbx-message' });
+    this._list = h('div', { class: 'dnbx-list' });
+    this._inner = h('div', { class: 'dnbx-list-inner' });
     this._list.append(this._inner);
     this._list.addEventListener('scroll', () => this._renderRows());
-    this._detail = h('div', { class: 'dnb-detail' });
-    this._empty = h('div', { class: 'dnb-empty' });
+    this._detail = h('div', { class: 'dnbx-detail' });
+    this._empty = h('div', { class: 'dnbx-empty' });
     this.node.append(
-      h('div', { class: 'dnb-head' }, h('span', { class: 'dnb-title' }, 'Assets'), this._where,
-        h('span', { class: 'dnb-spacer' }), lineageBtn, runsBtn),
-      h('div', { class: 'dnb-tools' }, this._search, this._groupBy),
+      h('div', { class: 'dnbx-head' }, h('span', { class: 'dnbx-title' }, 'Assets'), this._where,
+        h('span', { class: 'dnbx-spacer' }), lineageBtn, runsBtn),
+      h('div', { class: 'dnbx-tools' }, this._search, this._groupBy),
       this._searchError, this._counts, this._message, this._empty, this._list, this._detail
     );
     this._update();
@@ -117,7 +117,7 @@ export class AssetsPanel extends Widget {
     const nodes = b?.lineage?.nodes ?? [];
     const counts = b?.lineage?.counts ?? {};
     this._counts.replaceChildren(...Object.entries(counts).filter(([, n]) => n).map(
-      ([st, n]) => h('span', { class: `dnb-count dnb-status-${st}` }, h('span', { class: 'dnb-dot' }), `${n} ${st}`)));
+      ([st, n]) => h('span', { class: `dnbx-count dnbx-status-${st}` }, h('span', { class: 'dnbx-dot' }), `${n} ${st}`)));
     this._nodes = nodes;
     this._rebuild();
     if (this._selected && this._detailKey === this._selected && state === 'loaded') {
@@ -197,7 +197,7 @@ export class AssetsPanel extends Widget {
 
   private _renderItem(it: Item, y: number): HTMLElement {
     if (it.kind === 'group') {
-      const el = h('div', { class: 'dnb-group-head' }, `${it.name}`, h('span', { class: 'dnb-muted' }, ` ${it.count}`));
+      const el = h('div', { class: 'dnbx-group-head' }, `${it.name}`, h('span', { class: 'dnbx-muted' }, ` ${it.count}`));
       el.style.top = `${y}px`;
       return el;
     }
@@ -209,21 +209,21 @@ export class AssetsPanel extends Widget {
     const checks = checksText(n.checks);
     if (checks) { meta.push(`checks: ${checks}`); }
     const statusText = n.status === 'stale' && n.stale_causes.length ? `stale: ${n.stale_causes[0]}` : n.status;
-    const btn = h('button', { class: 'dnb-btn dnb-row-run', title: n.partitioned ? 'Materialize partitions…' : 'Materialize' },
+    const btn = h('button', { class: 'dnbx-btn dnbx-row-run', title: n.partitioned ? 'Materialize partitions…' : 'Materialize' },
       n.partitioned ? '▶…' : '▶');
     btn.disabled = !n.is_materializable || this._busy;
     btn.onclick = ev => { ev.stopPropagation(); void this._materialize(n); };
     const row = h('div', {
-      class: `dnb-row dnb-status-${n.status}${n.key === this._selected ? ' dnb-selected' : ''}`,
+      class: `dnbx-row dnbx-status-${n.status}${n.key === this._selected ? ' dnbx-selected' : ''}`,
       'data-asset-key': n.key, 'data-status': n.status,
       title: [n.key, n.description ?? '', ...n.stale_causes.map(c => `stale: ${c}`)].filter(Boolean).join('\n')
     },
-    h('span', { class: 'dnb-dot' }),
-    h('div', { class: 'dnb-row-main' },
-      h('div', { class: 'dnb-row-top' }, h('span', { class: 'dnb-name' }, n.key),
-        h('span', { class: 'dnb-row-status' }, statusText)),
-      h('div', { class: 'dnb-row-meta' }, h('span', {}, meta.join(' · ')),
-        h('span', { class: 'dnb-row-time' }, ago(n.last_materialization?.timestamp)))),
+    h('span', { class: 'dnbx-dot' }),
+    h('div', { class: 'dnbx-row-main' },
+      h('div', { class: 'dnbx-row-top' }, h('span', { class: 'dnbx-name' }, n.key),
+        h('span', { class: 'dnbx-row-status' }, statusText)),
+      h('div', { class: 'dnbx-row-meta' }, h('span', {}, meta.join(' · ')),
+        h('span', { class: 'dnbx-row-time' }, ago(n.last_materialization?.timestamp)))),
     btn);
     row.style.top = `${y}px`;
     row.onclick = () => void this.select(n.key);
@@ -258,7 +258,7 @@ export class AssetsPanel extends Widget {
 
   private _say(text: string, error = false): void {
     this._message.textContent = text;
-    this._message.classList.toggle('dnb-error', error);
+    this._message.classList.toggle('dnbx-error', error);
   }
 
   private async _loadDetail(key: string): Promise<void> {
@@ -269,7 +269,7 @@ export class AssetsPanel extends Widget {
     try {
       d = await b.request('detail', { key });
     } catch (e) {
-      this._detail.replaceChildren(h('div', { class: 'dnb-error' }, (e as Error).message));
+      this._detail.replaceChildren(h('div', { class: 'dnbx-error' }, (e as Error).message));
       return;
     }
     if (this._selected !== key) { return; }
@@ -280,31 +280,31 @@ export class AssetsPanel extends Widget {
 
   private _renderDetail(b: KernelBridge, d: any): HTMLElement {
     const node = this._nodes.find(n => n.key === d.key);
-    const close = h('button', { class: 'dnb-btn dnb-detail-close', title: 'Close' }, '×');
+    const close = h('button', { class: 'dnbx-btn dnbx-detail-close', title: 'Close' }, '×');
     close.onclick = () => { this._selected = ''; this._detailKey = ''; this._detail.replaceChildren(); this._renderRows(); };
-    const actions = h('div', { class: 'dnb-actions' });
+    const actions = h('div', { class: 'dnbx-actions' });
     if (d.is_materializable && node) {
-      const run = h('button', { class: 'dnb-btn dnb-primary dnb-detail-run' }, d.partitioned ? 'Materialize…' : 'Materialize');
+      const run = h('button', { class: 'dnbx-btn dnbx-primary dnbx-detail-run' }, d.partitioned ? 'Materialize…' : 'Materialize');
       run.onclick = () => void this._materialize(node);
       actions.append(run);
       if (!d.partitioned) {
-        const up = h('button', { class: 'dnb-btn' }, '+ upstream');
+        const up = h('button', { class: 'dnbx-btn' }, '+ upstream');
         up.onclick = () => void this._materialize(node, '+' + keySelection(d.key));
-        const down = h('button', { class: 'dnb-btn' }, '+ downstream');
+        const down = h('button', { class: 'dnbx-btn' }, '+ downstream');
         down.onclick = () => void this._materialize(node, keySelection(d.key) + '+');
         actions.append(up, down);
       }
     }
-    const lin = h('button', { class: 'dnb-btn' }, 'Lineage');
+    const lin = h('button', { class: 'dnbx-btn' }, 'Lineage');
     lin.onclick = () => this.host.openLineage(b, '+' + keySelection(d.key) + '+');
     actions.append(lin);
     if (d.cell) {
-      const jump = h('button', { class: 'dnb-btn dnb-jump', title: 'Go to the cell that defines it' }, 'Go to cell');
+      const jump = h('button', { class: 'dnbx-btn dnbx-jump', title: 'Go to the cell that defines it' }, 'Go to cell');
       jump.onclick = () => this.host.jumpToCell(b, d.cell);
       actions.append(jump);
     }
     const rows: [string, Node | string][] = [
-      ['Status', h('span', { class: `dnb-status-${d.status} dnb-status-text` }, h('span', { class: 'dnb-dot' }), d.status)],
+      ['Status', h('span', { class: `dnbx-status-${d.status} dnbx-status-text` }, h('span', { class: 'dnbx-dot' }), d.status)],
       ['Group', d.group], ['Kinds', d.kinds.join(', ') || '—'],
       ['Code version', d.code_version ?? '—'],
       ['Last materialized', when(d.last_materialization?.timestamp)],
@@ -315,28 +315,28 @@ export class AssetsPanel extends Widget {
     if (d.children?.length) { rows.push(['Downstream', d.children.join(', ')]); }
     const checks = checksText(d.checks);
     if (checks) { rows.push(['Checks', checks]); }
-    const table = h('table', { class: 'dnb-kv' });
+    const table = h('table', { class: 'dnbx-kv' });
     for (const [k, v] of rows) { table.append(h('tr', {}, h('th', {}, k), h('td', {}, v))); }
-    const meta = h('table', { class: 'dnb-kv' });
+    const meta = h('table', { class: 'dnbx-kv' });
     const lastMeta = d.last_materialization?.metadata ?? [];
     for (const m of [...(d.definition_metadata ?? []), ...lastMeta]) {
       meta.append(h('tr', {}, h('th', {}, m.label), h('td', {}, m.text)));
     }
-    const hist = h('table', { class: 'dnb-hist' });
+    const hist = h('table', { class: 'dnbx-hist' });
     for (const m of d.history ?? []) {
       hist.append(h('tr', {}, h('td', {}, when(m.timestamp)), h('td', {}, m.partition ?? ''),
-        h('td', { class: 'dnb-mono' }, m.run_id.slice(0, 8))));
+        h('td', { class: 'dnbx-mono' }, m.run_id.slice(0, 8))));
     }
-    const value = h('div', { class: 'dnb-value' });
+    const value = h('div', { class: 'dnbx-value' });
     if (d.value_html) { value.innerHTML = d.value_html; }  // escaped in the kernel (html.value_preview_html)
-    else { value.append(h('span', { class: 'dnb-muted' }, d.value_error ?? '')); }
-    return h('div', { class: 'dnb-detail-body', 'data-asset-key': d.key },
-      h('div', { class: 'dnb-detail-head' }, h('span', { class: 'dnb-name' }, d.key), h('span', { class: 'dnb-spacer' }), close),
-      d.description ? h('div', { class: 'dnb-desc' }, d.description) : null,
+    else { value.append(h('span', { class: 'dnbx-muted' }, d.value_error ?? '')); }
+    return h('div', { class: 'dnbx-detail-body', 'data-asset-key': d.key },
+      h('div', { class: 'dnbx-detail-head' }, h('span', { class: 'dnbx-name' }, d.key), h('span', { class: 'dnbx-spacer' }), close),
+      d.description ? h('div', { class: 'dnbx-desc' }, d.description) : null,
       actions, table,
-      meta.childElementCount ? h('div', { class: 'dnb-sub' }, 'Metadata') : null, meta.childElementCount ? meta : null,
-      hist.childElementCount ? h('div', { class: 'dnb-sub' }, 'History') : null, hist.childElementCount ? hist : null,
-      h('div', { class: 'dnb-sub' }, d.value_partition ? `Value (partition ${d.value_partition})` : 'Value'), value);
+      meta.childElementCount ? h('div', { class: 'dnbx-sub' }, 'Metadata') : null, meta.childElementCount ? meta : null,
+      hist.childElementCount ? h('div', { class: 'dnbx-sub' }, 'History') : null, hist.childElementCount ? hist : null,
+      h('div', { class: 'dnbx-sub' }, d.value_partition ? `Value (partition ${d.value_partition})` : 'Value'), value);
   }
 
   private _bridge: KernelBridge | null = null;
