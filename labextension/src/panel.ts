@@ -206,11 +206,12 @@ export class AssetsPanel extends Widget {
     meta.push(n.group);
     if (n.kinds.length) { meta.push(n.kinds.join(', ')); }
     if (n.partitions) { meta.push(`${n.partitions.materialized}/${n.partitions.total} partitions`); }
+    if (n.status === 'stale' && n.stale_causes.length) { meta.unshift(n.stale_causes[0]); }
     const checks = checksText(n.checks);
     if (checks) { meta.push(`checks: ${checks}`); }
-    const statusText = n.status === 'stale' && n.stale_causes.length ? `stale: ${n.stale_causes[0]}` : n.status;
-    const btn = h('button', { class: 'dnbx-btn dnbx-row-run', title: n.partitioned ? 'Materialize partitions…' : 'Materialize' },
-      n.partitioned ? '▶…' : '▶');
+    const statusText = n.status;
+    const btn = h('button', { class: `dnbx-btn dnbx-row-run${n.partitioned ? ' dnbx-partitioned' : ''}`,
+      title: n.partitioned ? 'Materialize partitions…' : 'Materialize' }, n.partitioned ? '▶▶' : '▶');
     btn.disabled = !n.is_materializable || this._busy;
     btn.onclick = ev => { ev.stopPropagation(); void this._materialize(n); };
     const row = h('div', {

@@ -102,7 +102,7 @@ export class RunsView extends Widget {
     }
     const parts: Node[] = [
       h('div', { class: 'dnbx-run-head' }, h('span', { class: `dnbx-run-badge dnbx-run-${run.status}` }, run.status),
-        h('span', { class: 'dnbx-mono' }, ` ${runId} `), h('span', { class: 'dnbx-muted' }, `${when(run.start_time)} · ${dur(run.duration)}`)),
+        h('span', { class: 'dnbx-mono', title: runId }, ` ${runId.slice(0, 8)} `), h('span', { class: 'dnbx-muted' }, `${when(run.start_time)} · ${dur(run.duration)}`)),
       h('div', { class: 'dnbx-sub' }, 'Steps'), timeline];
     if (vm.errors.length) { parts.push(h('div', { class: 'dnbx-sub' }, 'Errors'), errors); }
     parts.push(h('div', { class: 'dnbx-sub' }, `Logs (${vm.logs.length})`), logs);
