@@ -261,6 +261,16 @@ def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
         "data-status", "failed", timeout=60_000)
     expect(page.locator("#dagster-nb-catalog .dnbx-message")).to_contain_text("the feed has no header row")
     page.locator(".dnbx-lineage").screenshot(path=str(ARTIFACTS / "lineage_tab_light.png"))
+    # a click on a card shows its details in the panel; focusing a selection keeps its nodes
+    page.locator(".dnbx-lineage .dnbx-node[data-asset-key='top_country']").click()
+    expect(page.locator("#dagster-nb-catalog .dnbx-detail-body[data-asset-key='top_country']")).to_be_visible(timeout=30_000)
+    focus = page.locator(".dnbx-lineage .dnbx-focus")
+    focus.fill("+key:revenue_by_country")
+    focus.press("Enter")
+    expect(nodes).to_have_count(3, timeout=30_000)
+    focus.fill("")
+    focus.press("Enter")
+    expect(nodes).to_have_count(6, timeout=30_000)
     page.locator("#dagster-nb-catalog .dnbx-open-runs").click()
     runs = page.locator(".dnbx-runs")
     # orders, one partition, the range backfill (a run per partition: 2024-01-04 and 06), broken_feed
