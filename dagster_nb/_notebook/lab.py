@@ -56,7 +56,14 @@ class LabChannel:
         self._failed: set = set()
         self._planned: dict[str, set] = {}
         self._throttle = Throttle(self.push_state, debounce)
+        self._deferred = False
         repo.subscribe(self._on_notify)
+
+    def cell_done(self, *_: Any) -> None:
+        """post_run_cell: push the definitions a cell changed."""
+        if self._deferred:
+            self._deferred = False
+            self._throttle()
 
     # ------------------------------------------------------------------ comms
     def attach(self, comm: Any) -> None:
@@ -134,6 +141,11 @@ class LabChannel:
 
     def _on_notify(self, kind: str, payload: Any) -> None:
         if not self._comms:
+            return
+        if kind == "definitions" and getattr(self._repo, "_current_origin", None) is not None:
+            # A cell is defining assets (maybe thousands): one push when it ends, not one per
+            # definition while it runs.
+            self._deferred = True
             return
         if kind == "event" and payload is not None:
             t = payload.event_type_value
@@ -436,7 +448,7 @@ def install(ipython: Any, repo: Any) -> LabChannel | None:
     if kernel is None:
         return None
     if _channel is not None:
-        _channel.close()
+        uninstall(ipython)
     channel = LabChannel(repo)
     manager = getattr(kernel, "comm_manager", None)
     if manager is None:
@@ -447,6 +459,7 @@ def install(ipython: Any, repo: Any) -> LabChannel | None:
         except Exception:
             return None
     manager.register_target(COMM_TARGET, lambda comm, msg: channel.attach(comm))
+    ipython.events.register("post_run_cell", channel.cell_done)
     channel.open_comm()
     _channel = channel
     return channel
@@ -456,6 +469,10 @@ def uninstall(ipython: Any) -> None:
     global _channel
     if _channel is None:
         return
+    try:
+        ipython.events.unregister("post_run_cell", _channel.cell_done)
+    except ValueError:
+        pass
     manager = getattr(getattr(ipython, "kernel", None), "comm_manager", None)
     if manager is not None:
         try:
