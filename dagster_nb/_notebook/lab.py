@@ -396,9 +396,27 @@ def _error_view(err: Any) -> dict:
     while getattr(inner, "cause", None) is not None:
         inner = inner.cause
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frames = [f for f in (inner.stack or ()) if root not in f]
+    frames = [_cell_name(f) for f in (inner.stack or ()) if root not in f]
     return {"message": str(inner.message), "cls_name": inner.cls_name,
             "traceback": "".join(frames) + str(inner.message)}
+
+
+def _cell_name(frame: str) -> str:
+    """'File "/tmp/ipykernel_1/123.py", line 3' -> 'Cell In[6], line 3', as IPython shows it."""
+    import re
+
+    try:
+        from IPython import get_ipython
+
+        cells = getattr(getattr(get_ipython(), "compile", None), "_filename_map", None) or {}
+    except Exception:
+        return frame
+
+    def sub(m: re.Match) -> str:
+        n = cells.get(m.group(1))
+        return f"Cell In[{n}], line {m.group(2)}" if n is not None else m.group(0)
+
+    return re.sub(r'File "([^"]+)", line (\d+)', sub, frame)
 
 
 def _result_summary(result: Any, selection: str, span: str) -> dict:

@@ -211,6 +211,7 @@ def test_runs_and_a_failed_run_with_the_user_traceback(kernel):
     assert err["message"].startswith("ValueError: the feed has no header row")
     assert 'raise ValueError("the feed has no header row")' in err["traceback"]
     assert "dagster_nb" not in err["traceback"]  # only the user's frames
+    assert "Cell In[" in err["traceback"] and "ipykernel_" not in err["traceback"]
     assert any(log["type"] == "STEP_FAILURE" for log in run["logs"])
     states = [m for m in kernel.seen if _state(m) and m["content"]["data"]["lineage"]]
     last = {n["key"]: n["status"] for n in states[-1]["content"]["data"]["lineage"]["nodes"]}
