@@ -484,9 +484,9 @@ class AssetsDefinition:
             )
         if self.execution_type == ExecutionType.OBSERVATION:
             return direct_invoke(self.node_def, args, kwargs, assets_def=self)
-        from dagster_nb._definitions.op import GraphDefinition
+        from dagster_nb._definitions.op import is_graph_definition
 
-        if isinstance(self.node_def, GraphDefinition):
+        if is_graph_definition(self.node_def):
             raise DagsterInvalidInvocationError(
                 f"{self._label()} is computed by a graph; test it with dg.materialize([...])."
             )
