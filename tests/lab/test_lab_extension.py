@@ -244,7 +244,8 @@ def test_details_show_value_and_history(page):
     expect(detail).to_contain_text("Orders placed in the web shop", timeout=30_000)
     expect(detail.locator(".dnbx-value table")).to_have_count(1)
     expect(detail.locator(".dnbx-hist tr")).to_have_count(1)
-    expect(detail.locator(".dnbx-jump")).to_have_count(1)
+    detail.locator(".dnbx-jump").click()  # to the cell that defines orders
+    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active")).to_contain_text("def orders()", timeout=30_000)
 
 
 def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
