@@ -139,6 +139,18 @@ def main() -> None:
                 print(f"| warm, median of {len(warm)} | {n} | {len(vm['edges'])} | "
                       f"{statistics.median(r['layout_ms'] for r in warm):.0f} | {statistics.median(r['show_ms'] for r in warm):.0f} |")
 
+            # look at it: a 1,000-asset graph left open (minimap, groups), fitted
+            page.evaluate("(vm) => window.jupyterapp.commands.execute('dagster-nb:bench-layout', {view_model: vm, keep: true})",
+                          synthetic(1000))
+            page.wait_for_timeout(500)
+            page.locator(".dnbx-lineage").last.screenshot(path=str(work / "bench_lineage_1000.png"))
+            page.locator(".dnbx-lineage button:text-is('+')").last.click()
+            page.locator(".dnbx-lineage button:text-is('+')").last.click()
+            page.locator(".dnbx-lineage button:text-is('+')").last.click()
+            page.locator(".dnbx-lineage").last.screenshot(path=str(work / "bench_lineage_1000_zoomed.png"))
+            print(f"screenshots in {work}")
+            page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('big.ipynb')").click()
+
             # 10,000 assets in a real kernel, shown in the panel
             page.locator(".jp-SideBar.jp-mod-left li[data-id='dagster-nb-catalog']").click()
             page.locator(".jp-Notebook .jp-Cell").first.click()

@@ -121,7 +121,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         await view.render(vm);
         await new Promise(r => requestAnimationFrame(() => r(null)));
         const showMs = performance.now() - t1;
-        tab.dispose();
+        if (!args.keep) { tab.dispose(); }
         return { layout_ms: layoutMs, show_ms: showMs };
       }
     });
