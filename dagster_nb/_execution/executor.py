@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
+from dagster_nb._definitions.derived import derived
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.op import OpDefinition, is_graph_definition
 from dagster_nb._definitions.repository import ResolvedAssets
@@ -402,25 +403,32 @@ _FLUSHER = _Flusher()
 _new_event = tuple.__new__
 
 
+@derived
+def _asset_plan_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan) -> frozenset[str]:
+    """Resource keys an asset plan's steps need (node resources, IO managers of outputs and of
+    the inputs they load): a fact of the resolved assets and the plan."""
+    base: set[str] = set()
+    for step in plan.steps:
+        ad = step.assets_def
+        nd = ad.node_def
+        base |= set(getattr(nd, "required_resource_keys", ()) or ())
+        for k in step.keys:
+            base.add(ad.get_io_manager_key_for_asset_key(k))
+        op_ins = getattr(nd, "ins", None) or {}
+        for name, up in ad.keys_by_input_name.items():
+            in_def = op_ins.get(name)
+            if in_def is not None and in_def.input_manager_key:  # loads it instead
+                base.add(in_def.input_manager_key)
+                continue
+            up_ad = resolved.assets_def_by_key.get(up)
+            base.add(_io_manager_key_for(up_ad, up))
+    return frozenset(base)
+
+
 def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> set[str]:
-    base = plan.memo.get("resource_keys")
+    base = plan.resource_keys
     if base is None:
-        base = set()
-        for step in plan.steps:
-            ad = step.assets_def
-            nd = ad.node_def
-            base |= set(getattr(nd, "required_resource_keys", ()) or ())
-            for k in step.keys:
-                base.add(ad.get_io_manager_key_for_asset_key(k))
-            op_ins = getattr(nd, "ins", None) or {}
-            for name, up in ad.keys_by_input_name.items():
-                in_def = op_ins.get(name)
-                if in_def is not None and in_def.input_manager_key:  # loads it instead
-                    base.add(in_def.input_manager_key)
-                    continue
-                up_ad = resolved.assets_def_by_key.get(up)
-                base.add(_io_manager_key_for(up_ad, up))
-        plan.memo["resource_keys"] = base = frozenset(base)
+        base = _asset_plan_resource_keys(resolved, plan)
     keys = set(base)
     # resources needed by resources (function-style required_resource_keys)
     frontier = list(keys)
