@@ -67,6 +67,10 @@ async function layoutFlat(
   return { pos, edges: laidEdges, width: out.width ?? 0, height: out.height ?? 0 };
 }
 
+function nextTask(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 0));
+}
+
 const PAD = 14;
 const HEAD = 26;
 
@@ -96,6 +100,7 @@ export async function layoutGraph(
   const inner: Awaited<ReturnType<typeof layoutFlat>>[] = [];
   for (const g of names) {
     const keys = groups.get(g)!;
+    if (nodes.length > 300) { await nextTask(); }  // let the page paint and take input between groups
     inner.push(await layoutFlat(keys, kept.filter(e => groupOf.get(e.source) === g && groupOf.get(e.target) === g)));
   }
   const seen = new Set<string>();
@@ -226,9 +231,15 @@ export class LineageView extends Widget {
     if (shape !== this._shape) {
       this._shape = shape;
       const seq = ++this._seq;
+      if (nodes.length > 300) {
+        // Say so before the layout takes the thread for a while (seconds for thousands).
+        this._info.textContent = `Laying out ${nodes.length} assets…`;
+        await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+      }
       const t0 = performance.now();
       const laid = await layoutGraph(nodes, edges);
       if (seq !== this._seq) { return; }
+      this._info.textContent = vm ? `${nodes.length} of ${vm.total_assets ?? vm.nodes.length} assets` : '';
       this._layoutMs = performance.now() - t0;
       this._laid = laid;
       this._draw(nodes, laid, edges.length > 0 && nodes.length <= 300);

@@ -208,6 +208,12 @@ def test_search_filters_with_the_selection_syntax(page):
     search.fill("")
     search.press("Enter")
     expect(rows).to_have_count(6, timeout=30_000)
+    # group by kind: an asset with two kinds would be under both; here pandas x3, python, none x2
+    page.locator("#dagster-nb-catalog .dnbx-groupby").select_option("kind")
+    heads = page.locator("#dagster-nb-catalog .dnbx-group-head")
+    expect(heads).to_have_text(["(no kind) 2", "pandas 3", "python 1"], timeout=30_000)
+    page.locator("#dagster-nb-catalog .dnbx-groupby").select_option("")
+    expect(heads).to_have_count(0)
 
 
 def test_launch_dialog_runs_one_partition(page):
