@@ -76,6 +76,11 @@ def lab(tmp_path_factory):
         pytest.fail("The extension is not built: `pip install -e .` (or `jlpm build:prod` in labextension/).")
     work = tmp_path_factory.mktemp("lab")
     _notebook(work / "assets.ipynb")
+    (work / "plain.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "p0",
+                   "source": "1 + 1"}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}))
     settings = work / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
@@ -286,6 +291,27 @@ def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
     expect(runs.locator(".dnbx-traceback")).to_contain_text('raise ValueError("the feed has no header row")',
                                                           timeout=30_000)
     runs.screenshot(path=str(ARTIFACTS / "runs_light.png"))
+
+
+def test_panel_follows_the_notebook_in_focus(page):
+    from playwright.sync_api import expect
+
+    panel = page.locator("#dagster-nb-catalog")
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:open', {path: 'plain.ipynb'})")
+    expect(panel).to_contain_text("has not loaded dagster_nb", timeout=60_000)
+    expect(panel.locator(".dnbx-row")).to_have_count(0)
+    page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('assets.ipynb')").click()
+    expect(panel.locator(".dnbx-row")).to_have_count(6, timeout=30_000)
+    page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('plain.ipynb')").click()
+    expect(panel).to_contain_text("has not loaded dagster_nb", timeout=30_000)
+    page.locator(".lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-is('plain.ipynb')) .lm-TabBar-tabCloseIcon").click()
+    page.wait_for_timeout(500)
+    discard = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-warn")  # "Discard" if the open touched metadata
+    if discard.count():
+        discard.click()
+    expect(page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('plain.ipynb')")).to_have_count(0)
+    page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('assets.ipynb')").click()
+    expect(panel.locator(".dnbx-row")).to_have_count(6, timeout=30_000)
 
 
 def test_dark_theme_is_readable(page):
