@@ -79,7 +79,7 @@ class LabChannel:
             from comm import create_comm
 
             comm = create_comm(target_name=COMM_TARGET, data={"schema": SCHEMA})
-        except Exception:  # no kernel (plain IPython): nothing to talk to
+        except Exception:  # no kernel (plain IPython): nothing to talk to  # noqa: BLE001
             return
         self.attach(comm)
 
@@ -100,7 +100,7 @@ class LabChannel:
         for c in list(self._comms):
             try:
                 c.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 (the comm must never take the kernel down)
                 pass
         self._comms.clear()
         self._confirmed.clear()
@@ -109,7 +109,7 @@ class LabChannel:
         for c in [comm] if comm is not None else list(self._comms):
             try:
                 c.send(data)
-            except Exception:  # a closed socket never breaks the kernel
+            except Exception:  # a closed socket never breaks the kernel  # noqa: BLE001
                 self._drop(c)
 
     # ------------------------------------------------------------------ pushes
@@ -132,7 +132,7 @@ class LabChannel:
             return
         try:
             data = self.state()
-        except Exception as e:  # e.g. a definition error: show it in the panel
+        except Exception as e:  # e.g. a definition error: show it in the panel  # noqa: BLE001
             data = {"type": "state", "lineage": None, "error": f"{type(e).__name__}: {e}"}
         self._send(data)
 
@@ -174,7 +174,7 @@ class LabChannel:
             self._confirmed.add(id(comm))
             try:
                 state = self.state()
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 (the comm must never take the kernel down)
                 state = {"type": "state", "lineage": None, "error": f"{type(e).__name__}: {e}"}
             self._send(state, comm)
             return
@@ -194,7 +194,7 @@ class LabChannel:
             reply = {"type": "reply", "id": rid, "ok": False, "error": str(e)}
         except TypeError as e:  # unexpected or missing arguments
             reply = {"type": "reply", "id": rid, "ok": False, "error": f"Bad request {op}: {e}"}
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (the comm must never take the kernel down)
             reply = {"type": "reply", "id": rid, "ok": False, "error": f"{type(e).__name__}: {e}"}
         self._send(reply, comm)
 
@@ -230,7 +230,7 @@ class LabChannel:
             return {"keys": sorted(k.to_user_string() for k in graph.nodes)}
         try:
             keys = parse_selection(text, graph, include_sources=True).resolve(graph)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (the comm must never take the kernel down)
             raise RequestError(f"{type(e).__name__}: {e}") from None
         return {"keys": sorted(k.to_user_string() for k in keys)}
 
@@ -257,7 +257,7 @@ class LabChannel:
                     v = self._repo.load_asset_value(k, partition_key=part)
                     d["value_html"] = value_preview_html(v)
                     d["value_partition"] = part
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 (the comm must never take the kernel down)
                     d["value_error"] = f"could not load the value: {type(e).__name__}: {e}"
         return d
 
@@ -335,7 +335,7 @@ class LabChannel:
             self._check_unpartitioned(sel)
         try:
             result = self._repo.materialize(sel, raise_on_error=False, **kwargs)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (the comm must never take the kernel down)
             raise RequestError(f"{type(e).__name__}: {e}") from None
         self._throttle.flush()
         self.push_state()
@@ -409,7 +409,7 @@ def _cell_name(frame: str) -> str:
         from IPython import get_ipython
 
         cells = getattr(getattr(get_ipython(), "compile", None), "_filename_map", None) or {}
-    except Exception:
+    except Exception:  # noqa: BLE001 (the comm must never take the kernel down)
         return frame
 
     def sub(m: re.Match) -> str:
@@ -474,7 +474,7 @@ def install(ipython: Any, repo: Any) -> LabChannel | None:
             from comm import get_comm_manager
 
             manager = get_comm_manager()
-        except Exception:
+        except Exception:  # noqa: BLE001 (the comm must never take the kernel down)
             return None
     manager.register_target(COMM_TARGET, lambda comm, msg: channel.attach(comm))
     ipython.events.register("post_run_cell", channel.cell_done)
@@ -495,7 +495,7 @@ def uninstall(ipython: Any) -> None:
     if manager is not None:
         try:
             manager.unregister_target(COMM_TARGET, None)
-        except Exception:
+        except Exception:  # noqa: BLE001 (the comm must never take the kernel down)
             pass
     _channel.close()
     _channel = None

@@ -239,7 +239,7 @@ class DagsterNbMagics(Magics):
         if args.tab:
             from dagster_nb._notebook.lab import open_tab
 
-            return open_tab(sel)
+            return open_tab(sel or "")
         try:
             from dagster_nb._widgets import LineageWidget
         except ImportError as exc:
