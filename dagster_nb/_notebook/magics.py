@@ -228,6 +228,7 @@ class DagsterNbMagics(Magics):
     # ------------------------------------------------------------------ %lineage
     @magic_arguments()
     @argument("selection", nargs="*", help="Selection to focus on (default: all).")
+    @argument("--tab", action="store_true", help="Open it in JupyterLab's Lineage tab (the dagster-nb extension).")
     @line_magic
     def lineage(self, line: str) -> Any:
         """The lineage graph, coloured by status, updating live."""
@@ -237,6 +238,10 @@ class DagsterNbMagics(Magics):
         sel = _selection_text(args.selection)
         if sel:
             self._select(sel, materializable_only=False)  # validate now: UsageError on typos
+        if args.tab:
+            from dagster_nb._notebook.lab import open_tab
+
+            return open_tab(sel or "")
         try:
             from dagster_nb._widgets import LineageWidget
         except ImportError as exc:
