@@ -96,6 +96,9 @@ def error_lines(events: Sequence[Mapping[str, Any]]) -> list[str]:
             msg = str(info["msg"]).strip()
             if msg and msg not in out:
                 out.append(msg)
+    if not out:
+        # dbt failed before its logger started (a CLI usage error): its plain output says why.
+        out = [str(ev["info"]["msg"]) for ev in events if (ev.get("info") or {}).get("name") == "Raw"]
     return out
 
 
@@ -375,7 +378,7 @@ class DbtCliResource(dg.ConfigurableResource):
             profile_args += ["--profile", str(self.profile)]
         if self.target:
             profile_args += ["--target", str(self.target)]
-        full = [exe, "--no-use-color", *self.global_config_flags, *args, *profile_args, *selection]
+        full = [exe, "--no-use-colors", *self.global_config_flags, *args, *profile_args, *selection]
         env = _env(project_dir, self.profiles_dir, target_path)
         if indirect:
             env["DBT_INDIRECT_SELECTION"] = indirect
