@@ -58,6 +58,8 @@ def _path_match(value: str, props: Mapping[str, Any]) -> bool:
 def _method_match(method: str, value: str, uid: str, props: Mapping[str, Any]) -> bool:
     rt = props.get("resource_type")
     if method == "fqn":
+        if rt == "source":  # dbt's fqn method searches parsed nodes only, not sources
+            return False
         return _fqn_match(value, list(props.get("fqn") or ()))
     if method == "tag":
         tags = props.get("tags") or (props.get("config") or {}).get("tags") or ()
