@@ -1207,6 +1207,13 @@ def _handle_outputs(
         # whether the user gave the data version.
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
+        if len(step.keys) > 1 and run._has_versions:
+            # siblings this step materialized just before (a dbt model and the model built on
+            # it): this asset read their new versions, not those at step start
+            sib = {up: run.data_versions.get((up, None)) for up in ad.dep_key_set(key) & step.keys}
+            sib = {up: v for up, v in sib.items() if v}
+            if sib:
+                input_versions = {**input_versions, **sib}
         if input_versions:
             dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():

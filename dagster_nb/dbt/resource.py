@@ -242,7 +242,11 @@ class DbtCliInvocation:
             key = self.dagster_dbt_translator.get_asset_spec(self.manifest, uid, self.project).key
             ctx = self.context
             if ctx is not None and _has_assets_def(ctx):
-                yield dg.Output(value=None, output_name=key.to_python_identifier(), metadata=meta)
+                # The value is None (dbt wrote the table), so a content hash would never change:
+                # each dbt build of a node is new data, and what reads it becomes stale.
+                version = dg.DataVersion(str(info.get("invocation_id") or uuid.uuid4().hex))
+                yield dg.Output(value=None, output_name=key.to_python_identifier(), metadata=meta,
+                                data_version=version)
             else:
                 yield dg.AssetMaterialization(asset_key=key, metadata=meta)
         elif rt == "test":
