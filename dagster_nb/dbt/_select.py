@@ -42,7 +42,7 @@ def _fqn_match(value: str, fqn: list[str]) -> bool:
         return True
     for start in (0, 1):
         seg = fqn[start:start + len(parts)]
-        if len(seg) == len(parts) and all(_wild(p, f) for p, f in zip(parts, seg)):
+        if len(seg) == len(parts) and all(_wild(p, f) for p, f in zip(parts, seg, strict=True)):
             return True  # dbt's fqn selection is by prefix: a folder selects what it holds
     return False
 
@@ -76,7 +76,7 @@ def _method_match(method: str, value: str, uid: str, props: Mapping[str, Any]) -
         pkg_src = [props.get("package_name"), props.get("source_name"), props.get("name")]
         for start in (1, 0):
             seg = pkg_src[start:start + len(parts)]
-            if len(seg) == len(parts) and all(_wild(p, str(f)) for p, f in zip(parts, seg)):
+            if len(seg) == len(parts) and all(_wild(p, str(f)) for p, f in zip(parts, seg, strict=True)):
                 return True
         return False
     if method == "resource_type":

@@ -12,9 +12,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
-from dagster_nb.dbt._manifest import ASSET_RESOURCE_TYPES, child_map, get_node, is_non_asset_node
+from dagster_nb.dbt._manifest import (
+    ASSET_RESOURCE_TYPES,
+    child_map,
+    get_node,
+    is_non_asset_node,
+    upstream_unique_ids,
+)
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
-from dagster_nb.dbt._manifest import upstream_unique_ids
 from dagster_nb.dbt.translator import (
     MANIFEST_KEY,
     PROJECT_KEY,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import dagster_nb as dg
-from dagster_nb.dbt import DbtCliResource, DbtDuckDBIOManager, DbtProject, dbt_assets
+from dagster_nb.dbt import DbtCliResource, DbtDuckDBIOManager, dbt_assets
 
 INVOCATIONS: list = []
 

@@ -50,7 +50,7 @@ def dbt_answers(parsed_project):
                           env={**__import__("os").environ, "DBT_PROFILES_DIR": str(parsed_project.profiles_dir)})
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return dict(zip(CASES, json.loads(line[len("RESULT"):])))
+    return dict(zip(CASES, json.loads(line[len("RESULT"):]), strict=True))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{s}|{e}" for s, e in CASES])
