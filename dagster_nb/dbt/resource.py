@@ -301,9 +301,6 @@ def _default_event_metadata(props: Mapping[str, Any], node: Mapping[str, Any],
         meta["Execution Duration"] = duration
     meta["unique_id"] = props["unique_id"]
     meta["invocation_id"] = info.get("invocation_id")
-    adapter = (data.get("node_info") or {}).get("node_relation") or {}
-    if adapter.get("relation_name"):
-        meta["dagster/relation_name"] = adapter["relation_name"]
     return meta
 
 
