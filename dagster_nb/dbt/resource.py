@@ -208,7 +208,7 @@ class DbtCliInvocation:
 
     def _failure_message(self) -> str:
         lines = error_lines(self.raw_events) or ["(dbt printed no error line; see the log)"]
-        cmd = " ".join(Path(self.args[0]).name if i == 0 else a for i, a in enumerate(self.args))
+        cmd = "dbt " + " ".join(a for a in self.args[1:] if a != "--no-use-colors")
         return (
             f"The dbt CLI process with command\n\n`{cmd}`\n\nfailed with exit code "
             f"{self.process.returncode} in {self.project_dir}. dbt said:\n\n" + "\n".join(lines)
