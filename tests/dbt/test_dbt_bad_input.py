@@ -25,12 +25,19 @@ def test_missing_manifest_names_file_and_fix(tmp_path):
     assert str(path) in str(e.value) and "dbt parse" in str(e.value)
 
 
-def test_missing_manifest_outside_dev(tmp_path, monkeypatch):
-    monkeypatch.delenv("DAGSTER_IS_DEV_CLI", raising=False)
-    project = DbtProject(copy_project(tmp_path / "p"))
-    with pytest.raises(DagsterDbtManifestNotFoundError) as e:
-        project.prepare_if_dev()
-    assert str(project.manifest_path) in str(e.value) and "dbt parse" in str(e.value)
+def test_missing_manifest_outside_dev(tmp_path):
+    # a fresh process: no IPython kernel and no `dagster dev`, so prepare_if_dev only checks
+    import subprocess
+    import sys
+
+    path = copy_project(tmp_path / "p")
+    code = ("from dagster_nb.dbt import DbtProject\n"
+            f"DbtProject({str(path)!r}).prepare_if_dev()\n")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_IS_DEV_CLI"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 1
+    assert "DagsterDbtManifestNotFoundError" in proc.stderr
+    assert str(path / "target" / "manifest.json") in proc.stderr and "dbt parse" in proc.stderr
 
 
 def test_no_project(tmp_path):
