@@ -23,10 +23,25 @@ class ManifestWrapper:
     Dagster stores the same thing under ``dagster_dbt/manifest``.
     """
 
-    __slots__ = ("manifest",)
+    __slots__ = ("manifest", "upstream", "_project_id")
 
     def __init__(self, manifest: Mapping[str, Any]) -> None:
         self.manifest = manifest
+        self.upstream: dict[str, list[str]] = {}  # unique id -> upstream asset/source ids
+        self._project_id: Any = ()
+
+    @property
+    def project_id_value(self) -> Any:
+        """``dagster_dbt/project_id`` metadata (one TextMetadataValue shared by every spec)."""
+        if self._project_id == ():
+            pid = (self.manifest.get("metadata") or {}).get("project_id")
+            if pid:
+                from dagster_nb._definitions.metadata import MetadataValue
+
+                self._project_id = MetadataValue.text(pid)
+            else:
+                self._project_id = None
+        return self._project_id
 
     def __repr__(self) -> str:
         meta = self.manifest.get("metadata", {})
@@ -48,8 +63,13 @@ def load_manifest(manifest: Any) -> Mapping[str, Any]:
             )
         try:
             with open(path, "rb") as f:
-                return json.load(f)
-        except ValueError as e:
+                data = f.read()
+            try:  # orjson parses a large manifest ~3x faster (dagster_dbt uses it too)
+                import orjson
+            except ImportError:
+                return json.loads(data)
+            return orjson.loads(data)
+        except ValueError as e:  # orjson.JSONDecodeError is a ValueError too
             from dagster_nb.dbt.errors import DagsterDbtManifestNotFoundError
 
             raise DagsterDbtManifestNotFoundError(

@@ -17,7 +17,6 @@ from dagster_nb.dbt._manifest import (
     child_map,
     get_node,
     is_non_asset_node,
-    upstream_unique_ids,
 )
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
 from dagster_nb.dbt.translator import (
@@ -26,6 +25,7 @@ from dagster_nb.dbt.translator import (
     TRANSLATOR_KEY,
     UNIQUE_ID_KEY,
     DagsterDbtTranslator,
+    cached_upstream_ids,
 )
 
 SELECT_TAG = "dagster_dbt/select"
@@ -85,7 +85,7 @@ def build_dbt_specs(*, translator: DagsterDbtTranslator, manifest: Mapping[str, 
             cs = translator.get_asset_check_spec(spec, manifest, child, project)
             if cs is not None:
                 checks[cs.key] = cs
-        for up in upstream_unique_ids(manifest, props):
+        for up in cached_upstream_ids(manifest, uid, props):
             up_spec = translator.get_asset_spec(manifest, up, project)
             key_by_uid[up] = up_spec.key
             if up.startswith("source") and settings.enable_source_tests_as_checks:

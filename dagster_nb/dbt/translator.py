@@ -139,7 +139,9 @@ class DagsterDbtTranslator:
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
         """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
         memo_id = (id(manifest), unique_id, id(project))
-        memo = self.__dict__.setdefault("_resolved_specs", {})
+        memo = self.__dict__.get("_resolved_specs")
+        if memo is None:
+            memo = self.__dict__["_resolved_specs"] = {}
         hit = memo.get(memo_id)
         if hit is not None:
             return hit
@@ -148,7 +150,7 @@ class DagsterDbtTranslator:
         props = self.get_resource_props(manifest, unique_id)
         deps = []
         seen = set()
-        for up in upstream_unique_ids(manifest, props):
+        for up in cached_upstream_ids(manifest, unique_id, props):
             up_spec = self.get_asset_spec(manifest, up, project)
             if up_spec.key in seen:
                 continue
@@ -179,11 +181,9 @@ class DagsterDbtTranslator:
             metadata[PROJECT_KEY] = project
         if adapter:
             metadata["dagster/storage_kind"] = adapter
-        pid = (manifest.get("metadata") or {}).get("project_id")
-        if pid:
-            from dagster_nb._definitions.metadata import MetadataValue
-
-            metadata[PROJECT_ID_KEY] = MetadataValue.text(pid)
+        pid = _wrapper(manifest).project_id_value
+        if pid is not None:
+            metadata[PROJECT_ID_KEY] = pid
         extra: dict[str, Any] = {}
         if virtual:
             extra["is_virtual"] = True
@@ -193,7 +193,9 @@ class DagsterDbtTranslator:
             description=self.get_description(props),
             metadata=metadata,
             skippable=True,
-            group_name=self.get_group_name(props),
+            # "default" here rather than None (dagster_dbt's spec before it joins the
+            # definition): the definition would otherwise copy every spec to set it
+            group_name=self.get_group_name(props) or DEFAULT_GROUP_NAME,
             code_version=self.get_code_version(props),
             automation_condition=self.get_automation_condition(props),
             owners=self.get_owners(owner_props),
@@ -232,7 +234,17 @@ class DagsterDbtTranslator:
         )
 
 
+DEFAULT_GROUP_NAME = "default"
 _WRAPPERS: dict[int, ManifestWrapper] = {}
+
+
+def cached_upstream_ids(manifest: Mapping[str, Any], unique_id: str, props: Mapping[str, Any]) -> list[str]:
+    """upstream_unique_ids, computed once per node of a manifest."""
+    cache = _wrapper(manifest).upstream
+    found = cache.get(unique_id)
+    if found is None:
+        found = cache[unique_id] = upstream_unique_ids(manifest, props)
+    return found
 
 
 def _wrapper(manifest: Mapping[str, Any]) -> ManifestWrapper:
