@@ -219,6 +219,13 @@ class DbtCliInvocation:
             raise DagsterDbtCliRuntimeError(self._failure_message(),
                                             metadata={"dbt_command": " ".join(self.args[1:])})
 
+    def _compiled_sql(self, props: Mapping[str, Any]) -> str | None:
+        path = self.target_path / "compiled" / props.get("package_name", "") / props.get("original_file_path", "")
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
     def _to_events(self, ev: Mapping[str, Any]) -> Iterator[Any]:
         info = ev.get("info") or {}
         data = ev.get("data") or {}
@@ -239,6 +246,10 @@ class DbtCliInvocation:
             if mtype == "ephemeral" or status not in _OK:
                 return
             meta["status"] = status
+            compiled = self._compiled_sql(props)
+            if compiled is not None:
+                # ours (dagster_dbt has no such entry): the SQL dbt ran, for the detail panel
+                meta["dbt/compiled_sql"] = dg.MetadataValue.md(f"```sql\n{compiled.strip()}\n```")
             key = self.dagster_dbt_translator.get_asset_spec(self.manifest, uid, self.project).key
             ctx = self.context
             if ctx is not None and _has_assets_def(ctx):

@@ -89,6 +89,8 @@ def test_events_in_dependency_order_with_dbt_metadata(world):
     meta = rev.event_specific_data.materialization.metadata
     assert {"dagster/table_name", "dagster/column_schema", "Execution Duration", "unique_id", "invocation_id", "status"} <= set(meta)
     assert _value(meta["unique_id"]) == "model.jaffle_nb.customer_revenue" and _value(meta["status"]) == "success"
+    # the SQL dbt ran (refs resolved to relations), for the detail panel
+    assert '"jaffle"."main"."stg_orders"' in _value(meta["dbt/compiled_sql"])
     checks = [e for e in world["events"] if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     assert len(checks) == 5 and all(e.event_specific_data.passed for e in checks)
 

@@ -16,6 +16,7 @@ SEEN: dict = {"ours": [], "theirs": []}
 # dagster_dbt adds these only when dbt-core imports in-process (it reads the adapter's
 # relation); ours always has them, from the manifest. "path" is the filesystem IO manager's.
 ENV_DEPENDENT = {"dagster/column_schema", "dagster/table_name", "path"}
+OURS_ONLY = {"dbt/compiled_sql"}  # the SQL dbt ran, shown in the detail panel
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def _facts(result, invocation):
         "select": sorted(" ".join(invocation.get_artifact("run_results.json")["args"]["select"]).split()),
         "materialized": sorted(mats),
         "checks": checks,
-        "meta_keys": {k: sorted(set(m.metadata) - ENV_DEPENDENT) for k, m in mats.items()},
+        "meta_keys": {k: sorted(set(m.metadata) - ENV_DEPENDENT - OURS_ONLY) for k, m in mats.items()},
     }
 
 
