@@ -174,8 +174,9 @@ def bench_build(dbt_exe: str, repeats: int) -> dict:
     env = {**os.environ, "DBT_PROFILES_DIR": str(pdir), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
     def direct():
-        subprocess.run([dbt_exe, "build", "--target-path", str(tmp / "direct")], cwd=pdir, env=env,
-                       check=True, capture_output=True)
+        # the command dbt_assets runs, as a user would type it (JSON log as dagster_dbt asks)
+        subprocess.run([dbt_exe, "--no-use-colors", "build", "--select", "fqn:*", "--target-path", str(tmp / "direct")],
+                       cwd=pdir, env={**env, "DBT_LOG_FORMAT": "json"}, check=True, capture_output=True)
 
     def nb():
         assert dg.materialize([ours], resources=res).success
@@ -220,6 +221,7 @@ def main() -> None:
     ap.add_argument("--build-repeats", type=int, default=3)
     ap.add_argument("--dbt", default=os.environ.get("DAGSTER_NB_TEST_DBT") or shutil.which("dbt"))
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--skip-load", action="store_true")
     args = ap.parse_args()
     import logging
 
@@ -227,7 +229,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     if args.dbt:  # dagster_dbt's resource checks at construction that `dbt` is on PATH
         os.environ["PATH"] = str(Path(args.dbt).parent) + os.pathsep + os.environ["PATH"]
-    bench_load(args.sizes, args.repeats)
+    if not args.skip_load:
+        bench_load(args.sizes, args.repeats)
     if not args.skip_build:
         if not args.dbt:
             print("no dbt executable: skipping the build overhead (pass --dbt)")
