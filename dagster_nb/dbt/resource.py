@@ -185,8 +185,8 @@ class DbtCliInvocation:
         return self
 
     def is_successful(self) -> bool:
+        """Whether dbt exited 0 (runs it to the end first, without raising)."""
         if not self._done:
-            self.wait() if not self.raise_on_error else None
             for _ in self.stream_raw_events():
                 pass
         return self.process.returncode == 0
