@@ -35,9 +35,10 @@ def _export(module: str, *names: str) -> None:
 
 _D = "dagster_nb._definitions."
 _export(_D + "asset_key", "AssetKey")
+_export(_D + "metadata", "MetadataValue")
 _export(
-    _D + "metadata",
-    "MetadataValue", "TextMetadataValue", "IntMetadataValue", "FloatMetadataValue",
+    _D + "metadata_values",
+    "TextMetadataValue", "IntMetadataValue", "FloatMetadataValue",
     "BoolMetadataValue", "JsonMetadataValue", "MarkdownMetadataValue", "UrlMetadataValue",
     "PathMetadataValue", "NotebookMetadataValue", "PythonArtifactMetadataValue",
     "TableMetadataValue", "TableSchemaMetadataValue", "AssetMetadataValue", "NullMetadataValue",
@@ -61,20 +62,29 @@ _export(
 )
 _export(
     _D + "op",
-    "op", "graph", "In", "Out", "OpDefinition", "GraphDefinition", "graph_asset",
-    "graph_multi_asset", "Nothing", "NodeInvocation", "DependencyDefinition",
-    "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
+    "op", "In", "Out", "OpDefinition", "Nothing",
+)
+_export(
+    _D + "graph",
+    "graph", "GraphDefinition", "graph_asset", "graph_multi_asset", "NodeInvocation",
+    "DependencyDefinition", "MultiDependencyDefinition", "GraphIn", "GraphOut", "ConfigMapping",
 )
 _export(_D + "policy", "RetryPolicy", "Backoff", "Jitter", "BackfillPolicy")
-_export(_D + "config", "Config", "RunConfig", "EnvVar", "PermissiveConfig")
+_export(_D + "config", "Config", "PermissiveConfig")
+_export(_D + "run_config", "RunConfig", "EnvVar")
+_export(
+    _D + "configurable",
+    "ConfigurableResource", "ConfigurableResourceFactory", "ConfigurableIOManager",
+    "ConfigurableIOManagerFactory",
+)
 _export(
     _D + "resources",
-    "ConfigurableResource", "ConfigurableResourceFactory", "ResourceDefinition", "resource",
+    "ResourceDefinition", "resource",
     "ResourceParam", "ResourceDependency", "InitResourceContext", "build_init_resource_context", "build_resources",
 )
 _export(
     _D + "io_manager",
-    "IOManager", "ConfigurableIOManager", "ConfigurableIOManagerFactory", "IOManagerDefinition",
+    "IOManager", "IOManagerDefinition",
     "io_manager", "InputContext", "OutputContext", "build_input_context", "build_output_context",
     "InMemoryIOManager", "mem_io_manager", "InputManager", "InputManagerDefinition", "input_manager",
 )
@@ -93,11 +103,13 @@ _export(
     "load_asset_checks_from_package_module", "load_asset_checks_from_package_name",
 )
 _export(_D + "paths", "file_relative_path")
+_export("dagster_nb._storage.filesystem_io_manager", "FilesystemIOManager")
 _export(
     "dagster_nb._storage.fs_io_manager",
-    "FilesystemIOManager", "fs_io_manager", "PickledObjectFilesystemIOManager",
+    "fs_io_manager", "PickledObjectFilesystemIOManager",
 )
-_export("dagster_nb._storage.records", "EventRecordsFilter", "RunsFilter", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.records", "DagsterRun", "EventLogRecord")
+_export("dagster_nb._storage.queries", "EventRecordsFilter", "RunsFilter")
 _export("dagster_nb._instance", "DagsterInstance")
 _export(
     "dagster_nb._events",
@@ -167,6 +179,17 @@ _export(
 )
 
 __all__ = sorted([*_EXPORTS, "kernel", "load_ipython_extension", "unload_ipython_extension"])
+
+
+def _execution_services() -> Any:
+    return importlib.import_module("dagster_nb._execution.services")
+
+
+# The definitions layer reaches execution only through this seam (it may not import it); the
+# package root, above every layer, wires it. Nothing heavy loads until a service is used.
+from dagster_nb._definitions import seam as _seam  # noqa: E402
+
+_seam.install(_execution_services)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,6 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -264,6 +263,8 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3, cutoff: float
     " Did you mean 'orders'?"
     """
     pool = sorted({str(c) for c in candidates})
+    import difflib
+
     matches = difflib.get_close_matches(str(name), pool, n=n, cutoff=cutoff)
     if not matches:
         lowered = {c.lower(): c for c in pool}

@@ -9,12 +9,11 @@ works the same. Every event round-trips through JSON (:meth:`DagsterEvent.to_jso
 from __future__ import annotations
 
 import json
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import metadata_from_json, metadata_to_json
@@ -24,10 +23,46 @@ from dagster_nb._definitions.results import (
     ExpectationResult,
 )
 
+_DATA: Any = None
+
+
+def _data() -> Any:
+    """The module of rarer event data (failures, observations, checks), loaded on first use."""
+    global _DATA
+    if _DATA is None:
+        from dagster_nb import _event_data
+
+        _DATA = _event_data
+    return _DATA
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DATA_NAMES:
+        value = getattr(_data(), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_DATA_NAMES = frozenset({
+    "SerializableErrorInfo", "StepFailureData", "UserFailureData", "JobFailureData",
+    "AssetObservationData", "StepExpectationResultData", "AssetCheckEvaluationPlanned",
+    "_user_failure_data",
+})
+
+
 # One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
 # default=str), without building an encoder per call.
 _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+if TYPE_CHECKING:
+    from dagster_nb._event_data import (
+        AssetObservationData,
+        JobFailureData,
+        SerializableErrorInfo,
+        StepFailureData,
+    )
 
 __all__ = [
     "DagsterEventType",
@@ -98,109 +133,12 @@ FINISHED_STATUSES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SerializableErrorInfo:
-    """An exception as data: message, formatted stack, class name, and its cause."""
-
-    message: str
-    stack: tuple[str, ...] = ()
-    cls_name: str | None = None
-    cause: SerializableErrorInfo | None = None
-
-    @staticmethod
-    def from_exception(exc: BaseException) -> SerializableErrorInfo:
-        cause = exc.__cause__ or getattr(exc, "user_exception", None)
-        if cause is exc:
-            cause = None
-        return SerializableErrorInfo(
-            message="".join(traceback.format_exception_only(type(exc), exc)).strip(),
-            stack=tuple(traceback.format_tb(exc.__traceback__)),
-            cls_name=type(exc).__name__,
-            cause=SerializableErrorInfo.from_exception(cause) if cause is not None else None,
-        )
-
-    def to_string(self) -> str:
-        s = self.message + "\n" + "".join(self.stack)
-        if self.cause is not None:
-            s += "\nThe above exception was caused by the following exception:\n"
-            s += self.cause.to_string()
-        return s
-
-    def to_json(self) -> dict:
-        return {
-            "message": self.message,
-            "stack": list(self.stack),
-            "cls_name": self.cls_name,
-            "cause": self.cause.to_json() if self.cause else None,
-        }
-
-    @staticmethod
-    def from_json(d: Mapping[str, Any] | None) -> SerializableErrorInfo | None:
-        if not d:
-            return None
-        return SerializableErrorInfo(
-            message=d["message"],
-            stack=tuple(d.get("stack", ())),
-            cls_name=d.get("cls_name"),
-            cause=SerializableErrorInfo.from_json(d.get("cause")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class StepFailureData:
-    """What ``event.step_failure_data`` gives, as in Dagster: ``.error`` (SerializableErrorInfo
-    of the framework error, whose ``.cause`` is the user's exception) and ``user_failure_data``
-    (a raised dg.Failure's label, description and metadata)."""
-
-    error: SerializableErrorInfo | None
-    user_failure_data: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class UserFailureData:
-    """A raised ``dg.Failure`` on its STEP_FAILURE event, as Dagster's."""
-
-    label: str
-    description: str | None
-    metadata: Mapping[str, Any]
-
-
-def _user_failure_data(data: Mapping[str, Any] | None) -> UserFailureData | None:
-    raw = (data or {}).get("user_failure_data")
-    if not raw:
-        return None
-    return UserFailureData(raw["label"], raw.get("description"), metadata_from_json(raw.get("metadata") or {}))
-
-
-@dataclass(frozen=True, slots=True)
-class JobFailureData:
-    """``event_specific_data`` of a run failure, as in Dagster: ``.error`` (None when the run
-    failed because a step did)."""
-
-    error: SerializableErrorInfo | None
-    failure_reason: Any = None
-
-
 @dataclass(frozen=True, slots=True)
 class StepMaterializationData:
     """``event_specific_data`` of an asset materialization, as in Dagster: ``.materialization``."""
 
     materialization: AssetMaterialization
     asset_lineage: tuple = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AssetObservationData:
-    """``event_specific_data`` of an asset observation, as in Dagster: ``.asset_observation``."""
-
-    asset_observation: AssetObservation
-
-
-@dataclass(frozen=True, slots=True)
-class StepExpectationResultData:
-    """``event_specific_data`` of an expectation result, as in Dagster: ``.expectation_result``."""
-
-    expectation_result: ExpectationResult
 
 
 def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
@@ -211,15 +149,6 @@ def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
 
 
 _EXPECTATION_VALUE = DagsterEventType.STEP_EXPECTATION_RESULT.value
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssetCheckEvaluationPlanned:
-    """``event_specific_data`` of an ASSET_CHECK_EVALUATION_PLANNED event, as in Dagster."""
-
-    asset_key: AssetKey | None
-    check_name: str | None
-    partitions_subset: Any = None
-
 
 _STEP_FAILURE_VALUE = DagsterEventType.STEP_FAILURE.value
 _RUN_FAILURE_VALUE = DagsterEventType.RUN_FAILURE.value
@@ -331,13 +260,13 @@ class DagsterEvent(NamedTuple):
         ``.asset_key`` and ``.check_name`` (else None)."""
         if self.event_type_value != _CHECK_PLANNED_VALUE:
             return None
-        return AssetCheckEvaluationPlanned(asset_key=self.asset_key, check_name=self.data.get("check_name"))
+        return _data().AssetCheckEvaluationPlanned(asset_key=self.asset_key, check_name=self.data.get("check_name"))
 
     @property
     def step_failure_data(self) -> StepFailureData | None:
         if self.event_type_value != DagsterEventType.STEP_FAILURE.value:
             return None
-        return StepFailureData(self.error, _user_failure_data(self.data))
+        return _data().StepFailureData(self.error, _data()._user_failure_data(self.data))
 
     @property
     def event_specific_data(self) -> Any:
@@ -346,15 +275,15 @@ class DagsterEvent(NamedTuple):
         (``.asset_observation``); other events give their small facts (a mapping)."""
         t = self.event_type_value
         if t == _STEP_FAILURE_VALUE:
-            return StepFailureData(self.error, _user_failure_data(self.data))
+            return _data().StepFailureData(self.error, _data()._user_failure_data(self.data))
         if t == _RUN_FAILURE_VALUE:
-            return JobFailureData(self.error)
+            return _data().JobFailureData(self.error)
         if t == _EXPECTATION_VALUE:
-            return StepExpectationResultData(self.expectation_result)
+            return _data().StepExpectationResultData(self.expectation_result)
         if self.materialization is not None:
             return StepMaterializationData(self.materialization)
         if self.observation is not None:
-            return AssetObservationData(self.observation)
+            return _data().AssetObservationData(self.observation)
         if t == _CHECK_EVALUATION_VALUE:
             return self.asset_check_evaluation_data
         if t == _CHECK_PLANNED_VALUE:
@@ -417,7 +346,7 @@ class DagsterEvent(NamedTuple):
             partition=d.get("partition"),
             materialization=recs.get("mat"),
             observation=recs.get("obs"),
-            error=SerializableErrorInfo.from_json(d.get("error")),
+            error=_data().SerializableErrorInfo.from_json(d["error"]) if d.get("error") else None,
             data=d.get("data", {}),
         )
 

@@ -16,13 +16,10 @@ Everything above the storage layer reaches storage through this class only.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
-import uuid
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.results import (
@@ -42,17 +39,22 @@ from dagster_nb._storage.process import ProcessIdentity, current_process, is_pro
 from dagster_nb._storage.records import (
     RUNLESS_JOB_NAME,
     RUNLESS_RUN_ID,
-    AssetRecord,
-    AssetRecordsFilter,
     AssetStatusRecord,
     DagsterRun,
     EventLogRecord,
-    EventRecordsFilter,
-    EventRecordsResult,
-    RunRecord,
-    RunsFilter,
     coerce_event_types,
+    make_new_run_id,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._storage.queries import (
+        AssetRecord,
+        AssetRecordsFilter,
+        EventRecordsFilter,
+        EventRecordsResult,
+        RunRecord,
+        RunsFilter,
+    )
 
 __all__ = ["DagsterInstance", "DB_FILENAME", "STORAGE_DIRNAME"]
 
@@ -95,6 +97,8 @@ class DagsterInstance:
         self._storage_dir_made: str | None = None
         self._disposed = False
         if owns_root and root_directory is not None:
+            import shutil
+
             weakref.finalize(self, shutil.rmtree, root_directory, True)
 
     # ------------------------------------------------------------------ construction
@@ -155,6 +159,9 @@ class DagsterInstance:
     def local_temp(tempdir: str | None = None) -> DagsterInstance:
         """A SQLite instance in ``tempdir``, or in a new temporary folder that is removed when
         the instance is disposed of (or at exit)."""
+        import shutil
+        import tempfile
+
         if tempdir is not None:
             return DagsterInstance.from_directory(tempdir)
         root = tempfile.mkdtemp(prefix="dagster_nb-")
@@ -177,8 +184,12 @@ class DagsterInstance:
         self._disposed = True
         self._storage.dispose()
         if self._temp_storage_dir is not None:
+            import shutil
+
             shutil.rmtree(self._temp_storage_dir, ignore_errors=True)
         if self._owns_root and self._root is not None:
+            import shutil
+
             shutil.rmtree(self._root, ignore_errors=True)
 
     def __repr__(self) -> str:
@@ -211,6 +222,9 @@ class DagsterInstance:
             path = os.path.join(self._root, STORAGE_DIRNAME)
         else:
             if self._temp_storage_dir is None:
+                import shutil
+                import tempfile
+
                 self._temp_storage_dir = tempfile.mkdtemp(prefix="dagster_nb-ephemeral-")
                 # Removed when this instance is garbage (or at exit): a notebook calling
                 # dg.materialize() without an instance again and again does not pile up files.
@@ -249,7 +263,7 @@ class DagsterInstance:
         """
         me = current_process()
         run = DagsterRun(
-            run_id=run_id or str(uuid.uuid4()),
+            run_id=run_id or make_new_run_id(),
             job_name=job_name,
             status=DagsterRunStatus(status),
             tags=dict(tags or {}),
@@ -320,6 +334,8 @@ class DagsterInstance:
         alone. Returns the ids of the runs marked.
         """
         marked = []
+        from dagster_nb._storage.queries import RunsFilter
+
         for rec in self._storage.get_run_records(RunsFilter(statuses=_UNFINISHED)):
             run = rec.dagster_run
             if run.owner_pid is None or run.owner_host is None:
@@ -459,6 +475,8 @@ class DagsterInstance:
         return self._fetch(E.ASSET_FAILED_TO_MATERIALIZE, records_filter, limit, cursor, ascending)
 
     def _fetch(self, t, records_filter, limit, cursor, ascending) -> EventRecordsResult:
+        from dagster_nb._storage.queries import AssetRecordsFilter
+
         f = AssetRecordsFilter.from_coercible(records_filter)
         recs = self._storage.get_event_records(
             f.to_event_records_filter(t, cursor, ascending), limit + 1, ascending
@@ -627,4 +645,6 @@ def _page(recs: list[EventLogRecord], limit: int | None, cursor: str | None) -> 
     if has_more:
         recs = recs[:limit]
     new_cursor = str(recs[-1].storage_id) if recs else cursor
+    from dagster_nb._storage.queries import EventRecordsResult
+
     return EventRecordsResult(records=recs, cursor=new_cursor, has_more=has_more)

@@ -16,6 +16,7 @@ from typing import Any
 from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
+from dagster_nb._definitions.derived import Facts, derived
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -142,7 +143,7 @@ class AssetsDefinition:
     _derived_code_version: list = field(default_factory=list, repr=False, compare=False)
     # Facts derived from the (immutable) specs, per key. init=False: copies made with
     # dataclasses.replace start empty, since their specs may differ.
-    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _facts: Facts = field(default_factory=Facts, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.selected_asset_keys:
@@ -307,20 +308,14 @@ class AssetsDefinition:
                 keys.add(self.get_io_manager_key_for_asset_key(k))
         return frozenset(keys)
 
+    @derived
     def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:
-        memo_key = ("io_manager_key", key)
-        found = self._memo.get(memo_key)
-        if found is None:
-            found = self._memo[memo_key] = self._io_manager_key(key)
-        return found
+        return self._io_manager_key(key)
 
+    @derived
     def dep_key_set(self, key: AssetKey) -> frozenset[AssetKey]:
         """The keys ``key`` depends on, as a set."""
-        memo_key = ("deps", key)
-        found = self._memo.get(memo_key)
-        if found is None:
-            found = self._memo[memo_key] = frozenset(self.specs_by_key[key].dep_keys)
-        return found
+        return frozenset(self.specs_by_key[key].dep_keys)
 
     def _io_manager_key(self, key: AssetKey) -> str:
         spec = self.specs_by_key[key]
@@ -492,9 +487,9 @@ class AssetsDefinition:
             )
         if self.execution_type == ExecutionType.OBSERVATION:
             return direct_invoke(self.node_def, args, kwargs, assets_def=self)
-        from dagster_nb._definitions.op import GraphDefinition
+        from dagster_nb._definitions.op import is_graph_definition
 
-        if isinstance(self.node_def, GraphDefinition):
+        if is_graph_definition(self.node_def):
             raise DagsterInvalidInvocationError(
                 f"{self._label()} is computed by a graph; test it with dg.materialize([...])."
             )
@@ -611,7 +606,7 @@ def single_asset_definition(
     _set(a, "auto_observe_interval_minutes", None)
     _set(a, "check_specs_by_output_name", _NO_CHECKS)
     _set(a, "_derived_code_version", [])
-    _set(a, "_memo", {})
+    _set(a, "_facts", Facts())
     return a
 
 
@@ -620,7 +615,7 @@ assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
     "specs_by_key", "keys_by_output_name", "keys_by_input_name", "node_def", "partitions_def",
     "partition_mappings", "can_subset", "selected_asset_keys", "resource_defs", "backfill_policy",
     "execution_type", "internal_asset_deps", "is_subset", "source_location",
-    "auto_observe_interval_minutes", "check_specs_by_output_name", "_derived_code_version", "_memo",
+    "auto_observe_interval_minutes", "check_specs_by_output_name", "_derived_code_version", "_facts",
 ]
 
 

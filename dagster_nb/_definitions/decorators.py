@@ -34,14 +34,11 @@ from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, sing
 from dagster_nb._definitions.op import (
     DEFAULT_OUT,
     FnSignature,
-    GraphDefinition,
     In,
     OpDefinition,
     Out,
     asset_input,
-    compose_graph,
     inspect_compute_fn,
-    refuse_graph_config_in_assets,
 )
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -735,6 +732,12 @@ def _graph_asset(
         asset_name = name or fn.__name__
         _validate_name(asset_name, "graph asset name")
         asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
+    from dagster_nb._definitions.graph import (
+        GraphDefinition,
+        compose_graph,
+        refuse_graph_config_in_assets,
+    )
+
     g = compose_graph(fn, asset_key.to_python_identifier(), description)
     refuse_graph_config_in_assets(g, "@graph_asset")
     if len(g.output_map) != 1:
@@ -797,6 +800,12 @@ def _graph_multi_asset(
     _refuse_hooks(hooks, "@graph_multi_asset")
     _refuse_graph_config(config, "@graph_multi_asset")
     gname = name or fn.__name__
+    from dagster_nb._definitions.graph import (
+        GraphDefinition,
+        compose_graph,
+        refuse_graph_config_in_assets,
+    )
+
     g = compose_graph(fn, gname, None)
     refuse_graph_config_in_assets(g, "@graph_multi_asset")
     missing = set(outs) - set(g.output_map)

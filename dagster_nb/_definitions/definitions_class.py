@@ -21,6 +21,7 @@ from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.repository import ResolvedAssets, check_inputs_provided
+from dagster_nb._definitions.seam import services
 from dagster_nb._errors import (
     CheckError,
     DagsterInvalidDefinitionError,
@@ -281,11 +282,9 @@ class Definitions:
         """The job named ``name``, bound to these definitions (an asset job resolved against
         the assets; an op job given the resources). Jobs that only a schedule or sensor holds
         count, as in Dagster."""
-        from dagster_nb._execution.jobs import resolve_job
-
         job = self._all_jobs().get(name)
         if job is not None:
-            return resolve_job(job, self)
+            return services().resolve_job(job, self)
         if name == "__ASSET_JOB":
             return self.resolve_implicit_global_asset_job_def()
         raise DagsterInvariantViolationError(
@@ -310,10 +309,8 @@ class Definitions:
     def get_job_def(self, name: str) -> Any:
         """Dagster 1.13's behaviour: works, and warns (UserWarning, same text) when the job
         was passed unresolved (``define_asset_job``), pointing at ``resolve_job_def``."""
-        from dagster_nb._execution.jobs import UnresolvedAssetJobDefinition
-
         job = self._all_jobs().get(name)
-        if isinstance(job, UnresolvedAssetJobDefinition):
+        if services().is_unresolved_asset_job(job):
             warnings.warn(
                 f"Found asset job named {name} of type {type(job)} passed to `jobs` parameter. "
                 "Starting in dagster 1.11, you must now use Definitions.resolve_job_def to "
@@ -324,9 +321,8 @@ class Definitions:
         return self.resolve_job_def(name)
 
     def resolve_implicit_global_asset_job_def(self) -> Any:
-        from dagster_nb._execution.jobs import define_asset_job, resolve_job
-
-        return resolve_job(define_asset_job("__ASSET_JOB"), self)
+        svc = services()
+        return svc.resolve_job(svc.define_asset_job("__ASSET_JOB"), self)
 
     def resolve_schedule_def(self, name: str) -> Any:
         return self._named(self._schedules, name, "schedule")
@@ -351,12 +347,7 @@ class Definitions:
     # --- values ---
     def get_asset_value_loader(self, instance: Any = None) -> Any:
         """An :class:`AssetValueLoader` over these definitions (persistent instance by default)."""
-        from dagster_nb._execution.loader import AssetValueLoader
-        from dagster_nb._instance import DagsterInstance
-
-        return AssetValueLoader(
-            self.resolved, self._resources, instance if instance is not None else DagsterInstance.get()
-        )
+        return services().asset_value_loader(self.resolved, self._resources, instance)
 
     def load_asset_value(
         self,

@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import logging
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -47,13 +46,12 @@ from typing import Any
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.resources import (
-    ConfigurableResource,
-    ConfigurableResourceFactory,
     InitResourceContext,
     ResourceDefinition,
     Resources,
     _check_resource_fn_arity,
     build_resources,
+    is_configurable_resource,
     is_resource_definition,
 )
 from dagster_nb._errors import (
@@ -63,8 +61,6 @@ from dagster_nb._errors import (
 
 __all__ = [
     "IOManager",
-    "ConfigurableIOManager",
-    "ConfigurableIOManagerFactory",
     "IOManagerDefinition",
     "io_manager",
     "InputManager",
@@ -78,7 +74,13 @@ __all__ = [
     "mem_io_manager",
 ]
 
-_log = logging.getLogger("dagster_nb.io_manager")
+
+
+def _default_log(name: str) -> Any:
+    # A context built outside a run logs to Python logging (imported on first use).
+    import logging
+
+    return logging.getLogger(name)
 
 
 # --------------------------------------------------------------------------- IO managers
@@ -106,36 +108,6 @@ class IOManager(ABC):
     def load_input(self, context: InputContext) -> Any:
         """Load the input described by ``context`` (``context.upstream_output`` says what
         produced it)."""
-
-
-class ConfigurableIOManagerFactory(ConfigurableResourceFactory[IOManager]):
-    """A configurable resource whose value is the IO manager :meth:`create_io_manager` returns.
-
-        class FsFactory(dg.ConfigurableIOManagerFactory):
-            base_dir: str
-
-            def create_io_manager(self, context):
-                return MyFsIOManager(self.base_dir)
-    """
-
-    def create_io_manager(self, context: InitResourceContext) -> IOManager:
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement create_io_manager(self, context)."
-        )
-
-    def create_resource(self, context: InitResourceContext) -> IOManager:
-        return self.create_io_manager(context)
-
-
-class ConfigurableIOManager(ConfigurableResource, IOManager):
-    """An IO manager that is also a configurable resource (a frozen pydantic model).
-
-        class PrefixIOManager(dg.ConfigurableIOManager):
-            prefix: str = "out"
-
-            def handle_output(self, context, obj): ...
-            def load_input(self, context): ...
-    """
 
 
 class IOManagerDefinition(ResourceDefinition):
@@ -599,7 +571,7 @@ class OutputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:
@@ -746,7 +718,7 @@ class InputContext(_IOContextBase):
 
     @property
     def log(self) -> Any:
-        return self._log if self._log is not None else _log
+        return self._log if self._log is not None else _default_log("dagster_nb.io_manager")
 
     @property
     def job_name(self) -> str | None:
@@ -909,7 +881,7 @@ def _with_test_resources(context: Any, resources: Mapping[str, Any] | None) -> A
 
 
 def _needs_init(value: Any) -> bool:
-    return is_resource_definition(value) or isinstance(value, ConfigurableResourceFactory)
+    return is_resource_definition(value) or is_configurable_resource(value)
 
 
 def _is_generator_resource(value: Any) -> bool:
@@ -984,3 +956,15 @@ mem_io_manager.__doc__ = """``mem_io_manager``: an IOManagerDefinition of a fres
 
     dg.Definitions(assets=[...], resources={"io_manager": dg.mem_io_manager})
 """
+
+
+def __getattr__(name: str) -> Any:
+    # The pydantic-based IO managers live in ``configurable`` (loaded on first use); old
+    # imports of them from here keep working.
+    if name in ("ConfigurableIOManager", "ConfigurableIOManagerFactory"):
+        from dagster_nb._definitions import configurable
+
+        value = getattr(configurable, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

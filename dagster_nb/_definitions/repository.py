@@ -14,6 +14,7 @@ from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME, AssetGraph, 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
+from dagster_nb._definitions.derived import Facts, derived
 from dagster_nb._errors import CheckError, DagsterInvalidDefinitionError
 
 __all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
@@ -67,9 +68,9 @@ class ResolvedAssets:
     assets_defs: tuple[AssetsDefinition, ...]
     assets_def_by_key: Mapping[AssetKey, AssetsDefinition]
     graph: AssetGraph
-    # What later layers derive from these (immutable) assets, e.g. execution plans per
-    # selection: the same selection materialized again reuses its plan.
-    memo: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    # What is derived from these (immutable) assets, here and in later layers (e.g. execution
+    # plans per selection: the same selection materialized again reuses its plan).
+    _facts: Facts = dataclasses.field(default_factory=Facts, init=False, compare=False, repr=False)
 
     @staticmethod
     def build(assets: Iterable[Any], *, check_cycles: bool = True) -> ResolvedAssets:
@@ -167,20 +168,18 @@ class ResolvedAssets:
         return out
 
     @property
+    @derived
     def check_specs_by_key(self) -> Mapping[Any, tuple[AssetsDefinition, Any]]:
         """Every asset check: check key -> (the definition that evaluates it, its spec)."""
-        found = self.memo.get("check_specs_by_key")
-        if found is None:
-            found = {}
-            for ad in self.assets_defs:
-                for spec in ad.check_specs_by_output_name.values():
-                    if spec.key in found:
-                        raise DagsterInvalidDefinitionError(
-                            f"Duplicate asset check key: {spec.key!r}. It is defined by "
-                            f"{found[spec.key][0]!r} and {ad!r}; give one of them another name."
-                        )
-                    found[spec.key] = (ad, spec)
-            self.memo["check_specs_by_key"] = found
+        found: dict[Any, tuple[AssetsDefinition, Any]] = {}
+        for ad in self.assets_defs:
+            for spec in ad.check_specs_by_output_name.values():
+                if spec.key in found:
+                    raise DagsterInvalidDefinitionError(
+                        f"Duplicate asset check key: {spec.key!r}. It is defined by "
+                        f"{found[spec.key][0]!r} and {ad!r}; give one of them another name."
+                    )
+                found[spec.key] = (ad, spec)
         return found
 
 
@@ -210,14 +209,13 @@ def _validate_partition_mappings(
                 ) from exc
 
 
-def check_inputs_provided(resolved: ResolvedAssets) -> None:
+@derived
+def check_inputs_provided(resolved: ResolvedAssets) -> bool:
     """As Dagster's materialize() and Definitions: every asset whose value is passed in (an
     input parameter, not a ``deps=`` entry) must be among the given assets or sources. (The
     kernel repository skips this: an upstream may be defined in a later cell.)"""
     from dagster_nb._errors import did_you_mean
 
-    if resolved.memo.get("inputs_provided"):
-        return
     known = resolved.assets_def_by_key
     for ad in resolved.assets_defs:
         if not ad.specs_by_key:
@@ -231,4 +229,4 @@ def check_inputs_provided(resolved: ResolvedAssets) -> None:
                     "as a dg.SourceAsset / dg.AssetSpec."
                     + did_you_mean(up.to_user_string(), (k.to_user_string() for k in known))
                 )
-    resolved.memo["inputs_provided"] = True
+    return True  # (kept as a fact: checked once per resolved set)

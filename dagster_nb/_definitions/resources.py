@@ -27,23 +27,17 @@ from __future__ import annotations
 import contextlib
 import copy as _copy
 import inspect
-import logging
+import sys
 import typing
 from collections.abc import Callable, Generator, Iterator, Mapping
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
-import pydantic
-from pydantic import PrivateAttr
-
-from dagster_nb._definitions.config import (
-    ConfigValidationError,
+from dagster_nb._definitions.run_config import (
     EnvVar,
     IntEnvVar,
-    _ConfigBase,
     _is_env_var,
     _scrub,
     type_name,
-    validate_model,
 )
 from dagster_nb._errors import (
     DagsterInvalidConfigError,
@@ -55,8 +49,6 @@ from dagster_nb._errors import (
 )
 
 __all__ = [
-    "ConfigurableResource",
-    "ConfigurableResourceFactory",
     "PartialResource",
     "ResourceDefinition",
     "resource",
@@ -72,7 +64,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-TResValue = TypeVar("TResValue")
 
 RESOURCE_PARAM_METADATA = "resource_param"
 
@@ -83,7 +74,6 @@ ResourceParam = Annotated[T, RESOURCE_PARAM_METADATA]
 # A field of a ConfigurableResource that holds another resource (any kind).
 ResourceDependency = Annotated[T, "resource_dependency"]
 
-_log = logging.getLogger("dagster_nb.resources")
 
 
 class TreatAsResourceParam:
@@ -221,7 +211,11 @@ class InitResourceContext:
 
     @property
     def log(self) -> Any:
-        return self._log_manager if self._log_manager is not None else _log
+        if self._log_manager is not None:
+            return self._log_manager
+        import logging
+
+        return logging.getLogger("dagster_nb.resources")
 
     @property
     def run_id(self) -> str | None:
@@ -510,143 +504,6 @@ def _check_resource_fn_arity(fn: Callable[..., Any]) -> None:
         )
 
 
-# --------------------------------------------------------------------------- Pythonic resources
-
-
-class ConfigurableResourceFactory(_ConfigBase, Generic[TResValue]):
-    """A configurable resource whose value is whatever :meth:`create_resource` returns.
-
-        class ApiClientFactory(dg.ConfigurableResourceFactory[ApiClient]):
-            token: str
-
-            def create_resource(self, context) -> ApiClient:
-                return ApiClient(self.token)
-    """
-
-    _dnb_kind: typing.ClassVar[str] = "resource config"
-    _dnb_resource_context: Any = PrivateAttr(default=None)
-
-    def __init__(self, **data: Any) -> None:
-        deferred = {
-            k for k, v in data.items() if _is_env_var(v) or _is_deferred_resource(v)
-        }
-        if not deferred:
-            super().__init__(**data)
-            return
-        try:
-            super().__init__(**data)
-        except ConfigValidationError as e:
-            # Errors only on EnvVar / nested partial-resource fields are not errors yet: those
-            # are checked at run time, when their values exist. Build without them.
-            locs = getattr(e, "error_locations", None)
-            if not locs or any(not (loc and loc[0] in deferred) for loc in locs):
-                raise e from None
-            self._dnb_construct_deferred(data, deferred)
-            return
-        for k in deferred:
-            # pydantic may have coerced or copied them; keep the original object.
-            self.__dict__[k] = data[k]
-            if _is_env_var(data[k]):
-                self._dnb_env_fields[k] = data[k].env_var_name
-
-    def _dnb_construct_deferred(self, data: Mapping[str, Any], deferred: set[str]) -> None:
-        fields = type(self).model_fields
-        values: dict[str, Any] = {}
-        errors: list[str] = []
-        for k, v in data.items():
-            if k in deferred or k not in fields:
-                values[k] = v
-                continue
-            try:
-                values[k] = pydantic.TypeAdapter(fields[k].annotation).validate_python(v)
-            except pydantic.ValidationError as e:
-                for err in e.errors(include_input=False, include_url=False):
-                    errors.append(
-                        f"Invalid value for field '{k}' (expected "
-                        f"{type_name(fields[k].annotation)}): {err.get('msg')}."
-                    )
-        if errors:
-            raise ConfigValidationError.build(
-                f"Invalid resource config for {type(self).__name__}:", errors, title=type(self).__name__
-            )
-        built = type(self).model_construct(**values)
-        object.__setattr__(self, "__dict__", built.__dict__)
-        object.__setattr__(self, "__pydantic_fields_set__", built.__pydantic_fields_set__)
-        object.__setattr__(self, "__pydantic_extra__", built.__pydantic_extra__)
-        object.__setattr__(self, "__pydantic_private__", built.__pydantic_private__)
-        for k in deferred:
-            if _is_env_var(data[k]):
-                self._dnb_env_fields[k] = data[k].env_var_name
-
-    # ---- lifecycle hooks (Dagster's names)
-    def create_resource(self, context: InitResourceContext) -> TResValue:
-        """Return the resource value. Override in a factory."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement create_resource(self, context)."
-        )
-
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Called once before the run uses the resource (e.g. open a connection)."""
-
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Called once after the run, even if it failed (e.g. close the connection)."""
-
-    @contextlib.contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Generator[TResValue, None, None]:
-        """Bracket the run. By default: setup, yield :meth:`create_resource`, teardown."""
-        self.setup_for_execution(context)
-        try:
-            yield self.create_resource(context)
-        finally:
-            self.teardown_after_execution(context)
-
-    def get_resource_context(self) -> InitResourceContext:
-        """The context this (initialized) resource was set up with."""
-        ctx = self._dnb_resource_context
-        if ctx is None:
-            raise DagsterInvalidInvocationError(
-                f"{type(self).__name__} has not been initialized; get_resource_context() is "
-                "only available inside a run or build_resources()."
-            )
-        return ctx
-
-    @classmethod
-    def configure_at_launch(cls, **kwargs: Any) -> PartialResource:
-        """Leave (some) config to be given at launch, via ``resource_config`` / run config."""
-        return PartialResource(cls, data=kwargs)
-
-    @classmethod
-    def from_resource_context(cls, context: InitResourceContext) -> Any:
-        """Build and set up from a context (for use in a ``@resource`` function)."""
-        instance = cls(**(context.resource_config or {}))
-        with _open_configurable_value(instance, context) as value:
-            return value
-
-    @classmethod
-    @contextlib.contextmanager
-    def from_resource_context_cm(cls, context: InitResourceContext) -> Generator[Any, None, None]:
-        instance = cls(**(context.resource_config or {}))
-        with _open_configurable_value(instance, context) as value:
-            yield value
-
-
-class ConfigurableResource(ConfigurableResourceFactory[TResValue]):
-    """A resource that is its own value: a frozen pydantic model with lifecycle hooks.
-
-        class Warehouse(dg.ConfigurableResource):
-            url: str
-            token: str = dg.EnvVar("WAREHOUSE_TOKEN")   # read at run time only
-
-            def query(self, sql: str): ...
-
-    Fields may hold other resources (nested), which are initialized first. Use
-    ``PrivateAttr`` for state set in ``setup_for_execution``.
-    """
-
-    def create_resource(self, context: InitResourceContext) -> Any:
-        return self
-
-
 class PartialResource:
     """A ConfigurableResource whose config is (partly) supplied at launch.
 
@@ -658,7 +515,7 @@ class PartialResource:
 
     __slots__ = ("resource_cls", "data")
 
-    def __init__(self, resource_cls: type[ConfigurableResourceFactory], data: Mapping[str, Any]):
+    def __init__(self, resource_cls: type, data: Mapping[str, Any]):
         self.resource_cls = resource_cls
         self.data = dict(data)
 
@@ -670,13 +527,31 @@ class PartialResource:
         return f"{self.resource_cls.__name__}.configure_at_launch({shown})"
 
 
+_CONFIGURABLE = "dagster_nb._definitions.configurable"
+
+
+def _configurable_factory_cls() -> type | None:
+    """``ConfigurableResourceFactory`` if its module (pydantic) is loaded, else None: no object
+    of a class defined there can exist before it is imported, so callers skip the check."""
+    mod = sys.modules.get(_CONFIGURABLE)
+    return getattr(mod, "ConfigurableResourceFactory", None)
+
+
+def is_configurable_resource(value: Any) -> bool:
+    """True for an instance of ``ConfigurableResource(Factory)`` / ``ConfigurableIOManager``."""
+    cls = _configurable_factory_cls()
+    return cls is not None and isinstance(value, cls)
+
+
 def _is_deferred_resource(value: Any) -> bool:
     return isinstance(value, (PartialResource, ResourceDefinition))
 
 
 def is_resource_definition(value: Any) -> bool:
     """True for anything build_resources initializes (rather than wraps as hardcoded)."""
-    return isinstance(value, (ResourceDefinition, ConfigurableResourceFactory, PartialResource))
+    return isinstance(value, (ResourceDefinition, PartialResource)) or is_configurable_resource(
+        value
+    )
 
 
 def is_resource_annotation(annotation: Any) -> bool:
@@ -692,9 +567,10 @@ def is_resource_annotation(annotation: Any) -> bool:
     """
     if isinstance(annotation, type):
         try:
-            return issubclass(
-                annotation, (ResourceDefinition, ConfigurableResourceFactory, TreatAsResourceParam)
-            )
+            if issubclass(annotation, (ResourceDefinition, TreatAsResourceParam)):
+                return True
+            cls = _configurable_factory_cls()
+            return cls is not None and issubclass(annotation, cls)
         except TypeError:
             return False
     meta = getattr(annotation, "__metadata__", None)
@@ -706,7 +582,7 @@ def is_resource_annotation(annotation: Any) -> bool:
 
 @contextlib.contextmanager
 def _open_configurable_value(
-    res: ConfigurableResourceFactory, context: InitResourceContext
+    res: Any, context: InitResourceContext
 ) -> Generator[Any, None, None]:
     res._dnb_resource_context = context
     with res.yield_for_execution(context) as value:
@@ -803,7 +679,7 @@ class _Initializer:
         )
 
     def open(self, key: str, obj: Any, raw_cfg: Any) -> Any:
-        if isinstance(obj, (ConfigurableResourceFactory, PartialResource)):
+        if isinstance(obj, PartialResource) or is_configurable_resource(obj):
             return self.open_configurable(key, obj, raw_cfg)
         if isinstance(obj, ResourceDefinition):
             deps = {k: self.init_key(k, needed_by=key) for k in sorted(obj.required_resource_keys)}
@@ -814,6 +690,8 @@ class _Initializer:
         return obj
 
     def open_configurable(self, key: str, obj: Any, raw_cfg: Any) -> Any:
+        from dagster_nb._definitions.config import validate_model
+
         if isinstance(obj, PartialResource):
             cls, data = obj.resource_cls, dict(obj.data)
         else:
@@ -902,7 +780,9 @@ class _Teardown:
             )
             if exc is not None:
                 # The run's own error matters more; keep it and log the teardown failure.
-                _log.error("%s", err)
+                import logging
+
+                logging.getLogger("dagster_nb.resources").error("%s", err)
                 return False
             raise err from e
         return False
@@ -920,12 +800,13 @@ def _secret_values(resolved: Any) -> list[str]:
 def _validate_schema_config(schema: Any, raw: Any, *, where: str) -> Any:
     """Validate config for a function-style resource against Dagster-ish ``config_schema``:
     None (anything), a Config class, a type, or ``{field: type}``."""
-    from dagster_nb._definitions.config import Config, _MissingEnvVar, _resolve_env_values
+    from dagster_nb._definitions.run_config import _MissingEnvVar, _resolve_env_values
 
     if schema is None:
         return raw
-    if isinstance(schema, type) and issubclass(schema, Config):
-        return validate_model(schema, raw or {}, where=where, kind="resource config")
+    config_mod = sys.modules.get("dagster_nb._definitions.config")
+    if config_mod is not None and isinstance(schema, type) and issubclass(schema, config_mod.Config):
+        return config_mod.validate_model(schema, raw or {}, where=where, kind="resource config")
     secrets: dict[str, str] = {}
     try:
         value = _resolve_env_values(raw, loc="config", secrets=secrets)
@@ -944,6 +825,8 @@ def _validate_schema_config(schema: Any, raw: Any, *, where: str) -> Any:
                 f"{', '.join(schema)}, got {type(value).__name__}.",
                 [],
             )
+        import pydantic  # only for typed config_schema entries
+
         errors = []
         out = dict(value)
         for name in value:
@@ -966,6 +849,8 @@ def _validate_schema_config(schema: Any, raw: Any, *, where: str) -> Any:
             raise DagsterInvalidConfigError(f"Invalid resource config for {where}:", errors)
         return out
     if isinstance(schema, type) or typing.get_origin(schema) is not None:
+        import pydantic  # only for typed config_schema entries
+
         try:
             return pydantic.TypeAdapter(schema).validate_python(value)
         except pydantic.ValidationError as e:
@@ -1058,3 +943,15 @@ class _UnboundInitResourceContext(InitResourceContext):
 
 # Silence "imported but unused" for names re-exported for convenience.
 _ = (EnvVar, IntEnvVar)
+
+
+def __getattr__(name: str) -> Any:
+    # The pydantic-based classes live in ``configurable`` (loaded on first use); old imports of
+    # them from here keep working.
+    if name in ("ConfigurableResource", "ConfigurableResourceFactory"):
+        from dagster_nb._definitions import configurable
+
+        value = getattr(configurable, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,9 @@ __all__ = [
     "RunLog",
 ]
 
-_py_logger = logging.getLogger("dagster_nb")
+# logging's levels, by value (logging itself is imported when something is logged: a run that
+# logs nothing does not pay for it).
+_DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = 10, 20, 30, 40, 50
 
 
 class RunLog:
@@ -48,8 +49,10 @@ class RunLog:
         self._step_key = step_key
 
     def _log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        import logging
+
         text = str(msg) % args if args else str(msg)
-        _py_logger.log(level, "%s - %s", self._step_key or self._job_name, text)
+        logging.getLogger("dagster_nb").log(level, "%s - %s", self._step_key or self._job_name, text)
         if self._emit is not None:
             self._emit(
                 DagsterEvent(
@@ -64,24 +67,24 @@ class RunLog:
             )
 
     def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.DEBUG, msg, *args)
+        self._log(_DEBUG, msg, *args)
 
     def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.INFO, msg, *args)
+        self._log(_INFO, msg, *args)
 
     def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.WARNING, msg, *args)
+        self._log(_WARNING, msg, *args)
 
     warn = warning
 
     def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.ERROR, msg, *args)
+        self._log(_ERROR, msg, *args)
 
     def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.CRITICAL, msg, *args)
+        self._log(_CRITICAL, msg, *args)
 
     def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self._log(logging.ERROR, msg, *args)
+        self._log(_ERROR, msg, *args)
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
         self._log(level, msg, *args)

@@ -15,23 +15,15 @@ import pickle
 import sys
 import threading
 import time
-import traceback
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
-from dagster_nb._definitions.metadata import (
-    IntMetadataValue,
-    TableColumn,
-    TableSchema,
-    TableSchemaMetadataValue,
-    normalize_metadata,
-)
-from dagster_nb._definitions.op import GraphDefinition, NodeOutputRef, OpDefinition
+from dagster_nb._definitions.derived import derived
+from dagster_nb._definitions.metadata import normalize_metadata
+from dagster_nb._definitions.op import OpDefinition, is_graph_definition
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._definitions.results import (
     CODE_VERSION_TAG,
@@ -61,7 +53,7 @@ from dagster_nb._errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
 )
-from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType, SerializableErrorInfo
+from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType
 from dagster_nb._execution.context import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
@@ -70,6 +62,10 @@ from dagster_nb._execution.context import (
 )
 from dagster_nb._execution.plan import ExecutionPlan, Step
 from dagster_nb._execution.provenance import version_of_partitions
+from dagster_nb._storage.records import make_new_run_id, random_version
+
+if TYPE_CHECKING:
+    from dagster_nb._definitions.graph import GraphDefinition
 
 __all__ = ["RunRequestSpec", "execute_plan", "StepOutcome"]
 
@@ -116,6 +112,19 @@ class _StepFailed(Exception):
         self.error = error
 
 
+def _error_info(exc: BaseException) -> Any:
+    # SerializableErrorInfo's module loads when something fails, not on every run.
+    from dagster_nb._event_data import SerializableErrorInfo
+
+    return SerializableErrorInfo.from_exception(exc)
+
+
+def _error_info_of(message: str, cls_name: str) -> Any:
+    from dagster_nb._event_data import SerializableErrorInfo
+
+    return SerializableErrorInfo(message=message, cls_name=cls_name)
+
+
 def _wrap_user(exc: BaseException, cls: type, message: str) -> DagsterError:
     err = cls(message, user_exception=exc)
     err.__cause__ = exc
@@ -132,13 +141,20 @@ def _hash_value(value: Any) -> str:
             return hashlib.sha256(h + extra).hexdigest()[:24]
         return hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()[:24]
     except Exception:
-        return uuid.uuid4().hex[:24]  # unhashable value: every materialization is new
+        return random_version()  # unhashable value: every materialization is new
 
 
 def _dataframe_metadata(value: Any) -> dict[str, Any]:
     pd = sys.modules.get("pandas")
     if pd is None or not isinstance(value, pd.DataFrame):
         return {}
+    from dagster_nb._definitions.metadata_values import (
+        IntMetadataValue,
+        TableColumn,
+        TableSchema,
+        TableSchemaMetadataValue,
+    )
+
     cols = [TableColumn(str(c), str(t)) for c, t in value.dtypes.items()]
     return {
         "dagster/row_count": IntMetadataValue(len(value)),
@@ -160,7 +176,7 @@ class RunExecution:
         self.plan = plan
         self.spec = spec
         self.instance = instance
-        self.run_id = spec.run_id or str(uuid.uuid4())
+        self.run_id = spec.run_id or make_new_run_id()
         self.job_name = spec.job_name
         self.events: list[DagsterEvent] = []
         self.outputs: dict[tuple[str, str], Any] = {}
@@ -237,6 +253,8 @@ class RunExecution:
             try:
                 listener(event)
             except Exception:  # a broken view must never break a run
+                import traceback
+
                 traceback.print_exc()
 
     def _flush_locked(self) -> None:
@@ -367,6 +385,8 @@ class _Flusher:
                             try:
                                 r.flush_if_due()
                             except Exception:  # never let one run's failure stop the thread
+                                import traceback
+
                                 traceback.print_exc()
                     finally:
                         cond.acquire()
@@ -383,25 +403,32 @@ _FLUSHER = _Flusher()
 _new_event = tuple.__new__
 
 
+@derived
+def _asset_plan_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan) -> frozenset[str]:
+    """Resource keys an asset plan's steps need (node resources, IO managers of outputs and of
+    the inputs they load): a fact of the resolved assets and the plan."""
+    base: set[str] = set()
+    for step in plan.steps:
+        ad = step.assets_def
+        nd = ad.node_def
+        base |= set(getattr(nd, "required_resource_keys", ()) or ())
+        for k in step.keys:
+            base.add(ad.get_io_manager_key_for_asset_key(k))
+        op_ins = getattr(nd, "ins", None) or {}
+        for name, up in ad.keys_by_input_name.items():
+            in_def = op_ins.get(name)
+            if in_def is not None and in_def.input_manager_key:  # loads it instead
+                base.add(in_def.input_manager_key)
+                continue
+            up_ad = resolved.assets_def_by_key.get(up)
+            base.add(_io_manager_key_for(up_ad, up))
+    return frozenset(base)
+
+
 def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> set[str]:
-    base = plan.memo.get("resource_keys")
+    base = plan.resource_keys
     if base is None:
-        base = set()
-        for step in plan.steps:
-            ad = step.assets_def
-            nd = ad.node_def
-            base |= set(getattr(nd, "required_resource_keys", ()) or ())
-            for k in step.keys:
-                base.add(ad.get_io_manager_key_for_asset_key(k))
-            op_ins = getattr(nd, "ins", None) or {}
-            for name, up in ad.keys_by_input_name.items():
-                in_def = op_ins.get(name)
-                if in_def is not None and in_def.input_manager_key:  # loads it instead
-                    base.add(in_def.input_manager_key)
-                    continue
-                up_ad = resolved.assets_def_by_key.get(up)
-                base.add(_io_manager_key_for(up_ad, up))
-        plan.memo["resource_keys"] = base = frozenset(base)
+        base = _asset_plan_resource_keys(resolved, plan)
     keys = set(base)
     # resources needed by resources (function-style required_resource_keys)
     frontier = list(keys)
@@ -528,7 +555,7 @@ def _finish_failed_run(run: RunExecution, exc: BaseException) -> None:
     run.event(
         EV.RUN_FAILURE,
         message=f'Execution of run for "{run.job_name}" failed. {exc}',
-        error=SerializableErrorInfo.from_exception(exc),
+        error=_error_info(exc),
         level="ERROR",
     )
 
@@ -553,6 +580,9 @@ def _run_steps(run: RunExecution) -> None:
             run.final_step = i == last  # its events go with the run's end, which follows
             _maybe_run_step(run, step)
         return
+    # Threads only when steps can overlap (concurrent.futures costs a fresh process ~4 ms).
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
     pending = {s.key: s for s in steps}
     running: dict[Future, Step] = {}
     pool = ThreadPoolExecutor(max_workers=run.spec.max_concurrent, thread_name_prefix="dagster_nb-step")
@@ -659,7 +689,7 @@ def _retry_requested(run: RunExecution, step: Step, req: Any, attempt: int) -> b
         EV.STEP_UP_FOR_RETRY, step.key,
         message=f'Execution of step "{step.key}" failed and has requested a retry'
         + (f" in {wait:g} seconds." if wait else "."),
-        error=SerializableErrorInfo.from_exception(req),
+        error=_error_info(req),
     )
     if wait:
         time.sleep(wait)
@@ -709,7 +739,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 run.event(
                     EV.STEP_UP_FOR_RETRY, step.key,
                     message=f'Execution of step "{step.key}" failed and has requested a retry in {delay:g} seconds.',
-                    error=SerializableErrorInfo.from_exception(err),
+                    error=_error_info(err),
                 )
                 if delay:
                     time.sleep(delay)
@@ -719,7 +749,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             run.event(
                 EV.STEP_FAILURE, step.key,
                 message=f'Execution of step "{step.key}" failed.',
-                error=SerializableErrorInfo.from_exception(err),
+                error=_error_info(err),
                 level="ERROR",
                 data=_failure_data(user, time.perf_counter() - start),
             )
@@ -734,7 +764,7 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             run.event(
                 EV.STEP_FAILURE, step.key,
                 message=f'Execution of step "{step.key}" was interrupted.',
-                error=SerializableErrorInfo(message="KeyboardInterrupt", cls_name=type(exc).__name__),
+                error=_error_info_of("KeyboardInterrupt", type(exc).__name__),
                 level="ERROR",
             )
             _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized)
@@ -837,7 +867,6 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
         run.event(
             EV.LOADED_INPUT, step.key,
             message=f'Loaded input "{name}" using input manager "{io_key}"',
-            asset_key=up_key,
         )
         if run._has_versions:
             v = version_of_partitions(run.data_version_of, up_key, up_pkeys)
@@ -938,7 +967,7 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         current_time=run.spec.current_time,
     )
     inputs, input_versions, in_pkeys, in_pdefs = _load_inputs(run, step, pkeys, context.log)
-    if isinstance(nd, GraphDefinition):
+    if is_graph_definition(nd):
         results = _execute_graph(run, step, nd, inputs, pkeys, attempt)
         context = None
     else:
@@ -1206,7 +1235,7 @@ def _handle_outputs(
         if has_value:
             meta = {**_dataframe_metadata(value), **meta}
             run.outputs[(step.key, out_name)] = value
-            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".', asset_key=key)
+            run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".')
             manager = getattr(run.resources, io_key)
             out_ctx = OutputContext(
                 step_key=step.key,
@@ -1240,7 +1269,7 @@ def _handle_outputs(
             if data_version is None:
                 data_version = DataVersion(_hash_value(value))
         elif data_version is None:
-            data_version = DataVersion(uuid.uuid4().hex[:24])
+            data_version = DataVersion(random_version())
         # Dagster's tags, in its order: code version, input versions, data version, and
         # whether the user gave the data version.
         mat_tags = dict(tags)
@@ -1268,7 +1297,7 @@ def _handle_outputs(
                       message=f"Materialized value {key.to_user_string()}.")
             materialized.add((key, pk))
         if has_value:
-            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"', asset_key=key)
+            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
     # required outputs that were not produced
     if not final:
         return
@@ -1353,7 +1382,7 @@ _MISSING = _Missing()
 
 
 def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: Mapping[str, Any]) -> Any:
-    from dagster_nb._definitions.op import GraphInputRef
+    from dagster_nb._definitions.graph import GraphInputRef, NodeOutputRef
 
     if isinstance(ref, GraphInputRef):
         return graph_inputs.get(ref.input_name, _MISSING)
@@ -1386,7 +1415,7 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
             continue
         full_name = f"{prefix}{node_name}"
         d = inv.definition
-        if isinstance(d, GraphDefinition):
+        if is_graph_definition(d):
             sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".",
                                    selected_outputs=sorted(needed[node_name]) if subset else list(d.output_map))
             for out_name, ref in d.output_map.items():

@@ -210,7 +210,7 @@ class OpStep:
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
-        up_op = run.plan.memo["op_by_step"].get(src.step) if src is not None else None
+        up_op = run.plan.op_by_step.get(src.step) if src is not None else None
         up_out = up_op.outs.get(src.output) if up_op is not None else None
 
         def upstream() -> Any:
@@ -477,12 +477,13 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
         n: _Value(input_values[n]) if n in input_values else _JobInput(n) for n in graph.input_names
     }
     job_outputs = flatten(graph, "", (), top_inputs)
-    plan = ExecutionPlan(steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={})
     required_keys.add("io_manager")  # as Dagster: the job's IO manager is always initialized
     for h in hooks:
         required_keys |= h.required_resource_keys
-    plan.memo["resource_keys"] = frozenset(required_keys)
-    plan.memo["op_by_step"] = op_by_step
+    plan = ExecutionPlan(
+        steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={},
+        resource_keys=frozenset(required_keys), op_by_step=op_by_step,
+    )
     return plan, node_outputs, job_outputs
 
 
@@ -987,7 +988,7 @@ def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
     return {
         "ops": ops,
         "execution": _execution_config(job_def, cfg.get("execution")),
-        "resources": _resources_config(job_def, plan.memo["resource_keys"], cfg.get("resources"), where),
+        "resources": _resources_config(job_def, plan.resource_keys or frozenset(), cfg.get("resources"), where),
         "loggers": dict(cfg.get("loggers") or {}),
         **({"inputs": dict(cfg["inputs"])} if cfg.get("inputs") else {}),
     }

@@ -65,9 +65,9 @@ class AssetValueLoader:
                 for k, v in ad.resource_defs.items():
                     defs.setdefault(k, v)
             if "io_manager" not in defs:
-                from dagster_nb._storage.fs_io_manager import FilesystemIOManager
+                from dagster_nb._storage.fs_io_manager import fs_io_manager
 
-                defs["io_manager"] = FilesystemIOManager()
+                defs["io_manager"] = fs_io_manager
             self._stack = contextlib.ExitStack()
             self._resources = self._stack.enter_context(
                 build_resources(defs, instance=self._instance)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.derived import derived
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -363,16 +364,17 @@ def _check_inputs_provided(resolved: ResolvedAssets) -> None:
     check_inputs_provided(resolved)
 
 
+@derived
+def _node_names(resolved: ResolvedAssets) -> frozenset[str]:
+    return frozenset(ad.node_name for ad in resolved.assets_defs if ad.node_def is not None)
+
+
 def _check_op_config_names(resolved: ResolvedAssets, run_config: Any, job_name: str) -> None:
     """As Dagster's config check: every entry under ``ops`` names a node of these assets."""
     ops = (run_config or {}).get("ops") if isinstance(run_config, Mapping) else None
     if not ops:
         return
-    names = resolved.memo.get("node_names")
-    if names is None:
-        names = resolved.memo["node_names"] = frozenset(
-            ad.node_name for ad in resolved.assets_defs if ad.node_def is not None
-        )
+    names = _node_names(resolved)
     for name in ops:
         if name not in names:
             from dagster_nb._errors import DagsterInvalidConfigError, did_you_mean

@@ -7,12 +7,13 @@ depends on the steps that produce its selected parents.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
+from dagster_nb._definitions.derived import derived
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -37,21 +38,23 @@ class Step:
     check_keys: frozenset = frozenset()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class ExecutionPlan:
+    """Steps in order. Plans are cached and reused (one per selection of one resolved set), so
+    a plan is equal only to itself (``eq=False``: hashed by identity, a key for derived facts)."""
+
     steps: tuple[Step, ...]
     selected_keys: frozenset[AssetKey]
     step_by_asset_key: dict[AssetKey, str]
     check_keys: frozenset = frozenset()  # every selected asset check
-    # facts the executor derives from the plan alone (plans are cached and reused)
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    # An op job's plan knows its resource keys and ops when built; an asset plan's resource
+    # keys are derived from its assets when first needed (executor._required_resource_keys).
+    resource_keys: frozenset[str] | None = None
+    op_by_step: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def step_keys(self) -> list[str]:
         return [s.key for s in self.steps]
-
-
-_PLAN_MEMO_MAX = 64
 
 
 def build_plan(
@@ -64,19 +67,18 @@ def build_plan(
     Observable source assets get observation steps. Raises DagsterInvalidDefinitionError for
     keys that can be neither materialized nor observed (external assets) and DagsterInvalidDefinitionError for a partial selection of a non-subsettable multi-asset.
     """
-    sel = frozenset(selected)
-    check_sel = frozenset(checks)
-    memo_key = ("plan", sel, observe, check_sel)
-    plan = resolved.memo.get(memo_key)
-    if plan is None:
-        plan = _build_plan(resolved, sel, observe)
-        if check_sel or (not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)):
-            from dagster_nb._execution.checks import add_check_steps
+    return _plan_for(resolved, frozenset(selected), observe, frozenset(checks))
 
-            plan = add_check_steps(resolved, plan, check_sel)
-        if len(resolved.memo) >= _PLAN_MEMO_MAX:
-            resolved.memo.clear()
-        resolved.memo[memo_key] = plan
+
+@derived
+def _plan_for(
+    resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: bool, check_sel: frozenset
+) -> ExecutionPlan:
+    plan = _build_plan(resolved, sel, observe)
+    if check_sel or (not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)):
+        from dagster_nb._execution.checks import add_check_steps
+
+        plan = add_check_steps(resolved, plan, check_sel)
     return plan
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._errors import DagsterError, DagsterInvariantViolationError, did_you_mean
-from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus, StepFailureData
+from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus
+
+if TYPE_CHECKING:
+    from dagster_nb._event_data import StepFailureData
 
 __all__ = ["ExecuteInProcessResult"]
 

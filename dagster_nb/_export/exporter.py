@@ -444,7 +444,7 @@ class _Builder:
             args = _asset_magic_parser().parse_args(shlex.split(line))
         except (argparse.ArgumentError, SystemExit, ValueError) as exc:
             raise NotebookExportError(f"Code cell {ci + 1}: cannot read `%%asset {line}`: {exc}") from None
-        from dagster_nb._notebook.cell_asset import analyze_cell
+        from dagster_nb._definitions.cell_asset import analyze_cell
 
         known = set(self.asset_names)  # assets defined above this cell
         try:

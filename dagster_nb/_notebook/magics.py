@@ -134,8 +134,8 @@ class DagsterNbMagics(Magics):
     @cell_magic
     def asset(self, line: str, cell: str) -> Any:
         """Define an asset from a cell body. Upstream assets are the names the body reads."""
+        from dagster_nb._definitions.cell_asset import analyze_cell, build_cell_function
         from dagster_nb._definitions.decorators import asset as asset_decorator
-        from dagster_nb._notebook.cell_asset import analyze_cell, build_cell_function
 
         args = _parse(self.asset, line)
 

@@ -27,19 +27,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus
 from dagster_nb._storage.records import (
-    AssetRecord,
     AssetStatusRecord,
     DagsterRun,
     EventLogRecord,
-    EventRecordsFilter,
-    RunRecord,
-    RunsFilter,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._storage.queries import (
+        AssetRecord,
+        EventRecordsFilter,
+        RunRecord,
+        RunsFilter,
+    )
 
 __all__ = [
     "RUN_STATUS_BY_EVENT",
@@ -104,6 +108,8 @@ class RunStorage(ABC):
         """Forget a run and its events (asset statuses it set are kept)."""
 
     def get_run_record(self, run_id: str) -> RunRecord | None:
+        from dagster_nb._storage.queries import RunsFilter
+
         recs = self.get_run_records(RunsFilter(run_ids=(run_id,)), limit=1)
         return recs[0] if recs else None
 
@@ -183,6 +189,8 @@ class EventLogStorage(ABC):
         that has one. Read through the event index by asset key, newest first, a page at a
         time (growing): the latest evaluations are usually in the first page, so a long history
         is not read to show the current state."""
+        from dagster_nb._storage.queries import EventRecordsFilter
+
         names_by_asset: dict[AssetKey, set[str]] = {}
         for ck in check_keys:
             names_by_asset.setdefault(ck.asset_key, set()).add(ck.name)

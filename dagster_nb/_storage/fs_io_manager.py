@@ -21,12 +21,10 @@ import errno
 import os
 import pickle
 import stat
+import sys
 from typing import Any
 
-from pydantic import Field
-
 from dagster_nb._definitions.io_manager import (
-    ConfigurableIOManagerFactory,
     InputContext,
     IOManager,
     IOManagerDefinition,
@@ -41,7 +39,6 @@ from dagster_nb._storage._value_files import (
 )
 
 __all__ = [
-    "FilesystemIOManager",
     "PickledObjectFilesystemIOManager",
     "fs_io_manager",
     "safe_path_part",
@@ -102,8 +99,14 @@ class PickledObjectFilesystemIOManager(IOManager):
         return list(context.get_identifier())
 
     @staticmethod
-    def _partition_parts(partition_key: Any) -> list[str]:
+    def _partition_parts(partition_key: Any, partitions_def: Any = None) -> list[str]:
         by_dim = getattr(partition_key, "keys_by_dimension", None)
+        if by_dim is None and isinstance(partition_key, str) and partitions_def is not None:
+            # A multi-partition key given as its string ("2024-03-02|south"), as users type it:
+            # the same files as for the MultiPartitionKey, as Dagster's IO managers do.
+            multi = sys.modules.get("dagster_nb._partitions.multi")
+            if multi is not None and isinstance(partitions_def, multi.MultiPartitionsDefinition):
+                by_dim = partitions_def.get_partition_key_from_str(partition_key).keys_by_dimension
         if isinstance(by_dim, dict):
             # Dagster's layout for MultiPartitionKey: dimension keys ordered by dimension name.
             return [by_dim[d] for d in sorted(by_dim)]
@@ -141,7 +144,7 @@ class PickledObjectFilesystemIOManager(IOManager):
         """The file for ``context`` (and one partition of it)."""
         parts = self._relative_parts(context)
         if partition_key is not None:
-            parts += self._partition_parts(partition_key)
+            parts += self._partition_parts(partition_key, _partitions_def_of(context))
         return self._join(parts)
 
     def _paths(self, context: InputContext | OutputContext) -> dict[str, str]:
@@ -150,7 +153,8 @@ class PickledObjectFilesystemIOManager(IOManager):
         check = not _NOFOLLOW  # without O_NOFOLLOW, a read must look at the file first
         if context.has_asset_key and context.has_asset_partitions:
             pparts = self._partition_parts
-            return {pk: self._join(parts + pparts(pk), check)
+            pdef = _partitions_def_of(context)
+            return {pk: self._join(parts + pparts(pk, pdef), check)
                     for pk in context.asset_partition_keys}
         return {"": self._join(parts, check)}
 
@@ -304,6 +308,13 @@ class PickledObjectFilesystemIOManager(IOManager):
 _path_metadata: Any = None
 
 
+def _partitions_def_of(context: Any) -> Any:
+    try:
+        return context.asset_partitions_def
+    except Exception:  # a context without asset partitions (Dagster's raises there)
+        return None
+
+
 def _PathMeta(path: str) -> Any:
     # The metadata class is looked up on first use, to keep the import graph simple:
     # metadata.py owns it.
@@ -426,38 +437,28 @@ def _fsync_dir(directory: str) -> None:
 
 
 
-class FilesystemIOManager(ConfigurableIOManagerFactory):
-    """The default IO manager: pickles values under ``base_dir``, or the instance's storage
-    directory when ``base_dir`` is None.
-
-        dg.Definitions(assets=[orders], resources={"io_manager": dg.FilesystemIOManager()})
-    """
-
-    base_dir: str | None = Field(default=None, description="Base directory for storing files.")
-    durable: bool = Field(
-        default=False,
-        description="fsync every value and its folder (survives power loss; slower).",
-    )
-
-    def create_io_manager(self, context: InitResourceContext) -> PickledObjectFilesystemIOManager:
-        base_dir = self.base_dir
-        if base_dir is None:
-            instance = context.instance
-            if instance is None or not hasattr(instance, "storage_directory"):
-                raise DagsterInvariantViolationError(
-                    "FilesystemIOManager has no base_dir and no instance to take the storage "
-                    "directory from. Pass base_dir=..., or run with an instance "
-                    "(dg.materialize / build_resources(..., instance=DagsterInstance...))."
-                )
-            base_dir = instance.storage_directory()
-        return PickledObjectFilesystemIOManager(base_dir=base_dir, durable=self.durable)
+def open_filesystem_io_manager(
+    init_context: InitResourceContext, base_dir: str | None, durable: bool
+) -> PickledObjectFilesystemIOManager:
+    """What ``FilesystemIOManager`` and ``fs_io_manager`` open: ``base_dir``, or the instance's
+    storage directory when it is None."""
+    if base_dir is None:
+        instance = init_context.instance
+        if instance is None or not hasattr(instance, "storage_directory"):
+            raise DagsterInvariantViolationError(
+                "FilesystemIOManager has no base_dir and no instance to take the storage "
+                "directory from. Pass base_dir=..., or run with an instance "
+                "(dg.materialize / build_resources(..., instance=DagsterInstance...))."
+            )
+        base_dir = instance.storage_directory()
+    return PickledObjectFilesystemIOManager(base_dir=base_dir, durable=durable)
 
 
 def _fs_io_manager_fn(init_context: InitResourceContext) -> PickledObjectFilesystemIOManager:
     cfg = init_context.resource_config or {}
-    return FilesystemIOManager(
-        base_dir=cfg.get("base_dir"), durable=bool(cfg.get("durable", False))
-    ).create_io_manager(init_context)
+    return open_filesystem_io_manager(
+        init_context, cfg.get("base_dir"), bool(cfg.get("durable", False))
+    )
 
 
 fs_io_manager = IOManagerDefinition(
@@ -465,3 +466,13 @@ fs_io_manager = IOManagerDefinition(
     config_schema=None,
     description="Built-in filesystem IO manager that stores and retrieves values using pickling.",
 )
+
+
+def __getattr__(name: str) -> Any:
+    # FilesystemIOManager is a pydantic model; it lives in filesystem_io_manager, loaded on
+    # first use, so a run with the default IO manager never imports pydantic.
+    if name == "FilesystemIOManager":
+        from dagster_nb._storage.filesystem_io_manager import FilesystemIOManager
+
+        return FilesystemIOManager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ import datetime as _dt
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvariantViolationError
@@ -28,18 +29,21 @@ from dagster_nb._storage.base import (
 )
 from dagster_nb._storage.process import current_process
 from dagster_nb._storage.records import (
-    AssetEntry,
     AssetPartitionStatus,
-    AssetRecord,
     AssetStatusRecord,
     DagsterRun,
     EventLogRecord,
-    EventRecordsFilter,
-    RunRecord,
-    RunsFilter,
     asset_key_of,
     partition_of,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._storage.queries import (
+        AssetRecord,
+        EventRecordsFilter,
+        RunRecord,
+        RunsFilter,
+    )
 
 __all__ = ["InMemoryStorage"]
 
@@ -147,6 +151,8 @@ class InMemoryStorage(Storage):
             rows = rows[idx + 1 :] if idx is not None else rows
         if limit is not None:
             rows = rows[:limit]
+        from dagster_nb._storage.queries import RunRecord
+
         return [
             RunRecord(
                 storage_id=r.storage_id,
@@ -377,6 +383,8 @@ class InMemoryStorage(Storage):
             return asset_key in self._assets
 
     def get_asset_records(self, asset_keys: Sequence[AssetKey] | None = None) -> list[AssetRecord]:
+        from dagster_nb._storage.queries import AssetEntry, AssetRecord
+
         with self._lock:
             keys = list(self._assets) if asset_keys is None else asset_keys
             out = []

@@ -1,3 +1,4 @@
+import json
 import os
 import pickle
 import subprocess
@@ -558,3 +559,75 @@ def test_plans_are_reused_per_selection_and_runs_stay_correct():
         res = dg.materialize_to_memory([up, down])
         assert res.output_for_node("down") == 2
     assert dg.materialize_to_memory([up, down], selection=[up]).output_for_node("up") == 1
+
+
+COLD_RUN = """
+import dataclasses, json, sys
+made = []
+_process = dataclasses._process_class
+def _count(cls, *a, **k):
+    if cls.__module__.startswith("dagster_nb"):
+        made.append(cls.__module__ + "." + cls.__qualname__)
+    return _process(cls, *a, **k)
+dataclasses._process_class = _count
+import dagster_nb as dg
+
+@dg.asset
+def numbers():
+    return [1, 2, 3]
+
+@dg.asset
+def total(numbers):
+    return sum(numbers)
+
+assert dg.materialize_to_memory([numbers, total]).output_for_node("total") == 6
+print(json.dumps({"modules": sorted(sys.modules), "records": made}))
+"""
+
+
+def test_a_first_run_loads_only_what_it_uses():
+    """Issue 11's cold start: the first run of plain assets in a fresh process imports no
+    pydantic and none of the modules a plain run does not use, and creates only the record
+    classes it needs (each costs a fresh process ~0.4 ms)."""
+    out = subprocess.run([sys.executable, "-c", COLD_RUN], capture_output=True, text=True,
+                         check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    not_needed = [
+        "pydantic", "uuid", "socket", "tempfile", "shutil", "concurrent.futures", "logging",
+        "difflib", "sqlite3",
+        "dagster_nb._definitions.config", "dagster_nb._definitions.configurable",
+        "dagster_nb._definitions.metadata_values", "dagster_nb._definitions.graph",
+        "dagster_nb._event_data", "dagster_nb._storage.queries", "dagster_nb._selection",
+        "dagster_nb._partitions.mapping",
+    ]
+    assert [m for m in not_needed if m in seen["modules"]] == []
+    # 28 today (specs, op signature, results, plan, events, run records); a new record class on
+    # this path should be a choice, not an accident.
+    assert len(seen["records"]) <= 30, seen["records"]
+
+
+def test_pydantic_classes_still_work_when_named_after_a_run():
+    """The classes that moved behind lazy imports are the same objects through every path."""
+    code = (
+        "import dagster_nb as dg\n"
+        "@dg.asset\n"
+        "def a(): return 1\n"
+        "dg.materialize_to_memory([a])\n"
+        "from dagster_nb._definitions.resources import ConfigurableResource as R1\n"
+        "from dagster_nb._definitions.io_manager import ConfigurableIOManager as I1\n"
+        "from dagster_nb._storage.fs_io_manager import FilesystemIOManager as F1\n"
+        "from dagster_nb._definitions.metadata import TextMetadataValue as T1\n"
+        "from dagster_nb._events import SerializableErrorInfo as S1\n"
+        "from dagster_nb._storage.records import RunsFilter as Q1\n"
+        "from dagster_nb._definitions.op import GraphDefinition as G1\n"
+        "assert (R1, I1, F1, T1, S1, Q1, G1) == (dg.ConfigurableResource, dg.ConfigurableIOManager,"
+        " dg.FilesystemIOManager, dg.TextMetadataValue, S1, dg.RunsFilter, dg.GraphDefinition)\n"
+        "class C(dg.ConfigurableResource):\n"
+        "    n: int = 2\n"
+        "@dg.asset\n"
+        "def b(c: C): return c.n\n"
+        "assert dg.materialize_to_memory([b], resources={'c': C()}).output_for_node('b') == 2\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"

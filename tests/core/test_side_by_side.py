@@ -86,6 +86,9 @@ def test_chain_values_and_events():
             [e.asset_key.path for e in r.get_asset_materialization_events()],
             core_types(r),
             outcomes(r, ["a", "p__b", "c"]),
+            # which events carry an asset key (STEP_OUTPUT does not, in Dagster)
+            sorted({e.event_type_value for e in r.all_events
+                    if e.event_type_value in CORE_EVENTS and e.asset_key is not None}),
         )
 
     theirs, ours = run_both(scenario)

@@ -421,3 +421,41 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     assert not gone & set(left)
     assert sorted(set(names) - gone) == [n for n in left if n in names]
     assert io.load_input(dg.build_input_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1")) == 7
+
+
+MULTI_CODE = """
+p = lib.MultiPartitionsDefinition({
+    "date": lib.DailyPartitionsDefinition("2024-03-01"),
+    "region": lib.StaticPartitionsDefinition(["north", "south"]),
+})
+
+@lib.asset(partitions_def=p)
+def sales(context):
+    return dict(context.partition_key.keys_by_dimension)
+
+defs = lib.Definitions(assets=[sales], resources={"io_manager": lib.FilesystemIOManager(base_dir=base)})
+"""
+
+
+@pytest.mark.dagster
+@pytest.mark.usefixtures("quiet_dagster")
+def test_a_multi_partition_key_typed_as_a_string_finds_the_stored_value_as_in_dagster(tmp_path):
+    """`load_asset_value(partition_key="2024-03-02|south")`: the string form of a multi-partition
+    key reads the same file as the MultiPartitionKey wrote (it did not, before issue 11)."""
+    import dagster
+
+    seen = {}
+    for name, lib in (("dagster", dagster), ("dagster_nb", dg)):
+        base = str(tmp_path / name)
+        ns = {"lib": lib, "base": base}
+        exec(MULTI_CODE, ns)
+        defs = ns["defs"]
+        key = lib.MultiPartitionKey({"date": "2024-03-02", "region": "south"})
+        with lib.DagsterInstance.ephemeral() as instance:
+            lib.materialize([ns["sales"]], partition_key=key, instance=instance,
+                            resources={"io_manager": lib.FilesystemIOManager(base_dir=base)})
+            value = defs.load_asset_value("sales", partition_key="2024-03-02|south",
+                                          instance=instance)
+        seen[name] = (value, _files(tmp_path / name))
+    assert seen["dagster_nb"] == seen["dagster"]
+    assert seen["dagster_nb"] == ({"date": "2024-03-02", "region": "south"}, ["sales/2024-03-02/south"])

@@ -62,7 +62,7 @@ def test_local_temp_with_tempdir_keeps_it(tmp_path):
 
 def test_public_exports():
     assert dg.DagsterInstance is DagsterInstance
-    assert dg.EventRecordsFilter.__module__ == "dagster_nb._storage.records"
+    assert dg.EventRecordsFilter.__module__ == "dagster_nb._storage.queries"
     assert {dg.RunsFilter.__name__, dg.DagsterRun.__name__, dg.EventLogRecord.__name__} == {
         "RunsFilter", "DagsterRun", "EventLogRecord"
     }
