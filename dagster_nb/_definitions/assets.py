@@ -329,13 +329,11 @@ class AssetsDefinition:
                 return outs[name].io_manager_key
         return "io_manager"
 
+    @derived
     def _output_names_by_key(self) -> dict[AssetKey, str]:
         # one reverse map per definition: a lookup per key would be quadratic in a multi-asset
         # of thousands of keys (a dbt project)
-        found = self._memo.get("output_names_by_key")
-        if found is None:
-            found = self._memo["output_names_by_key"] = {k: n for n, k in self.keys_by_output_name.items()}
-        return found
+        return {k: n for n, k in self.keys_by_output_name.items()}
 
     def get_output_name_for_asset_key(self, key: AssetKey) -> str:
         name = self._output_names_by_key().get(key)
