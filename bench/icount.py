@@ -8,6 +8,7 @@ interpreter start-up and imports never count.
 
     python bench/icount.py                 # every workload
     python bench/icount.py mem fs          # some of them
+    python bench/icount.py decorate decorate_called   # @asset itself
 
 Prints thousands of instructions (k instr) per asset / per call. Needs valgrind and gcc; takes
 about a minute. The workloads mirror bench_core / bench_persistent / bench_partitioned.
@@ -99,12 +100,36 @@ def _partition(home: str):
     return lambda: dg.materialize([p], instance=inst, partition_key=next(keys))
 
 
+def _decorations(called: bool):
+    import dagster_nb as dg
+
+    fns = []
+    for i in range(50):
+        ns: dict = {}
+        exec(f"def d{i}(up):\n    return up\n", ns)
+        fns.append(ns[f"d{i}"])
+    if called:  # the common notebook form: @dg.asset(...) with one keyword
+        return lambda: [dg.asset(group_name="g")(fn) for fn in fns]
+    return lambda: [dg.asset(fn) for fn in fns]
+
+
+def _decorate(home: str):
+    return _decorations(False)
+
+
+def _decorate_called(home: str):
+    return _decorations(True)
+
+
 WORKLOADS = {
     # name: (unit, [(label, factory, divisor)])  per-asset workloads use the slope N=20 -> N=80
     "mem": ("asset", [(20, _mem), (80, _mem)]),
     "fs": ("asset", [(20, _fs), (80, _fs)]),
     "loop": ("call", [(1, _loop)]),
     "partition": ("call", [(1, _partition)]),
+    # 50 decorations per call: @dg.asset and @dg.asset(group_name=...) (issue 12's typed API)
+    "decorate": ("50 @asset", [(1, _decorate)]),
+    "decorate_called": ("50 @asset(...)", [(1, _decorate_called)]),
 }
 
 

@@ -10,7 +10,8 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn
 
 __all__ = [
     "DagsterError",
@@ -275,3 +276,19 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3, cutoff: float
     if len(matches) == 1:
         return f" Did you mean '{matches[0]}'?"
     return " Did you mean one of " + ", ".join(f"'{m}'" for m in matches) + "?"
+
+
+def raise_unexpected_keyword(what: str, kwargs: Mapping[str, Any], allowed: Iterable[str]) -> NoReturn:
+    """The ``TypeError`` for an unknown keyword argument, with a did-you-mean: what a public
+    function's ``**kwargs: Unpack[NoExtraKwargs]`` tail raises at run time (type checkers
+    already report the keyword, see ``dagster_nb/_typing.py``).
+
+    >>> raise_unexpected_keyword("AssetIn", {"keys": 1}, ["key", "metadata"])
+    Traceback (most recent call last):
+    ...
+    dagster_nb._errors.DagsterInvalidDefinitionTypeError: AssetIn got an unexpected keyword argument 'keys'. Did you mean 'key'?
+    """
+    bad = next(iter(kwargs))
+    raise DagsterInvalidDefinitionTypeError(
+        f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)
+    )

@@ -213,7 +213,9 @@ class DagsterEvent(NamedTuple):
     def is_step_materialization(self) -> bool:
         return self.event_type_value == DagsterEventType.ASSET_MATERIALIZATION.value
 
-    is_asset_materialization = is_step_materialization
+    @property
+    def is_asset_materialization(self) -> bool:  # Dagster's other name for it
+        return self.event_type_value == DagsterEventType.ASSET_MATERIALIZATION.value
 
     @property
     def is_asset_observation(self) -> bool:

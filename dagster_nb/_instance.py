@@ -396,10 +396,11 @@ class DagsterInstance:
         ...     instance.has_asset_key(AssetKey("a"))
         True
         """
+        mat, obs = None, None
         if isinstance(asset_event, AssetMaterialization):
-            t, kw = E.ASSET_MATERIALIZATION, {"materialization": asset_event}
+            t, mat = E.ASSET_MATERIALIZATION, asset_event
         elif isinstance(asset_event, AssetObservation):
-            t, kw = E.ASSET_OBSERVATION, {"observation": asset_event}
+            t, obs = E.ASSET_OBSERVATION, asset_event
         else:
             raise DagsterInvariantViolationError(
                 "report_runless_asset_event takes an AssetMaterialization or AssetObservation, "
@@ -409,7 +410,7 @@ class DagsterInstance:
             DagsterEvent(
                 event_type_value=t.value, run_id=RUNLESS_RUN_ID, job_name=RUNLESS_JOB_NAME,
                 timestamp=time.time(), asset_key=asset_event.asset_key,
-                partition=asset_event.partition, **kw,
+                partition=asset_event.partition, materialization=mat, observation=obs,
             )
         )
 
@@ -528,8 +529,8 @@ class DagsterInstance:
             cands.append(self._storage.get_latest_asset_record(k, E.ASSET_MATERIALIZATION, partition_key))
         if is_source is not False:
             cands.append(self._storage.get_latest_asset_record(k, E.ASSET_OBSERVATION, partition_key))
-        cands = [c for c in cands if c is not None and c.data_version is not None]
-        return max(cands, key=lambda r: r.storage_id) if cands else None
+        found = [c for c in cands if c is not None and c.data_version is not None]
+        return max(found, key=lambda r: r.storage_id) if found else None
 
     def get_latest_data_version(
         self, asset_key: CoercibleToAssetKey, partition: str | None = None

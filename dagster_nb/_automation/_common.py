@@ -232,7 +232,7 @@ def context_from_args(
             f"{label} invocation received multiple non-resource arguments. Only a first "
             "positional context parameter should be provided when invoking."
         )
-    context = None
+    context: Any = None
     if args:
         context = args[0]
     elif kwargs:

@@ -484,7 +484,7 @@ class RuleCondition(AutomationCondition):
 
 
 def _leaf(cls_name: str, doc: str) -> type:
-    cls = dataclass(frozen=True, slots=True, kw_only=True, repr=False)(
+    cls: type = dataclass(frozen=True, slots=True, kw_only=True, repr=False)(
         type(cls_name, (AutomationCondition,), {"__doc__": doc, "__module__": __name__})
     )
     globals()[cls_name] = cls

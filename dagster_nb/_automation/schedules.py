@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster_nb._automation._common import (
     AutomationTarget,
@@ -47,7 +47,11 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "DefaultScheduleStatus",
@@ -189,7 +193,7 @@ class ScheduleDefinition:
         should_execute: Callable[..., bool] | None = None,
         environment_vars: Mapping[str, str] | None = None,
         execution_timezone: str | None = None,
-        execution_fn: Callable[..., Any] | None = None,
+        execution_fn: Callable[..., Any] | _DecoratedScheduleFunction | None = None,
         description: str | None = None,
         job: Any = None,
         default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
@@ -243,14 +247,15 @@ class ScheduleDefinition:
         self._decorated = decorated
         if execution_fn is not None:
             self._execution_fn: Callable[[ScheduleEvaluationContext], list[Any]] = (
-                decorated.wrapped if decorated else _plain_execution_fn(execution_fn, self._name)
+                decorated.wrapped if decorated is not None
+                else _plain_execution_fn(cast("Callable[..., Any]", execution_fn), self._name)
             )
         else:
             self._execution_fn = _config_execution_fn(
                 self._name, run_config, run_config_fn, self._tags, tags_fn, should_execute
             )
 
-        resource_args = set(decorated.params.resource_params) if decorated else set()
+        resource_args: set[str] = set(decorated.params.resource_params) if decorated else set()
         if required_resource_keys and resource_args:
             raise DagsterInvalidDefinitionError(
                 "Cannot specify resource requirements in both @schedule decorator and as "
@@ -481,6 +486,7 @@ def schedule(
     required_resource_keys: set[str] | None = None,
     target: Any = None,
     owners: Sequence[str] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
     """Decorate a function that returns RunRequest(s), a SkipReason, nothing, or a run config.
 
@@ -490,6 +496,8 @@ def schedule(
         def nightly(context):
             return dg.RunRequest(run_key=context.scheduled_execution_time.isoformat())
     """
+    if kwargs:
+        raise_unexpected_keyword("@schedule", kwargs, ("cron_schedule", "job_name", "name", "tags", "tags_fn", "metadata", "should_execute", "environment_vars", "execution_timezone", "description", "job", "default_status", "required_resource_keys", "target", "owners"))
     if tags_fn is not None and tags:
         raise DagsterInvalidDefinitionError(
             "Attempted to provide both tags_fn and tags as arguments to ScheduleDefinition. "
@@ -512,7 +520,7 @@ def schedule(
             if isinstance(result, dict):
                 # A dict is the run config of the one run this tick requests.
                 run_tags = static_tags or (tags_fn(context) if tags_fn else None) or None
-                return [RunRequest(run_key=None, run_config=copy.deepcopy(result), tags=run_tags)]
+                return [RunRequest(run_key=None, run_config=copy.deepcopy(result), tags=run_tags or {})]
             return _as_list(result)
 
         sd = ScheduleDefinition(

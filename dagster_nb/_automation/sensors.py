@@ -23,7 +23,7 @@ import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation._common import (
     AutomationTarget,
@@ -45,7 +45,11 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "DEFAULT_SENSOR_DAEMON_INTERVAL",
@@ -535,6 +539,7 @@ def sensor(
     metadata: Mapping[str, Any] | None = None,
     target: Any = None,
     owners: Sequence[str] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], SensorDefinition]:
     """Decorate a function that returns/yields RunRequests, a SkipReason or a SensorResult.
 
@@ -542,6 +547,8 @@ def sensor(
         def watch(context):
             return dg.SensorResult(run_requests=[dg.RunRequest(run_key="x")], cursor="x")
     """
+    if kwargs:
+        raise_unexpected_keyword("@sensor", kwargs, ("job_name", "name", "minimum_interval_seconds", "description", "job", "jobs", "default_status", "asset_selection", "required_resource_keys", "tags", "metadata", "target", "owners"))
 
     def inner(fn: Callable[..., Any]) -> SensorDefinition:
         if not callable(fn):

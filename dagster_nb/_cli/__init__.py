@@ -79,6 +79,16 @@ def _print_result(result: Any) -> None:
         print(f"  {step:30s} {outcome}")
 
 
+def _command_text(args: argparse.Namespace) -> str:
+    """How to rerun this command with another selection (in messages that suggest one)."""
+    import shlex
+
+    target = f"-f {shlex.quote(args.file)}" if args.file else f"-m {args.module}"
+    if args.attribute:
+        target += f" -a {args.attribute}"
+    return f"dagster-nb materialize {target} --select '{{selection}}'"
+
+
 def _cmd_materialize(args: argparse.Namespace) -> int:
     from dagster_nb._notebook.commands import CommandError, materialize_command
     from dagster_nb._notebook.repository import NothingToMaterialize
@@ -94,6 +104,7 @@ def _cmd_materialize(args: argparse.Namespace) -> int:
             repo, args.select, partition=args.partition, partitions=args.partitions,
             stale=args.stale, tags=args.tags, config=args.config, parallel=args.parallel,
             listeners=[log], raise_on_error=False,
+            command=_command_text(args),
         )
     except NothingToMaterialize as exc:
         print(str(exc))

@@ -27,6 +27,8 @@ class AssetKey:
     """
 
     __slots__ = ("_parts", "_hash")
+    _parts: tuple[str, ...]
+    _hash: int
 
     def __new__(cls, path: str | Sequence[str]) -> AssetKey:
         # Interned: equal keys are one object, so the dict and set lookups that key everything
@@ -179,8 +181,10 @@ class AssetKey:
         return AssetKey(self._parts[:-1])
 
 
-_set_parts = AssetKey._parts.__set__  # slot setters: bypass the frozen __setattr__
-_set_hash = AssetKey._hash.__set__
+# Slot setters, which bypass the frozen __setattr__ (read from the class dict: the annotations
+# above make a type checker take AssetKey._parts for the value, not the slot descriptor).
+_set_parts = AssetKey.__dict__["_parts"].__set__
+_set_hash = AssetKey.__dict__["_hash"].__set__
 _new_object = object.__new__
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from dagster_nb._definitions.asset_key import (
     AssetKey,
@@ -21,10 +22,25 @@ from dagster_nb._definitions.asset_key import (
 from dagster_nb._errors import (
     CheckError,
     DagsterInvalidDefinitionError,
-    DagsterInvalidDefinitionTypeError,
     DagsterInvariantViolationError,
     ParameterCheckError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._automation.conditions import AutomationCondition
+    from dagster_nb._automation.freshness import FreshnessPolicy, LegacyFreshnessPolicy
+    from dagster_nb._automation.policies import AutoMaterializePolicy
+    from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
+    from dagster_nb._definitions.policy import BackfillPolicy
+    from dagster_nb._partitions.definition import PartitionsDefinition
+    from dagster_nb._partitions.mapping.base import PartitionMapping
+    from dagster_nb._typing import NoExtraKwargs, Unpack
+
+    # What deps=[...] accepts (Dagster's CoercibleToAssetDep).
+    CoercibleToAssetDep = Union[
+        AssetKey, str, Sequence[str], "AssetSpec", AssetsDefinition, SourceAsset, "AssetDep"
+    ]
 
 __all__ = ["AssetSpec", "AssetDep", "AssetIn", "AssetOut", "coerce_dep", "KIND_TAG_PREFIX"]
 
@@ -207,32 +223,26 @@ class AssetSpec:
         self,
         key: CoercibleToAssetKey,
         *,
-        deps: Iterable[Any] | None = None,
+        deps: Iterable[CoercibleToAssetDep] | None = None,
         description: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         skippable: bool = False,
         group_name: str | None = None,
         code_version: str | None = None,
-        automation_condition: Any = None,
+        automation_condition: AutomationCondition | None = None,
         owners: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
-        kinds: Iterable[str] | None = None,
-        partitions_def: Any = None,
-        freshness_policy: Any = None,
-        auto_materialize_policy: Any = None,
+        kinds: AbstractSet[str] | None = None,
+        partitions_def: PartitionsDefinition | None = None,
+        freshness_policy: FreshnessPolicy | None = None,
+        auto_materialize_policy: AutoMaterializePolicy | None = None,
         io_manager_key: str | None = None,
-        legacy_freshness_policy: Any = None,
+        legacy_freshness_policy: LegacyFreshnessPolicy | None = None,
         is_virtual: bool = False,
-        **kwargs: Any,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            from dagster_nb._errors import did_you_mean
-
-            bad = next(iter(kwargs))
-            raise DagsterInvalidDefinitionTypeError(
-                f"AssetSpec got an unexpected keyword argument '{bad}'."
-                + did_you_mean(bad, _SPEC_PARAMS)
-            )
+            raise_unexpected_keyword("AssetSpec", kwargs, _SPEC_PARAMS)
         k = key if type(key) is AssetKey else AssetKey.from_coercible(key)
         where = _Where(k)  # formatted only if an error message needs it
         dep_list: list[AssetDep] = []
@@ -382,6 +392,14 @@ _SPEC_PARAMS = [
 ]
 
 
+_IN_PARAMS = ("key", "metadata", "key_prefix", "input_manager_key", "partition_mapping", "dagster_type")
+_OUT_PARAMS = (
+    "key_prefix", "key", "dagster_type", "description", "is_required", "io_manager_key",
+    "metadata", "group_name", "code_version", "automation_condition", "backfill_policy", "owners",
+    "tags", "kinds", "freshness_policy", "auto_materialize_policy", "is_virtual",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AssetIn:
     """Names the upstream asset an input parameter reads: ``ins={"x": AssetIn("raw")}``."""
@@ -399,9 +417,12 @@ class AssetIn:
         metadata: Mapping[str, Any] | None = None,
         key_prefix: CoercibleToAssetKeyPrefix | None = None,
         input_manager_key: str | None = None,
-        partition_mapping: Any = None,
+        partition_mapping: PartitionMapping | None = None,
         dagster_type: Any = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword("AssetIn", kwargs, _IN_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetIn: key and key_prefix cannot both be set; put the full key in `key`."
@@ -455,15 +476,19 @@ class AssetOut:
         metadata: Mapping[str, Any] | None = None,
         group_name: str | None = None,
         code_version: str | None = None,
-        automation_condition: Any = None,
-        backfill_policy: Any = None,
+        automation_condition: AutomationCondition | None = None,
+        backfill_policy: BackfillPolicy | None = None,
         owners: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
-        kinds: Iterable[str] | None = None,
-        freshness_policy: Any = None,
-        auto_materialize_policy: Any = None,
+        kinds: AbstractSet[str] | None = None,
+        freshness_policy: FreshnessPolicy | None = None,
         is_virtual: bool = False,
+        *,
+        auto_materialize_policy: AutoMaterializePolicy | None = None,  # Dagster: in **kwargs
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword("AssetOut", kwargs, _OUT_PARAMS)
         if key is not None and key_prefix is not None:
             raise CheckError(
                 "AssetOut: key and key_prefix cannot both be set; put the full key in `key`."

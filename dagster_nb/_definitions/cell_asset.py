@@ -15,7 +15,7 @@ import ast
 import builtins
 import hashlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +92,7 @@ class _Names(ast.NodeVisitor):
                 inner.visit(getattr(node, attr))
         self.loaded.extend(n for n in inner.loaded if n not in inner.stored)
 
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comp  # type: ignore[assignment]
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comp
 
     def visit_Import(self, node: ast.Import) -> None:
         for a in node.names:
@@ -188,7 +188,11 @@ def _refuse_scope_statements(name: str, body: list[ast.stmt]) -> None:
             )
 
 
-def build_cell_function(cell: CellAsset, filename: str, namespace: Mapping[str, Any]) -> Any:
+# ast.FunctionDef needs type_params from Python 3.12 on.
+_type_params: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12) else {}
+
+
+def build_cell_function(cell: CellAsset, filename: str, namespace: dict[str, Any]) -> Any:
     """Compile the analyzed body into ``def NAME([context,] *upstream)`` whose globals are the
     notebook namespace, with line numbers pointing into the cell."""
     params = (["context"] if cell.uses_context else []) + list(cell.upstream)
@@ -201,7 +205,7 @@ def build_cell_function(cell: CellAsset, filename: str, namespace: Mapping[str, 
         body=cell.tree.body,
         decorator_list=[],
         returns=None,
-        **({"type_params": []} if sys.version_info >= (3, 12) else {}),
+        **_type_params,
     )
     first = cell.tree.body[0]
     fn_def.lineno = max(getattr(first, "lineno", 1) - 1, 1)

@@ -68,13 +68,19 @@ __all__ = [
 # --------------------------------------------------------------------------- errors
 
 
-class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):
+# pydantic's errors() method and DagsterInvalidConfigError's errors list meet in one class (the
+# ignore below), as in Dagster, whose ValidationError is pydantic's.
+class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):  # type: ignore[misc]
     """Raised by ``Config(...)``/``ConfigurableResource(...)`` with bad fields.
 
     pydantic's ``ValidationError`` (the class Dagster raises there: ``except
     pydantic.ValidationError`` works, ``.errors()`` lists the problems, without input values) and
     a :class:`DagsterInvalidConfigError`. Made with :meth:`build`, not called directly.
     """
+
+    _dnb_preamble: str
+    _dnb_lines: list[str]
+    error_locations: list[tuple[Any, ...]]
 
     @classmethod
     def build(
@@ -88,7 +94,7 @@ class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):
         if pydantic_error is not None:
             title = pydantic_error.title
             for e in pydantic_error.errors(include_url=False, include_input=False):
-                d = {"type": e["type"], "loc": e["loc"], "input": None}  # never the value
+                d: dict[str, Any] = {"type": e["type"], "loc": e["loc"], "input": None}  # never the value
                 if "ctx" in e:
                     d["ctx"] = e["ctx"]
                 details.append(d)

@@ -93,7 +93,7 @@ class ConfigurableResourceFactory(_ConfigBase, Generic[TResValue]):
                 values[k] = v
                 continue
             try:
-                values[k] = pydantic.TypeAdapter(fields[k].annotation).validate_python(v)
+                values[k] = pydantic.TypeAdapter(fields[k].annotation or Any).validate_python(v)
             except pydantic.ValidationError as e:
                 for err in e.errors(include_input=False, include_url=False):
                     errors.append(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
@@ -27,6 +27,20 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
     did_you_mean,
+    raise_unexpected_keyword,
+)
+
+if TYPE_CHECKING:
+    from dagster_nb._automation.schedules import ScheduleDefinition
+    from dagster_nb._automation.sensors import SensorDefinition
+    from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
+    from dagster_nb._execution.executors import ExecutorDefinition
+    from dagster_nb._execution.jobs import JobDefinition, UnresolvedAssetJobDefinition
+    from dagster_nb._typing import NoExtraKwargs, Unpack
+
+_DEFINITIONS_PARAMS = (
+    "assets", "schedules", "sensors", "jobs", "resources", "executor", "loggers", "asset_checks",
+    "metadata", "component_tree",
 )
 
 __all__ = ["Definitions", "LazyDefinitions", "definitions"]
@@ -37,17 +51,20 @@ class Definitions:
 
     def __init__(
         self,
-        assets: Iterable[Any] | None = None,
-        schedules: Iterable[Any] | None = None,
-        sensors: Iterable[Any] | None = None,
-        jobs: Iterable[Any] | None = None,
+        assets: Iterable[AssetsDefinition | AssetSpec | SourceAsset] | None = None,
+        schedules: Iterable[ScheduleDefinition] | None = None,
+        sensors: Iterable[SensorDefinition] | None = None,
+        jobs: Iterable[JobDefinition | UnresolvedAssetJobDefinition] | None = None,
         resources: Mapping[str, Any] | None = None,
-        executor: Any = None,
+        executor: ExecutorDefinition | None = None,
         loggers: Mapping[str, Any] | None = None,
-        asset_checks: Iterable[Any] | None = None,
+        asset_checks: Iterable[AssetsDefinition] | None = None,
         metadata: Mapping[str, Any] | None = None,
         component_tree: Any = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword("Definitions", kwargs, _DEFINITIONS_PARAMS)
         for what, given in (("loggers", loggers), ("component_tree", component_tree)):
             if given:
                 raise DagsterInvalidDefinitionError(
@@ -152,7 +169,7 @@ class Definitions:
                     )
         names = self._all_jobs()  # duplicate job names (jobs=, schedules, sensors) raise
         for kind, items in (("schedule", self._schedules), ("sensor", self._sensors)):
-            seen: dict[str, Any] = {}
+            seen: dict[Any, Any] = {}
             for s in items:
                 n = getattr(s, "name", None)
                 if n in seen and seen[n] is not s:
@@ -163,7 +180,7 @@ class Definitions:
     def _validate_automation_targets(self, job_names: set[Any]) -> None:
         # A schedule/sensor naming its job by job_name needs that job here; one holding a job
         # object brings the job with it (Dagster adds it to the repository), so it counts too.
-        targets = [
+        targets: list[tuple[Any, Any]] = [
             (s, t)
             for s in (*self._schedules, *self._sensors)
             for t in (getattr(s, "targets", None) or [getattr(s, "target", None)])

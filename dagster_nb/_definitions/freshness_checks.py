@@ -153,14 +153,14 @@ def _evaluate(
     }
     if latest_tick is not None:
         metadata[LATEST_CRON_TICK_METADATA_KEY] = TimestampMetadataValue(latest_tick)
-    if passed:
+    if passed and updated is not None:  # (passed implies an update)
         # when the asset can become overdue again
         fresh_until = ticks.after(ticks.prev_le(now)).timestamp() if ticks is not None else updated + delta.total_seconds()
         metadata[FRESH_UNTIL_METADATA_KEY] = TimestampMetadataValue(fresh_until)
     if updated:
         metadata[LAST_UPDATED_TIMESTAMP_METADATA_KEY] = TimestampMetadataValue(updated)
     allowed = seconds_in_words(now - lower_bound)
-    if passed:
+    if passed and updated is not None:
         description = (
             f"Asset is currently fresh. The last update was {seconds_in_words(now - updated)} ago, "
             f"within the allowed time range of {allowed}."

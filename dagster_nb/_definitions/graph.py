@@ -1,5 +1,5 @@
-"""Graphs: ``@graph``, ``GraphDefinition``, ``@graph_asset`` / ``@graph_multi_asset``, the
-records of a graph body's wiring (``NodeOutputRef``, ``NodeCall``, ``DependencyDefinition``, ...)
+"""Graphs: ``@graph``, ``GraphDefinition`` (``@graph_asset`` / ``@graph_multi_asset`` are in
+``decorators``), the records of a graph body's wiring (``NodeOutputRef``, ``NodeCall``, ``DependencyDefinition``, ...)
 and ``ConfigMapping``.
 
     @dg.op
@@ -37,8 +37,6 @@ from dagster_nb._errors import (
 __all__ = [
     "GraphDefinition",
     "graph",
-    "graph_asset",
-    "graph_multi_asset",
     "Node",
     "NodeInvocation",
     "DependencyDefinition",
@@ -328,7 +326,7 @@ class GraphDefinition(_Invocable):
         description: str | None = None,
         compose_fn: Callable | None = None,
         tags: Mapping[str, Any] | None = None,
-        config: Mapping[str, Any] | None = None,
+        config: ConfigMapping | Mapping[str, Any] | None = None,
     ):
         self.name = name
         # As Dagster's @graph(config=...): a ConfigMapping from the graph's own config to its
@@ -347,7 +345,7 @@ class GraphDefinition(_Invocable):
         self._aliased = True  # NodeInvocation.alias in ``dependencies`` (asset jobs: None)
         self._order = self._toposort()
         if compose_fn is not None:
-            functools.update_wrapper(self, compose_fn)  # type: ignore[arg-type]
+            functools.update_wrapper(self, compose_fn)
 
     @property
     def nodes(self) -> list[Node]:
@@ -683,22 +681,3 @@ def graph(
 
     return wrap(compose_fn) if compose_fn is not None else wrap
 
-
-def graph_asset(compose_fn: Callable | None = None, **kwargs: Any) -> Any:
-    """An asset computed by a graph of ops: ``@graph_asset def a(up): return op2(op1(up))``."""
-    from dagster_nb._definitions.decorators import _graph_asset
-
-    def wrap(fn: Callable) -> Any:
-        return _graph_asset(fn, **kwargs)
-
-    return wrap(compose_fn) if compose_fn is not None else wrap
-
-
-def graph_multi_asset(*, outs: Mapping[str, Any], **kwargs: Any) -> Any:
-    """Several assets computed by one graph: ``@graph_multi_asset(outs={"a": AssetOut(), ...})``."""
-    from dagster_nb._definitions.decorators import _graph_multi_asset
-
-    def wrap(fn: Callable) -> Any:
-        return _graph_multi_asset(fn, outs=outs, **kwargs)
-
-    return wrap

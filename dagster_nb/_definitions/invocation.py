@@ -10,10 +10,10 @@ from dagster_nb._errors import DagsterInvalidInvocationError, did_you_mean
 __all__ = ["direct_invoke"]
 
 
-def direct_invoke(op_def: Any, args: tuple, kwargs: dict, assets_def: Any = None) -> Any:
+def direct_invoke(op_def: Any, call_args: tuple, kwargs: dict, assets_def: Any = None) -> Any:
     sig = op_def.signature
     label = f"'{op_def.name}'"
-    args = list(args)
+    args = list(call_args)
     kwargs = dict(kwargs)
     call_kwargs: dict[str, Any] = {}
     context = None

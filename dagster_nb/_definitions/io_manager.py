@@ -323,6 +323,7 @@ class _IOContextBase:
     # definitions to initialize; execution builds contexts with initialized values.
     _resources_stack: Any = None
     _needs_with = False
+    _resources: Resources  # set by each context's __init__
 
     @property
     def resources(self) -> Resources:

@@ -13,6 +13,7 @@ so defining and running assets without metadata never creates them.
 
 from __future__ import annotations
 
+import builtins  # MetadataValue.float (a constructor) shadows the type in the class body
 import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
@@ -160,7 +161,7 @@ class MetadataValue:
         return _v().NullMetadataValue()
 
     @staticmethod
-    def timestamp(value: float | _dt.datetime) -> TimestampMetadataValue:
+    def timestamp(value: builtins.float | _dt.datetime) -> TimestampMetadataValue:
         if isinstance(value, _dt.datetime):
             if value.tzinfo is None:
                 raise DagsterInvalidMetadata(

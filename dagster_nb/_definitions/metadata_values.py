@@ -26,7 +26,7 @@ _frozen = dict(frozen=True, slots=True)
 
 @dataclass(**_frozen)
 class TextMetadataValue(MetadataValue):
-    text: str
+    text: str  # type: ignore[assignment]  # Dagster's field name, shadowing MetadataValue.text()
     _type_name = "text"
 
     @property
@@ -36,19 +36,19 @@ class TextMetadataValue(MetadataValue):
 
 @dataclass(**_frozen)
 class IntMetadataValue(MetadataValue):
-    value: int  # type: ignore[misc]
+    value: int
     _type_name = "int"
 
 
 @dataclass(**_frozen)
 class FloatMetadataValue(MetadataValue):
-    value: float  # type: ignore[misc]
+    value: float
     _type_name = "float"
 
 
 @dataclass(**_frozen)
 class BoolMetadataValue(MetadataValue):
-    value: bool  # type: ignore[misc]
+    value: bool
     _type_name = "bool"
 
 
@@ -79,7 +79,7 @@ class MarkdownMetadataValue(MetadataValue):
 
 @dataclass(**_frozen)
 class UrlMetadataValue(MetadataValue):
-    url: str
+    url: str  # type: ignore[assignment]  # Dagster's field name, shadowing MetadataValue.url()
     _type_name = "url"
 
     @property
@@ -89,7 +89,7 @@ class UrlMetadataValue(MetadataValue):
 
 @dataclass(**_frozen)
 class PathMetadataValue(MetadataValue):
-    path: str
+    path: str  # type: ignore[assignment]  # Dagster's field name, shadowing MetadataValue.path()
     _type_name = "path"
 
     def __post_init__(self) -> None:
@@ -102,7 +102,7 @@ class PathMetadataValue(MetadataValue):
 
 @dataclass(**_frozen)
 class NotebookMetadataValue(MetadataValue):
-    path: str
+    path: str  # type: ignore[assignment]  # Dagster's field name, shadowing MetadataValue.path()
     _type_name = "notebook"
 
     def __post_init__(self) -> None:
@@ -145,7 +145,7 @@ class NullMetadataValue(MetadataValue):
 
 @dataclass(**_frozen)
 class TimestampMetadataValue(MetadataValue):
-    value: float  # type: ignore[misc]
+    value: float
     _type_name = "timestamp"
 
 
@@ -218,6 +218,7 @@ class TableRecord:
     """One row of a table metadata value: ``TableRecord({"id": 1, "name": "a"})``."""
 
     __slots__ = ("data",)
+    data: dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any):
         merged = dict(data or {}, **kwargs)
@@ -369,7 +370,7 @@ def normalize_metadata_value(key: str, value: Any) -> MetadataValue:
     if isinstance(value, TableColumnLineage):
         return TableColumnLineageMetadataValue(value)
     if isinstance(value, os.PathLike):
-        return PathMetadataValue(value)
+        return PathMetadataValue(os.fspath(value))
     if isinstance(value, _dt.datetime):
         return MetadataValue.timestamp(value)
     if isinstance(value, (dict, list)):

@@ -81,8 +81,8 @@ def assets_def_from_node(
     }
     out_keys = {}
     for n in output_names:
-        given = (keys_by_output_name or {}).get(n)
-        out_keys[n] = AssetKey.from_coercible(given) if given is not None else AssetKey(
+        out_key = (keys_by_output_name or {}).get(n)
+        out_keys[n] = AssetKey.from_coercible(out_key) if out_key is not None else AssetKey(
             [*prefix, node_def.name if n == "result" else n]
         )
     mappings = {in_keys[n]: m for n, m in (partition_mappings or {}).items()}

@@ -17,13 +17,19 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from dagster_nb._definitions.results import NoValue
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._definitions.policy import RetryPolicy
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "In",
@@ -274,6 +280,14 @@ class _Invocable:
 
     name: str
 
+    if TYPE_CHECKING:  # each subclass defines these properties
+
+        @property
+        def input_names(self) -> list[str]: ...
+
+        @property
+        def output_names(self) -> list[str]: ...
+
     def _record(self, alias: str | None, args: tuple, kwargs: dict) -> Any:
         from dagster_nb._definitions.graph import GraphInputRef, NodeCall, NodeOutputRef
 
@@ -369,7 +383,7 @@ class OpDefinition(_Invocable):
         # What functools.update_wrapper does, without its per-attribute getattr/setattr loop.
         self.__wrapped__ = compute_fn
         self.__doc__ = compute_fn.__doc__
-        self.__module__ = getattr(compute_fn, "__module__", None)
+        self.__module__ = getattr(compute_fn, "__module__", None) or __name__
         self.__qualname__ = getattr(compute_fn, "__qualname__", name)
         self.__name__ = getattr(compute_fn, "__name__", name)
 
@@ -396,22 +410,67 @@ class OpDefinition(_Invocable):
         return direct_invoke(self, args, kwargs)
 
 
+_OP_PARAMS = (
+    "name", "description", "ins", "out", "config_schema", "required_resource_keys", "tags",
+    "version", "retry_policy", "code_version", "pool",
+)
+
+
+@overload
 def op(
-    compute_fn: Callable | None = None,
+    compute_fn: Callable[..., Any],
     *,
     name: str | None = None,
     description: str | None = None,
     ins: Mapping[str, In] | None = None,
     out: Out | Mapping[str, Out] | None = None,
     config_schema: Any = None,
-    required_resource_keys: set[str] | None = None,
+    required_resource_keys: AbstractSet[str] | None = None,
     tags: Mapping[str, Any] | None = None,
     version: str | None = None,
-    retry_policy: Any = None,
+    retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
     pool: str | None = None,
-) -> Any:
+) -> OpDefinition: ...
+
+
+@overload
+def op(
+    compute_fn: None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    version: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+) -> Callable[[Callable[..., Any]], OpDefinition]: ...
+
+
+def op(
+    compute_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    version: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
+) -> OpDefinition | Callable[[Callable[..., Any]], OpDefinition]:
     """Define an op: ``@op`` or ``@op(out={"a": Out(), "b": Out()})``."""
+    if kwargs:
+        raise_unexpected_keyword("@op", kwargs, _OP_PARAMS)
 
     def wrap(fn: Callable) -> OpDefinition:
         outs = {"result": out} if isinstance(out, Out) else out
@@ -442,7 +501,7 @@ def is_graph_definition(value: Any) -> bool:
 
 
 _GRAPH_NAMES = frozenset({
-    "GraphDefinition", "graph", "graph_asset", "graph_multi_asset", "compose_graph", "Node",
+    "GraphDefinition", "graph", "compose_graph", "Node",
     "OpNode", "GraphNode", "NodeInvocation", "DependencyDefinition", "MultiDependencyDefinition",
     "GraphIn", "GraphOut", "ConfigMapping", "NodeOutputRef", "GraphInputRef", "NodeCall",
     "has_graph_config", "refuse_graph_config_in_assets", "_coerce_floats", "_node_of",

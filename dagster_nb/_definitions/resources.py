@@ -408,7 +408,7 @@ class _GeneratorResource(contextlib.AbstractContextManager):
     On exit the generator is *resumed* (not thrown into), as Dagster does, so code after the
     ``yield`` runs even when the run failed and the user wrote no try/finally."""
 
-    def __init__(self, gen: Generator[Any, None, None]):
+    def __init__(self, gen: Generator[Any, Any, Any]):
         self._gen = gen
 
     def __enter__(self) -> Any:
@@ -692,6 +692,7 @@ class _Initializer:
     def open_configurable(self, key: str, obj: Any, raw_cfg: Any) -> Any:
         from dagster_nb._definitions.config import validate_model
 
+        cls: Any  # a ConfigurableResource subclass (pydantic model)
         if isinstance(obj, PartialResource):
             cls, data = obj.resource_cls, dict(obj.data)
         else:

@@ -1,6 +1,11 @@
 """Backfills: materialize a list or range of partitions.
 
-One run per partition by default (Dagster's behaviour for assets without a backfill policy);
+Unpartitioned assets of the selection run once per backfill, not once per partition (as in
+Dagster's asset backfills): those upstream of the partitioned assets in one run before the
+partitions, those that read partitioned assets in one run after them.
+
+Partitioned assets: one run per partition by default (Dagster's behaviour for assets without a
+backfill policy);
 one run per contiguous range of partitions when every selected asset has
 ``BackfillPolicy.single_run()``; chunks of ``max_partitions_per_run`` of each range under
 ``BackfillPolicy.multi_run(n)``. A failed partition
@@ -32,10 +37,12 @@ class BackfillResult:
     results: tuple[Any, ...]
     chunks: tuple[tuple[str, ...], ...]
     errors: Mapping[tuple[str, ...], BaseException] = field(default_factory=dict)
+    #: Partitions never attempted because the run of their unpartitioned upstream assets failed.
+    not_run: tuple[str, ...] = ()
 
     @property
     def success(self) -> bool:
-        return all(r.success for r in self.results) and not self.errors
+        return all(r.success for r in self.results) and not self.errors and not self.not_run
 
     @property
     def failed_partitions(self) -> list[str]:
@@ -45,6 +52,7 @@ class BackfillResult:
                 out.extend(chunk)
         for chunk in self.errors:
             out.extend(chunk)
+        out.extend(self.not_run)
         return out
 
     @property
@@ -199,26 +207,41 @@ def run_backfill(
         raise DagsterInvalidInvocationError("The backfill names no partitions.")
     for pk in partition_keys:
         pdef.validate_partition_key(pk, current_time=current_time, dynamic_partitions_store=instance)
+    partitioned = frozenset(k for k in keys if resolved.assets_def_by_key[k].partitions_def is not None)
+    before, after = _unpartitioned_runs(resolved, keys, partitioned)
+    if not before and not after:
+        partitioned = keys  # nothing unpartitioned, or the interleaved case: one kind of run
     chunks = plan_backfill_chunks(
-        resolved, keys, partition_keys, current_time=current_time, dynamic_partitions_store=instance
+        resolved, partitioned, partition_keys, current_time=current_time,
+        dynamic_partitions_store=instance,
     )
     backfill_tags = dict(tags or {})
     import uuid
 
     backfill_tags.setdefault("dagster/backfill", uuid.uuid4().hex[:8])
-    results = []
+    results: list[Any] = []
     done_chunks: list[tuple[str, ...]] = []
     errors: dict[tuple[str, ...], BaseException] = {}
-    for i, chunk in enumerate(chunks):
+    # (keys, partitions) per run: () marks the once-per-backfill runs of unpartitioned assets.
+    plan: list[tuple[frozenset, tuple[str, ...]]] = [(before, ())] if before else []
+    plan += [(partitioned, chunk) for chunk in chunks]
+    if after:
+        plan.append((after, ()))
+    not_run: tuple[str, ...] = ()
+    for i, (run_keys, chunk) in enumerate(plan):
+        if i == 1 and before and results and not results[0].success:
+            # The partitions read what that run failed to write: do not run them against it.
+            not_run = tuple(partition_keys)
+            break
         try:
             r = run_assets(
                 resolved,
-                selected_keys=keys,
+                selected_keys=run_keys,
                 instance=instance,
                 resources=resources,
                 run_config=run_config,
                 tags=backfill_tags,
-                partition_keys=list(chunk),
+                partition_keys=list(chunk) or None,
                 max_concurrent=max_concurrent,
                 listeners=listeners,
                 raise_on_error=False,
@@ -230,17 +253,43 @@ def run_backfill(
         except Exception as exc:  # a run that could not start (e.g. resource init)
             errors[chunk] = exc
             if on_progress is not None:
-                on_progress(i + 1, len(chunks), None)
+                on_progress(i + 1, len(plan), None)
+            if not chunk and i == 0 and before:
+                not_run = tuple(partition_keys)
+                break
             continue
-        if len(chunks) > 1:
+        if len(plan) > 1:
             r._release_values()  # the values are stored; a big backfill must not hold them all
         results.append(r)
         done_chunks.append(chunk)
         if on_progress is not None:
-            on_progress(i + 1, len(chunks), r)
+            on_progress(i + 1, len(plan), r)
     return BackfillResult(
         partition_keys=tuple(partition_keys),
         results=tuple(results),
         chunks=tuple(done_chunks),
         errors=errors,
+        not_run=not_run,
     )
+
+
+def _unpartitioned_runs(
+    resolved: ResolvedAssets, keys: frozenset, partitioned: frozenset
+) -> tuple[frozenset, frozenset]:
+    """The unpartitioned keys of the selection, split into those that run before the
+    partitions (nothing partitioned in the selection is upstream of them) and those that run
+    after (they read, directly or through others of the selection, a partitioned asset)."""
+    graph = resolved.graph
+    after: set = set()
+    frontier = list(partitioned)
+    while frontier:
+        for c in graph.children(frontier.pop()):
+            if c in keys and c not in partitioned and c not in after:
+                after.add(c)
+                frontier.append(c)
+    if any(c in partitioned for a in after for c in graph.children(a)):
+        # partitioned -> unpartitioned -> partitioned: no order runs each kind once; run
+        # the unpartitioned assets with every partition, as before.
+        return frozenset(), frozenset()
+    before = keys - partitioned - after
+    return frozenset(before), frozenset(after)

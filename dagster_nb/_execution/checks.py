@@ -94,8 +94,8 @@ def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) 
                     "can_subset=True."
                 )
     for step_key, ad in checks_only.items():
-        ups = {by_step[k] for k in ad.keys_by_input_name.values() if k in by_step}
-        steps[step_key] = Step(key=step_key, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(ups))
+        input_steps = {by_step[k] for k in ad.keys_by_input_name.values() if k in by_step}
+        steps[step_key] = Step(key=step_key, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(input_steps))
     for step_key, cks in embedded.items():
         steps[step_key] = dataclasses.replace(steps[step_key], check_keys=frozenset(cks))
     blockers: dict[AssetKey, set[str]] = {}  # asset key -> check steps that block its children

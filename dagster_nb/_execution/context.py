@@ -96,6 +96,8 @@ class AssetExecutionContext:
     Built by the executor for each step; for unit tests use :func:`build_asset_context`.
     """
 
+    _selected_check_keys: frozenset[Any]  # set by the executor on steps that run checks
+
     def __init__(
         self,
         *,
@@ -747,7 +749,7 @@ def _build(
         op_config=config,
         run_tags=run_tags,
     )
-    ctx._exit_stack = stack  # type: ignore[attr-defined]
+    ctx._exit_stack = stack
     ctx._direct = True
     return ctx
 

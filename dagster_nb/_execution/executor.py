@@ -180,6 +180,7 @@ class RunExecution:
         self.job_name = spec.job_name
         self.events: list[DagsterEvent] = []
         self.outputs: dict[tuple[str, str], Any] = {}
+        self.job_outputs: dict[str, Any] = {}  # an op job's graph outputs (graph_run)
         self.step_outcomes: dict[str, str] = {}
         self.step_errors: dict[str, BaseException] = {}
         self.produced: dict[str, set[str]] = {}
@@ -505,12 +506,12 @@ def _execute_run(run: RunExecution) -> None:
         raise err
     partition_planned = spec.partition_keys
     for step in plan.steps:
-        for k in sorted(step.keys, key=lambda x: x.parts):
+        for ak in sorted(step.keys, key=lambda x: x.parts):
             if step.observe:
                 continue
             pkeys = partition_planned if step.assets_def.partitions_def is not None else None
             for pk in pkeys or [None]:
-                run.event(EV.ASSET_MATERIALIZATION_PLANNED, step.key, asset_key=k, partition=pk)
+                run.event(EV.ASSET_MATERIALIZATION_PLANNED, step.key, asset_key=ak, partition=pk)
     if plan.check_keys:
         for step in plan.steps:
             for ck in sorted(step.check_keys, key=lambda c: (c.asset_key.parts, c.name)):
@@ -620,7 +621,8 @@ def _upstream_ok(run: RunExecution, step: Step) -> bool:
     outcomes = [run.step_outcomes.get(u) for u in step.upstream_steps]
     if any(o in (StepOutcome.FAILURE, StepOutcome.UNTOUCHED) for o in outcomes):
         run.step_outcomes[step.key] = StepOutcome.UNTOUCHED
-        _emit_failed_to_materialize(run, step, reason="an upstream step failed")
+        _emit_failed_to_materialize(run, step, reason="an upstream step failed",
+                                    kind="UPSTREAM_FAILED_TO_MATERIALIZE")
         return False
     if step.op is not None:  # an op of an op-based job: its inputs name the outputs it reads
         return step.op.inputs_ready(run, step)
@@ -651,7 +653,10 @@ def _maybe_run_step(run: RunExecution, step: Step) -> None:
     _run_step_guarded(run, step)
 
 
-def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done: set | None = None) -> None:
+def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done: set | None = None,
+                                kind: str = "FAILED_TO_MATERIALIZE") -> None:
+    # data["reason"] uses Dagster's AssetMaterializationFailureReason names, so views can
+    # tell an asset whose step failed from one that never ran (upstream failed, interrupted).
     if step.observe:
         return
     pkeys = run.spec.partition_keys if step.assets_def.partitions_def is not None else None
@@ -662,6 +667,7 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
             run.event(
                 EV.ASSET_FAILED_TO_MATERIALIZE, step.key, asset_key=k, partition=pk,
                 message=f"Asset {k.to_user_string()} was not materialized: {reason}.",
+                data={"reason": kind},
             )
 
 
@@ -767,7 +773,8 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 error=_error_info_of("KeyboardInterrupt", type(exc).__name__),
                 level="ERROR",
             )
-            _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized)
+            _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized,
+                                        kind="RUN_TERMINATED")
             raise
         duration = time.perf_counter() - start
         run.step_outcomes[step.key] = StepOutcome.SUCCESS
@@ -969,7 +976,7 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     inputs, input_versions, in_pkeys, in_pdefs = _load_inputs(run, step, pkeys, context.log)
     if is_graph_definition(nd):
         results = _execute_graph(run, step, nd, inputs, pkeys, attempt)
-        context = None
+        out_context = None  # a graph's ops had their own contexts
     else:
         try:
             config_value, raw_cfg = _resolve_op_config(run, nd, step.key)
@@ -997,18 +1004,19 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
             _handle_step_results(run, step, results, context, pkeys, input_versions, materialized, check_state, final=True)
             return
         results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True)
+        out_context = context
     if step.observe:
         _handle_observations(run, step, results)
         return
     if step.check_keys or ad.check_specs_by_output_name:
         from dagster_nb._execution.checks import evaluate_checks, split_check_results
 
-        results, check_results = split_check_results(results, context)
+        results, check_results = split_check_results(results, out_context)
         if step.keys:
-            _handle_outputs(run, step, results, context, pkeys, input_versions, materialized)
+            _handle_outputs(run, step, results, out_context, pkeys, input_versions, materialized)
         evaluate_checks(run, step, check_results)
         return
-    _handle_outputs(run, step, results, context, pkeys, input_versions, materialized)
+    _handle_outputs(run, step, results, out_context, pkeys, input_versions, materialized)
 
 
 def _handle_step_results(run: RunExecution, step: Step, results: list[Any], context: Any, pkeys: Any,
@@ -1315,6 +1323,10 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
     ad = step.assets_def
     keys = sorted(step.keys, key=lambda k: k.parts)
     pkeys = _partition_keys_for(run, ad)
+    key: AssetKey | None
+    version: DataVersion | None
+    tags: dict[str, Any]
+    pk: str | None
     for r in results:
         if isinstance(r, LoggedEvent):
             run.emit(r.event)

@@ -53,6 +53,7 @@ from dagster_nb._errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
     did_you_mean,
+    raise_unexpected_keyword,
 )
 from dagster_nb._execution.jobs import JobDefinition
 from dagster_nb._execution.plan import ExecutionPlan, Step
@@ -211,7 +212,7 @@ class OpStep:
         except DagsterUnknownResourceError as exc:
             raise _StepFailed(exc) from None
         up_op = run.plan.op_by_step.get(src.step) if src is not None else None
-        up_out = up_op.outs.get(src.output) if up_op is not None else None
+        up_out = up_op.outs.get(src.output) if up_op is not None and src is not None else None
 
         def upstream() -> Any:
             if src is None:
@@ -530,7 +531,8 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
             children[p].add(n)
 
     def walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[str]:
-        seen, frontier, level = set(), {start}, 0
+        seen: set[str] = set()
+        frontier, level = {start}, 0
         while frontier and (depth is None or level < depth):
             frontier = {m for f in frontier for m in edges[f]} - seen
             seen |= frontier
@@ -750,9 +752,15 @@ class OpJobDefinition(JobDefinition):
         input_values: Mapping[str, object] | None = None,
         tags: Mapping[str, str] | None = None,
         resources: Mapping[str, object] | None = None,
+        **kwargs: Any,
     ) -> Any:
         """Run the job in this process (ephemeral instance unless one is passed), as Dagster's
         ``JobDefinition.execute_in_process``: steps one at a time, in this process."""
+        if kwargs:
+            raise_unexpected_keyword("execute_in_process()", kwargs, (
+                "run_config", "instance", "partition_key", "raise_on_error", "op_selection",
+                "asset_selection", "run_id", "input_values", "tags", "resources",
+            ))
         if partition_key is not None:
             raise DagsterInvalidDefinitionError(
                 f"Job '{self.name}' is not partitioned: remove partition_key (partitioned op "

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.derived import derived
@@ -17,12 +17,31 @@ from dagster_nb._errors import (
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
     DagsterUnknownPartitionError,
+    raise_unexpected_keyword,
 )
 from dagster_nb._execution.executor import RunRequestSpec, execute_plan
 from dagster_nb._execution.plan import build_plan
 from dagster_nb._execution.result import ExecuteInProcessResult
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from dagster_nb._definitions.asset_spec import AssetSpec
+    from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
+    from dagster_nb._definitions.run_config import RunConfig
+    from dagster_nb._instance import DagsterInstance
+    from dagster_nb._partitions import PartitionKeyRange
+    from dagster_nb._selection import CoercibleToAssetSelection
+    from dagster_nb._typing import NoExtraKwargs, Unpack
+
 __all__ = ["materialize", "materialize_to_memory", "observe", "run_assets"]
+
+
+_RUN_PARAMS = (
+    "assets", "run_config", "instance", "resources", "partition_key", "raise_on_error", "tags",
+    "selection", "partition_keys", "partition_key_range", "max_concurrent", "listeners",
+    "current_time",
+)
 
 
 def _run_config_dict(run_config: Any) -> dict:
@@ -130,7 +149,7 @@ def _partition_keys(
     current_time: Any,
     range_from_tags: bool = False,
 ) -> tuple[str, ...] | None:
-    pdefs = []
+    pdefs: list[Any] = []
     for k in selected:
         pd = resolved.assets_def_by_key[k].partitions_def
         if pd is not None and all(pd != p for p in pdefs):
@@ -149,20 +168,24 @@ def _partition_keys(
             )
         return None
     if len(pdefs) > 1:
+        from dagster_nb._partitions.describe import pdef_source
+
         raise DagsterInvalidDefinitionError(
             "Selected assets must have the same partitions definitions to run together; got "
-            + ", ".join(repr(p) for p in pdefs)
+            + ", ".join(pdef_source(p) for p in pdefs)
             + ". Materialize them in separate runs."
         )
     pdef = pdefs[0]
     if not given:
+        from dagster_nb._partitions.describe import pdef_source
+
         names = sorted(
             k.to_user_string() for k in selected if resolved.assets_def_by_key[k].partitions_def is not None
         )
         example = _example_key(pdef, instance, current_time)
         raise DagsterInvalidInvocationError(
             f"Asset{'s' if len(names) > 1 else ''} {', '.join(names)} {'are' if len(names) > 1 else 'is'} "
-            f"partitioned ({pdef!r}): pass partition_key=..."
+            f"partitioned ({pdef_source(pdef)}): pass partition_key=..."
             + (f", e.g. partition_key={example!r}" if example else "")
             + "."
         )
@@ -400,20 +423,21 @@ def _raise_first_error(execution: Any) -> None:
 
 
 def materialize(
-    assets: Sequence[Any],
-    run_config: Any = None,
-    instance: Any = None,
+    assets: Sequence[AssetsDefinition | AssetSpec | SourceAsset],
+    run_config: RunConfig | Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
     resources: Mapping[str, object] | None = None,
     partition_key: str | None = None,
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
-    selection: Any = None,
+    selection: CoercibleToAssetSelection | None = None,
     *,
     partition_keys: Sequence[str] | None = None,
-    partition_key_range: Any = None,
+    partition_key_range: PartitionKeyRange | None = None,
     max_concurrent: int = 1,
-    listeners: Sequence[Callable] = (),
-    current_time: Any = None,
+    listeners: Sequence[Callable[[Any], Any]] = (),
+    current_time: datetime | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> ExecuteInProcessResult:
     """Materialize ``assets`` (or the ``selection`` of them) in this process.
 
@@ -423,6 +447,8 @@ def materialize(
     ``partition_key_range`` (one run over several partitions) and ``listeners`` (callables that
     receive each event).
     """
+    if kwargs:
+        raise_unexpected_keyword("materialize()", kwargs, _RUN_PARAMS)
     if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
         assets = list(assets)
     return run_assets(
@@ -444,17 +470,25 @@ def materialize(
 
 
 def materialize_to_memory(
-    assets: Sequence[Any],
-    run_config: Any = None,
-    instance: Any = None,
+    assets: Sequence[AssetsDefinition | AssetSpec | SourceAsset],
+    run_config: RunConfig | Mapping[str, Any] | None = None,
+    instance: DagsterInstance | None = None,
     resources: Mapping[str, object] | None = None,
     partition_key: str | None = None,
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
-    selection: Any = None,
-    **kwargs: Any,
+    selection: CoercibleToAssetSelection | None = None,
+    *,
+    partition_keys: Sequence[str] | None = None,
+    partition_key_range: PartitionKeyRange | None = None,
+    max_concurrent: int = 1,
+    listeners: Sequence[Callable[[Any], Any]] = (),
+    current_time: datetime | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> ExecuteInProcessResult:
     """Like :func:`materialize`, with every value kept in memory (an in-memory IO manager)."""
+    if kwargs:
+        raise_unexpected_keyword("materialize_to_memory()", kwargs, _RUN_PARAMS)
     if resources:
         from dagster_nb._definitions.io_manager import IOManager, IOManagerDefinition
 
@@ -477,7 +511,11 @@ def materialize_to_memory(
         tags=tags,
         default_io_manager="mem",
         check_inputs=True,
-        **kwargs,
+        partition_keys=partition_keys,
+        partition_key_range=partition_key_range,
+        max_concurrent=max_concurrent,
+        listeners=listeners,
+        current_time=current_time,
     )
 
 

@@ -121,13 +121,13 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
         pending.append((sub, frozenset(keys)))
         for k in keys:
             step_by_key[k] = ad.node_name
-    for sub, keys in pending:
+    for sub, sub_keys in pending:
         ups: set[str] = set()
-        for k in keys:
+        for k in sub_keys:
             for p in graph.parents(k):
-                s = step_by_key.get(p)
-                if s is not None and s != sub.node_name:
-                    ups.add(s)
+                up_step = step_by_key.get(p)
+                if up_step is not None and up_step != sub.node_name:
+                    ups.add(up_step)
         if sub.node_name in steps:
             raise DagsterInvalidDefinitionError(
                 f"Two definitions share the node name '{sub.node_name}'; rename one."
@@ -135,7 +135,7 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
         # As in Dagster, an observable source asset selected in a run (an asset job, or
         # materialize(..., selection=[src])) is observed by its step, the others materialized.
         steps[sub.node_name] = Step(
-            key=sub.node_name, assets_def=sub, keys=keys, upstream_steps=frozenset(ups),
+            key=sub.node_name, assets_def=sub, keys=sub_keys, upstream_steps=frozenset(ups),
             observe=observe or (sub.is_observable and not sub.is_materializable),
         )
     # Kahn's algorithm, tie-broken by the graph's topological order for determinism.

@@ -336,9 +336,7 @@ class StalenessResolver:
         if key in graph:
             ad = self._by_key.get(key)
             parents = graph.parents(key)
-            if len(parents) > 1:
-                parents = sorted(parents, key=lambda x: x.parts)
-            for parent in parents:
+            for parent in sorted(parents, key=lambda x: x.parts) if len(parents) > 1 else parents:
                 keys = self._mapped_keys(ad, partition, parent)
                 if keys is not None and len(keys) == 1:
                     out.append((parent, keys[0]))

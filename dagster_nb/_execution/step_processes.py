@@ -16,12 +16,15 @@ import os
 import pickle
 import traceback
 from multiprocessing.connection import wait
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster_nb._errors import (
     DagsterExecutionStepExecutionError,
     DagsterUnmetExecutorRequirementsError,
 )
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = ["run_steps_in_processes", "check_requirements"]
 
@@ -82,7 +85,8 @@ def run_steps_in_processes(run: Any) -> None:
                     for key in list(pending):
                         _maybe_run_step(run, pending.pop(key))
                 continue
-            for conn in wait(list(running)):
+            for ready in wait(list(running)):
+                conn = cast("Connection", ready)  # wait() returns what it was given
                 proc, step = running[conn]
                 try:
                     kind, payload = conn.recv()
@@ -198,7 +202,7 @@ def _rebuild_error(sent: Any) -> BaseException | None:
         return sent
     from dagster_nb import _errors
 
-    cls = getattr(_errors, sent["cls"], None)
+    cls: Any = getattr(_errors, sent["cls"], None)  # a DagsterError subclass, checked below
     if not (isinstance(cls, type) and issubclass(cls, _errors.DagsterError)):
         cls = DagsterExecutionStepExecutionError
     try:

@@ -142,6 +142,10 @@ class DagsterTranslator:
                 new[k] = v
         return new
 
+    def _maybe_function(self, fn: Any) -> Any:
+        # A staticmethod or property may wrap a builtin or a partial: nothing to translate.
+        return self.function(fn) if isinstance(fn, types.FunctionType) else fn
+
     def function(self, fn: types.FunctionType) -> types.FunctionType:
         """The same code, its globals translated (only for code that uses dagster_nb: a
         library's functions are left alone)."""
@@ -194,9 +198,9 @@ class DagsterTranslator:
             if isinstance(value, types.FunctionType):
                 ns[name] = self.function(value)
             elif isinstance(value, (staticmethod, classmethod)):
-                ns[name] = type(value)(self.function(value.__func__))
+                ns[name] = type(value)(self._maybe_function(value.__func__))
             elif isinstance(value, property):
-                ns[name] = property(*(self.function(f) if f else None for f in (value.fget, value.fset, value.fdel)))
+                ns[name] = property(*(self._maybe_function(f) if f else None for f in (value.fget, value.fset, value.fdel)))
             elif fields is None or name not in fields:
                 ns[name] = self(value)
         if fields is not None:
@@ -267,7 +271,7 @@ class DagsterTranslator:
 
         start, end = when(p.start), when(p.end)
         return self.dg.TimeWindowPartitionsDefinition(
-            start=start.strftime(p.fmt) if _roundtrips(start, p.fmt) else start,
+            start=start.strftime(p.fmt) if start is not None and _roundtrips(start, p.fmt) else start,
             end=(end.strftime(p.fmt) if end is not None and _roundtrips(end, p.fmt) else end),
             cron_schedule=p.cron_schedule, fmt=p.fmt, timezone=p.timezone, end_offset=p.end_offset,
         )

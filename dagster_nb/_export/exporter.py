@@ -244,6 +244,7 @@ class _Builder:
     # ------------------------------------------------------------ cells -> units
     def parse(self) -> None:
         parsed: list[tuple[int, str, ast.Module | None]] = []
+        tree: ast.Module | None
         for ci, raw in enumerate(self.cells):
             src = raw.replace("\r\n", "\n")
             if src.lstrip().startswith("%%"):
@@ -319,7 +320,7 @@ class _Builder:
             c = self.canonical(call) if call is not None else None
             if c in ("dagster_nb.kernel.set_resources", "dagster_nb.kernel.add_definitions"):
                 u.kind = "resources" if c.endswith("set_resources") else "add_defs"
-                u.call_args = self._call_args_text(ci, call)
+                u.call_args = self._call_args_text(ci, call) if call is not None else ""
                 u.binds = set()
             elif call is not None and self._is_mutation(call):
                 # The cell's last line is the value it shows: exploration, unless the method
@@ -592,12 +593,13 @@ class _Builder:
         for u in units:
             if u.kind == "add_defs" or u.category == "definitions":
                 listed_elsewhere |= u.now
-        names: dict[str, list[str]] = {c: [] for c in _CATEGORIES}
+        by_category: dict[str, list[str]] = {c: [] for c in _CATEGORIES}
         for u in roots:
+            assert u.category is not None  # roots are units with a category (above)
             for n in sorted(u.binds):
                 if n not in listed_elsewhere:
-                    names[u.category].append(("*" if u.splat else "") + n)
-        return units, names
+                    by_category[u.category].append(("*" if u.splat else "") + n)
+        return units, by_category
 
     # ------------------------------------------------------------ rendering
     def render(self) -> Export:

@@ -19,22 +19,33 @@ def catalog_rows(repo: Any, keys: Iterable[Any]) -> list[dict]:
     return rows(repo.snapshot(), repo.instance, repo.staleness(), selection_keys=list(keys))
 
 
-def catalog_html(repo: Any, keys: Iterable[Any]) -> str:
+def _rows(repo: Any, keys: Iterable[Any], with_stored: bool) -> list[dict]:
+    rows = catalog_rows(repo, keys)
+    if with_stored:
+        from dagster_nb._notebook.stored import stored_only_rows
+
+        rows += stored_only_rows(repo)
+    return rows
+
+
+def catalog_html(repo: Any, keys: Iterable[Any], *, with_stored: bool = False) -> str:
+    """``with_stored`` adds the assets the instance holds that no cell has defined (yet)."""
     from dagster_nb._widgets.html import catalog_html as html
 
-    return html(catalog_rows(repo, keys))
+    return html(_rows(repo, keys, with_stored))
 
 
-def catalog_text(repo: Any, keys: Iterable[Any]) -> str:
+def catalog_text(repo: Any, keys: Iterable[Any], *, with_stored: bool = False) -> str:
+    from dagster_nb._notebook.stored import NOT_DEFINED
     from dagster_nb._widgets.viewmodel import check_summary_text
 
-    rows = sorted(catalog_rows(repo, keys), key=lambda r: r["key"])
+    rows = sorted(_rows(repo, keys, with_stored), key=lambda r: r["key"])
     table = [
         [
             r["key"],
             r["group"],
             ", ".join(r["kinds"]),
-            r["status"],
+            NOT_DEFINED if r["status"] == "undefined" else r["status"].replace("_", " "),
             check_summary_text(r.get("checks")),
             dt.datetime.fromtimestamp(r["last_materialized"]).strftime("%Y-%m-%d %H:%M:%S")
             if r["last_materialized"] else "",

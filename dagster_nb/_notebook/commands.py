@@ -87,8 +87,17 @@ def materialize_command(
     parallel: int = 1,
     listeners: Sequence[Any] = (),
     raise_on_error: bool = True,
+    notes: list[str] | None = None,
+    command: str = "%materialize {selection}",
 ) -> Any:
-    """What ``%materialize`` and ``dagster-nb materialize`` do."""
+    """What ``%materialize`` and ``dagster-nb materialize`` do.
+
+    With ``notes`` (a list to append to) and no partition given, partitioned assets of the
+    selection are held back instead of failing the whole run: the other assets run, and a
+    note gives the exact command for the held ones (``None`` is returned when nothing else
+    could run). Without ``notes`` such a selection raises, naming the same command.
+    ``command`` is how that command is written (``{selection}`` is filled in).
+    """
     if partition is not None and partitions is not None:
         raise CommandError("Use either --partition KEY or --partitions START...END, not both.")
     if parallel < 1:
@@ -102,9 +111,21 @@ def materialize_command(
         start, end = parse_partition_range(partitions)
         key_range = PartitionKeyRange(start, end)
     sel = selection.strip() if selection else None
+    target: Any = sel or None
+    if partition is None and partitions is None:
+        held = _held_partitioned(repo, sel, command)
+        if held is not None:
+            runnable, note = held
+            if notes is None or not runnable:
+                if notes is not None and sel is None:
+                    notes.append(note)  # a bare %materialize (Run All): say it, do not stop
+                    return None
+                raise CommandError(note)
+            notes.append(note)
+            target = sorted(runnable, key=lambda k: k.parts)
     try:
         return repo.materialize(
-            sel or None,
+            target,
             partition_key=partition,
             partition_key_range=key_range,
             stale=stale,
@@ -122,6 +143,75 @@ def materialize_command(
         if getattr(exc, "is_user_code_error", False):
             raise
         raise CommandError(str(exc)) from None
+
+
+def _sel_word(key: Any) -> str:
+    import re
+
+    s = key.to_user_string()
+    return f"key:{s}" if re.fullmatch(r"[A-Za-z0-9_/]+", s) else 'key:"' + s.replace('"', '\\"') + '"'
+
+
+def _held_partitioned(repo: Any, selection: str | None,
+                      command: str = "%materialize {selection}") -> tuple[set, str] | None:
+    """(assets that can run without a partition, the note on the rest), or None when the
+    selection has no partitioned asset. Held back: the partitioned assets and what reads them
+    inside the selection (an unpartitioned asset that reads a partitioned one needs its
+    partitions first)."""
+    from dagster_nb._partitions.describe import example_partition_key, pdef_source
+
+    snap = repo.snapshot()
+    try:
+        keys = repo.select(selection)
+    except DagsterError:
+        return None  # repo.materialize raises the selection error itself
+    by_def: dict[str, list] = {}
+    pdefs: dict[str, Any] = {}
+    for k in keys:
+        pdef = snap.assets_def_by_key[k].partitions_def
+        if pdef is not None:
+            src = pdef_source(pdef)
+            by_def.setdefault(src, []).append(k)
+            pdefs[src] = pdef
+    if not by_def:
+        return None
+    graph = snap.graph
+    held = {k for ks in by_def.values() for k in ks}
+    readers: set = set()
+    frontier = list(held)
+    while frontier:
+        for c in graph.children(frontier.pop()):
+            if c in keys and c not in held and c not in readers:
+                readers.add(c)
+                frontier.append(c)
+    runnable = keys - held - readers
+    lines = []
+    for src in sorted(by_def):
+        ks = sorted(by_def[src], key=lambda k: k.parts)
+        pdef = pdefs[src]
+        names = ", ".join(k.to_user_string() for k in ks)
+        sel_text = " or ".join(_sel_word(k) for k in ks)
+        last = example_partition_key(pdef, repo.instance)
+        try:
+            first = pdef.get_first_partition_key(dynamic_partitions_store=repo.instance)
+        except Exception:  # noqa: BLE001 - a hint must never fail the command that prints it
+            first = None
+        lines.append(f"Not run: {names}, partitioned by {src}.")
+        if last is None:
+            lines.append("  It has no partitions yet" + (
+                " (add some with instance.add_dynamic_partitions)." if "Dynamic" in src else "."))
+            continue
+        cmd = command.format(selection=sel_text)
+        lines.append(f"  One partition:   {cmd} --partition {last}")
+        if first is not None and first != last:
+            lines.append(f"  All partitions:  {cmd} --partitions {first}...{last}")
+    if readers:
+        names = ", ".join(sorted(k.to_user_string() for k in readers))
+        lines.append(f"Also not run: {names}, which read{'s' if len(readers) == 1 else ''} "
+                     "partitioned assets; run them after their partitions, e.g. with "
+                     + command.format(selection=" or ".join(
+                         _sel_word(k) for k in sorted(readers, key=lambda k: k.parts))))
+    return runnable, "\n".join(lines)
 
 
 def _empty_selection_message(repo: Any, selection: str | None) -> str:

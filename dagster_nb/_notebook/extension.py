@@ -80,7 +80,7 @@ def _register_formatters(ipython: Any, repo: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    if _state.get("shell") is not ipython:
+    if _state.get("shell") is not ipython or ipython is None:
         return
     for name, key in (("pre_run_cell", "pre"), ("post_run_cell", "post")):
         try:

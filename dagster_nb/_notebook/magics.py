@@ -58,6 +58,8 @@ def _selection_text(words: list[str]) -> str | None:
 
 @magics_class
 class DagsterNbMagics(Magics):
+    shell: Any  # the InteractiveShell the magics are registered on (never None here)
+
     def __init__(self, shell: Any, repo: KernelRepository):
         super().__init__(shell)
         self.repo = repo
@@ -87,6 +89,7 @@ class DagsterNbMagics(Magics):
                 progress.start()
                 listeners.append(progress)
                 handle = display(progress, display_id=True)
+        notes: list[str] = []
         try:
             result = commands.materialize_command(
                 self.repo,
@@ -99,14 +102,15 @@ class DagsterNbMagics(Magics):
                 parallel=args.parallel,
                 listeners=listeners,
                 raise_on_error=True,
+                notes=notes,
             )
         except NothingToMaterialize as exc:
-            print(str(exc))
+            print("\n".join([str(exc), *notes]))
             return None
         except commands.CommandError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
-            raise
+            raise RunInterrupted(_interrupted_text(self.repo)) from None
         except DagsterError as exc:
             if getattr(exc, "is_user_code_error", False):
                 raise commands.hide_framework_frames(exc) from None
@@ -116,7 +120,10 @@ class DagsterNbMagics(Magics):
         finally:
             if progress is not None:
                 progress.finish(handle)  # the final state as static HTML where the view was
-        print(_summary_text(result, brief=progress is not None))
+        if result is not None:
+            print(_summary_text(result, brief=progress is not None))
+        for note in notes:
+            print(note)
         return None
 
     # ------------------------------------------------------------------ %%asset
@@ -206,10 +213,14 @@ class DagsterNbMagics(Magics):
         args = _parse(self.assets, line)
         if args is None:
             return None
-        keys = self._select(_selection_text(args.selection), materializable_only=False)
+        sel = _selection_text(args.selection)
+        keys = self._select(sel, materializable_only=False)
         from dagster_nb._notebook.catalog import catalog_html, catalog_text
 
-        html, text = catalog_html(self.repo, keys), catalog_text(self.repo, keys)
+        # After a restart: what the instance holds and no cell has defined again yet.
+        with_stored = sel is None
+        html = catalog_html(self.repo, keys, with_stored=with_stored)
+        text = catalog_text(self.repo, keys, with_stored=with_stored)
         display({"text/html": html, "text/plain": text}, raw=True)
 
     # ------------------------------------------------------------------ %lineage
@@ -242,10 +253,20 @@ class DagsterNbMagics(Magics):
             return None
         key = _parse_key(args.key)
         snap = self.repo.snapshot()
+        name = key.to_user_string()
         if key not in snap.assets_def_by_key:
+            return self._stored_value(key, args.partition)
+        pdef = snap.assets_def_by_key[key].partitions_def
+        if pdef is not None and args.partition is None:
+            from dagster_nb._partitions.describe import example_partition_key, pdef_source
+
+            done = sorted(self.repo.instance.get_materialized_partitions(key))
+            example = done[-1] if done else example_partition_key(pdef, self.repo.instance)
             raise UsageError(
-                f"No asset {key.to_user_string()}."
-                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in snap.assets_def_by_key))
+                f"{name} is partitioned ({pdef_source(pdef)}): name a partition, e.g. "
+                f"%asset_value {name} --partition {example}"
+                + (f" ({len(done)} stored, {done[0]} to {done[-1]})." if done else
+                   f" (none stored yet: %materialize {name} --partition {example}).")
             )
         try:
             return self.repo.load_asset_value(key, partition_key=args.partition)
@@ -255,6 +276,38 @@ class DagsterNbMagics(Magics):
             raise UsageError(
                 f"{key.to_user_string()} has no stored value yet ({exc.filename} does not exist). "
                 f"Run %materialize {key.to_user_string()} first."
+            ) from None
+
+    def _stored_value(self, key: Any, partition: str | None) -> Any:
+        """%asset_value of an asset the instance holds and this kernel has not defined (after a
+        restart, before the definition cells ran): load it through the default IO manager."""
+        from dagster_nb._notebook.stored import NOT_DEFINED, load_stored_value, stored_only_keys
+
+        name = key.to_user_string()
+        stored = stored_only_keys(self.repo)
+        if key not in stored:
+            known = [k.to_user_string() for k in self.repo.snapshot().assets_def_by_key]
+            known += [k.to_user_string() for k in stored]
+            raise UsageError(f"No asset {name}." + did_you_mean(name, known))
+        parts = sorted(self.repo.instance.get_materialized_partitions(key))
+        if parts and partition is None:
+            raise UsageError(
+                f"{name} ({NOT_DEFINED}) was stored as partitions ({len(parts)}, {parts[0]} to "
+                f"{parts[-1]}): name one, e.g. %asset_value {name} --partition {parts[-1]}"
+            )
+        if partition is not None and partition not in parts:
+            raise UsageError(
+                f"{name} has no stored partition {partition!r}."
+                + (did_you_mean(partition, parts) or (f" Stored: {', '.join(parts[:10])}." if parts else
+                   " It was stored without partitions: drop --partition."))
+            )
+        try:
+            return load_stored_value(self.repo, key, partition)
+        except (FileNotFoundError, DagsterError) as exc:
+            raise UsageError(
+                f"{name} is {NOT_DEFINED} and its value is not where the default IO manager "
+                f"keeps values ({exc}). Run the cell that defines it (with its IO manager), "
+                "then %asset_value again."
             ) from None
 
     # ------------------------------------------------------------------ %partitions
@@ -409,6 +462,26 @@ class DagsterNbMagics(Magics):
             raise UsageError(str(exc)) from None
 
 
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (a kernel interrupt) during ``%materialize``: the cell fails, so Run All stops,
+    and IPython shows this one line instead of a traceback through the executor."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
+        return [str(self.args[0])]
+
+
+def _interrupted_text(repo: KernelRepository) -> str:
+    try:
+        recs = repo.instance.get_run_records(limit=1)
+    except Exception:  # the message must not fail: the user pressed Ctrl-C
+        recs = []
+    run = recs[0].dagster_run if recs else None
+    if run is None or getattr(run.status, "value", run.status) != "CANCELED":
+        return "Run canceled (interrupted) before it started."
+    return (f"Run {run.run_id[:8]} canceled (interrupted). Values of the assets that finished "
+            "are stored; %materialize --stale runs the rest.")
 
 
 def _summary_text(result: Any, brief: bool = False) -> str:

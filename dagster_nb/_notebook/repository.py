@@ -18,7 +18,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions import registry_hook
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
@@ -29,6 +29,9 @@ from dagster_nb._errors import (
     DagsterInvariantViolationError,
     did_you_mean,
 )
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 __all__ = ["KernelRepository", "get_kernel_repository", "RedefinitionWarning", "NothingToMaterialize"]
 
@@ -560,7 +563,7 @@ def _first_user_filename() -> str:
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         if not os.path.abspath(name).startswith(root):
@@ -575,7 +578,7 @@ def _user_stacklevel() -> int:
     import sys
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root):
         frame = frame.f_back

@@ -35,6 +35,7 @@ _MACROS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "
 _DST_HOURS = (1, 2, 3)  # Dagster only repairs nonexistent/ambiguous times in these hours
 _HOUR = 3600
 _DAY = timedelta(days=1)
+_ZERO = timedelta(0)
 UTC = timezone.utc
 
 
@@ -196,7 +197,8 @@ def resolve_wall_time(dt: datetime) -> datetime:
     if dt.tzinfo is UTC or dt.hour not in _DST_HOURS:
         return dt
     if not _exists(dt):
-        dst = dt.tzinfo.dst(dt + timedelta(hours=1)) or timedelta(0)
+        tz = dt.tzinfo
+        dst = (tz.dst(dt + timedelta(hours=1)) if tz is not None else None) or timedelta(0)
         return dt.replace(minute=0, second=0, microsecond=0) + dst
     if dt.fold == 0 and _ambiguous(dt):
         return dt.replace(fold=1)
@@ -227,9 +229,11 @@ class CronTicks:
         wild = [p == ["*"] for p in expanded]
         all_numeric_minutes = bool(minutes) and all(m != "*" for m in minutes)
         numeric_dows = bool(dows) and all(isinstance(d, int) for d in dows)
-        self.minutes = sorted(minutes) if all_numeric_minutes else None
-        self.hour = hours[0] if numeric[1] else None
-        self.day = days[0] if numeric[2] else None
+        # minutes, hour and day are read only by the kinds below that require them numeric
+        # (the croniter kind walks with croniter instead), so a non-numeric field is left empty.
+        self.minutes: list[int] = sorted(minutes) if all_numeric_minutes else []
+        self.hour: int = hours[0] if numeric[1] else 0
+        self.day: int = days[0] if numeric[2] else 0
         self.days_of_week = frozenset(d % 7 for d in dows) if numeric_dows else None
         kind = "croniter"
         if not nth:
@@ -278,8 +282,9 @@ class CronTicks:
     def _date_matches(self, d: date) -> bool:
         if self.kind == "monthly":
             return d.day == self.day
-        if self.kind == "weekly" or self.days_of_week is not None:
-            return _crontab_weekday(d) in self.days_of_week
+        days_of_week = self.days_of_week  # set for the weekly kind (a numeric day of week)
+        if days_of_week is not None:
+            return _crontab_weekday(d) in days_of_week
         return True
 
     def _tick_on(self, d: date) -> datetime:
@@ -460,4 +465,4 @@ class CronTicks:
         """Dagster's ``is_second_ambiguous_time``: the later copy of a repeated wall time."""
         if self.tz is UTC or dt.fold == 0:
             return False
-        return dt.replace(fold=0).utcoffset() > dt.utcoffset()
+        return (dt.replace(fold=0).utcoffset() or _ZERO) > (dt.utcoffset() or _ZERO)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
+from typing import Any
 
 from dagster_nb._partitions._cron import UTC, CronTicks, cron_repeats_every_hour
 
@@ -34,6 +35,7 @@ _PARSE_FIELD = {"Y": "year", "m": "month", "d": "day", "H": "hour", "M": "minute
 _DAY_SECONDS = 86400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _SECOND = timedelta(seconds=1)
+_ZERO_DELTA = timedelta(0)
 # format_stamps samples the UTC offset once a day (after looking back _LOOKBACK seconds): exact
 # as long as two offset changes are more than a day apart and no fall-back repeats more than
 # _LOOKBACK seconds of wall time. In tzdata 2024-2025 the closest changes are ~4 days apart and
@@ -56,6 +58,22 @@ class KeyFormat:
 
     __slots__ = ("fmt", "ticks", "_disambiguate", "_day_fmt", "_values", "_attrs", "_regex",
                  "_fields", "_concat", "_head_fmt", "_head_tmpl", "_head_get", "_tail_fmt")
+    fmt: str
+    ticks: CronTicks
+    _disambiguate: bool
+    _regex: re.Pattern[str] | None
+    # The bulk-formatting paths: each field is None unless fmt has that path, and is read only
+    # behind the check that selects it (``_day_fmt is None``, ``_concat``, ``_regex``), which
+    # a type checker cannot follow; hence Any.
+    _day_fmt: Any
+    _values: Any
+    _attrs: Any
+    _fields: Any
+    _concat: bool | None
+    _head_fmt: Any
+    _head_tmpl: Any
+    _head_get: Any
+    _tail_fmt: Any
 
     def __init__(self, fmt: str, ticks: CronTicks):
         self.fmt = fmt
@@ -230,11 +248,11 @@ class KeyFormat:
         sec = _SECOND
 
         def off(t: int) -> int:
-            return fromts(t, tz).utcoffset() // sec
+            return (fromts(t, tz).utcoffset() or _ZERO_DELTA) // sec
 
         t = first - _LOOKBACK
         o = off(t)
-        changes = []  # (instant, offset before, offset after)
+        changes: list[tuple[int, int, int]] = []  # (instant, offset before, offset after)
         while t < last:
             nxt = min(t + _DAY_SECONDS, last)
             on = off(nxt)
@@ -297,9 +315,9 @@ class KeyFormat:
         if self._regex is not None:
             m = self._regex.fullmatch(key)
             if m is not None:
-                kw = {"year": 1900, "month": 1, "day": 1}
+                kw = {"year": 1900, "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0}
                 kw.update(zip(self._fields, map(int, m.groups()), strict=False))
-                return datetime(**kw)
+                return datetime(kw["year"], kw["month"], kw["day"], kw["hour"], kw["minute"], kw["second"])
         try:
             return datetime.strptime(key, self.fmt)
         except (ValueError, TypeError):

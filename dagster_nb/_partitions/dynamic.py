@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+    raise_unexpected_keyword,
+)
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
     Immutable,
     PartitionsDefinition,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "DynamicPartitionsDefinition",
@@ -98,8 +106,17 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("name", "partition_fn")
+    name: str | None
+    partition_fn: Callable[[datetime | None], Sequence[str]] | None
 
-    def __init__(self, partition_fn=None, name: str | None = None):
+    def __init__(
+        self,
+        partition_fn: Callable[[datetime | None], Sequence[str]] | None = None,
+        name: str | None = None,
+        **kwargs: Unpack[NoExtraKwargs],
+    ):
+        if kwargs:
+            raise_unexpected_keyword("DynamicPartitionsDefinition", kwargs, ("partition_fn", "name"))
         if partition_fn is None and name is None:
             raise DagsterInvalidDefinitionError(
                 "Must provide either partition_fn or name to DynamicPartitionsDefinition, e.g. "
@@ -132,6 +149,7 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         if self.partition_fn is not None:
             parts = self.partition_fn(current_time)
             return [getattr(p, "name", p) for p in parts]
+        assert self.name is not None  # __init__ requires a name when there is no partition_fn
         return list(self._store(dynamic_partitions_store).get_dynamic_partitions(self.name))
 
     def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):

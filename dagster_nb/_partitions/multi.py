@@ -21,12 +21,13 @@ import itertools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
+    raise_unexpected_keyword,
 )
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
@@ -38,6 +39,9 @@ from dagster_nb._partitions.partition_key_range import PartitionKeyRange
 from dagster_nb._partitions.static import StaticPartitionsDefinition
 from dagster_nb._partitions.time_window import TimeWindow
 from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 MULTIPARTITION_KEY_DELIMITER = "|"
 INVALID_STATIC_PARTITIONS_KEY_CHARACTERS = frozenset("|,[]")
@@ -124,8 +128,14 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("_partitions_defs", "_names")
+    _partitions_defs: tuple[PartitionDimensionDefinition, ...]
+    _names: tuple[str, ...]
 
-    def __init__(self, partitions_defs: Mapping[str, PartitionsDefinition]):
+    def __init__(
+        self, partitions_defs: Mapping[str, PartitionsDefinition], **kwargs: Unpack[NoExtraKwargs]
+    ):
+        if kwargs:
+            raise_unexpected_keyword("MultiPartitionsDefinition", kwargs, ("partitions_defs",))
         if not isinstance(partitions_defs, Mapping):
             raise DagsterInvalidDefinitionError(
                 "MultiPartitionsDefinition expects a mapping of dimension name to partitions "

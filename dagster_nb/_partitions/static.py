@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb._errors import DagsterInvalidDefinitionError, raise_unexpected_keyword
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
     Immutable,
     PartitionsDefinition,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 # The Dagster UI selects ranges as 'a...b', so "..." cannot be part of a key; control characters
 # would not display. Same list as dagster's INVALID_PARTITION_SUBSTRINGS.
@@ -31,7 +35,11 @@ def check_partition_keys(partition_keys: Sequence[str]) -> None:
                 "cannot contain '...' or control characters."
             )
     seen: set[str] = set()
-    dupes = [k for k in partition_keys if k in seen or seen.add(k)]
+    dupes = []
+    for k in partition_keys:
+        if k in seen:
+            dupes.append(k)
+        seen.add(k)
     if dupes:
         raise DagsterInvalidDefinitionError(
             "Partition keys must be unique. Duplicate instances of partition keys:"
@@ -49,8 +57,12 @@ class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
     """
 
     __slots__ = ("_partition_keys", "_key_set")
+    _partition_keys: tuple[str, ...]
+    _key_set: frozenset[str]
 
-    def __init__(self, partition_keys: Sequence[str]):
+    def __init__(self, partition_keys: Sequence[str], **kwargs: Unpack[NoExtraKwargs]):
+        if kwargs:
+            raise_unexpected_keyword("StaticPartitionsDefinition", kwargs, ("partition_keys",))
         if isinstance(partition_keys, str):
             raise DagsterInvalidDefinitionError(
                 f"StaticPartitionsDefinition expects a list of keys, got the string "

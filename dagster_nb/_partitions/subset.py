@@ -21,7 +21,8 @@ def compress_keys_to_ranges(
     """
     out: list[tuple[str, str, str]] = []
     get = key_to_status.get
-    run_start = run_end = run_status = None
+    run_start = run_end = ""
+    run_status: str | None = None
     for key in all_keys_in_order:
         status = get(key)
         if status is not None and status == run_status:
@@ -47,6 +48,8 @@ class PartitionsSubset:
     """
 
     __slots__ = ("_all_keys", "_keys")
+    _all_keys: Sequence[str]
+    _keys: frozenset[str]
 
     def __init__(self, all_keys_in_order: Sequence[str], partition_keys: Iterable[str] = ()):
         object.__setattr__(self, "_all_keys", all_keys_in_order)

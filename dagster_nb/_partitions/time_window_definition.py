@@ -21,11 +21,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterUnknownPartitionError,
+    raise_unexpected_keyword,
 )
 from dagster_nb._partitions._cron import UTC, CronTicks, get_timezone
 from dagster_nb._partitions._key_format import KeyFormat, example_key
@@ -37,6 +39,14 @@ from dagster_nb._partitions.definition import (
 )
 from dagster_nb._partitions.partition_key_range import PartitionKeyRange
 from dagster_nb._partitions.time_window import TimeWindow
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
+
+_TIME_WINDOW_PARAMS = (
+    "start", "fmt", "end", "schedule_type", "timezone", "end_offset", "minute_offset",
+    "hour_offset", "day_offset", "cron_schedule", "exclusions",
+)
 
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE = "%Y-%m-%d-%H:%M"
@@ -53,9 +63,10 @@ class ScheduleType(Enum):
 
 
 def cron_schedule_from_schedule_type_and_offsets(
-    schedule_type: ScheduleType, minute_offset: int, hour_offset: int, day_offset: int | None
+    schedule_type: ScheduleType, minute_offset: int, hour_offset: int | None, day_offset: int | None
 ) -> str:
-    """Dagster's cron string for a cadence plus offsets."""
+    """Dagster's cron string for a cadence plus offsets (hour_offset is unused, and may be None,
+    for hourly)."""
     if schedule_type is ScheduleType.HOURLY:
         return f"{minute_offset} * * * *"
     if schedule_type is ScheduleType.DAILY:
@@ -123,6 +134,17 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
 
     __slots__ = ("start_timestamp", "end_timestamp", "timezone", "fmt", "end_offset",
                  "cron_schedule", "exclusions", "_ticks", "_kf", "_span")
+    # Set once by _set in __init__ (declared here for type checkers).
+    start_timestamp: float
+    end_timestamp: float | None
+    timezone: str
+    fmt: str
+    end_offset: int
+    cron_schedule: str
+    exclusions: None
+    _ticks: CronTicks
+    _kf: KeyFormat
+    _span: tuple[float, float, Any] | None
 
     def __init__(
         self,
@@ -136,8 +158,11 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         hour_offset: int | None = None,
         day_offset: int | None = None,
         cron_schedule: str | None = None,
-        exclusions: Sequence | None = None,
+        exclusions: Sequence[str | datetime] | None = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword("TimeWindowPartitionsDefinition", kwargs, _TIME_WINDOW_PARAMS)
         timezone = timezone or "UTC"
         get_timezone(timezone)  # validates the name
         if not isinstance(fmt, str) or not fmt:

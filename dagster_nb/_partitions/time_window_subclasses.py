@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from dagster_nb._errors import raise_unexpected_keyword
 from dagster_nb._partitions.time_window_definition import (
     DEFAULT_DATE_FORMAT,
     DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
     ScheduleType,
     TimeWindowPartitionsDefinition,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import CronScheduleKwarg, Unpack
+
+_PARAMS = (
+    "start_date", "end_date", "minute_offset", "hour_offset", "day_offset", "timezone", "fmt",
+    "end_offset", "exclusions", "cron_schedule",
+)
+
+
+def _cron_schedule(what: str, kwargs: Mapping[str, Any]) -> str | None:
+    """Dagster's subclasses take ``cron_schedule`` through ``**kwargs`` (and ignore anything
+    else there); ours refuse anything else, with a did-you-mean."""
+    if not kwargs:
+        return None
+    extra = {k: v for k, v in kwargs.items() if k != "cron_schedule"}
+    if extra:
+        raise_unexpected_keyword(what, extra, _PARAMS)
+    return kwargs["cron_schedule"]
 
 
 class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
@@ -31,10 +53,10 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
         timezone: str | None = None,
         fmt: str | None = None,
         end_offset: int = 0,
-        exclusions=None,
-        **kwargs,
+        exclusions: Sequence[str | datetime] | None = None,
+        **kwargs: Unpack[CronScheduleKwarg],
     ):
-        cron = kwargs.get("cron_schedule")
+        cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
             start=start_date, end=end_date, fmt=fmt or DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
             schedule_type=None if cron else ScheduleType.HOURLY, cron_schedule=cron,
@@ -63,10 +85,10 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
         timezone: str | None = None,
         fmt: str | None = None,
         end_offset: int = 0,
-        exclusions=None,
-        **kwargs,
+        exclusions: Sequence[str | datetime] | None = None,
+        **kwargs: Unpack[CronScheduleKwarg],
     ):
-        cron = kwargs.get("cron_schedule")
+        cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
             start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
             schedule_type=None if cron else ScheduleType.DAILY, cron_schedule=cron,
@@ -96,10 +118,10 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
         timezone: str | None = None,
         fmt: str | None = None,
         end_offset: int = 0,
-        exclusions=None,
-        **kwargs,
+        exclusions: Sequence[str | datetime] | None = None,
+        **kwargs: Unpack[CronScheduleKwarg],
     ):
-        cron = kwargs.get("cron_schedule")
+        cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
             start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
             schedule_type=None if cron else ScheduleType.WEEKLY, cron_schedule=cron,
@@ -130,10 +152,10 @@ class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
         timezone: str | None = None,
         fmt: str | None = None,
         end_offset: int = 0,
-        exclusions=None,
-        **kwargs,
+        exclusions: Sequence[str | datetime] | None = None,
+        **kwargs: Unpack[CronScheduleKwarg],
     ):
-        cron = kwargs.get("cron_schedule")
+        cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
             start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
             schedule_type=None if cron else ScheduleType.MONTHLY, cron_schedule=cron,

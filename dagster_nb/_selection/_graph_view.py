@@ -128,8 +128,8 @@ class GraphView:
                     tag = KIND_PREFIX + kind
                     if tag not in n.tags:
                         tags.setdefault((tag, ""), set()).add(k)
-                for kind in node_kinds or (None,):
-                    kinds.setdefault(kind, set()).add(k)
+                for node_kind in node_kinds or (None,):
+                    kinds.setdefault(node_kind, set()).add(k)
             self._indices = {"group": groups, "tag": tags, "kind": kinds, "owner": owners}
         return self._indices[what]
 

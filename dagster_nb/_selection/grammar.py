@@ -334,11 +334,11 @@ class _Parser:
                 "(one level); alone, the older syntax *name / +name also works",
             )
         if up is not False and down is not False:
-            return sel.upstream(depth=up) | sel.downstream(depth=down)  # type: ignore[arg-type]
+            return sel.upstream(depth=up) | sel.downstream(depth=down)
         if up is not False:
-            return sel.upstream(depth=up)  # type: ignore[arg-type]
+            return sel.upstream(depth=up)
         if down is not False:
-            return sel.downstream(depth=down)  # type: ignore[arg-type]
+            return sel.downstream(depth=down)
         return sel
 
     def traversal_allowed(self) -> tuple[AssetSelection, bool]:
@@ -464,7 +464,7 @@ class _Parser:
                     f"invalid 'is:' value {v!r}, expected one of {sorted(IS_ATTRIBUTE_VALUES)}"
                     + did_you_mean(str(v), IS_ATTRIBUTE_VALUES),
                 )
-            return IsAttributeAssetSelection(attribute=v)  # type: ignore[arg-type]
+            return IsAttributeAssetSelection(attribute=v)
         if name == "code_location":
             return CodeLocationAssetSelection(selected_code_location=v)
         if name == "partitions":

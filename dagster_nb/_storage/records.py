@@ -18,7 +18,7 @@ import datetime as _dt
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.results import (
@@ -253,6 +253,15 @@ def coerce_event_types(
         return frozenset({_event_type_value(of_type)})  # type: ignore[arg-type]
     return frozenset(_event_type_value(t) for t in of_type)  # type: ignore[misc]
 
+
+if TYPE_CHECKING:  # what __getattr__ below serves, for type checkers
+    from dagster_nb._storage.queries import AssetEntry as AssetEntry
+    from dagster_nb._storage.queries import AssetRecord as AssetRecord
+    from dagster_nb._storage.queries import AssetRecordsFilter as AssetRecordsFilter
+    from dagster_nb._storage.queries import EventRecordsFilter as EventRecordsFilter
+    from dagster_nb._storage.queries import EventRecordsResult as EventRecordsResult
+    from dagster_nb._storage.queries import RunRecord as RunRecord
+    from dagster_nb._storage.queries import RunsFilter as RunsFilter
 
 _QUERY_NAMES = frozenset({
     "RunRecord", "RunsFilter", "EventRecordsFilter", "AssetRecordsFilter", "EventRecordsResult",

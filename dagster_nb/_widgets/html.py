@@ -47,7 +47,7 @@ def _e(s: Any) -> str:
 
 
 def _badge(text: str, color: str, fill: str | None = None) -> str:
-    bg = fill or "white"
+    bg = fill or "transparent"  # readable on light and dark notebook themes
     return (f'<span style="display:inline-block;padding:0 6px;border-radius:8px;'
             f'border:1px solid {color};color:{color};background:{bg};font-size:11px">'
             f"{_e(text)}</span>")
@@ -198,18 +198,38 @@ def run_progress_html(view_model: Mapping[str, Any]) -> str:
     for r in view_model["rows"]:
         p = r.get("partitions")
         prog = f'{p["done"]}/{p["total"]}' + (f' ({p["failed"]} failed)' if p["failed"] else "") if p else ""
-        dur = r["duration"] if r["duration"] is not None else r.get("elapsed")
+        if r["status"] == "running":  # never "0 ms" for a step that has not finished
+            el = r.get("elapsed")
+            time_text = "running" if el is None or el < 1 else f"running {_dur(el)}"
+        else:
+            time_text = _dur(r["duration"])
         rows.append([
             f"<code>{_e(r['key'])}</code>",
             _badge(r["status"], _RUN_COLORS.get(r["status"], "#475569")),
-            _e(_dur(dur)),
+            _e(time_text),
             _e(prog),
             f'<span style="color:#dc2626">{_e(r["error"])}</span>' if r.get("error") else "",
         ])
     status = run["status"]
-    head = (f'<div style="font-family:sans-serif;font-size:12px;margin-bottom:4px"><b>Run</b> '
-            f"<code>{_e((run['run_id'] or '')[:8])}</code> "
-            f"{_badge(status, _RUN_COLORS.get(status, '#475569'))} {_e(_dur(run.get('duration')))}</div>")
+    runs = view_model.get("runs") or []
+    if len(runs) > 1:  # a backfill: every run, each with its partition
+        counts: dict[str, int] = {}
+        for x in runs:
+            counts[x["status"]] = counts.get(x["status"], 0) + 1
+        overall = next((s for s in ("STARTED", "FAILURE", "CANCELED") if counts.get(s)), "SUCCESS")
+        total = sum(x["duration"] or 0.0 for x in runs)
+        listing = _table(["run", "status", "partition", "duration"], [
+            [f"<code>{_e((x['run_id'] or '')[:8])}</code>",
+             _badge(x["status"], _RUN_COLORS.get(x["status"], "#475569")),
+             _e(x.get("partition") or ""), _e(_dur(x["duration"]))] for x in runs])
+        summary = ", ".join(f"{n} {s.lower()}" for s, n in counts.items())
+        head = (f'<div style="font-family:sans-serif;font-size:12px;margin-bottom:4px"><b>{len(runs)} runs</b> '
+                f"{_badge(overall, _RUN_COLORS.get(overall, '#475569'))} {_e(_dur(total))} "
+                f"<span>{_e(summary)}</span><details><summary>runs</summary>{listing}</details></div>")
+    else:
+        head = (f'<div style="font-family:sans-serif;font-size:12px;margin-bottom:4px"><b>Run</b> '
+                f"<code>{_e((run['run_id'] or '')[:8])}</code> "
+                f"{_badge(status, _RUN_COLORS.get(status, '#475569'))} {_e(_dur(run.get('duration')))}</div>")
     table = _table(["asset", "status", "duration", "partitions", "error"], rows)
     # the same class as the live widget, so a finished run is found (and styled) the same way
     return f'<div class="dnb-runs dnb-runs-static">{head}{table}</div>'
@@ -240,9 +260,13 @@ def catalog_html(rows: Sequence[Mapping[str, Any]]) -> str:
     out = []
     for r in rows:
         p = r.get("partitions")
-        status = _status_badge(r["status"])
+        if r["status"] == "undefined":  # after a restart: stored, no cell defined it yet
+            status = _badge("not defined in this kernel yet", "#64748b")
+        else:
+            status = _status_badge(r["status"])
         if p:
-            status += f' <span style="color:#64748b">{p["materialized"]}/{p["total"]}</span>'
+            total = p["total"] if p["total"] is not None else "?"
+            status += f' <span style="color:#64748b">{p["materialized"]}/{total}</span>'
         out.append([
             f"<code>{_e(r['key'])}</code>",
             _e(r["group"]),

@@ -21,11 +21,14 @@ from dagster_nb._widgets._base import LiveRepoView, Throttle, coerce_key, key_se
 from dagster_nb._widgets.html import value_preview_html
 from dagster_nb._widgets.render import render_dot
 from dagster_nb._widgets.viewmodel import (
+    _NOT_RUN_REASONS,
     STATUSES,
     _error_text,
     asset_detail_view_model,
     lineage_dot,
     lineage_view_model,
+    missing_partitions,
+    partition_picker,
 )
 
 __all__ = ["LineageWidget"]
@@ -118,7 +121,10 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
                 self._running -= keys
                 self._failed |= keys
             elif t == "ASSET_FAILED_TO_MATERIALIZE" and e.asset_key is not None:
-                self._failed.add(e.asset_key)
+                if (e.data or {}).get("reason") in _NOT_RUN_REASONS:
+                    self._running.discard(e.asset_key)  # never ran: the instance says so at the end
+                else:
+                    self._failed.add(e.asset_key)
             elif t in _END:
                 # The instance now has the final state of every asset of the run.
                 self._running.clear()
@@ -173,7 +179,30 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
                 load_value = True
         if load_value:
             d["value_html"], d["value_error"] = self._value_preview(k, d)
+        if d.get("is_materializable"):
+            d["pickers"] = self._pickers(resolved, k)
+        err = (d.get("failure") or {}).get("error")
+        if err and err.get("frames"):
+            err["frames"] = [_cell_frame(f) for f in err["frames"]]
         self.detail = d
+
+    def _pickers(self, resolved: Any, key: Any) -> dict:
+        """Per button (materialize / upstream / downstream): the partition picker data when
+        the assets it runs are partitioned (see VIEWMODEL.md), else null."""
+        graph = resolved.graph
+        up, down, seen_u, seen_d = [key], [key], {key}, {key}
+        for frontier, seen, step in ((up, seen_u, graph.parents), (down, seen_d, graph.children)):
+            i = 0
+            while i < len(frontier):
+                for n in step(frontier[i]):
+                    if n not in seen:
+                        seen.add(n)
+                        frontier.append(n)
+                i += 1
+        out = {}
+        for kind, keys in (("materialize", {key}), ("upstream", seen_u), ("downstream", seen_d)):
+            out[kind] = partition_picker(resolved, self._repo.instance, keys)
+        return out
 
     def _value_preview(self, key: Any, d: dict) -> tuple[str | None, str | None]:
         if not d.get("is_materializable"):
@@ -195,12 +224,20 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         kind, key = a.get("kind"), a.get("key")
         if not kind or not key:
             return
-        self.run_action(kind, key)
+        rng = a.get("range")
+        self.run_action(kind, key, partition=a.get("partition") or None,
+                        partition_range=tuple(rng) if rng else None,
+                        missing_only=bool(a.get("missing_only")))
 
-    def run_action(self, kind: str, key: str) -> Any:
+    def run_action(self, kind: str, key: str, *, partition: str | None = None,
+                   partition_range: tuple[str, str] | None = None,
+                   missing_only: bool = False) -> Any:
         """What the detail panel's buttons do: ``kind`` is ``materialize`` (the asset),
         ``upstream`` (it and everything upstream) or ``downstream`` (it and everything
-        downstream). Returns the run result (``None`` if nothing ran)."""
+        downstream). When those are partitioned, the picker gives one of ``partition``,
+        ``partition_range`` (start, end) or ``missing_only`` (every partition not yet
+        materialized); without any, the message says to pick. Returns the run result
+        (``None`` if nothing ran)."""
         sel = key_selection(key)
         selection = {"materialize": sel, "upstream": "+" + sel, "downstream": sel + "+"}.get(kind)
         if selection is None:
@@ -209,10 +246,44 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         if self.busy:
             self.message = "A run started from this widget is still going."
             return None
+        picker = (self.detail.get("pickers") or {}).get(kind) if self.detail.get("key") == key else None
+        if picker is None:
+            picker = self._pickers(self._repo.snapshot(), coerce_key(key)).get(kind)
+        run_kwargs: dict[str, Any] = {}
+        what = ""
+        if picker is not None:
+            if picker.get("error"):
+                self.message = picker["error"]
+                return None
+            if partition is not None:
+                run_kwargs["partition_key"] = partition
+                what = f" partition {partition}"
+            elif partition_range is not None:
+                from dagster_nb._partitions import PartitionKeyRange
+
+                run_kwargs["partition_key_range"] = PartitionKeyRange(*partition_range)
+                what = f" partitions {partition_range[0]}...{partition_range[1]}"
+            elif missing_only:
+                missing = missing_partitions(self._repo.snapshot(), self._repo.instance,
+                                             picker["assets"])
+                if not missing:
+                    self.message = "Every partition is materialized already; nothing to run."
+                    return None
+                run_kwargs["partition_keys"] = missing
+                what = f" {len(missing)} missing partition{'s' if len(missing) != 1 else ''}"
+            else:
+                self.message = (f"{', '.join(picker['assets'])} "
+                                f"{'is' if len(picker['assets']) == 1 else 'are'} partitioned "
+                                f"({picker['definition']}): pick a partition, a range or "
+                                "missing only.")
+                return None
+        elif partition is not None or partition_range is not None or missing_only:
+            self.message = "These assets are not partitioned: run them without a partition."
+            return None
         self.busy = True
-        self.message = f"Materializing {selection} ..."
+        self.message = f"Materializing {selection}{what} ..."
         try:
-            result = self._repo.materialize(selection, raise_on_error=False)
+            result = self._repo.materialize(selection, raise_on_error=False, **run_kwargs)
         except Exception as e:  # a bad selection or a plan error: show it, keep the widget
             self.message = f"{type(e).__name__}: {e}"
             return None
@@ -246,9 +317,32 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         return bundle
 
 
+def _cell_frame(frame: str) -> str:
+    """A traceback entry in a notebook cell names the cell (``Cell In[7], line 3``), as
+    IPython's own tracebacks do, not the kernel's temporary file."""
+    import re
+    import sys
+
+    ip = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    names = getattr(getattr(ip, "compile", None), "_filename_map", None)
+    if not names:
+        return frame
+    m = re.match(r'(\s*)File "([^"]+)", line (\d+)', frame)
+    if m is None or m.group(2) not in names:
+        return frame
+    return f"{m.group(1)}Cell In[{names[m.group(2)]}], line {m.group(3)}" + frame[m.end():]
+
+
 def _result_message(result: Any, selection: str) -> str:
     if result is None:
         return ""
+    runs = getattr(result, "results", None)
+    if runs is not None:  # a backfill
+        n = sum(len(r.get_asset_materialization_events()) for r in runs)
+        failed = result.failed_partitions
+        msg = (f"{len(runs)} runs {'SUCCESS' if result.success else 'FAILURE'}: {n} "
+               f"materialization{'s' if n != 1 else ''} ({selection})")
+        return msg + (f"; failed partitions: {', '.join(failed[:10])}." if failed else ".")
     n = len(result.get_asset_materialization_events())
     status = getattr(result.dagster_run_status, "value", result.dagster_run_status)
     msg = f"Run {result.run_id[:8]} {status}: {n} materialization{'s' if n != 1 else ''} ({selection})."

@@ -45,9 +45,9 @@ def _find_dot_cached(env_value: str | None, path_env: str | None) -> str | None:
     # A venv's scripts folder need not be on PATH (a kernel started by absolute path).
     bindir = Path(sys.executable).parent
     for name in _CANDIDATES:
-        p = bindir / name
-        if p.is_file() and os.access(p, os.X_OK):
-            return str(p)
+        cand = bindir / name
+        if cand.is_file() and os.access(cand, os.X_OK):
+            return str(cand)
     return None
 
 

@@ -42,7 +42,7 @@ __all__ = [
 LINEAGE_SCHEMA = "dagster_nb.lineage/1"
 
 #: Node statuses, in the order a legend lists them.
-STATUSES = ("fresh", "stale", "missing", "running", "failed", "source", "external")
+STATUSES = ("fresh", "stale", "missing", "running", "failed", "not_run", "source", "external")
 
 #: status -> (fill, border, text) colours used by the DOT and by the front ends.
 STATUS_STYLES: dict[str, dict[str, str]] = {
@@ -51,6 +51,8 @@ STATUS_STYLES: dict[str, dict[str, str]] = {
     "missing": {"fill": "#f3f4f6", "border": "#9ca3af", "label": "missing"},
     "running": {"fill": "#dbeafe", "border": "#2563eb", "label": "running"},
     "failed": {"fill": "#fee2e2", "border": "#dc2626", "label": "failed"},
+    # planned by the latest run and never started (an upstream step failed, or a Ctrl-C)
+    "not_run": {"fill": "#f1f5f9", "border": "#64748b", "label": "not run"},
     "source": {"fill": "#ede9fe", "border": "#7c3aed", "label": "source"},
     "external": {"fill": "#f8fafc", "border": "#64748b", "label": "external"},
 }
@@ -160,6 +162,59 @@ def _latest_is_failure(rec: Any) -> bool:
     return rec.last_failed_storage_id > (rec.last_materialization_storage_id or -1)
 
 
+#: ASSET_FAILED_TO_MATERIALIZE reasons (data["reason"]) of an asset whose step never ran.
+_NOT_RUN_REASONS = ("UPSTREAM_FAILED_TO_MATERIALIZE", "RUN_TERMINATED")
+
+
+def _failures_by_storage_id(instance: Any, records: Mapping[AssetKey, Any],
+                            keys: Iterable[AssetKey]) -> dict[AssetKey, dict]:
+    """The latest failure of every key of ``keys`` whose latest event is one, in one read
+    (by the storage ids the status records hold), so a graph with many failed or not-run
+    nodes costs no more than one with a few. Keys it cannot find are left out (the caller
+    looks them up one by one)."""
+    ids = {}
+    for k in keys:
+        rec = records.get(k)
+        if rec is not None and _latest_is_failure(rec):
+            ids[rec.last_failed_storage_id] = k
+    if not ids or not hasattr(instance, "get_event_records"):
+        return {}
+    from dagster_nb._events import DagsterEventType
+    from dagster_nb._storage.queries import EventRecordsFilter
+
+    found = instance.get_event_records(EventRecordsFilter(
+        event_type=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE, storage_ids=tuple(ids)))
+    return {ids[r.storage_id]: _failure_view(r.event_log_entry.dagster_event)
+            for r in found if r.storage_id in ids}
+
+
+def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
+    """``{"kind": "failed" | "not_run", "run_id", "timestamp", "step", "message"}`` of the
+    latest ASSET_FAILED_TO_MATERIALIZE of ``key`` (one read; only for failed nodes)."""
+    fetch = getattr(instance, "fetch_failed_materializations", None)
+    if fetch is None:
+        return None
+    recs = fetch(key, limit=1).records
+    if not recs:
+        return None
+    return _failure_view(recs[0].event_log_entry.dagster_event)
+
+
+def _failure_view(ev: Any) -> dict:
+    reason = (ev.data or {}).get("reason")
+    if reason is None:  # stored before the reason was recorded: our own message says it
+        reason = ("UPSTREAM_FAILED_TO_MATERIALIZE" if "an upstream step failed" in (ev.message or "")
+                  else "FAILED_TO_MATERIALIZE")
+    return {
+        "kind": "not_run" if reason in _NOT_RUN_REASONS else "failed",
+        "reason": reason,
+        "run_id": ev.run_id,
+        "timestamp": ev.timestamp,
+        "step": ev.step_key,
+        "message": ev.message,
+    }
+
+
 # --------------------------------------------------------------------------- asset checks
 CHECK_STATUSES = ("passed", "failed", "warning", "not_evaluated")
 
@@ -241,13 +296,14 @@ def lineage_view_model(
     resolver.prefetch(mat_keys)
     records = _status_records(instance, keys)
     checks = check_views(resolved, instance, keys)
+    failures = _failures_by_storage_id(instance, records, keys)
 
     nodes = []
     check_counts = dict.fromkeys(CHECK_STATUSES, 0)
     for k in keys:
         n = _node_view(
             graph.get(k), resolved, instance, resolver, records.get(k), running_set,
-            failed_set, current_time,
+            failed_set, current_time, failures,
         )
         c = n["checks"] = checks.get(k)
         if c is not None:
@@ -290,12 +346,14 @@ def _node_view(
     running: set,
     failed: set,
     current_time: Any,
+    failures: Mapping[AssetKey, dict] | None = None,
 ) -> dict:
     from dagster_nb._execution.staleness import StaleStatus
 
     k = node.key
     causes: list[str] = []
     partitions = None
+    failure = None
     if node.is_stub or (not node.is_materializable and not node.is_observable):
         status = "external"
     elif not node.is_materializable:
@@ -316,7 +374,11 @@ def _node_view(
         elif rec is not None and rec.status == "IN_PROGRESS":
             status = "running"  # planned by a run not finished (this or another process)
         elif _latest_is_failure(rec) and node.partitions_def is None:
-            status = "failed"
+            failure = (failures or {}).get(k) or _latest_failure(instance, k)
+            if failure is None or failure["kind"] == "failed":
+                status = "failed"
+            elif status == "missing":
+                status = "not_run"  # never materialized, and the latest run did not reach it
     ad = resolved.assets_def_by_key.get(k)
     code_version = node.code_version
     if code_version is None and ad is not None and ad.is_materializable:
@@ -348,6 +410,7 @@ def _node_view(
         "description": node.description,
         "code_version": code_version,
         "is_materializable": node.is_materializable,
+        "failure": failure,
     }
 
 
@@ -380,15 +443,28 @@ def _dot_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+#: Longest name drawn in a node. One long name widens its node, and fitting the graph to the
+#: view then shrinks every label to a few pixels; the full key is in the tooltip and the panel.
+LABEL_MAX = 32
+
+
+def _clip(text: str, limit: int = LABEL_MAX) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (start and end kept)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head] + "\u2026" + text[len(text) - (limit - 1 - head):]
+
+
 def _node_label(n: Mapping[str, Any]) -> str:
     style = STATUS_STYLES[n["status"]]
     rows = []
     if n.get("prefix"):
         rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b7280">{_esc(n["prefix"])}/'
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b7280">{_esc(_clip(n["prefix"] + "/"))}'
             "</FONT></TD></TR>"
         )
-    rows.append(f'<TR><TD ALIGN="LEFT"><B>{_esc(n["label"])}</B></TD></TR>')
+    rows.append(f'<TR><TD ALIGN="LEFT"><B>{_esc(_clip(n["label"]))}</B></TD></TR>')
     status_text = style["label"]
     p = n.get("partitions")
     if p:
@@ -421,7 +497,7 @@ def _node_label(n: Mapping[str, Any]) -> str:
             '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" '
             f'CELLPADDING="0"><TR>{badges}</TR></TABLE></TD></TR>'
         )
-    border_style = "rounded,dashed" if n["status"] == "external" else "rounded"
+    border_style = "rounded,dashed" if n["status"] in ("external", "not_run") else "rounded"
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="{border_style}" '
         f'BGCOLOR="{style["fill"]}" COLOR="{style["border"]}">{"".join(rows)}</TABLE>>'
@@ -460,7 +536,7 @@ def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
             'style="rounded,dashed" color="#cbd5e1" fontcolor="#475569" labeljust=l];'
         )
         for n in members:
-            tooltip = n.get("description") or n["key"]
+            tooltip = n["key"] + (": " + n["description"] if n.get("description") else "")
             attrs = [
                 f"id={_dot_str(n['id'])}",
                 f"class={_dot_str('dnb-asset status-' + n['status'] + _check_class(n))}",
@@ -522,10 +598,65 @@ def asset_detail_view_model(
             "last_materialization": mats[0] if mats else base["last_materialization"],
             "history": mats,
             "stale_root_causes": root_causes,
-            "partitions_def": str(node.partitions_def) if node.partitions_def is not None else None,
+            "partitions_def": _pdef_text(node.partitions_def),
         }
     )
+    f = base.get("failure")
+    if f is not None:
+        f = dict(f)
+        if f["kind"] == "failed":
+            f["error"] = _step_error(instance, f["run_id"], f["step"])
+        else:  # why it never ran: the upstream assets that failed in that run
+            f["upstream_failed"] = sorted(
+                _key_str(p) for p in node.parent_keys
+                if (pf := _latest_failure(instance, p)) is not None
+                and pf["run_id"] == f["run_id"] and pf["kind"] == "failed"
+            )
+        base["failure"] = f
     return base
+
+
+def _pdef_text(pdef: Any) -> str | None:
+    if pdef is None:
+        return None
+    from dagster_nb._partitions.describe import pdef_source
+
+    return pdef_source(pdef)
+
+
+def _user_frames(stack: Sequence[str]) -> list[str]:
+    """Traceback entries outside the dagster_nb package: the user's own lines."""
+    import os
+
+    import dagster_nb
+
+    root = os.path.dirname(os.path.abspath(dagster_nb.__file__)) + os.sep
+    out = []
+    for entry in stack:
+        m = re.match(r'\s*File "([^"]+)"', entry)
+        if m is not None and os.path.abspath(m.group(1)).startswith(root):
+            continue
+        out.append(entry.rstrip("\n"))
+    return out
+
+
+def _step_error(instance: Any, run_id: str, step: str | None) -> dict | None:
+    """The user's exception of a failed step: ``{"cls_name", "message", "frames"}`` (frames:
+    the traceback entries of the user's code, ours left out)."""
+    if not run_id or not step or not hasattr(instance, "all_logs"):
+        return None
+    from dagster_nb._events import DagsterEventType
+
+    for entry in reversed(instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE)):
+        ev = entry.dagster_event
+        if ev is None or ev.step_key != step or ev.error is None:
+            continue
+        err = ev.error
+        while getattr(err, "cause", None) is not None:  # our wrapper -> the user's exception
+            err = err.cause
+        msg = str(err.message).strip()
+        return {"cls_name": err.cls_name, "message": msg, "frames": _user_frames(err.stack or [])}
+    return None
 
 
 # --------------------------------------------------------------------------- partitions
@@ -707,16 +838,66 @@ def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) 
     Each row: ``{"key", "step", "status", "start_time", "end_time", "duration",
     "partitions": {"done", "failed", "total"} | None, "error"}`` with status one of
     planned / running / success / failed / skipped. ``now`` (a timestamp) fills ``elapsed``
-    for running rows. Events of several runs: only the last run is shown.
+    for running rows. Events of several runs (a backfill): ``runs`` lists every run and each
+    row adds up its asset over them (partitions done / total, durations); ``run`` is the last.
     """
     evs = list(events)
-    run_ids = [e.run_id for e in evs if e.run_id]
-    run_id = run_ids[-1] if run_ids else None
-    evs = [e for e in evs if e.run_id == run_id] if run_id is not None else evs
+    by_run: dict[Any, list] = {}
+    for e in evs:
+        by_run.setdefault(e.run_id or None, []).append(e)
+    if len(by_run) <= 1:
+        run_id = next(iter(by_run), None)
+        run, rows = _one_run_progress(evs, run_id, now)
+        runs = [run] if run_id is not None else []
+    else:
+        parts = [_one_run_progress(run_evs, rid, now) for rid, run_evs in by_run.items()]
+        runs = [p[0] for p in parts]
+        run = runs[-1]
+        rows = _merge_rows([p[1] for p in parts])
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return {"run": run, "runs": runs, "rows": rows, "counts": counts}
+
+
+_ROW_RANK = {"running": 5, "failed": 4, "planned": 3, "success": 2, "skipped": 1}
+
+
+def _merge_rows(per_run: list[list[dict]]) -> list[dict]:
+    """One row per asset over several runs: the most pressing status (running, then failed,
+    then planned), summed partitions and durations, the first error."""
+    merged: dict[str, dict] = {}
+    for rows in per_run:
+        for r in rows:
+            m = merged.get(r["key"])
+            if m is None:
+                merged[r["key"]] = m = dict(r)
+                m["partitions"] = dict(r["partitions"]) if r["partitions"] else None
+                m["runs"] = 1
+                continue
+            m["runs"] += 1
+            if _ROW_RANK.get(r["status"], 0) > _ROW_RANK.get(m["status"], 0):
+                m["status"] = r["status"]
+            if r["start_time"] is not None and (m["start_time"] is None or r["start_time"] < m["start_time"]):
+                m["start_time"] = r["start_time"]
+            if r["end_time"] is not None and (m["end_time"] is None or r["end_time"] > m["end_time"]):
+                m["end_time"] = r["end_time"]
+            if r["duration"] is not None:
+                m["duration"] = (m["duration"] or 0.0) + r["duration"]
+            if r["elapsed"] is not None:
+                m["elapsed"] = r["elapsed"]
+            if r["partitions"]:
+                p = m["partitions"] or {"done": 0, "failed": 0, "total": 0}
+                m["partitions"] = {k: p[k] + r["partitions"][k] for k in ("done", "failed", "total")}
+            m["error"] = m["error"] or r["error"]
+    return list(merged.values())
+
+
+def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, list[dict]]:
     rows: dict[str, dict] = {}
     step_assets: dict[str, list[str]] = {}
     step_state: dict[str, dict] = {}
-    run = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
+    run: dict[str, Any] = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
            "job_name": None}
 
     def row(key: str, step: str | None) -> dict:
@@ -789,14 +970,15 @@ def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) 
         if r["status"] in ("running", "planned") and run["status"] in _RUN_END.values():
             r["status"] = "skipped" if r["status"] == "planned" else "failed"
         out_rows.append(r)
-    counts: dict[str, int] = {}
-    for r in out_rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
     run["duration"] = (
         run["end_time"] - run["start_time"]
         if run["end_time"] is not None and run["start_time"] is not None else None
     )
-    return {"run": run, "rows": out_rows, "counts": counts}
+    partitions = sorted({p for e in evs if e.event_type_value == "ASSET_MATERIALIZATION_PLANNED"
+                         and e.partition is not None for p in [e.partition]})
+    run["partition"] = (partitions[0] if len(partitions) == 1 else
+                        f"{partitions[0]}...{partitions[-1]}" if partitions else None)
+    return run, out_rows
 
 
 def run_history_view_model(instance: Any, limit: int = 20) -> dict:
@@ -854,3 +1036,54 @@ def catalog_rows(
         }
         for n in vm["nodes"]
     ]
+
+
+# --------------------------------------------------------------------------- partition picker
+def partition_picker(resolved: Any, instance: Any, keys: Iterable[AssetKey], *,
+                     current_time: Any = None, max_keys: int = 2000) -> dict | None:
+    """What the launch dialog of a partitioned run needs, for the assets ``keys`` one button
+    runs: ``None`` when none of them is partitioned; ``{"error"}`` when they have several
+    partitions definitions (they cannot run together); otherwise ``{"assets", "definition",
+    "total", "first", "last", "keys", "missing", "default"}`` (``keys`` every key when at most
+    ``max_keys``, ``missing`` the number not materialized for some of the assets, ``default``
+    the newest key, always inside the definition)."""
+    from dagster_nb._partitions.describe import pdef_source
+
+    by_def: dict[str, tuple[Any, list[str]]] = {}
+    for k in sorted(keys, key=lambda x: x.parts):
+        ad = resolved.assets_def_by_key.get(k)
+        pdef = ad.partitions_def if ad is not None and ad.is_materializable else None
+        if pdef is not None:
+            by_def.setdefault(pdef_source(pdef), (pdef, []))[1].append(_key_str(k))
+    if not by_def:
+        return None
+    if len(by_def) > 1:
+        return {"error": "These assets have different partitions definitions ("
+                + "; ".join(f"{', '.join(v[1])}: {src}" for src, v in sorted(by_def.items()))
+                + "), so one run cannot cover them. Materialize each asset on its own."}
+    src, (pdef, assets) = next(iter(by_def.items()))
+    all_keys = list(_partition_keys(pdef, instance, current_time))
+    missing = missing_partitions(resolved, instance, assets, current_time=current_time)
+    return {
+        "assets": assets,
+        "definition": src,
+        "total": len(all_keys),
+        "first": all_keys[0] if all_keys else None,
+        "last": all_keys[-1] if all_keys else None,
+        "keys": [str(x) for x in all_keys] if len(all_keys) <= max_keys else None,
+        "missing": len(missing),
+        "default": all_keys[-1] if all_keys else None,
+    }
+
+
+def missing_partitions(resolved: Any, instance: Any, assets: Iterable[AssetKey | str], *,
+                       current_time: Any = None) -> list[str]:
+    """Partition keys (in the definition's order) not materialized for at least one of
+    ``assets`` (partitioned, one definition)."""
+    keys = [AssetKey.from_user_string(a) if isinstance(a, str) else a for a in assets]
+    pdef = next(resolved.assets_def_by_key[k].partitions_def for k in keys)
+    done = None
+    for k in keys:
+        mat = {p for p, st in instance.get_asset_partition_statuses(k).items() if st == "MATERIALIZED"}
+        done = mat if done is None else done & mat
+    return [p for p in _partition_keys(pdef, instance, current_time) if p not in (done or set())]

@@ -14,6 +14,7 @@ PACKAGE = Path(dagster_nb.__file__).parent
 # Lower numbers are lower layers; a module may import its own layer and the ones below.
 RANK = {
     "_errors": 0,
+    "_typing": 0,  # names for type checkers only; imports nothing of ours
     "_partitions": 1,
     "_definitions": 2,
     "_events": 2,  # frozen event records: definitions-level data
@@ -58,8 +59,23 @@ def _layer(module: str) -> str | None:
     return parts[1] if parts[0] == "dagster_nb" and len(parts) > 1 else None
 
 
-def _imports(path: Path):
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes under ``if TYPE_CHECKING:``: imports for annotations (the typed public
+    signatures name automation and execution types), which never run."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            for stmt in node.body:
+                out.update(id(n) for n in ast.walk(stmt))
+    return out
+
+
+def _imports(path: Path, *, runtime_only: bool = False):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    skip = _type_checking_only(tree) if runtime_only else set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.lineno, node.module
             for alias in node.names:
@@ -80,7 +96,7 @@ def test_imports_point_down_only():
         me = _layer(module)
         if me is None:
             continue  # the package root wires the layers and may import any of them
-        for line, target in _imports(path):
+        for line, target in _imports(path, runtime_only=True):
             other = _layer(target)
             if other in RANK and RANK[other] > RANK[me]:
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}")

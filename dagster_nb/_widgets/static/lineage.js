@@ -157,9 +157,72 @@ function render({ model, el }) {
     msg.textContent = (model.get('busy') ? '\u23f3 ' : '') + (model.get('message') || '');
     msg.style.display = msg.textContent ? '' : 'none';
   };
-  const action = (kind, key) => {
-    model.set('action', { kind, key, nonce: Date.now() + Math.random() });
+  const action = (kind, key, extra) => {
+    model.set('action', Object.assign({ kind, key, nonce: Date.now() + Math.random() }, extra || {}));
     model.save_changes();
+  };
+  // The launch dialog of a partitioned run: one partition, a range, or the missing ones.
+  let openPicker = null;  // the button kind whose picker is open
+  const picker = (kind, key, p) => {
+    const box = h('div', 'dnb-picker');
+    box.dataset.kind = kind;
+    box.appendChild(h('div', 'dnb-hint', `${p.assets.join(', ')}: ${p.definition}`));
+    const choice = (value, text, checked) => {
+      const lab = h('label');
+      const r = h('input'); r.type = 'radio'; r.name = `dnb-pick-${kind}`; r.value = value; r.checked = !!checked;
+      lab.append(r, document.createTextNode(' ' + text));
+      return [lab, r];
+    };
+    const keyInput = (value) => {
+      if (p.keys) {
+        const sel = h('select');
+        p.keys.slice().reverse().forEach((k) => { const o = h('option', null, k); o.value = k; sel.appendChild(o); });
+        sel.value = value;
+        return sel;
+      }
+      const inp = h('input'); inp.type = 'text'; inp.value = value || ''; return inp;
+    };
+    const [l1, r1] = choice('one', 'one partition ', true);
+    const one = keyInput(p.default); l1.appendChild(one);
+    const [l2, r2] = choice('range', 'range ');
+    const start = keyInput(p.first), end = keyInput(p.last);
+    l2.append(start, document.createTextNode(' \u2026 '), end);
+    const [l3, r3] = choice('missing', `missing only (${p.missing} of ${p.total})`);
+    [one, start, end].forEach((x, i) => x.addEventListener('focus', () => { (i === 0 ? r1 : r2).checked = true; }));
+    box.append(l1, l2, l3);
+    const go = h('button', 'dnb-btn dnb-primary', 'Launch run');
+    const cancel = h('button', 'dnb-btn', 'Cancel');
+    go.disabled = !!model.get('busy');
+    go.onclick = () => {
+      openPicker = null;
+      if (r1.checked) action(kind, key, { partition: one.value });
+      else if (r2.checked) action(kind, key, { range: [start.value, end.value] });
+      else action(kind, key, { missing_only: true });
+    };
+    cancel.onclick = () => { openPicker = null; drawDetail(); };
+    const row = h('div', 'dnb-actions'); row.append(go, cancel);
+    box.appendChild(row);
+    return box;
+  };
+  const failureBox = (d) => {
+    const f = d.failure;
+    if (!f) return null;
+    const box = h('div', f.kind === 'failed' ? 'dnb-failure' : 'dnb-failure dnb-not-run');
+    const when = `${fmtTime(f.timestamp)} \u00b7 run ${String(f.run_id || '').slice(0, 8)}`;
+    if (f.kind === 'failed') {
+      box.appendChild(h('b', null, `Failed ${when}`));
+      const err = f.error;
+      if (err) {
+        box.appendChild(h('div', 'dnb-failure-msg', err.message));
+        if ((err.frames || []).length) box.appendChild(h('pre', null, err.frames.join('\n')));
+      } else box.appendChild(h('div', null, f.message || ''));
+    } else {
+      const ups = f.upstream_failed || [];
+      box.appendChild(h('b', null, `Not run ${when}`));
+      box.appendChild(h('div', null, ups.length ? `upstream ${ups.join(', ')} failed, so this asset was not run.`
+        : (f.message || 'the run ended before this asset ran.')));
+    }
+    return box;
   };
   const table = (headers, rows) => {
     const t = h('table', 'dnb-table');
@@ -176,12 +239,15 @@ function render({ model, el }) {
     });
     return t;
   };
+  let detailKey = null;
   const drawDetail = () => {
     const d = model.get('detail') || {};
+    if (d.key !== detailKey) { openPicker = null; detailKey = d.key; }
     panel.innerHTML = '';
     if (!d.key) { panel.appendChild(h('div', 'dnb-hint', 'Click an asset to see its details.')); return; }
     const title = h('div', 'dnb-title');
-    const badge = h('span', `dnb-badge dnb-status-${d.status}`, d.status);
+    const label = ((model.get('view_model') || {}).statuses || {})[d.status];
+    const badge = h('span', `dnb-badge dnb-status-${d.status}`, label ? label.label : d.status);
     title.append(h('b', null, d.key), document.createTextNode(' '), badge);
     panel.appendChild(title);
     const btns = h('div', 'dnb-actions');
@@ -189,17 +255,28 @@ function render({ model, el }) {
       const b1 = h('button', 'dnb-btn dnb-primary', 'Materialize');
       const b2 = h('button', 'dnb-btn', '+ upstream');
       const b3 = h('button', 'dnb-btn', '+ downstream');
-      b1.onclick = () => action('materialize', d.key);
-      b2.onclick = () => action('upstream', d.key);
-      b3.onclick = () => action('downstream', d.key);
+      const pickers = d.pickers || {};
+      [[b1, 'materialize'], [b2, 'upstream'], [b3, 'downstream']].forEach(([b, kind]) => {
+        b.dataset.kind = kind;
+        const p = pickers[kind];
+        if (p && !p.error) b.textContent += ' \u2026';  // opens the partition picker
+        b.onclick = () => {
+          if (p && !p.error) { openPicker = openPicker === kind ? null : kind; drawDetail(); }
+          else action(kind, d.key);
+        };
+      });
       [b1, b2, b3].forEach((b) => { b.disabled = !!model.get('busy'); });
       btns.append(b1, b2, b3);
     }
-    const close = h('button', 'dnb-btn', '\u00d7');
+    const close = h('button', 'dnb-btn dnb-close', '\u00d7');
     close.title = 'close';
-    close.onclick = () => { model.set('selected_key', ''); model.save_changes(); };
-    btns.appendChild(close);
-    panel.appendChild(btns);
+    close.onclick = () => { openPicker = null; model.set('selected_key', ''); model.save_changes(); };
+    title.prepend(close);
+    if (btns.childNodes.length) panel.appendChild(btns);
+    const pk = openPicker && (d.pickers || {})[openPicker];
+    if (pk && !pk.error) panel.appendChild(picker(openPicker, d.key, pk));
+    const fb = failureBox(d);
+    if (fb) panel.appendChild(fb);
     if (d.description) panel.appendChild(h('p', 'dnb-desc', d.description));
     const facts = [['group', d.group], ['kinds', (d.kinds || []).join(', ')],
       ['code version', d.code_version], ['upstream', (d.parents || []).join(', ')],

@@ -1,6 +1,6 @@
 // Partition status view: a strip (1-D) or a grid (multi-partitions), drawn from view_model.
 // Writes `range` (the range the user selected) and `action` ({kind: "backfill", nonce}).
-const COLORS = { materialized: '#16a34a', failed: '#dc2626', in_progress: '#2563eb', missing: '#e5e7eb' };
+const COLORS = { materialized: '#16a34a', failed: '#dc2626', in_progress: '#2563eb', missing: 'var(--jp-layout-color3, #e5e7eb)' };
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -56,7 +56,7 @@ function render({ model, el }) {
     ranges.forEach((r) => {
       const seg = h('div', `dnb-p-seg dnb-p-${r.status}`);
       seg.style.flexGrow = String(r.count);
-      seg.style.background = COLORS[r.status] || '#e5e7eb';
+      seg.style.background = COLORS[r.status] || COLORS.missing;
       seg.title = `${r.start}${r.count > 1 ? ' \u2026 ' + r.end : ''}: ${r.status.replace('_', ' ')} (${r.count})`;
       seg.addEventListener('click', (ev) => {
         const rect = seg.getBoundingClientRect();
