@@ -1019,6 +1019,18 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     _handle_outputs(run, step, results, out_context, pkeys, input_versions, materialized)
 
 
+def _with_sibling_versions(run: RunExecution, step: Step, key: AssetKey,
+                           input_versions: Mapping[AssetKey, str]) -> Mapping[AssetKey, str]:
+    """Siblings this step materialized just before ``key`` (a dbt model and the model built
+    on it): ``key`` read their new versions, not those at step start."""
+    sib: dict[AssetKey, str] = {}
+    for up in step.assets_def.dep_key_set(key) & step.keys:
+        v = run.data_versions.get((up, None))
+        if v:
+            sib[up] = v
+    return {**input_versions, **sib} if sib else input_versions
+
+
 def _handle_step_results(run: RunExecution, step: Step, results: list[Any], context: Any, pkeys: Any,
                          input_versions: Any, materialized: set, check_state: dict, *, final: bool) -> None:
     """One batch of a streamed step's results; ``final`` runs the end-of-step checks (required
@@ -1283,12 +1295,7 @@ def _handle_outputs(
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
         if len(step.keys) > 1 and run._has_versions:
-            # siblings this step materialized just before (a dbt model and the model built on
-            # it): this asset read their new versions, not those at step start
-            sib = {up: run.data_versions.get((up, None)) for up in ad.dep_key_set(key) & step.keys}
-            sib = {up: v for up, v in sib.items() if v}
-            if sib:
-                input_versions = {**input_versions, **sib}
+            input_versions = _with_sibling_versions(run, step, key, input_versions)
         if input_versions:
             dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():
@@ -1306,9 +1313,14 @@ def _handle_outputs(
             materialized.add((key, pk))
         if has_value:
             run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
-    # required outputs that were not produced
-    if not final:
-        return
+    if final:
+        _fail_on_missing_outputs(step, produced)
+
+
+
+def _fail_on_missing_outputs(step: Step, produced: set) -> None:
+    """Required outputs that were not produced fail the step."""
+    ad = step.assets_def
     for name, key in ad.keys_by_output_name.items():
         if key in step.keys and name not in produced:
             spec = ad.specs_by_key[key]

@@ -275,7 +275,7 @@ def build_dbt_asset_selection(dbt_assets: Sequence[Any], dbt_select: str = DEFAU
                 check_keys.append(ck)
     from dagster_nb._selection.asset_selection import AssetSelection
 
-    sel = AssetSelection.assets(*keys)
+    sel: Any = AssetSelection.assets(*keys)
     if check_keys:
         sel = sel | AssetSelection.checks(*check_keys)
     return sel

@@ -89,10 +89,12 @@ class DbtDuckDBIOManager(dg.ConfigurableIOManager):
                 f"The DuckDB file {self.database} does not exist yet; materialize "
                 f"{context.asset_key.to_user_string()} first."
             )
+        import duckdb
+
         con = self._connect(read_only=True)
         try:
             return con.sql(f"select * from {rel}").df()
-        except Exception as e:  # duckdb.CatalogException and friends
+        except duckdb.Error as e:  # CatalogException (no such table) and friends
             raise dg.DagsterInvariantViolationError(
                 f"Cannot read {rel} from {self.database} for asset "
                 f"{context.asset_key.to_user_string()}: {e}. Materialize it first."

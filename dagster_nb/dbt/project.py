@@ -59,7 +59,7 @@ class DbtProject:
 
     project_dir: Path
     target_path: Path = Path("target")
-    profiles_dir: Path | None = None
+    profiles_dir: Path = Path()  # the project_dir when not given
     profile: str | None = None
     target: str | None = None
     packaged_project_dir: Path | None = None

@@ -357,7 +357,7 @@ class DbtCliResource(dg.ConfigurableResource):
             )
         if pdir is not None:
             kwargs["profiles_dir"] = os.fspath(pdir)
-        super().__init__(project_dir=os.fspath(path), **kwargs)
+        super().__init__(**{**kwargs, "project_dir": os.fspath(path)})
 
     def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest: Any = None,
             dagster_dbt_translator: DagsterDbtTranslator | None = None, context: Any = None,

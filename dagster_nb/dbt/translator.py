@@ -273,9 +273,9 @@ def _default_metadata(props: Mapping[str, Any]) -> dict[str, Any]:
             )
             for name, info in columns.items()
         ])
-    parts = [props.get("database"), props.get("schema"), props.get("alias"),
-             props.get("name") if props.get("resource_type") == "source" else None]
-    parts = [p for p in parts if p]
+    candidates = [props.get("database"), props.get("schema"), props.get("alias"),
+                  props.get("name") if props.get("resource_type") == "source" else None]
+    parts = [str(p) for p in candidates if p]
     if parts:
         out["dagster/table_name"] = ".".join(parts)
     return out
