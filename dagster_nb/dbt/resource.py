@@ -359,6 +359,18 @@ class DbtCliResource(dg.ConfigurableResource):
             kwargs["profiles_dir"] = os.fspath(pdir)
         super().__init__(**{**kwargs, "project_dir": os.fspath(path)})
 
+    def get_defer_args(self) -> list[str]:
+        """``--defer --defer-state <state_path>`` when state_path holds a manifest, else []."""
+        if not (self.state_path and Path(self.state_path).joinpath("manifest.json").exists()):
+            return []
+        return ["--defer", "--defer-state", str(self.state_path)]
+
+    def get_state_args(self) -> list[str]:
+        """``--state <state_path>`` when state_path holds a manifest, else []."""
+        if not (self.state_path and Path(self.state_path).joinpath("manifest.json").exists()):
+            return []
+        return ["--state", str(self.state_path)]
+
     def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest: Any = None,
             dagster_dbt_translator: DagsterDbtTranslator | None = None, context: Any = None,
             target_path: Any = None) -> DbtCliInvocation:

@@ -147,6 +147,13 @@ class DagsterDbtTranslator:
             return hit
         from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
 
+        if self.settings.enable_code_references:
+            from dagster_nb._errors import DagsterInvalidDefinitionError
+
+            raise DagsterInvalidDefinitionError(
+                "DagsterDbtTranslatorSettings(enable_code_references=True) is not supported by "
+                "dagster_nb.dbt yet; leave it False (the model's SQL is in the description)."
+            )
         props = self.get_resource_props(manifest, unique_id)
         deps = []
         seen = set()

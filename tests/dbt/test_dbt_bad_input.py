@@ -104,3 +104,18 @@ def test_sql_error_prepare_if_dev_and_broken_profile(broken_project, tmp_path):
     msg = str(e.value)
     assert "profiles.yml" in msg and "dbt parse" in msg
     assert "dbt said" in msg and len(msg.split("dbt said:", 1)[1].strip()) > 10
+
+
+def test_unsupported_translator_setting_refuses(tmp_path):
+    import json
+
+    from dagster_nb.dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+    manifest = {"metadata": {}, "nodes": {"model.p.m": {
+        "unique_id": "model.p.m", "resource_type": "model", "name": "m", "package_name": "p",
+        "fqn": ["p", "m"], "config": {"materialized": "table"}, "depends_on": {"nodes": []}}},
+        "sources": {}, "parent_map": {}, "child_map": {}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="enable_code_references"):
+        dbt_assets(manifest=tmp_path / "manifest.json", dagster_dbt_translator=DagsterDbtTranslator(
+            DagsterDbtTranslatorSettings(enable_code_references=True)))
