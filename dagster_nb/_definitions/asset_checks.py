@@ -315,7 +315,7 @@ def specs_by_output_name(specs: Iterable[AssetCheckSpec] | None, what: str, asse
     """``check_specs`` of an asset or multi-asset, validated and keyed by output name."""
     out: dict[str, AssetCheckSpec] = {}
     seen: set[AssetCheckKey] = set()
-    allowed = list(asset_keys) if asset_keys is not None else None
+    allowed = set(asset_keys) if asset_keys is not None else None
     for s in specs or ():
         if not isinstance(s, AssetCheckSpec):
             raise DagsterInvalidDefinitionError(

@@ -324,24 +324,21 @@ class AssetsDefinition:
         nd = self.node_def
         outs = getattr(nd, "outs", None)
         if outs:
-            # One reverse map per definition: a scan per key made a 1,000-output multi-asset's
-            # Definitions take 0.7 s to validate.
             name = self._output_names_by_key().get(key)
-            if name is not None and name in outs and outs[name].io_manager_key:
+            if name in outs and outs[name].io_manager_key:
                 return outs[name].io_manager_key
         return "io_manager"
 
     @derived
     def _output_names_by_key(self) -> dict[AssetKey, str]:
-        by_key: dict[AssetKey, str] = {}
-        for n, k in self.keys_by_output_name.items():
-            by_key.setdefault(k, n)
-        return by_key
+        # one reverse map per definition: a lookup per key would be quadratic in a multi-asset
+        # of thousands of keys (a dbt project)
+        return {k: n for n, k in self.keys_by_output_name.items()}
 
     def get_output_name_for_asset_key(self, key: AssetKey) -> str:
-        for name, k in self.keys_by_output_name.items():
-            if k is key or k == key:
-                return name
+        name = self._output_names_by_key().get(key)
+        if name is not None:
+            return name
         raise DagsterInvariantViolationError(
             f"Asset key {key.to_user_string()} not found in {self._label()}."
         )

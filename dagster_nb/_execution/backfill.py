@@ -174,6 +174,7 @@ def run_backfill(
     job_name: str = "__ephemeral_asset_job__",
     current_time: Any = None,
     on_progress: Callable[[int, int, Any], None] | None = None,
+    executor_kwargs: Mapping[str, Any] | None = None,  # executor_run_kwargs(executor, ...)
 ) -> BackfillResult:
     """Materialize ``selected_keys`` for every partition; never raises for a failed partition."""
     from dagster_nb._execution.materialize import run_assets
@@ -242,11 +243,11 @@ def run_backfill(
                 run_config=run_config,
                 tags=backfill_tags,
                 partition_keys=list(chunk) or None,
-                max_concurrent=max_concurrent,
                 listeners=listeners,
                 raise_on_error=False,
                 job_name=job_name,
                 current_time=current_time,
+                **{"max_concurrent": max_concurrent, **(executor_kwargs or {})},
             )
         except KeyboardInterrupt:
             raise

@@ -194,7 +194,8 @@ def split_check_results(results: list[Any], context: Any) -> tuple[list[Any], li
     return rest, found
 
 
-def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult]) -> None:
+def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, state: dict | None = None,
+                    final: bool = True) -> None:
     """Emit one ASSET_CHECK_EVALUATION per result (after the step's materializations), fail on
     a missing required result, and raise DagsterAssetCheckFailedError for failed blocking
     ERROR checks."""
@@ -203,8 +204,9 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult]) -> Non
     ad = step.assets_def
     specs = {s.key: (out, s) for out, s in ad.check_specs_by_output_name.items()}
     selected = {k: specs[k][1] for k in step.check_keys}
-    done: set[AssetCheckKey] = set()
-    failed_blocking: list[AssetCheckEvaluation] = []
+    # ``state`` carries what earlier batches of a streamed step evaluated (see executor)
+    done: set[AssetCheckKey] = state["done"] if state is not None else set()
+    failed_blocking: list[AssetCheckEvaluation] = state["failed_blocking"] if state is not None else []
     targets: dict[AssetKey, Any] = {}
     for r in results:
         try:
@@ -241,6 +243,8 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult]) -> Non
         )
         if not r.passed and r.severity == AssetCheckSeverity.ERROR and spec.blocking:
             failed_blocking.append(evaluation)
+    if not final:
+        return
     required = not ad.can_subset or bool(ad.specs_by_key)
     for ck in sorted(set(selected) - done, key=lambda k: (k.asset_key.parts, k.name)):
         if required:

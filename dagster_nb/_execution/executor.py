@@ -90,6 +90,7 @@ class RunRequestSpec:
     partition_keys: tuple[str, ...] | None = None  # None: unpartitioned run
     max_concurrent: int = 1
     step_processes: bool = False  # each step in a child process (the multiprocess executor)
+    dask_cluster: Mapping[str, Any] | None = None  # each step a task on this Dask cluster
     op_retry_policy: Any = None  # a job's retry policy for steps whose node has none
     hooks: tuple = ()  # HookDefinitions of the job (@success_hook / @failure_hook)
     listeners: tuple[Callable[[DagsterEvent], None], ...] = ()
@@ -570,6 +571,11 @@ def _finish_cancelled_run(run: RunExecution) -> None:
 
 def _run_steps(run: RunExecution) -> None:
     steps = run.plan.steps
+    if run.spec.dask_cluster is not None:
+        from dagster_nb._execution.dask_steps import run_steps_on_dask
+
+        run_steps_on_dask(run)
+        return
     if run.spec.step_processes:
         from dagster_nb._execution.step_processes import run_steps_in_processes
 
@@ -988,6 +994,21 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
         context._run = run  # read only on demand (deps= input partitions, load_asset_value)
         if step.check_keys:
             context._selected_check_keys = step.check_keys
+        flush = None
+        if len(step.keys) > 1 and not step.observe and inspect.isgeneratorfunction(nd.compute_fn):
+            # A multi-asset generator (dbt): each output and check result is handled as it is
+            # yielded, as Dagster does, so progress shows every asset when it finishes and
+            # what succeeded before a failure stays materialized.
+            check_state: dict[str, Any] = {"done": set(), "failed_blocking": []}
+
+            def flush(batch: list[Any]) -> None:
+                items = batch[:]
+                batch.clear()
+                _handle_step_results(run, step, items, None, pkeys, input_versions, materialized, check_state, final=False)
+
+            results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True, flush=flush)
+            _handle_step_results(run, step, results, context, pkeys, input_versions, materialized, check_state, final=True)
+            return
         results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True)
         out_context = context
     if step.observe:
@@ -1004,7 +1025,35 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     _handle_outputs(run, step, results, out_context, pkeys, input_versions, materialized)
 
 
-def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any, inputs: Mapping[str, Any], config_value: Any, keep_logged: bool = False) -> list[Any]:
+def _with_sibling_versions(run: RunExecution, step: Step, key: AssetKey,
+                           input_versions: Mapping[AssetKey, str]) -> Mapping[AssetKey, str]:
+    """Siblings this step materialized just before ``key`` (a dbt model and the model built
+    on it): ``key`` read their new versions, not those at step start."""
+    sib: dict[AssetKey, str] = {}
+    for up in step.assets_def.dep_key_set(key) & step.keys:
+        v = run.data_versions.get((up, None))
+        if v:
+            sib[up] = v
+    return {**input_versions, **sib} if sib else input_versions
+
+
+def _handle_step_results(run: RunExecution, step: Step, results: list[Any], context: Any, pkeys: Any,
+                         input_versions: Any, materialized: set, check_state: dict, *, final: bool) -> None:
+    """One batch of a streamed step's results; ``final`` runs the end-of-step checks (required
+    outputs, missing check results, failed blocking checks)."""
+    ad = step.assets_def
+    if step.check_keys or ad.check_specs_by_output_name:
+        from dagster_nb._execution.checks import evaluate_checks, split_check_results
+
+        results, check_results = split_check_results(results, context)
+        if step.keys:
+            _handle_outputs(run, step, results, context, pkeys, input_versions, materialized, final=final)
+        evaluate_checks(run, step, check_results, state=check_state, final=final)
+        return
+    _handle_outputs(run, step, results, context, pkeys, input_versions, materialized, final=final)
+
+
+def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any, inputs: Mapping[str, Any], config_value: Any, keep_logged: bool = False, flush: Callable[[list[Any]], None] | None = None) -> list[Any]:
     """Call the function; returns what it returned/yielded. With ``keep_logged``, the events
     it logged are LoggedEvent items in their place among them (the caller emits them in
     order); without, they are emitted first."""
@@ -1031,8 +1080,14 @@ def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any
     try:
         out = op_def.compute_fn(**kwargs)
         if inspect.isgenerator(out):
+            if flush is not None:
+                from dagster_nb._definitions.asset_checks import AssetCheckResult
+
+                streamed = (Output, AssetCheckResult)
             for item in out:
                 items.append(item)
+                if flush is not None and isinstance(item, streamed):
+                    flush(items)
             return items if keep_logged else _emit_logged_first(run, items)
     except (KeyboardInterrupt, DagsterExecutionInterruptedError):
         raise
@@ -1140,6 +1195,7 @@ def _handle_outputs(
     pkeys: tuple[str, ...] | None,
     input_versions: Mapping[AssetKey, str],
     materialized: set,
+    final: bool = True,
 ) -> None:
     from dagster_nb._definitions.io_manager import OutputContext
 
@@ -1244,6 +1300,8 @@ def _handle_outputs(
         # whether the user gave the data version.
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
+        if len(step.keys) > 1 and run._has_versions:
+            input_versions = _with_sibling_versions(run, step, key, input_versions)
         if input_versions:
             dep_keys = ad.dep_key_set(key)
             for up, v in input_versions.items():
@@ -1261,7 +1319,14 @@ def _handle_outputs(
             materialized.add((key, pk))
         if has_value:
             run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
-    # required outputs that were not produced
+    if final:
+        _fail_on_missing_outputs(step, produced)
+
+
+
+def _fail_on_missing_outputs(step: Step, produced: set) -> None:
+    """Required outputs that were not produced fail the step."""
+    ad = step.assets_def
     for name, key in ad.keys_by_output_name.items():
         if key in step.keys and name not in produced:
             spec = ad.specs_by_key[key]

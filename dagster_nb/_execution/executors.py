@@ -40,6 +40,9 @@ __all__ = [
     "run_options",
     "execute_job",
     "reconstructable",
+    "dask_executor",
+    "executor_named",
+    "executor_run_kwargs",
 ]
 
 _IN_PROCESS_FIELDS = ("retries", "marker_to_close", "step_dependency_config")
@@ -79,6 +82,8 @@ class ExecutorDefinition:
 
 
 def _validate(kind: str, cfg: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    if kind == "dask":
+        return _validate_dask(cfg, where=where)
     if kind == "multi_or_in_process":
         if len(cfg) > 1 or (cfg and next(iter(cfg)) not in ("multiprocess", "in_process")):
             raise DagsterInvalidConfigError(
@@ -114,6 +119,47 @@ def _validate(kind: str, cfg: Mapping[str, Any], *, where: str) -> dict[str, Any
     return dict(cfg)
 
 
+_DASK_CLUSTERS = ("existing", "local")
+# dagster_dask's other cluster types: refused by name rather than ignored
+_DASK_OTHER = ("yarn", "ssh", "pbs", "moab", "sge", "lsf", "slurm", "oar", "kube")
+
+
+def _validate_dask(cfg: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+    """dagster_dask's config: ``{"cluster": {"local": {LocalCluster kwargs}}}`` or
+    ``{"cluster": {"existing": {"address": "tcp://..."}}}`` (no cluster: a local one)."""
+    for k in cfg:
+        if k != "cluster":
+            raise DagsterInvalidConfigError(
+                f"Received unexpected config entry \"{k}\" for {where}. Expected one of "
+                "['cluster']." + did_you_mean(k, ["cluster"])
+            )
+    cluster = cfg.get("cluster") or {"local": {}}
+    if not isinstance(cluster, Mapping) or len(cluster) != 1:
+        raise DagsterInvalidConfigError(
+            f"cluster of {where} must name exactly one cluster type, e.g. {{'local': {{}}}} or "
+            f"{{'existing': {{'address': 'tcp://127.0.0.1:8786'}}}}, got {cluster!r}."
+        )
+    ctype, ccfg = next(iter(cluster.items()))
+    if ctype in _DASK_OTHER:
+        raise DagsterInvalidConfigError(
+            f"Dask cluster type '{ctype}' of {where} is not supported yet by dagster_nb: start "
+            "the cluster yourself and pass {'existing': {'address': ...}}."
+        )
+    if ctype not in _DASK_CLUSTERS:
+        raise DagsterInvalidConfigError(
+            f"Unknown Dask cluster type '{ctype}' for {where}. Expected one of "
+            f"{list(_DASK_CLUSTERS)}." + did_you_mean(ctype, _DASK_CLUSTERS)
+        )
+    ccfg = dict(ccfg or {})
+    if ctype == "existing":
+        extra = sorted(set(ccfg) - {"address"})
+        if extra or not isinstance(ccfg.get("address"), str):
+            raise DagsterInvalidConfigError(
+                f"cluster.existing of {where} takes {{'address': 'tcp://HOST:PORT'}} only, got {ccfg!r}."
+            )
+    return {"cluster": {ctype: ccfg}}
+
+
 in_process_executor = ExecutorDefinition(
     name="in_process",
     description="Execute all steps in a single process, one at a time.",
@@ -128,6 +174,15 @@ multi_or_in_process_executor = ExecutorDefinition(
     name="multi_or_in_process_executor",
     description="Multiprocess by default; the run config can choose in_process.",
     _kind="multi_or_in_process",
+)
+
+
+dask_executor = ExecutorDefinition(
+    name="dask",
+    description="Execute each step as a task on a Dask cluster (a LocalCluster of processes "
+    "started on demand, or an existing scheduler).",
+    config={"cluster": {"local": {}}},
+    _kind="dask",
 )
 
 
@@ -148,6 +203,7 @@ class RunOptions:
     max_concurrent: int = 1
     processes: bool = False
     start_method: str = "spawn"
+    dask_cluster: Mapping[str, Any] | None = None  # the dask executor's {"local"|"existing": {...}}
 
 
 def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str, Any], *,
@@ -168,9 +224,40 @@ def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str
         kind, cfg = "multiprocess", dict(cfg.get("multiprocess") or {})
     if kind == "in_process":
         return RunOptions()
+    if kind == "dask":
+        return RunOptions(processes=True, dask_cluster=dict(cfg.get("cluster") or {"local": {}}))
     mc = cfg.get("max_concurrent") or os.cpu_count() or 1
     sm = next(iter(cfg.get("start_method") or {"spawn": {}}))
     return RunOptions(max_concurrent=int(mc), processes=True, start_method=sm)
+
+
+_BY_NAME = {"in_process": "in_process_executor", "multiprocess": "multiprocess_executor",
+            "multi_or_in_process": "multi_or_in_process_executor", "dask": "dask_executor"}
+
+
+def executor_named(name: str) -> ExecutorDefinition:
+    """The executor a ``--executor NAME`` flag means (its default config)."""
+    if name not in _BY_NAME:
+        raise DagsterInvalidDefinitionError(
+            f"Unknown executor {name!r}. Expected one of {list(_BY_NAME)}." + did_you_mean(name, _BY_NAME)
+        )
+    return globals()[_BY_NAME[name]]
+
+
+def executor_run_kwargs(executor_def: Any, run_config: Mapping[str, Any] | None,
+                        max_concurrent: int = 1) -> dict[str, Any]:
+    """What ``executor_def`` (and the run config's ``execution``) mean for ``run_assets``;
+    ``max_concurrent`` other than 1 overrides the executor's (threads or processes)."""
+    ex = coerce_executor_def(executor_def, where="the run")
+    options = run_options(ex, run_config or {}, in_process=False)
+    if max_concurrent != 1 and options.dask_cluster is not None:
+        raise DagsterInvalidDefinitionError(
+            f"max_concurrent={max_concurrent} (--parallel) does not apply to the dask executor: "
+            "the cluster's workers and their threads bound how many steps run at once. Drop it, "
+            "or size the cluster: {'cluster': {'local': {'n_workers': N}}}."
+        )
+    return {"max_concurrent": max_concurrent if max_concurrent != 1 else options.max_concurrent,
+            "step_processes": options.processes, "dask_cluster": options.dask_cluster}
 
 
 def reconstructable(target: Any) -> Any:

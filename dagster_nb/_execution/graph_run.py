@@ -828,6 +828,7 @@ class OpJobDefinition(JobDefinition):
                   **dict(tags or {})},
             max_concurrent=options.max_concurrent,
             step_processes=options.processes,
+            dask_cluster=options.dask_cluster,
             hooks=self._hooks,
             listeners=tuple(listeners),
         )

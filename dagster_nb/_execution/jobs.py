@@ -293,6 +293,7 @@ class JobDefinition:
         if not in_process:
             kwargs.setdefault("max_concurrent", options.max_concurrent)
             kwargs.setdefault("step_processes", options.processes)
+            kwargs.setdefault("dask_cluster", options.dask_cluster)
         result = run_assets(
             self._defs.resolved,
             selected_keys=keys,

@@ -40,7 +40,7 @@ __all__ = ["materialize", "materialize_to_memory", "observe", "run_assets"]
 _RUN_PARAMS = (
     "assets", "run_config", "instance", "resources", "partition_key", "raise_on_error", "tags",
     "selection", "partition_keys", "partition_key_range", "max_concurrent", "listeners",
-    "current_time",
+    "current_time", "executor",
 )
 
 
@@ -269,6 +269,7 @@ def run_assets(
     check_inputs: bool = False,
     selected_check_keys: Iterable[Any] | None = None,
     step_processes: bool = False,
+    dask_cluster: Mapping[str, Any] | None = None,
     run_id: str | None = None,
     op_retry_policy: Any = None,
 ) -> ExecuteInProcessResult:
@@ -343,6 +344,7 @@ def run_assets(
         partition_keys=pkeys,
         max_concurrent=max(1, int(max_concurrent)),
         step_processes=step_processes,
+        dask_cluster=dask_cluster,
         op_retry_policy=op_retry_policy,
         listeners=tuple(listeners),
         current_time=current_time,
@@ -437,6 +439,7 @@ def materialize(
     max_concurrent: int = 1,
     listeners: Sequence[Callable[[Any], Any]] = (),
     current_time: datetime | None = None,
+    executor: Any = None,
     **kwargs: Unpack[NoExtraKwargs],
 ) -> ExecuteInProcessResult:
     """Materialize ``assets`` (or the ``selection`` of them) in this process.
@@ -445,12 +448,18 @@ def materialize(
     filesystem IO manager unless ``resources`` provides ``io_manager``. Ours on top:
     ``max_concurrent`` (run independent steps in threads), ``partition_keys`` /
     ``partition_key_range`` (one run over several partitions) and ``listeners`` (callables that
-    receive each event).
+    receive each event) and ``executor`` (an ExecutorDefinition, e.g.
+    ``dagster_nb.dask.dask_executor``: the steps run where it says; needs a persistent instance).
     """
     if kwargs:
         raise_unexpected_keyword("materialize()", kwargs, _RUN_PARAMS)
     if not isinstance(assets, (list, tuple)) and not isinstance(assets, ResolvedAssets):
         assets = list(assets)
+    extra: dict[str, Any] = {}
+    if executor is not None:
+        from dagster_nb._execution.executors import executor_run_kwargs
+
+        extra = executor_run_kwargs(executor, _run_config_dict(run_config), max_concurrent)
     return run_assets(
         assets,
         selection=selection,
@@ -462,10 +471,10 @@ def materialize(
         partition_key_range=partition_key_range,
         raise_on_error=raise_on_error,
         tags=tags,
-        max_concurrent=max_concurrent,
         listeners=listeners,
         current_time=current_time,
         check_inputs=True,
+        **{"max_concurrent": max_concurrent, **extra},
     )
 
 

@@ -89,6 +89,7 @@ def materialize_command(
     raise_on_error: bool = True,
     notes: list[str] | None = None,
     command: str = "%materialize {selection}",
+    executor: Any = None,
 ) -> Any:
     """What ``%materialize`` and ``dagster-nb materialize`` do.
 
@@ -96,7 +97,8 @@ def materialize_command(
     selection are held back instead of failing the whole run: the other assets run, and a
     note gives the exact command for the held ones (``None`` is returned when nothing else
     could run). Without ``notes`` such a selection raises, naming the same command.
-    ``command`` is how that command is written (``{selection}`` is filled in).
+    ``command`` is how that command is written (``{selection}`` is filled in). ``executor``: a
+    name (``in_process``, ``multiprocess``, ``dask``) or an ExecutorDefinition.
     """
     if partition is not None and partitions is not None:
         raise CommandError("Use either --partition KEY or --partitions START...END, not both.")
@@ -110,6 +112,13 @@ def materialize_command(
 
         start, end = parse_partition_range(partitions)
         key_range = PartitionKeyRange(start, end)
+    if isinstance(executor, str):
+        from dagster_nb._execution.executors import executor_named
+
+        try:
+            executor = executor_named(executor)
+        except DagsterError as exc:
+            raise CommandError(f"--executor: {exc}") from None
     sel = selection.strip() if selection else None
     target: Any = sel or None
     if partition is None and partitions is None:
@@ -134,6 +143,7 @@ def materialize_command(
             max_concurrent=parallel,
             listeners=listeners,
             raise_on_error=raise_on_error,
+            executor=executor,
         )
     except NothingToMaterialize as exc:
         if stale:

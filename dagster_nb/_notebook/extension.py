@@ -49,6 +49,10 @@ def load_ipython_extension(ipython: Any) -> None:
 
     ipython.register_magics(AutomationMagics(ipython, repo))
     _state.update(shell=ipython, pre=pre_run_cell, post=post_run_cell)
+    # The JupyterLab extension's comm (Assets panel, Lineage tab, Runs view); no-op without a kernel.
+    from dagster_nb._notebook.lab import install as install_lab
+
+    install_lab(ipython, repo)
 
 
 def _register_formatters(ipython: Any, repo: Any) -> None:
@@ -101,5 +105,8 @@ def unload_ipython_extension(ipython: Any) -> None:
     html = ipython.display_formatter.formatters["text/html"]
     for cls in _state.get("formatters", ()):
         html.type_printers.pop(cls, None)
+    from dagster_nb._notebook.lab import uninstall as uninstall_lab
+
+    uninstall_lab(ipython)
     _state.clear()
     reset_kernel_repository()

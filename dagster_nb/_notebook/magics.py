@@ -74,6 +74,7 @@ class DagsterNbMagics(Magics):
     @argument("--config", default=None, help="Run config as JSON.")
     @argument("--parallel", type=int, default=1, help="Run up to N independent assets at once.")
     @argument("--quiet", "-q", action="store_true", help="No live progress view.")
+    @argument("--executor", default=None, help="in_process, multiprocess or dask (each step a task on a local Dask cluster).")
     @line_magic
     def materialize(self, line: str) -> Any:
         """Materialize assets of the kernel repository, with a live progress view."""
@@ -103,6 +104,7 @@ class DagsterNbMagics(Magics):
                 listeners=listeners,
                 raise_on_error=True,
                 notes=notes,
+                executor=args.executor,
             )
         except NothingToMaterialize as exc:
             print("\n".join([str(exc), *notes]))
@@ -226,6 +228,7 @@ class DagsterNbMagics(Magics):
     # ------------------------------------------------------------------ %lineage
     @magic_arguments()
     @argument("selection", nargs="*", help="Selection to focus on (default: all).")
+    @argument("--tab", action="store_true", help="Open it in JupyterLab's Lineage tab (the dagster-nb extension).")
     @line_magic
     def lineage(self, line: str) -> Any:
         """The lineage graph, coloured by status, updating live."""
@@ -235,6 +238,10 @@ class DagsterNbMagics(Magics):
         sel = _selection_text(args.selection)
         if sel:
             self._select(sel, materializable_only=False)  # validate now: UsageError on typos
+        if args.tab:
+            from dagster_nb._notebook.lab import open_tab
+
+            return open_tab(sel or "")
         try:
             from dagster_nb._widgets import LineageWidget
         except ImportError as exc:

@@ -448,10 +448,12 @@ class KernelRepository:
         listeners: Sequence[Callable] = (),
         raise_on_error: bool = True,
         resources: Mapping[str, Any] | None = None,
+        executor: Any = None,
     ) -> Any:
         """Materialize a selection (Dagster selection syntax; everything when None) with the
         kernel's resources into the persistent instance. ``stale=True`` keeps only stale and
-        missing assets of the selection. Returns the ExecuteInProcessResult."""
+        missing assets of the selection. ``executor``: an ExecutorDefinition (default: steps
+        run here, ``max_concurrent`` at once). Returns the ExecuteInProcessResult."""
         from dagster_nb._execution.materialize import run_assets
 
         snap = self.snapshot()
@@ -469,6 +471,12 @@ class KernelRepository:
             self._notify("event", event)
 
         res = {**self._resources, **(resources or {})}
+        extra: dict[str, Any] = {}
+        if executor is not None:
+            from dagster_nb._execution.executors import executor_run_kwargs
+
+            extra = executor_run_kwargs(executor, run_config if isinstance(run_config, dict) else None,
+                                        max_concurrent)
         many = partition_key_range is not None or (partition_keys is not None and len(partition_keys) > 1)
         if many:
             from dagster_nb._execution.backfill import run_backfill
@@ -478,7 +486,7 @@ class KernelRepository:
                 partition_key_range=partition_key_range,
                 instance=self.instance, resources=res, run_config=run_config, tags=tags,
                 max_concurrent=max_concurrent, listeners=[relay, *listeners],
-                job_name="__notebook_asset_job__",
+                job_name="__notebook_asset_job__", executor_kwargs=extra,
             )
             if raise_on_error and not result.success:
                 _raise_backfill_error(result)
@@ -491,10 +499,10 @@ class KernelRepository:
             partition_key=partition_key if partition_keys is None else partition_keys[0],
             tags=tags,
             run_config=run_config,
-            max_concurrent=max_concurrent,
             listeners=[relay, *listeners],
             raise_on_error=raise_on_error,
             job_name="__notebook_asset_job__",
+            **{"max_concurrent": max_concurrent, **extra},
         )
 
     def _track_running(self, event: Any) -> None:

@@ -49,6 +49,13 @@ class Immutable:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
 
+    def __setstate__(self, state: Any) -> None:
+        # unpickling (a Dask worker, a spawned process) sets the attributes once, as _set does
+        attrs, slots = state if isinstance(state, tuple) else (state, None)
+        for mapping in (attrs, slots):
+            for name, value in (mapping or {}).items():
+                object.__setattr__(self, name, value)
+
 
 class PartitionsDefinition(ABC):
     """Defines a set of partitions, which can be attached to an asset.

@@ -58,6 +58,9 @@ class PartitionsSubset:
     def __setattr__(self, name, value):
         raise AttributeError("PartitionsSubset is immutable; use with_partition_keys")
 
+    def __reduce__(self):  # pickles (Dask workers) without setting attributes
+        return (type(self), (self._all_keys, self._keys))
+
     def get_partition_keys(self) -> list[str]:
         """The keys in definition order (keys not in the definition come last, sorted)."""
         keys = self._keys

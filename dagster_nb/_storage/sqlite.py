@@ -422,6 +422,7 @@ class SqliteStorage(Storage):
             else:
                 conn.execute("CREATE TABLE dagster_nb_schema (version INTEGER NOT NULL)")
                 version = 0
+            self.opened_schema_version = version  # before migrating (`dagster-nb instance migrate`)
             if version > SCHEMA_VERSION:
                 raise DagsterStorageError(
                     f"Instance storage {self.path} has schema version {version}, newer than "

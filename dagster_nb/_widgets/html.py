@@ -316,7 +316,7 @@ def asset_detail_html(view_model: Mapping[str, Any], *, value_html: str | None =
     parts = [f'<div style="font-family:sans-serif;font-size:12px"><b>{_e(vm["key"])}</b> '
              f'{_status_badge(vm["status"])}']
     if vm.get("description"):
-        parts.append(f"<p>{_e(vm['description'])}</p>")
+        parts.append(f'<p style="white-space:pre-wrap">{_e(vm["description"])}</p>')
     facts = [("group", vm["group"]), ("code version", vm.get("code_version")),
              ("kinds", ", ".join(vm["kinds"])), ("upstream", ", ".join(vm["parents"])),
              ("downstream", ", ".join(vm["children"]))]
@@ -335,7 +335,9 @@ def asset_detail_html(view_model: Mapping[str, Any], *, value_html: str | None =
         for h in hist:
             md = {m["label"]: m["text"] for m in h["metadata"]}
             rows.append([_e(_ts(h["timestamp"])), f"<code>{_e(h['run_id'][:8])}</code>",
-                         _e(h.get("partition") or "")] + [_e(md.get(lb, "")) for lb in labels])
+                         _e(h.get("partition") or "")]
+                        + [f'<span style="white-space:pre-wrap">{_e(md.get(lb, ""))}</span>' if "\n" in str(md.get(lb, ""))
+                           else _e(md.get(lb, "")) for lb in labels])
         parts.append("<div><b>materializations</b></div>"
                      + _table(["time", "run", "partition", *labels], rows))
     if value_html:

@@ -35,7 +35,7 @@ def test_partitioned_selection_without_partition_names_the_cli_command(tmp_path)
     assert 'partitioned by DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")' in r.stderr
     line = next(ln for ln in r.stderr.splitlines() if "One partition:" in ln)
     command = line.split("One partition:")[1].strip()
-    assert command == "dagster-nb materialize -f assets.py --select 'key:daily' --partition 2024-01-03"
+    assert command == "dagster-nb asset materialize -f assets.py --select 'key:daily' --partition 2024-01-03"
     # the suggested command runs as written
     ok = run(tmp_path, *shlex.split(command)[1:])
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -14,13 +14,13 @@ import pytest
 
 from dagster_nb._export import build_export
 
-from .conftest import NOTEBOOKS, ROOT, code_cells
+from .conftest import ROOT, code_cells, exportable_notebooks
 
 pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 dagster = pytest.importorskip("dagster")
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOK_FILES = exportable_notebooks()
 # A partition per partitions definition, for notebooks whose assets are partitioned.
 # (weekly_mean reads seven days of readings, which one run of one day cannot give it.)
 PARTITION = {"02_partitions_and_backfills": {"readings": "2024-03-05", "regional_load": "2024-03-05|east"}}

@@ -9,7 +9,7 @@ import pytest
 
 import dagster_nb as dg
 
-from .conftest import NOTEBOOKS, code_cells
+from .conftest import NOTEBOOKS, code_cells, exportable_notebooks
 
 pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 dagster = pytest.importorskip("dagster")
@@ -23,7 +23,7 @@ def _same(a, b):
     return a.equals(b) if type(a).__name__ == "DataFrame" else a == b
 
 
-@pytest.mark.parametrize("name", [p.stem for p in sorted(NOTEBOOKS.glob("*.ipynb"))])
+@pytest.mark.parametrize("name", [p.stem for p in exportable_notebooks()])
 def test_kernel_to_dagster_materializes_the_notebooks_assets_with_the_same_values(name, nb_shell, monkeypatch):
     for cell in code_cells(NOTEBOOKS / f"{name}.ipynb"):
         nb_shell.run(cell)

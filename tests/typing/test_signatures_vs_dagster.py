@@ -26,7 +26,7 @@ OUR_EXTRAS = {
     "asset": {"compute_kind", "auto_materialize_policy", "non_argument_deps", "legacy_freshness_policy"},
     "multi_asset": {"compute_kind"},
     "graph_asset": {"deps"},
-    "materialize": {"partition_keys", "partition_key_range", "max_concurrent", "listeners", "current_time"},
+    "materialize": {"partition_keys", "partition_key_range", "max_concurrent", "listeners", "current_time", "executor"},
     "materialize_to_memory": {"partition_keys", "partition_key_range", "max_concurrent", "listeners", "current_time"},
     "AssetSpec": {"auto_materialize_policy", "io_manager_key", "legacy_freshness_policy"},
     "AssetOut": {"auto_materialize_policy"},

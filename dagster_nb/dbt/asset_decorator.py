@@ -1,0 +1,285 @@
+"""``@dbt_assets``: one subsettable multi-asset over the dbt models, seeds and snapshots of a
+manifest (dagster_dbt's decorator, same parameters and derivations).
+
+    @dbt_assets(manifest=project.manifest_path)
+    def jaffle(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(["build"], context=context).stream()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from dagster_nb._errors import DagsterInvalidDefinitionError
+from dagster_nb.dbt._manifest import (
+    ASSET_RESOURCE_TYPES,
+    child_map,
+    get_node,
+    is_non_asset_node,
+)
+from dagster_nb.dbt._manifest import load_manifest as _load_manifest
+from dagster_nb.dbt.translator import (
+    MANIFEST_KEY,
+    PROJECT_KEY,
+    TRANSLATOR_KEY,
+    UNIQUE_ID_KEY,
+    DagsterDbtTranslator,
+    cached_upstream_ids,
+)
+
+SELECT_TAG = "dagster_dbt/select"
+EXCLUDE_TAG = "dagster_dbt/exclude"
+SELECTOR_TAG = "dagster_dbt/selector"
+DEFAULT_SELECT = "fqn:*"
+
+
+def select_unique_ids(select: str, exclude: str, selector: str, project: Any,
+                      manifest: Mapping[str, Any]) -> set[str]:
+    """The manifest's unique ids dbt would select; natively when we can, else ``dbt ls``."""
+    if select in ("", DEFAULT_SELECT) and not exclude and not selector:
+        return set(manifest["nodes"])
+    if not selector:
+        from dagster_nb.dbt._select import UnsupportedSelection, select_unique_ids_natively
+
+        try:
+            return select_unique_ids_natively(manifest, select, exclude)
+        except UnsupportedSelection as e:
+            reason = f"the selection method {str(e)!r}"
+    else:
+        reason = "a YAML selector"
+    if project is None:
+        raise DagsterInvalidDefinitionError(
+            f"@dbt_assets: {reason} needs dbt itself to evaluate (select={select!r}, "
+            f"exclude={exclude!r}, selector={selector!r}); pass project=DbtProject(...) so "
+            "`dbt ls` can list the selected nodes."
+        )
+    from dagster_nb.dbt.resource import list_unique_ids
+
+    return list_unique_ids(project, select, exclude, selector)
+
+
+def build_dbt_specs(*, translator: DagsterDbtTranslator, manifest: Mapping[str, Any], select: str,
+                    exclude: str, selector: str, io_manager_key: str | None,
+                    project: Any) -> tuple[list[Any], list[Any]]:
+    selected = select_unique_ids(select, exclude, selector, project, manifest)
+    specs: list[Any] = []
+    checks: dict[Any, Any] = {}
+    key_by_uid: dict[str, Any] = {}
+    children = child_map(manifest)
+    settings = translator.settings
+    for uid in manifest["nodes"]:  # manifest order: deterministic, as dbt lists nodes
+        if uid not in selected:
+            continue
+        props = get_node(manifest, uid)
+        if is_non_asset_node(props) or props["resource_type"] not in ASSET_RESOURCE_TYPES:
+            continue
+        spec = translator.get_asset_spec(manifest, uid, project)
+        key_by_uid[uid] = spec.key
+        if io_manager_key is not None:
+            spec = spec.with_io_manager_key(io_manager_key)
+        specs.append(spec)
+        for child in children.get(uid, ()):
+            if child not in selected or not child.startswith("test"):
+                continue
+            cs = translator.get_asset_check_spec(spec, manifest, child, project)
+            if cs is not None:
+                checks[cs.key] = cs
+        for up in cached_upstream_ids(manifest, uid, props):
+            up_spec = translator.get_asset_spec(manifest, up, project)
+            key_by_uid[up] = up_spec.key
+            if up.startswith("source") and settings.enable_source_tests_as_checks:
+                for child in children.get(up, ()):
+                    if child.startswith("test"):
+                        cs = translator.get_asset_check_spec(up_spec, manifest, child, project)
+                        if cs is not None:
+                            checks[cs.key] = cs
+    _validate_keys(translator, key_by_uid)
+    return specs, list(checks.values())
+
+
+def _validate_keys(translator: DagsterDbtTranslator, key_by_uid: Mapping[str, Any]) -> None:
+    by_key: dict[Any, list[str]] = {}
+    for uid, key in key_by_uid.items():
+        by_key.setdefault(key, []).append(uid)
+    dupes = {k: v for k, v in by_key.items() if len(v) > 1}
+    if translator.settings.enable_duplicate_source_asset_keys:
+        dupes = {k: v for k, v in dupes.items() if not all(u.startswith("source") for u in v)}
+    if dupes:
+        lines = "\n".join(f"  {k.to_user_string()}: {', '.join(sorted(v))}" for k, v in dupes.items())
+        raise DagsterInvalidDefinitionError(
+            "The following dbt resources have the same asset key:\n"
+            f"{lines}\nOverride DagsterDbtTranslator.get_asset_key so each gets its own key."
+        )
+
+
+def dbt_assets(
+    *,
+    manifest: Any,
+    select: str = DEFAULT_SELECT,
+    exclude: str | None = None,
+    selector: str | None = None,
+    name: str | None = None,
+    io_manager_key: str | None = None,
+    partitions_def: Any = None,
+    dagster_dbt_translator: DagsterDbtTranslator | None = None,
+    backfill_policy: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    required_resource_keys: set[str] | None = None,
+    project: Any = None,
+    retry_policy: Any = None,
+    pool: str | None = None,
+) -> Callable[[Callable[..., Any]], Any]:
+    """One multi-asset for the dbt nodes ``select``/``exclude``/``selector`` pick in ``manifest``.
+
+    Sources become upstream keys, tests become asset checks; a run of some of the assets passes
+    dbt the matching ``--select`` (``context.selected_asset_keys``).
+
+        @dbt_assets(manifest=DbtProject("jaffle").manifest_path, select="tag:finance")
+        def finance(context, dbt: DbtCliResource):
+            yield from dbt.cli(["build"], context=context).stream()
+    """
+    manifest = _load_manifest(manifest)
+    translator = dagster_dbt_translator or DagsterDbtTranslator()
+    if not isinstance(translator, DagsterDbtTranslator):
+        raise DagsterInvalidDefinitionError(
+            "dagster_dbt_translator must be a dagster_nb.dbt.DagsterDbtTranslator, got "
+            f"{type(translator).__name__}."
+        )
+    specs, check_specs = build_dbt_specs(
+        translator=translator, manifest=manifest, select=select, exclude=exclude or "",
+        selector=selector or "", io_manager_key=io_manager_key, project=project,
+    )
+    for tag in (SELECT_TAG, EXCLUDE_TAG, SELECTOR_TAG):
+        if op_tags and tag in op_tags:
+            arg = tag.split("/")[1]
+            raise DagsterInvalidDefinitionError(
+                f"To specify a dbt {arg}, use the '{arg}' argument, not '{tag}' with op_tags"
+            )
+    tags = {
+        **({SELECT_TAG: select} if select else {}),
+        **({EXCLUDE_TAG: exclude} if exclude else {}),
+        **({SELECTOR_TAG: selector} if selector else {}),
+        **(op_tags or {}),
+    }
+    if partitions_def is not None and backfill_policy is None:
+        from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+        if isinstance(partitions_def, TimeWindowPartitionsDefinition):
+            from dagster_nb._definitions.policy import BackfillPolicy
+
+            backfill_policy = BackfillPolicy.single_run()
+    if not specs:
+        raise DagsterInvalidDefinitionError(
+            f"@dbt_assets: the selection (select={select!r}, exclude={exclude!r}) matches no dbt "
+            "model, seed or snapshot in the manifest."
+        )
+    from dagster_nb._definitions.decorators import multi_asset
+
+    return multi_asset(
+        name=name,
+        specs=specs,
+        check_specs=check_specs or None,
+        can_subset=True,
+        required_resource_keys=required_resource_keys,
+        partitions_def=partitions_def,
+        op_tags=tags,
+        backfill_policy=backfill_policy,
+        retry_policy=retry_policy,
+        pool=pool,
+    )
+
+
+def manifest_and_translator(dbt_assets: Sequence[Any]) -> tuple[Mapping[str, Any], Any, Any]:
+    """The manifest, translator and project stored on a ``@dbt_assets`` definition."""
+    if len(dbt_assets) != 1:
+        raise DagsterInvalidDefinitionError(
+            f"Expected exactly one @dbt_assets definition, got {len(dbt_assets)}."
+        )
+    [ad] = dbt_assets
+    meta = next(iter(ad.specs_by_key.values())).metadata
+    if MANIFEST_KEY not in meta:
+        raise DagsterInvalidDefinitionError(f"{ad.node_name!r} was not made by @dbt_assets.")
+    return meta[MANIFEST_KEY].manifest, meta[TRANSLATOR_KEY], meta.get(PROJECT_KEY)
+
+
+def get_asset_key_for_model(dbt_assets: Sequence[Any], model_name: str) -> Any:
+    """The asset key of the dbt model (or seed, snapshot) named ``model_name``.
+
+        @dg.asset(deps=[get_asset_key_for_model([jaffle], "customer_revenue")])
+        def report(): ...
+    """
+    manifest, translator, project = manifest_and_translator(dbt_assets)
+    for uid, node in manifest["nodes"].items():
+        if node["name"] == model_name and node["resource_type"] in ASSET_RESOURCE_TYPES:
+            return translator.get_asset_spec(manifest, uid, project).key
+    from dagster_nb._errors import did_you_mean
+
+    names = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ASSET_RESOURCE_TYPES]
+    raise KeyError(
+        f"Could not find a dbt model, seed, or snapshot with name: {model_name}"
+        f"{did_you_mean(model_name, names)}"
+    )
+
+
+def get_asset_key_for_source(dbt_assets: Sequence[Any], source_name: str) -> Any:
+    """The asset key of the dbt source ``source_name`` (which must have exactly one table).
+
+        @dg.asset(key=get_asset_key_for_source([jaffle], "raw"))
+        def raw_orders(): ...
+    """
+    manifest, translator, project = manifest_and_translator(dbt_assets)
+    [ad] = dbt_assets
+    upstream = {d for s in ad.specs_by_key.values() for d in s.dep_keys}
+    keys = {}
+    for uid, src in (manifest.get("sources") or {}).items():
+        if src["source_name"] == source_name:
+            key = translator.get_asset_spec(manifest, uid, project).key
+            if key in upstream:
+                keys[key.to_python_identifier()] = key
+    if not keys:
+        raise KeyError(f"Could not find a dbt source with name: {source_name}")
+    if len(keys) > 1:
+        raise KeyError(
+            f"Source {source_name} has more than one table: {sorted(k.to_user_string() for k in keys.values())}."
+            " Use get_asset_key_for_model with each table's key instead."
+        )
+    return next(iter(keys.values()))
+
+
+def build_dbt_asset_selection(dbt_assets: Sequence[Any], dbt_select: str = DEFAULT_SELECT,
+                              dbt_exclude: str | None = None,
+                              dbt_selector: str | None = None) -> Any:
+    """An AssetSelection of the assets (and their checks) a dbt selection string picks.
+
+        finance = build_dbt_asset_selection([jaffle], dbt_select="tag:finance").downstream()
+    """
+    manifest, translator, project = manifest_and_translator(dbt_assets)
+    [ad] = dbt_assets
+    tags = ad.op.tags
+    own = select_unique_ids(tags.get(SELECT_TAG, DEFAULT_SELECT), tags.get(EXCLUDE_TAG, ""),
+                            tags.get(SELECTOR_TAG, ""), project, manifest)
+    picked = select_unique_ids(dbt_select, dbt_exclude or "", dbt_selector or "", project, manifest)
+    uids = own & picked
+    keys = []
+    check_keys = []
+    for uid in sorted(uids):
+        props = get_node(manifest, uid)
+        if props["resource_type"] in ASSET_RESOURCE_TYPES and not is_non_asset_node(props):
+            keys.append(translator.get_asset_spec(manifest, uid, project).key)
+        elif props["resource_type"] == "test":
+            from dagster_nb.dbt.translator import check_key_for_test
+
+            ck = check_key_for_test(manifest, translator, uid, project)
+            if ck is not None and ck in ad.check_keys:
+                check_keys.append(ck)
+    from dagster_nb._selection.asset_selection import AssetSelection
+
+    sel: Any = AssetSelection.assets(*keys)
+    if check_keys:
+        sel = sel | AssetSelection.checks(*check_keys)
+    return sel
+
+
+__all__ = ["dbt_assets", "get_asset_key_for_model", "get_asset_key_for_source",
+           "build_dbt_asset_selection", "UNIQUE_ID_KEY"]

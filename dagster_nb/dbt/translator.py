@@ -1,0 +1,314 @@
+"""``DagsterDbtTranslator``: how each dbt node becomes an asset spec (dagster_dbt's defaults).
+
+Override a ``get_*`` method to change keys, groups, descriptions, metadata, tags, owners:
+
+    class Prefixed(DagsterDbtTranslator):
+        def get_asset_key(self, dbt_resource_props):
+            return super().get_asset_key(dbt_resource_props).with_prefix("warehouse")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dagster_nb.dbt._manifest import ManifestWrapper, get_node, upstream_unique_ids
+
+UNIQUE_ID_KEY = "dagster_dbt/unique_id"
+MANIFEST_KEY = "dagster_dbt/manifest"
+TRANSLATOR_KEY = "dagster_dbt/dagster_dbt_translator"
+PROJECT_KEY = "dagster_dbt/project"
+PROJECT_ID_KEY = "dagster_dbt/project_id"
+NAMESPACE = "dagster_dbt/"
+# Dagster's tag-key rule: letters, digits, '-', '_', '.', optionally one '/' prefix.
+_TAG_KEY = re.compile(r"^([A-Za-z0-9_.-]{1,63}/)?[A-Za-z0-9_.-]{1,63}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DagsterDbtTranslatorSettings:
+    """Switches of the translator, with dagster_dbt's defaults.
+
+    >>> DagsterDbtTranslatorSettings(enable_asset_checks=False).enable_asset_checks
+    False
+    """
+
+    enable_asset_checks: bool = True
+    enable_duplicate_source_asset_keys: bool = False
+    enable_code_references: bool = False
+    enable_dbt_selection_by_name: bool = False
+    enable_source_tests_as_checks: bool = False
+    enable_source_metadata: bool = True
+    enable_dbt_views_as_virtual_assets: bool = False
+
+
+def _meta(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (props.get("meta") or {}).get("dagster") or {}
+
+
+class DagsterDbtTranslator:
+    """Derives Dagster asset attributes from dbt resource properties (a manifest node).
+
+    >>> from dagster_nb.dbt import DagsterDbtTranslator
+    >>> DagsterDbtTranslator().get_asset_key({"resource_type": "source", "source_name": "raw",
+    ...     "name": "orders", "config": {}})
+    AssetKey(['raw', 'orders'])
+    """
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
+        self._settings = settings or DagsterDbtTranslatorSettings()
+
+    @property
+    def settings(self) -> DagsterDbtTranslatorSettings:
+        if not hasattr(self, "_settings"):
+            self._settings = DagsterDbtTranslatorSettings()
+        return self._settings
+
+    def get_resource_props(self, manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
+        return get_node(manifest, unique_id)
+
+    # -- the per-attribute hooks (dagster_dbt's names and defaults) ---------------------------
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
+        from dagster_nb._definitions.asset_key import AssetKey
+
+        props = dbt_resource_props
+        meta = (props.get("config") or {}).get("meta") or props.get("meta") or {}
+        configured = (meta.get("dagster") or {}).get("asset_key")
+        if configured:
+            return AssetKey(configured)
+        if props["resource_type"] == "source":
+            return AssetKey([props["source_name"], props["name"]])
+        if props.get("version"):
+            return AssetKey([props["alias"]])
+        schema = (props.get("config") or {}).get("schema")
+        return AssetKey([schema, props["name"]] if schema is not None else [props["name"]])
+
+    def get_partition_mapping(self, dbt_resource_props: Mapping[str, Any],
+                              dbt_parent_resource_props: Mapping[str, Any]) -> Any:
+        return None
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        props = dbt_resource_props
+        code = textwrap.indent(props.get("raw_sql") or props.get("raw_code", ""), "    ")
+        sections = [
+            props.get("description") or f"dbt {props['resource_type']} {props['name']}",
+            f"#### Raw SQL:\n```sql\n{code}\n```",
+        ]
+        return "\n\n".join(filter(None, sections))
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        return _default_metadata(dbt_resource_props)
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        return {t: "" for t in dbt_resource_props.get("tags", ()) if _TAG_KEY.match(t)}
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        group = _meta(dbt_resource_props).get("group")
+        if group:
+            return group
+        return (dbt_resource_props.get("config") or {}).get("group") or None
+
+    def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        code = dbt_resource_props.get("raw_sql") or dbt_resource_props.get("raw_code")
+        if code:
+            return hashlib.sha1(code.encode("utf-8")).hexdigest()
+        return (dbt_resource_props.get("checksum") or {}).get("checksum")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        owners = _meta(dbt_resource_props).get("owners")
+        if owners:
+            return owners
+        group = dbt_resource_props.get("group")
+        owner = (group or {}).get("owner", {}).get("email") if isinstance(group, Mapping) else None
+        if not owner:
+            return None
+        return [owner] if isinstance(owner, str) else owner
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> Any:
+        return None
+
+    def get_partitions_def(self, dbt_resource_props: Mapping[str, Any]) -> Any:
+        return None
+
+    # -- whole specs ---------------------------------------------------------------------------
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
+        """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
+        memo_id = (id(manifest), unique_id, id(project))
+        memo = self.__dict__.get("_resolved_specs")
+        if memo is None:
+            memo = self.__dict__["_resolved_specs"] = {}
+        hit = memo.get(memo_id)
+        if hit is not None:
+            return hit
+        from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
+
+        if self.settings.enable_code_references:
+            from dagster_nb._errors import DagsterInvalidDefinitionError
+
+            raise DagsterInvalidDefinitionError(
+                "DagsterDbtTranslatorSettings(enable_code_references=True) is not supported by "
+                "dagster_nb.dbt yet; leave it False (the model's SQL is in the description)."
+            )
+        props = self.get_resource_props(manifest, unique_id)
+        deps = []
+        seen = set()
+        for up in cached_upstream_ids(manifest, unique_id, props):
+            up_spec = self.get_asset_spec(manifest, up, project)
+            if up_spec.key in seen:
+                continue
+            seen.add(up_spec.key)
+            pm = self.get_partition_mapping(props, self.get_resource_props(manifest, up))
+            dep_meta = None
+            if self.settings.enable_source_metadata and up.startswith("source"):
+                dep_meta = {k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)}
+            deps.append(AssetDep(up_spec.key, partition_mapping=pm, metadata=dep_meta))
+        groups = manifest.get("groups") or {}
+        owner_props = props
+        if groups and props.get("group"):
+            by_name = {g["name"]: g for g in groups.values()}
+            gp = by_name.get(props.get("group") or "")
+            if gp:
+                owner_props = {**props, "group": gp}
+        mtype = (props.get("config") or {}).get("materialized")
+        virtual = self.settings.enable_dbt_views_as_virtual_assets and mtype == "view"
+        adapter = (manifest.get("metadata") or {}).get("adapter_type")
+        kinds = {"dbt", adapter or "dbt"}
+        if virtual:
+            kinds.add("view")
+        metadata = dict(self.get_metadata(props))
+        metadata[MANIFEST_KEY] = _wrapper(manifest)
+        metadata[TRANSLATOR_KEY] = self
+        metadata[UNIQUE_ID_KEY] = props["unique_id"]
+        if project is not None:
+            metadata[PROJECT_KEY] = project
+        if adapter:
+            metadata["dagster/storage_kind"] = adapter
+        pid = _wrapper(manifest).project_id_value
+        if pid is not None:
+            metadata[PROJECT_ID_KEY] = pid
+        extra: dict[str, Any] = {}
+        if virtual:
+            extra["is_virtual"] = True
+        spec = AssetSpec(
+            key=self.get_asset_key(props),
+            deps=deps,
+            description=self.get_description(props),
+            metadata=metadata,
+            skippable=True,
+            # "default" here rather than None (dagster_dbt's spec before it joins the
+            # definition): the definition would otherwise copy every spec to set it
+            group_name=self.get_group_name(props) or DEFAULT_GROUP_NAME,
+            code_version=self.get_code_version(props),
+            automation_condition=self.get_automation_condition(props),
+            owners=self.get_owners(owner_props),
+            tags=self.get_tags(props),
+            kinds=kinds,
+            partitions_def=self.get_partitions_def(props),
+            **extra,
+        )
+        memo[memo_id] = spec
+        return spec
+
+    def get_asset_check_spec(self, asset_spec: Any, manifest: Mapping[str, Any], unique_id: str,
+                             project: Any) -> Any:
+        """The AssetCheckSpec of one dbt test on ``asset_spec`` (None when it targets another)."""
+        if not self.settings.enable_asset_checks:
+            return None
+        from dagster_nb._definitions.asset_checks import AssetCheckSpec
+
+        key = check_key_for_test(manifest, self, unique_id, project)
+        if key is None or key.asset_key != asset_spec.key:
+            return None
+        test = get_node(manifest, unique_id)
+        additional = {
+            self.get_asset_spec(manifest, pid, project).key
+            for pid in (manifest.get("parent_map") or {}).get(unique_id, ())
+        }
+        additional.discard(asset_spec.key)
+        severity = (test.get("config") or {}).get("severity") or "error"
+        return AssetCheckSpec(
+            name=test["name"],
+            asset=asset_spec.key,
+            description=(test.get("meta") or {}).get("description"),
+            additional_deps=sorted(additional, key=lambda k: k.path),
+            metadata={UNIQUE_ID_KEY: unique_id},
+            blocking=severity.lower() == "error",
+        )
+
+
+DEFAULT_GROUP_NAME = "default"
+_WRAPPERS: dict[int, ManifestWrapper] = {}
+
+
+def cached_upstream_ids(manifest: Mapping[str, Any], unique_id: str, props: Mapping[str, Any]) -> list[str]:
+    """upstream_unique_ids, computed once per node of a manifest."""
+    cache = _wrapper(manifest).upstream
+    found = cache.get(unique_id)
+    if found is None:
+        found = cache[unique_id] = upstream_unique_ids(manifest, props)
+    return found
+
+
+def _wrapper(manifest: Mapping[str, Any]) -> ManifestWrapper:
+    # One wrapper per manifest object, shared by all its specs (the manifest is not copied).
+    w = _WRAPPERS.get(id(manifest))
+    if w is None or w.manifest is not manifest:
+        w = _WRAPPERS[id(manifest)] = ManifestWrapper(manifest)
+    return w
+
+
+def _default_metadata(props: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    mtype = (props.get("config") or {}).get("materialized")
+    if mtype is not None:
+        out["dagster-dbt/materialization_type"] = mtype
+    columns = props.get("columns") or {}
+    if columns:
+        from dagster_nb._definitions.metadata import TableColumn, TableSchema
+
+        out["dagster/column_schema"] = TableSchema(columns=[
+            TableColumn(
+                name=name,
+                type=info.get("data_type") or "?",
+                description=info.get("description"),
+                tags={t: "" for t in info.get("tags", ())},
+            )
+            for name, info in columns.items()
+        ])
+    candidates = [props.get("database"), props.get("schema"), props.get("alias"),
+                  props.get("name") if props.get("resource_type") == "source" else None]
+    parts = [str(p) for p in candidates if p]
+    if parts:
+        out["dagster/table_name"] = ".".join(parts)
+    return out
+
+
+def check_key_for_test(manifest: Mapping[str, Any], translator: DagsterDbtTranslator,
+                       test_unique_id: str, project: Any) -> Any:
+    """The AssetCheckKey a dbt test maps to (its attached node), or None."""
+    if not test_unique_id.startswith("test"):
+        return None
+    from dagster_nb._definitions.asset_checks import AssetCheckKey
+
+    test = get_node(manifest, test_unique_id)
+    ups = set((test.get("depends_on") or {}).get("nodes", ()))
+    attached = test.get("attached_node")
+    if len(ups) == 1:
+        [attached] = ups
+    ref = (((test.get("config") or {}).get("meta") or test.get("meta") or {})
+           .get("dagster") or {}).get("ref") or {}
+    if ref:
+        pkg = ref.get("package") or (manifest.get("metadata") or {}).get("project_name")
+        want = (ref["name"], pkg, ref.get("version"))
+        attached = next(
+            (uid for uid, p in manifest["nodes"].items()
+             if (p["name"], p["package_name"], p.get("version")) == want), None)
+    if not attached:
+        return None
+    return AssetCheckKey(name=test["name"],
+                         asset_key=translator.get_asset_spec(manifest, attached, project).key)

@@ -1,0 +1,4 @@
+select
+    id as customer_id,
+    name
+from {{ source('raw', 'customers') }}

@@ -1,0 +1,277 @@
+"""The dask executor on a real Dask cluster of worker processes: values, events, failures,
+dead workers, the executor's config, and every place an executor is named.
+
+One LocalCluster (2 worker processes) serves the module through ``{"existing": {"address"}}``;
+one test starts the executor's own on-demand cluster (``{"local": {...}}``) and checks it is
+reused.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("distributed")
+
+import dagster_nb as dg  # noqa: E402
+from dagster_nb.dask import close_clusters, dask_executor, get_client  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import dask
+    from distributed import LocalCluster
+
+    # as the executor's own local clusters: a step that kills its worker is not retried
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    yield c
+    close_clusters()
+    c.close()
+
+
+@pytest.fixture
+def dask_ex(cluster):
+    return dask_executor.configured({"cluster": {"existing": {"address": cluster.scheduler_address}}})
+
+
+@pytest.fixture
+def instance(tmp_path):
+    with dg.DagsterInstance.from_directory(tmp_path / "home") as inst:
+        yield inst
+
+
+@dg.asset
+def source():
+    return {"pid": os.getpid(), "values": [1, 2, 3]}
+
+
+@dg.asset
+def doubled(source):
+    return {"pid": os.getpid(), "values": [v * 2 for v in source["values"]]}
+
+
+@dg.asset
+def total(doubled):
+    return {"pid": os.getpid(), "sum": sum(doubled["values"])}
+
+
+@dg.asset
+def boom(source):
+    raise ValueError("boom on purpose")
+
+
+@dg.asset
+def after_boom(boom):
+    return 1
+
+
+def _step_events(result):
+    """Per step: the event types in order (what a progress view and the instance see)."""
+    out: dict[str, list[str]] = {}
+    for e in result.all_events:
+        if e.step_key:
+            out.setdefault(e.step_key, []).append(e.event_type_value)
+    return out
+
+
+def test_steps_run_on_workers_with_the_events_of_an_in_process_run(dask_ex, instance, tmp_path):
+    defs = dg.Definitions(assets=[source, doubled, total], executor=dask_ex)
+    seen = []
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = dg.execute_job(job, instance=instance)
+    assert result.success
+    values = {k: defs.load_asset_value(k, instance=instance) for k in ("source", "doubled", "total")}
+    assert values["total"]["sum"] == 12 and values["doubled"]["values"] == [2, 4, 6]
+    pids = {v["pid"] for v in values.values()}
+    assert os.getpid() not in pids  # every step ran in a worker process
+    workers = set(get_client(dask_ex.config).run(os.getpid).values())
+    assert pids <= workers  # ... of this cluster
+
+    # the same assets in process, on another instance: the same events, step by step
+    with dg.DagsterInstance.from_directory(tmp_path / "other") as other:
+        ref = dg.materialize([source, doubled, total], instance=other, listeners=[seen.append])
+    assert _step_events(result) == _step_events(ref)
+    run = instance.get_run_by_id(result.run_id)
+    assert run.status.value == "SUCCESS"
+    stored = [e.dagster_event_type.value for e in instance.all_logs(result.run_id)]
+    assert stored.count("ASSET_MATERIALIZATION") == 3 and stored[-1] == "PIPELINE_SUCCESS"
+
+
+def test_materialize_and_define_asset_job_take_the_executor(dask_ex, instance):
+    events = []
+    r = dg.materialize([source, doubled], instance=instance, executor=dask_ex, listeners=[events.append])
+    assert r.success and r.output_for_node("doubled")["values"] == [2, 4, 6]
+    assert r.output_for_node("doubled")["pid"] != os.getpid()
+    assert [e.event_type_value for e in events][-1] == "PIPELINE_SUCCESS"  # listeners see it all
+
+    job = dg.define_asset_job("just_source", selection="source", executor_def=dask_ex)
+    defs = dg.Definitions(assets=[source, doubled], jobs=[job])
+    r = dg.execute_job(defs.resolve_job_def("just_source"), instance=instance)
+    assert r.success and list(r.step_outcomes) == ["source"]
+    assert defs.load_asset_value("source", instance=instance)["pid"] != os.getpid()
+
+
+def test_a_failing_step_fails_the_run_and_skips_downstream(dask_ex, instance):
+    r = dg.materialize([source, boom, after_boom], instance=instance, executor=dask_ex, raise_on_error=False)
+    assert not r.success
+    assert r.step_outcomes == {"source": "SUCCESS", "boom": "FAILURE", "after_boom": "UNTOUCHED"}
+    (failure,) = r.get_step_failure_events()
+    assert failure.step_key == "boom"
+    assert failure.step_failure_data.error.cause.message == "ValueError: boom on purpose"
+    assert instance.get_run_by_id(r.run_id).status.value == "FAILURE"
+    with pytest.raises(ValueError, match="boom on purpose"):  # raise_on_error: the user's error
+        dg.materialize([source, boom], instance=instance, executor=dask_ex)
+
+
+@dg.asset
+def dies():
+    os._exit(3)  # the worker process dies mid-step
+
+
+def test_a_dead_worker_fails_its_step_clearly_and_the_run_is_recorded(dask_ex, instance, cluster):
+    r = dg.materialize([dies], instance=instance, executor=dask_ex, raise_on_error=False)
+    assert not r.success and r.step_outcomes == {"dies": "FAILURE"}
+    (failure,) = r.get_step_failure_events()
+    assert "Dask worker running step \"dies\" died" in failure.step_failure_data.error.message
+    assert instance.get_run_by_id(r.run_id).status.value == "FAILURE"
+    stored = [e.dagster_event_type.value for e in instance.all_logs(r.run_id)]
+    assert "STEP_FAILURE" in stored and stored[-1] == "PIPELINE_FAILURE"
+    cluster.wait_for_workers(2, timeout=60)  # the nanny restarted it for the next tests
+
+
+@dg.op
+def one():
+    return os.getpid()
+
+
+@dg.op
+def plus(x):
+    return (x, os.getpid())
+
+
+def test_op_jobs_run_on_dask(dask_ex, instance):
+    @dg.job(executor_def=dask_ex)
+    def ops():
+        plus(one())
+
+    r = dg.execute_job(dg.reconstructable(ops), instance=instance)
+    assert r.success
+    first, second = r.output_for_node("plus")
+    assert first != os.getpid() and second != os.getpid()
+
+
+def test_bad_config_and_requirements_are_refused_clearly(dask_ex):
+    with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'cluster'"):
+        dask_executor.configured({"clustr": {}})
+    with pytest.raises(dg.DagsterInvalidConfigError, match="not supported yet"):
+        dask_executor.configured({"cluster": {"yarn": {}}})
+    with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'local'"):
+        dask_executor.configured({"cluster": {"locl": {}}})
+    with pytest.raises(dg.DagsterInvalidConfigError, match="address"):
+        dask_executor.configured({"cluster": {"existing": {}}})
+    # an ephemeral instance cannot coordinate processes (as the multiprocess executor)
+    with pytest.raises(dg.DagsterUnmetExecutorRequirementsError, match="ephemeral"):
+        dg.materialize([source], executor=dask_ex)
+    with dg.DagsterInstance.local_temp() as inst, pytest.raises(
+        dg.DagsterUnmetExecutorRequirementsError, match="in memory"
+    ):
+        dg.materialize([source], instance=inst, executor=dask_ex, resources={"io_manager": dg.mem_io_manager})
+
+
+def test_the_local_cluster_starts_on_demand_and_is_reused(instance):
+    ex = dask_executor.configured({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
+    r1 = dg.materialize([source], instance=instance, executor=ex)
+    client = get_client({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
+    r2 = dg.materialize([source], instance=instance, executor=ex)
+    assert get_client({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}}) is client
+    pids = {r1.output_for_node("source")["pid"], r2.output_for_node("source")["pid"]}
+    assert len(pids) == 1 and os.getpid() not in pids  # the same worker process served both
+
+
+def test_an_interrupt_cancels_the_tasks_and_records_the_run_canceled(instance, tmp_path):
+    marker = tmp_path / "finished"
+
+    @dg.asset
+    def slow():
+        import time
+
+        time.sleep(3)
+        marker.write_text("the step was not stopped")
+
+    def interrupt_when_started(event):
+        if event.event_type_value == "STEP_START":
+            raise KeyboardInterrupt  # what Ctrl-C in the kernel does, as the step runs
+
+    ex = dask_executor.configured({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
+    with pytest.raises(KeyboardInterrupt):
+        dg.materialize([slow], instance=instance, executor=ex, listeners=[interrupt_when_started])
+    (run,) = instance.get_runs()
+    assert run.status.value == "CANCELED"
+    client = get_client(ex.config)
+    client.wait_for_workers(1, timeout=60)
+    import time
+
+    time.sleep(4)  # longer than the step: a step left running would have written the marker
+    assert not marker.exists()
+    assert client.run(os.getpid)  # the restarted worker serves the next run
+    assert dg.materialize([source], instance=instance, executor=ex).success
+
+
+class Store(dg.ConfigurableResource):
+    prefix: str
+
+
+class Scale(dg.Config):
+    factor: int = 1
+
+
+days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+
+
+@dg.asset(partitions_def=days)
+def daily(context: dg.AssetExecutionContext, store: Store, config: Scale):
+    return f"{store.prefix}-{context.partition_key}-{config.factor}-{os.getpid()}"
+
+
+def test_partitions_resources_and_config_reach_the_workers(dask_ex, instance):
+    r = dg.materialize(
+        [daily], instance=instance, executor=dask_ex, partition_key="2024-01-02",
+        resources={"store": Store(prefix="s3")}, run_config={"ops": {"daily": {"config": {"factor": 7}}}},
+    )
+    value = r.output_for_node("daily")
+    assert value.startswith("s3-2024-01-02-7-") and int(value.rsplit("-", 1)[1]) != os.getpid()
+    assert instance.get_materialized_partitions(dg.AssetKey("daily")) == {"2024-01-02"}
+
+
+def test_a_user_module_edited_between_runs_is_reloaded_on_the_workers(instance, tmp_path):
+    import importlib.util
+    import sys
+
+    path = tmp_path / "user_assets_for_dask.py"
+
+    def load(version: int):
+        # the helper is found by name in the module on the worker (the asset body is sent)
+        path.write_text(f"import dagster_nb as dg\n\ndef helper():\n    return {version}\n\n"
+                        "@dg.asset\ndef version():\n    return helper()\n")
+        os.utime(path, ns=(version * 10**9, version * 10**9))  # a distinct mtime per edit
+        spec = importlib.util.spec_from_file_location("user_assets_for_dask", path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["user_assets_for_dask"] = mod
+        spec.loader.exec_module(mod)
+        return mod.version
+
+    ex = dask_executor.configured({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
+    try:
+        assert dg.materialize([load(1)], instance=instance, executor=ex).output_for_node("version") == 1
+        assert dg.materialize([load(2)], instance=instance, executor=ex).output_for_node("version") == 2
+    finally:
+        sys.modules.pop("user_assets_for_dask", None)
+
+
+def test_max_concurrent_is_refused_with_the_dask_executor(dask_ex, instance):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="does not apply to the dask executor"):
+        dg.materialize([source], instance=instance, executor=dask_ex, max_concurrent=4)
