@@ -57,6 +57,7 @@ def _set(kind: str, name: str, running: bool, python_file: str | None, module_na
 def register(cli: click.Group) -> None:
     schedule = cli.commands["schedule"]
     sensor = cli.commands["sensor"]
+    assert isinstance(schedule, click.Group) and isinstance(sensor, click.Group)
 
     @schedule.command("start")
     @click.argument("name")
