@@ -106,7 +106,12 @@ class LabChannel:
         self._confirmed.clear()
 
     def _send(self, data: dict, comm: Any = None) -> None:
-        for c in [comm] if comm is not None else list(self._comms):
+        # Broadcasts go only to comms whose front end said hello: a kernel-opened comm with no
+        # extension on the other side (plain Jupyter, VS Code, a test kernel) costs nothing.
+        targets = [comm] if comm is not None else [
+            c for c in list(self._comms) if id(c) in self._confirmed
+        ]
+        for c in targets:
             try:
                 c.send(data)
             except Exception:  # a closed socket never breaks the kernel  # noqa: BLE001
@@ -128,7 +133,7 @@ class LabChannel:
         return {"type": "state", "lineage": vm, "time": time.time()}
 
     def push_state(self) -> None:
-        if not self._comms:
+        if not self._confirmed:
             return
         try:
             data = self.state()
@@ -140,8 +145,8 @@ class LabChannel:
         self._send({"type": "open", "view": view, "selection": selection})
 
     def _on_notify(self, kind: str, payload: Any) -> None:
-        if not self._comms:
-            return
+        if not self._confirmed:
+            return  # no front end listens: no view model to build, nothing to send
         if kind == "definitions" and getattr(self._repo, "_current_origin", None) is not None:
             # A cell is defining assets (maybe thousands): one push when it ends, not one per
             # definition while it runs.
