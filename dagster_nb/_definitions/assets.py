@@ -308,14 +308,22 @@ class AssetsDefinition:
                 keys.add(self.get_io_manager_key_for_asset_key(k))
         return frozenset(keys)
 
-    @derived
     def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:
-        return self._io_manager_key(key)
+        return self._io_manager_keys()[key]
 
-    @derived
     def dep_key_set(self, key: AssetKey) -> frozenset[AssetKey]:
         """The keys ``key`` depends on, as a set."""
-        return frozenset(self.specs_by_key[key].dep_keys)
+        return self._dep_key_sets()[key]
+
+    # One fact per definition, not one per key: a multi-asset of thousands of keys (a dbt
+    # project) would overflow the bounded Facts and recompute them again and again.
+    @derived
+    def _io_manager_keys(self) -> dict[AssetKey, str]:
+        return {k: self._io_manager_key(k) for k in self.specs_by_key}
+
+    @derived
+    def _dep_key_sets(self) -> dict[AssetKey, frozenset[AssetKey]]:
+        return {k: frozenset(spec.dep_keys) for k, spec in self.specs_by_key.items()}
 
     def _io_manager_key(self, key: AssetKey) -> str:
         spec = self.specs_by_key[key]
