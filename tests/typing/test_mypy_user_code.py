@@ -125,7 +125,11 @@ def test_misspelt_keyword_is_flagged(run_mypy):
     assert code == 1
     lines = [line for line in out.splitlines() if "error:" in line]
     assert len(lines) == 3, out
-    assert 'Unexpected keyword argument "grup_name" for overloaded function "asset"; did you mean "group_name"?' in lines[0]
+    # the overloaded decorator: mypy 2 names the keyword with a did-you-mean; mypy 1.x (what
+    # resolves next to dbt-core, which pins an older pathspec) says no overload matches
+    assert lines[0].startswith(lines[0].split(":")[0] + ":4: error:"), lines[0]
+    assert ('Unexpected keyword argument "grup_name" for overloaded function "asset"; did you mean "group_name"?' in lines[0]
+            or 'No overload variant of "asset" matches argument type "str"' in lines[0]), lines[0]
     assert 'Unexpected keyword argument "grup_name" for "AssetSpec"; did you mean "group_name"?' in lines[1]
     assert 'Unexpected keyword argument "asset" for "Definitions"; did you mean "assets"?' in lines[2]
 
