@@ -55,8 +55,9 @@ def sample(dg, n: int) -> tuple[float, float, int]:
     for i in range(10):
         instance.report_runless_asset_event(dg.AssetMaterialization(f"a{i}"))
     t = time.process_time()
-    r2 = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=r1.cursor,
-                                           evaluation_time=T0 + dt.timedelta(minutes=1))
+    r2 = dg.evaluate_automation_conditions(
+        defs=defs, instance=instance, cursor=r1.cursor, evaluation_time=T0 + dt.timedelta(minutes=1)
+    )
     second = time.process_time() - t
     return first, second, r2.total_requested
 
@@ -79,14 +80,20 @@ def main() -> None:
     req = {k: {r[2] for r in v} for k, v in rows.items()}
     print(f"requested on the second evaluation: {req}")
     assert req["dagster_nb"] == req["dagster"], "the two libraries disagree"
-    print(f"| CPU ms, median of {args.repeat}, {args.assets} eager() assets | dagster_nb | dagster | ratio |")
+    print(
+        f"| CPU ms, median of {args.repeat}, {args.assets} eager() assets | dagster_nb | dagster | ratio |"
+    )
     print("|---|---|---|---|")
-    for i, label in enumerate(("first evaluation (no cursor)", "second evaluation (10 roots updated)")):
+    for i, label in enumerate(
+        ("first evaluation (no cursor)", "second evaluation (10 roots updated)")
+    ):
         ours = statistics.median(r[i] for r in rows["dagster_nb"]) * 1000
         theirs = statistics.median(r[i] for r in rows["dagster"]) * 1000
         print(f"| {label} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.0f}x |")
     idle = statistics.median(idle_tick_ms() for _ in range(args.repeat))
-    print(f"\nidle loop tick, 100 sensors not due (SQLite instance): {idle:.2f} ms CPU (target < 5)")
+    print(
+        f"\nidle loop tick, 100 sensors not due (SQLite instance): {idle:.2f} ms CPU (target < 5)"
+    )
 
 
 def idle_tick_ms(n_sensors: int = 100, ticks: int = 200) -> float:
@@ -102,8 +109,12 @@ def idle_tick_ms(n_sensors: int = 100, ticks: int = 200) -> float:
     job = dg.define_asset_job("j", selection=["a"])
 
     def make(i):
-        @dg.sensor(name=f"s{i}", job=job, minimum_interval_seconds=30,
-                   default_status=dg.DefaultSensorStatus.RUNNING)
+        @dg.sensor(
+            name=f"s{i}",
+            job=job,
+            minimum_interval_seconds=30,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+        )
         def s(context):
             return dg.SkipReason("idle")
 

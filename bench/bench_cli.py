@@ -56,10 +56,14 @@ def bench_startup(repeat: int, with_dagster: bool) -> None:
         ma, mp = statistics.median(a), statistics.median(p)
         print(f"asset list -f quickstart.py, wall, median of {repeat} fresh processes")
         print(f"  python -c pass (interpreter alone)  {mp * 1000:8.0f} ms")
-        print(f"  dagster-nb asset list               {ma * 1000:8.0f} ms  (min {min(a) * 1000:.0f}, max {max(a) * 1000:.0f})")
+        print(
+            f"  dagster-nb asset list               {ma * 1000:8.0f} ms  (min {min(a) * 1000:.0f}, max {max(a) * 1000:.0f})"
+        )
         if with_dagster:
             mb = statistics.median(b)
-            print(f"  dagster asset list                  {mb * 1000:8.0f} ms  (min {min(b) * 1000:.0f}, max {max(b) * 1000:.0f})")
+            print(
+                f"  dagster asset list                  {mb * 1000:8.0f} ms  (min {min(b) * 1000:.0f}, max {max(b) * 1000:.0f})"
+            )
             print(f"  ratio                               {mb / ma:8.1f}x")
 
 
@@ -115,10 +119,16 @@ def bench_dask(repeat: int) -> None:
                 assert dg.materialize(assets, instance=inst).success
                 ip.append(time.perf_counter() - t)
     close_clusters()
-    print(f"fan-out of 8 assets x ~1 s CPU, wall, median of {repeat} (cluster start {started:.1f} s, not included)")
-    print(f"  dask executor, 2-worker LocalCluster  {statistics.median(dk):6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in dk)})")
+    print(
+        f"fan-out of 8 assets x ~1 s CPU, wall, median of {repeat} (cluster start {started:.1f} s, not included)"
+    )
+    print(
+        f"  dask executor, 2-worker LocalCluster  {statistics.median(dk):6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in dk)})"
+    )
     print(f"  in process, one step at a time        {statistics.median(ip):6.2f} s")
-    print(f"  speed-up                              {statistics.median(ip) / statistics.median(dk):6.2f}x  (cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"  speed-up                              {statistics.median(ip) / statistics.median(dk):6.2f}x  (cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"  heavy steps running at once (max)     {overlap}")
 
 

@@ -64,8 +64,14 @@ def sample(lib: str) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as home:
         env = _child_env(home)
-        out = subprocess.run([sys.executable, "-c", WORKLOAD.format(lib=lib)], env=env,
-                             capture_output=True, text=True, check=True, cwd=home)
+        out = subprocess.run(
+            [sys.executable, "-c", WORKLOAD.format(lib=lib)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=home,
+        )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     row = json.loads(out.stdout.strip().splitlines()[-1])
     row["process"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -82,13 +88,20 @@ def main() -> None:
     for _ in range(args.repeat):  # alternate: the machine's speed drifts
         for lib in rows:
             rows[lib].append(sample(lib))
-    print(f"{'CPU ms, median of ' + str(args.repeat) + ' fresh processes':<44} {'dagster_nb':>10} {'dagster':>10} {'ratio':>7}")
+    print(
+        f"{'CPU ms, median of ' + str(args.repeat) + ' fresh processes':<44} {'dagster_nb':>10} {'dagster':>10} {'ratio':>7}"
+    )
     for part in ("import", "define", "first", "cold", "second", "process"):
         ours = statistics.median(r[part] for r in rows["dagster_nb"]) * 1000
         theirs = statistics.median(r[part] for r in rows["dagster"]) * 1000
-        label = {"cold": "import + define + first run", "process": "whole child process",
-                 "first": "first materialize_to_memory", "second": "second materialize_to_memory",
-                 "define": "define two assets", "import": "import"}[part]
+        label = {
+            "cold": "import + define + first run",
+            "process": "whole child process",
+            "first": "first materialize_to_memory",
+            "second": "second materialize_to_memory",
+            "define": "define two assets",
+            "import": "import",
+        }[part]
         print(f"{label:<44} {ours:10.1f} {theirs:10.1f} {theirs / ours:6.1f}x")
 
 

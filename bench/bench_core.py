@@ -71,7 +71,10 @@ def import_time(module: str, repeat: int) -> float:
     for _ in range(repeat):
         out = subprocess.run(
             [sys.executable, "-W", "ignore", "-c", code],
-            capture_output=True, text=True, check=True, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
@@ -221,11 +224,15 @@ def main() -> None:
         with quiet():
             r = run_library(args.only, args.quick)
         r["import"] = imp
-        print(json.dumps({(f"{k[0]}:{k[1]}" if isinstance(k, tuple) else k): v for k, v in r.items()}))
+        print(
+            json.dumps({(f"{k[0]}:{k[1]}" if isinstance(k, tuple) else k): v for k, v in r.items()})
+        )
         return
     libs = [args.only] if args.only else ["dagster", "dagster_nb"]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     results: dict = {}
     # Ours runs before and after Dagster (a few seconds each, Dagster takes minutes) and each
     # figure of ours is the mean of the two, so a machine that slows down or speeds up while
@@ -234,7 +241,9 @@ def main() -> None:
     for lib in order:
         # Each library in its own process: neither pays for the other's objects (the cyclic
         # collector's full passes scale with everything alive in the process).
-        cmd = [sys.executable, __file__, "--only", lib, "--emit-json"] + (["--quick"] if args.quick else [])
+        cmd = [sys.executable, __file__, "--only", lib, "--emit-json"] + (
+            ["--quick"] if args.quick else []
+        )
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         raw = json.loads(out.strip().splitlines()[-1])
         got = {
@@ -263,10 +272,14 @@ def main() -> None:
         sizes = results[libs[0]]["sizes"]
         for n in sizes:
             row(f"chain {label} N={n} (per call)", lambda r, n=n, label=label: r[(label, n)])
-        row(f"chain {label}: per-asset (slope)",
-            lambda r, label=label: fit([(n, r[(label, n)]) for n in r["sizes"]])[0])
-        row(f"chain {label}: fixed per call (intercept)",
-            lambda r, label=label: max(0.0, fit([(n, r[(label, n)]) for n in r["sizes"]])[1]))
+        row(
+            f"chain {label}: per-asset (slope)",
+            lambda r, label=label: fit([(n, r[(label, n)]) for n in r["sizes"]])[0],
+        )
+        row(
+            f"chain {label}: fixed per call (intercept)",
+            lambda r, label=label: max(0.0, fit([(n, r[(label, n)]) for n in r["sizes"]])[1]),
+        )
     fan_n = results[libs[0]]["fan_n"]
     row(f"fan-out/fan-in {fan_n} (mem)", lambda r: r["fan"])
     row("notebook loop (redefine + rematerialize last of 20)", lambda r: r["loop"])

@@ -39,10 +39,22 @@ def make_manifest(n: int, seed: int = 0) -> dict:
     for i in range(20):
         uid = f"source.{pkg}.raw.t{i}"
         sources[uid] = {
-            "unique_id": uid, "resource_type": "source", "name": f"t{i}", "source_name": "raw",
-            "package_name": pkg, "fqn": [pkg, "raw", f"t{i}"], "database": "db", "schema": "raw",
-            "identifier": f"t{i}", "description": "", "columns": {}, "meta": {}, "tags": [],
-            "config": {"enabled": True}, "original_file_path": "models/sources.yml", "path": "models/sources.yml",
+            "unique_id": uid,
+            "resource_type": "source",
+            "name": f"t{i}",
+            "source_name": "raw",
+            "package_name": pkg,
+            "fqn": [pkg, "raw", f"t{i}"],
+            "database": "db",
+            "schema": "raw",
+            "identifier": f"t{i}",
+            "description": "",
+            "columns": {},
+            "meta": {},
+            "tags": [],
+            "config": {"enabled": True},
+            "original_file_path": "models/sources.yml",
+            "path": "models/sources.yml",
         }
     nodes: dict = {}
     parent_map: dict = {u: [] for u in sources}
@@ -50,32 +62,67 @@ def make_manifest(n: int, seed: int = 0) -> dict:
     for i in range(n):
         uid = f"model.{pkg}.m{i}"
         lo = max(0, i - 200)
-        parents = sorted({f"model.{pkg}.m{rng.randrange(lo, i)}" for _ in range(rng.randint(0, 3))}) if i else []
+        parents = (
+            sorted({f"model.{pkg}.m{rng.randrange(lo, i)}" for _ in range(rng.randint(0, 3))})
+            if i
+            else []
+        )
         if not parents:
             parents = [f"source.{pkg}.raw.t{rng.randrange(20)}"]
         folder = f"layer{i % 10}"
         sql = f"select a, b from {{{{ ref('m{max(i - 1, 0)}') }}}} -- model {i}\n"
         nodes[uid] = {
-            "unique_id": uid, "resource_type": "model", "name": f"m{i}", "package_name": pkg,
-            "fqn": [pkg, folder, f"m{i}"], "original_file_path": f"models/{folder}/m{i}.sql",
-            "path": f"{folder}/m{i}.sql", "raw_code": sql, "language": "sql",
-            "description": f"Model {i}.", "database": "db", "schema": "main", "alias": f"m{i}",
-            "config": {"enabled": True, "materialized": "table" if i % 3 else "view",
-                       "tags": ["nightly"] if i % 7 == 0 else [], "meta": {}, "schema": None, "group": None},
-            "tags": ["nightly"] if i % 7 == 0 else [], "meta": {},
-            "columns": {c: {"name": c, "description": f"column {c}", "data_type": None, "tags": []} for c in ("a", "b", "c")},
+            "unique_id": uid,
+            "resource_type": "model",
+            "name": f"m{i}",
+            "package_name": pkg,
+            "fqn": [pkg, folder, f"m{i}"],
+            "original_file_path": f"models/{folder}/m{i}.sql",
+            "path": f"{folder}/m{i}.sql",
+            "raw_code": sql,
+            "language": "sql",
+            "description": f"Model {i}.",
+            "database": "db",
+            "schema": "main",
+            "alias": f"m{i}",
+            "config": {
+                "enabled": True,
+                "materialized": "table" if i % 3 else "view",
+                "tags": ["nightly"] if i % 7 == 0 else [],
+                "meta": {},
+                "schema": None,
+                "group": None,
+            },
+            "tags": ["nightly"] if i % 7 == 0 else [],
+            "meta": {},
+            "columns": {
+                c: {"name": c, "description": f"column {c}", "data_type": None, "tags": []}
+                for c in ("a", "b", "c")
+            },
             "depends_on": {"nodes": parents, "macros": []},
             "checksum": {"name": "sha256", "checksum": f"{i:064x}"},
         }
         tid = f"test.{pkg}.not_null_m{i}_a.{i:010x}"
         nodes[tid] = {
-            "unique_id": tid, "resource_type": "test", "name": f"not_null_m{i}_a", "package_name": pkg,
-            "fqn": [pkg, folder, f"not_null_m{i}_a"], "original_file_path": f"models/{folder}/schema.yml",
-            "path": f"not_null_m{i}_a.sql", "raw_code": "{{ test_not_null(**_dbt_generic_test_kwargs) }}",
-            "attached_node": uid, "test_metadata": {"name": "not_null", "kwargs": {"column_name": "a"}},
-            "config": {"enabled": True, "severity": "ERROR", "meta": {}, "tags": []}, "tags": [], "meta": {},
-            "columns": {}, "depends_on": {"nodes": [uid], "macros": []}, "description": "",
-            "database": "db", "schema": "main", "alias": f"not_null_m{i}_a",
+            "unique_id": tid,
+            "resource_type": "test",
+            "name": f"not_null_m{i}_a",
+            "package_name": pkg,
+            "fqn": [pkg, folder, f"not_null_m{i}_a"],
+            "original_file_path": f"models/{folder}/schema.yml",
+            "path": f"not_null_m{i}_a.sql",
+            "raw_code": "{{ test_not_null(**_dbt_generic_test_kwargs) }}",
+            "attached_node": uid,
+            "test_metadata": {"name": "not_null", "kwargs": {"column_name": "a"}},
+            "config": {"enabled": True, "severity": "ERROR", "meta": {}, "tags": []},
+            "tags": [],
+            "meta": {},
+            "columns": {},
+            "depends_on": {"nodes": [uid], "macros": []},
+            "description": "",
+            "database": "db",
+            "schema": "main",
+            "alias": f"not_null_m{i}_a",
             "checksum": {"name": "none", "checksum": ""},
         }
         parent_map[uid] = parents
@@ -85,12 +132,28 @@ def make_manifest(n: int, seed: int = 0) -> dict:
         for p in parents:
             child_map.setdefault(p, []).append(uid)
     return {
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
-                     "dbt_version": "1.11.0", "adapter_type": "duckdb", "project_name": pkg,
-                     "project_id": "0" * 32},
-        "nodes": nodes, "sources": sources, "macros": {}, "docs": {}, "exposures": {}, "metrics": {},
-        "groups": {}, "selectors": {}, "disabled": {}, "parent_map": parent_map, "child_map": child_map,
-        "group_map": {}, "saved_queries": {}, "semantic_models": {}, "unit_tests": {},
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+            "dbt_version": "1.11.0",
+            "adapter_type": "duckdb",
+            "project_name": pkg,
+            "project_id": "0" * 32,
+        },
+        "nodes": nodes,
+        "sources": sources,
+        "macros": {},
+        "docs": {},
+        "exposures": {},
+        "metrics": {},
+        "groups": {},
+        "selectors": {},
+        "disabled": {},
+        "parent_map": parent_map,
+        "child_map": child_map,
+        "group_map": {},
+        "saved_queries": {},
+        "semantic_models": {},
+        "unit_tests": {},
     }
 
 
@@ -103,7 +166,9 @@ def load_ours(path: Path, n: int) -> int:
     def models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(["build"], context=context).stream()
 
-    defs = dg.Definitions(assets=[models], resources={"dbt": DbtCliResource(project_dir=path.parent)})
+    defs = dg.Definitions(
+        assets=[models], resources={"dbt": DbtCliResource(project_dir=path.parent)}
+    )
     return len(dg.AssetSelection.from_string(f"key:m{n // 10}+").resolve(defs))
 
 
@@ -115,7 +180,9 @@ def load_theirs(path: Path, n: int) -> int:
     def models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield from dbt.cli(["build"], context=context).stream()
 
-    defs = dg.Definitions(assets=[models], resources={"dbt": DbtCliResource(project_dir=os.fspath(path.parent))})
+    defs = dg.Definitions(
+        assets=[models], resources={"dbt": DbtCliResource(project_dir=os.fspath(path.parent))}
+    )
     graph = defs.resolve_asset_graph()
     return len(dg.AssetSelection.from_string(f"key:m{n // 10}+").resolve(graph))
 
@@ -142,9 +209,12 @@ def bench_load(sizes: list[int], repeats: int) -> list[tuple]:
         o, d = statistics.median(ours), statistics.median(theirs)
         oc, dc = statistics.median(ours_cpu), statistics.median(theirs_cpu)
         rows.append((n, d, o, d / o, dc, oc, dc / oc, k1))
-        print(f"load {n:>5} models: wall dagster_dbt {d:7.2f} s  dagster_nb {o:6.3f} s  {d / o:5.1f}x | "
-              f"CPU {dc:7.2f} s / {oc:6.3f} s  {dc / oc:5.1f}x  (first run in the process: {theirs[0]:.2f} / {ours[0]:.3f} s; "
-              f"selection: {k1} assets)", flush=True)
+        print(
+            f"load {n:>5} models: wall dagster_dbt {d:7.2f} s  dagster_nb {o:6.3f} s  {d / o:5.1f}x | "
+            f"CPU {dc:7.2f} s / {oc:6.3f} s  {dc / oc:5.1f}x  (first run in the process: {theirs[0]:.2f} / {ours[0]:.3f} s; "
+            f"selection: {k1} assets)",
+            flush=True,
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     return rows
 
@@ -157,14 +227,22 @@ def bench_build(dbt_exe: str, repeats: int) -> dict:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_dbt_build_"))
     pdir = tmp / "p"
-    shutil.copytree(ROOT / "examples" / "dbt_project", pdir, ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*"))
+    shutil.copytree(
+        ROOT / "examples" / "dbt_project",
+        pdir,
+        ignore=shutil.ignore_patterns("target", "logs", "*.duckdb*"),
+    )
     os.environ["PATH"] = str(Path(dbt_exe).parent) + os.pathsep + os.environ["PATH"]
     project = DbtProject(pdir)
     project.prepare()
     con = duckdb.connect(str(pdir / "jaffle.duckdb"))
     con.execute("create schema if not exists raw")
-    con.execute("create or replace table raw.orders as select range as id, range % 50 as customer_id, range * 1.5 as amount from range(1000)")
-    con.execute("create or replace table raw.customers as select range as id, 'c' || range as name from range(50)")
+    con.execute(
+        "create or replace table raw.orders as select range as id, range % 50 as customer_id, range * 1.5 as amount from range(1000)"
+    )
+    con.execute(
+        "create or replace table raw.customers as select range as id, 'c' || range as name from range(50)"
+    )
     con.close()
 
     @dbt_assets(manifest=project.manifest_path, project=project)
@@ -176,8 +254,21 @@ def bench_build(dbt_exe: str, repeats: int) -> dict:
 
     def direct():
         # the command dbt_assets runs, as a user would type it (JSON log as dagster_dbt asks)
-        subprocess.run([dbt_exe, "--no-use-colors", "build", "--select", "fqn:*", "--target-path", str(tmp / "direct")],
-                       cwd=pdir, env={**env, "DBT_LOG_FORMAT": "json"}, check=True, capture_output=True)
+        subprocess.run(
+            [
+                dbt_exe,
+                "--no-use-colors",
+                "build",
+                "--select",
+                "fqn:*",
+                "--target-path",
+                str(tmp / "direct"),
+            ],
+            cwd=pdir,
+            env={**env, "DBT_LOG_FORMAT": "json"},
+            check=True,
+            capture_output=True,
+        )
 
     def nb():
         assert dg.materialize([ours], resources=res).success
@@ -216,9 +307,12 @@ def bench_build(dbt_exe: str, repeats: int) -> dict:
     med = {k: statistics.median(v) for k, v in times.items() if v}
     for k, v in med.items():
         over = v - med["direct"]
-        print(f"dbt build via {k:<11} wall {v:6.2f} s  overhead {over:+6.2f} s ({100 * over / med['direct']:+5.1f}%)  "
-              f"| CPU: orchestration {statistics.median(cpu[k]):.3f} s, dbt {statistics.median(child[k]):.2f} s "
-              f"({100 * statistics.median(cpu[k]) / statistics.median(child[k]):.1f}% of dbt's)  wall samples {[round(x, 2) for x in times[k]]}", flush=True)
+        print(
+            f"dbt build via {k:<11} wall {v:6.2f} s  overhead {over:+6.2f} s ({100 * over / med['direct']:+5.1f}%)  "
+            f"| CPU: orchestration {statistics.median(cpu[k]):.3f} s, dbt {statistics.median(child[k]):.2f} s "
+            f"({100 * statistics.median(cpu[k]) / statistics.median(child[k]):.1f}% of dbt's)  wall samples {[round(x, 2) for x in times[k]]}",
+            flush=True,
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     return med
 

@@ -38,18 +38,27 @@ def median_time(fn, repeat: int = 7) -> float:
     return statistics.median(times)
 
 
-def ev(t: DagsterEventType, run_id: str, key: str | None = None, partition: str | None = None,
-       **kw) -> DagsterEvent:
+def ev(
+    t: DagsterEventType, run_id: str, key: str | None = None, partition: str | None = None, **kw
+) -> DagsterEvent:
     return DagsterEvent(
-        event_type_value=t.value, run_id=run_id, job_name="__ASSET_JOB", timestamp=time.time(),
-        step_key=key, asset_key=AssetKey(key) if key else None, partition=partition, **kw,
+        event_type_value=t.value,
+        run_id=run_id,
+        job_name="__ASSET_JOB",
+        timestamp=time.time(),
+        step_key=key,
+        asset_key=AssetKey(key) if key else None,
+        partition=partition,
+        **kw,
     )
 
 
 def asset_events(run_id: str, key: str, partition: str | None = None) -> list[DagsterEvent]:
     """The ~6 events the executor emits per asset."""
     mat = AssetMaterialization(
-        key, partition=partition, metadata={"rows": 10, "path": "/tmp/x"},
+        key,
+        partition=partition,
+        metadata={"rows": 10, "path": "/tmp/x"},
         tags={"dagster/data_version": uuid.uuid4().hex[:16], "dagster/code_version": "v1"},
     )
     return [
@@ -105,8 +114,15 @@ def bench_ours(n_write: int, n_assets: int, n_parts: int, small: int) -> dict[st
                     inst.handle_new_events(batch)
                     batch = []
             for i in range(n_p):
-                batch += [ev(E.ASSET_MATERIALIZATION, run.run_id, "part", str(i),
-                             materialization=AssetMaterialization("part", partition=str(i)))]
+                batch += [
+                    ev(
+                        E.ASSET_MATERIALIZATION,
+                        run.run_id,
+                        "part",
+                        str(i),
+                        materialization=AssetMaterialization("part", partition=str(i)),
+                    )
+                ]
                 if len(batch) >= 6000:
                     inst.handle_new_events(batch)
                     batch = []
@@ -115,6 +131,7 @@ def bench_ours(n_write: int, n_assets: int, n_parts: int, small: int) -> dict[st
             assert len(st) == n_a + 1
             assert len(inst.get_asset_partition_statuses("part")) == n_p
             if not suffix:  # first reads in a fresh instance: nothing cached
+
                 def cold(fn):
                     times = []
                     for _ in range(5):
@@ -129,9 +146,15 @@ def bench_ours(n_write: int, n_assets: int, n_parts: int, small: int) -> dict[st
                 res["mparts_cold"] = cold(lambda i: i.get_materialized_partitions("part"))
 
                 def after_new_event(inst=inst, run_id=run.run_id):
-                    inst.handle_new_event(ev(
-                        E.ASSET_MATERIALIZATION, run_id, "part", "new",
-                        materialization=AssetMaterialization("part", partition="new")))
+                    inst.handle_new_event(
+                        ev(
+                            E.ASSET_MATERIALIZATION,
+                            run_id,
+                            "part",
+                            "new",
+                            materialization=AssetMaterialization("part", partition="new"),
+                        )
+                    )
                     t = time.perf_counter()
                     inst.get_asset_partition_statuses("part")
                     return time.perf_counter() - t
@@ -202,15 +225,21 @@ def main() -> None:
     row(f"bulk status of {n_assets:,} assets (get_status_by_asset_key)", ours["status"], None)
     row(f"get_asset_records, {n_assets:,} assets", ours["records"], None)
     row(f"partition statuses, {n_parts:,} partitions, first read", ours["pstatus_cold"], None)
-    row(f"partition statuses, {n_parts:,} partitions, after 1 new event", ours["pstatus_delta"],
-        None)
+    row(
+        f"partition statuses, {n_parts:,} partitions, after 1 new event",
+        ours["pstatus_delta"],
+        None,
+    )
     row(f"partition statuses, {n_parts:,} partitions, unchanged", ours["pstatus"], None)
     row(f"get_materialized_partitions, {n_parts:,}, first read", ours["mparts_cold"], None)
     row(f"get_materialized_partitions, {n_parts:,}, unchanged", ours["mparts"], None)
     row(f"get_asset_records, {small:,} assets", ours["records_small"], t.get("records_small"))
     row(f"get_status_by_asset_key, {small:,} assets", ours["status_small"], None)
-    row(f"get_materialized_partitions, {small:,} partitions", ours["mparts_small"],
-        t.get("mparts_small"))
+    row(
+        f"get_materialized_partitions, {small:,} partitions",
+        ours["mparts_small"],
+        t.get("mparts_small"),
+    )
     if not a.quick:
         ok = ours["status"] < 0.1 and ours["pstatus_cold"] < 0.1 and ours["event"] < 0.001
         print("\ntargets (<1 ms per event, <100 ms per bulk read):", "met" if ok else "MISSED")

@@ -51,12 +51,16 @@ print("CPU", _j.dumps(_t.process_time() - _c0))
 
 # Two orders, each in its own fresh kernel: a user may open the graph before the first run.
 ORDERS = {
-    "materialize first": [("first %materialize", "materialize", ""),
-                          ("second %materialize", "materialize", ""),
-                          ("then first %lineage", "lineage", ""),
-                          ("second %lineage", "lineage", "")],
-    "lineage first": [("first %lineage (before any run)", "lineage", ""),
-                      ("then first %materialize", "materialize", "")],
+    "materialize first": [
+        ("first %materialize", "materialize", ""),
+        ("second %materialize", "materialize", ""),
+        ("then first %lineage", "lineage", ""),
+        ("second %lineage", "lineage", ""),
+    ],
+    "lineage first": [
+        ("first %lineage (before any run)", "lineage", ""),
+        ("then first %materialize", "materialize", ""),
+    ],
 }
 
 
@@ -64,9 +68,11 @@ def _run(client, code: str) -> tuple[str, float]:
     out: list[str] = []
     t0 = time.perf_counter()
     reply = client.execute_interactive(
-        code, timeout=120,
-        output_hook=lambda msg: out.append(msg["content"].get("text", ""))
-        if msg["msg_type"] == "stream" else None,
+        code,
+        timeout=120,
+        output_hook=lambda msg: (
+            out.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+        ),
     )
     wall = time.perf_counter() - t0
     if reply["content"]["status"] != "ok":
@@ -104,7 +110,9 @@ def main() -> None:
     for _ in range(args.repeat):
         for order, steps in ORDERS.items():
             rows[order].append(sample(steps))
-    print(f"{'fresh kernel, median of ' + str(args.repeat):<34} {'kernel CPU ms':>14} {'wall ms':>9}")
+    print(
+        f"{'fresh kernel, median of ' + str(args.repeat):<34} {'kernel CPU ms':>14} {'wall ms':>9}"
+    )
     for order, steps in ORDERS.items():
         for label, *_ in steps:
             cpu = statistics.median(r[label][0] for r in rows[order]) * 1000

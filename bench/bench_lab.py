@@ -29,8 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def synthetic(n: int, seed: int = 7) -> dict:
@@ -45,20 +52,43 @@ def synthetic(n: int, seed: int = 7) -> dict:
         layer = i // per
         key = f"asset_{i}"
         status = rng.choice(["fresh", "fresh", "stale", "missing"])
-        nodes.append({"id": key, "key": key, "path": [key], "label": key, "prefix": "",
-                      "group": f"group_{i % groups}", "kinds": ["pandas"], "owners": [], "tags": {},
-                      "status": status, "stale_causes": ["code version changed"] if status == "stale" else [],
-                      "last_materialization": None, "partitioned": False, "partitions": None,
-                      "description": f"Asset {i}", "code_version": None, "is_materializable": True,
-                      "checks": None, "cell": None})
+        nodes.append(
+            {
+                "id": key,
+                "key": key,
+                "path": [key],
+                "label": key,
+                "prefix": "",
+                "group": f"group_{i % groups}",
+                "kinds": ["pandas"],
+                "owners": [],
+                "tags": {},
+                "status": status,
+                "stale_causes": ["code version changed"] if status == "stale" else [],
+                "last_materialization": None,
+                "partitioned": False,
+                "partitions": None,
+                "description": f"Asset {i}",
+                "code_version": None,
+                "is_materializable": True,
+                "checks": None,
+                "cell": None,
+            }
+        )
         if layer:
             for _ in range(rng.randint(1, 3)):
                 pl = max(0, layer - 1 - rng.randint(0, 1))
                 p = pl * per + rng.randrange(per)
                 if p < i and (p % groups == i % groups or rng.random() < 0.2):
                     edges.append({"source": f"asset_{p}", "target": key})
-    return {"schema": "dagster_nb.lineage/1", "nodes": nodes, "edges": edges, "groups": [],
-            "counts": {}, "total_assets": n}
+    return {
+        "schema": "dagster_nb.lineage/1",
+        "nodes": nodes,
+        "edges": edges,
+        "groups": [],
+        "counts": {},
+        "total_assets": n,
+    }
 
 
 def start_lab(work: Path) -> tuple[subprocess.Popen, str]:
@@ -67,15 +97,36 @@ def start_lab(work: Path) -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     settings = work / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(work / "settings"), DAGSTER_HOME=str(work / "home"),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    (settings / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(work / "settings"),
+        DAGSTER_HOME=str(work / "home"),
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={work}",
-         "--LabApp.news_url=None", f"--LabApp.extra_labextensions_path={ROOT / 'labextension' / 'dist'}",
-         "--LabApp.expose_app_in_browser=True"],
-        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.news_url=None",
+            f"--LabApp.extra_labextensions_path={ROOT / 'labextension' / 'dist'}",
+            "--LabApp.expose_app_in_browser=True",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(180):
         try:
@@ -87,7 +138,7 @@ def start_lab(work: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("JupyterLab did not start")
 
 
-NOTEBOOK_10K = r'''
+NOTEBOOK_10K = r"""
 import os, tempfile, time
 os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="bench-lab-")
 %load_ext dagster_nb
@@ -101,7 +152,7 @@ def make(i):
 for i in range(10_000):
     make(i)
 print("defined", round(time.perf_counter() - t0, 2))
-'''
+"""
 
 
 def main() -> None:
@@ -111,43 +162,75 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     work = Path(tempfile.mkdtemp(prefix="bench-lab-"))
-    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "c0",
-                     "source": NOTEBOOK_10K}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "id": "c0",
+                "source": NOTEBOOK_10K,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (work / "big.ipynb").write_text(json.dumps(nb))
     proc, base = start_lab(work)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS)
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=ARGS
+            )
             page = browser.new_page(viewport={"width": 1500, "height": 950})
-            page.add_locator_handler(page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-                                     lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click())
+            page.add_locator_handler(
+                page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
+                lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
+            )
             page.request.get(f"{base}/api/kernelspecs?token={TOKEN}")
             page.goto(f"{base}/lab/tree/big.ipynb?token={TOKEN}&reset")
             page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
-            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('dagster-nb:bench-layout')")
+            page.wait_for_function(
+                "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('dagster-nb:bench-layout')"
+            )
 
             print("| lineage tab in Chromium, ms | assets | edges | ELK layout | layout + draw |")
             print("|---|---|---|---|---|")
             for n in (1000, 5000):
                 vm = synthetic(n)
-                runs = [page.evaluate("(vm) => window.jupyterapp.commands.execute('dagster-nb:bench-layout', {view_model: vm})", vm)
-                        for _ in range(args.repeat)]
+                runs = [
+                    page.evaluate(
+                        "(vm) => window.jupyterapp.commands.execute('dagster-nb:bench-layout', {view_model: vm})",
+                        vm,
+                    )
+                    for _ in range(args.repeat)
+                ]
                 cold, warm = runs[0], runs[1:] or runs
-                print(f"| cold (first in the page) | {n} | {len(vm['edges'])} | {cold['layout_ms']:.0f} | {cold['show_ms']:.0f} |")
-                print(f"| warm, median of {len(warm)} | {n} | {len(vm['edges'])} | "
-                      f"{statistics.median(r['layout_ms'] for r in warm):.0f} | {statistics.median(r['show_ms'] for r in warm):.0f} |")
+                print(
+                    f"| cold (first in the page) | {n} | {len(vm['edges'])} | {cold['layout_ms']:.0f} | {cold['show_ms']:.0f} |"
+                )
+                print(
+                    f"| warm, median of {len(warm)} | {n} | {len(vm['edges'])} | "
+                    f"{statistics.median(r['layout_ms'] for r in warm):.0f} | {statistics.median(r['show_ms'] for r in warm):.0f} |"
+                )
 
             # look at it: a 1,000-asset graph left open (minimap, groups), fitted
-            page.evaluate("(vm) => window.jupyterapp.commands.execute('dagster-nb:bench-layout', {view_model: vm, keep: true})",
-                          synthetic(1000))
+            page.evaluate(
+                "(vm) => window.jupyterapp.commands.execute('dagster-nb:bench-layout', {view_model: vm, keep: true})",
+                synthetic(1000),
+            )
             page.wait_for_timeout(500)
             page.locator(".dnbx-lineage").last.screenshot(path=str(work / "bench_lineage_1000.png"))
             page.locator(".dnbx-lineage button:text-is('+')").last.click()
             page.locator(".dnbx-lineage button:text-is('+')").last.click()
             page.locator(".dnbx-lineage button:text-is('+')").last.click()
-            page.locator(".dnbx-lineage").last.screenshot(path=str(work / "bench_lineage_1000_zoomed.png"))
+            page.locator(".dnbx-lineage").last.screenshot(
+                path=str(work / "bench_lineage_1000_zoomed.png")
+            )
             print(f"screenshots in {work}")
             page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('big.ipynb')").click()
 
@@ -156,8 +239,10 @@ def main() -> None:
             page.locator(".jp-Notebook .jp-Cell").first.click()
             t0 = time.perf_counter()
             page.keyboard.press("Shift+Enter")
-            page.wait_for_selector("#dagster-nb-catalog .dnbx-count.dnbx-status-missing:text('10000 missing')",
-                                   timeout=300_000)
+            page.wait_for_selector(
+                "#dagster-nb-catalog .dnbx-count.dnbx-status-missing:text('10000 missing')",
+                timeout=300_000,
+            )
             t_rows = time.perf_counter() - t0
             out = page.locator(".jp-OutputArea-output").first.inner_text()
             dom_rows = page.locator("#dagster-nb-catalog .dnbx-row").count()
@@ -167,24 +252,32 @@ def main() -> None:
             page.wait_for_function(
                 "() => { const l = document.querySelector('#dagster-nb-catalog .dnbx-list');"
                 " const rows = [...l.querySelectorAll('.dnbx-row')];"
-                " return rows.some(r => parseFloat(r.style.top) + 48 >= l.scrollHeight - 1); }", timeout=60_000)
+                " return rows.some(r => parseFloat(r.style.top) + 48 >= l.scrollHeight - 1); }",
+                timeout=60_000,
+            )
             t_scroll = time.perf_counter() - t1
             search = page.locator("#dagster-nb-catalog .dnbx-search")
             t2 = time.perf_counter()
             search.fill("group:g3")
             search.press("Enter")
-            page.wait_for_function("() => document.querySelectorAll('#dagster-nb-catalog .dnbx-row').length > 0 && "
-                                   "[...document.querySelectorAll('#dagster-nb-catalog .dnbx-row')].every(r => /^a3\\d\\d\\d$/.test(r.dataset.assetKey))",
-                                   timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('#dagster-nb-catalog .dnbx-row').length > 0 && "
+                "[...document.querySelectorAll('#dagster-nb-catalog .dnbx-row')].every(r => /^a3\\d\\d\\d$/.test(r.dataset.assetKey))",
+                timeout=60_000,
+            )
             t_search = time.perf_counter() - t2
             page.screenshot(path=str(work / "bench_10k.png"))
             print()
             print("| Assets panel, 10,000 assets in the kernel | s |")
             print("|---|---|")
-            print(f"| Shift+Enter on the cell defining 10,000 assets ({out.strip()} s in the kernel) -> all 10,000 in the panel | {t_rows:.2f} |")
+            print(
+                f"| Shift+Enter on the cell defining 10,000 assets ({out.strip()} s in the kernel) -> all 10,000 in the panel | {t_rows:.2f} |"
+            )
             print(f"| rows in the DOM (virtualized) | {dom_rows} |")
             print(f"| scroll to the end -> last row drawn | {t_scroll:.3f} |")
-            print(f"| search `group:g3` (evaluated in the kernel) -> filtered rows | {t_search:.3f} |")
+            print(
+                f"| search `group:g3` (evaluated in the kernel) -> filtered rows | {t_search:.3f} |"
+            )
             browser.close()
     finally:
         proc.terminate()

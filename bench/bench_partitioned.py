@@ -166,10 +166,15 @@ def backfill_single_run(dg, make_instance, k):
             result = run_backfill(resolved, selected, keys[:k], instance=inst, resources=res)
             assert result.success and len(result.results) == 1
         else:
-            r = dagster.materialize(a, instance=inst, resources=res, tags={
-                "dagster/asset_partition_range_start": keys[0],
-                "dagster/asset_partition_range_end": keys[k - 1],
-            })
+            r = dagster.materialize(
+                a,
+                instance=inst,
+                resources=res,
+                tags={
+                    "dagster/asset_partition_range_start": keys[0],
+                    "dagster/asset_partition_range_end": keys[k - 1],
+                },
+            )
             assert r.success
         return (time.perf_counter() - t) / k
     finally:
@@ -259,38 +264,57 @@ def main() -> None:
         mean of the process's own before/after measurement: what is left is the framework's
         per-partition overhead. Both libraries create the same files."""
         create_s = statistics.fmean(r[-2:]) / 1e6
-        return [t - 2 * create_s if fn in WRITES_TO_DISK else t
-                for t, (fn, _) in zip(r, [(fn, st) for _, fn in CASES
-                                          for st in ("memory", "sqlite")], strict=False)]
+        return [
+            t - 2 * create_s if fn in WRITES_TO_DISK else t
+            for t, (fn, _) in zip(
+                r, [(fn, st) for _, fn in CASES for st in ("memory", "sqlite")], strict=False
+            )
+        ]
 
     theirs_all = runs["dagster"][0][:-2]
     ours_all = [statistics.fmean(v) for v in zip(*runs["dagster_nb"], strict=True)][:-2]
     theirs_net = without_new_files(runs["dagster"][0])
-    ours_net = [statistics.fmean(v) for v in zip(*map(without_new_files, runs["dagster_nb"]),
-                                                  strict=True)]
+    ours_net = [
+        statistics.fmean(v) for v in zip(*map(without_new_files, runs["dagster_nb"]), strict=True)
+    ]
     rows = list(zip(labels, theirs_all, ours_all, strict=True))
     for (name, store), theirs, ours in rows:
-        print(f"{name:<44} {store:<7} dagster {theirs * 1e3:9.2f} ms/partition   "
-              f"dagster_nb {ours * 1e3:8.3f} ms/partition   {theirs / ours:7.0f}x", flush=True)
-    print("new file (create, write, close, rename) in the temp dir, before/after each process: "
-          + ", ".join(f"{x:.0f}" for x in creates) + " us")
+        print(
+            f"{name:<44} {store:<7} dagster {theirs * 1e3:9.2f} ms/partition   "
+            f"dagster_nb {ours * 1e3:8.3f} ms/partition   {theirs / ours:7.0f}x",
+            flush=True,
+        )
+    print(
+        "new file (create, write, close, rename) in the temp dir, before/after each process: "
+        + ", ".join(f"{x:.0f}" for x in creates)
+        + " us"
+    )
     print()
     print("| case | instance | Dagster ms/partition | dagster_nb ms/partition | ratio |")
     print("|---|---|---:|---:|---:|")
     for (name, store), theirs, ours in rows:
-        print(f"| {name} | {store} | {theirs * 1e3:.2f} | {ours * 1e3:.3f} | {theirs / ours:.0f}x |")
+        print(
+            f"| {name} | {store} | {theirs * 1e3:.2f} | {ours * 1e3:.3f} | {theirs / ours:.0f}x |"
+        )
     print()
-    print("Overhead per partition, less the disk's cost of creating the two value files (cases "
-          "that write to the disk):")
+    print(
+        "Overhead per partition, less the disk's cost of creating the two value files (cases "
+        "that write to the disk):"
+    )
     print("| case | instance | Dagster ms/partition | dagster_nb ms/partition | ratio |")
     print("|---|---|---:|---:|---:|")
     for (label, (_, fn)), theirs, ours in zip(
-            zip(labels, [(n, f) for n, f in CASES for _ in ("memory", "sqlite")], strict=True),
-            theirs_net, ours_net, strict=False):
+        zip(labels, [(n, f) for n, f in CASES for _ in ("memory", "sqlite")], strict=True),
+        theirs_net,
+        ours_net,
+        strict=False,
+    ):
         if fn in WRITES_TO_DISK:
             name, store = label
-            print(f"| {name} | {store} | {theirs * 1e3:.2f} | {ours * 1e3:.3f} | "
-                  f"{theirs / ours:.0f}x |")
+            print(
+                f"| {name} | {store} | {theirs * 1e3:.2f} | {ours * 1e3:.3f} | "
+                f"{theirs / ours:.0f}x |"
+            )
 
 
 def profile() -> None:

@@ -50,27 +50,34 @@ def median_times(*fns) -> list[float]:
 
 
 def hourly(lib, tz="UTC"):
-    return lambda: lib.HourlyPartitionsDefinition("2014-01-01-00:00", timezone=tz).get_partition_keys(
-        current_time=NOW)
+    return lambda: lib.HourlyPartitionsDefinition(
+        "2014-01-01-00:00", timezone=tz
+    ).get_partition_keys(current_time=NOW)
 
 
 def multi(lib):
     def run():
-        m = lib.MultiPartitionsDefinition({
-            "date": lib.DailyPartitionsDefinition("2014-01-01"),
-            "shard": lib.StaticPartitionsDefinition([f"s{i:02d}" for i in range(50)]),
-        })
+        m = lib.MultiPartitionsDefinition(
+            {
+                "date": lib.DailyPartitionsDefinition("2014-01-01"),
+                "shard": lib.StaticPartitionsDefinition([f"s{i:02d}" for i in range(50)]),
+            }
+        )
         with partition_loading_context(effective_dt=NOW):
             return m.get_partition_keys(current_time=NOW)
+
     return run
 
 
 def windows(lib, tz):
-    keys = dagster.DailyPartitionsDefinition("2014-01-01", timezone=tz).get_partition_keys(current_time=NOW)
+    keys = dagster.DailyPartitionsDefinition("2014-01-01", timezone=tz).get_partition_keys(
+        current_time=NOW
+    )
 
     def run():
         p = lib.DailyPartitionsDefinition("2014-01-01", timezone=tz)
         return [p.time_window_for_partition_key(k) for k in keys]
+
     return run, len(keys)
 
 
@@ -78,10 +85,20 @@ def main():
     rows = []
     n = len(hourly(dagster_nb)())
     rows.append((f"hourly keys, 10 years UTC ({n:,} keys)", hourly(dagster), hourly(dagster_nb)))
-    rows.append(("hourly keys, 10 years America/New_York", hourly(dagster, "America/New_York"),
-                 hourly(dagster_nb, "America/New_York")))
-    rows.append((f"multi daily x 50 keys ({len(multi(dagster_nb)()):,} keys)", multi(dagster),
-                 multi(dagster_nb)))
+    rows.append(
+        (
+            "hourly keys, 10 years America/New_York",
+            hourly(dagster, "America/New_York"),
+            hourly(dagster_nb, "America/New_York"),
+        )
+    )
+    rows.append(
+        (
+            f"multi daily x 50 keys ({len(multi(dagster_nb)()):,} keys)",
+            multi(dagster),
+            multi(dagster_nb),
+        )
+    )
     for tz in ("UTC", "Europe/Berlin"):
         d, k = windows(dagster, tz)
         nbr, _ = windows(dagster_nb, tz)

@@ -39,13 +39,16 @@ def chain(lib, n: int, prefix: str = "a") -> list:
     out, prev = [], None
     for i in range(n):
         if prev is None:
+
             @lib.asset(name=f"{prefix}{i}")
             def _a():
                 return 1
         else:
+
             @lib.asset(name=f"{prefix}{i}", ins={"x": lib.AssetIn(prev)})
             def _a(x):
                 return x + 1
+
         out.append(_a)
         prev = f"{prefix}{i}"
     return out
@@ -155,8 +158,12 @@ def dagster_partitions(k: int, repeat: int) -> float:
 def _mat_event(run_id: str, key: str, tags: dict, partition: str | None = None) -> DagsterEvent:
     k = AssetKey(key)
     return DagsterEvent(
-        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, run_id=run_id,
-        job_name="__ASSET_JOB", timestamp=time.time(), asset_key=k, partition=partition,
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+        run_id=run_id,
+        job_name="__ASSET_JOB",
+        timestamp=time.time(),
+        asset_key=k,
+        partition=partition,
         materialization=dg.AssetMaterialization(
             k, tags=tags, partition=partition, metadata={"path": dg.MetadataValue.path("/x")}
         ),
@@ -169,6 +176,7 @@ def status_reads(n_assets: int, n_partitions: int, repeat: int) -> dict[str, flo
     try:
         assets = []
         for i in range(n_assets):
+
             @dg.asset(name=f"s{i}", code_version="1", deps=[f"s{i - 1}"] if i else [])
             def _a():
                 return 1
@@ -187,10 +195,12 @@ def status_reads(n_assets: int, n_partitions: int, repeat: int) -> dict[str, flo
             inst.handle_new_events(events)
             pkeys = [f"p{i:06d}" for i in range(n_partitions)]
             for j in range(0, len(pkeys), 10_000):
-                inst.handle_new_events([
-                    _mat_event(run.run_id, "parts", {"dagster/data_version": pk}, pk)
-                    for pk in pkeys[j : j + 10_000]
-                ])
+                inst.handle_new_events(
+                    [
+                        _mat_event(run.run_id, "parts", {"dagster/data_version": pk}, pk)
+                        for pk in pkeys[j : j + 10_000]
+                    ]
+                )
 
         def fresh_instance_time(fn) -> float:
             times = []
@@ -220,10 +230,16 @@ def status_reads(n_assets: int, n_partitions: int, repeat: int) -> dict[str, flo
         def parts(inst):
             assert len(inst.get_asset_partition_statuses("parts")) == len(pkeys)
 
-        out[f"get_status_by_asset_key, {n_assets:,} assets (new instance)"] = fresh_instance_time(by_key)
+        out[f"get_status_by_asset_key, {n_assets:,} assets (new instance)"] = fresh_instance_time(
+            by_key
+        )
         out[f"StalenessResolver, {n_assets:,} assets (new instance)"] = fresh_instance_time(stale)
-        out[f"StalenessResolver, {n_assets:,} assets (same instance, new resolver)"] = warm_time(stale)
-        out[f"partition statuses, {len(pkeys):,} partitions (new instance)"] = fresh_instance_time(parts)
+        out[f"StalenessResolver, {n_assets:,} assets (same instance, new resolver)"] = warm_time(
+            stale
+        )
+        out[f"partition statuses, {len(pkeys):,} partitions (new instance)"] = fresh_instance_time(
+            parts
+        )
         out[f"partition statuses, {len(pkeys):,} partitions (same instance)"] = warm_time(parts)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -260,8 +276,10 @@ def profile_ours(n: int) -> str:
             f = os.path.basename(f)
         by_file[f] = by_file.get(f, 0.0) + v[2]
     buf = io.StringIO()
-    buf.write(f"profile of one materialize() of a {n}-asset chain (profiled, so slower): "
-              f"{total / n * 1e3:.2f} ms/asset of own time\n")
+    buf.write(
+        f"profile of one materialize() of a {n}-asset chain (profiled, so slower): "
+        f"{total / n * 1e3:.2f} ms/asset of own time\n"
+    )
     for f, t in sorted(by_file.items(), key=lambda x: -x[1])[:12]:
         buf.write(f"  {t / n * 1e6:8.0f} us/asset  {100 * t / total:5.1f}%  {f}\n")
     s = io.StringIO()
@@ -274,7 +292,9 @@ def profile_ours(n: int) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-dagster", action="store_true")
     ap.add_argument("--profile", action="store_true", help="profile ours and print where time goes")
@@ -309,8 +329,10 @@ def main() -> None:
         for n, t in dag:
             print(f"  chain of {n:4d}: {t * 1e3:8.1f} ms  ({t / n * 1e3:.2f} ms/asset)")
         print(f"  slope: {dag_slope * 1e3:.1f} ms/asset; per partition: {dag_part * 1e3:.1f} ms")
-        print(f"ratio per asset: {dag_slope / ours_slope:.0f}x; per partition: {dag_part / ours_part:.0f}x"
-              "  (target >= 100x)")
+        print(
+            f"ratio per asset: {dag_slope / ours_slope:.0f}x; per partition: {dag_part / ours_part:.0f}x"
+            "  (target >= 100x)"
+        )
 
     print("status reads (target < 100 ms each)")
     for name, t in status_reads(n_assets, n_parts, 3).items():

@@ -48,13 +48,24 @@ def main() -> None:
 
     keys = [f"k{i:06d}" for i in range(100_000)]
     status = {k: ("ok" if i % 1000 < 900 else "failed") for i, k in enumerate(keys) if i % 5000}
-    row("compress 100,000 static keys to status ranges", median_ms(lambda: compress_keys_to_ranges(keys, status)))
+    row(
+        "compress 100,000 static keys to status ranges",
+        median_ms(lambda: compress_keys_to_ranges(keys, status)),
+    )
 
     now = dt.datetime(2024, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)
-    ours = median_ms(lambda: dg.HourlyPartitionsDefinition("2014-01-01-00:00").get_partition_keys(current_time=now))
+    ours = median_ms(
+        lambda: dg.HourlyPartitionsDefinition("2014-01-01-00:00").get_partition_keys(
+            current_time=now
+        )
+    )
     theirs = None
     if dagster is not None:
-        theirs = median_ms(lambda: dagster.HourlyPartitionsDefinition("2014-01-01-00:00").get_partition_keys(current_time=now))
+        theirs = median_ms(
+            lambda: dagster.HourlyPartitionsDefinition("2014-01-01-00:00").get_partition_keys(
+                current_time=now
+            )
+        )
     row("hourly keys over 10 years (define + list)", ours, theirs)
 
     from dagster_nb._widgets.viewmodel import partition_view_model
@@ -63,13 +74,18 @@ def main() -> None:
     pdef = dg.StaticPartitionsDefinition(pk)
     st = {k: "MATERIALIZED" for k in pk[:50_000]}
     st.update({k: "FAILED" for k in pk[60_000:60_010]})
-    row("partition view model, 100,000 static keys", median_ms(lambda: partition_view_model(pdef, st)))
+    row(
+        "partition view model, 100,000 static keys",
+        median_ms(lambda: partition_view_model(pdef, st)),
+    )
     hourly = dg.HourlyPartitionsDefinition("2010-01-01-00:00")
     hnow = dt.datetime(2021, 5, 29, 16, 0)
     hk = hourly.get_partition_keys(current_time=hnow)
     hst = {k: "MATERIALIZED" for k in hk[:-24]}
-    row(f"partition view model, {len(hk):,} hourly keys",
-        median_ms(lambda: partition_view_model(hourly, hst, current_time=hnow)))
+    row(
+        f"partition view model, {len(hk):,} hourly keys",
+        median_ms(lambda: partition_view_model(hourly, hst, current_time=hnow)),
+    )
 
     from dagster_nb._events import DagsterEvent, DagsterEventType
 
@@ -78,6 +94,7 @@ def main() -> None:
         instance = dg.DagsterInstance.from_directory(tmp)
         assets = []
         for i in range(n):
+
             @dg.asset(name=f"n{i}", code_version="1", deps=[f"n{i - 1}"] if i else [])
             def _a():
                 return 1
@@ -89,30 +106,49 @@ def main() -> None:
             tags = {"dagster/code_version": "1", "dagster/data_version": f"d{i}"}
             if i:
                 tags[f"dagster/input_data_version/n{i - 1}"] = f"d{i - 1}"
-            events.append(DagsterEvent(
-                event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, run_id=run.run_id,
-                job_name="__ASSET_JOB", timestamp=time.time(), asset_key=dg.AssetKey(f"n{i}"),
-                materialization=dg.AssetMaterialization(dg.AssetKey(f"n{i}"), tags=tags),
-            ))
+            events.append(
+                DagsterEvent(
+                    event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+                    run_id=run.run_id,
+                    job_name="__ASSET_JOB",
+                    timestamp=time.time(),
+                    asset_key=dg.AssetKey(f"n{i}"),
+                    materialization=dg.AssetMaterialization(dg.AssetKey(f"n{i}"), tags=tags),
+                )
+            )
         instance.handle_new_events(events)
         defs = dg.Definitions(assets=assets)
         akeys = [a.key for a in assets]
-        row("stale-or-missing of a 10,000-asset chain",
-            median_ms(lambda: dg.StalenessResolver(defs.resolved, instance).stale_or_missing(akeys), 3))
+        row(
+            "stale-or-missing of a 10,000-asset chain",
+            median_ms(
+                lambda: dg.StalenessResolver(defs.resolved, instance).stale_or_missing(akeys), 3
+            ),
+        )
         # What the lineage widget and %assets build on every refresh (the first 1,000 of the
         # chain; 1 in 50 with a failed latest event, so the failure lookups are counted too).
         from dagster_nb._definitions.repository import ResolvedAssets
         from dagster_nb._widgets.viewmodel import lineage_dot, lineage_view_model
 
-        fails = [DagsterEvent(
-            event_type_value=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE.value, run_id=run.run_id,
-            job_name="__ASSET_JOB", timestamp=time.time(), asset_key=dg.AssetKey(f"n{i}"),
-            step_key=f"n{i}", message="step failed", data={"reason": "FAILED_TO_MATERIALIZE"},
-        ) for i in range(0, 1000, 50)]
+        fails = [
+            DagsterEvent(
+                event_type_value=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE.value,
+                run_id=run.run_id,
+                job_name="__ASSET_JOB",
+                timestamp=time.time(),
+                asset_key=dg.AssetKey(f"n{i}"),
+                step_key=f"n{i}",
+                message="step failed",
+                data={"reason": "FAILED_TO_MATERIALIZE"},
+            )
+            for i in range(0, 1000, 50)
+        ]
         instance.handle_new_events(fails)
         small = ResolvedAssets.build(assets[:1000])
-        row("lineage view model + DOT, 1,000 assets (20 failed)",
-            median_ms(lambda: lineage_dot(lineage_view_model(small, instance)), 3))
+        row(
+            "lineage view model + DOT, 1,000 assets (20 failed)",
+            median_ms(lambda: lineage_dot(lineage_view_model(small, instance)), 3),
+        )
         instance.dispose()
 
 

@@ -181,9 +181,19 @@ def main() -> None:
         sys.exit("needs valgrind and gcc (apt-get install valgrind gcc)")
     with tempfile.TemporaryDirectory(prefix="icount-out-") as out_dir:
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_dir}/callgrind.out.%p",
-             sys.executable, os.path.abspath(__file__), "--child", out_dir, *names],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out_dir}/callgrind.out.%p",
+                sys.executable,
+                os.path.abspath(__file__),
+                "--child",
+                out_dir,
+                *names,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONHASHSEED": "0"},  # same dict/set layouts every time
         )
         totals = _totals(out_dir)
@@ -193,8 +203,10 @@ def main() -> None:
         if len(cases) == 2:
             (a, ca), (b, cb) = sorted(counts.items())
             per = (cb - ca) / (b - a)
-            print(f"{name:10s} {per / 1e3:9.1f} k instr per {unit}   (fixed per call "
-                  f"{(ca - per * a) / 1e3:.0f} k)")
+            print(
+                f"{name:10s} {per / 1e3:9.1f} k instr per {unit}   (fixed per call "
+                f"{(ca - per * a) / 1e3:.0f} k)"
+            )
         else:
             print(f"{name:10s} {next(iter(counts.values())) / 1e3:9.1f} k instr per {unit}")
 

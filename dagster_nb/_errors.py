@@ -278,7 +278,9 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3, cutoff: float
     return " Did you mean one of " + ", ".join(f"'{m}'" for m in matches) + "?"
 
 
-def raise_unexpected_keyword(what: str, kwargs: Mapping[str, Any], allowed: Iterable[str]) -> NoReturn:
+def raise_unexpected_keyword(
+    what: str, kwargs: Mapping[str, Any], allowed: Iterable[str]
+) -> NoReturn:
     """The ``TypeError`` for an unknown keyword argument, with a did-you-mean: what a public
     function's ``**kwargs: Unpack[NoExtraKwargs]`` tail raises at run time (type checkers
     already report the keyword, see ``dagster_nb/_typing.py``).

@@ -105,7 +105,9 @@ def _user_failure_data(data: Mapping[str, Any] | None) -> UserFailureData | None
     raw = (data or {}).get("user_failure_data")
     if not raw:
         return None
-    return UserFailureData(raw["label"], raw.get("description"), metadata_from_json(raw.get("metadata") or {}))
+    return UserFailureData(
+        raw["label"], raw.get("description"), metadata_from_json(raw.get("metadata") or {})
+    )
 
 
 @dataclass(frozen=True, slots=True)

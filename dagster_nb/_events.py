@@ -44,11 +44,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_DATA_NAMES = frozenset({
-    "SerializableErrorInfo", "StepFailureData", "UserFailureData", "JobFailureData",
-    "AssetObservationData", "StepExpectationResultData", "AssetCheckEvaluationPlanned",
-    "_user_failure_data",
-})
+_DATA_NAMES = frozenset(
+    {
+        "SerializableErrorInfo",
+        "StepFailureData",
+        "UserFailureData",
+        "JobFailureData",
+        "AssetObservationData",
+        "StepExpectationResultData",
+        "AssetCheckEvaluationPlanned",
+        "_user_failure_data",
+    }
+)
 
 
 # One encoder for every event: same output as json.dumps(d, separators=(",", ":"),
@@ -143,9 +150,14 @@ class StepMaterializationData:
 
 def expectation_to_data(er: ExpectationResult) -> dict[str, Any]:
     """An expectation result as an event's (JSON-able) ``data``."""
-    return {"expectation": {"success": er.success, "label": er.label,
-                            "description": er.description,
-                            "metadata": metadata_to_json(er.metadata)}}
+    return {
+        "expectation": {
+            "success": er.success,
+            "label": er.label,
+            "description": er.description,
+            "metadata": metadata_to_json(er.metadata),
+        }
+    }
 
 
 _EXPECTATION_VALUE = DagsterEventType.STEP_EXPECTATION_RESULT.value
@@ -243,9 +255,12 @@ class DagsterEvent(NamedTuple):
         d = self.data.get("expectation") if self.event_type_value == _EXPECTATION_VALUE else None
         if d is None:
             return None
-        return ExpectationResult(success=d["success"], label=d.get("label"),
-                                 description=d.get("description"),
-                                 metadata=metadata_from_json(d.get("metadata", {})))
+        return ExpectationResult(
+            success=d["success"],
+            label=d.get("label"),
+            description=d.get("description"),
+            metadata=metadata_from_json(d.get("metadata", {})),
+        )
 
     @property
     def asset_check_evaluation_data(self) -> Any:
@@ -262,7 +277,9 @@ class DagsterEvent(NamedTuple):
         ``.asset_key`` and ``.check_name`` (else None)."""
         if self.event_type_value != _CHECK_PLANNED_VALUE:
             return None
-        return _data().AssetCheckEvaluationPlanned(asset_key=self.asset_key, check_name=self.data.get("check_name"))
+        return _data().AssetCheckEvaluationPlanned(
+            asset_key=self.asset_key, check_name=self.data.get("check_name")
+        )
 
     @property
     def step_failure_data(self) -> StepFailureData | None:

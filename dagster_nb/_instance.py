@@ -291,7 +291,9 @@ class DagsterInstance:
         return self._storage.get_run_record(run_id) is not None
 
     def get_runs(
-        self, filters: RunsFilter | None = None, cursor: str | None = None,
+        self,
+        filters: RunsFilter | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> list[DagsterRun]:
         """Runs, newest first.
@@ -349,7 +351,9 @@ class DagsterInstance:
             if is_process_alive(owner) is not False:
                 continue
             started = run.status in (
-                DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING
+                DagsterRunStatus.STARTED,
+                DagsterRunStatus.STARTING,
+                DagsterRunStatus.CANCELING,
             )
             end_type = (
                 E.RUN_FAILURE
@@ -363,13 +367,21 @@ class DagsterInstance:
             )
             events = [
                 DagsterEvent(
-                    event_type_value=E.ENGINE_EVENT.value, run_id=run.run_id,
-                    job_name=run.job_name, timestamp=now, message=msg, level="ERROR",
+                    event_type_value=E.ENGINE_EVENT.value,
+                    run_id=run.run_id,
+                    job_name=run.job_name,
+                    timestamp=now,
+                    message=msg,
+                    level="ERROR",
                     data={"dead_process": run.owner_pid},
                 ),
                 DagsterEvent(
-                    event_type_value=end_type.value, run_id=run.run_id, job_name=run.job_name,
-                    timestamp=now, message=msg, level="ERROR",
+                    event_type_value=end_type.value,
+                    run_id=run.run_id,
+                    job_name=run.job_name,
+                    timestamp=now,
+                    message=msg,
+                    level="ERROR",
                 ),
             ]
             if self._storage.store_events(events, if_run_unfinished=run.run_id):
@@ -408,9 +420,14 @@ class DagsterInstance:
             )
         self.handle_new_event(
             DagsterEvent(
-                event_type_value=t.value, run_id=RUNLESS_RUN_ID, job_name=RUNLESS_JOB_NAME,
-                timestamp=time.time(), asset_key=asset_event.asset_key,
-                partition=asset_event.partition, materialization=mat, observation=obs,
+                event_type_value=t.value,
+                run_id=RUNLESS_RUN_ID,
+                job_name=RUNLESS_JOB_NAME,
+                timestamp=time.time(),
+                asset_key=asset_event.asset_key,
+                partition=asset_event.partition,
+                materialization=mat,
+                observation=obs,
             )
         )
 
@@ -442,7 +459,9 @@ class DagsterInstance:
         return _page(recs, limit, cursor)
 
     def get_event_records(
-        self, event_records_filter: EventRecordsFilter, limit: int | None = None,
+        self,
+        event_records_filter: EventRecordsFilter,
+        limit: int | None = None,
         ascending: bool = False,
     ) -> list[EventLogRecord]:
         return self._storage.get_event_records(event_records_filter, limit, ascending)
@@ -485,7 +504,9 @@ class DagsterInstance:
         return _page(recs, limit, cursor)
 
     # ------------------------------------------------------------------ assets
-    def get_latest_materialization_event(self, asset_key: CoercibleToAssetKey) -> EventLogEntry | None:
+    def get_latest_materialization_event(
+        self, asset_key: CoercibleToAssetKey
+    ) -> EventLogEntry | None:
         rec = self._storage.get_latest_asset_record(
             AssetKey.from_coercible(asset_key), E.ASSET_MATERIALIZATION
         )
@@ -526,9 +547,13 @@ class DagsterInstance:
         k = AssetKey.from_coercible(key)
         cands = []
         if is_source is not True:
-            cands.append(self._storage.get_latest_asset_record(k, E.ASSET_MATERIALIZATION, partition_key))
+            cands.append(
+                self._storage.get_latest_asset_record(k, E.ASSET_MATERIALIZATION, partition_key)
+            )
         if is_source is not False:
-            cands.append(self._storage.get_latest_asset_record(k, E.ASSET_OBSERVATION, partition_key))
+            cands.append(
+                self._storage.get_latest_asset_record(k, E.ASSET_OBSERVATION, partition_key)
+            )
         found = [c for c in cands if c is not None and c.data_version is not None]
         return max(found, key=lambda r: r.storage_id) if found else None
 
@@ -550,7 +575,9 @@ class DagsterInstance:
         data = ev.materialization or ev.observation
         return DataVersion(data.tags[DATA_VERSION_TAG]) if data is not None else None
 
-    def get_latest_asset_check_evaluation_records(self, check_keys: Iterable[Any]) -> dict[Any, EventLogRecord]:
+    def get_latest_asset_check_evaluation_records(
+        self, check_keys: Iterable[Any]
+    ) -> dict[Any, EventLogRecord]:
         """Internal: the latest ASSET_CHECK_EVALUATION record per AssetCheckKey (those with
         one); ``record.event_log_entry.dagster_event.asset_check_evaluation_data`` is the
         AssetCheckEvaluation. (Dagster keeps this in its event log storage's
@@ -565,7 +592,9 @@ class DagsterInstance:
         return self._storage.get_partition_statuses(AssetKey.from_coercible(asset_key))
 
     def get_asset_keys(
-        self, prefix: Sequence[str] | None = None, limit: int | None = None,
+        self,
+        prefix: Sequence[str] | None = None,
+        limit: int | None = None,
         cursor: str | None = None,
     ) -> list[AssetKey]:
         return self._storage.get_asset_keys(prefix, limit, cursor)
@@ -598,7 +627,9 @@ class DagsterInstance:
         self._storage.wipe()
 
     # ------------------------------------------------------------------ dynamic partitions
-    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
         if isinstance(partition_keys, str):
             raise DagsterInvariantViolationError(
                 "add_dynamic_partitions takes a list of partition keys, not a single string: "

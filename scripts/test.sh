@@ -28,6 +28,7 @@ fi
 "$VENV/bin/python" -m pip install -q -e '.[test]'
 # Lint and type-check first (settings in pyproject.toml); either failing fails the run.
 "$VENV/bin/python" -m ruff check dagster_nb tests
+"$VENV/bin/python" -m ruff format --check dagster_nb tests bench examples
 "$VENV/bin/python" -m mypy
 exec "$VENV/bin/python" -m pytest -q tests notebooks --nbval \
   --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider "$@"

@@ -34,8 +34,10 @@ def validate_cron_schedule(cron_schedule: Any, *, owner: str) -> str | tuple[str
     if isinstance(cron_schedule, str):
         _validate_cron_string(cron_schedule, owner)
         return cron_schedule
-    if isinstance(cron_schedule, Sequence) and cron_schedule and all(
-        isinstance(c, str) for c in cron_schedule
+    if (
+        isinstance(cron_schedule, Sequence)
+        and cron_schedule
+        and all(isinstance(c, str) for c in cron_schedule)
     ):
         for c in cron_schedule:
             _validate_cron_string(c, owner)
@@ -123,8 +125,14 @@ class AutomationTarget:
     job: Any = None
 
     @staticmethod
-    def from_args(*, kind: str, name: str | None, job: Any, job_name: Any, target: Any) -> AutomationTarget | None:
-        given = [n for n, v in (("job", job), ("job_name", job_name), ("target", target)) if v is not None]
+    def from_args(
+        *, kind: str, name: str | None, job: Any, job_name: Any, target: Any
+    ) -> AutomationTarget | None:
+        given = [
+            n
+            for n, v in (("job", job), ("job_name", job_name), ("target", target))
+            if v is not None
+        ]
         if len(given) > 1:
             raise DagsterInvalidDefinitionError(
                 f"Attempted to provide more than one of 'job', 'job_name', and 'target' params to "
@@ -207,7 +215,9 @@ def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(fn, "__annotations__", {}) or {})
 
 
-def resource_kwargs(context: Any, keys: Sequence[str] | set[str], kind: str, name: str) -> dict[str, Any]:
+def resource_kwargs(
+    context: Any, keys: Sequence[str] | set[str], kind: str, name: str
+) -> dict[str, Any]:
     """The resources ``keys`` from ``context.resources``; a missing one is a definition error."""
     res = context.resources
     out = {}
@@ -221,7 +231,12 @@ def resource_kwargs(context: Any, keys: Sequence[str] | set[str], kind: str, nam
 
 
 def context_from_args(
-    fn_params: FnParams, args: tuple, kwargs: dict, context_type: type, build: Callable[[], Any], label: str
+    fn_params: FnParams,
+    args: tuple,
+    kwargs: dict,
+    context_type: type,
+    build: Callable[[], Any],
+    label: str,
 ) -> Any:
     """Dagster's direct-invocation rules: at most one positional argument, the context; a
     function with a context parameter needs one; resources may be passed as keywords."""
@@ -267,7 +282,9 @@ class BaseEvaluationContext:
     block), as in Dagster.
     """
 
-    def __init__(self, *, instance: Any = None, resources: Mapping[str, Any] | None = None, logger_name: str):
+    def __init__(
+        self, *, instance: Any = None, resources: Mapping[str, Any] | None = None, logger_name: str
+    ):
         self._instance = instance
         self._resource_defs = dict(resources or {})
         self._resources: Any = None

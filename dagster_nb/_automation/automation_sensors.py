@@ -126,18 +126,30 @@ def _evaluate_target(sensor: AutomationConditionSensorDefinition, defs: Any, con
     from dagster_nb._selection.asset_selection import AssetSelection
 
     graph = defs.resolve_asset_graph()
-    chosen = AssetSelection.from_coercible(sensor.asset_selection).resolve(graph, allow_missing=True)
-    keys = [k for k in graph.toposorted_keys() if k in chosen
-            and graph.get(k).automation_condition is not None and graph.get(k).is_materializable]
-    cursor = AssetDaemonCursor.from_json(context.cursor) if context.cursor else AssetDaemonCursor.empty()
+    chosen = AssetSelection.from_coercible(sensor.asset_selection).resolve(
+        graph, allow_missing=True
+    )
+    keys = [
+        k
+        for k in graph.toposorted_keys()
+        if k in chosen
+        and graph.get(k).automation_condition is not None
+        and graph.get(k).is_materializable
+    ]
+    cursor = (
+        AssetDaemonCursor.from_json(context.cursor) if context.cursor else AssetDaemonCursor.empty()
+    )
     result = _evaluate(graph, context.instance, keys, _dt.datetime.now(_dt.timezone.utc), cursor)
     by_partition: dict = {}
     for k in keys:
         for p in result.get_requested_partitions(k):
             by_partition.setdefault(p, []).append(k)
-    requests = [RunRequest(asset_selection=ks, partition_key=p, tags=dict(sensor.run_tags))
-                for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
+    requests = [
+        RunRequest(asset_selection=ks, partition_key=p, tags=dict(sensor.run_tags))
+        for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])
+    ]
     if not requests:
-        return SensorResult(skip_reason="No asset partitions were requested.",
-                            cursor=result.cursor.to_json())
+        return SensorResult(
+            skip_reason="No asset partitions were requested.", cursor=result.cursor.to_json()
+        )
     return SensorResult(run_requests=requests, cursor=result.cursor.to_json())

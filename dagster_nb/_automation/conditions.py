@@ -86,7 +86,9 @@ class AutomationCondition:
         """A copy with ``label`` (the original is unchanged)."""
         return dataclasses.replace(self, label=label)
 
-    def replace(self, old: AutomationCondition | str, new: AutomationCondition) -> AutomationCondition:
+    def replace(
+        self, old: AutomationCondition | str, new: AutomationCondition
+    ) -> AutomationCondition:
         """A copy with every sub-condition equal to ``old`` (or whose label/name is ``old``)
         replaced by ``new``.
 
@@ -98,11 +100,15 @@ class AutomationCondition:
             return new
         return self._map_children(lambda c: c.replace(old, new))
 
-    def _map_children(self, fn: Callable[[AutomationCondition], AutomationCondition]) -> AutomationCondition:
+    def _map_children(
+        self, fn: Callable[[AutomationCondition], AutomationCondition]
+    ) -> AutomationCondition:
         return self
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{f.name}={_fmt(getattr(self, f.name))}" for f in dataclasses.fields(self))
+        parts = ", ".join(
+            f"{f.name}={_fmt(getattr(self, f.name))}" for f in dataclasses.fields(self)
+        )
         return f"{type(self).__name__}({parts})"
 
     def __str__(self) -> str:
@@ -111,11 +117,15 @@ class AutomationCondition:
     # --- operators ---
     def __and__(self, other: AutomationCondition) -> AndAutomationCondition:
         _check_condition(other, "&")
-        return AndAutomationCondition(operands=(*_flat(self, AndAutomationCondition), *_flat(other, AndAutomationCondition)))
+        return AndAutomationCondition(
+            operands=(*_flat(self, AndAutomationCondition), *_flat(other, AndAutomationCondition))
+        )
 
     def __or__(self, other: AutomationCondition) -> OrAutomationCondition:
         _check_condition(other, "|")
-        return OrAutomationCondition(operands=(*_flat(self, OrAutomationCondition), *_flat(other, OrAutomationCondition)))
+        return OrAutomationCondition(
+            operands=(*_flat(self, OrAutomationCondition), *_flat(other, OrAutomationCondition))
+        )
 
     def __invert__(self) -> NotAutomationCondition:
         return NotAutomationCondition(operand=self)
@@ -132,7 +142,9 @@ class AutomationCondition:
     def since_last_handled(self) -> SinceCondition:
         """True since this became true and the target was not requested/updated since."""
         AC = AutomationCondition
-        handled = (AC.newly_requested() | AC.newly_updated() | AC.initial_evaluation()).with_label("handled")
+        handled = (AC.newly_requested() | AC.newly_updated() | AC.initial_evaluation()).with_label(
+            "handled"
+        )
         return self.since(handled)
 
     # --- leaves ---
@@ -235,7 +247,9 @@ class AutomationCondition:
     @staticmethod
     def any_deps_missing() -> AutomationCondition:
         AC = AutomationCondition
-        return AC.any_deps_match(AC.missing() & ~AC.will_be_requested()).with_label("any_deps_missing")
+        return AC.any_deps_match(AC.missing() & ~AC.will_be_requested()).with_label(
+            "any_deps_missing"
+        )
 
     @staticmethod
     def any_deps_in_progress() -> AutomationCondition:
@@ -243,12 +257,14 @@ class AutomationCondition:
         return AC.any_deps_match(AC.in_progress()).with_label("any_deps_in_progress")
 
     @staticmethod
-    def all_deps_updated_since_cron(cron_schedule: str, cron_timezone: str = "UTC") -> AutomationCondition:
+    def all_deps_updated_since_cron(
+        cron_schedule: str, cron_timezone: str = "UTC"
+    ) -> AutomationCondition:
         AC = AutomationCondition
         tick = AC.cron_tick_passed(cron_schedule, cron_timezone)
-        return AC.all_deps_match(AC.newly_updated().since(tick) | AC.will_be_requested()).with_label(
-            f"all_deps_updated_since_cron({cron_schedule}, {cron_timezone})"
-        )
+        return AC.all_deps_match(
+            AC.newly_updated().since(tick) | AC.will_be_requested()
+        ).with_label(f"all_deps_updated_since_cron({cron_schedule}, {cron_timezone})")
 
     # --- Dagster's composite conditions ---
     @staticmethod
@@ -287,7 +303,10 @@ class AutomationCondition:
         AC = AutomationCondition
         return (
             AC.in_latest_time_window()
-            & AC.missing().newly_true().since_last_handled().with_label("missing_since_last_handled")
+            & AC.missing()
+            .newly_true()
+            .since_last_handled()
+            .with_label("missing_since_last_handled")
             & ~AC.any_deps_missing()
         ).with_label("on_missing")
 
@@ -378,7 +397,9 @@ class SinceCondition(AutomationCondition):
 
     def _map_children(self, fn):
         return dataclasses.replace(
-            self, trigger_condition=fn(self.trigger_condition), reset_condition=fn(self.reset_condition)
+            self,
+            trigger_condition=fn(self.trigger_condition),
+            reset_condition=fn(self.reset_condition),
         )
 
 
@@ -492,18 +513,42 @@ def _leaf(cls_name: str, doc: str) -> type:
 
 
 # Leaves: no fields beyond the label. Class names are Dagster's (they show in repr/str).
-MissingAutomationCondition = _leaf("MissingAutomationCondition", "True where the target was never materialized.")
-RunInProgressAutomationCondition = _leaf("RunInProgressAutomationCondition", "True while a run targeting it is in progress.")
-BackfillInProgressAutomationCondition = _leaf("BackfillInProgressAutomationCondition", "True while a backfill targeting it is in progress.")
-ExecutionFailedAutomationCondition = _leaf("ExecutionFailedAutomationCondition", "True where the latest execution failed.")
-NewlyUpdatedCondition = _leaf("NewlyUpdatedCondition", "True where the target was updated since the previous tick.")
-NewlyRequestedCondition = _leaf("NewlyRequestedCondition", "True where the target was requested on the previous tick.")
-InitialEvaluationCondition = _leaf("InitialEvaluationCondition", "True on the first evaluation of a (changed) condition.")
-WillBeRequestedCondition = _leaf("WillBeRequestedCondition", "True where the target will be requested this tick.")
-LatestRunExecutedWithRootTargetCondition = _leaf("LatestRunExecutedWithRootTargetCondition", "True where the latest run also targeted the root.")
-CodeVersionChangedCondition = _leaf("CodeVersionChangedCondition", "True where the code version changed since the previous tick.")
-DataVersionChangedCondition = _leaf("DataVersionChangedCondition", "True where the data version changed since the previous tick.")
-AnyDownstreamConditionsCondition = _leaf("AnyDownstreamConditionsCondition", "True where any downstream condition would request it.")
+MissingAutomationCondition = _leaf(
+    "MissingAutomationCondition", "True where the target was never materialized."
+)
+RunInProgressAutomationCondition = _leaf(
+    "RunInProgressAutomationCondition", "True while a run targeting it is in progress."
+)
+BackfillInProgressAutomationCondition = _leaf(
+    "BackfillInProgressAutomationCondition", "True while a backfill targeting it is in progress."
+)
+ExecutionFailedAutomationCondition = _leaf(
+    "ExecutionFailedAutomationCondition", "True where the latest execution failed."
+)
+NewlyUpdatedCondition = _leaf(
+    "NewlyUpdatedCondition", "True where the target was updated since the previous tick."
+)
+NewlyRequestedCondition = _leaf(
+    "NewlyRequestedCondition", "True where the target was requested on the previous tick."
+)
+InitialEvaluationCondition = _leaf(
+    "InitialEvaluationCondition", "True on the first evaluation of a (changed) condition."
+)
+WillBeRequestedCondition = _leaf(
+    "WillBeRequestedCondition", "True where the target will be requested this tick."
+)
+LatestRunExecutedWithRootTargetCondition = _leaf(
+    "LatestRunExecutedWithRootTargetCondition", "True where the latest run also targeted the root."
+)
+CodeVersionChangedCondition = _leaf(
+    "CodeVersionChangedCondition", "True where the code version changed since the previous tick."
+)
+DataVersionChangedCondition = _leaf(
+    "DataVersionChangedCondition", "True where the data version changed since the previous tick."
+)
+AnyDownstreamConditionsCondition = _leaf(
+    "AnyDownstreamConditionsCondition", "True where any downstream condition would request it."
+)
 
 _LEAF_NAMES = {
     "AndAutomationCondition": "AND",

@@ -82,7 +82,9 @@ def _utc(at: Any) -> _dt.datetime:
                 f"tick(at=...) takes an ISO time like '2024-01-01T06:00:00+00:00', got {at!r}."
             ) from None
     if not isinstance(at, _dt.datetime):
-        raise DagsterInvalidDefinitionError(f"tick(at=...) takes a datetime or an ISO string, got {at!r}.")
+        raise DagsterInvalidDefinitionError(
+            f"tick(at=...) takes a datetime or an ISO string, got {at!r}."
+        )
     return at if at.tzinfo is not None else at.replace(tzinfo=_dt.timezone.utc)
 
 
@@ -94,11 +96,17 @@ class AutomationDaemon:
     run_config) -> run_id``; the default materializes through the definitions.
     """
 
-    def __init__(self, defs: Any, instance: Any, *, owner: str | None = None,
-                 automation_interval: float = 30.0,
-                 launch: Callable[..., str | None] | None = None,
-                 on_tick: Callable[[Any], None] | None = None,
-                 reactive: bool = False):
+    def __init__(
+        self,
+        defs: Any,
+        instance: Any,
+        *,
+        owner: str | None = None,
+        automation_interval: float = 30.0,
+        launch: Callable[..., str | None] | None = None,
+        on_tick: Callable[[Any], None] | None = None,
+        reactive: bool = False,
+    ):
         self._defs = defs if callable(defs) else (lambda: defs)
         self.instance = instance
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -140,7 +148,9 @@ class AutomationDaemon:
         for s in defs.schedules:
             if hasattr(s, "resolve") and not hasattr(s, "cron_schedule"):
                 s = s.resolve(defs)  # build_schedule_from_partitioned_job over an asset job
-            out.append(Instigator(s.name, "schedule", s, s.default_status == DefaultScheduleStatus.RUNNING))
+            out.append(
+                Instigator(s.name, "schedule", s, s.default_status == DefaultScheduleStatus.RUNNING)
+            )
         targeted: set = set()
         graph = None
         for s in defs.sensors:
@@ -148,16 +158,30 @@ class AutomationDaemon:
             if isinstance(s, AutomationConditionSensorDefinition):
                 graph = graph or defs.resolve_asset_graph()
                 targeted |= _resolve(s.asset_selection, graph)
-                out.append(Instigator(s.name, "automation", s, running, float(s.minimum_interval_seconds)))
+                out.append(
+                    Instigator(s.name, "automation", s, running, float(s.minimum_interval_seconds))
+                )
             else:
-                out.append(Instigator(s.name, "sensor", s, running, float(s.minimum_interval_seconds)))
+                out.append(
+                    Instigator(s.name, "sensor", s, running, float(s.minimum_interval_seconds))
+                )
         if defs.assets:
             graph = graph or defs.resolve_asset_graph()
-            rest = {k for k, n in graph.nodes.items()
-                    if n.automation_condition is not None and n.is_materializable and k not in targeted}
+            rest = {
+                k
+                for k, n in graph.nodes.items()
+                if n.automation_condition is not None and n.is_materializable and k not in targeted
+            }
             if rest:
-                out.append(Instigator(DEFAULT_AUTOMATION_SENSOR_NAME, "automation", frozenset(rest),
-                                      True, float(self.automation_interval)))
+                out.append(
+                    Instigator(
+                        DEFAULT_AUTOMATION_SENSOR_NAME,
+                        "automation",
+                        frozenset(rest),
+                        True,
+                        float(self.automation_interval),
+                    )
+                )
         return out
 
     def is_running(self, inst: Instigator, state: Any = None) -> bool:
@@ -172,9 +196,12 @@ class AutomationDaemon:
             from dagster_nb._errors import did_you_mean
 
             raise DagsterInvalidDefinitionError(
-                f"No schedule or sensor named {name!r}." + did_you_mean(name, [i.name for i in insts])
+                f"No schedule or sensor named {name!r}."
+                + did_you_mean(name, [i.name for i in insts])
             )
-        self.instance.get_tick_store().set_status(found.name, found.kind, "RUNNING" if running else "STOPPED")
+        self.instance.get_tick_store().set_status(
+            found.name, found.kind, "RUNNING" if running else "STOPPED"
+        )
         return found
 
     # ------------------------------------------------------------------ one tick
@@ -218,8 +245,14 @@ class AutomationDaemon:
         else:
             if st.last_tick_ts is not None and ts - st.last_tick_ts < inst.interval:
                 return None
-            tick = store.claim(inst.name, inst.kind, tick_ts=ts, now=ts, owner=self.owner,
-                               min_interval=inst.interval)
+            tick = store.claim(
+                inst.name,
+                inst.kind,
+                tick_ts=ts,
+                now=ts,
+                owner=self.owner,
+                min_interval=inst.interval,
+            )
         if tick is None:
             return None
         try:
@@ -232,9 +265,17 @@ class AutomationDaemon:
         except Exception as e:  # noqa: BLE001 - the user's code failed: a failed tick, the loop goes on
             out = _Outcome("FAILURE", error=_user_traceback(e))
         end = _dt.datetime.now(_dt.timezone.utc).timestamp()
-        return store.finish(tick, status=out.status, end_ts=max(end, ts), skip_reason=out.skip_reason,
-                            error=out.error, run_ids=out.run_ids, run_keys=out.run_keys,
-                            cursor=out.cursor, update_cursor=out.update_cursor)
+        return store.finish(
+            tick,
+            status=out.status,
+            end_ts=max(end, ts),
+            skip_reason=out.skip_reason,
+            error=out.error,
+            run_ids=out.run_ids,
+            run_keys=out.run_keys,
+            cursor=out.cursor,
+            update_cursor=out.update_cursor,
+        )
 
     def _due_schedule_tick(self, inst: Instigator, st: Any, ts: float) -> float | None:
         """The latest cron tick in (previous tick or when this loop first saw it, ts]."""
@@ -267,15 +308,26 @@ class AutomationDaemon:
         s = inst.definition
         tz = ZoneInfo(s.execution_timezone or "UTC")
         when = _dt.datetime.fromtimestamp(tick_ts, tz)
-        ctx = ScheduleEvaluationContext(instance=self.instance, scheduled_execution_time=when,
-                                        resources=_resources(defs, s), repository_def=defs)
+        ctx = ScheduleEvaluationContext(
+            instance=self.instance,
+            scheduled_execution_time=when,
+            resources=_resources(defs, s),
+            repository_def=defs,
+        )
         data = s.evaluate_tick(ctx)
         if not data.run_requests:
             return _Outcome("SKIPPED", skip_reason=data.skip_message)
         tags = {SCHEDULE_NAME_TAG: s.name, SCHEDULED_TIME_TAG: when.isoformat()}
         out = _Outcome("SUCCESS")
-        self._launch_all(data.run_requests, s.job_name if s.has_job else None, defs, tags,
-                         SCHEDULE_NAME_TAG, s.name, out)
+        self._launch_all(
+            data.run_requests,
+            s.job_name if s.has_job else None,
+            defs,
+            tags,
+            SCHEDULE_NAME_TAG,
+            s.name,
+            out,
+        )
         return out
 
     def _run_sensor(self, inst: Instigator, defs: Any, store: Any) -> _Outcome:
@@ -288,9 +340,13 @@ class AutomationDaemon:
         last_done = next((t for t in prev if t.status != "STARTED"), None)
         last_key = next((t.run_keys[-1] for t in prev if t.run_keys), None)
         ctx = SensorEvaluationContext(
-            instance=self.instance, cursor=st.cursor, resources=_resources(defs, s),
+            instance=self.instance,
+            cursor=st.cursor,
+            resources=_resources(defs, s),
             last_tick_completion_time=last_done.end_ts if last_done else None,
-            last_run_key=last_key, repository_def=defs, sensor_name=s.name,
+            last_run_key=last_key,
+            repository_def=defs,
+            sensor_name=s.name,
         )
         data = s.evaluate_tick(ctx)
         out = _Outcome("SUCCESS", cursor=data.cursor, update_cursor=data.cursor != st.cursor)
@@ -300,11 +356,20 @@ class AutomationDaemon:
             out.status = "SKIPPED"
             out.skip_reason = data.skip_message
             return out
-        self._launch_all(data.run_requests, s.job_name if s.has_jobs else None, defs,
-                         {SENSOR_NAME_TAG: s.name}, SENSOR_NAME_TAG, s.name, out)
+        self._launch_all(
+            data.run_requests,
+            s.job_name if s.has_jobs else None,
+            defs,
+            {SENSOR_NAME_TAG: s.name},
+            SENSOR_NAME_TAG,
+            s.name,
+            out,
+        )
         return out
 
-    def _run_automation(self, inst: Instigator, defs: Any, store: Any, now: _dt.datetime) -> _Outcome:
+    def _run_automation(
+        self, inst: Instigator, defs: Any, store: Any, now: _dt.datetime
+    ) -> _Outcome:
         from dagster_nb._automation.evaluator import AssetDaemonCursor, _evaluate
         from dagster_nb._automation.run_request import RunRequest
 
@@ -315,9 +380,17 @@ class AutomationDaemon:
         if isinstance(inst.definition, frozenset):
             chosen, run_tags = inst.definition, {}
         else:
-            chosen, run_tags = _resolve(inst.definition.asset_selection, graph), dict(inst.definition.run_tags)
-        keys = [k for k in graph.toposorted_keys() if k in chosen
-                and graph.get(k).automation_condition is not None and graph.get(k).is_materializable]
+            chosen, run_tags = (
+                _resolve(inst.definition.asset_selection, graph),
+                dict(inst.definition.run_tags),
+            )
+        keys = [
+            k
+            for k in graph.toposorted_keys()
+            if k in chosen
+            and graph.get(k).automation_condition is not None
+            and graph.get(k).is_materializable
+        ]
         result = _evaluate(graph, self.instance, keys, now, cursor)
         self.last_evaluations[inst.name] = result
         out = _Outcome("SUCCESS", cursor=result.cursor.to_json(), update_cursor=True)
@@ -338,12 +411,20 @@ class AutomationDaemon:
             return out
         for ks in by_partition.values():
             # A multi-asset that cannot be subset runs whole: its other outputs join the run.
-            extra = [e for k in ks for e in sorted(graph.get(k).execution_set_keys, key=lambda x: x.parts)
-                     if e not in ks]
+            extra = [
+                e
+                for k in ks
+                for e in sorted(graph.get(k).execution_set_keys, key=lambda x: x.parts)
+                if e not in ks
+            ]
             ks.extend(dict.fromkeys(extra))
-        requests = [RunRequest(asset_selection=ks, partition_key=p, tags=run_tags)
-                    for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])]
-        self._launch_all(requests, None, defs, {SENSOR_NAME_TAG: inst.name}, SENSOR_NAME_TAG, inst.name, out)
+        requests = [
+            RunRequest(asset_selection=ks, partition_key=p, tags=run_tags)
+            for p, ks in sorted(by_partition.items(), key=lambda kv: "" if kv[0] is None else kv[0])
+        ]
+        self._launch_all(
+            requests, None, defs, {SENSOR_NAME_TAG: inst.name}, SENSOR_NAME_TAG, inst.name, out
+        )
         return out
 
     def _redefined(self, defs: Any, keys: Sequence[Any], graph: Any) -> list:
@@ -362,15 +443,24 @@ class AutomationDaemon:
         return out
 
     # ------------------------------------------------------------------ launching
-    def _launch_all(self, requests: Sequence[Any], default_job: str | None, defs: Any,
-                    tags: dict, owner_tag: str, owner: str, out: _Outcome) -> None:
+    def _launch_all(
+        self,
+        requests: Sequence[Any],
+        default_job: str | None,
+        defs: Any,
+        tags: dict,
+        owner_tag: str,
+        owner: str,
+        out: _Outcome,
+    ) -> None:
         from dagster_nb._storage.queries import RunsFilter
 
         for req in requests:
             if req.run_key is not None:
                 out.run_keys.append(req.run_key)
                 used = self.instance.get_runs_count(
-                    RunsFilter(tags={RUN_KEY_TAG: req.run_key, owner_tag: owner}))
+                    RunsFilter(tags={RUN_KEY_TAG: req.run_key, owner_tag: owner})
+                )
                 if used:
                     continue  # Dagster skips a run key the instigator already launched
             run_tags = {**dict(req.tags), **tags}
@@ -390,8 +480,12 @@ class AutomationDaemon:
             if req.asset_selection is not None:
                 kwargs["asset_selection"] = list(req.asset_selection)
             result = job.execute_in_process(
-                run_config=dict(req.run_config) or None, instance=self.instance,
-                partition_key=req.partition_key, raise_on_error=False, tags=tags, **kwargs,
+                run_config=dict(req.run_config) or None,
+                instance=self.instance,
+                partition_key=req.partition_key,
+                raise_on_error=False,
+                tags=tags,
+                **kwargs,
             )
             return result.run_id
         if req.asset_selection is None:
@@ -402,15 +496,25 @@ class AutomationDaemon:
             )
         from dagster_nb._definitions.asset_key import AssetKey
 
-        keys = [AssetKey.from_coercible(k) if not isinstance(k, AssetKey) else k for k in req.asset_selection]
+        keys = [
+            AssetKey.from_coercible(k) if not isinstance(k, AssetKey) else k
+            for k in req.asset_selection
+        ]
         if self._launch_assets is not None:
             return self._launch_assets(keys, req.partition_key, tags, dict(req.run_config) or None)
         from dagster_nb._execution.materialize import run_assets
 
-        result = run_assets(defs.resolved, selected_keys=keys, instance=self.instance,
-                            resources=defs.resources, partition_key=req.partition_key, tags=tags,
-                            run_config=dict(req.run_config) or None, raise_on_error=False,
-                            job_name="__automation_asset_job__")
+        result = run_assets(
+            defs.resolved,
+            selected_keys=keys,
+            instance=self.instance,
+            resources=defs.resources,
+            partition_key=req.partition_key,
+            tags=tags,
+            run_config=dict(req.run_config) or None,
+            raise_on_error=False,
+            job_name="__automation_asset_job__",
+        )
         return result.run_id
 
     # ------------------------------------------------------------------ the thread
@@ -423,8 +527,9 @@ class AutomationDaemon:
         if self.running:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, args=(interval,),
-                                        name="dagster_nb-automation", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="dagster_nb-automation", daemon=True
+        )
         self._thread.start()
 
     def _loop(self, interval: float) -> None:
@@ -470,9 +575,14 @@ def _resolve(selection: Any, graph: Any) -> set:
     return AssetSelection.from_coercible(selection).resolve(graph, allow_missing=True)
 
 
-def run_daemon(defs: Any, instance: Any, *, interval: float = 1.0,
-               stop: threading.Event | None = None,
-               log: Callable[[str], None] | None = None) -> int:
+def run_daemon(
+    defs: Any,
+    instance: Any,
+    *,
+    interval: float = 1.0,
+    stop: threading.Event | None = None,
+    log: Callable[[str], None] | None = None,
+) -> int:
     """Run the loop in the foreground until ``stop`` is set (the CLI sets it on SIGINT/SIGTERM).
     ``defs``: a Definitions (or a function returning one). Returns 0 when stopped cleanly."""
     daemon = AutomationDaemon(defs, instance, automation_interval=interval)

@@ -166,17 +166,22 @@ class AssetDaemonCursor:
                 return {"map": {("" if k is None else "=" + k): t for k, t in v.items()}}
             return v
 
-        return json.dumps({
-            "evaluation_id": self.evaluation_id,
-            "states": {
-                k.to_user_string(): {
-                    "requested": sub(s.requested), "kind": s.kind, "timestamp": s.timestamp,
-                    "last_event_id": s.last_event_id,
-                    "nodes": {n: [sub(t), extra(x)] for n, (t, x) in s.nodes.items()},
-                }
-                for k, s in self.states.items()
+        return json.dumps(
+            {
+                "evaluation_id": self.evaluation_id,
+                "states": {
+                    k.to_user_string(): {
+                        "requested": sub(s.requested),
+                        "kind": s.kind,
+                        "timestamp": s.timestamp,
+                        "last_event_id": s.last_event_id,
+                        "nodes": {n: [sub(t), extra(x)] for n, (t, x) in s.nodes.items()},
+                    }
+                    for k, s in self.states.items()
+                },
             },
-        }, sort_keys=True)
+            sort_keys=True,
+        )
 
     @staticmethod
     def from_json(text: str) -> AssetDaemonCursor:
@@ -191,7 +196,9 @@ class AssetDaemonCursor:
 
         states = {
             AssetKey.from_user_string(k): _KeyState(
-                requested=frozenset(s["requested"]), kind=s["kind"], timestamp=s["timestamp"],
+                requested=frozenset(s["requested"]),
+                kind=s["kind"],
+                timestamp=s["timestamp"],
                 last_event_id=s["last_event_id"],
                 nodes={n: (frozenset(t), extra(x)) for n, (t, x) in s["nodes"].items()},
             )
@@ -207,8 +214,9 @@ class EvaluateAutomationConditionsResult:
     ``cursor`` goes into the next call.
     """
 
-    def __init__(self, cursor: AssetDaemonCursor, results: Sequence[Any],
-                 evaluation_time: _dt.datetime):
+    def __init__(
+        self, cursor: AssetDaemonCursor, results: Sequence[Any], evaluation_time: _dt.datetime
+    ):
         self.cursor = cursor
         self.evaluation_time = evaluation_time
         # The walk's nodes; AutomationResult records are built on first access (most callers
@@ -277,8 +285,12 @@ class _Facts:
     def max_event_id(self) -> int:
         best = 0
         for r in self.status.values():
-            for i in (r.last_materialization_storage_id, r.last_observation_storage_id,
-                      r.last_planned_storage_id, r.last_failed_storage_id):
+            for i in (
+                r.last_materialization_storage_id,
+                r.last_observation_storage_id,
+                r.last_planned_storage_id,
+                r.last_failed_storage_id,
+            ):
                 if i is not None and i > best:
                     best = i
         return best
@@ -293,7 +305,11 @@ class _Facts:
             if pd is None:
                 got = _ONE
             else:
-                got = frozenset(pd.get_partition_keys(current_time=self.now, dynamic_partitions_store=self.instance))
+                got = frozenset(
+                    pd.get_partition_keys(
+                        current_time=self.now, dynamic_partitions_store=self.instance
+                    )
+                )
             self._full[key] = got
         return got
 
@@ -302,9 +318,13 @@ class _Facts:
         if got is None:
             if self.pdef(key) is None:
                 r = self.status.get(key)
-                done = r is not None and (r.last_materialization_storage_id is not None
-                                          or (not self.graph.get(key).is_materializable
-                                              and r.last_observation_storage_id is not None))
+                done = r is not None and (
+                    r.last_materialization_storage_id is not None
+                    or (
+                        not self.graph.get(key).is_materializable
+                        and r.last_observation_storage_id is not None
+                    )
+                )
                 got = _ONE if done else _EMPTY
             else:
                 got = frozenset(self.instance.get_materialized_partitions(key))
@@ -341,7 +361,9 @@ class _Facts:
                 got = frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
             else:
                 start = last.end - lookback
-                got = frozenset(k for k in self.full(key) if pd.end_time_for_partition_key(k) > start)
+                got = frozenset(
+                    k for k in self.full(key) if pd.end_time_for_partition_key(k) > start
+                )
             self._latest[cache_key] = got
         return got
 
@@ -364,7 +386,10 @@ class _Facts:
                     key = rec.asset_key
                     if key is None or key not in self.graph:
                         continue
-                    if t is DagsterEventType.ASSET_OBSERVATION and self.graph.get(key).is_materializable:
+                    if (
+                        t is DagsterEventType.ASSET_OBSERVATION
+                        and self.graph.get(key).is_materializable
+                    ):
                         continue
                     got.setdefault(key, {})[rec.partition_key] = (rec.timestamp, rec.run_id)
         self._updates[last_id] = got
@@ -411,14 +436,14 @@ class _Facts:
             r = self.status.get(key)
             if r is None:
                 return {}
-            ids = [(r.last_planned_storage_id or -1, r.last_planned_run_id),
-                   (r.last_materialization_storage_id or -1, r.last_materialization_run_id)]
+            ids = [
+                (r.last_planned_storage_id or -1, r.last_planned_run_id),
+                (r.last_materialization_storage_id or -1, r.last_materialization_run_id),
+            ]
             return {None: max(ids, key=lambda t: t[0])[1]}
         out = {}
         for p in parts:
-            recs = self.instance.fetch_materializations(
-                _records_filter(key, p), limit=1
-            ).records
+            recs = self.instance.fetch_materializations(_records_filter(key, p), limit=1).records
             if recs:
                 out[p] = recs[0].run_id
         return out
@@ -446,8 +471,11 @@ def _to_result(n: tuple) -> AutomationResult:
     if dep is not None and not isinstance(cond, C.AutomationCondition):
         cond = C.EntityMatchesCondition(key=dep, operand=cond[1])
     return AutomationResult(
-        condition=cond, key=k, candidate_subset=EntitySubset(k, cand),
-        true_subset=EntitySubset(k, true), child_results=tuple(_to_result(c) for c in kids),
+        condition=cond,
+        key=k,
+        candidate_subset=EntitySubset(k, cand),
+        true_subset=EntitySubset(k, true),
+        child_results=tuple(_to_result(c) for c in kids),
         dep_key=dep,
     )
 
@@ -455,8 +483,14 @@ def _to_result(n: tuple) -> AutomationResult:
 class _Evaluation:
     """One call: shared facts, the previous cursor, what has been requested so far."""
 
-    def __init__(self, graph, facts: _Facts, cursor: AssetDaemonCursor, now: _dt.datetime,
-                 downstream_conditions: Mapping[AssetKey, tuple] | None):
+    def __init__(
+        self,
+        graph,
+        facts: _Facts,
+        cursor: AssetDaemonCursor,
+        now: _dt.datetime,
+        downstream_conditions: Mapping[AssetKey, tuple] | None,
+    ):
         self.graph = graph
         self.facts = facts
         self.prev = cursor.states
@@ -483,17 +517,24 @@ class _Evaluation:
         full = self.facts.full(key)
         node = _D[type(condition)](self, condition, key, full, "r")
         requested = node[_TRUE] & full
-        node = (*node[:_TRUE], requested, *node[_TRUE + 1:])
+        node = (*node[:_TRUE], requested, *node[_TRUE + 1 :])
         self.requested[key] = requested
-        state = _KeyState(requested=requested, kind=kind, timestamp=self.now_ts,
-                          last_event_id=self.max_event_id, nodes=self.new_nodes)
+        state = _KeyState(
+            requested=requested,
+            kind=kind,
+            timestamp=self.now_ts,
+            last_event_id=self.max_event_id,
+            nodes=self.new_nodes,
+        )
         return node, state
 
     def eval(self, cond: Any, key: AssetKey, cand: frozenset, path: str) -> tuple:
         return _D[type(cond)](self, cond, key, cand, path)
 
     # --- mapping partitions between an asset and a dependency
-    def map_subset(self, subset: frozenset, from_key: AssetKey, to_key: AssetKey, up: bool) -> frozenset:
+    def map_subset(
+        self, subset: frozenset, from_key: AssetKey, to_key: AssetKey, up: bool
+    ) -> frozenset:
         if not subset:
             return _EMPTY
         fpd, tpd = self.facts.pdef(from_key), self.facts.pdef(to_key)
@@ -503,19 +544,33 @@ class _Evaluation:
             return _ONE
         if fpd is None:
             return self.facts.full(to_key)
-        if fpd == tpd and (up and self._mapping(from_key, to_key) is None or
-                           not up and self._mapping(to_key, from_key) is None):
+        if fpd == tpd and (
+            up
+            and self._mapping(from_key, to_key) is None
+            or not up
+            and self._mapping(to_key, from_key) is None
+        ):
             return subset & self.facts.full(to_key)
         from dagster_nb._partitions.mapping.multi import infer_partition_mapping
 
         if up:  # from child to parent
             m = infer_partition_mapping(self._mapping(from_key, to_key), fpd, tpd)
-            keys = m.get_upstream_partition_keys(sorted(subset), fpd, tpd, current_time=self.now,
-                                                 dynamic_partitions_store=self.facts.instance)
+            keys = m.get_upstream_partition_keys(
+                sorted(subset),
+                fpd,
+                tpd,
+                current_time=self.now,
+                dynamic_partitions_store=self.facts.instance,
+            )
         else:  # from parent to child
             m = infer_partition_mapping(self._mapping(to_key, from_key), tpd, fpd)
-            keys = m.get_downstream_partition_keys(sorted(subset), fpd, tpd, current_time=self.now,
-                                                   dynamic_partitions_store=self.facts.instance)
+            keys = m.get_downstream_partition_keys(
+                sorted(subset),
+                fpd,
+                tpd,
+                current_time=self.now,
+                dynamic_partitions_store=self.facts.instance,
+            )
         return frozenset(keys) & self.facts.full(to_key)
 
     def _mapping(self, child: AssetKey, parent: AssetKey) -> Any:
@@ -736,8 +791,9 @@ def _will_be_requested(ev, c, key, cand, path):
         return (c, key, cand, _EMPTY, None, (), None)
     node = ev.graph.get(key)
     root = ev.graph.get(ev.root)
-    same_run = key == ev.root or (node.is_materializable and root.is_materializable
-                                  and _same_partitioning(ev, key, ev.root))
+    same_run = key == ev.root or (
+        node.is_materializable and root.is_materializable and _same_partitioning(ev, key, ev.root)
+    )
     return (c, key, cand, (got if same_run else _EMPTY), None, (), None)
 
 
@@ -830,7 +886,9 @@ def _rule(ev: _Evaluation, c, key, cand, path) -> tuple:
 
     if isinstance(rule, P.DiscardOnMaxMaterializationsExceededRule):
         # Keep the ``limit`` latest candidates; the rest are discarded this tick.
-        keep = sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit:] if rule.limit else []
+        keep = (
+            sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit :] if rule.limit else []
+        )
         return (c, key, cand, cand - frozenset(keep), None, (), None)
     is_root = not ev.graph.get(key).parent_keys
     inner = _RULE_CONDITIONS.get((rule, is_root))
@@ -861,7 +919,9 @@ def _rule_as_condition(rule: Any, is_root: bool) -> Any:
         # Roots: missing and never requested since they went missing; others: missing when a
         # parent updates (Dagster's legacy rule checks non-roots only then).
         if is_root:
-            return AC.missing() & (AC.missing().newly_true() | AC.initial_evaluation()).since(handled)
+            return AC.missing() & (AC.missing().newly_true() | AC.initial_evaluation()).since(
+                handled
+            )
         return AC.missing() & AC.any_deps_match(AC.newly_updated() | AC.will_be_requested())
     if isinstance(rule, P.MaterializeOnParentUpdatedRule):
         return AC.any_deps_match(AC.newly_updated() | AC.will_be_requested())
@@ -878,8 +938,14 @@ def _rule_as_condition(rule: Any, is_root: bool) -> Any:
         return ~AC.all_deps_match(AC.newly_updated() | AC.will_be_requested())
     if isinstance(rule, P.SkipOnNotAllParentsUpdatedSinceCronRule):
         return ~AC.all_deps_updated_since_cron(rule.cron_schedule, rule.timezone)
-    if isinstance(rule, (P.MaterializeOnRequiredForFreshnessRule, P.SkipOnParentOutdatedRule,
-                         P.SkipOnRequiredButNonexistentParentsRule)):
+    if isinstance(
+        rule,
+        (
+            P.MaterializeOnRequiredForFreshnessRule,
+            P.SkipOnParentOutdatedRule,
+            P.SkipOnRequiredButNonexistentParentsRule,
+        ),
+    ):
         return False
     raise DagsterInvalidDefinitionError(
         f"Evaluating {type(rule).__name__} is not supported yet; use the AutomationCondition "
@@ -1024,16 +1090,25 @@ def evaluate_automation_conditions(
         )
     now = _aware(evaluation_time)
     graph = _graph_of(defs)
-    keys = [k for k in graph.toposorted_keys() if graph.get(k).automation_condition is not None
-            and graph.get(k).is_materializable]
+    keys = [
+        k
+        for k in graph.toposorted_keys()
+        if graph.get(k).automation_condition is not None and graph.get(k).is_materializable
+    ]
     if asset_selection is not None:
         chosen = _resolve(asset_selection, graph)
         keys = [k for k in keys if k in chosen]
     return _evaluate(graph, instance, keys, now, cursor)
 
 
-def _evaluate(graph: Any, instance: Any, keys: Sequence[AssetKey], now: _dt.datetime,
-              cursor: AssetDaemonCursor, default_condition: Any = None) -> EvaluateAutomationConditionsResult:
+def _evaluate(
+    graph: Any,
+    instance: Any,
+    keys: Sequence[AssetKey],
+    now: _dt.datetime,
+    cursor: AssetDaemonCursor,
+    default_condition: Any = None,
+) -> EvaluateAutomationConditionsResult:
     facts = _Facts(instance, graph, now)
     ev = _Evaluation(graph, facts, cursor, now, None)
     nodes: list[tuple] = []

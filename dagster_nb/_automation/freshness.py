@@ -38,12 +38,16 @@ class FreshnessPolicy:
     """
 
     @staticmethod
-    def time_window(fail_window: timedelta, warn_window: timedelta | None = None) -> TimeWindowFreshnessPolicy:
+    def time_window(
+        fail_window: timedelta, warn_window: timedelta | None = None
+    ) -> TimeWindowFreshnessPolicy:
         """Fail when not updated within ``fail_window`` (warn after ``warn_window``)."""
         return TimeWindowFreshnessPolicy(fail_window=fail_window, warn_window=warn_window)
 
     @staticmethod
-    def cron(deadline_cron: str, lower_bound_delta: timedelta, timezone: str = "UTC") -> CronFreshnessPolicy:
+    def cron(
+        deadline_cron: str, lower_bound_delta: timedelta, timezone: str = "UTC"
+    ) -> CronFreshnessPolicy:
         """Fail when not updated between ``deadline - lower_bound_delta`` and each cron deadline."""
         return CronFreshnessPolicy(
             deadline_cron=deadline_cron, lower_bound_delta=lower_bound_delta, timezone=timezone
@@ -151,7 +155,9 @@ class LegacyFreshnessPolicy:
     cron_schedule_timezone: str | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.maximum_lag_minutes, bool) or not isinstance(self.maximum_lag_minutes, (int, float)):
+        if isinstance(self.maximum_lag_minutes, bool) or not isinstance(
+            self.maximum_lag_minutes, (int, float)
+        ):
             raise DagsterInvalidDefinitionError(
                 f"maximum_lag_minutes must be a number, got {self.maximum_lag_minutes!r}."
             )
@@ -163,7 +169,9 @@ class LegacyFreshnessPolicy:
                 )
             validate_cron_schedule(self.cron_schedule, owner="LegacyFreshnessPolicy")
         validate_timezone(
-            self.cron_schedule_timezone, owner="LegacyFreshnessPolicy", field="cron_schedule_timezone"
+            self.cron_schedule_timezone,
+            owner="LegacyFreshnessPolicy",
+            field="cron_schedule_timezone",
         )
 
     @property
@@ -199,7 +207,11 @@ def freshness_state(policy: Any, last_materialization_ts: float | None, now_ts: 
         age = now_ts - last_materialization_ts
         if age >= policy.fail_window.total_seconds():
             return FAIL
-        if policy.warn_window is not None and policy.warn_window.total_seconds() and age >= policy.warn_window.total_seconds():
+        if (
+            policy.warn_window is not None
+            and policy.warn_window.total_seconds()
+            and age >= policy.warn_window.total_seconds()
+        ):
             return WARN
         return PASS
     if isinstance(policy, CronFreshnessPolicy):
@@ -232,5 +244,7 @@ def freshness_states(defs: Any, instance: Any, now_ts: float | None = None) -> d
     out = {}
     for k, p in policies.items():
         r = status.get(k)
-        out[k] = freshness_state(p, r.last_materialization_timestamp if r is not None else None, now_ts)
+        out[k] = freshness_state(
+            p, r.last_materialization_timestamp if r is not None else None, now_ts
+        )
     return out

@@ -56,15 +56,28 @@ def _monitored_keys(monitored: Any, defs: Any) -> list[AssetKey]:
 class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
     """What a ``@multi_asset_sensor`` function receives (Dagster's name and main methods)."""
 
-    def __init__(self, *, monitored_assets: Any, instance: Any = None, cursor: str | None = None,
-                 repository_def: Any = None, definitions: Any = None,
-                 resources: Mapping[str, Any] | None = None, sensor_name: str | None = None,
-                 last_sensor_start_time: float | None = None,
-                 cursor_from_latest_materializations: bool = False):
+    def __init__(
+        self,
+        *,
+        monitored_assets: Any,
+        instance: Any = None,
+        cursor: str | None = None,
+        repository_def: Any = None,
+        definitions: Any = None,
+        resources: Mapping[str, Any] | None = None,
+        sensor_name: str | None = None,
+        last_sensor_start_time: float | None = None,
+        cursor_from_latest_materializations: bool = False,
+    ):
         defs = definitions if definitions is not None else repository_def
-        super().__init__(instance=instance, cursor=cursor, resources=resources,
-                         repository_def=defs, sensor_name=sensor_name,
-                         last_sensor_start_time=last_sensor_start_time)
+        super().__init__(
+            instance=instance,
+            cursor=cursor,
+            resources=resources,
+            repository_def=defs,
+            sensor_name=sensor_name,
+            last_sensor_start_time=last_sensor_start_time,
+        )
         if instance is None:
             raise DagsterInvalidInvocationError(
                 "A multi_asset_sensor reads materializations: pass instance= to "
@@ -105,12 +118,18 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
         from dagster_nb._storage.queries import EventRecordsFilter
 
         return self.instance.get_event_records(
-            EventRecordsFilter(event_type=DagsterEventType.ASSET_MATERIALIZATION, asset_key=key,
-                               after_cursor=self._consumed.get(key)),
-            limit=limit, ascending=ascending,
+            EventRecordsFilter(
+                event_type=DagsterEventType.ASSET_MATERIALIZATION,
+                asset_key=key,
+                after_cursor=self._consumed.get(key),
+            ),
+            limit=limit,
+            ascending=ascending,
         )
 
-    def latest_materialization_records_by_key(self, asset_keys: Sequence[Any] | None = None) -> dict[AssetKey, Any]:
+    def latest_materialization_records_by_key(
+        self, asset_keys: Sequence[Any] | None = None
+    ) -> dict[AssetKey, Any]:
         """Each (given) monitored asset's newest materialization after its cursor, or None."""
         keys = [self._check(k) for k in asset_keys] if asset_keys is not None else self._keys
         out = {}
@@ -121,7 +140,9 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
                 self._fetched[k] = out[k]
         return out
 
-    def materialization_records_for_key(self, asset_key: Any, limit: int | None = None) -> list[Any]:
+    def materialization_records_for_key(
+        self, asset_key: Any, limit: int | None = None
+    ) -> list[Any]:
         """The asset's materializations after its cursor, oldest first (at most ``limit``)."""
         return self._after(self._check(asset_key), limit, True)
 
@@ -142,9 +163,16 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
         self._store()
 
     def _store(self) -> None:
-        SensorEvaluationContext.update_cursor(self, json.dumps(
-            {k.to_user_string(): [None, i, {}] for k, i in sorted(self._consumed.items(), key=lambda kv: kv[0].parts)},
-            sort_keys=True))
+        SensorEvaluationContext.update_cursor(
+            self,
+            json.dumps(
+                {
+                    k.to_user_string(): [None, i, {}]
+                    for k, i in sorted(self._consumed.items(), key=lambda kv: kv[0].parts)
+                },
+                sort_keys=True,
+            ),
+        )
 
     def update_cursor(self, cursor: str | None) -> None:
         raise DagsterInvalidInvocationError(
@@ -157,19 +185,31 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
             "materialization_records_for_key(key) and each record's partition_key."
         )
 
-    latest_materialization_records_by_partition_and_asset = latest_materialization_records_by_partition
+    latest_materialization_records_by_partition_and_asset = (
+        latest_materialization_records_by_partition
+    )
 
 
 def build_multi_asset_sensor_context(
-    *, monitored_assets: Any, repository_def: Any = None, instance: Any = None,
-    cursor: str | None = None, repository_name: str | None = None,
-    cursor_from_latest_materializations: bool = False, resources: Mapping[str, Any] | None = None,
-    definitions: Any = None, last_sensor_start_time: float | None = None,
+    *,
+    monitored_assets: Any,
+    repository_def: Any = None,
+    instance: Any = None,
+    cursor: str | None = None,
+    repository_name: str | None = None,
+    cursor_from_latest_materializations: bool = False,
+    resources: Mapping[str, Any] | None = None,
+    definitions: Any = None,
+    last_sensor_start_time: float | None = None,
 ) -> MultiAssetSensorEvaluationContext:
     """A context for testing a ``@multi_asset_sensor`` (Dagster's function)."""
     return MultiAssetSensorEvaluationContext(
-        monitored_assets=monitored_assets, instance=instance, cursor=cursor,
-        repository_def=repository_def, definitions=definitions, resources=resources,
+        monitored_assets=monitored_assets,
+        instance=instance,
+        cursor=cursor,
+        repository_def=repository_def,
+        definitions=definitions,
+        resources=resources,
         last_sensor_start_time=last_sensor_start_time,
         cursor_from_latest_materializations=cursor_from_latest_materializations,
     )
@@ -183,11 +223,18 @@ class MultiAssetSensorDefinition(SensorDefinition):
         user_fn = fn
 
         def evaluate(context: SensorEvaluationContext) -> Any:
-            ctx = context if isinstance(context, MultiAssetSensorEvaluationContext) else \
-                MultiAssetSensorEvaluationContext(
-                    monitored_assets=monitored_assets, instance=context.instance,
-                    cursor=context.cursor, repository_def=context.repository_def,
-                    resources=None, sensor_name=name)
+            ctx = (
+                context
+                if isinstance(context, MultiAssetSensorEvaluationContext)
+                else MultiAssetSensorEvaluationContext(
+                    monitored_assets=monitored_assets,
+                    instance=context.instance,
+                    cursor=context.cursor,
+                    repository_def=context.repository_def,
+                    resources=None,
+                    sensor_name=name,
+                )
+            )
             result = user_fn(ctx)
             if ctx is not context and ctx.cursor != context.cursor:
                 context.update_cursor(ctx.cursor)
@@ -202,11 +249,19 @@ class MultiAssetSensorDefinition(SensorDefinition):
 
 
 def multi_asset_sensor(
-    monitored_assets: Any, *, job_name: str | None = None, name: str | None = None,
-    minimum_interval_seconds: int | None = None, description: str | None = None, job: Any = None,
-    jobs: Sequence[Any] | None = None, default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-    request_assets: Any = None, required_resource_keys: set[str] | None = None,
-    tags: Mapping[str, str] | None = None, metadata: Any = None,
+    monitored_assets: Any,
+    *,
+    job_name: str | None = None,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    job: Any = None,
+    jobs: Sequence[Any] | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    request_assets: Any = None,
+    required_resource_keys: set[str] | None = None,
+    tags: Mapping[str, str] | None = None,
+    metadata: Any = None,
 ) -> Callable[[Callable[..., Any]], MultiAssetSensorDefinition]:
     """A sensor whose function gets a :class:`MultiAssetSensorEvaluationContext` (Dagster's
     decorator; see the module docstring)."""
@@ -218,10 +273,18 @@ def multi_asset_sensor(
 
     def inner(fn: Callable[..., Any]) -> MultiAssetSensorDefinition:
         sd = MultiAssetSensorDefinition(
-            name or fn.__name__, monitored_assets, fn, job_name=job_name,
-            minimum_interval_seconds=minimum_interval_seconds, description=description, job=job,
-            jobs=jobs, default_status=default_status, asset_selection=request_assets,
-            tags=tags, metadata=metadata,
+            name or fn.__name__,
+            monitored_assets,
+            fn,
+            job_name=job_name,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description,
+            job=job,
+            jobs=jobs,
+            default_status=default_status,
+            asset_selection=request_assets,
+            tags=tags,
+            metadata=metadata,
         )
         sd.__doc__ = fn.__doc__
         _announce(sd)

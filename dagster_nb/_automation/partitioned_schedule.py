@@ -34,10 +34,21 @@ class UnresolvedPartitionedAssetScheduleDefinition:
     """A partitioned-job schedule whose job's partitions come from its assets (Dagster's name);
     :meth:`resolve` makes the :class:`ScheduleDefinition` once the job is resolved."""
 
-    def __init__(self, *, job: Any, name: str, description: str | None, default_status: Any,
-                 minute_of_hour: int | None, hour_of_day: int | None, day_of_week: int | None,
-                 day_of_month: int | None, tags: Mapping[str, str] | None, metadata: Any,
-                 owners: Sequence[str] | None):
+    def __init__(
+        self,
+        *,
+        job: Any,
+        name: str,
+        description: str | None,
+        default_status: Any,
+        minute_of_hour: int | None,
+        hour_of_day: int | None,
+        day_of_week: int | None,
+        day_of_month: int | None,
+        tags: Mapping[str, str] | None,
+        metadata: Any,
+        owners: Sequence[str] | None,
+    ):
         self.job = job
         self.name = name
         self.description = description
@@ -63,11 +74,22 @@ class UnresolvedPartitionedAssetScheduleDefinition:
                 f"build_schedule_from_partitioned_job('{self.job.name}'): the job's assets are "
                 "not partitioned. Use dg.ScheduleDefinition(job=..., cron_schedule=...) instead."
             )
-        return _build(self.job, pdef, name=self.name, description=self.description,
-                      default_status=self.default_status, minute_of_hour=self.minute_of_hour,
-                      hour_of_day=self.hour_of_day, day_of_week=self.day_of_week,
-                      day_of_month=self.day_of_month, tags=self.tags, metadata=self.metadata,
-                      owners=self.owners, cron_schedule=None, execution_timezone=None)
+        return _build(
+            self.job,
+            pdef,
+            name=self.name,
+            description=self.description,
+            default_status=self.default_status,
+            minute_of_hour=self.minute_of_hour,
+            hour_of_day=self.hour_of_day,
+            day_of_week=self.day_of_week,
+            day_of_month=self.day_of_month,
+            tags=self.tags,
+            metadata=self.metadata,
+            owners=self.owners,
+            cron_schedule=None,
+            execution_timezone=None,
+        )
 
     def __repr__(self) -> str:
         return f"<UnresolvedPartitionedAssetScheduleDefinition {self.name} job={self.job.name}>"
@@ -110,26 +132,57 @@ def build_schedule_from_partitioned_job(
                 "build_schedule_from_partitioned_job for a time-partitioned job."
             )
         return UnresolvedPartitionedAssetScheduleDefinition(
-            job=job, name=schedule_name, description=description, default_status=default_status,
-            minute_of_hour=minute_of_hour, hour_of_day=hour_of_day, day_of_week=day_of_week,
-            day_of_month=day_of_month, tags=tags, metadata=metadata, owners=owners,
+            job=job,
+            name=schedule_name,
+            description=description,
+            default_status=default_status,
+            minute_of_hour=minute_of_hour,
+            hour_of_day=hour_of_day,
+            day_of_week=day_of_week,
+            day_of_month=day_of_month,
+            tags=tags,
+            metadata=metadata,
+            owners=owners,
         )
     if pdef is None:
         raise DagsterInvalidDefinitionError(
             f"build_schedule_from_partitioned_job: job '{job.name}' is not partitioned."
         )
-    return _build(job, pdef, name=schedule_name, description=description,
-                  default_status=default_status, minute_of_hour=minute_of_hour,
-                  hour_of_day=hour_of_day, day_of_week=day_of_week, day_of_month=day_of_month,
-                  tags=tags, metadata=metadata, owners=owners, cron_schedule=cron_schedule,
-                  execution_timezone=execution_timezone)
+    return _build(
+        job,
+        pdef,
+        name=schedule_name,
+        description=description,
+        default_status=default_status,
+        minute_of_hour=minute_of_hour,
+        hour_of_day=hour_of_day,
+        day_of_week=day_of_week,
+        day_of_month=day_of_month,
+        tags=tags,
+        metadata=metadata,
+        owners=owners,
+        cron_schedule=cron_schedule,
+        execution_timezone=execution_timezone,
+    )
 
 
-def _build(job: Any, pdef: Any, *, name: str, description: str | None, default_status: Any,
-           minute_of_hour: int | None, hour_of_day: int | None, day_of_week: int | None,
-           day_of_month: int | None, tags: Mapping[str, str] | None, metadata: Any,
-           owners: Sequence[str] | None, cron_schedule: str | None,
-           execution_timezone: str | None) -> ScheduleDefinition:
+def _build(
+    job: Any,
+    pdef: Any,
+    *,
+    name: str,
+    description: str | None,
+    default_status: Any,
+    minute_of_hour: int | None,
+    hour_of_day: int | None,
+    day_of_week: int | None,
+    day_of_month: int | None,
+    tags: Mapping[str, str] | None,
+    metadata: Any,
+    owners: Sequence[str] | None,
+    cron_schedule: str | None,
+    execution_timezone: str | None,
+) -> ScheduleDefinition:
     from dagster_nb._partitions.static import StaticPartitionsDefinition
     from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
@@ -142,8 +195,10 @@ def _build(job: Any, pdef: Any, *, name: str, description: str | None, default_s
             )
 
         def static_fn(context: Any) -> Any:
-            return [RunRequest(run_key=k, partition_key=k, tags=run_tags)
-                    for k in pdef.get_partition_keys()]
+            return [
+                RunRequest(run_key=k, partition_key=k, tags=run_tags)
+                for k in pdef.get_partition_keys()
+            ]
 
         fn, tz = static_fn, execution_timezone
     elif isinstance(pdef, TimeWindowPartitionsDefinition):
@@ -152,7 +207,9 @@ def _build(job: Any, pdef: Any, *, name: str, description: str | None, default_s
                 "Cannot provide cron_schedule or execution_timezone to "
                 "build_schedule_from_partitioned_job for a time-partitioned job."
             )
-        cron_schedule = pdef.get_cron_schedule(minute_of_hour, hour_of_day, day_of_week, day_of_month)
+        cron_schedule = pdef.get_cron_schedule(
+            minute_of_hour, hour_of_day, day_of_week, day_of_month
+        )
         tz = pdef.timezone
 
         def time_fn(context: Any) -> Any:
@@ -170,7 +227,13 @@ def _build(job: Any, pdef: Any, *, name: str, description: str | None, default_s
         )
     fn.__name__ = name
     return ScheduleDefinition(
-        name=name, cron_schedule=cron_schedule, job=job, execution_timezone=tz,
-        description=description, execution_fn=fn, default_status=default_status,
-        metadata=metadata, owners=owners,
+        name=name,
+        cron_schedule=cron_schedule,
+        job=job,
+        execution_timezone=tz,
+        description=description,
+        execution_fn=fn,
+        default_status=default_status,
+        metadata=metadata,
+        owners=owners,
     )

@@ -72,7 +72,9 @@ class AutoMaterializeRule:
         return MaterializeOnMissingRule()
 
     @staticmethod
-    def materialize_on_parent_updated(updated_parent_filter: Any = None) -> MaterializeOnParentUpdatedRule:
+    def materialize_on_parent_updated(
+        updated_parent_filter: Any = None,
+    ) -> MaterializeOnParentUpdatedRule:
         return MaterializeOnParentUpdatedRule(updated_parent_filter=updated_parent_filter)
 
     @staticmethod
@@ -80,8 +82,12 @@ class AutoMaterializeRule:
         return MaterializeOnRequiredForFreshnessRule()
 
     @staticmethod
-    def materialize_on_cron(cron_schedule: str, timezone: str = "UTC", all_partitions: bool = False) -> MaterializeOnCronRule:
-        return MaterializeOnCronRule(cron_schedule=cron_schedule, timezone=timezone, all_partitions=all_partitions)
+    def materialize_on_cron(
+        cron_schedule: str, timezone: str = "UTC", all_partitions: bool = False
+    ) -> MaterializeOnCronRule:
+        return MaterializeOnCronRule(
+            cron_schedule=cron_schedule, timezone=timezone, all_partitions=all_partitions
+        )
 
     @staticmethod
     def skip_on_parent_outdated() -> SkipOnParentOutdatedRule:
@@ -92,12 +98,18 @@ class AutoMaterializeRule:
         return SkipOnParentMissingRule()
 
     @staticmethod
-    def skip_on_not_all_parents_updated(require_update_for_all_parent_partitions: bool = False) -> SkipOnNotAllParentsUpdatedRule:
+    def skip_on_not_all_parents_updated(
+        require_update_for_all_parent_partitions: bool = False,
+    ) -> SkipOnNotAllParentsUpdatedRule:
         return SkipOnNotAllParentsUpdatedRule(require_update_for_all_parent_partitions)
 
     @staticmethod
-    def skip_on_not_all_parents_updated_since_cron(cron_schedule: str, timezone: str = "UTC") -> SkipOnNotAllParentsUpdatedSinceCronRule:
-        return SkipOnNotAllParentsUpdatedSinceCronRule(cron_schedule=cron_schedule, timezone=timezone)
+    def skip_on_not_all_parents_updated_since_cron(
+        cron_schedule: str, timezone: str = "UTC"
+    ) -> SkipOnNotAllParentsUpdatedSinceCronRule:
+        return SkipOnNotAllParentsUpdatedSinceCronRule(
+            cron_schedule=cron_schedule, timezone=timezone
+        )
 
     @staticmethod
     def skip_on_required_but_nonexistent_parents() -> SkipOnRequiredButNonexistentParentsRule:
@@ -297,12 +309,17 @@ class AutoMaterializePolicy:
         """Materialize when missing or when a parent updated, skipping on missing/outdated parents."""
         R = AutoMaterializeRule
         return AutoMaterializePolicy(
-            rules=frozenset({
-                R.materialize_on_missing(), R.materialize_on_parent_updated(),
-                R.materialize_on_required_for_freshness(), R.skip_on_parent_outdated(),
-                R.skip_on_parent_missing(), R.skip_on_required_but_nonexistent_parents(),
-                R.skip_on_backfill_in_progress(),
-            }),
+            rules=frozenset(
+                {
+                    R.materialize_on_missing(),
+                    R.materialize_on_parent_updated(),
+                    R.materialize_on_required_for_freshness(),
+                    R.skip_on_parent_outdated(),
+                    R.skip_on_parent_missing(),
+                    R.skip_on_required_but_nonexistent_parents(),
+                    R.skip_on_backfill_in_progress(),
+                }
+            ),
             max_materializations_per_minute=max_materializations_per_minute,
         )
 
@@ -311,18 +328,24 @@ class AutoMaterializePolicy:
         """Materialize only when required for freshness (deprecated in Dagster)."""
         R = AutoMaterializeRule
         return AutoMaterializePolicy(
-            rules=frozenset({
-                R.materialize_on_required_for_freshness(), R.skip_on_parent_outdated(),
-                R.skip_on_parent_missing(), R.skip_on_required_but_nonexistent_parents(),
-                R.skip_on_backfill_in_progress(),
-            }),
+            rules=frozenset(
+                {
+                    R.materialize_on_required_for_freshness(),
+                    R.skip_on_parent_outdated(),
+                    R.skip_on_parent_missing(),
+                    R.skip_on_required_but_nonexistent_parents(),
+                    R.skip_on_backfill_in_progress(),
+                }
+            ),
             max_materializations_per_minute=max_materializations_per_minute,
         )
 
     @staticmethod
     def from_automation_condition(automation_condition: Any) -> AutoMaterializePolicy:
         return AutoMaterializePolicy(
-            rules=frozenset(), max_materializations_per_minute=None, asset_condition=automation_condition
+            rules=frozenset(),
+            max_materializations_per_minute=None,
+            asset_condition=automation_condition,
         )
 
     @property
@@ -349,9 +372,7 @@ class AutoMaterializePolicy:
         """A copy without these rules; removing a rule the policy does not have raises."""
         missing = [r for r in rules_to_remove if r not in self.rules]
         if missing:
-            raise DagsterInvalidDefinitionError(
-                f"Rules {missing} do not exist in this policy."
-            )
+            raise DagsterInvalidDefinitionError(f"Rules {missing} do not exist in this policy.")
         return dataclasses.replace(self, rules=self.rules - set(rules_to_remove))
 
     def to_automation_condition(self) -> Any:
@@ -370,7 +391,9 @@ class AutoMaterializePolicy:
 
         children: list[Any] = [
             OrAutomationCondition(operands=by_desc(self.materialize_rules)),
-            NotAutomationCondition(operand=OrAutomationCondition(operands=by_desc(self.skip_rules))),
+            NotAutomationCondition(
+                operand=OrAutomationCondition(operands=by_desc(self.skip_rules))
+            ),
         ]
         if self.max_materializations_per_minute:
             discard = DiscardOnMaxMaterializationsExceededRule(self.max_materializations_per_minute)

@@ -281,13 +281,23 @@ def apply_dynamic_partitions_requests(
         if isinstance(r, AddDynamicPartitionsRequest):
             if missing:
                 instance.add_dynamic_partitions(name, missing)
-            results.append(DynamicPartitionsRequestResult(
-                partitions_def_name=name, added_partitions=missing, deleted_partitions=None,
-                skipped_partitions=existing))
+            results.append(
+                DynamicPartitionsRequestResult(
+                    partitions_def_name=name,
+                    added_partitions=missing,
+                    deleted_partitions=None,
+                    skipped_partitions=existing,
+                )
+            )
         else:
             for k in existing:
                 instance.delete_dynamic_partition(name, k)
-            results.append(DynamicPartitionsRequestResult(
-                partitions_def_name=name, added_partitions=None, deleted_partitions=existing,
-                skipped_partitions=missing))
+            results.append(
+                DynamicPartitionsRequestResult(
+                    partitions_def_name=name,
+                    added_partitions=None,
+                    deleted_partitions=existing,
+                    skipped_partitions=missing,
+                )
+            )
     return results

@@ -36,15 +36,28 @@ __all__ = [
     "run_failure_sensor",
 ]
 
-_STATUS_EVENT = {"SUCCESS": "PIPELINE_SUCCESS", "FAILURE": "PIPELINE_FAILURE",
-                 "CANCELED": "PIPELINE_CANCELED", "STARTED": "PIPELINE_START"}
+_STATUS_EVENT = {
+    "SUCCESS": "PIPELINE_SUCCESS",
+    "FAILURE": "PIPELINE_FAILURE",
+    "CANCELED": "PIPELINE_CANCELED",
+    "STARTED": "PIPELINE_START",
+}
 
 
 class RunStatusSensorContext:
     """What a ``@run_status_sensor`` function receives: the run and the event of its status."""
 
-    def __init__(self, *, sensor_name: str, dagster_run: Any, dagster_event: Any, instance: Any,
-                 resources: Any = None, repository_def: Any = None, log: Any = None):
+    def __init__(
+        self,
+        *,
+        sensor_name: str,
+        dagster_run: Any,
+        dagster_event: Any,
+        instance: Any,
+        resources: Any = None,
+        repository_def: Any = None,
+        log: Any = None,
+    ):
         self.sensor_name = sensor_name
         self.dagster_run = dagster_run
         self.dagster_event = dagster_event
@@ -59,9 +72,13 @@ class RunStatusSensorContext:
 
     def for_run_failure(self) -> RunFailureSensorContext:
         return RunFailureSensorContext(
-            sensor_name=self.sensor_name, dagster_run=self.dagster_run,
-            dagster_event=self.dagster_event, instance=self.instance, resources=self.resources,
-            repository_def=self.repository_def, log=self.log,
+            sensor_name=self.sensor_name,
+            dagster_run=self.dagster_run,
+            dagster_event=self.dagster_event,
+            instance=self.instance,
+            resources=self.resources,
+            repository_def=self.repository_def,
+            log=self.log,
         )
 
 
@@ -75,8 +92,12 @@ class RunFailureSensorContext(RunStatusSensorContext):
     def get_step_failure_events(self) -> list[Any]:
         from dagster_nb._events import DagsterEventType
 
-        return [e.dagster_event for e in self.instance.all_logs(
-            self.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE)]
+        return [
+            e.dagster_event
+            for e in self.instance.all_logs(
+                self.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE
+            )
+        ]
 
 
 def _job_names(jobs: Sequence[Any] | None, where: str) -> frozenset[str] | None:
@@ -97,12 +118,23 @@ def _job_names(jobs: Sequence[Any] | None, where: str) -> frozenset[str] | None:
 class RunStatusSensorDefinition(SensorDefinition):
     """A sensor reacting to runs that reached ``run_status`` (Dagster's class name)."""
 
-    def __init__(self, name: str, run_status: Any, run_status_sensor_fn: Callable[..., Any], *,
-                 minimum_interval_seconds: int | None = None, description: str | None = None,
-                 monitored_jobs: Sequence[Any] | None = None, monitor_all_code_locations: bool | None = None,
-                 default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-                 request_job: Any = None, request_jobs: Sequence[Any] | None = None,
-                 tags: Any = None, metadata: Any = None, failure: bool = False):
+    def __init__(
+        self,
+        name: str,
+        run_status: Any,
+        run_status_sensor_fn: Callable[..., Any],
+        *,
+        minimum_interval_seconds: int | None = None,
+        description: str | None = None,
+        monitored_jobs: Sequence[Any] | None = None,
+        monitor_all_code_locations: bool | None = None,
+        default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+        request_job: Any = None,
+        request_jobs: Sequence[Any] | None = None,
+        tags: Any = None,
+        metadata: Any = None,
+        failure: bool = False,
+    ):
         from dagster_nb._storage.records import DagsterRunStatus
 
         status = DagsterRunStatus(run_status.value if hasattr(run_status, "value") else run_status)
@@ -126,9 +158,15 @@ class RunStatusSensorDefinition(SensorDefinition):
             return self._evaluate_runs(context, fn)
 
         super().__init__(
-            name=name, evaluation_fn=evaluate, minimum_interval_seconds=minimum_interval_seconds,
-            description=description, default_status=default_status, job=request_job,
-            jobs=request_jobs, tags=tags, metadata=metadata,
+            name=name,
+            evaluation_fn=evaluate,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description,
+            default_status=default_status,
+            job=request_job,
+            jobs=request_jobs,
+            tags=tags,
+            metadata=metadata,
         )
 
     @property
@@ -144,13 +182,17 @@ class RunStatusSensorDefinition(SensorDefinition):
             raise DagsterInvalidDefinitionError(
                 f"run_status_sensor '{self.name}' needs an instance: build_sensor_context(instance=...)."
             )
-        records = instance.get_run_records(filters=RunsFilter(statuses=(self._run_status,)),
-                                           order_by="update_timestamp", ascending=True)
+        records = instance.get_run_records(
+            filters=RunsFilter(statuses=(self._run_status,)),
+            order_by="update_timestamp",
+            ascending=True,
+        )
         if context.cursor is None:
             # First tick: start from now; runs that ended before the sensor existed are old news.
             last = records[-1].update_timestamp.timestamp() if records else 0.0
-            at_last = sorted(r.dagster_run.run_id for r in records
-                             if r.update_timestamp.timestamp() == last)
+            at_last = sorted(
+                r.dagster_run.run_id for r in records if r.update_timestamp.timestamp() == last
+            )
             context.update_cursor(json.dumps({"update_ts": last, "run_ids": at_last}))
             return SkipReason("First tick: watching runs from now on.")
         cur = json.loads(context.cursor)
@@ -172,9 +214,15 @@ class RunStatusSensorDefinition(SensorDefinition):
             events = instance.all_logs(run.run_id, of_type=etype)
             event = events[-1].dagster_event if events else None
             ctx_cls = RunFailureSensorContext if self._failure else RunStatusSensorContext
-            ctx = ctx_cls(sensor_name=self.name, dagster_run=run, dagster_event=event,
-                          instance=instance, resources=context.resources,
-                          repository_def=context.repository_def, log=context.log)
+            ctx = ctx_cls(
+                sensor_name=self.name,
+                dagster_run=run,
+                dagster_event=event,
+                instance=instance,
+                resources=context.resources,
+                repository_def=context.repository_def,
+                log=context.log,
+            )
             result = fn(ctx) if _takes_context(fn) else fn()
             seen += 1
             for r in _as_list(result):
@@ -193,8 +241,11 @@ class RunStatusSensorDefinition(SensorDefinition):
         skips = [r for r in out if isinstance(r, SkipReason)]
         if skips:
             return skips[-1]
-        return SkipReason(f"Reacted to {seen} run(s)." if seen else
-                          f"No new runs with status {self._run_status.value}.")
+        return SkipReason(
+            f"Reacted to {seen} run(s)."
+            if seen
+            else f"No new runs with status {self._run_status.value}."
+        )
 
 
 def _advance(after: float, done: set, ts: float, run_id: str) -> tuple[float, set]:
@@ -219,14 +270,21 @@ def _takes_context(fn: Callable[..., Any]) -> bool:
     return bool(inspect.signature(fn).parameters)
 
 
-def run_status_sensor(run_status: Any, name: str | None = None, minimum_interval_seconds: int | None = None,
-                      description: str | None = None, monitored_jobs: Sequence[Any] | None = None,
-                      job_selection: Sequence[Any] | None = None,
-                      monitor_all_code_locations: bool | None = None,
-                      default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-                      request_job: Any = None, request_jobs: Sequence[Any] | None = None,
-                      monitor_all_repositories: bool | None = None, tags: Any = None,
-                      metadata: Any = None) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
+def run_status_sensor(
+    run_status: Any,
+    name: str | None = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    monitored_jobs: Sequence[Any] | None = None,
+    job_selection: Sequence[Any] | None = None,
+    monitor_all_code_locations: bool | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    request_job: Any = None,
+    request_jobs: Sequence[Any] | None = None,
+    monitor_all_repositories: bool | None = None,
+    tags: Any = None,
+    metadata: Any = None,
+) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
     """A sensor called once per run that reached ``run_status`` (Dagster's decorator).
 
     >>> import dagster_nb as dg
@@ -241,10 +299,18 @@ def run_status_sensor(run_status: Any, name: str | None = None, minimum_interval
 
     def inner(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
         sd = RunStatusSensorDefinition(
-            name or fn.__name__, run_status, fn, minimum_interval_seconds=minimum_interval_seconds,
-            description=description, monitored_jobs=monitored_jobs or job_selection,
-            monitor_all_code_locations=monitor_all_code_locations, default_status=default_status,
-            request_job=request_job, request_jobs=request_jobs, tags=tags, metadata=metadata,
+            name or fn.__name__,
+            run_status,
+            fn,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description,
+            monitored_jobs=monitored_jobs or job_selection,
+            monitor_all_code_locations=monitor_all_code_locations,
+            default_status=default_status,
+            request_job=request_job,
+            request_jobs=request_jobs,
+            tags=tags,
+            metadata=metadata,
         )
         sd.__doc__ = fn.__doc__
         _announce(sd)
@@ -253,26 +319,39 @@ def run_status_sensor(run_status: Any, name: str | None = None, minimum_interval
     return inner
 
 
-def run_failure_sensor(name: Any = None, minimum_interval_seconds: int | None = None,
-                       description: str | None = None, monitored_jobs: Sequence[Any] | None = None,
-                       job_selection: Sequence[Any] | None = None,
-                       monitor_all_code_locations: bool | None = None,
-                       default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
-                       request_job: Any = None, request_jobs: Sequence[Any] | None = None,
-                       monitor_all_repositories: bool | None = None, tags: Any = None,
-                       metadata: Any = None) -> Any:
+def run_failure_sensor(
+    name: Any = None,
+    minimum_interval_seconds: int | None = None,
+    description: str | None = None,
+    monitored_jobs: Sequence[Any] | None = None,
+    job_selection: Sequence[Any] | None = None,
+    monitor_all_code_locations: bool | None = None,
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+    request_job: Any = None,
+    request_jobs: Sequence[Any] | None = None,
+    monitor_all_repositories: bool | None = None,
+    tags: Any = None,
+    metadata: Any = None,
+) -> Any:
     """A sensor called once per failed run, with a :class:`RunFailureSensorContext`; usable bare
     (``@run_failure_sensor``) or with arguments, as Dagster's."""
     from dagster_nb._storage.records import DagsterRunStatus
 
     def inner(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
         sd = RunStatusSensorDefinition(
-            (name if isinstance(name, str) else None) or fn.__name__, DagsterRunStatus.FAILURE, fn,
-            minimum_interval_seconds=minimum_interval_seconds, description=description,
+            (name if isinstance(name, str) else None) or fn.__name__,
+            DagsterRunStatus.FAILURE,
+            fn,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description,
             monitored_jobs=monitored_jobs or job_selection,
             monitor_all_code_locations=monitor_all_code_locations or monitor_all_repositories,
-            default_status=default_status, request_job=request_job, request_jobs=request_jobs,
-            tags=tags, metadata=metadata, failure=True,
+            default_status=default_status,
+            request_job=request_job,
+            request_jobs=request_jobs,
+            tags=tags,
+            metadata=metadata,
+            failure=True,
         )
         sd.__doc__ = fn.__doc__
         _announce(sd)

@@ -95,7 +95,9 @@ class ScheduleEvaluationContext(BaseEvaluationContext):
         schedule_name: str | None = None,
     ):
         super().__init__(instance=instance, resources=resources, logger_name="dagster_nb.schedule")
-        if scheduled_execution_time is not None and not isinstance(scheduled_execution_time, datetime):
+        if scheduled_execution_time is not None and not isinstance(
+            scheduled_execution_time, datetime
+        ):
             raise DagsterInvalidInvocationError(
                 "scheduled_execution_time must be a datetime, got "
                 f"{type(scheduled_execution_time).__name__}."
@@ -247,7 +249,8 @@ class ScheduleDefinition:
         self._decorated = decorated
         if execution_fn is not None:
             self._execution_fn: Callable[[ScheduleEvaluationContext], list[Any]] = (
-                decorated.wrapped if decorated is not None
+                decorated.wrapped
+                if decorated is not None
                 else _plain_execution_fn(cast("Callable[..., Any]", execution_fn), self._name)
             )
         else:
@@ -332,7 +335,11 @@ class ScheduleDefinition:
             )
         params = self._decorated.params
         context = context_from_args(
-            params, args, kwargs, ScheduleEvaluationContext, build_schedule_context,
+            params,
+            args,
+            kwargs,
+            ScheduleEvaluationContext,
+            build_schedule_context,
             f"Schedule '{self._name}'",
         )
         resources = resource_kwargs(context, self._required_resource_keys, "schedule", self._name)
@@ -463,7 +470,11 @@ def _config_execution_fn(
         )
         run_tags = tags_fn(context) if tags_fn is not None else tags
         return [
-            RunRequest(run_key=None, run_config=copy.deepcopy(to_run_config_dict(config)), tags=run_tags or {})
+            RunRequest(
+                run_key=None,
+                run_config=copy.deepcopy(to_run_config_dict(config)),
+                tags=run_tags or {},
+            )
         ]
 
     return run
@@ -497,7 +508,27 @@ def schedule(
             return dg.RunRequest(run_key=context.scheduled_execution_time.isoformat())
     """
     if kwargs:
-        raise_unexpected_keyword("@schedule", kwargs, ("cron_schedule", "job_name", "name", "tags", "tags_fn", "metadata", "should_execute", "environment_vars", "execution_timezone", "description", "job", "default_status", "required_resource_keys", "target", "owners"))
+        raise_unexpected_keyword(
+            "@schedule",
+            kwargs,
+            (
+                "cron_schedule",
+                "job_name",
+                "name",
+                "tags",
+                "tags_fn",
+                "metadata",
+                "should_execute",
+                "environment_vars",
+                "execution_timezone",
+                "description",
+                "job",
+                "default_status",
+                "required_resource_keys",
+                "target",
+                "owners",
+            ),
+        )
     if tags_fn is not None and tags:
         raise DagsterInvalidDefinitionError(
             "Attempted to provide both tags_fn and tags as arguments to ScheduleDefinition. "
@@ -520,7 +551,9 @@ def schedule(
             if isinstance(result, dict):
                 # A dict is the run config of the one run this tick requests.
                 run_tags = static_tags or (tags_fn(context) if tags_fn else None) or None
-                return [RunRequest(run_key=None, run_config=copy.deepcopy(result), tags=run_tags or {})]
+                return [
+                    RunRequest(run_key=None, run_config=copy.deepcopy(result), tags=run_tags or {})
+                ]
             return _as_list(result)
 
         sd = ScheduleDefinition(

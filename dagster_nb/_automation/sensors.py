@@ -281,7 +281,10 @@ class SensorDefinition:
         given = [
             n
             for n, v in (
-                ("job", job), ("jobs", jobs), ("job_name", job_name), ("target", target),
+                ("job", job),
+                ("jobs", jobs),
+                ("job_name", job_name),
+                ("target", target),
                 ("asset_selection", asset_selection),
             )
             if v is not None
@@ -306,7 +309,9 @@ class SensorDefinition:
         self._asset_selection = asset_selection
         if minimum_interval_seconds is None:
             minimum_interval_seconds = DEFAULT_SENSOR_DAEMON_INTERVAL
-        if not isinstance(minimum_interval_seconds, int) or isinstance(minimum_interval_seconds, bool):
+        if not isinstance(minimum_interval_seconds, int) or isinstance(
+            minimum_interval_seconds, bool
+        ):
             raise DagsterInvalidDefinitionError(
                 f"minimum_interval_seconds must be an int, got {minimum_interval_seconds!r}."
             )
@@ -412,7 +417,11 @@ class SensorDefinition:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the sensor function on a context and return what it returns, as Dagster does."""
         context = context_from_args(
-            self._params, args, kwargs, SensorEvaluationContext, build_sensor_context,
+            self._params,
+            args,
+            kwargs,
+            SensorEvaluationContext,
+            build_sensor_context,
             f"Sensor '{self._name}'",
         )
         return self._call_raw(context)
@@ -467,7 +476,9 @@ class SensorDefinition:
             elif isinstance(item, SkipReason):
                 skip_message = item.skip_message
             else:
-                raise DagsterInvariantViolationError(f"Unexpected type {type(item)} in sensor result")
+                raise DagsterInvariantViolationError(
+                    f"Unexpected type {type(item)} in sensor result"
+                )
         else:
             if any(isinstance(i, SensorResult) for i in result):
                 raise DagsterInvariantViolationError(
@@ -549,12 +560,30 @@ def sensor(
 ) -> Callable[[Callable[..., Any]], SensorDefinition]:
     """Decorate a function that returns/yields RunRequests, a SkipReason or a SensorResult.
 
-        @dg.sensor(target=dg.AssetSelection.keys("raw"), minimum_interval_seconds=60)
-        def watch(context):
-            return dg.SensorResult(run_requests=[dg.RunRequest(run_key="x")], cursor="x")
+    @dg.sensor(target=dg.AssetSelection.keys("raw"), minimum_interval_seconds=60)
+    def watch(context):
+        return dg.SensorResult(run_requests=[dg.RunRequest(run_key="x")], cursor="x")
     """
     if kwargs:
-        raise_unexpected_keyword("@sensor", kwargs, ("job_name", "name", "minimum_interval_seconds", "description", "job", "jobs", "default_status", "asset_selection", "required_resource_keys", "tags", "metadata", "target", "owners"))
+        raise_unexpected_keyword(
+            "@sensor",
+            kwargs,
+            (
+                "job_name",
+                "name",
+                "minimum_interval_seconds",
+                "description",
+                "job",
+                "jobs",
+                "default_status",
+                "asset_selection",
+                "required_resource_keys",
+                "tags",
+                "metadata",
+                "target",
+                "owners",
+            ),
+        )
 
     def inner(fn: Callable[..., Any]) -> SensorDefinition:
         if not callable(fn):
@@ -644,9 +673,7 @@ class AssetSensorDefinition(SensorDefinition):
                 limit=1,
             ).records
             if not records:
-                yield SkipReason(
-                    f"No new materialization events found for asset key {asset_key}"
-                )
+                yield SkipReason(f"No new materialization events found for asset key {asset_key}")
                 return
             record = records[0]
             kwargs = resource_kwargs(context, resource_args, "sensor", sensor_name)
@@ -711,9 +738,9 @@ def asset_sensor(
 ) -> Callable[[Callable[..., Any]], AssetSensorDefinition]:
     """Decorate ``fn(context, asset_event)``, called with the latest new materialization.
 
-        @dg.asset_sensor(asset_key=dg.AssetKey("orders"), job_name="report")
-        def on_orders(context, asset_event):
-            return dg.RunRequest(run_key=context.cursor)
+    @dg.asset_sensor(asset_key=dg.AssetKey("orders"), job_name="report")
+    def on_orders(context, asset_event):
+        return dg.RunRequest(run_key=context.cursor)
     """
 
     def inner(fn: Callable[..., Any]) -> AssetSensorDefinition:

@@ -33,8 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dagster_nb._cli.app import cli
 
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="dagster-nb",
-                 standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="dagster-nb",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:  # UsageError: 2

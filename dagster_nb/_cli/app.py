@@ -28,12 +28,27 @@ EXIT_RUN_FAILED = 1
 
 def target_options(fn: Callable) -> Callable:
     """``-f FILE.py|NOTEBOOK.ipynb``, ``-m MODULE``, ``-a ATTRIBUTE``: where definitions are."""
-    fn = click.option("-a", "--attribute", default=None,
-                      help="Name of the Definitions object (default: the first one found).")(fn)
-    fn = click.option("-m", "--module-name", "module_name", default=None,
-                      help="Importable module with the definitions.")(fn)
-    fn = click.option("-f", "--python-file", "python_file", default=None, type=click.Path(dir_okay=False),
-                      help="Python file or notebook (.ipynb: its asset cells) with the definitions.")(fn)
+    fn = click.option(
+        "-a",
+        "--attribute",
+        default=None,
+        help="Name of the Definitions object (default: the first one found).",
+    )(fn)
+    fn = click.option(
+        "-m",
+        "--module-name",
+        "module_name",
+        default=None,
+        help="Importable module with the definitions.",
+    )(fn)
+    fn = click.option(
+        "-f",
+        "--python-file",
+        "python_file",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Python file or notebook (.ipynb: its asset cells) with the definitions.",
+    )(fn)
     return fn
 
 
@@ -74,14 +89,14 @@ def _parse_tags(text: str | None) -> dict[str, str]:
         except json.JSONDecodeError as exc:
             raise click.UsageError(f"--tags is not valid JSON ({exc.msg}): {text!r}.") from None
         if not isinstance(value, dict):
-            raise click.UsageError("--tags must be a JSON object, e.g. '{\"team\": \"sales\"}'.")
+            raise click.UsageError('--tags must be a JSON object, e.g. \'{"team": "sales"}\'.')
         return {str(k): str(v) for k, v in value.items()}
     out = {}
     for part in text.split(","):
         k, sep, v = part.partition("=")
         if not sep or not k.strip():
             raise click.UsageError(
-                f"--tags {text!r}: give a JSON object ('{{\"team\": \"sales\"}}') or key=value pairs "
+                f'--tags {text!r}: give a JSON object (\'{{"team": "sales"}}\') or key=value pairs '
                 "separated by commas."
             )
         out[k.strip()] = v.strip()
@@ -105,12 +120,16 @@ def _load_config(config_files: tuple[str, ...], config_json: str | None) -> dict
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise click.UsageError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
+                raise click.UsageError(
+                    f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})."
+                ) from None
         else:
             try:
                 import yaml
             except ImportError:  # pragma: no cover - pyyaml comes with most environments
-                raise click.UsageError(f"{path}: reading YAML needs PyYAML (pip install pyyaml); or pass JSON.") from None
+                raise click.UsageError(
+                    f"{path}: reading YAML needs PyYAML (pip install pyyaml); or pass JSON."
+                ) from None
             try:
                 value = yaml.safe_load(text)
             except yaml.YAMLError as exc:
@@ -118,7 +137,9 @@ def _load_config(config_files: tuple[str, ...], config_json: str | None) -> dict
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise click.UsageError(f"{path}: run config must be a mapping, got {type(value).__name__}.")
+            raise click.UsageError(
+                f"{path}: run config must be a mapping, got {type(value).__name__}."
+            )
         _deep_merge(merged, value)
     if config_json:
         try:
@@ -163,15 +184,24 @@ def _report_runs(out: Out, result: Any, extra: dict[str, Any] | None = None) -> 
         failures = []
         for ev in r.get_step_failure_events():
             err = ev.error
-            failures.append({"step": ev.step_key, "error": err.cause.message if err and err.cause else (err.message if err else ""),
-                             "traceback": user_traceback(err) if err is not None else ""})
-        runs.append({
-            "run_id": r.run_id,
-            "status": r.dagster_run_status.value,
-            "partition": r.dagster_run.tags.get("dagster/partition") if r.dagster_run else None,
-            "steps": dict(r.step_outcomes),
-            "failures": failures,
-        })
+            failures.append(
+                {
+                    "step": ev.step_key,
+                    "error": err.cause.message
+                    if err and err.cause
+                    else (err.message if err else ""),
+                    "traceback": user_traceback(err) if err is not None else "",
+                }
+            )
+        runs.append(
+            {
+                "run_id": r.run_id,
+                "status": r.dagster_run_status.value,
+                "partition": r.dagster_run.tags.get("dagster/partition") if r.dagster_run else None,
+                "steps": dict(r.step_outcomes),
+                "failures": failures,
+            }
+        )
     success = bool(getattr(result, "success", all(r["status"] == "SUCCESS" for r in runs)))
     if out.json:
         out.emit_json({"success": success, "runs": runs, **(extra or {})})
@@ -180,7 +210,9 @@ def _report_runs(out: Out, result: Any, extra: dict[str, Any] | None = None) -> 
             out.line(f"run {r['run_id']}: {r['status']}")
         for r in runs:
             for f in r["failures"]:
-                sys.stderr.write(f"\nstep {f['step']} failed (run {r['run_id']}):\n{f['traceback']}\n")
+                sys.stderr.write(
+                    f"\nstep {f['step']} failed (run {r['run_id']}):\n{f['traceback']}\n"
+                )
     return 0 if success else EXIT_RUN_FAILED
 
 
@@ -215,57 +247,110 @@ def _asset_rows(defs: Any, select: str | None) -> list[dict[str, Any]]:
     rows = []
     for key in sorted(keys, key=lambda k: k.parts):
         node = graph.get(key)
-        kind = "materializable" if node.is_materializable else ("observable" if node.is_observable else "external")
-        rows.append({
-            "key": _key_str(key),
-            "group": node.group_name,
-            "kind": kind,
-            "kinds": sorted(node.kinds),
-            "deps": sorted(_key_str(k) for k in node.parent_keys),
-            "partitions": str(node.partitions_def) if node.partitions_def is not None else None,
-            "description": node.description,
-        })
+        kind = (
+            "materializable"
+            if node.is_materializable
+            else ("observable" if node.is_observable else "external")
+        )
+        rows.append(
+            {
+                "key": _key_str(key),
+                "group": node.group_name,
+                "kind": kind,
+                "kinds": sorted(node.kinds),
+                "deps": sorted(_key_str(k) for k in node.parent_keys),
+                "partitions": str(node.partitions_def) if node.partitions_def is not None else None,
+                "description": node.description,
+            }
+        )
     return rows
 
 
 @asset.command("list")
 @target_options
-@click.option("--select", default=None, help="Asset selection (Dagster syntax), e.g. 'key:orders+ and group:sales'.")
+@click.option(
+    "--select",
+    default=None,
+    help="Asset selection (Dagster syntax), e.g. 'key:orders+ and group:sales'.",
+)
 @json_option
-def asset_list(python_file: str | None, module_name: str | None, attribute: str | None,
-               select: str | None, as_json: bool) -> None:
+def asset_list(
+    python_file: str | None,
+    module_name: str | None,
+    attribute: str | None,
+    select: str | None,
+    as_json: bool,
+) -> None:
     """List the assets (one key per line when piped; a table on a terminal)."""
     out = Out(as_json)
     rows = _asset_rows(load_target(python_file, module_name, attribute), select)
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Assets", ["key", "group", "kind", "partitions"],
-              [(r["key"], r["group"], r["kind"], r["partitions"] or "") for r in rows], plain_columns=[0])
+    out.table(
+        "Assets",
+        ["key", "group", "kind", "partitions"],
+        [(r["key"], r["group"], r["kind"], r["partitions"] or "") for r in rows],
+        plain_columns=[0],
+    )
 
 
 @asset.command("materialize")
 @target_options
-@click.option("--select", default=None, help="Asset selection (Dagster syntax); default: all assets.")
+@click.option(
+    "--select", default=None, help="Asset selection (Dagster syntax); default: all assets."
+)
 @click.option("--partition", default=None, help="One partition key.")
-@click.option("--partition-range", "partition_range", default=None, metavar="START...END",
-              help="A range of partitions: one run for assets with BackfillPolicy.single_run(), else a run per partition.")
+@click.option(
+    "--partition-range",
+    "partition_range",
+    default=None,
+    metavar="START...END",
+    help="A range of partitions: one run for assets with BackfillPolicy.single_run(), else a run per partition.",
+)
 @click.option("--partitions", "partitions_old", default=None, hidden=True)
 @click.option("--stale", is_flag=True, help="Only the stale and missing assets of the selection.")
-@click.option("-c", "--config", "config_files", multiple=True, metavar="FILE",
-              help="Run config file (YAML or JSON); several merge.")
+@click.option(
+    "-c",
+    "--config",
+    "config_files",
+    multiple=True,
+    metavar="FILE",
+    help="Run config file (YAML or JSON); several merge.",
+)
 @click.option("--config-json", default=None, help="Run config as JSON.")
-@click.option("--tags", default=None, help="Run tags as JSON ('{\"k\": \"v\"}') or k=v,k2=v2.")
-@click.option("--executor", "executor_name", default=None,
-              help="in_process, multiprocess or dask (default: the Definitions' executor, else in process).")
-@click.option("--parallel", type=click.IntRange(min=1), default=1, help="Run up to N independent steps at once (in process).")
+@click.option("--tags", default=None, help='Run tags as JSON (\'{"k": "v"}\') or k=v,k2=v2.')
+@click.option(
+    "--executor",
+    "executor_name",
+    default=None,
+    help="in_process, multiprocess or dask (default: the Definitions' executor, else in process).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=1,
+    help="Run up to N independent steps at once (in process).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print every event (to stderr).")
 @json_option
-def asset_materialize(python_file: str | None, module_name: str | None, attribute: str | None,
-                      select: str | None, partition: str | None, partition_range: str | None,
-                      partitions_old: str | None, stale: bool, config_files: tuple[str, ...],
-                      config_json: str | None, tags: str | None, executor_name: str | None,
-                      parallel: int, verbose: bool, as_json: bool) -> None:
+def asset_materialize(
+    python_file: str | None,
+    module_name: str | None,
+    attribute: str | None,
+    select: str | None,
+    partition: str | None,
+    partition_range: str | None,
+    partitions_old: str | None,
+    stale: bool,
+    config_files: tuple[str, ...],
+    config_json: str | None,
+    tags: str | None,
+    executor_name: str | None,
+    parallel: int,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Materialize a selection of assets into the instance."""
     from dagster_nb._errors import DagsterError
     from dagster_nb._notebook.commands import CommandError, materialize_command
@@ -284,10 +369,17 @@ def asset_materialize(python_file: str | None, module_name: str | None, attribut
     try:
         with RunProgress(out, verbose=verbose) as progress:
             result = materialize_command(
-                repo, _selection_text(defs, select), partition=partition, partitions=partition_range or partitions_old,
-                stale=stale, tags=[f"{k}={v}" for k, v in tag_map.items()] or None,
-                config=json.dumps(config) if config is not None else None, parallel=parallel,
-                listeners=[progress], raise_on_error=False, executor=executor,
+                repo,
+                _selection_text(defs, select),
+                partition=partition,
+                partitions=partition_range or partitions_old,
+                stale=stale,
+                tags=[f"{k}={v}" for k, v in tag_map.items()] or None,
+                config=json.dumps(config) if config is not None else None,
+                parallel=parallel,
+                listeners=[progress],
+                raise_on_error=False,
+                executor=executor,
                 command=_command_text(python_file, module_name, attribute),
             )
     except NothingToMaterialize as exc:
@@ -342,22 +434,31 @@ def asset_wipe(keys: tuple[str, ...], wipe_all: bool, noprompt: bool, as_json: b
             targets.append(AssetKey.from_user_string(text))
     names = sorted(_key_str(k) for k in targets)
     if not noprompt and targets:
-        click.confirm(f"Wipe {len(names)} asset(s): {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}?",
-                      abort=True)
+        click.confirm(
+            f"Wipe {len(names)} asset(s): {', '.join(names[:10])}{' ...' if len(names) > 10 else ''}?",
+            abort=True,
+        )
     if targets:
         inst.wipe_assets(targets)
     if as_json:
         Out(True).emit_json({"wiped": names})
     else:
-        Out(False).line(f"Wiped {len(names)} asset(s)." if names else "Nothing stored: nothing to wipe.")
+        Out(False).line(
+            f"Wiped {len(names)} asset(s)." if names else "Nothing stored: nothing to wipe."
+        )
 
 
 @asset.command("status")
 @target_options
 @click.option("--select", default=None, help="Asset selection (Dagster syntax).")
 @json_option
-def asset_status(python_file: str | None, module_name: str | None, attribute: str | None,
-                 select: str | None, as_json: bool) -> None:
+def asset_status(
+    python_file: str | None,
+    module_name: str | None,
+    attribute: str | None,
+    select: str | None,
+    as_json: bool,
+) -> None:
     """The catalog: each asset's last materialization, staleness and checks."""
     from dagster_nb._notebook.catalog import catalog_rows, catalog_text
     from dagster_nb._notebook.repository import KernelRepository
@@ -418,43 +519,70 @@ def _job_rows(defs: Any) -> list[dict[str, Any]]:
         if j.name.startswith("__"):
             continue
         ex = getattr(j, "executor_def", None)
-        rows.append({
-            "name": j.name,
-            "kind": "ops" if isinstance(j, OpJobDefinition) else "assets",
-            "executor": getattr(ex, "name", None),
-            "description": getattr(j, "description", None),
-        })
+        rows.append(
+            {
+                "name": j.name,
+                "kind": "ops" if isinstance(j, OpJobDefinition) else "assets",
+                "executor": getattr(ex, "name", None),
+                "description": getattr(j, "description", None),
+            }
+        )
     return rows
 
 
 @job.command("list")
 @target_options
 @json_option
-def job_list(python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool) -> None:
+def job_list(
+    python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool
+) -> None:
     """List the jobs."""
     out = Out(as_json)
     rows = _job_rows(load_target(python_file, module_name, attribute))
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Jobs", ["name", "executor", "description"],
-              [(r["name"], r["executor"], r["description"] or "") for r in rows], plain_columns=[0])
+    out.table(
+        "Jobs",
+        ["name", "executor", "description"],
+        [(r["name"], r["executor"], r["description"] or "") for r in rows],
+        plain_columns=[0],
+    )
 
 
 @job.command("execute")
 @target_options
 @click.option("-j", "--job", "job_name", required=True, help="The job to run.")
-@click.option("-c", "--config", "config_files", multiple=True, metavar="FILE",
-              help="Run config file (YAML or JSON); several merge.")
+@click.option(
+    "-c",
+    "--config",
+    "config_files",
+    multiple=True,
+    metavar="FILE",
+    help="Run config file (YAML or JSON); several merge.",
+)
 @click.option("--config-json", default=None, help="Run config as JSON.")
-@click.option("--tags", default=None, help="Run tags as JSON ('{\"k\": \"v\"}') or k=v,k2=v2.")
-@click.option("--executor", "executor_name", default=None,
-              help="in_process, multiprocess or dask (default: the job's executor).")
+@click.option("--tags", default=None, help='Run tags as JSON (\'{"k": "v"}\') or k=v,k2=v2.')
+@click.option(
+    "--executor",
+    "executor_name",
+    default=None,
+    help="in_process, multiprocess or dask (default: the job's executor).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print every event (to stderr).")
 @json_option
-def job_execute(python_file: str | None, module_name: str | None, attribute: str | None,
-                job_name: str, config_files: tuple[str, ...], config_json: str | None,
-                tags: str | None, executor_name: str | None, verbose: bool, as_json: bool) -> None:
+def job_execute(
+    python_file: str | None,
+    module_name: str | None,
+    attribute: str | None,
+    job_name: str,
+    config_files: tuple[str, ...],
+    config_json: str | None,
+    tags: str | None,
+    executor_name: str | None,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Execute a job with its executor (as `dagster job execute`)."""
     from dagster_nb._errors import DagsterError, did_you_mean
     from dagster_nb._execution.graph_run import OpJobDefinition
@@ -467,7 +595,10 @@ def job_execute(python_file: str | None, module_name: str | None, attribute: str
     if job_name not in names:
         raise click.UsageError(
             f"No job named {job_name!r} in {python_file or module_name}."
-            + (did_you_mean(job_name, names) or (f" Jobs: {', '.join(names)}." if names else " It defines no jobs."))
+            + (
+                did_you_mean(job_name, names)
+                or (f" Jobs: {', '.join(names)}." if names else " It defines no jobs.")
+            )
         )
     job_def = defs.resolve_job_def(job_name)
     if isinstance(job_def, OpJobDefinition):  # bad config is bad usage: refused before a run
@@ -484,8 +615,14 @@ def job_execute(python_file: str | None, module_name: str | None, attribute: str
                 if executor_name is not None:
                     job_def = job_def.with_executor_def(_executor(executor_name, defs))
                 result = job_def._run(
-                    run_config=config, instance=inst, raise_on_error=False, run_id=None,
-                    input_values=None, tags=tag_map, resources=None, in_process=False,
+                    run_config=config,
+                    instance=inst,
+                    raise_on_error=False,
+                    run_id=None,
+                    input_values=None,
+                    tags=tag_map,
+                    resources=None,
+                    in_process=False,
                     listeners=[progress],
                 )
             else:
@@ -495,8 +632,14 @@ def job_execute(python_file: str | None, module_name: str | None, attribute: str
 
                     kwargs = executor_run_kwargs(_executor(executor_name, defs), config)
                 result = job_def._execute(
-                    run_config=config, instance=inst, raise_on_error=False, asset_selection=None,
-                    tags=tag_map, in_process=False, listeners=[progress], **kwargs,
+                    run_config=config,
+                    instance=inst,
+                    raise_on_error=False,
+                    asset_selection=None,
+                    tags=tag_map,
+                    in_process=False,
+                    listeners=[progress],
+                    **kwargs,
                 )
     except DagsterError as exc:
         if getattr(exc, "is_user_code_error", False):
@@ -515,7 +658,9 @@ def _has_automation_loop() -> bool:
     instance). Checked by file, so the CLI's startup does not import the automation layer."""
     import dagster_nb
 
-    return os.path.exists(os.path.join(os.path.dirname(dagster_nb.__file__), "_automation", "daemon.py"))
+    return os.path.exists(
+        os.path.join(os.path.dirname(dagster_nb.__file__), "_automation", "daemon.py")
+    )
 
 
 def _stored_status(defs: Any, kind: str) -> dict[str, str]:
@@ -534,7 +679,9 @@ def schedule() -> None:
 @schedule.command("list")
 @target_options
 @json_option
-def schedule_list(python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool) -> None:
+def schedule_list(
+    python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool
+) -> None:
     """List the schedules with their cron, job, time zone and default status."""
     out = Out(as_json)
     defs = load_target(python_file, module_name, attribute)
@@ -542,24 +689,35 @@ def schedule_list(python_file: str | None, module_name: str | None, attribute: s
     rows = []
     for s in defs.schedules:
         default = getattr(getattr(s, "default_status", None), "value", None)
-        rows.append({
-            "name": s.name,
-            "cron_schedule": s.cron_schedule,
-            "job": getattr(s, "job_name", None),
-            "execution_timezone": getattr(s, "execution_timezone", None),
-            "default_status": default,
-            "status": status.get(s.name, default),
-        })
+        rows.append(
+            {
+                "name": s.name,
+                "cron_schedule": s.cron_schedule,
+                "job": getattr(s, "job_name", None),
+                "execution_timezone": getattr(s, "execution_timezone", None),
+                "default_status": default,
+                "status": status.get(s.name, default),
+            }
+        )
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Schedules", ["name", "cron", "job", "timezone", "status"],
-              [(r["name"], r["cron_schedule"], r["job"], r["execution_timezone"] or "UTC", r["status"]) for r in rows],
-              plain_columns=[0])
+    out.table(
+        "Schedules",
+        ["name", "cron", "job", "timezone", "status"],
+        [
+            (r["name"], r["cron_schedule"], r["job"], r["execution_timezone"] or "UTC", r["status"])
+            for r in rows
+        ],
+        plain_columns=[0],
+    )
 
 
-@cli.group(help="List, start and stop sensors; show or set their cursors." if _has_automation_loop()
-           else "List sensors.")
+@cli.group(
+    help="List, start and stop sensors; show or set their cursors."
+    if _has_automation_loop()
+    else "List sensors."
+)
 def sensor() -> None:
     pass
 
@@ -567,7 +725,9 @@ def sensor() -> None:
 @sensor.command("list")
 @target_options
 @json_option
-def sensor_list(python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool) -> None:
+def sensor_list(
+    python_file: str | None, module_name: str | None, attribute: str | None, as_json: bool
+) -> None:
     """List the sensors with their job, interval and default status."""
     out = Out(as_json)
     defs = load_target(python_file, module_name, attribute)
@@ -575,19 +735,24 @@ def sensor_list(python_file: str | None, module_name: str | None, attribute: str
     rows = []
     for s in defs.sensors:
         default = getattr(getattr(s, "default_status", None), "value", None)
-        rows.append({
-            "name": s.name,
-            "job": getattr(s, "job_name", None),
-            "minimum_interval_seconds": getattr(s, "minimum_interval_seconds", None),
-            "default_status": default,
-            "status": status.get(s.name, default),
-        })
+        rows.append(
+            {
+                "name": s.name,
+                "job": getattr(s, "job_name", None),
+                "minimum_interval_seconds": getattr(s, "minimum_interval_seconds", None),
+                "default_status": default,
+                "status": status.get(s.name, default),
+            }
+        )
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Sensors", ["name", "job", "interval (s)", "status"],
-              [(r["name"], r["job"], r["minimum_interval_seconds"], r["status"]) for r in rows],
-              plain_columns=[0])
+    out.table(
+        "Sensors",
+        ["name", "job", "interval (s)", "status"],
+        [(r["name"], r["job"], r["minimum_interval_seconds"], r["status"]) for r in rows],
+        plain_columns=[0],
+    )
 
 
 # --------------------------------------------------------------------------- run
@@ -620,7 +785,9 @@ def _run_row(rec: Any) -> dict[str, Any]:
 
 
 @run.command("list")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N runs (newest first).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="At most N runs (newest first)."
+)
 @json_option
 def run_list(limit: int | None, as_json: bool) -> None:
     """List the runs, newest first."""
@@ -629,21 +796,32 @@ def run_list(limit: int | None, as_json: bool) -> None:
     if out.json:
         out.emit_json(rows)
         return
-    out.table("Runs", ["run id", "job", "status", "started", "ended"],
-              [(r["run_id"], r["job"], r["status"], r["start_time"], r["end_time"]) for r in rows],
-              plain_columns=[0, 1, 2])
+    out.table(
+        "Runs",
+        ["run id", "job", "status", "started", "ended"],
+        [(r["run_id"], r["job"], r["status"], r["start_time"], r["end_time"]) for r in rows],
+        plain_columns=[0, 1, 2],
+    )
 
 
 def _find_run(inst: Any, run_id: str) -> Any:
     rec = inst.get_run_record_by_id(run_id)
     if rec is not None:
         return rec
-    matches = [r for r in inst.get_run_records() if r.dagster_run.run_id.startswith(run_id)] if run_id else []
+    matches = (
+        [r for r in inst.get_run_records() if r.dagster_run.run_id.startswith(run_id)]
+        if run_id
+        else []
+    )
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise click.UsageError(f"Run id prefix {run_id!r} matches {len(matches)} runs: give more of it.")
-    raise click.UsageError(f"No run {run_id!r} in the instance {inst.root_directory} (see: dagster-nb run list).")
+        raise click.UsageError(
+            f"Run id prefix {run_id!r} matches {len(matches)} runs: give more of it."
+        )
+    raise click.UsageError(
+        f"No run {run_id!r} in the instance {inst.root_directory} (see: dagster-nb run list)."
+    )
 
 
 @run.command("show")
@@ -656,12 +834,15 @@ def run_show(run_id: str, as_json: bool) -> None:
     rec = _find_run(inst, run_id)
     row = _run_row(rec)
     events = inst.all_logs(rec.dagster_run.run_id)
-    evs = [{
-        "timestamp": _ts(e.timestamp),
-        "type": e.dagster_event_type.value if e.dagster_event_type else None,
-        "step": e.step_key,
-        "message": e.user_message if hasattr(e, "user_message") else e.message,
-    } for e in events]
+    evs = [
+        {
+            "timestamp": _ts(e.timestamp),
+            "type": e.dagster_event_type.value if e.dagster_event_type else None,
+            "step": e.step_key,
+            "message": e.user_message if hasattr(e, "user_message") else e.message,
+        }
+        for e in events
+    ]
     if out.json:
         out.emit_json({**row, "events": evs})
         return
@@ -669,8 +850,11 @@ def run_show(run_id: str, as_json: bool) -> None:
     out.line(f"started {row['start_time']}  ended {row['end_time']}")
     if row["tags"]:
         out.line("tags " + ", ".join(f"{k}={v}" for k, v in row["tags"].items()))
-    out.table("Events", ["time", "event", "step", "message"],
-              [(e["timestamp"], e["type"], e["step"] or "", e["message"]) for e in evs])
+    out.table(
+        "Events",
+        ["time", "event", "step", "message"],
+        [(e["timestamp"], e["type"], e["step"] or "", e["message"]) for e in evs],
+    )
 
 
 @run.command("delete")
@@ -683,7 +867,10 @@ def run_delete(run_id: str, noprompt: bool, as_json: bool) -> None:
     rec = _find_run(inst, run_id)
     rid = rec.dagster_run.run_id
     if not noprompt:
-        click.confirm(f"Delete run {rid} ({rec.dagster_run.job_name}, {rec.dagster_run.status.value})?", abort=True)
+        click.confirm(
+            f"Delete run {rid} ({rec.dagster_run.job_name}, {rec.dagster_run.status.value})?",
+            abort=True,
+        )
     inst.delete_run(rid)
     if as_json:
         Out(True).emit_json({"deleted": rid})
@@ -734,15 +921,25 @@ def instance_migrate(as_json: bool) -> None:
     inst = instance()
     storage = inst.storage
     if getattr(storage, "read_only", False):
-        raise click.UsageError(f"The instance database {storage.path} is read-only: cannot migrate it.")
+        raise click.UsageError(
+            f"The instance database {storage.path} is read-only: cannot migrate it."
+        )
     before = getattr(storage, "opened_schema_version", SCHEMA_VERSION)
-    result = {"root_directory": inst.root_directory, "from_version": before, "to_version": SCHEMA_VERSION}
+    result = {
+        "root_directory": inst.root_directory,
+        "from_version": before,
+        "to_version": SCHEMA_VERSION,
+    }
     if as_json:
         Out(True).emit_json(result)
     elif before == SCHEMA_VERSION:
-        Out(False).line(f"The instance at {inst.root_directory} is up to date (schema version {SCHEMA_VERSION}).")
+        Out(False).line(
+            f"The instance at {inst.root_directory} is up to date (schema version {SCHEMA_VERSION})."
+        )
     else:
-        Out(False).line(f"Migrated the instance at {inst.root_directory}: schema version {before} -> {SCHEMA_VERSION}.")
+        Out(False).line(
+            f"Migrated the instance at {inst.root_directory}: schema version {before} -> {SCHEMA_VERSION}."
+        )
 
 
 # --------------------------------------------------------------------------- export
@@ -750,8 +947,12 @@ def instance_migrate(as_json: bool) -> None:
 
 @cli.command("export")
 @click.argument("notebook", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True,
-              help="OUT.py, or a directory to write a package (DIR/__init__.py); '-' prints to stdout.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    help="OUT.py, or a directory to write a package (DIR/__init__.py); '-' prints to stdout.",
+)
 @json_option
 def export(notebook: str, output: str, as_json: bool) -> None:
     """Write a notebook's definitions as a Python module for real Dagster (import dagster as
@@ -791,13 +992,33 @@ def export(notebook: str, output: str, as_json: bool) -> None:
 
 # --------------------------------------------------------------------------- old verbs
 # `dagster-nb list|materialize|status` (before the Dagster-shaped groups) keep working.
-cli.add_command(click.Command("list", callback=asset_list.callback, params=asset_list.params,
-                              help="Same as: asset list.", hidden=True))
-cli.add_command(click.Command("materialize", callback=asset_materialize.callback,
-                              params=asset_materialize.params, help="Same as: asset materialize.",
-                              hidden=True))
-cli.add_command(click.Command("status", callback=asset_status.callback, params=asset_status.params,
-                              help="Same as: asset status.", hidden=True))
+cli.add_command(
+    click.Command(
+        "list",
+        callback=asset_list.callback,
+        params=asset_list.params,
+        help="Same as: asset list.",
+        hidden=True,
+    )
+)
+cli.add_command(
+    click.Command(
+        "materialize",
+        callback=asset_materialize.callback,
+        params=asset_materialize.params,
+        help="Same as: asset materialize.",
+        hidden=True,
+    )
+)
+cli.add_command(
+    click.Command(
+        "status",
+        callback=asset_status.callback,
+        params=asset_status.params,
+        help="Same as: asset status.",
+        hidden=True,
+    )
+)
 
 # `schedule start|stop`, `sensor start|stop|cursor` and `daemon` drive the automation loop
 # (dagster_nb/_automation/daemon.py); registered where it exists.

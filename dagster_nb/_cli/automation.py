@@ -26,12 +26,22 @@ def _daemon(defs: Any, inst: Any) -> Any:
 def stored_status(defs: Any, kind: str) -> dict[str, str]:
     """name -> RUNNING / STOPPED: the stored state, else the definition's default_status."""
     daemon = _daemon(defs, instance())
-    return {i.name: "RUNNING" if daemon.is_running(i) else "STOPPED"
-            for i in daemon.instigators(defs) if i.kind in kind.split("|")}
+    return {
+        i.name: "RUNNING" if daemon.is_running(i) else "STOPPED"
+        for i in daemon.instigators(defs)
+        if i.kind in kind.split("|")
+    }
 
 
-def _set(kind: str, name: str, running: bool, python_file: str | None, module_name: str | None,
-         attribute: str | None, as_json: bool) -> None:
+def _set(
+    kind: str,
+    name: str,
+    running: bool,
+    python_file: str | None,
+    module_name: str | None,
+    attribute: str | None,
+    as_json: bool,
+) -> None:
     from dagster_nb._errors import DagsterError, did_you_mean
 
     defs = load_target(python_file, module_name, attribute)
@@ -41,7 +51,14 @@ def _set(kind: str, name: str, running: bool, python_file: str | None, module_na
     if name not in names:
         raise click.UsageError(
             f"No {noun} named {name!r} in {python_file or module_name}."
-            + (did_you_mean(name, names) or (f" {noun.capitalize()}s: {', '.join(names)}." if names else f" It defines no {noun}s."))
+            + (
+                did_you_mean(name, names)
+                or (
+                    f" {noun.capitalize()}s: {', '.join(names)}."
+                    if names
+                    else f" It defines no {noun}s."
+                )
+            )
         )
     try:
         daemon.set_status(name, running)
@@ -63,8 +80,13 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @target_options
     @json_option
-    def schedule_start(name: str, python_file: str | None, module_name: str | None,
-                       attribute: str | None, as_json: bool) -> None:
+    def schedule_start(
+        name: str,
+        python_file: str | None,
+        module_name: str | None,
+        attribute: str | None,
+        as_json: bool,
+    ) -> None:
         """Start a schedule: a running daemon ticks it from its next cron time."""
         _set("schedule", name, True, python_file, module_name, attribute, as_json)
 
@@ -72,8 +94,13 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @target_options
     @json_option
-    def schedule_stop(name: str, python_file: str | None, module_name: str | None,
-                      attribute: str | None, as_json: bool) -> None:
+    def schedule_stop(
+        name: str,
+        python_file: str | None,
+        module_name: str | None,
+        attribute: str | None,
+        as_json: bool,
+    ) -> None:
         """Stop a schedule."""
         _set("schedule", name, False, python_file, module_name, attribute, as_json)
 
@@ -81,8 +108,13 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @target_options
     @json_option
-    def sensor_start(name: str, python_file: str | None, module_name: str | None,
-                     attribute: str | None, as_json: bool) -> None:
+    def sensor_start(
+        name: str,
+        python_file: str | None,
+        module_name: str | None,
+        attribute: str | None,
+        as_json: bool,
+    ) -> None:
         """Start a sensor (or an automation condition sensor)."""
         _set("sensor|automation", name, True, python_file, module_name, attribute, as_json)
 
@@ -90,8 +122,13 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @target_options
     @json_option
-    def sensor_stop(name: str, python_file: str | None, module_name: str | None,
-                    attribute: str | None, as_json: bool) -> None:
+    def sensor_stop(
+        name: str,
+        python_file: str | None,
+        module_name: str | None,
+        attribute: str | None,
+        as_json: bool,
+    ) -> None:
         """Stop a sensor."""
         _set("sensor|automation", name, False, python_file, module_name, attribute, as_json)
 
@@ -101,8 +138,15 @@ def register(cli: click.Group) -> None:
     @click.option("--set", "set_to", default=None, help="Set the sensor's cursor to this string.")
     @click.option("--delete", is_flag=True, help="Clear the sensor's cursor.")
     @json_option
-    def sensor_cursor(name: str, python_file: str | None, module_name: str | None,
-                      attribute: str | None, set_to: str | None, delete: bool, as_json: bool) -> None:
+    def sensor_cursor(
+        name: str,
+        python_file: str | None,
+        module_name: str | None,
+        attribute: str | None,
+        set_to: str | None,
+        delete: bool,
+        as_json: bool,
+    ) -> None:
         """Show, set (--set VALUE) or clear (--delete) a sensor's stored cursor."""
         from dagster_nb._errors import did_you_mean
 
@@ -114,7 +158,10 @@ def register(cli: click.Group) -> None:
         if name not in names:
             raise click.UsageError(
                 f"No sensor named {name!r} in {python_file or module_name}."
-                + (did_you_mean(name, names) or (f" Sensors: {', '.join(names)}." if names else " It defines no sensors."))
+                + (
+                    did_you_mean(name, names)
+                    or (f" Sensors: {', '.join(names)}." if names else " It defines no sensors.")
+                )
             )
         kind = next(i.kind for i in _daemon(defs, inst).instigators(defs) if i.name == name)
         store = inst.get_tick_store()
@@ -124,14 +171,22 @@ def register(cli: click.Group) -> None:
         if as_json:
             Out(True).emit_json({"name": name, "cursor": cursor})
         else:
-            Out(False).line(f"{name}: cursor {cursor!r}" if cursor is not None else f"{name}: no cursor")
+            Out(False).line(
+                f"{name}: cursor {cursor!r}" if cursor is not None else f"{name}: no cursor"
+            )
 
     @cli.command("daemon")
     @target_options
-    @click.option("--interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-                  help="Seconds between ticks.")
-    def daemon(python_file: str | None, module_name: str | None, attribute: str | None,
-               interval: float) -> None:
+    @click.option(
+        "--interval",
+        type=click.FloatRange(min=0.01),
+        default=1.0,
+        show_default=True,
+        help="Seconds between ticks.",
+    )
+    def daemon(
+        python_file: str | None, module_name: str | None, attribute: str | None, interval: float
+    ) -> None:
         """Run the schedules, sensors and automation conditions until SIGINT/SIGTERM."""
         import signal
         import threading
@@ -147,7 +202,8 @@ def register(cli: click.Group) -> None:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         with instance() as inst:
-            code = run_daemon(defs, inst, interval=interval, stop=stop,
-                              log=lambda m: print(m, flush=True))
+            code = run_daemon(
+                defs, inst, interval=interval, stop=stop, log=lambda m: print(m, flush=True)
+            )
         if code:
             sys.exit(code)

@@ -39,8 +39,13 @@ class Out:
         else:
             sys.stdout.write(text + "\n")
 
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              plain_columns: Sequence[int] | None = None) -> None:
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        plain_columns: Sequence[int] | None = None,
+    ) -> None:
         """A table on a terminal; without one, tab-separated ``plain_columns`` per row (all
         columns when None), no header: what ``cut`` and ``awk`` want."""
         if self.tty:
@@ -85,9 +90,13 @@ class RunProgress:
             )
 
             self._progress = Progress(
-                TextColumn("[bold]{task.fields[run]}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
-                console=self.out.console, transient=False,
+                TextColumn("[bold]{task.fields[run]}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[current]}"),
+                console=self.out.console,
+                transient=False,
             )
             self._progress.start()
         return self
@@ -102,7 +111,9 @@ class RunProgress:
         if t == "PIPELINE_START":  # a new run (a backfill has several): its own bar
             self._steps, self._done, self._running = set(), 0, []
             if self._progress is not None:
-                self._task = self._progress.add_task("run", total=None, run=f"run {event.run_id[:8]}", current="")
+                self._task = self._progress.add_task(
+                    "run", total=None, run=f"run {event.run_id[:8]}", current=""
+                )
         elif t in ("ASSET_MATERIALIZATION_PLANNED", "ASSET_CHECK_EVALUATION_PLANNED") and step:
             self._steps.add(step)
         elif t == "STEP_START" and step:
@@ -121,7 +132,9 @@ class RunProgress:
             sys.stderr.write(f"{t:30s} {step or '':24s} {event.message}\n")
         if self._progress is not None and self._task is not None:
             self._progress.update(
-                self._task, total=max(len(self._steps), self._done) or None, completed=self._done,
+                self._task,
+                total=max(len(self._steps), self._done) or None,
+                completed=self._done,
                 current=", ".join(self._running[:3]),
             )
 

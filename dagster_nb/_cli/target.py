@@ -41,7 +41,9 @@ class Target:
 
 def _module_from_file(path: str) -> types.ModuleType:
     if not os.path.isfile(path):
-        raise TargetError(f"No such file: {path!r}. Pass -f FILE.py, -f NOTEBOOK.ipynb or -m MODULE.")
+        raise TargetError(
+            f"No such file: {path!r}. Pass -f FILE.py, -f NOTEBOOK.ipynb or -m MODULE."
+        )
     # The file's folder is importable, as for `python FILE.py` (sibling helper modules)
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in sys.path:
@@ -68,7 +70,9 @@ def _module_from_notebook(path: str) -> types.ModuleType:
     except NotebookExportError as exc:
         raise TargetError(str(exc)) from None
     # The export is written for real Dagster; the same code runs on dagster_nb (same names).
-    text = _IMPORT_DAGSTER.sub(lambda m: m.group(1) + m.group(2).replace("dagster", "dagster_nb"), export.text)
+    text = _IMPORT_DAGSTER.sub(
+        lambda m: m.group(1) + m.group(2).replace("dagster", "dagster_nb"), export.text
+    )
     module = types.ModuleType("__dagster_nb_notebook__")
     module.__file__ = os.path.abspath(path)
     sys.modules[module.__name__] = module
@@ -92,15 +96,22 @@ def load_definitions(target: Target) -> Any:
                 raise TargetError(f"No module named {target.module_name!r} (from -m).") from None
             raise
     else:
-        raise TargetError("Say where the definitions are: -f FILE.py, -f NOTEBOOK.ipynb or -m MODULE.")
+        raise TargetError(
+            "Say where the definitions are: -f FILE.py, -f NOTEBOOK.ipynb or -m MODULE."
+        )
     if target.attribute:
         if not hasattr(module, target.attribute):
             from dagster_nb._errors import did_you_mean
 
-            found = [n for n, v in vars(module).items() if isinstance(v, (Definitions, LazyDefinitions))]
+            found = [
+                n for n, v in vars(module).items() if isinstance(v, (Definitions, LazyDefinitions))
+            ]
             raise TargetError(
                 f"{target.describe()} has no attribute {target.attribute!r}."
-                + (did_you_mean(target.attribute, found) or (f" Definitions found: {found}." if found else ""))
+                + (
+                    did_you_mean(target.attribute, found)
+                    or (f" Definitions found: {found}." if found else "")
+                )
             )
         defs = getattr(module, target.attribute)
         if isinstance(defs, LazyDefinitions):  # @dg.definitions: loaders call it

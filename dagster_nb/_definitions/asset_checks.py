@@ -165,8 +165,15 @@ class AssetCheckSpec:
     def _with_asset_key(self, asset_key: AssetKey) -> AssetCheckSpec:
         """A copy checking ``asset_key`` (for key prefixes / replacements)."""
         copy = object.__new__(AssetCheckSpec)
-        for f in ("name", "description", "additional_deps", "blocking", "metadata",
-                  "automation_condition", "partitions_def"):
+        for f in (
+            "name",
+            "description",
+            "additional_deps",
+            "blocking",
+            "metadata",
+            "automation_condition",
+            "partitions_def",
+        ):
             object.__setattr__(copy, f, getattr(self, f))
         object.__setattr__(copy, "asset_key", asset_key)
         return copy
@@ -287,7 +294,9 @@ class AssetCheckEvaluation:
         }
 
     @staticmethod
-    def from_data(asset_key: AssetKey, data: Mapping[str, Any], partition: str | None = None) -> AssetCheckEvaluation:
+    def from_data(
+        asset_key: AssetKey, data: Mapping[str, Any], partition: str | None = None
+    ) -> AssetCheckEvaluation:
         from dagster_nb._definitions.metadata import metadata_from_json
 
         t = data.get("target")
@@ -311,7 +320,9 @@ def check_output_name(spec: AssetCheckSpec) -> str:
     return f"{spec.asset_key.to_python_identifier()}_{spec.name}"
 
 
-def specs_by_output_name(specs: Iterable[AssetCheckSpec] | None, what: str, asset_keys: Iterable[AssetKey] | None = None) -> dict[str, AssetCheckSpec]:
+def specs_by_output_name(
+    specs: Iterable[AssetCheckSpec] | None, what: str, asset_keys: Iterable[AssetKey] | None = None
+) -> dict[str, AssetCheckSpec]:
     """``check_specs`` of an asset or multi-asset, validated and keyed by output name."""
     out: dict[str, AssetCheckSpec] = {}
     seen: set[AssetCheckKey] = set()
@@ -413,7 +424,9 @@ def asset_check(
     from dagster_nb._definitions.decorators import _input_keys, _validate_name
     from dagster_nb._definitions.op import OpDefinition, Out, inspect_compute_fn
 
-    _unsupported("@asset_check", automation_condition=automation_condition, partitions_def=partitions_def)
+    _unsupported(
+        "@asset_check", automation_condition=automation_condition, partitions_def=partitions_def
+    )
 
     def wrap(fn: Callable[..., Any]) -> AssetChecksDefinition:
         check_name = name or fn.__name__
@@ -519,7 +532,9 @@ def multi_asset_check(
         what = f"@multi_asset_check '{op_name}'"
         by_out = specs_by_output_name(specs, what)
         if not by_out:
-            raise DagsterInvalidDefinitionError(f"{what} needs at least one AssetCheckSpec in specs=.")
+            raise DagsterInvalidDefinitionError(
+                f"{what} needs at least one AssetCheckSpec in specs=."
+            )
         sig = inspect_compute_fn(fn, what=what)
         asset_ins = {}
         for k, v in (ins or {}).items():
@@ -602,4 +617,3 @@ def resolve_check_key(
             f"{sorted(k.to_user_string() for k in cands)}. Pass check_name= (and asset_key=)."
         )
     return cands[0]
-

@@ -223,8 +223,10 @@ class AssetGraph:
         while k not in index:
             index[k] = len(path)
             path.append(k)
-            k = min((p for p in self._nodes[k].parent_keys if p in remaining), key=lambda x: x.parts)
-        cyc = path[index[k]:]
+            k = min(
+                (p for p in self._nodes[k].parent_keys if p in remaining), key=lambda x: x.parts
+            )
+        cyc = path[index[k] :]
         cyc.reverse()
         return [*cyc, cyc[0]]
 

@@ -15,8 +15,12 @@ from typing import Any, Union
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
-__all__ = ["AssetKey", "CoercibleToAssetKey", "CoercibleToAssetKeyPrefix", "key_prefix_from_coercible"]
-
+__all__ = [
+    "AssetKey",
+    "CoercibleToAssetKey",
+    "CoercibleToAssetKeyPrefix",
+    "key_prefix_from_coercible",
+]
 
 
 class AssetKey:
@@ -217,6 +221,7 @@ def key_from_parts(parts: tuple[str, ...]) -> AssetKey:
         if len(_INTERNED) < _INTERN_MAX:
             k = _INTERNED.setdefault(parts, k)  # two threads making the same key: one wins
     return k
+
 
 CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]
 CoercibleToAssetKeyPrefix = Union[str, Sequence[str]]

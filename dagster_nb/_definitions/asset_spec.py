@@ -262,16 +262,14 @@ class AssetSpec:
             tag_map.setdefault(KIND_TAG_PREFIX + kind, "")
         if tag_map:  # kinds given as tags count too (most assets have no tags: skip the scan)
             kind_set = kind_set | {
-                t[len(KIND_TAG_PREFIX):] for t in tag_map if t.startswith(KIND_TAG_PREFIX)
+                t[len(KIND_TAG_PREFIX) :] for t in tag_map if t.startswith(KIND_TAG_PREFIX)
             }
         if owners is not None and isinstance(owners, str):
             raise DagsterInvalidDefinitionError(
                 f"owners of {where} must be a list of strings, got the string {owners!r}."
             )
         for o in owners or ():
-            if not isinstance(o, str) or not (
-                "@" in o or o.startswith("team:")
-            ):
+            if not isinstance(o, str) or not ("@" in o or o.startswith("team:")):
                 raise DagsterInvalidDefinitionError(
                     f"Invalid owner '{o}' for {where}. Owner must be an email address or a "
                     "team name prefixed with 'team:'."
@@ -284,9 +282,11 @@ class AssetSpec:
         s(self, "skippable", skippable)
         s(self, "group_name", group_name)
         s(self, "code_version", code_version)
-        s(self, "automation_condition", resolve_automation_condition(
-            automation_condition, auto_materialize_policy
-        ))
+        s(
+            self,
+            "automation_condition",
+            resolve_automation_condition(automation_condition, auto_materialize_policy),
+        )
         s(self, "owners", tuple(owners or ()))
         s(self, "tags", tag_map)
         s(self, "kinds", kind_set)
@@ -386,17 +386,49 @@ class AssetSpec:
 
 
 _SPEC_PARAMS = [
-    "deps", "description", "metadata", "skippable", "group_name", "code_version",
-    "automation_condition", "owners", "tags", "kinds", "partitions_def", "freshness_policy",
-    "legacy_freshness_policy", "is_virtual",
+    "deps",
+    "description",
+    "metadata",
+    "skippable",
+    "group_name",
+    "code_version",
+    "automation_condition",
+    "owners",
+    "tags",
+    "kinds",
+    "partitions_def",
+    "freshness_policy",
+    "legacy_freshness_policy",
+    "is_virtual",
 ]
 
 
-_IN_PARAMS = ("key", "metadata", "key_prefix", "input_manager_key", "partition_mapping", "dagster_type")
+_IN_PARAMS = (
+    "key",
+    "metadata",
+    "key_prefix",
+    "input_manager_key",
+    "partition_mapping",
+    "dagster_type",
+)
 _OUT_PARAMS = (
-    "key_prefix", "key", "dagster_type", "description", "is_required", "io_manager_key",
-    "metadata", "group_name", "code_version", "automation_condition", "backfill_policy", "owners",
-    "tags", "kinds", "freshness_policy", "auto_materialize_policy", "is_virtual",
+    "key_prefix",
+    "key",
+    "dagster_type",
+    "description",
+    "is_required",
+    "io_manager_key",
+    "metadata",
+    "group_name",
+    "code_version",
+    "automation_condition",
+    "backfill_policy",
+    "owners",
+    "tags",
+    "kinds",
+    "freshness_policy",
+    "auto_materialize_policy",
+    "is_virtual",
 )
 
 
@@ -507,9 +539,11 @@ class AssetOut:
         s(self, "metadata", dict(metadata or {}))
         s(self, "group_name", group_name)
         s(self, "code_version", code_version)
-        s(self, "automation_condition", resolve_automation_condition(
-            automation_condition, auto_materialize_policy
-        ))
+        s(
+            self,
+            "automation_condition",
+            resolve_automation_condition(automation_condition, auto_materialize_policy),
+        )
         s(self, "backfill_policy", backfill_policy)
         s(self, "owners", tuple(owners or ()))
         s(self, "tags", dict(tags or {}))

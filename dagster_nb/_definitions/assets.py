@@ -27,7 +27,11 @@ from dagster_nb._errors import (
 )
 
 __all__ = [
-    "AssetsDefinition", "SourceAsset", "ExecutionType", "source_code_version", "with_resources",
+    "AssetsDefinition",
+    "SourceAsset",
+    "ExecutionType",
+    "source_code_version",
+    "with_resources",
 ]
 
 
@@ -65,7 +69,9 @@ def _source_code_version(fn: Callable) -> str:
     if code is not None:
         where = (code.co_filename, code.co_firstlineno)
         if not code.co_filename.startswith("<"):
-            linecache.checkcache(code.co_filename)  # as inspect.getsource: the file may have changed
+            linecache.checkcache(
+                code.co_filename
+            )  # as inspect.getsource: the file may have changed
         lines = linecache.getlines(code.co_filename, getattr(fn, "__globals__", None))
         hit = _VERSION_BY_SOURCE.get(where)
         if hit is not None and lines and (hit[0] is lines or hit[0] == lines):
@@ -151,10 +157,16 @@ class AssetsDefinition:
         # As in Dagster, every asset of a definition has a group: "default" unless one is given
         # (a bare AssetSpec keeps None until it joins a definition).
         if any(s.group_name is None for s in self.specs_by_key.values()):
-            object.__setattr__(self, "specs_by_key", {
-                k: s if s.group_name is not None else s.replace_attributes(group_name=DEFAULT_GROUP_NAME)
-                for k, s in self.specs_by_key.items()
-            })
+            object.__setattr__(
+                self,
+                "specs_by_key",
+                {
+                    k: s
+                    if s.group_name is not None
+                    else s.replace_attributes(group_name=DEFAULT_GROUP_NAME)
+                    for k, s in self.specs_by_key.items()
+                },
+            )
 
     def __hash__(self) -> int:
         return id(self)
@@ -360,7 +372,11 @@ class AssetsDefinition:
 
     def _label(self) -> str:
         ks = sorted(k.to_user_string() for k in self.specs_by_key)
-        return f"asset '{ks[0]}'" if len(ks) == 1 else f"multi-asset '{self.node_name}' ({', '.join(ks)})"
+        return (
+            f"asset '{ks[0]}'"
+            if len(ks) == 1
+            else f"multi-asset '{self.node_name}' ({', '.join(ks)})"
+        )
 
     # --- from an op or graph (Dagster's constructors) ---
     @staticmethod
@@ -421,9 +437,7 @@ class AssetsDefinition:
             if k in groups:
                 changes["group_name"] = groups[k]
             if any(d.asset_key in repl for d in s.deps):
-                changes["deps"] = [
-                    d._with_asset_key(rk(d.asset_key)) for d in s.deps
-                ]
+                changes["deps"] = [d._with_asset_key(rk(d.asset_key)) for d in s.deps]
             new_spec = s.replace_attributes(**changes) if changes else s
             new_specs[rk(k)] = new_spec
         return dataclasses.replace(
@@ -521,7 +535,9 @@ def _assets_definition_init(self: AssetsDefinition, *, specs: Any = None, **kwar
     # specs become specs_by_key; without an op or graph the assets are external.
     if specs is not None:
         if "specs_by_key" in kwargs:
-            raise DagsterInvalidDefinitionError("AssetsDefinition: pass specs or specs_by_key, not both.")
+            raise DagsterInvalidDefinitionError(
+                "AssetsDefinition: pass specs or specs_by_key, not both."
+            )
         specs = list(specs)
         for sp in specs:
             if not isinstance(sp, AssetSpec):
@@ -530,7 +546,9 @@ def _assets_definition_init(self: AssetsDefinition, *, specs: Any = None, **kwar
                 )
         kwargs["specs_by_key"] = {sp.key: sp for sp in specs}
         if len(kwargs["specs_by_key"]) != len(specs):
-            raise DagsterInvalidDefinitionError("AssetsDefinition(specs=...) has the same key twice.")
+            raise DagsterInvalidDefinitionError(
+                "AssetsDefinition(specs=...) has the same key twice."
+            )
         if kwargs.get("node_def") is None:
             kwargs.setdefault("execution_type", ExecutionType.UNEXECUTABLE)
     _generated_init(self, **kwargs)
@@ -618,10 +636,24 @@ def single_asset_definition(
 
 # single_asset_definition sets every field: keep it in step with the dataclass.
 assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
-    "specs_by_key", "keys_by_output_name", "keys_by_input_name", "node_def", "partitions_def",
-    "partition_mappings", "can_subset", "selected_asset_keys", "resource_defs", "backfill_policy",
-    "execution_type", "internal_asset_deps", "is_subset", "source_location",
-    "auto_observe_interval_minutes", "check_specs_by_output_name", "_derived_code_version", "_facts",
+    "specs_by_key",
+    "keys_by_output_name",
+    "keys_by_input_name",
+    "node_def",
+    "partitions_def",
+    "partition_mappings",
+    "can_subset",
+    "selected_asset_keys",
+    "resource_defs",
+    "backfill_policy",
+    "execution_type",
+    "internal_asset_deps",
+    "is_subset",
+    "source_location",
+    "auto_observe_interval_minutes",
+    "check_specs_by_output_name",
+    "_derived_code_version",
+    "_facts",
 ]
 
 

@@ -117,7 +117,9 @@ def _free_names_in_order(body: list[ast.stmt]) -> list[str]:
     return free
 
 
-def analyze_cell(name: str, body: str, asset_names: Iterable[str], *, first_line: int = 2) -> CellAsset:
+def analyze_cell(
+    name: str, body: str, asset_names: Iterable[str], *, first_line: int = 2
+) -> CellAsset:
     """Parse the cell body; find upstream assets and how the value is produced.
 
     Raises DagsterInvalidDefinitionError with the line and column of a syntax error.
@@ -166,7 +168,13 @@ def analyze_cell(name: str, body: str, asset_names: Iterable[str], *, first_line
     normalized = ast.dump(ast.Module(body=body_stmts, type_ignores=[]), annotate_fields=False)
     code_version = hashlib.sha256(normalized.encode()).hexdigest()[:16]
     module = ast.Module(body=body_stmts, type_ignores=[])
-    return CellAsset(name=name, upstream=upstream, uses_context=uses_context, tree=module, code_version=code_version)
+    return CellAsset(
+        name=name,
+        upstream=upstream,
+        uses_context=uses_context,
+        tree=module,
+        code_version=code_version,
+    )
 
 
 def _refuse_scope_statements(name: str, body: list[ast.stmt]) -> None:
@@ -199,8 +207,13 @@ def build_cell_function(cell: CellAsset, filename: str, namespace: dict[str, Any
     fn_def = ast.FunctionDef(
         name=cell.name,
         args=ast.arguments(
-            posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None,
-            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+            posonlyargs=[],
+            args=[ast.arg(arg=p) for p in params],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
         ),
         body=cell.tree.body,
         decorator_list=[],

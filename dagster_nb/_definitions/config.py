@@ -94,7 +94,11 @@ class ValidationError(pydantic.ValidationError, DagsterInvalidConfigError):  # t
         if pydantic_error is not None:
             title = pydantic_error.title
             for e in pydantic_error.errors(include_url=False, include_input=False):
-                d: dict[str, Any] = {"type": e["type"], "loc": e["loc"], "input": None}  # never the value
+                d: dict[str, Any] = {
+                    "type": e["type"],
+                    "loc": e["loc"],
+                    "input": None,
+                }  # never the value
                 if "ctx" in e:
                     d["ctx"] = e["ctx"]
                 details.append(d)
@@ -438,5 +442,3 @@ def resolve_config(
     if set(raw) == {"config"} and "config" not in config_cls.model_fields:
         raw = raw["config"] or {}
     return validate_model(config_cls, raw, where=where)
-
-

@@ -51,20 +51,18 @@ TResValue = TypeVar("TResValue")
 class ConfigurableResourceFactory(_ConfigBase, Generic[TResValue]):
     """A configurable resource whose value is whatever :meth:`create_resource` returns.
 
-        class ApiClientFactory(dg.ConfigurableResourceFactory[ApiClient]):
-            token: str
+    class ApiClientFactory(dg.ConfigurableResourceFactory[ApiClient]):
+        token: str
 
-            def create_resource(self, context) -> ApiClient:
-                return ApiClient(self.token)
+        def create_resource(self, context) -> ApiClient:
+            return ApiClient(self.token)
     """
 
     _dnb_kind: typing.ClassVar[str] = "resource config"
     _dnb_resource_context: Any = PrivateAttr(default=None)
 
     def __init__(self, **data: Any) -> None:
-        deferred = {
-            k for k, v in data.items() if _is_env_var(v) or _is_deferred_resource(v)
-        }
+        deferred = {k for k, v in data.items() if _is_env_var(v) or _is_deferred_resource(v)}
         if not deferred:
             super().__init__(**data)
             return
@@ -102,7 +100,9 @@ class ConfigurableResourceFactory(_ConfigBase, Generic[TResValue]):
                     )
         if errors:
             raise ConfigValidationError.build(
-                f"Invalid resource config for {type(self).__name__}:", errors, title=type(self).__name__
+                f"Invalid resource config for {type(self).__name__}:",
+                errors,
+                title=type(self).__name__,
             )
         built = type(self).model_construct(**values)
         object.__setattr__(self, "__dict__", built.__dict__)
@@ -185,11 +185,11 @@ class ConfigurableResource(ConfigurableResourceFactory[TResValue]):
 class ConfigurableIOManagerFactory(ConfigurableResourceFactory[IOManager]):
     """A configurable resource whose value is the IO manager :meth:`create_io_manager` returns.
 
-        class FsFactory(dg.ConfigurableIOManagerFactory):
-            base_dir: str
+    class FsFactory(dg.ConfigurableIOManagerFactory):
+        base_dir: str
 
-            def create_io_manager(self, context):
-                return MyFsIOManager(self.base_dir)
+        def create_io_manager(self, context):
+            return MyFsIOManager(self.base_dir)
     """
 
     def create_io_manager(self, context: InitResourceContext) -> IOManager:
@@ -204,9 +204,9 @@ class ConfigurableIOManagerFactory(ConfigurableResourceFactory[IOManager]):
 class ConfigurableIOManager(ConfigurableResource, IOManager):
     """An IO manager that is also a configurable resource (a frozen pydantic model).
 
-        class PrefixIOManager(dg.ConfigurableIOManager):
-            prefix: str = "out"
+    class PrefixIOManager(dg.ConfigurableIOManager):
+        prefix: str = "out"
 
-            def handle_output(self, context, obj): ...
-            def load_input(self, context): ...
+        def handle_output(self, context, obj): ...
+        def load_input(self, context): ...
     """

@@ -73,12 +73,39 @@ __all__ = [
 ]
 
 _ASSET_PARAMS = (
-    "name", "key_prefix", "ins", "deps", "metadata", "tags", "description", "config_schema",
-    "required_resource_keys", "resource_defs", "hooks", "io_manager_def", "io_manager_key",
-    "dagster_type", "partitions_def", "op_tags", "group_name", "output_required",
-    "automation_condition", "freshness_policy", "backfill_policy", "retry_policy", "code_version",
-    "key", "check_specs", "owners", "kinds", "pool", "is_virtual", "compute_kind",
-    "auto_materialize_policy", "non_argument_deps", "legacy_freshness_policy",
+    "name",
+    "key_prefix",
+    "ins",
+    "deps",
+    "metadata",
+    "tags",
+    "description",
+    "config_schema",
+    "required_resource_keys",
+    "resource_defs",
+    "hooks",
+    "io_manager_def",
+    "io_manager_key",
+    "dagster_type",
+    "partitions_def",
+    "op_tags",
+    "group_name",
+    "output_required",
+    "automation_condition",
+    "freshness_policy",
+    "backfill_policy",
+    "retry_policy",
+    "code_version",
+    "key",
+    "check_specs",
+    "owners",
+    "kinds",
+    "pool",
+    "is_virtual",
+    "compute_kind",
+    "auto_materialize_policy",
+    "non_argument_deps",
+    "legacy_freshness_policy",
 )
 _ASSET_PARAM_SET = frozenset(_ASSET_PARAMS)
 _NO_RESOURCE_KEYS: frozenset[str] = frozenset()
@@ -92,10 +119,26 @@ def _valid_name(name: Any) -> bool:
 
 
 # Names Dagster reserves (its own parameter names, builtins it shadows, Python keywords).
-_RESERVED_NAMES = frozenset((
-    "context", "conf", "config", "meta", "arg_dict", "dict", "input_arg_dict", "output_arg_dict",
-    "int", "str", "float", "bool", "input", "output", "type", *__import__("keyword").kwlist,
-))
+_RESERVED_NAMES = frozenset(
+    (
+        "context",
+        "conf",
+        "config",
+        "meta",
+        "arg_dict",
+        "dict",
+        "input_arg_dict",
+        "output_arg_dict",
+        "int",
+        "str",
+        "float",
+        "bool",
+        "input",
+        "output",
+        "type",
+        *__import__("keyword").kwlist,
+    )
+)
 
 
 def _validate_name(name: str, what: str) -> str:
@@ -455,9 +498,13 @@ def _build_asset(
         resource_defs = {**(resource_defs or {}), io_manager_key: io_manager_def}
     description = description or _doc(fn)
     if auto_materialize_policy is not None or freshness_policy is not None:
-        automation_condition = resolve_automation_condition(automation_condition, auto_materialize_policy)
+        automation_condition = resolve_automation_condition(
+            automation_condition, auto_materialize_policy
+        )
         check_freshness_policy(freshness_policy)
-    if not (owners or tags or kinds or legacy_freshness_policy or is_virtual) and len(dep_keys) == len(all_deps):
+    if not (owners or tags or kinds or legacy_freshness_policy or is_virtual) and len(
+        dep_keys
+    ) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
         spec = AssetSpec._trusted(
             asset_key,
@@ -501,14 +548,18 @@ def _build_asset(
     if io_manager_key is None and output_required and dagster_type is None:
         out = DEFAULT_OUT
     else:
-        out = Out(io_manager_key=io_manager_key, is_required=output_required, dagster_type=dagster_type)
+        out = Out(
+            io_manager_key=io_manager_key, is_required=output_required, dagster_type=dagster_type
+        )
     op = OpDefinition(
         compute_fn=fn,
         name=op_name,
         ins=op_ins,
         outs={"result": out},
         description=spec.description,
-        required_resource_keys=frozenset(required_resource_keys) if required_resource_keys else _NO_RESOURCE_KEYS,
+        required_resource_keys=frozenset(required_resource_keys)
+        if required_resource_keys
+        else _NO_RESOURCE_KEYS,
         config_schema=config_schema,
         tags=node_tags,
         retry_policy=retry_policy,
@@ -531,7 +582,11 @@ def _build_asset(
         from dagster_nb._definitions.asset_checks import specs_by_output_name
 
         # a new object, not yet shared: set the field single_asset_definition left empty
-        object.__setattr__(ad, "check_specs_by_output_name", specs_by_output_name(check_specs, str(what), [asset_key]))
+        object.__setattr__(
+            ad,
+            "check_specs_by_output_name",
+            specs_by_output_name(check_specs, str(what), [asset_key]),
+        )
     return ad
 
 
@@ -570,7 +625,33 @@ def multi_asset(
     or ``@multi_asset(specs=[AssetSpec("a"), AssetSpec("b", deps=["a"])])``. With
     ``can_subset=True`` the function may be asked for only some of its assets
     (``context.selected_asset_keys``)."""
-    _unexpected_kwargs(kwargs, ("outs", "name", "ins", "deps", "specs", "can_subset", "group_name", "internal_asset_deps", "partitions_def", "required_resource_keys", "code_version", "retry_policy", "resource_defs", "backfill_policy", "op_tags", "description", "pool", "compute_kind", "config_schema", "hooks", "check_specs"), "@multi_asset")
+    _unexpected_kwargs(
+        kwargs,
+        (
+            "outs",
+            "name",
+            "ins",
+            "deps",
+            "specs",
+            "can_subset",
+            "group_name",
+            "internal_asset_deps",
+            "partitions_def",
+            "required_resource_keys",
+            "code_version",
+            "retry_policy",
+            "resource_defs",
+            "backfill_policy",
+            "op_tags",
+            "description",
+            "pool",
+            "compute_kind",
+            "config_schema",
+            "hooks",
+            "check_specs",
+        ),
+        "@multi_asset",
+    )
     _refuse_hooks(hooks, "@multi_asset")
     if outs and specs:
         raise DagsterInvalidDefinitionError("@multi_asset: pass either outs or specs, not both.")
@@ -606,15 +687,19 @@ def multi_asset(
                 k = ao.key or AssetKey([*(ao.key_prefix or ()), out_name])
                 keys_by_output[out_name] = k
                 op_outs[out_name] = Out(
-                    is_required=ao.is_required, io_manager_key=ao.io_manager_key,
-                    code_version=ao.code_version, dagster_type=ao.dagster_type,
+                    is_required=ao.is_required,
+                    io_manager_key=ao.io_manager_key,
+                    code_version=ao.code_version,
+                    dagster_type=ao.dagster_type,
                 )
             for out_name, ao in outs.items():
                 k = keys_by_output[out_name]
                 if internal_asset_deps and out_name in internal_asset_deps:
                     dk = {AssetKey.from_coercible(x) for x in internal_asset_deps[out_name]}
                     spec_deps = [d for d in shared_deps if d.asset_key in dk]
-                    spec_deps += [AssetDep(x) for x in dk if x not in {d.asset_key for d in shared_deps}]
+                    spec_deps += [
+                        AssetDep(x) for x in dk if x not in {d.asset_key for d in shared_deps}
+                    ]
                     internal[k] = frozenset(dk)
                 else:
                     spec_deps = shared_deps
@@ -628,7 +713,9 @@ def multi_asset(
             for s in specs or ():
                 out_name = s.key.to_python_identifier()
                 keys_by_output[out_name] = s.key
-                op_outs[out_name] = Out(is_required=not s.skippable, io_manager_key=s.io_manager_key)
+                op_outs[out_name] = Out(
+                    is_required=not s.skippable, io_manager_key=s.io_manager_key
+                )
                 extra = [d for d in shared_deps if d.asset_key not in set(s.dep_keys)]
                 spec = s.replace_attributes(deps=[*s.deps, *extra]) if extra else s
                 if group_name and not spec.group_name:
@@ -640,8 +727,16 @@ def multi_asset(
                 specs_by_key[s.key] = spec
         if len(set(keys_by_output.values())) != len(keys_by_output):
             raise DagsterInvalidDefinitionError(f"{what} defines the same asset key twice.")
-        pdefs = {id(s.partitions_def): s.partitions_def for s in specs_by_key.values() if s.partitions_def is not None}
-        pdef = partitions_def if partitions_def is not None else (next(iter(pdefs.values())) if pdefs else None)
+        pdefs = {
+            id(s.partitions_def): s.partitions_def
+            for s in specs_by_key.values()
+            if s.partitions_def is not None
+        }
+        pdef = (
+            partitions_def
+            if partitions_def is not None
+            else (next(iter(pdefs.values())) if pdefs else None)
+        )
         if len(pdefs) > 1:
             raise DagsterInvalidDefinitionError(
                 f"{what}: all assets of a multi-asset must share one partitions definition."
@@ -735,12 +830,25 @@ def observable_source_asset(observe_fn: Callable | None = None, **kwargs: Any) -
     """A source asset whose version can be observed: the function returns a ``DataVersion``
     or an ``ObserveResult``. It is loadable downstream and never materialized."""
     allowed = (
-        "key", "name", "key_prefix", "metadata", "io_manager_key", "io_manager_def",
-        "description", "group_name", "required_resource_keys", "resource_defs",
-        "partitions_def", "automation_condition", "op_tags", "tags",
+        "key",
+        "name",
+        "key_prefix",
+        "metadata",
+        "io_manager_key",
+        "io_manager_def",
+        "description",
+        "group_name",
+        "required_resource_keys",
+        "resource_defs",
+        "partitions_def",
+        "automation_condition",
+        "op_tags",
+        "tags",
         "auto_observe_interval_minutes",
     )
-    _unexpected_kwargs({k: v for k, v in kwargs.items() if k not in allowed}, allowed, "@observable_source_asset")
+    _unexpected_kwargs(
+        {k: v for k, v in kwargs.items() if k not in allowed}, allowed, "@observable_source_asset"
+    )
 
     def wrap(fn: Callable) -> AssetsDefinition:
         key = kwargs.get("key")
@@ -796,7 +904,20 @@ def multi_observable_source_asset(
 ) -> Callable[[Callable], AssetsDefinition]:
     """Several observable source assets observed by one function, which yields one
     ``ObserveResult(asset_key=...)`` per spec."""
-    _unexpected_kwargs(kwargs, ("specs", "name", "description", "partitions_def", "required_resource_keys", "resource_defs", "group_name", "can_subset"), "@multi_observable_source_asset")
+    _unexpected_kwargs(
+        kwargs,
+        (
+            "specs",
+            "name",
+            "description",
+            "partitions_def",
+            "required_resource_keys",
+            "resource_defs",
+            "group_name",
+            "can_subset",
+        ),
+        "@multi_observable_source_asset",
+    )
 
     def wrap(fn: Callable) -> AssetsDefinition:
         ss = [
@@ -868,8 +989,17 @@ _GRAPH_ASSET_PARAMS = (
     "deps",
 )
 _GRAPH_MULTI_ASSET_PARAMS = (
-    "outs", "name", "ins", "partitions_def", "hooks", "backfill_policy", "group_name",
-    "can_subset", "resource_defs", "check_specs", "config",
+    "outs",
+    "name",
+    "ins",
+    "partitions_def",
+    "hooks",
+    "backfill_policy",
+    "group_name",
+    "can_subset",
+    "resource_defs",
+    "check_specs",
+    "config",
 )
 
 
@@ -955,12 +1085,26 @@ def graph_asset(
 
     def wrap(fn: Callable[..., Any]) -> AssetsDefinition:
         return _graph_asset(
-            fn, name=name, description=description, ins=ins, config=config,
-            key_prefix=key_prefix, group_name=group_name, partitions_def=partitions_def,
-            hooks=hooks, metadata=metadata, tags=tags, owners=owners,
-            automation_condition=automation_condition, backfill_policy=backfill_policy,
-            resource_defs=resource_defs, check_specs=check_specs, code_version=code_version,
-            key=key, kinds=kinds, deps=deps,
+            fn,
+            name=name,
+            description=description,
+            ins=ins,
+            config=config,
+            key_prefix=key_prefix,
+            group_name=group_name,
+            partitions_def=partitions_def,
+            hooks=hooks,
+            metadata=metadata,
+            tags=tags,
+            owners=owners,
+            automation_condition=automation_condition,
+            backfill_policy=backfill_policy,
+            resource_defs=resource_defs,
+            check_specs=check_specs,
+            code_version=code_version,
+            key=key,
+            kinds=kinds,
+            deps=deps,
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
@@ -987,9 +1131,18 @@ def graph_multi_asset(
 
     def wrap(fn: Callable[..., Any]) -> AssetsDefinition:
         return _graph_multi_asset(
-            fn, outs=outs, name=name, ins=ins, partitions_def=partitions_def, hooks=hooks,
-            backfill_policy=backfill_policy, group_name=group_name, can_subset=can_subset,
-            resource_defs=resource_defs, check_specs=check_specs, config=config,
+            fn,
+            outs=outs,
+            name=name,
+            ins=ins,
+            partitions_def=partitions_def,
+            hooks=hooks,
+            backfill_policy=backfill_policy,
+            group_name=group_name,
+            can_subset=can_subset,
+            resource_defs=resource_defs,
+            check_specs=check_specs,
+            config=config,
         )
 
     return wrap
@@ -1041,16 +1194,29 @@ def _graph_asset(
             "@graph_multi_asset for several."
         )
     g = GraphDefinition(
-        name=g.name, nodes=g.nodes, input_names=tuple(g.input_names),
+        name=g.name,
+        nodes=g.nodes,
+        input_names=tuple(g.input_names),
         output_map={"result": next(iter(g.output_map.values()))},
-        description=g.description, compose_fn=fn,
+        description=g.description,
+        compose_fn=fn,
     )
-    sig = FnSignature(context_param=None, config_param=None, config_cls=None, resource_params={}, input_params=tuple(g.input_names), defaults={})
-    input_keys, mappings, _ = _input_keys(sig, ins, fn.__name__, f"graph asset '{asset_key.to_user_string()}'")
+    sig = FnSignature(
+        context_param=None,
+        config_param=None,
+        config_cls=None,
+        resource_params={},
+        input_params=tuple(g.input_names),
+        defaults={},
+    )
+    input_keys, mappings, _ = _input_keys(
+        sig, ins, fn.__name__, f"graph asset '{asset_key.to_user_string()}'"
+    )
     dep_list = _collect_deps(deps)
     spec = AssetSpec(
         asset_key,
-        deps=[AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()] + dep_list,
+        deps=[AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()]
+        + dep_list,
         description=description or _doc(fn),
         metadata=metadata,
         group_name=group_name,
@@ -1104,11 +1270,18 @@ def _graph_multi_asset(
     g = compose_graph(fn, gname, None)
     refuse_graph_config_in_assets(g, "@graph_multi_asset")
     missing = set(outs) - set(g.output_map)
-    if missing and len(outs) == len(g.output_map) and all(k.startswith("result_") for k in g.output_map):
+    if (
+        missing
+        and len(outs) == len(g.output_map)
+        and all(k.startswith("result_") for k in g.output_map)
+    ):
         g = GraphDefinition(
-            name=g.name, nodes=g.nodes, input_names=tuple(g.input_names),
+            name=g.name,
+            nodes=g.nodes,
+            input_names=tuple(g.input_names),
             output_map=dict(zip(outs, g.output_map.values(), strict=True)),
-            description=g.description, compose_fn=fn,
+            description=g.description,
+            compose_fn=fn,
         )
         missing = set()
     if missing:
@@ -1116,7 +1289,14 @@ def _graph_multi_asset(
             f"@graph_multi_asset '{gname}' must return a dict with keys {sorted(outs)}; missing "
             f"{sorted(missing)}."
         )
-    sig = FnSignature(context_param=None, config_param=None, config_cls=None, resource_params={}, input_params=tuple(g.input_names), defaults={})
+    sig = FnSignature(
+        context_param=None,
+        config_param=None,
+        config_cls=None,
+        resource_params={},
+        input_params=tuple(g.input_names),
+        defaults={},
+    )
     input_keys, mappings, _ = _input_keys(sig, ins, fn.__name__, f"graph multi-asset '{gname}'")
     deps = [AssetDep(k, partition_mapping=mappings.get(k)) for k in input_keys.values()]
     keys_by_output = {}

@@ -39,8 +39,16 @@ if TYPE_CHECKING:
     from dagster_nb._typing import NoExtraKwargs, Unpack
 
 _DEFINITIONS_PARAMS = (
-    "assets", "schedules", "sensors", "jobs", "resources", "executor", "loggers", "asset_checks",
-    "metadata", "component_tree",
+    "assets",
+    "schedules",
+    "sensors",
+    "jobs",
+    "resources",
+    "executor",
+    "loggers",
+    "asset_checks",
+    "metadata",
+    "component_tree",
 )
 
 __all__ = ["Definitions", "LazyDefinitions", "definitions"]
@@ -157,8 +165,10 @@ class Definitions:
                         for i in (getattr(ad.node_def, "ins", None) or {}).values()
                     }
                     what = (
-                        "io manager" if key in io_keys
-                        else "input manager" if key in in_keys
+                        "io manager"
+                        if key in io_keys
+                        else "input manager"
+                        if key in in_keys
                         else "resource"
                     )
                     raise DagsterInvalidDefinitionError(
@@ -243,8 +253,14 @@ class Definitions:
                     )
                 executor = d._executor
         return Definitions(
-            assets=assets, schedules=schedules, sensors=sensors, jobs=jobs,
-            resources=resources, executor=executor, loggers=loggers, asset_checks=checks,
+            assets=assets,
+            schedules=schedules,
+            sensors=sensors,
+            jobs=jobs,
+            resources=resources,
+            executor=executor,
+            loggers=loggers,
+            asset_checks=checks,
             metadata=metadata,
         )
 
@@ -262,7 +278,10 @@ class Definitions:
         if ad is None:
             raise DagsterInvariantViolationError(
                 f"Asset key {key.to_user_string()} not found in these definitions."
-                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in self.resolved.assets_def_by_key))
+                + did_you_mean(
+                    key.to_user_string(),
+                    (k.to_user_string() for k in self.resolved.assets_def_by_key),
+                )
             )
         return ad
 
@@ -345,7 +364,11 @@ class Definitions:
         s = self._named(self._schedules, name, "schedule")
         # build_schedule_from_partitioned_job over an asset job: its cron comes from the
         # partitions of the job's assets, known once resolved here.
-        return s.resolve(self) if type(s).__name__ == "UnresolvedPartitionedAssetScheduleDefinition" else s
+        return (
+            s.resolve(self)
+            if type(s).__name__ == "UnresolvedPartitionedAssetScheduleDefinition"
+            else s
+        )
 
     def resolve_sensor_def(self, name: str) -> Any:
         return self._named(self._sensors, name, "sensor")
@@ -381,7 +404,10 @@ class Definitions:
         """Load an asset's stored value through its IO manager."""
         with self.get_asset_value_loader(instance=instance) as loader:
             return loader.load_asset_value(
-                asset_key, python_type=python_type, partition_key=partition_key, input_definition_metadata=metadata
+                asset_key,
+                python_type=python_type,
+                partition_key=partition_key,
+                input_definition_metadata=metadata,
             )
 
     def __repr__(self) -> str:
@@ -434,7 +460,8 @@ def definitions(fn: Callable[[], Definitions]) -> Callable[..., Definitions]:
     if params:
         note = ""
         if getattr(params[0].annotation, "__name__", params[0].annotation) in (
-            "ComponentLoadContext", "dg.ComponentLoadContext",
+            "ComponentLoadContext",
+            "dg.ComponentLoadContext",
         ):
             note = " (a ComponentLoadContext parameter is not supported by dagster_nb yet)"
         raise DagsterInvariantViolationError(

@@ -85,7 +85,9 @@ def build_last_update_freshness_checks(
         try:
             ticks = CronTicks(deadline_cron, timezone)
         except DagsterInvalidDefinitionError as exc:
-            raise DagsterInvalidDefinitionError(f"Invalid cron string {deadline_cron!r}: {exc}") from None
+            raise DagsterInvalidDefinitionError(
+                f"Invalid cron string {deadline_cron!r}: {exc}"
+            ) from None
     keys = [k for a in assets for k in _keys_of(a)]
     dups = [k for k in keys if keys.count(k) > 1]
     if dups:
@@ -93,7 +95,10 @@ def build_last_update_freshness_checks(
             f"Found duplicate assets in the provided list of assets: {dups}. Please ensure that "
             "each asset is unique."
         )
-    params: dict[str, Any] = {"timezone": timezone, "lower_bound_delta_seconds": lower_bound_delta.total_seconds()}
+    params: dict[str, Any] = {
+        "timezone": timezone,
+        "lower_bound_delta_seconds": lower_bound_delta.total_seconds(),
+    }
     if deadline_cron:
         params["deadline_cron"] = deadline_cron
     specs = [
@@ -110,11 +115,20 @@ def build_last_update_freshness_checks(
     def freshness_check(context: Any) -> Iterator[AssetCheckResult]:
         for check_key in sorted(context.selected_asset_check_keys, key=lambda c: c.asset_key.parts):
             yield _evaluate(
-                context.instance, check_key.asset_key, _now(context), lower_bound_delta, ticks,
-                params, severity,
+                context.instance,
+                check_key.asset_key,
+                _now(context),
+                lower_bound_delta,
+                ticks,
+                params,
+                severity,
             )
 
-    return [multi_asset_check(specs=specs, can_subset=True, name=f"freshness_check_{_unique_id(keys)}")(freshness_check)]
+    return [
+        multi_asset_check(specs=specs, can_subset=True, name=f"freshness_check_{_unique_id(keys)}")(
+            freshness_check
+        )
+    ]
 
 
 def _keys_of(asset: Any) -> list[AssetKey]:
@@ -139,8 +153,13 @@ def _now(context: Any) -> float:
 
 
 def _evaluate(
-    instance: Any, key: AssetKey, now: float, delta: datetime.timedelta, ticks: Any,
-    params: dict[str, Any], severity: AssetCheckSeverity,
+    instance: Any,
+    key: AssetKey,
+    now: float,
+    delta: datetime.timedelta,
+    ticks: Any,
+    params: dict[str, Any],
+    severity: AssetCheckSeverity,
 ) -> AssetCheckResult:
     latest_tick = ticks.prev_le(now).timestamp() if ticks is not None else None
     deadline = latest_tick if latest_tick is not None else now
@@ -155,7 +174,11 @@ def _evaluate(
         metadata[LATEST_CRON_TICK_METADATA_KEY] = TimestampMetadataValue(latest_tick)
     if passed and updated is not None:  # (passed implies an update)
         # when the asset can become overdue again
-        fresh_until = ticks.after(ticks.prev_le(now)).timestamp() if ticks is not None else updated + delta.total_seconds()
+        fresh_until = (
+            ticks.after(ticks.prev_le(now)).timestamp()
+            if ticks is not None
+            else updated + delta.total_seconds()
+        )
         metadata[FRESH_UNTIL_METADATA_KEY] = TimestampMetadataValue(fresh_until)
     if updated:
         metadata[LAST_UPDATED_TIMESTAMP_METADATA_KEY] = TimestampMetadataValue(updated)

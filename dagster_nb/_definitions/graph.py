@@ -226,8 +226,9 @@ class ConfigMapping:
                 "give a dict of types, e.g. {'n': float}."
             )
 
-    def resolve_from_unvalidated_config(self, config: Any, path: str = "root:config", *,
-                                        where: str = "the config mapping") -> Any:
+    def resolve_from_unvalidated_config(
+        self, config: Any, path: str = "root:config", *, where: str = "the config mapping"
+    ) -> Any:
         """Check ``config`` against ``config_schema``, then map it with ``config_fn``
         (``path`` and ``where`` name the config in errors)."""
         from dagster_nb._definitions.config import validate_config_schema
@@ -237,7 +238,8 @@ class ConfigMapping:
             problems = validate_config_schema(self.config_schema, config, path)
             if problems:
                 raise DagsterInvalidConfigError(
-                    f"Error in config for {where}", [f"Error {i}: {p}" for i, p in enumerate(problems, 1)]
+                    f"Error in config for {where}",
+                    [f"Error {i}: {p}" for i, p in enumerate(problems, 1)],
                 )
             config = _coerce_floats(self.config_schema, config)
         try:
@@ -245,7 +247,8 @@ class ConfigMapping:
         except Exception as exc:
             raise DagsterConfigMappingFunctionError(
                 f"The config mapping function of {where} has thrown an unexpected error during its "
-                f"execution: {type(exc).__name__}: {exc}", user_exception=exc,
+                f"execution: {type(exc).__name__}: {exc}",
+                user_exception=exc,
             ) from exc
 
 
@@ -367,11 +370,14 @@ class GraphDefinition(_Invocable):
             from dagster_nb._errors import did_you_mean
 
             raise DagsterInvariantViolationError(
-                f"{head} is not a node in graph {self.name}." + did_you_mean(head, self.node_invocations)
+                f"{head} is not a node in graph {self.name}."
+                + did_you_mean(head, self.node_invocations)
             )
         if rest:
             if not isinstance(call.definition, GraphDefinition):
-                raise DagsterInvariantViolationError(f"{head} in graph {self.name} is an op, not a graph.")
+                raise DagsterInvariantViolationError(
+                    f"{head} in graph {self.name} is an op, not a graph."
+                )
             return call.definition.node_named(rest)
         return _node_of(call)
 
@@ -392,12 +398,19 @@ class GraphDefinition(_Invocable):
                 if isinstance(ref, NodeOutputRef):
                     deps[in_name] = DependencyDefinition(ref.node_name, ref.output_name)
                 elif isinstance(ref, (list, tuple)):
-                    deps[in_name] = MultiDependencyDefinition(tuple(
-                        DependencyDefinition(r.node_name, r.output_name)
-                        for r in ref if isinstance(r, NodeOutputRef)
-                    ))
+                    deps[in_name] = MultiDependencyDefinition(
+                        tuple(
+                            DependencyDefinition(r.node_name, r.output_name)
+                            for r in ref
+                            if isinstance(r, NodeOutputRef)
+                        )
+                    )
             alias = c.name if self._aliased else None
-            out[NodeInvocation(c.definition.name, alias, tags=dict(getattr(c.definition, "tags", {}) or {}))] = deps
+            out[
+                NodeInvocation(
+                    c.definition.name, alias, tags=dict(getattr(c.definition, "tags", {}) or {})
+                )
+            ] = deps
         return out
 
     @property
@@ -502,8 +515,13 @@ class GraphDefinition(_Invocable):
         from dagster_nb._definitions.seam import services
 
         return services().execute_graph_in_process(
-            self, run_config=run_config, instance=instance, resources=resources,
-            raise_on_error=raise_on_error, op_selection=op_selection, run_id=run_id,
+            self,
+            run_config=run_config,
+            instance=instance,
+            resources=resources,
+            raise_on_error=raise_on_error,
+            op_selection=op_selection,
+            run_id=run_id,
             input_values=input_values,
         )
 
@@ -531,22 +549,38 @@ class GraphDefinition(_Invocable):
         """A job that runs this graph's ops, each op one step (Dagster's ``to_job``)."""
         from dagster_nb._definitions.seam import services
 
-        for pname, v in (("asset_layer", asset_layer), ("_asset_selection_data", _asset_selection_data),
-                         ("automation_condition", automation_condition)):
+        for pname, v in (
+            ("asset_layer", asset_layer),
+            ("_asset_selection_data", _asset_selection_data),
+            ("automation_condition", automation_condition),
+        ):
             if v is not None:
                 raise DagsterInvalidDefinitionError(
                     f"GraphDefinition.to_job({pname}=...) is not supported yet by dagster_nb."
                 )
         return services().op_job(
-            self, name=name or self.name, description=description, resource_defs=resource_defs,
-            config=config, tags=tags, metadata=metadata, logger_defs=logger_defs,
-            executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,
-            op_selection=op_selection, partitions_def=partitions_def, input_values=input_values,
-            run_tags=run_tags, owners=owners,
+            self,
+            name=name or self.name,
+            description=description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            metadata=metadata,
+            logger_defs=logger_defs,
+            executor_def=executor_def,
+            hooks=hooks,
+            op_retry_policy=op_retry_policy,
+            op_selection=op_selection,
+            partitions_def=partitions_def,
+            input_values=input_values,
+            run_tags=run_tags,
+            owners=owners,
         )
 
 
-def _graph_inputs_used(g: GraphDefinition, needed: Mapping[str, frozenset[str]], outputs: Any) -> set[str]:
+def _graph_inputs_used(
+    g: GraphDefinition, needed: Mapping[str, frozenset[str]], outputs: Any
+) -> set[str]:
     """Inputs of graph ``g`` read by the nodes that ``needed`` runs (or passed straight out)."""
     used: set[str] = set()
     refs: list[Any] = [g.output_map[o] for o in outputs if o in g.output_map]
@@ -674,10 +708,14 @@ def graph(
                     f"{sorted(output_map)}: return a dict with those keys (or a tuple, in order)."
                 )
         return GraphDefinition(
-            name=g.name, nodes=g.node_invocations, input_names=tuple(g.input_names),
-            output_map=output_map, description=g.description, compose_fn=fn, tags=tags,
+            name=g.name,
+            nodes=g.node_invocations,
+            input_names=tuple(g.input_names),
+            output_map=output_map,
+            description=g.description,
+            compose_fn=fn,
+            tags=tags,
             config=config,
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
-

@@ -75,7 +75,6 @@ __all__ = [
 ]
 
 
-
 def _default_log(name: str) -> Any:
     # A context built outside a run logs to Python logging (imported on first use).
     import logging
@@ -89,15 +88,15 @@ def _default_log(name: str) -> Any:
 class IOManager(ABC):
     """Stores asset/op outputs and loads them as inputs.
 
-        class ListIOManager(dg.IOManager):
-            def __init__(self):
-                self.store = {}
+    class ListIOManager(dg.IOManager):
+        def __init__(self):
+            self.store = {}
 
-            def handle_output(self, context, obj):
-                self.store[tuple(context.get_asset_identifier())] = obj
+        def handle_output(self, context, obj):
+            self.store[tuple(context.get_asset_identifier())] = obj
 
-            def load_input(self, context):
-                return self.store[tuple(context.get_asset_identifier())]
+        def load_input(self, context):
+            return self.store[tuple(context.get_asset_identifier())]
     """
 
     @abstractmethod
@@ -113,7 +112,7 @@ class IOManager(ABC):
 class IOManagerDefinition(ResourceDefinition):
     """A resource definition whose value is an :class:`IOManager`.
 
-        my_io = dg.IOManagerDefinition(lambda ctx: MyIOManager())
+    my_io = dg.IOManagerDefinition(lambda ctx: MyIOManager())
     """
 
     def __init__(
@@ -145,7 +144,9 @@ class IOManagerDefinition(ResourceDefinition):
         return self._output_config_schema
 
     @staticmethod
-    def hardcoded_io_manager(value: IOManager, description: str | None = None) -> IOManagerDefinition:
+    def hardcoded_io_manager(
+        value: IOManager, description: str | None = None
+    ) -> IOManagerDefinition:
         """An IO manager definition that is always ``value``."""
         if not isinstance(value, IOManager):
             raise DagsterInvalidDefinitionError(
@@ -260,14 +261,14 @@ def input_manager(
 ) -> Any:
     """Define an input manager from a load function of the input context:
 
-        @dg.input_manager
-        def from_csv(context):
-            return read_csv(f"{context.asset_key.path[-1]}.csv")
+    @dg.input_manager
+    def from_csv(context):
+        return read_csv(f"{context.asset_key.path[-1]}.csv")
 
-        @dg.asset(ins={"raw": dg.AssetIn(input_manager_key="csv")})
-        def cleaned(raw): ...
+    @dg.asset(ins={"raw": dg.AssetIn(input_manager_key="csv")})
+    def cleaned(raw): ...
 
-        dg.materialize([cleaned], resources={"csv": from_csv})
+    dg.materialize([cleaned], resources={"csv": from_csv})
     """
 
     def decorator(load_fn: Any) -> InputManagerDefinition:
@@ -491,8 +492,8 @@ class _IOContextBase:
 class OutputContext(_IOContextBase):
     """What ``IOManager.handle_output`` receives. Keyword-only; see the module docstring.
 
-        ctx = dg.build_output_context(asset_key="orders", partition_key="2024-01-01")
-        ctx.get_asset_identifier()   # ['orders', '2024-01-01']
+    ctx = dg.build_output_context(asset_key="orders", partition_key="2024-01-01")
+    ctx.get_asset_identifier()   # ['orders', '2024-01-01']
     """
 
     _what = "OutputContext"
@@ -596,7 +597,7 @@ class OutputContext(_IOContextBase):
     def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
         """Attach metadata to the materialization of this output.
 
-            context.add_output_metadata({"rows": len(df)})
+        context.add_output_metadata({"rows": len(df)})
         """
         overlap = set(metadata) & set(self._user_generated_metadata)
         if overlap:
@@ -635,8 +636,8 @@ class OutputContext(_IOContextBase):
 class InputContext(_IOContextBase):
     """What ``IOManager.load_input`` receives. Keyword-only; see the module docstring.
 
-        ctx = dg.build_input_context(asset_key="orders", partition_key="2024-01-01")
-        ctx.get_asset_identifier()   # ['orders', '2024-01-01']
+    ctx = dg.build_input_context(asset_key="orders", partition_key="2024-01-01")
+    ctx.get_asset_identifier()   # ['orders', '2024-01-01']
     """
 
     _what = "InputContext"
@@ -690,6 +691,7 @@ class InputContext(_IOContextBase):
 
     name = property(lambda self: self._name)
     config = property(lambda self: self._config)
+
     @property
     def upstream_output(self) -> OutputContext | None:
         up = self._upstream_output
@@ -734,7 +736,9 @@ class InputContext(_IOContextBase):
             )
         return upstream.get_identifier()
 
-    def add_input_metadata(self, metadata: Mapping[str, Any], description: str | None = None) -> None:
+    def add_input_metadata(
+        self, metadata: Mapping[str, Any], description: str | None = None
+    ) -> None:
         self._user_generated_metadata.update(normalize_metadata(metadata))
 
     def get_logged_metadata(self) -> dict[str, Any]:
@@ -951,7 +955,8 @@ def _mem_io_manager_fn(init_context: InitResourceContext) -> InMemoryIOManager:
 
 
 mem_io_manager = IOManagerDefinition(
-    _mem_io_manager_fn, description="Built-in IO manager that stores and retrieves values in memory."
+    _mem_io_manager_fn,
+    description="Built-in IO manager that stores and retrieves values in memory.",
 )
 mem_io_manager.__doc__ = """``mem_io_manager``: an IOManagerDefinition of a fresh InMemoryIOManager.
 

@@ -1,7 +1,7 @@
 """Collect asset definitions from Python modules and packages.
 
-    from my_project import ingest, marts
-    assets = dg.load_assets_from_modules([ingest, marts], group_name="analytics")
+from my_project import ingest, marts
+assets = dg.load_assets_from_modules([ingest, marts], group_name="analytics")
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ __all__ = [
 def _assets_in_module(module: ModuleType, include_specs: bool) -> list[Any]:
     found: list[Any] = []
     seen: set[int] = set()
-    kinds: tuple[type, ...] = (AssetsDefinition, SourceAsset) + ((AssetSpec,) if include_specs else ())
+    kinds: tuple[type, ...] = (AssetsDefinition, SourceAsset) + (
+        (AssetSpec,) if include_specs else ()
+    )
     for value in vars(module).values():
         items = value if isinstance(value, list) else [value]
         for v in items:
@@ -44,10 +46,16 @@ def _assets_in_module(module: ModuleType, include_specs: bool) -> list[Any]:
 def _is_checks_def(v: Any) -> bool:
     # @asset_check definitions are AssetsDefinitions too; Dagster loads them separately
     # (load_asset_checks_from_modules).
-    return isinstance(v, AssetsDefinition) and not v.specs_by_key and bool(v.check_specs_by_output_name)
+    return (
+        isinstance(v, AssetsDefinition)
+        and not v.specs_by_key
+        and bool(v.check_specs_by_output_name)
+    )
 
 
-def load_asset_checks_from_modules(modules: Iterable[ModuleType], asset_key_prefix: Any = None) -> list[Any]:
+def load_asset_checks_from_modules(
+    modules: Iterable[ModuleType], asset_key_prefix: Any = None
+) -> list[Any]:
     """Every ``@asset_check`` / ``@multi_asset_check`` at the top level of ``modules``; with
     ``asset_key_prefix``, they check the prefixed keys (as load_assets_from_modules(key_prefix=)
     names the assets).
@@ -73,7 +81,11 @@ def load_asset_checks_from_modules(modules: Iterable[ModuleType], asset_key_pref
                     if prefix:
                         targets = {s.asset_key for s in v.check_specs_by_output_name.values()}
                         targets |= set(v.keys_by_input_name.values())
-                        v = v.with_attributes(asset_key_replacements={k: AssetKey([*prefix, *k.path]) for k in targets})
+                        v = v.with_attributes(
+                            asset_key_replacements={
+                                k: AssetKey([*prefix, *k.path]) for k in targets
+                            }
+                        )
                     out.append(v)
     return out
 
@@ -87,12 +99,18 @@ def load_asset_checks_from_current_module(asset_key_prefix: Any = None) -> list[
     return load_asset_checks_from_modules([module], asset_key_prefix=asset_key_prefix)
 
 
-def load_asset_checks_from_package_module(package_module: ModuleType, asset_key_prefix: Any = None) -> list[Any]:
+def load_asset_checks_from_package_module(
+    package_module: ModuleType, asset_key_prefix: Any = None
+) -> list[Any]:
     """The asset checks of a package and all its submodules (imported here)."""
-    return load_asset_checks_from_modules(_package_modules(package_module), asset_key_prefix=asset_key_prefix)
+    return load_asset_checks_from_modules(
+        _package_modules(package_module), asset_key_prefix=asset_key_prefix
+    )
 
 
-def load_asset_checks_from_package_name(package_name: str, asset_key_prefix: Any = None) -> list[Any]:
+def load_asset_checks_from_package_name(
+    package_name: str, asset_key_prefix: Any = None
+) -> list[Any]:
     """Like load_asset_checks_from_package_module, by name."""
     module = sys.modules.get(package_name) or importlib.import_module(package_name)
     return load_asset_checks_from_package_module(module, asset_key_prefix=asset_key_prefix)
@@ -150,7 +168,9 @@ def _apply(
     return out
 
 
-def _override(a: Any, automation_condition: Any, backfill_policy: Any, legacy_freshness_policy: Any) -> Any:
+def _override(
+    a: Any, automation_condition: Any, backfill_policy: Any, legacy_freshness_policy: Any
+) -> Any:
     changes = {
         k: v
         for k, v in (
@@ -206,7 +226,9 @@ def load_assets_from_modules(
                     )
                 keys[k] = a
             assets.append(a)
-    out = _apply(assets, group_name=group_name, key_prefix=key_prefix, source_key_prefix=source_key_prefix)
+    out = _apply(
+        assets, group_name=group_name, key_prefix=key_prefix, source_key_prefix=source_key_prefix
+    )
     out = [
         _override(a, automation_condition, backfill_policy, legacy_freshness_policy) for a in out
     ]
@@ -230,7 +252,9 @@ def load_assets_from_current_module(
     module = sys.modules.get(caller.f_globals.get("__name__", "")) or inspect.getmodule(caller)
     if module is None:
         raise DagsterInvalidDefinitionError("Could not find the calling module.")
-    return load_assets_from_modules([module], group_name=group_name, key_prefix=key_prefix, **kwargs)
+    return load_assets_from_modules(
+        [module], group_name=group_name, key_prefix=key_prefix, **kwargs
+    )
 
 
 def _package_modules(package: ModuleType) -> list[ModuleType]:
@@ -263,4 +287,6 @@ def load_assets_from_package_name(
 ) -> list[Any]:
     """Like load_assets_from_package_module, by name: ``load_assets_from_package_name("my_pkg")``."""
     module = sys.modules.get(package_name) or importlib.import_module(package_name)
-    return load_assets_from_package_module(module, group_name=group_name, key_prefix=key_prefix, **kwargs)
+    return load_assets_from_package_module(
+        module, group_name=group_name, key_prefix=key_prefix, **kwargs
+    )

@@ -140,7 +140,9 @@ class MetadataValue:
 
     @staticmethod
     def python_artifact(python_artifact: Any) -> PythonArtifactMetadataValue:
-        return _v().PythonArtifactMetadataValue(python_artifact.__module__, python_artifact.__name__)
+        return _v().PythonArtifactMetadataValue(
+            python_artifact.__module__, python_artifact.__name__
+        )
 
     @staticmethod
     def table(
@@ -195,7 +197,9 @@ class MetadataValue:
     def pool(pool: str) -> PoolMetadataValue:
         """The name of a concurrency pool: ``MetadataValue.pool("warehouse")``."""
         if not isinstance(pool, str):
-            raise DagsterInvalidMetadata(f"MetadataValue.pool takes a str, got {type(pool).__name__}.")
+            raise DagsterInvalidMetadata(
+                f"MetadataValue.pool takes a str, got {type(pool).__name__}."
+            )
         return _v().PoolMetadataValue(pool)
 
 
@@ -254,6 +258,6 @@ def __getattr__(name: str) -> Any:
 
 
 _VALUE_NAMES = (
-    frozenset(__all__) - {"MetadataValue", "normalize_metadata", "metadata_to_json",
-                          "metadata_from_json"}
+    frozenset(__all__)
+    - {"MetadataValue", "normalize_metadata", "metadata_to_json", "metadata_from_json"}
 ) | {"metadata_value_to_json", "metadata_value_from_json"}

@@ -294,9 +294,9 @@ class TableColumnDep:
 class TableColumnLineage:
     """Column-level lineage: each column name to the upstream columns it is computed from.
 
-        dg.TableColumnLineage(deps_by_column={
-            "total": [dg.TableColumnDep(asset_key="orders", column_name="amount")],
-        })
+    dg.TableColumnLineage(deps_by_column={
+        "total": [dg.TableColumnDep(asset_key="orders", column_name="amount")],
+    })
     """
 
     deps_by_column: Mapping[str, Sequence[TableColumnDep]]
@@ -304,7 +304,9 @@ class TableColumnLineage:
     def __init__(self, deps_by_column: Mapping[str, Sequence[TableColumnDep]]):
         out: dict[str, list[TableColumnDep]] = {}
         for col, deps in dict(deps_by_column).items():
-            if not isinstance(deps, (list, tuple)) or not all(isinstance(d, TableColumnDep) for d in deps):
+            if not isinstance(deps, (list, tuple)) or not all(
+                isinstance(d, TableColumnDep) for d in deps
+            ):
                 raise DagsterInvalidMetadata(
                     f"TableColumnLineage: the deps of column {col!r} must be a list of "
                     f"TableColumnDep, got {deps!r}."
@@ -451,10 +453,13 @@ def metadata_value_to_json(v: MetadataValue) -> dict:
     if isinstance(v, NullMetadataValue):
         return {"type": t}
     if isinstance(v, TableColumnLineageMetadataValue):
-        return {"type": t, "deps_by_column": {
-            c: [{"asset_key": d.asset_key.path, "column_name": d.column_name} for d in deps]
-            for c, deps in v.lineage.deps_by_column.items()
-        }}
+        return {
+            "type": t,
+            "deps_by_column": {
+                c: [{"asset_key": d.asset_key.path, "column_name": d.column_name} for d in deps]
+                for c, deps in v.lineage.deps_by_column.items()
+            },
+        }
     return {"type": t, "value": v.value}
 
 
@@ -498,12 +503,14 @@ def metadata_value_from_json(d: Mapping[str, Any]) -> MetadataValue:
     if t == "table_schema":
         return TableSchemaMetadataValue(_schema_from_json(d["schema"]))
     if t == "table_column_lineage":
-        return TableColumnLineageMetadataValue(TableColumnLineage({
-            c: [TableColumnDep(AssetKey(d["asset_key"]), d["column_name"]) for d in deps]
-            for c, deps in d["deps_by_column"].items()
-        }))
+        return TableColumnLineageMetadataValue(
+            TableColumnLineage(
+                {
+                    c: [TableColumnDep(AssetKey(d["asset_key"]), d["column_name"]) for d in deps]
+                    for c, deps in d["deps_by_column"].items()
+                }
+            )
+        )
     if t == "pool":
         return PoolMetadataValue(d["value"])
     raise DagsterInvalidMetadata(f"Unknown stored metadata type {t!r}.")
-
-

@@ -48,14 +48,21 @@ def assets_def_from_node(
     from dagster_nb._definitions.op import refuse_graph_config_in_assets
 
     refuse_graph_config_in_assets(node_def, what)
-    for pname, v in (("check_specs", check_specs), ("hook_defs", hook_defs),
-                     ("auto_materialize_policies_by_output_name", auto_materialize_policies_by_output_name)):
+    for pname, v in (
+        ("check_specs", check_specs),
+        ("hook_defs", hook_defs),
+        ("auto_materialize_policies_by_output_name", auto_materialize_policies_by_output_name),
+    ):
         if v:
-            raise DagsterInvalidDefinitionError(f"{what}({pname}=...) is not supported yet by dagster_nb.")
+            raise DagsterInvalidDefinitionError(
+                f"{what}({pname}=...) is not supported yet by dagster_nb."
+            )
     input_names = list(node_def.input_names)
     output_names = list(node_def.output_names)
 
-    def check_names(given: Mapping[str, Any] | None, names: list[str], kind: str, pname: str) -> None:
+    def check_names(
+        given: Mapping[str, Any] | None, names: list[str], kind: str, pname: str
+    ) -> None:
         for n in given or {}:
             if n not in names:
                 raise DagsterInvalidDefinitionError(
@@ -64,14 +71,17 @@ def assets_def_from_node(
                 )
 
     check_names(keys_by_input_name, input_names, "input", "keys_by_input_name")
-    for pname, given in (("keys_by_output_name", keys_by_output_name), ("internal_asset_deps", internal_asset_deps),
-                         ("group_names_by_output_name", group_names_by_output_name),
-                         ("descriptions_by_output_name", descriptions_by_output_name),
-                         ("metadata_by_output_name", metadata_by_output_name),
-                         ("tags_by_output_name", tags_by_output_name),
-                         ("owners_by_output_name", owners_by_output_name),
-                         ("code_versions_by_output_name", code_versions_by_output_name),
-                         ("automation_conditions_by_output_name", automation_conditions_by_output_name)):
+    for pname, given in (
+        ("keys_by_output_name", keys_by_output_name),
+        ("internal_asset_deps", internal_asset_deps),
+        ("group_names_by_output_name", group_names_by_output_name),
+        ("descriptions_by_output_name", descriptions_by_output_name),
+        ("metadata_by_output_name", metadata_by_output_name),
+        ("tags_by_output_name", tags_by_output_name),
+        ("owners_by_output_name", owners_by_output_name),
+        ("code_versions_by_output_name", code_versions_by_output_name),
+        ("automation_conditions_by_output_name", automation_conditions_by_output_name),
+    ):
         check_names(given, output_names, "output", pname)
     check_names(partition_mappings, input_names, "input", "partition_mappings")
     prefix = key_prefix_from_coercible(key_prefix) if key_prefix is not None else []
@@ -82,8 +92,10 @@ def assets_def_from_node(
     out_keys = {}
     for n in output_names:
         out_key = (keys_by_output_name or {}).get(n)
-        out_keys[n] = AssetKey.from_coercible(out_key) if out_key is not None else AssetKey(
-            [*prefix, node_def.name if n == "result" else n]
+        out_keys[n] = (
+            AssetKey.from_coercible(out_key)
+            if out_key is not None
+            else AssetKey([*prefix, node_def.name if n == "result" else n])
         )
     mappings = {in_keys[n]: m for n, m in (partition_mappings or {}).items()}
     outs = getattr(node_def, "outs", {}) or {}
@@ -91,17 +103,20 @@ def assets_def_from_node(
     for n, key in out_keys.items():
         dep_keys = (
             [AssetKey.from_coercible(k) for k in internal_asset_deps[n]]
-            if internal_asset_deps and n in internal_asset_deps else list(in_keys.values())
+            if internal_asset_deps and n in internal_asset_deps
+            else list(in_keys.values())
         )
         out_def = outs.get(n)
         specs[key] = AssetSpec(
             key,
             deps=[AssetDep(k, partition_mapping=mappings.get(k)) for k in dep_keys],
             description=(descriptions_by_output_name or {}).get(n)
-            or getattr(out_def, "description", None) or node_def.description,
+            or getattr(out_def, "description", None)
+            or node_def.description,
             metadata=(metadata_by_output_name or {}).get(n) or getattr(out_def, "metadata", None),
             group_name=(group_names_by_output_name or {}).get(n) or group_name,
-            code_version=(code_versions_by_output_name or {}).get(n) or getattr(out_def, "code_version", None),
+            code_version=(code_versions_by_output_name or {}).get(n)
+            or getattr(out_def, "code_version", None),
             automation_condition=(automation_conditions_by_output_name or {}).get(n),
             owners=(owners_by_output_name or {}).get(n),
             tags=(tags_by_output_name or {}).get(n),

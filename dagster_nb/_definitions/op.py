@@ -107,7 +107,11 @@ class _Param:
 def _fast_params(fn: Callable) -> list[Any] | None:
     """Parameters of a plain Python function read from its code object (inspect.signature is
     most of the cost of a decorator). None when inspect.signature must be used."""
-    if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+    if (
+        type(fn) is not types.FunctionType
+        or hasattr(fn, "__wrapped__")
+        or hasattr(fn, "__signature__")
+    ):
         return None
     code = fn.__code__
     n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
@@ -121,7 +125,9 @@ def _fast_params(fn: Callable) -> list[Any] | None:
         d = defaults[i - first_default] if i >= first_default else empty
         params.append(_Param(names[i], inspect.Parameter.POSITIONAL_OR_KEYWORD, d))
     for i in range(n_pos, n_pos + n_kw):
-        params.append(_Param(names[i], inspect.Parameter.KEYWORD_ONLY, kwdefaults.get(names[i], empty)))
+        params.append(
+            _Param(names[i], inspect.Parameter.KEYWORD_ONLY, kwdefaults.get(names[i], empty))
+        )
     return params
 
 
@@ -177,7 +183,9 @@ def inspect_compute_fn(fn: Callable, *, what: Any) -> FnSignature:
         try:
             params = list(inspect.signature(fn).parameters.values())
         except (TypeError, ValueError) as exc:
-            raise DagsterInvalidDefinitionError(f"Cannot inspect the signature of {what}: {exc}") from None
+            raise DagsterInvalidDefinitionError(
+                f"Cannot inspect the signature of {what}: {exc}"
+            ) from None
     ann = _resolve_annotations(fn) if getattr(fn, "__annotations__", None) else {}
     context_param = None
     config_param = None
@@ -251,7 +259,9 @@ class Out:
 DEFAULT_OUT = Out()
 
 
-def asset_input(asset_key: Any, metadata: Mapping[str, Any], input_manager_key: Any, dagster_type: Any) -> In:
+def asset_input(
+    asset_key: Any, metadata: Mapping[str, Any], input_manager_key: Any, dagster_type: Any
+) -> In:
     """``In(metadata=..., asset_key=..., input_manager_key=..., dagster_type=...)`` without the
     generated frozen __init__ (internal: the decorators build one per input parameter)."""
     i = _new_object(In)
@@ -372,7 +382,9 @@ class OpDefinition(_Invocable):
                 declared[p] = In(default_value=sig.defaults.get(p, NoValue))
         self.ins: dict[str, In] = declared
         self.outs: dict[str, Out] = dict(outs) if outs else {"result": Out()}
-        self.description = description or (inspect.getdoc(compute_fn) if compute_fn.__doc__ else None)
+        self.description = description or (
+            inspect.getdoc(compute_fn) if compute_fn.__doc__ else None
+        )
         rrk = frozenset(required_resource_keys)  # (the same object when given a frozenset)
         rp = sig.resource_params
         self.required_resource_keys = rrk | frozenset(rp.values()) if rp else rrk
@@ -411,8 +423,17 @@ class OpDefinition(_Invocable):
 
 
 _OP_PARAMS = (
-    "name", "description", "ins", "out", "config_schema", "required_resource_keys", "tags",
-    "version", "retry_policy", "code_version", "pool",
+    "name",
+    "description",
+    "ins",
+    "out",
+    "config_schema",
+    "required_resource_keys",
+    "tags",
+    "version",
+    "retry_policy",
+    "code_version",
+    "pool",
 )
 
 
@@ -491,7 +512,6 @@ def op(
     return wrap(compute_fn) if compute_fn is not None else wrap
 
 
-
 def is_graph_definition(value: Any) -> bool:
     """True for a ``GraphDefinition``; False without importing ``graph`` when it never was (no
     graph can exist then)."""
@@ -500,13 +520,31 @@ def is_graph_definition(value: Any) -> bool:
     return cls is not None and isinstance(value, cls)
 
 
-_GRAPH_NAMES = frozenset({
-    "GraphDefinition", "graph", "compose_graph", "Node",
-    "OpNode", "GraphNode", "NodeInvocation", "DependencyDefinition", "MultiDependencyDefinition",
-    "GraphIn", "GraphOut", "ConfigMapping", "NodeOutputRef", "GraphInputRef", "NodeCall",
-    "has_graph_config", "refuse_graph_config_in_assets", "_coerce_floats", "_node_of",
-    "_AliasedNode", "_coerce_config_mapping",
-})
+_GRAPH_NAMES = frozenset(
+    {
+        "GraphDefinition",
+        "graph",
+        "compose_graph",
+        "Node",
+        "OpNode",
+        "GraphNode",
+        "NodeInvocation",
+        "DependencyDefinition",
+        "MultiDependencyDefinition",
+        "GraphIn",
+        "GraphOut",
+        "ConfigMapping",
+        "NodeOutputRef",
+        "GraphInputRef",
+        "NodeCall",
+        "has_graph_config",
+        "refuse_graph_config_in_assets",
+        "_coerce_floats",
+        "_node_of",
+        "_AliasedNode",
+        "_coerce_config_mapping",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,11 +1,11 @@
 """PartitionedConfig: run config (and tags) computed from a partition key, for partitioned jobs.
 
-    @dg.static_partitioned_config(partition_keys=["eu", "us"])
-    def region_config(partition_key: str):
-        return {"ops": {"report": {"config": {"region": partition_key}}}}
+@dg.static_partitioned_config(partition_keys=["eu", "us"])
+def region_config(partition_key: str):
+    return {"ops": {"report": {"config": {"region": partition_key}}}}
 
-    job = dg.define_asset_job("by_region", selection=[report], config=region_config)
-    defs.resolve_job_def("by_region").execute_in_process(partition_key="us")
+job = dg.define_asset_job("by_region", selection=[report], config=region_config)
+defs.resolve_job_def("by_region").execute_in_process(partition_key="us")
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ class PartitionedConfig:
         to_dict = getattr(config, "to_config_dict", None)
         return to_dict() if callable(to_dict) else config
 
-    def get_tags_for_partition_key(self, partition_key: str, job_name: str | None = None) -> dict[str, str]:
+    def get_tags_for_partition_key(
+        self, partition_key: str, job_name: str | None = None
+    ) -> dict[str, str]:
         """The run tags for one partition: the user's, plus ``dagster/partition``."""
         tags = dict(self._tags_fn(partition_key)) if self._tags_fn else {}
         for k, v in tags.items():

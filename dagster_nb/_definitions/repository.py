@@ -88,14 +88,16 @@ class ResolvedAssets:
                 if prev is not None:
                     # An external spec for a key that is also computed: the computed one wins
                     # (Dagster lets an AssetSpec stand in for a dep defined elsewhere).
-                    if not prev.is_materializable and ad.is_materializable and not prev.is_observable:
+                    if (
+                        not prev.is_materializable
+                        and ad.is_materializable
+                        and not prev.is_observable
+                    ):
                         by_key[k] = ad
                         continue
                     if not ad.is_materializable and prev.is_materializable and not ad.is_observable:
                         continue
-                    where = " and ".join(
-                        x for x in (prev.source_location, ad.source_location) if x
-                    )
+                    where = " and ".join(x for x in (prev.source_location, ad.source_location) if x)
                     raise DagsterInvalidDefinitionError(
                         f"Duplicate asset key: {k!r}. It is defined by {prev!r} and {ad!r}"
                         + (f" ({where})" if where else "")
@@ -148,8 +150,12 @@ class ResolvedAssets:
                         code_version=s.code_version,
                         is_materializable=materializable,
                         is_observable=ad.is_observable,
-                        partitions_def=ad.partitions_def if ad.partitions_def is not None else s.partitions_def,
-                        execution_set_keys=(execution_set or frozenset((k,))) if materializable else no_keys,
+                        partitions_def=ad.partitions_def
+                        if ad.partitions_def is not None
+                        else s.partitions_def,
+                        execution_set_keys=(execution_set or frozenset((k,)))
+                        if materializable
+                        else no_keys,
                         automation_condition=s.automation_condition,
                         partition_mappings={
                             d.asset_key: d.partition_mapping

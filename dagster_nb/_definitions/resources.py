@@ -75,7 +75,6 @@ ResourceParam = Annotated[T, RESOURCE_PARAM_METADATA]
 ResourceDependency = Annotated[T, "resource_dependency"]
 
 
-
 class TreatAsResourceParam:
     """Mixin: parameters annotated with a subclass are injected as resources (as in Dagster)."""
 
@@ -507,10 +506,10 @@ def _check_resource_fn_arity(fn: Callable[..., Any]) -> None:
 class PartialResource:
     """A ConfigurableResource whose config is (partly) supplied at launch.
 
-        warehouse = Warehouse.configure_at_launch()
-        with dg.build_resources({"warehouse": warehouse},
-                                resource_config={"warehouse": {"config": {"url": "..."}}}) as r:
-            ...
+    warehouse = Warehouse.configure_at_launch()
+    with dg.build_resources({"warehouse": warehouse},
+                            resource_config={"warehouse": {"config": {"url": "..."}}}) as r:
+        ...
     """
 
     __slots__ = ("resource_cls", "data")
@@ -581,9 +580,7 @@ def is_resource_annotation(annotation: Any) -> bool:
 
 
 @contextlib.contextmanager
-def _open_configurable_value(
-    res: Any, context: InitResourceContext
-) -> Generator[Any, None, None]:
+def _open_configurable_value(res: Any, context: InitResourceContext) -> Generator[Any, None, None]:
     res._dnb_resource_context = context
     with res.yield_for_execution(context) as value:
         yield value
@@ -728,9 +725,7 @@ class _Initializer:
             resolved.__dict__[name] = value
         secret_values = _secret_values(resolved)
         config = {
-            name: resolved.__dict__.get(name)
-            for name in cls.model_fields
-            if name not in nested
+            name: resolved.__dict__.get(name) for name in cls.model_fields if name not in nested
         }
         ctx = self.context(config=config, deps=nested, resource_def=obj)
 
@@ -806,7 +801,11 @@ def _validate_schema_config(schema: Any, raw: Any, *, where: str) -> Any:
     if schema is None:
         return raw
     config_mod = sys.modules.get("dagster_nb._definitions.config")
-    if config_mod is not None and isinstance(schema, type) and issubclass(schema, config_mod.Config):
+    if (
+        config_mod is not None
+        and isinstance(schema, type)
+        and issubclass(schema, config_mod.Config)
+    ):
         return config_mod.validate_model(schema, raw or {}, where=where, kind="resource config")
     secrets: dict[str, str] = {}
     try:

@@ -280,12 +280,16 @@ class RetryRequested(Exception):  # noqa: N818 - Dagster's name
 
     def __init__(self, max_retries: int | None = 1, seconds_to_wait: float | int | None = None):
         super().__init__()
-        if max_retries is not None and (isinstance(max_retries, bool) or not isinstance(max_retries, int)):
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int)
+        ):
             raise TypeError(f"RetryRequested: max_retries must be an int, got {max_retries!r}.")
         if seconds_to_wait is not None and (
             isinstance(seconds_to_wait, bool) or not isinstance(seconds_to_wait, (int, float))
         ):
-            raise TypeError(f"RetryRequested: seconds_to_wait must be a number, got {seconds_to_wait!r}.")
+            raise TypeError(
+                f"RetryRequested: seconds_to_wait must be a number, got {seconds_to_wait!r}."
+            )
         self.max_retries = max_retries
         self.seconds_to_wait = seconds_to_wait
 

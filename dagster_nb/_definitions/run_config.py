@@ -41,6 +41,7 @@ def _is_config(value: Any) -> bool:
     cls = getattr(mod, "Config", None)
     return cls is not None and isinstance(value, cls)
 
+
 # --------------------------------------------------------------------------- EnvVar
 
 
@@ -160,9 +161,7 @@ def _resolve_env_values(
     name = _env_name(value)
     # A field typed as a mapping may legitimately hold {"env": "..."} as data; only treat the
     # dict form as an env reference when the field is not a mapping type.
-    if name is not None and not (
-        isinstance(value, Mapping) and _is_mapping_annotation(field_ann)
-    ):
+    if name is not None and not (isinstance(value, Mapping) and _is_mapping_annotation(field_ann)):
         raw = os.environ.get(name)
         if raw is None:
             raise _MissingEnvVar(name, loc)
@@ -206,7 +205,6 @@ def _contains_env_var(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_contains_env_var(v) for v in value)
     return False
-
 
 
 def type_name(ann: Any) -> str:
@@ -324,7 +322,7 @@ def validate_config_schema(schema: Any, value: Any, path: str = "root") -> list[
         return []
     if isinstance(schema, Mapping):
         if not isinstance(value, Mapping):
-            return [f'Value at path {path} must be a dict. Got {value!r}.']
+            return [f"Value at path {path} must be a dict. Got {value!r}."]
         errors = []
         for k, sub in schema.items():
             if k not in value:

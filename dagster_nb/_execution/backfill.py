@@ -181,7 +181,9 @@ def run_backfill(
 
     keys = frozenset(selected_keys)
     pdefs = {
-        id(resolved.assets_def_by_key[k].partitions_def): resolved.assets_def_by_key[k].partitions_def
+        id(resolved.assets_def_by_key[k].partitions_def): resolved.assets_def_by_key[
+            k
+        ].partitions_def
         for k in keys
         if resolved.assets_def_by_key[k].partitions_def is not None
     }
@@ -198,22 +200,33 @@ def run_backfill(
     pdef = next(iter(pdefs.values()))
     if partition_key_range is not None:
         if partition_keys is not None:
-            raise DagsterInvalidInvocationError("Pass partition_keys or partition_key_range, not both.")
+            raise DagsterInvalidInvocationError(
+                "Pass partition_keys or partition_key_range, not both."
+            )
         for bound in (partition_key_range.start, partition_key_range.end):
-            pdef.validate_partition_key(bound, current_time=current_time, dynamic_partitions_store=instance)
+            pdef.validate_partition_key(
+                bound, current_time=current_time, dynamic_partitions_store=instance
+            )
         partition_keys = list(
             pdef.get_partition_keys_in_range(partition_key_range, dynamic_partitions_store=instance)
         )
     if not partition_keys:
         raise DagsterInvalidInvocationError("The backfill names no partitions.")
     for pk in partition_keys:
-        pdef.validate_partition_key(pk, current_time=current_time, dynamic_partitions_store=instance)
-    partitioned = frozenset(k for k in keys if resolved.assets_def_by_key[k].partitions_def is not None)
+        pdef.validate_partition_key(
+            pk, current_time=current_time, dynamic_partitions_store=instance
+        )
+    partitioned = frozenset(
+        k for k in keys if resolved.assets_def_by_key[k].partitions_def is not None
+    )
     before, after = _unpartitioned_runs(resolved, keys, partitioned)
     if not before and not after:
         partitioned = keys  # nothing unpartitioned, or the interleaved case: one kind of run
     chunks = plan_backfill_chunks(
-        resolved, partitioned, partition_keys, current_time=current_time,
+        resolved,
+        partitioned,
+        partition_keys,
+        current_time=current_time,
         dynamic_partitions_store=instance,
     )
     backfill_tags = dict(tags or {})

@@ -35,7 +35,9 @@ from dagster_nb._events import DagsterEventType
 __all__ = ["add_check_steps", "split_check_results", "evaluate_checks", "resolve_check_selection"]
 
 
-def resolve_check_selection(resolved: Any, selection: Any, selected_keys: Iterable[AssetKey]) -> frozenset[AssetCheckKey]:
+def resolve_check_selection(
+    resolved: Any, selection: Any, selected_keys: Iterable[AssetKey]
+) -> frozenset[AssetCheckKey]:
     """The checks a run evaluates: for ``selection=None``, the checks of the selected assets;
     otherwise as Dagster resolves the selection (see ``resolve_checks``)."""
     specs = resolved.check_specs_by_key
@@ -48,7 +50,9 @@ def resolve_check_selection(resolved: Any, selection: Any, selected_keys: Iterab
     from dagster_nb._selection import AssetSelection
     from dagster_nb._selection.asset_selection import resolve_checks
 
-    return frozenset(resolve_checks(AssetSelection.from_coercible(selection), resolved.graph, targets))
+    return frozenset(
+        resolve_checks(AssetSelection.from_coercible(selection), resolved.graph, targets)
+    )
 
 
 def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) -> Any:
@@ -95,7 +99,9 @@ def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) 
                 )
     for step_key, ad in checks_only.items():
         input_steps = {by_step[k] for k in ad.keys_by_input_name.values() if k in by_step}
-        steps[step_key] = Step(key=step_key, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(input_steps))
+        steps[step_key] = Step(
+            key=step_key, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(input_steps)
+        )
     for step_key, cks in embedded.items():
         steps[step_key] = dataclasses.replace(steps[step_key], check_keys=frozenset(cks))
     blockers: dict[AssetKey, set[str]] = {}  # asset key -> check steps that block its children
@@ -119,7 +125,10 @@ def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) 
             if s is not None:
                 ups.add(s)
         steps[name] = Step(
-            key=name, assets_def=ad, keys=frozenset(), upstream_steps=frozenset(ups),
+            key=name,
+            assets_def=ad,
+            keys=frozenset(),
+            upstream_steps=frozenset(ups),
             check_keys=frozenset(cks),
         )
     graph = resolved.graph
@@ -127,7 +136,9 @@ def add_check_steps(resolved: Any, plan: Any, checks: frozenset[AssetCheckKey]) 
         for child in graph.children(key) if key in graph else ():
             s = by_step.get(child)
             if s is not None and s not in check_steps:
-                steps[s] = dataclasses.replace(steps[s], upstream_steps=steps[s].upstream_steps | check_steps)
+                steps[s] = dataclasses.replace(
+                    steps[s], upstream_steps=steps[s].upstream_steps | check_steps
+                )
     return ExecutionPlan(
         steps=_order(steps, [s.key for s in plan.steps]),
         selected_keys=plan.selected_keys,
@@ -161,7 +172,8 @@ def _order(steps: dict[str, Any], asset_order: list[str]) -> tuple[Any, ...]:
     if len(out) != len(steps):
         stuck = sorted(n for n, d in indeg.items() if d > 0)
         raise DagsterInvalidDefinitionError(
-            "The selected assets and checks form a cycle between steps " + ", ".join(stuck)
+            "The selected assets and checks form a cycle between steps "
+            + ", ".join(stuck)
             + " (a blocking check that reads an asset downstream of the asset it checks?)."
         )
     return tuple(out)
@@ -170,7 +182,9 @@ def _order(steps: dict[str, Any], asset_order: list[str]) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- in a step
 
 
-def split_check_results(results: list[Any], context: Any) -> tuple[list[Any], list[AssetCheckResult]]:
+def split_check_results(
+    results: list[Any], context: Any
+) -> tuple[list[Any], list[AssetCheckResult]]:
     """(what the asset part of the step handles, the check results): AssetCheckResults yielded
     or returned, inside MaterializeResult(check_results=...), or logged with context.log_event."""
     from dagster_nb._execution.executor import _ReturnValue
@@ -188,14 +202,24 @@ def split_check_results(results: list[Any], context: Any) -> tuple[list[Any], li
         if isinstance(v, MaterializeResult) and v.check_results:
             found.extend(v.check_results)
         rest.append(r)
-    logged = getattr(context, "__dict__", {}).get("_logged_check_results") if context is not None else None
+    logged = (
+        getattr(context, "__dict__", {}).get("_logged_check_results")
+        if context is not None
+        else None
+    )
     if logged:
         found[:0] = logged
     return rest, found
 
 
-def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, state: dict | None = None,
-                    final: bool = True) -> None:
+def evaluate_checks(
+    run: Any,
+    step: Any,
+    results: list[AssetCheckResult],
+    *,
+    state: dict | None = None,
+    final: bool = True,
+) -> None:
     """Emit one ASSET_CHECK_EVALUATION per result (after the step's materializations), fail on
     a missing required result, and raise DagsterAssetCheckFailedError for failed blocking
     ERROR checks."""
@@ -206,7 +230,9 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, sta
     selected = {k: specs[k][1] for k in step.check_keys}
     # ``state`` carries what earlier batches of a streamed step evaluated (see executor)
     done: set[AssetCheckKey] = state["done"] if state is not None else set()
-    failed_blocking: list[AssetCheckEvaluation] = state["failed_blocking"] if state is not None else []
+    failed_blocking: list[AssetCheckEvaluation] = (
+        state["failed_blocking"] if state is not None else []
+    )
     targets: dict[AssetKey, Any] = {}
     for r in results:
         try:
@@ -217,9 +243,12 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, sta
             continue  # a check of this asset that the run did not select
         out_name, spec = specs[ck]
         if ck in done:
-            raise _StepFailed(DagsterInvariantViolationError(
-                f'Compute for op "{step.key}" returned an output "{out_name}" multiple times '
-                f"(two results for asset check {ck.to_user_string()})."))
+            raise _StepFailed(
+                DagsterInvariantViolationError(
+                    f'Compute for op "{step.key}" returned an output "{out_name}" multiple times '
+                    f"(two results for asset check {ck.to_user_string()})."
+                )
+            )
         done.add(ck)
         if ck.asset_key not in targets:
             targets[ck.asset_key] = _target_materialization(run, ck.asset_key)
@@ -235,7 +264,9 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, sta
         )
         run.event(DagsterEventType.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}".')
         run.event(
-            DagsterEventType.ASSET_CHECK_EVALUATION, step.key, asset_key=ck.asset_key,
+            DagsterEventType.ASSET_CHECK_EVALUATION,
+            step.key,
+            asset_key=ck.asset_key,
             message=f"Asset check '{ck.name}' on '{ck.asset_key.to_user_string()}' "
             + ("passed." if r.passed else "did not pass.")
             + ("" if r.description is None else f" Description: '{r.description}'"),
@@ -248,21 +279,31 @@ def evaluate_checks(run: Any, step: Any, results: list[AssetCheckResult], *, sta
     required = not ad.can_subset or bool(ad.specs_by_key)
     for ck in sorted(set(selected) - done, key=lambda k: (k.asset_key.parts, k.name)):
         if required:
-            raise _StepFailed(DagsterStepOutputNotFoundError(
-                f'Core compute for op "{step.key}" did not return an output for non-optional '
-                f'output "{specs[ck][0]}" (asset check {ck.to_user_string()}). Return or yield '
-                f"AssetCheckResult(check_name={ck.name!r}, passed=...)."))
+            raise _StepFailed(
+                DagsterStepOutputNotFoundError(
+                    f'Core compute for op "{step.key}" did not return an output for non-optional '
+                    f'output "{specs[ck][0]}" (asset check {ck.to_user_string()}). Return or yield '
+                    f"AssetCheckResult(check_name={ck.name!r}, passed=...)."
+                )
+            )
     if failed_blocking:
         by_asset: dict[AssetKey, list[str]] = {}
         for e in failed_blocking:
             by_asset.setdefault(e.asset_key, []).append(e.check_name)
         n = len(failed_blocking)
-        raise _StepFailed(DagsterAssetCheckFailedError(
-            f"{n} blocking asset check{'s' if n > 1 else ''} failed with ERROR severity:\n"
-            + "\n".join(f"{k.to_user_string()}: {','.join(names)}" for k, names in by_asset.items())))
+        raise _StepFailed(
+            DagsterAssetCheckFailedError(
+                f"{n} blocking asset check{'s' if n > 1 else ''} failed with ERROR severity:\n"
+                + "\n".join(
+                    f"{k.to_user_string()}: {','.join(names)}" for k, names in by_asset.items()
+                )
+            )
+        )
 
 
-def _target_materialization(run: Any, key: AssetKey) -> AssetCheckEvaluationTargetMaterializationData | None:
+def _target_materialization(
+    run: Any, key: AssetKey
+) -> AssetCheckEvaluationTargetMaterializationData | None:
     """The latest materialization of ``key`` (this run's, when it made one): what the check
     evaluated."""
     if run.instance is None:

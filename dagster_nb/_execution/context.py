@@ -1,9 +1,9 @@
 """The context passed to asset and op functions, and ``build_asset_context`` for tests.
 
-    @dg.asset
-    def orders(context: dg.AssetExecutionContext):
-        context.log.info("partition %s", context.partition_key)
-        context.add_output_metadata({"rows": 3})
+@dg.asset
+def orders(context: dg.AssetExecutionContext):
+    context.log.info("partition %s", context.partition_key)
+    context.add_output_metadata({"rows": 3})
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class RunLog:
         import logging
 
         text = str(msg) % args if args else str(msg)
-        logging.getLogger("dagster_nb").log(level, "%s - %s", self._step_key or self._job_name, text)
+        logging.getLogger("dagster_nb").log(
+            level, "%s - %s", self._step_key or self._job_name, text
+        )
         if self._emit is not None:
             self._emit(
                 DagsterEvent(
@@ -127,8 +129,10 @@ class AssetExecutionContext:
         self._assets_def = assets_def
         self._node_name = node_name
         self._selected_asset_keys = selected_asset_keys
-        self._partition_keys = list(partition_keys) if partition_keys else (
-            [partition_key] if partition_key is not None else []
+        self._partition_keys = (
+            list(partition_keys)
+            if partition_keys
+            else ([partition_key] if partition_key is not None else [])
         )
         self._partitions_def = partitions_def
         self._op_config = op_config
@@ -303,7 +307,8 @@ class AssetExecutionContext:
         ad = self.assets_def
         if output_name not in ad.keys_by_output_name:
             raise DagsterInvariantViolationError(
-                f"No output named '{output_name}'." + did_you_mean(output_name, ad.keys_by_output_name)
+                f"No output named '{output_name}'."
+                + did_you_mean(output_name, ad.keys_by_output_name)
             )
         return ad.keys_by_output_name[output_name]
 
@@ -319,14 +324,17 @@ class AssetExecutionContext:
     @property
     def has_partition_key(self) -> bool:
         # As Dagster: a run over range tags naming one partition has a range, not a key.
-        return (len(self._partition_keys) == 1
-                and "dagster/asset_partition_range_start" not in self._run_tags)
+        return (
+            len(self._partition_keys) == 1
+            and "dagster/asset_partition_range_start" not in self._run_tags
+        )
 
     @property
     def has_partition_key_range(self) -> bool:
         # As Dagster: only a run over a range of partitions (even a range of one) has one.
-        return (len(self._partition_keys) > 1
-                or "dagster/asset_partition_range_start" in self._run_tags)
+        return (
+            len(self._partition_keys) > 1 or "dagster/asset_partition_range_start" in self._run_tags
+        )
 
     @property
     def is_partitioned(self) -> bool:
@@ -350,9 +358,7 @@ class AssetExecutionContext:
     @property
     def partition_keys(self) -> list[str]:
         if not self._partition_keys:
-            raise CheckError(
-                "Cannot access partition_keys for a non-partitioned run."
-            )
+            raise CheckError("Cannot access partition_keys for a non-partitioned run.")
         return list(self._partition_keys)
 
     @property
@@ -426,8 +432,9 @@ class AssetExecutionContext:
             exists = input_name in self._input_names()
             raise DagsterInvariantViolationError(
                 f"Input '{input_name}' is not partitioned: it has no asset partitions."
-                if exists else
-                f"No input named '{input_name}'." + did_you_mean(input_name, self._input_names())
+                if exists
+                else f"No input named '{input_name}'."
+                + did_you_mean(input_name, self._input_names())
             )
         return list(keys)
 
@@ -531,8 +538,9 @@ class AssetExecutionContext:
             )
         from dagster_nb._execution.loader import AssetValueLoader
 
-        with AssetValueLoader(run.resolved, run.spec.resources, run.instance,
-                              initialized_resources=run.resources) as loader:
+        with AssetValueLoader(
+            run.resolved, run.spec.resources, run.instance, initialized_resources=run.resources
+        ) as loader:
             return loader.load_asset_value(
                 asset_key, python_type=python_type, partition_key=partition_key
             )

@@ -119,20 +119,27 @@ def _snapshot(run: Any, *, local: bool) -> tuple[bytes, tuple[tuple[str, str], .
                 by_path[name] = os.path.abspath(path)
             else:
                 by_value_of[name] = mod
-    by_value = [m for m in by_value_of.values()
-                if m.__name__ not in cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES]
+    by_value = [
+        m
+        for m in by_value_of.values()
+        if m.__name__ not in cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES
+    ]
     for mod in by_value:
         cloudpickle.register_pickle_by_value(mod)
     try:
-        return cloudpickle.dumps({
-            "resolved": run.resolved,
-            "plan": run.plan,
-            "spec": dataclasses.replace(run.spec, listeners=(), run_id=run.run_id, resources={}),
-            "resource_defs": wanted,
-            "resource_config": dict((run.spec.run_config or {}).get("resources") or {}),
-            "instance_dir": getattr(run.instance, "root_directory", None),
-            "dagster_run": run.dagster_run,
-        }), tuple(sorted(by_path.items()))
+        return cloudpickle.dumps(
+            {
+                "resolved": run.resolved,
+                "plan": run.plan,
+                "spec": dataclasses.replace(
+                    run.spec, listeners=(), run_id=run.run_id, resources={}
+                ),
+                "resource_defs": wanted,
+                "resource_config": dict((run.spec.run_config or {}).get("resources") or {}),
+                "instance_dir": getattr(run.instance, "root_directory", None),
+                "dagster_run": run.dagster_run,
+            }
+        ), tuple(sorted(by_path.items()))
     finally:
         for mod in by_value:
             cloudpickle.unregister_pickle_by_value(mod)
@@ -142,7 +149,10 @@ def _user_objects(run: Any, resource_defs: dict[str, Any]) -> list[Any]:
     """The user's functions and classes a step runs: compute functions, resources' classes."""
     out: list[Any] = []
     for step in run.plan.steps:
-        for node in (getattr(step.assets_def, "node_def", None), getattr(getattr(step, "op", None), "op_def", None)):
+        for node in (
+            getattr(step.assets_def, "node_def", None),
+            getattr(getattr(step, "op", None), "op_def", None),
+        ):
             fn = getattr(node, "compute_fn", None)
             if fn is not None:
                 out.append(fn)
@@ -223,8 +233,15 @@ def run_steps_on_dask(run: Any) -> None:
                     "outcomes": dict(run.step_outcomes),
                 }
                 fut = client.submit(
-                    _run_on_worker, blob, modules, s.key, state, topic,
-                    key=f"dagster_nb-{s.key}-{run.run_id}", pure=False, retries=0,
+                    _run_on_worker,
+                    blob,
+                    modules,
+                    s.key,
+                    state,
+                    topic,
+                    key=f"dagster_nb-{s.key}-{run.run_id}",
+                    pure=False,
+                    retries=0,
                 )
                 running[fut] = s
                 fut.add_done_callback(finished.put)
@@ -260,7 +277,11 @@ def _cancel(client: Any, cluster: Any, futures: list) -> None:
         return
     keys = {f.key for f in futures}
     try:
-        busy = [w for w, ks in client.processing().items() if keys & set(ks)] if "local" in cluster else []
+        busy = (
+            [w for w, ks in client.processing().items() if keys & set(ks)]
+            if "local" in cluster
+            else []
+        )
         client.cancel(futures, force=True)
         if busy:
             client.run(_exit_worker, workers=busy, wait=False)
@@ -287,7 +308,7 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
         payload = None
         failure = exc
     if payload is not None:
-        for event in payload["events"][emitted.get(step.key, 0):]:
+        for event in payload["events"][emitted.get(step.key, 0) :]:
             run.emit(event._replace(data=event.data or NO_DATA))
         emitted[step.key] = len(payload["events"])
         if payload["outcome"] is not None:
@@ -304,8 +325,10 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
         failure = None
     name = type(failure).__name__ if failure is not None else "no outcome"
     if name == "KilledWorker":
-        message = (f'The Dask worker running step "{step.key}" died (the process exited or was '
-                   f"killed) before the step finished: {failure}")
+        message = (
+            f'The Dask worker running step "{step.key}" died (the process exited or was '
+            f"killed) before the step finished: {failure}"
+        )
     else:
         message = f'The Dask task running step "{step.key}" failed: {name}: {failure}'
     err = DagsterExecutionStepExecutionError(message)
@@ -313,8 +336,13 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
         err.__cause__ = failure
     run.step_errors[step.key] = err
     run.step_outcomes[step.key] = StepOutcome.FAILURE
-    run.event(EV.STEP_FAILURE, step.key, message=f'Execution of step "{step.key}" failed.',
-              error=SerializableErrorInfo.from_exception(err), level="ERROR")
+    run.event(
+        EV.STEP_FAILURE,
+        step.key,
+        message=f'Execution of step "{step.key}" failed.',
+        error=SerializableErrorInfo.from_exception(err),
+        level="ERROR",
+    )
     from dagster_nb._execution.executor import _emit_failed_to_materialize
 
     _emit_failed_to_materialize(run, step, reason=f"step {step.key} failed")
@@ -363,7 +391,10 @@ def _restore_filenames(snap: dict[str, Any], paths: dict[str, str]) -> None:
     if not paths:
         return
     for step in snap["plan"].steps:
-        for node in (getattr(step.assets_def, "node_def", None), getattr(getattr(step, "op", None), "op_def", None)):
+        for node in (
+            getattr(step.assets_def, "node_def", None),
+            getattr(getattr(step, "op", None), "op_def", None),
+        ):
             fn = getattr(node, "compute_fn", None)
             while fn is not None:
                 code = getattr(fn, "__code__", None)
@@ -388,8 +419,13 @@ def _worker_instance(root: str | None) -> Any:
     return inst
 
 
-def _run_on_worker(blob: bytes, modules: tuple[tuple[str, str], ...], step_key: str,
-                   state: dict[str, Any], topic: str) -> dict[str, Any]:
+def _run_on_worker(
+    blob: bytes,
+    modules: tuple[tuple[str, str], ...],
+    step_key: str,
+    state: dict[str, Any],
+    topic: str,
+) -> dict[str, Any]:
     """On a Dask worker: run one step; stream its events; return them with how it ended."""
     from dagster_nb._definitions.resources import build_resources
     from dagster_nb._execution.executor import RunExecution, _run_step_guarded
@@ -424,8 +460,12 @@ def _run_on_worker(blob: bytes, modules: tuple[tuple[str, str], ...], step_key: 
     run.emit = emit  # type: ignore[method-assign]  # the parent records events; one writer
     before = dict(run.data_versions)
     interrupted = False
-    with build_resources(snap["resource_defs"], instance=run.instance,
-                         resource_config=snap["resource_config"], dagster_run=run.dagster_run) as resources:
+    with build_resources(
+        snap["resource_defs"],
+        instance=run.instance,
+        resource_config=snap["resource_config"],
+        dagster_run=run.dagster_run,
+    ) as resources:
         run.resources = resources
         try:
             _run_step_guarded(run, step)

@@ -190,7 +190,10 @@ class RunExecution:
         self.dagster_run: Any = None
         self.cancelled = threading.Event()
         self.ops_config = dict(
-            spec.ops_config if spec.ops_config is not None else (spec.run_config or {}).get("ops") or {})
+            spec.ops_config
+            if spec.ops_config is not None
+            else (spec.run_config or {}).get("ops") or {}
+        )
         self.run_error: BaseException | None = None
         # (asset key, partition or None) -> data version: filled as this run materializes, so
         # provenance of in-run upstreams never queries the instance; others are asked once.
@@ -322,9 +325,20 @@ class RunExecution:
     ) -> DagsterEvent:
         # positional: the field order of DagsterEvent (the fastest way to build a NamedTuple)
         ev = _new_event(
-            DagsterEvent, (
-                t._value_, self.run_id, self.job_name, _time(), step_key, message, asset_key,
-                partition, materialization, observation, error, level,
+            DagsterEvent,
+            (
+                t._value_,
+                self.run_id,
+                self.job_name,
+                _time(),
+                step_key,
+                message,
+                asset_key,
+                partition,
+                materialization,
+                observation,
+                error,
+                level,
                 NO_DATA if data is None else data,
             ),
         )
@@ -362,8 +376,9 @@ class _Flusher:
                 return
             self._due[run] = due
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="dagster_nb-event-flusher",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="dagster_nb-event-flusher", daemon=True
+                )
                 self._thread.start()
             elif self._wake_at is None or due < self._wake_at:
                 self._cond.notify()
@@ -427,7 +442,9 @@ def _asset_plan_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan) -> 
     return frozenset(base)
 
 
-def _required_resource_keys(resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]) -> set[str]:
+def _required_resource_keys(
+    resolved: ResolvedAssets, plan: ExecutionPlan, resource_defs: Mapping[str, Any]
+) -> set[str]:
     base = plan.resource_keys
     if base is None:
         base = _asset_plan_resource_keys(resolved, plan)
@@ -496,7 +513,11 @@ def _execute_run(run: RunExecution) -> None:
         from dagster_nb._errors import did_you_mean
 
         k = missing[0]
-        users = [s.key for s in plan.steps if k in (getattr(s.assets_def.node_def, "required_resource_keys", ()) or ())]
+        users = [
+            s.key
+            for s in plan.steps
+            if k in (getattr(s.assets_def.node_def, "required_resource_keys", ()) or ())
+        ]
         err = DagsterInvalidDefinitionError(
             f"resource with key '{k}' required by {'op ' + repr(users[0]) if users else 'an IO manager'} "
             "was not provided. Please provide a ResourceDefinition to key "
@@ -516,9 +537,13 @@ def _execute_run(run: RunExecution) -> None:
     if plan.check_keys:
         for step in plan.steps:
             for ck in sorted(step.check_keys, key=lambda c: (c.asset_key.parts, c.name)):
-                run.event(EV.ASSET_CHECK_EVALUATION_PLANNED, step.key, asset_key=ck.asset_key,
-                          message=f'{spec.job_name} intends to execute asset check {ck.name} on asset {ck.asset_key.to_string()}',
-                          data={"check_name": ck.name})
+                run.event(
+                    EV.ASSET_CHECK_EVALUATION_PLANNED,
+                    step.key,
+                    asset_key=ck.asset_key,
+                    message=f"{spec.job_name} intends to execute asset check {ck.name} on asset {ck.asset_key.to_string()}",
+                    data={"check_name": ck.name},
+                )
     run.flush()  # the instance knows what is planned before the first step starts
     resource_cfg = dict((spec.run_config or {}).get("resources") or {})
     try:
@@ -566,7 +591,11 @@ def _finish_cancelled_run(run: RunExecution) -> None:
     for step in run.plan.steps:
         if step.key not in run.step_outcomes:
             run.step_outcomes[step.key] = StepOutcome.UNTOUCHED
-    run.event(EV.RUN_CANCELED, message="Execution was interrupted (KeyboardInterrupt); run canceled.", level="ERROR")
+    run.event(
+        EV.RUN_CANCELED,
+        message="Execution was interrupted (KeyboardInterrupt); run canceled.",
+        level="ERROR",
+    )
 
 
 def _run_steps(run: RunExecution) -> None:
@@ -592,7 +621,9 @@ def _run_steps(run: RunExecution) -> None:
 
     pending = {s.key: s for s in steps}
     running: dict[Future, Step] = {}
-    pool = ThreadPoolExecutor(max_workers=run.spec.max_concurrent, thread_name_prefix="dagster_nb-step")
+    pool = ThreadPoolExecutor(
+        max_workers=run.spec.max_concurrent, thread_name_prefix="dagster_nb-step"
+    )
     try:
         while pending or running:
             for key in list(pending):
@@ -627,8 +658,9 @@ def _upstream_ok(run: RunExecution, step: Step) -> bool:
     outcomes = [run.step_outcomes.get(u) for u in step.upstream_steps]
     if any(o in (StepOutcome.FAILURE, StepOutcome.UNTOUCHED) for o in outcomes):
         run.step_outcomes[step.key] = StepOutcome.UNTOUCHED
-        _emit_failed_to_materialize(run, step, reason="an upstream step failed",
-                                    kind="UPSTREAM_FAILED_TO_MATERIALIZE")
+        _emit_failed_to_materialize(
+            run, step, reason="an upstream step failed", kind="UPSTREAM_FAILED_TO_MATERIALIZE"
+        )
         return False
     if step.op is not None:  # an op of an op-based job: its inputs name the outputs it reads
         return step.op.inputs_ready(run, step)
@@ -640,10 +672,13 @@ def _upstream_ok(run: RunExecution, step: Step) -> bool:
             continue
         up_ad = run.resolved.assets_def_by_key[up_key]
         out_name = up_ad.get_output_name_for_asset_key(up_key)
-        if run.step_outcomes.get(up_step) == StepOutcome.SKIPPED or out_name not in run.produced.get(up_step, set()):
+        if run.step_outcomes.get(
+            up_step
+        ) == StepOutcome.SKIPPED or out_name not in run.produced.get(up_step, set()):
             run.step_outcomes[step.key] = StepOutcome.SKIPPED
             run.event(
-                EV.STEP_SKIPPED, step.key,
+                EV.STEP_SKIPPED,
+                step.key,
                 message=f'Skipped execution of step "{step.key}": upstream {up_key.to_user_string()} produced no output.',
             )
             return False
@@ -659,8 +694,13 @@ def _maybe_run_step(run: RunExecution, step: Step) -> None:
     _run_step_guarded(run, step)
 
 
-def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done: set | None = None,
-                                kind: str = "FAILED_TO_MATERIALIZE") -> None:
+def _emit_failed_to_materialize(
+    run: RunExecution,
+    step: Step,
+    reason: str,
+    done: set | None = None,
+    kind: str = "FAILED_TO_MATERIALIZE",
+) -> None:
     # data["reason"] uses Dagster's AssetMaterializationFailureReason names, so views can
     # tell an asset whose step failed from one that never ran (upstream failed, interrupted).
     if step.observe:
@@ -671,7 +711,10 @@ def _emit_failed_to_materialize(run: RunExecution, step: Step, reason: str, done
             if done and (k, pk) in done:
                 continue
             run.event(
-                EV.ASSET_FAILED_TO_MATERIALIZE, step.key, asset_key=k, partition=pk,
+                EV.ASSET_FAILED_TO_MATERIALIZE,
+                step.key,
+                asset_key=k,
+                partition=pk,
                 message=f"Asset {k.to_user_string()} was not materialized: {reason}.",
                 data={"reason": kind},
             )
@@ -698,7 +741,8 @@ def _retry_requested(run: RunExecution, step: Step, req: Any, attempt: int) -> b
         return False
     wait = req.seconds_to_wait
     run.event(
-        EV.STEP_UP_FOR_RETRY, step.key,
+        EV.STEP_UP_FOR_RETRY,
+        step.key,
         message=f'Execution of step "{step.key}" failed and has requested a retry'
         + (f" in {wait:g} seconds." if wait else "."),
         error=_error_info(req),
@@ -725,7 +769,11 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
         if attempt == 0:
             run.event(EV.STEP_START, step.key, message=f'Started execution of step "{step.key}".')
         else:
-            run.event(EV.STEP_RESTARTED, step.key, message=f'Started re-execution (attempt # {attempt + 1}) of step "{step.key}".')
+            run.event(
+                EV.STEP_RESTARTED,
+                step.key,
+                message=f'Started re-execution (attempt # {attempt + 1}) of step "{step.key}".',
+            )
         materialized: set = set()
         try:
             _execute_step(run, step, attempt, materialized)
@@ -743,13 +791,15 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
                 and attempt < policy.max_retries
                 and user is not None
                 and not isinstance(user, DagsterError)
-                and getattr(user, "allow_retries", True) is not False  # Failure(allow_retries=False)
+                and getattr(user, "allow_retries", True)
+                is not False  # Failure(allow_retries=False)
                 and not run.cancelled.is_set()
             ):
                 attempt += 1
                 delay = policy.calculate_delay(attempt)
                 run.event(
-                    EV.STEP_UP_FOR_RETRY, step.key,
+                    EV.STEP_UP_FOR_RETRY,
+                    step.key,
                     message=f'Execution of step "{step.key}" failed and has requested a retry in {delay:g} seconds.',
                     error=_error_info(err),
                 )
@@ -759,13 +809,16 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
             run.step_errors[step.key] = err
             run.step_outcomes[step.key] = StepOutcome.FAILURE
             run.event(
-                EV.STEP_FAILURE, step.key,
+                EV.STEP_FAILURE,
+                step.key,
                 message=f'Execution of step "{step.key}" failed.',
                 error=_error_info(err),
                 level="ERROR",
                 data=_failure_data(user, time.perf_counter() - start),
             )
-            _emit_failed_to_materialize(run, step, reason=f"step {step.key} failed", done=materialized)
+            _emit_failed_to_materialize(
+                run, step, reason=f"step {step.key} failed", done=materialized
+            )
             if run.spec.hooks:
                 from dagster_nb._execution.hooks import run_hooks
 
@@ -774,18 +827,25 @@ def _run_step_guarded(run: RunExecution, step: Step) -> None:
         except (KeyboardInterrupt, DagsterExecutionInterruptedError) as exc:
             run.step_outcomes[step.key] = StepOutcome.FAILURE
             run.event(
-                EV.STEP_FAILURE, step.key,
+                EV.STEP_FAILURE,
+                step.key,
                 message=f'Execution of step "{step.key}" was interrupted.',
                 error=_error_info_of("KeyboardInterrupt", type(exc).__name__),
                 level="ERROR",
             )
-            _emit_failed_to_materialize(run, step, reason="the run was interrupted", done=materialized,
-                                        kind="RUN_TERMINATED")
+            _emit_failed_to_materialize(
+                run,
+                step,
+                reason="the run was interrupted",
+                done=materialized,
+                kind="RUN_TERMINATED",
+            )
             raise
         duration = time.perf_counter() - start
         run.step_outcomes[step.key] = StepOutcome.SUCCESS
         run.event(
-            EV.STEP_SUCCESS, step.key,
+            EV.STEP_SUCCESS,
+            step.key,
             message=f'Finished execution of step "{step.key}" in {duration * 1000:.0f}ms.',
             data={"duration": duration},
         )
@@ -824,7 +884,9 @@ def _upstream_partition_keys(
     return up_pdef, list(keys)
 
 
-def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, log: Any) -> tuple[dict[str, Any], dict[AssetKey, str], dict[str, Any], dict[str, Any]]:
+def _load_inputs(
+    run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, log: Any
+) -> tuple[dict[str, Any], dict[AssetKey, str], dict[str, Any], dict[str, Any]]:
     from dagster_nb._definitions.io_manager import InputContext
 
     ad = step.assets_def
@@ -842,7 +904,7 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
         in_pkeys[name] = up_pkeys
         in_pdefs[name] = up_pdef
         in_def = op_ins.get(name)
-        io_key = (getattr(in_def, "input_manager_key", None) or _io_manager_key_for(up_ad, up_key))
+        io_key = getattr(in_def, "input_manager_key", None) or _io_manager_key_for(up_ad, up_key)
         try:
             manager = getattr(run.resources, io_key)
         except DagsterUnknownResourceError as exc:
@@ -878,7 +940,8 @@ def _load_inputs(run: RunExecution, step: Step, pkeys: tuple[str, ...] | None, l
                 )
             ) from None
         run.event(
-            EV.LOADED_INPUT, step.key,
+            EV.LOADED_INPUT,
+            step.key,
             message=f'Loaded input "{name}" using input manager "{io_key}"',
         )
         if run._has_versions:
@@ -913,7 +976,8 @@ def _upstream_output_context(
             step_key=up_ad.node_name if up_ad is not None else None,
             name=(
                 up_ad.get_output_name_for_asset_key(up_key)
-                if up_ad is not None and up_ad.keys_by_output_name else "result"
+                if up_ad is not None and up_ad.keys_by_output_name
+                else "result"
             ),
             definition_metadata=dict(up_spec.metadata) if up_spec else {},
             run_id=run.run_id,
@@ -961,8 +1025,9 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     pkeys = _partition_keys_for(run, ad)
     # One context per step: built first so input loading logs through it; what loading finds
     # (input partitions) and the op config are filled in before the function sees it.
-    context_class = AssetCheckExecutionContext if step.check_keys and not step.keys else (
-        AssetExecutionContext)
+    context_class = (
+        AssetCheckExecutionContext if step.check_keys and not step.keys else (AssetExecutionContext)
+    )
     context = context_class(
         run_id=run.run_id,
         job_name=run.job_name,
@@ -1004,10 +1069,32 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
             def flush(batch: list[Any]) -> None:
                 items = batch[:]
                 batch.clear()
-                _handle_step_results(run, step, items, None, pkeys, input_versions, materialized, check_state, final=False)
+                _handle_step_results(
+                    run,
+                    step,
+                    items,
+                    None,
+                    pkeys,
+                    input_versions,
+                    materialized,
+                    check_state,
+                    final=False,
+                )
 
-            results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True, flush=flush)
-            _handle_step_results(run, step, results, context, pkeys, input_versions, materialized, check_state, final=True)
+            results = _invoke_op(
+                run, step, nd, context, inputs, config_value, keep_logged=True, flush=flush
+            )
+            _handle_step_results(
+                run,
+                step,
+                results,
+                context,
+                pkeys,
+                input_versions,
+                materialized,
+                check_state,
+                final=True,
+            )
             return
         results = _invoke_op(run, step, nd, context, inputs, config_value, keep_logged=True)
         out_context = context
@@ -1025,8 +1112,9 @@ def _execute_step(run: RunExecution, step: Step, attempt: int, materialized: set
     _handle_outputs(run, step, results, out_context, pkeys, input_versions, materialized)
 
 
-def _with_sibling_versions(run: RunExecution, step: Step, key: AssetKey,
-                           input_versions: Mapping[AssetKey, str]) -> Mapping[AssetKey, str]:
+def _with_sibling_versions(
+    run: RunExecution, step: Step, key: AssetKey, input_versions: Mapping[AssetKey, str]
+) -> Mapping[AssetKey, str]:
     """Siblings this step materialized just before ``key`` (a dbt model and the model built
     on it): ``key`` read their new versions, not those at step start."""
     sib: dict[AssetKey, str] = {}
@@ -1037,8 +1125,18 @@ def _with_sibling_versions(run: RunExecution, step: Step, key: AssetKey,
     return {**input_versions, **sib} if sib else input_versions
 
 
-def _handle_step_results(run: RunExecution, step: Step, results: list[Any], context: Any, pkeys: Any,
-                         input_versions: Any, materialized: set, check_state: dict, *, final: bool) -> None:
+def _handle_step_results(
+    run: RunExecution,
+    step: Step,
+    results: list[Any],
+    context: Any,
+    pkeys: Any,
+    input_versions: Any,
+    materialized: set,
+    check_state: dict,
+    *,
+    final: bool,
+) -> None:
     """One batch of a streamed step's results; ``final`` runs the end-of-step checks (required
     outputs, missing check results, failed blocking checks)."""
     ad = step.assets_def
@@ -1047,13 +1145,24 @@ def _handle_step_results(run: RunExecution, step: Step, results: list[Any], cont
 
         results, check_results = split_check_results(results, context)
         if step.keys:
-            _handle_outputs(run, step, results, context, pkeys, input_versions, materialized, final=final)
+            _handle_outputs(
+                run, step, results, context, pkeys, input_versions, materialized, final=final
+            )
         evaluate_checks(run, step, check_results, state=check_state, final=final)
         return
     _handle_outputs(run, step, results, context, pkeys, input_versions, materialized, final=final)
 
 
-def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any, inputs: Mapping[str, Any], config_value: Any, keep_logged: bool = False, flush: Callable[[list[Any]], None] | None = None) -> list[Any]:
+def _invoke_op(
+    run: RunExecution,
+    step: Step,
+    op_def: OpDefinition,
+    context: Any,
+    inputs: Mapping[str, Any],
+    config_value: Any,
+    keep_logged: bool = False,
+    flush: Callable[[list[Any]], None] | None = None,
+) -> list[Any]:
     """Call the function; returns what it returned/yielded. With ``keep_logged``, the events
     it logged are LoggedEvent items in their place among them (the caller emits them in
     order); without, they are emitted first."""
@@ -1093,7 +1202,11 @@ def _invoke_op(run: RunExecution, step: Step, op_def: OpDefinition, context: Any
         raise
     except Exception as exc:
         _emit_logged_before_last_yield(run, items)
-        if isinstance(exc, DagsterError) and not exc.is_user_code_error and isinstance(exc, DagsterInvariantViolationError):
+        if (
+            isinstance(exc, DagsterError)
+            and not exc.is_user_code_error
+            and isinstance(exc, DagsterInvariantViolationError)
+        ):
             wrapped: BaseException = exc
         else:
             wrapped = _wrap_user(
@@ -1170,9 +1283,21 @@ def _normalize_results(step: Step, results: list[Any]) -> list[Any]:
             )
         for name, item in zip(out_names, v, strict=True):
             if isinstance(item, MaterializeResult):
-                normalized.append(item if item.asset_key else MaterializeResult(asset_key=ad.keys_by_output_name[name], metadata=item.metadata, data_version=item.data_version, tags=item.tags, value=item.value))
+                normalized.append(
+                    item
+                    if item.asset_key
+                    else MaterializeResult(
+                        asset_key=ad.keys_by_output_name[name],
+                        metadata=item.metadata,
+                        data_version=item.data_version,
+                        tags=item.tags,
+                        value=item.value,
+                    )
+                )
             elif isinstance(item, Output):
-                normalized.append(Output(item.value, name, item.metadata, item.data_version, tags=item.tags))
+                normalized.append(
+                    Output(item.value, name, item.metadata, item.data_version, tags=item.tags)
+                )
             else:
                 normalized.append(Output(item, output_name=name))
     return normalized
@@ -1206,52 +1331,89 @@ def _handle_outputs(
             run.emit(item.event)
             continue
         if isinstance(item, AssetMaterialization):
-            run.event(EV.ASSET_MATERIALIZATION, step.key, asset_key=item.asset_key, partition=item.partition, materialization=item)
+            run.event(
+                EV.ASSET_MATERIALIZATION,
+                step.key,
+                asset_key=item.asset_key,
+                partition=item.partition,
+                materialization=item,
+            )
             continue
         if isinstance(item, AssetObservation):
-            run.event(EV.ASSET_OBSERVATION, step.key, asset_key=item.asset_key, partition=item.partition, observation=item)
+            run.event(
+                EV.ASSET_OBSERVATION,
+                step.key,
+                asset_key=item.asset_key,
+                partition=item.partition,
+                observation=item,
+            )
             continue
         if isinstance(item, MaterializeResult):
             key = item.asset_key
             if key is None:
                 if len(step.keys) != 1:
-                    raise _StepFailed(DagsterInvariantViolationError(
-                        f"{ad._label()} returned a MaterializeResult without asset_key; with several "
-                        "assets, pass MaterializeResult(asset_key=...)."))
+                    raise _StepFailed(
+                        DagsterInvariantViolationError(
+                            f"{ad._label()} returned a MaterializeResult without asset_key; with several "
+                            "assets, pass MaterializeResult(asset_key=...)."
+                        )
+                    )
                 key = next(iter(step.keys))
             key_to_output = {k: n for n, k in ad.keys_by_output_name.items()}
             if key not in key_to_output:
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f"MaterializeResult for {key.to_user_string()}, which {ad._label()} does not define."))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f"MaterializeResult for {key.to_user_string()}, which {ad._label()} does not define."
+                    )
+                )
             out_name = key_to_output[key]
             value, has_value = item.value, item.value is not NoValue
-            meta, data_version, tags = normalize_metadata(item.metadata), item.data_version, dict(item.tags)
+            meta, data_version, tags = (
+                normalize_metadata(item.metadata),
+                item.data_version,
+                dict(item.tags),
+            )
         elif isinstance(item, Output):
             out_name = item.output_name
             if out_name not in ad.keys_by_output_name:
                 from dagster_nb._errors import did_you_mean
 
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f'Core compute for op "{step.key}" returned an output "{out_name}" that does '
-                    f"not exist." + did_you_mean(out_name, ad.keys_by_output_name)))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f'Core compute for op "{step.key}" returned an output "{out_name}" that does '
+                        f"not exist." + did_you_mean(out_name, ad.keys_by_output_name)
+                    )
+                )
             key = ad.keys_by_output_name[out_name]
             value, has_value = item.value, True
             meta, data_version, tags = dict(item.metadata), item.data_version, dict(item.tags)
         elif isinstance(item, (DataVersion, ObserveResult)):
-            raise _StepFailed(DagsterInvariantViolationError(
-                f"{ad._label()} returned {type(item).__name__}, which only observable source assets "
-                "return. Return the value (or MaterializeResult) instead."))
+            raise _StepFailed(
+                DagsterInvariantViolationError(
+                    f"{ad._label()} returned {type(item).__name__}, which only observable source assets "
+                    "return. Return the value (or MaterializeResult) instead."
+                )
+            )
         else:
-            raise _StepFailed(DagsterInvariantViolationError(
-                f"{ad._label()} yielded {type(item).__name__}; yield Output, MaterializeResult, "
-                "AssetMaterialization or AssetObservation."))
+            raise _StepFailed(
+                DagsterInvariantViolationError(
+                    f"{ad._label()} yielded {type(item).__name__}; yield Output, MaterializeResult, "
+                    "AssetMaterialization or AssetObservation."
+                )
+            )
         if key not in step.keys:
-            raise _StepFailed(DagsterInvariantViolationError(
-                f"{ad._label()} produced {key.to_user_string()}, which is not selected in this run. "
-                "With can_subset=True, produce only context.selected_asset_keys."))
+            raise _StepFailed(
+                DagsterInvariantViolationError(
+                    f"{ad._label()} produced {key.to_user_string()}, which is not selected in this run. "
+                    "With can_subset=True, produce only context.selected_asset_keys."
+                )
+            )
         if out_name in produced:
-            raise _StepFailed(DagsterInvariantViolationError(
-                f'Compute for op "{step.key}" returned an output "{out_name}" multiple times.'))
+            raise _StepFailed(
+                DagsterInvariantViolationError(
+                    f'Compute for op "{step.key}" returned an output "{out_name}" multiple times.'
+                )
+            )
         produced.add(out_name)
         if context is not None:
             meta.update(context._take_output_metadata(out_name))
@@ -1283,10 +1445,14 @@ def _handle_outputs(
             except (KeyboardInterrupt, DagsterExecutionInterruptedError):
                 raise
             except Exception as exc:
-                raise _StepFailed(_wrap_user(
-                    exc, DagsterExecutionHandleOutputError,
-                    f'Error occurred while handling output "{out_name}" of step "{step.key}" '
-                    f"(asset {key.to_user_string()}): {type(exc).__name__}: {exc}")) from None
+                raise _StepFailed(
+                    _wrap_user(
+                        exc,
+                        DagsterExecutionHandleOutputError,
+                        f'Error occurred while handling output "{out_name}" of step "{step.key}" '
+                        f"(asset {key.to_user_string()}): {type(exc).__name__}: {exc}",
+                    )
+                ) from None
             try:
                 logged = out_ctx.consume_logged_metadata()
             except AttributeError:
@@ -1313,15 +1479,26 @@ def _handle_outputs(
         run.data_versions[(key, None)] = data_version.value
         for pk in pkeys or [None]:
             run.data_versions[(key, pk)] = data_version.value
-            mat = AssetMaterialization(key, description=spec.description, metadata=meta, partition=pk, tags=mat_tags)
-            run.event(EV.ASSET_MATERIALIZATION, step.key, asset_key=key, partition=pk, materialization=mat,
-                      message=f"Materialized value {key.to_user_string()}.")
+            mat = AssetMaterialization(
+                key, description=spec.description, metadata=meta, partition=pk, tags=mat_tags
+            )
+            run.event(
+                EV.ASSET_MATERIALIZATION,
+                step.key,
+                asset_key=key,
+                partition=pk,
+                materialization=mat,
+                message=f"Materialized value {key.to_user_string()}.",
+            )
             materialized.add((key, pk))
         if has_value:
-            run.event(EV.HANDLED_OUTPUT, step.key, message=f'Handled output "{out_name}" using IO manager "{io_key}"')
+            run.event(
+                EV.HANDLED_OUTPUT,
+                step.key,
+                message=f'Handled output "{out_name}" using IO manager "{io_key}"',
+            )
     if final:
         _fail_on_missing_outputs(step, produced)
-
 
 
 def _fail_on_missing_outputs(step: Step, produced: set) -> None:
@@ -1331,10 +1508,13 @@ def _fail_on_missing_outputs(step: Step, produced: set) -> None:
         if key in step.keys and name not in produced:
             spec = ad.specs_by_key[key]
             if not spec.skippable:
-                raise _StepFailed(DagsterStepOutputNotFoundError(
-                    f'Core compute for op "{step.key}" did not return an output for non-optional '
-                    f'output "{name}" (asset {key.to_user_string()}). Return a value, or mark the '
-                    "output optional (AssetOut(is_required=False))."))
+                raise _StepFailed(
+                    DagsterStepOutputNotFoundError(
+                        f'Core compute for op "{step.key}" did not return an output for non-optional '
+                        f'output "{name}" (asset {key.to_user_string()}). Return a value, or mark the '
+                        "output optional (AssetOut(is_required=False))."
+                    )
+                )
 
 
 def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> None:
@@ -1354,22 +1534,37 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
             continue
         if isinstance(v, DataVersion):
             if len(keys) != 1:
-                raise _StepFailed(DagsterInvalidObservationError(
-                    f"{ad._label()} observes several assets; yield ObserveResult(asset_key=...) for each."))
+                raise _StepFailed(
+                    DagsterInvalidObservationError(
+                        f"{ad._label()} observes several assets; yield ObserveResult(asset_key=...) for each."
+                    )
+                )
             key, version, meta, tags = keys[0], v, {}, {}
         elif isinstance(v, ObserveResult):
             key = v.asset_key or (keys[0] if len(keys) == 1 else None)
             if key is None:
-                raise _StepFailed(DagsterInvalidObservationError(
-                    f"{ad._label()}: ObserveResult needs asset_key= when several assets are observed."))
+                raise _StepFailed(
+                    DagsterInvalidObservationError(
+                        f"{ad._label()}: ObserveResult needs asset_key= when several assets are observed."
+                    )
+                )
             version, meta, tags = v.data_version, normalize_metadata(v.metadata), dict(v.tags)
         elif isinstance(v, AssetObservation):
-            run.event(EV.ASSET_OBSERVATION, step.key, asset_key=v.asset_key, partition=v.partition, observation=v)
+            run.event(
+                EV.ASSET_OBSERVATION,
+                step.key,
+                asset_key=v.asset_key,
+                partition=v.partition,
+                observation=v,
+            )
             continue
         else:
-            raise _StepFailed(DagsterInvalidObservationError(
-                f"Observation function of {ad._label()} returned {type(v).__name__}; return a "
-                "DataVersion or an ObserveResult."))
+            raise _StepFailed(
+                DagsterInvalidObservationError(
+                    f"Observation function of {ad._label()} returned {type(v).__name__}; return a "
+                    "DataVersion or an ObserveResult."
+                )
+            )
         if version is not None:
             tags[DATA_VERSION_TAG] = version.value
             # later steps of this run read the observed version (provenance of downstreams)
@@ -1378,21 +1573,39 @@ def _handle_observations(run: RunExecution, step: Step, results: list[Any]) -> N
                 run.data_versions[(key, pk)] = version.value
         for pk in pkeys or [None]:
             obs = AssetObservation(key, metadata=meta, partition=pk, tags=tags)
-            run.event(EV.ASSET_OBSERVATION, step.key, asset_key=key, partition=pk, observation=obs,
-                      message=f"Observed {key.to_user_string()}" + (f" (data version {version.value})" if version else ""))
+            run.event(
+                EV.ASSET_OBSERVATION,
+                step.key,
+                asset_key=key,
+                partition=pk,
+                observation=obs,
+                message=f"Observed {key.to_user_string()}"
+                + (f" (data version {version.value})" if version else ""),
+            )
         # As Dagster: an observation step yields a Nothing output per observed asset.
         out_name = "result" if len(ad.specs_by_key) == 1 else ad.get_output_name_for_asset_key(key)
-        run.event(EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}" of type "Nothing".')
+        run.event(
+            EV.STEP_OUTPUT, step.key, message=f'Yielded output "{out_name}" of type "Nothing".'
+        )
 
 
 # --------------------------------------------------------------------------- graphs
 
 
-def _execute_graph(run: RunExecution, step: Step, g: GraphDefinition, inputs: Mapping[str, Any], pkeys: Any, attempt: int) -> list[Any]:
+def _execute_graph(
+    run: RunExecution,
+    step: Step,
+    g: GraphDefinition,
+    inputs: Mapping[str, Any],
+    pkeys: Any,
+    attempt: int,
+) -> list[Any]:
     """Run a graph's ops in order inside one step; returns Outputs for the graph's outputs."""
     ad = step.assets_def
     selected = [o for o, k in ad.keys_by_output_name.items() if k in step.keys]
-    values = _run_graph_nodes(run, step, g, inputs, pkeys, attempt, prefix="", selected_outputs=selected)
+    values = _run_graph_nodes(
+        run, step, g, inputs, pkeys, attempt, prefix="", selected_outputs=selected
+    )
     results: list[Any] = []
     for out_name, ref in g.output_map.items():
         if ad.keys_by_output_name.get(out_name) not in step.keys:
@@ -1411,7 +1624,9 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: Mapping[str, Any]) -> Any:
+def _resolve_ref(
+    ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: Mapping[str, Any]
+) -> Any:
     from dagster_nb._definitions.graph import GraphInputRef, NodeOutputRef
 
     if isinstance(ref, GraphInputRef):
@@ -1423,14 +1638,27 @@ def _resolve_ref(ref: Any, values: Mapping[tuple[str, str], Any], graph_inputs: 
     return ref
 
 
-def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_inputs: Mapping[str, Any], pkeys: Any, attempt: int, prefix: str, selected_outputs: Sequence[str]) -> dict[tuple[str, str], Any]:
+def _run_graph_nodes(
+    run: RunExecution,
+    step: Step,
+    g: GraphDefinition,
+    graph_inputs: Mapping[str, Any],
+    pkeys: Any,
+    attempt: int,
+    prefix: str,
+    selected_outputs: Sequence[str],
+) -> dict[tuple[str, str], Any]:
     values: dict[tuple[str, str], Any] = {}
     # The outputs each op must produce for the selected graph outputs (Dagster's op-level
     # selected_output_names); ops feeding only unselected outputs do not run, as in Dagster.
     needed = g.needed_node_outputs(selected_outputs)
     subset = set(selected_outputs) != set(g.output_map)  # a full run runs every op, as Dagster
     for node_name in g.node_names_in_order:
-        if subset and not needed[node_name] and g.node_invocations[node_name].definition.output_names:
+        if (
+            subset
+            and not needed[node_name]
+            and g.node_invocations[node_name].definition.output_names
+        ):
             continue
         inv = g.node_invocations[node_name]
         node_inputs: dict[str, Any] = {}
@@ -1446,8 +1674,16 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
         full_name = f"{prefix}{node_name}"
         d = inv.definition
         if is_graph_definition(d):
-            sub = _run_graph_nodes(run, step, d, node_inputs, pkeys, attempt, prefix=full_name + ".",
-                                   selected_outputs=sorted(needed[node_name]) if subset else list(d.output_map))
+            sub = _run_graph_nodes(
+                run,
+                step,
+                d,
+                node_inputs,
+                pkeys,
+                attempt,
+                prefix=full_name + ".",
+                selected_outputs=sorted(needed[node_name]) if subset else list(d.output_map),
+            )
             for out_name, ref in d.output_map.items():
                 v = _resolve_ref(ref, sub, node_inputs)
                 if v is not _MISSING:
@@ -1458,11 +1694,20 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
         except DagsterError as exc:
             raise _StepFailed(exc) from None
         ctx = OpExecutionContext(
-            run_id=run.run_id, job_name=run.job_name, resources=run.resources,
-            instance=run.instance, assets_def=step.assets_def, node_name=f"{step.key}.{full_name}",
-            selected_asset_keys=step.keys, partition_keys=pkeys,
-            partitions_def=step.assets_def.partitions_def, op_config=raw_cfg,
-            run_tags=run.spec.tags, emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
+            run_id=run.run_id,
+            job_name=run.job_name,
+            resources=run.resources,
+            instance=run.instance,
+            assets_def=step.assets_def,
+            node_name=f"{step.key}.{full_name}",
+            selected_asset_keys=step.keys,
+            partition_keys=pkeys,
+            partitions_def=step.assets_def.partitions_def,
+            op_config=raw_cfg,
+            run_tags=run.spec.tags,
+            emit=run.emit,
+            dagster_run=run.dagster_run,
+            retry_number=attempt,
         )
         ctx._run = run  # context.load_asset_value
         ctx._op_definition = d
@@ -1481,5 +1726,7 @@ def _run_graph_nodes(run: RunExecution, step: Step, g: GraphDefinition, graph_in
                         values[(node_name, n)] = item.value if isinstance(item, Output) else item
             elif isinstance(r, Output):
                 values[(node_name, r.output_name)] = r.value
-        run.outputs[(f"{step.key}.{full_name}", names[0] if names else "result")] = values.get((node_name, names[0])) if names else None
+        run.outputs[(f"{step.key}.{full_name}", names[0] if names else "result")] = (
+            values.get((node_name, names[0])) if names else None
+        )
     return values

@@ -46,8 +46,13 @@ __all__ = [
 ]
 
 _IN_PROCESS_FIELDS = ("retries", "marker_to_close", "step_dependency_config")
-_MULTIPROCESS_FIELDS = ("max_concurrent", "tag_concurrency_limits", "start_method", "retries",
-                        "step_dependency_config")
+_MULTIPROCESS_FIELDS = (
+    "max_concurrent",
+    "tag_concurrency_limits",
+    "start_method",
+    "retries",
+    "step_dependency_config",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,17 +70,28 @@ class ExecutorDefinition:
     config: Mapping[str, Any] = field(default_factory=dict)
     _kind: str = "in_process"  # in_process | multiprocess | multi_or_in_process
 
-    def configured(self, config_or_config_fn: Any, name: str | None = None,
-                   config_schema: Any = None, description: str | None = None) -> ExecutorDefinition:
+    def configured(
+        self,
+        config_or_config_fn: Any,
+        name: str | None = None,
+        config_schema: Any = None,
+        description: str | None = None,
+    ) -> ExecutorDefinition:
         """A copy with ``config`` as its configuration (validated now)."""
         if callable(config_or_config_fn) or config_schema is not None:
             raise DagsterInvalidDefinitionError(
                 "ExecutorDefinition.configured with a config function or config_schema is not "
                 "supported yet by dagster_nb: pass the config dict itself."
             )
-        cfg = _validate(self._kind, dict(config_or_config_fn or {}), where=f"executor '{self.name}'")
-        return ExecutorDefinition(name=name or self.name, description=description or self.description,
-                                  config=cfg, _kind=self._kind)
+        cfg = _validate(
+            self._kind, dict(config_or_config_fn or {}), where=f"executor '{self.name}'"
+        )
+        return ExecutorDefinition(
+            name=name or self.name,
+            description=description or self.description,
+            config=cfg,
+            _kind=self._kind,
+        )
 
     def __repr__(self) -> str:
         return f"<ExecutorDefinition '{self.name}'{' ' + repr(dict(self.config)) if self.config else ''}>"
@@ -97,7 +113,7 @@ def _validate(kind: str, cfg: Mapping[str, Any], *, where: str) -> dict[str, Any
     for k in cfg:
         if k not in allowed:
             raise DagsterInvalidConfigError(
-                f"Received unexpected config entry \"{k}\" for {where}. Expected one of "
+                f'Received unexpected config entry "{k}" for {where}. Expected one of '
                 f"{list(allowed)}." + did_you_mean(k, allowed)
             )
     for k in ("tag_concurrency_limits", "retries", "step_dependency_config", "marker_to_close"):
@@ -112,7 +128,11 @@ def _validate(kind: str, cfg: Mapping[str, Any], *, where: str) -> dict[str, Any
         )
     sm = cfg.get("start_method")
     if sm is not None:
-        if not isinstance(sm, Mapping) or len(sm) != 1 or next(iter(sm)) not in ("spawn", "forkserver"):
+        if (
+            not isinstance(sm, Mapping)
+            or len(sm) != 1
+            or next(iter(sm)) not in ("spawn", "forkserver")
+        ):
             raise DagsterInvalidConfigError(
                 f"start_method of {where} must be {{'spawn': {{}}}} or {{'forkserver': {{}}}}, got {sm!r}."
             )
@@ -130,7 +150,7 @@ def _validate_dask(cfg: Mapping[str, Any], *, where: str) -> dict[str, Any]:
     for k in cfg:
         if k != "cluster":
             raise DagsterInvalidConfigError(
-                f"Received unexpected config entry \"{k}\" for {where}. Expected one of "
+                f'Received unexpected config entry "{k}" for {where}. Expected one of '
                 "['cluster']." + did_you_mean(k, ["cluster"])
             )
     cluster = cfg.get("cluster") or {"local": {}}
@@ -206,8 +226,9 @@ class RunOptions:
     dask_cluster: Mapping[str, Any] | None = None  # the dask executor's {"local"|"existing": {...}}
 
 
-def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str, Any], *,
-                in_process: bool) -> RunOptions:
+def run_options(
+    executor_def: ExecutorDefinition | None, run_config: Mapping[str, Any], *, in_process: bool
+) -> RunOptions:
     """The scheduling of a run: ``in_process`` runs (execute_in_process) always run one step at
     a time here, as in Dagster; otherwise the executor and ``run_config["execution"]`` decide."""
     if in_process or executor_def is None:
@@ -217,7 +238,9 @@ def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str
     execution = (run_config or {}).get("execution") or {}
     run_cfg = execution.get("config") if isinstance(execution, Mapping) else None
     if run_cfg:
-        cfg.update(_validate(kind, dict(run_cfg), where=f"executor '{executor_def.name}' (run config)"))
+        cfg.update(
+            _validate(kind, dict(run_cfg), where=f"executor '{executor_def.name}' (run config)")
+        )
     if kind == "multi_or_in_process":
         if "in_process" in cfg:
             return RunOptions()
@@ -231,21 +254,27 @@ def run_options(executor_def: ExecutorDefinition | None, run_config: Mapping[str
     return RunOptions(max_concurrent=int(mc), processes=True, start_method=sm)
 
 
-_BY_NAME = {"in_process": "in_process_executor", "multiprocess": "multiprocess_executor",
-            "multi_or_in_process": "multi_or_in_process_executor", "dask": "dask_executor"}
+_BY_NAME = {
+    "in_process": "in_process_executor",
+    "multiprocess": "multiprocess_executor",
+    "multi_or_in_process": "multi_or_in_process_executor",
+    "dask": "dask_executor",
+}
 
 
 def executor_named(name: str) -> ExecutorDefinition:
     """The executor a ``--executor NAME`` flag means (its default config)."""
     if name not in _BY_NAME:
         raise DagsterInvalidDefinitionError(
-            f"Unknown executor {name!r}. Expected one of {list(_BY_NAME)}." + did_you_mean(name, _BY_NAME)
+            f"Unknown executor {name!r}. Expected one of {list(_BY_NAME)}."
+            + did_you_mean(name, _BY_NAME)
         )
     return globals()[_BY_NAME[name]]
 
 
-def executor_run_kwargs(executor_def: Any, run_config: Mapping[str, Any] | None,
-                        max_concurrent: int = 1) -> dict[str, Any]:
+def executor_run_kwargs(
+    executor_def: Any, run_config: Mapping[str, Any] | None, max_concurrent: int = 1
+) -> dict[str, Any]:
     """What ``executor_def`` (and the run config's ``execution``) mean for ``run_assets``;
     ``max_concurrent`` other than 1 overrides the executor's (threads or processes)."""
     ex = coerce_executor_def(executor_def, where="the run")
@@ -256,8 +285,11 @@ def executor_run_kwargs(executor_def: Any, run_config: Mapping[str, Any] | None,
             "the cluster's workers and their threads bound how many steps run at once. Drop it, "
             "or size the cluster: {'cluster': {'local': {'n_workers': N}}}."
         )
-    return {"max_concurrent": max_concurrent if max_concurrent != 1 else options.max_concurrent,
-            "step_processes": options.processes, "dask_cluster": options.dask_cluster}
+    return {
+        "max_concurrent": max_concurrent if max_concurrent != 1 else options.max_concurrent,
+        "step_processes": options.processes,
+        "dask_cluster": options.dask_cluster,
+    }
 
 
 def reconstructable(target: Any) -> Any:
@@ -272,7 +304,9 @@ def reconstructable(target: Any) -> Any:
     >>> dg.reconstructable(j) is j
     True
     """
-    if not hasattr(target, "execute_in_process") or not isinstance(getattr(target, "name", None), str):
+    if not hasattr(target, "execute_in_process") or not isinstance(
+        getattr(target, "name", None), str
+    ):
         raise DagsterInvalidDefinitionError(
             f"reconstructable() takes a job (@job, graph.to_job(), or a job resolved from "
             f"Definitions), got {type(target).__name__}."
@@ -299,24 +333,40 @@ def execute_job(
             r.success
     """
     if reexecution_options is not None:
-        raise DagsterInvalidDefinitionError("execute_job(reexecution_options=...) is not supported yet by dagster_nb.")
+        raise DagsterInvalidDefinitionError(
+            "execute_job(reexecution_options=...) is not supported yet by dagster_nb."
+        )
     from dagster_nb._execution.graph_run import OpJobDefinition
     from dagster_nb._execution.jobs import JobDefinition
 
     if isinstance(job, OpJobDefinition):
         if asset_selection:
-            raise DagsterInvalidDefinitionError(f"Job '{job.name}' runs ops: use op_selection=[...].")
+            raise DagsterInvalidDefinitionError(
+                f"Job '{job.name}' runs ops: use op_selection=[...]."
+            )
         return job.get_subset(op_selection=op_selection)._run(
-            run_config=run_config, instance=instance, raise_on_error=raise_on_error, run_id=None,
-            input_values=None, tags=tags, resources=None, in_process=False,
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=raise_on_error,
+            run_id=None,
+            input_values=None,
+            tags=tags,
+            resources=None,
+            in_process=False,
         )
     if isinstance(job, JobDefinition):
         if op_selection:
             raise DagsterInvalidDefinitionError(
                 f"Job '{job.name}' is an asset job: select assets with asset_selection=[...]."
             )
-        return job._execute(run_config=run_config, instance=instance, raise_on_error=raise_on_error,
-                            asset_selection=asset_selection, tags=tags, in_process=False)
+        return job._execute(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=raise_on_error,
+            asset_selection=asset_selection,
+            tags=tags,
+            in_process=False,
+        )
     raise DagsterInvalidDefinitionError(
         f"execute_job takes a job, got {type(job).__name__}. Resolve an asset job first: "
         "defs.resolve_job_def(name)."

@@ -122,11 +122,18 @@ class OpStep:
 
         for name, src in self.inputs.items():
             got = [s for s in _step_sources(src) if s.output in run.produced.get(s.step, ())]
-            missing = isinstance(src, _FromStep) and not got or isinstance(src, _FanIn) and src.sources and not got
+            missing = (
+                isinstance(src, _FromStep)
+                and not got
+                or isinstance(src, _FanIn)
+                and src.sources
+                and not got
+            )
             if missing:
                 run.step_outcomes[step.key] = StepOutcome.SKIPPED
                 run.event(
-                    EV.STEP_SKIPPED, step.key,
+                    EV.STEP_SKIPPED,
+                    step.key,
                     message=f'Skipping step {step.key} due to skipped dependencies: input "{name}" has no value.',
                 )
                 return False
@@ -142,9 +149,16 @@ class OpStep:
         except DagsterError as exc:
             raise _StepFailed(exc) from None
         context = OpExecutionContext(
-            run_id=run.run_id, job_name=run.job_name, resources=run.resources,
-            instance=run.instance, node_name=step.key, op_config=raw_cfg, run_tags=run.spec.tags,
-            emit=run.emit, dagster_run=run.dagster_run, retry_number=attempt,
+            run_id=run.run_id,
+            job_name=run.job_name,
+            resources=run.resources,
+            instance=run.instance,
+            node_name=step.key,
+            op_config=raw_cfg,
+            run_tags=run.spec.tags,
+            emit=run.emit,
+            dagster_run=run.dagster_run,
+            retry_number=attempt,
             current_time=run.spec.current_time,
         )
         context._op_definition = op_def
@@ -154,7 +168,9 @@ class OpStep:
         self._handle_outputs(run, step, results, context.log)
 
     # --- inputs ---
-    def _load_inputs(self, run: Any, step: Step, cfg_inputs: Mapping[str, Any], log: Any) -> dict[str, Any]:
+    def _load_inputs(
+        self, run: Any, step: Step, cfg_inputs: Mapping[str, Any], log: Any
+    ) -> dict[str, Any]:
         from dagster_nb._execution.executor import _StepFailed
 
         values: dict[str, Any] = {}
@@ -176,11 +192,16 @@ class OpStep:
                 top = dict((run.spec.run_config or {}).get("inputs") or {})
                 if src.name in top:
                     v = top[src.name]
-                    values[name] = v["value"] if isinstance(v, Mapping) and set(v) == {"value"} else v
+                    values[name] = (
+                        v["value"] if isinstance(v, Mapping) and set(v) == {"value"} else v
+                    )
                 else:
-                    raise _StepFailed(DagsterInvalidConfigError(
-                        f"Input '{src.name}' of the job's graph has no value: pass "
-                        f"input_values={{'{src.name}': ...}} to execute_in_process (or to_job)."))
+                    raise _StepFailed(
+                        DagsterInvalidConfigError(
+                            f"Input '{src.name}' of the job's graph has no value: pass "
+                            f"input_values={{'{src.name}': ...}} to execute_in_process (or to_job)."
+                        )
+                    )
             elif in_def.input_manager_key:
                 # As Dagster: an unconnected input with an input manager is loaded by it (before
                 # the run config's value or the input's default), with no upstream output.
@@ -191,11 +212,14 @@ class OpStep:
             elif in_def.default_value is not NoValue:
                 values[name] = in_def.default_value
             else:
-                raise _StepFailed(DagsterInvalidConfigError(
-                    f'Input "{name}" of op "{step.key}" is not connected to an upstream output and '
-                    "has no value: give it one in the run config, e.g. run_config={'ops': {"
-                    f"'{self.path[-1]}': {{'inputs': {{'{name}': ...}}}}}}, or a default "
-                    "(In(default_value=...))."))
+                raise _StepFailed(
+                    DagsterInvalidConfigError(
+                        f'Input "{name}" of op "{step.key}" is not connected to an upstream output and '
+                        "has no value: give it one in the run config, e.g. run_config={'ops': {"
+                        f"'{self.path[-1]}': {{'inputs': {{'{name}': ...}}}}}}, or a default "
+                        "(In(default_value=...))."
+                    )
+                )
         return values
 
     def _load(self, run: Any, step: Step, name: str, src: _FromStep | None, log: Any) -> Any:
@@ -218,17 +242,29 @@ class OpStep:
             if src is None:
                 return None
             return OutputContext(
-                step_key=src.step, name=src.output, run_id=run.run_id, resources=run.resources,
-                op_def=up_op, instance=run.instance, log=log,
+                step_key=src.step,
+                name=src.output,
+                run_id=run.run_id,
+                resources=run.resources,
+                op_def=up_op,
+                instance=run.instance,
+                log=log,
                 definition_metadata=dict(getattr(up_out, "metadata", {}) or {}),
                 dagster_type=getattr(up_out, "dagster_type", None),
                 config=_io_config(run, src.step.split("."), "outputs", src.output),
             )
 
         ctx = InputContext(
-            name=name, definition_metadata=dict(in_def.metadata or {}), upstream_output=upstream,
-            resources=run.resources, op_def=self.op_def, instance=run.instance, run_id=run.run_id,
-            step_key=step.key, log=log, dagster_type=in_def.dagster_type,
+            name=name,
+            definition_metadata=dict(in_def.metadata or {}),
+            upstream_output=upstream,
+            resources=run.resources,
+            op_def=self.op_def,
+            instance=run.instance,
+            run_id=run.run_id,
+            step_key=step.key,
+            log=log,
+            dagster_type=in_def.dagster_type,
             config=_io_config(run, self.path, "inputs", name) if in_def.input_manager_key else None,
         )
         try:
@@ -236,14 +272,19 @@ class OpStep:
         except (KeyboardInterrupt, DagsterExecutionInterruptedError):
             raise
         except Exception as exc:
-            raise _StepFailed(_wrap_user(
-                exc, DagsterExecutionLoadInputError,
-                f'Error occurred while loading input "{name}" of step "{step.key}": '
-                f"{type(exc).__name__}: {exc}")) from None
+            raise _StepFailed(
+                _wrap_user(
+                    exc,
+                    DagsterExecutionLoadInputError,
+                    f'Error occurred while loading input "{name}" of step "{step.key}": '
+                    f"{type(exc).__name__}: {exc}",
+                )
+            ) from None
         run.event(
-            EV.LOADED_INPUT, step.key,
-            message=f'Loaded input "{name}" using input manager "{io_key}"' + (
-                f', from output "{src.output}" of step "{src.step}"' if src is not None else ""),
+            EV.LOADED_INPUT,
+            step.key,
+            message=f'Loaded input "{name}" using input manager "{io_key}"'
+            + (f', from output "{src.output}" of step "{src.step}"' if src is not None else ""),
         )
         return value
 
@@ -263,8 +304,11 @@ class OpStep:
                 if v is None and outs[names[0]].dagster_type is Nothing:
                     continue
                 if isinstance(v, Output):
-                    items.append(v if v.output_name == names[0] or v.output_name != "result"
-                                 else Output(v.value, names[0], v.metadata, v.data_version, tags=v.tags))
+                    items.append(
+                        v
+                        if v.output_name == names[0] or v.output_name != "result"
+                        else Output(v.value, names[0], v.metadata, v.data_version, tags=v.tags)
+                    )
                 elif isinstance(v, (AssetMaterialization, AssetObservation)):
                     items.append(v)
                 else:
@@ -275,10 +319,13 @@ class OpStep:
                 for n, item in zip(names, v, strict=True):
                     items.append(item if isinstance(item, Output) else Output(item, n))
             else:
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f'op "{step.key}" has {len(names)} outputs ({", ".join(names)}) but returned '
-                    f"{type(v).__name__}: return a tuple with one value per output, in order, or "
-                    "yield Output(value, output_name=...)."))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f'op "{step.key}" has {len(names)} outputs ({", ".join(names)}) but returned '
+                        f"{type(v).__name__}: return a tuple with one value per output, in order, or "
+                        "yield Output(value, output_name=...)."
+                    )
+                )
         return items
 
     def _handle_outputs(self, run: Any, step: Step, results: list[Any], log: Any) -> None:
@@ -290,26 +337,45 @@ class OpStep:
         produced = run.produced.setdefault(step.key, set())
         for item in self._outputs_of(step, results):
             if isinstance(item, AssetMaterialization):
-                run.event(EV.ASSET_MATERIALIZATION, step.key, asset_key=item.asset_key,
-                          partition=item.partition, materialization=item,
-                          message=f"Materialized value {item.asset_key.to_user_string()}.")
+                run.event(
+                    EV.ASSET_MATERIALIZATION,
+                    step.key,
+                    asset_key=item.asset_key,
+                    partition=item.partition,
+                    materialization=item,
+                    message=f"Materialized value {item.asset_key.to_user_string()}.",
+                )
                 continue
             if isinstance(item, AssetObservation):
-                run.event(EV.ASSET_OBSERVATION, step.key, asset_key=item.asset_key,
-                          partition=item.partition, observation=item)
+                run.event(
+                    EV.ASSET_OBSERVATION,
+                    step.key,
+                    asset_key=item.asset_key,
+                    partition=item.partition,
+                    observation=item,
+                )
                 continue
             if not isinstance(item, Output):
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f'op "{step.key}" yielded {type(item).__name__}; an op yields Output, '
-                    "AssetMaterialization or AssetObservation."))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f'op "{step.key}" yielded {type(item).__name__}; an op yields Output, '
+                        "AssetMaterialization or AssetObservation."
+                    )
+                )
             name = item.output_name
             if name not in outs:
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f'Core compute for op "{step.key}" returned an output "{name}" that does not '
-                    "exist." + did_you_mean(name, outs)))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f'Core compute for op "{step.key}" returned an output "{name}" that does not '
+                        "exist." + did_you_mean(name, outs)
+                    )
+                )
             if name in produced:
-                raise _StepFailed(DagsterInvariantViolationError(
-                    f'Compute for op "{step.key}" returned an output "{name}" multiple times.'))
+                raise _StepFailed(
+                    DagsterInvariantViolationError(
+                        f'Compute for op "{step.key}" returned an output "{name}" multiple times.'
+                    )
+                )
             produced.add(name)
             out_def = outs[name]
             run.outputs[(step.key, name)] = item.value
@@ -322,9 +388,15 @@ class OpStep:
             except DagsterUnknownResourceError as exc:
                 raise _StepFailed(exc) from None
             ctx = OutputContext(
-                step_key=step.key, name=name, run_id=run.run_id, resources=run.resources,
-                op_def=self.op_def, instance=run.instance, log=log,
-                definition_metadata=dict(out_def.metadata or {}), dagster_type=out_def.dagster_type,
+                step_key=step.key,
+                name=name,
+                run_id=run.run_id,
+                resources=run.resources,
+                op_def=self.op_def,
+                instance=run.instance,
+                log=log,
+                definition_metadata=dict(out_def.metadata or {}),
+                dagster_type=out_def.dagster_type,
                 output_metadata=dict(item.metadata or {}),
                 config=_io_config(run, self.path, "outputs", name),
             )
@@ -333,18 +405,28 @@ class OpStep:
             except (KeyboardInterrupt, DagsterExecutionInterruptedError):
                 raise
             except Exception as exc:
-                raise _StepFailed(_wrap_user(
-                    exc, DagsterExecutionHandleOutputError,
-                    f'Error occurred while handling output "{name}" of step "{step.key}": '
-                    f"{type(exc).__name__}: {exc}")) from None
-            run.event(EV.HANDLED_OUTPUT, step.key,
-                      message=f'Handled output "{name}" using IO manager "{io_key}"')
+                raise _StepFailed(
+                    _wrap_user(
+                        exc,
+                        DagsterExecutionHandleOutputError,
+                        f'Error occurred while handling output "{name}" of step "{step.key}": '
+                        f"{type(exc).__name__}: {exc}",
+                    )
+                ) from None
+            run.event(
+                EV.HANDLED_OUTPUT,
+                step.key,
+                message=f'Handled output "{name}" using IO manager "{io_key}"',
+            )
         for name, out_def in outs.items():
             if name not in produced and out_def.is_required:
-                raise _StepFailed(DagsterStepOutputNotFoundError(
-                    f'Core compute for op "{step.key}" did not return an output for non-optional '
-                    f'output "{name}". Return a value, or mark the output optional '
-                    "(Out(is_required=False))."))
+                raise _StepFailed(
+                    DagsterStepOutputNotFoundError(
+                        f'Core compute for op "{step.key}" did not return an output for non-optional '
+                        f'output "{name}". Return a value, or mark the output optional '
+                        "(Out(is_required=False))."
+                    )
+                )
 
 
 def _op_entry(run: Any, path: tuple[str, ...] | list[str]) -> Any:
@@ -370,7 +452,9 @@ def _io_config(run: Any, path: Any, kind: str, name: str) -> Any:
     return (entry.get(kind) or {}).get(name)
 
 
-def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[Any, Any, Mapping[str, Any]]:
+def _op_config(
+    run: Any, op_def: OpDefinition, path: tuple[str, ...]
+) -> tuple[Any, Any, Mapping[str, Any]]:
     """(value for the config parameter, raw op config, config inputs) of the op at ``path``:
     Dagster nests a sub-graph's ops under ``{"ops": {graph: {"ops": {op: ...}}}}``."""
     raw = _op_entry(run, path)
@@ -389,8 +473,9 @@ def _op_config(run: Any, op_def: OpDefinition, path: tuple[str, ...]) -> tuple[A
     return None, cfg, cfg_inputs
 
 
-def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops", *,
-                       where: str = "") -> dict[str, Any]:
+def apply_graph_config(
+    graph: GraphDefinition, ops_cfg: Any, path: str = "root:ops", *, where: str = ""
+) -> dict[str, Any]:
     """The ``ops`` run config of ``graph`` with each ``@graph(config=...)`` mapping applied: as
     in Dagster, a configured graph's entry holds only its own ``config`` (checked against the
     mapping's schema; the dict form takes anything and ignores it), never its ops' config."""
@@ -400,12 +485,17 @@ def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:o
         given = ops_cfg if isinstance(ops_cfg, Mapping) else {}
         extra = sorted(set(given) - {"config"})
         if extra:
-            raise DagsterInvalidConfigError(f"Error in config for {where}", [
-                f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
-                f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
-                'config cannot: expected only "config".'])
+            raise DagsterInvalidConfigError(
+                f"Error in config for {where}",
+                [
+                    f"Error 1: Received unexpected config entries {extra} at path {path}. Graph "
+                    f"'{graph.name}' sets its ops' config itself (@graph(config=...)), so the run "
+                    'config cannot: expected only "config".'
+                ],
+            )
         ops_cfg = mapping.resolve_from_unvalidated_config(
-            given.get("config", {}), f"{path}:config", where=f"graph '{graph.name}' in {where}")
+            given.get("config", {}), f"{path}:config", where=f"graph '{graph.name}' in {where}"
+        )
     out = dict(ops_cfg or {}) if isinstance(ops_cfg, Mapping) else {}
     for node_name, call in graph.node_invocations.items():
         d = call.definition
@@ -416,7 +506,9 @@ def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:o
             if d.config_mapping is not None:
                 out[node_name] = {"ops": apply_graph_config(d, entry, sub_path, where=where)}
             else:
-                entry["ops"] = apply_graph_config(d, entry.get("ops"), f"{sub_path}:ops", where=where)
+                entry["ops"] = apply_graph_config(
+                    d, entry.get("ops"), f"{sub_path}:ops", where=where
+                )
                 out[node_name] = entry
     return out
 
@@ -424,7 +516,9 @@ def apply_graph_config(graph: GraphDefinition, ops_cfg: Any, path: str = "root:o
 # --------------------------------------------------------------------------- planning
 
 
-def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retry_policy: Any, hooks: tuple = ()) -> tuple[ExecutionPlan, dict[tuple[str, str], Any], dict[str, Any]]:
+def _plan_graph(
+    graph: GraphDefinition, input_values: Mapping[str, Any], op_retry_policy: Any, hooks: tuple = ()
+) -> tuple[ExecutionPlan, dict[tuple[str, str], Any], dict[str, Any]]:
     """One step per op, parents first. Also returns where each (graph node, output) comes from
     (so ``output_for_node("graph_node")`` works) and the job graph's own outputs."""
     steps: list[Step] = []
@@ -432,7 +526,9 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
     node_outputs: dict[tuple[str, str], Any] = {}
     required_keys: set[str] = set()
 
-    def resolve(ref: Any, local: Mapping[tuple[str, str], Any], graph_inputs: Mapping[str, Any]) -> Any:
+    def resolve(
+        ref: Any, local: Mapping[tuple[str, str], Any], graph_inputs: Mapping[str, Any]
+    ) -> Any:
         if isinstance(ref, GraphInputRef):
             return graph_inputs.get(ref.input_name)
         if isinstance(ref, NodeOutputRef):
@@ -441,7 +537,9 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
             return _FanIn(tuple(resolve(r, local, graph_inputs) for r in ref))
         return None
 
-    def flatten(g: GraphDefinition, prefix: str, path: tuple[str, ...], graph_inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def flatten(
+        g: GraphDefinition, prefix: str, path: tuple[str, ...], graph_inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
         local: dict[tuple[str, str], Any] = {}
         for node_name in g.node_names_in_order:
             call = g.node_invocations[node_name]
@@ -459,14 +557,21 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
                 d.retry_policy = op_retry_policy
             ups = frozenset(s.step for src in in_sources.values() for s in _step_sources(src))
             op_step = OpStep(op_def=d, handle=handle, path=(*path, node_name), inputs=in_sources)
-            steps.append(Step(
-                key=handle, assets_def=_step_assets_def(d), keys=frozenset(), upstream_steps=ups,
-                op=op_step,
-            ))
+            steps.append(
+                Step(
+                    key=handle,
+                    assets_def=_step_assets_def(d),
+                    keys=frozenset(),
+                    upstream_steps=ups,
+                    op=op_step,
+                )
+            )
             op_by_step[handle] = d
             required_keys.update(d.required_resource_keys)
             for out_name, out_def in d.outs.items():
-                local[(node_name, out_name)] = _FromStep(handle, out_name, out_def.io_manager_key or "io_manager")
+                local[(node_name, out_name)] = _FromStep(
+                    handle, out_name, out_def.io_manager_key or "io_manager"
+                )
                 if out_def.dagster_type is not Nothing:
                     required_keys.add(out_def.io_manager_key or "io_manager")
             for in_def in d.ins.values():
@@ -482,8 +587,11 @@ def _plan_graph(graph: GraphDefinition, input_values: Mapping[str, Any], op_retr
     for h in hooks:
         required_keys |= h.required_resource_keys
     plan = ExecutionPlan(
-        steps=tuple(steps), selected_keys=frozenset(), step_by_asset_key={},
-        resource_keys=frozenset(required_keys), op_by_step=op_by_step,
+        steps=tuple(steps),
+        selected_keys=frozenset(),
+        step_by_asset_key={},
+        resource_keys=frozenset(required_keys),
+        op_by_step=op_by_step,
     )
     return plan, node_outputs, job_outputs
 
@@ -564,12 +672,18 @@ def subset_graph(graph: GraphDefinition, selection: Sequence[str]) -> GraphDefin
                 inputs[k] = ref
         pruned[n] = type(c)(name=c.name, definition=c.definition, inputs=inputs)
     outputs = {
-        o: r for o, r in graph.output_map.items()
+        o: r
+        for o, r in graph.output_map.items()
         if not isinstance(r, NodeOutputRef) or r.node_name in kept
     }
     return GraphDefinition(
-        name=graph.name, nodes=pruned, input_names=tuple(graph.input_names), output_map=outputs,
-        description=graph.description, tags=graph.tags, config=graph.config_mapping,
+        name=graph.name,
+        nodes=pruned,
+        input_names=tuple(graph.input_names),
+        output_map=outputs,
+        description=graph.description,
+        tags=graph.tags,
+        config=graph.config_mapping,
     )
 
 
@@ -615,8 +729,11 @@ class OpJobDefinition(JobDefinition):
             if v:
                 raise DagsterInvalidDefinitionError(
                     f"Job '{name}': {pname}= on op-based jobs is not supported yet by dagster_nb. "
-                    + ("Partition asset jobs instead (define_asset_job over partitioned assets)."
-                       if pname == "partitions_def" else "Log through context.log.")
+                    + (
+                        "Partition asset jobs instead (define_asset_job over partitioned assets)."
+                        if pname == "partitions_def"
+                        else "Log through context.log."
+                    )
                 )
         from dagster_nb._execution.executors import coerce_executor_def
 
@@ -641,7 +758,6 @@ class OpJobDefinition(JobDefinition):
         self._planned: tuple | None = None
         self._graph_configured = has_graph_config(graph_def)
         if self._op_selection:
-
             self._graph = subset_graph(graph_def, self._op_selection)
 
     # --- Dagster's attributes ---
@@ -719,7 +835,9 @@ class OpJobDefinition(JobDefinition):
         new._executor_def = coerce_executor_def(executor_def, where=f"job '{self.name}'")
         return new
 
-    def get_subset(self, *, op_selection: Sequence[str] | None = None, **kwargs: Any) -> OpJobDefinition:
+    def get_subset(
+        self, *, op_selection: Sequence[str] | None = None, **kwargs: Any
+    ) -> OpJobDefinition:
         if kwargs.get("asset_selection"):
             raise DagsterInvalidDefinitionError(
                 f"Job '{self.name}' runs ops, not assets: select ops with op_selection=[...]."
@@ -757,10 +875,22 @@ class OpJobDefinition(JobDefinition):
         """Run the job in this process (ephemeral instance unless one is passed), as Dagster's
         ``JobDefinition.execute_in_process``: steps one at a time, in this process."""
         if kwargs:
-            raise_unexpected_keyword("execute_in_process()", kwargs, (
-                "run_config", "instance", "partition_key", "raise_on_error", "op_selection",
-                "asset_selection", "run_id", "input_values", "tags", "resources",
-            ))
+            raise_unexpected_keyword(
+                "execute_in_process()",
+                kwargs,
+                (
+                    "run_config",
+                    "instance",
+                    "partition_key",
+                    "raise_on_error",
+                    "op_selection",
+                    "asset_selection",
+                    "run_id",
+                    "input_values",
+                    "tags",
+                    "resources",
+                ),
+            )
         if partition_key is not None:
             raise DagsterInvalidDefinitionError(
                 f"Job '{self.name}' is not partitioned: remove partition_key (partitioned op "
@@ -768,8 +898,13 @@ class OpJobDefinition(JobDefinition):
             )
         job = self.get_subset(op_selection=op_selection, asset_selection=asset_selection)
         return job._run(
-            run_config=run_config, instance=instance, raise_on_error=raise_on_error,
-            run_id=run_id, input_values=input_values, tags=tags, resources=resources,
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=raise_on_error,
+            run_id=run_id,
+            input_values=input_values,
+            tags=tags,
+            resources=resources,
             in_process=True,
         )
 
@@ -809,14 +944,21 @@ class OpJobDefinition(JobDefinition):
                     base_dir=instance.storage_directory()
                 )
         cfg = _run_config_dict(run_config if run_config is not None else self._config)
-        ops_cfg = (apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
-                   if self._graph_configured else None)
+        ops_cfg = (
+            apply_graph_config(self._graph, cfg.get("ops"), where=f"job {self.name}")
+            if self._graph_configured
+            else None
+        )
         options = run_options(self._executor_def, cfg, in_process=in_process)
         if options.processes:
             from dagster_nb._execution.step_processes import check_requirements
 
-            io_keys = {o.io_manager_key or "io_manager" for st in plan.steps for o in st.op.op_def.outs.values()
-                       if o.dagster_type is not Nothing}
+            io_keys = {
+                o.io_manager_key or "io_manager"
+                for st in plan.steps
+                for o in st.op.op_def.outs.values()
+                if o.dagster_type is not Nothing
+            }
             check_requirements(res, instance, io_keys)
         spec = RunRequestSpec(
             job_name=self.name,
@@ -824,8 +966,11 @@ class OpJobDefinition(JobDefinition):
             resources=res,
             run_config=cfg,
             ops_config=ops_cfg,
-            tags={**{k: str(v) for k, v in self.tags.items()}, **{k: str(v) for k, v in self._run_tags.items()},
-                  **dict(tags or {})},
+            tags={
+                **{k: str(v) for k, v in self.tags.items()},
+                **{k: str(v) for k, v in self._run_tags.items()},
+                **dict(tags or {}),
+            },
             max_concurrent=options.max_concurrent,
             step_processes=options.processes,
             dask_cluster=options.dask_cluster,
@@ -901,10 +1046,16 @@ def execute_graph_in_process(
     run_id: str | None = None,
     input_values: Mapping[str, object] | None = None,
 ) -> Any:
-    job_def = OpJobDefinition(graph_def, name=graph_def.name, resource_defs=resources,
-                              input_values=input_values, op_selection=op_selection)
-    return job_def.execute_in_process(run_config=run_config, instance=instance,
-                                      raise_on_error=raise_on_error, run_id=run_id)
+    job_def = OpJobDefinition(
+        graph_def,
+        name=graph_def.name,
+        resource_defs=resources,
+        input_values=input_values,
+        op_selection=op_selection,
+    )
+    return job_def.execute_in_process(
+        run_config=run_config, instance=instance, raise_on_error=raise_on_error, run_id=run_id
+    )
 
 
 def job(
@@ -943,10 +1094,21 @@ def job(
         job_name = name or fn.__name__
         g = compose_graph(fn, job_name, description)
         return OpJobDefinition(
-            g, name=job_name, description=description, resource_defs=resource_defs, config=config,
-            tags=tags, run_tags=run_tags, metadata=metadata, logger_defs=logger_defs,
-            executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,
-            partitions_def=partitions_def, input_values=input_values, owners=owners,
+            g,
+            name=job_name,
+            description=description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            run_tags=run_tags,
+            metadata=metadata,
+            logger_defs=logger_defs,
+            executor_def=executor_def,
+            hooks=hooks,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
+            input_values=input_values,
+            owners=owners,
         )
 
     return wrap(compose_fn) if compose_fn is not None else wrap
@@ -984,10 +1146,14 @@ def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
     cfg = _run_config_dict(run_config if run_config is not None else job_def._config)
     unknown = [k for k in cfg if k not in _RUN_CONFIG_KEYS]
     if unknown:
-        raise DagsterInvalidConfigError(f"Error in config for {where}", [
-            f'Error {i}: Received unexpected config entry "{k}" at the root. Expected one of '
-            f"{list(_RUN_CONFIG_KEYS)}." + did_you_mean(str(k), _RUN_CONFIG_KEYS)
-            for i, k in enumerate(unknown, 1)])
+        raise DagsterInvalidConfigError(
+            f"Error in config for {where}",
+            [
+                f'Error {i}: Received unexpected config entry "{k}" at the root. Expected one of '
+                f"{list(_RUN_CONFIG_KEYS)}." + did_you_mean(str(k), _RUN_CONFIG_KEYS)
+                for i, k in enumerate(unknown, 1)
+            ],
+        )
     ops_cfg = cfg.get("ops") or {}
     if job_def._graph_configured:
         ops_cfg = apply_graph_config(job_def.graph, ops_cfg, where=where)
@@ -997,25 +1163,34 @@ def validate_run_config(job_def: Any, run_config: Any = None) -> dict[str, Any]:
     return {
         "ops": ops,
         "execution": _execution_config(job_def, cfg.get("execution")),
-        "resources": _resources_config(job_def, plan.resource_keys or frozenset(), cfg.get("resources"), where),
+        "resources": _resources_config(
+            job_def, plan.resource_keys or frozenset(), cfg.get("resources"), where
+        ),
         "loggers": dict(cfg.get("loggers") or {}),
         **({"inputs": dict(cfg["inputs"])} if cfg.get("inputs") else {}),
     }
 
 
-def _validate_ops(graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str,
-                  out: dict[str, Any], where: str) -> None:
+def _validate_ops(
+    graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str, out: dict[str, Any], where: str
+) -> None:
     from dagster_nb._definitions.config import resolve_config, validate_config_schema
 
     if not isinstance(ops_cfg, Mapping):
-        raise DagsterInvalidConfigError(f"Error in config for {where}",
-                                        [f"Error 1: Value at path {path} must be a dict. Got {ops_cfg!r}."])
+        raise DagsterInvalidConfigError(
+            f"Error in config for {where}",
+            [f"Error 1: Value at path {path} must be a dict. Got {ops_cfg!r}."],
+        )
     calls = graph.node_invocations
     for k in ops_cfg:
         if k not in calls:
-            raise DagsterInvalidConfigError(f"Error in config for {where}", [
-                f'Error 1: Received unexpected config entry "{k}" at path {path}: graph '
-                f"'{graph.name}' has no node named so." + did_you_mean(str(k), calls)])
+            raise DagsterInvalidConfigError(
+                f"Error in config for {where}",
+                [
+                    f'Error 1: Received unexpected config entry "{k}" at path {path}: graph '
+                    f"'{graph.name}' has no node named so." + did_you_mean(str(k), calls)
+                ],
+            )
     for node_name in graph.node_names_in_order:
         d = calls[node_name].definition
         entry = ops_cfg.get(node_name) or {}
@@ -1029,12 +1204,21 @@ def _validate_ops(graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str,
             continue
         wired = calls[node_name].inputs
         for in_name, in_def in d.ins.items():
-            if (in_name not in wired and in_name not in inputs and in_def.dagster_type is not Nothing
-                    and in_def.default_value is NoValue and not in_def.input_manager_key):
-                raise DagsterInvalidConfigError(f"Error in config for {where}", [
-                    f'Error 1: Missing required config entry "inputs" at path {npath}: input '
-                    f'"{in_name}" of op "{handle}" is not connected to an upstream output, so give '
-                    f"it a value: {{'inputs': {{'{in_name}': {{'value': ...}}}}}}."])
+            if (
+                in_name not in wired
+                and in_name not in inputs
+                and in_def.dagster_type is not Nothing
+                and in_def.default_value is NoValue
+                and not in_def.input_manager_key
+            ):
+                raise DagsterInvalidConfigError(
+                    f"Error in config for {where}",
+                    [
+                        f'Error 1: Missing required config entry "inputs" at path {npath}: input '
+                        f'"{in_name}" of op "{handle}" is not connected to an upstream output, so give '
+                        f"it a value: {{'inputs': {{'{in_name}': {{'value': ...}}}}}}."
+                    ],
+                )
         raw = entry.get("config") if ("config" in entry or "inputs" in entry) else entry or None
         value: Any = raw
         if d.config_cls is not None:
@@ -1045,7 +1229,8 @@ def _validate_ops(graph: GraphDefinition, ops_cfg: Any, prefix: str, path: str,
             if problems:
                 raise DagsterInvalidConfigError(
                     f"Error in config for {where}",
-                    [f"Error {i}: {p}" for i, p in enumerate(problems, 1)])
+                    [f"Error {i}: {p}" for i, p in enumerate(problems, 1)],
+                )
             from dagster_nb._definitions.op import _coerce_floats
 
             value = _coerce_floats(d.config_schema, raw)
@@ -1073,17 +1258,22 @@ def _execution_config(job_def: OpJobDefinition, execution: Any) -> dict[str, Any
     return {ex.name: filled(ex._kind, cfg)}
 
 
-def _resources_config(job_def: OpJobDefinition, keys: frozenset[str], given: Any,
-                      where: str) -> dict[str, Any]:
+def _resources_config(
+    job_def: OpJobDefinition, keys: frozenset[str], given: Any, where: str
+) -> dict[str, Any]:
     """``{key: {"config": ...}}`` for each resource the job's ops need (and the IO manager):
     a ConfigurableResource's field values, else the run config's value for it (or None)."""
     given = dict(given or {}) if isinstance(given, Mapping) else {}
     defs = job_def.resource_defs
     for k in given:
         if k not in defs:
-            raise DagsterInvalidConfigError(f"Error in config for {where}", [
-                f'Error 1: Received unexpected config entry "{k}" at path root:resources.'
-                + did_you_mean(str(k), defs)])
+            raise DagsterInvalidConfigError(
+                f"Error in config for {where}",
+                [
+                    f'Error 1: Received unexpected config entry "{k}" at path root:resources.'
+                    + did_you_mean(str(k), defs)
+                ],
+            )
     out: dict[str, Any] = {}
     for k in sorted(k for k in keys if k in defs):
         r = defs[k]

@@ -18,7 +18,14 @@ from typing import Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
-__all__ = ["HookDefinition", "HookContext", "success_hook", "failure_hook", "coerce_hooks", "run_hooks"]
+__all__ = [
+    "HookDefinition",
+    "HookContext",
+    "success_hook",
+    "failure_hook",
+    "coerce_hooks",
+    "run_hooks",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,7 +53,15 @@ class HookDefinition:
 class HookContext:
     """What a hook function receives (Dagster's HookContext attributes)."""
 
-    def __init__(self, *, run: Any, step: Any, hook_def: HookDefinition, error: BaseException | None, log: Any):
+    def __init__(
+        self,
+        *,
+        run: Any,
+        step: Any,
+        hook_def: HookDefinition,
+        error: BaseException | None,
+        log: Any,
+    ):
         self._run = run
         self._step = step
         self.hook_def = hook_def
@@ -81,21 +96,26 @@ class HookContext:
 def _hook(on: str, hook_fn: Callable | None, name: str | None, required_resource_keys: Any) -> Any:
     def wrap(fn: Callable) -> HookDefinition:
         return HookDefinition(
-            name=name or fn.__name__, hook_fn=fn, decorated_fn=fn, on=on,
+            name=name or fn.__name__,
+            hook_fn=fn,
+            decorated_fn=fn,
+            on=on,
             required_resource_keys=frozenset(required_resource_keys or ()),
         )
 
     return wrap(hook_fn) if hook_fn is not None else wrap
 
 
-def success_hook(hook_fn: Callable | None = None, *, name: str | None = None,
-                 required_resource_keys: Any = None) -> Any:
+def success_hook(
+    hook_fn: Callable | None = None, *, name: str | None = None, required_resource_keys: Any = None
+) -> Any:
     """A hook that runs after each step of the job that succeeds."""
     return _hook("success", hook_fn, name, required_resource_keys)
 
 
-def failure_hook(hook_fn: Callable | None = None, *, name: str | None = None,
-                 required_resource_keys: Any = None) -> Any:
+def failure_hook(
+    hook_fn: Callable | None = None, *, name: str | None = None, required_resource_keys: Any = None
+) -> Any:
     """A hook that runs after each step of the job that fails."""
     return _hook("failure", hook_fn, name, required_resource_keys)
 
@@ -122,15 +142,25 @@ def run_hooks(run: Any, step: Any, error: BaseException | None) -> None:
     log = RunLog(run.emit, run.run_id, run.job_name, step.key)
     for hook in run.spec.hooks:
         if hook.on != outcome:
-            run.event(EV.HOOK_SKIPPED, step.key,
-                      message=f'Skipped the execution of hook "{hook.name}". It did not meet its triggering condition during the execution of "{step.key}".')
+            run.event(
+                EV.HOOK_SKIPPED,
+                step.key,
+                message=f'Skipped the execution of hook "{hook.name}". It did not meet its triggering condition during the execution of "{step.key}".',
+            )
             continue
         try:
             hook.hook_fn(HookContext(run=run, step=step, hook_def=hook, error=error, log=log))
         except Exception as exc:
-            run.event(EV.HOOK_ERRORED, step.key, level="ERROR",
-                      message=f'Error occurred during the execution of hook "{hook.name}" triggered for op "{step.key}".',
-                      error=SerializableErrorInfo.from_exception(exc))
+            run.event(
+                EV.HOOK_ERRORED,
+                step.key,
+                level="ERROR",
+                message=f'Error occurred during the execution of hook "{hook.name}" triggered for op "{step.key}".',
+                error=SerializableErrorInfo.from_exception(exc),
+            )
             continue
-        run.event(EV.HOOK_COMPLETED, step.key,
-                  message=f'Finished the execution of hook "{hook.name}" triggered for "{step.key}".')
+        run.event(
+            EV.HOOK_COMPLETED,
+            step.key,
+            message=f'Finished the execution of hook "{hook.name}" triggered for "{step.key}".',
+        )

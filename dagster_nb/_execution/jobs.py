@@ -115,7 +115,9 @@ class JobDefinition:
         self._selected = frozenset(resolve_selection(defs.resolved, unresolved.selection))
         from dagster_nb._execution.checks import resolve_check_selection
 
-        self._selected_checks = resolve_check_selection(defs.resolved, unresolved.selection, self._selected)
+        self._selected_checks = resolve_check_selection(
+            defs.resolved, unresolved.selection, self._selected
+        )
         # As Dagster's job resolution: the partitioned assets of a job share one partitions
         # definition, equal to the job's when it names one; a job over unpartitioned assets
         # only has no partitions definition, whatever it was given. The implicit job over all
@@ -187,7 +189,7 @@ class JobDefinition:
         seen: dict[int, Any] = {}
         for n in self.graph.node_invocations.values():
             d = n.definition
-            for x in ([d, *d.iterate_op_defs()] if hasattr(d, "iterate_op_defs") else [d]):
+            for x in [d, *d.iterate_op_defs()] if hasattr(d, "iterate_op_defs") else [d]:
                 seen.setdefault(id(x), x)
         return list(seen.values())
 
@@ -242,9 +244,17 @@ class JobDefinition:
                 "not op_selection."
             )
         return self._execute(
-            run_config=run_config, instance=instance, partition_key=partition_key,
-            raise_on_error=raise_on_error, asset_selection=asset_selection, run_id=run_id,
-            input_values=input_values, tags=tags, resources=resources, in_process=True, **kwargs,
+            run_config=run_config,
+            instance=instance,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            asset_selection=asset_selection,
+            run_id=run_id,
+            input_values=input_values,
+            tags=tags,
+            resources=resources,
+            in_process=True,
+            **kwargs,
         )
 
     def _execute(
@@ -275,7 +285,14 @@ class JobDefinition:
             from dagster_nb._execution.checks import resolve_check_selection
             from dagster_nb._selection import AssetSelection
 
-            keys = frozenset(AssetSelection.from_coercible(asset_selection).resolve(self._defs.resolved.graph)) & keys
+            keys = (
+                frozenset(
+                    AssetSelection.from_coercible(asset_selection).resolve(
+                        self._defs.resolved.graph
+                    )
+                )
+                & keys
+            )
             checks = resolve_check_selection(self._defs.resolved, asset_selection, keys) & checks
         res = {**self._defs.resources, **(resources or {})}
         config, part_tags = self._job.config, {}
@@ -303,7 +320,12 @@ class JobDefinition:
             resources=res,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
-            tags={**{k: str(v) for k, v in self._job.run_tags.items()}, **self.tags, **part_tags, **(tags or {})},
+            tags={
+                **{k: str(v) for k, v in self._job.run_tags.items()},
+                **self.tags,
+                **part_tags,
+                **(tags or {}),
+            },
             job_name=self.name,
             run_id=run_id,
             op_retry_policy=self._job.op_retry_policy,
@@ -346,7 +368,9 @@ def _asset_job_graph(name: str, resolved: Any, selected: frozenset) -> Any:
         for in_name, up in ad.keys_by_input_name.items():
             up_ad = by_key.get(up)
             if up in selected and up_ad is not None and up_ad.node_def is not None:
-                inputs[in_name] = NodeOutputRef(up_ad.node_name, up_ad.get_output_name_for_asset_key(up))
+                inputs[in_name] = NodeOutputRef(
+                    up_ad.node_name, up_ad.get_output_name_for_asset_key(up)
+                )
         calls[ad.node_name] = NodeCall(name=ad.node_name, definition=ad.node_def, inputs=inputs)
     g = GraphDefinition(name=name, nodes=calls, input_names=(), output_map={})
     g._aliased = False  # Dagster's asset-job dependencies carry no alias

@@ -92,7 +92,10 @@ class AssetValueLoader:
         if ad is None:
             raise CheckError(  # Dagster's class; a DagsterInvariantViolationError too
                 f"Asset {key.to_user_string()} is not defined here."
-                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in self._resolved.assets_def_by_key))
+                + did_you_mean(
+                    key.to_user_string(),
+                    (k.to_user_string() for k in self._resolved.assets_def_by_key),
+                )
             )
         pdef = ad.partitions_def
         if pdef is not None and partition_key is None:

@@ -1,7 +1,7 @@
 """``materialize`` / ``materialize_to_memory`` / ``observe``: run assets in process.
 
-    result = dg.materialize([raw, orders], resources={"db": Warehouse(...)})
-    result.output_for_node("orders")
+result = dg.materialize([raw, orders], resources={"db": Warehouse(...)})
+result.output_for_node("orders")
 """
 
 from __future__ import annotations
@@ -38,9 +38,20 @@ __all__ = ["materialize", "materialize_to_memory", "observe", "run_assets"]
 
 
 _RUN_PARAMS = (
-    "assets", "run_config", "instance", "resources", "partition_key", "raise_on_error", "tags",
-    "selection", "partition_keys", "partition_key_range", "max_concurrent", "listeners",
-    "current_time", "executor",
+    "assets",
+    "run_config",
+    "instance",
+    "resources",
+    "partition_key",
+    "raise_on_error",
+    "tags",
+    "selection",
+    "partition_keys",
+    "partition_key_range",
+    "max_concurrent",
+    "listeners",
+    "current_time",
+    "executor",
 )
 
 
@@ -56,7 +67,9 @@ def _run_config_dict(run_config: Any) -> dict:
     )
 
 
-def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool = False) -> set[AssetKey]:
+def resolve_selection(
+    resolved: ResolvedAssets, selection: Any, *, observe: bool = False
+) -> set[AssetKey]:
     """Keys selected by ``selection`` (None: every materializable, or observable, asset)."""
     graph = resolved.graph
     if selection is None:
@@ -71,7 +84,13 @@ def resolve_selection(resolved: ResolvedAssets, selection: Any, *, observe: bool
 def check_selection_names(resolved: ResolvedAssets, selection: Any) -> None:
     """A selection string naming a group, key, tag, owner or kind that matches nothing is a
     typo, not an empty run: raise (pointing at the name, with close matches) before any run."""
-    texts = [selection] if isinstance(selection, str) else selection if isinstance(selection, (list, tuple)) else ()
+    texts = (
+        [selection]
+        if isinstance(selection, str)
+        else selection
+        if isinstance(selection, (list, tuple))
+        else ()
+    )
     texts = [t for t in texts if isinstance(t, str)]
     if not texts:
         return  # (no import of the selection layer for a run of the given assets)
@@ -127,8 +146,11 @@ def _check_tag_range(pdef: Any, key_range: Any, instance: Any, current_time: Any
     """Both bounds of the tags' range exist: checked before the run starts, with Dagster's
     message for static partitions (for time windows Dagster finds out inside the step)."""
     missing = [
-        k for k in dict.fromkeys((key_range.start, key_range.end))
-        if not pdef.has_partition_key(k, current_time=current_time, dynamic_partitions_store=instance)
+        k
+        for k in dict.fromkeys((key_range.start, key_range.end))
+        if not pdef.has_partition_key(
+            k, current_time=current_time, dynamic_partitions_store=instance
+        )
     ]
     if missing:
         raise DagsterInvalidInvocationError(
@@ -180,7 +202,9 @@ def _partition_keys(
         from dagster_nb._partitions.describe import pdef_source
 
         names = sorted(
-            k.to_user_string() for k in selected if resolved.assets_def_by_key[k].partitions_def is not None
+            k.to_user_string()
+            for k in selected
+            if resolved.assets_def_by_key[k].partitions_def is not None
         )
         example = _example_key(pdef, instance, current_time)
         raise DagsterInvalidInvocationError(
@@ -195,9 +219,7 @@ def _partition_keys(
         for bound in (partition_key_range.start, partition_key_range.end):
             _validate_key(pdef, bound, instance, current_time)
         keys = list(
-            pdef.get_partition_keys_in_range(
-                partition_key_range, dynamic_partitions_store=instance
-            )
+            pdef.get_partition_keys_in_range(partition_key_range, dynamic_partitions_store=instance)
         )
         if not keys and range_from_tags:  # Dagster would run it over no partitions at all
             raise DagsterInvalidInvocationError(
@@ -229,7 +251,9 @@ def _partition_keys(
 
 def _example_key(pdef: Any, instance: Any, current_time: Any) -> str | None:
     try:
-        return pdef.get_last_partition_key(current_time=current_time, dynamic_partitions_store=instance)
+        return pdef.get_last_partition_key(
+            current_time=current_time, dynamic_partitions_store=instance
+        )
     except Exception:
         return None
 
@@ -243,7 +267,9 @@ def _validate_key(pdef: Any, key: Any, instance: Any, current_time: Any) -> None
     if validate is not None:
         validate(key, current_time=current_time, dynamic_partitions_store=instance)
         return
-    if not pdef.has_partition_key(key, current_time=current_time, dynamic_partitions_store=instance):
+    if not pdef.has_partition_key(
+        key, current_time=current_time, dynamic_partitions_store=instance
+    ):
         raise DagsterUnknownPartitionError(f"Partition key {key!r} is not in {pdef!r}.")
 
 
@@ -293,17 +319,25 @@ def run_assets(
     else:
         from dagster_nb._execution.checks import resolve_check_selection
 
-        checks = resolve_check_selection(resolved, None if selected_keys is not None else selection, sel)
+        checks = resolve_check_selection(
+            resolved, None if selected_keys is not None else selection, sel
+        )
     plan = build_plan(resolved, sel, observe=observe, checks=checks)
     tag_range = _partition_range_from_tags(
-        tags, partition_key=partition_key, partition_keys=partition_keys,
+        tags,
+        partition_key=partition_key,
+        partition_keys=partition_keys,
         partition_key_range=partition_key_range,
     )
     pkeys = _partition_keys(
-        resolved, sel,
-        partition_key=partition_key, partition_keys=partition_keys,
+        resolved,
+        sel,
+        partition_key=partition_key,
+        partition_keys=partition_keys,
         partition_key_range=partition_key_range if tag_range is None else tag_range,
-        instance=instance, current_time=current_time, range_from_tags=tag_range is not None,
+        instance=instance,
+        current_time=current_time,
+        range_from_tags=tag_range is not None,
     )
     res = dict(resources or {})
     if "io_manager" not in res:
@@ -323,7 +357,11 @@ def run_assets(
         from dagster_nb._execution.executor import _required_resource_keys
         from dagster_nb._execution.step_processes import check_requirements
 
-        io_keys = {k for k in _required_resource_keys(resolved, plan, res) if k not in _op_resource_keys(plan)}
+        io_keys = {
+            k
+            for k in _required_resource_keys(resolved, plan, res)
+            if k not in _op_resource_keys(plan)
+        }
         check_requirements(res, instance, io_keys)
     run_tags = dict(tags or {})
     # Range tags given are the run's partition tags as they are (a range of one stays a range).
@@ -406,8 +444,10 @@ def _check_op_config_names(resolved: ResolvedAssets, run_config: Any, job_name: 
 
             raise DagsterInvalidConfigError(
                 f"Error in config for job {job_name}",
-                [f'Error 1: Received unexpected config entry "{name}" at path root:ops. '
-                 f"Expected one of the op names: {sorted(names)}." + did_you_mean(name, names)],
+                [
+                    f'Error 1: Received unexpected config entry "{name}" at path root:ops. '
+                    f"Expected one of the op names: {sorted(names)}." + did_you_mean(name, names)
+                ],
                 run_config,
             )
 

@@ -58,7 +58,10 @@ class ExecutionPlan:
 
 
 def build_plan(
-    resolved: ResolvedAssets, selected: Iterable[AssetKey], *, observe: bool = False,
+    resolved: ResolvedAssets,
+    selected: Iterable[AssetKey],
+    *,
+    observe: bool = False,
     checks: Iterable[Any] = (),
 ) -> ExecutionPlan:
     """Steps for ``selected`` keys, parents first (the same plan object for the same selection
@@ -75,7 +78,9 @@ def _plan_for(
     resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: bool, check_sel: frozenset
 ) -> ExecutionPlan:
     plan = _build_plan(resolved, sel, observe)
-    if check_sel or (not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)):
+    if check_sel or (
+        not observe and any(s.assets_def.check_specs_by_output_name for s in plan.steps)
+    ):
         from dagster_nb._execution.checks import add_check_steps
 
         plan = add_check_steps(resolved, plan, check_sel)
@@ -90,7 +95,9 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
         if ad is None:
             raise DagsterInvariantViolationError(
                 f"Asset {k.to_user_string()} is not defined."
-                + did_you_mean(k.to_user_string(), (x.to_user_string() for x in resolved.assets_def_by_key))
+                + did_you_mean(
+                    k.to_user_string(), (x.to_user_string() for x in resolved.assets_def_by_key)
+                )
             )
         if observe:
             if not ad.is_observable:
@@ -135,7 +142,10 @@ def _build_plan(resolved: ResolvedAssets, sel: frozenset[AssetKey], observe: boo
         # As in Dagster, an observable source asset selected in a run (an asset job, or
         # materialize(..., selection=[src])) is observed by its step, the others materialized.
         steps[sub.node_name] = Step(
-            key=sub.node_name, assets_def=sub, keys=sub_keys, upstream_steps=frozenset(ups),
+            key=sub.node_name,
+            assets_def=sub,
+            keys=sub_keys,
+            upstream_steps=frozenset(ups),
             observe=observe or (sub.is_observable and not sub.is_materializable),
         )
     # Kahn's algorithm, tie-broken by the graph's topological order for determinism.

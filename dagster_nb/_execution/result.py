@@ -112,8 +112,9 @@ class ExecuteInProcessResult:
             return self._x.outputs[(node_str, output_name)]
         except KeyError:
             if self._released and node_str in self._node_names():
-                raise self._released_error(f"No value for output '{output_name}' of node "
-                                           f"'{node_str}' in memory") from None
+                raise self._released_error(
+                    f"No value for output '{output_name}' of node '{node_str}' in memory"
+                ) from None
             self._check_node(node_str)
             step = next((s for s in self._x.plan.steps if s.key == node_str), None)
             ad = step.assets_def if step is not None else None
@@ -163,7 +164,10 @@ class ExecuteInProcessResult:
         if step is None:
             raise DagsterInvariantViolationError(
                 f"Asset {key.to_user_string()} was not materialized in this run."
-                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in self._x.plan.step_by_asset_key))
+                + did_you_mean(
+                    key.to_user_string(),
+                    (k.to_user_string() for k in self._x.plan.step_by_asset_key),
+                )
             )
         ad = self._x.resolved.assets_def_by_key[key]
         return self.output_for_node(step, ad.get_output_name_for_asset_key(key))
@@ -188,7 +192,10 @@ class ExecuteInProcessResult:
 
     def get_asset_check_evaluations(self) -> list[Any]:
         """The ``AssetCheckEvaluation`` of every asset check evaluated in the run, in order."""
-        return [e.asset_check_evaluation_data for e in self._of_type(DagsterEventType.ASSET_CHECK_EVALUATION)]
+        return [
+            e.asset_check_evaluation_data
+            for e in self._of_type(DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
 
     def get_step_success_events(self) -> list[DagsterEvent]:
         return self._of_type(DagsterEventType.STEP_SUCCESS)
@@ -270,8 +277,9 @@ class ExecuteInProcessResult:
     def expectation_results_for_node(self, node_str: str) -> list[Any]:
         """The ExpectationResults the node logged with ``context.log_event``."""
         t = DagsterEventType.STEP_EXPECTATION_RESULT.value
-        return [e.expectation_result for e in self.events_for_node(node_str)
-                if e.event_type_value == t]
+        return [
+            e.expectation_result for e in self.events_for_node(node_str) if e.event_type_value == t
+        ]
 
     @property
     def job_def(self) -> Any:

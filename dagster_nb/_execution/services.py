@@ -33,7 +33,9 @@ def asset_value_loader(resolved: Any, resources: Mapping[str, Any], instance: An
     from dagster_nb._execution.loader import AssetValueLoader
     from dagster_nb._instance import DagsterInstance
 
-    return AssetValueLoader(resolved, resources, instance if instance is not None else DagsterInstance.get())
+    return AssetValueLoader(
+        resolved, resources, instance if instance is not None else DagsterInstance.get()
+    )
 
 
 def execute_graph_in_process(graph: Any, **kwargs: Any) -> Any:

@@ -96,7 +96,9 @@ class StaleCause:
         return self.dependency
 
     def __str__(self) -> str:
-        where = self.key.to_user_string() + (f"[{self.partition_key}]" if self.partition_key else "")
+        where = self.key.to_user_string() + (
+            f"[{self.partition_key}]" if self.partition_key else ""
+        )
         return f"{where}: {self.reason}"
 
 
@@ -113,7 +115,9 @@ _UPSTREAM_MISSING = "upstream {} is missing"
 
 def _provenance(mat: Any) -> _Provenance:
     tags = mat.tags
-    inputs = {t[_PREFIX_LEN:]: v for t, v in tags.items() if t.startswith(INPUT_DATA_VERSION_TAG_PREFIX)}
+    inputs = {
+        t[_PREFIX_LEN:]: v for t, v in tags.items() if t.startswith(INPUT_DATA_VERSION_TAG_PREFIX)
+    }
     return (tags.get(CODE_VERSION_TAG), tags.get(DATA_VERSION_TAG), inputs, mat.partition)
 
 
@@ -126,7 +130,9 @@ class StalenessResolver:
         resolver.get_status(AssetKey("b"))   # StaleStatus.FRESH
     """
 
-    def __init__(self, resolved: ResolvedAssets, instance: Any, *, current_time: datetime | None = None):
+    def __init__(
+        self, resolved: ResolvedAssets, instance: Any, *, current_time: datetime | None = None
+    ):
         self._resolved = resolved
         self._by_key = resolved.assets_def_by_key
         self._instance = instance
@@ -230,7 +236,9 @@ class StalenessResolver:
             self._compute(key, partition_key)
         return list(self._causes.get(ck, []))
 
-    def get_stale_root_causes(self, key: AssetKey, partition_key: str | None = None) -> list[StaleCause]:
+    def get_stale_root_causes(
+        self, key: AssetKey, partition_key: str | None = None
+    ) -> list[StaleCause]:
         """Causes with 'upstream is stale/missing' followed back to where staleness starts."""
         out: list[StaleCause] = []
         seen: set = set()
@@ -241,8 +249,10 @@ class StalenessResolver:
                 continue
             seen.add((k, p))
             for c in self.get_stale_causes(k, p):
-                if c.category is StaleCauseCategory.DEPENDENCIES and c.dependency is not None and (
-                    c.reason.endswith(" is stale")
+                if (
+                    c.category is StaleCauseCategory.DEPENDENCIES
+                    and c.dependency is not None
+                    and (c.reason.endswith(" is stale"))
                 ):
                     stack.append((c.dependency, c.dependency_partition_key))
                 elif c not in out:
@@ -324,7 +334,9 @@ class StalenessResolver:
                 continue
             self._compute_one(k, p, parents)
 
-    def _parent_partitions(self, key: AssetKey, partition: str | None) -> list[tuple[AssetKey, str | None]]:
+    def _parent_partitions(
+        self, key: AssetKey, partition: str | None
+    ) -> list[tuple[AssetKey, str | None]]:
         """(parent, the one parent partition read) pairs; when a parent is read through several
         partitions, the pair carries None and the keys are kept in ``self._multi``."""
         ck = (key, partition)
@@ -363,14 +375,21 @@ class StalenessResolver:
 
         try:
             mapping = infer_partition_mapping(ad.partition_mappings.get(parent), down_pdef, up_pdef)
-            return list(mapping.get_upstream_partition_keys(
-                [partition] if partition is not None else None, down_pdef, up_pdef,
-                current_time=self._current_time, dynamic_partitions_store=self._instance,
-            ))
+            return list(
+                mapping.get_upstream_partition_keys(
+                    [partition] if partition is not None else None,
+                    down_pdef,
+                    up_pdef,
+                    current_time=self._current_time,
+                    dynamic_partitions_store=self._instance,
+                )
+            )
         except Exception:  # an unmappable partition: compare with the latest of any
             return None
 
-    def _parent_version(self, key: AssetKey, partition: str | None, parent: AssetKey, pp: str | None) -> str | None:
+    def _parent_version(
+        self, key: AssetKey, partition: str | None, parent: AssetKey, pp: str | None
+    ) -> str | None:
         keys = self._multi.get((key, partition, parent))
         if keys is None:
             return self._current_data_version(parent, pp)
@@ -382,7 +401,9 @@ class StalenessResolver:
             v = self._code[key] = ad.effective_code_version(key)
         return v
 
-    def _compute_one(self, key: AssetKey, partition: str | None, parents: list[tuple[AssetKey, str | None]]) -> None:
+    def _compute_one(
+        self, key: AssetKey, partition: str | None, parents: list[tuple[AssetKey, str | None]]
+    ) -> None:
         ck = (key, partition)
         ad = self._by_key.get(key)
         if ad is None or not ad.is_materializable:
@@ -398,11 +419,22 @@ class StalenessResolver:
         recorded_code, _, recorded_inputs, _ = mat
         causes: list[StaleCause] = []
 
-        def cause(category: StaleCauseCategory, reason: str, dep: AssetKey | None = None, dep_partition: str | None = None) -> None:
-            causes.append(StaleCause(
-                key=key, partition_key=partition, category=category, reason=reason,
-                dependency=dep, dependency_partition_key=dep_partition,
-            ))
+        def cause(
+            category: StaleCauseCategory,
+            reason: str,
+            dep: AssetKey | None = None,
+            dep_partition: str | None = None,
+        ) -> None:
+            causes.append(
+                StaleCause(
+                    key=key,
+                    partition_key=partition,
+                    category=category,
+                    reason=reason,
+                    dependency=dep,
+                    dependency_partition_key=dep_partition,
+                )
+            )
 
         if recorded_code is not None and recorded_code != self._code_version(key, ad):
             cause(StaleCauseCategory.CODE, "code version changed")
@@ -418,7 +450,12 @@ class StalenessResolver:
                 continue  # the common case: nothing changed upstream
             if current is not None and recorded is None:
                 # Either a dependency added since, or an upstream that had no version then.
-                cause(StaleCauseCategory.DEPENDENCIES, f"new input {name} (not read by the last materialization)", pk, pp)
+                cause(
+                    StaleCauseCategory.DEPENDENCIES,
+                    f"new input {name} (not read by the last materialization)",
+                    pk,
+                    pp,
+                )
             elif current is not None and recorded != current:
                 cause(StaleCauseCategory.DATA, f"upstream {name} has new data", pk, pp)
             elif current is None and recorded is not None and self._is_materializable(pk):
@@ -428,6 +465,10 @@ class StalenessResolver:
             elif ps is StaleStatus.MISSING and self._is_materializable(pk):
                 cause(StaleCauseCategory.DEPENDENCIES, _UPSTREAM_MISSING.format(name), pk, pp)
         for name in sorted(recorded_inputs.keys() - parent_names):
-            cause(StaleCauseCategory.DEPENDENCIES, f"removed dependency on {name}", AssetKey.from_user_string(name))
+            cause(
+                StaleCauseCategory.DEPENDENCIES,
+                f"removed dependency on {name}",
+                AssetKey.from_user_string(name),
+            )
         status[ck] = StaleStatus.STALE if causes else StaleStatus.FRESH
         self._causes[ck] = causes

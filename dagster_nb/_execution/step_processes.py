@@ -75,8 +75,12 @@ def run_steps_in_processes(run: Any) -> None:
                 if not _upstream_ok(run, s):
                     continue
                 parent_end, child_end = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(run, s, child_end), daemon=True,
-                                   name=f"dagster_nb-step-{s.key}")
+                proc = ctx.Process(
+                    target=_child,
+                    args=(run, s, child_end),
+                    daemon=True,
+                    name=f"dagster_nb-step-{s.key}",
+                )
                 proc.start()
                 child_end.close()
                 running[parent_end] = (proc, s)
@@ -127,8 +131,13 @@ def _apply(run: Any, step: Any, kind: str, payload: Any, exitcode: int | None) -
     )
     run.step_errors[step.key] = err
     run.step_outcomes[step.key] = StepOutcome.FAILURE
-    run.event(EV.STEP_FAILURE, step.key, message=f'Execution of step "{step.key}" failed.',
-              error=SerializableErrorInfo.from_exception(err), level="ERROR")
+    run.event(
+        EV.STEP_FAILURE,
+        step.key,
+        message=f'Execution of step "{step.key}" failed.',
+        error=SerializableErrorInfo.from_exception(err),
+        level="ERROR",
+    )
 
 
 def _child(run: Any, step: Any, conn: Any) -> None:
@@ -141,7 +150,14 @@ def _child(run: Any, step: Any, conn: Any) -> None:
 
         def emit(event: Any) -> None:
             # event.data may be a read-only mapping (not picklable): send a dict
-            conn.send(("event", event._replace(data=dict(event.data)) if event.data else event._replace(data={})))
+            conn.send(
+                (
+                    "event",
+                    event._replace(data=dict(event.data))
+                    if event.data
+                    else event._replace(data={}),
+                )
+            )
 
         run.emit = emit  # the parent records events; the instance keeps one writer
         run.spec = _without_listeners(run.spec)
@@ -154,7 +170,9 @@ def _child(run: Any, step: Any, conn: Any) -> None:
             "outcome": run.step_outcomes.get(step.key),
             "produced": run.produced.get(step.key),
             "outputs": _picklable({k: v for k, v in run.outputs.items() if k[0] == step.key}),
-            "data_versions": {k: v for k, v in run.data_versions.items() if before.get(k, ...) != v},
+            "data_versions": {
+                k: v for k, v in run.data_versions.items() if before.get(k, ...) != v
+            },
             "error": _portable_error(error),
         }
         conn.send(("done", payload))
@@ -206,7 +224,11 @@ def _rebuild_error(sent: Any) -> BaseException | None:
     if not (isinstance(cls, type) and issubclass(cls, _errors.DagsterError)):
         cls = DagsterExecutionStepExecutionError
     try:
-        err = cls(sent["message"], user_exception=sent["user"]) if sent["user"] is not None else cls(sent["message"])
+        err = (
+            cls(sent["message"], user_exception=sent["user"])
+            if sent["user"] is not None
+            else cls(sent["message"])
+        )
     except TypeError:
         err = cls(sent["message"])
     if sent["user"] is not None:

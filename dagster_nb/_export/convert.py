@@ -115,7 +115,10 @@ class DagsterTranslator:
             items = list(value.items()) if isinstance(value, dict) else list(value)
             # Data (a long list, a DataFrame in a dict) stays as it is: only small containers
             # holding definitions are definitions.
-            if len(items) > 1000 or not any(self._needs(x) for x in (v for kv in items for v in (kv if isinstance(value, dict) else (kv,)))):
+            if len(items) > 1000 or not any(
+                self._needs(x)
+                for x in (v for kv in items for v in (kv if isinstance(value, dict) else (kv,)))
+            ):
                 return value
             if isinstance(value, dict):
                 return {self(k): self(v) for k, v in items}
@@ -125,8 +128,11 @@ class DagsterTranslator:
         return self.obj(value)
 
     def _needs(self, v: Any) -> bool:
-        return v is self._ours or self._is_ours(v) or isinstance(v, (types.FunctionType, type)) or (
-            self._is_ours_class(type(v))
+        return (
+            v is self._ours
+            or self._is_ours(v)
+            or isinstance(v, (types.FunctionType, type))
+            or (self._is_ours_class(type(v)))
         )
 
     def _is_ours_class(self, cls: type) -> bool:
@@ -185,7 +191,9 @@ class DagsterTranslator:
         if known is None:
             public = self._public_names()
             known = any(
-                v is self._ours or id(v) in public or (isinstance(v, type) and self._is_ours_class(v))
+                v is self._ours
+                or id(v) in public
+                or (isinstance(v, type) and self._is_ours_class(v))
                 for v in list(ns.values())
             )
             self._memo[key] = known  # type: ignore[index]
@@ -196,13 +204,21 @@ class DagsterTranslator:
         if not self._is_ours_class(cls):
             return cls
         bases = tuple(self(b) for b in cls.__bases__)
-        ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+        ns: dict[str, Any] = {
+            "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__,
+            "__doc__": cls.__doc__,
+        }
         fields = getattr(cls, "model_fields", None)
         own = cls.__dict__.get("__annotations__", {})
         if own:
             ns["__annotations__"] = {k: self(v) for k, v in own.items()}
         for name, value in cls.__dict__.items():
-            if name.startswith("__") or name.startswith("_abc") or name in ("model_fields", "model_config"):
+            if (
+                name.startswith("__")
+                or name.startswith("_abc")
+                or name in ("model_fields", "model_config")
+            ):
                 continue
             if fields is not None and (name.startswith("model_") or name.startswith("__pydantic")):
                 continue
@@ -211,7 +227,12 @@ class DagsterTranslator:
             elif isinstance(value, (staticmethod, classmethod)):
                 ns[name] = type(value)(self._maybe_function(value.__func__))
             elif isinstance(value, property):
-                ns[name] = property(*(self._maybe_function(f) if f else None for f in (value.fget, value.fset, value.fdel)))
+                ns[name] = property(
+                    *(
+                        self._maybe_function(f) if f else None
+                        for f in (value.fget, value.fset, value.fdel)
+                    )
+                )
             elif fields is None or name not in fields:
                 ns[name] = self(value)
         if fields is not None:
@@ -260,8 +281,14 @@ class DagsterTranslator:
             self._memo[-1] = classes
         names = {f.name for f in dataclasses.fields(c)}
         # (Dagster has a few names twice, e.g. a legacy class; take the one with our fields.)
-        cls = next((k for k in classes.get(type(c).__name__, ())
-                    if names <= set(inspect.signature(k).parameters)), None)
+        cls = next(
+            (
+                k
+                for k in classes.get(type(c).__name__, ())
+                if names <= set(inspect.signature(k).parameters)
+            ),
+            None,
+        )
         if cls is None:
             raise _unsupported(f"the automation condition node {type(c).__name__}")
         kwargs: dict[str, Any] = {}
@@ -277,9 +304,11 @@ class DagsterTranslator:
                 kwargs[f.name] = SerializableTimeDelta.from_timedelta(v)
             elif f.name in ("allow_selection", "ignore_selection"):
                 keys = getattr(v, "selected_keys", None)
-                kwargs[f.name] = (self.dg.AssetSelection.assets(*(self(k) for k in keys))
-                                  if type(v).__name__ == "KeysAssetSelection" and keys is not None
-                                  else self.dg.AssetSelection.from_string(v.to_selection_str()))
+                kwargs[f.name] = (
+                    self.dg.AssetSelection.assets(*(self(k) for k in keys))
+                    if type(v).__name__ == "KeysAssetSelection" and keys is not None
+                    else self.dg.AssetSelection.from_string(v.to_selection_str())
+                )
             elif f.name == "rule":
                 kwargs[f.name] = self._by_signature(v, _rule_class(self.dg, v))
             else:
@@ -332,19 +361,28 @@ class DagsterTranslator:
 
         start, end = when(p.start), when(p.end)
         return self.dg.TimeWindowPartitionsDefinition(
-            start=start.strftime(p.fmt) if start is not None and _roundtrips(start, p.fmt) else start,
+            start=start.strftime(p.fmt)
+            if start is not None and _roundtrips(start, p.fmt)
+            else start,
             end=(end.strftime(p.fmt) if end is not None and _roundtrips(end, p.fmt) else end),
-            cron_schedule=p.cron_schedule, fmt=p.fmt, timezone=p.timezone, end_offset=p.end_offset,
+            cron_schedule=p.cron_schedule,
+            fmt=p.fmt,
+            timezone=p.timezone,
+            end_offset=p.end_offset,
         )
 
     _TimeWindowPartitionsDefinition = _DailyPartitionsDefinition = _time_window
-    _HourlyPartitionsDefinition = _WeeklyPartitionsDefinition = _MonthlyPartitionsDefinition = _time_window
+    _HourlyPartitionsDefinition = _WeeklyPartitionsDefinition = _MonthlyPartitionsDefinition = (
+        _time_window
+    )
 
     def _StaticPartitionsDefinition(self, p: Any) -> Any:
         return self.dg.StaticPartitionsDefinition(list(p.get_partition_keys()))
 
     def _MultiPartitionsDefinition(self, p: Any) -> Any:
-        return self.dg.MultiPartitionsDefinition({d.name: self(d.partitions_def) for d in p.partitions_defs})
+        return self.dg.MultiPartitionsDefinition(
+            {d.name: self(d.partitions_def) for d in p.partitions_defs}
+        )
 
     def _MultiPartitionKey(self, k: Any) -> Any:
         return self.dg.MultiPartitionKey(dict(k.keys_by_dimension))
@@ -367,10 +405,17 @@ class DagsterTranslator:
         name = type(v).__name__
         raw = getattr(v, "value", None)
         maker = {
-            "TextMetadataValue": "text", "IntMetadataValue": "int", "FloatMetadataValue": "float",
-            "BoolMetadataValue": "bool", "JsonMetadataValue": "json", "MarkdownMetadataValue": "md",
-            "UrlMetadataValue": "url", "PathMetadataValue": "path", "NotebookMetadataValue": "notebook_path",
-            "TimestampMetadataValue": "timestamp", "DagsterRunMetadataValue": "dagster_run",
+            "TextMetadataValue": "text",
+            "IntMetadataValue": "int",
+            "FloatMetadataValue": "float",
+            "BoolMetadataValue": "bool",
+            "JsonMetadataValue": "json",
+            "MarkdownMetadataValue": "md",
+            "UrlMetadataValue": "url",
+            "PathMetadataValue": "path",
+            "NotebookMetadataValue": "notebook_path",
+            "TimestampMetadataValue": "timestamp",
+            "DagsterRunMetadataValue": "dagster_run",
         }.get(name)
         if maker is not None:
             return getattr(self.dg.MetadataValue, maker)(raw)
@@ -389,15 +434,19 @@ class DagsterTranslator:
             return [self.spec(s) for s in specs] if len(specs) > 1 else self.spec(specs[0])
         fn = getattr(node, "compute_fn", None)
         if not isinstance(fn, types.FunctionType):
-            raise _unsupported(f"asset {ad.key.to_user_string() if len(specs) == 1 else specs[0].key.to_user_string()}"
-                               " (graph-backed assets)")
+            raise _unsupported(
+                f"asset {ad.key.to_user_string() if len(specs) == 1 else specs[0].key.to_user_string()}"
+                " (graph-backed assets)"
+            )
         user_fn = self.function(fn)
         ins = {}
         input_keys = set()
         for name, key in ad.keys_by_input_name.items():
             input_keys.add(key)
             pm = ad.partition_mappings.get(key)
-            ins[name] = dg.AssetIn(key=self(key), partition_mapping=self(pm) if pm is not None else None)
+            ins[name] = dg.AssetIn(
+                key=self(key), partition_mapping=self(pm) if pm is not None else None
+            )
         common: dict[str, Any] = {}
         if ad.partitions_def is not None:
             common["partitions_def"] = self(ad.partitions_def)
@@ -411,9 +460,14 @@ class DagsterTranslator:
             deps = [self._dep(d) for d in s.deps if d.asset_key not in input_keys]
             out = next(iter(node.outs.values()), None) if getattr(node, "outs", None) else None
             kwargs = dict(
-                key=self(s.key), ins=ins or None, deps=deps or None, description=s.description,
-                metadata=self._metadata(s.metadata) or None, group_name=s.group_name,
-                code_version=s.code_version, owners=list(s.owners) or None,
+                key=self(s.key),
+                ins=ins or None,
+                deps=deps or None,
+                description=s.description,
+                metadata=self._metadata(s.metadata) or None,
+                group_name=s.group_name,
+                code_version=s.code_version,
+                owners=list(s.owners) or None,
                 tags={k: v for k, v in s.tags.items() if not k.startswith(_KIND_TAG)} or None,
                 kinds=set(s.kinds) or None,
                 io_manager_key=getattr(out, "io_manager_key", None) or s.io_manager_key,
@@ -426,28 +480,46 @@ class DagsterTranslator:
             if len(specs) != 1:
                 raise _unsupported("multi observable source assets")
             s = specs[0]
-            kwargs = dict(key=self(s.key), description=s.description, group_name=s.group_name,
-                          metadata=self._metadata(s.metadata) or None, **common)
+            kwargs = dict(
+                key=self(s.key),
+                description=s.description,
+                group_name=s.group_name,
+                metadata=self._metadata(s.metadata) or None,
+                **common,
+            )
             kwargs.pop("backfill_policy", None)
-            return dg.observable_source_asset(**{k: v for k, v in kwargs.items() if v is not None})(user_fn)
+            return dg.observable_source_asset(**{k: v for k, v in kwargs.items() if v is not None})(
+                user_fn
+            )
         # multi-asset: one spec per output, in output order
         by_key = {k: name for name, k in ad.keys_by_output_name.items()}
         outs = {}
         for s in specs:
             out = node.outs.get(by_key.get(s.key, ""), None)
             outs[by_key[s.key]] = dg.AssetOut(
-                key=self(s.key), description=s.description, group_name=s.group_name,
-                code_version=s.code_version, metadata=self._metadata(s.metadata) or None,
+                key=self(s.key),
+                description=s.description,
+                group_name=s.group_name,
+                code_version=s.code_version,
+                metadata=self._metadata(s.metadata) or None,
                 io_manager_key=getattr(out, "io_manager_key", None) or s.io_manager_key,
-                is_required=not s.skippable, owners=list(s.owners) or None,
+                is_required=not s.skippable,
+                owners=list(s.owners) or None,
                 tags={k: v for k, v in s.tags.items() if not k.startswith(_KIND_TAG)} or None,
                 kinds=set(s.kinds) or None,
                 automation_condition=self(s.automation_condition),
             )
-        deps = sorted({d.asset_key for s in specs for d in s.deps} - input_keys - set(ad.specs_by_key), key=lambda k: k.parts)
+        deps = sorted(
+            {d.asset_key for s in specs for d in s.deps} - input_keys - set(ad.specs_by_key),
+            key=lambda k: k.parts,
+        )
         return dg.multi_asset(
-            outs=outs, ins=ins or None, deps=[self(k) for k in deps] or None,
-            can_subset=ad.can_subset, name=getattr(node, "name", None), **common,
+            outs=outs,
+            ins=ins or None,
+            deps=[self(k) for k in deps] or None,
+            can_subset=ad.can_subset,
+            name=getattr(node, "name", None),
+            **common,
         )(user_fn)
 
     def _dep(self, d: Any) -> Any:
@@ -457,9 +529,13 @@ class DagsterTranslator:
 
     def spec(self, s: Any) -> Any:
         return self.dg.AssetSpec(
-            key=self(s.key), deps=[self._dep(d) for d in s.deps] or None, description=s.description,
-            metadata=self._metadata(s.metadata) or None, group_name=s.group_name,
-            code_version=s.code_version, owners=list(s.owners) or None,
+            key=self(s.key),
+            deps=[self._dep(d) for d in s.deps] or None,
+            description=s.description,
+            metadata=self._metadata(s.metadata) or None,
+            group_name=s.group_name,
+            code_version=s.code_version,
+            owners=list(s.owners) or None,
             tags={k: v for k, v in s.tags.items() if not k.startswith(_KIND_TAG)} or None,
             kinds=set(s.kinds) or None,
             partitions_def=self(s.partitions_def) if s.partitions_def is not None else None,
@@ -469,16 +545,27 @@ class DagsterTranslator:
     def job(self, j: Any) -> Any:
         name = type(j).__name__
         if name != "UnresolvedAssetJobDefinition":
-            raise _unsupported(f"job {getattr(j, 'name', j)!r} ({name}; asset jobs made with define_asset_job convert)")
+            raise _unsupported(
+                f"job {getattr(j, 'name', j)!r} ({name}; asset jobs made with define_asset_job convert)"
+            )
         sel = j.selection
         if not isinstance(sel, str) and sel is not None:
             if isinstance(sel, (list, tuple)):
                 sel = [self(s) if not isinstance(s, str) else s for s in sel]
             else:
-                raise _unsupported(f"the AssetSelection object of job {j.name!r} (write it as a string)")
-        kwargs = dict(name=j.name, selection=sel, description=j.description, tags=j.tags or None,
-                      run_tags=j.run_tags or None, metadata=j.metadata or None, config=j.config,
-                      partitions_def=self(j.partitions_def) if j.partitions_def is not None else None)
+                raise _unsupported(
+                    f"the AssetSelection object of job {j.name!r} (write it as a string)"
+                )
+        kwargs = dict(
+            name=j.name,
+            selection=sel,
+            description=j.description,
+            tags=j.tags or None,
+            run_tags=j.run_tags or None,
+            metadata=j.metadata or None,
+            config=j.config,
+            partitions_def=self(j.partitions_def) if j.partitions_def is not None else None,
+        )
         if j.executor_def is not None or j.op_retry_policy is not None:
             raise _unsupported(f"the executor / op retry policy of job {j.name!r}")
         return self.dg.define_asset_job(**{k: v for k, v in kwargs.items() if v is not None})
@@ -488,10 +575,14 @@ class DagsterTranslator:
         the same name, cron, timezone, status and target."""
         dg = self.dg
         common = dict(
-            name=s.name, cron_schedule=s.cron_schedule, execution_timezone=s.execution_timezone,
-            description=s.description, tags=dict(s.tags or {}) or None,
+            name=s.name,
+            cron_schedule=s.cron_schedule,
+            execution_timezone=s.execution_timezone,
+            description=s.description,
+            tags=dict(s.tags or {}) or None,
             default_status=getattr(dg.DefaultScheduleStatus, s.default_status.name)
-            if s.default_status is not None else None,
+            if s.default_status is not None
+            else None,
         )
         target = self._target(s._target, jobs)
         decorated = getattr(s, "_decorated", None)
@@ -499,10 +590,26 @@ class DagsterTranslator:
             kwargs = {**common, **target}
             if "job_name" in kwargs:
                 raise _unsupported(f"schedule {s.name!r} (a @schedule naming its job by name)")
-            return dg.schedule(**{k: v for k, v in kwargs.items() if v is not None})(self.function(decorated.fn))
+            return dg.schedule(**{k: v for k, v in kwargs.items() if v is not None})(
+                self.function(decorated.fn)
+            )
         fn = getattr(s, "_execution_fn", None)
-        cells = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ()), strict=False)) if fn else {}
-        extra = [k for k in ("run_config_fn", "tags_fn", "should_execute", "static_config") if cells.get(k)]
+        cells = (
+            dict(
+                zip(
+                    fn.__code__.co_freevars,
+                    (c.cell_contents for c in fn.__closure__ or ()),
+                    strict=False,
+                )
+            )
+            if fn
+            else {}
+        )
+        extra = [
+            k
+            for k in ("run_config_fn", "tags_fn", "should_execute", "static_config")
+            if cells.get(k)
+        ]
         if fn is None or "name" not in cells or extra:
             raise _unsupported(f"schedule {s.name!r} ({', '.join(extra) or 'an execution_fn'})")
         common["metadata"] = dict(s.metadata or {}) or None
@@ -519,21 +626,33 @@ class DagsterTranslator:
         schedules = [self.schedule(s, by_name) for s in defs.schedules]
         sensors = [self.sensor(s, by_name) for s in defs.sensors]
         resources = {k: self(v) for k, v in defs.resources.items()}
-        return self.dg.Definitions(assets=assets, jobs=jobs or None, schedules=schedules or None,
-                                   sensors=sensors or None, resources=resources or None)
+        return self.dg.Definitions(
+            assets=assets,
+            jobs=jobs or None,
+            schedules=schedules or None,
+            sensors=sensors or None,
+            resources=resources or None,
+        )
 
     def sensor(self, s: Any, jobs: dict[str, Any]) -> Any:
         """A plain ``@sensor`` (or ``SensorDefinition``): its function, translated, under
         Dagster's SensorDefinition with the same name, interval, status and target."""
-        if type(s).__name__ != "SensorDefinition" or getattr(s, "_asset_selection", None) is not None:
+        if (
+            type(s).__name__ != "SensorDefinition"
+            or getattr(s, "_asset_selection", None) is not None
+        ):
             raise _unsupported(f"sensor {s.name!r} ({type(s).__name__})")
         dg = self.dg
         kwargs: dict[str, Any] = dict(
-            name=s.name, evaluation_fn=self.function(s._raw_fn),
-            minimum_interval_seconds=s._min_interval, description=s._description,
+            name=s.name,
+            evaluation_fn=self.function(s._raw_fn),
+            minimum_interval_seconds=s._min_interval,
+            description=s._description,
             default_status=getattr(dg.DefaultSensorStatus, s._default_status.name),
-            tags=dict(s._tags) or None, owners=list(s._owners) or None,
-            required_resource_keys=set(s._required_resource_keys) - set(s._params.resource_params) or None,
+            tags=dict(s._tags) or None,
+            owners=list(s._owners) or None,
+            required_resource_keys=set(s._required_resource_keys) - set(s._params.resource_params)
+            or None,
         )
         targets = [self._target(t, jobs) for t in s._targets]
         if len(targets) == 1:

@@ -83,36 +83,83 @@ DAGSTER_NB_ONLY_NAMES: dict[str, str] = {
 
 # Decorators (by their dagster name) whose function is a definition, and where it goes.
 _DECORATOR_CATEGORY = {
-    "asset": "assets", "multi_asset": "assets", "graph_asset": "assets",
-    "graph_multi_asset": "assets", "observable_source_asset": "assets",
-    "multi_observable_source_asset": "assets", "asset_check": "asset_checks",
-    "multi_asset_check": "asset_checks", "schedule": "schedules", "sensor": "sensors",
-    "asset_sensor": "sensors", "multi_asset_sensor": "sensors", "run_status_sensor": "sensors",
-    "run_failure_sensor": "sensors", "job": "jobs",
+    "asset": "assets",
+    "multi_asset": "assets",
+    "graph_asset": "assets",
+    "graph_multi_asset": "assets",
+    "observable_source_asset": "assets",
+    "multi_observable_source_asset": "assets",
+    "asset_check": "asset_checks",
+    "multi_asset_check": "asset_checks",
+    "schedule": "schedules",
+    "sensor": "sensors",
+    "asset_sensor": "sensors",
+    "multi_asset_sensor": "sensors",
+    "run_status_sensor": "sensors",
+    "run_failure_sensor": "sensors",
+    "job": "jobs",
 }
 # Constructors (by their dagster name) whose value is a definition.
 _CALL_CATEGORY = {
-    "define_asset_job": "jobs", "ScheduleDefinition": "schedules",
-    "build_schedule_from_partitioned_job": "schedules", "SensorDefinition": "sensors",
-    "AssetSensorDefinition": "sensors", "AutomationConditionSensorDefinition": "sensors",
-    "AssetSpec": "assets", "SourceAsset": "assets", "AssetsDefinition": "assets",
+    "define_asset_job": "jobs",
+    "ScheduleDefinition": "schedules",
+    "build_schedule_from_partitioned_job": "schedules",
+    "SensorDefinition": "sensors",
+    "AssetSensorDefinition": "sensors",
+    "AutomationConditionSensorDefinition": "sensors",
+    "AssetSpec": "assets",
+    "SourceAsset": "assets",
+    "AssetsDefinition": "assets",
     "AssetChecksDefinition": "asset_checks",
 }
 _CALL_LIST_CATEGORY = {
-    "load_assets_from_modules": "assets", "load_assets_from_current_module": "assets",
-    "load_assets_from_package_module": "assets", "load_assets_from_package_name": "assets",
+    "load_assets_from_modules": "assets",
+    "load_assets_from_current_module": "assets",
+    "load_assets_from_package_module": "assets",
+    "load_assets_from_package_name": "assets",
     "external_assets_from_specs": "assets",
 }
 _CATEGORIES = ("assets", "asset_checks", "jobs", "schedules", "sensors")
 # Runs and kernel calls: what a notebook does with definitions, not definitions.
 _RUN_CALLS = frozenset({"materialize", "materialize_to_memory", "observe"})
 # Method calls that show something rather than change it.
-_SHOW_METHODS = frozenset({
-    "head", "tail", "describe", "info", "sample", "plot", "hist", "show", "display", "to_string",
-    "value_counts", "print", "savefig", "figure", "subplots", "scatter", "bar", "barh", "line",
-    "boxplot", "pie", "imshow", "legend", "title", "xlabel", "ylabel", "set_title", "set_xlabel",
-    "set_ylabel", "load_asset_value", "get_asset_value_loader", "get_runs", "materialize",
-})
+_SHOW_METHODS = frozenset(
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "sample",
+        "plot",
+        "hist",
+        "show",
+        "display",
+        "to_string",
+        "value_counts",
+        "print",
+        "savefig",
+        "figure",
+        "subplots",
+        "scatter",
+        "bar",
+        "barh",
+        "line",
+        "boxplot",
+        "pie",
+        "imshow",
+        "legend",
+        "title",
+        "xlabel",
+        "ylabel",
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "load_asset_value",
+        "get_asset_value_loader",
+        "get_runs",
+        "materialize",
+    }
+)
 
 
 _MUTATOR = re.compile(
@@ -130,10 +177,14 @@ def read_notebook_cells(path: str | os.PathLike[str]) -> list[str]:
     except FileNotFoundError:
         raise NotebookExportError(f"Notebook {str(p)!r} does not exist.") from None
     except json.JSONDecodeError as exc:
-        raise NotebookExportError(f"{str(p)!r} is not a notebook (invalid JSON: {exc.msg}).") from None
+        raise NotebookExportError(
+            f"{str(p)!r} is not a notebook (invalid JSON: {exc.msg})."
+        ) from None
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
-        raise NotebookExportError(f"{str(p)!r} is not a Jupyter notebook (no 'cells' list); export an .ipynb file.")
+        raise NotebookExportError(
+            f"{str(p)!r} is not a Jupyter notebook (no 'cells' list); export an .ipynb file."
+        )
     out = []
     for cell in cells:
         if cell.get("cell_type") != "code":
@@ -202,8 +253,10 @@ def _strip_magics(src: str) -> str:
     for n, line in enumerate(src.split("\n"), start=1):
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        magic = stripped.startswith(("%", "!")) or re.match(r"^\w+\s*=\s*[%!]", stripped) or (
-            stripped.endswith("?") and not stripped.startswith("#")
+        magic = (
+            stripped.startswith(("%", "!"))
+            or re.match(r"^\w+\s*=\s*[%!]", stripped)
+            or (stripped.endswith("?") and not stripped.startswith("#"))
         )
         out.append(indent + "pass" if magic and n not in inside else line)
     return "\n".join(out)
@@ -285,7 +338,10 @@ class _Builder:
         included) and its source text."""
         lines = self._cell_lines[ci]
         first = stmt.lineno
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.decorator_list:
+        if (
+            isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and stmt.decorator_list
+        ):
             first = stmt.decorator_list[0].lineno
         last = stmt.end_lineno or stmt.lineno
         shares = any(
@@ -302,8 +358,18 @@ class _Builder:
     def _unit(self, ci: int, stmt: ast.stmt, body: list[ast.stmt]) -> _Unit:
         binds, now, later = analyze(stmt)
         first, last, text = self._span(ci, stmt, body)
-        u = _Unit(index=len(self.units), cell=ci, kind="skip", binds=binds, now=now, later=later,
-                  text=text, node=stmt, first_line=first, last_line=last)
+        u = _Unit(
+            index=len(self.units),
+            cell=ci,
+            kind="skip",
+            binds=binds,
+            now=now,
+            later=later,
+            text=text,
+            node=stmt,
+            first_line=first,
+            last_line=last,
+        )
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             u.kind = "import"
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -354,8 +420,21 @@ class _Builder:
                             self.asset_names.add(u.asset_key)
             else:
                 u.kind = "effect"
-        elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While, ast.If,
-                               ast.Try, ast.Delete, ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())):
+        elif isinstance(
+            stmt,
+            (
+                ast.With,
+                ast.AsyncWith,
+                ast.For,
+                ast.AsyncFor,
+                ast.While,
+                ast.If,
+                ast.Try,
+                ast.Delete,
+                ast.Match,
+            )
+            + ((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+        ):
             u.kind = "skip" if self._mentions_run(stmt) else "effect"
         return u
 
@@ -412,7 +491,9 @@ class _Builder:
 
     def _is_run(self, expr: ast.AST) -> bool:
         c = self.canonical(expr) if isinstance(expr, ast.Call) else None
-        return c is not None and (c.startswith("dagster_nb.kernel") or c.split(".")[-1] in _RUN_CALLS)
+        return c is not None and (
+            c.startswith("dagster_nb.kernel") or c.split(".")[-1] in _RUN_CALLS
+        )
 
     def _mentions_run(self, stmt: ast.AST) -> bool:
         for n in ast.walk(stmt):
@@ -444,7 +525,9 @@ class _Builder:
         try:
             args = _asset_magic_parser().parse_args(shlex.split(line))
         except (argparse.ArgumentError, SystemExit, ValueError) as exc:
-            raise NotebookExportError(f"Code cell {ci + 1}: cannot read `%%asset {line}`: {exc}") from None
+            raise NotebookExportError(
+                f"Code cell {ci + 1}: cannot read `%%asset {line}`: {exc}"
+            ) from None
         from dagster_nb._definitions.cell_asset import analyze_cell
 
         known = set(self.asset_names)  # assets defined above this cell
@@ -462,12 +545,23 @@ class _Builder:
         key = "/".join([*(args.key_prefix.split("/") if args.key_prefix else []), args.name])
         if not args.key_prefix:
             self.asset_names.add(args.name)
-        self.units.append(_Unit(
-            index=len(self.units), cell=ci, kind="asset_cell", binds={args.name}, now=now,
-            later=later, category="assets", asset_key=key, text=text,
-        ))
+        self.units.append(
+            _Unit(
+                index=len(self.units),
+                cell=ci,
+                kind="asset_cell",
+                binds={args.name},
+                now=now,
+                later=later,
+                category="assets",
+                asset_key=key,
+                text=text,
+            )
+        )
 
-    def _asset_cell_text(self, args: argparse.Namespace, params: list[str], body: str, tree: ast.Module) -> str:
+    def _asset_cell_text(
+        self, args: argparse.Namespace, params: list[str], body: str, tree: ast.Module
+    ) -> str:
         kw: list[str] = []
         if args.key_prefix:
             kw.append(f"key_prefix={_q(args.key_prefix.split('/'))}")
@@ -482,14 +576,18 @@ class _Builder:
         if args.io_manager_key:
             kw.append(f"io_manager_key={_q(args.io_manager_key)}")
         if args.deps:
-            deps = [_q(d) if "/" not in d else f"dg.AssetKey({_q(d.split('/'))})" for d in args.deps]
+            deps = [
+                _q(d) if "/" not in d else f"dg.AssetKey({_q(d.split('/'))})" for d in args.deps
+            ]
             kw.append("deps=[" + ", ".join(deps) + "]")
         if args.owners:
             kw.append(f"owners={_q(list(args.owners))}")
         if args.code_version:
             kw.append(f"code_version={_q(args.code_version)}")
         deco = "@dg.asset" + (f"({', '.join(kw)})" if kw else "")
-        sig = ", ".join("context: dg.AssetExecutionContext" if p == "context" else p for p in params)
+        sig = ", ".join(
+            "context: dg.AssetExecutionContext" if p == "context" else p for p in params
+        )
         lines = _strip_magics(body).rstrip("\n").split("\n")
         stmts = tree.body
         last = stmts[-1]
@@ -547,7 +645,9 @@ class _Builder:
                     by_key[u.asset_key] = u
                 roots.append(u)
         carry: set[int] = set()
-        star = [u for u in self.units if u.kind == "import" and _is_star(u.node)]  # binds unknown names
+        star = [
+            u for u in self.units if u.kind == "import" and _is_star(u.node)
+        ]  # binds unknown names
         work = [*roots, *star, *(u for u in self.units if u.kind in ("resources", "add_defs"))]
         unresolved: dict[str, _Unit] = {}
         while True:
@@ -579,15 +679,21 @@ class _Builder:
         units = [u for u in self.units if u.index in carry]
         if not star:
             for n, u in sorted(unresolved.items()):
-                later = [x for x in self.units if n in x.binds and x.kind != "skip" and x.index > u.index]
+                later = [
+                    x for x in self.units if n in x.binds and x.kind != "skip" and x.index > u.index
+                ]
                 bound_by_run = any(n in x.binds for x in self.units if x.kind == "skip")
                 if later:
-                    why = f"is defined only below it (cell {later[0].cell + 1}); move that code above"
+                    why = (
+                        f"is defined only below it (cell {later[0].cell + 1}); move that code above"
+                    )
                 elif bound_by_run:
                     why = "is only set by a run or dg.kernel call, which the export leaves behind"
                 else:
                     why = "is not defined by any code cell"
-                self._note(f"`{n}` (used in cell {u.cell + 1}) {why}; define it in a cell the export keeps")
+                self._note(
+                    f"`{n}` (used in cell {u.cell + 1}) {why}; define it in a cell the export keeps"
+                )
         # Definitions handed to add_definitions already list their parts.
         listed_elsewhere: set[str] = set()
         for u in units:
@@ -606,7 +712,9 @@ class _Builder:
         units, names = self.carried()
         taken = {n for u in self.units for n in u.binds}
         res_name = "resources" if "resources" not in taken else "kernel_resources"
-        defs_list = "kernel_definitions" if "kernel_definitions" not in taken else "_kernel_definitions"
+        defs_list = (
+            "kernel_definitions" if "kernel_definitions" not in taken else "_kernel_definitions"
+        )
         imports: list[str] = []
         future: list[str] = []
         body: list[tuple[_Unit, str]] = []
@@ -619,10 +727,18 @@ class _Builder:
                         target.append(line)
                 continue
             if u.kind == "resources":
-                text = (f"{res_name}.update({u.call_args})" if seen_res else f"{res_name} = dict({u.call_args})")
+                text = (
+                    f"{res_name}.update({u.call_args})"
+                    if seen_res
+                    else f"{res_name} = dict({u.call_args})"
+                )
                 seen_res = True
             elif u.kind == "add_defs":
-                text = (f"{defs_list}.append({u.call_args})" if seen_defs else f"{defs_list} = [{u.call_args}]")
+                text = (
+                    f"{defs_list}.append({u.call_args})"
+                    if seen_defs
+                    else f"{defs_list} = [{u.call_args}]"
+                )
                 seen_defs = True
             else:
                 text = self._rewrite(u)
@@ -637,13 +753,17 @@ class _Builder:
         ]
         env = [e for e in dict.fromkeys(self.env_vars) if e != "DAGSTER_HOME"]
         if env:
-            out.append("# The notebook set these environment variables (their values are not exported);")
+            out.append(
+                "# The notebook set these environment variables (their values are not exported);"
+            )
             out.append("# set them where Dagster runs: " + ", ".join(env))
         out.append("")
         out += future + imports
         prev: _Unit | None = None
         for u, text in body:
-            big = u.kind in ("def", "asset_cell") or (prev is not None and prev.kind in ("def", "asset_cell"))
+            big = u.kind in ("def", "asset_cell") or (
+                prev is not None and prev.kind in ("def", "asset_cell")
+            )
             if big or prev is None:
                 out += ["", ""]
             elif prev.cell != u.cell or u.first_line > prev.last_line + 1:
@@ -653,13 +773,19 @@ class _Builder:
         defs_args = [f"    {c}=[{', '.join(ns)}]," for c, ns in names.items() if ns]
         if seen_res:
             defs_args.append(f"    resources={res_name},")
-        call = "dg.Definitions(\n" + "\n".join(defs_args) + "\n)" if defs_args else "dg.Definitions()"
+        call = (
+            "dg.Definitions(\n" + "\n".join(defs_args) + "\n)" if defs_args else "dg.Definitions()"
+        )
         out += ["", ""]
         if seen_defs:
-            out.append(f"defs = dg.Definitions.merge(\n    {call.replace(chr(10), chr(10) + '    ')},\n    *{defs_list},\n)")
+            out.append(
+                f"defs = dg.Definitions.merge(\n    {call.replace(chr(10), chr(10) + '    ')},\n    *{defs_list},\n)"
+            )
             stray = sorted({n for u in units if u.category == "definitions" for n in u.binds})
             if stray:
-                out.append(f"del {', '.join(stray)}  # Dagster loads one Definitions per module: defs")
+                out.append(
+                    f"del {', '.join(stray)}  # Dagster loads one Definitions per module: defs"
+                )
         else:
             out.append(f"defs = {call}")
         return Export(text="\n".join(out).rstrip() + "\n", notes=tuple(self.notes))
@@ -677,9 +803,13 @@ class _Builder:
                 if a.name == "dagster_nb":
                     lines.append(f"import dagster as {a.asname}" if a.asname else "import dagster")
                 elif a.name.startswith("dagster_nb."):
-                    self._note(f"`import {a.name}` has no Dagster module of that name; install and "
-                               "import the matching dagster-* integration instead")
-                    lines.append(f"import {a.name}  # dagster-nb export: no Dagster equivalent, change this")
+                    self._note(
+                        f"`import {a.name}` has no Dagster module of that name; install and "
+                        "import the matching dagster-* integration instead"
+                    )
+                    lines.append(
+                        f"import {a.name}  # dagster-nb export: no Dagster equivalent, change this"
+                    )
                 else:
                     lines.append(f"import {a.name}" + (f" as {a.asname}" if a.asname else ""))
             return lines
@@ -717,10 +847,18 @@ class _Builder:
         missing = []
         renames = []
         for n in ast.walk(u.node):
-            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in self.module_aliases:
+            if (
+                isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in self.module_aliases
+            ):
                 if n.attr in DAGSTER_NB_ONLY_NAMES and n.attr not in missing:
                     missing.append(n.attr)
-            if isinstance(n, ast.Name) and n.id == "dagster_nb" and "dagster_nb" in self.module_aliases:
+            if (
+                isinstance(n, ast.Name)
+                and n.id == "dagster_nb"
+                and "dagster_nb" in self.module_aliases
+            ):
                 renames.append(n)
             if isinstance(n, ast.Name) and self.from_imports.get(n.id) in DAGSTER_NB_ONLY_NAMES:
                 if n.id not in missing:
@@ -729,7 +867,10 @@ class _Builder:
             lines = text.split("\n")
             for n in sorted(renames, key=lambda x: (x.lineno, x.col_offset), reverse=True):
                 i = n.lineno - u.first_line
-                if 0 <= i < len(lines) and lines[i][n.col_offset : n.col_offset + 10] == "dagster_nb":
+                if (
+                    0 <= i < len(lines)
+                    and lines[i][n.col_offset : n.col_offset + 10] == "dagster_nb"
+                ):
                     lines[i] = lines[i][: n.col_offset] + "dagster" + lines[i][n.col_offset + 10 :]
             text = "\n".join(lines)
         if missing:
@@ -784,7 +925,11 @@ def _first_str_arg(call: ast.Call) -> str | None:
     if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
         return call.args[0].value
     for kw in call.keywords:
-        if kw.arg == "key" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+        if (
+            kw.arg == "key"
+            and isinstance(kw.value, ast.Constant)
+            and isinstance(kw.value.value, str)
+        ):
             return kw.value.value
     return None
 
@@ -824,8 +969,8 @@ def export_cells(cells: Iterable[str], *, source: str = "a notebook") -> str:
 def export_notebook(path: str | os.PathLike[str]) -> str:
     """The plain-Python Dagster module for a notebook's definitions.
 
-        text = export_notebook("notebooks/01_quickstart.ipynb")
-        Path("quickstart_defs.py").write_text(text)   # dagster dev -f quickstart_defs.py
+    text = export_notebook("notebooks/01_quickstart.ipynb")
+    Path("quickstart_defs.py").write_text(text)   # dagster dev -f quickstart_defs.py
     """
     return build_export(read_notebook_cells(path), source=Path(path).name).text
 
@@ -837,7 +982,9 @@ def write_export(export: Export, out: str | os.PathLike[str]) -> Path:
     if p.suffix == ".py":
         target = p
     elif p.suffix:
-        raise NotebookExportError(f"Output {str(p)!r} must be a .py file or a package directory (no suffix).")
+        raise NotebookExportError(
+            f"Output {str(p)!r} must be a .py file or a package directory (no suffix)."
+        )
     else:
         if p.exists() and not p.is_dir():
             raise NotebookExportError(f"Output {str(p)!r} exists and is not a directory.")

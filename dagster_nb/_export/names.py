@@ -121,7 +121,13 @@ def analyze(stmt: ast.stmt) -> tuple[set[str], set[str], set[str]]:
     """``(binds, now, later)`` of a module-level statement."""
     c = _Collector()
     c.walk(stmt)
-    return c.stored, c.now, c.later - c.stored if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else c.later
+    return (
+        c.stored,
+        c.now,
+        c.later - c.stored
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        else c.later,
+    )
 
 
 def dotted(expr: ast.AST) -> str | None:

@@ -33,8 +33,13 @@ def kernel_daemon(repo: Any) -> Any:
         from dagster_nb._automation.daemon import AutomationDaemon
 
         def launch(keys, partition_key, tags, run_config):
-            result = repo.materialize(selection=list(keys), partition_key=partition_key, tags=tags,
-                                      run_config=run_config, raise_on_error=False)
+            result = repo.materialize(
+                selection=list(keys),
+                partition_key=partition_key,
+                tags=tags,
+                run_config=run_config,
+                raise_on_error=False,
+            )
             return result.run_id
 
         cache: list = [None, None]
@@ -45,8 +50,14 @@ def kernel_daemon(repo: Any) -> Any:
                 cache[0], cache[1] = repo.version, repo.to_definitions()
             return cache[1]
 
-        d = AutomationDaemon(definitions, repo.instance, automation_interval=1.0,
-                             launch=launch, owner=None, reactive=True)
+        d = AutomationDaemon(
+            definitions,
+            repo.instance,
+            automation_interval=1.0,
+            launch=launch,
+            owner=None,
+            reactive=True,
+        )
         d._repo = repo  # type: ignore[attr-defined]  # which repository this loop serves
         _DAEMONS[id(repo)] = d
     d.instance = repo.instance  # set_instance() may have changed it
@@ -69,7 +80,9 @@ def automation_state_text(daemon: Any, limit: int = 3) -> str:
         status = "RUNNING" if daemon.is_running(inst) else "STOPPED"
         lines.append(f"  {inst.kind:<10} {inst.name:<40} {status}")
         for t in store.get_ticks(inst.name, inst.kind, limit=limit):
-            when = _dt.datetime.fromtimestamp(t.tick_ts, _dt.timezone.utc).isoformat(timespec="seconds")
+            when = _dt.datetime.fromtimestamp(t.tick_ts, _dt.timezone.utc).isoformat(
+                timespec="seconds"
+            )
             why = t.skip_reason or (t.error.strip().splitlines()[-1] if t.error else "")
             runs = f" {', '.join('run ' + r[:8] for r in t.run_ids)}" if t.run_ids else ""
             lines.append(f"      {when}  {t.status:<8}{runs} {why}".rstrip())

@@ -48,7 +48,8 @@ def catalog_text(repo: Any, keys: Iterable[Any], *, with_stored: bool = False) -
             NOT_DEFINED if r["status"] == "undefined" else r["status"].replace("_", " "),
             check_summary_text(r.get("checks")),
             dt.datetime.fromtimestamp(r["last_materialized"]).strftime("%Y-%m-%d %H:%M:%S")
-            if r["last_materialized"] else "",
+            if r["last_materialized"]
+            else "",
             "; ".join(r["stale_causes"]),
         ]
         for r in rows

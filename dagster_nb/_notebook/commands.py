@@ -55,7 +55,7 @@ def parse_config(text: str | None) -> dict[str, Any]:
         caret = " " * exc.pos + "^"
         raise CommandError(
             f"--config is not valid JSON: {exc.msg} at column {exc.colno}:\n    {text}\n    {caret}\n"
-            "Example: --config '{\"ops\": {\"orders\": {\"config\": {\"limit\": 10}}}}'"
+            'Example: --config \'{"ops": {"orders": {"config": {"limit": 10}}}}\''
         ) from None
     if not isinstance(value, dict):
         raise CommandError("--config must be a JSON object, e.g. '{\"ops\": {...}}'.")
@@ -159,11 +159,14 @@ def _sel_word(key: Any) -> str:
     import re
 
     s = key.to_user_string()
-    return f"key:{s}" if re.fullmatch(r"[A-Za-z0-9_/]+", s) else 'key:"' + s.replace('"', '\\"') + '"'
+    return (
+        f"key:{s}" if re.fullmatch(r"[A-Za-z0-9_/]+", s) else 'key:"' + s.replace('"', '\\"') + '"'
+    )
 
 
-def _held_partitioned(repo: Any, selection: str | None,
-                      command: str = "%materialize {selection}") -> tuple[set, str] | None:
+def _held_partitioned(
+    repo: Any, selection: str | None, command: str = "%materialize {selection}"
+) -> tuple[set, str] | None:
     """(assets that can run without a partition, the note on the rest), or None when the
     selection has no partitioned asset. Held back: the partitioned assets and what reads them
     inside the selection (an unpartitioned asset that reads a partitioned one needs its
@@ -208,8 +211,10 @@ def _held_partitioned(repo: Any, selection: str | None,
             first = None
         lines.append(f"Not run: {names}, partitioned by {src}.")
         if last is None:
-            lines.append("  It has no partitions yet" + (
-                " (add some with instance.add_dynamic_partitions)." if "Dynamic" in src else "."))
+            lines.append(
+                "  It has no partitions yet"
+                + (" (add some with instance.add_dynamic_partitions)." if "Dynamic" in src else ".")
+            )
             continue
         cmd = command.format(selection=sel_text)
         lines.append(f"  One partition:   {cmd} --partition {last}")
@@ -217,10 +222,13 @@ def _held_partitioned(repo: Any, selection: str | None,
             lines.append(f"  All partitions:  {cmd} --partitions {first}...{last}")
     if readers:
         names = ", ".join(sorted(k.to_user_string() for k in readers))
-        lines.append(f"Also not run: {names}, which read{'s' if len(readers) == 1 else ''} "
-                     "partitioned assets; run them after their partitions, e.g. with "
-                     + command.format(selection=" or ".join(
-                         _sel_word(k) for k in sorted(readers, key=lambda k: k.parts))))
+        lines.append(
+            f"Also not run: {names}, which read{'s' if len(readers) == 1 else ''} "
+            "partitioned assets; run them after their partitions, e.g. with "
+            + command.format(
+                selection=" or ".join(_sel_word(k) for k in sorted(readers, key=lambda k: k.parts))
+            )
+        )
     return runnable, "\n".join(lines)
 
 
@@ -234,7 +242,18 @@ def _empty_selection_message(repo: Any, selection: str | None) -> str:
         return "There are no assets in the kernel repository yet: define some with @dg.asset or %%asset."
     msg = f"Selection {selection!r} matched no materializable assets."
     for word in re.findall(r"[A-Za-z0-9_/.-]+", selection or ""):
-        if word.lower() in ("key", "group", "tag", "owner", "kind", "and", "or", "not", "sinks", "roots"):
+        if word.lower() in (
+            "key",
+            "group",
+            "tag",
+            "owner",
+            "kind",
+            "and",
+            "or",
+            "not",
+            "sinks",
+            "roots",
+        ):
             continue
         hint = did_you_mean(word, names)
         if hint and word not in names:
@@ -242,15 +261,25 @@ def _empty_selection_message(repo: Any, selection: str | None) -> str:
     return msg + f" Assets: {', '.join(sorted(names)[:20])}."
 
 
-def find_notebook_path(user_ns: dict[str, Any], environ: dict[str, str] | None = None) -> str | None:
+def find_notebook_path(
+    user_ns: dict[str, Any], environ: dict[str, str] | None = None
+) -> str | None:
     """The running notebook's file, as the front end tells the kernel: VS Code sets
     ``__vsc_ipynb_file__``, Jupyter Server sets ``JPY_SESSION_NAME`` (ipykernel copies it to
     ``__session__``). None when the kernel does not know (a console, a test shell)."""
     import os
 
     env = os.environ if environ is None else environ
-    for candidate in (user_ns.get("__vsc_ipynb_file__"), user_ns.get("__session__"), env.get("JPY_SESSION_NAME")):
-        if isinstance(candidate, str) and candidate.endswith(".ipynb") and os.path.isfile(candidate):
+    for candidate in (
+        user_ns.get("__vsc_ipynb_file__"),
+        user_ns.get("__session__"),
+        env.get("JPY_SESSION_NAME"),
+    ):
+        if (
+            isinstance(candidate, str)
+            and candidate.endswith(".ipynb")
+            and os.path.isfile(candidate)
+        ):
             return candidate
     return None
 
@@ -274,7 +303,9 @@ def export_command(
 
     try:
         if notebook_path is not None:
-            export = build_export(read_notebook_cells(notebook_path), source=Path(notebook_path).name)
+            export = build_export(
+                read_notebook_cells(notebook_path), source=Path(notebook_path).name
+            )
         elif history and any(cell.strip() for cell in history):
             export = build_export(history, source="the cells this kernel ran (In)")
         else:

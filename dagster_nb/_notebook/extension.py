@@ -96,7 +96,15 @@ def unload_ipython_extension(ipython: Any) -> None:
             pass
     magics = ipython.magics_manager.magics
     for kind in ("line", "cell"):
-        for name in ("materialize", "asset", "assets", "lineage", "asset_value", "partitions", "dagster_nb"):
+        for name in (
+            "materialize",
+            "asset",
+            "assets",
+            "lineage",
+            "asset_value",
+            "partitions",
+            "dagster_nb",
+        ):
             magics[kind].pop(name, None)
     magics["line"].pop("automation", None)
     from dagster_nb._notebook.automation_magic import stop_all

@@ -108,9 +108,11 @@ class LabChannel:
     def _send(self, data: dict, comm: Any = None) -> None:
         # Broadcasts go only to comms whose front end said hello: a kernel-opened comm with no
         # extension on the other side (plain Jupyter, VS Code, a test kernel) costs nothing.
-        targets = [comm] if comm is not None else [
-            c for c in list(self._comms) if id(c) in self._confirmed
-        ]
+        targets = (
+            [comm]
+            if comm is not None
+            else [c for c in list(self._comms) if id(c) in self._confirmed]
+        )
         for c in targets:
             try:
                 c.send(data)
@@ -155,7 +157,11 @@ class LabChannel:
         if kind == "event" and payload is not None:
             t = payload.event_type_value
             with self._lock:
-                if t == "ASSET_MATERIALIZATION_PLANNED" and payload.asset_key is not None and payload.step_key:
+                if (
+                    t == "ASSET_MATERIALIZATION_PLANNED"
+                    and payload.asset_key is not None
+                    and payload.step_key
+                ):
                     self._planned.setdefault(payload.step_key, set()).add(payload.asset_key)
                 elif t == "STEP_START" and payload.step_key:
                     self._failed -= self._planned.get(payload.step_key, set())
@@ -166,8 +172,14 @@ class LabChannel:
                     self._planned.clear()
             if t in _END:
                 self._send({"type": "runs_changed"})
-            elif t not in ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_MATERIALIZATION",
-                           "ASSET_FAILED_TO_MATERIALIZE", "PIPELINE_START"):
+            elif t not in (
+                "STEP_START",
+                "STEP_SUCCESS",
+                "STEP_FAILURE",
+                "ASSET_MATERIALIZATION",
+                "ASSET_FAILED_TO_MATERIALIZE",
+                "PIPELINE_START",
+            ):
                 return  # logs and plans change no row
         self._throttle()
 
@@ -208,7 +220,7 @@ class LabChannel:
         from dagster_nb._widgets._base import coerce_key
 
         if not isinstance(key, str) or not key:
-            raise RequestError("An asset key is needed (e.g. \"orders\" or \"raw/orders\").")
+            raise RequestError('An asset key is needed (e.g. "orders" or "raw/orders").')
         k = coerce_key(key)
         graph = self._repo.snapshot().graph
         if k not in graph:
@@ -223,7 +235,9 @@ class LabChannel:
 
         entry = getattr(self._repo, "_entries", {}).get(coerce_key(key))
         origin = getattr(entry, "origin", "") or ""
-        return origin[5:] if origin.startswith("cell ") and not origin.startswith("cell #") else None
+        return (
+            origin[5:] if origin.startswith("cell ") and not origin.startswith("cell #") else None
+        )
 
     def _op_select(self, selection: str = "") -> dict:
         """The keys a selection string resolves to, evaluated here (Dagster's syntax)."""
@@ -274,23 +288,33 @@ class LabChannel:
 
     def _all_partition_keys(self, k: Any) -> list[str]:
         pdef = self._partitions_def(k)
-        return [str(p) for p in pdef.get_partition_keys(dynamic_partitions_store=self._repo.instance)]
+        return [
+            str(p) for p in pdef.get_partition_keys(dynamic_partitions_store=self._repo.instance)
+        ]
 
     def _op_partitions(self, key: str) -> dict:
         from dagster_nb._widgets.viewmodel import partition_view_model
 
         k = self._key(key)
         instance = self._repo.instance
-        vm = partition_view_model(self._partitions_def(k), instance.get_asset_partition_statuses(k),
-                                  dynamic_partitions_store=instance)
+        vm = partition_view_model(
+            self._partitions_def(k),
+            instance.get_asset_partition_statuses(k),
+            dynamic_partitions_store=instance,
+        )
         vm["key"] = key
         if vm.get("dimensions", 1) != 1 or vm.get("keys") is None:
             vm["all_keys"] = self._all_partition_keys(k)[:100_000]
         return vm
 
-    def _op_materialize(self, selection: str | None = None, key: str | None = None,
-                        partition: str | None = None, range: list | None = None,
-                        missing_only: bool = False) -> dict:
+    def _op_materialize(
+        self,
+        selection: str | None = None,
+        key: str | None = None,
+        partition: str | None = None,
+        range: list | None = None,
+        missing_only: bool = False,
+    ) -> dict:
         """Run ``selection`` (or one ``key``): unpartitioned, one ``partition``, a ``range``
         ``[start, end]`` of partitions, or (``missing_only``) every partition not yet
         materialized."""
@@ -323,7 +347,7 @@ class LabChannel:
                     if p not in keys:
                         raise RequestError(_not_a_partition(p, key, keys))
                 i, j = sorted((keys.index(a), keys.index(b)))
-                chosen = keys[i:j + 1]
+                chosen = keys[i : j + 1]
                 if missing_only:
                     statuses = self._repo.instance.get_asset_partition_statuses(k)
                     chosen = [p for p in chosen if statuses.get(p) != "MATERIALIZED"]
@@ -349,7 +373,9 @@ class LabChannel:
     def _check_unpartitioned(self, sel: str) -> None:
         snap = self._repo.snapshot()
         keys = self._repo.select(sel)
-        parted = sorted(k.to_user_string() for k in keys if snap.graph.get(k).partitions_def is not None)
+        parted = sorted(
+            k.to_user_string() for k in keys if snap.graph.get(k).partitions_def is not None
+        )
         if parted:
             raise RequestError(
                 f"{', '.join(parted[:5])}{' ...' if len(parted) > 5 else ''} "
@@ -374,8 +400,14 @@ class LabChannel:
         logs = []
         errors = []
         for e in events:
-            logs.append({"timestamp": e.timestamp, "type": e.event_type_value,
-                         "step": e.step_key, "message": e.message or ""})
+            logs.append(
+                {
+                    "timestamp": e.timestamp,
+                    "type": e.event_type_value,
+                    "step": e.step_key,
+                    "message": e.message or "",
+                }
+            )
             if e.event_type_value in ("STEP_FAILURE", "PIPELINE_FAILURE") and e.error is not None:
                 errors.append({"step": e.step_key, **_error_view(e.error)})
         vm["logs"] = logs
@@ -390,7 +422,8 @@ def _not_a_partition(p: str, key: str, keys: list[str]) -> str:
         return f"{key} has no partitions yet."
     hint = did_you_mean(p, keys)
     return f"{p!r} is not a partition of {key}." + (
-        hint or f" Its {len(keys)} partitions go from {keys[0]} to {keys[-1]}.")
+        hint or f" Its {len(keys)} partitions go from {keys[0]} to {keys[-1]}."
+    )
 
 
 def _error_view(err: Any) -> dict:
@@ -402,8 +435,11 @@ def _error_view(err: Any) -> dict:
         inner = inner.cause
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     frames = [_cell_name(f) for f in (inner.stack or ()) if root not in f]
-    return {"message": str(inner.message), "cls_name": inner.cls_name,
-            "traceback": "".join(frames) + str(inner.message)}
+    return {
+        "message": str(inner.message),
+        "cls_name": inner.cls_name,
+        "traceback": "".join(frames) + str(inner.message),
+    }
 
 
 def _cell_name(frame: str) -> str:
@@ -430,9 +466,11 @@ def _result_summary(result: Any, selection: str, span: str) -> dict:
     statuses = [str(getattr(r.dagster_run_status, "value", r.dagster_run_status)) for r in runs]
     n = sum(len(r.get_asset_materialization_events()) for r in runs)
     ok = all(r.success for r in runs)
-    msg = (f"{'Run' if len(runs) == 1 else f'{len(runs)} runs'} {runs[-1].run_id[:8]} "
-           f"{statuses[-1] if len(runs) == 1 else ('SUCCESS' if ok else 'FAILURE')}: "
-           f"{n} materialization{'s' if n != 1 else ''} ({selection}{', ' + span if span else ''}).")
+    msg = (
+        f"{'Run' if len(runs) == 1 else f'{len(runs)} runs'} {runs[-1].run_id[:8]} "
+        f"{statuses[-1] if len(runs) == 1 else ('SUCCESS' if ok else 'FAILURE')}: "
+        f"{n} materialization{'s' if n != 1 else ''} ({selection}{', ' + span if span else ''})."
+    )
     if not ok:
         from dagster_nb._widgets.viewmodel import _error_text
 
@@ -441,8 +479,12 @@ def _result_summary(result: Any, selection: str, span: str) -> dict:
             if fails and fails[0].error is not None:
                 msg += f" {fails[0].step_key} failed: {_error_text(fails[0].error)}"
                 break
-    return {"run_ids": [r.run_id for r in runs], "success": ok, "message": msg,
-            "materializations": n}
+    return {
+        "run_ids": [r.run_id for r in runs],
+        "success": ok,
+        "message": msg,
+        "materializations": n,
+    }
 
 
 def open_tab(selection: str = "") -> None:

@@ -66,15 +66,25 @@ class DagsterNbMagics(Magics):
 
     # ------------------------------------------------------------------ %materialize
     @magic_arguments()
-    @argument("selection", nargs="*", help="Assets to run, in Dagster's selection syntax (default: all), e.g. 'key:orders+' or 'group:sales'.")
+    @argument(
+        "selection",
+        nargs="*",
+        help="Assets to run, in Dagster's selection syntax (default: all), e.g. 'key:orders+' or 'group:sales'.",
+    )
     @argument("--partition", "-p", default=None, help="One partition key, e.g. 2024-01-01.")
     @argument("--partitions", default=None, help="A range of partitions START...END (one run).")
-    @argument("--stale", action="store_true", help="Only stale and missing assets of the selection.")
+    @argument(
+        "--stale", action="store_true", help="Only stale and missing assets of the selection."
+    )
     @argument("--tags", nargs="*", default=None, help="Run tags as key=value.")
     @argument("--config", default=None, help="Run config as JSON.")
     @argument("--parallel", type=int, default=1, help="Run up to N independent assets at once.")
     @argument("--quiet", "-q", action="store_true", help="No live progress view.")
-    @argument("--executor", default=None, help="in_process, multiprocess or dask (each step a task on a local Dask cluster).")
+    @argument(
+        "--executor",
+        default=None,
+        help="in_process, multiprocess or dask (each step a task on a local Dask cluster).",
+    )
     @line_magic
     def materialize(self, line: str) -> Any:
         """Materialize assets of the kernel repository, with a live progress view."""
@@ -130,10 +140,17 @@ class DagsterNbMagics(Magics):
 
     # ------------------------------------------------------------------ %%asset
     @magic_arguments()
-    @argument("name", help="The asset's name; the cell's value is the variable NAME or the last expression.")
+    @argument(
+        "name",
+        help="The asset's name; the cell's value is the variable NAME or the last expression.",
+    )
     @argument("--group", "-g", default=None, help="Group name.")
     @argument("--key-prefix", default=None, help="Key prefix, e.g. raw or raw/sales.")
-    @argument("--partitions", default=None, help="A partitions definition from the notebook namespace, e.g. daily.")
+    @argument(
+        "--partitions",
+        default=None,
+        help="A partitions definition from the notebook namespace, e.g. daily.",
+    )
     @argument("--kinds", nargs="*", default=None, help="Kinds shown as badges, e.g. pandas.")
     @argument("--description", default=None, help="Description.")
     @argument("--code-version", default=None, help="Explicit code version.")
@@ -149,7 +166,6 @@ class DagsterNbMagics(Magics):
         args = _parse(self.asset, line)
 
         if args is None:
-
             return None
         name = args.name
         if not name.isidentifier():
@@ -162,7 +178,11 @@ class DagsterNbMagics(Magics):
             analyzed = analyze_cell(name, cell, snap_names)
         except DagsterError as exc:
             raise UsageError(str(exc)) from None
-        filename = self.shell.compile.cache(f"%%asset {line}\n{cell}") if hasattr(self.shell, "compile") else "<%%asset>"
+        filename = (
+            self.shell.compile.cache(f"%%asset {line}\n{cell}")
+            if hasattr(self.shell, "compile")
+            else "<%%asset>"
+        )
         fn = build_cell_function(analyzed, filename, self.shell.user_ns)
         kwargs: dict[str, Any] = {
             "group_name": args.group,
@@ -181,7 +201,14 @@ class DagsterNbMagics(Magics):
             if pdef is None:
                 raise UsageError(
                     f"--partitions {args.partitions!r} is not a variable of this notebook."
-                    + did_you_mean(args.partitions, [k for k, v in self.shell.user_ns.items() if type(v).__name__.endswith("PartitionsDefinition")])
+                    + did_you_mean(
+                        args.partitions,
+                        [
+                            k
+                            for k, v in self.shell.user_ns.items()
+                            if type(v).__name__.endswith("PartitionsDefinition")
+                        ],
+                    )
                     + " Define it first, e.g. daily = dg.DailyPartitionsDefinition(start_date='2024-01-01')."
                 )
             kwargs["partitions_def"] = pdef
@@ -228,7 +255,11 @@ class DagsterNbMagics(Magics):
     # ------------------------------------------------------------------ %lineage
     @magic_arguments()
     @argument("selection", nargs="*", help="Selection to focus on (default: all).")
-    @argument("--tab", action="store_true", help="Open it in JupyterLab's Lineage tab (the dagster-nb extension).")
+    @argument(
+        "--tab",
+        action="store_true",
+        help="Open it in JupyterLab's Lineage tab (the dagster-nb extension).",
+    )
     @line_magic
     def lineage(self, line: str) -> Any:
         """The lineage graph, coloured by status, updating live."""
@@ -272,8 +303,11 @@ class DagsterNbMagics(Magics):
             raise UsageError(
                 f"{name} is partitioned ({pdef_source(pdef)}): name a partition, e.g. "
                 f"%asset_value {name} --partition {example}"
-                + (f" ({len(done)} stored, {done[0]} to {done[-1]})." if done else
-                   f" (none stored yet: %materialize {name} --partition {example}).")
+                + (
+                    f" ({len(done)} stored, {done[0]} to {done[-1]})."
+                    if done
+                    else f" (none stored yet: %materialize {name} --partition {example})."
+                )
             )
         try:
             return self.repo.load_asset_value(key, partition_key=args.partition)
@@ -305,8 +339,14 @@ class DagsterNbMagics(Magics):
         if partition is not None and partition not in parts:
             raise UsageError(
                 f"{name} has no stored partition {partition!r}."
-                + (did_you_mean(partition, parts) or (f" Stored: {', '.join(parts[:10])}." if parts else
-                   " It was stored without partitions: drop --partition."))
+                + (
+                    did_you_mean(partition, parts)
+                    or (
+                        f" Stored: {', '.join(parts[:10])}."
+                        if parts
+                        else " It was stored without partitions: drop --partition."
+                    )
+                )
             )
         try:
             return load_stored_value(self.repo, key, partition)
@@ -332,14 +372,18 @@ class DagsterNbMagics(Magics):
         if ad is None:
             raise UsageError(
                 f"No asset {key.to_user_string()}."
-                + did_you_mean(key.to_user_string(), (k.to_user_string() for k in snap.assets_def_by_key))
+                + did_you_mean(
+                    key.to_user_string(), (k.to_user_string() for k in snap.assets_def_by_key)
+                )
             )
         if ad.partitions_def is None:
             raise UsageError(f"Asset {key.to_user_string()} is not partitioned.")
         try:
             from dagster_nb._widgets import PartitionWidget
         except ImportError as exc:
-            raise UsageError(f"The partitions widget needs ipywidgets and anywidget: {exc}") from None
+            raise UsageError(
+                f"The partitions widget needs ipywidgets and anywidget: {exc}"
+            ) from None
         return PartitionWidget(self.repo, key)
 
     # ------------------------------------------------------------------ %dagster_nb
@@ -363,12 +407,18 @@ class DagsterNbMagics(Magics):
         cmd = args.command
         commands_ = ("status", "reset", "instance", "forget", "load", "runs", "export")
         if cmd not in commands_:
-            raise UsageError(f"Unknown command {cmd!r}." + did_you_mean(cmd, commands_) + f" Commands: {', '.join(commands_)}.")
+            raise UsageError(
+                f"Unknown command {cmd!r}."
+                + did_you_mean(cmd, commands_)
+                + f" Commands: {', '.join(commands_)}."
+            )
         if cmd == "status":
             print(_status_text(self.repo))
         elif cmd == "reset":
             self.repo.reset()
-            print("Kernel repository reset: no definitions, no resources (stored values and runs are kept).")
+            print(
+                "Kernel repository reset: no definitions, no resources (stored values and runs are kept)."
+            )
         elif cmd == "instance":
             if args.args:
                 from dagster_nb._instance import DagsterInstance
@@ -411,7 +461,9 @@ class DagsterNbMagics(Magics):
                 except ImportError as exc:
                     raise UsageError(f"Cannot import module {name!r}: {exc}") from None
             keys = self.repo.load_modules(mods)
-            print(f"Loaded {len(keys)} asset{'s' if len(keys) != 1 else ''} from {', '.join(args.args)}.")
+            print(
+                f"Loaded {len(keys)} asset{'s' if len(keys) != 1 else ''} from {', '.join(args.args)}."
+            )
         elif cmd == "export":
             return self._export(args.args)
         elif cmd == "runs":
@@ -438,7 +490,11 @@ class DagsterNbMagics(Magics):
             target, export = commands.export_command(words[0], notebook_path=path, history=history)
         except commands.CommandError as exc:
             raise UsageError(str(exc)) from None
-        src = path if path is not None else "the cells this kernel ran (save and use the file for notebook order)"
+        src = (
+            path
+            if path is not None
+            else "the cells this kernel ran (save and use the file for notebook order)"
+        )
         print(f"Exported {src} to {target}; load it with: dagster dev -f {target}")
         for note in export.notes:
             print(f"note: {note}")
@@ -460,15 +516,17 @@ class DagsterNbMagics(Magics):
     def _select(self, selection: str | None, *, materializable_only: bool) -> set[Any]:
         snap = self.repo.snapshot()
         if selection is None:
-            return set(snap.graph.all_asset_keys if not materializable_only else snap.graph.materializable_asset_keys)
+            return set(
+                snap.graph.all_asset_keys
+                if not materializable_only
+                else snap.graph.materializable_asset_keys
+            )
         from dagster_nb._selection import AssetSelection
 
         try:
             return set(AssetSelection.from_coercible(selection).resolve(snap.graph))
         except DagsterError as exc:
             raise UsageError(str(exc)) from None
-
-
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -487,8 +545,10 @@ def _interrupted_text(repo: KernelRepository) -> str:
     run = recs[0].dagster_run if recs else None
     if run is None or getattr(run.status, "value", run.status) != "CANCELED":
         return "Run canceled (interrupted) before it started."
-    return (f"Run {run.run_id[:8]} canceled (interrupted). Values of the assets that finished "
-            "are stored; %materialize --stale runs the rest.")
+    return (
+        f"Run {run.run_id[:8]} canceled (interrupted). Values of the assets that finished "
+        "are stored; %materialize --stale runs the rest."
+    )
 
 
 def _summary_text(result: Any, brief: bool = False) -> str:

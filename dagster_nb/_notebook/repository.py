@@ -33,7 +33,12 @@ from dagster_nb._errors import (
 if TYPE_CHECKING:
     from types import FrameType
 
-__all__ = ["KernelRepository", "get_kernel_repository", "RedefinitionWarning", "NothingToMaterialize"]
+__all__ = [
+    "KernelRepository",
+    "get_kernel_repository",
+    "RedefinitionWarning",
+    "NothingToMaterialize",
+]
 
 
 class RedefinitionWarning(UserWarning):
@@ -191,12 +196,17 @@ class KernelRepository:
                 prev = self._entries.get(k)
                 if prev is not None and prev.definition is not definition:
                     for other in prev.definition.specs_by_key:
-                        if other not in definition.specs_by_key and self._entries.get(other) is prev:
+                        if (
+                            other not in definition.specs_by_key
+                            and self._entries.get(other) is prev
+                        ):
                             del self._entries[other]
                 self._entries[k] = _Entry(definition, origin)
             if self._current_origin is not None:
                 self._defined_this_cell.update(definition.specs_by_key)
-                self._keys_by_origin.setdefault(self._current_origin, set()).update(definition.specs_by_key)
+                self._keys_by_origin.setdefault(self._current_origin, set()).update(
+                    definition.specs_by_key
+                )
             self._changed()
 
     def _register_checks(self, definition: AssetsDefinition, origin: str) -> None:
@@ -221,7 +231,9 @@ class KernelRepository:
                 self._check_entries[ck] = _Entry(definition, origin)
             if self._current_origin is not None:
                 self._checks_this_cell.update(definition.check_keys)
-                self._check_keys_by_origin.setdefault(self._current_origin, set()).update(definition.check_keys)
+                self._check_keys_by_origin.setdefault(self._current_origin, set()).update(
+                    definition.check_keys
+                )
             self._changed()
 
     def add_definitions(self, defs: Any) -> None:
@@ -274,7 +286,9 @@ class KernelRepository:
                 if k not in self._entries:
                     raise DagsterInvariantViolationError(
                         f"No asset {k.to_user_string()} in the kernel repository."
-                        + did_you_mean(k.to_user_string(), (x.to_user_string() for x in self._entries))
+                        + did_you_mean(
+                            k.to_user_string(), (x.to_user_string() for x in self._entries)
+                        )
                     )
                 entry = self._entries.pop(k)
                 removed.append(k)
@@ -346,7 +360,9 @@ class KernelRepository:
         if ad is None:
             raise DagsterInvariantViolationError(
                 f"No asset {k.to_user_string()} in the kernel repository."
-                + did_you_mean(k.to_user_string(), (x.to_user_string() for x in snap.assets_def_by_key))
+                + did_you_mean(
+                    k.to_user_string(), (x.to_user_string() for x in snap.assets_def_by_key)
+                )
             )
         return ad
 
@@ -416,7 +432,9 @@ class KernelRepository:
     def get_stale_status(self, key: CoercibleToAssetKey, partition_key: str | None = None) -> Any:
         return self.staleness().get_status(_parse_key(key), partition_key)
 
-    def get_stale_causes(self, key: CoercibleToAssetKey, partition_key: str | None = None) -> list[Any]:
+    def get_stale_causes(
+        self, key: CoercibleToAssetKey, partition_key: str | None = None
+    ) -> list[Any]:
         return self.staleness().get_stale_causes(_parse_key(key), partition_key)
 
     def stale_asset_keys(self, selection: Any = None) -> set[AssetKey]:
@@ -424,7 +442,9 @@ class KernelRepository:
         snap = self.snapshot()
         keys = self.select(selection)
         res = self.staleness()
-        return {k for k in res.stale_or_missing(keys) if snap.assets_def_by_key[k].is_materializable}
+        return {
+            k for k in res.stale_or_missing(keys) if snap.assets_def_by_key[k].is_materializable
+        }
 
     # --- selection ---
     def select(self, selection: Any = None) -> set[AssetKey]:
@@ -475,18 +495,28 @@ class KernelRepository:
         if executor is not None:
             from dagster_nb._execution.executors import executor_run_kwargs
 
-            extra = executor_run_kwargs(executor, run_config if isinstance(run_config, dict) else None,
-                                        max_concurrent)
-        many = partition_key_range is not None or (partition_keys is not None and len(partition_keys) > 1)
+            extra = executor_run_kwargs(
+                executor, run_config if isinstance(run_config, dict) else None, max_concurrent
+            )
+        many = partition_key_range is not None or (
+            partition_keys is not None and len(partition_keys) > 1
+        )
         if many:
             from dagster_nb._execution.backfill import run_backfill
 
             result = run_backfill(
-                snap, keys, partition_keys,
+                snap,
+                keys,
+                partition_keys,
                 partition_key_range=partition_key_range,
-                instance=self.instance, resources=res, run_config=run_config, tags=tags,
-                max_concurrent=max_concurrent, listeners=[relay, *listeners],
-                job_name="__notebook_asset_job__", executor_kwargs=extra,
+                instance=self.instance,
+                resources=res,
+                run_config=run_config,
+                tags=tags,
+                max_concurrent=max_concurrent,
+                listeners=[relay, *listeners],
+                job_name="__notebook_asset_job__",
+                executor_kwargs=extra,
             )
             if raise_on_error and not result.success:
                 _raise_backfill_error(result)
@@ -515,7 +545,10 @@ class KernelRepository:
             )
             for k in getattr(ad, "keys", ()):
                 self._running[k] = "running"
-        elif t in ("ASSET_MATERIALIZATION", "ASSET_FAILED_TO_MATERIALIZE") and event.asset_key is not None:
+        elif (
+            t in ("ASSET_MATERIALIZATION", "ASSET_FAILED_TO_MATERIALIZE")
+            and event.asset_key is not None
+        ):
             self._running.pop(event.asset_key, None)
         elif t in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED"):
             self._running.clear()
@@ -531,8 +564,13 @@ class KernelRepository:
         snap = self.snapshot()
         keys = resolve_selection(snap, selection, observe=True) if selection is not None else None
         return run_assets(
-            snap, selected_keys=keys, observe=True, instance=self.instance,
-            resources=self._resources, job_name="__notebook_observe_job__", **kwargs,
+            snap,
+            selected_keys=keys,
+            observe=True,
+            instance=self.instance,
+            resources=self._resources,
+            job_name="__notebook_observe_job__",
+            **kwargs,
         )
 
     # --- values (Definitions' method names) ---
@@ -550,7 +588,9 @@ class KernelRepository:
         instance: Any = None,
     ) -> Any:
         with self.get_asset_value_loader(instance) as loader:
-            return loader.load_asset_value(_parse_key(asset_key), python_type=python_type, partition_key=partition_key)
+            return loader.load_asset_value(
+                _parse_key(asset_key), python_type=python_type, partition_key=partition_key
+            )
 
     def resolve_job_def(self, name: str) -> Any:
         return self.to_definitions().resolve_job_def(name)
@@ -628,8 +668,6 @@ def _parse_key(raw: CoercibleToAssetKey) -> AssetKey:
     if isinstance(raw, str):
         return AssetKey.from_user_string(raw)
     return AssetKey.from_coercible(raw)
-
-
 
 
 _kernel: KernelRepository | None = None

@@ -15,8 +15,13 @@ from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 
-__all__ = ["NOT_DEFINED", "load_stored_value", "stored_only_keys", "stored_only_rows",
-           "stored_partitions"]
+__all__ = [
+    "NOT_DEFINED",
+    "load_stored_value",
+    "stored_only_keys",
+    "stored_only_rows",
+    "stored_partitions",
+]
 
 #: The status text of an asset the instance knows and this kernel has not defined.
 NOT_DEFINED = "not defined in this kernel yet"
@@ -27,7 +32,11 @@ def stored_only_keys(repo: Any) -> list[AssetKey]:
     defined = repo.snapshot().graph
     recs = repo.instance.get_status_by_asset_key()
     return sorted(
-        (k for k, r in recs.items() if r.last_materialization_storage_id is not None and k not in defined),
+        (
+            k
+            for k, r in recs.items()
+            if r.last_materialization_storage_id is not None and k not in defined
+        ),
         key=lambda k: k.parts,
     )
 
@@ -48,20 +57,28 @@ def stored_only_rows(repo: Any) -> list[dict]:
     for k in keys:
         r = recs.get(k)
         parts = stored_partitions(repo, k)
-        rows.append({
-            "key": k.to_user_string(),
-            "group": "",
-            "kinds": [],
-            "status": "undefined",
-            "defined": False,
-            "last_materialized": r.last_materialization_timestamp if r is not None else None,
-            "last_run_id": r.last_materialization_run_id if r is not None else None,
-            "stale_causes": [],
-            "partitions": {"total": None, "materialized": len(parts), "failed": 0, "in_progress": 0}
-            if parts else None,
-            "description": NOT_DEFINED,
-            "checks": None,
-        })
+        rows.append(
+            {
+                "key": k.to_user_string(),
+                "group": "",
+                "kinds": [],
+                "status": "undefined",
+                "defined": False,
+                "last_materialized": r.last_materialization_timestamp if r is not None else None,
+                "last_run_id": r.last_materialization_run_id if r is not None else None,
+                "stale_causes": [],
+                "partitions": {
+                    "total": None,
+                    "materialized": len(parts),
+                    "failed": 0,
+                    "in_progress": 0,
+                }
+                if parts
+                else None,
+                "description": NOT_DEFINED,
+                "checks": None,
+            }
+        )
     return rows
 
 
@@ -75,12 +92,20 @@ def load_stored_value(repo: Any, key: AssetKey, partition_key: str | None = None
     instance = repo.instance
     with build_resources({"io_manager": fs_io_manager}, instance=instance) as resources:
         upstream = OutputContext(
-            name="result", step_key=key.to_python_identifier(), asset_key=key,
-            definition_metadata={}, resources=resources, instance=instance,
+            name="result",
+            step_key=key.to_python_identifier(),
+            asset_key=key,
+            definition_metadata={},
+            resources=resources,
+            instance=instance,
         )
         ctx = InputContext(
-            name=None, asset_key=key, upstream_output=upstream, definition_metadata={},
-            resources=resources, partition_key=partition_key,
+            name=None,
+            asset_key=key,
+            upstream_output=upstream,
+            definition_metadata={},
+            resources=resources,
+            partition_key=partition_key,
             asset_partition_keys=[partition_key] if partition_key is not None else None,
             instance=instance,
         )

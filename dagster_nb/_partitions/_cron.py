@@ -99,6 +99,7 @@ def expand_cron(cron_schedule: str) -> tuple[list, dict]:
     if simple is not None:
         return simple, {}
     from croniter import croniter  # lazy: ~100 ms to import; only unusual schedules need it
+
     if len(fields) == 1 and fields[0].lower() in _MACROS:
         # Dagster takes croniter's macros (@daily, @hourly, ...; any case) as they are.
         expanded, nth, *_ = croniter.expand(fields[0])
@@ -140,8 +141,12 @@ def expand_cron(cron_schedule: str) -> tuple[list, dict]:
 
 
 _MACRO_FIELDS = {
-    "@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
-    "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *", "@yearly": "0 0 1 1 *",
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
 }
 _FIELD_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
@@ -216,8 +221,17 @@ class CronTicks:
     ``after``/``before`` step from a tick; ``between`` lists ticks in a closed range.
     """
 
-    __slots__ = ("cron", "tzname", "tz", "kind", "minutes", "hour", "day", "days_of_week",
-                 "_minute_local")
+    __slots__ = (
+        "cron",
+        "tzname",
+        "tz",
+        "kind",
+        "minutes",
+        "hour",
+        "day",
+        "days_of_week",
+        "_minute_local",
+    )
 
     def __init__(self, cron_schedule: str, timezone_name: str):
         expanded, nth = expand_cron(cron_schedule)
@@ -361,8 +375,11 @@ class CronTicks:
                 cands.reverse()
             for c in cands:
                 cts = c.timestamp()
-                ok = (cts >= ts if inclusive else cts > ts) if forward else (
-                    cts <= ts if inclusive else cts < ts)
+                ok = (
+                    (cts >= ts if inclusive else cts > ts)
+                    if forward
+                    else (cts <= ts if inclusive else cts < ts)
+                )
                 if ok:
                     yield c
 

@@ -29,8 +29,14 @@ from dagster_nb._partitions._cron import UTC, CronTicks, cron_repeats_every_hour
 _DATE_DIRECTIVES = set("YmdyjaAbBUWwuGVeCDFgh%")
 _TIME_DIRECTIVES = {"H": "hour", "M": "minute", "S": "second"}
 _DIRECTIVE = re.compile(r"%(.)")
-_PARSE_WIDTH = {"Y": r"(\d{4})", "m": r"(\d{2})", "d": r"(\d{2})", "H": r"(\d{2})",
-                "M": r"(\d{2})", "S": r"(\d{2})"}
+_PARSE_WIDTH = {
+    "Y": r"(\d{4})",
+    "m": r"(\d{2})",
+    "d": r"(\d{2})",
+    "H": r"(\d{2})",
+    "M": r"(\d{2})",
+    "S": r"(\d{2})",
+}
 _PARSE_FIELD = {"Y": "year", "m": "month", "d": "day", "H": "hour", "M": "minute", "S": "second"}
 _DAY_SECONDS = 86400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -56,8 +62,21 @@ def example_key(fmt: str) -> str:
 class KeyFormat:
     """Formats ticks of one schedule as keys, and parses keys back to aware datetimes."""
 
-    __slots__ = ("fmt", "ticks", "_disambiguate", "_day_fmt", "_values", "_attrs", "_regex",
-                 "_fields", "_concat", "_head_fmt", "_head_tmpl", "_head_get", "_tail_fmt")
+    __slots__ = (
+        "fmt",
+        "ticks",
+        "_disambiguate",
+        "_day_fmt",
+        "_values",
+        "_attrs",
+        "_regex",
+        "_fields",
+        "_concat",
+        "_head_fmt",
+        "_head_tmpl",
+        "_head_get",
+        "_tail_fmt",
+    )
     fmt: str
     ticks: CronTicks
     _disambiguate: bool
@@ -154,12 +173,19 @@ class KeyFormat:
         literal_pct = any("%" in t for t in tokens if not (len(t) == 2 and t[0] == "%"))
         if not bulk_ok or literal_pct or "\x00" in self.fmt or "\x01" in self.fmt:
             return
-        first_time = next((i for i, t in enumerate(tokens)
-                           if t[0] == "%" and len(t) == 2 and t[1] in _TIME_DIRECTIVES), None)
+        first_time = next(
+            (
+                i
+                for i, t in enumerate(tokens)
+                if t[0] == "%" and len(t) == 2 and t[1] in _TIME_DIRECTIVES
+            ),
+            None,
+        )
         head = tokens if first_time is None else tokens[:first_time]
         tail = [] if first_time is None else tokens[first_time:]
-        if any(len(t) == 2 and t[0] == "%" and t[1] in _DATE_DIRECTIVES and t != "%%"
-               for t in tail):
+        if any(
+            len(t) == 2 and t[0] == "%" and t[1] in _DATE_DIRECTIVES and t != "%%" for t in tail
+        ):
             self._concat = False  # e.g. "%H:%M %Y-%m-%d": fall back to day templates
             return
         self._concat = True
@@ -169,8 +195,10 @@ class KeyFormat:
         fields = {"%Y": ("%04d", "year"), "%m": ("%02d", "month"), "%d": ("%02d", "day")}
         if all(t in fields or t == "%%" or t[0] != "%" for t in head):
             attrs = [fields[t][1] for t in head if t in fields]
-            self._head_tmpl = "".join(fields[t][0] if t in fields else
-                                      t if t == "%%" else t.replace("%", "%%") for t in head)
+            self._head_tmpl = "".join(
+                fields[t][0] if t in fields else t if t == "%%" else t.replace("%", "%%")
+                for t in head
+            )
             self._head_get = attrgetter(*attrs) if attrs else (lambda d: ())
 
     def _day_parts(self, d_lo: int, d_hi: int) -> list[str]:
@@ -179,8 +207,10 @@ class KeyFormat:
         ordinals = range(d_lo + _EPOCH_ORDINAL, d_hi + _EPOCH_ORDINAL)
         if not self._concat:
             day_fmt = self._day_fmt
-            return [fromord(o).strftime(day_fmt).replace("%", "%%").replace("\x01", "%02d")
-                    for o in ordinals]
+            return [
+                fromord(o).strftime(day_fmt).replace("%", "%%").replace("\x01", "%02d")
+                for o in ordinals
+            ]
         tmpl = self._head_tmpl
         if tmpl is not None and fromord(ordinals[0]).year >= 1000:
             get = self._head_get
@@ -202,8 +232,7 @@ class KeyFormat:
             cache[sod] = part
         return part
 
-    def _extend_fixed_offset(self, out: list, stamps: Sequence[int], off: int,
-                             cache: dict) -> None:
+    def _extend_fixed_offset(self, out: list, stamps: Sequence[int], off: int, cache: dict) -> None:
         """Append keys of hourly ticks ``stamps`` that all have UTC offset ``off`` seconds and
         are not the second copy of a repeated wall time."""
         if not stamps:
@@ -234,8 +263,11 @@ class KeyFormat:
                 return
             times = [part(stamps[x] - base, cache) for x in range(j, m)]
             parts = self._day_parts(d0 + 1, d_last)
-            out += ([p + x for p in parts for x in times] if concat
-                    else [p % x for p in parts for x in times])
+            out += (
+                [p + x for p in parts for x in times]
+                if concat
+                else [p % x for p in parts for x in times]
+            )
         self._extend_fixed_offset(out, stamps[k:], off, cache)
 
     def _offset_segments(self, first: int, last: int) -> list[tuple[int, int, int]] | None:
@@ -292,8 +324,11 @@ class KeyFormat:
             return []
         segments = None
         if self._concat is not None:
-            segments = ([(stamps[0], stamps[0], 0)] if tz is UTC
-                        else self._offset_segments(stamps[0], stamps[-1]))
+            segments = (
+                [(stamps[0], stamps[0], 0)]
+                if tz is UTC
+                else self._offset_segments(stamps[0], stamps[-1])
+            )
         if segments is None:
             return [self.format(fromts(s, tz)) for s in stamps]
         out: list[str] = []
@@ -317,7 +352,9 @@ class KeyFormat:
             if m is not None:
                 kw = {"year": 1900, "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0}
                 kw.update(zip(self._fields, map(int, m.groups()), strict=False))
-                return datetime(kw["year"], kw["month"], kw["day"], kw["hour"], kw["minute"], kw["second"])
+                return datetime(
+                    kw["year"], kw["month"], kw["day"], kw["hour"], kw["minute"], kw["second"]
+                )
         try:
             return datetime.strptime(key, self.fmt)
         except (ValueError, TypeError):

@@ -118,7 +118,9 @@ class PartitionsDefinition(ABC):
         """Keys from ``range.start`` to ``range.end`` inclusive, in definition order."""
         keys = list(self.get_partition_keys(current_time, dynamic_partitions_store))
         index = {k: i for i, k in enumerate(keys)}
-        missing = [k for k in (partition_key_range.start, partition_key_range.end) if k not in index]
+        missing = [
+            k for k in (partition_key_range.start, partition_key_range.end) if k not in index
+        ]
         if missing:
             raise DagsterInvalidInvocationError(
                 f"Partition range {partition_key_range.start} to {partition_key_range.end} is "
@@ -137,8 +139,9 @@ class PartitionsDefinition(ABC):
         if not self.has_partition_key(partition_key, current_time, dynamic_partitions_store):
             raise DagsterUnknownPartitionError(
                 f"Could not find a partition with key `{partition_key}`."
-                + self._describe_valid_keys_for(partition_key, current_time,
-                                                dynamic_partitions_store)
+                + self._describe_valid_keys_for(
+                    partition_key, current_time, dynamic_partitions_store
+                )
             )
 
     def _describe_valid_keys_for(

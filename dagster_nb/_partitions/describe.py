@@ -17,8 +17,12 @@ from typing import Any
 
 __all__ = ["pdef_source", "example_partition_key"]
 
-_DEFAULT_FMT = {"Hourly": "%Y-%m-%d-%H:%M", "Daily": "%Y-%m-%d", "Weekly": "%Y-%m-%d",
-                "Monthly": "%Y-%m-%d"}
+_DEFAULT_FMT = {
+    "Hourly": "%Y-%m-%d-%H:%M",
+    "Daily": "%Y-%m-%d",
+    "Weekly": "%Y-%m-%d",
+    "Monthly": "%Y-%m-%d",
+}
 
 
 def _q(s: Any) -> str:
@@ -36,12 +40,16 @@ def pdef_source(pdef: Any) -> str:
         return _time_window_source(pdef)
     if isinstance(pdef, StaticPartitionsDefinition):
         keys = list(pdef.get_partition_keys())
-        shown = ", ".join(_q(k) for k in keys[:6]) + (f", ... ({len(keys)} keys)" if len(keys) > 6 else "")
+        shown = ", ".join(_q(k) for k in keys[:6]) + (
+            f", ... ({len(keys)} keys)" if len(keys) > 6 else ""
+        )
         return f"StaticPartitionsDefinition([{shown}])"
     if isinstance(pdef, DynamicPartitionsDefinition):
         return f"DynamicPartitionsDefinition(name={_q(pdef.name)})" if pdef.name else repr(pdef)
     if isinstance(pdef, MultiPartitionsDefinition):
-        dims = ", ".join(f"{_q(d.name)}: {pdef_source(d.partitions_def)}" for d in pdef.partitions_defs)
+        dims = ", ".join(
+            f"{_q(d.name)}: {pdef_source(d.partitions_def)}" for d in pdef.partitions_defs
+        )
         return f"MultiPartitionsDefinition({{{dims}}})"
     return repr(pdef)
 
@@ -85,6 +93,8 @@ def _time_window_source(pdef: Any) -> str:
 def example_partition_key(pdef: Any, instance: Any = None, current_time: Any = None) -> str | None:
     """A key that exists now (the last one), for "e.g." hints; None when there is none yet."""
     try:
-        return pdef.get_last_partition_key(current_time=current_time, dynamic_partitions_store=instance)
+        return pdef.get_last_partition_key(
+            current_time=current_time, dynamic_partitions_store=instance
+        )
     except Exception:  # noqa: BLE001 - a dynamic definition without a store, a window not started yet
         return None

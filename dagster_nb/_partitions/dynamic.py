@@ -116,7 +116,9 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            raise_unexpected_keyword("DynamicPartitionsDefinition", kwargs, ("partition_fn", "name"))
+            raise_unexpected_keyword(
+                "DynamicPartitionsDefinition", kwargs, ("partition_fn", "name")
+            )
         if partition_fn is None and name is None:
             raise DagsterInvalidDefinitionError(
                 "Must provide either partition_fn or name to DynamicPartitionsDefinition, e.g. "
@@ -205,7 +207,9 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         return hash((DynamicPartitionsDefinition, self.name, self.partition_fn))
 
     def __repr__(self) -> str:
-        return f"DynamicPartitionsDefinition(partition_fn={self.partition_fn!r}, name={self.name!r})"
+        return (
+            f"DynamicPartitionsDefinition(partition_fn={self.partition_fn!r}, name={self.name!r})"
+        )
 
     def __str__(self) -> str:
         return f'Dynamic partitions: "{self.name}"' if self.name else super().__str__()

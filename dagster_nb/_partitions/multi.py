@@ -103,7 +103,9 @@ class MultiPartitionKey(str):
 
     @property
     def dimension_keys(self) -> list[PartitionDimensionKey]:
-        return [PartitionDimensionKey(n, v) for n, v in zip(self._names, self._values, strict=False)]
+        return [
+            PartitionDimensionKey(n, v) for n, v in zip(self._names, self._values, strict=False)
+        ]
 
 
 @cache
@@ -113,8 +115,11 @@ def _key_class(names: tuple[str, ...]) -> type[MultiPartitionKey]:
     Keeping the names on the class (not on each key) makes a key a plain ``str.__new__``: listing
     180,000 multi-partition keys costs ~30 ms instead of ~300 ms.
     """
-    return type("MultiPartitionKey", (MultiPartitionKey,), {"_names": names, "__slots__": (),
-                                                            "__module__": __name__})
+    return type(
+        "MultiPartitionKey",
+        (MultiPartitionKey,),
+        {"_names": names, "__slots__": (), "__module__": __name__},
+    )
 
 
 def _make_key(names: tuple[str, ...], values) -> MultiPartitionKey:
@@ -150,10 +155,16 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
             )
         for name, pd in partitions_defs.items():
             if not isinstance(name, str):
-                raise DagsterInvalidDefinitionError(f"Dimension names must be strings, got {name!r}.")
+                raise DagsterInvalidDefinitionError(
+                    f"Dimension names must be strings, got {name!r}."
+                )
             if not isinstance(
-                pd, (StaticPartitionsDefinition, TimeWindowPartitionsDefinition,
-                     DynamicPartitionsDefinition)
+                pd,
+                (
+                    StaticPartitionsDefinition,
+                    TimeWindowPartitionsDefinition,
+                    DynamicPartitionsDefinition,
+                ),
             ):
                 raise DagsterInvalidDefinitionError(
                     f"Invalid partitions definition type {type(pd).__name__} for dimension "
@@ -166,8 +177,11 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
                     " MultiPartitionsDefinition."
                 )
             if isinstance(pd, StaticPartitionsDefinition):
-                bad = [k for k in pd.get_partition_keys()
-                       if INVALID_STATIC_PARTITIONS_KEY_CHARACTERS & set(k)]
+                bad = [
+                    k
+                    for k in pd.get_partition_keys()
+                    if INVALID_STATIC_PARTITIONS_KEY_CHARACTERS & set(k)
+                ]
                 if bad:
                     raise DagsterInvalidDefinitionError(
                         f"Invalid character in partition key for dimension {name}: {bad[0]!r}. "
@@ -207,8 +221,11 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         )
 
     def _time_window_dims(self) -> list[PartitionDimensionDefinition]:
-        return [d for d in self._partitions_defs
-                if isinstance(d.partitions_def, TimeWindowPartitionsDefinition)]
+        return [
+            d
+            for d in self._partitions_defs
+            if isinstance(d.partitions_def, TimeWindowPartitionsDefinition)
+        ]
 
     @property
     def has_time_window_dimension(self) -> bool:
@@ -219,7 +236,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         dims = self._time_window_dims()
         if len(dims) != 1:
             raise DagsterInvalidInvocationError(
-                "Expected exactly one time window partitioned dimension")
+                "Expected exactly one time window partitioned dimension"
+            )
         return dims[0]
 
     @property
@@ -247,8 +265,10 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         dynamic_partitions_store: DynamicPartitionsStore | None = None,
     ) -> Sequence[MultiPartitionKey]:
         """The cross product of the dimensions' keys (first dimension in the outer loop)."""
-        a, b = (d.partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
-                for d in self._partitions_defs)
+        a, b = (
+            d.partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
+            for d in self._partitions_defs
+        )
         cls = _key_class(self._names)
         # Keys are heap-type instances, so the cyclic GC tracks them; creating 100,000s of them
         # triggers full collections over the whole (large) heap. They cannot form cycles, so
@@ -274,7 +294,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
             return partition_key_str
         if not isinstance(partition_key_str, str):
             raise DagsterUnknownPartitionError(
-                f"Partition key must be a string, got {partition_key_str!r}.")
+                f"Partition key must be a string, got {partition_key_str!r}."
+            )
         parts = partition_key_str.split(MULTIPARTITION_KEY_DELIMITER)
         if len(parts) != len(self._names):
             shape = MULTIPARTITION_KEY_DELIMITER.join(f"<{n}>" for n in self._names)
@@ -306,14 +327,20 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         msg = f" Expected '{shape}' (dimensions {list(self._names)}, separator '|')."
         if len(parts) == len(self._names):
             for d, v in zip(self._partitions_defs, parts, strict=False):
-                if not d.partitions_def.has_partition_key(v, current_time, dynamic_partitions_store):
+                if not d.partitions_def.has_partition_key(
+                    v, current_time, dynamic_partitions_store
+                ):
                     msg += f" Dimension {d.name!r} has no key {v!r}:" + (
                         d.partitions_def._describe_valid_keys_for(
-                            v, current_time, dynamic_partitions_store))
+                            v, current_time, dynamic_partitions_store
+                        )
+                    )
         return msg
 
     def get_partition_keys_in_range(
-        self, partition_key_range: PartitionKeyRange, current_time=None,
+        self,
+        partition_key_range: PartitionKeyRange,
+        current_time=None,
         dynamic_partitions_store=None,
     ) -> Sequence[MultiPartitionKey]:
         """The cross product of each dimension's range between the start and end keys."""
@@ -321,7 +348,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         end = self.get_partition_key_from_str(partition_key_range.end)
         seqs = [
             d.partitions_def.get_partition_keys_in_range(
-                PartitionKeyRange(s, e), current_time, dynamic_partitions_store)
+                PartitionKeyRange(s, e), current_time, dynamic_partitions_store
+            )
             for d, s, e in zip(self._partitions_defs, start._values, end._values, strict=False)
         ]
         return [self._key(t) for t in itertools.product(*seqs)]
@@ -330,17 +358,22 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
         key = self.get_partition_key_from_str(partition_key)
         dim = self.time_window_dimension
         return dim.partitions_def.time_window_for_partition_key(  # type: ignore[attr-defined]
-            key.keys_by_dimension[dim.name])
+            key.keys_by_dimension[dim.name]
+        )
 
     def get_multipartition_keys_with_dimension_value(
-        self, dimension_name: str, dimension_partition_key: str, current_time=None,
+        self,
+        dimension_name: str,
+        dimension_partition_key: str,
+        current_time=None,
         dynamic_partitions_store=None,
     ) -> Sequence[MultiPartitionKey]:
         """All keys whose ``dimension_name`` part equals ``dimension_partition_key``."""
         self.get_partitions_def_for_dimension(dimension_name)
         idx = self._names.index(dimension_name)
         other = self._partitions_defs[1 - idx].partitions_def.get_partition_keys(
-            current_time, dynamic_partitions_store)
+            current_time, dynamic_partitions_store
+        )
         if idx == 0:
             return [self._key((dimension_partition_key, o)) for o in other]
         return [self._key((o, dimension_partition_key)) for o in other]
@@ -348,8 +381,10 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
     # -- identity ---------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, MultiPartitionsDefinition)
-                and self._partitions_defs == other._partitions_defs)
+        return (
+            isinstance(other, MultiPartitionsDefinition)
+            and self._partitions_defs == other._partitions_defs
+        )
 
     def __hash__(self) -> int:
         return hash((MultiPartitionsDefinition, self._partitions_defs))

@@ -1,7 +1,7 @@
 """Partition subsets and compressed status ranges (for UIs and the instance).
 
-    >>> compress_keys_to_ranges(["a", "b", "c", "d"], {"a": "ok", "b": "ok", "d": "failed"})
-    [('a', 'b', 'ok'), ('d', 'd', 'failed')]
+>>> compress_keys_to_ranges(["a", "b", "c", "d"], {"a": "ok", "b": "ok", "d": "failed"})
+[('a', 'b', 'ok'), ('d', 'd', 'failed')]
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ class PartitionsSubset:
     def get_partition_key_ranges(self) -> list[PartitionKeyRange]:
         """Runs of consecutive keys as PartitionKeyRanges."""
         status = dict.fromkeys(self._keys, "in")
-        return [PartitionKeyRange(s, e) for s, e, _ in
-                compress_keys_to_ranges(self._all_keys, status)]
+        return [
+            PartitionKeyRange(s, e) for s, e, _ in compress_keys_to_ranges(self._all_keys, status)
+        ]
 
     def with_partition_keys(self, partition_keys: Iterable[str]) -> PartitionsSubset:
         """A new subset with ``partition_keys`` added."""

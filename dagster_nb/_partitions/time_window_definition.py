@@ -44,8 +44,17 @@ if TYPE_CHECKING:
     from dagster_nb._typing import NoExtraKwargs, Unpack
 
 _TIME_WINDOW_PARAMS = (
-    "start", "fmt", "end", "schedule_type", "timezone", "end_offset", "minute_offset",
-    "hour_offset", "day_offset", "cron_schedule", "exclusions",
+    "start",
+    "fmt",
+    "end",
+    "schedule_type",
+    "timezone",
+    "end_offset",
+    "minute_offset",
+    "hour_offset",
+    "day_offset",
+    "cron_schedule",
+    "exclusions",
 )
 
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
@@ -132,8 +141,18 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     ['2024-01-01', '2024-01-03']
     """
 
-    __slots__ = ("start_timestamp", "end_timestamp", "timezone", "fmt", "end_offset",
-                 "cron_schedule", "exclusions", "_ticks", "_kf", "_span")
+    __slots__ = (
+        "start_timestamp",
+        "end_timestamp",
+        "timezone",
+        "fmt",
+        "end_offset",
+        "cron_schedule",
+        "exclusions",
+        "_ticks",
+        "_kf",
+        "_span",
+    )
     # Set once by _set in __init__ (declared here for type checkers).
     start_timestamp: float
     end_timestamp: float | None
@@ -214,8 +233,14 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     # -- identity ---------------------------------------------------------------------------
 
     def _identity(self) -> tuple:
-        return (self.start_timestamp, self.end_timestamp, self.timezone, self.fmt,
-                self.end_offset, self.cron_schedule)
+        return (
+            self.start_timestamp,
+            self.end_timestamp,
+            self.timezone,
+            self.fmt,
+            self.end_offset,
+            self.cron_schedule,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TimeWindowPartitionsDefinition) and (
@@ -237,8 +262,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         sched = st.value.capitalize() if st else self.cron_schedule
         out = f"{sched}, starting {self._kf.format(self.start)} {self.timezone}."
         if self.end_offset:
-            out += (f" End offsetted by {self.end_offset} "
-                    f"partition{'' if self.end_offset == 1 else 's'}.")
+            out += (
+                f" End offsetted by {self.end_offset} "
+                f"partition{'' if self.end_offset == 1 else 's'}."
+            )
         return out
 
     def get_serializable_unique_identifier(self, dynamic_partitions_store=None) -> str:
@@ -312,7 +339,12 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     ) -> str:
         """The partitions' cadence as a cron string, optionally with other offsets (e.g. a
         schedule at 2am for midnight-to-midnight partitions), as Dagster's method."""
-        if minute_of_hour is None and hour_of_day is None and day_of_week is None and day_of_month is None:
+        if (
+            minute_of_hour is None
+            and hour_of_day is None
+            and day_of_week is None
+            and day_of_month is None
+        ):
             return self.cron_schedule
         st = self.schedule_type
         if st is None:
@@ -323,17 +355,21 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         minute = self.minute_offset if minute_of_hour is None else minute_of_hour
         if st is ScheduleType.HOURLY:
             if hour_of_day is not None:
-                raise DagsterInvalidInvocationError("Cannot set hour parameter with hourly partitions.")
+                raise DagsterInvalidInvocationError(
+                    "Cannot set hour parameter with hourly partitions."
+                )
             hour = None
         else:
             hour = self.hour_offset if hour_of_day is None else hour_of_day
         if st is ScheduleType.DAILY:
             if day_of_week is not None:
                 raise DagsterInvalidInvocationError(
-                    "Cannot set day of week parameter with daily partitions.")
+                    "Cannot set day of week parameter with daily partitions."
+                )
             if day_of_month is not None:
                 raise DagsterInvalidInvocationError(
-                    "Cannot set day of month parameter with daily partitions.")
+                    "Cannot set day of month parameter with daily partitions."
+                )
         if st is ScheduleType.MONTHLY:
             day = (self.day_offset or 1) if day_of_month is None else day_of_month
         elif st is ScheduleType.WEEKLY:
@@ -436,15 +472,15 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     ) -> Sequence[TimeWindow]:
         """Windows of the keys, sorted by time; with validate, only those inside the bounds."""
         keys = frozenset(partition_keys)
-        windows = sorted((_window_for_key(self, k) for k in keys),
-                         key=lambda w: w.start.timestamp())
+        windows = sorted(
+            (_window_for_key(self, k) for k in keys), key=lambda w: w.start.timestamp()
+        )
         if validate and windows:
             b = self._bounds(current_time)
             if b is None:
                 return []
             lo, hi = b[0].timestamp(), self._ticks.after(b[1]).timestamp()
-            windows = [w for w in windows
-                       if w.start.timestamp() >= lo and w.end.timestamp() <= hi]
+            windows = [w for w in windows if w.start.timestamp() >= lo and w.end.timestamp() <= hi]
         return windows
 
     def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
@@ -456,17 +492,22 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         if b is None:
             return False
         ts = start.timestamp()
-        return (b[0].timestamp() <= ts <= b[1].timestamp()
-                and self._kf.format(start) == partition_key)
+        return (
+            b[0].timestamp() <= ts <= b[1].timestamp() and self._kf.format(start) == partition_key
+        )
 
     def _describe_valid_keys_for(self, partition_key, current_time, dynamic_partitions_store):
         b = self._bounds(current_time)
         ex = example_key(self.fmt)
         if b is None:
-            return (f" Expected a key like {ex!r} (format {self.fmt!r}), but this partitions "
-                    "definition has no partitions yet at the given current_time.")
-        return (f" Expected a key like {ex!r} (format {self.fmt!r}) between "
-                f"{self._kf.format(b[0])!r} and {self._kf.format(b[1])!r}.")
+            return (
+                f" Expected a key like {ex!r} (format {self.fmt!r}), but this partitions "
+                "definition has no partitions yet at the given current_time."
+            )
+        return (
+            f" Expected a key like {ex!r} (format {self.fmt!r}) between "
+            f"{self._kf.format(b[0])!r} and {self._kf.format(b[1])!r}."
+        )
 
     def get_partition_keys_in_time_window(self, time_window: TimeWindow) -> Sequence[str]:
         """Keys of partitions whose windows start within [start, end)."""
@@ -479,7 +520,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
         return self._kf.format_many(ticks)
 
     def get_partition_keys_in_range(
-        self, partition_key_range: PartitionKeyRange, current_time=None,
+        self,
+        partition_key_range: PartitionKeyRange,
+        current_time=None,
         dynamic_partitions_store=None,
     ) -> Sequence[str]:
         """Keys from range.start to range.end inclusive (as Dagster: bounded by start/end only)."""
@@ -518,8 +561,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
             return None
         return self._kf.format(nxt)
 
-    def get_next_partition_window(self, end_dt: datetime, respect_bounds: bool = True,
-                                  current_time=None) -> TimeWindow | None:
+    def get_next_partition_window(
+        self, end_dt: datetime, respect_bounds: bool = True, current_time=None
+    ) -> TimeWindow | None:
         w = self._window(self._ticks.next_ge(end_dt.timestamp()))
         if respect_bounds:
             last = self.get_last_partition_window(current_time)
@@ -527,8 +571,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
                 return None
         return w
 
-    def get_prev_partition_window(self, start_dt: datetime, respect_bounds: bool = True,
-                                  current_time=None) -> TimeWindow | None:
+    def get_prev_partition_window(
+        self, start_dt: datetime, respect_bounds: bool = True, current_time=None
+    ) -> TimeWindow | None:
         end = self._ticks.prev_le(start_dt.timestamp())
         w = TimeWindow(self._ticks.before(end), end)
         if respect_bounds:
@@ -539,7 +584,11 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
 
     def equal_except_for_start_or_end(self, other: TimeWindowPartitionsDefinition) -> bool:
         return (self.timezone, self.fmt, self.cron_schedule, self.end_offset) == (
-            other.timezone, other.fmt, other.cron_schedule, other.end_offset)
+            other.timezone,
+            other.fmt,
+            other.cron_schedule,
+            other.end_offset,
+        )
 
     def validate_partition_definition(self, current_time=None) -> None:
         """Raise when ``fmt`` is too coarse for the cron schedule (two windows, one key)."""
@@ -615,8 +664,9 @@ def _bounds(pd: TimeWindowPartitionsDefinition, cur: float) -> tuple[datetime, d
 
 
 @lru_cache(maxsize=16)
-def _keys_between_cached(pd: TimeWindowPartitionsDefinition, first: datetime,
-                         last_ts: float) -> tuple[str, ...]:
+def _keys_between_cached(
+    pd: TimeWindowPartitionsDefinition, first: datetime, last_ts: float
+) -> tuple[str, ...]:
     t = pd._ticks
     if t.kind == "hourly":
         first_ts = int(first.timestamp())
@@ -633,4 +683,3 @@ def _keys_between_cached(pd: TimeWindowPartitionsDefinition, first: datetime,
 
 def _keys_between(pd, first: datetime, last_ts: float) -> tuple[str, ...]:
     return _keys_between_cached(pd, first, last_ts)
-

@@ -18,8 +18,16 @@ if TYPE_CHECKING:
     from dagster_nb._typing import CronScheduleKwarg, Unpack
 
 _PARAMS = (
-    "start_date", "end_date", "minute_offset", "hour_offset", "day_offset", "timezone", "fmt",
-    "end_offset", "exclusions", "cron_schedule",
+    "start_date",
+    "end_date",
+    "minute_offset",
+    "hour_offset",
+    "day_offset",
+    "timezone",
+    "fmt",
+    "end_offset",
+    "exclusions",
+    "cron_schedule",
 )
 
 
@@ -58,10 +66,15 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
-            start=start_date, end=end_date, fmt=fmt or DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
-            schedule_type=None if cron else ScheduleType.HOURLY, cron_schedule=cron,
-            minute_offset=None if cron else minute_offset, timezone=timezone,
-            end_offset=end_offset, exclusions=exclusions,
+            start=start_date,
+            end=end_date,
+            fmt=fmt or DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
+            schedule_type=None if cron else ScheduleType.HOURLY,
+            cron_schedule=cron,
+            minute_offset=None if cron else minute_offset,
+            timezone=timezone,
+            end_offset=end_offset,
+            exclusions=exclusions,
         )
 
 
@@ -90,11 +103,16 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
-            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
-            schedule_type=None if cron else ScheduleType.DAILY, cron_schedule=cron,
+            start=start_date,
+            end=end_date,
+            fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.DAILY,
+            cron_schedule=cron,
             minute_offset=None if cron else minute_offset,
-            hour_offset=None if cron else hour_offset, timezone=timezone,
-            end_offset=end_offset, exclusions=exclusions,
+            hour_offset=None if cron else hour_offset,
+            timezone=timezone,
+            end_offset=end_offset,
+            exclusions=exclusions,
         )
 
 
@@ -123,12 +141,17 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
-            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
-            schedule_type=None if cron else ScheduleType.WEEKLY, cron_schedule=cron,
+            start=start_date,
+            end=end_date,
+            fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.WEEKLY,
+            cron_schedule=cron,
             minute_offset=None if cron else minute_offset,
             hour_offset=None if cron else hour_offset,
-            day_offset=None if cron else day_offset, timezone=timezone,
-            end_offset=end_offset, exclusions=exclusions,
+            day_offset=None if cron else day_offset,
+            timezone=timezone,
+            end_offset=end_offset,
+            exclusions=exclusions,
         )
 
 
@@ -157,10 +180,15 @@ class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
         super().__init__(
-            start=start_date, end=end_date, fmt=fmt or DEFAULT_DATE_FORMAT,
-            schedule_type=None if cron else ScheduleType.MONTHLY, cron_schedule=cron,
+            start=start_date,
+            end=end_date,
+            fmt=fmt or DEFAULT_DATE_FORMAT,
+            schedule_type=None if cron else ScheduleType.MONTHLY,
+            cron_schedule=cron,
             minute_offset=None if cron else minute_offset,
             hour_offset=None if cron else hour_offset,
-            day_offset=None if cron else day_offset, timezone=timezone,
-            end_offset=end_offset, exclusions=exclusions,
+            day_offset=None if cron else day_offset,
+            timezone=timezone,
+            end_offset=end_offset,
+            exclusions=exclusions,
         )

@@ -153,7 +153,9 @@ class AssetSelection:
         >>> AssetSelection.checks_for_assets("orders")
         AssetSelection.checks_for_assets('orders')
         """
-        return AssetChecksForAssetKeysSelection(selected_asset_keys=tuple(_keys_from_coercibles(assets_defs)))
+        return AssetChecksForAssetKeysSelection(
+            selected_asset_keys=tuple(_keys_from_coercibles(assets_defs))
+        )
 
     @staticmethod
     def checks(*assets_defs_or_check_keys: Any) -> AssetCheckKeysSelection:
@@ -577,14 +579,18 @@ class AssetCheckKeysSelection(AssetSelection):
         return False
 
     def _py(self):
-        return f"AssetSelection.checks({', '.join(repr(k) for k in self.selected_asset_check_keys)})"
+        return (
+            f"AssetSelection.checks({', '.join(repr(k) for k in self.selected_asset_check_keys)})"
+        )
 
 
 def _key_py(k: AssetKey) -> str:
     return repr(k.to_user_string()) if len(k.parts) == 1 else repr(k.path)
 
 
-def resolve_checks(selection: AssetSelection, all_assets: Any, check_targets: Mapping[Any, AssetKey]) -> set[Any]:
+def resolve_checks(
+    selection: AssetSelection, all_assets: Any, check_targets: Mapping[Any, AssetKey]
+) -> set[Any]:
     """The asset check keys (of ``check_targets``: check key -> checked asset key) that
     ``selection`` selects, as Dagster resolves them: an asset selection selects the checks of
     its assets; ``checks(...)``, ``checks_for_assets(...)`` and ``all_asset_checks()`` select

@@ -29,8 +29,12 @@ _FOLDERS_MAX = 100_000  # bound on the per-process sets of folders already handl
 # value's name (safe_path_part writes "%" as "%25"), so a leftover temp file is told apart from
 # every value, and swept (see _sweep_temps).
 _TEMP_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
 )
 _temp_counter = itertools.count()
 _pid = os.getpid()
@@ -182,7 +186,8 @@ class _OldValues:
                 if q is None:
                     q = self._queue = queue.SimpleQueue()
                     threading.Thread(
-                        target=_unlink_forever, args=(q, self._present),
+                        target=_unlink_forever,
+                        args=(q, self._present),
                         name="dagster_nb-free-old-values",
                         daemon=True,
                     ).start()

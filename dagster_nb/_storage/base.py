@@ -130,7 +130,9 @@ class EventLogStorage(ABC):
 
     @abstractmethod
     def get_event_records(
-        self, event_records_filter: EventRecordsFilter, limit: int | None = None,
+        self,
+        event_records_filter: EventRecordsFilter,
+        limit: int | None = None,
         ascending: bool = False,
     ) -> list[EventLogRecord]: ...
 
@@ -157,7 +159,9 @@ class EventLogStorage(ABC):
 
     @abstractmethod
     def get_asset_keys(
-        self, prefix: Sequence[str] | None = None, limit: int | None = None,
+        self,
+        prefix: Sequence[str] | None = None,
+        limit: int | None = None,
         cursor: str | None = None,
     ) -> list[AssetKey]:
         """Known keys, sorted; ``cursor`` is a key's ``to_string()`` to start after."""
@@ -166,7 +170,9 @@ class EventLogStorage(ABC):
     def has_asset_key(self, asset_key: AssetKey) -> bool: ...
 
     @abstractmethod
-    def get_asset_records(self, asset_keys: Sequence[AssetKey] | None = None) -> list[AssetRecord]: ...
+    def get_asset_records(
+        self, asset_keys: Sequence[AssetKey] | None = None
+    ) -> list[AssetRecord]: ...
 
     @abstractmethod
     def get_asset_status_records(
@@ -202,7 +208,8 @@ class EventLogStorage(ABC):
             while left:
                 page = self.get_event_records(
                     EventRecordsFilter(
-                        event_type=E.ASSET_CHECK_EVALUATION, asset_key=asset_key,
+                        event_type=E.ASSET_CHECK_EVALUATION,
+                        asset_key=asset_key,
                         before_storage_id=before,
                     ),
                     limit=page_size,
@@ -229,7 +236,9 @@ class DynamicPartitionsStorage(ABC):
     """Partition keys of ``DynamicPartitionsDefinition``s, in insertion order."""
 
     @abstractmethod
-    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
         """Add keys not yet present (duplicates are ignored, as in Dagster)."""
 
     @abstractmethod

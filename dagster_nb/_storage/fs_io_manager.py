@@ -75,9 +75,9 @@ def safe_path_part(part: str) -> str:
 class PickledObjectFilesystemIOManager(IOManager):
     """Pickles each output to a file under ``base_dir`` (see the module docstring for layout).
 
-        io = dg.PickledObjectFilesystemIOManager(base_dir="/tmp/data")
-        io.handle_output(dg.build_output_context(asset_key="orders"), [1, 2])
-        io.load_input(dg.build_input_context(asset_key="orders"))   # [1, 2]
+    io = dg.PickledObjectFilesystemIOManager(base_dir="/tmp/data")
+    io.handle_output(dg.build_output_context(asset_key="orders"), [1, 2])
+    io.load_input(dg.build_input_context(asset_key="orders"))   # [1, 2]
     """
 
     extension = ""
@@ -154,8 +154,10 @@ class PickledObjectFilesystemIOManager(IOManager):
         if context.has_asset_key and context.has_asset_partitions:
             pparts = self._partition_parts
             pdef = _partitions_def_of(context)
-            return {pk: self._join(parts + pparts(pk, pdef), check)
-                    for pk in context.asset_partition_keys}
+            return {
+                pk: self._join(parts + pparts(pk, pdef), check)
+                for pk in context.asset_partition_keys
+            }
         return {"": self._join(parts, check)}
 
     # ---- IO
@@ -333,8 +335,7 @@ _REAL_DIRS: set[str] = set()
 _REAL_DIRS_MAX = 100_000
 
 
-def _no_symlink_below(base: str, parts: list[str], extension: str,
-                      check_file: bool = True) -> bool:
+def _no_symlink_below(base: str, parts: list[str], extension: str, check_file: bool = True) -> bool:
     """Whether no existing path of ``base/parts[0]/.../parts[-1]+extension`` is a symlink
     (False as well when one cannot be examined); the last one only when ``check_file``."""
     sub = base[:-1] if base.endswith(_SEP) else base  # "/" -> "", so "/" + part below
@@ -433,8 +434,6 @@ def _fsync_dir(directory: str) -> None:
         pass
     finally:
         os.close(fd)
-
-
 
 
 def open_filesystem_io_manager(

@@ -278,7 +278,9 @@ class InMemoryStorage(Storage):
             self._planned_rows.pop(ev.run_id, None)
 
     def get_event_records(
-        self, event_records_filter: EventRecordsFilter, limit: int | None = None,
+        self,
+        event_records_filter: EventRecordsFilter,
+        limit: int | None = None,
         ascending: bool = False,
     ) -> list[EventLogRecord]:
         f = event_records_filter
@@ -367,7 +369,9 @@ class InMemoryStorage(Storage):
         return out
 
     def get_asset_keys(
-        self, prefix: Sequence[str] | None = None, limit: int | None = None,
+        self,
+        prefix: Sequence[str] | None = None,
+        limit: int | None = None,
         cursor: str | None = None,
     ) -> list[AssetKey]:
         with self._lock:
@@ -459,7 +463,9 @@ class InMemoryStorage(Storage):
                             lst.remove(sid)
 
     # --- dynamic partitions ---
-    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
         with self._lock:
             d = self._dynamic.setdefault(partitions_def_name, {})
             for k in partition_keys:

@@ -71,9 +71,7 @@ def current_process() -> ProcessIdentity:
     if _CURRENT:
         return _CURRENT[0]
     pid = os.getpid()
-    ident = ProcessIdentity(
-        pid=pid, host=_hostname(), boot_id=_boot_id(), start=_start_time(pid)
-    )
+    ident = ProcessIdentity(pid=pid, host=_hostname(), boot_id=_boot_id(), start=_start_time(pid))
     _CURRENT[:] = [ident]
     return ident
 

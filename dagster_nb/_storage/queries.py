@@ -78,9 +78,7 @@ class RunsFilter:
         object.__setattr__(
             self, "statuses", tuple(DagsterRunStatus(s) for s in (self.statuses or ()))
         )
-        tags = {
-            k: (v if isinstance(v, str) else tuple(v)) for k, v in (self.tags or {}).items()
-        }
+        tags = {k: (v if isinstance(v, str) else tuple(v)) for k, v in (self.tags or {}).items()}
         object.__setattr__(self, "tags", tags)
 
     @property

@@ -263,10 +263,17 @@ if TYPE_CHECKING:  # what __getattr__ below serves, for type checkers
     from dagster_nb._storage.queries import RunRecord as RunRecord
     from dagster_nb._storage.queries import RunsFilter as RunsFilter
 
-_QUERY_NAMES = frozenset({
-    "RunRecord", "RunsFilter", "EventRecordsFilter", "AssetRecordsFilter", "EventRecordsResult",
-    "AssetEntry", "AssetRecord",
-})
+_QUERY_NAMES = frozenset(
+    {
+        "RunRecord",
+        "RunsFilter",
+        "EventRecordsFilter",
+        "AssetRecordsFilter",
+        "EventRecordsResult",
+        "AssetEntry",
+        "AssetRecord",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -78,6 +78,8 @@ def _has_wal(path: str) -> bool:
         return os.path.getsize(path + "-wal") > 0
     except OSError:
         return False
+
+
 _BUSY_TIMEOUT_S = 30.0
 _CHUNK = 500
 
@@ -202,19 +204,28 @@ def _changes_for(sid: int, ev: DagsterEvent) -> dict[str, Any]:
     t = ev.event_type_value
     if t == _MAT:
         return {
-            "status": "MATERIALIZED", "status_run_id": ev.run_id, "mat_id": sid,
-            "mat_ts": ev.timestamp, "mat_run_id": ev.run_id,
+            "status": "MATERIALIZED",
+            "status_run_id": ev.run_id,
+            "mat_id": sid,
+            "mat_ts": ev.timestamp,
+            "mat_run_id": ev.run_id,
         }
     if t == _OBS:
         return {"obs_id": sid, "obs_ts": ev.timestamp}
     if t == _PLANNED:
         return {
-            "status": "IN_PROGRESS", "status_run_id": ev.run_id, "status_step_key": ev.step_key,
-            "planned_id": sid, "planned_run_id": ev.run_id,
+            "status": "IN_PROGRESS",
+            "status_run_id": ev.run_id,
+            "status_step_key": ev.step_key,
+            "planned_id": sid,
+            "planned_run_id": ev.run_id,
         }
     return {
-        "status": "FAILED", "status_run_id": ev.run_id, "failed_id": sid,
-        "failed_ts": ev.timestamp, "failed_run_id": ev.run_id,
+        "status": "FAILED",
+        "status_run_id": ev.run_id,
+        "failed_id": sid,
+        "failed_ts": ev.timestamp,
+        "failed_run_id": ev.run_id,
     }
 
 
@@ -256,18 +267,18 @@ class SqliteStorage(Storage):
                 "untouched: move it away to start a new instance."
             )
         elif self.read_only:
-            hint = (" This instance was opened read-only (its database or folder is not "
-                    "writable): loading values and listing runs work, writing does not. Use a "
-                    "writable copy of the folder to run assets.")
+            hint = (
+                " This instance was opened read-only (its database or folder is not "
+                "writable): loading values and listing runs work, writing does not. Use a "
+                "writable copy of the folder to run assets."
+            )
         elif "readonly" in low or "unable to open" in low or "permission" in low:
             hint = " Check that the file and its folder exist and are writable."
         elif "full" in low:
             hint = " The disk is full: free space and retry; the last write was not stored."
         else:
             hint = ""
-        return DagsterStorageError(
-            f"Instance storage {self.path}: could not {doing}: {msg}.{hint}"
-        )
+        return DagsterStorageError(f"Instance storage {self.path}: could not {doing}: {msg}.{hint}")
 
     def _connect(self) -> None:
         path = self.path
@@ -370,8 +381,13 @@ class SqliteStorage(Storage):
         last: sqlite3.Error | None = None
         for query in (("?mode=ro",) if folder_writable else ()) + ("?immutable=1",):
             try:
-                conn = sqlite3.connect(base + query, uri=True, isolation_level=None,
-                                       check_same_thread=False, timeout=_BUSY_TIMEOUT_S)
+                conn = sqlite3.connect(
+                    base + query,
+                    uri=True,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=_BUSY_TIMEOUT_S,
+                )
                 self._check_not_foreign(conn)
                 names = self._table_names(conn)
                 if "dagster_nb_schema" in names:
@@ -506,8 +522,14 @@ class SqliteStorage(Storage):
 
     def wipe(self) -> None:
         def go(c: sqlite3.Connection) -> None:
-            for t in ("runs", "run_tags", "event_logs", "asset_keys", "asset_partitions",
-                      "dynamic_partitions"):
+            for t in (
+                "runs",
+                "run_tags",
+                "event_logs",
+                "asset_keys",
+                "asset_partitions",
+                "dynamic_partitions",
+            ):
                 c.execute(f"DELETE FROM {t}")
             self._bump_generation(c)
 
@@ -526,13 +548,23 @@ class SqliteStorage(Storage):
                 "end_time, owner_pid, owner_host, owner_boot_id, owner_start) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    run.run_id, run.job_name, run.status.value, run.partition_key,
+                    run.run_id,
+                    run.job_name,
+                    run.status.value,
+                    run.partition_key,
                     json.dumps(dict(run.tags)),
                     json.dumps(sorted(k.path for k in run.asset_selection))
-                    if run.asset_selection is not None else None,
+                    if run.asset_selection is not None
+                    else None,
                     json.dumps(dict(run.run_config), default=str),
-                    create_timestamp, create_timestamp, run.start_time, run.end_time,
-                    run.owner_pid, run.owner_host, run.owner_boot_id, run.owner_start,
+                    create_timestamp,
+                    create_timestamp,
+                    run.start_time,
+                    run.end_time,
+                    run.owner_pid,
+                    run.owner_host,
+                    run.owner_boot_id,
+                    run.owner_start,
                 ),
             )
             c.executemany(
@@ -558,14 +590,26 @@ class SqliteStorage(Storage):
     def _run_record(row: tuple) -> RunRecord:
         (sid, run_id, job, status, tags, sel, cfg, cts, uts, st, et, pid, host, boot, start) = row
         run = DagsterRun(
-            run_id=run_id, job_name=job, status=DagsterRunStatus(status), tags=json.loads(tags),
+            run_id=run_id,
+            job_name=job,
+            status=DagsterRunStatus(status),
+            tags=json.loads(tags),
             asset_selection=frozenset(AssetKey(p) for p in json.loads(sel)) if sel else None,
-            run_config=json.loads(cfg), start_time=st, end_time=et, owner_pid=pid,
-            owner_host=host, owner_boot_id=boot, owner_start=start,
+            run_config=json.loads(cfg),
+            start_time=st,
+            end_time=et,
+            owner_pid=pid,
+            owner_host=host,
+            owner_boot_id=boot,
+            owner_start=start,
         )
         return RunRecord(
-            storage_id=sid, dagster_run=run, create_timestamp=_utc(cts),
-            update_timestamp=_utc(uts), start_time=st, end_time=et,
+            storage_id=sid,
+            dagster_run=run,
+            create_timestamp=_utc(cts),
+            update_timestamp=_utc(uts),
+            start_time=st,
+            end_time=et,
         )
 
     @staticmethod
@@ -629,7 +673,9 @@ class SqliteStorage(Storage):
                     )
                     a.extend(row)
             direction = "ASC" if ascending else "DESC"
-            sql = f"SELECT {self._RUN_COLS} FROM runs{w} ORDER BY {expr} {direction}, id {direction}"
+            sql = (
+                f"SELECT {self._RUN_COLS} FROM runs{w} ORDER BY {expr} {direction}, id {direction}"
+            )
             if limit is not None:
                 sql += " LIMIT ?"
                 a.append(limit)
@@ -667,9 +713,12 @@ class SqliteStorage(Storage):
                 row = c.execute(
                     "SELECT status FROM runs WHERE run_id = ?", (if_run_unfinished,)
                 ).fetchone()
-                if row is None or DagsterRun(
-                    run_id="", job_name="", status=DagsterRunStatus(row[0])
-                ).is_finished:
+                if (
+                    row is None
+                    or DagsterRun(
+                        run_id="", job_name="", status=DagsterRunStatus(row[0])
+                    ).is_finished
+                ):
                     return []
             return self._insert_events(c, events, rows)
 
@@ -680,10 +729,16 @@ class SqliteStorage(Storage):
         rows = []
         for ev in events:
             key = asset_key_of(ev)
-            rows.append((
-                ev.run_id, ev.event_type_value, ev.timestamp,
-                key_str(key) if key is not None else None, partition_of(ev), ev.to_json(),
-            ))
+            rows.append(
+                (
+                    ev.run_id,
+                    ev.event_type_value,
+                    ev.timestamp,
+                    key_str(key) if key is not None else None,
+                    partition_of(ev),
+                    ev.to_json(),
+                )
+            )
         return rows
 
     def _insert_events(
@@ -706,7 +761,10 @@ class SqliteStorage(Storage):
         return ids
 
     def _apply_all(
-        self, c: sqlite3.Connection, ids: list[int], events: Sequence[DagsterEvent],
+        self,
+        c: sqlite3.Connection,
+        ids: list[int],
+        events: Sequence[DagsterEvent],
         rows: list[tuple],
     ) -> None:
         """Apply the events' effects on runs, asset and partition rows, in event order.
@@ -729,9 +787,7 @@ class SqliteStorage(Storage):
                 if partition is not None:
                     pchanges = {k: v for k, v in changes.items() if k in _PARTITION_COLS}
                     pchanges["updated_id"] = sid
-                    pending_parts.append(
-                        (tuple(pchanges), (key_s, partition, *pchanges.values()))
-                    )
+                    pending_parts.append((tuple(pchanges), (key_s, partition, *pchanges.values())))
                 continue
             status = RUN_STATUS_BY_EVENT.get(t)
             if status is None and t != _STEP_FAILURE:
@@ -747,7 +803,9 @@ class SqliteStorage(Storage):
             self._flush_upserts(c, pending_assets, pending_parts)
 
     def _flush_upserts(
-        self, c: sqlite3.Connection, assets: list[tuple[tuple, tuple]],
+        self,
+        c: sqlite3.Connection,
+        assets: list[tuple[tuple, tuple]],
         parts: list[tuple[tuple, tuple]],
     ) -> None:
         for table, keys, pending in (
@@ -803,8 +861,11 @@ class SqliteStorage(Storage):
         if t == _RUN_START:
             me = current_process()
             sets += [
-                "start_time = COALESCE(start_time, ?)", "owner_pid = ?", "owner_host = ?",
-                "owner_boot_id = ?", "owner_start = ?",
+                "start_time = COALESCE(start_time, ?)",
+                "owner_pid = ?",
+                "owner_host = ?",
+                "owner_boot_id = ?",
+                "owner_start = ?",
             ]
             args += [ev.timestamp, me.pid, me.host, me.boot_id, me.start]
         if t in RUN_END_EVENTS:
@@ -813,9 +874,7 @@ class SqliteStorage(Storage):
         c.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", (*args, ev.run_id))
         if t in RUN_END_EVENTS:
             if t == _RUN_SUCCESS:
-                restore = (
-                    "SET status = CASE WHEN mat_id IS NULL THEN NULL ELSE 'MATERIALIZED' END"
-                )
+                restore = "SET status = CASE WHEN mat_id IS NULL THEN NULL ELSE 'MATERIALIZED' END"
                 c.execute(
                     f"UPDATE asset_keys {restore} "
                     "WHERE status = 'IN_PROGRESS' AND status_run_id = ?",
@@ -830,7 +889,9 @@ class SqliteStorage(Storage):
                 self._fail_in_progress(c, sid, ev, "", ())
 
     def get_event_records(
-        self, event_records_filter: EventRecordsFilter, limit: int | None = None,
+        self,
+        event_records_filter: EventRecordsFilter,
+        limit: int | None = None,
         ascending: bool = False,
     ) -> list[EventLogRecord]:
         f = event_records_filter
@@ -932,7 +993,9 @@ class SqliteStorage(Storage):
         return out
 
     def get_asset_keys(
-        self, prefix: Sequence[str] | None = None, limit: int | None = None,
+        self,
+        prefix: Sequence[str] | None = None,
+        limit: int | None = None,
         cursor: str | None = None,
     ) -> list[AssetKey]:
         sql = "SELECT asset_key FROM asset_keys"
@@ -954,10 +1017,12 @@ class SqliteStorage(Storage):
 
     def has_asset_key(self, asset_key: AssetKey) -> bool:
         return self._read(
-            lambda c: c.execute(
-                "SELECT 1 FROM asset_keys WHERE asset_key = ?", (self._key_str(asset_key),)
-            ).fetchone()
-            is not None,
+            lambda c: (
+                c.execute(
+                    "SELECT 1 FROM asset_keys WHERE asset_key = ?", (self._key_str(asset_key),)
+                ).fetchone()
+                is not None
+            ),
             "read asset keys",
         )
 
@@ -986,7 +1051,8 @@ class SqliteStorage(Storage):
             "SELECT a.asset_key, a.id, a.mat_id, m.event, a.mat_run_id, a.obs_id, o.event, "
             "a.planned_id, a.planned_run_id, a.failed_id FROM asset_keys a "
             "LEFT JOIN event_logs m ON m.id = a.mat_id LEFT JOIN event_logs o ON o.id = a.obs_id",
-            asset_keys, "read asset records",
+            asset_keys,
+            "read asset records",
         )
         return [
             AssetRecord(
@@ -1011,7 +1077,8 @@ class SqliteStorage(Storage):
             "SELECT a.asset_key, a.status, a.mat_id, a.mat_ts, a.mat_run_id, a.obs_id, a.obs_ts, "
             "a.planned_id, a.planned_run_id, a.failed_id, a.failed_ts, a.failed_run_id "
             "FROM asset_keys a",
-            asset_keys, "read asset statuses",
+            asset_keys,
+            "read asset statuses",
         )
         key = self._key
         make = AssetStatusRecord._make  # the row's columns are the record's fields, in order
@@ -1049,12 +1116,15 @@ class SqliteStorage(Storage):
                         # A full load: one row per (status, materialized) with the partitions
                         # as a JSON array - a few big strings instead of a Python tuple and
                         # string per partition (about 40% faster at 100,000 partitions).
-                        _load_grouped(cache, c.execute(
-                            "SELECT status, mat_id IS NOT NULL, json_group_array(partition) "
-                            "FROM asset_partitions WHERE asset_key = ? "
-                            "GROUP BY status, mat_id IS NOT NULL",
-                            (key_s,),
-                        ))
+                        _load_grouped(
+                            cache,
+                            c.execute(
+                                "SELECT status, mat_id IS NOT NULL, json_group_array(partition) "
+                                "FROM asset_partitions WHERE asset_key = ? "
+                                "GROUP BY status, mat_id IS NOT NULL",
+                                (key_s,),
+                            ),
+                        )
                         cache.seen = latest
                         return cache
                     if cache.seen < 0:
@@ -1096,7 +1166,9 @@ class SqliteStorage(Storage):
         self._write(go, "wipe assets")
 
     # ------------------------------------------------------------------ dynamic partitions
-    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
         rows = [(partitions_def_name, k) for k in partition_keys]
         self._write(
             lambda c: c.executemany(
@@ -1119,11 +1191,13 @@ class SqliteStorage(Storage):
 
     def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
         return self._read(
-            lambda c: c.execute(
-                "SELECT 1 FROM dynamic_partitions WHERE name = ? AND key = ?",
-                (partitions_def_name, partition_key),
-            ).fetchone()
-            is not None,
+            lambda c: (
+                c.execute(
+                    "SELECT 1 FROM dynamic_partitions WHERE name = ? AND key = ?",
+                    (partitions_def_name, partition_key),
+                ).fetchone()
+                is not None
+            ),
             "read dynamic partitions",
         )
 

@@ -110,6 +110,7 @@ class TickStore:
     def _ensure(self) -> None:
         if self._ready or not self._sql:
             return
+
         def go(c) -> None:
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
@@ -134,7 +135,9 @@ class TickStore:
         row = self._read(
             lambda c: c.execute(
                 "SELECT status, cursor, last_tick_ts, running_owner, running_since "
-                "FROM automation_state WHERE name = ? AND kind = ?", (name, kind)).fetchone(),
+                "FROM automation_state WHERE name = ? AND kind = ?",
+                (name, kind),
+            ).fetchone(),
             "read a schedule/sensor state",
         )
         return InstigatorState(name, kind, *row) if row else InstigatorState(name, kind)
@@ -143,9 +146,13 @@ class TickStore:
         if not self._sql:
             with self._lock:
                 return list(self._states.values())
-        rows = self._read(lambda c: c.execute(
-            "SELECT name, kind, status, cursor, last_tick_ts, running_owner, running_since "
-            "FROM automation_state").fetchall(), "read schedule/sensor states")
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT name, kind, status, cursor, last_tick_ts, running_owner, running_since "
+                "FROM automation_state"
+            ).fetchall(),
+            "read schedule/sensor states",
+        )
         return [InstigatorState(*r) for r in rows]
 
     def set_status(self, name: str, kind: str, status: str | None) -> None:
@@ -154,24 +161,41 @@ class TickStore:
             with self._lock:
                 self._states[(name, kind)] = replace(self.get_state(name, kind), status=status)
             return
-        self._write(lambda c: c.execute(
-            "INSERT INTO automation_state (name, kind, status) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, kind) DO UPDATE SET status = excluded.status",
-            (name, kind, status)), "set a schedule/sensor status")
+        self._write(
+            lambda c: c.execute(
+                "INSERT INTO automation_state (name, kind, status) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, kind) DO UPDATE SET status = excluded.status",
+                (name, kind, status),
+            ),
+            "set a schedule/sensor status",
+        )
 
     def set_cursor(self, name: str, kind: str, cursor: str | None) -> None:
         if not self._sql:
             with self._lock:
                 self._states[(name, kind)] = replace(self.get_state(name, kind), cursor=cursor)
             return
-        self._write(lambda c: c.execute(
-            "INSERT INTO automation_state (name, kind, cursor) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, kind) DO UPDATE SET cursor = excluded.cursor",
-            (name, kind, cursor)), "set a sensor cursor")
+        self._write(
+            lambda c: c.execute(
+                "INSERT INTO automation_state (name, kind, cursor) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, kind) DO UPDATE SET cursor = excluded.cursor",
+                (name, kind, cursor),
+            ),
+            "set a sensor cursor",
+        )
 
     # ------------------------------------------------------------------ ticks
-    def claim(self, name: str, kind: str, *, tick_ts: float, now: float, owner: str,
-              min_interval: float = 0.0, lease: float = 600.0) -> TickRecord | None:
+    def claim(
+        self,
+        name: str,
+        kind: str,
+        *,
+        tick_ts: float,
+        now: float,
+        owner: str,
+        min_interval: float = 0.0,
+        lease: float = 600.0,
+    ) -> TickRecord | None:
         """Start a tick, or None when it must not start: another loop is evaluating this
         instigator (its claim younger than ``lease`` seconds), the previous tick started less
         than ``min_interval`` ago, or this (name, tick time) was already ticked."""
@@ -180,76 +204,144 @@ class TickStore:
                 st = self._states.get((name, kind)) or InstigatorState(name, kind)
                 if not _may_start(st, tick_ts, now, min_interval, lease):
                     return None
-                if any(t.name == name and t.kind == kind and t.tick_ts == tick_ts for t in self._ticks):
+                if any(
+                    t.name == name and t.kind == kind and t.tick_ts == tick_ts for t in self._ticks
+                ):
                     return None
-                rec = TickRecord(id=len(self._ticks) + 1, name=name, kind=kind, tick_ts=tick_ts,
-                                 status=STARTED, start_ts=now, owner=owner)
+                rec = TickRecord(
+                    id=len(self._ticks) + 1,
+                    name=name,
+                    kind=kind,
+                    tick_ts=tick_ts,
+                    status=STARTED,
+                    start_ts=now,
+                    owner=owner,
+                )
                 self._ticks.append(rec)
-                self._states[(name, kind)] = replace(st, last_tick_ts=tick_ts, running_owner=owner,
-                                                     running_since=now)
+                self._states[(name, kind)] = replace(
+                    st, last_tick_ts=tick_ts, running_owner=owner, running_since=now
+                )
                 return rec
 
         def go(c) -> TickRecord | None:
             row = c.execute(
                 "SELECT status, cursor, last_tick_ts, running_owner, running_since "
-                "FROM automation_state WHERE name = ? AND kind = ?", (name, kind)).fetchone()
+                "FROM automation_state WHERE name = ? AND kind = ?",
+                (name, kind),
+            ).fetchone()
             st = InstigatorState(name, kind, *row) if row else InstigatorState(name, kind)
             if not _may_start(st, tick_ts, now, min_interval, lease):
                 return None
-            if c.execute("SELECT 1 FROM automation_ticks WHERE name = ? AND kind = ? AND tick_ts = ?",
-                         (name, kind, tick_ts)).fetchone():
+            if c.execute(
+                "SELECT 1 FROM automation_ticks WHERE name = ? AND kind = ? AND tick_ts = ?",
+                (name, kind, tick_ts),
+            ).fetchone():
                 return None
             cur = c.execute(
                 "INSERT INTO automation_ticks (name, kind, tick_ts, status, start_ts, owner) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (name, kind, tick_ts, STARTED, now, owner))
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, kind, tick_ts, STARTED, now, owner),
+            )
             c.execute(
                 "INSERT INTO automation_state (name, kind, last_tick_ts, running_owner, running_since) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, kind) DO UPDATE SET "
                 "last_tick_ts = excluded.last_tick_ts, running_owner = excluded.running_owner, "
-                "running_since = excluded.running_since", (name, kind, tick_ts, owner, now))
-            return TickRecord(id=cur.lastrowid, name=name, kind=kind, tick_ts=tick_ts,
-                              status=STARTED, start_ts=now, owner=owner)
+                "running_since = excluded.running_since",
+                (name, kind, tick_ts, owner, now),
+            )
+            return TickRecord(
+                id=cur.lastrowid,
+                name=name,
+                kind=kind,
+                tick_ts=tick_ts,
+                status=STARTED,
+                start_ts=now,
+                owner=owner,
+            )
 
         return self._write(go, "claim a tick")
 
-    def finish(self, tick: TickRecord, *, status: str, end_ts: float, skip_reason: str | None = None,
-               error: str | None = None, run_ids=(), run_keys=(), cursor: str | None = None,
-               update_cursor: bool = False) -> TickRecord:
+    def finish(
+        self,
+        tick: TickRecord,
+        *,
+        status: str,
+        end_ts: float,
+        skip_reason: str | None = None,
+        error: str | None = None,
+        run_ids=(),
+        run_keys=(),
+        cursor: str | None = None,
+        update_cursor: bool = False,
+    ) -> TickRecord:
         """Complete a claimed tick and release the instigator (storing ``cursor`` when
         ``update_cursor``)."""
-        done = replace(tick, status=status, end_ts=end_ts, skip_reason=skip_reason, error=error,
-                       run_ids=tuple(run_ids), run_keys=tuple(run_keys), cursor=cursor)
+        done = replace(
+            tick,
+            status=status,
+            end_ts=end_ts,
+            skip_reason=skip_reason,
+            error=error,
+            run_ids=tuple(run_ids),
+            run_keys=tuple(run_keys),
+            cursor=cursor,
+        )
         if not self._sql:
             with self._lock:
                 self._ticks[tick.id - 1] = done
-                st = self._states.get((tick.name, tick.kind)) or InstigatorState(tick.name, tick.kind)
+                st = self._states.get((tick.name, tick.kind)) or InstigatorState(
+                    tick.name, tick.kind
+                )
                 self._states[(tick.name, tick.kind)] = replace(
-                    st, running_owner=None, running_since=None,
-                    cursor=cursor if update_cursor else st.cursor)
+                    st,
+                    running_owner=None,
+                    running_since=None,
+                    cursor=cursor if update_cursor else st.cursor,
+                )
             return done
 
         def go(c) -> None:
             c.execute(
                 "UPDATE automation_ticks SET status = ?, end_ts = ?, skip_reason = ?, error = ?, "
                 "run_ids = ?, run_keys = ?, cursor = ? WHERE id = ?",
-                (status, end_ts, skip_reason, error, json.dumps(list(run_ids)),
-                 json.dumps(list(run_keys)), cursor, tick.id))
+                (
+                    status,
+                    end_ts,
+                    skip_reason,
+                    error,
+                    json.dumps(list(run_ids)),
+                    json.dumps(list(run_keys)),
+                    cursor,
+                    tick.id,
+                ),
+            )
             if update_cursor:
-                c.execute("UPDATE automation_state SET running_owner = NULL, running_since = NULL, "
-                          "cursor = ? WHERE name = ? AND kind = ?", (cursor, tick.name, tick.kind))
+                c.execute(
+                    "UPDATE automation_state SET running_owner = NULL, running_since = NULL, "
+                    "cursor = ? WHERE name = ? AND kind = ?",
+                    (cursor, tick.name, tick.kind),
+                )
             else:
-                c.execute("UPDATE automation_state SET running_owner = NULL, running_since = NULL "
-                          "WHERE name = ? AND kind = ?", (tick.name, tick.kind))
+                c.execute(
+                    "UPDATE automation_state SET running_owner = NULL, running_since = NULL "
+                    "WHERE name = ? AND kind = ?",
+                    (tick.name, tick.kind),
+                )
 
         self._write(go, "finish a tick")
         return done
 
-    def get_ticks(self, name: str | None = None, kind: str | None = None, limit: int | None = None) -> list[TickRecord]:
+    def get_ticks(
+        self, name: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> list[TickRecord]:
         """Ticks, newest first (of one instigator when ``name``/``kind`` are given)."""
         if not self._sql:
             with self._lock:
-                out = [t for t in reversed(self._ticks)
-                       if (name is None or t.name == name) and (kind is None or t.kind == kind)]
+                out = [
+                    t
+                    for t in reversed(self._ticks)
+                    if (name is None or t.name == name) and (kind is None or t.kind == kind)
+                ]
             return out[:limit] if limit is not None else out
         conds, args = [], []
         if name is not None:
@@ -260,18 +352,42 @@ class TickStore:
             args.append(kind)
         where = f"WHERE {' AND '.join(conds)} " if conds else ""
         lim = f" LIMIT {int(limit)}" if limit is not None else ""
-        rows = self._read(lambda c: c.execute(
-            "SELECT id, name, kind, tick_ts, status, start_ts, skip_reason, error, run_ids, "
-            f"run_keys, cursor, end_ts, owner FROM automation_ticks {where}ORDER BY id DESC{lim}",
-            args).fetchall(), "read ticks")
-        return [TickRecord(id=r[0], name=r[1], kind=r[2], tick_ts=r[3], status=r[4], start_ts=r[5],
-                           skip_reason=r[6], error=r[7], run_ids=tuple(json.loads(r[8])),
-                           run_keys=tuple(json.loads(r[9])), cursor=r[10], end_ts=r[11], owner=r[12])
-                for r in rows]
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT id, name, kind, tick_ts, status, start_ts, skip_reason, error, run_ids, "
+                f"run_keys, cursor, end_ts, owner FROM automation_ticks {where}ORDER BY id DESC{lim}",
+                args,
+            ).fetchall(),
+            "read ticks",
+        )
+        return [
+            TickRecord(
+                id=r[0],
+                name=r[1],
+                kind=r[2],
+                tick_ts=r[3],
+                status=r[4],
+                start_ts=r[5],
+                skip_reason=r[6],
+                error=r[7],
+                run_ids=tuple(json.loads(r[8])),
+                run_keys=tuple(json.loads(r[9])),
+                cursor=r[10],
+                end_ts=r[11],
+                owner=r[12],
+            )
+            for r in rows
+        ]
 
 
-def _may_start(st: InstigatorState, tick_ts: float, now: float, min_interval: float, lease: float) -> bool:
-    if st.running_owner is not None and st.running_since is not None and now - st.running_since < lease:
+def _may_start(
+    st: InstigatorState, tick_ts: float, now: float, min_interval: float, lease: float
+) -> bool:
+    if (
+        st.running_owner is not None
+        and st.running_since is not None
+        and now - st.running_since < lease
+    ):
         return False
     if min_interval and st.last_tick_ts is not None and tick_ts - st.last_tick_ts < min_interval:
         return False

@@ -29,8 +29,15 @@ class AutomationWidget(anywidget.AnyWidget):
 
     view_model = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, daemon: Any, *, limit: int = 5, debounce: float = 0.25, live: bool = True,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        daemon: Any,
+        *,
+        limit: int = 5,
+        debounce: float = 0.25,
+        live: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._daemon = daemon
         self._limit = limit

@@ -57,7 +57,9 @@ def _next_tick(daemon: Any, inst: Any, state: Any, now: float) -> float | None:
     return now if last is None else max(now, last + inst.interval)
 
 
-def automation_view_model(daemon: Any, *, limit: int = 5, now: float | None = None) -> dict[str, Any]:
+def automation_view_model(
+    daemon: Any, *, limit: int = 5, now: float | None = None
+) -> dict[str, Any]:
     """The JSON the automation widget draws (see the module docstring for its shape)."""
     now = time.time() if now is None else now
     instance = daemon.instance
@@ -74,32 +76,52 @@ def automation_view_model(daemon: Any, *, limit: int = 5, now: float | None = No
         runs = []
         for rid in run_ids:
             run = instance.get_run_by_id(rid)
-            runs.append({"run_id": rid, "status": run.status.value if run is not None else "UNKNOWN"})
+            runs.append(
+                {"run_id": rid, "status": run.status.value if run is not None else "UNKNOWN"}
+            )
         s = inst.definition
-        out.append({
-            "name": inst.name,
-            "kind": inst.kind,
-            "status": "RUNNING" if running else "STOPPED",
-            "schedule": (s.cron_schedule if isinstance(s.cron_schedule, str) else " | ".join(s.cron_schedule))
-            if inst.kind == "schedule" else None,
-            "timezone": (s.execution_timezone or "UTC") if inst.kind == "schedule" else None,
-            "interval": inst.interval if inst.kind != "schedule" else None,
-            "next_tick": _next_tick(daemon, inst, st, now) if running else None,
-            "ticks": [{
-                "tick_ts": t.tick_ts, "status": t.status, "skip_reason": t.skip_reason,
-                "error": _last_line(t.error), "traceback": t.error, "run_ids": list(t.run_ids),
-                "run_keys": list(t.run_keys), "end_ts": t.end_ts,
-            } for t in ticks],
-            "runs": runs,
-        })
+        out.append(
+            {
+                "name": inst.name,
+                "kind": inst.kind,
+                "status": "RUNNING" if running else "STOPPED",
+                "schedule": (
+                    s.cron_schedule
+                    if isinstance(s.cron_schedule, str)
+                    else " | ".join(s.cron_schedule)
+                )
+                if inst.kind == "schedule"
+                else None,
+                "timezone": (s.execution_timezone or "UTC") if inst.kind == "schedule" else None,
+                "interval": inst.interval if inst.kind != "schedule" else None,
+                "next_tick": _next_tick(daemon, inst, st, now) if running else None,
+                "ticks": [
+                    {
+                        "tick_ts": t.tick_ts,
+                        "status": t.status,
+                        "skip_reason": t.skip_reason,
+                        "error": _last_line(t.error),
+                        "traceback": t.error,
+                        "run_ids": list(t.run_ids),
+                        "run_keys": list(t.run_keys),
+                        "end_ts": t.end_ts,
+                    }
+                    for t in ticks
+                ],
+                "runs": runs,
+            }
+        )
     assets = []
     for sensor, result in sorted(daemon.last_evaluations.items()):
         for r in result.results:
-            assets.append({
-                "key": r.key.to_user_string(), "sensor": sensor,
-                "requested": sorted("" if p is None else p for p in r.true_subset.value),
-                "tree": r.to_tree(),
-            })
+            assets.append(
+                {
+                    "key": r.key.to_user_string(),
+                    "sensor": sensor,
+                    "requested": sorted("" if p is None else p for p in r.true_subset.value),
+                    "tree": r.to_tree(),
+                }
+            )
     from dagster_nb._automation.freshness import freshness_states
 
     try:
@@ -108,9 +130,15 @@ def automation_view_model(daemon: Any, *, limit: int = 5, now: float | None = No
         fresh = {}
     return {
         "schema": SCHEMA,
-        "freshness": [{"key": k.to_user_string(), "state": v}
-                      for k, v in sorted(fresh.items(), key=lambda kv: kv[0].to_user_string())],
-        "loop": {"running": bool(daemon.running), "last_error": _last_line(daemon.last_error), "now": now},
+        "freshness": [
+            {"key": k.to_user_string(), "state": v}
+            for k, v in sorted(fresh.items(), key=lambda kv: kv[0].to_user_string())
+        ],
+        "loop": {
+            "running": bool(daemon.running),
+            "last_error": _last_line(daemon.last_error),
+            "now": now,
+        },
         "instigators": out,
         "assets": assets,
     }

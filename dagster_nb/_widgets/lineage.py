@@ -54,8 +54,16 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, repo: Any, selection: str | None = None, *, debounce: float = 0.25,
-                 history: int = 10, live: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        repo: Any,
+        selection: str | None = None,
+        *,
+        debounce: float = 0.25,
+        history: int = 10,
+        live: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._repo = repo
         self._history = history
@@ -84,8 +92,11 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
             if keys is not None:
                 keys = {k for k in keys if k in resolved.graph}
             vm = lineage_view_model(
-                resolved, self._repo.instance, selection_keys=keys,
-                running=set(self._running), failed=set(self._failed),
+                resolved,
+                self._repo.instance,
+                selection_keys=keys,
+                running=set(self._running),
+                failed=set(self._failed),
             )
             vm["version"] = getattr(self._repo, "version", None)
             try:
@@ -225,13 +236,23 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         if not kind or not key:
             return
         rng = a.get("range")
-        self.run_action(kind, key, partition=a.get("partition") or None,
-                        partition_range=tuple(rng) if rng else None,
-                        missing_only=bool(a.get("missing_only")))
+        self.run_action(
+            kind,
+            key,
+            partition=a.get("partition") or None,
+            partition_range=tuple(rng) if rng else None,
+            missing_only=bool(a.get("missing_only")),
+        )
 
-    def run_action(self, kind: str, key: str, *, partition: str | None = None,
-                   partition_range: tuple[str, str] | None = None,
-                   missing_only: bool = False) -> Any:
+    def run_action(
+        self,
+        kind: str,
+        key: str,
+        *,
+        partition: str | None = None,
+        partition_range: tuple[str, str] | None = None,
+        missing_only: bool = False,
+    ) -> Any:
         """What the detail panel's buttons do: ``kind`` is ``materialize`` (the asset),
         ``upstream`` (it and everything upstream) or ``downstream`` (it and everything
         downstream). When those are partitioned, the picker gives one of ``partition``,
@@ -246,7 +267,9 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         if self.busy:
             self.message = "A run started from this widget is still going."
             return None
-        picker = (self.detail.get("pickers") or {}).get(kind) if self.detail.get("key") == key else None
+        picker = (
+            (self.detail.get("pickers") or {}).get(kind) if self.detail.get("key") == key else None
+        )
         if picker is None:
             picker = self._pickers(self._repo.snapshot(), coerce_key(key)).get(kind)
         run_kwargs: dict[str, Any] = {}
@@ -264,18 +287,21 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
                 run_kwargs["partition_key_range"] = PartitionKeyRange(*partition_range)
                 what = f" partitions {partition_range[0]}...{partition_range[1]}"
             elif missing_only:
-                missing = missing_partitions(self._repo.snapshot(), self._repo.instance,
-                                             picker["assets"])
+                missing = missing_partitions(
+                    self._repo.snapshot(), self._repo.instance, picker["assets"]
+                )
                 if not missing:
                     self.message = "Every partition is materialized already; nothing to run."
                     return None
                 run_kwargs["partition_keys"] = missing
                 what = f" {len(missing)} missing partition{'s' if len(missing) != 1 else ''}"
             else:
-                self.message = (f"{', '.join(picker['assets'])} "
-                                f"{'is' if len(picker['assets']) == 1 else 'are'} partitioned "
-                                f"({picker['definition']}): pick a partition, a range or "
-                                "missing only.")
+                self.message = (
+                    f"{', '.join(picker['assets'])} "
+                    f"{'is' if len(picker['assets']) == 1 else 'are'} partitioned "
+                    f"({picker['definition']}): pick a partition, a range or "
+                    "missing only."
+                )
                 return None
         elif partition is not None or partition_range is not None or missing_only:
             self.message = "These assets are not partitioned: run them without a partition."
@@ -330,7 +356,7 @@ def _cell_frame(frame: str) -> str:
     m = re.match(r'(\s*)File "([^"]+)", line (\d+)', frame)
     if m is None or m.group(2) not in names:
         return frame
-    return f"{m.group(1)}Cell In[{names[m.group(2)]}], line {m.group(3)}" + frame[m.end():]
+    return f"{m.group(1)}Cell In[{names[m.group(2)]}], line {m.group(3)}" + frame[m.end() :]
 
 
 def _result_message(result: Any, selection: str) -> str:
@@ -340,8 +366,10 @@ def _result_message(result: Any, selection: str) -> str:
     if runs is not None:  # a backfill
         n = sum(len(r.get_asset_materialization_events()) for r in runs)
         failed = result.failed_partitions
-        msg = (f"{len(runs)} runs {'SUCCESS' if result.success else 'FAILURE'}: {n} "
-               f"materialization{'s' if n != 1 else ''} ({selection})")
+        msg = (
+            f"{len(runs)} runs {'SUCCESS' if result.success else 'FAILURE'}: {n} "
+            f"materialization{'s' if n != 1 else ''} ({selection})"
+        )
         return msg + (f"; failed partitions: {', '.join(failed[:10])}." if failed else ".")
     n = len(result.get_asset_materialization_events())
     status = getattr(result.dagster_run_status, "value", result.dagster_run_status)

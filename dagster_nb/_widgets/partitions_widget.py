@@ -34,8 +34,16 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, repo: Any, key: Any, *, current_time: Any = None, debounce: float = 0.25,
-                 live: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        repo: Any,
+        key: Any,
+        *,
+        current_time: Any = None,
+        debounce: float = 0.25,
+        live: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._repo = repo
         self._key = coerce_key(key)
@@ -78,9 +86,11 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
             )
 
     def _on_notify(self, kind: str, payload: Any) -> None:
-        if kind == "definitions" or (
-            payload is not None and getattr(payload, "asset_key", None) == self._key
-        ) or getattr(payload, "event_type_value", "").startswith("PIPELINE_"):
+        if (
+            kind == "definitions"
+            or (payload is not None and getattr(payload, "asset_key", None) == self._key)
+            or getattr(payload, "event_type_value", "").startswith("PIPELINE_")
+        ):
             self._throttle()
 
     # ------------------------------------------------------------------ backfills
@@ -89,20 +99,28 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
         vm = self.view_model
         pdef = self._partitions_def()
         if vm.get("dimensions", 1) == 1:
-            keys = [str(k) for k in pdef.get_partition_keys(
-                current_time=self._current_time, dynamic_partitions_store=self._repo.instance)]
+            keys = [
+                str(k)
+                for k in pdef.get_partition_keys(
+                    current_time=self._current_time, dynamic_partitions_store=self._repo.instance
+                )
+            ]
             i, j = keys.index(start), keys.index(end)
             if i > j:
                 i, j = j, i
-            return keys[i:j + 1]
+            return keys[i : j + 1]
         col_dim = vm["column_dimension"]["name"]
-        cols = [str(k) for k in pdef.get_partitions_def_for_dimension(col_dim).get_partition_keys(
-            current_time=self._current_time, dynamic_partitions_store=self._repo.instance)]
+        cols = [
+            str(k)
+            for k in pdef.get_partitions_def_for_dimension(col_dim).get_partition_keys(
+                current_time=self._current_time, dynamic_partitions_store=self._repo.instance
+            )
+        ]
         i, j = cols.index(start), cols.index(end)
         if i > j:
             i, j = j, i
         rows = [row] if row is not None else vm["row_dimension"]["keys"]
-        return [multi_partition_key(vm, r, c) for r in rows for c in cols[i:j + 1]]
+        return [multi_partition_key(vm, r, c) for r in rows for c in cols[i : j + 1]]
 
     @traitlets.observe("action")
     def _on_action(self, change: dict) -> None:
@@ -119,9 +137,13 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
             self.message = "Select a range first."
             return None
         try:
-            keys = self.partition_keys_in_range(r["start"], r.get("end") or r["start"], r.get("row"))
+            keys = self.partition_keys_in_range(
+                r["start"], r.get("end") or r["start"], r.get("row")
+            )
         except ValueError:
-            self.message = f"{r['start']}..{r.get('end')} is not a range of this asset's partitions."
+            self.message = (
+                f"{r['start']}..{r.get('end')} is not a range of this asset's partitions."
+            )
             return None
         return self._run(keys)
 
@@ -129,9 +151,13 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
         """Materialize every partition that is missing or failed."""
         statuses = self._repo.instance.get_asset_partition_statuses(self._key)
         pdef = self._partitions_def()
-        keys = [str(k) for k in pdef.get_partition_keys(
-            current_time=self._current_time, dynamic_partitions_store=self._repo.instance)
-            if statuses.get(str(k)) != "MATERIALIZED"]
+        keys = [
+            str(k)
+            for k in pdef.get_partition_keys(
+                current_time=self._current_time, dynamic_partitions_store=self._repo.instance
+            )
+            if statuses.get(str(k)) != "MATERIALIZED"
+        ]
         if not keys:
             self.message = "Every partition is materialized."
             return None
@@ -145,8 +171,9 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
         span = keys[0] if len(keys) == 1 else f"{keys[0]} ... {keys[-1]}"
         self.message = f"Materializing {len(keys)} partition(s) {span} ..."
         try:
-            result = self._repo.materialize(key_selection(self._key), partition_keys=keys,
-                                            raise_on_error=False)
+            result = self._repo.materialize(
+                key_selection(self._key), partition_keys=keys, raise_on_error=False
+            )
         except Exception as e:
             self.message = f"{type(e).__name__}: {e}"
             return None
@@ -160,7 +187,9 @@ class PartitionWidget(LiveRepoView, anywidget.AnyWidget):
     # ------------------------------------------------------------------ reprs
     def _text(self) -> str:
         vm = self.view_model
-        counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in vm.get("counts", {}).items() if n)
+        counts = ", ".join(
+            f"{n} {s.replace('_', ' ')}" for s, n in vm.get("counts", {}).items() if n
+        )
         return f"PartitionWidget({self.asset_key}: {vm.get('total', 0)} partitions: {counts})"
 
     def __repr__(self) -> str:

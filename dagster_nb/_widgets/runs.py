@@ -1,10 +1,10 @@
 """Run progress (a live table fed by run events) and run history widgets.
 
-    progress = RunProgressWidget()
-    display(progress)
-    dg.kernel.materialize("*", listeners=[progress])   # one row per asset, updated live
+progress = RunProgressWidget()
+display(progress)
+dg.kernel.materialize("*", listeners=[progress])   # one row per asset, updated live
 
-    RunHistoryWidget(dg.kernel)                         # recent runs, refreshed after each run
+RunHistoryWidget(dg.kernel)                         # recent runs, refreshed after each run
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ from dagster_nb._widgets.viewmodel import run_history_view_model, run_progress_v
 
 __all__ = ["RunHistoryWidget", "RunProgressWidget"]
 
-_FLUSH_NOW = frozenset({
-    "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED",
-    "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED",
-})
+_FLUSH_NOW = frozenset(
+    {
+        "PIPELINE_START",
+        "PIPELINE_SUCCESS",
+        "PIPELINE_FAILURE",
+        "PIPELINE_CANCELED",
+        "STEP_START",
+        "STEP_SUCCESS",
+        "STEP_FAILURE",
+        "STEP_SKIPPED",
+    }
+)
 
 
 class RunProgressWidget(anywidget.AnyWidget):
@@ -92,8 +100,10 @@ class RunProgressWidget(anywidget.AnyWidget):
             if self._events:
                 from dagster_nb._widgets.html import run_progress_html
 
-                bundle = {"text/html": run_progress_html(self.view_model),
-                          "text/plain": self._text()}
+                bundle = {
+                    "text/html": run_progress_html(self.view_model),
+                    "text/plain": self._text(),
+                }
             else:
                 bundle = {"text/plain": ""}
             handle.update(bundle, raw=True)
@@ -105,7 +115,8 @@ class RunProgressWidget(anywidget.AnyWidget):
         counts = ", ".join(f"{n} {s}" for s, n in sorted(vm.get("counts", {}).items()))
         n = len(vm.get("rows", []))
         return f"RunProgressWidget(run {run.get('status')}: {n} assets" + (
-            f": {counts})" if counts else ")")
+            f": {counts})" if counts else ")"
+        )
 
     def __repr__(self) -> str:
         return self._text()
@@ -129,8 +140,15 @@ class RunHistoryWidget(LiveRepoView, anywidget.AnyWidget):
 
     view_model = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, repo: Any, limit: int = 20, *, debounce: float = 0.25, live: bool = True,
-                 **kwargs: Any):
+    def __init__(
+        self,
+        repo: Any,
+        limit: int = 20,
+        *,
+        debounce: float = 0.25,
+        live: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self._repo = repo
         self._limit = limit

@@ -35,21 +35,26 @@ def _widget_html(state: dict) -> str | None:
         at = svg.find("<svg")
         svg = svg[at:] if at >= 0 else svg  # no XML prolog / DOCTYPE inside HTML
         counts = vm.get("counts") or {}
-        legend = " ".join(
-            H._status_badge(s) + f" {n}" for s, n in counts.items() if n
-        )
+        legend = " ".join(H._status_badge(s) + f" {n}" for s, n in counts.items() if n)
         err = state.get("render_error") or ""
-        return (f'<div class="dnb-lineage dnb-static" style="font-family:sans-serif;font-size:12px">'
-                f"<div>{legend}</div>{svg}"
-                + (f"<pre>{H._e(err)}</pre>" if err else "") + "</div>")
+        return (
+            f'<div class="dnb-lineage dnb-static" style="font-family:sans-serif;font-size:12px">'
+            f"<div>{legend}</div>{svg}" + (f"<pre>{H._e(err)}</pre>" if err else "") + "</div>"
+        )
     if wid.endswith("RunProgressWidget"):
         return H.run_progress_html(vm) if vm.get("rows") else ""
     if wid.endswith("RunHistoryWidget"):
         return H.run_history_html(vm)
     if wid.endswith("PartitionWidget"):
         key = state.get("asset_key") or ""
-        return (f'<div style="font-family:sans-serif;font-size:12px"><b>{H._e(key)}</b></div>'
-                + H.partition_strip_html(vm)) if vm else ""
+        return (
+            (
+                f'<div style="font-family:sans-serif;font-size:12px"><b>{H._e(key)}</b></div>'
+                + H.partition_strip_html(vm)
+            )
+            if vm
+            else ""
+        )
     return None
 
 

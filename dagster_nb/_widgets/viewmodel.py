@@ -116,9 +116,9 @@ def metadata_to_view(metadata: Mapping[str, Any] | None) -> list[dict]:
             text = str(value)
         elif t in ("table_schema", "table") and isinstance(value, dict) and value.get("schema"):
             cols = value["schema"].get("columns", [])
-            text = ", ".join(f'{c.get("name")}: {c.get("type")}' for c in cols)
+            text = ", ".join(f"{c.get('name')}: {c.get('type')}" for c in cols)
             if t == "table":
-                text = f'{len(value.get("records") or [])} records ({text})'
+                text = f"{len(value.get('records') or [])} records ({text})"
         elif isinstance(value, (dict, list)):
             text = json.dumps(value, default=str)
         else:
@@ -166,8 +166,9 @@ def _latest_is_failure(rec: Any) -> bool:
 _NOT_RUN_REASONS = ("UPSTREAM_FAILED_TO_MATERIALIZE", "RUN_TERMINATED")
 
 
-def _failures_by_storage_id(instance: Any, records: Mapping[AssetKey, Any],
-                            keys: Iterable[AssetKey]) -> dict[AssetKey, dict]:
+def _failures_by_storage_id(
+    instance: Any, records: Mapping[AssetKey, Any], keys: Iterable[AssetKey]
+) -> dict[AssetKey, dict]:
     """The latest failure of every key of ``keys`` whose latest event is one, in one read
     (by the storage ids the status records hold), so a graph with many failed or not-run
     nodes costs no more than one with a few. Keys it cannot find are left out (the caller
@@ -182,10 +183,16 @@ def _failures_by_storage_id(instance: Any, records: Mapping[AssetKey, Any],
     from dagster_nb._events import DagsterEventType
     from dagster_nb._storage.queries import EventRecordsFilter
 
-    found = instance.get_event_records(EventRecordsFilter(
-        event_type=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE, storage_ids=tuple(ids)))
-    return {ids[r.storage_id]: _failure_view(r.event_log_entry.dagster_event)
-            for r in found if r.storage_id in ids}
+    found = instance.get_event_records(
+        EventRecordsFilter(
+            event_type=DagsterEventType.ASSET_FAILED_TO_MATERIALIZE, storage_ids=tuple(ids)
+        )
+    )
+    return {
+        ids[r.storage_id]: _failure_view(r.event_log_entry.dagster_event)
+        for r in found
+        if r.storage_id in ids
+    }
 
 
 def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
@@ -203,8 +210,11 @@ def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
 def _failure_view(ev: Any) -> dict:
     reason = (ev.data or {}).get("reason")
     if reason is None:  # stored before the reason was recorded: our own message says it
-        reason = ("UPSTREAM_FAILED_TO_MATERIALIZE" if "an upstream step failed" in (ev.message or "")
-                  else "FAILED_TO_MATERIALIZE")
+        reason = (
+            "UPSTREAM_FAILED_TO_MATERIALIZE"
+            if "an upstream step failed" in (ev.message or "")
+            else "FAILED_TO_MATERIALIZE"
+        )
     return {
         "kind": "not_run" if reason in _NOT_RUN_REASONS else "failed",
         "reason": reason,
@@ -227,7 +237,9 @@ def check_views(resolved: Any, instance: Any, keys: Iterable[AssetKey]) -> dict[
     if not specs:
         return {}
     kept = set(keys)
-    wanted = sorted((ck for ck in specs if ck.asset_key in kept), key=lambda c: (c.asset_key.parts, c.name))
+    wanted = sorted(
+        (ck for ck in specs if ck.asset_key in kept), key=lambda c: (c.asset_key.parts, c.name)
+    )
     if not wanted:
         return {}
     read = getattr(instance, "get_latest_asset_check_evaluation_records", None)
@@ -236,26 +248,36 @@ def check_views(resolved: Any, instance: Any, keys: Iterable[AssetKey]) -> dict[
     for ck in wanted:
         spec = specs[ck][1]
         rec = latest.get(ck)
-        ev = rec.event_log_entry.dagster_event.asset_check_evaluation_data if rec is not None else None
+        ev = (
+            rec.event_log_entry.dagster_event.asset_check_evaluation_data
+            if rec is not None
+            else None
+        )
         if ev is None:
             status = "not_evaluated"
         elif ev.passed:
             status = "passed"
         else:
             status = "warning" if ev.severity.value == "WARN" else "failed"
-        summary = out.setdefault(ck.asset_key, {**dict.fromkeys(CHECK_STATUSES, 0), "total": 0, "items": []})
+        summary = out.setdefault(
+            ck.asset_key, {**dict.fromkeys(CHECK_STATUSES, 0), "total": 0, "items": []}
+        )
         summary["total"] += 1
         summary[status] += 1
-        summary["items"].append({
-            "name": ck.name,
-            "status": status,
-            "severity": ev.severity.value if ev is not None else None,
-            "blocking": spec.blocking,
-            "description": (ev.description if ev is not None and ev.description else spec.description),
-            "timestamp": rec.timestamp if rec is not None else None,
-            "run_id": rec.run_id if rec is not None else None,
-            "metadata": metadata_to_view(ev.metadata) if ev is not None else [],
-        })
+        summary["items"].append(
+            {
+                "name": ck.name,
+                "status": status,
+                "severity": ev.severity.value if ev is not None else None,
+                "blocking": spec.blocking,
+                "description": (
+                    ev.description if ev is not None and ev.description else spec.description
+                ),
+                "timestamp": rec.timestamp if rec is not None else None,
+                "run_id": rec.run_id if rec is not None else None,
+                "metadata": metadata_to_view(ev.metadata) if ev is not None else [],
+            }
+        )
     return out
 
 
@@ -302,8 +324,15 @@ def lineage_view_model(
     check_counts = dict.fromkeys(CHECK_STATUSES, 0)
     for k in keys:
         n = _node_view(
-            graph.get(k), resolved, instance, resolver, records.get(k), running_set,
-            failed_set, current_time, failures,
+            graph.get(k),
+            resolved,
+            instance,
+            resolver,
+            records.get(k),
+            running_set,
+            failed_set,
+            current_time,
+            failures,
         )
         c = n["checks"] = checks.get(k)
         if c is not None:
@@ -453,7 +482,7 @@ def _clip(text: str, limit: int = LABEL_MAX) -> str:
     if len(text) <= limit:
         return text
     head = (limit - 1) * 2 // 3
-    return text[:head] + "\u2026" + text[len(text) - (limit - 1 - head):]
+    return text[:head] + "\u2026" + text[len(text) - (limit - 1 - head) :]
 
 
 def _node_label(n: Mapping[str, Any]) -> str:
@@ -468,7 +497,7 @@ def _node_label(n: Mapping[str, Any]) -> str:
     status_text = style["label"]
     p = n.get("partitions")
     if p:
-        status_text += f' - {p["materialized"]}/{p["total"]} partitions'
+        status_text += f" - {p['materialized']}/{p['total']} partitions"
     if n["status"] == "stale" and n.get("stale_causes"):
         cause = n["stale_causes"][0]
         if len(cause) > 34:
@@ -532,7 +561,7 @@ def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
         members = by_group[group]
         lines.append(f"  subgraph cluster_{gi} {{")
         lines.append(
-            f'    graph [label={_dot_str(group)} id={_dot_str("group-" + _ID_UNSAFE.sub("_", group))} '
+            f"    graph [label={_dot_str(group)} id={_dot_str('group-' + _ID_UNSAFE.sub('_', group))} "
             'style="rounded,dashed" color="#cbd5e1" fontcolor="#475569" labeljust=l];'
         )
         for n in members:
@@ -608,9 +637,11 @@ def asset_detail_view_model(
             f["error"] = _step_error(instance, f["run_id"], f["step"])
         else:  # why it never ran: the upstream assets that failed in that run
             f["upstream_failed"] = sorted(
-                _key_str(p) for p in node.parent_keys
+                _key_str(p)
+                for p in node.parent_keys
                 if (pf := _latest_failure(instance, p)) is not None
-                and pf["run_id"] == f["run_id"] and pf["kind"] == "failed"
+                and pf["run_id"] == f["run_id"]
+                and pf["kind"] == "failed"
             )
         base["failure"] = f
     return base
@@ -743,7 +774,9 @@ def partition_view_model(
     from dagster_nb._partitions.multi import MultiPartitionsDefinition
 
     if isinstance(partitions_def, MultiPartitionsDefinition):
-        return _multi_view(partitions_def, statuses, current_time, dynamic_partitions_store, max_keys)
+        return _multi_view(
+            partitions_def, statuses, current_time, dynamic_partitions_store, max_keys
+        )
     keys = partitions_def.get_partition_keys(
         current_time=current_time, dynamic_partitions_store=dynamic_partitions_store
     )
@@ -766,13 +799,18 @@ def partition_view_model(
     return vm
 
 
-def _multi_view(pdef: Any, statuses: Mapping[str, str], current_time: Any, store: Any,
-                max_keys: int) -> dict:
+def _multi_view(
+    pdef: Any, statuses: Mapping[str, str], current_time: Any, store: Any, max_keys: int
+) -> dict:
     dims = list(pdef.partitions_defs)  # ordered by name; keys are "<dim0>|<dim1>"
     names = [d.name for d in dims]
     dim_keys = [
-        [str(k) for k in d.partitions_def.get_partition_keys(
-            current_time=current_time, dynamic_partitions_store=store)]
+        [
+            str(k)
+            for k in d.partitions_def.get_partition_keys(
+                current_time=current_time, dynamic_partitions_store=store
+            )
+        ]
         for d in dims
     ]
     # The primary axis (columns) is the time dimension when there is one, else dimension 0.
@@ -800,10 +838,18 @@ def _multi_view(pdef: Any, statuses: Mapping[str, str], current_time: Any, store
         "description": _describe(pdef, len(cols) * len(rows_keys)),
         "total": len(cols) * len(rows_keys),
         "counts": counts,
-        "column_dimension": {"name": names[col], "kind": kinds[col], "total": len(cols),
-                             "keys": cols if len(cols) <= max_keys else None},
-        "row_dimension": {"name": names[row], "kind": kinds[row], "total": len(rows_keys),
-                          "keys": rows_keys},
+        "column_dimension": {
+            "name": names[col],
+            "kind": kinds[col],
+            "total": len(cols),
+            "keys": cols if len(cols) <= max_keys else None,
+        },
+        "row_dimension": {
+            "name": names[row],
+            "kind": kinds[row],
+            "total": len(rows_keys),
+            "keys": rows_keys,
+        },
         "dimension_names": names,
         "grid": rows,
     }
@@ -812,8 +858,10 @@ def _multi_view(pdef: Any, statuses: Mapping[str, str], current_time: Any, store
 def multi_partition_key(view_model: Mapping[str, Any], row_key: str, column_key: str) -> str:
     """The partition key string of a grid cell of a multi-partition view model."""
     names = view_model["dimension_names"]
-    by_name = {view_model["row_dimension"]["name"]: row_key,
-               view_model["column_dimension"]["name"]: column_key}
+    by_name = {
+        view_model["row_dimension"]["name"]: row_key,
+        view_model["column_dimension"]["name"]: column_key,
+    }
     return "|".join(by_name[n] for n in names)
 
 
@@ -878,9 +926,13 @@ def _merge_rows(per_run: list[list[dict]]) -> list[dict]:
             m["runs"] += 1
             if _ROW_RANK.get(r["status"], 0) > _ROW_RANK.get(m["status"], 0):
                 m["status"] = r["status"]
-            if r["start_time"] is not None and (m["start_time"] is None or r["start_time"] < m["start_time"]):
+            if r["start_time"] is not None and (
+                m["start_time"] is None or r["start_time"] < m["start_time"]
+            ):
                 m["start_time"] = r["start_time"]
-            if r["end_time"] is not None and (m["end_time"] is None or r["end_time"] > m["end_time"]):
+            if r["end_time"] is not None and (
+                m["end_time"] is None or r["end_time"] > m["end_time"]
+            ):
                 m["end_time"] = r["end_time"]
             if r["duration"] is not None:
                 m["duration"] = (m["duration"] or 0.0) + r["duration"]
@@ -888,7 +940,9 @@ def _merge_rows(per_run: list[list[dict]]) -> list[dict]:
                 m["elapsed"] = r["elapsed"]
             if r["partitions"]:
                 p = m["partitions"] or {"done": 0, "failed": 0, "total": 0}
-                m["partitions"] = {k: p[k] + r["partitions"][k] for k in ("done", "failed", "total")}
+                m["partitions"] = {
+                    k: p[k] + r["partitions"][k] for k in ("done", "failed", "total")
+                }
             m["error"] = m["error"] or r["error"]
     return list(merged.values())
 
@@ -897,17 +951,30 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
     rows: dict[str, dict] = {}
     step_assets: dict[str, list[str]] = {}
     step_state: dict[str, dict] = {}
-    run: dict[str, Any] = {"run_id": run_id, "status": "NOT_STARTED", "start_time": None, "end_time": None,
-           "job_name": None}
+    run: dict[str, Any] = {
+        "run_id": run_id,
+        "status": "NOT_STARTED",
+        "start_time": None,
+        "end_time": None,
+        "job_name": None,
+    }
 
     def row(key: str, step: str | None) -> dict:
         r = rows.get(key)
         if r is None:
             r = rows[key] = {
-                "key": key, "step": step, "status": "planned", "start_time": None,
-                "end_time": None, "duration": None, "elapsed": None,
-                "partitions": None, "error": None,
-                "_planned": [], "_done": set(), "_failed": set(),
+                "key": key,
+                "step": step,
+                "status": "planned",
+                "start_time": None,
+                "end_time": None,
+                "duration": None,
+                "elapsed": None,
+                "partitions": None,
+                "error": None,
+                "_planned": [],
+                "_done": set(),
+                "_failed": set(),
             }
         return r
 
@@ -943,15 +1010,21 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
             r = row(_key_str(e.asset_key), e.step_key)
             r["_failed"].add(e.partition)
         elif t in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and e.step_key:
-            status = {"STEP_SUCCESS": "success", "STEP_FAILURE": "failed",
-                      "STEP_SKIPPED": "skipped"}[t]
+            status = {
+                "STEP_SUCCESS": "success",
+                "STEP_FAILURE": "failed",
+                "STEP_SKIPPED": "skipped",
+            }[t]
             duration = (e.data or {}).get("duration")
             for k in step_assets.get(e.step_key, []) or [e.step_key]:
                 r = row(k, e.step_key)
                 r["status"] = status
                 r["end_time"] = e.timestamp
-                r["duration"] = duration if duration is not None else (
-                    e.timestamp - r["start_time"] if r["start_time"] is not None else None)
+                r["duration"] = (
+                    duration
+                    if duration is not None
+                    else (e.timestamp - r["start_time"] if r["start_time"] is not None else None)
+                )
                 if e.error is not None:
                     r["error"] = _error_text(e.error)
     out_rows = []
@@ -972,12 +1045,24 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
         out_rows.append(r)
     run["duration"] = (
         run["end_time"] - run["start_time"]
-        if run["end_time"] is not None and run["start_time"] is not None else None
+        if run["end_time"] is not None and run["start_time"] is not None
+        else None
     )
-    partitions = sorted({p for e in evs if e.event_type_value == "ASSET_MATERIALIZATION_PLANNED"
-                         and e.partition is not None for p in [e.partition]})
-    run["partition"] = (partitions[0] if len(partitions) == 1 else
-                        f"{partitions[0]}...{partitions[-1]}" if partitions else None)
+    partitions = sorted(
+        {
+            p
+            for e in evs
+            if e.event_type_value == "ASSET_MATERIALIZATION_PLANNED" and e.partition is not None
+            for p in [e.partition]
+        }
+    )
+    run["partition"] = (
+        partitions[0]
+        if len(partitions) == 1
+        else f"{partitions[0]}...{partitions[-1]}"
+        if partitions
+        else None
+    )
     return run, out_rows
 
 
@@ -992,8 +1077,11 @@ def run_history_view_model(instance: Any, limit: int = 20) -> dict:
         tags = dict(run.tags)
         partition = tags.get("dagster/partition")
         if partition is None and "dagster/asset_partition_range_start" in tags:
-            partition = (tags["dagster/asset_partition_range_start"] + "..."
-                         + tags.get("dagster/asset_partition_range_end", ""))
+            partition = (
+                tags["dagster/asset_partition_range_start"]
+                + "..."
+                + tags.get("dagster/asset_partition_range_end", "")
+            )
         out.append(
             {
                 "run_id": run.run_id,
@@ -1039,8 +1127,14 @@ def catalog_rows(
 
 
 # --------------------------------------------------------------------------- partition picker
-def partition_picker(resolved: Any, instance: Any, keys: Iterable[AssetKey], *,
-                     current_time: Any = None, max_keys: int = 2000) -> dict | None:
+def partition_picker(
+    resolved: Any,
+    instance: Any,
+    keys: Iterable[AssetKey],
+    *,
+    current_time: Any = None,
+    max_keys: int = 2000,
+) -> dict | None:
     """What the launch dialog of a partitioned run needs, for the assets ``keys`` one button
     runs: ``None`` when none of them is partitioned; ``{"error"}`` when they have several
     partitions definitions (they cannot run together); otherwise ``{"assets", "definition",
@@ -1058,9 +1152,11 @@ def partition_picker(resolved: Any, instance: Any, keys: Iterable[AssetKey], *,
     if not by_def:
         return None
     if len(by_def) > 1:
-        return {"error": "These assets have different partitions definitions ("
-                + "; ".join(f"{', '.join(v[1])}: {src}" for src, v in sorted(by_def.items()))
-                + "), so one run cannot cover them. Materialize each asset on its own."}
+        return {
+            "error": "These assets have different partitions definitions ("
+            + "; ".join(f"{', '.join(v[1])}: {src}" for src, v in sorted(by_def.items()))
+            + "), so one run cannot cover them. Materialize each asset on its own."
+        }
     src, (pdef, assets) = next(iter(by_def.items()))
     all_keys = list(_partition_keys(pdef, instance, current_time))
     missing = missing_partitions(resolved, instance, assets, current_time=current_time)
@@ -1076,14 +1172,17 @@ def partition_picker(resolved: Any, instance: Any, keys: Iterable[AssetKey], *,
     }
 
 
-def missing_partitions(resolved: Any, instance: Any, assets: Iterable[AssetKey | str], *,
-                       current_time: Any = None) -> list[str]:
+def missing_partitions(
+    resolved: Any, instance: Any, assets: Iterable[AssetKey | str], *, current_time: Any = None
+) -> list[str]:
     """Partition keys (in the definition's order) not materialized for at least one of
     ``assets`` (partitioned, one definition)."""
     keys = [AssetKey.from_user_string(a) if isinstance(a, str) else a for a in assets]
     pdef = next(resolved.assets_def_by_key[k].partitions_def for k in keys)
     done = None
     for k in keys:
-        mat = {p for p, st in instance.get_asset_partition_statuses(k).items() if st == "MATERIALIZED"}
+        mat = {
+            p for p, st in instance.get_asset_partition_statuses(k).items() if st == "MATERIALIZED"
+        }
         done = mat if done is None else done & mat
     return [p for p in _partition_keys(pdef, instance, current_time) if p not in (done or set())]

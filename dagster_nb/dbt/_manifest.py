@@ -83,8 +83,16 @@ def load_manifest(manifest: Any) -> Mapping[str, Any]:
 
 
 def get_node(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
-    for section in ("nodes", "sources", "exposures", "metrics", "semantic_models",
-                    "saved_queries", "unit_tests", "functions"):
+    for section in (
+        "nodes",
+        "sources",
+        "exposures",
+        "metrics",
+        "semantic_models",
+        "saved_queries",
+        "unit_tests",
+        "functions",
+    ):
         part = manifest.get(section)
         if part and unique_id in part:
             return part[unique_id]

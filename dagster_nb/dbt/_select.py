@@ -17,7 +17,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 _GRAPH = re.compile(r"^(?P<at>@)?(?:(?P<up>\d*)\+)?(?P<body>.+?)(?:\+(?P<down>\d*))?$")
-_METHODS = frozenset({"fqn", "tag", "path", "file", "source", "resource_type", "package", "test_name", "test_type"})
+_METHODS = frozenset(
+    {"fqn", "tag", "path", "file", "source", "resource_type", "package", "test_name", "test_type"}
+)
 
 
 class UnsupportedSelection(ValueError):
@@ -31,7 +33,11 @@ def _selectable(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _wild(pattern: str, value: str) -> bool:
-    return fnmatch.fnmatchcase(value, pattern) if any(c in pattern for c in "*?[") else pattern == value
+    return (
+        fnmatch.fnmatchcase(value, pattern)
+        if any(c in pattern for c in "*?[")
+        else pattern == value
+    )
 
 
 def _fqn_match(value: str, fqn: list[str]) -> bool:
@@ -41,7 +47,7 @@ def _fqn_match(value: str, fqn: list[str]) -> bool:
     if len(parts) == 1 and fqn and _wild(parts[0], fqn[-1]):
         return True
     for start in (0, 1):
-        seg = fqn[start:start + len(parts)]
+        seg = fqn[start : start + len(parts)]
         if len(seg) == len(parts) and all(_wild(p, f) for p, f in zip(parts, seg, strict=True)):
             return True  # dbt's fqn selection is by prefix: a folder selects what it holds
     return False
@@ -67,7 +73,8 @@ def _method_match(method: str, value: str, uid: str, props: Mapping[str, Any]) -
     if method in ("path", "file"):
         if method == "file":
             return _wild(value, PurePosixPath(props.get("original_file_path") or "").name) or _wild(
-                value, PurePosixPath(props.get("original_file_path") or "").stem)
+                value, PurePosixPath(props.get("original_file_path") or "").stem
+            )
         return _path_match(value, props)
     if method == "source":
         if rt != "source":
@@ -75,8 +82,10 @@ def _method_match(method: str, value: str, uid: str, props: Mapping[str, Any]) -
         parts = value.split(".")
         pkg_src = [props.get("package_name"), props.get("source_name"), props.get("name")]
         for start in (1, 0):
-            seg = pkg_src[start:start + len(parts)]
-            if len(seg) == len(parts) and all(_wild(p, str(f)) for p, f in zip(parts, seg, strict=True)):
+            seg = pkg_src[start : start + len(parts)]
+            if len(seg) == len(parts) and all(
+                _wild(p, str(f)) for p, f in zip(parts, seg, strict=True)
+            ):
                 return True
         return False
     if method == "resource_type":

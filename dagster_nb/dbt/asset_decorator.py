@@ -34,8 +34,9 @@ SELECTOR_TAG = "dagster_dbt/selector"
 DEFAULT_SELECT = "fqn:*"
 
 
-def select_unique_ids(select: str, exclude: str, selector: str, project: Any,
-                      manifest: Mapping[str, Any]) -> set[str]:
+def select_unique_ids(
+    select: str, exclude: str, selector: str, project: Any, manifest: Mapping[str, Any]
+) -> set[str]:
     """The manifest's unique ids dbt would select; natively when we can, else ``dbt ls``."""
     if select in ("", DEFAULT_SELECT) and not exclude and not selector:
         return set(manifest["nodes"])
@@ -59,9 +60,16 @@ def select_unique_ids(select: str, exclude: str, selector: str, project: Any,
     return list_unique_ids(project, select, exclude, selector)
 
 
-def build_dbt_specs(*, translator: DagsterDbtTranslator, manifest: Mapping[str, Any], select: str,
-                    exclude: str, selector: str, io_manager_key: str | None,
-                    project: Any) -> tuple[list[Any], list[Any]]:
+def build_dbt_specs(
+    *,
+    translator: DagsterDbtTranslator,
+    manifest: Mapping[str, Any],
+    select: str,
+    exclude: str,
+    selector: str,
+    io_manager_key: str | None,
+    project: Any,
+) -> tuple[list[Any], list[Any]]:
     selected = select_unique_ids(select, exclude, selector, project, manifest)
     specs: list[Any] = []
     checks: dict[Any, Any] = {}
@@ -106,7 +114,9 @@ def _validate_keys(translator: DagsterDbtTranslator, key_by_uid: Mapping[str, An
     if translator.settings.enable_duplicate_source_asset_keys:
         dupes = {k: v for k, v in dupes.items() if not all(u.startswith("source") for u in v)}
     if dupes:
-        lines = "\n".join(f"  {k.to_user_string()}: {', '.join(sorted(v))}" for k, v in dupes.items())
+        lines = "\n".join(
+            f"  {k.to_user_string()}: {', '.join(sorted(v))}" for k, v in dupes.items()
+        )
         raise DagsterInvalidDefinitionError(
             "The following dbt resources have the same asset key:\n"
             f"{lines}\nOverride DagsterDbtTranslator.get_asset_key so each gets its own key."
@@ -147,8 +157,13 @@ def dbt_assets(
             f"{type(translator).__name__}."
         )
     specs, check_specs = build_dbt_specs(
-        translator=translator, manifest=manifest, select=select, exclude=exclude or "",
-        selector=selector or "", io_manager_key=io_manager_key, project=project,
+        translator=translator,
+        manifest=manifest,
+        select=select,
+        exclude=exclude or "",
+        selector=selector or "",
+        io_manager_key=io_manager_key,
+        project=project,
     )
     for tag in (SELECT_TAG, EXCLUDE_TAG, SELECTOR_TAG):
         if op_tags and tag in op_tags:
@@ -206,8 +221,8 @@ def manifest_and_translator(dbt_assets: Sequence[Any]) -> tuple[Mapping[str, Any
 def get_asset_key_for_model(dbt_assets: Sequence[Any], model_name: str) -> Any:
     """The asset key of the dbt model (or seed, snapshot) named ``model_name``.
 
-        @dg.asset(deps=[get_asset_key_for_model([jaffle], "customer_revenue")])
-        def report(): ...
+    @dg.asset(deps=[get_asset_key_for_model([jaffle], "customer_revenue")])
+    def report(): ...
     """
     manifest, translator, project = manifest_and_translator(dbt_assets)
     for uid, node in manifest["nodes"].items():
@@ -215,7 +230,9 @@ def get_asset_key_for_model(dbt_assets: Sequence[Any], model_name: str) -> Any:
             return translator.get_asset_spec(manifest, uid, project).key
     from dagster_nb._errors import did_you_mean
 
-    names = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ASSET_RESOURCE_TYPES]
+    names = [
+        n["name"] for n in manifest["nodes"].values() if n["resource_type"] in ASSET_RESOURCE_TYPES
+    ]
     raise KeyError(
         f"Could not find a dbt model, seed, or snapshot with name: {model_name}"
         f"{did_you_mean(model_name, names)}"
@@ -225,8 +242,8 @@ def get_asset_key_for_model(dbt_assets: Sequence[Any], model_name: str) -> Any:
 def get_asset_key_for_source(dbt_assets: Sequence[Any], source_name: str) -> Any:
     """The asset key of the dbt source ``source_name`` (which must have exactly one table).
 
-        @dg.asset(key=get_asset_key_for_source([jaffle], "raw"))
-        def raw_orders(): ...
+    @dg.asset(key=get_asset_key_for_source([jaffle], "raw"))
+    def raw_orders(): ...
     """
     manifest, translator, project = manifest_and_translator(dbt_assets)
     [ad] = dbt_assets
@@ -247,18 +264,26 @@ def get_asset_key_for_source(dbt_assets: Sequence[Any], source_name: str) -> Any
     return next(iter(keys.values()))
 
 
-def build_dbt_asset_selection(dbt_assets: Sequence[Any], dbt_select: str = DEFAULT_SELECT,
-                              dbt_exclude: str | None = None,
-                              dbt_selector: str | None = None) -> Any:
+def build_dbt_asset_selection(
+    dbt_assets: Sequence[Any],
+    dbt_select: str = DEFAULT_SELECT,
+    dbt_exclude: str | None = None,
+    dbt_selector: str | None = None,
+) -> Any:
     """An AssetSelection of the assets (and their checks) a dbt selection string picks.
 
-        finance = build_dbt_asset_selection([jaffle], dbt_select="tag:finance").downstream()
+    finance = build_dbt_asset_selection([jaffle], dbt_select="tag:finance").downstream()
     """
     manifest, translator, project = manifest_and_translator(dbt_assets)
     [ad] = dbt_assets
     tags = ad.op.tags
-    own = select_unique_ids(tags.get(SELECT_TAG, DEFAULT_SELECT), tags.get(EXCLUDE_TAG, ""),
-                            tags.get(SELECTOR_TAG, ""), project, manifest)
+    own = select_unique_ids(
+        tags.get(SELECT_TAG, DEFAULT_SELECT),
+        tags.get(EXCLUDE_TAG, ""),
+        tags.get(SELECTOR_TAG, ""),
+        project,
+        manifest,
+    )
     picked = select_unique_ids(dbt_select, dbt_exclude or "", dbt_selector or "", project, manifest)
     uids = own & picked
     keys = []
@@ -281,5 +306,10 @@ def build_dbt_asset_selection(dbt_assets: Sequence[Any], dbt_select: str = DEFAU
     return sel
 
 
-__all__ = ["dbt_assets", "get_asset_key_for_model", "get_asset_key_for_source",
-           "build_dbt_asset_selection", "UNIQUE_ID_KEY"]
+__all__ = [
+    "dbt_assets",
+    "get_asset_key_for_model",
+    "get_asset_key_for_source",
+    "build_dbt_asset_selection",
+    "UNIQUE_ID_KEY",
+]

@@ -27,4 +27,3 @@ class DagsterDbtManifestNotFoundError(DagsterDbtError):
 
 class DagsterDbtProjectYmlFileNotFoundError(DagsterDbtError):
     """dbt_project.yml is missing in the project directory."""
-

@@ -69,10 +69,18 @@ class DbtProject:
     manifest_path: Path = field(default=Path(), init=False)
     has_uninstalled_deps: bool = field(default=False, init=False)
 
-    def __init__(self, project_dir: Any, *, target_path: Any = Path("target"),
-                 profiles_dir: Any = None, profile: str | None = None, target: str | None = None,
-                 packaged_project_dir: Any = None, state_path: Any = None,
-                 prepare_project_cli_args: Any = None) -> None:
+    def __init__(
+        self,
+        project_dir: Any,
+        *,
+        target_path: Any = Path("target"),
+        profiles_dir: Any = None,
+        profile: str | None = None,
+        target: str | None = None,
+        packaged_project_dir: Any = None,
+        state_path: Any = None,
+        prepare_project_cli_args: Any = None,
+    ) -> None:
         s = object.__setattr__
         pdir = Path(project_dir)
         if not pdir.exists():
@@ -142,15 +150,19 @@ class DbtProject:
         dbt = DbtCliResource(project_dir=self)
         if self.has_uninstalled_deps:
             dbt.cli(["deps", "--quiet"], target_path=self.target_path).wait()
-        inv = dbt.cli(list(self.prepare_project_cli_args), target_path=self.target_path,
-                      raise_on_error=False)
+        inv = dbt.cli(
+            list(self.prepare_project_cli_args), target_path=self.target_path, raise_on_error=False
+        )
         inv.wait()
         if inv.process.returncode != 0:
             raise DagsterDbtCliRuntimeError(
                 f"`dbt {' '.join(self.prepare_project_cli_args)}` failed for {self.project_dir}"
                 f" (profiles: {self.profiles_dir / 'profiles.yml'}). Fix the file dbt names "
-                "and run it again. dbt said:\n\n" + "\n".join(
-                    __import__("dagster_nb.dbt.resource", fromlist=["error_lines"]).error_lines(inv.raw_events)
+                "and run it again. dbt said:\n\n"
+                + "\n".join(
+                    __import__("dagster_nb.dbt.resource", fromlist=["error_lines"]).error_lines(
+                        inv.raw_events
+                    )
                     or ["(no error line)"]
                 )
             )

@@ -32,7 +32,9 @@ from dagster_nb.dbt.asset_decorator import (
 from dagster_nb.dbt.errors import DagsterDbtCliRuntimeError, DagsterDbtError
 from dagster_nb.dbt.translator import UNIQUE_ID_KEY, DagsterDbtTranslator, check_key_for_test
 
-_RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+_RESULT_EVENTS = frozenset(
+    {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
+)
 _OK = frozenset({"success", "pass", "warn"})  # dbt node statuses that mean "it ran"
 
 
@@ -56,12 +58,18 @@ def _resolve_executable(dbt_executable: str) -> str:
     return found
 
 
-def _run_plain(executable: str, args: Sequence[str], project_dir: Path,
-               profiles_dir: str | None, target_path: Path) -> tuple[int, list[dict[str, Any]]]:
+def _run_plain(
+    executable: str,
+    args: Sequence[str],
+    project_dir: Path,
+    profiles_dir: str | None,
+    target_path: Path,
+) -> tuple[int, list[dict[str, Any]]]:
     """Run a short dbt command (parse, ls) to completion; returns (exit code, JSON events)."""
     env = _env(project_dir, profiles_dir, target_path)
-    proc = subprocess.run([executable, *args], cwd=project_dir, env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [executable, *args], cwd=project_dir, env=env, capture_output=True, text=True, check=False
+    )
     events = []
     for line in proc.stdout.splitlines():
         try:
@@ -98,7 +106,9 @@ def error_lines(events: Sequence[Mapping[str, Any]]) -> list[str]:
                 out.append(msg)
     if not out:
         # dbt failed before its logger started (a CLI usage error): its plain output says why.
-        out = [str(ev["info"]["msg"]) for ev in events if (ev.get("info") or {}).get("name") == "Raw"]
+        out = [
+            str(ev["info"]["msg"]) for ev in events if (ev.get("info") or {}).get("name") == "Raw"
+        ]
     return out
 
 
@@ -113,10 +123,13 @@ def list_unique_ids(project: Any, select: str, exclude: str, selector: str) -> s
         args += ["--selector", selector]
     exe = _resolve_executable(getattr(project, "dbt_executable", None) or "dbt")
     with tempfile.TemporaryDirectory() as tmp:
-        code, events = _run_plain(exe, args, Path(project.project_dir), project.profiles_dir, Path(tmp))
+        code, events = _run_plain(
+            exe, args, Path(project.project_dir), project.profiles_dir, Path(tmp)
+        )
     if code != 0:
         raise DagsterDbtCliRuntimeError(
-            f"`dbt {' '.join(args)}` failed in {project.project_dir}:\n" + "\n".join(error_lines(events))
+            f"`dbt {' '.join(args)}` failed in {project.project_dir}:\n"
+            + "\n".join(error_lines(events))
         )
     out = set()
     for ev in events:
@@ -131,9 +144,19 @@ class DbtCliInvocation:
     each node; ``wait()`` runs it to the end; ``get_artifact("run_results.json")`` reads what
     dbt wrote to this invocation's own target path."""
 
-    def __init__(self, *, process: subprocess.Popen, args: list[str], manifest: Mapping[str, Any] | None,
-                 translator: DagsterDbtTranslator, project_dir: Path, target_path: Path,
-                 raise_on_error: bool, context: Any, project: Any) -> None:
+    def __init__(
+        self,
+        *,
+        process: subprocess.Popen,
+        args: list[str],
+        manifest: Mapping[str, Any] | None,
+        translator: DagsterDbtTranslator,
+        project_dir: Path,
+        target_path: Path,
+        raise_on_error: bool,
+        context: Any,
+        project: Any,
+    ) -> None:
         self.process = process
         self.args = args
         self.manifest = manifest
@@ -216,11 +239,17 @@ class DbtCliInvocation:
 
     def _raise_if_failed(self) -> None:
         if self.raise_on_error and self.process.returncode not in (0, None):
-            raise DagsterDbtCliRuntimeError(self._failure_message(),
-                                            metadata={"dbt_command": " ".join(self.args[1:])})
+            raise DagsterDbtCliRuntimeError(
+                self._failure_message(), metadata={"dbt_command": " ".join(self.args[1:])}
+            )
 
     def _compiled_sql(self, props: Mapping[str, Any]) -> str | None:
-        path = self.target_path / "compiled" / props.get("package_name", "") / props.get("original_file_path", "")
+        path = (
+            self.target_path
+            / "compiled"
+            / props.get("package_name", "")
+            / props.get("original_file_path", "")
+        )
         try:
             return path.read_text(encoding="utf-8")
         except OSError:
@@ -256,8 +285,12 @@ class DbtCliInvocation:
                 # The value is None (dbt wrote the table), so a content hash would never change:
                 # each dbt build of a node is new data, and what reads it becomes stale.
                 version = dg.DataVersion(str(info.get("invocation_id") or uuid.uuid4().hex))
-                yield dg.Output(value=None, output_name=key.to_python_identifier(), metadata=meta,
-                                data_version=version)
+                yield dg.Output(
+                    value=None,
+                    output_name=key.to_python_identifier(),
+                    metadata=meta,
+                    data_version=version,
+                )
             else:
                 yield dg.AssetMaterialization(asset_key=key, metadata=meta)
         elif rt == "test":
@@ -271,14 +304,24 @@ class DbtCliInvocation:
             if ck is None:
                 return
             ctx = self.context
-            selected = ctx.selected_asset_check_keys if ctx is not None and _has_assets_def(ctx) else None
+            selected = (
+                ctx.selected_asset_check_keys if ctx is not None and _has_assets_def(ctx) else None
+            )
             if selected is not None and ck not in selected:
-                yield dg.AssetObservation(asset_key=ck.asset_key, metadata=meta,
-                                          description=str(info.get("msg") or ""))
+                yield dg.AssetObservation(
+                    asset_key=ck.asset_key, metadata=meta, description=str(info.get("msg") or "")
+                )
                 return
-            severity = dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR
-            yield dg.AssetCheckResult(passed=status == "pass", asset_key=ck.asset_key,
-                                      check_name=ck.name, severity=severity, metadata=meta)
+            severity = (
+                dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR
+            )
+            yield dg.AssetCheckResult(
+                passed=status == "pass",
+                asset_key=ck.asset_key,
+                check_name=ck.name,
+                severity=severity,
+                metadata=meta,
+            )
 
 
 def _has_assets_def(ctx: Any) -> bool:
@@ -288,8 +331,12 @@ def _has_assets_def(ctx: Any) -> bool:
         return False
 
 
-def _default_event_metadata(props: Mapping[str, Any], node: Mapping[str, Any],
-                            data: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+def _default_event_metadata(
+    props: Mapping[str, Any],
+    node: Mapping[str, Any],
+    data: Mapping[str, Any],
+    info: Mapping[str, Any],
+) -> dict[str, Any]:
     from dagster_nb.dbt.translator import _default_metadata
 
     meta: dict[str, Any] = {}
@@ -303,7 +350,9 @@ def _default_event_metadata(props: Mapping[str, Any], node: Mapping[str, Any],
         from datetime import datetime
 
         try:
-            duration = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+            duration = (
+                datetime.fromisoformat(finished) - datetime.fromisoformat(started)
+            ).total_seconds()
         except ValueError:
             duration = None
     if duration is None:
@@ -318,8 +367,8 @@ def _default_event_metadata(props: Mapping[str, Any], node: Mapping[str, Any],
 class DbtCliResource(dg.ConfigurableResource):
     """Runs dbt commands for a project: ``dbt.cli(["build"], context=context).stream()``.
 
-        dbt = DbtCliResource(project_dir=DbtProject("examples/dbt_project"))
-        dbt.cli(["parse"]).wait()
+    dbt = DbtCliResource(project_dir=DbtProject("examples/dbt_project"))
+    dbt.cli(["parse"]).wait()
     """
 
     project_dir: Any
@@ -334,9 +383,13 @@ class DbtCliResource(dg.ConfigurableResource):
         from dagster_nb.dbt.project import DbtProject
 
         if isinstance(project_dir, DbtProject):
-            kwargs.setdefault("profiles_dir", str(project_dir.profiles_dir) if project_dir.profiles_dir else None)
+            kwargs.setdefault(
+                "profiles_dir", str(project_dir.profiles_dir) if project_dir.profiles_dir else None
+            )
             kwargs.setdefault("target", project_dir.target)
-            kwargs.setdefault("state_path", str(project_dir.state_path) if project_dir.state_path else None)
+            kwargs.setdefault(
+                "state_path", str(project_dir.state_path) if project_dir.state_path else None
+            )
             project_dir = str(project_dir.project_dir)
         if project_dir is None:
             raise dg.DagsterInvalidDefinitionError("DbtCliResource needs project_dir=.")
@@ -371,9 +424,16 @@ class DbtCliResource(dg.ConfigurableResource):
             return []
         return ["--state", str(self.state_path)]
 
-    def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest: Any = None,
-            dagster_dbt_translator: DagsterDbtTranslator | None = None, context: Any = None,
-            target_path: Any = None) -> DbtCliInvocation:
+    def cli(
+        self,
+        args: Sequence[str],
+        *,
+        raise_on_error: bool = True,
+        manifest: Any = None,
+        dagster_dbt_translator: DagsterDbtTranslator | None = None,
+        context: Any = None,
+        target_path: Any = None,
+    ) -> DbtCliInvocation:
         """Start ``dbt <args>``; with ``context`` (from ``@dbt_assets``) the selected assets
         become dbt's ``--select``."""
         from dagster_nb.dbt._manifest import load_manifest
@@ -409,11 +469,26 @@ class DbtCliResource(dg.ConfigurableResource):
             env["DBT_INDIRECT_SELECTION"] = indirect
         if context is not None and hasattr(context, "log"):
             context.log.info(f"Running dbt command: `dbt {' '.join(full[2:])}`.")
-        proc = subprocess.Popen(full, cwd=project_dir, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, bufsize=1)
-        return DbtCliInvocation(process=proc, args=full, manifest=manifest, translator=translator,
-                                project_dir=project_dir, target_path=target_path,
-                                raise_on_error=raise_on_error, context=context, project=project)
+        proc = subprocess.Popen(
+            full,
+            cwd=project_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        return DbtCliInvocation(
+            process=proc,
+            args=full,
+            manifest=manifest,
+            translator=translator,
+            project_dir=project_dir,
+            target_path=target_path,
+            raise_on_error=raise_on_error,
+            context=context,
+            project=project,
+        )
 
 
 def _seed_partial_parse(project_dir: Path, project: Any, target_path: Path) -> None:
@@ -427,8 +502,9 @@ def _seed_partial_parse(project_dir: Path, project: Any, target_path: Path) -> N
         shutil.copyfile(src, dst)
 
 
-def subset_selection_args(context: Any, manifest: Mapping[str, Any],
-                          translator: DagsterDbtTranslator) -> tuple[list[str], str | None]:
+def subset_selection_args(
+    context: Any, manifest: Mapping[str, Any], translator: DagsterDbtTranslator
+) -> tuple[list[str], str | None]:
     """dbt arguments for the assets and checks this step was asked for (dagster_dbt's rules):
     the decorator's own select/exclude when everything is selected, else each selected node by
     its fully qualified name (or file name with enable_dbt_selection_by_name)."""

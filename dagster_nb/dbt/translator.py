@@ -87,8 +87,9 @@ class DagsterDbtTranslator:
         schema = (props.get("config") or {}).get("schema")
         return AssetKey([schema, props["name"]] if schema is not None else [props["name"]])
 
-    def get_partition_mapping(self, dbt_resource_props: Mapping[str, Any],
-                              dbt_parent_resource_props: Mapping[str, Any]) -> Any:
+    def get_partition_mapping(
+        self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
+    ) -> Any:
         return None
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
@@ -165,7 +166,9 @@ class DagsterDbtTranslator:
             pm = self.get_partition_mapping(props, self.get_resource_props(manifest, up))
             dep_meta = None
             if self.settings.enable_source_metadata and up.startswith("source"):
-                dep_meta = {k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)}
+                dep_meta = {
+                    k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)
+                }
             deps.append(AssetDep(up_spec.key, partition_mapping=pm, metadata=dep_meta))
         groups = manifest.get("groups") or {}
         owner_props = props
@@ -214,8 +217,9 @@ class DagsterDbtTranslator:
         memo[memo_id] = spec
         return spec
 
-    def get_asset_check_spec(self, asset_spec: Any, manifest: Mapping[str, Any], unique_id: str,
-                             project: Any) -> Any:
+    def get_asset_check_spec(
+        self, asset_spec: Any, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> Any:
         """The AssetCheckSpec of one dbt test on ``asset_spec`` (None when it targets another)."""
         if not self.settings.enable_asset_checks:
             return None
@@ -245,7 +249,9 @@ DEFAULT_GROUP_NAME = "default"
 _WRAPPERS: dict[int, ManifestWrapper] = {}
 
 
-def cached_upstream_ids(manifest: Mapping[str, Any], unique_id: str, props: Mapping[str, Any]) -> list[str]:
+def cached_upstream_ids(
+    manifest: Mapping[str, Any], unique_id: str, props: Mapping[str, Any]
+) -> list[str]:
     """upstream_unique_ids, computed once per node of a manifest."""
     cache = _wrapper(manifest).upstream
     found = cache.get(unique_id)
@@ -271,25 +277,32 @@ def _default_metadata(props: Mapping[str, Any]) -> dict[str, Any]:
     if columns:
         from dagster_nb._definitions.metadata import TableColumn, TableSchema
 
-        out["dagster/column_schema"] = TableSchema(columns=[
-            TableColumn(
-                name=name,
-                type=info.get("data_type") or "?",
-                description=info.get("description"),
-                tags={t: "" for t in info.get("tags", ())},
-            )
-            for name, info in columns.items()
-        ])
-    candidates = [props.get("database"), props.get("schema"), props.get("alias"),
-                  props.get("name") if props.get("resource_type") == "source" else None]
+        out["dagster/column_schema"] = TableSchema(
+            columns=[
+                TableColumn(
+                    name=name,
+                    type=info.get("data_type") or "?",
+                    description=info.get("description"),
+                    tags={t: "" for t in info.get("tags", ())},
+                )
+                for name, info in columns.items()
+            ]
+        )
+    candidates = [
+        props.get("database"),
+        props.get("schema"),
+        props.get("alias"),
+        props.get("name") if props.get("resource_type") == "source" else None,
+    ]
     parts = [str(p) for p in candidates if p]
     if parts:
         out["dagster/table_name"] = ".".join(parts)
     return out
 
 
-def check_key_for_test(manifest: Mapping[str, Any], translator: DagsterDbtTranslator,
-                       test_unique_id: str, project: Any) -> Any:
+def check_key_for_test(
+    manifest: Mapping[str, Any], translator: DagsterDbtTranslator, test_unique_id: str, project: Any
+) -> Any:
     """The AssetCheckKey a dbt test maps to (its attached node), or None."""
     if not test_unique_id.startswith("test"):
         return None
@@ -300,15 +313,22 @@ def check_key_for_test(manifest: Mapping[str, Any], translator: DagsterDbtTransl
     attached = test.get("attached_node")
     if len(ups) == 1:
         [attached] = ups
-    ref = (((test.get("config") or {}).get("meta") or test.get("meta") or {})
-           .get("dagster") or {}).get("ref") or {}
+    ref = (
+        ((test.get("config") or {}).get("meta") or test.get("meta") or {}).get("dagster") or {}
+    ).get("ref") or {}
     if ref:
         pkg = ref.get("package") or (manifest.get("metadata") or {}).get("project_name")
         want = (ref["name"], pkg, ref.get("version"))
         attached = next(
-            (uid for uid, p in manifest["nodes"].items()
-             if (p["name"], p["package_name"], p.get("version")) == want), None)
+            (
+                uid
+                for uid, p in manifest["nodes"].items()
+                if (p["name"], p["package_name"], p.get("version")) == want
+            ),
+            None,
+        )
     if not attached:
         return None
-    return AssetCheckKey(name=test["name"],
-                         asset_key=translator.get_asset_spec(manifest, attached, project).key)
+    return AssetCheckKey(
+        name=test["name"], asset_key=translator.get_asset_spec(manifest, attached, project).key
+    )

@@ -22,8 +22,12 @@ def test_asset_sensor_reacts_once_per_materialization(tmp_path):
 
     invoice_job = dg.define_asset_job("invoice_job", selection=["invoice"])
 
-    @dg.asset_sensor(asset_key=dg.AssetKey("orders"), job=invoice_job, minimum_interval_seconds=1,
-                     default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.asset_sensor(
+        asset_key=dg.AssetKey("orders"),
+        job=invoice_job,
+        minimum_interval_seconds=1,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
     def on_orders(context, asset_event):
         return dg.RunRequest(run_key=str(asset_event.storage_id))
 

@@ -28,8 +28,12 @@ def _defs():
 
     job = dg.define_asset_job("ingest", selection=["raw"])
 
-    @dg.schedule(cron_schedule="0 6 * * *", job=job, execution_timezone="Europe/Berlin",
-                 default_status=dg.DefaultScheduleStatus.RUNNING)
+    @dg.schedule(
+        cron_schedule="0 6 * * *",
+        job=job,
+        execution_timezone="Europe/Berlin",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
     def morning(context):
         return dg.RunRequest()
 
@@ -55,9 +59,16 @@ def test_view_model_values(tmp_path):
         by = {i["name"]: i for i in vm["instigators"]}
         assert list(by) == ["morning", "bucket", "default_automation_condition_sensor"]
         m = by["morning"]
-        assert (m["kind"], m["status"], m["schedule"], m["timezone"]) == ("schedule", "RUNNING", "0 6 * * *", "Europe/Berlin")
+        assert (m["kind"], m["status"], m["schedule"], m["timezone"]) == (
+            "schedule",
+            "RUNNING",
+            "0 6 * * *",
+            "Europe/Berlin",
+        )
         assert m["next_tick"] == dt.datetime(2024, 1, 2, 5, tzinfo=dt.timezone.utc).timestamp()
-        assert [t["status"] for t in m["ticks"]] == ["SUCCESS"] and m["runs"][0]["status"] == "SUCCESS"
+        assert [t["status"] for t in m["ticks"]] == ["SUCCESS"] and m["runs"][0][
+            "status"
+        ] == "SUCCESS"
         b = by["bucket"]
         assert [t["status"] for t in b["ticks"]] == ["FAILURE", "FAILURE"]
         assert b["ticks"][0]["error"] == "ConnectionError: bucket unreachable"
@@ -91,9 +102,20 @@ def test_front_end_draws_it(tmp_path):
         "catch (e) { document.body.dataset.error = String(e); }\n"
         "</script></body></html>"
     )
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert 'data-ok="yes"' in dom, dom[-2000:]
     assert "ConnectionError: bucket unreachable" in dom and "0 6 * * * (Europe/Berlin)" in dom
     assert ">eager<" in dom and "REQUESTED" in dom and "No asset partitions were requested." in dom
@@ -135,11 +157,17 @@ def test_freshness_states_from_real_materializations(tmp_path):
 
     FP = dg.FreshnessPolicy
 
-    @dg.asset(freshness_policy=FP.time_window(fail_window=timedelta(hours=2), warn_window=timedelta(hours=1)))
+    @dg.asset(
+        freshness_policy=FP.time_window(
+            fail_window=timedelta(hours=2), warn_window=timedelta(hours=1)
+        )
+    )
     def hourly():
         return 1
 
-    @dg.asset(freshness_policy=FP.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1)))
+    @dg.asset(
+        freshness_policy=FP.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1))
+    )
     def morning():
         return 2
 
@@ -155,13 +183,25 @@ def test_freshness_states_from_real_materializations(tmp_path):
     with dg.DagsterInstance.from_directory(tmp_path / "h") as inst:
         dg.materialize([hourly, morning], instance=inst)
         t = time.time()
-        states = lambda dt_s: {k.to_user_string(): v for k, v in freshness_states(defs, inst, t + dt_s).items()}  # noqa: E731
-        assert states(60) == {"hourly": "PASS", "never": "UNKNOWN", "morning": states(60)["morning"]}
+
+        def states(dt_s):
+            return {
+                k.to_user_string(): v for k, v in freshness_states(defs, inst, t + dt_s).items()
+            }
+
+        assert states(60) == {
+            "hourly": "PASS",
+            "never": "UNKNOWN",
+            "morning": states(60)["morning"],
+        }
         assert states(90 * 60)["hourly"] == "WARN" and states(3 * 3600)["hourly"] == "FAIL"
         # cron: the latest completed 09:00 deadline's window [08:00, 09:00]: materialized now,
         # it passes until the next deadline has passed without a new materialization
         assert states(60)["morning"] == "PASS" and states(2 * 86400)["morning"] == "FAIL"
         d = AutomationDaemon(defs, inst)
         vm = automation_view_model(d, now=t + 90 * 60)
-        assert vm["freshness"] == [{"key": "hourly", "state": "WARN"}, {"key": "morning", "state": "PASS"},
-                                   {"key": "never", "state": "UNKNOWN"}]
+        assert vm["freshness"] == [
+            {"key": "hourly", "state": "WARN"},
+            {"key": "morning", "state": "PASS"},
+            {"key": "never", "state": "UNKNOWN"},
+        ]

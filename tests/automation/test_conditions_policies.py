@@ -12,10 +12,15 @@ AC = dg.AutomationCondition
 def test_builders_have_dagster_labels():
     assert AC.eager().get_label() == "eager"
     assert AC.on_missing().get_label() == "on_missing"
-    assert AC.on_cron("0 6 * * *", "Europe/Berlin").get_label() == "on_cron(0 6 * * *, Europe/Berlin)"
+    assert (
+        AC.on_cron("0 6 * * *", "Europe/Berlin").get_label() == "on_cron(0 6 * * *, Europe/Berlin)"
+    )
     assert AC.in_progress().get_label() == "in_progress"
     assert AC.any_deps_updated().get_label() == "any_deps_updated"
-    assert AC.all_deps_updated_since_cron("0 0 * * *").get_label() == "all_deps_updated_since_cron(0 0 * * *, UTC)"
+    assert (
+        AC.all_deps_updated_since_cron("0 0 * * *").get_label()
+        == "all_deps_updated_since_cron(0 0 * * *, UTC)"
+    )
     assert AC.missing().get_label() is None
     assert AC.missing().with_label("gap").get_label() == "gap"
 
@@ -48,17 +53,34 @@ def test_repr_and_description():
         "AndAutomationCondition(label=None, operands=[MissingAutomationCondition(label=None), "
         "NewlyUpdatedCondition(label=None)])"
     )
-    assert AC.eager().description == "All of" and (AC.missing() | AC.missing()).description == "Any of"
-    assert AC.cron_tick_passed("0 0 * * *").name == "cron_tick_passed(cron_schedule=0 0 * * *, cron_timezone=UTC)"
+    assert (
+        AC.eager().description == "All of" and (AC.missing() | AC.missing()).description == "Any of"
+    )
+    assert (
+        AC.cron_tick_passed("0 0 * * *").name
+        == "cron_tick_passed(cron_schedule=0 0 * * *, cron_timezone=UTC)"
+    )
     assert AC.asset_matches("a", AC.missing()).name == "a"
 
 
 def test_all_required_builders_exist():
     for name in [
-        "eager", "on_missing", "missing", "in_progress", "newly_updated", "newly_requested",
-        "code_version_changed", "data_version_changed", "any_deps_updated", "any_deps_missing",
-        "any_deps_in_progress", "initial_evaluation", "execution_failed", "will_be_requested",
-        "any_downstream_conditions", "in_latest_time_window",
+        "eager",
+        "on_missing",
+        "missing",
+        "in_progress",
+        "newly_updated",
+        "newly_requested",
+        "code_version_changed",
+        "data_version_changed",
+        "any_deps_updated",
+        "any_deps_missing",
+        "any_deps_in_progress",
+        "initial_evaluation",
+        "execution_failed",
+        "will_be_requested",
+        "any_downstream_conditions",
+        "in_latest_time_window",
     ]:
         assert isinstance(getattr(AC, name)(), AC), name
     assert isinstance(AC.in_latest_time_window(timedelta(hours=48)), AC)
@@ -97,21 +119,34 @@ def test_assets_store_conditions_and_policies_on_specs():
     assert a.specs_by_key[dg.AssetKey("a")].freshness_policy == fresh
     assert b.specs_by_key[dg.AssetKey("b")].auto_materialize_policy == policy
     spec = dg.AssetSpec("c", automation_condition=AC.eager(), freshness_policy=fresh)
-    assert spec.automation_condition.get_label() == "eager" and spec.freshness_policy.fail_window == timedelta(hours=24)
+    assert (
+        spec.automation_condition.get_label() == "eager"
+        and spec.freshness_policy.fail_window == timedelta(hours=24)
+    )
 
 
 def test_auto_materialize_policy_rules():
     R = dg.AutoMaterializeRule
     eager, lazy = dg.AutoMaterializePolicy.eager(), dg.AutoMaterializePolicy.lazy()
-    assert R.materialize_on_parent_updated() in eager.rules and R.materialize_on_parent_updated() not in lazy.rules
+    assert (
+        R.materialize_on_parent_updated() in eager.rules
+        and R.materialize_on_parent_updated() not in lazy.rules
+    )
     assert len(eager.rules) == 7 and len(lazy.rules) == 5
     assert eager.max_materializations_per_minute == 1
-    assert dg.AutoMaterializePolicy.eager(max_materializations_per_minute=None).max_materializations_per_minute is None
+    assert (
+        dg.AutoMaterializePolicy.eager(
+            max_materializations_per_minute=None
+        ).max_materializations_per_minute
+        is None
+    )
     cron = eager.with_rules(R.materialize_on_cron("0 * * * *"))
     assert R.materialize_on_cron("0 * * * *") in cron.rules and len(cron.rules) == 8
     replaced = cron.with_rules(R.materialize_on_cron("0 0 * * *"))
     assert R.materialize_on_cron("0 * * * *") not in replaced.rules and len(replaced.rules) == 8
-    assert eager.without_rules(R.materialize_on_missing()).rules == eager.rules - {R.materialize_on_missing()}
+    assert eager.without_rules(R.materialize_on_missing()).rules == eager.rules - {
+        R.materialize_on_missing()
+    }
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="do not exist"):
         eager.without_rules(R.skip_on_run_in_progress())
     assert R.skip_on_run_in_progress().description == "in-progress run for asset"
@@ -137,19 +172,29 @@ def test_policy_to_automation_condition_shape():
 
 
 def test_freshness_policies():
-    tw = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2), warn_window=timedelta(hours=1))
+    tw = dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(hours=2), warn_window=timedelta(hours=1)
+    )
     assert (tw.fail_window, tw.warn_window) == (timedelta(hours=2), timedelta(hours=1))
     cron = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1))
-    assert (cron.deadline_cron, cron.lower_bound_delta, cron.timezone) == ("0 9 * * *", timedelta(hours=1), "UTC")
+    assert (cron.deadline_cron, cron.lower_bound_delta, cron.timezone) == (
+        "0 9 * * *",
+        timedelta(hours=1),
+        "UTC",
+    )
     assert isinstance(tw, dg.FreshnessPolicy) and isinstance(cron, dg.FreshnessPolicy)
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warn_window must be less"):
-        dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=1), warn_window=timedelta(hours=2))
+        dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(hours=1), warn_window=timedelta(hours=2)
+        )
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="1 minute"):
         dg.FreshnessPolicy.time_window(fail_window=timedelta(seconds=30))
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="smallest cron interval"):
         dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(days=2))
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="Mars/X"):
-        dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1), timezone="Mars/X")
+        dg.FreshnessPolicy.cron(
+            deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1), timezone="Mars/X"
+        )
     legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=30, cron_schedule="0 * * * *")
     assert legacy.maximum_lag_minutes == 30.0 and legacy.maximum_lag_delta == timedelta(minutes=30)
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="'bad cron'"):
@@ -157,9 +202,14 @@ def test_freshness_policies():
 
 
 def test_automation_condition_sensor_definition():
-    s = dg.AutomationConditionSensorDefinition("auto", target=dg.AssetSelection.all(), run_tags={"a": 1})
+    s = dg.AutomationConditionSensorDefinition(
+        "auto", target=dg.AssetSelection.all(), run_tags={"a": 1}
+    )
     assert (s.name, s.minimum_interval_seconds, s.default_status, s.run_tags) == (
-        "auto", 30, dg.DefaultSensorStatus.STOPPED, {"a": "1"}
+        "auto",
+        30,
+        dg.DefaultSensorStatus.STOPPED,
+        {"a": "1"},
     )
     legacy = dg.AutoMaterializeSensorDefinition("amp", target="*", minimum_interval_seconds=60)
     assert legacy.minimum_interval_seconds == 60

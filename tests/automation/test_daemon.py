@@ -22,7 +22,11 @@ def at(h, m=0, day=1):
 
 @pytest.fixture(params=["sqlite", "memory"])
 def instance(request, tmp_path):
-    inst = dg.DagsterInstance.from_directory(tmp_path / "home") if request.param == "sqlite" else dg.DagsterInstance.ephemeral(str(tmp_path / "mem"))
+    inst = (
+        dg.DagsterInstance.from_directory(tmp_path / "home")
+        if request.param == "sqlite"
+        else dg.DagsterInstance.ephemeral(str(tmp_path / "mem"))
+    )
     yield inst
     inst.dispose()
 
@@ -38,8 +42,12 @@ def _defs(seen_files=None, **extra):
 
     job = dg.define_asset_job("orders_job", selection=["orders"])
 
-    @dg.schedule(cron_schedule="0 6 * * *", job=job, execution_timezone="Europe/Berlin",
-                 default_status=dg.DefaultScheduleStatus.RUNNING)
+    @dg.schedule(
+        cron_schedule="0 6 * * *",
+        job=job,
+        execution_timezone="Europe/Berlin",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
     def morning(context):
         return dg.RunRequest(run_key=context.scheduled_execution_time.isoformat())
 
@@ -53,7 +61,9 @@ def _defs(seen_files=None, **extra):
             yield dg.RunRequest(run_key=f)
         context.update_cursor(",".join(sorted(known | set(new))))
 
-    return dg.Definitions(assets=[orders, report], jobs=[job], schedules=[morning], sensors=[files], **extra)
+    return dg.Definitions(
+        assets=[orders, report], jobs=[job], schedules=[morning], sensors=[files], **extra
+    )
 
 
 def _runs(instance, **tags):
@@ -64,7 +74,9 @@ def _runs(instance, **tags):
 
 def test_schedule_fires_on_its_cron_tick_in_its_timezone(instance):
     d = AutomationDaemon(_defs(), instance)
-    assert [r for r in d.tick(at=at(4)) if r.kind == "schedule"] == []  # 05:00 Berlin: before the tick
+    assert [
+        r for r in d.tick(at=at(4)) if r.kind == "schedule"
+    ] == []  # 05:00 Berlin: before the tick
     recs = d.tick(at=at(5))  # 06:00 Berlin
     sched = [r for r in recs if r.kind == "schedule"]
     assert len(sched) == 1 and sched[0].status == "SUCCESS" and len(sched[0].run_ids) == 1
@@ -84,7 +96,9 @@ def test_sensor_cursor_run_keys_and_skip_reason(instance):
     assert recs["files"].cursor == "a.csv"
     run = instance.get_run_by_id(recs["files"].run_ids[0])
     assert run.tags["dagster/sensor_name"] == "files" and run.tags["dagster/run_key"] == "a.csv"
-    assert "files" not in {r.name for r in d.tick(at=at(1, 0) + dt.timedelta(seconds=10))}  # interval
+    assert "files" not in {
+        r.name for r in d.tick(at=at(1, 0) + dt.timedelta(seconds=10))
+    }  # interval
     recs = {r.name: r for r in d.tick(at=at(1, 1))}
     assert recs["files"].status == "SKIPPED" and recs["files"].skip_reason == "no new files"
     files.append("b.csv")
@@ -143,7 +157,9 @@ def test_automation_conditions_launch_runs_through_the_default_sensor(instance):
     d.set_status("morning", running=False)
     d.set_status("files", running=False)
     first = d.tick(at=at(1))
-    assert [(r.name, r.status) for r in first] == [("default_automation_condition_sensor", "SKIPPED")]
+    assert [(r.name, r.status) for r in first] == [
+        ("default_automation_condition_sensor", "SKIPPED")
+    ]
     dg.materialize(_defs().assets, selection=["orders"], instance=instance)
     recs = d.tick(at=at(1, 1))
     assert recs[0].status == "SUCCESS" and len(recs[0].run_ids) == 1
@@ -152,8 +168,14 @@ def test_automation_conditions_launch_runs_through_the_default_sensor(instance):
     assert run.tags["dagster/sensor_name"] == "default_automation_condition_sensor"
     assert instance.get_latest_materialization_event("report") is not None
     # the evaluation is kept for explanations, and the cursor persists
-    assert d.last_evaluations["default_automation_condition_sensor"].get_num_requested("report") == 1
-    assert instance.get_tick_store().get_state("default_automation_condition_sensor", "automation").cursor
+    assert (
+        d.last_evaluations["default_automation_condition_sensor"].get_num_requested("report") == 1
+    )
+    assert (
+        instance.get_tick_store()
+        .get_state("default_automation_condition_sensor", "automation")
+        .cursor
+    )
 
 
 def test_automation_condition_sensor_targets_its_selection(instance):
@@ -167,9 +189,13 @@ def test_automation_condition_sensor_targets_its_selection(instance):
     def y():
         return 2
 
-    sensor = dg.AutomationConditionSensorDefinition("only_x", target=dg.AssetSelection.assets("x"),
-                                                    default_status=dg.DefaultSensorStatus.RUNNING,
-                                                    minimum_interval_seconds=5, run_tags={"team": "a"})
+    sensor = dg.AutomationConditionSensorDefinition(
+        "only_x",
+        target=dg.AssetSelection.assets("x"),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=5,
+        run_tags={"team": "a"},
+    )
     d = AutomationDaemon(dg.Definitions(assets=[x, y], sensors=[sensor]), instance)
     d.set_status("default_automation_condition_sensor", running=False)
     recs = {r.name: r for r in d.tick(at=at(1))}
@@ -260,14 +286,20 @@ def test_old_instance_file_gains_the_tables_and_keeps_its_runs(tmp_path):
     with dg.DagsterInstance.from_directory(home) as inst:  # an instance as today's main makes it
         run_id = dg.materialize([a], instance=inst).run_id
     db = next(p for p in home.iterdir() if p.suffix in (".db", ".sqlite", ".sqlite3"))
-    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert "automation_ticks" not in tables
     with dg.DagsterInstance.from_directory(home) as inst:
         d = AutomationDaemon(_defs(), inst)
         d.tick(at=at(5))
         assert inst.get_run_by_id(run_id).is_success  # nothing lost
         assert inst.get_tick_store().get_ticks("morning", "schedule")[0].status == "SUCCESS"
-    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert {"automation_ticks", "automation_state"} <= tables
 
 
@@ -287,9 +319,6 @@ def test_background_thread_starts_ticks_and_stops_cleanly(instance):
 def test_bad_tick_time_is_explained(instance):
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="ISO time"):
         AutomationDaemon(_defs(), instance).tick(at="tomorrow")
-
-
-
 
 
 def test_sensor_result_adds_dynamic_partitions_then_runs_them(instance):
@@ -314,9 +343,14 @@ def test_sensor_result_adds_dynamic_partitions_then_runs_them(instance):
 
     d = AutomationDaemon(dg.Definitions(assets=[fruit], jobs=[job], sensors=[basket]), instance)
     (rec,) = d.tick(at=at(1))
-    assert rec.status == "SUCCESS" and rec.run_keys == ("apple", "pear") and rec.cursor == "apple,pear"
+    assert (
+        rec.status == "SUCCESS" and rec.run_keys == ("apple", "pear") and rec.cursor == "apple,pear"
+    )
     assert instance.get_dynamic_partitions("fruits") == ["apple", "pear"]
-    assert sorted(instance.get_run_by_id(r).tags["dagster/partition"] for r in rec.run_ids) == ["apple", "pear"]
+    assert sorted(instance.get_run_by_id(r).tags["dagster/partition"] for r in rec.run_ids) == [
+        "apple",
+        "pear",
+    ]
     assert instance.get_materialized_partitions("fruit") == {"apple", "pear"}
     (rec,) = d.tick(at=at(2))
     assert rec.status == "SKIPPED" and rec.skip_reason == "no new fruit"
@@ -327,10 +361,12 @@ def test_reactive_loop_rematerializes_a_redefined_asset_and_its_eager_downstream
 
     def version(n):
         if n == 1:
+
             @dg.asset(automation_condition=AC.eager())
             def prices():
                 return 1
         else:
+
             @dg.asset(automation_condition=AC.eager())
             def prices():
                 return 2  # a cell re-run with changed code
@@ -349,9 +385,13 @@ def test_reactive_loop_rematerializes_a_redefined_asset_and_its_eager_downstream
     current[0] = version(2)
     (rec,) = d.tick(at=at(1, 2))
     assert rec.status == "SUCCESS"
-    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset({dg.AssetKey("prices")})
+    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset(
+        {dg.AssetKey("prices")}
+    )
     (rec,) = d.tick(at=at(1, 3))  # eager(): report follows its updated upstream
-    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset({dg.AssetKey("report")})
+    assert instance.get_run_by_id(rec.run_ids[0]).asset_selection == frozenset(
+        {dg.AssetKey("report")}
+    )
     value = dg.materialize(current[0].assets, selection=["report"], instance=instance)
     assert value.output_for_node("report") == 20
     # not reactive (Dagster's semantics, the headless daemon): a redefinition alone requests nothing
@@ -362,8 +402,12 @@ def test_reactive_loop_rematerializes_a_redefined_asset_and_its_eager_downstream
 
 
 def test_a_multi_asset_that_cannot_be_subset_runs_whole(instance):
-    @dg.multi_asset(specs=[dg.AssetSpec("left", automation_condition=dg.AutomationCondition.missing()),
-                           dg.AssetSpec("right")])
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec("left", automation_condition=dg.AutomationCondition.missing()),
+            dg.AssetSpec("right"),
+        ]
+    )
     def pair():
         yield dg.MaterializeResult(asset_key="left")
         yield dg.MaterializeResult(asset_key="right")
@@ -371,4 +415,6 @@ def test_a_multi_asset_that_cannot_be_subset_runs_whole(instance):
     d = AutomationDaemon(dg.Definitions(assets=[pair]), instance, automation_interval=1)
     (rec,) = d.tick(at=at(1))
     run = instance.get_run_by_id(rec.run_ids[0])
-    assert run.is_success and run.asset_selection == frozenset({dg.AssetKey("left"), dg.AssetKey("right")})
+    assert run.is_success and run.asset_selection == frozenset(
+        {dg.AssetKey("left"), dg.AssetKey("right")}
+    )

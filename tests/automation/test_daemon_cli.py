@@ -15,7 +15,7 @@ import dagster_nb as dg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-DEFS = '''
+DEFS = """
 import os
 import dagster_nb as dg
 
@@ -33,14 +33,26 @@ def inbox(context):
         yield dg.RunRequest(run_key=f, run_config={"ops": {"load": {"config": {"file": f}}}})
 
 defs = dg.Definitions(assets=[load], jobs=[job], sensors=[inbox])
-'''
+"""
 
 
 def _start(tmp_path, env):
     return subprocess.Popen(
-        [sys.executable, "-m", "dagster_nb._cli", "daemon", "-f", str(tmp_path / "defs.py"),
-         "--interval", "0.2"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "dagster_nb._cli",
+            "daemon",
+            "-f",
+            str(tmp_path / "defs.py"),
+            "--interval",
+            "0.2",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -59,7 +71,9 @@ def test_two_daemons_launch_each_run_once_and_stop_on_signals(tmp_path):
         while time.monotonic() < deadline:
             if home.exists():
                 with dg.DagsterInstance.from_directory(home) as inst:
-                    runs = inst.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "inbox"}))
+                    runs = inst.get_runs(
+                        filters=dg.RunsFilter(tags={"dagster/sensor_name": "inbox"})
+                    )
                     keys = sorted(r.tags["dagster/run_key"] for r in runs if r.is_finished)
                 if len(keys) >= 3:
                     break

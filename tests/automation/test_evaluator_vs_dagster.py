@@ -37,11 +37,15 @@ def _chain(dg, conds, partitions=None, code_versions=None, fail=()):
     def a():
         return body("a")
 
-    @dg.asset(deps=[a], automation_condition=conds.get("b"), partitions_def=pd, code_version=cv.get("b"))
+    @dg.asset(
+        deps=[a], automation_condition=conds.get("b"), partitions_def=pd, code_version=cv.get("b")
+    )
     def b():
         return body("b")
 
-    @dg.asset(deps=[b], automation_condition=conds.get("c"), partitions_def=pd, code_version=cv.get("c"))
+    @dg.asset(
+        deps=[b], automation_condition=conds.get("c"), partitions_def=pd, code_version=cv.get("c")
+    )
     def c():
         return body("c")
 
@@ -57,15 +61,23 @@ def _play(dg, make_assets, steps, t0=T0):
         if isinstance(s, dt.timedelta):
             t += s
         elif s == "e":
-            r = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor, evaluation_time=t)
+            r = dg.evaluate_automation_conditions(
+                defs=defs, instance=instance, cursor=cursor, evaluation_time=t
+            )
             cursor = r.cursor
             per_key = {
                 k: sorted(r.get_requested_partitions(dg.AssetKey(k)), key=str)
-                for k in ("a", "b", "c") if r.get_num_requested(dg.AssetKey(k))
+                for k in ("a", "b", "c")
+                if r.get_num_requested(dg.AssetKey(k))
             }
             out.append((r.total_requested, per_key))
         elif s[0] == "mat":
-            dg.materialize(assets, selection=list(s[1]), instance=instance, partition_key=s[2] if len(s) > 2 else None)
+            dg.materialize(
+                assets,
+                selection=list(s[1]),
+                instance=instance,
+                partition_key=s[2] if len(s) > 2 else None,
+            )
         elif s[0] == "fail":
             dg.materialize(assets, selection=[s[1]], instance=instance, raise_on_error=False)
         elif s[0] == "defs":  # redefine (e.g. a new code version), same instance and cursor
@@ -87,7 +99,10 @@ def _all(cond_fn):
 
 SCENARIOS = {
     # eager() never requests an asset missing at the first evaluation, and waits for parents.
-    "eager": (_all(lambda AC: AC.eager()), ["e", "e", ("mat", ["a"]), "e", "e", ("mat", ["b"]), "e"]),
+    "eager": (
+        _all(lambda AC: AC.eager()),
+        ["e", "e", ("mat", ["a"]), "e", "e", ("mat", ["b"]), "e"],
+    ),
     "eager_parent_missing": (
         lambda dg: _chain(dg, {"b": dg.AutomationCondition.eager()}),
         ["e", "e", ("mat", ["a"]), "e", "e"],
@@ -105,15 +120,24 @@ SCENARIOS = {
     "missing": (_all(lambda AC: AC.missing()), ["e", "e", ("mat", ["a"]), "e"]),
     "newly_missing": (_all(lambda AC: AC.newly_missing()), ["e", "e", ("mat", ["a"]), "e"]),
     "newly_updated": (_all(lambda AC: AC.newly_updated()), ["e", ("mat", ["a"]), "e", "e"]),
-    "any_deps_updated": (_all(lambda AC: AC.any_deps_updated()), ["e", ("mat", ["a"]), "e", "e", ("mat", ["b"]), "e"]),
+    "any_deps_updated": (
+        _all(lambda AC: AC.any_deps_updated()),
+        ["e", ("mat", ["a"]), "e", "e", ("mat", ["b"]), "e"],
+    ),
     "any_deps_missing": (_all(lambda AC: AC.any_deps_missing()), ["e", ("mat", ["a"]), "e"]),
-    "cron_tick_passed": (_all(lambda AC: AC.cron_tick_passed("0 * * * *")), ["e", 61 * M, "e", "e"]),
+    "cron_tick_passed": (
+        _all(lambda AC: AC.cron_tick_passed("0 * * * *")),
+        ["e", 61 * M, "e", "e"],
+    ),
     "cron_tick_timezone": (
         _all(lambda AC: AC.cron_tick_passed("0 9 * * *", "Asia/Tokyo")),
         ["e", H, "e", 23 * H, "e", H, "e"],
     ),
     "initial_evaluation": (_all(lambda AC: AC.initial_evaluation()), ["e", "e"]),
-    "newly_true": (_all(lambda AC: AC.missing().newly_true()), ["e", "e", ("mat", ["a", "b", "c"]), "e"]),
+    "newly_true": (
+        _all(lambda AC: AC.missing().newly_true()),
+        ["e", "e", ("mat", ["a", "b", "c"]), "e"],
+    ),
     "since_timed_trigger_wins": (
         _all(lambda AC: AC.cron_tick_passed("0 * * * *").since(AC.newly_requested())),
         ["e", 61 * M, "e", "e", 61 * M, "e"],
@@ -123,7 +147,11 @@ SCENARIOS = {
         ["e", 30 * M, ("mat", ["a", "b"]), "e", 40 * M, "e", ("mat", ["a"]), "e"],
     ),
     "and_or_not_label": (
-        _all(lambda AC: (AC.missing() & ~AC.any_deps_missing()).with_label("ready") | AC.newly_updated()),
+        _all(
+            lambda AC: (
+                (AC.missing() & ~AC.any_deps_missing()).with_label("ready") | AC.newly_updated()
+            )
+        ),
         ["e", ("mat", ["a"]), "e", ("mat", ["b"]), "e"],
     ),
     "replace": (
@@ -131,11 +159,24 @@ SCENARIOS = {
         ["e", "e", ("mat", ["a"]), "e"],
     ),
     "in_progress_and_failed": (
-        lambda dg: _chain(dg, {k: dg.AutomationCondition.in_progress() | dg.AutomationCondition.execution_failed() for k in "abc"}, fail=("b",)),
+        lambda dg: _chain(
+            dg,
+            {
+                k: dg.AutomationCondition.in_progress() | dg.AutomationCondition.execution_failed()
+                for k in "abc"
+            },
+            fail=("b",),
+        ),
         ["e", ("fail", "b"), "e"],
     ),
     "any_downstream": (
-        lambda dg: _chain(dg, {"a": dg.AutomationCondition.any_downstream_conditions(), "c": dg.AutomationCondition.missing()}),
+        lambda dg: _chain(
+            dg,
+            {
+                "a": dg.AutomationCondition.any_downstream_conditions(),
+                "c": dg.AutomationCondition.missing(),
+            },
+        ),
         ["e", ("mat", ["a", "b", "c"]), "e"],
     ),
     "all_deps_match": (
@@ -209,8 +250,11 @@ def test_allow_and_ignore_on_deps():
 
 def test_code_version_changed():
     def v(n):
-        return lambda dg: _chain(dg, {k: dg.AutomationCondition.code_version_changed() for k in "abc"},
-                                 code_versions={"a": n, "b": "1", "c": n})
+        return lambda dg: _chain(
+            dg,
+            {k: dg.AutomationCondition.code_version_changed() for k in "abc"},
+            code_versions={"a": n, "b": "1", "c": n},
+        )
 
     out = _both(v("1"), ["e", "e", ("defs", v("2")), "e", "e"])
     assert out[2] == (2, {"a": [None], "c": [None]})
@@ -226,9 +270,24 @@ def _static(dg):
 
 def test_daily_partitioned_eager_and_latest_window():
     t0 = dt.datetime(2024, 1, 5, 12, tzinfo=dt.timezone.utc)
-    steps = ["e", ("mat", ["a"], "2024-01-04"), "e", ("mat", ["a"], "2024-01-02"), "e",
-             dt.timedelta(days=1), "e", ("mat", ["a"], "2024-01-05"), "e"]
-    out = _both(lambda dg: _chain(dg, {k: dg.AutomationCondition.eager() for k in "abc"}, partitions=_daily), steps, t0)
+    steps = [
+        "e",
+        ("mat", ["a"], "2024-01-04"),
+        "e",
+        ("mat", ["a"], "2024-01-02"),
+        "e",
+        dt.timedelta(days=1),
+        "e",
+        ("mat", ["a"], "2024-01-05"),
+        "e",
+    ]
+    out = _both(
+        lambda dg: _chain(
+            dg, {k: dg.AutomationCondition.eager() for k in "abc"}, partitions=_daily
+        ),
+        steps,
+        t0,
+    )
     assert out[1] == (2, {"b": ["2024-01-04"], "c": ["2024-01-04"]})
     assert out[2] == (0, {})  # 2024-01-02 is not in the latest time window
 
@@ -236,20 +295,33 @@ def test_daily_partitioned_eager_and_latest_window():
 def test_daily_partitioned_missing_and_lookback():
     t0 = dt.datetime(2024, 1, 5, 12, tzinfo=dt.timezone.utc)
     AC_ = lambda dg: dg.AutomationCondition  # noqa: E731
-    make = lambda dg: _chain(dg, {  # noqa: E731
-        "a": AC_(dg).missing(),
-        "b": AC_(dg).missing() & AC_(dg).in_latest_time_window(dt.timedelta(days=2)),
-        "c": AC_(dg).on_missing(),
-    }, partitions=_daily)
+
+    def make(dg):
+        return _chain(
+            dg,
+            {
+                "a": AC_(dg).missing(),
+                "b": AC_(dg).missing() & AC_(dg).in_latest_time_window(dt.timedelta(days=2)),
+                "c": AC_(dg).on_missing(),
+            },
+            partitions=_daily,
+        )
+
     _both(make, ["e", ("mat", ["a"], "2024-01-03"), "e", dt.timedelta(days=1), "e"], t0)
 
 
 def test_static_partitioned():
-    make = lambda dg: _chain(dg, {  # noqa: E731
-        "a": dg.AutomationCondition.missing(),
-        "b": dg.AutomationCondition.eager(),
-        "c": dg.AutomationCondition.any_deps_missing(),
-    }, partitions=_static)
+    def make(dg):
+        return _chain(
+            dg,
+            {
+                "a": dg.AutomationCondition.missing(),
+                "b": dg.AutomationCondition.eager(),
+                "c": dg.AutomationCondition.any_deps_missing(),
+            },
+            partitions=_static,
+        )
+
     out = _both(make, ["e", "e", ("mat", ["a"], "eu"), "e", ("mat", ["a", "b"], "us"), "e"])
     assert out[1][1]["b"] == ["asia", "eu", "us"]  # a will be requested: b with it
     assert out[3][1]["c"] == ["eu"]
@@ -283,9 +355,16 @@ def test_unpartitioned_child_of_daily_parent():
             if step != "e":
                 dg.materialize(assets, selection=["events"], partition_key=step, instance=inst)
                 continue
-            r = dg.evaluate_automation_conditions(defs=defs, instance=inst, cursor=cursor, evaluation_time=t)
+            r = dg.evaluate_automation_conditions(
+                defs=defs, instance=inst, cursor=cursor, evaluation_time=t
+            )
             cursor = r.cursor
-            out.append((r.get_num_requested(dg.AssetKey("summary")), r.get_num_requested(dg.AssetKey("gaps"))))
+            out.append(
+                (
+                    r.get_num_requested(dg.AssetKey("summary")),
+                    r.get_num_requested(dg.AssetKey("gaps")),
+                )
+            )
         return out
 
     assert play(dagster_nb) == play(dagster)
@@ -316,7 +395,10 @@ def test_auto_materialize_policy_and_asset_selection():
                 dg.materialize(assets, selection=["a"], instance=inst)
                 continue
             r = dg.evaluate_automation_conditions(
-                defs=assets, instance=inst, cursor=cursor, evaluation_time=T0,
+                defs=assets,
+                instance=inst,
+                cursor=cursor,
+                evaluation_time=T0,
                 asset_selection=dg.AssetSelection.assets("a", "b"),
             )
             cursor = r.cursor
@@ -338,7 +420,9 @@ def test_cursor_round_trips_through_json():
     dg.materialize(assets, selection=["a"], partition_key="eu", instance=inst)
     restored = AssetDaemonCursor.from_json(r.cursor.to_json())
     assert restored == r.cursor
-    again = dg.evaluate_automation_conditions(defs=assets, instance=inst, cursor=restored, evaluation_time=T0)
+    again = dg.evaluate_automation_conditions(
+        defs=assets, instance=inst, cursor=restored, evaluation_time=T0
+    )
     assert again.get_requested_partitions("b") == {"eu"}
 
 
@@ -350,9 +434,13 @@ def test_bad_input_is_explained():
         return 1
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="cursor= takes"):
-        dg.evaluate_automation_conditions(defs=[a], instance=dg.DagsterInstance.ephemeral(), cursor="x")
+        dg.evaluate_automation_conditions(
+            defs=[a], instance=dg.DagsterInstance.ephemeral(), cursor="x"
+        )
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="evaluation_time takes"):
-        dg.evaluate_automation_conditions(defs=[a], instance=dg.DagsterInstance.ephemeral(), evaluation_time="now")
+        dg.evaluate_automation_conditions(
+            defs=[a], instance=dg.DagsterInstance.ephemeral(), evaluation_time="now"
+        )
 
 
 def test_condition_tree_explains_per_node():
@@ -369,13 +457,19 @@ def test_condition_tree_explains_per_node():
     inst = dg.DagsterInstance.ephemeral()
     r = dg.evaluate_automation_conditions(defs=[a, b], instance=inst, evaluation_time=T0)
     dg.materialize([a], instance=inst)
-    r = dg.evaluate_automation_conditions(defs=[a, b], instance=inst, cursor=r.cursor, evaluation_time=T0)
+    r = dg.evaluate_automation_conditions(
+        defs=[a, b], instance=inst, cursor=r.cursor, evaluation_time=T0
+    )
     tree = r.get_result("b").to_tree()
     assert tree["label"] == "eager" and tree["true"] == 1
     labels = [c["label"] for c in tree["children"]]
     assert "any_deps_missing" not in labels  # wrapped in NOT nodes
     nots = [c for c in tree["children"] if c["name"] == "NOT"]
-    assert [n["children"][0]["label"] for n in nots] == ["any_deps_missing", "any_deps_in_progress", "in_progress"]
+    assert [n["children"][0]["label"] for n in nots] == [
+        "any_deps_missing",
+        "any_deps_in_progress",
+        "in_progress",
+    ]
     assert all(n["true"] == 1 for n in nots)
 
 
@@ -394,5 +488,7 @@ def test_custom_condition_class_is_refused_clearly():
     def a():
         return 1
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="MyCondition: custom condition classes"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="MyCondition: custom condition classes"
+    ):
         dg.evaluate_automation_conditions(defs=[a], instance=dg.DagsterInstance.ephemeral())

@@ -46,9 +46,11 @@ dg.kernel.add_definitions(dg.Definitions(jobs=[orders_job]))
 def _run(client, code: str, timeout: float = 300) -> str:
     out: list[str] = []
     reply = client.execute_interactive(
-        code, timeout=timeout,
-        output_hook=lambda msg: out.append(msg["content"].get("text", ""))
-        if msg["msg_type"] == "stream" else None,
+        code,
+        timeout=timeout,
+        output_hook=lambda msg: (
+            out.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+        ),
     )
     assert reply["content"]["status"] == "ok", "\n".join(reply["content"].get("traceback", []))
     return "".join(out)
@@ -81,15 +83,26 @@ def test_kernel_loop_sensor_eager_stop_restart_resume(tmp_path):
         # at the first evaluation, as in Dagster); the file arrives after it.
         assert _wait(client, "dg.kernel.automation.ticks_done >= 1") == "True"
         (tmp_path / "incoming" / "a.csv").write_text("1")
-        runs_by_sensor = ("len(dg.kernel.instance.get_runs(filters=dg.RunsFilter("
-                          "tags={'dagster/sensor_name': 'incoming'})))")
+        runs_by_sensor = (
+            "len(dg.kernel.instance.get_runs(filters=dg.RunsFilter("
+            "tags={'dagster/sensor_name': 'incoming'})))"
+        )
         assert _wait(client, runs_by_sensor + " == 1") == "True"
         # the cell above ran while the loop ticked: cells stay responsive; the run is real
         assert _value(client, "dg.kernel.load_asset_value('orders')") == "['a.csv']"
         # eager(): orders was materialized by the sensor's run, so report follows it
-        assert _wait(client, "dg.kernel.instance.get_latest_materialization_event('report') is not None") == "True"
-        report_run = _value(client, "dg.kernel.instance.get_latest_materialization_event('report').run_id")
-        tags = _value(client, f"dg.kernel.instance.get_run_by_id('{report_run}').tags['dagster/sensor_name']")
+        assert (
+            _wait(
+                client, "dg.kernel.instance.get_latest_materialization_event('report') is not None"
+            )
+            == "True"
+        )
+        report_run = _value(
+            client, "dg.kernel.instance.get_latest_materialization_event('report').run_id"
+        )
+        tags = _value(
+            client, f"dg.kernel.instance.get_run_by_id('{report_run}').tags['dagster/sensor_name']"
+        )
         assert tags == "default_automation_condition_sensor"
         out = _run(client, "%automation stop\n%automation")
         assert "automation loop stopped" in out and "automation loop: stopped" in out
@@ -99,7 +112,12 @@ def test_kernel_loop_sensor_eager_stop_restart_resume(tmp_path):
         km.restart_kernel(now=True)
         client.wait_for_ready(timeout=60)
         _run(client, SETUP)
-        assert _value(client, "dg.kernel.instance.get_tick_store().get_state('incoming', 'sensor').cursor") == "a.csv"
+        assert (
+            _value(
+                client, "dg.kernel.instance.get_tick_store().get_state('incoming', 'sensor').cursor"
+            )
+            == "a.csv"
+        )
         out = _run(client, "%automation tick")
         assert "sensor incoming: SKIPPED no new files" in out  # resumed from the cursor
         (tmp_path / "incoming" / "b.csv").write_text("2")
@@ -127,7 +145,8 @@ def test_magic_usage_and_state(tmp_path, monkeypatch):
             "dg.kernel.add_definitions(dg.Definitions(jobs=[j]))\n"
             "@dg.schedule(cron_schedule='0 6 * * *', job=j, default_status=dg.DefaultScheduleStatus.RUNNING)\n"
             "def six(context): return dg.RunRequest()\n",
-            store_history=True, cell_id="c1",
+            store_history=True,
+            cell_id="c1",
         ).raise_error()
         with pytest.raises(UsageError, match="unknown command 'go'"):
             ip.run_line_magic("automation", "go")

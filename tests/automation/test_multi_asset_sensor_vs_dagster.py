@@ -39,11 +39,20 @@ def _play(dg):
         for step in ["t", "a", "t", "b", "t", "t", "a", "a", "t", "b", "t"]:
             if step == "t":
                 ctx = dg.build_multi_asset_sensor_context(
-                    monitored_assets=[dg.AssetKey("a"), dg.AssetKey("b")], instance=inst,
-                    definitions=defs, cursor=cursor)
+                    monitored_assets=[dg.AssetKey("a"), dg.AssetKey("b")],
+                    instance=inst,
+                    definitions=defs,
+                    cursor=cursor,
+                )
                 r = both(ctx)
                 cursor = ctx.cursor
-                out.append((type(r).__name__, getattr(r, "skip_message", None) or r.run_key, cursor is None))
+                out.append(
+                    (
+                        type(r).__name__,
+                        getattr(r, "skip_message", None) or r.run_key,
+                        cursor is None,
+                    )
+                )
             else:
                 dg.materialize([a, b], selection=[step], instance=inst)
     return out, (both.name, both.minimum_interval_seconds, both.default_status.value)
@@ -78,8 +87,12 @@ def test_in_the_loop_and_bad_input(tmp_path):
 
     job = dg.define_asset_job("joined_job", selection=["joined"])
 
-    @dg.multi_asset_sensor(monitored_assets=dg.AssetSelection.assets("a", "b"), job=job,
-                           minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.multi_asset_sensor(
+        monitored_assets=dg.AssetSelection.assets("a", "b"),
+        job=job,
+        minimum_interval_seconds=1,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
     def both(context):
         if all(context.latest_materialization_records_by_key().values()):
             context.advance_all_cursors()
@@ -92,10 +105,14 @@ def test_in_the_loop_and_bad_input(tmp_path):
         d = AutomationDaemon(defs, inst)
         dg.materialize([a, b], instance=inst)
         (rec,) = d.tick(at=t)
-        assert rec.status == "SUCCESS" and inst.get_run_by_id(rec.run_ids[0]).job_name == "joined_job"
+        assert (
+            rec.status == "SUCCESS" and inst.get_run_by_id(rec.run_ids[0]).job_name == "joined_job"
+        )
         (rec,) = d.tick(at=t + dt.timedelta(seconds=2))
         assert rec.status == "SKIPPED" and rec.skip_reason == "waiting"  # cursor was stored
-        ctx = dg.build_multi_asset_sensor_context(monitored_assets=[dg.AssetKey("a")], instance=inst)
+        ctx = dg.build_multi_asset_sensor_context(
+            monitored_assets=[dg.AssetKey("a")], instance=inst
+        )
         with pytest.raises(dg.DagsterInvalidInvocationError, match="not monitored"):
             ctx.latest_materialization_records_by_key([dg.AssetKey("b")])
         with pytest.raises(dg.DagsterInvalidInvocationError, match="not supported yet"):

@@ -27,33 +27,52 @@ def _defs(seen):
     flaky_job = dg.define_asset_job("flaky_job", selection=["flaky"])
     cleanup_job = dg.define_asset_job("cleanup_job", selection=["cleanup"])
 
-    @dg.run_failure_sensor(monitored_jobs=[flaky_job], request_job=cleanup_job,
-                           default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=1)
+    @dg.run_failure_sensor(
+        monitored_jobs=[flaky_job],
+        request_job=cleanup_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=1,
+    )
     def on_failure(context: dg.RunFailureSensorContext):
-        seen.append((context.dagster_run.job_name, context.failure_event.event_type_value,
-                     len(context.get_step_failure_events())))
+        seen.append(
+            (
+                context.dagster_run.job_name,
+                context.failure_event.event_type_value,
+                len(context.get_step_failure_events()),
+            )
+        )
         return dg.RunRequest(run_key=context.dagster_run.run_id)
 
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, minimum_interval_seconds=1,
-                          default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        minimum_interval_seconds=1,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
     def on_success(context):
         seen.append(("success", context.dagster_run.job_name))
 
-    return dg.Definitions(assets=[flaky, cleanup], jobs=[flaky_job, cleanup_job],
-                          sensors=[on_failure, on_success])
+    return dg.Definitions(
+        assets=[flaky, cleanup], jobs=[flaky_job, cleanup_job], sensors=[on_failure, on_success]
+    )
 
 
 def _run(defs, instance, fail):
     return defs.resolve_job_def("flaky_job").execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"ops": {"flaky": {"config": {"fail": fail}}}})
+        instance=instance,
+        raise_on_error=False,
+        run_config={"ops": {"flaky": {"config": {"fail": fail}}}},
+    )
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "memory"])
 def test_failure_sensor_requests_a_run_once_per_failed_run(tmp_path, kind):
     seen: list = []
     defs = _defs(seen)
-    inst = dg.DagsterInstance.from_directory(tmp_path / "h") if kind == "sqlite" else dg.DagsterInstance.ephemeral()
+    inst = (
+        dg.DagsterInstance.from_directory(tmp_path / "h")
+        if kind == "sqlite"
+        else dg.DagsterInstance.ephemeral()
+    )
     try:
         old = _run(defs, inst, fail=True)  # before the sensor's first tick: not reported
         d = AutomationDaemon(defs, inst, automation_interval=1)
@@ -63,9 +82,14 @@ def test_failure_sensor_requests_a_run_once_per_failed_run(tmp_path, kind):
         _run(defs, inst, fail=False)
         recs = {r.name: r for r in d.tick(at=T + dt.timedelta(seconds=2))}
         # the failure sensor's cleanup run finished before the success sensor ticked: it sees both
-        assert seen == [("flaky_job", "PIPELINE_FAILURE", 1), ("success", "flaky_job"),
-                        ("success", "cleanup_job")]
-        assert recs["on_failure"].status == "SUCCESS" and recs["on_failure"].run_keys == (failed.run_id,)
+        assert seen == [
+            ("flaky_job", "PIPELINE_FAILURE", 1),
+            ("success", "flaky_job"),
+            ("success", "cleanup_job"),
+        ]
+        assert recs["on_failure"].status == "SUCCESS" and recs["on_failure"].run_keys == (
+            failed.run_id,
+        )
         run = inst.get_run_by_id(recs["on_failure"].run_ids[0])
         assert run.job_name == "cleanup_job" and run.is_success
         assert run.tags["dagster/sensor_name"] == "on_failure"
@@ -94,13 +118,18 @@ def test_definitions_match_dagster():
         def bare(context):
             pass
 
-        @lib.run_status_sensor(run_status=lib.DagsterRunStatus.SUCCESS, monitored_jobs=[job],
-                               minimum_interval_seconds=45)
+        @lib.run_status_sensor(
+            run_status=lib.DagsterRunStatus.SUCCESS,
+            monitored_jobs=[job],
+            minimum_interval_seconds=45,
+        )
         def ok(context):
             pass
 
-        return [(s.name, s.minimum_interval_seconds, s.default_status.value, type(s).__name__)
-                for s in (bare, ok)]
+        return [
+            (s.name, s.minimum_interval_seconds, s.default_status.value, type(s).__name__)
+            for s in (bare, ok)
+        ]
 
     assert shape(dg) == shape(dagster)
 
@@ -108,5 +137,7 @@ def test_definitions_match_dagster():
 def test_bad_input():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="run_status must be one of"):
         dg.run_status_sensor(run_status=dg.DagsterRunStatus.QUEUED)(lambda context: None)
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="monitored_jobs takes job definitions"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="monitored_jobs takes job definitions"
+    ):
         dg.run_failure_sensor(monitored_jobs=["not a job"])(lambda context: None)

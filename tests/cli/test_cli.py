@@ -31,8 +31,12 @@ ASSETS = textwrap.dedent(
 def run(tmp_path, *args):
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
     return subprocess.run(
-        [sys.executable, "-m", "dagster_nb._cli", *args], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "dagster_nb._cli", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -41,7 +45,11 @@ def test_materialize_list_status_and_exit_codes(tmp_path):
     f.write_text(ASSETS)
     r = run(tmp_path, "list", "-f", str(f))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["broken", "numbers", "total"]  # one key per line, as `dagster asset list`
+    assert r.stdout.split() == [
+        "broken",
+        "numbers",
+        "total",
+    ]  # one key per line, as `dagster asset list`
 
     r = run(tmp_path, "materialize", "-f", str(f), "--select", "group:g")
     assert r.returncode == 0, r.stderr
@@ -70,14 +78,17 @@ def test_materialize_list_status_and_exit_codes(tmp_path):
         "print(m.defs.load_asset_value('total'))"
     )
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
-    out = subprocess.run([sys.executable, "-c", code, str(f)], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(f)], env=env, capture_output=True, text=True
+    )
     assert out.stdout.strip() == "6", out.stderr
 
 
 def test_status_shows_asset_checks_of_a_file_without_definitions(tmp_path):
     f = tmp_path / "checked.py"
-    f.write_text(textwrap.dedent(
-        """
+    f.write_text(
+        textwrap.dedent(
+            """
         import dagster_nb as dg
 
         @dg.asset
@@ -92,7 +103,8 @@ def test_status_shows_asset_checks_of_a_file_without_definitions(tmp_path):
         def not_empty(numbers):
             return dg.AssetCheckResult(passed=bool(numbers))
         """
-    ))
+        )
+    )
     r = run(tmp_path, "materialize", "-f", str(f))
     assert r.returncode == 0, r.stderr
     r = run(tmp_path, "status", "-f", str(f))

@@ -48,7 +48,9 @@ DEFS = textwrap.dedent(
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, DAGSTER_HOME=str(cwd / "home"), PYTHONPATH=str(ROOT))
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def js(r):
@@ -58,18 +60,44 @@ def js(r):
 
 def test_start_stop_and_cursor_are_stored_in_the_instance(tmp_path):
     (tmp_path / "defs.py").write_text(DEFS)
-    assert js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "STOPPED"
-    assert js(cli(tmp_path, "schedule", "start", "hourly", "-f", "defs.py", "--json")) == {"name": "hourly", "status": "RUNNING"}
-    assert js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "RUNNING"
+    assert (
+        js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "STOPPED"
+    )
+    assert js(cli(tmp_path, "schedule", "start", "hourly", "-f", "defs.py", "--json")) == {
+        "name": "hourly",
+        "status": "RUNNING",
+    }
+    assert (
+        js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "RUNNING"
+    )
     cli(tmp_path, "schedule", "stop", "hourly", "-f", "defs.py")
-    assert js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "STOPPED"
+    assert (
+        js(cli(tmp_path, "schedule", "list", "-f", "defs.py", "--json"))[0]["status"] == "STOPPED"
+    )
 
-    assert js(cli(tmp_path, "sensor", "list", "-f", "defs.py", "--json"))[0]["status"] == "RUNNING"  # its default
+    assert (
+        js(cli(tmp_path, "sensor", "list", "-f", "defs.py", "--json"))[0]["status"] == "RUNNING"
+    )  # its default
     js(cli(tmp_path, "sensor", "stop", "every_tick", "-f", "defs.py", "--json"))
     assert js(cli(tmp_path, "sensor", "list", "-f", "defs.py", "--json"))[0]["status"] == "STOPPED"
-    assert js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--set", "41", "--json"))["cursor"] == "41"
-    assert js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--json"))["cursor"] == "41"
-    assert js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--delete", "--json"))["cursor"] is None
+    assert (
+        js(
+            cli(
+                tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--set", "41", "--json"
+            )
+        )["cursor"]
+        == "41"
+    )
+    assert (
+        js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--json"))["cursor"]
+        == "41"
+    )
+    assert (
+        js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--delete", "--json"))[
+            "cursor"
+        ]
+        is None
+    )
 
     r = cli(tmp_path, "schedule", "start", "hourli", "-f", "defs.py")
     assert r.returncode == 2 and "Did you mean 'hourly'" in r.stderr
@@ -81,8 +109,14 @@ def test_the_daemon_runs_a_started_sensor_from_its_cursor_and_stops_on_sigterm(t
     (tmp_path / "defs.py").write_text(DEFS)
     js(cli(tmp_path, "sensor", "cursor", "every_tick", "-f", "defs.py", "--set", "41", "--json"))
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([str(SCRIPT), "daemon", "-f", "defs.py", "--interval", "0.2"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(SCRIPT), "daemon", "-f", "defs.py", "--interval", "0.2"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

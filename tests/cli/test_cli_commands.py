@@ -74,9 +74,14 @@ def project(tmp_path):
 
 
 def cli(cwd: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DAGSTER_HOME=str(home or cwd / "home"),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home or cwd / "home"),
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def js(r: subprocess.CompletedProcess):
@@ -88,41 +93,109 @@ def test_asset_list_plain_json_selection_and_module(project):
     r = cli(project, "asset", "list", "-f", "assets.py")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["broken", "daily", "orders", "revenue"]  # piped: one key a line
-    rows = js(cli(project, "asset", "list", "-f", "assets.py", "--select", "key:orders+ and group:sales", "--json"))
-    assert [(r["key"], r["group"], r["deps"]) for r in rows] == [("orders", "sales", []), ("revenue", "sales", ["orders"])]
-    rows = js(cli(project, "asset", "list", "-m", "assets", "--json"))  # -m: from the working directory
+    rows = js(
+        cli(
+            project,
+            "asset",
+            "list",
+            "-f",
+            "assets.py",
+            "--select",
+            "key:orders+ and group:sales",
+            "--json",
+        )
+    )
+    assert [(r["key"], r["group"], r["deps"]) for r in rows] == [
+        ("orders", "sales", []),
+        ("revenue", "sales", ["orders"]),
+    ]
+    rows = js(
+        cli(project, "asset", "list", "-m", "assets", "--json")
+    )  # -m: from the working directory
     daily = next(r for r in rows if r["key"] == "daily")
     assert daily["partitions"] == "Daily, starting 2024-01-01 UTC."  # str() of it, as Dagster's
 
 
 def test_materialize_partitions_failures_and_exit_codes(project):
-    out = js(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "group:sales", "--json",
-                 "--tags", '{"team": "sales"}'))
+    out = js(
+        cli(
+            project,
+            "asset",
+            "materialize",
+            "-f",
+            "assets.py",
+            "--select",
+            "group:sales",
+            "--json",
+            "--tags",
+            '{"team": "sales"}',
+        )
+    )
     assert out["success"] and out["runs"][0]["steps"] == {"orders": "SUCCESS", "revenue": "SUCCESS"}
     run_id = out["runs"][0]["run_id"]
     shown = js(cli(project, "run", "show", run_id[:8], "--json"))  # a unique prefix will do
     assert shown["tags"]["team"] == "sales" and shown["status"] == "SUCCESS"
     assert [e["type"] for e in shown["events"]].count("ASSET_MATERIALIZATION") == 2
 
-    out = js(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "daily", "--partition", "2024-01-02", "--json"))
+    out = js(
+        cli(
+            project,
+            "asset",
+            "materialize",
+            "-f",
+            "assets.py",
+            "--select",
+            "daily",
+            "--partition",
+            "2024-01-02",
+            "--json",
+        )
+    )
     assert out["runs"][0]["partition"] == "2024-01-02"
-    out = js(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "daily",
-                 "--partition-range", "2024-01-03...2024-01-05", "--json"))
+    out = js(
+        cli(
+            project,
+            "asset",
+            "materialize",
+            "-f",
+            "assets.py",
+            "--select",
+            "daily",
+            "--partition-range",
+            "2024-01-03...2024-01-05",
+            "--json",
+        )
+    )
     # as the assets' backfill policy says: one run per partition by default (Dagster's CLI
     # refuses that and needs a daemon; here the runs happen in turn)
-    assert out["success"] and [r["partition"] for r in out["runs"]] == ["2024-01-03", "2024-01-04", "2024-01-05"]
+    assert out["success"] and [r["partition"] for r in out["runs"]] == [
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+    ]
     status = js(cli(project, "asset", "status", "-f", "assets.py", "--select", "daily", "--json"))
     assert status[0]["key"] == "daily"
 
     r = cli(project, "asset", "materialize", "-f", "assets.py", "--select", "broken")
     assert r.returncode == 1
     assert "ZeroDivisionError: division by zero" in r.stderr
-    assert "return helper(orders[0])" in r.stderr and "return x / 0" in r.stderr  # the user's frames
+    assert (
+        "return helper(orders[0])" in r.stderr and "return x / 0" in r.stderr
+    )  # the user's frames
     assert "dagster_nb" not in r.stderr.split("Traceback")[1]  # ... and none of ours
-    out = json.loads(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "broken", "--json").stdout)
-    assert not out["success"] and out["runs"][0]["failures"][0]["error"] == "ZeroDivisionError: division by zero"
+    out = json.loads(
+        cli(
+            project, "asset", "materialize", "-f", "assets.py", "--select", "broken", "--json"
+        ).stdout
+    )
+    assert (
+        not out["success"]
+        and out["runs"][0]["failures"][0]["error"] == "ZeroDivisionError: division by zero"
+    )
 
-    r = cli(project, "asset", "materialize", "-f", "assets.py", "--stale", "--select", "group:sales")
+    r = cli(
+        project, "asset", "materialize", "-f", "assets.py", "--stale", "--select", "group:sales"
+    )
     assert r.returncode == 0 and "every selected asset is fresh" in r.stdout
 
 
@@ -132,13 +205,36 @@ def test_materialize_partitions_failures_and_exit_codes(project):
         (("asset", "list"), "exactly one of -f FILE"),
         (("asset", "list", "-f", "nope.py"), "No such file: 'nope.py'"),
         (("asset", "list", "-f", "assets.py", "-a", "defz"), "Did you mean 'defs'"),
-        (("asset", "materialize", "-f", "assets.py", "--select", "key:ordrs"), "Did you mean 'orders'"),
+        (
+            ("asset", "materialize", "-f", "assets.py", "--select", "key:ordrs"),
+            "Did you mean 'orders'",
+        ),
         (("asset", "materialize", "-f", "assets.py", "--select", "daily"), "partition"),
         (("asset", "materialize", "-f", "assets.py", "--tags", "oops"), "key=value"),
         (("asset", "materialize", "-f", "assets.py", "--executor", "daks"), "Did you mean 'dask'"),
-        (("asset", "materialize", "-f", "assets.py", "--select", "orders", "--executor", "dask", "--parallel", "3"), "does not apply to the dask executor"),
-        (("asset", "materialize", "-f", "assets.py", "-c", "missing.yaml"), "no such file 'missing.yaml'"),
-        (("job", "execute", "-f", "assets.py", "-j", "sale_job"), "Did you mean one of 'scale_job', 'sales_job'?"),
+        (
+            (
+                "asset",
+                "materialize",
+                "-f",
+                "assets.py",
+                "--select",
+                "orders",
+                "--executor",
+                "dask",
+                "--parallel",
+                "3",
+            ),
+            "does not apply to the dask executor",
+        ),
+        (
+            ("asset", "materialize", "-f", "assets.py", "-c", "missing.yaml"),
+            "no such file 'missing.yaml'",
+        ),
+        (
+            ("job", "execute", "-f", "assets.py", "-j", "sale_job"),
+            "Did you mean one of 'scale_job', 'sales_job'?",
+        ),
         (("run", "show", "0000"), "No run '0000'"),
         (("asset", "wipe", "ordrs", "--noprompt"), "has nothing stored"),
         (("asset", "lst"), "No such command 'lst'"),
@@ -153,34 +249,74 @@ def test_bad_usage_exits_2_with_the_fix(project, args, message):
 
 def test_job_list_and_execute_with_yaml_config_and_tags(project):
     rows = js(cli(project, "job", "list", "-f", "assets.py", "--json"))
-    assert sorted((r["name"], r["kind"]) for r in rows) == [("sales_job", "assets"), ("scale_job", "ops")]
+    assert sorted((r["name"], r["kind"]) for r in rows) == [
+        ("sales_job", "assets"),
+        ("scale_job", "ops"),
+    ]
     (project / "run.yaml").write_text("ops:\n  scaled:\n    config:\n      factor: 4\n")
-    out = js(cli(project, "job", "execute", "-f", "assets.py", "-j", "scale_job", "-c", "run.yaml",
-                 "--tags", '{"who": "cli"}', "--json"))
+    out = js(
+        cli(
+            project,
+            "job",
+            "execute",
+            "-f",
+            "assets.py",
+            "-j",
+            "scale_job",
+            "-c",
+            "run.yaml",
+            "--tags",
+            '{"who": "cli"}',
+            "--json",
+        )
+    )
     assert out["success"] and out["job"] == "scale_job"
     shown = js(cli(project, "run", "show", out["runs"][0]["run_id"], "--json"))
     assert shown["job"] == "scale_job" and shown["tags"]["who"] == "cli"
     out = js(cli(project, "job", "execute", "-f", "assets.py", "-j", "sales_job", "--json"))
     assert out["runs"][0]["steps"] == {"orders": "SUCCESS", "revenue": "SUCCESS"}
-    r = cli(project, "job", "execute", "-f", "assets.py", "-j", "scale_job", "--config-json",
-            '{"ops": {"scaled": {"config": {"factr": 1}}}}')
+    r = cli(
+        project,
+        "job",
+        "execute",
+        "-f",
+        "assets.py",
+        "-j",
+        "scale_job",
+        "--config-json",
+        '{"ops": {"scaled": {"config": {"factr": 1}}}}',
+    )
     assert r.returncode == 2 and "factr" in r.stderr  # bad config: a usage error naming it
 
 
 def test_schedules_sensors_runs_instance_and_wipe(project):
     (sched,) = js(cli(project, "schedule", "list", "-f", "assets.py", "--json"))
-    assert sched == {"name": "nightly", "cron_schedule": "0 3 * * *", "job": "sales_job",
-                     "execution_timezone": "Europe/Paris", "default_status": "STOPPED",
-                     "status": "STOPPED"}
+    assert sched == {
+        "name": "nightly",
+        "cron_schedule": "0 3 * * *",
+        "job": "sales_job",
+        "execution_timezone": "Europe/Paris",
+        "default_status": "STOPPED",
+        "status": "STOPPED",
+    }
     (sensor,) = js(cli(project, "sensor", "list", "-f", "assets.py", "--json"))
-    assert sensor == {"name": "watch", "job": "sales_job", "minimum_interval_seconds": 60,
-                      "default_status": "STOPPED", "status": "STOPPED"}
+    assert sensor == {
+        "name": "watch",
+        "job": "sales_job",
+        "minimum_interval_seconds": 60,
+        "default_status": "STOPPED",
+        "status": "STOPPED",
+    }
 
     js(cli(project, "asset", "materialize", "-f", "assets.py", "--select", "orders", "--json"))
     runs = js(cli(project, "run", "list", "--json"))
     assert len(runs) == 1 and runs[0]["assets"] == ["orders"]
     info = js(cli(project, "instance", "info", "--json"))
-    assert info["root_directory"] == str(project / "home") and info["runs"] == 1 and info["assets"] == 1
+    assert (
+        info["root_directory"] == str(project / "home")
+        and info["runs"] == 1
+        and info["assets"] == 1
+    )
     mig = js(cli(project, "instance", "migrate", "--json"))
     assert mig["from_version"] == mig["to_version"] == info["schema_version"]
 
@@ -216,15 +352,18 @@ def test_a_notebook_runs_headless_with_only_its_asset_cells(project):
     out = js(cli(project, "asset", "materialize", "-f", "analysis.ipynb", "--json"))
     assert out["success"]
     assert not (project / "exploratory_ran").exists()  # exploratory cells did not run
-    code = ("import dagster_nb as dg; print(dg.DagsterInstance.get().get_latest_materialization_event('scaled') is not None)")
+    code = "import dagster_nb as dg; print(dg.DagsterInstance.get().get_latest_materialization_event('scaled') is not None)"
     env = dict(os.environ, DAGSTER_HOME=str(project / "home"), PYTHONPATH=str(ROOT))
-    check = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=project)
+    check = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=project
+    )
     assert check.stdout.strip() == "True", check.stderr
 
 
 def test_executor_flag_runs_steps_in_other_processes(project):
-    (project / "where.py").write_text(textwrap.dedent(
-        """
+    (project / "where.py").write_text(
+        textwrap.dedent(
+            """
         import multiprocessing
         import dagster_nb as dg
 
@@ -240,36 +379,65 @@ def test_executor_flag_runs_steps_in_other_processes(project):
         def where():
             return place()
         """
-    ))
-    read = ("import dagster_nb as dg, importlib.util as u\n"
-            "s = u.spec_from_file_location('w', 'where.py'); m = u.module_from_spec(s); s.loader.exec_module(m)\n"
-            "print(dg.Definitions(assets=[m.where]).load_asset_value('where', instance=dg.DagsterInstance.get()))")
+        )
+    )
+    read = (
+        "import dagster_nb as dg, importlib.util as u\n"
+        "s = u.spec_from_file_location('w', 'where.py'); m = u.module_from_spec(s); s.loader.exec_module(m)\n"
+        "print(dg.Definitions(assets=[m.where]).load_asset_value('where', instance=dg.DagsterInstance.get()))"
+    )
     env = dict(os.environ, DAGSTER_HOME=str(project / "home"), PYTHONPATH=str(ROOT))
     places = {}
     for executor in ("in_process", "multiprocess", "dask"):
-        out = js(cli(project, "asset", "materialize", "-f", "where.py", "--executor", executor, "--json"))
+        out = js(
+            cli(project, "asset", "materialize", "-f", "where.py", "--executor", executor, "--json")
+        )
         assert out["success"], out
-        got = subprocess.run([sys.executable, "-c", read], env=env, capture_output=True, text=True, cwd=project)
+        got = subprocess.run(
+            [sys.executable, "-c", read], env=env, capture_output=True, text=True, cwd=project
+        )
         places[executor] = got.stdout.strip()
-    assert places == {"in_process": "MainProcess", "multiprocess": "dagster_nb-step-where",
-                      "dask": "dask worker tcp://127.0.0.1"}
+    assert places == {
+        "in_process": "MainProcess",
+        "multiprocess": "dagster_nb-step-where",
+        "dask": "dask worker tcp://127.0.0.1",
+    }
 
     # a step failing on a Dask worker shows the user's file and lines, as in process
-    r = cli(project, "asset", "materialize", "-f", "assets.py", "--select", "orders,broken", "--executor", "dask")
+    r = cli(
+        project,
+        "asset",
+        "materialize",
+        "-f",
+        "assets.py",
+        "--select",
+        "orders,broken",
+        "--executor",
+        "dask",
+    )
     assert r.returncode == 1
-    assert 'assets.py", line' in r.stderr and "return helper(orders[0])" in r.stderr and "return x / 0" in r.stderr
+    assert (
+        'assets.py", line' in r.stderr
+        and "return helper(orders[0])" in r.stderr
+        and "return x / 0" in r.stderr
+    )
 
     # without the flag, the Definitions' executor decides
-    (project / "where_defs.py").write_text((project / "where.py").read_text() + textwrap.dedent(
-        """
+    (project / "where_defs.py").write_text(
+        (project / "where.py").read_text()
+        + textwrap.dedent(
+            """
         from dagster_nb.dask import dask_executor
 
         defs = dg.Definitions(assets=[where], executor=dask_executor.configured(
             {"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}}))
         """
-    ))
+        )
+    )
     out = js(cli(project, "asset", "materialize", "-f", "where_defs.py", "--json"))
-    got = subprocess.run([sys.executable, "-c", read], env=env, capture_output=True, text=True, cwd=project)
+    got = subprocess.run(
+        [sys.executable, "-c", read], env=env, capture_output=True, text=True, cwd=project
+    )
     assert out["success"] and got.stdout.strip() == "dask worker tcp://127.0.0.1"
 
 
@@ -278,8 +446,13 @@ def test_the_cli_modules_stay_out_of_import_dagster_nb():
         "import sys, dagster_nb, dagster_nb.dask\n"
         "print([m for m in ('click', 'rich', 'dask', 'distributed', 'cloudpickle', 'yaml') if m in sys.modules])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -288,8 +461,13 @@ def _on_a_terminal(cwd: Path, *args: str) -> tuple[int, str]:
     import pty
 
     main, sub = pty.openpty()
-    env = dict(os.environ, DAGSTER_HOME=str(cwd / "home"), TERM="xterm-256color", COLUMNS="120",
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(cwd / "home"),
+        TERM="xterm-256color",
+        COLUMNS="120",
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     proc = subprocess.Popen([str(SCRIPT), *args], cwd=cwd, env=env, stdout=sub, stderr=sub)
     os.close(sub)
     chunks = []
@@ -312,11 +490,22 @@ def test_a_terminal_gets_tables_and_a_progress_bar(project):
     code, text = _on_a_terminal(project, "asset", "list", "-f", "assets.py")
     assert code == 0
     assert "┃ key" in text and "│ daily" in text and "Daily, starting 2024-01-01 UTC." in text
-    code, text = _on_a_terminal(project, "asset", "materialize", "-f", "assets.py", "--select", "group:sales")
+    code, text = _on_a_terminal(
+        project, "asset", "materialize", "-f", "assets.py", "--select", "group:sales"
+    )
     assert code == 0
     assert "2/2" in text and "SUCCESS" in text  # steps done / total, then the run's status
-    code, text = _on_a_terminal(project, "asset", "materialize", "-f", "assets.py", "--select", "daily",
-                                "--partition-range", "2024-01-01...2024-01-03")
+    code, text = _on_a_terminal(
+        project,
+        "asset",
+        "materialize",
+        "-f",
+        "assets.py",
+        "--select",
+        "daily",
+        "--partition-range",
+        "2024-01-01...2024-01-03",
+    )
     assert code == 0
     import re
 

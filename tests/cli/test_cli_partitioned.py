@@ -32,10 +32,16 @@ def test_partitioned_selection_without_partition_names_the_cli_command(tmp_path)
     assert run(tmp_path, "materialize", "-f", "assets.py", "--select", "orders").returncode == 0
     r = run(tmp_path, "materialize", "-f", "assets.py", "--select", "daily")
     assert r.returncode == 2, r.stdout + r.stderr
-    assert 'partitioned by DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")' in r.stderr
+    assert (
+        'partitioned by DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")'
+        in r.stderr
+    )
     line = next(ln for ln in r.stderr.splitlines() if "One partition:" in ln)
     command = line.split("One partition:")[1].strip()
-    assert command == "dagster-nb asset materialize -f assets.py --select 'key:daily' --partition 2024-01-03"
+    assert (
+        command
+        == "dagster-nb asset materialize -f assets.py --select 'key:daily' --partition 2024-01-03"
+    )
     # the suggested command runs as written
     ok = run(tmp_path, *shlex.split(command)[1:])
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -61,8 +61,14 @@ def _both(tmp_path: Path):
         env = dict(os.environ, DAGSTER_HOME=str(d / "home"), PYTHONPATH=str(ROOT))
 
         def run(*args, _exe=exe, _d=d, _env=env):
-            return subprocess.run([str(BIN / _exe), *args], cwd=_d, env=_env, capture_output=True,
-                                  text=True, timeout=600)
+            return subprocess.run(
+                [str(BIN / _exe), *args],
+                cwd=_d,
+                env=_env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
 
         yield lib, d, env, run
 
@@ -71,11 +77,18 @@ def test_the_same_commands_give_the_same_lists_exit_codes_and_values(tmp_path):
     seen = {}
     for lib, d, env, run in _both(tmp_path):
         listed = run("asset", "list", "-f", "defs.py")
-        good = run("asset", "materialize", "-f", "defs.py", "--select", "orders,revenue,finance/margin")
+        good = run(
+            "asset", "materialize", "-f", "defs.py", "--select", "orders,revenue,finance/margin"
+        )
         bad = run("asset", "materialize", "-f", "defs.py", "--select", "broken")
         job = run("job", "execute", "-f", "defs.py", "-j", "sales_job")
-        read = subprocess.run([sys.executable, "-c", READ, "defs.py", lib], cwd=d, env=env,
-                              capture_output=True, text=True)
+        read = subprocess.run(
+            [sys.executable, "-c", READ, "defs.py", lib],
+            cwd=d,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         seen[lib] = {
             "list": listed.stdout.split(),
             "codes": (listed.returncode, good.returncode, bad.returncode, job.returncode),

@@ -7,5 +7,3 @@ import dagster_nb as dg
 def instance(tmp_path):
     """A persistent instance in a temp folder."""
     return dg.DagsterInstance.from_directory(str(tmp_path / "home"))
-
-

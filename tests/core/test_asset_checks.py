@@ -10,7 +10,10 @@ from dagster_nb._errors import DagsterAssetCheckFailedError
 
 
 def _evals(result):
-    return [(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()]
+    return [
+        (e.asset_key.to_user_string(), e.check_name, e.passed)
+        for e in result.get_asset_check_evaluations()
+    ]
 
 
 def test_check_receives_the_asset_value_and_runs_after_it(tmp_path):
@@ -23,7 +26,9 @@ def test_check_receives_the_asset_value_and_runs_after_it(tmp_path):
     @dg.asset_check(asset=orders, description="no negative amounts")
     def non_negative(context, orders):
         seen.append((context.run_id, orders))
-        return dg.AssetCheckResult(passed=all(x >= 0 for x in orders), metadata={"rows": len(orders)})
+        return dg.AssetCheckResult(
+            passed=all(x >= 0 for x in orders), metadata={"rows": len(orders)}
+        )
 
     with dg.DagsterInstance.from_directory(str(tmp_path)) as instance:
         result = dg.materialize([non_negative, orders], instance=instance)
@@ -36,18 +41,27 @@ def test_check_receives_the_asset_value_and_runs_after_it(tmp_path):
         assert ev.target_materialization_data.storage_id == mat.storage_id
     # a new process (a fresh instance on the same folder) reads the evaluation back
     with dg.DagsterInstance.from_directory(str(tmp_path)) as again:
-        rec = again.get_latest_asset_check_evaluation_records([non_negative.check_key])[non_negative.check_key]
+        rec = again.get_latest_asset_check_evaluation_records([non_negative.check_key])[
+            non_negative.check_key
+        ]
         back = rec.event_log_entry.dagster_event.asset_check_evaluation_data
         assert back == ev
         assert rec.event_log_entry.dagster_event.event_specific_data == ev
 
 
 def test_log_event_check_result_in_an_asset_with_check_specs():
-    @dg.asset(check_specs=[dg.AssetCheckSpec("has_rows", asset="rows"), dg.AssetCheckSpec("small", asset="rows")])
+    @dg.asset(
+        check_specs=[
+            dg.AssetCheckSpec("has_rows", asset="rows"),
+            dg.AssetCheckSpec("small", asset="rows"),
+        ]
+    )
     def rows(context):
         context.log_event(dg.AssetCheckResult(check_name="has_rows", passed=True))
         yield dg.Output([1, 2])
-        yield dg.AssetCheckResult(check_name="small", passed=False, severity=dg.AssetCheckSeverity.WARN)
+        yield dg.AssetCheckResult(
+            check_name="small", passed=False, severity=dg.AssetCheckSeverity.WARN
+        )
 
     result = dg.materialize([rows])
     assert result.success
@@ -63,7 +77,10 @@ def test_log_event_check_result_without_check_specs_fails_the_step_clearly():
 
     result = dg.materialize([plain], raise_on_error=False)
     (failure,) = result.get_step_failure_events()
-    assert "needs an asset with that check in its check_specs" in failure.step_failure_data.error.to_string()
+    assert (
+        "needs an asset with that check in its check_specs"
+        in failure.step_failure_data.error.to_string()
+    )
 
 
 def test_blocking_check_failure_raises_dagsters_error_class_with_raise_on_error():
@@ -79,10 +96,16 @@ def test_blocking_check_failure_raises_dagsters_error_class_with_raise_on_error(
     def downstream(src):
         return src
 
-    with pytest.raises(DagsterAssetCheckFailedError, match="1 blocking asset check failed with ERROR severity:\nsrc: not_zero"):
+    with pytest.raises(
+        DagsterAssetCheckFailedError,
+        match="1 blocking asset check failed with ERROR severity:\nsrc: not_zero",
+    ):
         dg.materialize([src, not_zero, downstream])
     result = dg.materialize([src, not_zero, downstream], raise_on_error=False)
-    assert [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"] == ["src", "src_not_zero"]
+    assert [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"] == [
+        "src",
+        "src_not_zero",
+    ]
     assert result.get_failed_step_keys() == {"src_not_zero"}
 
 
@@ -118,7 +141,9 @@ def test_selecting_an_embedded_check_without_its_asset_is_a_clear_error():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="select the asset too"):
         dg.materialize([a], selection=dg.AssetSelection.checks_for_assets(a))
     with pytest.raises(dg.DagsterInvalidSubsetError, match="Asset check a:y is not defined"):
-        dg.materialize([a], selection=dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("a"), "y")))
+        dg.materialize(
+            [a], selection=dg.AssetSelection.checks(dg.AssetCheckKey(dg.AssetKey("a"), "y"))
+        )
 
 
 def test_checks_run_in_threads_after_their_assets():
@@ -147,7 +172,10 @@ def test_checks_run_in_threads_after_their_assets():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"partitions_def": dg.StaticPartitionsDefinition(["x"])}, "partitions_def= is not supported yet"),
+        (
+            {"partitions_def": dg.StaticPartitionsDefinition(["x"])},
+            "partitions_def= is not supported yet",
+        ),
         ({"automation_condition": object()}, "automation_condition= is not supported yet"),
     ],
 )
@@ -163,7 +191,10 @@ def test_graph_assets_refuse_check_specs():
     def one():
         return 1
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"check_specs=\.\.\.\) is not supported yet"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match=r"check_specs=\.\.\.\) is not supported yet"
+    ):
+
         @dg.graph_asset(check_specs=[dg.AssetCheckSpec("c", asset="g")])
         def g():
             return one()
@@ -180,9 +211,15 @@ def test_result_and_key_validation():
 
 def test_asset_selection_reprs_and_combinations():
     S = dg.AssetSelection
-    assert repr(S.checks_for_assets("a", ["p", "q"])) == "AssetSelection.checks_for_assets('a', ['p', 'q'])"
+    assert (
+        repr(S.checks_for_assets("a", ["p", "q"]))
+        == "AssetSelection.checks_for_assets('a', ['p', 'q'])"
+    )
     key = dg.AssetCheckKey(dg.AssetKey("a"), "c")
-    assert repr(S.checks(key)) == "AssetSelection.checks(AssetCheckKey(asset_key=AssetKey(['a']), name='c'))"
+    assert (
+        repr(S.checks(key))
+        == "AssetSelection.checks(AssetCheckKey(asset_key=AssetKey(['a']), name='c'))"
+    )
     with pytest.raises(dg.DagsterInvalidAssetSelectionError, match="checks_for_assets"):
         S.checks("a")
 
@@ -195,15 +232,24 @@ def test_freshness_checks_use_the_runs_current_time():
         return 1
 
     instance = dg.DagsterInstance.ephemeral()
-    (check,) = dg.build_last_update_freshness_checks(assets=[a], lower_bound_delta=datetime.timedelta(hours=2))
+    (check,) = dg.build_last_update_freshness_checks(
+        assets=[a], lower_bound_delta=datetime.timedelta(hours=2)
+    )
     made = dg.materialize([a], instance=instance)
     updated = made.get_asset_materialization_events()[0].timestamp
     stored = instance.get_latest_materialization_record("a").timestamp
 
     def evaluate(hours_later):
         # half a second later: the float round trip through datetime must not make it 59:59
-        at = datetime.datetime.fromtimestamp(stored + hours_later * 3600 + 0.5, tz=datetime.timezone.utc)
-        r = dg.materialize([a, check], instance=instance, selection=dg.AssetSelection.checks(check), current_time=at)
+        at = datetime.datetime.fromtimestamp(
+            stored + hours_later * 3600 + 0.5, tz=datetime.timezone.utc
+        )
+        r = dg.materialize(
+            [a, check],
+            instance=instance,
+            selection=dg.AssetSelection.checks(check),
+            current_time=at,
+        )
         (e,) = r.get_asset_check_evaluations()
         return e
 
@@ -220,7 +266,9 @@ def test_freshness_checks_use_the_runs_current_time():
         "Asset is overdue for an update. The last update was 3 hours ago, which is past the allowed "
         "distance of 2 hours ago."
     )
-    assert late.metadata["dagster/freshness_lower_bound_timestamp"].value == pytest.approx(stored + 3600.5)
+    assert late.metadata["dagster/freshness_lower_bound_timestamp"].value == pytest.approx(
+        stored + 3600.5
+    )
     assert abs(updated - stored) < 1
 
 
@@ -245,5 +293,7 @@ def test_a_list_of_check_keys_as_selection_points_at_asset_selection_checks():
     def a():
         return 1
 
-    with pytest.raises(dg.DagsterInvalidAssetSelectionError, match=r"AssetSelection.checks\(\*check_keys\)"):
+    with pytest.raises(
+        dg.DagsterInvalidAssetSelectionError, match=r"AssetSelection.checks\(\*check_keys\)"
+    ):
         dg.materialize([a], selection=[dg.AssetCheckKey(dg.AssetKey("a"), "c")])

@@ -26,10 +26,17 @@ def _both(dagster):
 def _evaluations(result):
     return sorted(
         (
-            e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value, e.description,
-            {k: v.value for k, v in e.metadata.items()}, bool(e.blocking),
+            e.asset_key.to_user_string(),
+            e.check_name,
+            e.passed,
+            e.severity.value,
+            e.description,
+            {k: v.value for k, v in e.metadata.items()},
+            bool(e.blocking),
             e.target_materialization_data is not None,
-            e.target_materialization_data.run_id == result.run_id if e.target_materialization_data else None,
+            e.target_materialization_data.run_id == result.run_id
+            if e.target_materialization_data
+            else None,
         )
         for e in result.get_asset_check_evaluations()
     )
@@ -40,17 +47,20 @@ def _outcome(result):
     failed = sorted(e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     errors = sorted(
         (e.step_key, e.step_failure_data.error.cls_name)
-        for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
     )
     mats = sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events())
     return result.success, started, failed, errors, mats, _evaluations(result)
 
 
 def _graph(dg):
-    @dg.asset(check_specs=[
-        dg.AssetCheckSpec("positive", asset="a"),
-        dg.AssetCheckSpec("blocker", asset="a", blocking=True),
-    ])
+    @dg.asset(
+        check_specs=[
+            dg.AssetCheckSpec("positive", asset="a"),
+            dg.AssetCheckSpec("blocker", asset="a", blocking=True),
+        ]
+    )
     def a():
         yield dg.Output(1)
         yield dg.AssetCheckResult(check_name="positive", passed=True, metadata={"x": 1})
@@ -98,7 +108,9 @@ def _graph(dg):
 def test_blocking_checks_stop_downstream_and_warn_or_raise_do_not(dagster):
     got = {}
     for name, dg in _both(dagster):
-        result = dg.materialize(_graph(dg), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        result = dg.materialize(
+            _graph(dg), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
         got[name] = _outcome(result)
     assert got["dagster_nb"] == got["dagster"]
     success, started, failed, errors, mats, evaluations = got["dagster_nb"]
@@ -114,33 +126,52 @@ def test_blocking_checks_stop_downstream_and_warn_or_raise_do_not(dagster):
 def test_materialize_result_check_results_and_multi_asset_check(dagster):
     got = {}
     for name, dg in _both(dagster):
-        @dg.asset(check_specs=[dg.AssetCheckSpec("x", asset="g"), dg.AssetCheckSpec("y", asset="g")])
+
+        @dg.asset(
+            check_specs=[dg.AssetCheckSpec("x", asset="g"), dg.AssetCheckSpec("y", asset="g")]
+        )
         def g():
-            return dg.MaterializeResult(check_results=[
-                dg.AssetCheckResult(passed=True, check_name="x"),
-                dg.AssetCheckResult(passed=False, check_name="y", description="bad"),
-            ])
+            return dg.MaterializeResult(
+                check_results=[
+                    dg.AssetCheckResult(passed=True, check_name="x"),
+                    dg.AssetCheckResult(passed=False, check_name="y", description="bad"),
+                ]
+            )
 
         @dg.asset
         def h():
             return 3
 
-        @dg.multi_asset_check(specs=[dg.AssetCheckSpec("m1", asset="g"), dg.AssetCheckSpec("m2", asset="h")])
+        @dg.multi_asset_check(
+            specs=[dg.AssetCheckSpec("m1", asset="g"), dg.AssetCheckSpec("m2", asset="h")]
+        )
         def both(h):
             yield dg.AssetCheckResult(passed=True, asset_key="g", check_name="m1")
-            yield dg.AssetCheckResult(passed=h == 3, asset_key="h", check_name="m2", metadata={"h": h})
+            yield dg.AssetCheckResult(
+                passed=h == 3, asset_key="h", check_name="m2", metadata={"h": h}
+            )
 
-        result = dg.materialize([g, h, both], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        result = dg.materialize(
+            [g, h, both], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
         got[name] = _outcome(result)
     assert got["dagster_nb"] == got["dagster"]
     assert got["dagster_nb"][0] is True
-    assert [e[:3] for e in got["dagster_nb"][5]] == [("g", "m1", True), ("g", "x", True), ("g", "y", False), ("h", "m2", True)]
+    assert [e[:3] for e in got["dagster_nb"][5]] == [
+        ("g", "m1", True),
+        ("g", "x", True),
+        ("g", "y", False),
+        ("h", "m2", True),
+    ]
 
 
 def test_missing_and_unknown_check_results_fail_the_step(dagster):
     got = {}
     for name, dg in _both(dagster):
-        @dg.asset(check_specs=[dg.AssetCheckSpec("x", asset="m"), dg.AssetCheckSpec("y", asset="m")])
+
+        @dg.asset(
+            check_specs=[dg.AssetCheckSpec("x", asset="m"), dg.AssetCheckSpec("y", asset="m")]
+        )
         def m():
             yield dg.Output(1)
             yield dg.AssetCheckResult(passed=True, check_name="x")
@@ -152,25 +183,41 @@ def test_missing_and_unknown_check_results_fail_the_step(dagster):
 
         outs = []
         for assets in ([m], [u]):
-            result = dg.materialize(assets, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
-            msg = [e.step_failure_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+            result = dg.materialize(
+                assets, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+            )
+            msg = [
+                e.step_failure_data.error.message
+                for e in result.all_events
+                if e.event_type_value == "STEP_FAILURE"
+            ]
             outs.append((_outcome(result), [x.split("\n")[0].split(": ", 1)[-1][:78] for x in msg]))
         got[name] = outs
     assert got["dagster_nb"] == got["dagster"]
-    assert "non-optional output \"m_y\"" in got["dagster_nb"][0][1][0]
+    assert 'non-optional output "m_y"' in got["dagster_nb"][0][1][0]
 
 
 @pytest.mark.parametrize(
     "selection",
     [
-        None, "c", ["c"], "assets(c)", "without_checks", "checks_for_assets", "checks(c_big)",
-        "checks(key)", "all_asset_checks", "assets(c)|checks(c_big)", "assets(c)-checks(c_big)",
+        None,
+        "c",
+        ["c"],
+        "assets(c)",
+        "without_checks",
+        "checks_for_assets",
+        "checks(c_big)",
+        "checks(key)",
+        "all_asset_checks",
+        "assets(c)|checks(c_big)",
+        "assets(c)-checks(c_big)",
         "after_c",
     ],
 )
 def test_selections_pick_the_same_checks(dagster, selection):
     got = {}
     for name, dg in _both(dagster):
+
         @dg.asset
         def c():
             return 5
@@ -188,21 +235,29 @@ def test_selections_pick_the_same_checks(dagster, selection):
             return c
 
         S = dg.AssetSelection
-        sel = {
-            "assets(c)": S.assets(c),
-            "without_checks": S.assets(c).without_checks(),
-            "checks_for_assets": S.checks_for_assets(c),
-            "checks(c_big)": S.checks(c_big),
-            "checks(key)": S.checks(dg.AssetCheckKey(dg.AssetKey("c"), "c_small")),
-            "all_asset_checks": S.all_asset_checks(),
-            "assets(c)|checks(c_big)": S.assets(c) | S.checks(c_big),
-            "assets(c)-checks(c_big)": S.assets(c) - S.checks(c_big),
-            "after_c": S.assets(after_c),
-        }.get(selection, selection) if isinstance(selection, str) else selection
+        sel = (
+            {
+                "assets(c)": S.assets(c),
+                "without_checks": S.assets(c).without_checks(),
+                "checks_for_assets": S.checks_for_assets(c),
+                "checks(c_big)": S.checks(c_big),
+                "checks(key)": S.checks(dg.AssetCheckKey(dg.AssetKey("c"), "c_small")),
+                "all_asset_checks": S.all_asset_checks(),
+                "assets(c)|checks(c_big)": S.assets(c) | S.checks(c_big),
+                "assets(c)-checks(c_big)": S.assets(c) - S.checks(c_big),
+                "after_c": S.assets(after_c),
+            }.get(selection, selection)
+            if isinstance(selection, str)
+            else selection
+        )
         # c is stored first, so a run of checks alone can load it
         instance = dg.DagsterInstance.ephemeral()
-        dg.materialize([c, c_big, c_small, after_c], instance=instance, selection=S.assets(c).without_checks())
-        result = dg.materialize([c, c_big, c_small, after_c], instance=instance, selection=sel, raise_on_error=False)
+        dg.materialize(
+            [c, c_big, c_small, after_c], instance=instance, selection=S.assets(c).without_checks()
+        )
+        result = dg.materialize(
+            [c, c_big, c_small, after_c], instance=instance, selection=sel, raise_on_error=False
+        )
         got[name] = _outcome(result)[:2] + (_outcome(result)[5],)
     assert got["dagster_nb"] == got["dagster"]
 
@@ -210,6 +265,7 @@ def test_selections_pick_the_same_checks(dagster, selection):
 def test_definitions_asset_checks_run_in_the_implicit_job_and_duplicates_raise(dagster):
     got = {}
     for name, dg in _both(dagster):
+
         @dg.asset
         def c():
             return 5
@@ -221,7 +277,9 @@ def test_definitions_asset_checks_run_in_the_implicit_job_and_duplicates_raise(d
         defs = dg.Definitions(assets=[c], asset_checks=[chk])
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process()
         dup = dg.asset_check(asset=c, name="chk")(lambda: dg.AssetCheckResult(passed=True))
-        with pytest.raises(dg.DagsterInvalidDefinitionError, match="Duplicate asset check key") as err:
+        with pytest.raises(
+            dg.DagsterInvalidDefinitionError, match="Duplicate asset check key"
+        ) as err:
             dg.Definitions(assets=[c], asset_checks=[chk, dup]).resolve_asset_graph()
         got[name] = (_evaluations(result), type(err.value).__name__)
     assert got["dagster_nb"] == got["dagster"]
@@ -230,6 +288,7 @@ def test_definitions_asset_checks_run_in_the_implicit_job_and_duplicates_raise(d
 def test_definitions_and_direct_invocation(dagster):
     got = {}
     for name, dg in _both(dagster):
+
         @dg.asset
         def c():
             return 5
@@ -254,18 +313,35 @@ def test_definitions_and_direct_invocation(dagster):
 
         spec = dg.AssetCheckSpec("s", asset=c, blocking=True, metadata={"k": 1})
         facts = (
-            isinstance(chk, dg.AssetsDefinition), isinstance(chk, dg.AssetChecksDefinition),
-            chk.node_def.name, other.node_def.name, sorted(chk.keys),
+            isinstance(chk, dg.AssetsDefinition),
+            isinstance(chk, dg.AssetChecksDefinition),
+            chk.node_def.name,
+            other.node_def.name,
+            sorted(chk.keys),
             sorted((n, k.to_user_string()) for n, k in chk.keys_by_input_name.items()),
             [d.asset_key for s in other.check_specs for d in s.additional_deps],
-            chk.check_key, [s.description for s in chk.check_specs], other.check_key.name,
+            chk.check_key,
+            [s.description for s in chk.check_specs],
+            other.check_key.name,
             [s.blocking for s in other.check_specs],
-            spec.key, spec.asset_key, spec.blocking, dict(spec.metadata),
-            repr(spec), repr(dg.AssetCheckKey(dg.AssetKey("c"), "s")),
-            dg.AssetCheckKey.from_user_string("a/b:c"), dg.AssetCheckKey(dg.AssetKey(["a", "b"]), "c").to_user_string(),
-            repr(chk(5, 7)), repr(dg.AssetCheckResult(passed=False, asset_key="c", check_name="s", severity=dg.AssetCheckSeverity.WARN)),
+            spec.key,
+            spec.asset_key,
+            spec.blocking,
+            dict(spec.metadata),
+            repr(spec),
+            repr(dg.AssetCheckKey(dg.AssetKey("c"), "s")),
+            dg.AssetCheckKey.from_user_string("a/b:c"),
+            dg.AssetCheckKey(dg.AssetKey(["a", "b"]), "c").to_user_string(),
+            repr(chk(5, 7)),
+            repr(
+                dg.AssetCheckResult(
+                    passed=False, asset_key="c", check_name="s", severity=dg.AssetCheckSeverity.WARN
+                )
+            ),
             [s.value for s in dg.AssetCheckSeverity],
-            sorted(k.to_user_string() for k in dg.asset(check_specs=[spec], name="c")(one).check_keys),
+            sorted(
+                k.to_user_string() for k in dg.asset(check_specs=[spec], name="c")(one).check_keys
+            ),
         )
         errors = []
         for bad in (
@@ -285,6 +361,7 @@ def test_build_last_update_freshness_checks(dagster):
 
     got = {}
     for name, dg in _both(dagster):
+
         @dg.asset
         def a():
             return 1
@@ -298,31 +375,61 @@ def test_build_last_update_freshness_checks(dagster):
             assets=[a, never, "src"], lower_bound_delta=datetime.timedelta(hours=1)
         )
         (cron,) = dg.build_last_update_freshness_checks(
-            assets=[a], lower_bound_delta=datetime.timedelta(days=1), deadline_cron="0 0 * * *",
-            timezone="Europe/Paris", severity=dg.AssetCheckSeverity.ERROR, blocking=True,
+            assets=[a],
+            lower_bound_delta=datetime.timedelta(days=1),
+            deadline_cron="0 0 * * *",
+            timezone="Europe/Paris",
+            severity=dg.AssetCheckSeverity.ERROR,
+            blocking=True,
         )
         dg.materialize([a], instance=instance)
-        instance.report_runless_asset_event(dg.AssetObservation(
-            "src", metadata={"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(1000.0)}))
+        instance.report_runless_asset_event(
+            dg.AssetObservation(
+                "src",
+                metadata={"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(1000.0)},
+            )
+        )
         runs = [
-            dg.materialize([a, never, plain], instance=instance, selection=dg.AssetSelection.checks(plain)),
+            dg.materialize(
+                [a, never, plain], instance=instance, selection=dg.AssetSelection.checks(plain)
+            ),
             dg.materialize([a, cron], instance=instance, selection=dg.AssetSelection.checks(cron)),
         ]
         evaluations = [
             (
-                e.asset_key.to_user_string(), e.check_name, e.passed, e.severity.value, e.blocking,
-                e.description.split(" The last update")[0], sorted(e.metadata),
+                e.asset_key.to_user_string(),
+                e.check_name,
+                e.passed,
+                e.severity.value,
+                e.blocking,
+                e.description.split(" The last update")[0],
+                sorted(e.metadata),
                 e.metadata["dagster/freshness_params"].value,
                 # with a cron, the bounds come from its ticks, not from the clock: equal values
-                [e.metadata[k].value for k in sorted(e.metadata) if i == 1 and k != "dagster/last_updated_timestamp"],
+                [
+                    e.metadata[k].value
+                    for k in sorted(e.metadata)
+                    if i == 1 and k != "dagster/last_updated_timestamp"
+                ],
             )
             for i, r in enumerate(runs)
             for e in sorted(r.get_asset_check_evaluations(), key=lambda e: e.asset_key.path)
         ]
-        specs = [(s.name, s.description, s.blocking, {k: v.data for k, v in s.metadata.items()}) for s in cron.check_specs]
+        specs = [
+            (s.name, s.description, s.blocking, {k: v.data for k, v in s.metadata.items()})
+            for s in cron.check_specs
+        ]
         with pytest.raises(Exception, match="duplicate assets"):
-            dg.build_last_update_freshness_checks(assets=[a, "a"], lower_bound_delta=datetime.timedelta(hours=1))
-        got[name] = (plain.node_def.name, cron.node_def.name, sorted(plain.check_keys), evaluations, specs)
+            dg.build_last_update_freshness_checks(
+                assets=[a, "a"], lower_bound_delta=datetime.timedelta(hours=1)
+            )
+        got[name] = (
+            plain.node_def.name,
+            cron.node_def.name,
+            sorted(plain.check_keys),
+            evaluations,
+            specs,
+        )
     assert got["dagster_nb"] == got["dagster"]
     names = [e[0] for e in got["dagster_nb"][3]]
     assert names == ["a", "never", "src", "a"]
@@ -331,7 +438,10 @@ def test_build_last_update_freshness_checks(dagster):
 def test_subsetting_assets_and_their_embedded_checks(dagster):
     got = {}
     for name, dg in _both(dagster):
-        @dg.asset(check_specs=[dg.AssetCheckSpec("x", asset="e"), dg.AssetCheckSpec("y", asset="e")])
+
+        @dg.asset(
+            check_specs=[dg.AssetCheckSpec("x", asset="e"), dg.AssetCheckSpec("y", asset="e")]
+        )
         def e():
             yield dg.Output(1)
             yield dg.AssetCheckResult(passed=True, check_name="x")
@@ -339,7 +449,8 @@ def test_subsetting_assets_and_their_embedded_checks(dagster):
 
         @dg.multi_asset(
             specs=[dg.AssetSpec("m1"), dg.AssetSpec("m2")],
-            check_specs=[dg.AssetCheckSpec("x", asset="m1")], can_subset=True,
+            check_specs=[dg.AssetCheckSpec("x", asset="m1")],
+            can_subset=True,
         )
         def m(context):
             for k in sorted(context.selected_asset_keys, key=lambda k: k.path):
@@ -372,10 +483,8 @@ def test_loading_checks_from_modules_and_key_prefixes(dagster, tmp_path, monkeyp
     import importlib
     import sys
 
-    (tmp_path / "checks_mod_nb.py").write_text(
-        "import dagster_nb as dg\n" + _MODULE_BODY)
-    (tmp_path / "checks_mod_dg.py").write_text(
-        "import dagster as dg\n" + _MODULE_BODY)
+    (tmp_path / "checks_mod_nb.py").write_text("import dagster_nb as dg\n" + _MODULE_BODY)
+    (tmp_path / "checks_mod_dg.py").write_text("import dagster as dg\n" + _MODULE_BODY)
     monkeypatch.syspath_prepend(str(tmp_path))
     got = {}
     for name, dg in _both(dagster):
@@ -383,11 +492,17 @@ def test_loading_checks_from_modules_and_key_prefixes(dagster, tmp_path, monkeyp
         assets = dg.load_assets_from_modules([mod], key_prefix="p")
         checks = dg.load_asset_checks_from_modules([mod], asset_key_prefix="p")
         result = dg.materialize([*assets, *checks])
-        renamed = mod.embedded.with_attributes(asset_key_replacements={dg.AssetKey("e"): dg.AssetKey(["q", "e"])})
+        renamed = mod.embedded.with_attributes(
+            asset_key_replacements={dg.AssetKey("e"): dg.AssetKey(["q", "e"])}
+        )
         got[name] = (
-            [type(a).__name__ for a in assets], sorted(k.to_user_string() for c in checks for k in c.check_keys),
-            sorted((n, k.to_user_string()) for c in checks for n, k in c.keys_by_input_name.items()),
-            _evaluations(result), sorted(k.to_user_string() for k in renamed.check_keys),
+            [type(a).__name__ for a in assets],
+            sorted(k.to_user_string() for c in checks for k in c.check_keys),
+            sorted(
+                (n, k.to_user_string()) for c in checks for n, k in c.keys_by_input_name.items()
+            ),
+            _evaluations(result),
+            sorted(k.to_user_string() for k in renamed.check_keys),
         )
         sys.modules.pop(mod.__name__, None)
     assert got["dagster_nb"] == got["dagster"]
@@ -415,6 +530,7 @@ def embedded():
 def test_checks_use_resources_and_config(dagster):
     got = {}
     for name, dg in _both(dagster):
+
         class Limits(dg.ConfigurableResource):
             maximum: int
 
@@ -427,19 +543,31 @@ def test_checks_use_resources_and_config(dagster):
 
         @dg.asset_check(asset=n, compute_kind="python", metadata={"owner": "data"})
         def in_range(n, limits: Limits, config: CheckConfig):
-            return dg.AssetCheckResult(passed=config.minimum <= n <= limits.maximum, metadata={"max": limits.maximum})
+            return dg.AssetCheckResult(
+                passed=config.minimum <= n <= limits.maximum, metadata={"max": limits.maximum}
+            )
 
         @dg.asset_check(asset=n, required_resource_keys={"limits"})
         def via_context(context):
             return dg.AssetCheckResult(passed=context.resources.limits.maximum > 3)
 
-        defs = dg.Definitions(assets=[n], asset_checks=[in_range, via_context], resources={"limits": Limits(maximum=4)})
+        defs = dg.Definitions(
+            assets=[n],
+            asset_checks=[in_range, via_context],
+            resources={"limits": Limits(maximum=4)},
+        )
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             run_config={"ops": {"n_in_range": {"config": {"minimum": 1}}}}
         )
         with pytest.raises(dg.DagsterInvalidDefinitionError, match="limits"):
-            dg.Definitions(assets=[n], asset_checks=[via_context]).resolve_implicit_global_asset_job_def()
-        got[name] = (_evaluations(result), sorted(in_range.required_resource_keys), [dict(s.metadata) for s in in_range.check_specs])
+            dg.Definitions(
+                assets=[n], asset_checks=[via_context]
+            ).resolve_implicit_global_asset_job_def()
+        got[name] = (
+            _evaluations(result),
+            sorted(in_range.required_resource_keys),
+            [dict(s.metadata) for s in in_range.check_specs],
+        )
     assert got["dagster_nb"] == got["dagster"]
     assert [e[2] for e in got["dagster_nb"][0]] == [False, True]
 
@@ -464,10 +592,15 @@ def test_checks_of_partitioned_assets(dagster):
 
         instance = dg.DagsterInstance.ephemeral()
         # the unpartitioned check reads every partition: it fails to load until both exist
-        first = dg.materialize([p, p_ok, q], instance=instance, partition_key="x", raise_on_error=False)
-        second = dg.materialize([p, p_ok, q], instance=instance, partition_key="y", raise_on_error=False)
+        first = dg.materialize(
+            [p, p_ok, q], instance=instance, partition_key="x", raise_on_error=False
+        )
+        second = dg.materialize(
+            [p, p_ok, q], instance=instance, partition_key="y", raise_on_error=False
+        )
         got[name] = [
-            (_outcome(r), [e.partition for e in r.get_asset_check_evaluations()]) for r in (first, second)
+            (_outcome(r), [e.partition for e in r.get_asset_check_evaluations()])
+            for r in (first, second)
         ]
     assert got["dagster_nb"] == got["dagster"]
     assert got["dagster_nb"][1][0][0] is True

@@ -8,14 +8,14 @@ import sys
 
 import dagster_nb as dg
 
-MODULE = '''import dagster_nb as dg
+MODULE = """import dagster_nb as dg
 
 
 @dg.asset
 def thing():
     # a comment
     return {body}
-'''
+"""
 
 
 def _load(path, name):

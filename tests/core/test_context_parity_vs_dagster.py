@@ -24,8 +24,11 @@ def _meta(md):
 
 def _user_tags(tags):
     """Tags without the code version and data version hash, which differ by design."""
-    return {k: v for k, v in (tags or {}).items()
-            if k not in ("dagster/code_version", "dagster/data_version")}
+    return {
+        k: v
+        for k, v in (tags or {}).items()
+        if k not in ("dagster/code_version", "dagster/data_version")
+    }
 
 
 # --------------------------------------------------------------------------- 1. log_event
@@ -42,28 +45,41 @@ def _log_event_scenario(dg):
     inst = dg.DagsterInstance.ephemeral()
     r = dg.materialize([a], instance=inst)
     asset_events = [
-        (e.event_type_value, e.step_key,
-         e.asset_key.to_user_string() if e.event_type_value != "STEP_OUTPUT" else None)
+        (
+            e.event_type_value,
+            e.step_key,
+            e.asset_key.to_user_string() if e.event_type_value != "STEP_OUTPUT" else None,
+        )
         for e in r.all_events
         if e.event_type_value in ("ASSET_MATERIALIZATION", "ASSET_OBSERVATION", "STEP_OUTPUT")
     ]
     mats = [
-        (e.asset_key.to_user_string(), _meta(e.event_specific_data.materialization.metadata)
-         if "path" not in e.event_specific_data.materialization.metadata else "io",
-         e.event_specific_data.materialization.description, e.message)
+        (
+            e.asset_key.to_user_string(),
+            _meta(e.event_specific_data.materialization.metadata)
+            if "path" not in e.event_specific_data.materialization.metadata
+            else "io",
+            e.event_specific_data.materialization.description,
+            e.message,
+        )
         for e in r.get_asset_materialization_events()
     ]
     obs = [
-        (e.asset_key.to_user_string(), _meta(e.event_specific_data.asset_observation.metadata),
-         dict(e.event_specific_data.asset_observation.tags or {}))
+        (
+            e.asset_key.to_user_string(),
+            _meta(e.event_specific_data.asset_observation.metadata),
+            dict(e.event_specific_data.asset_observation.tags or {}),
+        )
         for e in r.get_asset_observation_events()
     ]
     by_node = [m.asset_key.to_user_string() for m in r.asset_materializations_for_node("a")]
     obs_by_node = [o.asset_key.to_user_string() for o in r.asset_observations_for_node("a")]
     other = inst.get_latest_materialization_event(dg.AssetKey("other"))
     stored_other = _meta(other.asset_materialization.metadata)
-    stored_obs = [_meta(rec.asset_observation.metadata)
-                  for rec in inst.fetch_observations(dg.AssetKey("a"), limit=10).records]
+    stored_obs = [
+        _meta(rec.asset_observation.metadata)
+        for rec in inst.fetch_observations(dg.AssetKey("a"), limit=10).records
+    ]
     keys = sorted(k.to_user_string() for k in inst.get_asset_keys())
     return asset_events, mats, obs, by_node, obs_by_node, stored_other, stored_obs, keys
 
@@ -88,8 +104,10 @@ def _log_event_partitioned(dg):
 
     inst = dg.DagsterInstance.ephemeral()
     r = dg.materialize([c], partition_key="y", instance=inst)
-    evs = [(e.event_type_value, e.asset_key.to_user_string(), e.partition)
-           for e in r.get_asset_materialization_events() + r.get_asset_observation_events()]
+    evs = [
+        (e.event_type_value, e.asset_key.to_user_string(), e.partition)
+        for e in r.get_asset_materialization_events() + r.get_asset_observation_events()
+    ]
     return evs, sorted(inst.get_materialized_partitions(dg.AssetKey("c")))
 
 
@@ -106,8 +124,10 @@ def _log_event_direct(dg):
 
     ctx = dg.build_asset_context()
     value = a(ctx)
-    return value, [(type(e).__name__, e.asset_key.to_user_string())
-                   for e in ctx.op_execution_context.get_events()]
+    return value, [
+        (type(e).__name__, e.asset_key.to_user_string())
+        for e in ctx.op_execution_context.get_events()
+    ]
 
 
 def test_log_event_in_direct_invocation_is_kept_for_get_events():
@@ -136,29 +156,46 @@ def _log_event_order_scenario(dg):
         context.log_event(dg.AssetObservation("failing"))
         raise ValueError("y")
 
-    kinds = ("ASSET_OBSERVATION", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "STEP_SUCCESS",
-             "STEP_FAILURE")
+    kinds = (
+        "ASSET_OBSERVATION",
+        "STEP_OUTPUT",
+        "ASSET_MATERIALIZATION",
+        "STEP_SUCCESS",
+        "STEP_FAILURE",
+    )
     out = {}
     for a in (multi, failing_gen, failing):
         r = dg.materialize([a], raise_on_error=False)
         out[a.node_def.name] = [
-            (e.event_type_value,
-             _meta(e.event_specific_data.asset_observation.metadata).get("i")
-             if e.event_type_value == "ASSET_OBSERVATION" else None)
-            for e in r.all_events if e.step_key and e.event_type_value in kinds]
+            (
+                e.event_type_value,
+                _meta(e.event_specific_data.asset_observation.metadata).get("i")
+                if e.event_type_value == "ASSET_OBSERVATION"
+                else None,
+            )
+            for e in r.all_events
+            if e.step_key and e.event_type_value in kinds
+        ]
     return out
 
 
 def test_log_event_order_among_yields_and_on_failure():
     theirs, ours = both(_log_event_order_scenario)
     # ours does not handle outputs yielded before a failure (Dagster does): compare the rest
-    theirs["failing_gen"] = [e for e in theirs["failing_gen"]
-                             if e[0] not in ("STEP_OUTPUT", "ASSET_MATERIALIZATION")]
+    theirs["failing_gen"] = [
+        e for e in theirs["failing_gen"] if e[0] not in ("STEP_OUTPUT", "ASSET_MATERIALIZATION")
+    ]
     assert ours == theirs
     assert ours["multi"] == [
-        ("ASSET_OBSERVATION", 0), ("STEP_OUTPUT", None), ("ASSET_MATERIALIZATION", None),
-        ("ASSET_OBSERVATION", 1), ("STEP_OUTPUT", None), ("ASSET_MATERIALIZATION", None),
-        ("ASSET_OBSERVATION", 2), ("STEP_SUCCESS", None)]
+        ("ASSET_OBSERVATION", 0),
+        ("STEP_OUTPUT", None),
+        ("ASSET_MATERIALIZATION", None),
+        ("ASSET_OBSERVATION", 1),
+        ("STEP_OUTPUT", None),
+        ("ASSET_MATERIALIZATION", None),
+        ("ASSET_OBSERVATION", 2),
+        ("STEP_SUCCESS", None),
+    ]
     # logged after the last yield of a failing function: dropped, as in Dagster
     assert ours["failing_gen"] == [("ASSET_OBSERVATION", 0), ("STEP_FAILURE", None)]
     assert ours["failing"] == [("STEP_FAILURE", None)]
@@ -167,8 +204,11 @@ def test_log_event_order_among_yields_and_on_failure():
 def _expectation_scenario(dg, home):
     @dg.asset
     def a(context):
-        context.log_event(dg.ExpectationResult(success=True, label="rows", description="enough",
-                                               metadata={"n": 3}))
+        context.log_event(
+            dg.ExpectationResult(
+                success=True, label="rows", description="enough", metadata={"n": 3}
+            )
+        )
         context.log_event(dg.ExpectationResult(success=False))
         return 1
 
@@ -177,12 +217,17 @@ def _expectation_scenario(dg, home):
 
     with dg.DagsterInstance.local_temp(home) as inst:  # persistent (SQLite) storage
         r = dg.materialize([a], instance=inst)
-        events = [(e.event_type_value, e.message, type(e.event_specific_data).__name__)
-                  for e in r.all_events if e.event_type_value == "STEP_EXPECTATION_RESULT"]
+        events = [
+            (e.event_type_value, e.message, type(e.event_specific_data).__name__)
+            for e in r.all_events
+            if e.event_type_value == "STEP_EXPECTATION_RESULT"
+        ]
         by_node = [plain(er) for er in r.expectation_results_for_node("a")]
-        stored = [plain(x.dagster_event.event_specific_data.expectation_result)
-                  for x in inst.all_logs(r.run_id)
-                  if x.dagster_event and x.dagster_event.event_type_value == "STEP_EXPECTATION_RESULT"]
+        stored = [
+            plain(x.dagster_event.event_specific_data.expectation_result)
+            for x in inst.all_logs(r.run_id)
+            if x.dagster_event and x.dagster_event.event_type_value == "STEP_EXPECTATION_RESULT"
+        ]
     return events, by_node, stored
 
 
@@ -201,7 +246,10 @@ def test_log_event_rejects_other_objects_naming_what_it_takes():
     def b(context):
         context.log_event("nope")
 
-    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="AssetMaterialization, AssetObservation or ExpectationResult"):
+    with pytest.raises(
+        dagster_nb.DagsterInvalidInvocationError,
+        match="AssetMaterialization, AssetObservation or ExpectationResult",
+    ):
         dagster_nb.materialize([b])
 
 
@@ -238,11 +286,16 @@ def _data_version_scenario(dg):
         out[e.asset_key.to_user_string()] = {
             "user_provided": user,
             "data_version": tags["dagster/data_version"] if user else "computed",
-            "inputs": {k: v for k, v in tags.items() if k.startswith("dagster/input_data_version/")},
+            "inputs": {
+                k: v for k, v in tags.items() if k.startswith("dagster/input_data_version/")
+            },
             "mine": tags.get("mine"),
             # the order Dagster writes them in (event pointers aside: we do not write them)
-            "order": [k.split("/")[1] for k in tags
-                      if k.startswith("dagster/") and "input_event_pointer" not in k],
+            "order": [
+                k.split("/")[1]
+                for k in tags
+                if k.startswith("dagster/") and "input_event_pointer" not in k
+            ],
         }
     return out
 
@@ -252,8 +305,12 @@ def test_user_data_versions_are_tagged_as_user_provided_in_dagsters_order():
     assert ours == theirs
     assert ours["up"]["user_provided"] == "true" and ours["down"]["user_provided"] is None
     assert ours["down"]["inputs"] == {"dagster/input_data_version/up": "v1"}
-    assert ours["down2"]["order"] == ["code_version", "input_data_version", "data_version",
-                                      "data_version_is_user_provided"]
+    assert ours["down2"]["order"] == [
+        "code_version",
+        "input_data_version",
+        "data_version",
+        "data_version_is_user_provided",
+    ]
 
 
 # --------------------------------------------------------------------------- 5. observable sources in jobs
@@ -266,7 +323,9 @@ def _observable_job_scenario(dg, how):
 
     @dg.observable_source_asset
     def src2():
-        return dg.ObserveResult(data_version=dg.DataVersion("s2"), metadata={"n": 1}, tags={"t": "x"})
+        return dg.ObserveResult(
+            data_version=dg.DataVersion("s2"), metadata={"n": 1}, tags={"t": "x"}
+        )
 
     @dg.asset(deps=[src])
     def from_src():
@@ -276,8 +335,10 @@ def _observable_job_scenario(dg, how):
     def reg():
         return 1
 
-    jobs = [dg.define_asset_job("sources", selection=[src, src2]),
-            dg.define_asset_job("mixed", selection=[src, from_src, reg])]
+    jobs = [
+        dg.define_asset_job("sources", selection=[src, src2]),
+        dg.define_asset_job("mixed", selection=[src, from_src, reg]),
+    ]
     defs = dg.Definitions(assets=[src, src2, from_src, reg], jobs=jobs)
     inst = dg.DagsterInstance.ephemeral()
     out = {}
@@ -286,19 +347,38 @@ def _observable_job_scenario(dg, how):
         r = job.execute_in_process(instance=inst)
         out[name] = {
             "success": r.success,
-            "events": [(e.event_type_value, e.step_key) for e in r.all_events
-                       if e.event_type_value in ("STEP_START", "ASSET_OBSERVATION", "STEP_OUTPUT",
-                                                 "ASSET_MATERIALIZATION", "STEP_SUCCESS")],
+            "events": [
+                (e.event_type_value, e.step_key)
+                for e in r.all_events
+                if e.event_type_value
+                in (
+                    "STEP_START",
+                    "ASSET_OBSERVATION",
+                    "STEP_OUTPUT",
+                    "ASSET_MATERIALIZATION",
+                    "STEP_SUCCESS",
+                )
+            ],
             "observations": [
-                (e.asset_key.to_user_string(), dict(e.event_specific_data.asset_observation.tags),
-                 _meta(e.event_specific_data.asset_observation.metadata))
-                for e in r.get_asset_observation_events()],
-            "materialized": sorted(e.asset_key.to_user_string()
-                                   for e in r.get_asset_materialization_events()),
+                (
+                    e.asset_key.to_user_string(),
+                    dict(e.event_specific_data.asset_observation.tags),
+                    _meta(e.event_specific_data.asset_observation.metadata),
+                )
+                for e in r.get_asset_observation_events()
+            ],
+            "materialized": sorted(
+                e.asset_key.to_user_string() for e in r.get_asset_materialization_events()
+            ),
             "from_src inputs": [
-                {k: v for k, v in e.event_specific_data.materialization.tags.items()
-                 if k.startswith("dagster/input_data_version/")}
-                for e in r.get_asset_materialization_events() if e.asset_key.path == ["from_src"]],
+                {
+                    k: v
+                    for k, v in e.event_specific_data.materialization.tags.items()
+                    if k.startswith("dagster/input_data_version/")
+                }
+                for e in r.get_asset_materialization_events()
+                if e.asset_key.path == ["from_src"]
+            ],
         }
     recs = inst.fetch_observations(dg.AssetKey("src"), limit=5).records  # newest first
     out["stored"] = [rec.asset_observation.tags["dagster/data_version"] for rec in recs]
@@ -327,12 +407,19 @@ def _materialize_selected_source(dg):
         return 3
 
     out = []
-    for assets, selection in (([src], [src]), ([src, from_src], [src]), ([src, from_src], "*"),
-                              ([src, from_src], None)):
+    for assets, selection in (
+        ([src], [src]),
+        ([src, from_src], [src]),
+        ([src, from_src], "*"),
+        ([src, from_src], None),
+    ):
         r = dg.materialize(assets, selection=selection)
-        out.append(sorted((e.event_type_value, e.asset_key.to_user_string())
-                          for e in r.get_asset_observation_events()
-                          + r.get_asset_materialization_events()))
+        out.append(
+            sorted(
+                (e.event_type_value, e.asset_key.to_user_string())
+                for e in r.get_asset_observation_events() + r.get_asset_materialization_events()
+            )
+        )
     return out
 
 
@@ -353,10 +440,12 @@ def _deps_partitions_scenario(dg):
 
     def probe(context, name):
         out = {}
-        for what, f in (("range", lambda: context.asset_partition_key_range_for_input(name)),
-                        ("window", lambda: context.asset_partitions_time_window_for_input(name)),
-                        ("keys", lambda: context.asset_partition_keys_for_input(name)),
-                        ("key", lambda: context.asset_partition_key_for_input(name))):
+        for what, f in (
+            ("range", lambda: context.asset_partition_key_range_for_input(name)),
+            ("window", lambda: context.asset_partitions_time_window_for_input(name)),
+            ("keys", lambda: context.asset_partition_keys_for_input(name)),
+            ("key", lambda: context.asset_partition_key_for_input(name)),
+        ):
             try:
                 v = f()
                 out[what] = (str(v.start), str(v.end)) if hasattr(v, "start") else v
@@ -380,8 +469,10 @@ def _deps_partitions_scenario(dg):
     def w(context):
         seen["w"] = {n: probe(context, n) for n in ("d", "raw_events", "plain", "nope")}
 
-    @dg.asset(partitions_def=weekly,
-              deps=[dg.AssetDep(d, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))])
+    @dg.asset(
+        partitions_def=weekly,
+        deps=[dg.AssetDep(d, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))],
+    )
     def w_offset(context):
         seen["w_offset"] = probe(context, "d")
 
@@ -389,8 +480,9 @@ def _deps_partitions_scenario(dg):
     def same(context):
         seen["same"] = probe(context, "d")
 
-    dg.materialize([d, events, plain, w, w_offset], selection=[w, w_offset],
-                   partition_key="2024-01-14")
+    dg.materialize(
+        [d, events, plain, w, w_offset], selection=[w, w_offset], partition_key="2024-01-14"
+    )
     dg.materialize([d, same], selection=[same], partition_key="2024-01-03")
     return seen
 
@@ -440,8 +532,10 @@ def _load_asset_value_scenario(dg):
     def b(context):
         seen.append(context.load_asset_value(dg.AssetKey("a")) * 2)
         seen.append(context.load_asset_value(dg.AssetKey("p"), partition_key="y", python_type=str))
-        for bad in (lambda: context.load_asset_value(dg.AssetKey("nope")),
-                    lambda: context.load_asset_value(dg.AssetKey("p"))):
+        for bad in (
+            lambda: context.load_asset_value(dg.AssetKey("nope")),
+            lambda: context.load_asset_value(dg.AssetKey("p")),
+        ):
             try:
                 bad()
                 seen.append("ok")
@@ -480,9 +574,21 @@ def test_load_asset_value_errors_and_in_memory_runs():
 
 # --------------------------------------------------------------------------- 7. result queries
 
-_CORE = {"STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
-         "STEP_FAILURE", "STEP_RESTARTED", "STEP_UP_FOR_RETRY", "LOADED_INPUT",
-         "ASSET_MATERIALIZATION_PLANNED", "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE"}
+_CORE = {
+    "STEP_START",
+    "STEP_OUTPUT",
+    "ASSET_MATERIALIZATION",
+    "HANDLED_OUTPUT",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_RESTARTED",
+    "STEP_UP_FOR_RETRY",
+    "LOADED_INPUT",
+    "ASSET_MATERIALIZATION_PLANNED",
+    "PIPELINE_START",
+    "PIPELINE_SUCCESS",
+    "PIPELINE_FAILURE",
+}
 
 
 def _result_scenario(dg):
@@ -519,33 +625,61 @@ def _result_scenario(dg):
     out = {
         "success": r.success,
         "retries": [r.retry_attempts_for_node(n) for n in nodes],
-        "failure data": (type(fd).__name__, fd.error.cls_name, fd.error.cause.cls_name,
-                         fd.user_failure_data),
+        "failure data": (
+            type(fd).__name__,
+            fd.error.cls_name,
+            fd.error.cause.cls_name,
+            fd.user_failure_data,
+        ),
         "no failure data": r.failure_data_for_node("ok"),
         "run failure": r.get_run_failure_event().event_type_value,
         "run success": probe(r.get_run_success_event),
-        "status": [(r.is_node_success(n), r.is_node_failed(n), r.is_node_skipped(n),
-                    r.is_node_untouched(n)) for n in nodes],
+        "status": [
+            (
+                r.is_node_success(n),
+                r.is_node_failed(n),
+                r.is_node_skipped(n),
+                r.is_node_untouched(n),
+            )
+            for n in nodes
+        ],
         "failed keys": sorted(r.get_failed_step_keys()),
         "job": (r.job_def.name, r.dagster_run.run_id == r.run_id, r.dagster_run.job_name),
         "outputs": [probe(lambda n=n: r.output_for_node(n)) for n in nodes],
-        "materializations": [[m.asset_key.to_user_string() for m in r.asset_materializations_for_node(n)]
-                             for n in nodes],
+        "materializations": [
+            [m.asset_key.to_user_string() for m in r.asset_materializations_for_node(n)]
+            for n in nodes
+        ],
         # Dagster lists them node by node in its graph's (arbitrary) node order; ours in time
         # order: compare each node's sequence
-        "step events": {n: [e.event_type_value for e in r.all_node_events
-                            if e.step_key == n and e.event_type_value in _CORE] for n in nodes},
-        "flaky events": [e.event_type_value for e in r.events_for_node("flaky")
-                         if e.event_type_value in _CORE],
+        "step events": {
+            n: [
+                e.event_type_value
+                for e in r.all_node_events
+                if e.step_key == n and e.event_type_value in _CORE
+            ]
+            for n in nodes
+        },
+        "flaky events": [
+            e.event_type_value for e in r.events_for_node("flaky") if e.event_type_value in _CORE
+        ],
         "filtered": len(r.filter_events(lambda e: e.event_type_value == "STEP_SUCCESS")),
-        "steps": ([e.step_key for e in r.get_step_success_events()],
-                  [e.step_key for e in r.get_step_failure_events()]),
-        "run events": [e.event_type_value for e in r.all_events
-                       if e.step_key is None and e.event_type_value in _CORE],
+        "steps": (
+            [e.step_key for e in r.get_step_success_events()],
+            [e.step_key for e in r.get_step_failure_events()],
+        ),
+        "run events": [
+            e.event_type_value
+            for e in r.all_events
+            if e.step_key is None and e.event_type_value in _CORE
+        ],
     }
     good = dg.materialize([ok])
-    out["good"] = (good.get_run_success_event().event_type_value,
-                   probe(good.get_run_failure_event), good.job_def.name)
+    out["good"] = (
+        good.get_run_success_event().event_type_value,
+        probe(good.get_run_failure_event),
+        good.job_def.name,
+    )
 
     job = dg.define_asset_job("the_job", selection=[ok])
     defs = dg.Definitions(assets=[ok], jobs=[job])
@@ -558,7 +692,11 @@ def test_execute_in_process_result_queries():
     theirs, ours = both(_result_scenario)
     assert ours == theirs
     assert ours["retries"] == [0, 2, 0, 0]
-    assert ours["failure data"] == ("StepFailureData", "DagsterExecutionStepExecutionError",
-                                    "RuntimeError", None)
+    assert ours["failure data"] == (
+        "StepFailureData",
+        "DagsterExecutionStepExecutionError",
+        "RuntimeError",
+        None,
+    )
     assert ours["status"][3] == (False, False, False, True)  # downstream of a failure: untouched
     assert ours["job"][0] == "__ephemeral_asset_job__"

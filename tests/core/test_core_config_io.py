@@ -78,7 +78,9 @@ def test_missing_resource_names_the_key():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warehouse"):
         dg.materialize_to_memory([needs])
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="warehouse"):
-        dg.Definitions(assets=[needs]).resolve_all_asset_keys()  # checked when loaded, as in Dagster
+        dg.Definitions(
+            assets=[needs]
+        ).resolve_all_asset_keys()  # checked when loaded, as in Dagster
 
 
 def test_env_var_resolved_at_run_time_and_hidden(monkeypatch):
@@ -173,8 +175,10 @@ def test_io_manager_decorator_and_io_manager_key_and_contexts():
     def consumer(produced):
         return produced * 2
 
-    res = dg.materialize_to_memory([produced, consumer], resources={}) if False else dg.materialize(
-        [produced, consumer], resources={"rec": recorder_io}
+    res = (
+        dg.materialize_to_memory([produced, consumer], resources={})
+        if False
+        else dg.materialize([produced, consumer], resources={"rec": recorder_io})
     )
     assert res.output_for_node("consumer") == 10
     assert seen["out"][0] == dg.AssetKey("produced")
@@ -246,7 +250,9 @@ def test_fs_io_manager_with_base_dir(tmp_path):
     with open(tmp_path / "w", "rb") as f:
         assert pickle.load(f) == "hello!"
     res = dg.materialize(
-        [v, w], selection=["w"], resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path))}
+        [v, w],
+        selection=["w"],
+        resources={"io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path))},
     )
     assert res.output_for_node("w") == "hello!"
 

@@ -73,7 +73,9 @@ def test_docstring_becomes_description():
 def test_asset_in_key_prefix_metadata_and_partition_mapping():
     mapping = dg.LastPartitionMapping()
 
-    @dg.asset(ins={"x": dg.AssetIn(key_prefix=["src"], metadata={"m": 1}, partition_mapping=mapping)})
+    @dg.asset(
+        ins={"x": dg.AssetIn(key_prefix=["src"], metadata={"m": 1}, partition_mapping=mapping)}
+    )
     def uses(x):
         return x
 
@@ -154,7 +156,9 @@ def test_multi_asset_specs_with_materialize_result():
     res = dg.materialize([specs_fn])
     keys = [e.asset_key for e in res.get_asset_materialization_events()]
     assert keys == [dg.AssetKey("s1"), dg.AssetKey("s2")]
-    assert res.get_asset_materialization_events()[0].materialization.metadata["k"] == dg.MetadataValue.int(1)
+    assert res.get_asset_materialization_events()[0].materialization.metadata[
+        "k"
+    ] == dg.MetadataValue.int(1)
     assert specs_fn.asset_deps[dg.AssetKey("s2")] == {dg.AssetKey("s1")}
 
 

@@ -29,7 +29,14 @@ def _keys(assets):
 
 def test_load_assets_from_package_module(pkg):
     assets = dg.load_assets_from_package_module(pkg, group_name="grp")
-    assert _keys(assets) == {"root_asset", "first_asset", "second_asset", "m1", "m2", "external_src"}
+    assert _keys(assets) == {
+        "root_asset",
+        "first_asset",
+        "second_asset",
+        "m1",
+        "m2",
+        "external_src",
+    }
     defs = dg.Definitions(assets=assets)
     first = defs.resolve_assets_def("first_asset")
     assert first.group_names_by_key[first.key] == "grp"
@@ -107,7 +114,9 @@ def test_definitions_duplicate_key_names_it():
         return 2
 
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="dup"):
-        dg.Definitions(assets=[one, two]).resolve_all_asset_keys()  # checked when loaded, as in Dagster
+        dg.Definitions(
+            assets=[one, two]
+        ).resolve_all_asset_keys()  # checked when loaded, as in Dagster
     # the same object twice is fine
     assert dg.Definitions(assets=[one, one]).resolve_all_asset_keys() == [dg.AssetKey("dup")]
 

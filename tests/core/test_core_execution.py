@@ -41,7 +41,9 @@ def test_materialize_selection_tags_and_result_methods(instance):
     assert res.is_node_success("a") and res.is_node_success("c")
     assert not res.is_node_failed("a") and not res.is_node_skipped("a")
     assert [e.asset_key for e in res.get_asset_materialization_events()] == [
-        dg.AssetKey("a"), dg.AssetKey("b"), dg.AssetKey("c"),
+        dg.AssetKey("a"),
+        dg.AssetKey("b"),
+        dg.AssetKey("c"),
     ]
     mats = res.asset_materializations_for_node("b")
     assert len(mats) == 1 and mats[0].asset_key == dg.AssetKey("b")
@@ -63,7 +65,10 @@ def test_selection_forms():
     a, b, c = _chain()
     assets = [a, b, c]
     res = dg.materialize_to_memory(assets, selection=dg.AssetSelection.assets("b").upstream())
-    assert {e.asset_key.to_user_string() for e in res.get_asset_materialization_events()} == {"a", "b"}
+    assert {e.asset_key.to_user_string() for e in res.get_asset_materialization_events()} == {
+        "a",
+        "b",
+    }
     res = dg.materialize_to_memory(assets, selection="key:a or key:c", raise_on_error=False)
     # c's upstream b is not selected and in-memory storage has no value: load fails
     assert res.is_node_success("a")
@@ -136,7 +141,11 @@ def test_context_attributes(instance):
     assert seen["partitioned"] is False
     assert seen["selected"] == {dg.AssetKey(["k", "ctx"])}
     assert seen["instance"] is instance
-    logs = [e for e in res.all_events if e.event_type_value == "LOGS" or "hello from ctx" in (e.message or "")]
+    logs = [
+        e
+        for e in res.all_events
+        if e.event_type_value == "LOGS" or "hello from ctx" in (e.message or "")
+    ]
     assert any("hello from ctx" in (e.message or "") for e in logs)
     assert res.get_asset_materialization_events()[0].materialization.metadata["m"].value == 1
 
@@ -224,7 +233,14 @@ def test_retry_policy_retries_then_succeeds():
     assert res.output_for_node("flaky") == "ok"
     assert calls == [0, 1, 2]
     types = event_types(res, {"STEP_START", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "STEP_SUCCESS"})
-    assert types == ["STEP_START", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "STEP_SUCCESS"]
+    assert types == [
+        "STEP_START",
+        "STEP_UP_FOR_RETRY",
+        "STEP_RESTARTED",
+        "STEP_UP_FOR_RETRY",
+        "STEP_RESTARTED",
+        "STEP_SUCCESS",
+    ]
 
 
 def test_retry_policy_exhausted_fails():
@@ -281,9 +297,9 @@ def test_max_concurrent_identical_results():
     par = dg.materialize_to_memory(assets2, max_concurrent=4)
     assert par.success and serial.success
     assert par.output_for_node("sink") == serial.output_for_node("sink") == 8 + sum(range(8))
-    assert sorted(e.asset_key.to_user_string() for e in par.get_asset_materialization_events()) == sorted(
-        e.asset_key.to_user_string() for e in serial.get_asset_materialization_events()
-    )
+    assert sorted(
+        e.asset_key.to_user_string() for e in par.get_asset_materialization_events()
+    ) == sorted(e.asset_key.to_user_string() for e in serial.get_asset_materialization_events())
     assert any(n.startswith("dagster_nb-step") for n in made)
 
 
@@ -365,7 +381,11 @@ def test_interrupt_during_handle_output_leaves_no_partial_file(instance):
 
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([big], instance=instance)
-    assert os.listdir(instance.storage_directory()) == [] if os.path.isdir(instance.storage_directory()) else True
+    assert (
+        os.listdir(instance.storage_directory()) == []
+        if os.path.isdir(instance.storage_directory())
+        else True
+    )
 
 
 # ---------------------------------------------------------------- events
@@ -377,13 +397,34 @@ def test_event_stream_order_and_listeners():
     res = dg.materialize_to_memory([a, b], listeners=[got.append])
     types = event_types(res)
     assert types[0] == "PIPELINE_START" and types[-1] == "PIPELINE_SUCCESS"
-    core = event_types(res, {"STEP_START", "LOADED_INPUT", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS"})
+    core = event_types(
+        res,
+        {
+            "STEP_START",
+            "LOADED_INPUT",
+            "STEP_OUTPUT",
+            "ASSET_MATERIALIZATION",
+            "HANDLED_OUTPUT",
+            "STEP_SUCCESS",
+        },
+    )
     assert core == [
-        "STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
-        "STEP_START", "LOADED_INPUT", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS",
+        "STEP_START",
+        "STEP_OUTPUT",
+        "ASSET_MATERIALIZATION",
+        "HANDLED_OUTPUT",
+        "STEP_SUCCESS",
+        "STEP_START",
+        "LOADED_INPUT",
+        "STEP_OUTPUT",
+        "ASSET_MATERIALIZATION",
+        "HANDLED_OUTPUT",
+        "STEP_SUCCESS",
     ]
     # listeners also see the planned materializations, which (as in Dagster) the result omits
-    assert [e.event_type_value for e in got if e.event_type_value != "ASSET_MATERIALIZATION_PLANNED"] == types
+    assert [
+        e.event_type_value for e in got if e.event_type_value != "ASSET_MATERIALIZATION_PLANNED"
+    ] == types
     assert all(e.run_id == res.run_id for e in got)
     ev = got[0]
     with pytest.raises(Exception):
@@ -589,15 +630,27 @@ def test_a_first_run_loads_only_what_it_uses():
     """Issue 11's cold start: the first run of plain assets in a fresh process imports no
     pydantic and none of the modules a plain run does not use, and creates only the record
     classes it needs (each costs a fresh process ~0.4 ms)."""
-    out = subprocess.run([sys.executable, "-c", COLD_RUN], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", COLD_RUN], capture_output=True, text=True, check=True
+    )
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     not_needed = [
-        "pydantic", "uuid", "socket", "tempfile", "shutil", "concurrent.futures", "logging",
-        "difflib", "sqlite3",
-        "dagster_nb._definitions.config", "dagster_nb._definitions.configurable",
-        "dagster_nb._definitions.metadata_values", "dagster_nb._definitions.graph",
-        "dagster_nb._event_data", "dagster_nb._storage.queries", "dagster_nb._selection",
+        "pydantic",
+        "uuid",
+        "socket",
+        "tempfile",
+        "shutil",
+        "concurrent.futures",
+        "logging",
+        "difflib",
+        "sqlite3",
+        "dagster_nb._definitions.config",
+        "dagster_nb._definitions.configurable",
+        "dagster_nb._definitions.metadata_values",
+        "dagster_nb._definitions.graph",
+        "dagster_nb._event_data",
+        "dagster_nb._storage.queries",
+        "dagster_nb._selection",
         "dagster_nb._partitions.mapping",
     ]
     assert [m for m in not_needed if m in seen["modules"]] == []

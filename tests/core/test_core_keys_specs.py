@@ -89,10 +89,24 @@ def test_equal_asset_keys_are_one_object():
     assert dg.AssetKey("raw") is not a and dg.AssetKey("raw") == dg.AssetKey(["raw"])
 
 
-@pytest.mark.parametrize("parts", [
-    ["a"], ["raw", "orders"], [""], ["a b", "c-d.e"], ['q"uote'], ["back\\slash"], ["uni\u00e9"],
-    ["tab\t"], ["\x7f"], ['", "'], ["[", "]"], ["a/b"], [],
-])
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["a"],
+        ["raw", "orders"],
+        [""],
+        ["a b", "c-d.e"],
+        ['q"uote'],
+        ["back\\slash"],
+        ["uni\u00e9"],
+        ["tab\t"],
+        ["\x7f"],
+        ['", "'],
+        ["[", "]"],
+        ["a/b"],
+        [],
+    ],
+)
 def test_key_json_form_is_exactly_json_dumps_and_round_trips(parts):
     import json
 

@@ -16,10 +16,18 @@ def test_plain_metadata_is_normalized_like_dagster():
     def m():
         return dg.MaterializeResult(
             metadata={
-                "i": 3, "f": 1.5, "s": "txt", "b": True, "d": {"a": 1}, "l": [1, 2],
-                "n": None, "url": dg.MetadataValue.url("https://x.y"),
-                "md": dg.MetadataValue.md("# hi"), "p": dg.MetadataValue.path("/tmp/x"),
-                "j": dg.MetadataValue.json({"k": [1]}), "a": dg.MetadataValue.asset(dg.AssetKey("z")),
+                "i": 3,
+                "f": 1.5,
+                "s": "txt",
+                "b": True,
+                "d": {"a": 1},
+                "l": [1, 2],
+                "n": None,
+                "url": dg.MetadataValue.url("https://x.y"),
+                "md": dg.MetadataValue.md("# hi"),
+                "p": dg.MetadataValue.path("/tmp/x"),
+                "j": dg.MetadataValue.json({"k": [1]}),
+                "a": dg.MetadataValue.asset(dg.AssetKey("z")),
             }
         )
 
@@ -122,7 +130,9 @@ def test_materializing_a_source_or_external_asset_is_a_clear_error():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="src"):
         dg.materialize([src], selection=["src"])
     ext = dg.external_assets_from_specs([dg.AssetSpec("ext")])
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="ext.*not materialized|not be materialized|cannot"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="ext.*not materialized|not be materialized|cannot"
+    ):
         dg.materialize(ext, selection=["ext"])
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="ext"):
         dg.materialize([dg.AssetSpec("ext")], selection="ext")
@@ -142,7 +152,9 @@ def test_observable_source_asset_observe():
     assert obs.tags["dagster/data_version"] == "v7"
     # As in Dagster, selecting it in a materialize run observes it (no materialization).
     res = dg.materialize([remote], selection=["remote"])
-    assert [e.observation.tags["dagster/data_version"] for e in res.get_asset_observation_events()] == ["v7"]
+    assert [
+        e.observation.tags["dagster/data_version"] for e in res.get_asset_observation_events()
+    ] == ["v7"]
     assert res.get_asset_materialization_events() == []
 
 
@@ -168,7 +180,11 @@ def test_external_asset_as_upstream_is_loaded(tmp_path):
         def load_input(self, context):
             return 7
 
-    ext = dg.AssetSpec("ext").with_io_manager_key("const") if hasattr(dg.AssetSpec, "with_io_manager_key") else dg.AssetSpec("ext", metadata={"dagster/io_manager_key": "const"})
+    ext = (
+        dg.AssetSpec("ext").with_io_manager_key("const")
+        if hasattr(dg.AssetSpec, "with_io_manager_key")
+        else dg.AssetSpec("ext", metadata={"dagster/io_manager_key": "const"})
+    )
 
     @dg.asset
     def use(ext):

@@ -87,8 +87,15 @@ def test_spec_metadata_keeps_raw_values():
     def scenario(dg):
         schema = dg.TableSchema(columns=[dg.TableColumn("id", "int"), dg.TableColumn("name")])
 
-        @dg.asset(metadata={"a": 1, "s": "x", "d": {"k": [1]}, "schema": schema,
-                            "p": dg.MetadataValue.path("/tmp/x")})
+        @dg.asset(
+            metadata={
+                "a": 1,
+                "s": "x",
+                "d": {"k": [1]},
+                "schema": schema,
+                "p": dg.MetadataValue.path("/tmp/x"),
+            }
+        )
         def a():
             return 1
 
@@ -106,8 +113,11 @@ def test_spec_metadata_keeps_raw_values():
             type(am["p"]).__name__,
             dict(m.get_asset_spec(dg.AssetKey("m1")).metadata),
             dict(spec.metadata),
-            {s.key.to_user_string(): dict(s.metadata) for s in defs.resolve_all_asset_specs()
-             if s.key.to_user_string() != "a"},
+            {
+                s.key.to_user_string(): dict(s.metadata)
+                for s in defs.resolve_all_asset_specs()
+                if s.key.to_user_string() != "a"
+            },
             dict(dg.AssetDep("u", metadata={"c": 3}).metadata),
             a.metadata_by_key[dg.AssetKey("a")]["a"],
         )
@@ -184,8 +194,11 @@ def test_load_assets_from_modules_group_and_prefix(make_module, kwargs):
         mod = make_module(f"loadmod_{lib}_{len(kwargs)}_{'p' in str(kwargs)}", lib, source)
         out = dg.load_assets_from_modules([mod], **kwargs)
         return sorted(
-            (k.to_user_string(), ad.get_asset_spec(k).group_name,
-             sorted(d.asset_key.to_user_string() for d in ad.get_asset_spec(k).deps))
+            (
+                k.to_user_string(),
+                ad.get_asset_spec(k).group_name,
+                sorted(d.asset_key.to_user_string() for d in ad.get_asset_spec(k).deps),
+            )
             for ad in out
             for k in ad.keys
         )
@@ -259,8 +272,12 @@ def test_input_no_asset_provides_fails_naming_the_key(how):
         call = {
             "materialize_alone": lambda: dg.materialize([needs_up]),
             "materialize_with_typo": lambda: dg.materialize([needs_up, upstreem]),
-            "resolve_keys": lambda: dg.Definitions(assets=[needs_up, upstreem]).resolve_all_asset_keys(),
-            "validate_loadable": lambda: dg.Definitions.validate_loadable(dg.Definitions(assets=[needs_up])),
+            "resolve_keys": lambda: dg.Definitions(
+                assets=[needs_up, upstreem]
+            ).resolve_all_asset_keys(),
+            "validate_loadable": lambda: dg.Definitions.validate_loadable(
+                dg.Definitions(assets=[needs_up])
+            ),
             "graph": lambda: dg.Definitions(assets=[needs_up]).resolve_asset_graph(),
         }[how]
         dg.Definitions(assets=[needs_up])  # constructing is fine in both: checked when loaded
@@ -269,7 +286,9 @@ def test_input_no_asset_provides_fails_naming_the_key(how):
     theirs, ours = run_both(scenario)
     assert ours[0] == theirs[0] == "DagsterInvalidDefinitionError"
     assert "upstream" in ours[1] and "is not produced by any of the provided asset ops" in ours[1]
-    assert ("upstreem" in ours[1]) == ("upstreem" in theirs[1])  # did-you-mean when a neighbour exists
+    assert ("upstreem" in ours[1]) == (
+        "upstreem" in theirs[1]
+    )  # did-you-mean when a neighbour exists
 
 
 def test_unknown_deps_key_is_an_external_stub():
@@ -330,7 +349,10 @@ def test_cycle_is_circular_dependency_error_a_value_error():
 
         defs = dg.Definitions(assets=[x, y])
         out = []
-        for call in (lambda: dg.Definitions.validate_loadable(defs), lambda: dg.materialize([x, y])):
+        for call in (
+            lambda: dg.Definitions.validate_loadable(defs),
+            lambda: dg.materialize([x, y]),
+        ):
             try:
                 call()
             except ValueError as exc:  # both are ValueErrors
@@ -345,9 +367,26 @@ def test_cycle_is_circular_dependency_error_a_value_error():
 # ----------------------------------------------------------------- 3. reserved names
 
 
-RESERVED = ["input", "output", "meta", "config", "conf", "context", "type", "str", "int", "dict",
-            "float", "bool", "arg_dict", "input_arg_dict", "output_arg_dict", "class", "lambda",
-            "None"]
+RESERVED = [
+    "input",
+    "output",
+    "meta",
+    "config",
+    "conf",
+    "context",
+    "type",
+    "str",
+    "int",
+    "dict",
+    "float",
+    "bool",
+    "arg_dict",
+    "input_arg_dict",
+    "output_arg_dict",
+    "class",
+    "lambda",
+    "None",
+]
 
 
 @pytest.mark.parametrize("name", RESERVED + ["result", "inputs", "x.y"])
@@ -426,7 +465,8 @@ def test_cli_loads_a_definitions_function(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     target = tmp_path / "lazy_defs.py"
-    target.write_text(textwrap.dedent("""
+    target.write_text(
+        textwrap.dedent("""
         import dagster_nb as dg
 
         @dg.asset
@@ -440,7 +480,8 @@ def test_cli_loads_a_definitions_function(tmp_path, monkeypatch, capsys):
                 return 1
 
             return dg.Definitions(assets=[built_inside])
-        """))
+        """)
+    )
     assert main(["list", "-f", str(target)]) == 0
     out = capsys.readouterr().out
     assert "built_inside" in out and "loose" not in out
@@ -463,7 +504,9 @@ def test_auto_materialize_policy_sets_the_automation_condition():
             return 1
 
         def both():
-            @dg.asset(auto_materialize_policy=policy, automation_condition=dg.AutomationCondition.eager())
+            @dg.asset(
+                auto_materialize_policy=policy, automation_condition=dg.AutomationCondition.eager()
+            )
             def b():
                 return 1
 
@@ -475,24 +518,34 @@ def test_auto_materialize_policy_sets_the_automation_condition():
             str(dg.AssetOut(auto_materialize_policy=policy).automation_condition) == expected,
             type(a.get_asset_spec().automation_condition).__name__,
             error_of(both),
-            error_of(lambda: dg.AssetSpec("y", auto_materialize_policy=policy,
-                                          automation_condition=dg.AutomationCondition.eager())),
+            error_of(
+                lambda: dg.AssetSpec(
+                    "y",
+                    auto_materialize_policy=policy,
+                    automation_condition=dg.AutomationCondition.eager(),
+                )
+            ),
         )
 
     theirs, ours = run_both(scenario)
     assert ours == theirs
     assert ours[:4] == (True, True, True, True)
-    assert ours[5] == ("DagsterInvariantViolationError",
-                       "Cannot supply both `automation_condition` and `auto_materialize_policy`")
+    assert ours[5] == (
+        "DagsterInvariantViolationError",
+        "Cannot supply both `automation_condition` and `auto_materialize_policy`",
+    )
 
 
 def test_freshness_policies_new_and_legacy():
     from datetime import timedelta
 
     def scenario(dg):
-        window = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=2),
-                                                warn_window=timedelta(hours=1))
-        cron = dg.FreshnessPolicy.cron(deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1))
+        window = dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(hours=2), warn_window=timedelta(hours=1)
+        )
+        cron = dg.FreshnessPolicy.cron(
+            deadline_cron="0 9 * * *", lower_bound_delta=timedelta(hours=1)
+        )
         legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=5)
 
         @dg.asset(freshness_policy=window)
@@ -514,7 +567,9 @@ def test_freshness_policies_new_and_legacy():
             fp.fail_window.seconds,
             type(dg.AssetSpec("s", freshness_policy=cron).freshness_policy).__name__,
             b.get_asset_spec().legacy_freshness_policy.maximum_lag_minutes,
-            dg.AssetSpec("t", legacy_freshness_policy=legacy).legacy_freshness_policy.maximum_lag_minutes,
+            dg.AssetSpec(
+                "t", legacy_freshness_policy=legacy
+            ).legacy_freshness_policy.maximum_lag_minutes,
             error_of(legacy_in_new_slot)[0],
             error_of(lambda: dg.AssetSpec("u", freshness_policy=legacy))[0],
         )
@@ -528,8 +583,12 @@ def test_freshness_policies_new_and_legacy():
 
 
 def _step_events(result):
-    return [e.event_type_value for e in result.all_events if e.event_type_value.startswith("STEP_")
-            and e.event_type_value not in ("STEP_INPUT", "STEP_WORKER_STARTED", "STEP_WORKER_STARTING")]
+    return [
+        e.event_type_value
+        for e in result.all_events
+        if e.event_type_value.startswith("STEP_")
+        and e.event_type_value not in ("STEP_INPUT", "STEP_WORKER_STARTED", "STEP_WORKER_STARTING")
+    ]
 
 
 def test_retry_requested_retries_then_succeeds():
@@ -545,7 +604,9 @@ def test_retry_requested_retries_then_succeeds():
 
         res = dg.materialize([flaky])
         return (
-            res.success, res.output_for_node("flaky"), _step_events(res),
+            res.success,
+            res.output_for_node("flaky"),
+            _step_events(res),
             [e.message for e in res.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"],
         )
 
@@ -583,9 +644,12 @@ def test_materialize_and_observe_result_positional_key_and_raw_metadata():
             yield dg.MaterializeResult("b", metadata={"rows": 2})
 
         res = dg.materialize([ab])
-        mats = {e.asset_key.to_user_string(): {k: (type(v).__name__, v.value) for k, v in
-                                               e.materialization.metadata.items()}
-                for e in res.get_asset_materialization_events()}
+        mats = {
+            e.asset_key.to_user_string(): {
+                k: (type(v).__name__, v.value) for k, v in e.materialization.metadata.items()
+            }
+            for e in res.get_asset_materialization_events()
+        }
         return mr.asset_key.path, dict(mr.metadata), orr.asset_key.path, dict(orr.metadata), mats
 
     theirs, ours = run_both(scenario)
@@ -616,13 +680,19 @@ def test_input_manager_loads_inputs_by_input_manager_key():
             return raw2
 
         raw = dg.AssetSpec("raw")
-        res = dg.materialize([raw, cleaned, cleaned2], selection=[cleaned, cleaned2],
-                             resources={"csv": from_csv, "mgr": returns_manager})
+        res = dg.materialize(
+            [raw, cleaned, cleaned2],
+            selection=[cleaned, cleaned2],
+            resources={"csv": from_csv, "mgr": returns_manager},
+        )
         missing = error_of(lambda: dg.Definitions(assets=[raw, cleaned]).resolve_all_asset_keys())
         return (
-            res.output_for_node("cleaned"), res.output_for_node("cleaned2"),
-            type(from_csv).__name__, from_csv.__name__,
-            missing[0], "input manager with key 'csv'" in missing[1],
+            res.output_for_node("cleaned"),
+            res.output_for_node("cleaned2"),
+            type(from_csv).__name__,
+            from_csv.__name__,
+            missing[0],
+            "input manager with key 'csv'" in missing[1],
         )
 
     theirs, ours = run_both(scenario)
@@ -645,7 +715,9 @@ def test_with_resources():
 
         out = dg.with_resources([a], {"db": Db(url="u")})
         return (
-            type(out).__name__, len(out), "db" in out[0].resource_defs,
+            type(out).__name__,
+            len(out),
+            "db" in out[0].resource_defs,
             dg.materialize(out).output_for_node("a"),
             error_of(lambda: dg.with_resources([b], {"db": Db()}))[0],
         )
@@ -669,27 +741,39 @@ def test_with_resources():
 
 def test_column_lineage_and_pool_metadata(tmp_path):
     def scenario(dg):
-        lineage = dg.TableColumnLineage(deps_by_column={
-            "total": [dg.TableColumnDep(asset_key="orders", column_name="amount"),
-                      dg.TableColumnDep(asset_key=["raw", "fx"], column_name="rate")],
-        })
+        lineage = dg.TableColumnLineage(
+            deps_by_column={
+                "total": [
+                    dg.TableColumnDep(asset_key="orders", column_name="amount"),
+                    dg.TableColumnDep(asset_key=["raw", "fx"], column_name="rate"),
+                ],
+            }
+        )
 
         @dg.asset(deps=["orders"])
         def revenue():
-            return dg.MaterializeResult(metadata={
-                "dagster/column_lineage": lineage,
-                "explicit": dg.MetadataValue.column_lineage(lineage),
-                "pool": dg.MetadataValue.pool("warehouse"),
-            })
+            return dg.MaterializeResult(
+                metadata={
+                    "dagster/column_lineage": lineage,
+                    "explicit": dg.MetadataValue.column_lineage(lineage),
+                    "pool": dg.MetadataValue.pool("warehouse"),
+                }
+            )
 
         instance = dg.DagsterInstance.ephemeral()
         dg.materialize([revenue], instance=instance)
         event = instance.get_latest_materialization_event(dg.AssetKey("revenue"))
         md = event.asset_materialization.metadata
         return {
-            k: (type(v).__name__,
-                {c: [(d.asset_key.path, d.column_name) for d in deps]
-                 for c, deps in v.value.deps_by_column.items()} if k != "pool" else v.value)
+            k: (
+                type(v).__name__,
+                {
+                    c: [(d.asset_key.path, d.column_name) for d in deps]
+                    for c, deps in v.value.deps_by_column.items()
+                }
+                if k != "pool"
+                else v.value,
+            )
             for k, v in md.items()
         }, error_of(lambda: dg.TableColumnLineage(deps_by_column={"a": "x"})) is not None
 
@@ -722,8 +806,9 @@ def test_static_partitioned_config_drives_an_asset_job():
         def report(config: C):
             return config.region
 
-        @dg.static_partitioned_config(partition_keys=["eu", "us"],
-                                      tags_for_partition_key_fn=lambda k: {"reg": k})
+        @dg.static_partitioned_config(
+            partition_keys=["eu", "us"], tags_for_partition_key_fn=lambda k: {"reg": k}
+        )
         def cfg(partition_key: str):
             return {"ops": {"report": {"config": {"region": partition_key}}}}
 
@@ -731,10 +816,14 @@ def test_static_partitioned_config_drives_an_asset_job():
         resolved = dg.Definitions(assets=[report], jobs=[job]).resolve_job_def("by_region")
         res = resolved.execute_in_process(partition_key="us")
         return (
-            type(cfg).__name__, cfg.partitions_def.get_partition_keys(),
-            cfg.get_run_config_for_partition_key("eu"), cfg.get_tags_for_partition_key("us"),
-            cfg("eu"), resolved.partitions_def.get_partition_keys(),
-            res.output_for_node("report"), res.dagster_run.tags.get("reg"),
+            type(cfg).__name__,
+            cfg.partitions_def.get_partition_keys(),
+            cfg.get_run_config_for_partition_key("eu"),
+            cfg.get_tags_for_partition_key("us"),
+            cfg("eu"),
+            resolved.partitions_def.get_partition_keys(),
+            res.output_for_node("report"),
+            res.dagster_run.tags.get("reg"),
             res.dagster_run.tags.get("dagster/partition"),
         )
 
@@ -755,10 +844,14 @@ def test_is_virtual_is_kept_on_specs():
 
         spec = dg.AssetSpec("x", is_virtual=True)
         return (
-            view.get_asset_spec().is_virtual, dict(view.get_asset_spec().tags),
-            mn.get_asset_spec(dg.AssetKey("m")).is_virtual, mn.get_asset_spec(dg.AssetKey("n")).is_virtual,
-            spec.is_virtual, spec.replace_attributes(group_name="g").is_virtual,
-            dg.AssetSpec("y").is_virtual, dg.AssetOut(is_virtual=True).is_virtual,
+            view.get_asset_spec().is_virtual,
+            dict(view.get_asset_spec().tags),
+            mn.get_asset_spec(dg.AssetKey("m")).is_virtual,
+            mn.get_asset_spec(dg.AssetKey("n")).is_virtual,
+            spec.is_virtual,
+            spec.replace_attributes(group_name="g").is_virtual,
+            dg.AssetSpec("y").is_virtual,
+            dg.AssetOut(is_virtual=True).is_virtual,
         )
 
     theirs, ours = run_both(scenario)
@@ -775,12 +868,15 @@ def test_assets_definition_from_specs():
             return 1, 2
 
         computed = dg.AssetsDefinition(
-            specs=[dg.AssetSpec("a"), dg.AssetSpec("b")], node_def=make_ab,
+            specs=[dg.AssetSpec("a"), dg.AssetSpec("b")],
+            node_def=make_ab,
             keys_by_output_name={"a": dg.AssetKey("a"), "b": dg.AssetKey("b")},
         )
         res = dg.materialize([computed])
         return (
-            sorted(k.to_user_string() for k in ext.keys), ext.is_executable, ext.is_materializable,
+            sorted(k.to_user_string() for k in ext.keys),
+            ext.is_executable,
+            ext.is_materializable,
             ext.get_asset_spec(dg.AssetKey("a")).group_name,
             [d.asset_key.to_user_string() for d in ext.get_asset_spec(dg.AssetKey("b")).deps],
             res.output_for_node("make_ab", "b"),
@@ -803,9 +899,14 @@ def test_table_schema_definition_metadata_keeps_columns():
             return 1
 
         src = dg.SourceAsset("raw_people", metadata={"dagster/column_schema": schema})
-        node_md = dg.Definitions(assets=[people]).resolve_assets_def("people").get_asset_spec().metadata
+        node_md = (
+            dg.Definitions(assets=[people]).resolve_assets_def("people").get_asset_spec().metadata
+        )
         return (
-            [(c.name, c.type) for c in people.get_asset_spec().metadata["dagster/column_schema"].columns],
+            [
+                (c.name, c.type)
+                for c in people.get_asset_spec().metadata["dagster/column_schema"].columns
+            ],
             [(c.name, c.type) for c in node_md["dagster/column_schema"].columns],
             type(src.metadata["dagster/column_schema"]).__name__,
             [c.name for c in src.metadata["dagster/column_schema"].schema.columns],
@@ -842,8 +943,13 @@ def test_invalid_pythonic_config_raises_pydantic_validation_error():
                 make()
             except pydantic.ValidationError as exc:  # the class Dagster raises
                 # (pydantic's error *type* for a missing field differs: Dagster fills None in)
-                out.append((type(exc).__name__, isinstance(exc, ValueError),
-                            [e["loc"] for e in exc.errors()]))
+                out.append(
+                    (
+                        type(exc).__name__,
+                        isinstance(exc, ValueError),
+                        [e["loc"] for e in exc.errors()],
+                    )
+                )
         return out
 
     theirs, ours = run_both(scenario)
@@ -862,12 +968,14 @@ def test_invalid_run_config_at_materialize_is_dagster_invalid_config_error():
         runs = [
             lambda: dg.materialize([a], run_config={"ops": {"a": {"config": {"n": "abc"}}}}),
             lambda: dg.materialize([a]),
-            lambda: dg.materialize([a], run_config={"ops": {"zz": {"config": {"n": 1}},
-                                                             "a": {"config": {"n": 1}}}}),
+            lambda: dg.materialize(
+                [a], run_config={"ops": {"zz": {"config": {"n": 1}}, "a": {"config": {"n": 1}}}}
+            ),
             lambda: dg.materialize([a], run_config=dg.RunConfig(ops={"a": {"n": "abc"}})),
         ]
         return [error_of(r)[0] for r in runs], dg.materialize(
-            [a], run_config={"ops": {"a": {"config": {"n": 4}}}}).output_for_node("a")
+            [a], run_config={"ops": {"a": {"config": {"n": 4}}}}
+        ).output_for_node("a")
 
     theirs, ours = run_both(scenario)
     assert ours == theirs
@@ -946,13 +1054,18 @@ def test_op_tags_and_descriptions_of_observable_sources_are_kept():
         def raw():
             return dg.DataVersion("1")
 
-        @dg.multi_observable_source_asset(specs=[dg.AssetSpec("s1"), dg.AssetSpec("s2")],
-                                          description="two sources")
+        @dg.multi_observable_source_asset(
+            specs=[dg.AssetSpec("s1"), dg.AssetSpec("s2")], description="two sources"
+        )
         def two():
             yield dg.ObserveResult(asset_key="s1", data_version=dg.DataVersion("a"))
             yield dg.ObserveResult(asset_key="s2", data_version=dg.DataVersion("b"))
 
-        return raw.op.tags.get("team"), raw.description if hasattr(raw, "description") else None, two.op.description
+        return (
+            raw.op.tags.get("team"),
+            raw.description if hasattr(raw, "description") else None,
+            two.op.description,
+        )
 
     theirs, ours = run_both(scenario)
     assert ours[0] == theirs[0] == "x"
@@ -975,14 +1088,20 @@ def test_load_assets_overrides_automation_and_backfill_policy(make_module):
         mod = make_module(f"overridemod_{lib}", lib, source)
         legacy = dg.LegacyFreshnessPolicy(maximum_lag_minutes=3)
         out = dg.load_assets_from_modules(
-            [mod], automation_condition=dg.AutomationCondition.eager(),
-            backfill_policy=dg.BackfillPolicy.single_run(), legacy_freshness_policy=legacy,
+            [mod],
+            automation_condition=dg.AutomationCondition.eager(),
+            backfill_policy=dg.BackfillPolicy.single_run(),
+            legacy_freshness_policy=legacy,
         )
         return sorted(
-            (k.to_user_string(), ad.get_asset_spec(k).automation_condition.get_label(),
-             ad.backfill_policy.max_partitions_per_run,
-             ad.get_asset_spec(k).legacy_freshness_policy.maximum_lag_minutes)
-            for ad in out for k in ad.keys
+            (
+                k.to_user_string(),
+                ad.get_asset_spec(k).automation_condition.get_label(),
+                ad.backfill_policy.max_partitions_per_run,
+                ad.get_asset_spec(k).legacy_freshness_policy.maximum_lag_minutes,
+            )
+            for ad in out
+            for k in ad.keys
         )
 
     theirs, ours = scenario("dagster"), scenario("dagster_nb")
@@ -1003,17 +1122,37 @@ def test_unsupported_parameters_refuse_instead_of_being_ignored():
         lambda: dg.Definitions(loggers={"console": object()}),
         lambda: dg.with_resources([], {}, resource_config_by_key={"db": {"config": {}}}),
     ):
-        with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported by dagster_nb yet"):
+        with pytest.raises(
+            dg.DagsterInvalidDefinitionError, match="not supported by dagster_nb yet"
+        ):
             build()
 
 
 # ----------------------------------------------------------------- 13. direct invocation
 
 
-CONTEXT_PROPS = ["run", "dagster_run", "job_name", "job_def", "repository_def", "step_launcher",
-                 "run_id", "asset_key", "has_partition_key", "partition_key", "partition_keys",
-                 "partition_time_window", "asset_partition_key_range", "op_config", "run_tags",
-                 "selected_asset_keys", "instance", "op_def", "assets_def", "is_subset"]
+CONTEXT_PROPS = [
+    "run",
+    "dagster_run",
+    "job_name",
+    "job_def",
+    "repository_def",
+    "step_launcher",
+    "run_id",
+    "asset_key",
+    "has_partition_key",
+    "partition_key",
+    "partition_keys",
+    "partition_time_window",
+    "asset_partition_key_range",
+    "op_config",
+    "run_tags",
+    "selected_asset_keys",
+    "instance",
+    "op_def",
+    "assets_def",
+    "is_subset",
+]
 
 
 def test_directly_invoked_context_properties_match_dagster():
@@ -1058,7 +1197,9 @@ ERROR_CASES = {
     "bad_name": lambda dg: dg.asset(name="a b")(_f),
     "assetin_key_and_prefix": lambda dg: dg.AssetIn(key="a", key_prefix="b"),
     "assetout_key_and_prefix": lambda dg: dg.AssetOut(key="a", key_prefix="b"),
-    "nested_list_in_defs": lambda dg: dg.Definitions(assets=[[dg.AssetSpec("a")]]).resolve_all_asset_keys(),
+    "nested_list_in_defs": lambda dg: dg.Definitions(
+        assets=[[dg.AssetSpec("a")]]
+    ).resolve_all_asset_keys(),
     "not_an_asset_in_defs": lambda dg: dg.Definitions(assets=[3]).resolve_all_asset_keys(),
     "merge_non_definitions": lambda dg: dg.Definitions.merge(dg.Definitions(), 3),
     "spec_unknown_kwarg": lambda dg: dg.AssetSpec("a", nope=1),
@@ -1066,7 +1207,9 @@ ERROR_CASES = {
     "asset_not_callable": lambda dg: dg.asset(3),
     "load_value_of_unknown_asset": lambda dg: dg.Definitions().load_asset_value("x"),
     "unknown_partition": lambda dg: dg.materialize(
-        [dg.asset(name="pp", partitions_def=dg.StaticPartitionsDefinition(["a"]))(_f)], partition_key="zz"),
+        [dg.asset(name="pp", partitions_def=dg.StaticPartitionsDefinition(["a"]))(_f)],
+        partition_key="zz",
+    ),
 }
 
 
@@ -1095,19 +1238,38 @@ def test_config_schema_is_validated_as_in_dagster():
             return context.op_config
 
         out = []
-        for rc in ({"a": 1, "l": [1], "n": {"m": 1}}, {"a": "x", "l": [], "n": {"m": 1.0}},
-                   {"l": [], "n": {"m": 1}}, {"a": 1, "zz": 2, "l": [], "n": {"m": 1.0}},
-                   {"a": 1, "l": ["q"], "n": {"m": 1.0}}, {"a": True, "l": [], "n": {"m": 1}}):
+        for rc in (
+            {"a": 1, "l": [1], "n": {"m": 1}},
+            {"a": "x", "l": [], "n": {"m": 1.0}},
+            {"l": [], "n": {"m": 1}},
+            {"a": 1, "zz": 2, "l": [], "n": {"m": 1.0}},
+            {"a": 1, "l": ["q"], "n": {"m": 1.0}},
+            {"a": True, "l": [], "n": {"m": 1}},
+        ):
             try:
-                out.append(dg.materialize([f], run_config={"ops": {"f": {"config": rc}}}).output_for_node("f"))
+                out.append(
+                    dg.materialize([f], run_config={"ops": {"f": {"config": rc}}}).output_for_node(
+                        "f"
+                    )
+                )
             except Exception as exc:  # noqa: BLE001
                 line = str(exc).splitlines()[1].strip()
-                out.append((type(exc).__name__, line.split(" at path ")[0], line.split(" at path ")[1].split(".")[0]))
+                out.append(
+                    (
+                        type(exc).__name__,
+                        line.split(" at path ")[0],
+                        line.split(" at path ")[1].split(".")[0],
+                    )
+                )
         return out
 
     theirs, ours = run_both(scenario)
     assert ours == theirs
-    assert ours[1] == ("DagsterInvalidConfigError", "Error 1: Invalid scalar", "root:ops:f:config:a")
+    assert ours[1] == (
+        "DagsterInvalidConfigError",
+        "Error 1: Invalid scalar",
+        "root:ops:f:config:a",
+    )
 
 
 def test_failure_carries_description_metadata_and_allow_retries():
@@ -1127,14 +1289,24 @@ def test_failure_carries_description_metadata_and_allow_retries():
         try:
             dg.materialize([no_retry])
         except dg.Failure as exc:
-            raised = (type(exc).__name__, exc.description, {k: v.value for k, v in exc.metadata.items()})
+            raised = (
+                type(exc).__name__,
+                exc.description,
+                {k: v.value for k, v in exc.metadata.items()},
+            )
         res = dg.materialize([no_retry], raise_on_error=False)
         failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
         ufd = failure.step_failure_data.user_failure_data
         res2 = dg.materialize([retried], raise_on_error=False)
         return (
-            raised, calls.count("a"), calls.count("b"),
-            (ufd.label, ufd.description, {k: (type(v).__name__, v.value) for k, v in ufd.metadata.items()}),
+            raised,
+            calls.count("a"),
+            calls.count("b"),
+            (
+                ufd.label,
+                ufd.description,
+                {k: (type(v).__name__, v.value) for k, v in ufd.metadata.items()},
+            ),
             [e.event_type_value for e in res2.all_events if e.event_type_value.startswith("STEP_")],
         )
 
@@ -1150,8 +1322,9 @@ def test_failure_data_survives_the_sqlite_instance(tmp_path):
     def boom():
         raise dg.Failure("kaput", metadata={"n": 1})
 
-    run_id = dg.materialize([boom], raise_on_error=False,
-                            instance=dg.DagsterInstance.local_temp(str(tmp_path))).run_id
+    run_id = dg.materialize(
+        [boom], raise_on_error=False, instance=dg.DagsterInstance.local_temp(str(tmp_path))
+    ).run_id
     again = dg.DagsterInstance.local_temp(str(tmp_path))
     events = [r.dagster_event for r in again.all_logs(run_id) if r.dagster_event is not None]
     failure = next(e for e in events if e.event_type_value == "STEP_FAILURE")

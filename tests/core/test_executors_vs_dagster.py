@@ -36,32 +36,60 @@ def test_which_executor_a_job_gets():
             o()
 
         defs = dg.Definitions(
-            assets=[a], jobs=[plain, own, dg.define_asset_job("asset_own", executor_def=dg.in_process_executor),
-                              dg.define_asset_job("asset_plain")],
+            assets=[a],
+            jobs=[
+                plain,
+                own,
+                dg.define_asset_job("asset_own", executor_def=dg.in_process_executor),
+                dg.define_asset_job("asset_plain"),
+            ],
             executor=dg.multiprocess_executor.configured({"max_concurrent": 2}),
         )
-        return {n: defs.resolve_job_def(n).executor_def.name for n in ["plain", "own", "asset_own", "asset_plain"]}
+        return {
+            n: defs.resolve_job_def(n).executor_def.name
+            for n in ["plain", "own", "asset_own", "asset_plain"]
+        }
 
     ours, theirs = both(scenario)
-    assert ours == theirs == {"plain": "multiprocess", "own": "multiprocess", "asset_own": "in_process",
-                              "asset_plain": "multiprocess"}
+    assert (
+        ours
+        == theirs
+        == {
+            "plain": "multiprocess",
+            "own": "multiprocess",
+            "asset_own": "in_process",
+            "asset_plain": "multiprocess",
+        }
+    )
 
 
 def test_executor_names_and_config_errors():
     def scenario(dg):
-        names = [e.name for e in (dg.in_process_executor, dg.multiprocess_executor,
-                                  dg.multi_or_in_process_executor,
-                                  dg.multiprocess_executor.configured({"max_concurrent": 3}))]
+        names = [
+            e.name
+            for e in (
+                dg.in_process_executor,
+                dg.multiprocess_executor,
+                dg.multi_or_in_process_executor,
+                dg.multiprocess_executor.configured({"max_concurrent": 3}),
+            )
+        ]
         try:
             dg.multiprocess_executor.configured({"max_concurent": 3})
-            dg.job(executor_def=dg.multiprocess_executor.configured({"max_concurent": 3}))(lambda: None)
+            dg.job(executor_def=dg.multiprocess_executor.configured({"max_concurent": 3}))(
+                lambda: None
+            )
             err = None
         except Exception as e:  # noqa: BLE001 - Dagster raises at job creation
             err = type(e).__name__
         return names, err
 
     ours, theirs = both(scenario)
-    assert ours[0] == theirs[0] == ["in_process", "multiprocess", "multi_or_in_process_executor", "multiprocess"]
+    assert (
+        ours[0]
+        == theirs[0]
+        == ["in_process", "multiprocess", "multi_or_in_process_executor", "multiprocess"]
+    )
     assert ours[1] is not None and theirs[1] is not None
 
 
@@ -78,7 +106,10 @@ def test_default_executor_is_in_process_here():
         o()
 
     assert plain.executor_def.name == "in_process"
-    assert dagster_nb.Definitions(jobs=[plain]).resolve_job_def("plain").executor_def.name == "in_process"
+    assert (
+        dagster_nb.Definitions(jobs=[plain]).resolve_job_def("plain").executor_def.name
+        == "in_process"
+    )
 
 
 def pid_job(dg, executor):
@@ -111,7 +142,11 @@ def test_multiprocess_runs_each_step_in_a_child_process(tmp_path):
     assert len({left, right, join, os.getpid()}) == 4
     run = instance.get_run_by_id(result.run_id)
     assert run.status.value == "SUCCESS"
-    stored = [e.dagster_event.event_type_value for e in instance.all_logs(result.run_id) if e.dagster_event]
+    stored = [
+        e.dagster_event.event_type_value
+        for e in instance.all_logs(result.run_id)
+        if e.dagster_event
+    ]
     assert stored.count("STEP_SUCCESS") == 3
     # execute_in_process ignores the executor (as Dagster): every step in this process
     assert job.execute_in_process().output_for_node("join") == [os.getpid()] * 3
@@ -131,7 +166,9 @@ def test_multiprocess_asset_job_from_definitions_executor(tmp_path):
     def y(x):
         return [x, os.getpid()]
 
-    defs = dg.Definitions(assets=[x, y], jobs=[dg.define_asset_job("all")], executor=dg.multiprocess_executor)
+    defs = dg.Definitions(
+        assets=[x, y], jobs=[dg.define_asset_job("all")], executor=dg.multiprocess_executor
+    )
     instance = dg.DagsterInstance.from_directory(str(tmp_path / "home"))
     result = dg.execute_job(defs.resolve_job_def("all"), instance=instance)
     assert result.success
@@ -179,10 +216,17 @@ def test_multiprocess_requirements_raise_dagsters_error(tmp_path):
     def in_memory():
         o()
 
-    assert dg.DagsterUnmetExecutorRequirementsError.__name__ == dagster.DagsterUnmetExecutorRequirementsError.__name__
+    assert (
+        dg.DagsterUnmetExecutorRequirementsError.__name__
+        == dagster.DagsterUnmetExecutorRequirementsError.__name__
+    )
     with pytest.raises(dg.DagsterUnmetExecutorRequirementsError, match="persistent IO manager"):
         dg.execute_job(in_memory, instance=dg.DagsterInstance.from_directory(str(tmp_path / "h")))
     with pytest.raises(dg.DagsterUnmetExecutorRequirementsError, match="ephemeral"):
-        dg.execute_job(pid_job(dg, dg.multiprocess_executor), instance=dg.DagsterInstance.ephemeral())
+        dg.execute_job(
+            pid_job(dg, dg.multiprocess_executor), instance=dg.DagsterInstance.ephemeral()
+        )
     # the in-process executor has no such requirement
-    assert dg.execute_job(pid_job(dg, dg.in_process_executor), instance=dg.DagsterInstance.ephemeral()).success
+    assert dg.execute_job(
+        pid_job(dg, dg.in_process_executor), instance=dg.DagsterInstance.ephemeral()
+    ).success

@@ -18,9 +18,19 @@ def both(scenario):
 
 def step_events(result):
     """(event type, step key) of the step events, the types both libraries emit."""
-    kinds = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_OUTPUT",
-             "LOADED_INPUT", "HANDLED_OUTPUT", "ASSET_MATERIALIZATION"}
-    return [(e.event_type_value, e.step_key) for e in result.all_events if e.event_type_value in kinds]
+    kinds = {
+        "STEP_START",
+        "STEP_SUCCESS",
+        "STEP_FAILURE",
+        "STEP_SKIPPED",
+        "STEP_OUTPUT",
+        "LOADED_INPUT",
+        "HANDLED_OUTPUT",
+        "ASSET_MATERIALIZATION",
+    }
+    return [
+        (e.event_type_value, e.step_key) for e in result.all_events if e.event_type_value in kinds
+    ]
 
 
 def chain_ops(dg):
@@ -55,11 +65,18 @@ def test_job_chain_with_config_resources_and_events():
             times(plus(one()))
 
         default = chain.execute_in_process()
-        configured = chain.execute_in_process(run_config={"ops": {"times": {"config": {"factor": 3}}}})
+        configured = chain.execute_in_process(
+            run_config={"ops": {"times": {"config": {"factor": 3}}}}
+        )
         return (
-            default.success, default.output_for_node("times"), configured.output_for_node("times"),
-            configured.output_for_node("plus"), default.dagster_run.job_name, step_events(default),
-            sorted(n.name for n in chain.nodes), chain.graph.node_named("plus").definition.name,
+            default.success,
+            default.output_for_node("times"),
+            configured.output_for_node("times"),
+            configured.output_for_node("plus"),
+            default.dagster_run.job_name,
+            step_events(default),
+            sorted(n.name for n in chain.nodes),
+            chain.graph.node_named("plus").definition.name,
         )
 
     ours, theirs = both(scenario)
@@ -106,9 +123,14 @@ def test_graph_execute_in_process_and_to_job():
         job = outer.to_job(name="outer_job", input_values={"start": 1})
         rj = job.execute_in_process()
         return (
-            r.output_value(), r.output_for_node("inner"), r.output_for_node("inner.plus"),
-            r.output_for_node("plus"), sorted(s for _, s in step_events(r) if s),
-            rj.output_value(), rj.dagster_run.job_name, job.name,
+            r.output_value(),
+            r.output_for_node("inner"),
+            r.output_for_node("inner.plus"),
+            r.output_for_node("plus"),
+            sorted(s for _, s in step_events(r) if s),
+            rj.output_value(),
+            rj.dagster_run.job_name,
+            job.name,
         )
 
     ours, theirs = both(scenario)
@@ -147,7 +169,12 @@ def test_failure_skips_and_untouched_nodes():
 
         r = mixed.execute_in_process(raise_on_error=False)
         status = {
-            n: (r.is_node_success(n), r.is_node_failed(n), r.is_node_skipped(n), r.is_node_untouched(n))
+            n: (
+                r.is_node_success(n),
+                r.is_node_failed(n),
+                r.is_node_skipped(n),
+                r.is_node_untouched(n),
+            )
             for n in ["boom", "after", "optional", "needs", "fine"]
         }
         try:
@@ -158,8 +185,12 @@ def test_failure_skips_and_untouched_nodes():
         with pytest.raises(ValueError, match="no"):
             mixed.execute_in_process()
         return (
-            r.success, status, sorted(e.step_key for e in r.get_step_skipped_events()),
-            sorted(e.step_key for e in r.get_step_failure_events()), r.output_for_node("fine"), missing,
+            r.success,
+            status,
+            sorted(e.step_key for e in r.get_step_skipped_events()),
+            sorted(e.step_key for e in r.get_step_failure_events()),
+            r.output_for_node("fine"),
+            missing,
         )
 
     ours, theirs = both(scenario)
@@ -192,7 +223,11 @@ def test_multiple_outputs_fan_in_and_config_inputs():
             loose()
 
         r = fan.execute_in_process(run_config={"ops": {"loose": {"inputs": {"n": 7}}}})
-        return r.output_for_node("split", "high"), r.output_for_node("total"), r.output_for_node("loose")
+        return (
+            r.output_for_node("split", "high"),
+            r.output_for_node("total"),
+            r.output_for_node("loose"),
+        )
 
     ours, theirs = both(scenario)
     assert ours == theirs == (9, 20, 700)
@@ -218,7 +253,12 @@ def test_job_structure_user_code_reads():
             for inv, ins in j.graph.dependencies.items()
         }
         nodes = sorted((n.name, n.definition.name) for n in j.graph.nodes)
-        return nodes, deps, isinstance(j, dg.JobDefinition), j.execute_in_process().output_for_node("b")
+        return (
+            nodes,
+            deps,
+            isinstance(j, dg.JobDefinition),
+            j.execute_in_process().output_for_node("b"),
+        )
 
     ours, theirs = both(scenario)
     assert ours == theirs
@@ -274,11 +314,18 @@ def test_assets_from_graph_and_op():
         )
         r = dg.materialize_to_memory([up, g_assets, o_assets])
         shapes = [
-            (dict(ad.keys_by_input_name), dict(ad.keys_by_output_name), sorted(ad.group_names_by_key.values()))
+            (
+                dict(ad.keys_by_input_name),
+                dict(ad.keys_by_output_name),
+                sorted(ad.group_names_by_key.values()),
+            )
             for ad in (g_assets, o_assets)
         ]
         return (
-            shapes, r.asset_value("via_graph"), r.asset_value(["p", "lo"]), r.asset_value(["p", "hi"]),
+            shapes,
+            r.asset_value("via_graph"),
+            r.asset_value(["p", "lo"]),
+            r.asset_value(["p", "hi"]),
             sorted(e.asset_key.to_user_string() for e in r.get_asset_materialization_events()),
         )
 
@@ -312,9 +359,14 @@ def test_asset_job_nodes_graph_and_repository():
         def op_job():
             o()
 
-        sched = dg.ScheduleDefinition(job=dg.define_asset_job("sched_job", selection="a"), cron_schedule="@daily")
-        defs = dg.Definitions(assets=[a, b], jobs=[op_job, dg.define_asset_job("aj", selection=[a, b])],
-                              schedules=[sched])
+        sched = dg.ScheduleDefinition(
+            job=dg.define_asset_job("sched_job", selection="a"), cron_schedule="@daily"
+        )
+        defs = dg.Definitions(
+            assets=[a, b],
+            jobs=[op_job, dg.define_asset_job("aj", selection=[a, b])],
+            schedules=[sched],
+        )
         job = defs.resolve_job_def("aj")
         deps = {
             (inv.name, inv.alias): {k: (d.node, d.output) for k, d in ins.items()}
@@ -322,10 +374,15 @@ def test_asset_job_nodes_graph_and_repository():
         }
         repo = defs.get_repository_def()
         return (
-            sorted(n.name for n in job.nodes), sorted(n.name for n in job.graph.nodes),
-            type(job.graph.node_named("b").definition).__name__, deps,
-            sorted(repo.job_names), sorted(j.name for j in repo.get_all_jobs()), repo.has_job("sched_job"),
-            repo.get_job("aj").name, sorted(k.to_user_string() for k in repo.assets_defs_by_key),
+            sorted(n.name for n in job.nodes),
+            sorted(n.name for n in job.graph.nodes),
+            type(job.graph.node_named("b").definition).__name__,
+            deps,
+            sorted(repo.job_names),
+            sorted(j.name for j in repo.get_all_jobs()),
+            repo.has_job("sched_job"),
+            repo.get_job("aj").name,
+            sorted(k.to_user_string() for k in repo.assets_defs_by_key),
             repo.get_job("op_job").execute_in_process().output_for_node("o"),
         )
 
@@ -338,8 +395,12 @@ def test_selection_resolves_against_a_list_of_assets():
     def scenario(dg):
         a, b = two_assets(dg)
         return (
-            sorted(k.to_user_string() for k in dg.AssetSelection.keys("b").upstream().resolve([a, b])),
-            sorted(k.to_user_string() for k in dg.AssetSelection.keys("a").downstream().resolve((a, b))),
+            sorted(
+                k.to_user_string() for k in dg.AssetSelection.keys("b").upstream().resolve([a, b])
+            ),
+            sorted(
+                k.to_user_string() for k in dg.AssetSelection.keys("a").downstream().resolve((a, b))
+            ),
         )
 
     ours, theirs = both(scenario)
@@ -362,8 +423,9 @@ def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
         def on_assets(context):
             return dg.RunRequest()
 
-        by_selection = dg.ScheduleDefinition(name="by_selection", target=dg.AssetSelection.keys("b"),
-                                             cron_schedule="@daily")
+        by_selection = dg.ScheduleDefinition(
+            name="by_selection", target=dg.AssetSelection.keys("b"), cron_schedule="@daily"
+        )
 
         @dg.sensor(target=b)
         def one_asset(context):
@@ -373,32 +435,50 @@ def test_jobs_held_by_schedules_and_sensors_are_part_of_definitions():
         def several(context):
             return None
 
-        @dg.schedule(job=dg.define_asset_job("from_decorator", selection="b"), cron_schedule="@hourly")
+        @dg.schedule(
+            job=dg.define_asset_job("from_decorator", selection="b"), cron_schedule="@hourly"
+        )
         def decorated(context):
             return dg.RunRequest()
 
-        defs = dg.Definitions(assets=[a, b], schedules=[on_assets, by_selection, decorated],
-                              sensors=[one_asset, several])
+        defs = dg.Definitions(
+            assets=[a, b],
+            schedules=[on_assets, by_selection, decorated],
+            sensors=[one_asset, several],
+        )
         names = [on_assets.job_name, by_selection.job_name, one_asset.job_name]
-        resolved = {n: defs.resolve_job_def(n).name for n in [*names, "x", "op_job", "from_decorator"]}
-        ran = defs.resolve_job_def(on_assets.job_name).execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        resolved = {
+            n: defs.resolve_job_def(n).name for n in [*names, "x", "op_job", "from_decorator"]
+        }
+        ran = defs.resolve_job_def(on_assets.job_name).execute_in_process(
+            instance=dg.DagsterInstance.ephemeral()
+        )
         try:
-            dg.Definitions(jobs=[op_job], schedules=[
-                dg.ScheduleDefinition(job=dg.define_asset_job("op_job"), cron_schedule="@daily")
-            ]).get_repository_def()
+            dg.Definitions(
+                jobs=[op_job],
+                schedules=[
+                    dg.ScheduleDefinition(job=dg.define_asset_job("op_job"), cron_schedule="@daily")
+                ],
+            ).get_repository_def()
             dup = None
         except dg.DagsterInvalidDefinitionError:
             dup = "DagsterInvalidDefinitionError"
         return (
-            names, resolved, sorted(defs.get_repository_def().job_names),
+            names,
+            resolved,
+            sorted(defs.get_repository_def().job_names),
             sorted(e.asset_key.to_user_string() for e in ran.get_asset_materialization_events()),
-            defs.resolve_job_def("op_job").execute_in_process().output_for_node("o"), dup,
+            defs.resolve_job_def("op_job").execute_in_process().output_for_node("o"),
+            dup,
         )
 
     ours, theirs = both(scenario)
     assert ours == theirs
-    assert theirs[0] == ["__anonymous_asset_job_on_assets", "__anonymous_asset_job_by_selection",
-                         "__anonymous_asset_job_one_asset"]
+    assert theirs[0] == [
+        "__anonymous_asset_job_on_assets",
+        "__anonymous_asset_job_by_selection",
+        "__anonymous_asset_job_one_asset",
+    ]
 
 
 def test_subsettable_graph_multi_asset():
@@ -436,16 +516,28 @@ def test_subsettable_graph_multi_asset():
         out = []
         for sel in [None, ["b"], ["a"]]:
             r = dg.materialize([up, pair], selection=sel, instance=instance)
-            out.append((
-                sorted(e.asset_key.to_user_string() for e in r.get_asset_materialization_events()),
-                {k: r.asset_value(k) for k in ("a", "b") if dg.AssetKey(k) in {
-                    e.asset_key for e in r.get_asset_materialization_events()}},
-            ))
+            out.append(
+                (
+                    sorted(
+                        e.asset_key.to_user_string() for e in r.get_asset_materialization_events()
+                    ),
+                    {
+                        k: r.asset_value(k)
+                        for k in ("a", "b")
+                        if dg.AssetKey(k)
+                        in {e.asset_key for e in r.get_asset_materialization_events()}
+                    },
+                )
+            )
         return out, seen
 
     ours, theirs = both(scenario)
     assert ours == theirs
-    assert theirs[0] == [(["a", "b", "up"], {"a": 6, "b": 100}), (["b"], {"b": 100}), (["a"], {"a": 6})]
+    assert theirs[0] == [
+        (["a", "b", "up"], {"a": 6, "b": 100}),
+        (["b"], {"b": 100}),
+        (["a"], {"a": 6}),
+    ]
 
 
 def test_hooks_on_jobs():
@@ -454,11 +546,21 @@ def test_hooks_on_jobs():
 
         @dg.success_hook
         def ok(context):
-            seen.append(("ok", context.step_key, context.op.name, context.job_name, sorted(context.op_output_values.items())))
+            seen.append(
+                (
+                    "ok",
+                    context.step_key,
+                    context.op.name,
+                    context.job_name,
+                    sorted(context.op_output_values.items()),
+                )
+            )
 
         @dg.failure_hook(required_resource_keys={"r"})
         def bad(context):
-            seen.append(("bad", context.step_key, type(context.op_exception).__name__, context.resources.r))
+            seen.append(
+                ("bad", context.step_key, type(context.op_exception).__name__, context.resources.r)
+            )
 
         @dg.success_hook
         def broken(context):
@@ -472,13 +574,23 @@ def test_hooks_on_jobs():
         def b(x):
             raise ValueError("no")
 
-        @dg.job(hooks={ok, bad, broken}, resource_defs={"r": dg.ResourceDefinition.hardcoded_resource("R")})
+        @dg.job(
+            hooks={ok, bad, broken},
+            resource_defs={"r": dg.ResourceDefinition.hardcoded_resource("R")},
+        )
         def hooked():
             b(a())
 
         r = hooked.execute_in_process(raise_on_error=False)
-        events = sorted((e.event_type_value, e.step_key) for e in r.all_events if "HOOK" in e.event_type_value)
-        return sorted(seen, key=str), events, r.is_node_success("a"), sorted(h.name for h in hooked.hook_defs)
+        events = sorted(
+            (e.event_type_value, e.step_key) for e in r.all_events if "HOOK" in e.event_type_value
+        )
+        return (
+            sorted(seen, key=str),
+            events,
+            r.is_node_success("a"),
+            sorted(h.name for h in hooked.hook_defs),
+        )
 
     ours, theirs = both(scenario)
     assert ours == theirs
@@ -503,13 +615,21 @@ def test_graph_and_op_parameters():
         def pair_dict():
             return {"x": one(), "y": two()}
 
-        @dg.graph(out={"x": dg.GraphOut(), "y": dg.GraphOut()}, ins={"n": dg.GraphIn(description="n")})
+        @dg.graph(
+            out={"x": dg.GraphOut(), "y": dg.GraphOut()}, ins={"n": dg.GraphIn(description="n")}
+        )
         def pair_tuple(n):
             return one(), plus(n)
 
         r1 = pair_dict.execute_in_process()
         r2 = pair_tuple.execute_in_process(input_values={"n": 0})
-        return one.pool, one.tags, pair_dict.tags, (r1.output_value("x"), r1.output_value("y")), r2.output_value("y")
+        return (
+            one.pool,
+            one.tags,
+            pair_dict.tags,
+            (r1.output_value("x"), r1.output_value("y")),
+            r2.output_value("y"),
+        )
 
     ours, theirs = both(scenario)
     assert ours == theirs == ("db", {"k": "v"}, {"t": "v"}, (1, 2), 2)
@@ -527,23 +647,37 @@ def test_asset_job_op_retry_policy():
             return 1
 
         job = dg.define_asset_job("retrying", op_retry_policy=dg.RetryPolicy(max_retries=3))
-        r = dg.Definitions(assets=[flaky], jobs=[job]).resolve_job_def("retrying").execute_in_process()
+        r = (
+            dg.Definitions(assets=[flaky], jobs=[job])
+            .resolve_job_def("retrying")
+            .execute_in_process()
+        )
         return r.success, len(calls)
 
     ours, theirs = both(scenario)
     assert ours == theirs == (True, 3)
 
 
-@pytest.mark.parametrize("make", [
-    lambda dg: dg.graph(config=dg.ConfigMapping(lambda c: {}, receive_processed_config_values=False)),
-    lambda dg: dg.graph(input_defs=[]),
-    lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
-    lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(lambda: None),
-    lambda dg: dg.job(name="x", logger_defs={"x": object()})(lambda: None),
-    lambda dg: dg.job(name="x", executor_def=object())(lambda: None),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda dg: dg.graph(
+            config=dg.ConfigMapping(lambda c: {}, receive_processed_config_values=False)
+        ),
+        lambda dg: dg.graph(input_defs=[]),
+        lambda dg: dg.define_asset_job("j", hooks={dg.success_hook(lambda c: None)}),
+        lambda dg: dg.job(name="x", partitions_def=dg.StaticPartitionsDefinition(["a"]))(
+            lambda: None
+        ),
+        lambda dg: dg.job(name="x", logger_defs={"x": object()})(lambda: None),
+        lambda dg: dg.job(name="x", executor_def=object())(lambda: None),
+    ],
+)
 def test_unsupported_parameters_refuse_clearly(make):
-    with pytest.raises(dagster_nb.DagsterInvalidDefinitionError, match="not supported yet|must be an ExecutorDefinition"):
+    with pytest.raises(
+        dagster_nb.DagsterInvalidDefinitionError,
+        match="not supported yet|must be an ExecutorDefinition",
+    ):
         make(dagster_nb)
 
 
@@ -569,13 +703,27 @@ def test_unconnected_input_loaded_by_its_input_manager():
 
         plain = count_job.execute_in_process()
         with_cfg = count_job.execute_in_process(
-            run_config={"ops": {"count_rows": {"inputs": {"rows": [1, 2, 3]}}}})
+            run_config={"ops": {"count_rows": {"inputs": {"rows": [1, 2, 3]}}}}
+        )
         loaded = [e.message for e in plain.all_events if e.event_type_value == "LOADED_INPUT"]
-        return plain.output_for_node("count_rows"), with_cfg.output_for_node("count_rows"), seen, loaded
+        return (
+            plain.output_for_node("count_rows"),
+            with_cfg.output_for_node("count_rows"),
+            seen,
+            loaded,
+        )
 
     ours, theirs = both(scenario)[::-1]
-    assert ours == theirs == (
-        2, 2, [("rows", "count_rows", None)] * 2, ['Loaded input "rows" using input manager "table_loader"'])
+    assert (
+        ours
+        == theirs
+        == (
+            2,
+            2,
+            [("rows", "count_rows", None)] * 2,
+            ['Loaded input "rows" using input manager "table_loader"'],
+        )
+    )
 
 
 def test_graph_config_dict_sets_its_ops_config():
@@ -617,9 +765,11 @@ def test_graph_config_dict_sets_its_ops_config():
         errors = []
         for run in (
             lambda: uses_affine.execute_in_process(
-                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 5}}}}}}),
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 5}}}}}}
+            ),
             lambda: affine.execute_in_process(
-                input_values={"number": 1}, run_config={"ops": {"add_n": {"config": {"n": 5}}}}),
+                input_values={"number": 1}, run_config={"ops": {"add_n": {"config": {"n": 5}}}}
+            ),
         ):
             try:
                 run()
@@ -676,19 +826,42 @@ def test_validate_run_config_resolves_defaults_and_rejects_bad_config():
             sub(process_file())
             take()
 
-        good = {"ops": {"process_file": {"config": {"filename": "a.csv"}},
-                        "sub": {"ops": {"mul": {"config": {"m": 2}}}},
-                        "take": {"inputs": {"z": {"value": 3}}}}}
+        good = {
+            "ops": {
+                "process_file": {"config": {"filename": "a.csv"}},
+                "sub": {"ops": {"mul": {"config": {"m": 2}}}},
+                "take": {"inputs": {"z": {"value": 3}}},
+            }
+        }
         resolved = [
             dg.validate_run_config(files, good),
             dg.validate_run_config(files, {**good, "execution": {"config": {"in_process": {}}}}),
-            dg.validate_run_config(files.graph.to_job(name="solo", executor_def=dg.in_process_executor,
-                                                      resource_defs={"offset": Offset(amount=1)}), good),
-            dg.validate_run_config(files.graph.to_job(name="multi", executor_def=dg.multiprocess_executor,
-                                                      resource_defs={"offset": Offset(amount=1)}), good),
-            dg.validate_run_config(files, dg.RunConfig(ops={"process_file": FileConfig(filename="b.csv"),
-                                                            "sub": {"ops": {"mul": {"config": {"m": 1.5}}}},
-                                                            "take": {"inputs": {"z": {"value": 4}}}})),
+            dg.validate_run_config(
+                files.graph.to_job(
+                    name="solo",
+                    executor_def=dg.in_process_executor,
+                    resource_defs={"offset": Offset(amount=1)},
+                ),
+                good,
+            ),
+            dg.validate_run_config(
+                files.graph.to_job(
+                    name="multi",
+                    executor_def=dg.multiprocess_executor,
+                    resource_defs={"offset": Offset(amount=1)},
+                ),
+                good,
+            ),
+            dg.validate_run_config(
+                files,
+                dg.RunConfig(
+                    ops={
+                        "process_file": FileConfig(filename="b.csv"),
+                        "sub": {"ops": {"mul": {"config": {"m": 1.5}}}},
+                        "take": {"inputs": {"z": {"value": 4}}},
+                    }
+                ),
+            ),
         ]
         bad = [
             {"ops": {"process_file": {"config": {"filenam": "a.csv"}}}},  # typo
@@ -709,7 +882,10 @@ def test_validate_run_config_resolves_defaults_and_rejects_bad_config():
     ours, theirs = both(scenario)[::-1]
     assert ours == theirs
     assert theirs[0][0]["ops"]["process_file"] == {
-        "config": {"filename": "a.csv", "retries": 3}, "inputs": {}, "outputs": None}
+        "config": {"filename": "a.csv", "retries": 3},
+        "inputs": {},
+        "outputs": None,
+    }
     assert theirs[1] == ["DagsterInvalidConfigError"] * 5
 
 
@@ -755,9 +931,12 @@ def test_graph_config_mapping_maps_graph_config_to_ops_config():
         errors = []
         for run in (
             lambda: uses_affine.execute_in_process(),  # the graph's config is required
-            lambda: uses_affine.execute_in_process(run_config={"ops": {"affine": {"config": {"n": "x"}}}}),
             lambda: uses_affine.execute_in_process(
-                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 1}}}}}}),
+                run_config={"ops": {"affine": {"config": {"n": "x"}}}}
+            ),
+            lambda: uses_affine.execute_in_process(
+                run_config={"ops": {"affine": {"ops": {"add_n": {"config": {"n": 1}}}}}}
+            ),
             lambda: uses_bad.execute_in_process(),
         ):
             try:
@@ -769,10 +948,12 @@ def test_graph_config_mapping_maps_graph_config_to_ops_config():
         stored = uses_affine.execute_in_process(run_config=given).dagster_run.run_config
         return (
             uses_affine.execute_in_process(
-                run_config={"ops": {"affine": {"config": {"n": 3}}}}).output_for_node("affine"),
+                run_config={"ops": {"affine": {"config": {"n": 3}}}}
+            ).output_for_node("affine"),
             stored == given,
             affine.execute_in_process(
-                input_values={"number": 2}, run_config={"ops": {"config": {"n": 1}}}).output_value(),
+                input_values={"number": 2}, run_config={"ops": {"config": {"n": 1}}}
+            ).output_value(),
             dg.validate_run_config(uses_affine, {"ops": {"affine": {"config": {"n": 3}}}})["ops"],
             errors,
         )
@@ -798,6 +979,7 @@ def test_configured_graph_inside_an_asset_refuses_clearly():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
         dg.AssetsDefinition.from_graph(scaled)
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="not supported yet"):
+
         @dg.graph_asset
         def wrapped(up):
             return scaled(up)
@@ -824,7 +1006,9 @@ def test_execute_in_process_keeps_op_outputs_in_memory():
             use(make())
 
         result = j.execute_in_process()
-        handled = [e.event_type_value for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"]
+        handled = [
+            e.event_type_value for e in result.all_events if e.event_type_value == "HANDLED_OUTPUT"
+        ]
         return result.success, result.output_for_node("use"), len(handled)
 
     assert both(scenario) == ((True, "Unpicklable", 2), (True, "Unpicklable", 2))
@@ -867,14 +1051,24 @@ def test_io_managers_see_output_and_input_config_from_the_run_config():
             consume(produce())
             from_loader()
 
-        result = j.execute_in_process(run_config={"ops": {
-            "produce": {"outputs": {"result": {"table": "t_produce"}}},
-            "consume": {"outputs": {"result": {"table": "t_consume"}}},
-            "from_loader": {"inputs": {"source": {"name": "events"}},
-                            "outputs": {"result": {"table": "t_loaded"}}},
-        }})
+        result = j.execute_in_process(
+            run_config={
+                "ops": {
+                    "produce": {"outputs": {"result": {"table": "t_produce"}}},
+                    "consume": {"outputs": {"result": {"table": "t_consume"}}},
+                    "from_loader": {
+                        "inputs": {"source": {"name": "events"}},
+                        "outputs": {"result": {"table": "t_loaded"}},
+                    },
+                }
+            }
+        )
         return result.success, sorted(written.items()), read
 
     ours, theirs = both(scenario)
     assert ours == theirs
-    assert ours == (True, [("t_consume", 2), ("t_loaded", "rows of events"), ("t_produce", [1, 2])], ["events"])
+    assert ours == (
+        True,
+        [("t_consume", 2), ("t_loaded", "rows of events"), ("t_produce", [1, 2])],
+        ["events"],
+    )

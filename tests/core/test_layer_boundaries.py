@@ -64,7 +64,10 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     signatures name automation and execution types), which never run."""
     out: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
             for stmt in node.body:
                 out.update(id(n) for n in ast.walk(stmt))
     return out
@@ -116,6 +119,7 @@ def test_pure_layers_never_import_ui_or_sqlite():
 def test_the_seam_is_wired_by_the_package_root():
     """Definitions methods that need execution go through the seam, which works after a plain
     ``import dagster_nb``."""
+
     @dagster_nb.graph
     def g():
         pass

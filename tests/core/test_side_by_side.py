@@ -17,9 +17,19 @@ import dagster_nb  # noqa: E402
 # LOGS_CAPTURED, STEP_INPUT...; ours adds ASSET_MATERIALIZATION_PLANNED per asset up front
 # and ASSET_FAILED_TO_MATERIALIZE.)
 CORE_EVENTS = {
-    "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "STEP_START", "STEP_OUTPUT",
-    "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "LOADED_INPUT", "STEP_SUCCESS", "STEP_FAILURE",
-    "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "ASSET_OBSERVATION",
+    "PIPELINE_START",
+    "PIPELINE_SUCCESS",
+    "PIPELINE_FAILURE",
+    "STEP_START",
+    "STEP_OUTPUT",
+    "ASSET_MATERIALIZATION",
+    "HANDLED_OUTPUT",
+    "LOADED_INPUT",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_UP_FOR_RETRY",
+    "STEP_RESTARTED",
+    "ASSET_OBSERVATION",
 }
 
 
@@ -87,8 +97,13 @@ def test_chain_values_and_events():
             core_types(r),
             outcomes(r, ["a", "p__b", "c"]),
             # which events carry an asset key (STEP_OUTPUT does not, in Dagster)
-            sorted({e.event_type_value for e in r.all_events
-                    if e.event_type_value in CORE_EVENTS and e.asset_key is not None}),
+            sorted(
+                {
+                    e.event_type_value
+                    for e in r.all_events
+                    if e.event_type_value in CORE_EVENTS and e.asset_key is not None
+                }
+            ),
         )
 
     theirs, ours = run_both(scenario)
@@ -164,8 +179,13 @@ def test_metadata_normalization():
             return dg.Output(
                 1,
                 metadata={
-                    "i": 3, "s": "t", "b": False, "d": {"a": 1}, "l": [1],
-                    "u": dg.MetadataValue.url("http://x"), "md": dg.MetadataValue.md("# h"),
+                    "i": 3,
+                    "s": "t",
+                    "b": False,
+                    "d": {"a": 1},
+                    "l": [1],
+                    "u": dg.MetadataValue.url("http://x"),
+                    "md": dg.MetadataValue.md("# h"),
                 },
             )
 
@@ -174,7 +194,10 @@ def test_metadata_normalization():
             return dg.MaterializeResult(metadata={"rows": 10, "path": dg.MetadataValue.path("/x")})
 
         res = dg.materialize([m, r])
-        mats = {e.asset_key.path[-1]: e.materialization.metadata for e in res.get_asset_materialization_events()}
+        mats = {
+            e.asset_key.path[-1]: e.materialization.metadata
+            for e in res.get_asset_materialization_events()
+        }
         return meta_values(mats["m"]), meta_values(mats["r"])
 
     theirs, ours = run_both(scenario)
@@ -217,19 +240,27 @@ def test_config_and_resources():
 
         r1 = dg.materialize_to_memory([a, b], resources={"store": Store(base=5)})
         r2 = dg.materialize_to_memory(
-            [a, b], resources={"store": Store(base=5)},
+            [a, b],
+            resources={"store": Store(base=5)},
             run_config=dg.RunConfig(ops={"b": Cfg(factor=10)}),
         )
         r3 = dg.materialize_to_memory(
-            [a, b], resources={"store": Store(base=5)},
+            [a, b],
+            resources={"store": Store(base=5)},
             run_config={"ops": {"b": {"config": {"factor": 3}}}},
         )
         return (
-            r1.output_for_node("b"), r2.output_for_node("b"), r3.output_for_node("b"),
+            r1.output_for_node("b"),
+            r2.output_for_node("b"),
+            r3.output_for_node("b"),
             err_name(lambda: dg.materialize_to_memory([a, b])),
-            err_name(lambda: dg.materialize_to_memory(
-                [a, b], resources={"store": Store(base=5)},
-                run_config={"ops": {"b": {"config": {"factor": "x"}}}})),
+            err_name(
+                lambda: dg.materialize_to_memory(
+                    [a, b],
+                    resources={"store": Store(base=5)},
+                    run_config={"ops": {"b": {"config": {"factor": "x"}}}},
+                )
+            ),
         )
 
     theirs, ours = run_both(scenario)
@@ -336,7 +367,8 @@ def test_direct_invocation():
             return r.v + config.n
 
         return (
-            plain(3), plain(x=4),
+            plain(3),
+            plain(x=4),
             with_ctx(dg.build_asset_context(resources={"r": R(v=10)}), config=C(n=2)),
             err_name(lambda: with_ctx()),
         )
@@ -475,7 +507,11 @@ def test_load_asset_value_from_definitions(tmp_path):
         defs = dg.Definitions(assets=[a], resources={"io_manager": io})
         with defs.get_asset_value_loader() as loader:
             v1 = loader.load_asset_value("a")
-        return v1, defs.load_asset_value("a"), sorted(p.name for p in (tmp_path / dg.__name__).iterdir())
+        return (
+            v1,
+            defs.load_asset_value("a"),
+            sorted(p.name for p in (tmp_path / dg.__name__).iterdir()),
+        )
 
     theirs, ours = run_both(scenario)
     assert ours == theirs

@@ -35,7 +35,9 @@ def cluster():
 
 @pytest.fixture
 def dask_ex(cluster):
-    return dask_executor.configured({"cluster": {"existing": {"address": cluster.scheduler_address}}})
+    return dask_executor.configured(
+        {"cluster": {"existing": {"address": cluster.scheduler_address}}}
+    )
 
 
 @pytest.fixture
@@ -84,7 +86,9 @@ def test_steps_run_on_workers_with_the_events_of_an_in_process_run(dask_ex, inst
     job = defs.resolve_implicit_global_asset_job_def()
     result = dg.execute_job(job, instance=instance)
     assert result.success
-    values = {k: defs.load_asset_value(k, instance=instance) for k in ("source", "doubled", "total")}
+    values = {
+        k: defs.load_asset_value(k, instance=instance) for k in ("source", "doubled", "total")
+    }
     assert values["total"]["sum"] == 12 and values["doubled"]["values"] == [2, 4, 6]
     pids = {v["pid"] for v in values.values()}
     assert os.getpid() not in pids  # every step ran in a worker process
@@ -103,7 +107,9 @@ def test_steps_run_on_workers_with_the_events_of_an_in_process_run(dask_ex, inst
 
 def test_materialize_and_define_asset_job_take_the_executor(dask_ex, instance):
     events = []
-    r = dg.materialize([source, doubled], instance=instance, executor=dask_ex, listeners=[events.append])
+    r = dg.materialize(
+        [source, doubled], instance=instance, executor=dask_ex, listeners=[events.append]
+    )
     assert r.success and r.output_for_node("doubled")["values"] == [2, 4, 6]
     assert r.output_for_node("doubled")["pid"] != os.getpid()
     assert [e.event_type_value for e in events][-1] == "PIPELINE_SUCCESS"  # listeners see it all
@@ -116,7 +122,9 @@ def test_materialize_and_define_asset_job_take_the_executor(dask_ex, instance):
 
 
 def test_a_failing_step_fails_the_run_and_skips_downstream(dask_ex, instance):
-    r = dg.materialize([source, boom, after_boom], instance=instance, executor=dask_ex, raise_on_error=False)
+    r = dg.materialize(
+        [source, boom, after_boom], instance=instance, executor=dask_ex, raise_on_error=False
+    )
     assert not r.success
     assert r.step_outcomes == {"source": "SUCCESS", "boom": "FAILURE", "after_boom": "UNTOUCHED"}
     (failure,) = r.get_step_failure_events()
@@ -136,7 +144,7 @@ def test_a_dead_worker_fails_its_step_clearly_and_the_run_is_recorded(dask_ex, i
     r = dg.materialize([dies], instance=instance, executor=dask_ex, raise_on_error=False)
     assert not r.success and r.step_outcomes == {"dies": "FAILURE"}
     (failure,) = r.get_step_failure_events()
-    assert "Dask worker running step \"dies\" died" in failure.step_failure_data.error.message
+    assert 'Dask worker running step "dies" died' in failure.step_failure_data.error.message
     assert instance.get_run_by_id(r.run_id).status.value == "FAILURE"
     stored = [e.dagster_event_type.value for e in instance.all_logs(r.run_id)]
     assert "STEP_FAILURE" in stored and stored[-1] == "PIPELINE_FAILURE"
@@ -176,10 +184,13 @@ def test_bad_config_and_requirements_are_refused_clearly(dask_ex):
     # an ephemeral instance cannot coordinate processes (as the multiprocess executor)
     with pytest.raises(dg.DagsterUnmetExecutorRequirementsError, match="ephemeral"):
         dg.materialize([source], executor=dask_ex)
-    with dg.DagsterInstance.local_temp() as inst, pytest.raises(
-        dg.DagsterUnmetExecutorRequirementsError, match="in memory"
+    with (
+        dg.DagsterInstance.local_temp() as inst,
+        pytest.raises(dg.DagsterUnmetExecutorRequirementsError, match="in memory"),
     ):
-        dg.materialize([source], instance=inst, executor=dask_ex, resources={"io_manager": dg.mem_io_manager})
+        dg.materialize(
+            [source], instance=inst, executor=dask_ex, resources={"io_manager": dg.mem_io_manager}
+        )
 
 
 def test_the_local_cluster_starts_on_demand_and_is_reused(instance):
@@ -239,8 +250,12 @@ def daily(context: dg.AssetExecutionContext, store: Store, config: Scale):
 
 def test_partitions_resources_and_config_reach_the_workers(dask_ex, instance):
     r = dg.materialize(
-        [daily], instance=instance, executor=dask_ex, partition_key="2024-01-02",
-        resources={"store": Store(prefix="s3")}, run_config={"ops": {"daily": {"config": {"factor": 7}}}},
+        [daily],
+        instance=instance,
+        executor=dask_ex,
+        partition_key="2024-01-02",
+        resources={"store": Store(prefix="s3")},
+        run_config={"ops": {"daily": {"config": {"factor": 7}}}},
     )
     value = r.output_for_node("daily")
     assert value.startswith("s3-2024-01-02-7-") and int(value.rsplit("-", 1)[1]) != os.getpid()
@@ -255,8 +270,10 @@ def test_a_user_module_edited_between_runs_is_reloaded_on_the_workers(instance, 
 
     def load(version: int):
         # the helper is found by name in the module on the worker (the asset body is sent)
-        path.write_text(f"import dagster_nb as dg\n\ndef helper():\n    return {version}\n\n"
-                        "@dg.asset\ndef version():\n    return helper()\n")
+        path.write_text(
+            f"import dagster_nb as dg\n\ndef helper():\n    return {version}\n\n"
+            "@dg.asset\ndef version():\n    return helper()\n"
+        )
         os.utime(path, ns=(version * 10**9, version * 10**9))  # a distinct mtime per edit
         spec = importlib.util.spec_from_file_location("user_assets_for_dask", path)
         mod = importlib.util.module_from_spec(spec)
@@ -266,12 +283,20 @@ def test_a_user_module_edited_between_runs_is_reloaded_on_the_workers(instance, 
 
     ex = dask_executor.configured({"cluster": {"local": {"n_workers": 1, "threads_per_worker": 1}}})
     try:
-        assert dg.materialize([load(1)], instance=instance, executor=ex).output_for_node("version") == 1
-        assert dg.materialize([load(2)], instance=instance, executor=ex).output_for_node("version") == 2
+        assert (
+            dg.materialize([load(1)], instance=instance, executor=ex).output_for_node("version")
+            == 1
+        )
+        assert (
+            dg.materialize([load(2)], instance=instance, executor=ex).output_for_node("version")
+            == 2
+        )
     finally:
         sys.modules.pop("user_assets_for_dask", None)
 
 
 def test_max_concurrent_is_refused_with_the_dask_executor(dask_ex, instance):
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="does not apply to the dask executor"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="does not apply to the dask executor"
+    ):
         dg.materialize([source], instance=instance, executor=dask_ex, max_concurrent=4)

@@ -32,9 +32,11 @@ def total(numbers):
 def _run(client, code: str, timeout: float = 300) -> tuple[dict, str]:
     out: list[str] = []
     reply = client.execute_interactive(
-        code, timeout=timeout,
-        output_hook=lambda msg: out.append(msg["content"].get("text", ""))
-        if msg["msg_type"] == "stream" else None,
+        code,
+        timeout=timeout,
+        output_hook=lambda msg: (
+            out.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+        ),
     )
     return reply["content"], "".join(out)
 
@@ -62,7 +64,9 @@ def test_materialize_magic_runs_steps_on_the_kernels_dask_cluster(tmp_path):
         assert reply["status"] == "ok", reply.get("traceback")
         reply, text = _run(client, probe)
         assert text.split("PROBE")[-1].split()[-1] == client_id
-        runs = _run(client, "print('RUNS', [r.status.value for r in dg.kernel.instance.get_runs()])")[1]
+        runs = _run(
+            client, "print('RUNS', [r.status.value for r in dg.kernel.instance.get_runs()])"
+        )[1]
         assert runs.split("RUNS")[-1].strip() == "['SUCCESS', 'SUCCESS']"
         reply, _ = _run(client, "%materialize --executor daks")
         assert reply["status"] == "error" and reply["ename"] == "UsageError"

@@ -22,16 +22,20 @@ def _find_dbt() -> str | None:
     explicit = os.environ.get("DAGSTER_NB_TEST_DBT")
     if explicit:
         return explicit
-    for cand in (Path(sys.executable).parent / "dbt",
-                 Path(__file__).resolve().parents[2] / ".venv-dbt" / "bin" / "dbt"):
+    for cand in (
+        Path(sys.executable).parent / "dbt",
+        Path(__file__).resolve().parents[2] / ".venv-dbt" / "bin" / "dbt",
+    ):
         if os.access(cand, os.X_OK):
             return str(cand)
     return shutil.which("dbt")
 
 
 DBT = _find_dbt()
-needs_dbt = pytest.mark.skipif(DBT is None, reason="no dbt executable (pip install dbt-core dbt-duckdb, or set DAGSTER_NB_TEST_DBT)")
-
+needs_dbt = pytest.mark.skipif(
+    DBT is None,
+    reason="no dbt executable (pip install dbt-core dbt-duckdb, or set DAGSTER_NB_TEST_DBT)",
+)
 
 
 def copy_project(dest: Path) -> Path:

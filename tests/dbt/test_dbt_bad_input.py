@@ -31,10 +31,11 @@ def test_missing_manifest_outside_dev(tmp_path):
     import sys
 
     path = copy_project(tmp_path / "p")
-    code = ("from dagster_nb.dbt import DbtProject\n"
-            f"DbtProject({str(path)!r}).prepare_if_dev()\n")
+    code = f"from dagster_nb.dbt import DbtProject\nDbtProject({str(path)!r}).prepare_if_dev()\n"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_IS_DEV_CLI"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
     assert proc.returncode == 1
     assert "DagsterDbtManifestNotFoundError" in proc.stderr
     assert str(path / "target" / "manifest.json") in proc.stderr and "dbt parse" in proc.stderr
@@ -48,7 +49,9 @@ def test_no_project(tmp_path):
 
 
 def test_no_dbt_executable(tmp_path):
-    dbt = DbtCliResource(project_dir=copy_project(tmp_path / "p"), dbt_executable=str(tmp_path / "bin" / "dbt"))
+    dbt = DbtCliResource(
+        project_dir=copy_project(tmp_path / "p"), dbt_executable=str(tmp_path / "bin" / "dbt")
+    )
     with pytest.raises(DagsterDbtError) as e:
         dbt.cli(["parse"])
     assert str(tmp_path / "bin" / "dbt") in str(e.value) and "pip install dbt-core" in str(e.value)
@@ -60,7 +63,9 @@ def broken_project(tmp_path, monkeypatch):
         pytest.skip("no dbt executable")
     monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
     path = copy_project(tmp_path / "p")
-    (path / "models" / "marts" / "broken.sql").write_text("select no_such_column from {{ ref('stg_orders') }}\n")
+    (path / "models" / "marts" / "broken.sql").write_text(
+        "select no_such_column from {{ ref('stg_orders') }}\n"
+    )
     return DbtProject(path)
 
 
@@ -79,12 +84,18 @@ def test_sql_error_prepare_if_dev_and_broken_profile(broken_project, tmp_path):
 
     con = duckdb.connect(str(project.project_dir / "jaffle.duckdb"))
     con.execute("create schema if not exists raw")
-    con.execute("create or replace table raw.orders as select 1 as id, 1 as customer_id, 2.0 as amount")
+    con.execute(
+        "create or replace table raw.orders as select 1 as id, 1 as customer_id, 2.0 as amount"
+    )
     con.close()
     instance = dg.DagsterInstance.ephemeral()
     with pytest.raises(DagsterDbtCliRuntimeError) as e:
-        dg.materialize([jaffle], selection=["stg_orders", "broken"], instance=instance,
-                       resources={"dbt": DbtCliResource(project_dir=project)})
+        dg.materialize(
+            [jaffle],
+            selection=["stg_orders", "broken"],
+            instance=instance,
+            resources={"dbt": DbtCliResource(project_dir=project)},
+        )
     msg = str(e.value)
     assert "no_such_column" in msg and "broken" in msg and "dbt build" in msg
     assert str(project.project_dir) in msg
@@ -95,7 +106,9 @@ def test_sql_error_prepare_if_dev_and_broken_profile(broken_project, tmp_path):
     assert run.status.value == "FAILURE"
 
     # a broken profiles.yml: the next parse (a model changed) says which file and what dbt said
-    (project.project_dir / "profiles.yml").write_text("jaffle_nb:\n  target: dev\n  outputs: [oops\n")
+    (project.project_dir / "profiles.yml").write_text(
+        "jaffle_nb:\n  target: dev\n  outputs: [oops\n"
+    )
     broken = project.project_dir / "models" / "marts" / "broken.sql"
     broken.write_text("select 1 as fixed\n")
     os.utime(broken, ns=(parsed_at + 10**9, parsed_at + 10**9))
@@ -111,11 +124,28 @@ def test_unsupported_translator_setting_refuses(tmp_path):
 
     from dagster_nb.dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-    manifest = {"metadata": {}, "nodes": {"model.p.m": {
-        "unique_id": "model.p.m", "resource_type": "model", "name": "m", "package_name": "p",
-        "fqn": ["p", "m"], "config": {"materialized": "table"}, "depends_on": {"nodes": []}}},
-        "sources": {}, "parent_map": {}, "child_map": {}}
+    manifest = {
+        "metadata": {},
+        "nodes": {
+            "model.p.m": {
+                "unique_id": "model.p.m",
+                "resource_type": "model",
+                "name": "m",
+                "package_name": "p",
+                "fqn": ["p", "m"],
+                "config": {"materialized": "table"},
+                "depends_on": {"nodes": []},
+            }
+        },
+        "sources": {},
+        "parent_map": {},
+        "child_map": {},
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="enable_code_references"):
-        dbt_assets(manifest=tmp_path / "manifest.json", dagster_dbt_translator=DagsterDbtTranslator(
-            DagsterDbtTranslatorSettings(enable_code_references=True)))
+        dbt_assets(
+            manifest=tmp_path / "manifest.json",
+            dagster_dbt_translator=DagsterDbtTranslator(
+                DagsterDbtTranslatorSettings(enable_code_references=True)
+            ),
+        )

@@ -27,11 +27,13 @@ def shell(tmp_path, monkeypatch, parsed_project):
 
     run.ok = ok
     yield run
-    ip.run_cell("dg.kernel.reset()" if hasattr(__import__("dagster_nb").kernel, "reset") else "pass")
+    ip.run_cell(
+        "dg.kernel.reset()" if hasattr(__import__("dagster_nb").kernel, "reset") else "pass"
+    )
     ip.run_line_magic("unload_ext", "dagster_nb")
 
 
-SETUP = '''
+SETUP = """
 import pandas as pd
 import dagster_nb as dg
 from dagster_nb.dbt import DbtProject, DbtCliResource, DbtDuckDBIOManager, dbt_assets
@@ -57,7 +59,7 @@ def top_customer(customer_revenue: pd.DataFrame) -> pd.DataFrame:
 
 dg.kernel.set_resources(dbt=DbtCliResource(project_dir=project),
                         io_manager=DbtDuckDBIOManager(database=f"{PROJECT_DIR}/jaffle.duckdb"))
-'''
+"""
 
 
 def test_materialize_asset_value_and_dbt_error_lines(shell, capsys, parsed_project):
@@ -67,12 +69,27 @@ def test_materialize_asset_value_and_dbt_error_lines(shell, capsys, parsed_proje
     shell.ok("%materialize -q")
     out = capsys.readouterr().out
     assert "SUCCESS" in out and "jaffle" in out and "top_customer" in out
-    mats = shell.ok("sorted(k.to_user_string() for k in dg.kernel.select() "
-                    "if dg.kernel.instance.get_latest_materialization_event(k) is not None)")
-    assert mats == ["customer_revenue", "raw/customers", "raw/orders", "stg_customers", "stg_orders", "top_customer"]
+    mats = shell.ok(
+        "sorted(k.to_user_string() for k in dg.kernel.select() "
+        "if dg.kernel.instance.get_latest_materialization_event(k) is not None)"
+    )
+    assert mats == [
+        "customer_revenue",
+        "raw/customers",
+        "raw/orders",
+        "stg_customers",
+        "stg_orders",
+        "top_customer",
+    ]
     assert shell.ok("sorted(k.to_user_string() for k in dg.kernel.select('kind:dbt'))") == [
-        "customer_revenue", "stg_customers", "stg_orders"]
-    assert shell.ok("sorted(k.to_user_string() for k in dg.kernel.select('group:raw'))") == ["raw/customers", "raw/orders"]
+        "customer_revenue",
+        "stg_customers",
+        "stg_orders",
+    ]
+    assert shell.ok("sorted(k.to_user_string() for k in dg.kernel.select('group:raw'))") == [
+        "raw/customers",
+        "raw/orders",
+    ]
     shell.ok("%asset_value customer_revenue")
     df = shell.ok("_")
     assert list(df.sort_values("customer_id")["revenue"]) == [15.0, 7.5]

@@ -23,8 +23,12 @@ OURS_ONLY = {"dbt/compiled_sql"}  # the SQL dbt ran, shown in the detail panel
 def raw_tables(parsed_project):
     con = duckdb.connect(str(parsed_project.project_dir / "jaffle.duckdb"))
     con.execute("create schema if not exists raw")
-    con.execute("create or replace table raw.orders as select * from (values (1, 1, 10.0), (2, 2, 4.0)) t(id, customer_id, amount)")
-    con.execute("create or replace table raw.customers as select * from (values (1, 'ada'), (2, 'bob')) t(id, name)")
+    con.execute(
+        "create or replace table raw.orders as select * from (values (1, 1, 10.0), (2, 2, 4.0)) t(id, customer_id, amount)"
+    )
+    con.execute(
+        "create or replace table raw.customers as select * from (values (1, 'ada'), (2, 'bob')) t(id, name)"
+    )
     con.close()
     return parsed_project
 
@@ -38,8 +42,9 @@ def _run_ours(project, selection):
         SEEN["ours"].append(inv)
         yield from inv.stream()
 
-    return dagster_nb.materialize([jaffle], selection=selection,
-                                  resources={"dbt": DbtCliResource(project_dir=project)})
+    return dagster_nb.materialize(
+        [jaffle], selection=selection, resources={"dbt": DbtCliResource(project_dir=project)}
+    )
 
 
 def _run_theirs(project, selection):
@@ -51,19 +56,36 @@ def _run_theirs(project, selection):
         SEEN["theirs"].append(inv)
         yield from inv.stream()
 
-    return dagster.materialize([jaffle], selection=selection,
-                               resources={"dbt": dagster_dbt.DbtCliResource(project_dir=p, dbt_executable=DBT)})
+    return dagster.materialize(
+        [jaffle],
+        selection=selection,
+        resources={"dbt": dagster_dbt.DbtCliResource(project_dir=p, dbt_executable=DBT)},
+    )
 
 
 def _facts(result, invocation):
-    mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization for e in result.get_asset_materialization_events()}
-    checks = sorted((e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name, e.event_specific_data.passed)
-                    for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION")
+    mats = {
+        e.asset_key.to_user_string(): e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+    }
+    checks = sorted(
+        (
+            e.event_specific_data.asset_key.to_user_string(),
+            e.event_specific_data.check_name,
+            e.event_specific_data.passed,
+        )
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    )
     return {
-        "select": sorted(" ".join(invocation.get_artifact("run_results.json")["args"]["select"]).split()),
+        "select": sorted(
+            " ".join(invocation.get_artifact("run_results.json")["args"]["select"]).split()
+        ),
         "materialized": sorted(mats),
         "checks": checks,
-        "meta_keys": {k: sorted(set(m.metadata) - ENV_DEPENDENT - OURS_ONLY) for k, m in mats.items()},
+        "meta_keys": {
+            k: sorted(set(m.metadata) - ENV_DEPENDENT - OURS_ONLY) for k, m in mats.items()
+        },
     }
 
 
@@ -75,6 +97,13 @@ def test_run_matches_dagster_dbt(raw_tables, selection):
     ours = _facts(ours_result, SEEN["ours"][-1])
     theirs = _facts(theirs_result, SEEN["theirs"][-1])
     assert ours == theirs
-    assert ours["materialized"] == sorted(selection or ["stg_orders", "stg_customers", "customer_revenue"])
+    assert ours["materialized"] == sorted(
+        selection or ["stg_orders", "stg_customers", "customer_revenue"]
+    )
     assert ours["checks"] and all(passed for _, _, passed in ours["checks"])
-    assert set(ours["meta_keys"][ours["materialized"][0]]) == {"Execution Duration", "invocation_id", "status", "unique_id"}
+    assert set(ours["meta_keys"][ours["materialized"][0]]) == {
+        "Execution Duration",
+        "invocation_id",
+        "status",
+        "unique_id",
+    }

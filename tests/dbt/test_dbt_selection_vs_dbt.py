@@ -45,12 +45,17 @@ def dbt_answers(parsed_project):
     python = Path(DBT).parent / "python"
     if not python.exists():
         pytest.skip(f"no python beside {DBT} to run dbt's programmatic runner")
-    proc = subprocess.run([str(python), "-c", _SCRIPT, json.dumps(CASES)], cwd=parsed_project.project_dir,
-                          capture_output=True, text=True, check=False,
-                          env={**__import__("os").environ, "DBT_PROFILES_DIR": str(parsed_project.profiles_dir)})
+    proc = subprocess.run(
+        [str(python), "-c", _SCRIPT, json.dumps(CASES)],
+        cwd=parsed_project.project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "DBT_PROFILES_DIR": str(parsed_project.profiles_dir)},
+    )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
     assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return dict(zip(CASES, json.loads(line[len("RESULT"):]), strict=True))
+    return dict(zip(CASES, json.loads(line[len("RESULT") :]), strict=True))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{s}|{e}" for s, e in CASES])

@@ -65,8 +65,11 @@ def _check_facts(cs):
 
 def test_specs_match_dagster_dbt(manifest):
     ours, theirs = _ours(manifest), _theirs(manifest)
-    assert {k.to_user_string() for k in ours.keys} == {k.to_user_string() for k in theirs.keys} == {
-        "stg_orders", "stg_customers", "customer_revenue"}
+    assert (
+        {k.to_user_string() for k in ours.keys}
+        == {k.to_user_string() for k in theirs.keys}
+        == {"stg_orders", "stg_customers", "customer_revenue"}
+    )
     by_key = {tuple(s.key.path): _spec_facts(s) for s in ours.specs}
     for s in theirs.specs:
         assert by_key[tuple(s.key.path)] == _spec_facts(s), s.key
@@ -79,10 +82,18 @@ def test_specs_match_dagster_dbt(manifest):
 
 
 def test_check_specs_match_dagster_dbt(manifest):
-    ours = sorted((_check_facts(c) for c in _ours(manifest).check_specs), key=lambda f: (f["asset"], f["name"]))
-    theirs = sorted((_check_facts(c) for c in _theirs(manifest).check_specs), key=lambda f: (f["asset"], f["name"]))
+    ours = sorted(
+        (_check_facts(c) for c in _ours(manifest).check_specs),
+        key=lambda f: (f["asset"], f["name"]),
+    )
+    theirs = sorted(
+        (_check_facts(c) for c in _theirs(manifest).check_specs),
+        key=lambda f: (f["asset"], f["name"]),
+    )
     assert ours == theirs
-    assert len(ours) == 5 and {"unique_stg_orders_order_id", "not_null_stg_orders_order_id"} <= {f["name"] for f in ours}
+    assert len(ours) == 5 and {"unique_stg_orders_order_id", "not_null_stg_orders_order_id"} <= {
+        f["name"] for f in ours
+    }
 
 
 def test_op_and_definition_match_dagster_dbt(manifest):
@@ -90,7 +101,11 @@ def test_op_and_definition_match_dagster_dbt(manifest):
     assert ours.op.name == theirs.op.name == "jaffle_dbt"
     assert dict(ours.op.tags) == {k: v for k, v in theirs.op.tags.items()}
     assert ours.can_subset is theirs.can_subset is True
-    assert set(ours.required_resource_keys) - {"io_manager"} == set(theirs.required_resource_keys) - {"io_manager"} == {"dbt"}
+    assert (
+        set(ours.required_resource_keys) - {"io_manager"}
+        == set(theirs.required_resource_keys) - {"io_manager"}
+        == {"dbt"}
+    )
     o = {k.to_user_string(): ours.get_io_manager_key_for_asset_key(k) for k in ours.keys}
     t = {k.to_user_string(): theirs.get_io_manager_key_for_asset_key(k) for k in theirs.keys}
     assert o == t
@@ -99,12 +114,20 @@ def test_op_and_definition_match_dagster_dbt(manifest):
 def test_io_manager_key_and_settings_match(manifest):
     from dagster_nb.dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-    ours = _ours(manifest, io_manager_key="warehouse",
-                 dagster_dbt_translator=DagsterDbtTranslator(
-                     DagsterDbtTranslatorSettings(enable_asset_checks=False)))
-    theirs = _theirs(manifest, io_manager_key="warehouse",
-                     dagster_dbt_translator=dagster_dbt.DagsterDbtTranslator(
-                         dagster_dbt.DagsterDbtTranslatorSettings(enable_asset_checks=False)))
+    ours = _ours(
+        manifest,
+        io_manager_key="warehouse",
+        dagster_dbt_translator=DagsterDbtTranslator(
+            DagsterDbtTranslatorSettings(enable_asset_checks=False)
+        ),
+    )
+    theirs = _theirs(
+        manifest,
+        io_manager_key="warehouse",
+        dagster_dbt_translator=dagster_dbt.DagsterDbtTranslator(
+            dagster_dbt.DagsterDbtTranslatorSettings(enable_asset_checks=False)
+        ),
+    )
     assert list(ours.check_specs) == list(theirs.check_specs) == []
     assert {ours.get_io_manager_key_for_asset_key(k) for k in ours.keys} == {"warehouse"}
     assert {theirs.get_io_manager_key_for_asset_key(k) for k in theirs.keys} == {"warehouse"}
@@ -128,19 +151,38 @@ def test_translator_overrides_match(manifest):
 
     ours = _ours(manifest, dagster_dbt_translator=mixin(DagsterDbtTranslator)())
     theirs = _theirs(manifest, dagster_dbt_translator=mixin(dagster_dbt.DagsterDbtTranslator)())
-    o = {tuple(s.key.path): (s.group_name, s.description, sorted(tuple(d.asset_key.path) for d in s.deps)) for s in ours.specs}
-    t = {tuple(s.key.path): (s.group_name, s.description, sorted(tuple(d.asset_key.path) for d in s.deps)) for s in theirs.specs}
+    o = {
+        tuple(s.key.path): (
+            s.group_name,
+            s.description,
+            sorted(tuple(d.asset_key.path) for d in s.deps),
+        )
+        for s in ours.specs
+    }
+    t = {
+        tuple(s.key.path): (
+            s.group_name,
+            s.description,
+            sorted(tuple(d.asset_key.path) for d in s.deps),
+        )
+        for s in theirs.specs
+    }
     assert o == t
     assert o[("wh", "stg_orders")] == ("staging", "model:stg_orders", [("wh", "raw", "orders")])
-    assert sorted(c.asset_key.path for c in ours.check_specs) == sorted(c.asset_key.path for c in theirs.check_specs)
+    assert sorted(c.asset_key.path for c in ours.check_specs) == sorted(
+        c.asset_key.path for c in theirs.check_specs
+    )
 
 
 def test_key_helpers_match(manifest):
     ours, theirs = _ours(manifest), _theirs(manifest)
     from dagster_nb.dbt import get_asset_key_for_model, get_asset_key_for_source
 
-    assert get_asset_key_for_model([ours], "customer_revenue").path == \
-        dagster_dbt.get_asset_key_for_model([theirs], "customer_revenue").path == ["customer_revenue"]
+    assert (
+        get_asset_key_for_model([ours], "customer_revenue").path
+        == dagster_dbt.get_asset_key_for_model([theirs], "customer_revenue").path
+        == ["customer_revenue"]
+    )
     with pytest.raises(KeyError) as ours_err:
         get_asset_key_for_model([ours], "customer_revenu")
     with pytest.raises(KeyError):
@@ -152,8 +194,13 @@ def test_key_helpers_match(manifest):
         dagster_dbt.get_asset_key_for_source([theirs], "raw")
     from dagster_nb.dbt import build_dbt_asset_selection
 
-    for select in ("fqn:*",):  # dagster_dbt evaluates other selections only with dbt-core in-process
+    for select in (
+        "fqn:*",
+    ):  # dagster_dbt evaluates other selections only with dbt-core in-process
         o = build_dbt_asset_selection([ours], dbt_select=select).resolve([ours])
         t = dagster_dbt.build_dbt_asset_selection([theirs], dbt_select=select).resolve([theirs])
-        assert {k.to_user_string() for k in o} == {k.to_user_string() for k in t} == {
-            "stg_orders", "stg_customers", "customer_revenue"}
+        assert (
+            {k.to_user_string() for k in o}
+            == {k.to_user_string() for k in t}
+            == {"stg_orders", "stg_customers", "customer_revenue"}
+        )

@@ -15,7 +15,7 @@ from test_jupyterlab import ARTIFACTS, KERNEL_READY, TOKEN, _notebook_page, lab 
 
 CELLS = [
     "%load_ext dagster_nb\nimport dagster_nb as dg",
-    '''days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")
+    """days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")
 
 @dg.asset(kinds={"python"})
 def raw_orders():
@@ -35,7 +35,7 @@ def daily_sales(context, raw_orders):
 
 @dg.asset
 def monthly_revenue_by_customer_segment_and_region_adjusted_for_returns(raw_orders):
-    return 1''',
+    return 1""",
     "try:\n    dg.kernel.materialize(raise_on_error=False, selection='not key:daily_sales')\nexcept Exception as e:\n    print(e)",
     "%lineage",
     "%partitions daily_sales",
@@ -85,19 +85,38 @@ def _svg_contrast(page, text_locator, fill_locator) -> float:
 
 
 def _set_theme(page, name: str) -> None:
-    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name)
-    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=name, timeout=30_000)
+    page.evaluate(
+        "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
+    )
+    page.wait_for_function(
+        "(t) => document.body.dataset.jpThemeName === t", arg=name, timeout=30_000
+    )
     page.wait_for_timeout(500)  # the theme's stylesheet applied
 
 
 def _write_notebook(page, lab_url: str) -> None:
-    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                     "execution_count": None} for c in CELLS],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    r = page.request.put(f"{lab_url}/api/contents/themes.ipynb?token={TOKEN}",
-                         data=json.dumps({"type": "notebook", "content": nb}),
-                         headers={"Content-Type": "application/json"})
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": c,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for c in CELLS
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    r = page.request.put(
+        f"{lab_url}/api/contents/themes.ipynb?token={TOKEN}",
+        data=json.dumps({"type": "notebook", "content": nb}),
+        headers={"Content-Type": "application/json"},
+    )
     assert r.ok, r.text()
 
 
@@ -105,7 +124,9 @@ def test_views_are_readable_in_light_and_dark_and_explain_failures(lab):  # noqa
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:  # the notebook, written through Jupyter's contents API
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+        )
         _write_notebook(b.new_page(), lab)
         b.close()
     with _notebook_page(lab, "themes.ipynb") as page:
@@ -129,21 +150,33 @@ def test_views_are_readable_in_light_and_dark_and_explain_failures(lab):  # noqa
             _set_theme(page, theme)
             lineage.scroll_into_view_if_needed()
             lineage.screenshot(path=str(ARTIFACTS / f"lineage_failed_{tag}.png"))
-            page.locator(".dnb-partitions").first.screenshot(path=str(ARTIFACTS / f"partitions_{tag}.png"))
+            page.locator(".dnb-partitions").first.screenshot(
+                path=str(ARTIFACTS / f"partitions_{tag}.png")
+            )
             page.locator(".dnb-runs").first.screenshot(path=str(ARTIFACTS / f"runs_{tag}.png"))
             # text against its own background, as a user reads it (WCAG AA: 4.5)
-            for loc in (lineage.locator(".dnb-detail .dnb-title b"), lineage.locator(".dnb-failure-msg"),
-                        lineage.locator(".dnb-failure pre"), lineage.locator(".dnb-btn").first,
-                        lineage.locator(".dnb-legend-item").first, lineage.locator(".dnb-summary"),
-                        page.locator(".dnb-runs td").first, page.locator(".dnb-p-axis").first):
+            for loc in (
+                lineage.locator(".dnb-detail .dnb-title b"),
+                lineage.locator(".dnb-failure-msg"),
+                lineage.locator(".dnb-failure pre"),
+                lineage.locator(".dnb-btn").first,
+                lineage.locator(".dnb-legend-item").first,
+                lineage.locator(".dnb-summary"),
+                page.locator(".dnb-runs td").first,
+                page.locator(".dnb-p-axis").first,
+            ):
                 assert _contrast(page, loc) >= 4.5, (tag, loc)
             # the graph follows the theme: its background is the notebook's, names readable
-            bg = page.evaluate("(el) => getComputedStyle(el).fill",
-                               lineage.locator("svg > g.graph > polygon").first.element_handle())
+            bg = page.evaluate(
+                "(el) => getComputedStyle(el).fill",
+                lineage.locator("svg > g.graph > polygon").first.element_handle(),
+            )
             area = page.evaluate(BACKGROUND, lineage.locator(".dnb-viewport").element_handle())
             assert bg == area, (tag, bg, area)
             node = lineage.locator("g.node").filter(has_text="raw_orders").first
-            assert _svg_contrast(page, node.locator("text").first, node.locator("path").first) >= 4.5, tag
+            assert (
+                _svg_contrast(page, node.locator("text").first, node.locator("path").first) >= 4.5
+            ), tag
 
         # the Materialize button of a partitioned asset opens the picker; a launch runs one day
         lineage.locator("svg g.node").filter(has_text="daily_sales").first.click()
@@ -151,23 +184,27 @@ def test_views_are_readable_in_light_and_dark_and_explain_failures(lab):  # noqa
         expect(button).to_contain_text("Materialize", timeout=30_000)
         button.click()
         pick = lineage.locator(".dnb-picker")
-        expect(pick).to_contain_text('DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")')
+        expect(pick).to_contain_text(
+            'DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")'
+        )
         expect(pick.locator("select").first).to_have_value("2024-01-07")
         lineage.screenshot(path=str(ARTIFACTS / "lineage_picker_dark.png"))
         pick.locator("button", has_text="Launch run").click()
         expect(lineage.locator(".dnb-message")).to_contain_text("SUCCESS", timeout=60_000)
-        expect(lineage.locator("g.node").filter(has_text="daily_sales")).to_contain_text("1/7", timeout=30_000)
+        expect(lineage.locator("g.node").filter(has_text="daily_sales")).to_contain_text(
+            "1/7", timeout=30_000
+        )
         _set_theme(page, "JupyterLab Light")
 
 
 BACKFILL_CELLS = [
     "%load_ext dagster_nb\nimport dagster_nb as dg\nimport time",
-    '''days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+    """days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
 
 @dg.asset(partitions_def=days)
 def slow_days(context):
     time.sleep(2)
-    return context.partition_key''',
+    return context.partition_key""",
     "%materialize key:slow_days --partitions 2024-01-01...2024-01-04",
 ]
 
@@ -176,15 +213,32 @@ def test_a_backfill_shows_every_run_live_and_a_running_step_never_reads_zero_ms(
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+        )
         page = b.new_page()
-        nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                         "execution_count": None} for c in BACKFILL_CELLS],
-              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-              "nbformat": 4, "nbformat_minor": 5}
-        r = page.request.put(f"{lab}/api/contents/backfill.ipynb?token={TOKEN}",
-                             data=json.dumps({"type": "notebook", "content": nb}),
-                             headers={"Content-Type": "application/json"})
+        nb = {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": c,
+                    "outputs": [],
+                    "execution_count": None,
+                }
+                for c in BACKFILL_CELLS
+            ],
+            "metadata": {
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        r = page.request.put(
+            f"{lab}/api/contents/backfill.ipynb?token={TOKEN}",
+            data=json.dumps({"type": "notebook", "content": nb}),
+            headers={"Content-Type": "application/json"},
+        )
         assert r.ok, r.text()
         b.close()
     with _notebook_page(lab, "backfill.ipynb") as page:

@@ -26,10 +26,20 @@ pytestmark = pytest.mark.e2e
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if not os.path.exists(CHROMIUM):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 KERNEL_READY = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
@@ -50,17 +60,31 @@ def lab(tmp_path_factory):
     settings = work / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     # user settings: no "get notified about Jupyter news?" toast over the screenshots
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}'
-    )
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
     port = _free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), DAGSTER_HOME=str(work / "home"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", "--ServerApp.allow_root=True",
-         f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"],
-        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.news_url=None",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.disable_check_xsrf=True",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -84,8 +108,10 @@ def lab(tmp_path_factory):
 
 
 def _open_and_run_all(page, lab: str, notebook: str) -> None:
-    page.add_locator_handler(page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-                             lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click())
+    page.add_locator_handler(
+        page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
+        lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
+    )
     page.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
     page.goto(f"{lab}/lab/tree/{notebook}?token={TOKEN}&reset")
     page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
@@ -107,8 +133,15 @@ def _notebook_page(lab: str, notebook: str):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.on("request", lambda r: external.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
+        page.on(
+            "request",
+            lambda r: (
+                external.append(r.url)
+                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
+                and not r.url.startswith("data:")
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: errors.append(str(e)))
         _open_and_run_all(page, lab, notebook)
         yield page
@@ -136,7 +169,9 @@ def test_quickstart_renders_lineage_and_progress(lab):
         lineage_box.screenshot(path=str(ARTIFACTS / "lineage.png"))
         progress.screenshot(path=str(ARTIFACTS / "progress.png"))
         # the last cells ran: values reloaded from the instance
-        expect(page.locator(".jp-OutputArea-output").filter(has_text="'FR'")).to_have_count(1, timeout=60_000)
+        expect(page.locator(".jp-OutputArea-output").filter(has_text="'FR'")).to_have_count(
+            1, timeout=60_000
+        )
         # click a node: the detail panel shows the asset
         page.locator(".dnb-lineage svg g.node").filter(has_text="top_country").first.click()
         expect(page.locator(".dnb-detail").first).to_contain_text("top_country", timeout=30_000)
@@ -153,7 +188,9 @@ def test_partition_widget_renders_and_backfills_a_click(lab):
         strip = widgets.first
         strip.scroll_into_view_if_needed()
         done = strip.locator(".dnb-p-seg.dnb-p-materialized").first
-        expect(done).to_have_attribute("title", re.compile(r"2024-03-01 … 2024-03-14"), timeout=30_000)
+        expect(done).to_have_attribute(
+            "title", re.compile(r"2024-03-01 … 2024-03-14"), timeout=30_000
+        )
         strip.screenshot(path=str(ARTIFACTS / "partitions_before.png"))
         # click the first missing day, then backfill it from the widget
         strip.locator(".dnb-p-seg.dnb-p-missing").first.click(position={"x": 1, "y": 4})
@@ -161,7 +198,8 @@ def test_partition_widget_renders_and_backfills_a_click(lab):
         strip.locator("button", has_text="Materialize range").click()
         try:
             expect(strip.locator(".dnb-p-seg.dnb-p-materialized").first).to_have_attribute(
-                "title", re.compile(r"2024-03-01 … 2024-03-15"), timeout=60_000)
+                "title", re.compile(r"2024-03-01 … 2024-03-15"), timeout=60_000
+            )
         except AssertionError as e:  # say what the widget says (its message line)
             strip.screenshot(path=str(ARTIFACTS / "partitions_failed.png"))
             raise AssertionError(f"{e}\nwidget text: {strip.inner_text()}") from None

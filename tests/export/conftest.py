@@ -37,7 +37,9 @@ class NotebookShell:
         self.n += 1
         r = self.ip.run_cell(code, store_history=True, cell_id=f"cell-{self.n}")
         if not r.success:
-            raise AssertionError(f"cell {self.n} failed: {r.error_before_exec or r.error_in_exec!r}\n{code}")
+            raise AssertionError(
+                f"cell {self.n} failed: {r.error_before_exec or r.error_in_exec!r}\n{code}"
+            )
         return r.result
 
     @property

@@ -23,7 +23,9 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 NOTEBOOK_FILES = exportable_notebooks()
 # A partition per partitions definition, for notebooks whose assets are partitioned.
 # (weekly_mean reads seven days of readings, which one run of one day cannot give it.)
-PARTITION = {"02_partitions_and_backfills": {"readings": "2024-03-05", "regional_load": "2024-03-05|east"}}
+PARTITION = {
+    "02_partitions_and_backfills": {"readings": "2024-03-05", "regional_load": "2024-03-05|east"}
+}
 RUN_CONFIG = {"03_resources_and_io_managers": {"ops": {"km_by_city": {"config": {"min_km": 5}}}}}
 
 
@@ -56,10 +58,18 @@ def _values(module, lib, partitions=None, run_config=None, tmp=None):
         groups.setdefault(pk, []).extend(keys)
     out = {}
     for i, (pk, keys) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
-        instance = m.DagsterInstance.ephemeral() if lib == "dagster" else m.DagsterInstance.from_directory(tmp / f"home-{i}")
+        instance = (
+            m.DagsterInstance.ephemeral()
+            if lib == "dagster"
+            else m.DagsterInstance.from_directory(tmp / f"home-{i}")
+        )
         result = m.materialize(
-            list(defs.assets), selection=keys, resources=dict(defs.resources or {}),
-            instance=instance, run_config=run_config or {}, partition_key=pk,
+            list(defs.assets),
+            selection=keys,
+            resources=dict(defs.resources or {}),
+            instance=instance,
+            run_config=run_config or {},
+            partition_key=pk,
         )
         assert result.success
         for k in keys:
@@ -75,7 +85,8 @@ def _same(a, b) -> bool:
 
 def _dg_names(text: str, alias: str = "dg") -> set[str]:
     return {
-        n.attr for n in ast.walk(ast.parse(text))
+        n.attr
+        for n in ast.walk(ast.parse(text))
         if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == alias
     }
 
@@ -99,7 +110,9 @@ def test_notebook_definitions_run_on_both_with_the_same_values(path, tmp_path, m
     assert export.notes == ()  # nothing dagster_nb-only among the definitions
     text = export.text
     partitions, config = PARTITION.get(path.stem), RUN_CONFIG.get(path.stem)
-    ours = _values(_module(text, "dagster_nb", "nb_ours"), "dagster_nb", partitions, config, tmp_path)
+    ours = _values(
+        _module(text, "dagster_nb", "nb_ours"), "dagster_nb", partitions, config, tmp_path
+    )
     theirs = _values(_module(text, "dagster", "nb_theirs"), "dagster", partitions, config, tmp_path)
     assert ours.keys() == theirs.keys() and ours
     for k in ours:

@@ -32,10 +32,19 @@ def test_export_from_the_cells_this_kernel_ran(shell, tmp_path, capsys):
 def test_export_reads_the_notebook_file_the_front_end_names(shell, tmp_path):
     nb = tmp_path / "analysis.ipynb"
     cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
-    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {**cell, "source": "import dagster_nb as dg"},
-        {**cell, "source": "@dg.asset\ndef from_file():\n    return 1"},
-    ]}))
+    nb.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+                "cells": [
+                    {**cell, "source": "import dagster_nb as dg"},
+                    {**cell, "source": "@dg.asset\ndef from_file():\n    return 1"},
+                ],
+            }
+        )
+    )
     shell.ns["__vsc_ipynb_file__"] = str(nb)  # what VS Code sets; Jupyter sets JPY_SESSION_NAME
     shell.run("%dagster_nb export pkg")
     assert (tmp_path / "pkg" / "__init__.py").read_text() == export_notebook(nb)

@@ -52,8 +52,12 @@ CASES = {
 def _dagster(args, home, env_extra):
     env = {**os.environ, "DAGSTER_HOME": str(home), **env_extra}
     env.pop("PYTHONPATH", None)  # the exported module needs dagster only, not dagster_nb
-    proc = subprocess.run([str(DAGSTER), *args], capture_output=True, text=True, env=env, timeout=600)
-    assert proc.returncode == 0, f"dagster {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    proc = subprocess.run(
+        [str(DAGSTER), *args], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert proc.returncode == 0, (
+        f"dagster {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc.stdout
 
 
@@ -97,7 +101,9 @@ def test_notebook_exports_to_dagster_with_the_same_values(name, nb_shell, tmp_pa
     kernel = nb_shell.ns["dg"].kernel
     ours: dict[tuple[str, str | None], object] = {}
     for keys, partition in case["runs"]:
-        selected = keys or sorted(k.to_user_string() for k in kernel.snapshot().graph.materializable_asset_keys)
+        selected = keys or sorted(
+            k.to_user_string() for k in kernel.snapshot().graph.materializable_asset_keys
+        )
         for key in selected:
             pk = _our_key(nb_shell.ns["dg"], partition)
             try:
@@ -105,7 +111,9 @@ def test_notebook_exports_to_dagster_with_the_same_values(name, nb_shell, tmp_pa
             except Exception:  # not materialized for this partition in the notebook: do it now
                 kernel.materialize(key, partition_key=pk, run_config=case.get("config", {}))
                 ours[key, partition] = kernel.load_asset_value(key, partition_key=pk)
-    materializable = sorted(k.to_user_string() for k in kernel.snapshot().graph.materializable_asset_keys)
+    materializable = sorted(
+        k.to_user_string() for k in kernel.snapshot().graph.materializable_asset_keys
+    )
 
     # 2. The export, with real Dagster in fresh processes.
     out = tmp_path / f"{name}_defs.py"
@@ -128,7 +136,9 @@ def test_notebook_exports_to_dagster_with_the_same_values(name, nb_shell, tmp_pa
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     module = _import(out, f"_exported_{name}")
-    instance = dagster.DagsterInstance.from_ref(dagster._core.instance.ref.InstanceRef.from_dir(str(home)))
+    instance = dagster.DagsterInstance.from_ref(
+        dagster._core.instance.ref.InstanceRef.from_dir(str(home))
+    )
     try:
         with module.defs.get_asset_value_loader(instance=instance) as loader:
             for (key, partition), expected in sorted(ours.items(), key=str):
@@ -138,8 +148,9 @@ def test_notebook_exports_to_dagster_with_the_same_values(name, nb_shell, tmp_pa
                     theirs = json.loads(Path(path).read_text())
                 else:
                     theirs = loader.load_asset_value(key, partition_key=partition)
-                assert _same(theirs, expected), f"{key} [{partition}]: Dagster {theirs!r} != notebook {expected!r}"
+                assert _same(theirs, expected), (
+                    f"{key} [{partition}]: Dagster {theirs!r} != notebook {expected!r}"
+                )
     finally:
         instance.dispose()
     assert len(ours) >= 2
-

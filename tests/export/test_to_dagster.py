@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.dagster, pytest.mark.usefixtures("quiet_dagster")]
 dagster = pytest.importorskip("dagster")
 
 # A partition per partitions definition (as in test_examples_vs_dagster) and run config.
-PARTITION = {"02_partitions_and_backfills": {"readings": "2024-03-05", "regional_load": "2024-03-05|east"}}
+PARTITION = {
+    "02_partitions_and_backfills": {"readings": "2024-03-05", "regional_load": "2024-03-05|east"}
+}
 RUN_CONFIG = {"03_resources_and_io_managers": {"ops": {"km_by_city": {"config": {"min_km": 5}}}}}
 
 
@@ -24,7 +26,9 @@ def _same(a, b):
 
 
 @pytest.mark.parametrize("name", [p.stem for p in exportable_notebooks()])
-def test_kernel_to_dagster_materializes_the_notebooks_assets_with_the_same_values(name, nb_shell, monkeypatch):
+def test_kernel_to_dagster_materializes_the_notebooks_assets_with_the_same_values(
+    name, nb_shell, monkeypatch
+):
     for cell in code_cells(NOTEBOOKS / f"{name}.ipynb"):
         nb_shell.run(cell)
     ddefs = dg.kernel.to_dagster()
@@ -42,18 +46,26 @@ def test_kernel_to_dagster_materializes_the_notebooks_assets_with_the_same_value
     compared = 0
     for pk, keys in groups.items():
         result = dagster.materialize(
-            list(ddefs.assets), selection=keys, resources=dict(ddefs.resources or {}), partition_key=pk,
-            instance=dagster.DagsterInstance.ephemeral(), run_config=config,
+            list(ddefs.assets),
+            selection=keys,
+            resources=dict(ddefs.resources or {}),
+            partition_key=pk,
+            instance=dagster.DagsterInstance.ephemeral(),
+            run_config=config,
         )
         assert result.success
-        ours = dg.kernel.materialize(" or ".join(f"key:{k}" for k in keys), partition_key=pk, run_config=config)
+        ours = dg.kernel.materialize(
+            " or ".join(f"key:{k}" for k in keys), partition_key=pk, run_config=config
+        )
         for k in keys:
             assert _same(result.asset_value(k), ours.asset_value(k)), k
             compared += 1
     assert compared >= 2
 
 
-def test_to_dagster_of_our_definitions_keeps_resources_config_io_managers_jobs_and_schedules(tmp_path, monkeypatch):
+def test_to_dagster_of_our_definitions_keeps_resources_config_io_managers_jobs_and_schedules(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("SHOP_TOKEN", "abc")
 
     class Shop(dg.ConfigurableResource):
@@ -90,13 +102,18 @@ def test_to_dagster_of_our_definitions_keeps_resources_config_io_managers_jobs_a
     def doubled(score: int) -> int:
         return score * 2
 
-    @dg.asset(partitions_def=daily, ins={"score": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())})
+    @dg.asset(
+        partitions_def=daily, ins={"score": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())}
+    )
     def daily_note(context: dg.AssetExecutionContext, score: int) -> str:
         return f"{context.partition_key}: {score}"
 
     defs = dg.Definitions(
         assets=[score, doubled, daily_note, dg.AssetSpec("raw_feed", group_name="ext")],
-        resources={"shop": Shop(token=dg.EnvVar("SHOP_TOKEN")), "json": JsonIO(base_dir=str(tmp_path))},
+        resources={
+            "shop": Shop(token=dg.EnvVar("SHOP_TOKEN")),
+            "json": JsonIO(base_dir=str(tmp_path)),
+        },
         jobs=[dg.define_asset_job("shop_job", selection="group:shop")],
         schedules=[dg.ScheduleDefinition(job_name="shop_job", cron_schedule="0 3 * * *")],
     )
@@ -106,22 +123,35 @@ def test_to_dagster_of_our_definitions_keeps_resources_config_io_managers_jobs_a
     assert isinstance(shop, dagster.ConfigurableResource) and "abc" not in repr(shop)
     spec = ddefs.get_assets_def("score").specs_by_key[dagster.AssetKey("score")]
     assert (spec.group_name, spec.code_version, set(spec.kinds)) == ("shop", "v1", {"python"})
-    assert ddefs.get_assets_def("doubled").asset_deps[dagster.AssetKey("doubled")] == {dagster.AssetKey("score"), dagster.AssetKey("raw_feed")}
+    assert ddefs.get_assets_def("doubled").asset_deps[dagster.AssetKey("doubled")] == {
+        dagster.AssetKey("score"),
+        dagster.AssetKey("raw_feed"),
+    }
     assert ddefs.get_schedule_def("shop_job_schedule").cron_schedule == "0 3 * * *"
 
     instance = dagster.DagsterInstance.ephemeral()
     run_config = {"ops": {"score": {"config": {"extra": 5}}}}
-    result = ddefs.get_job_def("shop_job").execute_in_process(instance=instance, run_config=run_config)
+    result = ddefs.get_job_def("shop_job").execute_in_process(
+        instance=instance, run_config=run_config
+    )
     assert result.success and result.output_for_node("score") == 14  # 3 chars * 3 + 5
     assert json.loads((tmp_path / "score.json").read_text()) == 14
     event = instance.get_latest_materialization_event(dagster.AssetKey("score"))
-    assert event.asset_materialization.metadata["path"] == dagster.MetadataValue.path(str(tmp_path / "score.json"))
+    assert event.asset_materialization.metadata["path"] == dagster.MetadataValue.path(
+        str(tmp_path / "score.json")
+    )
     result = dagster.materialize(
-        list(ddefs.assets), selection=["doubled"], resources=dict(ddefs.resources or {}), instance=instance,
+        list(ddefs.assets),
+        selection=["doubled"],
+        resources=dict(ddefs.resources or {}),
+        instance=instance,
     )
     assert result.asset_value("doubled") == 28
     result = dagster.materialize(
-        list(ddefs.assets), selection=["daily_note"], resources=dict(ddefs.resources or {}), instance=instance,
+        list(ddefs.assets),
+        selection=["daily_note"],
+        resources=dict(ddefs.resources or {}),
+        instance=instance,
         partition_key="2024-03-04",
     )
     assert result.asset_value("daily_note") == "2024-03-04: 14"
@@ -177,8 +207,13 @@ def test_what_does_not_convert_yet_is_named():
     def on_a(context, event):
         return dg.RunRequest()
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"does not convert sensor 'on_a' \(AssetSensorDefinition\) yet.*%dagster_nb export"):
-        dg.kernel.to_dagster(dg.Definitions(assets=[a], sensors=[on_a], jobs=[dg.define_asset_job("j")]))
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError,
+        match=r"does not convert sensor 'on_a' \(AssetSensorDefinition\) yet.*%dagster_nb export",
+    ):
+        dg.kernel.to_dagster(
+            dg.Definitions(assets=[a], sensors=[on_a], jobs=[dg.define_asset_job("j")])
+        )
 
 
 def test_without_dagster_the_error_says_how_to_install_it(monkeypatch):

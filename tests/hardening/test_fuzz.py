@@ -15,16 +15,57 @@ import dagster_nb as dg
 
 SEED = 20261202
 TOKENS = [
-    "key:", "group:", "tag:", "owner:", "kind:", "code_location:", "sinks(", "roots(", "(", ")",
-    " and ", " or ", " not ", "not ", "+", "2+", "+3", "*", "a", "b", "c", "orders", "sales",
-    '"a/b"', "'x'", "=", ",", " ", "/", "\\", "\x00", "é", "🙂", "key:*", "9", "..", "key:a+",
-    "group:g", "tag:t=v", "kind:pandas", "owner:me@x.io", '"', ":", "\n",
+    "key:",
+    "group:",
+    "tag:",
+    "owner:",
+    "kind:",
+    "code_location:",
+    "sinks(",
+    "roots(",
+    "(",
+    ")",
+    " and ",
+    " or ",
+    " not ",
+    "not ",
+    "+",
+    "2+",
+    "+3",
+    "*",
+    "a",
+    "b",
+    "c",
+    "orders",
+    "sales",
+    '"a/b"',
+    "'x'",
+    "=",
+    ",",
+    " ",
+    "/",
+    "\\",
+    "\x00",
+    "é",
+    "🙂",
+    "key:*",
+    "9",
+    "..",
+    "key:a+",
+    "group:g",
+    "tag:t=v",
+    "kind:pandas",
+    "owner:me@x.io",
+    '"',
+    ":",
+    "\n",
 ]
 
 
 @contextlib.contextmanager
 def hang_guard(seconds: int):
     """Fail instead of hanging forever; not a performance threshold (it is ~100x generous)."""
+
     def boom(signum, frame):
         raise AssertionError(f"fuzzing did not finish within {seconds} s: something hangs")
 
@@ -79,8 +120,27 @@ def test_selection_strings_end_in_our_errors_or_succeed():
 
 def _partition_keys(n: int) -> list[str]:
     rng = random.Random(SEED + 1)
-    pieces = ["2024", "-", "01", "13", "00", "99", "9999", "12-31", "0000", ":", "|", "a", "",
-              " ", "T", "+00:00", "\x00", "é", "..."]
+    pieces = [
+        "2024",
+        "-",
+        "01",
+        "13",
+        "00",
+        "99",
+        "9999",
+        "12-31",
+        "0000",
+        ":",
+        "|",
+        "a",
+        "",
+        " ",
+        "T",
+        "+00:00",
+        "\x00",
+        "é",
+        "...",
+    ]
     keys = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(n)]
     return keys + ["9999-12-31", "9999-12-31-23:00", "0001-01-01", "1970-01-01", "a|b"]
 
@@ -91,10 +151,12 @@ PARTITIONS = [
     dg.WeeklyPartitionsDefinition(start_date="2024-01-01", end_date="2024-06-01"),
     dg.MonthlyPartitionsDefinition(start_date="2020-01-01", end_date="2024-01-01"),
     dg.StaticPartitionsDefinition(["a", "b", "c"]),
-    dg.MultiPartitionsDefinition({
-        "day": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
-        "letter": dg.StaticPartitionsDefinition(["a", "b"]),
-    }),
+    dg.MultiPartitionsDefinition(
+        {
+            "day": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+            "letter": dg.StaticPartitionsDefinition(["a", "b"]),
+        }
+    ),
 ]
 
 
@@ -106,8 +168,13 @@ def test_partition_keys_end_in_our_errors_or_succeed(pdef):
         for key in _partition_keys(300):
             has = pdef.has_partition_key(key, current_time=now)
             assert has == (key in valid), key
-            calls = [("get_partition_keys_in_range", (dg.PartitionKeyRange(key, valid[-1]),),
-                      {"current_time": now})]
+            calls = [
+                (
+                    "get_partition_keys_in_range",
+                    (dg.PartitionKeyRange(key, valid[-1]),),
+                    {"current_time": now},
+                )
+            ]
             if isinstance(pdef, dg.TimeWindowPartitionsDefinition):
                 calls.append(("time_window_for_partition_key", (key,), {}))
             if hasattr(pdef, "validate_partition_key"):
@@ -120,10 +187,40 @@ def test_partition_keys_end_in_our_errors_or_succeed(pdef):
 
 
 MAGICS = ["materialize", "assets", "asset_value", "partitions", "dagster_nb"]
-ARGS = ["", "orders", "key:orders", "--partition", "2024-01-01", "--partitions", "a...b",
-        "--stale", "--tags", "k=v", "=v", "--config", "{", '{"ops": 1}', "--parallel", "-1",
-        "x", "--help", "--nope", "status", "forget", "load", "..", "instance", "runs",
-        "group:", "'", '"', "(", "key:daily", "9999-12-31", "-p"]
+ARGS = [
+    "",
+    "orders",
+    "key:orders",
+    "--partition",
+    "2024-01-01",
+    "--partitions",
+    "a...b",
+    "--stale",
+    "--tags",
+    "k=v",
+    "=v",
+    "--config",
+    "{",
+    '{"ops": 1}',
+    "--parallel",
+    "-1",
+    "x",
+    "--help",
+    "--nope",
+    "status",
+    "forget",
+    "load",
+    "..",
+    "instance",
+    "runs",
+    "group:",
+    "'",
+    '"',
+    "(",
+    "key:daily",
+    "9999-12-31",
+    "-p",
+]
 
 
 @pytest.fixture
@@ -150,8 +247,10 @@ def test_magic_lines_end_in_usage_errors_or_succeed(shell, capsys):
     from IPython.core.error import UsageError
 
     rng = random.Random(SEED + 2)
-    lines = [(rng.choice(MAGICS), " ".join(rng.choice(ARGS) for _ in range(rng.randint(0, 4))))
-             for _ in range(250)]
+    lines = [
+        (rng.choice(MAGICS), " ".join(rng.choice(ARGS) for _ in range(rng.randint(0, 4))))
+        for _ in range(250)
+    ]
     outcomes = {"ok": 0, "usage": 0}
     with hang_guard(300):
         for magic, line in lines:

@@ -60,7 +60,9 @@ def test_a_file_that_is_not_a_database_is_an_error_and_left_untouched(tmp_path):
     _one_run(root)
     db = [p for p in root.iterdir() if p.suffix == ".db"][0]
     db.write_bytes(b"these are notes, not a database\n" * 10)
-    with pytest.raises(dg.DagsterStorageError, match=f"{db} is not a SQLite database.*move it away"):
+    with pytest.raises(
+        dg.DagsterStorageError, match=f"{db} is not a SQLite database.*move it away"
+    ):
         dg.DagsterInstance.from_directory(str(root))
     assert db.read_bytes() == b"these are notes, not a database\n" * 10
 
@@ -75,8 +77,10 @@ def test_processes_creating_one_instance_at_once_never_see_it_empty(tmp_path):
         """
     )
     root = str(tmp_path / "shared")
-    procs = [subprocess.Popen([sys.executable, "-c", code, root], stderr=subprocess.PIPE)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, root], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
 

@@ -27,7 +27,10 @@ class Procs:
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "procdefs", args[0], str(self.home), *args[1:]],
-            env={**self.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def run(self, *args: str, **env: str) -> str:

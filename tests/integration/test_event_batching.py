@@ -19,8 +19,10 @@ def _chain(n, last_fn=None):
         if i == n - 1 and last_fn is not None:
             fn = last_fn
         else:
+
             def fn(x):
                 return x + 1
+
         out.append(dg.asset(name=f"s{i}", ins={"x": dg.AssetIn(f"s{i - 1}")})(fn))
     return out
 
@@ -38,12 +40,12 @@ def test_every_event_is_stored_once_in_order(tmp_path):
         def key(e):
             return (e.event_type_value, e.step_key, e.asset_key)
 
-        assert [key(e) for e in stored if e.event_type_value != "ASSET_MATERIALIZATION_PLANNED"] == [
-            key(e) for e in res.all_events
-        ]
-        assert [key(e) for e in stored if e.event_type_value == "ASSET_MATERIALIZATION_PLANNED"] == [
-            key(e) for e in planned
-        ]
+        assert [
+            key(e) for e in stored if e.event_type_value != "ASSET_MATERIALIZATION_PLANNED"
+        ] == [key(e) for e in res.all_events]
+        assert [
+            key(e) for e in stored if e.event_type_value == "ASSET_MATERIALIZATION_PLANNED"
+        ] == [key(e) for e in planned]
     # and a new process-like open of the same folder sees the same
     with dg.DagsterInstance.from_directory(tmp_path / "home") as again:
         assert len(again.all_logs(res.run_id)) == len(emitted)
@@ -86,8 +88,12 @@ def test_a_failed_step_is_written_at_once(tmp_path):
         with dg.DagsterInstance.from_directory(home) as reader:
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
-                recs = reader.get_records_for_run(seen["run_id"]).records if "run_id" in seen else []
-                if any(r.event_log_entry.dagster_event.event_type_value == "STEP_FAILURE" for r in recs):
+                recs = (
+                    reader.get_records_for_run(seen["run_id"]).records if "run_id" in seen else []
+                )
+                if any(
+                    r.event_log_entry.dagster_event.event_type_value == "STEP_FAILURE" for r in recs
+                ):
                     seen["failure_seen"] = True
                     break
                 time.sleep(0.005)
@@ -97,6 +103,8 @@ def test_a_failed_step_is_written_at_once(tmp_path):
         seen.setdefault("run_id", event.run_id)
 
     with dg.DagsterInstance.from_directory(home) as inst:
-        res = dg.materialize([bad, watcher], instance=inst, raise_on_error=False, listeners=[remember])
+        res = dg.materialize(
+            [bad, watcher], instance=inst, raise_on_error=False, listeners=[remember]
+        )
     assert not res.success
     assert seen.get("failure_seen") is True

@@ -31,7 +31,9 @@ def _kill(proc):
 
 
 def _loader(instance, *assets):
-    return dg.Definitions(assets=list(assets) or procdefs.ALL).get_asset_value_loader(instance=instance)
+    return dg.Definitions(assets=list(assets) or procdefs.ALL).get_asset_value_loader(
+        instance=instance
+    )
 
 
 # --------------------------------------------------------------------------- SIGKILL
@@ -96,7 +98,10 @@ def test_sigkill_mid_run_is_noticed_and_a_rerun_succeeds(procs):
     with dg.DagsterInstance.from_directory(procs.home) as instance:
         with _loader(instance) as loader:
             assert loader.load_asset_value("sleepy") == 7
-        assert sorted(r.dagster_run.status.value for r in instance.get_run_records()) == ["FAILURE", "SUCCESS"]
+        assert sorted(r.dagster_run.status.value for r in instance.get_run_records()) == [
+            "FAILURE",
+            "SUCCESS",
+        ]
 
 
 @pytest.mark.slow
@@ -188,12 +193,16 @@ def test_read_only_storage_folder(home):
     storage = home.storage_directory()
     _chattr(storage, True)
     try:
-        res = dg.materialize([procdefs.numbers, procdefs.sleepy], instance=home, raise_on_error=False)
+        res = dg.materialize(
+            [procdefs.numbers, procdefs.sleepy], instance=home, raise_on_error=False
+        )
         assert not res.success
         failures = res.get_step_failure_events()
         assert failures
         text = " ".join(str(e.event_specific_data) for e in failures)
-        assert storage in text and ("read-only" in text or "Permission" in text or "not permitted" in text)
+        assert storage in text and (
+            "read-only" in text or "Permission" in text or "not permitted" in text
+        )
         with _loader(home) as loader:
             assert loader.load_asset_value("numbers") == [1, 2, 3, 0]
     finally:
@@ -241,22 +250,30 @@ def test_disk_full_on_a_real_tiny_filesystem(tmp_path):
     mnt.mkdir()
     if os.geteuid() != 0:
         pytest.skip("needs root to mount a tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mnt)], capture_output=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mnt)], capture_output=True
+    )
     if r.returncode != 0:
         pytest.skip(f"cannot mount tmpfs here: {r.stderr!r}")
     try:
         with dg.DagsterInstance.from_directory(tmp_path / "home") as instance:
             io = dg.FilesystemIOManager(base_dir=str(mnt))
             defs_assets = [procdefs.big, procdefs.numbers]
-            assert dg.materialize(defs_assets, instance=instance, resources={"io_manager": io}).success
+            assert dg.materialize(
+                defs_assets, instance=instance, resources={"io_manager": io}
+            ).success
+
             # A second 4 MB copy cannot fit next to the first until it replaces it.
             @dg.asset(name="big2")
             def big2() -> bytes:
                 return b"z" * 5_000_000
+
             with pytest.raises(dg.DagsterError, match="No space left"):
                 dg.materialize([big2], instance=instance, resources={"io_manager": io})
             assert [f for f in os.listdir(mnt) if "%tmp" in f] == []
-            loader = dg.Definitions(assets=defs_assets, resources={"io_manager": io}).get_asset_value_loader(instance=instance)
+            loader = dg.Definitions(
+                assets=defs_assets, resources={"io_manager": io}
+            ).get_asset_value_loader(instance=instance)
             with loader:
                 assert loader.load_asset_value("big")[1] == "complete"
                 assert loader.load_asset_value("numbers") == [1, 2, 3, 0]
@@ -267,7 +284,17 @@ def test_disk_full_on_a_real_tiny_filesystem(tmp_path):
 # --------------------------------------------------------------------------- hostile keys
 
 
-HOSTILE_PARTS = ["..", ".", "/etc/passwd", "a/../../b", "..\\..\\win", "C:\\x", "%2E%2E", "", "a\x00b"]
+HOSTILE_PARTS = [
+    "..",
+    ".",
+    "/etc/passwd",
+    "a/../../b",
+    "..\\..\\win",
+    "C:\\x",
+    "%2E%2E",
+    "",
+    "a\x00b",
+]
 
 
 def _files_outside(root, storage):
@@ -340,8 +367,23 @@ def test_distinct_keys_never_share_a_file(home):
             assert loader.load_asset_value(["a", "b"]) == "AB"
 
 
-NAMES = ["ok", "ok_1", "_private", "1starts_with_digit", "has-dash", "has space", "has.dot",
-         "has/slash", "..", "", "ümlaut", "a" * 300, "UPPER", "semi;colon", "back\\slash"]
+NAMES = [
+    "ok",
+    "ok_1",
+    "_private",
+    "1starts_with_digit",
+    "has-dash",
+    "has space",
+    "has.dot",
+    "has/slash",
+    "..",
+    "",
+    "ümlaut",
+    "a" * 300,
+    "UPPER",
+    "semi;colon",
+    "back\\slash",
+]
 
 
 @pytest.mark.dagster

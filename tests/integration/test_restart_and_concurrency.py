@@ -21,7 +21,11 @@ def test_values_reload_in_a_new_process_without_recomputation(procs):
     procs.run("materialize", "numbers,total")
     procs.run("materialize", "daily_value", "2024-01-02")
     procs.run("materialize", "daily_value", "2024-01-05")
-    assert (procs.runs_of("numbers"), procs.runs_of("total"), procs.runs_of("daily_value")) == (1, 1, 2)
+    assert (procs.runs_of("numbers"), procs.runs_of("total"), procs.runs_of("daily_value")) == (
+        1,
+        1,
+        2,
+    )
 
     # "After the restart": this process never ran an asset; it only opens the folder.
     with dg.DagsterInstance.from_directory(procs.home) as instance:
@@ -29,12 +33,20 @@ def test_values_reload_in_a_new_process_without_recomputation(procs):
         assert defs.load_asset_value("total", instance=instance) == 6
         with defs.get_asset_value_loader(instance=instance) as loader:
             assert loader.load_asset_value("numbers") == [1, 2, 3, 0]
-            assert loader.load_asset_value("daily_value", partition_key="2024-01-02") == "v-2024-01-02"
-            assert loader.load_asset_value("daily_value", partition_key="2024-01-05") == "v-2024-01-05"
+            assert (
+                loader.load_asset_value("daily_value", partition_key="2024-01-02") == "v-2024-01-02"
+            )
+            assert (
+                loader.load_asset_value("daily_value", partition_key="2024-01-05") == "v-2024-01-05"
+            )
             with pytest.raises(FileNotFoundError, match="2024-01-03"):
                 loader.load_asset_value("daily_value", partition_key="2024-01-03")
         assert instance.get_materialized_partitions("daily_value") == {"2024-01-02", "2024-01-05"}
-    assert (procs.runs_of("numbers"), procs.runs_of("total"), procs.runs_of("daily_value")) == (1, 1, 2)
+    assert (procs.runs_of("numbers"), procs.runs_of("total"), procs.runs_of("daily_value")) == (
+        1,
+        1,
+        2,
+    )
 
 
 def test_runs_and_typed_metadata_survive_the_restart(procs):
@@ -57,7 +69,11 @@ def test_runs_and_typed_metadata_survive_the_restart(procs):
         assert isinstance(md["path"], dg.PathMetadataValue)
         assert os.path.commonpath([md["path"].value, str(procs.home)]) == str(procs.home)
         tags = ev.dagster_event.materialization.tags
-        assert {"dagster/code_version", "dagster/data_version", "dagster/input_data_version/numbers"} <= set(tags)
+        assert {
+            "dagster/code_version",
+            "dagster/data_version",
+            "dagster/input_data_version/numbers",
+        } <= set(tags)
         page = instance.fetch_materializations("total", limit=10)
         assert len(page.records) == 1
         assert set(instance.get_asset_keys()) >= {dg.AssetKey("numbers"), dg.AssetKey("total")}

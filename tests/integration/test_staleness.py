@@ -47,7 +47,7 @@ def a_v1_reformatted():
     def a():
         """A docstring added."""
         # and a comment, and different spacing
-        return   1  # noqa: E271
+        return 1  # noqa: E271
 
     return a
 
@@ -62,13 +62,16 @@ def a_v2():
 
 def a_pinned(body: int, version: str):
     if body == 1:
+
         @dg.asset(name="a", code_version=version)
         def a():
             return 1
     else:
+
         @dg.asset(name="a", code_version=version)
         def a():
             return 1 + 1
+
     return a
 
 
@@ -143,8 +146,10 @@ def test_same_upstream_value_keeps_downstream_fresh(instance):
     dg.materialize([up_returning([1, 2]), down], instance=instance)
     dg.materialize([up_returning([1, 2])], instance=instance)  # a new run, the same value
     assert status(instance, [up_returning([1, 2]), down], "down") is S.FRESH
-    dv = [r.event_log_entry.dagster_event.materialization.tags["dagster/data_version"]
-          for r in instance.fetch_materializations("up", limit=5).records]
+    dv = [
+        r.event_log_entry.dagster_event.materialization.tags["dagster/data_version"]
+        for r in instance.fetch_materializations("up", limit=5).records
+    ]
     assert len(dv) == 2 and dv[0] == dv[1]
 
 
@@ -285,15 +290,26 @@ def test_partition_statuses(instance):
 
 
 def test_partition_mapping_offset(instance):
-    @dg.asset(partitions_def=daily, code_version="1",
-              ins={"pup": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+    @dg.asset(
+        partitions_def=daily,
+        code_version="1",
+        ins={
+            "pup": dg.AssetIn(
+                partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+            )
+        },
+    )
     def lagged(pup):
         return pup
 
     for pk in ["2024-01-01", "2024-01-02", "2024-01-03"]:
         dg.materialize([pup("")], partition_key=pk, instance=instance)
-    dg.materialize([pup(""), lagged], selection=["lagged"], partition_key="2024-01-03", instance=instance)
-    dg.materialize([pup("-new")], partition_key="2024-01-03", instance=instance)  # not read by lagged[01-03]
+    dg.materialize(
+        [pup(""), lagged], selection=["lagged"], partition_key="2024-01-03", instance=instance
+    )
+    dg.materialize(
+        [pup("-new")], partition_key="2024-01-03", instance=instance
+    )  # not read by lagged[01-03]
     r = dg.StalenessResolver(dg.Definitions(assets=[pup("-new"), lagged]).resolved, instance)
     assert r.get_status(K("lagged"), "2024-01-03") is S.FRESH
     dg.materialize([pup("-new")], partition_key="2024-01-02", instance=instance)  # the one it read
@@ -327,6 +343,7 @@ def _synthetic_chain(instance, n):
 
     assets = []
     for i in range(n):
+
         @dg.asset(name=f"n{i}", code_version="1", deps=[f"n{i - 1}"] if i else [])
         def _a():
             return 1
@@ -338,11 +355,16 @@ def _synthetic_chain(instance, n):
         tags = {"dagster/code_version": "1", "dagster/data_version": f"d{i}"}
         if i:
             tags[f"dagster/input_data_version/n{i - 1}"] = f"d{i - 1}"
-        events.append(DagsterEvent(
-            event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, run_id=run.run_id,
-            job_name="__ASSET_JOB", timestamp=time.time(), asset_key=K(f"n{i}"),
-            materialization=dg.AssetMaterialization(K(f"n{i}"), tags=tags),
-        ))
+        events.append(
+            DagsterEvent(
+                event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+                run_id=run.run_id,
+                job_name="__ASSET_JOB",
+                timestamp=time.time(),
+                asset_key=K(f"n{i}"),
+                materialization=dg.AssetMaterialization(K(f"n{i}"), tags=tags),
+            )
+        )
     instance.handle_new_events(events)
     return assets
 
@@ -354,9 +376,16 @@ def test_ten_thousand_statuses(instance):  # timed in bench/bench_views.py
     stale = dg.StalenessResolver(defs.resolved, instance).stale_or_missing(keys)
     assert stale == set()
     # ... and the statuses are right: one changed data version in the middle.
-    instance.report_runless_asset_event(dg.AssetMaterialization(
-        "n5000", tags={"dagster/code_version": "1", "dagster/data_version": "changed",
-                       "dagster/input_data_version/n4999": "d4999"}))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(
+            "n5000",
+            tags={
+                "dagster/code_version": "1",
+                "dagster/data_version": "changed",
+                "dagster/input_data_version/n4999": "d4999",
+            },
+        )
+    )
     r = dg.StalenessResolver(defs.resolved, instance)
     stale = r.stale_or_missing(keys)
     assert stale == {K(f"n{i}") for i in range(5001, 10_000)}
@@ -381,6 +410,7 @@ def _lib_defs(lib, *, a_code="1", a_dv="x", b_deps=("a",), with_c=True):
 
     out = [a, x, b]
     if with_c:
+
         @lib.asset(name="c", code_version="1", deps=["b"])
         def c():
             return lib.MaterializeResult(data_version=lib.DataVersion("c1"))
@@ -395,8 +425,9 @@ def _dagster_statuses(dagster, instance, assets):
 
     graph = dagster.Definitions(assets=assets).resolve_asset_graph()
     r = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
-    return {k: r.get_status(dagster.AssetKey(k)).value for k in "axbc"
-            if graph.has(dagster.AssetKey(k))}
+    return {
+        k: r.get_status(dagster.AssetKey(k)).value for k in "axbc" if graph.has(dagster.AssetKey(k))
+    }
 
 
 def _our_direct_statuses(instance, assets):
@@ -406,7 +437,9 @@ def _our_direct_statuses(instance, assets):
     for a in assets:
         k = a.key
         s = r.get_status(k)
-        if s is S.STALE and all(c.reason.endswith((" is stale", " is missing")) for c in r.get_stale_causes(k)):
+        if s is S.STALE and all(
+            c.reason.endswith((" is stale", " is missing")) for c in r.get_stale_causes(k)
+        ):
             s = S.FRESH
         out[k.to_user_string()] = s.value
     return out
@@ -436,14 +469,20 @@ def test_statuses_match_dagster(tmp_path, scenario):
     for name, lib in (("dagster", dagster), ("ours", dg)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            inst = (lib.DagsterInstance.ephemeral() if lib is dagster
-                    else dg.DagsterInstance.from_directory(tmp_path / "ours"))
+            inst = (
+                lib.DagsterInstance.ephemeral()
+                if lib is dagster
+                else dg.DagsterInstance.from_directory(tmp_path / "ours")
+            )
             lib.materialize(_lib_defs(lib, **first), instance=inst)
             for kw, keys in steps:
                 lib.materialize(_lib_defs(lib, **kw), selection=keys, instance=inst)
             assets = _lib_defs(lib, **final)
-            results[name] = (_dagster_statuses(dagster, inst, assets) if lib is dagster
-                             else _our_direct_statuses(inst, assets))
+            results[name] = (
+                _dagster_statuses(dagster, inst, assets)
+                if lib is dagster
+                else _our_direct_statuses(inst, assets)
+            )
             inst.dispose()
     assert results["ours"] == results["dagster"]
 
@@ -465,7 +504,9 @@ def pdep():
 def test_partitioned_dep_without_parameter(instance):
     dg.materialize([pup("")], partition_key="2024-01-01", instance=instance)
     dg.materialize([pup("")], partition_key="2024-01-02", instance=instance)
-    dg.materialize([pup(""), pdep], selection=["pdep"], partition_key="2024-01-01", instance=instance)
+    dg.materialize(
+        [pup(""), pdep], selection=["pdep"], partition_key="2024-01-01", instance=instance
+    )
     assert status(instance, [pup(""), pdep], "pdep", "2024-01-01") is S.FRESH
 
 

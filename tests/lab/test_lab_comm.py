@@ -39,9 +39,14 @@ def broken() -> int:
 
 class Kernel:
     def __init__(self, tmp: Path):
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-                   DAGSTER_HOME=str(tmp / "home"))
-        self.km, self.kc = jupyter_client.manager.start_new_kernel(kernel_name="python3", env=env, cwd=str(tmp))
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            DAGSTER_HOME=str(tmp / "home"),
+        )
+        self.km, self.kc = jupyter_client.manager.start_new_kernel(
+            kernel_name="python3", env=env, cwd=str(tmp)
+        )
         self.comm_id: str | None = None
         self.seen: list[dict] = []
 
@@ -57,8 +62,11 @@ class Kernel:
         while True:
             m = self.kc.get_iopub_msg(timeout=60)
             self._note(m)
-            if (m["msg_type"] == "status" and m["parent_header"].get("msg_id") == msg_id
-                    and m["content"]["execution_state"] == "idle"):
+            if (
+                m["msg_type"] == "status"
+                and m["parent_header"].get("msg_id") == msg_id
+                and m["content"]["execution_state"] == "idle"
+            ):
                 return
 
     def _note(self, m: dict) -> None:
@@ -73,7 +81,9 @@ class Kernel:
 
     def open_from_frontend(self, data: dict) -> str:
         comm_id = uuid.uuid4().hex
-        msg = self.kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "dagster_nb", "data": data})
+        msg = self.kc.session.msg(
+            "comm_open", {"comm_id": comm_id, "target_name": "dagster_nb", "data": data}
+        )
         self.kc.shell_channel.send(msg)
         return comm_id
 
@@ -87,13 +97,20 @@ class Kernel:
             self._note(m)
             if pred(m):
                 return m
-        raise AssertionError("no such message; last: " + repr([x["msg_type"] for x in self.seen[-10:]]))
+        raise AssertionError(
+            "no such message; last: " + repr([x["msg_type"] for x in self.seen[-10:]])
+        )
 
     def request(self, op: str, **args) -> dict:
         rid = int(time.time() * 1e6)
         self.send({"type": "request", "id": rid, "op": op, "args": args})
-        m = self.wait(lambda m: m["msg_type"] == "comm_msg"
-                      and m["content"]["data"].get("type") == "reply" and m["content"]["data"].get("id") == rid)
+        m = self.wait(
+            lambda m: (
+                m["msg_type"] == "comm_msg"
+                and m["content"]["data"].get("type") == "reply"
+                and m["content"]["data"].get("id") == rid
+            )
+        )
         return m["content"]["data"]
 
     def close(self) -> None:
@@ -123,13 +140,22 @@ def test_load_ext_opens_a_comm_and_hello_gets_the_view_model(kernel):
     assert kernel.comm_id is not None  # kernel-opened comm, for a page already there
     kernel.execute(SETUP)
     kernel.send({"type": "hello"})
-    m = kernel.wait(lambda m: _state(m) and m["content"]["data"]["lineage"]
-                    and len(m["content"]["data"]["lineage"]["nodes"]) == 4)
+    m = kernel.wait(
+        lambda m: (
+            _state(m)
+            and m["content"]["data"]["lineage"]
+            and len(m["content"]["data"]["lineage"]["nodes"]) == 4
+        )
+    )
     vm = m["content"]["data"]["lineage"]
     assert vm["schema"] == "dagster_nb.lineage/1"  # the widgets' view model
     by_key = {n["key"]: n for n in vm["nodes"]}
     assert {k: n["status"] for k, n in by_key.items()} == {
-        "orders": "missing", "revenue": "missing", "daily": "missing", "broken": "missing"}
+        "orders": "missing",
+        "revenue": "missing",
+        "daily": "missing",
+        "broken": "missing",
+    }
     assert by_key["orders"]["description"] == "Orders placed in the web shop."
     assert by_key["daily"]["partitions"]["total"] == 5
     assert {(e["source"], e["target"]) for e in vm["edges"]} == {("orders", "revenue")}
@@ -143,7 +169,10 @@ def test_a_frontend_opened_comm_after_load_ext_is_served(kernel):
 
 
 def test_select_evaluates_the_selection_in_the_kernel(kernel):
-    assert kernel.request("select", selection="key:orders+")["data"]["keys"] == ["orders", "revenue"]
+    assert kernel.request("select", selection="key:orders+")["data"]["keys"] == [
+        "orders",
+        "revenue",
+    ]
     assert kernel.request("select", selection="group:marts")["data"]["keys"] == ["revenue"]
     bad = kernel.request("select", selection="key:orders+(")
     assert bad["ok"] is False and bad["error"]
@@ -154,7 +183,11 @@ def test_materialize_pushes_live_states_and_answers(kernel):
     assert r["ok"], r
     assert r["data"]["success"] and "SUCCESS" in r["data"]["message"]
     assert r["data"]["materializations"] == 1
-    states = [m["content"]["data"]["lineage"] for m in kernel.seen if _state(m) and m["content"]["data"]["lineage"]]
+    states = [
+        m["content"]["data"]["lineage"]
+        for m in kernel.seen
+        if _state(m) and m["content"]["data"]["lineage"]
+    ]
     statuses = [{n["key"]: n["status"] for n in vm["nodes"]}["orders"] for vm in states]
     assert statuses[-1] == "fresh"
     r = kernel.request("materialize", selection="key:orders+")
@@ -179,9 +212,17 @@ def test_bad_requests_answer_with_a_clear_error(kernel):
 
 def test_partitions_one_range_and_missing_only(kernel):
     r = kernel.request("partitions", key="daily")
-    assert r["data"]["keys"] == ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
+    assert r["data"]["keys"] == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+    ]
     assert kernel.request("materialize", key="daily", partition="2024-01-02")["ok"]
-    r = kernel.request("materialize", key="daily", range=["2024-01-01", "2024-01-03"], missing_only=True)
+    r = kernel.request(
+        "materialize", key="daily", range=["2024-01-01", "2024-01-03"], missing_only=True
+    )
     assert r["ok"] and r["data"]["materializations"] == 2  # 01 and 03; 02 was done
     r = kernel.request("materialize", key="daily", missing_only=True)
     assert r["ok"] and r["data"]["materializations"] == 2  # 04 and 05
@@ -221,8 +262,13 @@ def test_runs_and_a_failed_run_with_the_user_traceback(kernel):
 def test_lineage_tab_magic(kernel):
     n = len(kernel.seen)
     kernel.execute("%lineage --tab +key:revenue")
-    (m,) = [m for m in kernel.seen[n:] if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == kernel.comm_id
-            and m["content"]["data"].get("type") == "open"]
+    (m,) = [
+        m
+        for m in kernel.seen[n:]
+        if m["msg_type"] == "comm_msg"
+        and m["content"]["comm_id"] == kernel.comm_id
+        and m["content"]["data"].get("type") == "open"
+    ]
     assert m["content"]["data"] == {"type": "open", "view": "lineage", "selection": "+key:revenue"}
     reply = kernel.execute("%lineage --tab key:orders+(")
     assert reply["status"] == "error" and reply["ename"] == "UsageError"  # checked before sending

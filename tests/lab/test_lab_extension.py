@@ -23,8 +23,16 @@ LABEXT = ROOT / "labextension" / "dist"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TOKEN = "dagster-nb-lab"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 KERNEL_READY = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
@@ -33,16 +41,18 @@ pytestmark = pytest.mark.e2e
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if not os.path.exists(CHROMIUM):
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
 
 EXTRA_CELLS = [
     '@dg.asset(group_name="daily", kinds={"python"},\n'
     '          partitions_def=dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-11"))\n'
-    'def daily_orders(context: dg.AssetExecutionContext) -> int:\n'
+    "def daily_orders(context: dg.AssetExecutionContext) -> int:\n"
     '    """Orders of one day."""\n'
-    '    return int(context.partition_key[-2:])\n',
+    "    return int(context.partition_key[-2:])\n",
     '@dg.asset(group_name="daily")\n'
-    'def broken_feed() -> int:\n'
+    "def broken_feed() -> int:\n"
     '    raise ValueError("the feed has no header row")\n',
 ]
 
@@ -52,15 +62,43 @@ def _notebook(path: Path) -> None:
     and one that fails."""
     nb = json.loads((ROOT / "notebooks" / "01_quickstart.ipynb").read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    keep = [c for c in code if "%load_ext" in "".join(c["source"]) or "@dg.asset" in "".join(c["source"])
-            or "%%asset" in "".join(c["source"])][:4]
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "id": f"cell{i}", "source": "".join(c["source"])} for i, c in enumerate(keep)]
-    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-               "id": f"extra{i}", "source": src} for i, src in enumerate(EXTRA_CELLS)]
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                      "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    keep = [
+        c
+        for c in code
+        if "%load_ext" in "".join(c["source"])
+        or "@dg.asset" in "".join(c["source"])
+        or "%%asset" in "".join(c["source"])
+    ][:4]
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "id": f"cell{i}",
+            "source": "".join(c["source"]),
+        }
+        for i, c in enumerate(keep)
+    ]
+    cells += [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "id": f"extra{i}",
+            "source": src,
+        }
+        for i, src in enumerate(EXTRA_CELLS)
+    ]
+    nb = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.write_text(json.dumps(nb))
 
 
@@ -73,28 +111,69 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not (LABEXT / "dagster-nb" / "package.json").exists():
-        pytest.fail("The extension is not built: `pip install -e .` (or `jlpm build:prod` in labextension/).")
+        pytest.fail(
+            "The extension is not built: `pip install -e .` (or `jlpm build:prod` in labextension/)."
+        )
     work = tmp_path_factory.mktemp("lab")
     _notebook(work / "assets.ipynb")
-    (work / "plain.ipynb").write_text(json.dumps({
-        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "p0",
-                   "source": "1 + 1"}],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5}))
+    (work / "plain.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                        "id": "p0",
+                        "source": "1 + 1",
+                    }
+                ],
+                "metadata": {
+                    "kernelspec": {
+                        "name": "python3",
+                        "display_name": "Python 3",
+                        "language": "python",
+                    }
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     settings = work / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
     port = _free_port()
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), DAGSTER_HOME=str(work / "home"),
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        DAGSTER_HOME=str(work / "home"),
+        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", "--ServerApp.allow_root=True",
-         f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
-         f"--LabApp.extra_labextensions_path={LABEXT}",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True"],
-        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={TOKEN}",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.news_url=None",
+            f"--LabApp.extra_labextensions_path={LABEXT}",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.disable_check_xsrf=True",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -127,11 +206,20 @@ def page(lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page(viewport={"width": 1500, "height": 950})
-        pg.on("request", lambda r: external.append(r.url)
-              if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None) and not r.url.startswith("data:") else None)
+        pg.on(
+            "request",
+            lambda r: (
+                external.append(r.url)
+                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
+                and not r.url.startswith("data:")
+                else None
+            ),
+        )
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.add_locator_handler(pg.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-                               lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click())
+        pg.add_locator_handler(
+            pg.locator(".jp-Dialog").filter(has_text="Select Kernel"),
+            lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
+        )
         pg.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
         pg.goto(f"{lab}/lab/tree/assets.ipynb?token={TOKEN}&reset")
         pg.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
@@ -152,8 +240,12 @@ def _row(page, key: str):
 
 
 def _theme(page, name: str) -> None:
-    page.evaluate("(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name)
-    page.wait_for_function("(t) => document.body.dataset.jpThemeName === t", arg=name, timeout=30_000)
+    page.evaluate(
+        "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
+    )
+    page.wait_for_function(
+        "(t) => document.body.dataset.jpThemeName === t", arg=name, timeout=30_000
+    )
     page.wait_for_timeout(300)
 
 
@@ -169,7 +261,9 @@ def _contrast(page, selector: str) -> float:
             return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
           const a = lum(fg), b = lum(bg);
           return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        }""", selector)
+        }""",
+        selector,
+    )
 
 
 def test_panel_says_when_the_kernel_has_not_loaded_dagster_nb(page):
@@ -185,7 +279,14 @@ def test_rows_appear_with_status_and_a_click_materializes_live(page):
     from playwright.sync_api import expect
 
     _run_all(page)
-    for key in ("orders", "fx_rates", "revenue_by_country", "top_country", "daily_orders", "broken_feed"):
+    for key in (
+        "orders",
+        "fx_rates",
+        "revenue_by_country",
+        "top_country",
+        "daily_orders",
+        "broken_feed",
+    ):
         expect(_row(page, key)).to_have_attribute("data-status", "missing", timeout=60_000)
     page.wait_for_function(KERNEL_READY, timeout=60_000)
     page.locator("#dagster-nb-catalog").screenshot(path=str(ARTIFACTS / "panel_missing_light.png"))
@@ -244,7 +345,8 @@ def test_launch_dialog_runs_one_partition(page):
     dialog.locator(".dnbx-launch-partition").fill("2023-12-31")
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
     expect(page.locator("#dagster-nb-catalog .dnbx-message")).to_contain_text(
-        "'2023-12-31' is not a partition of daily_orders", timeout=30_000)
+        "'2023-12-31' is not a partition of daily_orders", timeout=30_000
+    )
 
 
 def test_details_show_value_and_history(page):
@@ -256,7 +358,9 @@ def test_details_show_value_and_history(page):
     expect(detail.locator(".dnbx-value table")).to_have_count(1)
     expect(detail.locator(".dnbx-hist tr")).to_have_count(1)
     detail.locator(".dnbx-jump").click()  # to the cell that defines orders
-    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active")).to_contain_text("def orders()", timeout=30_000)
+    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active")).to_contain_text(
+        "def orders()", timeout=30_000
+    )
 
 
 def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
@@ -265,17 +369,24 @@ def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
     page.locator("#dagster-nb-catalog .dnbx-open-lineage").click()
     nodes = page.locator(".dnbx-lineage .dnbx-node")
     expect(nodes).to_have_count(6, timeout=30_000)
-    expect(page.locator(".dnbx-lineage .dnbx-node[data-asset-key='orders']")).to_have_attribute("data-status", "fresh")
+    expect(page.locator(".dnbx-lineage .dnbx-node[data-asset-key='orders']")).to_have_attribute(
+        "data-status", "fresh"
+    )
     expect(page.locator(".dnbx-lineage .dnbx-group-box")).to_have_count(3)  # raw, marts, daily
     # the failing asset: red live, and its error with the user's line in the runs view
     _row(page, "broken_feed").locator(".dnbx-row-run").click()
-    expect(page.locator(".dnbx-lineage .dnbx-node[data-asset-key='broken_feed']")).to_have_attribute(
-        "data-status", "failed", timeout=60_000)
-    expect(page.locator("#dagster-nb-catalog .dnbx-message")).to_contain_text("the feed has no header row")
+    expect(
+        page.locator(".dnbx-lineage .dnbx-node[data-asset-key='broken_feed']")
+    ).to_have_attribute("data-status", "failed", timeout=60_000)
+    expect(page.locator("#dagster-nb-catalog .dnbx-message")).to_contain_text(
+        "the feed has no header row"
+    )
     page.locator(".dnbx-lineage").screenshot(path=str(ARTIFACTS / "lineage_tab_light.png"))
     # a click on a card shows its details in the panel; focusing a selection keeps its nodes
     page.locator(".dnbx-lineage .dnbx-node[data-asset-key='top_country']").click()
-    expect(page.locator("#dagster-nb-catalog .dnbx-detail-body[data-asset-key='top_country']")).to_be_visible(timeout=30_000)
+    expect(
+        page.locator("#dagster-nb-catalog .dnbx-detail-body[data-asset-key='top_country']")
+    ).to_be_visible(timeout=30_000)
     focus = page.locator(".dnbx-lineage .dnbx-focus")
     focus.fill("+key:revenue_by_country")
     focus.press("Enter")
@@ -288,8 +399,9 @@ def test_lineage_tab_shows_every_node_and_a_failure_in_runs(page):
     # orders, one partition, the range backfill (a run per partition: 2024-01-04 and 06), broken_feed
     expect(runs.locator(".dnbx-run-row")).to_have_count(5, timeout=30_000)
     expect(runs.locator(".dnbx-run-row[data-status='FAILURE']")).to_have_count(1)
-    expect(runs.locator(".dnbx-traceback")).to_contain_text('raise ValueError("the feed has no header row")',
-                                                          timeout=30_000)
+    expect(runs.locator(".dnbx-traceback")).to_contain_text(
+        'raise ValueError("the feed has no header row")', timeout=30_000
+    )
     runs.screenshot(path=str(ARTIFACTS / "runs_light.png"))
 
 
@@ -297,19 +409,27 @@ def test_panel_follows_the_notebook_in_focus(page):
     from playwright.sync_api import expect
 
     panel = page.locator("#dagster-nb-catalog")
-    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:open', {path: 'plain.ipynb'})")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('docmanager:open', {path: 'plain.ipynb'})"
+    )
     expect(panel).to_contain_text("has not loaded dagster_nb", timeout=60_000)
     expect(panel.locator(".dnbx-row")).to_have_count(0)
     page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('assets.ipynb')").click()
     expect(panel.locator(".dnbx-row")).to_have_count(6, timeout=30_000)
     page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('plain.ipynb')").click()
     expect(panel).to_contain_text("has not loaded dagster_nb", timeout=30_000)
-    page.locator(".lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-is('plain.ipynb')) .lm-TabBar-tabCloseIcon").click()
+    page.locator(
+        ".lm-TabBar-tab:has(.lm-TabBar-tabLabel:text-is('plain.ipynb')) .lm-TabBar-tabCloseIcon"
+    ).click()
     page.wait_for_timeout(500)
-    discard = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-warn")  # "Discard" if the open touched metadata
+    discard = page.locator(
+        ".jp-Dialog .jp-Dialog-button.jp-mod-warn"
+    )  # "Discard" if the open touched metadata
     if discard.count():
         discard.click()
-    expect(page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('plain.ipynb')")).to_have_count(0)
+    expect(page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('plain.ipynb')")).to_have_count(
+        0
+    )
     page.locator(".lm-TabBar-tab .lm-TabBar-tabLabel:text-is('assets.ipynb')").click()
     expect(panel.locator(".dnbx-row")).to_have_count(6, timeout=30_000)
 
@@ -324,13 +444,17 @@ def test_dark_theme_is_readable(page):
         page.locator(".dnbx-lineage").screenshot(path=str(ARTIFACTS / "lineage_tab_dark.png"))
         page.locator(".dnbx-runs").screenshot(path=str(ARTIFACTS / "runs_dark.png"))
         page.screenshot(path=str(ARTIFACTS / "lab_dark.png"))
-        bg = page.evaluate("getComputedStyle(document.querySelector('#dagster-nb-catalog')).backgroundColor")
-        card = page.evaluate("getComputedStyle(document.querySelector('.dnbx-lineage .dnbx-card')).fill")
+        bg = page.evaluate(
+            "getComputedStyle(document.querySelector('#dagster-nb-catalog')).backgroundColor"
+        )
+        card = page.evaluate(
+            "getComputedStyle(document.querySelector('.dnbx-lineage .dnbx-card')).fill"
+        )
     finally:
         _theme(page, "JupyterLab Light")
     assert light >= 7 and dark >= 7, (light, dark)
     assert dark_meta >= 4.5, dark_meta
     # the panel and the cards follow the theme (dark backgrounds), not a fixed white
-    assert sum(map(int, bg[bg.index("(") + 1:bg.index(")")].split(",")[:3])) < 200, bg
-    assert sum(map(int, card[card.index("(") + 1:card.index(")")].split(",")[:3])) < 200, card
+    assert sum(map(int, bg[bg.index("(") + 1 : bg.index(")")].split(",")[:3])) < 200, bg
+    assert sum(map(int, card[card.index("(") + 1 : card.index(")")].split(",")[:3])) < 200, card
     page.screenshot(path=str(ARTIFACTS / "lab_light.png"))

@@ -45,20 +45,39 @@ def test_redefining_a_check_cell_replaces_it_and_the_lineage_view_model_shows_fa
     shell.ok("%materialize -q")
     from dagster_nb._widgets.viewmodel import lineage_view_model
 
-    node = next(n for n in lineage_view_model(dg.kernel.snapshot(), dg.kernel.instance)["nodes"] if n["key"] == "orders")
+    node = next(
+        n
+        for n in lineage_view_model(dg.kernel.snapshot(), dg.kernel.instance)["nodes"]
+        if n["key"] == "orders"
+    )
     assert node["checks"]["failed"] == 1 and node["checks"]["items"][0]["name"] == "non_negative"
     # the same cell, fixed: one check (replaced, not duplicated), and it passes after a run
-    shell.ok("@dg.asset_check(asset=orders)\ndef non_negative(orders):\n    return dg.AssetCheckResult(passed=True)", cell_id="c1")
-    assert list(dg.kernel.snapshot().check_specs_by_key) == [dg.AssetCheckKey(dg.AssetKey("orders"), "non_negative")]
+    shell.ok(
+        "@dg.asset_check(asset=orders)\ndef non_negative(orders):\n    return dg.AssetCheckResult(passed=True)",
+        cell_id="c1",
+    )
+    assert list(dg.kernel.snapshot().check_specs_by_key) == [
+        dg.AssetCheckKey(dg.AssetKey("orders"), "non_negative")
+    ]
     shell.ok("%materialize -q")
-    node = next(n for n in lineage_view_model(dg.kernel.snapshot(), dg.kernel.instance)["nodes"] if n["key"] == "orders")
+    node = next(
+        n
+        for n in lineage_view_model(dg.kernel.snapshot(), dg.kernel.instance)["nodes"]
+        if n["key"] == "orders"
+    )
     assert (node["checks"]["passed"], node["checks"]["failed"]) == (1, 0)
 
 
 def test_a_cell_renaming_its_check_drops_the_old_one(shell):
     shell.ok(CELLS[0], cell_id="c0")
-    shell.ok("@dg.asset_check(asset=orders)\ndef first(orders):\n    return dg.AssetCheckResult(passed=True)", cell_id="chk")
-    shell.ok("@dg.asset_check(asset=orders)\ndef second(orders):\n    return dg.AssetCheckResult(passed=True)", cell_id="chk")
+    shell.ok(
+        "@dg.asset_check(asset=orders)\ndef first(orders):\n    return dg.AssetCheckResult(passed=True)",
+        cell_id="chk",
+    )
+    shell.ok(
+        "@dg.asset_check(asset=orders)\ndef second(orders):\n    return dg.AssetCheckResult(passed=True)",
+        cell_id="chk",
+    )
     assert [k.name for k in dg.kernel.snapshot().check_specs_by_key] == ["second"]
     result = shell.ok("dg.kernel.materialize()")
     assert [e.check_name for e in result.get_asset_check_evaluations()] == ["second"]
@@ -70,5 +89,12 @@ def test_no_checks_no_checks_column(shell, capsys):
     capsys.readouterr()
     shell.ok("%assets")
     assert capsys.readouterr().out.splitlines()[0].split() == [
-        "key", "group", "kinds", "status", "last", "materialized", "stale", "causes",
+        "key",
+        "group",
+        "kinds",
+        "status",
+        "last",
+        "materialized",
+        "stale",
+        "causes",
     ]

@@ -11,7 +11,7 @@ import dagster_nb as dg
 
 
 def test_backfill_runs_each_unpartitioned_asset_once(shell):
-    shell.ok('''
+    shell.ok("""
 calls = {"orders": 0, "daily_sales": 0, "report": 0}
 days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
 
@@ -29,27 +29,38 @@ def daily_sales(context, orders):
 def report(daily_sales):
     calls["report"] += 1
     return sorted(daily_sales.items())
-''')
+""")
     shell.ok("%materialize --partitions 2024-01-01...2024-01-04 --quiet")
     assert shell.ns["calls"] == {"orders": 1, "daily_sales": 4, "report": 1}
     # the run records: one run of orders first, one per partition, one of report last
     recs = list(reversed(shell.ns["dg"].kernel.instance.get_run_records()))
-    runs = [(sorted(k.to_user_string() for k in r.dagster_run.asset_selection),
-             r.dagster_run.tags.get("dagster/partition")) for r in recs]
+    runs = [
+        (
+            sorted(k.to_user_string() for k in r.dagster_run.asset_selection),
+            r.dagster_run.tags.get("dagster/partition"),
+        )
+        for r in recs
+    ]
     assert runs == [
         (["orders"], None),
-        (["daily_sales"], "2024-01-01"), (["daily_sales"], "2024-01-02"),
-        (["daily_sales"], "2024-01-03"), (["daily_sales"], "2024-01-04"),
+        (["daily_sales"], "2024-01-01"),
+        (["daily_sales"], "2024-01-02"),
+        (["daily_sales"], "2024-01-03"),
+        (["daily_sales"], "2024-01-04"),
         (["report"], None),
     ]
     backfills = {r.dagster_run.tags.get("dagster/backfill") for r in recs}
     assert len(backfills) == 1 and None not in backfills  # one backfill, every run tagged
     assert shell.ok("%asset_value report") == [
-        ("2024-01-01", 4), ("2024-01-02", 5), ("2024-01-03", 6), ("2024-01-04", 7)]
+        ("2024-01-01", 4),
+        ("2024-01-02", 5),
+        ("2024-01-03", 6),
+        ("2024-01-04", 7),
+    ]
 
 
 def test_backfill_stops_before_the_partitions_when_their_unpartitioned_upstream_fails(shell):
-    shell.ok('''
+    shell.ok("""
 days = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")
 ran = []
 
@@ -61,8 +72,10 @@ def source_table():
 def daily(context, source_table):
     ran.append(context.partition_key)
     return 1
-''')
-    r = shell.run("dg.kernel.materialize(partition_key_range=dg.PartitionKeyRange('2024-01-01', '2024-01-03'), raise_on_error=False)")
+""")
+    r = shell.run(
+        "dg.kernel.materialize(partition_key_range=dg.PartitionKeyRange('2024-01-01', '2024-01-03'), raise_on_error=False)"
+    )
     result = r.result
     assert shell.ns["ran"] == []
     assert not result.success
@@ -88,19 +101,41 @@ def test_missing_partition_message_shows_the_definition_as_written():
     assert dt.date.fromisoformat(example) < dt.datetime.now(dt.timezone.utc).date()
 
 
-@pytest.mark.parametrize(("make", "text"), [
-    (lambda: dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", timezone="US/Pacific"),
-     'HourlyPartitionsDefinition(start_date="2024-01-01-00:00", timezone="US/Pacific")'),
-    (lambda: dg.WeeklyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-04"),
-     'WeeklyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-04")'),
-    (lambda: dg.DailyPartitionsDefinition(start_date="2024-01-01", hour_offset=6, end_offset=1),
-     'DailyPartitionsDefinition(start_date="2024-01-01", hour_offset=6, end_offset=1)'),
-    (lambda: dg.MonthlyPartitionsDefinition(start_date="2024-01-01"),
-     'MonthlyPartitionsDefinition(start_date="2024-01-01")'),
-    (lambda: dg.StaticPartitionsDefinition(["us", "eu"]), 'StaticPartitionsDefinition(["us", "eu"])'),
-])
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (
+            lambda: dg.HourlyPartitionsDefinition(
+                start_date="2024-01-01-00:00", timezone="US/Pacific"
+            ),
+            'HourlyPartitionsDefinition(start_date="2024-01-01-00:00", timezone="US/Pacific")',
+        ),
+        (
+            lambda: dg.WeeklyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-04"),
+            'WeeklyPartitionsDefinition(start_date="2024-01-01", end_date="2024-03-04")',
+        ),
+        (
+            lambda: dg.DailyPartitionsDefinition(
+                start_date="2024-01-01", hour_offset=6, end_offset=1
+            ),
+            'DailyPartitionsDefinition(start_date="2024-01-01", hour_offset=6, end_offset=1)',
+        ),
+        (
+            lambda: dg.MonthlyPartitionsDefinition(start_date="2024-01-01"),
+            'MonthlyPartitionsDefinition(start_date="2024-01-01")',
+        ),
+        (
+            lambda: dg.StaticPartitionsDefinition(["us", "eu"]),
+            'StaticPartitionsDefinition(["us", "eu"])',
+        ),
+    ],
+)
 def test_two_partitions_definitions_in_one_run_are_named_as_written(make, text):
-    other = dg.StaticPartitionsDefinition(["x"]) if "Static" not in text else dg.DailyPartitionsDefinition(start_date="2024-01-01")
+    other = (
+        dg.StaticPartitionsDefinition(["x"])
+        if "Static" not in text
+        else dg.DailyPartitionsDefinition(start_date="2024-01-01")
+    )
 
     @dg.asset(partitions_def=make())
     def a():
@@ -114,4 +149,3 @@ def test_two_partitions_definitions_in_one_run_are_named_as_written(make, text):
         dg.materialize([a, b], partition_key="x")
     assert text in str(e.value)
     assert "start=1" not in str(e.value)
-

@@ -76,21 +76,35 @@ def test_bare_materialize_runs_what_it_can_and_prints_the_exact_commands(kernel)
     out = _ok(client, "%materialize --quiet")  # Run All goes on: the cell succeeds
     assert "SUCCESS" in out
     # the definition as the user wrote it, never epoch seconds
-    assert 'Not run: daily_sales, partitioned by DailyPartitionsDefinition(start_date="2024-01-01").' in out
+    assert (
+        'Not run: daily_sales, partitioned by DailyPartitionsDefinition(start_date="2024-01-01").'
+        in out
+    )
     assert "1704067200" not in out
     assert "Also not run: report" in out
     one = re.search(r"One partition:\s+(%materialize .*)", out).group(1).strip()
     every = re.search(r"All partitions:\s+(%materialize .*)", out).group(1).strip()
     assert every.startswith("%materialize key:daily_sales --partitions 2024-01-01...")
     # the unpartitioned assets ran; the partitioned one and its reader did not
-    assert _ok(client, "print(sorted(k.to_user_string() for k in dg.kernel.instance.all_asset_keys()))"
-               ).strip() == "['orders', 'total']"
+    assert (
+        _ok(
+            client, "print(sorted(k.to_user_string() for k in dg.kernel.instance.all_asset_keys()))"
+        ).strip()
+        == "['orders', 'total']"
+    )
     # the printed command runs as printed, for a key inside the definition's range
     example = one.split("--partition ")[1]
-    _ok(client, f"import datetime as _d; assert _d.date.fromisoformat({example!r}) <= _d.date.today()")
+    _ok(
+        client,
+        f"import datetime as _d; assert _d.date.fromisoformat({example!r}) <= _d.date.today()",
+    )
     _ok(client, one + " --quiet")
-    assert _ok(client, f"print(dg.kernel.load_asset_value('daily_sales', partition_key={example!r}))"
-               ).strip() == f"{{'day': '{example}', 'n': 3}}"
+    assert (
+        _ok(
+            client, f"print(dg.kernel.load_asset_value('daily_sales', partition_key={example!r}))"
+        ).strip()
+        == f"{{'day': '{example}', 'n': 3}}"
+    )
 
 
 def test_materialize_of_only_partitioned_assets_is_a_usage_error_with_the_command(kernel):
@@ -98,7 +112,7 @@ def test_materialize_of_only_partitioned_assets_is_a_usage_error_with_the_comman
     _ok(client, DEFS)
     content, out = _execute(client, "%materialize daily_sales --quiet")
     assert content["status"] == "error" and content["ename"] == "UsageError", out
-    assert "DailyPartitionsDefinition(start_date=\"2024-01-01\")" in out
+    assert 'DailyPartitionsDefinition(start_date="2024-01-01")' in out
     assert "%materialize key:daily_sales --partition " in out
     assert "Traceback" not in out
 
@@ -113,7 +127,9 @@ def test_asset_value_and_assets_after_a_restart_before_any_definition_cell(kerne
     _ok(client, "%load_ext dagster_nb")
     # values of assets no cell has defined in this kernel yet, through the default IO manager
     assert _ok(client, "%asset_value total").strip().endswith("12")
-    assert "{'day': '2024-01-02', 'n': 3}" in _ok(client, "%asset_value daily_sales --partition 2024-01-02")
+    assert "{'day': '2024-01-02', 'n': 3}" in _ok(
+        client, "%asset_value daily_sales --partition 2024-01-02"
+    )
     content, out = _execute(client, "%asset_value daily_sales")
     assert content["ename"] == "UsageError"
     assert "--partition 2024-01-02" in out
@@ -133,14 +149,18 @@ def test_asset_value_and_assets_after_a_restart_before_any_definition_cell(kerne
 def test_an_interrupted_run_prints_one_line(kernel, tmp_path):
     km, client = kernel
     kernel_cwd = tmp_path
-    _ok(client, DEFS + """
+    _ok(
+        client,
+        DEFS
+        + """
 import pathlib, time
 @dg.asset
 def slow():
     pathlib.Path("inside_slow").touch()
     time.sleep(60)
     return 1
-""")
+""",
+    )
     msg_id = client.execute("%materialize key:slow --quiet")
     marker = kernel_cwd / "inside_slow"
     deadline = time.time() + 120
@@ -165,13 +185,19 @@ def slow():
     assert len(lines) == 1, text
     assert re.fullmatch(r"Run [0-9a-f]{8} canceled \(interrupted\)\..*", lines[0]), text
     # the run is stored as canceled, and the kernel goes on
-    assert _ok(client, "print(dg.kernel.instance.get_run_records(limit=1)[0].dagster_run.status.value)"
-               ).strip() == "CANCELED"
+    assert (
+        _ok(
+            client, "print(dg.kernel.instance.get_run_records(limit=1)[0].dagster_run.status.value)"
+        ).strip()
+        == "CANCELED"
+    )
 
 
 def test_assets_lists_a_failure_and_what_it_kept_from_running(kernel):
     km, client = kernel
-    _ok(client, """
+    _ok(
+        client,
+        """
 %load_ext dagster_nb
 import dagster_nb as dg
 
@@ -182,7 +208,8 @@ def source_rows():
 @dg.asset
 def rollup(source_rows):
     return len(source_rows)
-""")
+""",
+    )
     content, out = _execute(client, "%materialize --quiet")
     assert content["ename"] == "ValueError" and "no rows" in out
     listing = _ok(client, "%assets")

@@ -33,7 +33,9 @@ def test_instance_with_an_impossible_path_is_a_usage_error(shell, tmp_path):
 def test_cell_asset_scope_statements_are_usage_errors(shell, body, message):
     with pytest.raises(UsageError, match=message):
         shell.ip.run_cell_magic("asset", "x", body)
-    assert "x" not in {k.to_user_string() for k in shell.ns["dg"].kernel.snapshot().graph.all_asset_keys}
+    assert "x" not in {
+        k.to_user_string() for k in shell.ns["dg"].kernel.snapshot().graph.all_asset_keys
+    }
 
 
 def test_cell_asset_global_of_another_name_still_works(shell):

@@ -48,7 +48,9 @@ def test_same_key_from_another_cell_warns_naming_both_cells(shell):
         shell.ok("@dg.asset\ndef a():\n    return 2", cell_id="second")
     second = shell.ip.execution_count - 1
     msg = str(rec[0].message)
-    assert f"defined in cell In [{second}]" in msg and f"already defined in cell In [{first}]" in msg
+    assert (
+        f"defined in cell In [{second}]" in msg and f"already defined in cell In [{first}]" in msg
+    )
     assert dg.kernel.origin_of("a") == "cell second"
 
 
@@ -105,7 +107,9 @@ def test_cell_asset_code_version_ignores_comments_and_whitespace(shell):
 
 
 def test_failing_asset_traceback_points_at_user_cell(shell):
-    shell.ok("@dg.asset\ndef boom():\n    x = 1\n    raise ValueError('bad data')", cell_id="boomcell")
+    shell.ok(
+        "@dg.asset\ndef boom():\n    x = 1\n    raise ValueError('bad data')", cell_id="boomcell"
+    )
     r = shell.run("%materialize boom -q")
     assert not r.success
     exc = r.error_in_exec
@@ -151,7 +155,10 @@ def test_partition_flags(shell):
     assert dg.kernel.load_asset_value("d", partition_key="2024-01-03") == "2024-01-03"
     shell.ok("%materialize d --partitions 2024-01-05...2024-01-07 -q")
     assert dg.kernel.instance.get_materialized_partitions("d") == {
-        "2024-01-03", "2024-01-05", "2024-01-06", "2024-01-07"
+        "2024-01-03",
+        "2024-01-05",
+        "2024-01-06",
+        "2024-01-07",
     }
     r = shell.run("%materialize d --partition 2024-02-30 -q")
     assert isinstance(r.error_in_exec, UsageError)
@@ -168,11 +175,24 @@ def test_load_module_assets(shell, tmp_path, monkeypatch):
 
 
 def test_every_magic_has_help(shell, capsys):
-    for line in ("%materialize --help", "%assets --help", "%lineage --help", "%asset_value --help",
-                 "%partitions --help", "%dagster_nb --help"):
+    for line in (
+        "%materialize --help",
+        "%assets --help",
+        "%lineage --help",
+        "%asset_value --help",
+        "%partitions --help",
+        "%dagster_nb --help",
+    ):
         shell.run(line)
     out = capsys.readouterr().out
-    for name in ("%materialize [", "%assets [", "%lineage [", "%asset_value ", "%partitions ", "%dagster_nb "):
+    for name in (
+        "%materialize [",
+        "%assets [",
+        "%lineage [",
+        "%asset_value ",
+        "%partitions ",
+        "%dagster_nb ",
+    ):
         assert name in out, name
     assert "--stale" in out and "Only stale and missing" in out
 
@@ -185,7 +205,11 @@ def test_assets_catalog_lists_status_and_causes(shell, capsys):
     from dagster_nb._notebook.catalog import catalog_rows
 
     rows = {r["key"]: r for r in catalog_rows(dg.kernel, dg.kernel.select(None))}
-    assert (rows["a"]["group"], rows["a"]["kinds"], rows["a"]["status"]) == ("g", ["python"], "stale")
+    assert (rows["a"]["group"], rows["a"]["kinds"], rows["a"]["status"]) == (
+        "g",
+        ["python"],
+        "stale",
+    )
     assert rows["a"]["stale_causes"] == ["code version changed"]
     assert rows["b"]["status"] == "stale" and rows["b"]["stale_causes"] == ["upstream a is stale"]
 
@@ -205,7 +229,9 @@ def test_rerunning_cells_hundreds_of_times_leaks_nothing(shell):
     gc.collect()
     snap2 = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    grown = sum(s.size_diff for s in snap2.compare_to(snap1, "filename") if "dagster_nb" in str(s.traceback))
+    grown = sum(
+        s.size_diff for s in snap2.compare_to(snap1, "filename") if "dagster_nb" in str(s.traceback)
+    )
     assert len(sys.modules) == mods
     assert len(dg.kernel.snapshot().assets_def_by_key) == 2
     assert grown < 200_000, f"dagster_nb allocations grew by {grown} bytes over 300 re-runs"
@@ -223,6 +249,7 @@ def test_rich_reprs_in_the_kernel(shell):
             return fmt.lookup(obj)(obj)
         except KeyError:
             return obj._repr_html_()
+
     h = html_of(shell.ok("dg.AssetSelection.groups('g').downstream()"))
     assert "resolves to 2 assets" in h and "<code>b</code>" in h
     h = html_of(shell.ok("dg.DailyPartitionsDefinition('2024-01-01', end_date='2024-01-11')"))
@@ -236,7 +263,9 @@ def test_rich_reprs_in_the_kernel(shell):
     assert "Definitions" in h and ">b<" in h
 
 
-def test_importing_a_module_does_not_register_its_assets_but_loading_does(shell, tmp_path, monkeypatch):
+def test_importing_a_module_does_not_register_its_assets_but_loading_does(
+    shell, tmp_path, monkeypatch
+):
     (tmp_path / "lib_assets.py").write_text(
         "import dagster_nb as dg\n\n@dg.asset\ndef lib_a():\n    return 1\n"
     )

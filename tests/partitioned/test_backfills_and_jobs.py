@@ -40,7 +40,10 @@ def test_backfill_one_run_per_partition(instance, daily):
     assets_, calls = _defs(daily)
     progress, events = [], []
     result = run_backfill(
-        dg.Definitions(assets=assets_).resolved, _keys(assets_), DAYS, instance=instance,
+        dg.Definitions(assets=assets_).resolved,
+        _keys(assets_),
+        DAYS,
+        instance=instance,
         on_progress=lambda i, n, r: progress.append((i, n, r.success)),
         listeners=[lambda e: events.append(e.event_type_value)],
     )
@@ -63,13 +66,21 @@ def test_backfill_range_single_run_policy(instance, daily):
 
     @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
     def ranged(context):
-        seen.append((context.partition_key_range, context.partition_time_window.start.day,
-                     context.partition_time_window.end.day))
+        seen.append(
+            (
+                context.partition_key_range,
+                context.partition_time_window.start.day,
+                context.partition_time_window.end.day,
+            )
+        )
         return 1
 
     result = run_backfill(
-        dg.Definitions(assets=[*assets_, ranged]).resolved, _keys(assets_) | ranged.keys, None,
-        partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-04"), instance=instance,
+        dg.Definitions(assets=[*assets_, ranged]).resolved,
+        _keys(assets_) | ranged.keys,
+        None,
+        partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-04"),
+        instance=instance,
     )
     assert result.success
     assert len(result.results) == 1 == instance.get_runs_count()
@@ -92,7 +103,9 @@ def test_backfill_multi_run_policy_chunks(instance, daily):
 
 def test_failed_partition_does_not_stop_the_others(instance, daily):
     assets_, calls = _defs(daily, fail_on={"2024-01-02"})
-    result = run_backfill(dg.Definitions(assets=assets_).resolved, _keys(assets_), DAYS, instance=instance)
+    result = run_backfill(
+        dg.Definitions(assets=assets_).resolved, _keys(assets_), DAYS, instance=instance
+    )
     assert not result.success
     assert result.failed_partitions == ["2024-01-02"]
     assert result.succeeded_partitions == ["2024-01-01", "2024-01-03", "2024-01-04"]
@@ -100,15 +113,23 @@ def test_failed_partition_does_not_stop_the_others(instance, daily):
     assert instance.get_runs_count() == 4
     statuses = instance.get_asset_partition_statuses("raw")
     assert statuses == {
-        "2024-01-01": "MATERIALIZED", "2024-01-02": "FAILED",
-        "2024-01-03": "MATERIALIZED", "2024-01-04": "MATERIALIZED",
+        "2024-01-01": "MATERIALIZED",
+        "2024-01-02": "FAILED",
+        "2024-01-03": "MATERIALIZED",
+        "2024-01-04": "MATERIALIZED",
     }
     assert instance.get_asset_partition_statuses("clean")["2024-01-02"] == "FAILED"
-    assert sorted(instance.get_materialized_partitions("clean")) == ["2024-01-01", "2024-01-03", "2024-01-04"]
+    assert sorted(instance.get_materialized_partitions("clean")) == [
+        "2024-01-01",
+        "2024-01-03",
+        "2024-01-04",
+    ]
     assert result.step_outcomes["raw"] == "FAILURE"
     # a retry of the failed partition repairs the status
     assets2, _ = _defs(daily)
-    assert run_backfill(dg.Definitions(assets=assets2).resolved, _keys(assets2), ["2024-01-02"], instance=instance).success
+    assert run_backfill(
+        dg.Definitions(assets=assets2).resolved, _keys(assets2), ["2024-01-02"], instance=instance
+    ).success
     assert set(instance.get_asset_partition_statuses("raw").values()) == {"MATERIALIZED"}
 
 
@@ -119,8 +140,13 @@ def test_backfill_rejects_unknown_partitions_before_any_run(instance, daily, not
     with pytest.raises(dg.DagsterUnknownPartitionError, match="2024-02-30"):
         run_backfill(resolved, _keys(assets_), ["2024-01-01", "2024-02-30"], instance=instance)
     with pytest.raises(dg.DagsterUnknownPartitionError, match="2023-12-31"):
-        run_backfill(resolved, _keys(assets_), None, instance=instance,
-                     partition_key_range=dg.PartitionKeyRange("2023-12-31", "2024-01-02"))
+        run_backfill(
+            resolved,
+            _keys(assets_),
+            None,
+            instance=instance,
+            partition_key_range=dg.PartitionKeyRange("2023-12-31", "2024-01-02"),
+        )
     with pytest.raises(dg.DagsterInvalidInvocationError, match="names no partitions"):
         run_backfill(resolved, _keys(assets_), [], instance=instance)
     assert calls == []
@@ -147,11 +173,15 @@ def _job_defs(daily):
         return config.factor
 
     job = dg.define_asset_job(
-        "daily_sales", selection="group:sales", partitions_def=daily,
-        tags={"team": "bi"}, description="Sales, by day",
+        "daily_sales",
+        selection="group:sales",
+        partitions_def=daily,
+        tags={"team": "bi"},
+        description="Sales, by day",
     )
     cfg_job = dg.define_asset_job(
-        "settings_job", selection=dg.AssetSelection.assets("settings"),
+        "settings_job",
+        selection=dg.AssetSelection.assets("settings"),
         config={"ops": {"settings": {"config": {"factor": 3}}}},
     )
     return dg.Definitions(assets=[orders, revenue, settings], jobs=[job, cfg_job])
@@ -165,7 +195,9 @@ def test_job_execute_in_process_with_partition_and_tags(instance, daily):
     assert job.tags == {"team": "bi"}
     assert job.partitions_def == daily
     assert {k.to_user_string() for k in job.asset_selection} == {"orders", "revenue"}
-    r = job.execute_in_process(partition_key="2024-01-03", instance=instance, tags={"run": "manual"})
+    r = job.execute_in_process(
+        partition_key="2024-01-03", instance=instance, tags={"run": "manual"}
+    )
     assert r.success
     assert r.output_for_node("revenue") == "ORDERS 2024-01-03"
     assert r.dagster_run.job_name == "daily_sales"
@@ -180,7 +212,9 @@ def test_job_config_and_run_config(instance, daily):
     defs = _job_defs(daily)
     job = defs.resolve_job_def("settings_job")
     assert job.execute_in_process(instance=instance).output_for_node("settings") == 3
-    r = job.execute_in_process(instance=instance, run_config=dg.RunConfig(ops={"settings": {"config": {"factor": 7}}}))
+    r = job.execute_in_process(
+        instance=instance, run_config=dg.RunConfig(ops={"settings": {"config": {"factor": 7}}})
+    )
     assert r.output_for_node("settings") == 7
 
 
@@ -197,8 +231,12 @@ def test_job_config_and_run_config(instance, daily):
 )
 def test_job_selection_forms(instance, daily, selection, expected):
     defs = _job_defs(daily)
-    defs.resolve_job_def("daily_sales").execute_in_process(partition_key="2024-01-01", instance=instance)
-    merged = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job("j", selection=selection)]))
+    defs.resolve_job_def("daily_sales").execute_in_process(
+        partition_key="2024-01-01", instance=instance
+    )
+    merged = dg.Definitions.merge(
+        defs, dg.Definitions(jobs=[dg.define_asset_job("j", selection=selection)])
+    )
     job = merged.resolve_job_def("j")
     assert {k.to_user_string() for k in job.asset_selection} == expected
     r = job.execute_in_process(partition_key="2024-01-01", instance=instance)
@@ -221,7 +259,9 @@ def test_unknown_job_name_suggests(daily):
         defs.resolve_job_def("daily_sale")
 
 
-def test_job_rejects_bad_partition_and_unknown_group_without_writing(instance, daily, nothing_written):
+def test_job_rejects_bad_partition_and_unknown_group_without_writing(
+    instance, daily, nothing_written
+):
 
     defs = _job_defs(daily)
     job = defs.resolve_job_def("daily_sales")
@@ -229,7 +269,9 @@ def test_job_rejects_bad_partition_and_unknown_group_without_writing(instance, d
         job.execute_in_process(partition_key="2025-01-01", instance=instance)
     with pytest.raises(dg.DagsterInvalidInvocationError, match="partition_key"):
         job.execute_in_process(instance=instance)
-    bad = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job("bad", selection="group:sale")]))
+    bad = dg.Definitions.merge(
+        defs, dg.Definitions(jobs=[dg.define_asset_job("bad", selection="group:sale")])
+    )
     with pytest.raises(dg.DagsterInvalidAssetSelectionError, match="sale") as exc:
         bad.resolve_job_def("bad").execute_in_process(instance=instance)
     assert "sales" in str(exc.value)  # did you mean
@@ -262,8 +304,9 @@ def test_a_backfill_does_not_keep_every_partitions_value_in_memory(instance, dai
         alive.append(weakref.ref(v))
         return v
 
-    result = run_backfill(dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")}, DAYS,
-                          instance=instance)
+    result = run_backfill(
+        dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")}, DAYS, instance=instance
+    )
     assert result.success
     gc.collect()
     assert [r() for r in alive] == [None] * 4  # stored, then let go
@@ -272,6 +315,7 @@ def test_a_backfill_does_not_keep_every_partitions_value_in_memory(instance, dai
     with dg.Definitions(assets=[frame]).get_asset_value_loader(instance) as loader:
         assert loader.load_asset_value("frame", partition_key=DAYS[2]).day == DAYS[2]
     # one run for the whole range keeps its value, as materialize does
-    single = run_backfill(dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")},
-                          DAYS[:1], instance=instance)
+    single = run_backfill(
+        dg.Definitions(assets=[frame]).resolved, {dg.AssetKey("frame")}, DAYS[:1], instance=instance
+    )
     assert single.results[0].asset_value("frame").day == DAYS[0]

@@ -7,7 +7,9 @@ import dagster_nb as dg
 
 def test_invalid_cron_names_the_value():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"0 0 \* \* mon-xyz") as exc:
-        dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 * * mon-xyz", start="2024-01-01", fmt="%Y-%m-%d")
+        dg.TimeWindowPartitionsDefinition(
+            cron_schedule="0 0 * * mon-xyz", start="2024-01-01", fmt="%Y-%m-%d"
+        )
     assert "cron" in str(exc.value).lower()
 
 
@@ -26,10 +28,24 @@ def test_start_date_in_wrong_format():
 @pytest.mark.parametrize(
     ("pdef", "bad", "hint"),
     [
-        (dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01"), "2024-13-01", "%Y-%m-%d"),
-        (dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01"), "2024-03-01", "2024-01-31"),
+        (
+            dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01"),
+            "2024-13-01",
+            "%Y-%m-%d",
+        ),
+        (
+            dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01"),
+            "2024-03-01",
+            "2024-01-31",
+        ),
         (dg.StaticPartitionsDefinition(["red", "green"]), "gren", "green"),
-        (dg.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", end_date="2024-01-02-00:00"), "2024-01-01", "%H:%M"),
+        (
+            dg.HourlyPartitionsDefinition(
+                start_date="2024-01-01-00:00", end_date="2024-01-02-00:00"
+            ),
+            "2024-01-01",
+            "%H:%M",
+        ),
     ],
     ids=["bad-date", "after-end", "static-typo", "hourly-format"],
 )
@@ -50,13 +66,20 @@ def test_unknown_partition_key_writes_nothing(instance, pdef, bad, hint, nothing
 
 @pytest.mark.parametrize(
     ("key", "hint"),
-    [("2024-01-01", "|"), ("2024-01-01|eu|x", "|"), ("eu|2024-01-01", "date"), ("2024-01-01|asia", "asia")],
+    [
+        ("2024-01-01", "|"),
+        ("2024-01-01|eu|x", "|"),
+        ("eu|2024-01-01", "date"),
+        ("2024-01-01|asia", "asia"),
+    ],
     ids=["no-separator", "three-parts", "swapped", "unknown-region"],
 )
 def test_malformed_multi_partition_key(instance, key, hint, nothing_written):
     multi = dg.MultiPartitionsDefinition(
-        {"date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
-         "region": dg.StaticPartitionsDefinition(["eu", "us"])}
+        {
+            "date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+            "region": dg.StaticPartitionsDefinition(["eu", "us"]),
+        }
     )
 
     @dg.asset(partitions_def=multi)
@@ -85,7 +108,9 @@ def test_partition_key_for_unpartitioned_asset(instance, nothing_written):
     def a():
         return 1
 
-    with pytest.raises(dg.DagsterInvalidInvocationError, match="none of the selected assets is partitioned"):
+    with pytest.raises(
+        dg.DagsterInvalidInvocationError, match="none of the selected assets is partitioned"
+    ):
         dg.materialize([a], partition_key="x", instance=instance)
     nothing_written(instance)
 
@@ -105,7 +130,12 @@ def test_unknown_dynamic_partition(instance):
 
 @pytest.mark.parametrize(
     "case",
-    ["static-from-daily-identity", "static-mapping-on-time", "unknown-dimension", "time-window-from-static"],
+    [
+        "static-from-daily-identity",
+        "static-mapping-on-time",
+        "unknown-dimension",
+        "time-window-from-static",
+    ],
 )
 def test_incompatible_partition_mapping_rejected_before_running(instance, case, nothing_written):
     daily = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
@@ -113,9 +143,24 @@ def test_incompatible_partition_mapping_rejected_before_running(instance, case, 
     multi = dg.MultiPartitionsDefinition({"date": daily, "color": static})
     up_pdef, down_pdef, mapping, key = {
         "static-from-daily-identity": (daily, static, None, "x"),
-        "static-mapping-on-time": (daily, daily, dg.StaticPartitionMapping({"x": "y"}), "2024-01-01"),
-        "unknown-dimension": (multi, static, dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="nope"), "x"),
-        "time-window-from-static": (static, daily, dg.TimeWindowPartitionMapping(start_offset=-1), "2024-01-01"),
+        "static-mapping-on-time": (
+            daily,
+            daily,
+            dg.StaticPartitionMapping({"x": "y"}),
+            "2024-01-01",
+        ),
+        "unknown-dimension": (
+            multi,
+            static,
+            dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="nope"),
+            "x",
+        ),
+        "time-window-from-static": (
+            static,
+            daily,
+            dg.TimeWindowPartitionMapping(start_offset=-1),
+            "2024-01-01",
+        ),
     }[case]
     calls = []
 
@@ -129,10 +174,14 @@ def test_incompatible_partition_mapping_rejected_before_running(instance, case, 
         calls.append("down")
         return up
 
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up") as exc:
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"
+    ) as exc:
         dg.Definitions(assets=[up, down]).resolve_asset_graph()
     assert "partition_mapping" in str(exc.value)
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"
+    ):
         dg.materialize([up, down], selection="down", partition_key=key, instance=instance)
     assert calls == []
     nothing_written(instance)
@@ -176,10 +225,18 @@ def test_range_with_bounds_out_of_order(instance, nothing_written):
         return 1
 
     with pytest.raises(dg.DagsterInvalidInvocationError, match="start comes after its end") as exc:
-        dg.materialize([a], partition_key_range=dg.PartitionKeyRange("2024-01-04", "2024-01-02"), instance=instance)
+        dg.materialize(
+            [a],
+            partition_key_range=dg.PartitionKeyRange("2024-01-04", "2024-01-02"),
+            instance=instance,
+        )
     assert "PartitionKeyRange('2024-01-02', '2024-01-04')" in str(exc.value)
     with pytest.raises(dg.DagsterUnknownPartitionError, match="2023-12-30"):
-        dg.materialize([a], partition_key_range=dg.PartitionKeyRange("2023-12-30", "2024-01-02"), instance=instance)
+        dg.materialize(
+            [a],
+            partition_key_range=dg.PartitionKeyRange("2023-12-30", "2024-01-02"),
+            instance=instance,
+        )
     with pytest.raises(dg.DagsterInvalidInvocationError, match="names no partitions"):
         dg.materialize([a], partition_keys=[], instance=instance)
     nothing_written(instance)

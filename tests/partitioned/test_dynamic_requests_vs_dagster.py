@@ -42,22 +42,30 @@ def _apply(dg, requests, instance):
         results = ctx.results
     else:
         results = apply_dynamic_partitions_requests(requests, instance)
-    return [(r.partitions_def_name, r.added_partitions, r.deleted_partitions,
-             r.skipped_partitions) for r in results]
+    return [
+        (r.partitions_def_name, r.added_partitions, r.deleted_partitions, r.skipped_partitions)
+        for r in results
+    ]
 
 
 def _store_scenario(dg):
     inst = dg.DagsterInstance.ephemeral()
     inst.add_dynamic_partitions("fruits", ["kiwi", "apple"])
     inst.add_dynamic_partitions("fruits", ["apple", "fig"])
-    seen = [list(inst.get_dynamic_partitions("fruits")), inst.has_dynamic_partition("fruits", "fig"),
-            inst.has_dynamic_partition("fruits", "nope"), list(inst.get_dynamic_partitions("other")),
-            inst.get_existing_dynamic_partitions("fruits", ["fig", "nope", "kiwi"])]
+    seen = [
+        list(inst.get_dynamic_partitions("fruits")),
+        inst.has_dynamic_partition("fruits", "fig"),
+        inst.has_dynamic_partition("fruits", "nope"),
+        list(inst.get_dynamic_partitions("other")),
+        inst.get_existing_dynamic_partitions("fruits", ["fig", "nope", "kiwi"]),
+    ]
     inst.delete_dynamic_partition("fruits", "nope")  # silently nothing
     inst.delete_dynamic_partition("fruits", "fig")
     fruits = dg.DynamicPartitionsDefinition(name="fruits")
-    seen += [list(inst.get_dynamic_partitions("fruits")),
-             list(fruits.get_partition_keys(dynamic_partitions_store=inst))]
+    seen += [
+        list(inst.get_dynamic_partitions("fruits")),
+        list(fruits.get_partition_keys(dynamic_partitions_store=inst)),
+    ]
     return seen
 
 
@@ -91,8 +99,10 @@ def _requests_scenario(dg):
     inst = dg.DagsterInstance.ephemeral()
     inst.add_dynamic_partitions("fruits", ["kiwi", "apple"])
     data = new_fruit.evaluate_tick(dg.build_sensor_context(instance=inst, definitions=defs))
-    requests = [(type(r).__name__, r.partitions_def_name, list(r.partition_keys))
-                for r in data.dynamic_partitions_requests]
+    requests = [
+        (type(r).__name__, r.partitions_def_name, list(r.partition_keys))
+        for r in data.dynamic_partitions_requests
+    ]
     applied = _apply(dg, data.dynamic_partitions_requests, inst)
     after = list(inst.get_dynamic_partitions("fruits"))
     again = _apply(dg, data.dynamic_partitions_requests, inst)  # idempotent
@@ -104,9 +114,18 @@ def _requests_scenario(dg):
         deleted = "ran"
     except Exception as exc:
         deleted = type(exc).__name__
-    return (requests, data.cursor, [r.run_key for r in data.run_requests], applied, after, again,
-            (built.partitions_def_name, built.partition_keys),
-            built == dg.AddDynamicPartitionsRequest("fruits", ["x"]), ran, deleted)
+    return (
+        requests,
+        data.cursor,
+        [r.run_key for r in data.run_requests],
+        applied,
+        after,
+        again,
+        (built.partitions_def_name, built.partition_keys),
+        built == dg.AddDynamicPartitionsRequest("fruits", ["x"]),
+        ran,
+        deleted,
+    )
 
 
 def test_sensor_result_requests_are_applied_as_dagsters_daemon_does():
@@ -114,11 +133,16 @@ def test_sensor_result_requests_are_applied_as_dagsters_daemon_does():
     assert ours == theirs
     requests, _, _, applied, after, again, _, _, ran, deleted = ours
     assert ran == "pear" and deleted == "DagsterUnknownPartitionError"
-    assert requests == [("AddDynamicPartitionsRequest", "fruits", ["apple", "pear"]),
-                        ("DeleteDynamicPartitionsRequest", "fruits", ["kiwi", "plum"])]
+    assert requests == [
+        ("AddDynamicPartitionsRequest", "fruits", ["apple", "pear"]),
+        ("DeleteDynamicPartitionsRequest", "fruits", ["kiwi", "plum"]),
+    ]
     assert applied == [("fruits", ["pear"], None, ["apple"]), ("fruits", None, ["kiwi"], ["plum"])]
     assert after == ["apple", "pear"]
-    assert again == [("fruits", [], None, ["apple", "pear"]), ("fruits", None, [], ["kiwi", "plum"])]
+    assert again == [
+        ("fruits", [], None, ["apple", "pear"]),
+        ("fruits", None, [], ["kiwi", "plum"]),
+    ]
 
 
 def _conflicts_scenario(dg):
@@ -130,6 +154,7 @@ def _conflicts_scenario(dg):
         [fruits.build_delete_request(["apple"]), fruits.build_add_request(["apple"])],
         [fruits.build_add_request(["apple"]), fruits.build_add_request(["pear"])],
     ):
+
         @dg.sensor(job_name="j")
         def s(context, reqs=reqs):
             return dg.SensorResult(dynamic_partitions_requests=reqs)
@@ -171,7 +196,9 @@ def test_bad_requests_raise():
 
 def test_bad_requests_say_what_to_do():
     fruits = dagster_nb.DynamicPartitionsDefinition(name="fruits")
-    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match=r"wrap a single key in a list: \['apple'\]"):
+    with pytest.raises(
+        dagster_nb.DagsterInvalidInvocationError, match=r"wrap a single key in a list: \['apple'\]"
+    ):
         fruits.build_add_request("apple")
     with pytest.raises(dagster_nb.DagsterInvalidDefinitionError, match="build_add_request"):
         dagster_nb.SensorResult(dynamic_partitions_requests=["apple"])

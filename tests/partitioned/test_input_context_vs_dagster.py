@@ -30,14 +30,16 @@ def _scenario(dg):
             self.store[(tuple(context.asset_key.path), pk)] = obj
 
         def load_input(self, context):
-            log.append((
-                context.asset_key.path[-1],
-                probe(lambda: context.has_partition_key),
-                probe(lambda: context.partition_key),
-                probe(lambda: context.has_asset_partitions),
-                probe(lambda: context.asset_partition_key),
-                probe(lambda: list(context.asset_partition_keys)),
-            ))
+            log.append(
+                (
+                    context.asset_key.path[-1],
+                    probe(lambda: context.has_partition_key),
+                    probe(lambda: context.partition_key),
+                    probe(lambda: context.has_asset_partitions),
+                    probe(lambda: context.asset_partition_key),
+                    probe(lambda: list(context.asset_partition_keys)),
+                )
+            )
             path = tuple(context.asset_key.path)
             if context.has_asset_partitions:
                 return {k: self.store.get((path, k)) for k in context.asset_partition_keys}

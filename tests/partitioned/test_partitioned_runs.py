@@ -30,7 +30,9 @@ def test_static_partitions_each_key_its_own_value(instance):
         assert r.dagster_run.tags["dagster/partition"] == k
     assert keys_of(instance, "paint") == ["blue", "green", "red"]
     assert instance.get_asset_partition_statuses("paint") == {
-        "red": "MATERIALIZED", "green": "MATERIALIZED", "blue": "MATERIALIZED",
+        "red": "MATERIALIZED",
+        "green": "MATERIALIZED",
+        "blue": "MATERIALIZED",
     }
     mats = instance.fetch_materializations("paint", limit=10).records
     assert sorted(m.partition_key for m in mats) == ["blue", "green", "red"]
@@ -46,7 +48,9 @@ def test_static_partitions_each_key_its_own_value(instance):
             dt.datetime(2024, 3, 11, tzinfo=UTC),
         ),
         (
-            dg.HourlyPartitionsDefinition(start_date="2024-03-09-00:00", timezone="America/New_York"),
+            dg.HourlyPartitionsDefinition(
+                start_date="2024-03-09-00:00", timezone="America/New_York"
+            ),
             "2024-03-10-01:00",
             dt.datetime(2024, 3, 10, 6, tzinfo=UTC),  # 01:00 EST
             dt.datetime(2024, 3, 10, 7, tzinfo=UTC),  # 03:00 EDT (the DST gap)
@@ -66,7 +70,9 @@ def test_static_partitions_each_key_its_own_value(instance):
             dt.datetime(2024, 1, 15, 3, tzinfo=UTC),
         ),
         (
-            dg.MonthlyPartitionsDefinition(start_date="2024-01-05", day_offset=5, timezone="Asia/Kolkata"),
+            dg.MonthlyPartitionsDefinition(
+                start_date="2024-01-05", day_offset=5, timezone="Asia/Kolkata"
+            ),
             "2024-02-05",
             dt.datetime(2024, 2, 4, 18, 30, tzinfo=UTC),
             dt.datetime(2024, 3, 4, 18, 30, tzinfo=UTC),
@@ -80,7 +86,14 @@ def test_static_partitions_each_key_its_own_value(instance):
             dt.datetime(2024, 1, 1, 18, tzinfo=UTC),
         ),
     ],
-    ids=["daily", "hourly-ny-dst", "daily-offset-berlin-dst", "weekly-offset", "monthly-kolkata", "cron-6h"],
+    ids=[
+        "daily",
+        "hourly-ny-dst",
+        "daily-offset-berlin-dst",
+        "weekly-offset",
+        "monthly-kolkata",
+        "cron-6h",
+    ],
 )
 def test_time_window_partitions_in_runs(instance, pdef, key, start, end):
     seen = {}
@@ -94,8 +107,12 @@ def test_time_window_partitions_in_runs(instance, pdef, key, start, end):
         seen["has"] = (context.has_partition_key, context.has_partition_key_range)
         return key
 
-    r = dg.materialize([events], partition_key=key, instance=instance,
-                       current_time=dt.datetime(2025, 1, 1, tzinfo=UTC))
+    r = dg.materialize(
+        [events],
+        partition_key=key,
+        instance=instance,
+        current_time=dt.datetime(2025, 1, 1, tzinfo=UTC),
+    )
     assert r.success
     assert seen["key"] == key
     assert seen["keys"] == [key]
@@ -108,8 +125,10 @@ def test_time_window_partitions_in_runs(instance, pdef, key, start, end):
 
 def test_multi_partitions_key_and_dimensions(instance):
     multi = dg.MultiPartitionsDefinition(
-        {"date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-03"),
-         "region": dg.StaticPartitionsDefinition(["eu", "us"])}
+        {
+            "date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-03"),
+            "region": dg.StaticPartitionsDefinition(["eu", "us"]),
+        }
     )
     seen = []
 
@@ -122,7 +141,9 @@ def test_multi_partitions_key_and_dimensions(instance):
     # string form ("<dims sorted by name>" joined with |) and MultiPartitionKey both work
     r1 = dg.materialize([sales], partition_key="2024-01-02|us", instance=instance)
     r2 = dg.materialize(
-        [sales], partition_key=dg.MultiPartitionKey({"region": "eu", "date": "2024-01-01"}), instance=instance
+        [sales],
+        partition_key=dg.MultiPartitionKey({"region": "eu", "date": "2024-01-01"}),
+        instance=instance,
     )
     assert r1.output_for_node("sales") == "us@2024-01-02"
     assert r2.output_for_node("sales") == "eu@2024-01-01"
@@ -144,7 +165,10 @@ def test_dynamic_partitions_from_the_instance(instance):
     instance.add_dynamic_partitions("files", ["a.csv", "b.csv"])
     assert files.get_partition_keys(dynamic_partitions_store=instance) == ["a.csv", "b.csv"]
     for k in ("a.csv", "b.csv"):
-        assert dg.materialize([parsed], partition_key=k, instance=instance).output_for_node("parsed") == f"parsed {k}"
+        assert (
+            dg.materialize([parsed], partition_key=k, instance=instance).output_for_node("parsed")
+            == f"parsed {k}"
+        )
     with pytest.raises(dg.DagsterUnknownPartitionError, match="c.csv"):
         dg.materialize([parsed], partition_key="c.csv", instance=instance)
     instance.add_dynamic_partitions("files", ["c.csv"])
@@ -170,14 +194,18 @@ def test_range_run_context_properties(instance):
         return 1
 
     r = dg.materialize(
-        [up], partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-04"),
-        instance=instance, resources={"mem": dg.InMemoryIOManager()},
+        [up],
+        partition_key_range=dg.PartitionKeyRange("2024-01-02", "2024-01-04"),
+        instance=instance,
+        resources={"mem": dg.InMemoryIOManager()},
     )
     assert r.success
     assert seen == {
         "keys": ["2024-01-02", "2024-01-03", "2024-01-04"],
         "range": dg.PartitionKeyRange("2024-01-02", "2024-01-04"),
-        "window": dg.TimeWindow(dt.datetime(2024, 1, 2, tzinfo=UTC), dt.datetime(2024, 1, 5, tzinfo=UTC)),
+        "window": dg.TimeWindow(
+            dt.datetime(2024, 1, 2, tzinfo=UTC), dt.datetime(2024, 1, 5, tzinfo=UTC)
+        ),
         "has_key": False,
     }
     assert r.dagster_run.tags["dagster/asset_partition_range_start"] == "2024-01-02"
@@ -217,15 +245,21 @@ def test_input_partition_properties(instance):
             context.asset_partition_key_for_input("ticks")
         return sum(ticks.values())
 
-    hours = hourly.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-02-00:00", "2024-01-02-23:00"))
+    hours = hourly.get_partition_keys_in_range(
+        dg.PartitionKeyRange("2024-01-02-00:00", "2024-01-02-23:00")
+    )
     assert len(hours) == 24
     for h in hours:
         dg.materialize([ticks], partition_key=h, instance=instance)
-    r = dg.materialize([ticks, day_total], selection="day_total", partition_key="2024-01-02", instance=instance)
+    r = dg.materialize(
+        [ticks, day_total], selection="day_total", partition_key="2024-01-02", instance=instance
+    )
     assert r.output_for_node("day_total") == sum(range(24))
     assert seen["keys"] == hours
     assert seen["range"] == dg.PartitionKeyRange("2024-01-02-00:00", "2024-01-02-23:00")
-    assert seen["window"] == dg.TimeWindow(dt.datetime(2024, 1, 2, tzinfo=UTC), dt.datetime(2024, 1, 3, tzinfo=UTC))
+    assert seen["window"] == dg.TimeWindow(
+        dt.datetime(2024, 1, 2, tzinfo=UTC), dt.datetime(2024, 1, 3, tzinfo=UTC)
+    )
 
 
 # --------------------------------------------------------------------------- mappings
@@ -248,7 +282,10 @@ def test_identity_mapping(instance):
     def up(context):
         return "up-" + context.partition_key
 
-    @dg.asset(partitions_def=colors, ins={"up": dg.AssetIn(partition_mapping=dg.IdentityPartitionMapping())})
+    @dg.asset(
+        partitions_def=colors,
+        ins={"up": dg.AssetIn(partition_mapping=dg.IdentityPartitionMapping())},
+    )
     def down(context, up):
         assert context.asset_partition_key_for_input("up") == context.partition_key
         return up + "!"
@@ -264,17 +301,29 @@ def test_time_window_mapping_reads_yesterday(instance, daily):
 
     @dg.asset(
         partitions_def=daily,
-        ins={"up": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))},
+        ins={
+            "up": dg.AssetIn(
+                partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+            )
+        },
     )
     def yesterday(context, up):
         return (context.partition_key, context.asset_partition_key_for_input("up"), up)
 
-    @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))})
+    @dg.asset(
+        partitions_def=daily,
+        ins={"up": dg.AssetIn(partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1))},
+    )
     def two_days(up):
         return up
 
     _materialize_all([up], daily, instance)
-    r = dg.materialize([up, yesterday, two_days], selection=["yesterday", "two_days"], partition_key="2024-01-03", instance=instance)
+    r = dg.materialize(
+        [up, yesterday, two_days],
+        selection=["yesterday", "two_days"],
+        partition_key="2024-01-03",
+        instance=instance,
+    )
     assert r.output_for_node("yesterday") == ("2024-01-03", "2024-01-02", "2024-01-02")
     assert r.output_for_node("two_days") == {"2024-01-02": "2024-01-02", "2024-01-03": "2024-01-03"}
 
@@ -292,15 +341,21 @@ def test_all_partition_mapping_and_last_partition_mapping(instance, daily):
     def latest(up):
         return up
 
-    @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())})
+    @dg.asset(
+        partitions_def=daily, ins={"up": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())}
+    )
     def daily_all(up):
         return sum(up.values())
 
     _materialize_all([up], daily, instance)
-    r = dg.materialize([up, everything, latest], selection=["everything", "latest"], instance=instance)
+    r = dg.materialize(
+        [up, everything, latest], selection=["everything", "latest"], instance=instance
+    )
     assert r.output_for_node("everything") == {f"2024-01-0{i}": i for i in range(1, 6)}
     assert r.output_for_node("latest") == 5
-    r = dg.materialize([up, daily_all], selection="daily_all", partition_key="2024-01-01", instance=instance)
+    r = dg.materialize(
+        [up, daily_all], selection="daily_all", partition_key="2024-01-01", instance=instance
+    )
     assert r.output_for_node("daily_all") == 15
 
 
@@ -314,14 +369,25 @@ def test_static_partition_mapping(instance):
 
     @dg.asset(
         partitions_def=groups,
-        ins={"up": dg.AssetIn(partition_mapping=dg.StaticPartitionMapping({"a": "ab", "b": "ab", "c": "c"}))},
+        ins={
+            "up": dg.AssetIn(
+                partition_mapping=dg.StaticPartitionMapping({"a": "ab", "b": "ab", "c": "c"})
+            )
+        },
     )
     def down(context, up):
         return up
 
     _materialize_all([up], letters, instance)
-    assert dg.materialize([up, down], selection="down", partition_key="ab", instance=instance).output_for_node("down") == {"a": "aa", "b": "bb"}
-    assert dg.materialize([up, down], selection="down", partition_key="c", instance=instance).output_for_node("down") == "cc"
+    assert dg.materialize(
+        [up, down], selection="down", partition_key="ab", instance=instance
+    ).output_for_node("down") == {"a": "aa", "b": "bb"}
+    assert (
+        dg.materialize(
+            [up, down], selection="down", partition_key="c", instance=instance
+        ).output_for_node("down")
+        == "cc"
+    )
 
 
 def test_specific_partitions_mapping(instance, daily):
@@ -331,17 +397,28 @@ def test_specific_partitions_mapping(instance, daily):
     def region_config(context):
         return {"region": context.partition_key}
 
-    @dg.asset(partitions_def=daily, ins={"settings": dg.AssetIn("region_config", partition_mapping=dg.SpecificPartitionsPartitionMapping(["us"]))})
+    @dg.asset(
+        partitions_def=daily,
+        ins={
+            "settings": dg.AssetIn(
+                "region_config", partition_mapping=dg.SpecificPartitionsPartitionMapping(["us"])
+            )
+        },
+    )
     def report(context, settings):
         return (context.partition_key, settings)
 
     _materialize_all([region_config], regions, instance)
-    r = dg.materialize([region_config, report], selection="report", partition_key="2024-01-04", instance=instance)
+    r = dg.materialize(
+        [region_config, report], selection="report", partition_key="2024-01-04", instance=instance
+    )
     assert r.output_for_node("report") == ("2024-01-04", {"region": "us"})
 
 
 def test_multi_to_single_dimension_mapping(instance, daily):
-    multi = dg.MultiPartitionsDefinition({"date": daily, "region": dg.StaticPartitionsDefinition(["eu", "us"])})
+    multi = dg.MultiPartitionsDefinition(
+        {"date": daily, "region": dg.StaticPartitionsDefinition(["eu", "us"])}
+    )
 
     @dg.asset(partitions_def=multi)
     def sales(context):
@@ -350,7 +427,13 @@ def test_multi_to_single_dimension_mapping(instance, daily):
 
     @dg.asset(
         partitions_def=daily,
-        ins={"sales": dg.AssetIn(partition_mapping=dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date"))},
+        ins={
+            "sales": dg.AssetIn(
+                partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
+                    partition_dimension_name="date"
+                )
+            )
+        },
     )
     def daily_total(context, sales):
         return (sorted(context.asset_partition_keys_for_input("sales")), sum(sales.values()))
@@ -361,7 +444,12 @@ def test_multi_to_single_dimension_mapping(instance, daily):
 
     for k in ["2024-01-02|eu", "2024-01-02|us", "2024-01-03|eu"]:
         dg.materialize([sales], partition_key=k, instance=instance)
-    r = dg.materialize([sales, daily_total, inferred], selection=["daily_total", "inferred"], partition_key="2024-01-02", instance=instance)
+    r = dg.materialize(
+        [sales, daily_total, inferred],
+        selection=["daily_total", "inferred"],
+        partition_key="2024-01-02",
+        instance=instance,
+    )
     assert r.output_for_node("daily_total") == (["2024-01-02|eu", "2024-01-02|us"], 15)
     assert r.output_for_node("inferred") == ["2024-01-02|eu", "2024-01-02|us"]
 
@@ -374,17 +462,23 @@ def test_multi_partition_mapping(instance, daily):
     def up(context):
         return str(context.partition_key)
 
-    mapping = dg.MultiPartitionMapping({
-        "date": dg.DimensionPartitionMapping("date", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
-        "region": dg.DimensionPartitionMapping("region", dg.IdentityPartitionMapping()),
-    })
+    mapping = dg.MultiPartitionMapping(
+        {
+            "date": dg.DimensionPartitionMapping(
+                "date", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+            ),
+            "region": dg.DimensionPartitionMapping("region", dg.IdentityPartitionMapping()),
+        }
+    )
 
     @dg.asset(partitions_def=multi, ins={"up": dg.AssetIn(partition_mapping=mapping)})
     def down(context, up):
         return (str(context.asset_partition_key_for_input("up")), up)
 
     dg.materialize([up], partition_key="2024-01-02|us", instance=instance)
-    r = dg.materialize([up, down], selection="down", partition_key="2024-01-03|us", instance=instance)
+    r = dg.materialize(
+        [up, down], selection="down", partition_key="2024-01-03|us", instance=instance
+    )
     assert r.output_for_node("down") == ("2024-01-02|us", "2024-01-02|us")
 
 
@@ -395,19 +489,30 @@ def test_mapping_on_asset_dep_records_mapped_upstream_version(instance, daily):
 
     @dg.asset(
         partitions_def=daily,
-        deps=[dg.AssetDep(up, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=-2))],
+        deps=[
+            dg.AssetDep(
+                up, partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=-2)
+            )
+        ],
     )
     def down():
         return 2
 
     assert dg.materialize([up, down], partition_key="2024-01-04", instance=instance).success
     assert keys_of(instance, "down") == ["2024-01-04"]
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"):
-        dg.Definitions(assets=[
-            up,
-            dg.AssetSpec("down", partitions_def=dg.StaticPartitionsDefinition(["x"]),
-                         deps=[dg.AssetDep(up, partition_mapping=dg.StaticPartitionMapping({"x": "x"}))]),
-        ]).resolve_asset_graph()
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="Invalid partition mapping from down to up"
+    ):
+        dg.Definitions(
+            assets=[
+                up,
+                dg.AssetSpec(
+                    "down",
+                    partitions_def=dg.StaticPartitionsDefinition(["x"]),
+                    deps=[dg.AssetDep(up, partition_mapping=dg.StaticPartitionMapping({"x": "x"}))],
+                ),
+            ]
+        ).resolve_asset_graph()
 
 
 # ------------------------------------------------------- partitioned <-> unpartitioned
@@ -431,7 +536,9 @@ class RecordingIOManager(dg.IOManager):
         key = context.asset_key.to_user_string()
         if context.has_asset_partitions:
             pks = list(context.asset_partition_keys)
-            self.loads.append((key, pks, context.partition_key if context.has_partition_key else None))
+            self.loads.append(
+                (key, pks, context.partition_key if context.has_partition_key else None)
+            )
             return {pk: self.values[(key, pk)] for pk in pks}
         self.loads.append((key, None, None))
         return self.values[(key, None)]
@@ -449,7 +556,9 @@ def test_unpartitioned_reads_partitioned_as_dict(instance, daily):
     io = RecordingIOManager()
     for k in daily.get_partition_keys():
         dg.materialize([up], partition_key=k, instance=instance, resources={"io_manager": io})
-    r = dg.materialize([up, summary], selection="summary", instance=instance, resources={"io_manager": io})
+    r = dg.materialize(
+        [up, summary], selection="summary", instance=instance, resources={"io_manager": io}
+    )
     assert r.output_for_node("summary") == {f"2024-01-0{i}": str(i) for i in range(1, 6)}
     assert io.loads == [("up", daily.get_partition_keys(), None)]
     # default filesystem IO manager: also a dict keyed by partition
@@ -469,7 +578,9 @@ def test_partitioned_reads_unpartitioned(instance, daily):
         return (context.partition_key, rates["eur"])
 
     io = RecordingIOManager()
-    r = dg.materialize([rates, priced], partition_key="2024-01-02", instance=instance, resources={"io_manager": io})
+    r = dg.materialize(
+        [rates, priced], partition_key="2024-01-02", instance=instance, resources={"io_manager": io}
+    )
     assert r.output_for_node("priced") == ("2024-01-02", 1.1)
     assert io.handles == [("rates", []), ("priced", ["2024-01-02"])]
     assert io.loads == [("rates", None, None)]

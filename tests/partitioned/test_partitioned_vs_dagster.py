@@ -23,7 +23,11 @@ def recording_io(dg):
             self.values, self.log = {}, []
 
         def handle_output(self, context, obj):
-            pks = sorted(str(k) for k in context.asset_partition_keys) if context.has_asset_partitions else None
+            pks = (
+                sorted(str(k) for k in context.asset_partition_keys)
+                if context.has_asset_partitions
+                else None
+            )
             self.log.append(("out", context.asset_key.to_user_string(), pks))
             for pk in pks or [None]:
                 self.values[(context.asset_key.to_user_string(), pk)] = obj
@@ -50,11 +54,33 @@ def window(tw):
 PDEFS = {
     "static": lambda dg: (dg.StaticPartitionsDefinition(["a", "b"]), "b"),
     "daily": lambda dg: (dg.DailyPartitionsDefinition(start_date="2024-01-01"), "2024-03-10"),
-    "hourly-ny": lambda dg: (dg.HourlyPartitionsDefinition(start_date="2024-03-09-00:00", timezone="America/New_York"), "2024-03-10-03:00"),
-    "daily-berlin-offset": lambda dg: (dg.DailyPartitionsDefinition(start_date="2024-01-01", hour_offset=2, timezone="Europe/Berlin"), "2024-03-30"),
-    "weekly": lambda dg: (dg.WeeklyPartitionsDefinition(start_date="2024-01-01", day_offset=3), "2024-01-10"),
-    "monthly": lambda dg: (dg.MonthlyPartitionsDefinition(start_date="2024-01-01", timezone="Asia/Tokyo"), "2024-02-01"),
-    "multi": lambda dg: (dg.MultiPartitionsDefinition({"d": dg.DailyPartitionsDefinition(start_date="2024-01-01"), "c": dg.StaticPartitionsDefinition(["x", "y"])}), "y|2024-01-02"),
+    "hourly-ny": lambda dg: (
+        dg.HourlyPartitionsDefinition(start_date="2024-03-09-00:00", timezone="America/New_York"),
+        "2024-03-10-03:00",
+    ),
+    "daily-berlin-offset": lambda dg: (
+        dg.DailyPartitionsDefinition(
+            start_date="2024-01-01", hour_offset=2, timezone="Europe/Berlin"
+        ),
+        "2024-03-30",
+    ),
+    "weekly": lambda dg: (
+        dg.WeeklyPartitionsDefinition(start_date="2024-01-01", day_offset=3),
+        "2024-01-10",
+    ),
+    "monthly": lambda dg: (
+        dg.MonthlyPartitionsDefinition(start_date="2024-01-01", timezone="Asia/Tokyo"),
+        "2024-02-01",
+    ),
+    "multi": lambda dg: (
+        dg.MultiPartitionsDefinition(
+            {
+                "d": dg.DailyPartitionsDefinition(start_date="2024-01-01"),
+                "c": dg.StaticPartitionsDefinition(["x", "y"]),
+            }
+        ),
+        "y|2024-01-02",
+    ),
 }
 
 
@@ -78,8 +104,12 @@ def test_context_partition_properties(name):
             return 1
 
         io = recording_io(dg)
-        r = dg.materialize([a], partition_key=key, resources={"io_manager": io},
-                           instance=dg.DagsterInstance.ephemeral())
+        r = dg.materialize(
+            [a],
+            partition_key=key,
+            resources={"io_manager": io},
+            instance=dg.DagsterInstance.ephemeral(),
+        )
         assert r.success
         return seen, io.log, r.dagster_run.tags.get("dagster/partition")
 
@@ -89,18 +119,76 @@ def test_context_partition_properties(name):
 
 MAPPINGS = {
     "identity": lambda dg, d, s, m: (s, s, dg.IdentityPartitionMapping(), ["a", "b"], "b"),
-    "yesterday": lambda dg, d, s, m: (d, d, dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1), ["2024-01-01", "2024-01-02", "2024-01-03"], "2024-01-03"),
-    "two-days": lambda dg, d, s, m: (d, d, dg.TimeWindowPartitionMapping(start_offset=-1), ["2024-01-01", "2024-01-02", "2024-01-03"], "2024-01-03"),
-    "all": lambda dg, d, s, m: (d, s, dg.AllPartitionMapping(), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "a"),
-    "last": lambda dg, d, s, m: (d, s, dg.LastPartitionMapping(), ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], "a"),
-    "static": lambda dg, d, s, m: (dg.StaticPartitionsDefinition(["p", "q", "r"]), s, dg.StaticPartitionMapping({"p": "a", "q": "a", "r": "b"}), ["p", "q", "r"], "a"),
-    "specific": lambda dg, d, s, m: (s, d, dg.SpecificPartitionsPartitionMapping(["b"]), ["a", "b"], "2024-01-02"),
-    "multi-to-single": lambda dg, d, s, m: (m, d, dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="d"), ["2024-01-02|a", "2024-01-02|b", "2024-01-03|a"], "2024-01-02"),
-    "multi-to-single-inferred": lambda dg, d, s, m: (m, s, None, ["2024-01-01|a", "2024-01-02|a", "2024-01-02|b", "2024-01-03|a", "2024-01-04|a"], "a"),
-    "multi": lambda dg, d, s, m: (m, m, dg.MultiPartitionMapping({
-        "d": dg.DimensionPartitionMapping("d", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
-        "s": dg.DimensionPartitionMapping("s", dg.IdentityPartitionMapping()),
-    }), ["2024-01-02|a", "2024-01-02|b"], "2024-01-03|b"),
+    "yesterday": lambda dg, d, s, m: (
+        d,
+        d,
+        dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1),
+        ["2024-01-01", "2024-01-02", "2024-01-03"],
+        "2024-01-03",
+    ),
+    "two-days": lambda dg, d, s, m: (
+        d,
+        d,
+        dg.TimeWindowPartitionMapping(start_offset=-1),
+        ["2024-01-01", "2024-01-02", "2024-01-03"],
+        "2024-01-03",
+    ),
+    "all": lambda dg, d, s, m: (
+        d,
+        s,
+        dg.AllPartitionMapping(),
+        ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+        "a",
+    ),
+    "last": lambda dg, d, s, m: (
+        d,
+        s,
+        dg.LastPartitionMapping(),
+        ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+        "a",
+    ),
+    "static": lambda dg, d, s, m: (
+        dg.StaticPartitionsDefinition(["p", "q", "r"]),
+        s,
+        dg.StaticPartitionMapping({"p": "a", "q": "a", "r": "b"}),
+        ["p", "q", "r"],
+        "a",
+    ),
+    "specific": lambda dg, d, s, m: (
+        s,
+        d,
+        dg.SpecificPartitionsPartitionMapping(["b"]),
+        ["a", "b"],
+        "2024-01-02",
+    ),
+    "multi-to-single": lambda dg, d, s, m: (
+        m,
+        d,
+        dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="d"),
+        ["2024-01-02|a", "2024-01-02|b", "2024-01-03|a"],
+        "2024-01-02",
+    ),
+    "multi-to-single-inferred": lambda dg, d, s, m: (
+        m,
+        s,
+        None,
+        ["2024-01-01|a", "2024-01-02|a", "2024-01-02|b", "2024-01-03|a", "2024-01-04|a"],
+        "a",
+    ),
+    "multi": lambda dg, d, s, m: (
+        m,
+        m,
+        dg.MultiPartitionMapping(
+            {
+                "d": dg.DimensionPartitionMapping(
+                    "d", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+                ),
+                "s": dg.DimensionPartitionMapping("s", dg.IdentityPartitionMapping()),
+            }
+        ),
+        ["2024-01-02|a", "2024-01-02|b"],
+        "2024-01-03|b",
+    ),
 }
 
 
@@ -120,16 +208,25 @@ def test_values_through_partition_mappings(name):
 
         @dg.asset(partitions_def=down_pdef, ins={"up": dg.AssetIn(partition_mapping=mapping)})
         def down(context, up):
-            seen["input_keys"] = sorted(str(k) for k in context.asset_partition_keys_for_input("up"))
+            seen["input_keys"] = sorted(
+                str(k) for k in context.asset_partition_keys_for_input("up")
+            )
             return up
 
         io = recording_io(dg)
         inst = dg.DagsterInstance.ephemeral()
         for k in up_keys:
-            assert dg.materialize([up], partition_key=k, resources={"io_manager": io}, instance=inst).success
+            assert dg.materialize(
+                [up], partition_key=k, resources={"io_manager": io}, instance=inst
+            ).success
         io.log.clear()
-        r = dg.materialize([up, down], selection=[down], partition_key=down_key,
-                           resources={"io_manager": io}, instance=inst)
+        r = dg.materialize(
+            [up, down],
+            selection=[down],
+            partition_key=down_key,
+            resources={"io_manager": io},
+            instance=inst,
+        )
         assert r.success
         return r.output_for_node("down"), seen, io.log
 
@@ -157,9 +254,21 @@ def test_unpartitioned_reads_partitioned_and_reverse():
         inst = dg.DagsterInstance.ephemeral()
         dg.materialize([rates], resources={"io_manager": io}, instance=inst)
         for k in d.get_partition_keys():
-            dg.materialize([rates, sales], selection=[sales], partition_key=k, resources={"io_manager": io}, instance=inst)
-        r = dg.materialize([rates, sales, total], selection=[total], resources={"io_manager": io}, instance=inst)
-        return r.output_for_node("total"), io.log, sorted(inst.get_materialized_partitions(dg.AssetKey("sales")))
+            dg.materialize(
+                [rates, sales],
+                selection=[sales],
+                partition_key=k,
+                resources={"io_manager": io},
+                instance=inst,
+            )
+        r = dg.materialize(
+            [rates, sales, total], selection=[total], resources={"io_manager": io}, instance=inst
+        )
+        return (
+            r.output_for_node("total"),
+            io.log,
+            sorted(inst.get_materialized_partitions(dg.AssetKey("sales"))),
+        )
 
     theirs, ours = both(scenario)
     assert ours == theirs
@@ -197,8 +306,10 @@ def test_dynamic_partitions_in_instance():
 
         inst = dg.DagsterInstance.ephemeral()
         inst.add_dynamic_partitions("files", ["b.csv", "a.csv"])
-        outs = [dg.materialize([parsed], partition_key=k, instance=inst).output_for_node("parsed")
-                for k in files.get_partition_keys(dynamic_partitions_store=inst)]
+        outs = [
+            dg.materialize([parsed], partition_key=k, instance=inst).output_for_node("parsed")
+            for k in files.get_partition_keys(dynamic_partitions_store=inst)
+        ]
         try:
             dg.materialize([parsed], partition_key="c.csv", instance=inst)
             err = None
@@ -232,8 +343,16 @@ def test_jobs_side_by_side():
         defs = dg.Definitions(
             assets=[orders, revenue, knob],
             jobs=[
-                dg.define_asset_job("sales_job", selection="group:sales", partitions_def=d, tags={"team": "bi"}, description="sales"),
-                dg.define_asset_job("knob_job", selection=["knob"], config={"ops": {"knob": {"config": {"n": 4}}}}),
+                dg.define_asset_job(
+                    "sales_job",
+                    selection="group:sales",
+                    partitions_def=d,
+                    tags={"team": "bi"},
+                    description="sales",
+                ),
+                dg.define_asset_job(
+                    "knob_job", selection=["knob"], config={"ops": {"knob": {"config": {"n": 4}}}}
+                ),
                 dg.define_asset_job("up_job", selection="+key:revenue", partitions_def=d),
             ],
         )
@@ -241,21 +360,33 @@ def test_jobs_side_by_side():
         job = defs.resolve_job_def("sales_job")
         r1 = job.execute_in_process(partition_key="2024-01-02", instance=inst, tags={"x": "1"})
         r2 = defs.resolve_job_def("knob_job").execute_in_process(instance=inst)
-        r3 = defs.resolve_job_def("knob_job").execute_in_process(instance=inst, run_config={"ops": {"knob": {"config": {"n": 9}}}})
-        r4 = defs.resolve_job_def("up_job").execute_in_process(partition_key="2024-01-03", instance=inst)
+        r3 = defs.resolve_job_def("knob_job").execute_in_process(
+            instance=inst, run_config={"ops": {"knob": {"config": {"n": 9}}}}
+        )
+        r4 = defs.resolve_job_def("up_job").execute_in_process(
+            partition_key="2024-01-03", instance=inst
+        )
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             defs.get_job_def("sales_job")
-        tags = {k: v for k, v in r1.dagster_run.tags.items() if k in ("team", "x", "dagster/partition")}
+        tags = {
+            k: v for k, v in r1.dagster_run.tags.items() if k in ("team", "x", "dagster/partition")
+        }
         try:
             job.execute_in_process(partition_key="2030-01-01", instance=inst)
             err = None
         except Exception as e:  # noqa: BLE001
             err = type(e).__name__
         return (
-            job.name, job.description, r1.output_for_node("revenue"), tags, r2.output_for_node("knob"),
-            r3.output_for_node("knob"), r4.output_for_node("revenue"),
-            any("resolve_job_def" in str(x.message) for x in w), err,
+            job.name,
+            job.description,
+            r1.output_for_node("revenue"),
+            tags,
+            r2.output_for_node("knob"),
+            r3.output_for_node("knob"),
+            r4.output_for_node("revenue"),
+            any("resolve_job_def" in str(x.message) for x in w),
+            err,
             sorted(inst.get_materialized_partitions(dg.AssetKey("revenue"))),
         )
 
@@ -289,11 +420,24 @@ def test_range_run_single_value_per_partition():
             return {k: k[-1] for k in context.partition_keys}
 
         io = DictIO()
-        r = dg.materialize([a], partition_key_range=dg.PartitionKeyRange("2024-01-03", "2024-01-05"),
-                           resources={"io_manager": io}, instance=dg.DagsterInstance.ephemeral()) if dg is dagster_nb else \
-            dg.materialize([a], tags={"dagster/asset_partition_range_start": "2024-01-03",
-                                      "dagster/asset_partition_range_end": "2024-01-05"},
-                           resources={"io_manager": io}, instance=dg.DagsterInstance.ephemeral())
+        r = (
+            dg.materialize(
+                [a],
+                partition_key_range=dg.PartitionKeyRange("2024-01-03", "2024-01-05"),
+                resources={"io_manager": io},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
+            if dg is dagster_nb
+            else dg.materialize(
+                [a],
+                tags={
+                    "dagster/asset_partition_range_start": "2024-01-03",
+                    "dagster/asset_partition_range_end": "2024-01-05",
+                },
+                resources={"io_manager": io},
+                instance=dg.DagsterInstance.ephemeral(),
+            )
+        )
         return r.success, seen, io.stored
 
     theirs, ours = both(scenario)
@@ -310,8 +454,14 @@ def _yesterday_of(dg, body):
     def up():
         return 1
 
-    @dg.asset(partitions_def=daily, ins={"up": dg.AssetIn(
-        partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1))})
+    @dg.asset(
+        partitions_def=daily,
+        ins={
+            "up": dg.AssetIn(
+                partition_mapping=dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+            )
+        },
+    )
     def down(context, up):
         body(context, up)
         return 2
@@ -348,16 +498,20 @@ def test_previous_partition_of_the_first_partition_is_empty(tmp_path):
 
         inst = dg.DagsterInstance.ephemeral()
         res = {"io_manager": Probe()}
-        assert dg.materialize([up], partition_key="2025-01-01", instance=inst,
-                              resources=res).success
-        r = dg.materialize([up, down], selection=[down], partition_key="2025-01-01",
-                           instance=inst, resources=res)
+        assert dg.materialize(
+            [up], partition_key="2025-01-01", instance=inst, resources=res
+        ).success
+        r = dg.materialize(
+            [up, down], selection=[down], partition_key="2025-01-01", instance=inst, resources=res
+        )
         return r.success, seen
 
     theirs, ours = both(scenario)
     assert ours == theirs
-    assert ours == (True, {"has_asset_partitions": True, "asset_partition_keys": [], "up": None,
-                           "keys": []})
+    assert ours == (
+        True,
+        {"has_asset_partitions": True, "asset_partition_keys": [], "up": None, "keys": []},
+    )
 
 
 def test_has_partition_key_range_only_for_range_runs():
@@ -367,8 +521,13 @@ def test_has_partition_key_range_only_for_range_runs():
 
         @dg.asset(partitions_def=daily)
         def a(context):
-            seen.append((context.has_partition_key, context.has_partition_key_range,
-                         [str(k) for k in context.partition_keys]))
+            seen.append(
+                (
+                    context.has_partition_key,
+                    context.has_partition_key_range,
+                    [str(k) for k in context.partition_keys],
+                )
+            )
             return 1
 
         @dg.asset
@@ -394,8 +553,10 @@ def test_range_and_window_of_an_input_mapped_to_no_partition():
 
         def body(context, up):
             seen["keys"] = context.asset_partition_keys_for_input("up")
-            for name in ("asset_partition_key_range_for_input",
-                         "asset_partitions_time_window_for_input"):
+            for name in (
+                "asset_partition_key_range_for_input",
+                "asset_partitions_time_window_for_input",
+            ):
                 try:
                     getattr(context, name)("up")
                 except Exception as e:  # noqa: BLE001
@@ -403,9 +564,12 @@ def test_range_and_window_of_an_input_mapped_to_no_partition():
 
         up, down = _yesterday_of(dg, body)
 
-        r = dg.materialize([up, down], partition_key="2025-01-01",
-                           instance=dg.DagsterInstance.ephemeral(),
-                           resources={"io_manager": dg.InMemoryIOManager()})
+        r = dg.materialize(
+            [up, down],
+            partition_key="2025-01-01",
+            instance=dg.DagsterInstance.ephemeral(),
+            resources={"io_manager": dg.InMemoryIOManager()},
+        )
         return r.success, seen
 
     (t_ok, theirs), (o_ok, ours) = both(scenario)
@@ -437,15 +601,19 @@ def test_dynamic_partition_keys_are_strings_and_a_missing_value_is_file_not_foun
             raised = None
         except Exception as e:  # noqa: BLE001
             raised = type(e).__name__
-        r = dg.materialize([up, down], selection=[down], instance=inst, resources=io,
-                           raise_on_error=False)
+        r = dg.materialize(
+            [up, down], selection=[down], instance=inst, resources=io, raise_on_error=False
+        )
         failure = next(e for e in r.all_events if e.event_type_value == "STEP_FAILURE")
         err = failure.event_specific_data.error
         return keys, raised, err.cls_name, err.cause.cls_name
 
     theirs, ours = both(scenario)
-    assert ours == theirs == (["1", "b"], "FileNotFoundError", "DagsterExecutionLoadInputError",
-                              "FileNotFoundError")
+    assert (
+        ours
+        == theirs
+        == (["1", "b"], "FileNotFoundError", "DagsterExecutionLoadInputError", "FileNotFoundError")
+    )
 
 
 def test_dynamic_partition_key_that_is_not_a_string_is_refused_and_nothing_added():

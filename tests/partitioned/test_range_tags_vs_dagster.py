@@ -26,14 +26,16 @@ def daily_assets(dg, seen, *, policy=True):
         except dg.DagsterInvariantViolationError as e:
             # Ours names the range in the middle of Dagster's sentence: compare its start.
             key = ("error", str(e)[:70])
-        seen.append({
-            "range": tuple(context.partition_key_range),
-            "keys": list(context.partition_keys),
-            "window": (start.isoformat(), end.isoformat()),
-            "has_range": context.has_partition_key_range,
-            "has_key": context.has_partition_key,
-            "key": key,
-        })
+        seen.append(
+            {
+                "range": tuple(context.partition_key_range),
+                "keys": list(context.partition_keys),
+                "window": (start.isoformat(), end.isoformat()),
+                "has_range": context.has_partition_key_range,
+                "has_key": context.has_partition_key,
+                "key": key,
+            }
+        )
 
     return events
 
@@ -42,12 +44,18 @@ def materialized(result):
     # sorted: Dagster's order of a range's materializations follows a set (it varies by run)
     return sorted(
         (m.asset_key.to_user_string(), m.partition)
-        for m in (e.event_specific_data.materialization for e in result.get_asset_materialization_events())
+        for m in (
+            e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+        )
     )
 
 
 def partition_tags(result):
-    return {k: v for k, v in result.dagster_run.tags.items() if k.startswith("dagster/") and "partition" in k}
+    return {
+        k: v
+        for k, v in result.dagster_run.tags.items()
+        if k.startswith("dagster/") and "partition" in k
+    }
 
 
 def run_job(dg, tags, *, policy=True, **kwargs):
@@ -88,7 +96,9 @@ def test_materialize_accepts_range_tags(fn):
         seen = []
         events = daily_assets(dg, seen)
         result = getattr(dg, fn)(
-            [events], instance=dg.DagsterInstance.ephemeral(), tags={START: "2024-01-08", END: "2024-01-09"}
+            [events],
+            instance=dg.DagsterInstance.ephemeral(),
+            tags={START: "2024-01-08", END: "2024-01-09"},
         )
         return seen, materialized(result), partition_tags(result)
 
@@ -150,9 +160,11 @@ def test_bad_range_tags_raise_dagsters_error(tags, kwargs):
 def test_materialize_with_partition_key_and_range_tags_raises_dagsters_error():
     def scenario(dg):
         events = daily_assets(dg, [])
-        return error_of(lambda: dg.materialize(
-            [events], partition_key="2024-01-02", tags={START: "2024-01-02", END: "2024-01-03"}
-        ))
+        return error_of(
+            lambda: dg.materialize(
+                [events], partition_key="2024-01-02", tags={START: "2024-01-02", END: "2024-01-03"}
+            )
+        )
 
     ours, theirs = scenario(dagster_nb), scenario(dagster)
     assert ours[0] == theirs[0] == "DagsterInvariantViolationError"
@@ -183,7 +195,10 @@ def test_unknown_static_key_in_range_tags_raises_dagsters_error():
 
     ours, theirs = scenario(dagster_nb), scenario(dagster)
     assert ours[0] == theirs[0] == "DagsterInvalidInvocationError"
-    assert " ".join(theirs[1].split()) == "Partition range x to q is not a valid range. Nonexistent partition keys: ['q']"
+    assert (
+        " ".join(theirs[1].split())
+        == "Partition range x to q is not a valid range. Nonexistent partition keys: ['q']"
+    )
     assert ours[1].startswith(" ".join(theirs[1].split()))
 
 
@@ -221,7 +236,9 @@ def test_reversed_range_tags_are_refused():
 
 def test_range_tags_and_partition_key_range_together_are_refused():
     events = daily_assets(dagster_nb, [])
-    with pytest.raises(dagster_nb.DagsterInvalidInvocationError, match="names its partitions twice"):
+    with pytest.raises(
+        dagster_nb.DagsterInvalidInvocationError, match="names its partitions twice"
+    ):
         dagster_nb.materialize(
             [events],
             partition_key_range=dagster_nb.PartitionKeyRange("2024-01-02", "2024-01-03"),
@@ -230,23 +247,34 @@ def test_range_tags_and_partition_key_range_together_are_refused():
 
 
 @pytest.mark.parametrize(
-    "bounds", [("2024-01-01|a", "2024-01-02|a"), ("2024-01-01|a", "2024-01-01|b"), ("2024-01-02|b", "2024-01-02|b")]
+    "bounds",
+    [
+        ("2024-01-01|a", "2024-01-02|a"),
+        ("2024-01-01|a", "2024-01-01|b"),
+        ("2024-01-02|b", "2024-01-02|b"),
+    ],
 )
 def test_multi_partitions_under_range_tags(bounds):
     def scenario(dg):
         seen = []
-        mp = dg.MultiPartitionsDefinition({
-            "d": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
-            "s": dg.StaticPartitionsDefinition(["a", "b"]),
-        })
+        mp = dg.MultiPartitionsDefinition(
+            {
+                "d": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+                "s": dg.StaticPartitionsDefinition(["a", "b"]),
+            }
+        )
 
         @dg.asset(partitions_def=mp)
         def grid(context) -> None:
             r = context.partition_key_range
-            seen.append((
-                (str(r.start), str(r.end)), type(r.start).__name__,
-                [str(k) for k in context.partition_keys], context.has_partition_key,
-            ))
+            seen.append(
+                (
+                    (str(r.start), str(r.end)),
+                    type(r.start).__name__,
+                    [str(k) for k in context.partition_keys],
+                    context.has_partition_key,
+                )
+            )
 
         result = dg.materialize([grid], tags={START: bounds[0], END: bounds[1]})
         return seen, [str(p) for _, p in materialized(result)], partition_tags(result)

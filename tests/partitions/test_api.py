@@ -24,35 +24,59 @@ class Store:
 def test_exports_match_top_level_table():
     import dagster_nb._partitions as p
 
-    for name in ["PartitionsDefinition", "StaticPartitionsDefinition", "DynamicPartitionsDefinition",
-                 "TimeWindowPartitionsDefinition", "HourlyPartitionsDefinition",
-                 "DailyPartitionsDefinition", "WeeklyPartitionsDefinition",
-                 "MonthlyPartitionsDefinition", "MultiPartitionsDefinition", "MultiPartitionKey",
-                 "PartitionKeyRange", "TimeWindow", "PartitionMapping", "IdentityPartitionMapping",
-                 "TimeWindowPartitionMapping", "AllPartitionMapping", "LastPartitionMapping",
-                 "StaticPartitionMapping", "SpecificPartitionsPartitionMapping",
-                 "MultiToSingleDimensionPartitionMapping", "MultiPartitionMapping",
-                 "DimensionPartitionMapping"]:
+    for name in [
+        "PartitionsDefinition",
+        "StaticPartitionsDefinition",
+        "DynamicPartitionsDefinition",
+        "TimeWindowPartitionsDefinition",
+        "HourlyPartitionsDefinition",
+        "DailyPartitionsDefinition",
+        "WeeklyPartitionsDefinition",
+        "MonthlyPartitionsDefinition",
+        "MultiPartitionsDefinition",
+        "MultiPartitionKey",
+        "PartitionKeyRange",
+        "TimeWindow",
+        "PartitionMapping",
+        "IdentityPartitionMapping",
+        "TimeWindowPartitionMapping",
+        "AllPartitionMapping",
+        "LastPartitionMapping",
+        "StaticPartitionMapping",
+        "SpecificPartitionsPartitionMapping",
+        "MultiToSingleDimensionPartitionMapping",
+        "MultiPartitionMapping",
+        "DimensionPartitionMapping",
+    ]:
         assert getattr(dg, name) is getattr(p, name)
 
 
 def test_definitions_are_immutable_hashable_and_equal_by_value():
     a = dg.DailyPartitionsDefinition("2024-01-01")
-    b = dg.TimeWindowPartitionsDefinition(start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 0 * * *")
+    b = dg.TimeWindowPartitionsDefinition(
+        start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 0 * * *"
+    )
     assert a == b and hash(a) == hash(b) and len({a, b}) == 1
     with pytest.raises(AttributeError):
         a.fmt = "%Y"
     s = dg.StaticPartitionsDefinition(["a", "b"])
-    assert s == dg.StaticPartitionsDefinition(["a", "b"]) and s != dg.StaticPartitionsDefinition(["b", "a"])
+    assert s == dg.StaticPartitionsDefinition(["a", "b"]) and s != dg.StaticPartitionsDefinition(
+        ["b", "a"]
+    )
     assert repr(s) == "StaticPartitionsDefinition(partition_keys=['a', 'b'])"
     assert dg.TimeWindowPartitionMapping(start_offset=-1) == dg.TimeWindowPartitionMapping(-1)
 
 
 def test_unknown_time_key_names_the_valid_form():
     d = dg.DailyPartitionsDefinition("2024-01-01")
-    with pytest.raises(dg.DagsterUnknownPartitionError, match=r"like '2024-01-31'.*between '2024-01-01' and '2024-01-31'"):
+    with pytest.raises(
+        dg.DagsterUnknownPartitionError,
+        match=r"like '2024-01-31'.*between '2024-01-01' and '2024-01-31'",
+    ):
         d.validate_partition_key("2023-12-31", current_time=NOW)
-    with pytest.raises(dg.DagsterUnknownPartitionError, match="does not match the partition format '%Y-%m-%d'"):
+    with pytest.raises(
+        dg.DagsterUnknownPartitionError, match="does not match the partition format '%Y-%m-%d'"
+    ):
         d.time_window_for_partition_key("Jan 3")
     d.validate_partition_key("2024-01-31", current_time=NOW)
 
@@ -65,38 +89,57 @@ def test_unknown_static_key_suggests():
 
 def test_invalid_cron_names_the_field():
     with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"field 2 \(hour\) '25'.*0-23"):
-        dg.TimeWindowPartitionsDefinition(start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 25 * * *")
+        dg.TimeWindowPartitionsDefinition(
+            start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 25 * * *"
+        )
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="expected 5 space-separated fields"):
-        dg.TimeWindowPartitionsDefinition(start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 0 * *")
+        dg.TimeWindowPartitionsDefinition(
+            start="2024-01-01", fmt="%Y-%m-%d", cron_schedule="0 0 * *"
+        )
 
 
 def test_bad_start_and_end():
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match=r"'%Y-%m-%d'; expected a string like '2024-01-31'"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match=r"'%Y-%m-%d'; expected a string like '2024-01-31'"
+    ):
         dg.DailyPartitionsDefinition("01/02/2024")
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="is before start"):
         dg.DailyPartitionsDefinition("2024-02-01", end_date="2024-01-01")
 
 
 def test_static_key_validation():
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Duplicate instances of partition keys: \\['a'\\]"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="Duplicate instances of partition keys: \\['a'\\]"
+    ):
         dg.StaticPartitionsDefinition(["a", "b", "a"])
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="invalid substrings"):
         dg.StaticPartitionsDefinition(["a...b"])
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="cannot contain partition keys"):
-        dg.MultiPartitionsDefinition({"x": dg.StaticPartitionsDefinition(["a|b"]),
-                                      "y": dg.StaticPartitionsDefinition(["c"])})
+        dg.MultiPartitionsDefinition(
+            {"x": dg.StaticPartitionsDefinition(["a|b"]), "y": dg.StaticPartitionsDefinition(["c"])}
+        )
 
 
 def test_malformed_multi_key_shows_dimension_order():
-    m = dg.MultiPartitionsDefinition({"date": dg.DailyPartitionsDefinition("2024-01-01"),
-                                      "color": dg.StaticPartitionsDefinition(["red"])})
+    m = dg.MultiPartitionsDefinition(
+        {
+            "date": dg.DailyPartitionsDefinition("2024-01-01"),
+            "color": dg.StaticPartitionsDefinition(["red"]),
+        }
+    )
     with pytest.raises(dg.DagsterUnknownPartitionError, match=r"'<color>\|<date>'"):
         m.get_partition_key_from_str("red")
-    with pytest.raises(dg.DagsterUnknownPartitionError, match="Dimension 'color' has no key 'blue'"):
+    with pytest.raises(
+        dg.DagsterUnknownPartitionError, match="Dimension 'color' has no key 'blue'"
+    ):
         m.validate_partition_key("blue|2024-01-02", current_time=NOW)
     assert m.has_partition_key("red|2024-01-02", current_time=NOW)
     k = dg.MultiPartitionKey({"date": "2024-01-02", "color": "red"})
-    assert k == "red|2024-01-02" and isinstance(k, str) and k.keys_by_dimension == {"color": "red", "date": "2024-01-02"}
+    assert (
+        k == "red|2024-01-02"
+        and isinstance(k, str)
+        and k.keys_by_dimension == {"color": "red", "date": "2024-01-02"}
+    )
 
 
 def test_dynamic_uses_store():
@@ -123,7 +166,10 @@ def test_time_window_mapping_reports_nonexistent_upstream():
 def test_validate_partition_mapping_names_both_definitions():
     daily = dg.DailyPartitionsDefinition("2024-01-01")
     static = dg.StaticPartitionsDefinition(["a"])
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="StaticPartitionsDefinition.*TimeWindowPartitionsDefinition|TimeWindowPartitionsDefinition.*StaticPartitionsDefinition"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError,
+        match="StaticPartitionsDefinition.*TimeWindowPartitionsDefinition|TimeWindowPartitionsDefinition.*StaticPartitionsDefinition",
+    ):
         validate_partition_mapping(None, daily, static)
     assert isinstance(validate_partition_mapping(None, None, static), dg.AllPartitionMapping)
 
@@ -142,6 +188,8 @@ def test_compress_ranges_and_subset():
 
 def test_hourly_listing_of_ten_years():  # timed in bench/bench_views.py
     h = dg.HourlyPartitionsDefinition("2014-01-01-00:00")
-    keys = h.get_partition_keys(current_time=dt.datetime(2024, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc))
+    keys = h.get_partition_keys(
+        current_time=dt.datetime(2024, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)
+    )
     assert len(keys) == 87648 and keys[-1] == "2023-12-31-23:00"
     assert keys[:2] == ["2014-01-01-00:00", "2014-01-01-01:00"]

@@ -1,6 +1,5 @@
 """Audit against real Dagster: cases where dagster_nb differed, each run in both libraries."""
 
-
 import pytest
 
 import dagster_nb as nb
@@ -34,21 +33,32 @@ def _job_defs(dg, job_kwargs):
         return 1
 
     kwargs = job_kwargs(dg, daily, static)
-    return dg.Definitions(assets=[by_day, by_letter, plain], jobs=[dg.define_asset_job("j", **kwargs)])
+    return dg.Definitions(
+        assets=[by_day, by_letter, plain], jobs=[dg.define_asset_job("j", **kwargs)]
+    )
 
 
 JOBS = {
-    "job-pdef-differs-from-assets": lambda dg, d, s: {"selection": "group:days", "partitions_def": s},
+    "job-pdef-differs-from-assets": lambda dg, d, s: {
+        "selection": "group:days",
+        "partitions_def": s,
+    },
     "job-pdef-equal-not-same-object": lambda dg, d, s: {
         "selection": "group:days",
-        "partitions_def": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+        "partitions_def": dg.DailyPartitionsDefinition(
+            start_date="2024-01-01", end_date="2024-01-05"
+        ),
     },
     "job-pdef-same-start-other-end": lambda dg, d, s: {
-        "selection": "group:days", "partitions_def": dg.DailyPartitionsDefinition(start_date="2024-01-01"),
+        "selection": "group:days",
+        "partitions_def": dg.DailyPartitionsDefinition(start_date="2024-01-01"),
     },
     "two-pdefs-selected": lambda dg, d, s: {"selection": "group:days or group:letters"},
     "no-selection-two-pdefs": lambda dg, d, s: {},
-    "pdef-on-unpartitioned-assets": lambda dg, d, s: {"selection": "group:plain", "partitions_def": s},
+    "pdef-on-unpartitioned-assets": lambda dg, d, s: {
+        "selection": "group:plain",
+        "partitions_def": s,
+    },
     "inferred": lambda dg, d, s: {"selection": "group:days or group:plain"},
 }
 
@@ -68,17 +78,23 @@ def test_job_resolution_checks_partitions_like_dagster(case):
 
 
 def test_job_resolution_error_names_the_assets_and_definitions():
-    with pytest.raises(nb.DagsterInvalidDefinitionError, match="Failed to resolve asset job j") as exc:
+    with pytest.raises(
+        nb.DagsterInvalidDefinitionError, match="Failed to resolve asset job j"
+    ) as exc:
         _job_defs(nb, JOBS["job-pdef-differs-from-assets"]).resolve_job_def("j")
     assert "by_day" in str(exc.value) and "StaticPartitionsDefinition" in str(exc.value)
-    with pytest.raises(nb.DagsterInvalidDefinitionError, match="same partitions definitions") as exc:
+    with pytest.raises(
+        nb.DagsterInvalidDefinitionError, match="same partitions definitions"
+    ) as exc:
         _job_defs(nb, JOBS["two-pdefs-selected"]).resolve_job_def("j")
     assert "by_day" in str(exc.value) and "by_letter" in str(exc.value)
 
 
 def test_implicit_asset_job_may_mix_partitions_like_dagster():
     def scenario(dg):
-        job = _job_defs(dg, lambda dg, d, s: {"selection": "group:plain"}).resolve_implicit_global_asset_job_def()
+        job = _job_defs(
+            dg, lambda dg, d, s: {"selection": "group:plain"}
+        ).resolve_implicit_global_asset_job_def()
         return job.name, job.partitions_def
 
     assert scenario(nb) == scenario(dagster) == ("__ASSET_JOB", None)
@@ -89,13 +105,28 @@ BACKFILLS = [
     ("single_run", ["2024-01-05", "2024-01-01", "2024-01-03", "2024-01-02"]),
     ("single_run", ["2024-01-02", "2024-01-04", "2024-01-06"]),
     ("single_run", ["2024-01-01", "2024-01-02", "2024-01-03"]),
-    ("multi_run_2", ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05", "2024-01-06", "2024-01-07", "2024-01-09"]),
+    (
+        "multi_run_2",
+        [
+            "2024-01-01",
+            "2024-01-02",
+            "2024-01-03",
+            "2024-01-05",
+            "2024-01-06",
+            "2024-01-07",
+            "2024-01-09",
+        ],
+    ),
     ("multi_run_3", ["2024-01-09", "2024-01-08", "2024-01-01", "2024-01-02"]),
 ]
 
 
 def _policy(dg, name):
-    return dg.BackfillPolicy.single_run() if name == "single_run" else dg.BackfillPolicy.multi_run(int(name[-1]))
+    return (
+        dg.BackfillPolicy.single_run()
+        if name == "single_run"
+        else dg.BackfillPolicy.multi_run(int(name[-1]))
+    )
 
 
 def _dagster_run_ranges(policy_name, keys):
@@ -148,21 +179,32 @@ def test_backfill_runs_cover_contiguous_ranges_like_dagster(policy_name, keys):
 
 # ---- cron macros (@daily, ...) are cron schedules, as in Dagster (croniter's macros) ----
 MACROS = [
-    ("@daily", "%Y-%m-%d", "UTC"), ("@midnight", "%Y-%m-%d", "Europe/Berlin"), ("@DAILY", "%Y-%m-%d", "UTC"),
-    ("@weekly", "%Y-%m-%d", "America/New_York"), ("@monthly", "%Y-%m-%d", "UTC"),
-    ("@yearly", "%Y-%m-%d", "UTC"), ("@annually", "%Y-%m-%d", "UTC"),
+    ("@daily", "%Y-%m-%d", "UTC"),
+    ("@midnight", "%Y-%m-%d", "Europe/Berlin"),
+    ("@DAILY", "%Y-%m-%d", "UTC"),
+    ("@weekly", "%Y-%m-%d", "America/New_York"),
+    ("@monthly", "%Y-%m-%d", "UTC"),
+    ("@yearly", "%Y-%m-%d", "UTC"),
+    ("@annually", "%Y-%m-%d", "UTC"),
     ("@hourly", "%Y-%m-%d-%H:%M", "America/New_York"),
 ]
 
 
 @pytest.mark.parametrize(("cron", "fmt", "tz"), MACROS)
 def test_cron_macros_like_dagster(cron, fmt, tz):
-    start, end = ("2024-11-02-00:00", "2024-11-04-00:00") if "%H" in fmt else ("2023-01-01", "2025-03-01")
+    start, end = (
+        ("2024-11-02-00:00", "2024-11-04-00:00") if "%H" in fmt else ("2023-01-01", "2025-03-01")
+    )
 
     def scenario(dg):
-        p = dg.TimeWindowPartitionsDefinition(cron_schedule=cron, start=start, end=end, fmt=fmt, timezone=tz)
+        p = dg.TimeWindowPartitionsDefinition(
+            cron_schedule=cron, start=start, end=end, fmt=fmt, timezone=tz
+        )
         keys = p.get_partition_keys()
-        windows = [(w.start.isoformat(), w.end.isoformat()) for w in map(p.time_window_for_partition_key, keys)]
+        windows = [
+            (w.start.isoformat(), w.end.isoformat())
+            for w in map(p.time_window_for_partition_key, keys)
+        ]
         return repr(p), str(p), p.cron_schedule, p.schedule_type, keys, windows
 
     assert scenario(nb) == scenario(dagster)
@@ -171,7 +213,11 @@ def test_cron_macros_like_dagster(cron, fmt, tz):
 @pytest.mark.parametrize("cron", ["@reboot", "@every", "@dayly"])
 def test_unknown_cron_macro_is_invalid_cron_like_dagster(cron):
     def scenario(dg):
-        return outcome(lambda: dg.TimeWindowPartitionsDefinition(cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d"))
+        return outcome(
+            lambda: dg.TimeWindowPartitionsDefinition(
+                cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d"
+            )
+        )
 
     assert scenario(nb) == scenario(dagster) == "DagsterInvalidDefinitionError"
     with pytest.raises(nb.DagsterInvalidDefinitionError, match="@daily"):  # ours lists the macros
@@ -188,7 +234,13 @@ def test_specific_mapping_to_missing_static_key_is_refused_before_running():
         def up(context):
             return context.partition_key
 
-        @dg.asset(ins={"up": dg.AssetIn(partition_mapping=dg.SpecificPartitionsPartitionMapping(["a", "q"]))})
+        @dg.asset(
+            ins={
+                "up": dg.AssetIn(
+                    partition_mapping=dg.SpecificPartitionsPartitionMapping(["a", "q"])
+                )
+            }
+        )
         def down(up):
             return up
 
@@ -197,7 +249,9 @@ def test_specific_mapping_to_missing_static_key_is_refused_before_running():
             dg.materialize([up], partition_key=k, instance=instance)
 
         def run():
-            r = dg.materialize([up, down], selection=[down], instance=instance, raise_on_error=False)
+            r = dg.materialize(
+                [up, down], selection=[down], instance=instance, raise_on_error=False
+            )
             return r.success
 
         return outcome(run), instance.get_latest_materialization_event(dg.AssetKey("down"))
@@ -221,10 +275,12 @@ MAPPING_OBJECTS = [
     lambda dg: dg.TimeWindowPartitionMapping(),
     lambda dg: dg.TimeWindowPartitionMapping(start_offset=-2, end_offset=1),
     lambda dg: dg.MultiToSingleDimensionPartitionMapping("date"),
-    lambda dg: dg.MultiPartitionMapping({
-        "abc": dg.DimensionPartitionMapping("123", dg.IdentityPartitionMapping()),
-        "week": dg.DimensionPartitionMapping("day", dg.TimeWindowPartitionMapping(-1, -1)),
-    }),
+    lambda dg: dg.MultiPartitionMapping(
+        {
+            "abc": dg.DimensionPartitionMapping("123", dg.IdentityPartitionMapping()),
+            "week": dg.DimensionPartitionMapping("day", dg.TimeWindowPartitionMapping(-1, -1)),
+        }
+    ),
 ]
 
 
@@ -240,16 +296,44 @@ def test_mapping_repr_and_description_like_dagster(make):
 # ---- TimeWindowPartitionsDefinition.get_cron_schedule (public in Dagster) ----
 CRON_CASES = [
     ("DailyPartitionsDefinition", {"start_date": "2024-01-01", "hour_offset": 3}, {}),
-    ("DailyPartitionsDefinition", {"start_date": "2024-01-01", "hour_offset": 3}, {"minute_of_hour": 5, "hour_of_day": 7}),
+    (
+        "DailyPartitionsDefinition",
+        {"start_date": "2024-01-01", "hour_offset": 3},
+        {"minute_of_hour": 5, "hour_of_day": 7},
+    ),
     ("DailyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_week": 2}),
-    ("HourlyPartitionsDefinition", {"start_date": "2024-01-01-00:00", "minute_offset": 15}, {"minute_of_hour": 5}),
+    (
+        "HourlyPartitionsDefinition",
+        {"start_date": "2024-01-01-00:00", "minute_offset": 15},
+        {"minute_of_hour": 5},
+    ),
     ("HourlyPartitionsDefinition", {"start_date": "2024-01-01-00:00"}, {"hour_of_day": 5}),
-    ("WeeklyPartitionsDefinition", {"start_date": "2024-01-01", "day_offset": 2}, {"hour_of_day": 6}),
+    (
+        "WeeklyPartitionsDefinition",
+        {"start_date": "2024-01-01", "day_offset": 2},
+        {"hour_of_day": 6},
+    ),
     ("WeeklyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_week": 3}),
-    ("MonthlyPartitionsDefinition", {"start_date": "2024-01-01"}, {"day_of_month": 3, "minute_of_hour": 30}),
-    ("MonthlyPartitionsDefinition", {"start_date": "2024-01-01", "day_offset": 5}, {"hour_of_day": 1}),
-    ("TimeWindowPartitionsDefinition", {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"}, {}),
-    ("TimeWindowPartitionsDefinition", {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"}, {"hour_of_day": 1}),
+    (
+        "MonthlyPartitionsDefinition",
+        {"start_date": "2024-01-01"},
+        {"day_of_month": 3, "minute_of_hour": 30},
+    ),
+    (
+        "MonthlyPartitionsDefinition",
+        {"start_date": "2024-01-01", "day_offset": 5},
+        {"hour_of_day": 1},
+    ),
+    (
+        "TimeWindowPartitionsDefinition",
+        {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"},
+        {},
+    ),
+    (
+        "TimeWindowPartitionsDefinition",
+        {"start": "2024-01-01", "fmt": "%Y-%m-%d", "cron_schedule": "0 0 */2 * *"},
+        {"hour_of_day": 1},
+    ),
 ]
 
 
@@ -270,9 +354,11 @@ BAD_INPUT = {
     "unknown timezone": lambda dg: dg.DailyPartitionsDefinition("2024-01-01", timezone="Mars/Base"),
     "start in another format": lambda dg: dg.DailyPartitionsDefinition("01/02/2024"),
     "window of a malformed key": lambda dg: dg.DailyPartitionsDefinition(
-        "2024-01-01").time_window_for_partition_key("2024-13-45"),
+        "2024-01-01"
+    ).time_window_for_partition_key("2024-13-45"),
     "start of a non-key": lambda dg: dg.DailyPartitionsDefinition(
-        "2024-01-01").start_time_for_partition_key("nope"),
+        "2024-01-01"
+    ).start_time_for_partition_key("nope"),
 }
 
 
@@ -284,6 +370,10 @@ def test_bad_partition_input_is_catchable_as_dagsters_exception(case):
     with pytest.raises(type(theirs.value)) as ours:
         BAD_INPUT[case](nb)
     assert isinstance(ours.value, nb.DagsterError)  # and ours names the value and the fix
-    bad = {"unknown timezone": "Mars/Base", "start in another format": "01/02/2024",
-           "window of a malformed key": "2024-13-45", "start of a non-key": "nope"}[case]
+    bad = {
+        "unknown timezone": "Mars/Base",
+        "start in another format": "01/02/2024",
+        "window of a malformed key": "2024-13-45",
+        "start of a non-key": "nope",
+    }[case]
     assert bad in str(ours.value) and "expected" in str(ours.value).lower()

@@ -19,13 +19,20 @@ from dagster_nb._partitions._key_format import _LOOKBACK, KeyFormat
 
 UTC = dt.timezone.utc
 ZONES = [
-    "UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney",
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
     "Australia/Lord_Howe",  # 30-minute DST shift
-    "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Chatham",  # non-whole-hour offsets
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",  # non-whole-hour offsets
     "America/Adak",  # a one-day fall-back in 1867
-    "America/Sao_Paulo", "Asia/Beirut",  # DST changes at midnight
+    "America/Sao_Paulo",
+    "Asia/Beirut",  # DST changes at midnight
     "Pacific/Apia",  # skipped a whole day in 2011
-    "Europe/London", "Africa/Casablanca",
+    "Europe/London",
+    "Africa/Casablanca",
 ]
 FORMATS = [
     "%Y-%m-%d-%H:%M",  # default: date part + time part
@@ -64,8 +71,10 @@ def test_format_stamps_equals_tick_by_tick(zone, fmt, cron, start, hours):
     assert kf.format_stamps(stamps) == _slow(kf, stamps)
 
 
-@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
-                                  "America/Adak", "Pacific/Apia"])
+@pytest.mark.parametrize(
+    "zone",
+    ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "America/Adak", "Pacific/Apia"],
+)
 @pytest.mark.parametrize("cron", ["0 * * * *", "30 * * * *", "0,20,40 * * * *"])
 def test_format_stamps_across_a_year_of_transitions(zone, cron):
     ticks = CronTicks(cron, zone)
@@ -73,16 +82,18 @@ def test_format_stamps_across_a_year_of_transitions(zone, cron):
         kf = KeyFormat(fmt, ticks)
         for year in (1867, 1944, 2011):
             first = ticks.next_ge(dt.datetime(year, 1, 1, tzinfo=UTC).timestamp())
-            stamps = ticks.hourly_stamps(int(first.timestamp()),
-                                         first.timestamp() + 400 * 86400)
+            stamps = ticks.hourly_stamps(int(first.timestamp()), first.timestamp() + 400 * 86400)
             assert kf.format_stamps(stamps) == _slow(kf, stamps), (fmt, year)
 
 
-@pytest.mark.parametrize(("zone", "first_utc"), [
-    ("America/New_York", dt.datetime(2024, 11, 3, 6, tzinfo=UTC)),  # the second 01:00
-    ("Europe/Berlin", dt.datetime(2024, 10, 27, 1, tzinfo=UTC)),  # the second 02:00
-    ("America/Adak", dt.datetime(1867, 10, 19, 12, tzinfo=UTC)),  # inside a repeated day
-])
+@pytest.mark.parametrize(
+    ("zone", "first_utc"),
+    [
+        ("America/New_York", dt.datetime(2024, 11, 3, 6, tzinfo=UTC)),  # the second 01:00
+        ("Europe/Berlin", dt.datetime(2024, 10, 27, 1, tzinfo=UTC)),  # the second 02:00
+        ("America/Adak", dt.datetime(1867, 10, 19, 12, tzinfo=UTC)),  # inside a repeated day
+    ],
+)
 @pytest.mark.parametrize("hours", [0, 1, 30])
 def test_format_stamps_starting_inside_a_repeated_wall_time(zone, first_utc, hours):
     ticks = CronTicks("0 * * * *", zone)
@@ -143,8 +154,11 @@ def test_hourly_keys_around_transitions_match_dagster(zone, year, second_half, m
     tz = ZoneInfo(zone)
     change = _first_offset_change(tz, dt.datetime(year, 7 if second_half else 1, 1, tzinfo=UTC))
     day_before = (change.astimezone(tz) - dt.timedelta(days=1)).date()
-    kwargs = {"start_date": f"{day_before.isoformat()}-00:00", "timezone": zone,
-              "minute_offset": minute}
+    kwargs = {
+        "start_date": f"{day_before.isoformat()}-00:00",
+        "timezone": zone,
+        "minute_offset": minute,
+    }
     now = change + dt.timedelta(hours=hours - 12)
     d = dagster.HourlyPartitionsDefinition(**kwargs)
     n = nb.HourlyPartitionsDefinition(**kwargs)
@@ -157,18 +171,33 @@ def test_hourly_keys_around_transitions_match_dagster(zone, year, second_half, m
 
 
 @pytest.mark.dagster
-@pytest.mark.xfail(strict=True, reason="known, predates format_stamps: hourly ticks in a zone "
-                   "with a 30-minute DST shift differ from Dagster's around the change")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, predates format_stamps: hourly ticks in a zone "
+    "with a 30-minute DST shift differ from Dagster's around the change",
+)
 def test_hourly_lord_howe_30_minute_shift_matches_dagster():
-    kwargs = {"start_date": "2016-04-02-00:00", "timezone": "Australia/Lord_Howe",
-              "minute_offset": 30}
+    kwargs = {
+        "start_date": "2016-04-02-00:00",
+        "timezone": "Australia/Lord_Howe",
+        "minute_offset": 30,
+    }
     now = dt.datetime(2016, 4, 2, 15, tzinfo=UTC)
-    assert nb.HourlyPartitionsDefinition(**kwargs).get_partition_keys(current_time=now) == \
-        dagster.HourlyPartitionsDefinition(**kwargs).get_partition_keys(current_time=now)
+    assert nb.HourlyPartitionsDefinition(**kwargs).get_partition_keys(
+        current_time=now
+    ) == dagster.HourlyPartitionsDefinition(**kwargs).get_partition_keys(current_time=now)
 
 
-DAILY_FORMATS = ["%Y-%m-%d", "%Y-%m-%d-%H:%M", "%d/%m/%Y", "%Y%m%d%H%M%S", "%a %Y-%j", "%H:%M %Y-%m-%d",
-                 "%Y-%m-%d%%", "%Y-%m-%d %I%p"]
+DAILY_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%d-%H:%M",
+    "%d/%m/%Y",
+    "%Y%m%d%H%M%S",
+    "%a %Y-%j",
+    "%H:%M %Y-%m-%d",
+    "%Y-%m-%d%%",
+    "%Y-%m-%d %I%p",
+]
 
 
 @settings(max_examples=200, deadline=None)
@@ -181,13 +210,15 @@ DAILY_FORMATS = ["%Y-%m-%d", "%Y-%m-%d-%H:%M", "%d/%m/%Y", "%Y%m%d%H%M%S", "%a %
     second=st.integers(0, 86_399),
     end_offset=st.integers(-3, 3),
 )
-def test_daily_utc_keys_equal_stepping_each_date(fmt, hour, minute, start_day, days, second,
-                                                 end_offset):
+def test_daily_utc_keys_equal_stepping_each_date(
+    fmt, hour, minute, start_day, days, second, end_offset
+):
     """Daily UTC keys are formatted in bulk from epoch seconds; the result equals stepping the
     schedule date by date and formatting every tick (the path other zones take)."""
     start = dt.datetime(1970, 1, 1) + dt.timedelta(days=start_day)
-    p = nb.DailyPartitionsDefinition(start, hour_offset=hour,
-                                     minute_offset=minute, fmt=fmt, end_offset=end_offset)
+    p = nb.DailyPartitionsDefinition(
+        start, hour_offset=hour, minute_offset=minute, fmt=fmt, end_offset=end_offset
+    )
     now = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(days=start_day + days, seconds=second)
     got = p.get_partition_keys(current_time=now)
     bounds = p._bounds(now)

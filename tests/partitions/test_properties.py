@@ -22,7 +22,9 @@ def _local_midnights(start: dt.date, n: int, hour: int, minute: int, tz) -> list
         if hour in (1, 2, 3) and tz is not UTC:
             roundtrip = wall.astimezone(UTC).astimezone(tz)
             if roundtrip.replace(tzinfo=None) != wall.replace(tzinfo=None):  # in a gap
-                wall = wall.replace(minute=0) + (tz.dst(wall + dt.timedelta(hours=1)) or dt.timedelta(0))
+                wall = wall.replace(minute=0) + (
+                    tz.dst(wall + dt.timedelta(hours=1)) or dt.timedelta(0)
+                )
             elif wall.replace(fold=1).utcoffset() != wall.utcoffset():
                 wall = wall.replace(fold=1)
         out.append(wall)
@@ -39,8 +41,9 @@ def _local_midnights(start: dt.date, n: int, hour: int, minute: int, tz) -> list
 )
 def test_daily_keys_and_windows(zone, start, hour, minute, days):
     tz = UTC if zone == "UTC" else ZoneInfo(zone)
-    p = dg.DailyPartitionsDefinition(start.isoformat(), hour_offset=hour, minute_offset=minute,
-                                     timezone=zone)
+    p = dg.DailyPartitionsDefinition(
+        start.isoformat(), hour_offset=hour, minute_offset=minute, timezone=zone
+    )
     ticks = _local_midnights(start, days + 1, hour, minute, tz)
     # one second after the last tick in absolute time (aware + timedelta would drop fold=1)
     now = dt.datetime.fromtimestamp(ticks[-1].timestamp() + 1, UTC)
@@ -49,7 +52,10 @@ def test_daily_keys_and_windows(zone, start, hour, minute, days):
     k = keys[len(keys) // 2]
     w = p.time_window_for_partition_key(k)
     i = keys.index(k)
-    assert (w.start.timestamp(), w.end.timestamp()) == (ticks[i].timestamp(), ticks[i + 1].timestamp())
+    assert (w.start.timestamp(), w.end.timestamp()) == (
+        ticks[i].timestamp(),
+        ticks[i + 1].timestamp(),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -62,8 +68,9 @@ def test_daily_keys_and_windows(zone, start, hour, minute, days):
 def test_hourly_keys_step_in_absolute_hours(zone, start, hours, minute):
     tz = UTC if zone == "UTC" else ZoneInfo(zone)
     start = start.replace(minute=0, second=0, microsecond=0)
-    p = dg.HourlyPartitionsDefinition(start.strftime("%Y-%m-%d-%H:%M"), minute_offset=minute,
-                                      timezone=zone)
+    p = dg.HourlyPartitionsDefinition(
+        start.strftime("%Y-%m-%d-%H:%M"), minute_offset=minute, timezone=zone
+    )
     first = dt.datetime.fromtimestamp(p.start_timestamp, tz)
     # Independent: every absolute hour at the minute offset, never skipping or repeating.
     ts0 = first.timestamp() + minute * 60
@@ -91,8 +98,9 @@ def test_hourly_keys_step_in_absolute_hours(zone, start, hours, minute):
 )
 def test_monthly_keys(zone, start, day, hour, months):
     tz = UTC if zone == "UTC" else ZoneInfo(zone)
-    p = dg.MonthlyPartitionsDefinition(start.isoformat(), day_offset=day, hour_offset=hour,
-                                       timezone=zone)
+    p = dg.MonthlyPartitionsDefinition(
+        start.isoformat(), day_offset=day, hour_offset=hour, timezone=zone
+    )
     y, m = start.year, start.month
     if start.day > day:
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
@@ -128,21 +136,33 @@ def test_weekly_keys(zone, start, dow, weeks):
     start=st.datetimes(dt.datetime(2019, 1, 1), dt.datetime(2021, 1, 1)),
     end_days=st.one_of(st.none(), st.integers(0, 900)),
     end_offset=st.integers(-2, 2),
-    steps=st.lists(st.tuples(st.sampled_from(["jump", "next tick", "this tick"]),
-                             st.integers(-10_000, 200_000), st.sampled_from([-1, 0, 1])),
-                   min_size=1, max_size=25),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["jump", "next tick", "this tick"]),
+            st.integers(-10_000, 200_000),
+            st.sampled_from([-1, 0, 1]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
 )
-def test_bounds_remembered_between_ticks_equal_recomputed(zone, cron, start, end_days, end_offset,
-                                                          steps):
+def test_bounds_remembered_between_ticks_equal_recomputed(
+    zone, cron, start, end_days, end_offset, steps
+):
     """The first/last partition are remembered until the clock passes the next tick; asked at a
     walk of instants (jumps, and a second either side of the ticks around the last instant),
     they equal a fresh computation at each instant."""
     from dagster_nb._partitions import time_window_definition as twd
 
     end = None if end_days is None else start + dt.timedelta(days=end_days, minutes=7)
-    p = dg.TimeWindowPartitionsDefinition(start=start, end=end, fmt="%Y-%m-%d %H:%M",
-                                          cron_schedule=cron, timezone=zone,
-                                          end_offset=end_offset)
+    p = dg.TimeWindowPartitionsDefinition(
+        start=start,
+        end=end,
+        fmt="%Y-%m-%d %H:%M",
+        cron_schedule=cron,
+        timezone=zone,
+        end_offset=end_offset,
+    )
     now = start.replace(tzinfo=UTC)
     for kind, minutes, seconds in steps:
         tick = p._ticks.prev_le(now.timestamp())
@@ -152,8 +172,10 @@ def test_bounds_remembered_between_ticks_equal_recomputed(zone, cron, start, end
             now = p._ticks.after(tick).astimezone(UTC) + dt.timedelta(seconds=seconds)
         else:
             now = tick.astimezone(UTC) + dt.timedelta(seconds=seconds)
-        got = (p.get_first_partition_key(current_time=now),
-               p.get_last_partition_key(current_time=now))
+        got = (
+            p.get_first_partition_key(current_time=now),
+            p.get_last_partition_key(current_time=now),
+        )
         b = twd._bounds.__wrapped__(p, now.timestamp())
         want = (None, None) if b is None else (p._kf.format(b[0]), p._kf.format(b[1]))
         assert got == want, now

@@ -47,7 +47,9 @@ def test_config_unknown_field_did_you_mean():
 
 def test_resolve_config_names_where_field_and_type():
     with pytest.raises(dg.DagsterInvalidConfigError) as ei:
-        resolve_config(OrdersConfig, {"region": "eu", "limt": 3, "limit": "many"}, where="asset 'orders'")
+        resolve_config(
+            OrdersConfig, {"region": "eu", "limt": 3, "limit": "many"}, where="asset 'orders'"
+        )
     msg = str(ei.value)
     assert "asset 'orders'" in msg
     assert "Invalid value for field 'limit' (expected int)" in msg
@@ -81,7 +83,10 @@ def test_run_config_to_config_dict():
         resources={"db": {"config": {"url": "x"}}},
     )
     d = rc.to_config_dict()
-    assert d["ops"] == {"orders": {"config": {"region": "eu", "limit": 5}}, "raw": {"config": {"n": 1}}}
+    assert d["ops"] == {
+        "orders": {"config": {"region": "eu", "limit": 5}},
+        "raw": {"config": {"n": 1}},
+    }
     assert d["resources"] == {"db": {"config": {"url": "x"}}}
     assert d["loggers"] == {} and d["execution"] == {}
 
@@ -220,7 +225,9 @@ def test_lifecycle_order_and_teardown_on_error():
         events.append("teardown gen")  # no try/finally: must still run on error
 
     with pytest.raises(KeyError):
-        with dg.build_resources({"a": Tracked(name="a"), "g": gen_res, "b": Tracked(name="b")}) as r:
+        with dg.build_resources(
+            {"a": Tracked(name="a"), "g": gen_res, "b": Tracked(name="b")}
+        ) as r:
             assert r.g == "gen-value"
             raise KeyError("body failed")
     assert events == ["setup a", "setup gen", "setup b", "teardown b", "teardown gen", "teardown a"]
@@ -269,9 +276,13 @@ def test_required_resource_keys_and_config_schema():
         assert r.greeter == "hello world"
         assert set(r._asdict()) == {"greeter", "prefix"}
     with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'prefix'"):
-        with dg.build_resources({"prefix": prefix}, resource_config={"prefix": {"config": {"prefx": "h"}}}):
+        with dg.build_resources(
+            {"prefix": prefix}, resource_config={"prefix": {"config": {"prefx": "h"}}}
+        ):
             pass
-    with pytest.raises(dg.DagsterInvalidDefinitionError, match="'prefix' required by resource with key 'greeter'"):
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="'prefix' required by resource with key 'greeter'"
+    ):
         with dg.build_resources({"greeter": greeter}):
             pass
 
@@ -317,7 +328,9 @@ def test_configure_at_launch_and_factory():
     class Db(dg.ConfigurableResource):
         url: str
 
-    with dg.build_resources({"db": Db.configure_at_launch()}, resource_config={"db": {"config": {"url": "u"}}}) as r:
+    with dg.build_resources(
+        {"db": Db.configure_at_launch()}, resource_config={"db": {"config": {"url": "u"}}}
+    ) as r:
         assert r.db.url == "u"
 
     class Factory(dg.ConfigurableResourceFactory[str]):
@@ -354,7 +367,9 @@ def test_yield_for_execution_and_get_resource_context():
 
 def test_resource_definition_helpers_and_init_context():
     assert dg.ResourceDefinition.hardcoded_resource(5).resource_fn(None) == 5
-    with dg.build_resources({"n": dg.ResourceDefinition.none_resource(), "m": dg.ResourceDefinition.mock_resource()}) as r:
+    with dg.build_resources(
+        {"n": dg.ResourceDefinition.none_resource(), "m": dg.ResourceDefinition.mock_resource()}
+    ) as r:
         assert r.n is None
         r.m.anything.works()
 

@@ -39,7 +39,10 @@ def test_in_memory_round_trip_and_partitions():
         io.handle_output(dg.build_output_context(asset_key="p", partition_key=pk), v)
     assert io.values[(("p",), "a")] == 1
     assert io.load_input(dg.build_input_context(asset_key="p", partition_key="b")) == 2
-    assert io.load_input(dg.InputContext(asset_key="p", asset_partition_keys=["a", "b"])) == {"a": 1, "b": 2}
+    assert io.load_input(dg.InputContext(asset_key="p", asset_partition_keys=["a", "b"])) == {
+        "a": 1,
+        "b": 2,
+    }
     with pytest.raises(dg.DagsterInvariantViolationError, match="'p' partition 'zz'.*Materialize"):
         io.load_input(dg.build_input_context(asset_key="p", partition_key="zz"))
 
@@ -53,7 +56,9 @@ def test_mem_io_manager_definition():
 
 
 def test_context_attributes():
-    out = dg.build_output_context(asset_key=["a", "b"], partition_key="2024-01-01", run_id="r", step_key="s", name="result")
+    out = dg.build_output_context(
+        asset_key=["a", "b"], partition_key="2024-01-01", run_id="r", step_key="s", name="result"
+    )
     assert out.has_asset_key and out.has_partition_key and out.has_asset_partitions
     assert out.get_asset_identifier() == ["a", "b", "2024-01-01"]
     assert out.get_identifier() == ["r", "s", "result"]
@@ -84,9 +89,14 @@ def test_fs_round_trip_layout(tmp_path):
         io = r.io
         io.handle_output(dg.build_output_context(asset_key=["raw", "orders"]), {"x": 1})
         for pk in ["2024-01-01", "2024-01-02"]:
-            io.handle_output(dg.build_output_context(asset_key="daily", partition_key=pk), pk.upper())
+            io.handle_output(
+                dg.build_output_context(asset_key="daily", partition_key=pk), pk.upper()
+            )
         assert io.load_input(dg.build_input_context(asset_key=["raw", "orders"])) == {"x": 1}
-        assert io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-02")) == "2024-01-02"
+        assert (
+            io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-02"))
+            == "2024-01-02"
+        )
         many = dg.InputContext(asset_key="daily", asset_partition_keys=["2024-01-01", "2024-01-02"])
         assert io.load_input(many) == {"2024-01-01": "2024-01-01", "2024-01-02": "2024-01-02"}
     assert _files(tmp_path) == ["daily/2024-01-01", "daily/2024-01-02", "raw/orders"]
@@ -109,13 +119,18 @@ def test_fs_multi_partition_layout(tmp_path):
 
 
 def test_fs_uses_instance_storage_directory(tmp_path):
-    with dg.build_resources({"io": dg.FilesystemIOManager()}, instance=_Instance(str(tmp_path))) as r:
+    with dg.build_resources(
+        {"io": dg.FilesystemIOManager()}, instance=_Instance(str(tmp_path))
+    ) as r:
         r.io.handle_output(dg.build_output_context(asset_key="a"), 1)
     assert _files(tmp_path) == ["a"]
     with pytest.raises(dg.DagsterResourceFunctionError, match="no base_dir and no instance"):
         with dg.build_resources({"io": dg.FilesystemIOManager()}):
             pass
-    with dg.build_resources({"io": dg.fs_io_manager}, resource_config={"io": {"config": {"base_dir": str(tmp_path / "x")}}}) as r:
+    with dg.build_resources(
+        {"io": dg.fs_io_manager},
+        resource_config={"io": {"config": {"base_dir": str(tmp_path / "x")}}},
+    ) as r:
         r.io.handle_output(dg.build_output_context(asset_key="b"), 2)
     assert (tmp_path / "x" / "b").is_file()
 
@@ -125,7 +140,12 @@ def test_fs_missing_file_error(tmp_path):
     with pytest.raises(FileNotFoundError) as ei:  # as Dagster's filesystem IO manager
         io.load_input(dg.build_input_context(asset_key="daily", partition_key="2024-01-05"))
     msg = str(ei.value)
-    assert "asset 'daily'" in msg and "'2024-01-05'" in msg and str(tmp_path) in msg and "materialize" in msg
+    assert (
+        "asset 'daily'" in msg
+        and "'2024-01-05'" in msg
+        and str(tmp_path) in msg
+        and "materialize" in msg
+    )
 
 
 @pytest.mark.parametrize(
@@ -204,10 +224,14 @@ def test_configurable_io_manager_subclass(tmp_path):
         prefix: str = "p"
 
         def handle_output(self, context, obj):
-            (tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}").write_text(repr(obj))
+            (tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}").write_text(
+                repr(obj)
+            )
 
         def load_input(self, context):
-            return (tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}").read_text()
+            return (
+                tmp_path / f"{self.prefix}-{'-'.join(context.get_asset_identifier())}"
+            ).read_text()
 
     with dg.build_resources({"io": ListIO(prefix="q")}) as r:
         r.io.handle_output(dg.build_output_context(asset_key="a", partition_key="k"), [1])
@@ -420,7 +444,10 @@ def test_temp_files_left_by_a_killed_process_are_swept(tmp_path):
     gone = {f".p1%tmp{dead.pid}-3", f".p2%tmp{dead.pid}-4"}
     assert not gone & set(left)
     assert sorted(set(names) - gone) == [n for n in left if n in names]
-    assert io.load_input(dg.build_input_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1")) == 7
+    assert (
+        io.load_input(dg.build_input_context(asset_key="a", partition_key=f".v%tmp{dead.pid}-1"))
+        == 7
+    )
 
 
 MULTI_CODE = """
@@ -452,10 +479,18 @@ def test_a_multi_partition_key_typed_as_a_string_finds_the_stored_value_as_in_da
         defs = ns["defs"]
         key = lib.MultiPartitionKey({"date": "2024-03-02", "region": "south"})
         with lib.DagsterInstance.ephemeral() as instance:
-            lib.materialize([ns["sales"]], partition_key=key, instance=instance,
-                            resources={"io_manager": lib.FilesystemIOManager(base_dir=base)})
-            value = defs.load_asset_value("sales", partition_key="2024-03-02|south",
-                                          instance=instance)
+            lib.materialize(
+                [ns["sales"]],
+                partition_key=key,
+                instance=instance,
+                resources={"io_manager": lib.FilesystemIOManager(base_dir=base)},
+            )
+            value = defs.load_asset_value(
+                "sales", partition_key="2024-03-02|south", instance=instance
+            )
         seen[name] = (value, _files(tmp_path / name))
     assert seen["dagster_nb"] == seen["dagster"]
-    assert seen["dagster_nb"] == ({"date": "2024-03-02", "region": "south"}, ["sales/2024-03-02/south"])
+    assert seen["dagster_nb"] == (
+        {"date": "2024-03-02", "region": "south"},
+        ["sales/2024-03-02/south"],
+    )

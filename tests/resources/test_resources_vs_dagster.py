@@ -153,6 +153,8 @@ def test_run_config_dict_matches(dagster):
             name: str
 
         dicts.append(
-            dg.RunConfig(ops={"a": C(name="x", n=2)}, resources={"r": {"config": {"k": 1}}}).to_config_dict()
+            dg.RunConfig(
+                ops={"a": C(name="x", n=2)}, resources={"r": {"config": {"k": 1}}}
+            ).to_config_dict()
         )
     assert dicts[0] == dicts[1]

@@ -41,9 +41,11 @@ def _run(client, code: str, timeout: float = 600) -> str:
     """Execute ``code``; return its stdout; fail with the traceback on an error."""
     out: list[str] = []
     reply = client.execute_interactive(
-        code, timeout=timeout,
-        output_hook=lambda msg: out.append(msg["content"].get("text", ""))
-        if msg["msg_type"] == "stream" else None,
+        code,
+        timeout=timeout,
+        output_hook=lambda msg: (
+            out.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+        ),
     )
     assert reply["content"]["status"] == "ok", "\n".join(reply["content"].get("traceback", []))
     return "".join(out)
@@ -61,9 +63,9 @@ def test_500_materialize_runs_leave_nothing_behind(tmp_path):
     )
     try:
         _run(client, SETUP)
-        loop = ("ip = get_ipython()\n"
-                "for _ in range({n}):\n"
-                "    ip.run_line_magic('materialize', '')\n")
+        loop = (
+            "ip = get_ipython()\nfor _ in range({n}):\n    ip.run_line_magic('materialize', '')\n"
+        )
         _run(client, loop.format(n=50))  # warm up: caches, the flusher thread, first imports
         before = _probe(client)
         _run(client, loop.format(n=500))
@@ -74,8 +76,11 @@ def test_500_materialize_runs_leave_nothing_behind(tmp_path):
         per_run = (after["objects"] - before["objects"]) / 500
         assert per_run < 5, (before, after)  # what grows is IPython's own history, not ours
         # and the runs were real: every one stored, the value correct
-        check = _run(client, "print('CHECK', len(dg.kernel.instance.get_runs(limit=1000)), "
-                             "dg.kernel.load_asset_value('total'))")
+        check = _run(
+            client,
+            "print('CHECK', len(dg.kernel.instance.get_runs(limit=1000)), "
+            "dg.kernel.load_asset_value('total'))",
+        )
         assert check.split("CHECK")[-1].split() == ["550", "45"]
     finally:
         client.stop_channels()

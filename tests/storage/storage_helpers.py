@@ -44,8 +44,15 @@ def make_event(
     )
 
 
-def materialize(instance, key: str, partition: str | None = None, *, tags=None, metadata=None,
-                run_id: str | None = None) -> str:
+def materialize(
+    instance,
+    key: str,
+    partition: str | None = None,
+    *,
+    tags=None,
+    metadata=None,
+    run_id: str | None = None,
+) -> str:
     """Events of one successful run materializing one asset (partition); returns the run id."""
     run = instance.create_run(job_name="__ASSET_JOB", run_id=run_id)
     rid = run.run_id
@@ -53,12 +60,11 @@ def materialize(instance, key: str, partition: str | None = None, *, tags=None, 
         make_event(E.RUN_START, rid),
         make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key=key, partition=partition),
         make_event(E.STEP_START, rid, step_key=key),
-        make_event(E.ASSET_MATERIALIZATION, rid, key=key, partition=partition, tags=tags,
-                   metadata=metadata),
+        make_event(
+            E.ASSET_MATERIALIZATION, rid, key=key, partition=partition, tags=tags, metadata=metadata
+        ),
         make_event(E.STEP_SUCCESS, rid, step_key=key),
         make_event(E.RUN_SUCCESS, rid),
     ):
         instance.handle_new_event(ev)
     return rid
-
-

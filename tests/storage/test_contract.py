@@ -34,8 +34,11 @@ A = AssetKey("a")
 # ---------------------------------------------------------------- runs
 def test_create_and_get_run(instance):
     run = instance.create_run(
-        job_name="j", run_id="r1", asset_selection=["a", ["b", "c"]],
-        tags={"dagster/partition": "p1", "team": "x"}, run_config={"ops": {"a": {"config": 1}}},
+        job_name="j",
+        run_id="r1",
+        asset_selection=["a", ["b", "c"]],
+        tags={"dagster/partition": "p1", "team": "x"},
+        run_config={"ops": {"a": {"config": 1}}},
     )
     got = instance.get_run_by_id("r1")
     assert got == run
@@ -52,14 +55,16 @@ def test_create_and_get_run(instance):
 def test_create_run_with_its_first_events_in_one_go(instance):
     planned = make_event(E.ASSET_MATERIALIZATION_PLANNED, "r2", key="a", step_key="a")
     run = instance.create_run(
-        job_name="j", run_id="r2",
+        job_name="j",
+        run_id="r2",
         events=[make_event(E.RUN_START, "r2", timestamp=50.0), planned],
     )
     assert run.run_id == "r2"
     got = instance.get_run_record_by_id("r2")
     assert got.dagster_run.status == DagsterRunStatus.STARTED and got.start_time == 50.0
     assert [e.dagster_event.event_type_value for e in instance.all_logs("r2")] == [
-        "PIPELINE_START", "ASSET_MATERIALIZATION_PLANNED",
+        "PIPELINE_START",
+        "ASSET_MATERIALIZATION_PLANNED",
     ]
     # the planned materialization shows the asset in progress, as with separate writes
     assert AssetKey("a") in instance.get_asset_keys()
@@ -95,7 +100,8 @@ def test_run_end_statuses(instance, end, status):
 def test_get_runs_filters_order_limit_cursor(instance):
     for i in range(5):
         instance.create_run(
-            job_name="even" if i % 2 == 0 else "odd", run_id=f"r{i}",
+            job_name="even" if i % 2 == 0 else "odd",
+            run_id=f"r{i}",
             tags={"i": str(i), "team": "a" if i < 3 else "b"},
         )
     instance.handle_new_event(make_event(E.RUN_START, "r1"))
@@ -139,8 +145,12 @@ def test_all_logs_in_order_and_by_type(instance):
     rid = materialize(instance, "a")
     logs = instance.all_logs(rid)
     assert [e.dagster_event.event_type for e in logs] == [
-        E.RUN_START, E.ASSET_MATERIALIZATION_PLANNED, E.STEP_START, E.ASSET_MATERIALIZATION,
-        E.STEP_SUCCESS, E.RUN_SUCCESS,
+        E.RUN_START,
+        E.ASSET_MATERIALIZATION_PLANNED,
+        E.STEP_START,
+        E.ASSET_MATERIALIZATION,
+        E.STEP_SUCCESS,
+        E.RUN_SUCCESS,
     ]
     ids = [e.storage_id for e in logs]
     assert ids == sorted(ids) and len(set(ids)) == 6
@@ -167,7 +177,8 @@ def test_log_messages_and_engine_events_are_stored(instance):
     instance.handle_new_event(make_event(E.LOG_MESSAGE, rid, step_key="a"))
     instance.handle_new_event(make_event(E.ENGINE_EVENT, rid))
     assert [e.dagster_event.event_type for e in instance.all_logs(rid)] == [
-        E.LOG_MESSAGE, E.ENGINE_EVENT
+        E.LOG_MESSAGE,
+        E.ENGINE_EVENT,
     ]
 
 
@@ -246,8 +257,9 @@ def test_get_event_records_filters(instance):
     assert [r.storage_id for r in instance.get_event_records(f)] == [ids[0]]
     f = EventRecordsFilter(event_type=E.ASSET_MATERIALIZATION, before_timestamp=ts)
     assert [r.storage_id for r in instance.get_event_records(f)] == [ids[2]]
-    f = EventRecordsFilter(event_type=E.ASSET_MATERIALIZATION, asset_key=A,
-                           asset_partitions=["p1", "p3"])
+    f = EventRecordsFilter(
+        event_type=E.ASSET_MATERIALIZATION, asset_key=A, asset_partitions=["p1", "p3"]
+    )
     assert [r.partition_key for r in instance.get_event_records(f, ascending=True)] == ["p1", "p3"]
     f = EventRecordsFilter(event_type=E.ASSET_MATERIALIZATION, storage_ids=[ids[0], ids[2]])
     assert len(instance.get_event_records(f)) == 2
@@ -260,7 +272,9 @@ def test_observations_and_data_versions(instance):
     instance.report_runless_asset_event(
         AssetObservation("src", tags={"dagster/data_version": "s1"}, metadata={"n": 1})
     )
-    instance.report_runless_asset_event(AssetObservation("src", tags={"dagster/data_version": "s2"}))
+    instance.report_runless_asset_event(
+        AssetObservation("src", tags={"dagster/data_version": "s2"})
+    )
     assert instance.get_latest_data_version("src") == DataVersion("s2")
     obs = instance.get_latest_observation_event("src")
     assert obs.asset_observation.tags["dagster/data_version"] == "s2"
@@ -299,32 +313,46 @@ def test_partition_statuses_follow_the_run(instance):
     rid = instance.create_run(job_name="j").run_id
     instance.handle_new_event(make_event(E.RUN_START, rid))
     for p in ["p1", "p2", "p3"]:
-        instance.handle_new_event(make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition=p))
+        instance.handle_new_event(
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition=p)
+        )
     assert instance.get_asset_partition_statuses("a") == {
-        "p1": "IN_PROGRESS", "p2": "IN_PROGRESS", "p3": "IN_PROGRESS"
+        "p1": "IN_PROGRESS",
+        "p2": "IN_PROGRESS",
+        "p3": "IN_PROGRESS",
     }
     assert instance.get_materialized_partitions("a") == set()
     instance.handle_new_event(make_event(E.ASSET_MATERIALIZATION, rid, key="a", partition="p1"))
-    instance.handle_new_event(make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="a", partition="p2"))
+    instance.handle_new_event(
+        make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="a", partition="p2")
+    )
     assert instance.get_asset_partition_statuses("a") == {
-        "p1": "MATERIALIZED", "p2": "FAILED", "p3": "IN_PROGRESS"
+        "p1": "MATERIALIZED",
+        "p2": "FAILED",
+        "p3": "IN_PROGRESS",
     }
     instance.handle_new_event(make_event(E.RUN_FAILURE, rid))
     assert instance.get_asset_partition_statuses("a") == {
-        "p1": "MATERIALIZED", "p2": "FAILED", "p3": "FAILED"
+        "p1": "MATERIALIZED",
+        "p2": "FAILED",
+        "p3": "FAILED",
     }
     assert instance.get_materialized_partitions("a") == {"p1"}
     # a later success of p2 and a later failure of p1
     materialize(instance, "a", "p2")
     rid2 = instance.create_run(job_name="j").run_id
-    instance.handle_new_events([
-        make_event(E.RUN_START, rid2),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid2, key="a", partition="p1"),
-        make_event(E.STEP_FAILURE, rid2, step_key="a"),
-        make_event(E.RUN_FAILURE, rid2),
-    ])
+    instance.handle_new_events(
+        [
+            make_event(E.RUN_START, rid2),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid2, key="a", partition="p1"),
+            make_event(E.STEP_FAILURE, rid2, step_key="a"),
+            make_event(E.RUN_FAILURE, rid2),
+        ]
+    )
     assert instance.get_asset_partition_statuses("a") == {
-        "p1": "FAILED", "p2": "MATERIALIZED", "p3": "FAILED"
+        "p1": "FAILED",
+        "p2": "MATERIALIZED",
+        "p3": "FAILED",
     }
     # materialized once stays in the materialized set (as in Dagster)
     assert instance.get_materialized_partitions("a") == {"p1", "p2"}
@@ -333,28 +361,34 @@ def test_partition_statuses_follow_the_run(instance):
 def test_run_success_restores_unmaterialized_plans(instance):
     materialize(instance, "a", "p1")
     rid = instance.create_run(job_name="j").run_id
-    instance.handle_new_events([
-        make_event(E.RUN_START, rid),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition="p1"),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition="p2"),
-        make_event(E.RUN_SUCCESS, rid),
-    ])
+    instance.handle_new_events(
+        [
+            make_event(E.RUN_START, rid),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition="p1"),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", partition="p2"),
+            make_event(E.RUN_SUCCESS, rid),
+        ]
+    )
     assert instance.get_asset_partition_statuses("a") == {"p1": "MATERIALIZED"}
 
 
 def test_step_failure_without_key_fails_only_that_steps_assets(instance):
     rid = instance.create_run(job_name="j").run_id
-    instance.handle_new_events([
-        make_event(E.RUN_START, rid),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", step_key="s1"),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="b", step_key="s1"),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="c", step_key="s2"),
-    ])
+    instance.handle_new_events(
+        [
+            make_event(E.RUN_START, rid),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="a", step_key="s1"),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="b", step_key="s1"),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="c", step_key="s2"),
+        ]
+    )
     ev = make_event(E.STEP_FAILURE, rid, step_key="s1")
     instance.handle_new_event(ev)
     st = instance.get_status_by_asset_key()
     assert {k.to_user_string(): r.status for k, r in st.items()} == {
-        "a": "FAILED", "b": "FAILED", "c": "IN_PROGRESS"
+        "a": "FAILED",
+        "b": "FAILED",
+        "c": "IN_PROGRESS",
     }
     assert st[A].last_failed_run_id == rid and st[A].last_failed_storage_id is not None
 
@@ -362,8 +396,12 @@ def test_step_failure_without_key_fails_only_that_steps_assets(instance):
 def test_another_runs_end_does_not_touch_my_in_progress(instance):
     r1 = instance.create_run(job_name="j").run_id
     r2 = instance.create_run(job_name="j").run_id
-    instance.handle_new_event(make_event(E.ASSET_MATERIALIZATION_PLANNED, r1, key="a", partition="x"))
-    instance.handle_new_event(make_event(E.ASSET_MATERIALIZATION_PLANNED, r2, key="a", partition="y"))
+    instance.handle_new_event(
+        make_event(E.ASSET_MATERIALIZATION_PLANNED, r1, key="a", partition="x")
+    )
+    instance.handle_new_event(
+        make_event(E.ASSET_MATERIALIZATION_PLANNED, r2, key="a", partition="y")
+    )
     instance.handle_new_event(make_event(E.RUN_FAILURE, r2))
     assert instance.get_asset_partition_statuses("a") == {"x": "IN_PROGRESS", "y": "FAILED"}
 
@@ -371,16 +409,20 @@ def test_another_runs_end_does_not_touch_my_in_progress(instance):
 def test_status_by_asset_key(instance):
     r = materialize(instance, "a")
     rid = instance.create_run(job_name="j").run_id
-    instance.handle_new_events([
-        make_event(E.RUN_START, rid),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="b"),
-        make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="b"),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="c"),
-    ])
+    instance.handle_new_events(
+        [
+            make_event(E.RUN_START, rid),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="b"),
+            make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="b"),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="c"),
+        ]
+    )
     st = instance.get_status_by_asset_key()
     assert st[A].status == "MATERIALIZED" and st[A].last_materialization_run_id == r
-    assert st[A].last_materialization_storage_id == instance.get_latest_materialization_event(
-        "a").storage_id
+    assert (
+        st[A].last_materialization_storage_id
+        == instance.get_latest_materialization_event("a").storage_id
+    )
     assert st[AssetKey("b")].status == "FAILED" and st[AssetKey("b")].last_failed_run_id == rid
     assert st[AssetKey("c")].status == "IN_PROGRESS"
     assert st[AssetKey("c")].last_planned_run_id == rid
@@ -425,7 +467,9 @@ def test_wipe_assets(instance):
     assert instance.fetch_materializations("a", limit=5).records == []
     assert instance.get_latest_materialization_event("b") is not None
     assert instance.get_run_by_id(rid) is not None
-    assert E.ASSET_MATERIALIZATION not in [e.dagster_event.event_type for e in instance.all_logs(rid)]
+    assert E.ASSET_MATERIALIZATION not in [
+        e.dagster_event.event_type for e in instance.all_logs(rid)
+    ]
 
 
 def test_wipe(instance):
@@ -470,13 +514,20 @@ def test_mark_dead_runs(instance):
     instance.handle_new_event(make_event(E.RUN_START, "mine"))
     # a run started by a process that has since died, with an asset partition in progress
     dead_started = DagsterRun(
-        run_id="dead", job_name="j", status=DagsterRunStatus.STARTED, owner_pid=pid,
-        owner_host=me.owner_host, owner_boot_id=me.owner_boot_id, owner_start="1",
+        run_id="dead",
+        job_name="j",
+        status=DagsterRunStatus.STARTED,
+        owner_pid=pid,
+        owner_host=me.owner_host,
+        owner_boot_id=me.owner_boot_id,
+        owner_start="1",
     )
     instance.storage.add_run(dead_started, create_timestamp=1.0)
-    instance.storage.store_events([
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, "dead", key="a", partition="p"),
-    ])
+    instance.storage.store_events(
+        [
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, "dead", key="a", partition="p"),
+        ]
+    )
     never_started = replace(dead_started, run_id="never", status=DagsterRunStatus.NOT_STARTED)
     instance.storage.add_run(never_started, create_timestamp=1.0)
     other_host = replace(dead_started, run_id="elsewhere", owner_host="another-host")
@@ -516,14 +567,22 @@ def test_asset_check_evaluations_are_stored_and_the_latest_per_check_is_read_bac
     latest = instance.get_latest_asset_check_evaluation_records(keys)
     assert set(latest) == {positive.check_key, never.check_key}
     pos = latest[positive.check_key].event_log_entry.dagster_event.asset_check_evaluation_data
-    assert (pos.passed, pos.check_name, pos.asset_key, pos.metadata["value"].value) == (True, "positive", A, 1)
+    assert (pos.passed, pos.check_name, pos.asset_key, pos.metadata["value"].value) == (
+        True,
+        "positive",
+        A,
+        1,
+    )
     assert latest[positive.check_key].run_id == second.run_id
     assert pos.target_materialization_data.run_id == second.run_id
     nev = latest[never.check_key].event_log_entry.dagster_event.asset_check_evaluation_data
     assert latest[never.check_key].run_id == first.run_id
     assert (nev.passed, nev.severity, nev.blocking) == (False, dg.AssetCheckSeverity.WARN, False)
     # the events are in the run's log, and checks do not make asset keys of their own
-    types = [r.event_log_entry.dagster_event.event_type_value for r in instance.get_records_for_run(first.run_id).records]
+    types = [
+        r.event_log_entry.dagster_event.event_type_value
+        for r in instance.get_records_for_run(first.run_id).records
+    ]
     assert types.count("ASSET_CHECK_EVALUATION") == 2
     assert types.count("ASSET_CHECK_EVALUATION_PLANNED") == 2
     assert instance.get_asset_keys() == [A]
@@ -544,11 +603,18 @@ def test_latest_check_evaluation_found_behind_a_long_history_of_other_checks(ins
     def often():
         return dg.AssetCheckResult(passed=True)
 
-    dg.materialize([a, rare, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+    dg.materialize(
+        [a, rare, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()}
+    )
     for _ in range(30):  # many newer evaluations of another check of the same asset
-        dg.materialize([a, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
+        dg.materialize(
+            [a, often], instance=instance, resources={"io_manager": dg.InMemoryIOManager()}
+        )
     latest = instance.get_latest_asset_check_evaluation_records([rare.check_key, often.check_key])
-    assert latest[rare.check_key].event_log_entry.dagster_event.asset_check_evaluation_data.passed is False
+    assert (
+        latest[rare.check_key].event_log_entry.dagster_event.asset_check_evaluation_data.passed
+        is False
+    )
     assert latest[often.check_key].storage_id > latest[rare.check_key].storage_id
 
 
@@ -564,6 +630,8 @@ def test_wiping_an_asset_forgets_its_check_evaluations(instance):
         return dg.AssetCheckResult(passed=True)
 
     dg.materialize([a, ok], instance=instance, resources={"io_manager": dg.InMemoryIOManager()})
-    assert list(instance.get_latest_asset_check_evaluation_records([ok.check_key])) == [ok.check_key]
+    assert list(instance.get_latest_asset_check_evaluation_records([ok.check_key])) == [
+        ok.check_key
+    ]
     instance.wipe_assets([A])
     assert instance.get_latest_asset_check_evaluation_records([ok.check_key]) == {}

@@ -64,7 +64,9 @@ def test_public_exports():
     assert dg.DagsterInstance is DagsterInstance
     assert dg.EventRecordsFilter.__module__ == "dagster_nb._storage.queries"
     assert {dg.RunsFilter.__name__, dg.DagsterRun.__name__, dg.EventLogRecord.__name__} == {
-        "RunsFilter", "DagsterRun", "EventLogRecord"
+        "RunsFilter",
+        "DagsterRun",
+        "EventLogRecord",
     }
 
 
@@ -114,18 +116,24 @@ def test_cached_partition_statuses_see_other_writers(tmp_path):
     materialize(b, "p", "x")
     assert a.get_asset_partition_statuses("p") == {"x": "MATERIALIZED"}  # cached now
     rid = b.create_run(job_name="j").run_id
-    b.handle_new_events([
-        make_event(E.RUN_START, rid),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="y"),
-        make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="z"),
-    ])
+    b.handle_new_events(
+        [
+            make_event(E.RUN_START, rid),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="y"),
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="z"),
+        ]
+    )
     assert a.get_asset_partition_statuses("p") == {
-        "x": "MATERIALIZED", "y": "IN_PROGRESS", "z": "IN_PROGRESS"
+        "x": "MATERIALIZED",
+        "y": "IN_PROGRESS",
+        "z": "IN_PROGRESS",
     }
-    b.handle_new_events([
-        make_event(E.ASSET_MATERIALIZATION, rid, key="p", partition="y"),
-        make_event(E.RUN_SUCCESS, rid),
-    ])
+    b.handle_new_events(
+        [
+            make_event(E.ASSET_MATERIALIZATION, rid, key="p", partition="y"),
+            make_event(E.RUN_SUCCESS, rid),
+        ]
+    )
     assert a.get_asset_partition_statuses("p") == {"x": "MATERIALIZED", "y": "MATERIALIZED"}
     assert a.get_materialized_partitions("p") == {"x", "y"}
     returned = a.get_asset_partition_statuses("p")
@@ -162,20 +170,34 @@ def test_version_1_database_is_migrated_on_open(tmp_path):
         materialize(inst, "p", "new")
         assert inst.get_materialized_partitions("p") == {"old", "new"}
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT version FROM dagster_nb_schema").fetchall() == [(sq.SCHEMA_VERSION,)]
+    assert conn.execute("SELECT version FROM dagster_nb_schema").fetchall() == [
+        (sq.SCHEMA_VERSION,)
+    ]
     conn.close()
 
 
 def test_partition_statuses_load_any_key_text_in_a_new_instance(tmp_path):
-    odd = ['plain', 'quote"d', "back\\slash", "uni\u00e9\u4e2d", "tab\tnew\nline", "nul\x00byte", "[1,2]"]
+    odd = [
+        "plain",
+        'quote"d',
+        "back\\slash",
+        "uni\u00e9\u4e2d",
+        "tab\tnew\nline",
+        "nul\x00byte",
+        "[1,2]",
+    ]
     with DagsterInstance.from_directory(tmp_path) as inst:
         for pk in odd:
             materialize(inst, "p", pk)
         rid = inst.create_run(job_name="j").run_id
         from storage_helpers import E, make_event
 
-        inst.handle_new_event(make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="late"))
-        inst.handle_new_event(make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="p", partition="late"))
+        inst.handle_new_event(
+            make_event(E.ASSET_MATERIALIZATION_PLANNED, rid, key="p", partition="late")
+        )
+        inst.handle_new_event(
+            make_event(E.ASSET_FAILED_TO_MATERIALIZE, rid, key="p", partition="late")
+        )
     with DagsterInstance.from_directory(tmp_path) as again:  # a full load, not the cache
         assert again.get_materialized_partitions("p") == set(odd)
         statuses = again.get_asset_partition_statuses("p")

@@ -47,7 +47,9 @@ def _spawn_writers(root: str, n_runs: int, tags=("a", "b")) -> list[subprocess.C
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, root, str(go), tag, str(n_runs)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for tag in tags
     ]
@@ -262,8 +264,11 @@ def _set_readonly(path: str, readonly: bool) -> None:
         if r.returncode != 0:
             pytest.skip(f"chattr failed: {r.stderr!r}")
     else:
-        mode = (0o555 if os.path.isdir(path) else 0o444) if readonly else (
-            0o755 if os.path.isdir(path) else 0o644)
+        mode = (
+            (0o555 if os.path.isdir(path) else 0o444)
+            if readonly
+            else (0o755 if os.path.isdir(path) else 0o644)
+        )
         os.chmod(path, mode)
 
 

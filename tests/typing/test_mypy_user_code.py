@@ -33,12 +33,24 @@ def run_mypy(tmp_path_factory):
             path = source
         proc = subprocess.run(
             [
-                sys.executable, "-m", "mypy", str(path), "--cache-dir", str(cache),
-                "--config-file", str(ROOT / "pyproject.toml"),
+                sys.executable,
+                "-m",
+                "mypy",
+                str(path),
+                "--cache-dir",
+                str(cache),
+                "--config-file",
+                str(ROOT / "pyproject.toml"),
                 # dagster_nb as a user sees it: its own errors are not the user's
-                "--follow-imports", "silent", "--no-error-summary", "--hide-error-context",
+                "--follow-imports",
+                "silent",
+                "--no-error-summary",
+                "--hide-error-context",
             ],
-            capture_output=True, text=True, cwd=work, timeout=600,
+            capture_output=True,
+            text=True,
+            cwd=work,
+            timeout=600,
             env={**os.environ, "MYPYPATH": str(ROOT)},  # this checkout, not an installed copy
         )
         return proc.returncode, proc.stdout + proc.stderr
@@ -128,10 +140,18 @@ def test_misspelt_keyword_is_flagged(run_mypy):
     # the overloaded decorator: mypy 2 names the keyword with a did-you-mean; mypy 1.x (what
     # resolves next to dbt-core, which pins an older pathspec) says no overload matches
     assert lines[0].startswith(lines[0].split(":")[0] + ":4: error:"), lines[0]
-    assert ('Unexpected keyword argument "grup_name" for overloaded function "asset"; did you mean "group_name"?' in lines[0]
-            or 'No overload variant of "asset" matches argument type "str"' in lines[0]), lines[0]
-    assert 'Unexpected keyword argument "grup_name" for "AssetSpec"; did you mean "group_name"?' in lines[1]
-    assert 'Unexpected keyword argument "asset" for "Definitions"; did you mean "assets"?' in lines[2]
+    assert (
+        'Unexpected keyword argument "grup_name" for overloaded function "asset"; did you mean "group_name"?'
+        in lines[0]
+        or 'No overload variant of "asset" matches argument type "str"' in lines[0]
+    ), lines[0]
+    assert (
+        'Unexpected keyword argument "grup_name" for "AssetSpec"; did you mean "group_name"?'
+        in lines[1]
+    )
+    assert (
+        'Unexpected keyword argument "asset" for "Definitions"; did you mean "assets"?' in lines[2]
+    )
 
 
 def test_decorator_forms_have_precise_types(run_mypy):
@@ -151,7 +171,9 @@ def test_decorator_forms_have_precise_types(run_mypy):
         reveal_type(dg.asset(name="c"))
         reveal_type(dg.materialize([a]))
     """)
-    revealed = [line.split("Revealed type is ")[1] for line in out.splitlines() if "Revealed type" in line]
+    revealed = [
+        line.split("Revealed type is ")[1] for line in out.splitlines() if "Revealed type" in line
+    ]
     assert revealed == [
         '"dagster_nb._definitions.assets.AssetsDefinition"',
         '"dagster_nb._definitions.assets.AssetsDefinition"',

@@ -23,11 +23,29 @@ dagster = pytest.importorskip("dagster")
 # written for Dagster can land in it. (Dagster's asset/AssetSpec/AssetOut take the deprecated
 # ones through **kwargs; ours names them.)
 OUR_EXTRAS = {
-    "asset": {"compute_kind", "auto_materialize_policy", "non_argument_deps", "legacy_freshness_policy"},
+    "asset": {
+        "compute_kind",
+        "auto_materialize_policy",
+        "non_argument_deps",
+        "legacy_freshness_policy",
+    },
     "multi_asset": {"compute_kind"},
     "graph_asset": {"deps"},
-    "materialize": {"partition_keys", "partition_key_range", "max_concurrent", "listeners", "current_time", "executor"},
-    "materialize_to_memory": {"partition_keys", "partition_key_range", "max_concurrent", "listeners", "current_time"},
+    "materialize": {
+        "partition_keys",
+        "partition_key_range",
+        "max_concurrent",
+        "listeners",
+        "current_time",
+        "executor",
+    },
+    "materialize_to_memory": {
+        "partition_keys",
+        "partition_key_range",
+        "max_concurrent",
+        "listeners",
+        "current_time",
+    },
     "AssetSpec": {"auto_materialize_policy", "io_manager_key", "legacy_freshness_policy"},
     "AssetOut": {"auto_materialize_policy"},
 }
@@ -35,11 +53,27 @@ OUR_EXTRAS = {
 SAME_DEFAULT = {("AssetIn", "dagster_type"), ("AssetOut", "dagster_type")}
 
 NAMES = [
-    "asset", "multi_asset", "graph_asset", "graph_multi_asset", "op", "sensor", "schedule",
-    "materialize", "materialize_to_memory", "Definitions", "AssetSpec", "AssetIn", "AssetOut",
-    "DailyPartitionsDefinition", "HourlyPartitionsDefinition", "WeeklyPartitionsDefinition",
-    "MonthlyPartitionsDefinition", "TimeWindowPartitionsDefinition", "StaticPartitionsDefinition",
-    "DynamicPartitionsDefinition", "MultiPartitionsDefinition",
+    "asset",
+    "multi_asset",
+    "graph_asset",
+    "graph_multi_asset",
+    "op",
+    "sensor",
+    "schedule",
+    "materialize",
+    "materialize_to_memory",
+    "Definitions",
+    "AssetSpec",
+    "AssetIn",
+    "AssetOut",
+    "DailyPartitionsDefinition",
+    "HourlyPartitionsDefinition",
+    "WeeklyPartitionsDefinition",
+    "MonthlyPartitionsDefinition",
+    "TimeWindowPartitionsDefinition",
+    "StaticPartitionsDefinition",
+    "DynamicPartitionsDefinition",
+    "MultiPartitionsDefinition",
 ]
 
 
@@ -75,17 +109,30 @@ def _call_with_typo(lib, name):
     """Call ``name`` as a user would, with one misspelt keyword; return the exception."""
     api = getattr(lib, name)
     positional = {
-        "schedule": ("0 0 * * *",), "AssetSpec": ("a",), "StaticPartitionsDefinition": (["a"],),
+        "schedule": ("0 0 * * *",),
+        "AssetSpec": ("a",),
+        "StaticPartitionsDefinition": (["a"],),
         "MultiPartitionsDefinition": ({"a": lib.StaticPartitionsDefinition(["x"])},),
-        "materialize": ([],), "materialize_to_memory": ([],),
+        "materialize": ([],),
+        "materialize_to_memory": ([],),
         "TimeWindowPartitionsDefinition": ("2024-01-01", "%Y-%m-%d"),
         "DailyPartitionsDefinition": ("2024-01-01",),
     }.get(name, ())
-    typo = {"Definitions": "asset", "AssetIn": "keys", "DynamicPartitionsDefinition": "nam",
-            "materialize": "selction", "materialize_to_memory": "selction",
-            "StaticPartitionsDefinition": "partition_key", "MultiPartitionsDefinition": "partitions_def",
-            "TimeWindowPartitionsDefinition": "timezon", "DailyPartitionsDefinition": "timezon",
-            "sensor": "targt", "schedule": "targt", "op": "nam", "graph_multi_asset": "grup_name"}
+    typo = {
+        "Definitions": "asset",
+        "AssetIn": "keys",
+        "DynamicPartitionsDefinition": "nam",
+        "materialize": "selction",
+        "materialize_to_memory": "selction",
+        "StaticPartitionsDefinition": "partition_key",
+        "MultiPartitionsDefinition": "partitions_def",
+        "TimeWindowPartitionsDefinition": "timezon",
+        "DailyPartitionsDefinition": "timezon",
+        "sensor": "targt",
+        "schedule": "targt",
+        "op": "nam",
+        "graph_multi_asset": "grup_name",
+    }
     kwargs = {typo.get(name, "grup_name"): "x"}
     if name == "graph_multi_asset":
         kwargs["outs"] = {}
@@ -94,10 +141,18 @@ def _call_with_typo(lib, name):
     return info.value
 
 
-TYPO_NAMES = [n for n in NAMES if n not in {
-    # Dagster's time-window subclasses silently ignore unknown keywords (ours refuse: below)
-    "DailyPartitionsDefinition", "HourlyPartitionsDefinition", "WeeklyPartitionsDefinition",
-    "MonthlyPartitionsDefinition"}]
+TYPO_NAMES = [
+    n
+    for n in NAMES
+    if n
+    not in {
+        # Dagster's time-window subclasses silently ignore unknown keywords (ours refuse: below)
+        "DailyPartitionsDefinition",
+        "HourlyPartitionsDefinition",
+        "WeeklyPartitionsDefinition",
+        "MonthlyPartitionsDefinition",
+    }
+]
 
 
 @pytest.mark.parametrize("name", TYPO_NAMES)
@@ -105,14 +160,18 @@ def test_unknown_keyword_is_a_type_error_in_both(name):
     theirs = _call_with_typo(dagster, name)
     ours = _call_with_typo(dagster_nb, name)
     assert isinstance(theirs, TypeError), theirs
-    assert isinstance(ours, TypeError) and isinstance(ours, dagster_nb.DagsterInvalidDefinitionError)
+    assert isinstance(ours, TypeError) and isinstance(
+        ours, dagster_nb.DagsterInvalidDefinitionError
+    )
     assert "got an unexpected keyword argument" in str(ours)
     assert "Did you mean" in str(ours), str(ours)
 
 
 def test_time_window_subclasses_refuse_unknown_keywords_dagster_ignores():
     dagster.DailyPartitionsDefinition("2024-01-01", timezon="UTC")  # Dagster: no error at all
-    with pytest.raises(TypeError, match="unexpected keyword argument 'timezon'. Did you mean 'timezone'"):
+    with pytest.raises(
+        TypeError, match="unexpected keyword argument 'timezon'. Did you mean 'timezone'"
+    ):
         dagster_nb.DailyPartitionsDefinition("2024-01-01", timezon="UTC")
     # cron_schedule is the one keyword Dagster passes through **kwargs: both take it
     for lib in (dagster, dagster_nb):
@@ -133,8 +192,14 @@ ROOT = Path(dagster_nb.__file__).resolve().parent.parent
 def _params(fn: ast.FunctionDef) -> list[tuple[str, str, str]]:
     a = fn.args
     defaults = [None] * (len(a.args) - len(a.defaults)) + list(a.defaults)
-    out = [(x.arg, ast.unparse(x.annotation), ast.unparse(d) if d else "") for x, d in zip(a.args, defaults, strict=True)]
-    out += [(x.arg, ast.unparse(x.annotation), ast.unparse(d) if d else "") for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)]
+    out = [
+        (x.arg, ast.unparse(x.annotation), ast.unparse(d) if d else "")
+        for x, d in zip(a.args, defaults, strict=True)
+    ]
+    out += [
+        (x.arg, ast.unparse(x.annotation), ast.unparse(d) if d else "")
+        for x, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)
+    ]
     return out
 
 
@@ -145,10 +210,17 @@ def test_overloads_repeat_the_implementation(name):
     *overloads, impl = defs
     # @asset's fast implementation takes **kwargs; what inspect.signature shows (and what is
     # compared here) is _asset_signature, reached through asset.__wrapped__.
-    shown = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == f"_{name}_signature"]
+    shown = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef) and n.name == f"_{name}_signature"
+    ]
     if shown:
         (impl,) = shown
-        assert ast.unparse(defs[-1].args) == "compute_fn: Callable[..., Any] | None=None, **kwargs: Any"
+        assert (
+            ast.unparse(defs[-1].args)
+            == "compute_fn: Callable[..., Any] | None=None, **kwargs: Any"
+        )
     assert len(overloads) == 2 and all(
         any(ast.unparse(d) == "overload" for d in o.decorator_list) for o in overloads
     )
@@ -158,7 +230,10 @@ def test_overloads_repeat_the_implementation(name):
     assert _params(bare)[0][1] == "Callable[..., Any]"  # @asset: the function itself
     assert _params(called)[0][1:] == ("None", "None")  # @asset(...): no function yet
     assert first[2] == "None"
-    assert impl.args.kwarg is not None and ast.unparse(impl.args.kwarg.annotation) == "Unpack[NoExtraKwargs]"
+    assert (
+        impl.args.kwarg is not None
+        and ast.unparse(impl.args.kwarg.annotation) == "Unpack[NoExtraKwargs]"
+    )
     assert bare.args.kwarg is None and called.args.kwarg is None
 
 

@@ -89,7 +89,9 @@ def test_module_getattr_is_hidden_from_type_checkers():
     for node in _tree().body:
         assert not (isinstance(node, ast.FunctionDef) and node.name == "__getattr__")
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            assert not any(isinstance(s, ast.FunctionDef) and s.name == "__getattr__" for s in node.body)
+            assert not any(
+                isinstance(s, ast.FunctionDef) and s.name == "__getattr__" for s in node.body
+            )
     with pytest.raises(AttributeError, match="Did you mean one of 'materialize'"):
         dagster_nb.materialise  # noqa: B018  (the runtime did-you-mean still works)
 
@@ -97,7 +99,9 @@ def test_module_getattr_is_hidden_from_type_checkers():
 def test_wheel_ships_py_typed(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = glob.glob(str(tmp_path / "*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

@@ -126,9 +126,13 @@ def partitioned(kernel_repo):
 
 def _runs(repo):
     """(assets, partition) of each run after the first (which materialized customers)."""
-    return [(sorted(k.to_user_string() for k in r.dagster_run.asset_selection),
-             r.dagster_run.tags.get("dagster/partition"))
-            for r in reversed(repo.instance.get_run_records())][1:]
+    return [
+        (
+            sorted(k.to_user_string() for k in r.dagster_run.asset_selection),
+            r.dagster_run.tags.get("dagster/partition"),
+        )
+        for r in reversed(repo.instance.get_run_records())
+    ][1:]
 
 
 def test_materialize_buttons_of_a_partitioned_asset_open_a_partition_picker(partitioned):
@@ -136,7 +140,10 @@ def test_materialize_buttons_of_a_partitioned_asset_open_a_partition_picker(part
     w = LineageWidget(partitioned, debounce=0, live=False)
     w.selected_key = "daily_orders"
     pick = w.detail["pickers"]["materialize"]
-    assert pick["definition"] == 'DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-06")'
+    assert (
+        pick["definition"]
+        == 'DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-06")'
+    )
     assert pick["keys"] == ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]
     assert pick["default"] == "2024-01-05" and pick["missing"] == 5
     assert w.detail["pickers"]["upstream"]["assets"] == ["daily_orders"]
@@ -153,25 +160,40 @@ def test_materialize_buttons_of_a_partitioned_asset_open_a_partition_picker(part
     assert _runs(partitioned) == [(["daily_orders"], "2024-01-02")]
     assert w.message.startswith("Run ") and "SUCCESS" in w.message
 
-    w.action = {"kind": "materialize", "key": "daily_orders", "range": ["2024-01-03", "2024-01-04"],
-                "nonce": 3}
-    assert _runs(partitioned)[1:] == [(["daily_orders"], "2024-01-03"), (["daily_orders"], "2024-01-04")]
+    w.action = {
+        "kind": "materialize",
+        "key": "daily_orders",
+        "range": ["2024-01-03", "2024-01-04"],
+        "nonce": 3,
+    }
+    assert _runs(partitioned)[1:] == [
+        (["daily_orders"], "2024-01-03"),
+        (["daily_orders"], "2024-01-04"),
+    ]
 
     w.selected_key = "daily_orders"
     assert w.detail["pickers"]["materialize"]["missing"] == 2
     w.action = {"kind": "materialize", "key": "daily_orders", "missing_only": True, "nonce": 4}
-    assert _runs(partitioned)[3:] == [(["daily_orders"], "2024-01-01"), (["daily_orders"], "2024-01-05")]
+    assert _runs(partitioned)[3:] == [
+        (["daily_orders"], "2024-01-01"),
+        (["daily_orders"], "2024-01-05"),
+    ]
     w.action = {"kind": "materialize", "key": "daily_orders", "missing_only": True, "nonce": 5}
     assert w.message == "Every partition is materialized already; nothing to run."
 
     # + downstream from the unpartitioned root over a range: customers and summary once each
     before = len(_runs(partitioned))
-    w.action = {"kind": "downstream", "key": "customers", "range": ["2024-01-01", "2024-01-05"],
-                "nonce": 6}
+    w.action = {
+        "kind": "downstream",
+        "key": "customers",
+        "range": ["2024-01-01", "2024-01-05"],
+        "nonce": 6,
+    }
     new = _runs(partitioned)[before:]
     assert new[0] == (["customers"], None) and new[-1] == (["summary"], None)
     assert [r for r in new if r[0] == ["daily_orders"]] == [
-        (["daily_orders"], f"2024-01-0{i}") for i in range(1, 6)]
+        (["daily_orders"], f"2024-01-0{i}") for i in range(1, 6)
+    ]
     assert "6 runs" not in w.message and "7 runs SUCCESS" in w.message
     w.close()
 
@@ -179,8 +201,11 @@ def test_materialize_buttons_of_a_partitioned_asset_open_a_partition_picker(part
 def test_a_backfill_progress_view_shows_every_run(partitioned):
     partitioned.materialize("key:customers")
     progress = RunProgressWidget(throttle=0)
-    partitioned.materialize("key:daily_orders", partition_keys=["2024-01-01", "2024-01-02", "2024-01-03"],
-                            listeners=[progress])
+    partitioned.materialize(
+        "key:daily_orders",
+        partition_keys=["2024-01-01", "2024-01-02", "2024-01-03"],
+        listeners=[progress],
+    )
     vm = progress.view_model
     assert [r["partition"] for r in vm["runs"]] == ["2024-01-01", "2024-01-02", "2024-01-03"]
     assert all(r["status"] == "SUCCESS" for r in vm["runs"])
@@ -200,8 +225,9 @@ def test_a_running_step_never_shows_zero_ms():
         return 1
 
     dg.materialize([slow], instance=dg.DagsterInstance.ephemeral(), listeners=[events.append])  # noqa
-    started = [e for e in events if e.event_type_value != "STEP_SUCCESS"][:[
-        e.event_type_value for e in events].index("STEP_START") + 1]
+    started = [e for e in events if e.event_type_value != "STEP_SUCCESS"][
+        : [e.event_type_value for e in events].index("STEP_START") + 1
+    ]
     from dagster_nb._widgets.viewmodel import run_progress_view_model
 
     vm = run_progress_view_model(started, now=started[-1].timestamp)  # 0 s since the start
@@ -241,20 +267,24 @@ def test_static_html_export_shows_the_final_state_and_loads_nothing_external(tmp
     from dagster_nb._widgets.static_export import StaticHTMLExporter
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in (
-        "%load_ext dagster_nb\nimport dagster_nb as dg",
-        "@dg.asset\ndef orders():\n    return [1, 2, 3]\n\n@dg.asset\ndef total(orders):\n    return sum(orders)",
-        "%materialize",
-        "%lineage",
-        "%dagster_nb runs",
-    )]
+    nb.cells = [
+        nbformat.v4.new_code_cell(c)
+        for c in (
+            "%load_ext dagster_nb\nimport dagster_nb as dg",
+            "@dg.asset\ndef orders():\n    return [1, 2, 3]\n\n@dg.asset\ndef total(orders):\n    return sum(orders)",
+            "%materialize",
+            "%lineage",
+            "%dagster_nb runs",
+        )
+    ]
     import os
 
     env_home = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(tmp_path / "home")
     try:
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+        nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
     finally:
         if env_home is None:
             os.environ.pop("DAGSTER_HOME")
@@ -290,8 +320,9 @@ def test_the_failure_panel_names_the_same_exception_as_dagsters_step_failure(ker
 
         return [raw, cleaned]
 
-    r = dagster.materialize(build(dagster), instance=dagster.DagsterInstance.ephemeral(),
-                            raise_on_error=False)
+    r = dagster.materialize(
+        build(dagster), instance=dagster.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     (failure,) = r.get_step_failure_events()
     theirs = failure.event_specific_data.error
     while theirs.cause is not None:  # Dagster wraps it too: the user's exception is the cause

@@ -51,15 +51,25 @@ def test_statuses_after_real_runs(repo):
     json.dumps(vm)  # plain JSON
     n = _nodes(vm)
     assert {k: v["status"] for k, v in n.items()} == {
-        "orders": "fresh", "customers": "fresh", "orders_clean": "fresh",
-        "revenue": "missing", "forecast": "missing", "broken": "failed",
-        "raw_events": "source", "vendor_prices": "external", "daily_sales": "fresh",
+        "orders": "fresh",
+        "customers": "fresh",
+        "orders_clean": "fresh",
+        "revenue": "missing",
+        "forecast": "missing",
+        "broken": "failed",
+        "raw_events": "source",
+        "vendor_prices": "external",
+        "daily_sales": "fresh",
     }
     assert n["orders"]["last_materialization"]["run_id"] == res.run_id
     assert n["revenue"]["last_materialization"] is None
     assert n["daily_sales"]["partitioned"] is True
     assert n["daily_sales"]["partitions"] == {
-        "total": 10, "materialized": 2, "failed": 0, "in_progress": 0}
+        "total": 10,
+        "materialized": 2,
+        "failed": 0,
+        "in_progress": 0,
+    }
     assert n["orders"]["kinds"] == ["pandas"] and n["revenue"]["kinds"] == ["pandas", "sql"]
     assert n["orders"]["group"] == "ingest" and n["revenue"]["group"] == "analytics"
     assert n["orders"]["description"] == "Orders loaded from the shop database"
@@ -69,8 +79,9 @@ def test_statuses_after_real_runs(repo):
     assert [g["name"] for g in vm["groups"]] == ["analytics", "ingest"]
     assert vm["counts"]["fresh"] == 4 and vm["counts"]["missing"] == 2
     # running / failed from a live run win over stored statuses
-    vm2 = lineage_view_model(repo.snapshot(), repo.instance, running={AssetKey("revenue")},
-                             failed={AssetKey("orders")})
+    vm2 = lineage_view_model(
+        repo.snapshot(), repo.instance, running={AssetKey("revenue")}, failed={AssetKey("orders")}
+    )
     assert _nodes(vm2)["revenue"]["status"] == "running"
     assert _nodes(vm2)["orders"]["status"] == "failed"
 
@@ -107,8 +118,9 @@ def test_node_ids_are_stable_and_safe():
 
 
 def test_lineage_dot_content(mixed_repo):
-    vm = lineage_view_model(mixed_repo.snapshot(), mixed_repo.instance,
-                            running={AssetKey("customers")})
+    vm = lineage_view_model(
+        mixed_repo.snapshot(), mixed_repo.instance, running={AssetKey("customers")}
+    )
     dot = lineage_dot(vm)
     assert dot == lineage_dot(vm)  # deterministic
     assert dot.count("subgraph cluster_") == 2
@@ -165,7 +177,9 @@ def test_asset_detail_with_metadata_history(repo):
     assert d["status"] == "missing" and d["history"] == []
     d = asset_detail_view_model(repo.snapshot(), repo.instance, AssetKey("orders"))
     assert d["stale_causes"] == ["code version changed"]
-    assert "<b>orders</b>" in asset_detail_html(d) and "code version changed" in asset_detail_html(d)
+    assert "<b>orders</b>" in asset_detail_html(d) and "code version changed" in asset_detail_html(
+        d
+    )
 
 
 def test_partition_view_model_static_100k():  # timed in bench/bench_views.py
@@ -183,8 +197,12 @@ def test_partition_view_model_static_100k():  # timed in bench/bench_views.py
         ("p060010", "p099998", "missing", 39_989),
         ("p099999", "p099999", "in_progress", 1),
     ]
-    assert vm["counts"] == {"materialized": 50_000, "failed": 10, "in_progress": 1,
-                            "missing": 49_989}
+    assert vm["counts"] == {
+        "materialized": 50_000,
+        "failed": 10,
+        "in_progress": 1,
+        "missing": 49_989,
+    }
     json.dumps(vm)
 
 
@@ -206,10 +224,12 @@ def test_partition_view_model_hourly_100k():
 
 
 def test_partition_view_model_multi_grid():
-    pdef = dg.MultiPartitionsDefinition({
-        "date": dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-06"),
-        "color": dg.StaticPartitionsDefinition(["blue", "red"]),
-    })
+    pdef = dg.MultiPartitionsDefinition(
+        {
+            "date": dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-06"),
+            "color": dg.StaticPartitionsDefinition(["blue", "red"]),
+        }
+    )
     statuses = {
         dg.MultiPartitionKey({"date": "2024-01-01", "color": "red"}): "MATERIALIZED",
         dg.MultiPartitionKey({"date": "2024-01-02", "color": "red"}): "MATERIALIZED",
@@ -217,10 +237,17 @@ def test_partition_view_model_multi_grid():
     }
     vm = partition_view_model(pdef, statuses)
     assert vm["kind"] == "multi" and vm["total"] == 10
-    assert vm["column_dimension"]["name"] == "date" and vm["row_dimension"]["keys"] == ["blue", "red"]
-    rows = {r["key"]: [(x["start"], x["end"], x["status"]) for x in r["ranges"]] for r in vm["grid"]}
-    assert rows["red"] == [("2024-01-01", "2024-01-02", "materialized"),
-                           ("2024-01-03", "2024-01-05", "missing")]
+    assert vm["column_dimension"]["name"] == "date" and vm["row_dimension"]["keys"] == [
+        "blue",
+        "red",
+    ]
+    rows = {
+        r["key"]: [(x["start"], x["end"], x["status"]) for x in r["ranges"]] for r in vm["grid"]
+    }
+    assert rows["red"] == [
+        ("2024-01-01", "2024-01-02", "materialized"),
+        ("2024-01-03", "2024-01-05", "missing"),
+    ]
     assert rows["blue"][1] == ("2024-01-03", "2024-01-03", "failed")
     assert vm["counts"]["materialized"] == 2 and vm["counts"]["missing"] == 7
     assert "red" in partition_strip_html(vm)
@@ -238,8 +265,11 @@ def test_run_progress_from_real_events(repo):
     assert all(r["status"] == "success" and r["duration"] is not None for r in rows.values())
     # mid-run: only the first steps' events
     first = [e for e in events if e.event_type_value != "PIPELINE_SUCCESS"]
-    cut = next(i for i, e in enumerate(first) if e.event_type_value == "STEP_START"
-               and e.step_key == "orders_clean")
+    cut = next(
+        i
+        for i, e in enumerate(first)
+        if e.event_type_value == "STEP_START" and e.step_key == "orders_clean"
+    )
     mid = run_progress_view_model(first[: cut + 1], now=time.time())
     st = {r["key"]: r["status"] for r in mid["rows"]}
     assert st["orders"] == "success" and st["orders_clean"] == "running"
@@ -247,8 +277,9 @@ def test_run_progress_from_real_events(repo):
     assert {r["key"]: r for r in mid["rows"]}["orders_clean"]["elapsed"] is not None
 
     events.clear()
-    repo.materialize('key:"daily_sales"', partition_keys=["2024-01-03", "2024-01-04"],
-                     listeners=[events.append])
+    repo.materialize(
+        'key:"daily_sales"', partition_keys=["2024-01-03", "2024-01-04"], listeners=[events.append]
+    )
     row = run_progress_view_model(events)["rows"][0]
     assert row["partitions"] == {"done": 2, "failed": 0, "total": 2}
 
@@ -307,9 +338,11 @@ def test_html_helpers(repo):
 
 
 def test_viewmodel_imports_nothing_heavy():
-    code = ("import sys, dagster_nb._widgets.viewmodel, dagster_nb._widgets.html, "
-            "dagster_nb._widgets.render, dagster_nb._widgets; "
-            "print(sorted(m for m in ('IPython','ipywidgets','anywidget','graphviz','pandas') "
-            "if m in sys.modules))")
+    code = (
+        "import sys, dagster_nb._widgets.viewmodel, dagster_nb._widgets.html, "
+        "dagster_nb._widgets.render, dagster_nb._widgets; "
+        "print(sorted(m for m in ('IPython','ipywidgets','anywidget','graphviz','pandas') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

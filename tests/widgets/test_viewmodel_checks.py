@@ -42,7 +42,9 @@ def _defs():
     @dg.asset(check_specs=[dg.AssetCheckSpec("ok", asset="summary")])
     def summary(plain):
         yield dg.Output(plain)
-        yield dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="meh")
+        yield dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.WARN, description="meh"
+        )
 
     return [orders, non_negative, has_rows, not_yet, plain, summary]
 
@@ -61,16 +63,31 @@ def test_lineage_nodes_and_catalog_rows_carry_the_latest_check_results(tmp_path)
         vm = json.loads(json.dumps(lineage_view_model(resolved, instance)))
         nodes = {n["key"]: n for n in vm["nodes"]}
         orders = nodes["orders"]["checks"]
-        assert {k: orders[k] for k in ("total", "passed", "failed", "warning", "not_evaluated")} == {
-            "total": 3, "passed": 1, "failed": 1, "warning": 0, "not_evaluated": 1,
+        assert {
+            k: orders[k] for k in ("total", "passed", "failed", "warning", "not_evaluated")
+        } == {
+            "total": 3,
+            "passed": 1,
+            "failed": 1,
+            "warning": 0,
+            "not_evaluated": 1,
         }
         items = {i["name"]: i for i in orders["items"]}
         assert [i["name"] for i in orders["items"]] == ["has_rows", "non_negative", "not_yet"]
         bad = items["non_negative"]
-        assert (bad["status"], bad["severity"], bad["blocking"], bad["run_id"]) == ("failed", "ERROR", True, result.run_id)
-        assert bad["description"] == "amounts are never negative"  # the spec's, when the result has none
+        assert (bad["status"], bad["severity"], bad["blocking"], bad["run_id"]) == (
+            "failed",
+            "ERROR",
+            True,
+            result.run_id,
+        )
+        assert (
+            bad["description"] == "amounts are never negative"
+        )  # the spec's, when the result has none
         assert [(m["label"], m["value"]) for m in bad["metadata"]] == [("bad_rows", 1)]
-        assert items["not_yet"]["status"] == "not_evaluated" and items["not_yet"]["timestamp"] is None
+        assert (
+            items["not_yet"]["status"] == "not_evaluated" and items["not_yet"]["timestamp"] is None
+        )
         summary = nodes["summary"]["checks"]
         assert (summary["warning"], summary["items"][0]["description"]) == (1, "meh")
         assert vm["check_counts"] == {"passed": 1, "failed": 1, "warning": 1, "not_evaluated": 1}
@@ -90,7 +107,9 @@ def test_lineage_nodes_and_catalog_rows_carry_the_latest_check_results(tmp_path)
         orders_line = next(line for line in dot.splitlines() if line.strip().startswith('"orders"'))
         assert 'class="dnb-asset status-fresh checks-failed"' in orders_line
         assert "checks: 1 passed, 1 failed, 1 not evaluated" in orders_line
-        summary_line = next(line for line in dot.splitlines() if line.strip().startswith('"summary"'))
+        summary_line = next(
+            line for line in dot.splitlines() if line.strip().startswith('"summary"')
+        )
         assert "checks-warning" in summary_line
         plain_line = next(line for line in dot.splitlines() if line.strip().startswith('"plain"'))
         assert "checks" not in plain_line
@@ -118,9 +137,15 @@ def test_the_lineage_widget_front_end_draws_the_checks(tmp_path):
         resolved = ResolvedAssets.build(defs)
         vm = lineage_view_model(resolved, instance)
         state = {
-            "view_model": vm, "svg": render_dot(lineage_dot(vm)), "selection": "",
-            "detail": asset_detail_view_model(resolved, instance, "orders"), "selected_key": "orders",
-            "message": "", "busy": False, "render_error": "", "selection_error": "",
+            "view_model": vm,
+            "svg": render_dot(lineage_dot(vm)),
+            "selection": "",
+            "detail": asset_detail_view_model(resolved, instance, "orders"),
+            "selected_key": "orders",
+            "message": "",
+            "busy": False,
+            "render_error": "",
+            "selection_error": "",
         }
     static = Path(dg.__file__).parent / "_widgets" / "static"
     page = tmp_path / "widget.html"
@@ -135,9 +160,18 @@ def test_the_lineage_widget_front_end_draws_the_checks(tmp_path):
         "</script></body></html>"
     )
     dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
-         "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     ).stdout
     assert 'data-ok="yes"' in dom, dom[-2000:]
     assert "Checks (3)" in dom

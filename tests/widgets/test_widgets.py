@@ -27,8 +27,9 @@ def test_lineage_widget_renders_statuses(mixed_repo):
         assert STATUS_STYLES[n["status"]]["fill"] in svg
     assert _status(w, "orders") == "stale" and _status(w, "broken") == "failed"
     text = repr(w)
-    assert text == ("LineageWidget(9 assets: 2 fresh, 3 stale, 1 missing, 1 failed, 1 source, "
-                    "1 external)")
+    assert text == (
+        "LineageWidget(9 assets: 2 fresh, 3 stale, 1 missing, 1 failed, 1 source, 1 external)"
+    )
     bundle = w._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["text/plain"] == text
@@ -108,7 +109,9 @@ def test_click_shows_detail_with_value_preview(repo):
     d = w.detail
     assert d["key"] == "orders" and d["description"] == "Orders loaded from the shop database"
     assert d["code_version"] == "v1" and d["status"] == "fresh"
-    assert [{m["label"]: m["value"] for m in h["metadata"]}["run_number"] for h in d["history"]] == [2, 1]
+    assert [
+        {m["label"]: m["value"] for m in h["metadata"]}["run_number"] for h in d["history"]
+    ] == [2, 1]
     assert "<table" in d["value_html"] and d["value_html"].count("<tr") == 11  # head(10)
     assert "(12, 4)" in d["value_html"]
     repo.redefine(example.make_orders("v2"))
@@ -152,9 +155,15 @@ def test_partition_widget_backfills_a_range(repo):
     w.range = {"row": None, "start": "2024-01-03", "end": "2024-01-05"}  # a click in the strip
     w.action = {"kind": "backfill", "nonce": 1}
     assert repo.materialize_calls[-1] == (
-        'key:"daily_sales"', None, ["2024-01-03", "2024-01-04", "2024-01-05"])
+        'key:"daily_sales"',
+        None,
+        ["2024-01-03", "2024-01-04", "2024-01-05"],
+    )
     assert repo.instance.get_materialized_partitions("daily_sales") == {
-        "2024-01-03", "2024-01-04", "2024-01-05"}
+        "2024-01-03",
+        "2024-01-04",
+        "2024-01-05",
+    }
     assert [(r["start"], r["end"], r["status"]) for r in w.view_model["ranges"]] == [
         ("2024-01-01", "2024-01-02", "missing"),
         ("2024-01-03", "2024-01-05", "materialized"),
@@ -174,10 +183,12 @@ def test_partition_widget_backfills_a_range(repo):
 def test_partition_widget_multi_grid(tmp_path):
     from widgets_repo import TestRepository
 
-    pdef = dg.MultiPartitionsDefinition({
-        "date": dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-05"),
-        "region": dg.StaticPartitionsDefinition(["eu", "us"]),
-    })
+    pdef = dg.MultiPartitionsDefinition(
+        {
+            "date": dg.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-05"),
+            "region": dg.StaticPartitionsDefinition(["eu", "us"]),
+        }
+    )
 
     @dg.asset(partitions_def=pdef)
     def sales(context):
@@ -189,8 +200,7 @@ def test_partition_widget_multi_grid(tmp_path):
     assert w.view_model["row_dimension"]["keys"] == ["eu", "us"]
     w.range = {"row": "us", "start": "2024-01-02", "end": "2024-01-03"}
     w.backfill()
-    assert repo.instance.get_materialized_partitions("sales") == {
-        "2024-01-02|us", "2024-01-03|us"}
+    assert repo.instance.get_materialized_partitions("sales") == {"2024-01-02|us", "2024-01-03|us"}
     rows = {r["key"]: r for r in w.view_model["grid"]}
     assert rows["us"]["counts"]["materialized"] == 2 and rows["eu"]["counts"]["materialized"] == 0
     w.close()
@@ -204,11 +214,15 @@ def test_run_progress_widget_as_listener(repo):
     vm = p.view_model
     assert vm["run"]["status"] == "SUCCESS"
     assert {r["key"]: r["status"] for r in vm["rows"]} == {
-        "orders": "success", "customers": "success", "orders_clean": "success"}
+        "orders": "success",
+        "customers": "success",
+        "orders_clean": "success",
+    }
     assert repr(p) == "RunProgressWidget(run SUCCESS: 3 assets: 3 success)"
     p2 = RunProgressWidget(throttle=10)
-    repo.materialize('key:"daily_sales"', partition_keys=["2024-01-01", "2024-01-02"],
-                     listeners=[p2])
+    repo.materialize(
+        'key:"daily_sales"', partition_keys=["2024-01-01", "2024-01-02"], listeners=[p2]
+    )
     p2.flush()
     assert p2.view_model["rows"][0]["partitions"] == {"done": 2, "failed": 0, "total": 2}
     p3 = RunProgressWidget()

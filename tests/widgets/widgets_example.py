@@ -15,20 +15,33 @@ def raw_events():
     return dg.DataVersion("v1")
 
 
-vendor_prices = dg.AssetSpec("vendor_prices", group_name="ingest", kinds={"s3"},
-                             description="Prices a vendor drops in a bucket")
+vendor_prices = dg.AssetSpec(
+    "vendor_prices",
+    group_name="ingest",
+    kinds={"s3"},
+    description="Prices a vendor drops in a bucket",
+)
 
 RUNS = {"orders": 0}
 
 
 def make_orders(code_version: str = "v1"):
-    @dg.asset(group_name="ingest", kinds={"pandas"}, code_version=code_version,
-              description="Orders loaded from the shop database")
+    @dg.asset(
+        group_name="ingest",
+        kinds={"pandas"},
+        code_version=code_version,
+        description="Orders loaded from the shop database",
+    )
     def orders():
         RUNS["orders"] += 1
-        df = pd.DataFrame({"order_id": range(1, 13), "customer": [i % 4 for i in range(12)],
-                           "amount": [10.0 * i for i in range(1, 13)],
-                           "batch": RUNS["orders"]})
+        df = pd.DataFrame(
+            {
+                "order_id": range(1, 13),
+                "customer": [i % 4 for i in range(12)],
+                "amount": [10.0 * i for i in range(1, 13)],
+                "batch": RUNS["orders"],
+            }
+        )
         return dg.Output(df, metadata={"rows": len(df), "run_number": RUNS["orders"]})
 
     return orders
@@ -47,8 +60,7 @@ def orders_clean(orders):
     return orders[orders.amount > 0]
 
 
-@dg.asset(group_name="analytics", kinds={"pandas", "sql"}, code_version="v1",
-          deps=[vendor_prices])
+@dg.asset(group_name="analytics", kinds={"pandas", "sql"}, code_version="v1", deps=[vendor_prices])
 def revenue(orders_clean, customers):
     return orders_clean.merge(customers).groupby("name").amount.sum().reset_index()
 
@@ -68,5 +80,14 @@ def daily_sales(context):
     return {k: int(k[-2:]) for k in context.partition_keys}
 
 
-ALL = [raw_events, vendor_prices, orders, customers, orders_clean, revenue, forecast, broken,
-       daily_sales]
+ALL = [
+    raw_events,
+    vendor_prices,
+    orders,
+    customers,
+    orders_clean,
+    revenue,
+    forecast,
+    broken,
+    daily_sales,
+]

@@ -42,24 +42,35 @@ class TestRepository:
     def redefine(self, *assets: Any) -> None:
         by_key = {}
         for a in [*self._assets, *assets]:
-            for k in (a.keys if hasattr(a, "keys") else [a.key]):
+            for k in a.keys if hasattr(a, "keys") else [a.key]:
                 by_key[k] = a
         self._assets = list({id(a): a for a in by_key.values()}.values())
         self._resolved = ResolvedAssets.build(self._assets)
         self.version += 1
         self._notify("definitions", None)
 
-    def materialize(self, selection: str | None = None, *, partition_key=None,
-                    partition_keys=None, listeners=(), raise_on_error=False):
+    def materialize(
+        self,
+        selection: str | None = None,
+        *,
+        partition_key=None,
+        partition_keys=None,
+        listeners=(),
+        raise_on_error=False,
+    ):
         self.materialize_calls.append((selection, partition_key, partition_keys))
 
         def on_event(e: Any) -> None:
             self._notify("event", e)
 
         return dg.materialize(
-            self._resolved, instance=self.instance, selection=selection,
-            partition_key=partition_key, partition_keys=partition_keys,
-            listeners=[on_event, *listeners], raise_on_error=raise_on_error,
+            self._resolved,
+            instance=self.instance,
+            selection=selection,
+            partition_key=partition_key,
+            partition_keys=partition_keys,
+            listeners=[on_event, *listeners],
+            raise_on_error=raise_on_error,
         )
 
     def load_asset_value(self, key: Any, partition_key: str | None = None) -> Any:

@@ -56,7 +56,8 @@ class PartitionMapping(ABC):
     __slots__ = ()
 
     def validate_partition_mapping(
-        self, upstream_partitions_def: PartitionsDefinition,
+        self,
+        upstream_partitions_def: PartitionsDefinition,
         downstream_partitions_def: PartitionsDefinition | None,
     ) -> None:
         """Raise DagsterInvalidDefinitionError when the two definitions cannot be mapped."""
@@ -85,8 +86,11 @@ class PartitionMapping(ABC):
     ) -> list[str]:
         """Existing upstream keys the downstream keys depend on, in upstream order."""
         return self.get_upstream_mapped_partitions_result(
-            downstream_keys, downstream_partitions_def, upstream_partitions_def,
-            current_time=current_time, dynamic_partitions_store=dynamic_partitions_store,
+            downstream_keys,
+            downstream_partitions_def,
+            upstream_partitions_def,
+            current_time=current_time,
+            dynamic_partitions_store=dynamic_partitions_store,
         ).partition_keys
 
     @abstractmethod
@@ -125,8 +129,11 @@ class PartitionMapping(ABC):
         if downstream_partitions_subset is not None:
             keys = list(downstream_partitions_subset.get_partition_keys())
         result = self.get_upstream_mapped_partitions_result(
-            keys, downstream_partitions_def, upstream_partitions_def,
-            current_time=current_time, dynamic_partitions_store=dynamic_partitions_store,
+            keys,
+            downstream_partitions_def,
+            upstream_partitions_def,
+            current_time=current_time,
+            dynamic_partitions_store=dynamic_partitions_store,
         )
         empty = upstream_partitions_def.empty_subset(current_time, dynamic_partitions_store)
         return MappedPartitionsSubsets(
@@ -146,8 +153,10 @@ class PartitionMapping(ABC):
     ) -> Any:
         """The downstream subset that depends on ``upstream_partitions_subset``."""
         keys = self.get_downstream_partition_keys(
-            list(upstream_partitions_subset.get_partition_keys()), upstream_partitions_def,
-            downstream_partitions_def, current_time=current_time,
+            list(upstream_partitions_subset.get_partition_keys()),
+            upstream_partitions_def,
+            downstream_partitions_def,
+            current_time=current_time,
             dynamic_partitions_store=dynamic_partitions_store,
         )
         return downstream_partitions_def.empty_subset(

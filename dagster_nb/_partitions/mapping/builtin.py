@@ -1,9 +1,9 @@
 """The simple partition mappings: Identity, All, Last, SpecificPartitions, Static.
 
-    >>> import dagster_nb as dg
-    >>> up = dg.StaticPartitionsDefinition(["a", "b", "c"])
-    >>> dg.LastPartitionMapping().get_upstream_partition_keys(None, None, up)
-    ['c']
+>>> import dagster_nb as dg
+>>> up = dg.StaticPartitionsDefinition(["a", "b", "c"])
+>>> dg.LastPartitionMapping().get_upstream_partition_keys(None, None, up)
+['c']
 """
 
 from __future__ import annotations
@@ -47,12 +47,18 @@ class IdentityPartitionMapping(PartitionMapping):
             )
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if downstream_keys is None:
             raise DagsterInvalidInvocationError(
-                "IdentityPartitionMapping needs a partitioned downstream asset.")
+                "IdentityPartitionMapping needs a partitioned downstream asset."
+            )
         if downstream_partitions_def == upstream_partitions_def:
             return UpstreamPartitionsResult(list(dict.fromkeys(downstream_keys)), [])
         up = upstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
@@ -61,8 +67,13 @@ class IdentityPartitionMapping(PartitionMapping):
         return UpstreamPartitionsResult(order_like(downstream_keys, up), missing)
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if upstream_partitions_def == downstream_partitions_def:
             return list(dict.fromkeys(upstream_keys))
@@ -79,20 +90,31 @@ class AllPartitionMapping(PartitionMapping):
         return "Each downstream partition depends on all partitions of the upstream asset."
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         keys = upstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
         return UpstreamPartitionsResult(list(keys), [])
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if not upstream_keys:
             return []
-        return list(downstream_partitions_def.get_partition_keys(current_time,
-                                                                 dynamic_partitions_store))
+        return list(
+            downstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,22 +126,35 @@ class LastPartitionMapping(PartitionMapping):
         return "Each downstream partition depends on the last partition of the upstream asset."
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
-        last = upstream_partitions_def.get_last_partition_key(current_time,
-                                                              dynamic_partitions_store)
+        last = upstream_partitions_def.get_last_partition_key(
+            current_time, dynamic_partitions_store
+        )
         return UpstreamPartitionsResult([] if last is None else [last], [])
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
-        last = upstream_partitions_def.get_last_partition_key(current_time,
-                                                              dynamic_partitions_store)
+        last = upstream_partitions_def.get_last_partition_key(
+            current_time, dynamic_partitions_store
+        )
         if last is not None and last in set(upstream_keys):
-            return list(downstream_partitions_def.get_partition_keys(current_time,
-                                                                     dynamic_partitions_store))
+            return list(
+                downstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
+            )
         return []
 
 
@@ -143,7 +178,9 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
     partition_keys: Sequence[str]
 
     def __post_init__(self):
-        object.__setattr__(self, "partition_keys", list(self.partition_keys))  # a list, as Dagster's
+        object.__setattr__(
+            self, "partition_keys", list(self.partition_keys)
+        )  # a list, as Dagster's
 
     def __hash__(self) -> int:
         return hash((SpecificPartitionsPartitionMapping, tuple(self.partition_keys)))
@@ -155,15 +192,22 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
             valid = upstream_partitions_def.get_partition_keys()
             extra = [k for k in self.partition_keys if k not in set(valid)]
             if extra:
-                shown = ", ".join(repr(k) for k in valid[:10]) + (", ..." if len(valid) > 10 else "")
+                shown = ", ".join(repr(k) for k in valid[:10]) + (
+                    ", ..." if len(valid) > 10 else ""
+                )
                 raise DagsterInvalidDefinitionError(
                     f"SpecificPartitionsPartitionMapping names partitions not in the upstream "
                     f"partitions definition: {extra}; its keys are {shown}."
                 )
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         up = upstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
         up_set = set(up)
@@ -171,12 +215,18 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
         return UpstreamPartitionsResult(order_like(self.partition_keys, up), missing)
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if set(self.partition_keys) & set(upstream_keys):
-            return list(downstream_partitions_def.get_partition_keys(current_time,
-                                                                     dynamic_partitions_store))
+            return list(
+                downstream_partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
+            )
         return []
 
 
@@ -218,8 +268,10 @@ class StaticPartitionMapping(PartitionMapping):
         return hash(tuple(sorted(self._mapping.items())))
 
     def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def):
-        for what, pd in (("Upstream", upstream_partitions_def),
-                         ("Downstream", downstream_partitions_def)):
+        for what, pd in (
+            ("Upstream", upstream_partitions_def),
+            ("Downstream", downstream_partitions_def),
+        ):
             if not isinstance(pd, StaticPartitionsDefinition):
                 raise DagsterInvalidDefinitionError(
                     f"{what} partitions definition must be a StaticPartitionsDefinition for "
@@ -228,15 +280,22 @@ class StaticPartitionMapping(PartitionMapping):
         extra = set(self._mapping) - set(upstream_partitions_def.get_partition_keys())
         if extra:
             raise DagsterInvalidDefinitionError(
-                f"mapping source partitions not in the upstream partitions definition: {extra}")
+                f"mapping source partitions not in the upstream partitions definition: {extra}"
+            )
         extra = set(self._inverse) - set(downstream_partitions_def.get_partition_keys())
         if extra:
             raise DagsterInvalidDefinitionError(
-                f"mapping target partitions not in the downstream partitions definition: {extra}")
+                f"mapping target partitions not in the downstream partitions definition: {extra}"
+            )
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if downstream_keys is None:
             return UpstreamPartitionsResult([], [])
@@ -244,11 +303,17 @@ class StaticPartitionMapping(PartitionMapping):
         for k in downstream_keys:
             ups |= self._inverse.get(k, set())
         return UpstreamPartitionsResult(
-            order_like(ups, upstream_partitions_def.get_partition_keys()), [])
+            order_like(ups, upstream_partitions_def.get_partition_keys()), []
+        )
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         downs = set()
         for k in upstream_keys:

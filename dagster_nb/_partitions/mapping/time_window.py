@@ -46,7 +46,9 @@ def _offset_bounded(pd, dt, n, bounds: TimeWindow | None) -> datetime:
 
 
 def _merged_windows(pd: TimeWindowPartitionsDefinition, keys) -> list[TimeWindow]:
-    windows = sorted({pd.time_window_for_partition_key(k) for k in keys}, key=lambda w: _ts(w.start))
+    windows = sorted(
+        {pd.time_window_for_partition_key(k) for k in keys}, key=lambda w: _ts(w.start)
+    )
     merged: list[TimeWindow] = []
     for w in windows:
         if merged and _ts(w.start) <= _ts(merged[-1].end):
@@ -67,7 +69,9 @@ class TimeWindowPartitionMapping(PartitionMapping):
 
     @property
     def description(self) -> str:
-        text = "Maps a downstream partition to any upstream partition with an overlapping time window."
+        text = (
+            "Maps a downstream partition to any upstream partition with an overlapping time window."
+        )
         if self.start_offset != 0 or self.end_offset != 0:
             text += (
                 " The start and end of the upstream time window is offsetted by "
@@ -99,28 +103,60 @@ class TimeWindowPartitionMapping(PartitionMapping):
             )
 
     def get_upstream_mapped_partitions_result(
-        self, downstream_keys, downstream_partitions_def, upstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        downstream_keys,
+        downstream_partitions_def,
+        upstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         if downstream_keys is None:
             raise DagsterInvalidInvocationError(
                 "TimeWindowPartitionMapping needs a partitioned downstream asset; use "
-                "AllPartitionMapping or LastPartitionMapping for an unpartitioned one.")
+                "AllPartitionMapping or LastPartitionMapping for an unpartitioned one."
+            )
         self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-        return self._map(downstream_partitions_def, upstream_partitions_def, downstream_keys,
-                         self.start_offset, self.end_offset, True, current_time)
+        return self._map(
+            downstream_partitions_def,
+            upstream_partitions_def,
+            downstream_keys,
+            self.start_offset,
+            self.end_offset,
+            True,
+            current_time,
+        )
 
     def get_downstream_partition_keys(
-        self, upstream_keys, upstream_partitions_def, downstream_partitions_def, *,
-        current_time=None, dynamic_partitions_store=None,
+        self,
+        upstream_keys,
+        upstream_partitions_def,
+        downstream_partitions_def,
+        *,
+        current_time=None,
+        dynamic_partitions_store=None,
     ):
         self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-        return self._map(upstream_partitions_def, downstream_partitions_def, upstream_keys,
-                         -self.end_offset, -self.start_offset, False, current_time).partition_keys
+        return self._map(
+            upstream_partitions_def,
+            downstream_partitions_def,
+            upstream_keys,
+            -self.end_offset,
+            -self.start_offset,
+            False,
+            current_time,
+        ).partition_keys
 
-    def _map(self, from_def: TimeWindowPartitionsDefinition,
-             to_def: TimeWindowPartitionsDefinition, keys, start_offset: int, end_offset: int,
-             downstream_to_upstream: bool, current_time) -> UpstreamPartitionsResult:
+    def _map(
+        self,
+        from_def: TimeWindowPartitionsDefinition,
+        to_def: TimeWindowPartitionsDefinition,
+        keys,
+        start_offset: int,
+        end_offset: int,
+        downstream_to_upstream: bool,
+        current_time,
+    ) -> UpstreamPartitionsResult:
         if not keys:
             return UpstreamPartitionsResult([], [])
         if start_offset == 0 and end_offset == 0 and from_def == to_def:
@@ -128,8 +164,9 @@ class TimeWindowPartitionMapping(PartitionMapping):
         first = to_def.get_first_partition_window(current_time)
         last = to_def.get_last_partition_window(current_time)
         full = TimeWindow(first.start, last.end) if first and last else None
-        same_cron = (from_def.cron_schedule == to_def.cron_schedule
-                     or (from_def.is_basic_daily and to_def.is_basic_hourly))
+        same_cron = from_def.cron_schedule == to_def.cron_schedule or (
+            from_def.is_basic_daily and to_def.is_basic_hourly
+        )
         windows = []
         for w in _merged_windows(from_def, keys):
             s, e = w.start, w.end
@@ -150,12 +187,16 @@ class TimeWindowPartitionMapping(PartitionMapping):
         missing: list[str] = []
         for w in windows:
             if first and last and _ts(w.start) <= _ts(last.start) and _ts(w.end) >= _ts(first.end):
-                clipped = TimeWindow(max(w.start, first.start, key=_ts), min(w.end, last.end, key=_ts))
+                clipped = TimeWindow(
+                    max(w.start, first.start, key=_ts), min(w.end, last.end, key=_ts)
+                )
                 found.extend(to_def.get_partition_keys_in_time_window(clipped))
             if self.allow_nonexistent_upstream_partitions:
                 continue
             bad = None
-            if not (first and last) or (_ts(w.start) < _ts(first.start) and _ts(w.end) > _ts(last.end)):
+            if not (first and last) or (
+                _ts(w.start) < _ts(first.start) and _ts(w.end) > _ts(last.end)
+            ):
                 bad = w
             elif _ts(w.start) < _ts(first.start):
                 bad = TimeWindow(w.start, min(w.end, first.start, key=_ts))

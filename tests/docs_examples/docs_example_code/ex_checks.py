@@ -180,9 +180,7 @@ def example_invoke_check_directly(dg):
     assert outcome.metadata["checked"].value == 3
 
 
-@example(
-    "guides/build/assets/data-assets/quality-testing/asset-checks/multiple-asset-checks.py"
-)
+@example("guides/build/assets/data-assets/quality-testing/asset-checks/multiple-asset-checks.py")
 def example_two_checks_on_one_asset(dg):
     @dg.asset
     def shipments():
