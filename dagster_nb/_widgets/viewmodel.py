@@ -697,23 +697,18 @@ PARTITION_STATUSES = ("materialized", "failed", "in_progress", "missing")
 
 def _runs(keys: Sequence[str], statuses: Mapping[str, str]) -> tuple[list[dict], dict]:
     """Range-compress ``keys`` by status; keys absent from ``statuses`` are "missing"."""
-    import gc
     from itertools import groupby
 
     out: list[dict] = []
     counts = dict.fromkeys(PARTITION_STATUSES, 0)
-    # The per-key work stays in C (map / groupby / list); Python runs once per range.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        i = 0
-        for status, grp in groupby(map(statuses.get, keys)):
-            n = len(list(grp))
-            out.append(_run(keys, i, i + n - 1, status))
-            i += n
-    finally:
-        if was_enabled:
-            gc.enable()
+    # The per-key work stays in C (map / groupby / list); Python runs once per range. (It used
+    # to pause the cyclic GC here; measured, that saved nothing: 100,000 keys in 100,000 ranges
+    # take ~70 ms either way, and a pure view model must not change process-wide GC state.)
+    i = 0
+    for status, grp in groupby(map(statuses.get, keys)):
+        n = len(list(grp))
+        out.append(_run(keys, i, i + n - 1, status))
+        i += n
     for r in out:
         counts[r["status"]] += r["count"]
     return out, counts
