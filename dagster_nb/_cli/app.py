@@ -992,33 +992,20 @@ def export(notebook: str, output: str, as_json: bool) -> None:
 
 # --------------------------------------------------------------------------- old verbs
 # `dagster-nb list|materialize|status` (before the Dagster-shaped groups) keep working.
-cli.add_command(
-    click.Command(
-        "list",
-        callback=asset_list.callback,
-        params=asset_list.params,
-        help="Same as: asset list.",
-        hidden=True,
+for _old, _new in (
+    ("list", asset_list),
+    ("materialize", asset_materialize),
+    ("status", asset_status),
+):
+    cli.add_command(
+        click.Command(
+            _old,
+            callback=_new.callback,
+            params=_new.params,
+            help=f"Same as: asset {_old}.",
+            hidden=True,
+        )
     )
-)
-cli.add_command(
-    click.Command(
-        "materialize",
-        callback=asset_materialize.callback,
-        params=asset_materialize.params,
-        help="Same as: asset materialize.",
-        hidden=True,
-    )
-)
-cli.add_command(
-    click.Command(
-        "status",
-        callback=asset_status.callback,
-        params=asset_status.params,
-        help="Same as: asset status.",
-        hidden=True,
-    )
-)
 
 # `schedule start|stop`, `sensor start|stop|cursor` and `daemon` drive the automation loop
 # (dagster_nb/_automation/daemon.py); registered where it exists.
