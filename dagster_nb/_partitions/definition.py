@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from dagster_nb._errors import DagsterInvalidInvocationError, DagsterUnknownPartitionError
 from dagster_nb._partitions.partition_key_range import PartitionKeyRange
@@ -32,29 +32,6 @@ class DynamicPartitionsStore(Protocol):
 def resolve_current_time(current_time: datetime | None) -> datetime:
     """The public edge's default clock: ``current_time`` or now (UTC)."""
     return current_time if current_time is not None else datetime.now(timezone.utc)
-
-
-class Immutable:
-    """Mixin: attributes are set once in ``__init__`` (via ``_set``) and never again."""
-
-    __slots__ = ()
-
-    def _set(self, **values: Any) -> None:
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
-
-    def __setstate__(self, state: Any) -> None:
-        # unpickling (a Dask worker, a spawned process) sets the attributes once, as _set does
-        attrs, slots = state if isinstance(state, tuple) else (state, None)
-        for mapping in (attrs, slots):
-            for name, value in (mapping or {}).items():
-                object.__setattr__(self, name, value)
 
 
 class PartitionsDefinition(ABC):

@@ -14,7 +14,6 @@ from dagster_nb._errors import (
 )
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
-    Immutable,
     PartitionsDefinition,
 )
 
@@ -93,7 +92,12 @@ class DeleteDynamicPartitionsRequest:
     __hash__ = None  # type: ignore[assignment]
 
 
-class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
+# Frozen dataclass fields are set once, in __init__ (the dataclass idiom for frozen records).
+_init = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
+class DynamicPartitionsDefinition(PartitionsDefinition):
     """A partitions definition whose keys live in the instance (the dynamic partitions store).
 
     >>> import dagster_nb as dg
@@ -105,7 +109,6 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
     ['apple', 'pear']
     """
 
-    __slots__ = ("name", "partition_fn")
     name: str | None
     partition_fn: Callable[[datetime | None], Sequence[str]] | None
 
@@ -132,7 +135,8 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
             raise DagsterInvalidDefinitionError(
                 f"DynamicPartitionsDefinition name must be a string, got {name!r}."
             )
-        self._set(name=name, partition_fn=partition_fn)
+        _init(self, "name", name)
+        _init(self, "partition_fn", partition_fn)
 
     def _store(self, store: DynamicPartitionsStore | None) -> DynamicPartitionsStore:
         if store is None:
@@ -192,7 +196,9 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
 
     def _describe_valid_keys_for(self, partition_key, current_time, dynamic_partitions_store):
         return (
-            super()._describe_valid_keys_for(partition_key, current_time, dynamic_partitions_store)
+            PartitionsDefinition._describe_valid_keys_for(  # no zero-arg super() in a slots dataclass
+                self, partition_key, current_time, dynamic_partitions_store
+            )
             + f" Add it with instance.add_dynamic_partitions({self.name!r}, [{partition_key!r}])."
         )
 
@@ -212,4 +218,8 @@ class DynamicPartitionsDefinition(PartitionsDefinition, Immutable):
         )
 
     def __str__(self) -> str:
-        return f'Dynamic partitions: "{self.name}"' if self.name else super().__str__()
+        return (
+            f'Dynamic partitions: "{self.name}"'
+            if self.name
+            else PartitionsDefinition.__str__(self)
+        )

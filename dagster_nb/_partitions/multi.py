@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -31,7 +32,6 @@ from dagster_nb._errors import (
 )
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
-    Immutable,
     PartitionsDefinition,
 )
 from dagster_nb._partitions.dynamic import DynamicPartitionsDefinition
@@ -126,13 +126,17 @@ def _make_key(names: tuple[str, ...], values) -> MultiPartitionKey:
     return _str_new(_key_class(names), MULTIPARTITION_KEY_DELIMITER.join(values))
 
 
-class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
+# Frozen dataclass fields are set once, in __init__ (the dataclass idiom for frozen records).
+_init = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
+class MultiPartitionsDefinition(PartitionsDefinition):
     """Takes the cross product of two partitions definitions (static, time window or dynamic).
 
     Dimensions are ordered by name; keys iterate the first dimension in the outer loop.
     """
 
-    __slots__ = ("_partitions_defs", "_names")
     _partitions_defs: tuple[PartitionDimensionDefinition, ...]
     _names: tuple[str, ...]
 
@@ -192,7 +196,8 @@ class MultiPartitionsDefinition(PartitionsDefinition, Immutable):
             (PartitionDimensionDefinition(n, pd) for n, pd in partitions_defs.items()),
             key=lambda d: d.name,
         )
-        self._set(_partitions_defs=tuple(dims), _names=tuple(d.name for d in dims))
+        _init(self, "_partitions_defs", tuple(dims))
+        _init(self, "_names", tuple(d.name for d in dims))
 
     # -- structure --------------------------------------------------------------------------
 

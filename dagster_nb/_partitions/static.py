@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dagster_nb._errors import DagsterInvalidDefinitionError, raise_unexpected_keyword
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
-    Immutable,
     PartitionsDefinition,
 )
 
@@ -47,7 +47,12 @@ def check_partition_keys(partition_keys: Sequence[str]) -> None:
         )
 
 
-class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
+# Frozen dataclass fields are set once, in __init__ (the dataclass idiom for frozen records).
+_init = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
+class StaticPartitionsDefinition(PartitionsDefinition):
     """A statically-defined set of partitions.
 
     >>> import dagster_nb as dg
@@ -56,7 +61,6 @@ class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
     ['arctic', 'atlantic', 'indian']
     """
 
-    __slots__ = ("_partition_keys", "_key_set")
     _partition_keys: tuple[str, ...]
     _key_set: frozenset[str]
 
@@ -70,7 +74,8 @@ class StaticPartitionsDefinition(PartitionsDefinition, Immutable):
             )
         keys = list(partition_keys)
         check_partition_keys(keys)
-        self._set(_partition_keys=tuple(keys), _key_set=frozenset(keys))
+        _init(self, "_partition_keys", tuple(keys))
+        _init(self, "_key_set", frozenset(keys))
 
     def get_partition_keys(
         self,

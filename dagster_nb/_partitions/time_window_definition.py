@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
@@ -33,7 +34,6 @@ from dagster_nb._partitions._cron import UTC, CronTicks, get_timezone
 from dagster_nb._partitions._key_format import KeyFormat, example_key
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
-    Immutable,
     PartitionsDefinition,
     resolve_current_time,
 )
@@ -128,7 +128,12 @@ def _parse_bound(value, fmt: str, tz: str, what: str) -> float:
     )
 
 
-class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
+# Frozen dataclass fields are set once, in __init__ (the dataclass idiom for frozen records).
+_init = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
+class TimeWindowPartitionsDefinition(PartitionsDefinition):
     r"""A set of partitions where each partition corresponds to a time window.
 
     Args: cron_schedule, start, fmt, end, timezone, end_offset (as in Dagster). ``exclusions``
@@ -141,19 +146,6 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
     ['2024-01-01', '2024-01-03']
     """
 
-    __slots__ = (
-        "start_timestamp",
-        "end_timestamp",
-        "timezone",
-        "fmt",
-        "end_offset",
-        "cron_schedule",
-        "exclusions",
-        "_ticks",
-        "_kf",
-        "_span",
-    )
-    # Set once by _set in __init__ (declared here for type checkers).
     start_timestamp: float
     end_timestamp: float | None
     timezone: str
@@ -217,18 +209,16 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition, Immutable):
                 f"end ({end!r}) is before start ({start!r}); the end of a partitions definition "
                 "must be after its start."
             )
-        self._set(
-            start_timestamp=start_ts,
-            end_timestamp=end_ts,
-            timezone=timezone,
-            fmt=fmt,
-            end_offset=end_offset,
-            cron_schedule=cron_schedule,
-            exclusions=None,
-            _ticks=ticks,
-            _kf=KeyFormat(fmt, ticks),
-            _span=None,
-        )
+        _init(self, "start_timestamp", start_ts)
+        _init(self, "end_timestamp", end_ts)
+        _init(self, "timezone", timezone)
+        _init(self, "fmt", fmt)
+        _init(self, "end_offset", end_offset)
+        _init(self, "cron_schedule", cron_schedule)
+        _init(self, "exclusions", None)
+        _init(self, "_ticks", ticks)
+        _init(self, "_kf", KeyFormat(fmt, ticks))
+        _init(self, "_span", None)
 
     # -- identity ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ def _cron_schedule(what: str, kwargs: Mapping[str, Any]) -> str | None:
     return kwargs["cron_schedule"]
 
 
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
 class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     """One partition per hour, keyed ``%Y-%m-%d-%H:%M`` by default.
 
@@ -50,8 +52,6 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     >>> h.get_partition_keys(current_time=dt.datetime(2024, 1, 1, 2))
     ['2024-01-01-00:00', '2024-01-01-01:00']
     """
-
-    __slots__ = ()
 
     def __init__(
         self,
@@ -65,7 +65,8 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
         **kwargs: Unpack[CronScheduleKwarg],
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
-        super().__init__(
+        TimeWindowPartitionsDefinition.__init__(  # no zero-arg super() in a slots dataclass
+            self,
             start=start_date,
             end=end_date,
             fmt=fmt or DEFAULT_HOURLY_FORMAT_WITHOUT_TIMEZONE,
@@ -78,6 +79,7 @@ class HourlyPartitionsDefinition(TimeWindowPartitionsDefinition):
         )
 
 
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
 class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
     """One partition per day, split at ``hour_offset:minute_offset``, keyed ``%Y-%m-%d``.
 
@@ -86,8 +88,6 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
     >>> d.time_window_for_partition_key("2024-01-01").start.hour
     6
     """
-
-    __slots__ = ()
 
     def __init__(
         self,
@@ -102,7 +102,8 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
         **kwargs: Unpack[CronScheduleKwarg],
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
-        super().__init__(
+        TimeWindowPartitionsDefinition.__init__(  # no zero-arg super() in a slots dataclass
+            self,
             start=start_date,
             end=end_date,
             fmt=fmt or DEFAULT_DATE_FORMAT,
@@ -116,6 +117,7 @@ class DailyPartitionsDefinition(TimeWindowPartitionsDefinition):
         )
 
 
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
 class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
     """One partition per week starting on ``day_offset`` (0 = Sunday), keyed ``%Y-%m-%d``.
 
@@ -123,8 +125,6 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
     >>> dg.WeeklyPartitionsDefinition(start_date="2024-01-01", day_offset=1).cron_schedule
     '0 0 * * 1'
     """
-
-    __slots__ = ()
 
     def __init__(
         self,
@@ -140,7 +140,8 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
         **kwargs: Unpack[CronScheduleKwarg],
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
-        super().__init__(
+        TimeWindowPartitionsDefinition.__init__(  # no zero-arg super() in a slots dataclass
+            self,
             start=start_date,
             end=end_date,
             fmt=fmt or DEFAULT_DATE_FORMAT,
@@ -155,6 +156,7 @@ class WeeklyPartitionsDefinition(TimeWindowPartitionsDefinition):
         )
 
 
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
 class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     """One partition per month starting on ``day_offset`` (default 1), keyed ``%Y-%m-%d``.
 
@@ -162,8 +164,6 @@ class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
     >>> dg.MonthlyPartitionsDefinition(start_date="2024-01-01", day_offset=5).cron_schedule
     '0 0 5 * *'
     """
-
-    __slots__ = ()
 
     def __init__(
         self,
@@ -179,7 +179,8 @@ class MonthlyPartitionsDefinition(TimeWindowPartitionsDefinition):
         **kwargs: Unpack[CronScheduleKwarg],
     ):
         cron = _cron_schedule(type(self).__name__, kwargs)
-        super().__init__(
+        TimeWindowPartitionsDefinition.__init__(  # no zero-arg super() in a slots dataclass
+            self,
             start=start_date,
             end=end_date,
             fmt=fmt or DEFAULT_DATE_FORMAT,
