@@ -48,13 +48,13 @@ class LabChannel:
 
     def __init__(self, repo: Any, *, debounce: float = 0.2):
         from dagster_nb._widgets._base import Throttle
+        from dagster_nb._widgets.run_fold import LiveRuns
 
         self._repo = repo
         self._comms: list[Any] = []
         self._confirmed: set[int] = set()  # comms whose front end said hello
         self._lock = threading.RLock()
-        self._failed: set = set()
-        self._planned: dict[str, set] = {}
+        self._live = LiveRuns()  # the runs going on, folded as their events arrive
         self._throttle = Throttle(self.push_state, debounce)
         self._deferred = False
         repo.subscribe(self._on_notify)
@@ -125,10 +125,10 @@ class LabChannel:
         from dagster_nb._widgets.viewmodel import lineage_view_model
 
         resolved = self._repo.snapshot()
-        running = {k for k, v in self._repo.running.items() if v == "running"}
-        with self._lock:
-            failed = set(self._failed)
-        vm = lineage_view_model(resolved, self._repo.instance, running=running, failed=failed)
+        running, failed, not_run = self._live.statuses()
+        vm = lineage_view_model(
+            resolved, self._repo.instance, running=running, failed=failed, not_run=not_run
+        )
         vm["version"] = getattr(self._repo, "version", None)
         for n in vm["nodes"]:
             n["cell"] = self._cell_of(n["key"])
@@ -156,20 +156,7 @@ class LabChannel:
             return
         if kind == "event" and payload is not None:
             t = payload.event_type_value
-            with self._lock:
-                if (
-                    t == "ASSET_MATERIALIZATION_PLANNED"
-                    and payload.asset_key is not None
-                    and payload.step_key
-                ):
-                    self._planned.setdefault(payload.step_key, set()).add(payload.asset_key)
-                elif t == "STEP_START" and payload.step_key:
-                    self._failed -= self._planned.get(payload.step_key, set())
-                elif t == "STEP_FAILURE" and payload.step_key:
-                    self._failed |= self._planned.get(payload.step_key, set())
-                elif t in _END:
-                    self._failed.clear()
-                    self._planned.clear()
+            self._live.add(payload)
             if t in _END:
                 self._send({"type": "runs_changed"})
             elif t not in (
@@ -260,8 +247,7 @@ class LabChannel:
         k = self._key(key)
         resolved = self._repo.snapshot()
         d = asset_detail_view_model(resolved, self._repo.instance, k, history=int(history))
-        live = {kk for kk, v in self._repo.running.items() if v == "running"}
-        if k in live:
+        if k in self._live.keys_with_status("running"):
             d["status"] = "running"
         d["cell"] = self._cell_of(key)
         d["value_html"], d["value_error"] = None, None
@@ -472,7 +458,7 @@ def _result_summary(result: Any, selection: str, span: str) -> dict:
         f"{n} materialization{'s' if n != 1 else ''} ({selection}{', ' + span if span else ''})."
     )
     if not ok:
-        from dagster_nb._widgets.viewmodel import _error_text
+        from dagster_nb._widgets.run_fold import _error_text
 
         for r in runs:
             fails = r.get_step_failure_events()

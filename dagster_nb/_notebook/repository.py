@@ -29,6 +29,7 @@ from dagster_nb._errors import (
     DagsterInvariantViolationError,
     did_you_mean,
 )
+from dagster_nb._widgets.run_fold import LiveRuns
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -77,7 +78,7 @@ class KernelRepository:
         self._current_origin: str | None = None
         self._defined_this_cell: set[AssetKey] = set()
         self._keys_by_origin: dict[str, set[AssetKey]] = {}
-        self._running: dict[AssetKey, str] = {}
+        self._live = LiveRuns()  # the runs going on now (live views read it)
         self._labels: dict[str, str] = {}
         self._active = False
 
@@ -487,7 +488,7 @@ class KernelRepository:
             )
 
         def relay(event: Any) -> None:
-            self._track_running(event)
+            self._live.add(event)
             self._notify("event", event)
 
         res = {**self._resources, **(resources or {})}
@@ -535,28 +536,12 @@ class KernelRepository:
             **{"max_concurrent": max_concurrent, **extra},
         )
 
-    def _track_running(self, event: Any) -> None:
-        t = event.event_type_value
-        if t == "ASSET_MATERIALIZATION_PLANNED" and event.asset_key is not None:
-            self._running[event.asset_key] = "queued"
-        elif t == "STEP_START":
-            ad = next(
-                (a for a in self.snapshot().assets_defs if a.node_name == event.step_key), None
-            )
-            for k in getattr(ad, "keys", ()):
-                self._running[k] = "running"
-        elif (
-            t in ("ASSET_MATERIALIZATION", "ASSET_FAILED_TO_MATERIALIZE")
-            and event.asset_key is not None
-        ):
-            self._running.pop(event.asset_key, None)
-        elif t in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED"):
-            self._running.clear()
-
     @property
     def running(self) -> dict[AssetKey, str]:
-        """Assets queued or running in the current run (for live views)."""
-        return dict(self._running)
+        """Assets queued (planned) or running in the runs going on now."""
+        out = dict.fromkeys(self._live.keys_with_status("planned"), "queued")
+        out.update(dict.fromkeys(self._live.keys_with_status("running"), "running"))
+        return out
 
     def observe(self, selection: Any = None, **kwargs: Any) -> Any:
         from dagster_nb._execution.materialize import resolve_selection, run_assets

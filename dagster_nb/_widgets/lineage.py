@@ -20,10 +20,9 @@ import traitlets
 from dagster_nb._widgets._base import LiveRepoView, Throttle, coerce_key, key_selection, static_text
 from dagster_nb._widgets.html import value_preview_html
 from dagster_nb._widgets.render import render_dot
+from dagster_nb._widgets.run_fold import LiveRuns, _error_text
 from dagster_nb._widgets.viewmodel import (
-    _NOT_RUN_REASONS,
     STATUSES,
-    _error_text,
     asset_detail_view_model,
     lineage_dot,
     lineage_view_model,
@@ -32,8 +31,6 @@ from dagster_nb._widgets.viewmodel import (
 )
 
 __all__ = ["LineageWidget"]
-
-_END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
 
 
 class LineageWidget(LiveRepoView, anywidget.AnyWidget):
@@ -69,9 +66,7 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
         self._history = history
         self._lock = threading.RLock()
         self._selection_keys: set | None = None
-        self._running: set = set()
-        self._failed: set = set()
-        self._planned: dict[str, set] = {}
+        self._live = LiveRuns()  # the runs going on, folded as their events arrive
         self._rendered_version: int | None = None
         self._throttle = Throttle(self.refresh, debounce)
         self._subscribed = False
@@ -91,12 +86,14 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
             keys = self._selection_keys
             if keys is not None:
                 keys = {k for k in keys if k in resolved.graph}
+            running, failed, not_run = self._live.statuses()
             vm = lineage_view_model(
                 resolved,
                 self._repo.instance,
                 selection_keys=keys,
-                running=set(self._running),
-                failed=set(self._failed),
+                running=running,
+                failed=failed,
+                not_run=not_run,
             )
             vm["version"] = getattr(self._repo, "version", None)
             try:
@@ -113,34 +110,8 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
 
     def _on_notify(self, kind: str, payload: Any) -> None:
         if kind == "event" and payload is not None:
-            self._track(payload)
+            self._live.add(payload)
         self._throttle()  # "definitions": refresh drops a selected key that is gone
-
-    def _track(self, e: Any) -> None:
-        t = e.event_type_value
-        with self._lock:
-            if t == "ASSET_MATERIALIZATION_PLANNED" and e.asset_key is not None and e.step_key:
-                self._planned.setdefault(e.step_key, set()).add(e.asset_key)
-            elif t == "STEP_START" and e.step_key:
-                keys = self._planned.get(e.step_key) or {coerce_key(e.step_key)}
-                self._running |= keys
-                self._failed -= keys
-            elif t == "STEP_SUCCESS" and e.step_key:
-                self._running -= self._planned.get(e.step_key, set())
-            elif t == "STEP_FAILURE" and e.step_key:
-                keys = self._planned.get(e.step_key, set())
-                self._running -= keys
-                self._failed |= keys
-            elif t == "ASSET_FAILED_TO_MATERIALIZE" and e.asset_key is not None:
-                if (e.data or {}).get("reason") in _NOT_RUN_REASONS:
-                    self._running.discard(e.asset_key)  # never ran: the instance says so at the end
-                else:
-                    self._failed.add(e.asset_key)
-            elif t in _END:
-                # The instance now has the final state of every asset of the run.
-                self._running.clear()
-                self._failed.clear()
-                self._planned.clear()
 
     # ------------------------------------------------------------------ front-end requests
     @traitlets.observe("selection")
@@ -315,7 +286,7 @@ class LineageWidget(LiveRepoView, anywidget.AnyWidget):
             return None
         finally:
             self.busy = False
-        self._running.clear()
+        self._live.clear()  # the run is over: the instance has its final state
         self.refresh()
         self._update_detail(load_value=True)
         self.message = _result_message(result, selection)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._widgets.run_fold import _NOT_RUN_REASONS, RunFold, _key_str
 
 __all__ = [
     "LINEAGE_SCHEMA",
@@ -74,8 +75,6 @@ def node_id(key: AssetKey | str) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
-def _key_str(key: AssetKey) -> str:
-    return key.to_user_string()
 
 
 def _jsonable(value: Any) -> Any:
@@ -163,7 +162,6 @@ def _latest_is_failure(rec: Any) -> bool:
 
 
 #: ASSET_FAILED_TO_MATERIALIZE reasons (data["reason"]) of an asset whose step never ran.
-_NOT_RUN_REASONS = ("UPSTREAM_FAILED_TO_MATERIALIZE", "RUN_TERMINATED")
 
 
 def _failures_by_storage_id(
@@ -299,11 +297,14 @@ def lineage_view_model(
     failed: Iterable[AssetKey] | None = None,
     staleness: Any = None,
     current_time: Any = None,
+    not_run: Iterable[AssetKey] | None = None,
 ) -> dict:
     """The lineage graph as JSON: ``{"schema", "nodes", "edges", "groups", "counts", ...}``.
 
     ``selection_keys`` limits the nodes (edges between kept nodes are kept). ``running`` /
-    ``failed`` are keys a live run reports (they win over stored statuses); ``staleness`` is a
+    ``failed`` are keys a live run reports (they win over stored statuses), ``not_run`` keys a
+    live run will not run (not shown running while the run goes); ``LiveRuns.statuses()`` gives
+    all three. ``staleness`` is a
     :class:`StalenessResolver` to reuse (one is built otherwise).
     """
     graph = resolved.graph
@@ -313,6 +314,7 @@ def lineage_view_model(
         keys = [k for k in keys if k in sel]
     running_set = set(running or ())
     failed_set = set(failed or ())
+    not_run_set = set(not_run or ())
     resolver = staleness if staleness is not None else _new_resolver(resolved, instance)
     mat_keys = [k for k in keys if graph.get(k).is_materializable]
     resolver.prefetch(mat_keys)
@@ -333,6 +335,7 @@ def lineage_view_model(
             failed_set,
             current_time,
             failures,
+            not_run_set,
         )
         c = n["checks"] = checks.get(k)
         if c is not None:
@@ -376,6 +379,7 @@ def _node_view(
     failed: set,
     current_time: Any,
     failures: Mapping[AssetKey, dict] | None = None,
+    not_run: set | None = None,
 ) -> dict:
     from dagster_nb._execution.staleness import StaleStatus
 
@@ -400,7 +404,7 @@ def _node_view(
             status = "running"
         elif k in failed:
             status = "failed"
-        elif rec is not None and rec.status == "IN_PROGRESS":
+        elif rec is not None and rec.status == "IN_PROGRESS" and not (not_run and k in not_run):
             status = "running"  # planned by a run not finished (this or another process)
         elif _latest_is_failure(rec) and node.partitions_def is None:
             failure = (failures or {}).get(k) or _latest_failure(instance, k)
@@ -861,18 +865,6 @@ def multi_partition_key(view_model: Mapping[str, Any], row_key: str, column_key:
 
 
 # --------------------------------------------------------------------------- runs
-_RUN_END = {
-    "PIPELINE_SUCCESS": "SUCCESS",
-    "PIPELINE_FAILURE": "FAILURE",
-    "PIPELINE_CANCELED": "CANCELED",
-}
-
-
-def _error_text(err: Any) -> str:
-    """The user's exception (the innermost cause), not our wrapper."""
-    while getattr(err, "cause", None) is not None:
-        err = err.cause
-    return str(err.message)
 
 
 def run_progress_view_model(events: Iterable[Any], *, now: float | None = None) -> dict:
@@ -943,101 +935,10 @@ def _merge_rows(per_run: list[list[dict]]) -> list[dict]:
 
 
 def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, list[dict]]:
-    rows: dict[str, dict] = {}
-    step_assets: dict[str, list[str]] = {}
-    step_state: dict[str, dict] = {}
-    run: dict[str, Any] = {
-        "run_id": run_id,
-        "status": "NOT_STARTED",
-        "start_time": None,
-        "end_time": None,
-        "job_name": None,
-    }
-
-    def row(key: str, step: str | None) -> dict:
-        r = rows.get(key)
-        if r is None:
-            r = rows[key] = {
-                "key": key,
-                "step": step,
-                "status": "planned",
-                "start_time": None,
-                "end_time": None,
-                "duration": None,
-                "elapsed": None,
-                "partitions": None,
-                "error": None,
-                "_planned": [],
-                "_done": set(),
-                "_failed": set(),
-            }
-        return r
-
+    fold = RunFold(run_id)
     for e in evs:
-        t = e.event_type_value
-        if run["job_name"] is None and getattr(e, "job_name", None):
-            run["job_name"] = e.job_name
-        if t == "PIPELINE_START":
-            run["status"] = "STARTED"
-            run["start_time"] = e.timestamp
-        elif t in _RUN_END:
-            run["status"] = _RUN_END[t]
-            run["end_time"] = e.timestamp
-        elif t == "ASSET_MATERIALIZATION_PLANNED" and e.asset_key is not None:
-            k = _key_str(e.asset_key)
-            r = row(k, e.step_key)
-            if e.step_key:
-                lst = step_assets.setdefault(e.step_key, [])
-                if k not in lst:
-                    lst.append(k)
-            if e.partition is not None:
-                r["_planned"].append(e.partition)
-        elif t == "STEP_START" and e.step_key:
-            step_state[e.step_key] = {"start": e.timestamp}
-            for k in step_assets.get(e.step_key, []) or [e.step_key]:
-                r = row(k, e.step_key)
-                r["status"] = "running"
-                r["start_time"] = e.timestamp
-        elif t == "ASSET_MATERIALIZATION" and e.asset_key is not None:
-            r = row(_key_str(e.asset_key), e.step_key)
-            r["_done"].add(e.partition)
-        elif t == "ASSET_FAILED_TO_MATERIALIZE" and e.asset_key is not None:
-            r = row(_key_str(e.asset_key), e.step_key)
-            r["_failed"].add(e.partition)
-        elif t in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and e.step_key:
-            status = {
-                "STEP_SUCCESS": "success",
-                "STEP_FAILURE": "failed",
-                "STEP_SKIPPED": "skipped",
-            }[t]
-            duration = (e.data or {}).get("duration")
-            for k in step_assets.get(e.step_key, []) or [e.step_key]:
-                r = row(k, e.step_key)
-                r["status"] = status
-                r["end_time"] = e.timestamp
-                r["duration"] = (
-                    duration
-                    if duration is not None
-                    else (e.timestamp - r["start_time"] if r["start_time"] is not None else None)
-                )
-                if e.error is not None:
-                    r["error"] = _error_text(e.error)
-    out_rows = []
-    for r in rows.values():
-        planned = r.pop("_planned")
-        done = r.pop("_done")
-        failed = r.pop("_failed")
-        if planned:
-            r["partitions"] = {
-                "done": len(done - {None}),
-                "failed": len(failed - {None}),
-                "total": len(set(planned)),
-            }
-        if r["status"] == "running" and now is not None and r["start_time"] is not None:
-            r["elapsed"] = max(0.0, now - r["start_time"])
-        if r["status"] in ("running", "planned") and run["status"] in _RUN_END.values():
-            r["status"] = "skipped" if r["status"] == "planned" else "failed"
-        out_rows.append(r)
+        fold.add(e)
+    run = dict(fold.run)
     run["duration"] = (
         run["end_time"] - run["start_time"]
         if run["end_time"] is not None and run["start_time"] is not None
@@ -1058,7 +959,7 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
         if partitions
         else None
     )
-    return run, out_rows
+    return run, fold.rows(now)
 
 
 def run_history_view_model(instance: Any, limit: int = 20) -> dict:

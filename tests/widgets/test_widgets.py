@@ -63,6 +63,36 @@ def test_lineage_widget_is_live_during_runs(repo):
     assert _status(w, "orders") == "missing"  # closed: no more updates
 
 
+def test_lineage_widget_live_failure_and_not_run(repo):
+    """One fold of events into statuses (RunFold): while a run goes on, the failed asset is red at
+    once, the asset that will never run because of it is not, and the next step is running."""
+    w = LineageWidget(repo, debounce=0)
+    seen = {}
+
+    @dg.asset(group_name="live")
+    def up():
+        raise ValueError("bad input file")
+
+    @dg.asset(group_name="live")
+    def down(up):
+        return up
+
+    @dg.asset(group_name="live")
+    def zz_side():  # independent of up; runs after it (steps in key order)
+        seen.update({k: _status(w, k) for k in ("up", "down", "zz_side")})
+        return 1
+
+    for a in (up, down, zz_side):
+        repo.redefine(a)
+    result = repo.materialize("group:live", raise_on_error=False)
+    assert not result.success
+    assert seen == {"up": "failed", "down": "missing", "zz_side": "running"}
+    assert not w._live  # the run ended: the instance has the final state
+    assert _status(w, "up") == "failed" and _status(w, "zz_side") == "fresh"
+    assert _status(w, "down") != "failed"
+    w.close()
+
+
 def test_lineage_widget_throttled_updates(repo):
     w = LineageWidget(repo, debounce=0.05)
     repo.materialize('key:"customers"')
