@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
     from dagster_nb._execution.executors import ExecutorDefinition
     from dagster_nb._execution.jobs import JobDefinition, UnresolvedAssetJobDefinition
+    from dagster_nb._instance import DagsterInstance
     from dagster_nb._typing import NoExtraKwargs, Unpack
 
 _DEFINITIONS_PARAMS = (
@@ -388,7 +389,7 @@ class Definitions:
         )
 
     # --- values ---
-    def get_asset_value_loader(self, instance: Any = None) -> Any:
+    def get_asset_value_loader(self, instance: DagsterInstance | None = None) -> Any:
         """An :class:`AssetValueLoader` over these definitions (persistent instance by default)."""
         return services().asset_value_loader(self.resolved, self._resources, instance)
 
@@ -397,7 +398,7 @@ class Definitions:
         asset_key: CoercibleToAssetKey,
         *,
         python_type: type | None = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         partition_key: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> Any:

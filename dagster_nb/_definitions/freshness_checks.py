@@ -25,7 +25,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_checks import (
     AssetCheckResult,
@@ -38,6 +38,9 @@ from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition, SourceAsset
 from dagster_nb._definitions.metadata import JsonMetadataValue, TimestampMetadataValue
 from dagster_nb._errors import DagsterInvalidDefinitionError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["build_last_update_freshness_checks", "seconds_in_words"]
 
@@ -153,7 +156,7 @@ def _now(context: Any) -> float:
 
 
 def _evaluate(
-    instance: Any,
+    instance: DagsterInstance,
     key: AssetKey,
     now: float,
     delta: datetime.timedelta,
@@ -200,7 +203,7 @@ def _evaluate(
     )
 
 
-def _last_update_timestamp(instance: Any, key: AssetKey) -> float | None:
+def _last_update_timestamp(instance: DagsterInstance, key: AssetKey) -> float | None:
     """The later of the latest materialization's and the latest observation's update times
     (each read once: the cheap latest-record reads Dagster uses too)."""
     mats = instance.fetch_materializations(key, limit=1).records

@@ -21,7 +21,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.op import (
     _composition,
@@ -33,6 +33,9 @@ from dagster_nb._errors import (
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "GraphDefinition",
@@ -503,7 +506,7 @@ class GraphDefinition(_Invocable):
     def execute_in_process(
         self,
         run_config: Any = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         resources: Mapping[str, object] | None = None,
         raise_on_error: bool = True,
         op_selection: Sequence[str] | None = None,

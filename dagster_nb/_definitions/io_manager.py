@@ -41,7 +41,7 @@ import inspect
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import normalize_metadata
@@ -58,6 +58,9 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "IOManager",
@@ -518,7 +521,7 @@ class OutputContext(_IOContextBase):
         asset_partitions_def: Any = None,
         asset_partition_key_range: Any = None,
         asset_partition_keys: Sequence[str] | None = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         asset_spec: Any = None,
         metadata: Mapping[str, Any] | None = None,
         output_metadata: Mapping[str, Any] | None = None,
@@ -661,7 +664,7 @@ class InputContext(_IOContextBase):
         asset_partition_key_range: Any = None,
         asset_partitions_def: Any = None,
         asset_partition_keys: Sequence[str] | None = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         run_id: str | None = None,
         step_key: str | None = None,
         log: Any = None,
@@ -774,7 +777,7 @@ def build_output_context(
     partition_key: str | None = None,
     asset_partitions_def: Any = None,
     asset_partition_key_range: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     asset_spec: Any = None,
     metadata: Mapping[str, Any] | None = None,
     output_metadata: Mapping[str, Any] | None = None,
@@ -827,7 +830,7 @@ def build_input_context(
     partition_key: str | None = None,
     asset_partition_key_range: Any = None,
     asset_partitions_def: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> InputContext:
     """An InputContext for testing an IO manager (Dagster's keywords and defaults).

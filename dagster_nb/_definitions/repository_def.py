@@ -7,9 +7,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["RepositoryDefinition"]
 
@@ -69,7 +72,7 @@ class RepositoryDefinition:
     def has_sensor_def(self, name: str) -> bool:
         return any(s.name == name for s in self._defs.sensors)
 
-    def get_asset_value_loader(self, instance: Any = None) -> Any:
+    def get_asset_value_loader(self, instance: DagsterInstance | None = None) -> Any:
         return self._defs.get_asset_value_loader(instance=instance)
 
     def load_asset_value(self, asset_key: Any, **kwargs: Any) -> Any:

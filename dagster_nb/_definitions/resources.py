@@ -30,7 +30,7 @@ import inspect
 import sys
 import typing
 from collections.abc import Callable, Generator, Iterator, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from dagster_nb._definitions.run_config import (
     EnvVar,
@@ -47,6 +47,9 @@ from dagster_nb._errors import (
     DagsterUnknownResourceError,
     did_you_mean,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "PartialResource",
@@ -166,7 +169,7 @@ class InitResourceContext:
         resources: Resources | Mapping[str, Any] | None = None,
         resource_def: Any = None,
         all_resource_defs: Mapping[str, Any] | None = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         dagster_run: Any = None,
         log_manager: Any = None,
         run_id: str | None = None,
@@ -594,7 +597,7 @@ class _Initializer:
         resources: Mapping[str, Any],
         *,
         stack: contextlib.ExitStack,
-        instance: Any,
+        instance: DagsterInstance | None,
         resource_config: Mapping[str, Any],
         dagster_run: Any,
         log_manager: Any,
@@ -865,7 +868,7 @@ def _validate_schema_config(schema: Any, raw: Any, *, where: str) -> Any:
 @contextlib.contextmanager
 def build_resources(
     resources: Mapping[str, Any],
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     resource_config: Mapping[str, Any] | None = None,
     dagster_run: Any = None,
     log_manager: Any = None,
@@ -899,7 +902,7 @@ def build_resources(
 def build_init_resource_context(
     config: Mapping[str, Any] | None = None,
     resources: Mapping[str, Any] | None = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
 ) -> InitResourceContext:
     """A context for calling a resource function directly in tests.
 

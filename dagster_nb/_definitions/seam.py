@@ -12,9 +12,12 @@ services module itself is imported only the first time one of those methods runs
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dagster_nb._errors import DagsterInvariantViolationError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["ExecutionServices", "install", "services"]
 
@@ -29,7 +32,7 @@ class ExecutionServices(Protocol):
     def is_unresolved_asset_job(self, job: Any) -> bool: ...
 
     def asset_value_loader(
-        self, resolved: Any, resources: Mapping[str, Any], instance: Any
+        self, resolved: Any, resources: Mapping[str, Any], instance: DagsterInstance | None
     ) -> Any: ...
 
     def execute_graph_in_process(self, graph: Any, **kwargs: Any) -> Any: ...

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import DagsterInvalidInvocationError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["BackfillResult", "run_backfill", "plan_backfill_chunks"]
 
@@ -165,7 +168,7 @@ def run_backfill(
     partition_keys: Sequence[str] | None = None,
     *,
     partition_key_range: Any = None,
-    instance: Any,
+    instance: DagsterInstance | None,
     resources: Mapping[str, Any] | None = None,
     run_config: Any = None,
     tags: Mapping[str, str] | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.metadata import normalize_metadata
@@ -22,6 +22,9 @@ from dagster_nb._errors import (
     did_you_mean,
 )
 from dagster_nb._events import DagsterEvent, DagsterEventType
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "AssetExecutionContext",
@@ -106,7 +109,7 @@ class AssetExecutionContext:
         run_id: str,
         job_name: str,
         resources: Any,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         assets_def: Any = None,
         node_name: str | None = None,
         selected_asset_keys: frozenset[AssetKey] = frozenset(),
@@ -721,7 +724,7 @@ def _build(
     resources: Mapping[str, Any] | None,
     resources_config: Mapping[str, Any] | None,
     config: Any,
-    instance: Any,
+    instance: DagsterInstance | None,
     partition_key: str | None,
     partition_key_range: Any,
     run_tags: Mapping[str, str] | None,
@@ -780,7 +783,7 @@ def build_asset_context(
     resources: Mapping[str, Any] | None = None,
     resources_config: Mapping[str, Any] | None = None,
     asset_config: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     partition_key: str | None = None,
     partition_key_range: Any = None,
     run_tags: Mapping[str, str] | None = None,
@@ -814,7 +817,7 @@ def build_op_context(
     resources: Mapping[str, Any] | None = None,
     op_config: Any = None,
     resources_config: Mapping[str, Any] | None = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     config: Any = None,
     partition_key: str | None = None,
     partition_key_range: Any = None,

@@ -66,6 +66,7 @@ from dagster_nb._storage.records import make_new_run_id, random_version
 
 if TYPE_CHECKING:
     from dagster_nb._definitions.graph import GraphDefinition
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["RunRequestSpec", "execute_plan", "StepOutcome"]
 
@@ -171,7 +172,7 @@ class RunExecution:
         resolved: ResolvedAssets,
         plan: ExecutionPlan,
         spec: RunRequestSpec,
-        instance: Any,
+        instance: DagsterInstance | None,
     ):
         self.resolved = resolved
         self.plan = plan
@@ -198,13 +199,14 @@ class RunExecution:
         # (asset key, partition or None) -> data version: filled as this run materializes, so
         # provenance of in-run upstreams never queries the instance; others are asked once.
         self.data_versions: dict[tuple[AssetKey, str | None], str | None] = {}
-        self._has_versions = instance is not None and hasattr(instance, "get_latest_data_version")
         self._pending: list[DagsterEvent] = []
         # group commit (see emit)
         self._last_flush = 0.0
         self._flush_due: float | None = None
         # in-memory storage: writing is cheap, nothing to group
-        self._group_window = _GROUP_WINDOW if getattr(instance, "is_persistent", False) else 0.0
+        self._group_window = (
+            _GROUP_WINDOW if instance is not None and instance.is_persistent else 0.0
+        )
         self._run_ended = False
         self.final_step = False  # set by the sequential loop while the last step runs
         self.run_to_create: dict[str, Any] | None = None  # create_run kwargs, until stored
@@ -216,9 +218,9 @@ class RunExecution:
         except KeyError:
             pass
         v = None
-        if self._has_versions:
+        if self.instance is not None:
             dv = self.instance.get_latest_data_version(key, partition)
-            v = getattr(dv, "value", dv) if dv is not None else None
+            v = dv.value if dv is not None else None
         self.data_versions[ck] = v
         return v
 
@@ -264,14 +266,15 @@ class RunExecution:
 
     def _flush_locked(self) -> None:
         self._flush_due = None
-        if self._pending or self.run_to_create is not None:
+        instance = self.instance
+        if instance is not None and (self._pending or self.run_to_create is not None):
             batch, self._pending = self._pending, []
             try:
                 if self.run_to_create is not None:
-                    self.dagster_run = self.instance.create_run(**self.run_to_create, events=batch)
+                    self.dagster_run = instance.create_run(**self.run_to_create, events=batch)
                     self.run_to_create = None
                 else:
-                    self.instance.handle_new_events(batch)
+                    instance.handle_new_events(batch)
             except BaseException:
                 self._pending[:0] = batch  # nothing is dropped: the next flush retries
                 raise
@@ -471,7 +474,7 @@ def execute_plan(
     resolved: ResolvedAssets,
     plan: ExecutionPlan,
     spec: RunRequestSpec,
-    instance: Any,
+    instance: DagsterInstance | None,
 ) -> RunExecution:
     """Run ``plan``. Returns the finished RunExecution (events, outputs, outcomes). Raises only
     for KeyboardInterrupt (after recording the run as canceled) - user errors are recorded."""
@@ -944,12 +947,12 @@ def _load_inputs(
             step.key,
             message=f'Loaded input "{name}" using input manager "{io_key}"',
         )
-        if run._has_versions:
+        if run.instance is not None:
             v = version_of_partitions(run.data_version_of, up_key, up_pkeys)
             if v is not None:
                 input_versions[up_key] = v
     # deps without a parameter still count as inputs for provenance (through their mapping)
-    if run._has_versions:
+    if run.instance is not None:
         for k in step.keys:
             for d in ad.specs_by_key[k].deps:
                 if d.asset_key not in input_versions:
@@ -1466,7 +1469,7 @@ def _handle_outputs(
         # whether the user gave the data version.
         mat_tags = dict(tags)
         mat_tags[CODE_VERSION_TAG] = ad.effective_code_version(key)
-        if len(step.keys) > 1 and run._has_versions:
+        if len(step.keys) > 1 and run.instance is not None:
             input_versions = _with_sibling_versions(run, step, key, input_versions)
         if input_versions:
             dep_keys = ad.dep_key_set(key)

@@ -22,13 +22,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import (
     DagsterInvalidConfigError,
     DagsterInvalidDefinitionError,
     did_you_mean,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "ExecutorDefinition",
@@ -316,7 +319,7 @@ def reconstructable(target: Any) -> Any:
 
 def execute_job(
     job: Any,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     run_config: Any = None,
     tags: Mapping[str, str] | None = None,
     raise_on_error: bool = False,

@@ -24,18 +24,17 @@ import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.assets import AssetsDefinition
-from dagster_nb._definitions.op import (
+from dagster_nb._definitions.graph import (
     GraphDefinition,
     GraphInputRef,
     NodeOutputRef,
-    Nothing,
-    OpDefinition,
     compose_graph,
     has_graph_config,
 )
+from dagster_nb._definitions.op import Nothing, OpDefinition
 from dagster_nb._definitions.results import (
     AssetMaterialization,
     AssetObservation,
@@ -57,6 +56,9 @@ from dagster_nb._errors import (
 )
 from dagster_nb._execution.jobs import JobDefinition
 from dagster_nb._execution.plan import ExecutionPlan, Step
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["OpJobDefinition", "job", "execute_graph_in_process", "OpStep", "validate_run_config"]
 
@@ -861,7 +863,7 @@ class OpJobDefinition(JobDefinition):
     def execute_in_process(
         self,
         run_config: Any = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         partition_key: str | None = None,
         raise_on_error: bool = True,
         op_selection: Sequence[str] | None = None,
@@ -912,7 +914,7 @@ class OpJobDefinition(JobDefinition):
         self,
         *,
         run_config: Any,
-        instance: Any,
+        instance: DagsterInstance | None,
         raise_on_error: bool,
         run_id: str | None,
         input_values: Mapping[str, object] | None,
@@ -1039,7 +1041,7 @@ def execute_graph_in_process(
     graph_def: GraphDefinition,
     *,
     run_config: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     resources: Mapping[str, object] | None = None,
     raise_on_error: bool = True,
     op_selection: Sequence[str] | None = None,

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["define_asset_job", "UnresolvedAssetJobDefinition", "JobDefinition", "resolve_job"]
 
@@ -225,7 +228,7 @@ class JobDefinition:
     def execute_in_process(
         self,
         run_config: Any = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         partition_key: str | None = None,
         raise_on_error: bool = True,
         op_selection: Any = None,
@@ -261,7 +264,7 @@ class JobDefinition:
         self,
         *,
         run_config: Any = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         partition_key: str | None = None,
         raise_on_error: bool = True,
         asset_selection: Any = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
@@ -20,6 +20,9 @@ from dagster_nb._errors import (
     DagsterInvalidInvocationError,
     did_you_mean,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["AssetValueLoader"]
 
@@ -31,7 +34,7 @@ class AssetValueLoader:
         self,
         resolved: ResolvedAssets,
         resources: Mapping[str, Any],
-        instance: Any,
+        instance: DagsterInstance | None,
         *,
         initialized_resources: Any = None,
     ):

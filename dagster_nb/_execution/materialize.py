@@ -142,7 +142,9 @@ def _partition_range_from_tags(
     return PartitionKeyRange(start, end)
 
 
-def _check_tag_range(pdef: Any, key_range: Any, instance: Any, current_time: Any) -> None:
+def _check_tag_range(
+    pdef: Any, key_range: Any, instance: DagsterInstance | None, current_time: Any
+) -> None:
     """Both bounds of the tags' range exist: checked before the run starts, with Dagster's
     message for static partitions (for time windows Dagster finds out inside the step)."""
     missing = [
@@ -167,7 +169,7 @@ def _partition_keys(
     partition_key: str | None,
     partition_keys: Sequence[str] | None,
     partition_key_range: Any,
-    instance: Any,
+    instance: DagsterInstance | None,
     current_time: Any,
     range_from_tags: bool = False,
 ) -> tuple[str, ...] | None:
@@ -249,7 +251,7 @@ def _partition_keys(
     return tuple(keys)
 
 
-def _example_key(pdef: Any, instance: Any, current_time: Any) -> str | None:
+def _example_key(pdef: Any, instance: DagsterInstance | None, current_time: Any) -> str | None:
     try:
         return pdef.get_last_partition_key(
             current_time=current_time, dynamic_partitions_store=instance
@@ -258,7 +260,7 @@ def _example_key(pdef: Any, instance: Any, current_time: Any) -> str | None:
         return None
 
 
-def _validate_key(pdef: Any, key: Any, instance: Any, current_time: Any) -> None:
+def _validate_key(pdef: Any, key: Any, instance: DagsterInstance | None, current_time: Any) -> None:
     if not isinstance(key, str):
         raise DagsterInvalidInvocationError(
             f"Partition keys must be strings, got {type(key).__name__} {key!r}."
@@ -278,7 +280,7 @@ def run_assets(
     *,
     selection: Any = None,
     run_config: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     resources: Mapping[str, Any] | None = None,
     partition_key: str | None = None,
     partition_keys: Sequence[str] | None = None,
@@ -571,7 +573,7 @@ def materialize_to_memory(
 def observe(
     assets: Sequence[Any],
     run_config: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     resources: Mapping[str, object] | None = None,
     partition_key: str | None = None,
     raise_on_error: bool = True,

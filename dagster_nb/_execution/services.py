@@ -6,13 +6,16 @@ the :class:`~dagster_nb._definitions.seam.ExecutionServices` object.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._execution.jobs import (
     UnresolvedAssetJobDefinition,
     define_asset_job,
     resolve_job,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "resolve_job",
@@ -28,7 +31,9 @@ def is_unresolved_asset_job(job: Any) -> bool:
     return isinstance(job, UnresolvedAssetJobDefinition)
 
 
-def asset_value_loader(resolved: Any, resources: Mapping[str, Any], instance: Any) -> Any:
+def asset_value_loader(
+    resolved: Any, resources: Mapping[str, Any], instance: DagsterInstance | None
+) -> Any:
     """An AssetValueLoader; ``instance=None`` means the default persistent instance."""
     from dagster_nb._execution.loader import AssetValueLoader
     from dagster_nb._instance import DagsterInstance

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
@@ -47,6 +47,9 @@ from dagster_nb._definitions.results import (
     INPUT_DATA_VERSION_TAG_PREFIX,
 )
 from dagster_nb._execution.provenance import version_of_partitions
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["StaleStatus", "StaleCauseCategory", "StaleCause", "StalenessResolver"]
 
@@ -131,7 +134,11 @@ class StalenessResolver:
     """
 
     def __init__(
-        self, resolved: ResolvedAssets, instance: Any, *, current_time: datetime | None = None
+        self,
+        resolved: ResolvedAssets,
+        instance: DagsterInstance,
+        *,
+        current_time: datetime | None = None,
     ):
         self._resolved = resolved
         self._by_key = resolved.assets_def_by_key
@@ -196,10 +203,11 @@ class StalenessResolver:
             return self._mats[ck]
         except KeyError:
             pass
-        if partition is None:
-            entry = self._instance.get_latest_materialization_event(key)
-        else:
-            entry = self._instance.get_latest_materialization_record(key, partition)
+        entry: Any = (
+            self._instance.get_latest_materialization_event(key)
+            if partition is None
+            else self._instance.get_latest_materialization_record(key, partition)
+        )  # an EventLogEntry or an EventLogRecord: both have storage_id and dagster_event
         p = self._mats[ck] = self._parse(entry) if entry is not None else None
         return p
 

@@ -26,10 +26,14 @@ from dagster_nb._errors import (
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+    from dagster_nb._instance import DagsterInstance
+
 __all__ = ["run_steps_in_processes", "check_requirements"]
 
 
-def check_requirements(resources: dict[str, Any], instance: Any, step_io_keys: set[str]) -> None:
+def check_requirements(
+    resources: dict[str, Any], instance: DagsterInstance | None, step_io_keys: set[str]
+) -> None:
     """Dagster's requirements of an executor that uses several processes: a non-ephemeral
     instance, and IO managers that store outputs where another process can read them."""
     from dagster_nb._definitions.io_manager import InMemoryIOManager, mem_io_manager
@@ -44,7 +48,7 @@ def check_requirements(resources: dict[str, Any], instance: Any, step_io_keys: s
                 'persistent IO manager for these outputs, e.g. resources={"io_manager": '
                 "dg.FilesystemIOManager()}, or run in process (dg.in_process_executor)."
             )
-    if instance is None or not getattr(instance, "is_persistent", False):
+    if instance is None or not instance.is_persistent:
         raise DagsterUnmetExecutorRequirementsError(
             "You have attempted to use an executor that uses multiple processes with an ephemeral "
             "DagsterInstance. A non-ephemeral instance is needed to coordinate execution between "

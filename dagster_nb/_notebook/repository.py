@@ -34,6 +34,8 @@ from dagster_nb._widgets.run_fold import LiveRuns
 if TYPE_CHECKING:
     from types import FrameType
 
+    from dagster_nb._instance import DagsterInstance
+
 __all__ = [
     "KernelRepository",
     "get_kernel_repository",
@@ -59,7 +61,7 @@ class _Entry:
 class KernelRepository:
     """Definitions of this kernel, keyed by asset key; latest definition wins."""
 
-    def __init__(self, instance: Any = None):
+    def __init__(self, instance: DagsterInstance | None = None):
         self._lock = threading.RLock()
         self._entries: dict[AssetKey, _Entry] = {}
         # @asset_check definitions (no asset keys of their own), by check key
@@ -100,7 +102,7 @@ class KernelRepository:
             self._instance = DagsterInstance.get()
         return self._instance
 
-    def set_instance(self, instance: Any) -> None:
+    def set_instance(self, instance: DagsterInstance | None) -> None:
         """Use another instance (e.g. ``DagsterInstance.from_directory(path)``)."""
         with self._lock:
             self._instance = instance
@@ -559,7 +561,7 @@ class KernelRepository:
         )
 
     # --- values (Definitions' method names) ---
-    def get_asset_value_loader(self, instance: Any = None) -> Any:
+    def get_asset_value_loader(self, instance: DagsterInstance | None = None) -> Any:
         from dagster_nb._execution.loader import AssetValueLoader
 
         return AssetValueLoader(self.snapshot(), self._resources, instance or self.instance)
@@ -570,7 +572,7 @@ class KernelRepository:
         *,
         python_type: type | None = None,
         partition_key: str | None = None,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
     ) -> Any:
         with self.get_asset_value_loader(instance) as loader:
             return loader.load_asset_value(

@@ -13,7 +13,10 @@ side by side), which is exact but unreadable in an error. Messages use :func:`pd
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["pdef_source", "example_partition_key"]
 
@@ -90,7 +93,9 @@ def _time_window_source(pdef: Any) -> str:
     return f"{cls}({', '.join(args)})"
 
 
-def example_partition_key(pdef: Any, instance: Any = None, current_time: Any = None) -> str | None:
+def example_partition_key(
+    pdef: Any, instance: DagsterInstance | None = None, current_time: Any = None
+) -> str | None:
     """A key that exists now (the last one), for "e.g." hints; None when there is none yet."""
     try:
         return pdef.get_last_partition_key(

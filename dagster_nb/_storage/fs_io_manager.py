@@ -443,7 +443,7 @@ def open_filesystem_io_manager(
     storage directory when it is None."""
     if base_dir is None:
         instance = init_context.instance
-        if instance is None or not hasattr(instance, "storage_directory"):
+        if instance is None:
             raise DagsterInvariantViolationError(
                 "FilesystemIOManager has no base_dir and no instance to take the storage "
                 "directory from. Pass base_dir=..., or run with an instance "

@@ -20,9 +20,13 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._definitions.asset_key import AssetKey
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
+
 from dagster_nb._widgets.run_fold import _NOT_RUN_REASONS, RunFold, _key_str
 
 __all__ = [
@@ -128,31 +132,23 @@ def metadata_to_view(metadata: Mapping[str, Any] | None) -> list[dict]:
     return out
 
 
-def _partition_store(instance: Any) -> Any:
-    return instance if hasattr(instance, "get_dynamic_partitions") else None
-
-
-def _partition_keys(pdef: Any, instance: Any, current_time: Any) -> Sequence[str]:
+def _partition_keys(pdef: Any, instance: DagsterInstance, current_time: Any) -> Sequence[str]:
     try:
-        return pdef.get_partition_keys(
-            current_time=current_time, dynamic_partitions_store=_partition_store(instance)
-        )
+        return pdef.get_partition_keys(current_time=current_time, dynamic_partitions_store=instance)
     except Exception:  # a dynamic def without a store, a bad window: draw it as empty
         return []
 
 
-def _new_resolver(resolved: Any, instance: Any) -> Any:
+def _new_resolver(resolved: Any, instance: DagsterInstance) -> Any:
     from dagster_nb._execution.staleness import StalenessResolver
 
     return StalenessResolver(resolved, instance)
 
 
-def _status_records(instance: Any, keys: Sequence[AssetKey]) -> Mapping[AssetKey, Any]:
+def _status_records(instance: DagsterInstance, keys: Sequence[AssetKey]) -> Mapping[AssetKey, Any]:
     if not keys:
         return {}
-    if hasattr(instance, "get_status_by_asset_key"):
-        return instance.get_status_by_asset_key(list(keys))
-    return {}
+    return instance.get_status_by_asset_key(list(keys))
 
 
 def _latest_is_failure(rec: Any) -> bool:
@@ -165,7 +161,7 @@ def _latest_is_failure(rec: Any) -> bool:
 
 
 def _failures_by_storage_id(
-    instance: Any, records: Mapping[AssetKey, Any], keys: Iterable[AssetKey]
+    instance: DagsterInstance, records: Mapping[AssetKey, Any], keys: Iterable[AssetKey]
 ) -> dict[AssetKey, dict]:
     """The latest failure of every key of ``keys`` whose latest event is one, in one read
     (by the storage ids the status records hold), so a graph with many failed or not-run
@@ -176,7 +172,7 @@ def _failures_by_storage_id(
         rec = records.get(k)
         if rec is not None and _latest_is_failure(rec):
             ids[rec.last_failed_storage_id] = k
-    if not ids or not hasattr(instance, "get_event_records"):
+    if not ids:
         return {}
     from dagster_nb._events import DagsterEventType
     from dagster_nb._storage.queries import EventRecordsFilter
@@ -193,13 +189,10 @@ def _failures_by_storage_id(
     }
 
 
-def _latest_failure(instance: Any, key: AssetKey) -> dict | None:
+def _latest_failure(instance: DagsterInstance, key: AssetKey) -> dict | None:
     """``{"kind": "failed" | "not_run", "run_id", "timestamp", "step", "message"}`` of the
     latest ASSET_FAILED_TO_MATERIALIZE of ``key`` (one read; only for failed nodes)."""
-    fetch = getattr(instance, "fetch_failed_materializations", None)
-    if fetch is None:
-        return None
-    recs = fetch(key, limit=1).records
+    recs = instance.fetch_failed_materializations(key, limit=1).records
     if not recs:
         return None
     return _failure_view(recs[0].event_log_entry.dagster_event)
@@ -227,7 +220,9 @@ def _failure_view(ev: Any) -> dict:
 CHECK_STATUSES = ("passed", "failed", "warning", "not_evaluated")
 
 
-def check_views(resolved: Any, instance: Any, keys: Iterable[AssetKey]) -> dict[AssetKey, dict]:
+def check_views(
+    resolved: Any, instance: DagsterInstance, keys: Iterable[AssetKey]
+) -> dict[AssetKey, dict]:
     """Per asset of ``keys`` with asset checks: ``{"total", "passed", "failed", "warning",
     "not_evaluated", "items"}`` from each check's latest evaluation (one storage read for
     all). A failed WARN check counts as ``warning``, a failed ERROR check as ``failed``."""
@@ -240,8 +235,7 @@ def check_views(resolved: Any, instance: Any, keys: Iterable[AssetKey]) -> dict[
     )
     if not wanted:
         return {}
-    read = getattr(instance, "get_latest_asset_check_evaluation_records", None)
-    latest = read(wanted) if read is not None else {}
+    latest = instance.get_latest_asset_check_evaluation_records(wanted)
     out: dict[AssetKey, dict] = {}
     for ck in wanted:
         spec = specs[ck][1]
@@ -290,7 +284,7 @@ def check_summary_text(checks: Mapping[str, Any] | None) -> str:
 # --------------------------------------------------------------------------- lineage
 def lineage_view_model(
     resolved: Any,
-    instance: Any,
+    instance: DagsterInstance,
     *,
     selection_keys: Iterable[AssetKey] | None = None,
     running: Iterable[AssetKey] | None = None,
@@ -372,7 +366,7 @@ def lineage_view_model(
 def _node_view(
     node: Any,
     resolved: Any,
-    instance: Any,
+    instance: DagsterInstance,
     resolver: Any,
     rec: Any,
     running: set,
@@ -447,10 +441,12 @@ def _node_view(
     }
 
 
-def _partition_counts(pdef: Any, instance: Any, key: AssetKey, current_time: Any) -> dict:
+def _partition_counts(
+    pdef: Any, instance: DagsterInstance, key: AssetKey, current_time: Any
+) -> dict:
     try:
         total = pdef.get_num_partitions(
-            current_time=current_time, dynamic_partitions_store=_partition_store(instance)
+            current_time=current_time, dynamic_partitions_store=instance
         )
     except Exception:
         total = 0
@@ -587,7 +583,7 @@ def lineage_dot(view_model: Mapping[str, Any], *, rankdir: str = "LR") -> str:
 # --------------------------------------------------------------------------- detail
 def asset_detail_view_model(
     resolved: Any,
-    instance: Any,
+    instance: DagsterInstance,
     key: AssetKey | str,
     *,
     history: int = 10,
@@ -675,10 +671,10 @@ def _user_frames(stack: Sequence[str]) -> list[str]:
     return out
 
 
-def _step_error(instance: Any, run_id: str, step: str | None) -> dict | None:
+def _step_error(instance: DagsterInstance, run_id: str, step: str | None) -> dict | None:
     """The user's exception of a failed step: ``{"cls_name", "message", "frames"}`` (frames:
     the traceback entries of the user's code, ours left out)."""
-    if not run_id or not step or not hasattr(instance, "all_logs"):
+    if not run_id or not step:
         return None
     from dagster_nb._events import DagsterEventType
 
@@ -687,7 +683,7 @@ def _step_error(instance: Any, run_id: str, step: str | None) -> dict | None:
         if ev is None or ev.step_key != step or ev.error is None:
             continue
         err = ev.error
-        while getattr(err, "cause", None) is not None:  # our wrapper -> the user's exception
+        while err.cause is not None:  # our wrapper -> the user's exception
             err = err.cause
         msg = str(err.message).strip()
         return {"cls_name": err.cls_name, "message": msg, "frames": _user_frames(err.stack or [])}
@@ -962,7 +958,7 @@ def _one_run_progress(evs: list, run_id: Any, now: float | None) -> tuple[dict, 
     return run, fold.rows(now)
 
 
-def run_history_view_model(instance: Any, limit: int = 20) -> dict:
+def run_history_view_model(instance: DagsterInstance, limit: int = 20) -> dict:
     """Recent runs, newest first: ``{"runs": [{"run_id", "job_name", "status", "start_time",
     "end_time", "duration", "assets", "partition", "tags"}]}``."""
     out = []
@@ -997,7 +993,7 @@ def run_history_view_model(instance: Any, limit: int = 20) -> dict:
 # --------------------------------------------------------------------------- catalog
 def catalog_rows(
     resolved: Any,
-    instance: Any,
+    instance: DagsterInstance,
     staleness: Any = None,
     *,
     selection_keys: Iterable[AssetKey] | None = None,
@@ -1025,7 +1021,7 @@ def catalog_rows(
 # --------------------------------------------------------------------------- partition picker
 def partition_picker(
     resolved: Any,
-    instance: Any,
+    instance: DagsterInstance,
     keys: Iterable[AssetKey],
     *,
     current_time: Any = None,
@@ -1069,7 +1065,11 @@ def partition_picker(
 
 
 def missing_partitions(
-    resolved: Any, instance: Any, assets: Iterable[AssetKey | str], *, current_time: Any = None
+    resolved: Any,
+    instance: DagsterInstance,
+    assets: Iterable[AssetKey | str],
+    *,
+    current_time: Any = None,
 ) -> list[str]:
     """Partition keys (in the definition's order) not materialized for at least one of
     ``assets`` (partitioned, one definition)."""
