@@ -31,7 +31,6 @@ re-reads only materializations it has not seen.
 
 from __future__ import annotations
 
-import gc
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from dagster_nb._definitions.results import (
     INPUT_DATA_VERSION_TAG_PREFIX,
 )
 from dagster_nb._execution.provenance import version_of_partitions
+from dagster_nb._gc import collector_paused
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
@@ -272,9 +272,7 @@ class StalenessResolver:
         ks = list(keys)
         graph = self._resolved.graph
         # Many small objects and no cycles: a collection pass would only rescan a large heap.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self.prefetch(graph.all_asset_keys)
             # Parents before children, so each asset is judged once, without the generic stack.
             status, by_key = self._status, self._by_key
@@ -287,9 +285,6 @@ class StalenessResolver:
                 else:
                     self._compute_one(k, None, self._parent_partitions(k, None))
             return {k: self.get_status(k) for k in ks}
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def stale_or_missing(self, keys: Iterable[AssetKey]) -> set[AssetKey]:
         """The subset of ``keys`` (unpartitioned view) that is STALE or MISSING."""

@@ -16,7 +16,6 @@ the dimension names (sorted), e.g. ``"2024-01-01|red"`` for dimensions ``date`` 
 
 from __future__ import annotations
 
-import gc
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from dagster_nb._errors import (
     DagsterUnknownPartitionError,
     raise_unexpected_keyword,
 )
+from dagster_nb._gc import collector_paused
 from dagster_nb._partitions.definition import (
     DynamicPartitionsStore,
     PartitionsDefinition,
@@ -276,16 +276,10 @@ class MultiPartitionsDefinition(PartitionsDefinition):
         )
         cls = _key_class(self._names)
         # Keys are heap-type instances, so the cyclic GC tracks them; creating 100,000s of them
-        # triggers full collections over the whole (large) heap. They cannot form cycles, so
-        # pause the collector while building the list.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # triggers full collections over the whole (large) heap. They cannot form cycles.
+        with collector_paused():
             prefixes = [x + MULTIPARTITION_KEY_DELIMITER for x in a]  # one concatenation per key
             return [_str_new(cls, x + y) for x in prefixes for y in b]
-        finally:
-            if was_enabled:
-                gc.enable()
 
     def get_num_partitions(self, current_time=None, dynamic_partitions_store=None) -> int:
         n = 1

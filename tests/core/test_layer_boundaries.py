@@ -14,6 +14,7 @@ PACKAGE = Path(dagster_nb.__file__).parent
 # Lower numbers are lower layers; a module may import its own layer and the ones below.
 RANK = {
     "_errors": 0,
+    "_gc": 0,  # pausing the cyclic collector around bulk builds (the one place)
     "_typing": 0,  # names for type checkers only; imports nothing of ours
     "_partitions": 1,
     "_definitions": 2,
