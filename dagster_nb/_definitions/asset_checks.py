@@ -24,6 +24,7 @@ from dagster_nb._definitions import registry_hook
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
 from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
+from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     did_you_mean,
@@ -164,19 +165,16 @@ class AssetCheckSpec:
 
     def _with_asset_key(self, asset_key: AssetKey) -> AssetCheckSpec:
         """A copy checking ``asset_key`` (for key prefixes / replacements)."""
-        copy = object.__new__(AssetCheckSpec)
-        for f in (
-            "name",
-            "description",
-            "additional_deps",
-            "blocking",
-            "metadata",
-            "automation_condition",
-            "partitions_def",
-        ):
-            object.__setattr__(copy, f, getattr(self, f))
-        object.__setattr__(copy, "asset_key", asset_key)
-        return copy
+        return _trusted_check_spec(
+            name=self.name,
+            asset_key=asset_key,
+            description=self.description,
+            additional_deps=self.additional_deps,
+            blocking=self.blocking,
+            metadata=self.metadata,
+            automation_condition=self.automation_condition,
+            partitions_def=self.partitions_def,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -185,6 +183,9 @@ class AssetCheckSpec:
             f"blocking={self.blocking!r}, metadata={dict(self.metadata)!r}, "
             "automation_condition=None, partitions_def=None)"
         )
+
+
+_trusted_check_spec = trusted_constructor(AssetCheckSpec)
 
 
 def _unsupported(what: str, **given: Any) -> None:

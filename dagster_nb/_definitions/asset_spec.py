@@ -19,6 +19,7 @@ from dagster_nb._definitions.asset_key import (
     CoercibleToAssetKeyPrefix,
     key_prefix_from_coercible,
 )
+from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
     CheckError,
     DagsterInvalidDefinitionError,
@@ -76,8 +77,6 @@ def _validate_tags(tags: Mapping[str, str] | None, where: Any) -> dict[str, str]
 
 
 _NO_KINDS: frozenset[str] = frozenset()  # shared: most assets have no kinds
-_set = object.__setattr__
-_new_object = object.__new__
 
 
 def resolve_automation_condition(automation_condition: Any, auto_materialize_policy: Any) -> Any:
@@ -142,21 +141,16 @@ class AssetDep:
 
     def _with_asset_key(self, key: AssetKey) -> AssetDep:
         # dataclasses.replace cannot be used: __init__ takes ``asset``, not ``asset_key``.
-        new = object.__new__(AssetDep)
-        object.__setattr__(new, "asset_key", key)
-        object.__setattr__(new, "partition_mapping", self.partition_mapping)
-        object.__setattr__(new, "metadata", self.metadata)
-        return new
+        return _new_dep(key, self.partition_mapping, self.metadata)
+
+
+_new_dep = trusted_constructor(AssetDep)
 
 
 def make_dep(key: AssetKey, partition_mapping: Any = None) -> AssetDep:
     """``AssetDep(key, partition_mapping=...)`` for a key that is already an AssetKey
     (internal fast path of the decorators)."""
-    d = _new_object(AssetDep)
-    _set(d, "asset_key", key)
-    _set(d, "partition_mapping", partition_mapping)
-    _set(d, "metadata", {})
-    return d
+    return _new_dep(key, partition_mapping, {})
 
 
 def _key_of(asset: Any) -> AssetKey:
@@ -297,45 +291,6 @@ class AssetSpec:
         s(self, "legacy_freshness_policy", legacy_freshness_policy)
         s(self, "is_virtual", bool(is_virtual))
 
-    @classmethod
-    def _trusted(
-        cls,
-        key: AssetKey,
-        deps: tuple[AssetDep, ...],
-        description: str | None,
-        metadata: dict[str, Any],
-        skippable: bool,
-        group_name: str | None,
-        code_version: str | None,
-        automation_condition: Any,
-        partitions_def: Any,
-        freshness_policy: Any,
-        auto_materialize_policy: Any,
-        io_manager_key: str | None,
-    ) -> AssetSpec:
-        """A spec from values the caller has already validated and normalized: an AssetKey, a
-        tuple of AssetDeps with distinct keys, a metadata dict it owns; no owners, tags or kinds
-        (the decorators' common case; everything else goes through ``__init__``)."""
-        self = _new_object(cls)
-        _set(self, "key", key)
-        _set(self, "deps", deps)
-        _set(self, "description", description)
-        _set(self, "metadata", metadata)
-        _set(self, "skippable", skippable)
-        _set(self, "group_name", group_name)
-        _set(self, "code_version", code_version)
-        _set(self, "automation_condition", automation_condition)
-        _set(self, "owners", ())
-        _set(self, "tags", {})
-        _set(self, "kinds", _NO_KINDS)
-        _set(self, "partitions_def", partitions_def)
-        _set(self, "freshness_policy", freshness_policy)
-        _set(self, "auto_materialize_policy", auto_materialize_policy)
-        _set(self, "io_manager_key", io_manager_key)
-        _set(self, "legacy_freshness_policy", None)
-        _set(self, "is_virtual", False)
-        return self
-
     def __hash__(self) -> int:
         return hash(("AssetSpec", self.key))
 
@@ -383,6 +338,16 @@ class AssetSpec:
 
     def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
         return self.replace_attributes(io_manager_key=io_manager_key)
+
+
+# An AssetSpec from values the caller has already validated and normalized: an AssetKey, a tuple
+# of AssetDeps with distinct keys, a metadata dict it owns; no owners, tags or kinds (the
+# decorators' common case; everything else goes through ``__init__``).
+trusted_spec = trusted_constructor(
+    AssetSpec,
+    fixed={"owners": (), "kinds": _NO_KINDS, "legacy_freshness_policy": None, "is_virtual": False},
+    fresh={"tags": dict},
+)
 
 
 _SPEC_PARAMS = [

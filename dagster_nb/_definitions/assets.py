@@ -18,6 +18,7 @@ from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.derived import Facts, derived
 from dagster_nb._definitions.metadata import normalize_metadata
+from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
@@ -524,9 +525,7 @@ class AssetsDefinition:
         return assets_definition_html(self)
 
 
-_set = object.__setattr__
 _NO_CHECKS: Mapping[str, Any] = {}  # shared, never mutated
-_new_object = object.__new__
 _generated_init = AssetsDefinition.__init__
 
 
@@ -598,6 +597,19 @@ def with_resources(
     return out
 
 
+_trusted_assets_definition = trusted_constructor(
+    AssetsDefinition,
+    fixed={
+        "can_subset": False,
+        "execution_type": ExecutionType.MATERIALIZATION,
+        "is_subset": False,
+        "auto_observe_interval_minutes": None,
+        "check_specs_by_output_name": _NO_CHECKS,
+    },
+    fresh={"internal_asset_deps": dict, "_derived_code_version": list, "_facts": Facts},
+)
+
+
 def single_asset_definition(
     key: AssetKey,
     spec: AssetSpec,
@@ -612,49 +624,18 @@ def single_asset_definition(
     """What ``AssetsDefinition(specs_by_key={key: spec}, keys_by_output_name={"result": key},
     ...)`` builds for ``@asset``, without the generated frozen __init__ (internal: the caller
     owns the dicts it passes)."""
-    a = _new_object(AssetsDefinition)
-    _set(a, "specs_by_key", {key: spec})
-    _set(a, "keys_by_output_name", {"result": key})
-    _set(a, "keys_by_input_name", keys_by_input_name)
-    _set(a, "node_def", node_def)
-    _set(a, "partitions_def", partitions_def)
-    _set(a, "partition_mappings", partition_mappings)
-    _set(a, "can_subset", False)
-    _set(a, "selected_asset_keys", frozenset((key,)))
-    _set(a, "resource_defs", resource_defs)
-    _set(a, "backfill_policy", backfill_policy)
-    _set(a, "execution_type", ExecutionType.MATERIALIZATION)
-    _set(a, "internal_asset_deps", {})
-    _set(a, "is_subset", False)
-    _set(a, "source_location", source_location)
-    _set(a, "auto_observe_interval_minutes", None)
-    _set(a, "check_specs_by_output_name", _NO_CHECKS)
-    _set(a, "_derived_code_version", [])
-    _set(a, "_facts", Facts())
-    return a
-
-
-# single_asset_definition sets every field: keep it in step with the dataclass.
-assert [f.name for f in dataclasses.fields(AssetsDefinition)] == [
-    "specs_by_key",
-    "keys_by_output_name",
-    "keys_by_input_name",
-    "node_def",
-    "partitions_def",
-    "partition_mappings",
-    "can_subset",
-    "selected_asset_keys",
-    "resource_defs",
-    "backfill_policy",
-    "execution_type",
-    "internal_asset_deps",
-    "is_subset",
-    "source_location",
-    "auto_observe_interval_minutes",
-    "check_specs_by_output_name",
-    "_derived_code_version",
-    "_facts",
-]
+    return _trusted_assets_definition(
+        specs_by_key={key: spec},
+        keys_by_output_name={"result": key},
+        keys_by_input_name=keys_by_input_name,
+        node_def=node_def,
+        partitions_def=partitions_def,
+        partition_mappings=partition_mappings,
+        selected_asset_keys=frozenset((key,)),
+        resource_defs=resource_defs,
+        backfill_policy=backfill_policy,
+        source_location=source_location,
+    )
 
 
 def _coerce_key(k: CoercibleToAssetKey) -> AssetKey:

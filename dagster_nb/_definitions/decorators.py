@@ -31,6 +31,7 @@ from dagster_nb._definitions.asset_spec import (
     coerce_dep,
     make_dep,
     resolve_automation_condition,
+    trusted_spec,
 )
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
 from dagster_nb._definitions.op import (
@@ -506,19 +507,19 @@ def _build_asset(
         dep_keys
     ) == len(all_deps):
         # Nothing left for AssetSpec.__init__ to validate: deps are AssetDeps with distinct keys.
-        spec = AssetSpec._trusted(
-            asset_key,
-            tuple(all_deps),
-            description,
-            dict(metadata) if metadata else {},
-            not output_required,
-            group_name or DEFAULT_GROUP_NAME,
-            code_version,
-            automation_condition,
-            partitions_def,
-            freshness_policy,
-            auto_materialize_policy,
-            io_manager_key,
+        spec = trusted_spec(
+            key=asset_key,
+            deps=tuple(all_deps),
+            description=description,
+            metadata=dict(metadata) if metadata else {},
+            skippable=not output_required,
+            group_name=group_name or DEFAULT_GROUP_NAME,
+            code_version=code_version,
+            automation_condition=automation_condition,
+            partitions_def=partitions_def,
+            freshness_policy=freshness_policy,
+            auto_materialize_policy=auto_materialize_policy,
+            io_manager_key=io_manager_key,
         )
     else:
         spec = AssetSpec(

@@ -21,6 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
+from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._definitions.results import NoValue
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
@@ -132,8 +133,12 @@ def _fast_params(fn: Callable) -> list[Any] | None:
 
 
 _FunctionType = types.FunctionType
-_new_object = object.__new__
-_set = object.__setattr__
+# A plain function's signature: no config, resources or defaults (see _plain_signature).
+_plain_fn_signature = trusted_constructor(
+    FnSignature,
+    fixed={"config_param": None, "config_cls": None},
+    fresh={"resource_params": dict, "defaults": dict},
+)
 
 
 def _plain_signature(fn: Callable, what: Any) -> FnSignature | None:
@@ -161,14 +166,7 @@ def _plain_signature(fn: Callable, what: Any) -> FnSignature | None:
             f"Parameter 'config' of {what} has no type annotation. Annotate it with a "
             "dg.Config subclass, e.g. `config: MyConfig`."
         )
-    sig = _new_object(FnSignature)
-    _set(sig, "context_param", context_param)
-    _set(sig, "config_param", None)
-    _set(sig, "config_cls", None)
-    _set(sig, "resource_params", {})
-    _set(sig, "input_params", names)
-    _set(sig, "defaults", {})
-    return sig
+    return _plain_fn_signature(context_param=context_param, input_params=names)
 
 
 def inspect_compute_fn(fn: Callable, *, what: Any) -> FnSignature:
@@ -259,20 +257,22 @@ class Out:
 DEFAULT_OUT = Out()
 
 
+_trusted_in = trusted_constructor(
+    In, fixed={"description": None, "default_value": NoValue, "asset_partitions": None}
+)
+
+
 def asset_input(
     asset_key: Any, metadata: Mapping[str, Any], input_manager_key: Any, dagster_type: Any
 ) -> In:
     """``In(metadata=..., asset_key=..., input_manager_key=..., dagster_type=...)`` without the
     generated frozen __init__ (internal: the decorators build one per input parameter)."""
-    i = _new_object(In)
-    _set(i, "dagster_type", dagster_type)
-    _set(i, "description", None)
-    _set(i, "default_value", NoValue)
-    _set(i, "metadata", metadata)
-    _set(i, "asset_key", asset_key)
-    _set(i, "asset_partitions", None)
-    _set(i, "input_manager_key", input_manager_key)
-    return i
+    return _trusted_in(
+        dagster_type=dagster_type,
+        metadata=metadata,
+        asset_key=asset_key,
+        input_manager_key=input_manager_key,
+    )
 
 
 # --- composition tracing (inside @graph bodies) ---
