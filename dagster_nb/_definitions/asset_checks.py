@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dagster_nb._definitions import registry_hook
 from dagster_nb._definitions.asset_key import AssetKey
@@ -28,7 +28,11 @@ from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     did_you_mean,
+    raise_unexpected_keyword,
 )
+
+if TYPE_CHECKING:
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "AssetCheckSeverity",
@@ -411,6 +415,7 @@ def asset_check(
     automation_condition: Any = None,
     pool: str | None = None,
     partitions_def: Any = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """A check of one asset. The function returns an ``AssetCheckResult``; a parameter that is
     not the context, config, a resource or an ``additional_ins`` name receives the checked
@@ -422,6 +427,29 @@ def asset_check(
     >>> has_rows.node_def.name
     'orders_has_rows'
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@asset_check",
+            kwargs,
+            (
+                "asset",
+                "name",
+                "description",
+                "blocking",
+                "additional_ins",
+                "additional_deps",
+                "required_resource_keys",
+                "resource_defs",
+                "config_schema",
+                "compute_kind",
+                "op_tags",
+                "retry_policy",
+                "metadata",
+                "automation_condition",
+                "pool",
+                "partitions_def",
+            ),
+        )
     from dagster_nb._definitions.decorators import _input_keys, _validate_name
     from dagster_nb._definitions.op import OpDefinition, Out, inspect_compute_fn
 
@@ -511,6 +539,7 @@ def multi_asset_check(
     config_schema: Any = None,
     ins: Mapping[str, Any] | None = None,
     pool: str | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Several checks computed by one function, which yields one ``AssetCheckResult(asset_key=...,
     check_name=...)`` per spec.
@@ -523,6 +552,25 @@ def multi_asset_check(
     >>> len(both.check_keys)
     2
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@multi_asset_check",
+            kwargs,
+            (
+                "specs",
+                "name",
+                "description",
+                "can_subset",
+                "compute_kind",
+                "op_tags",
+                "resource_defs",
+                "required_resource_keys",
+                "retry_policy",
+                "config_schema",
+                "ins",
+                "pool",
+            ),
+        )
     from dagster_nb._definitions.asset_spec import AssetIn
     from dagster_nb._definitions.decorators import _input_keys, _source_location, _validate_name
     from dagster_nb._definitions.op import OpDefinition, Out, inspect_compute_fn

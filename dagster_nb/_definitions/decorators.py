@@ -827,63 +827,126 @@ def _observable_assets_def(
     )
 
 
-def observable_source_asset(observe_fn: Callable | None = None, **kwargs: Any) -> Any:
+@overload
+def observable_source_asset(
+    observe_fn: Callable[..., Any],
+    *,
+    key: CoercibleToAssetKey | None = None,
+    name: str | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    io_manager_key: str | None = None,
+    io_manager_def: Any = None,
+    description: str | None = None,
+    group_name: str | None = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    automation_condition: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    auto_observe_interval_minutes: float | None = None,
+) -> AssetsDefinition: ...
+
+
+@overload
+def observable_source_asset(
+    observe_fn: None = None,
+    *,
+    key: CoercibleToAssetKey | None = None,
+    name: str | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    io_manager_key: str | None = None,
+    io_manager_def: Any = None,
+    description: str | None = None,
+    group_name: str | None = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    automation_condition: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    auto_observe_interval_minutes: float | None = None,
+) -> Callable[[Callable[..., Any]], AssetsDefinition]: ...
+
+
+def observable_source_asset(
+    observe_fn: Callable[..., Any] | None = None,
+    *,
+    key: CoercibleToAssetKey | None = None,
+    name: str | None = None,
+    key_prefix: CoercibleToAssetKeyPrefix | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    io_manager_key: str | None = None,
+    io_manager_def: Any = None,
+    description: str | None = None,
+    group_name: str | None = None,
+    required_resource_keys: AbstractSet[str] | None = None,
+    resource_defs: Mapping[str, object] | None = None,
+    partitions_def: PartitionsDefinition | None = None,
+    automation_condition: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    auto_observe_interval_minutes: float | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
+) -> Any:
     """A source asset whose version can be observed: the function returns a ``DataVersion``
     or an ``ObserveResult``. It is loadable downstream and never materialized."""
-    allowed = (
-        "key",
-        "name",
-        "key_prefix",
-        "metadata",
-        "io_manager_key",
-        "io_manager_def",
-        "description",
-        "group_name",
-        "required_resource_keys",
-        "resource_defs",
-        "partitions_def",
-        "automation_condition",
-        "op_tags",
-        "tags",
-        "auto_observe_interval_minutes",
-    )
     _unexpected_kwargs(
-        {k: v for k, v in kwargs.items() if k not in allowed}, allowed, "@observable_source_asset"
+        kwargs,
+        (
+            "key",
+            "name",
+            "key_prefix",
+            "metadata",
+            "io_manager_key",
+            "io_manager_def",
+            "description",
+            "group_name",
+            "required_resource_keys",
+            "resource_defs",
+            "partitions_def",
+            "automation_condition",
+            "op_tags",
+            "tags",
+            "auto_observe_interval_minutes",
+        ),
+        "@observable_source_asset",
     )
 
     def wrap(fn: Callable) -> AssetsDefinition:
-        key = kwargs.get("key")
-        name = kwargs.get("name") or fn.__name__
+        asset_name = name or fn.__name__
         if key is not None:
             asset_key = AssetKey.from_coercible(key)
         else:
-            _validate_name(name, "source asset name")
-            asset_key = AssetKey([*key_prefix_from_coercible(kwargs.get("key_prefix")), name])
-        resource_defs = dict(kwargs.get("resource_defs") or {})
-        io_key = kwargs.get("io_manager_key")
-        if kwargs.get("io_manager_def") is not None:
+            _validate_name(asset_name, "source asset name")
+            asset_key = AssetKey([*key_prefix_from_coercible(key_prefix), asset_name])
+        resources = dict(resource_defs or {})
+        io_key = io_manager_key
+        if io_manager_def is not None:
             io_key = io_key or f"{asset_key.to_python_identifier()}__io_manager"
-            resource_defs[io_key] = kwargs["io_manager_def"]
+            resources[io_key] = io_manager_def
         spec = AssetSpec(
             asset_key,
-            description=kwargs.get("description") or _doc(fn),
-            metadata=kwargs.get("metadata"),
-            group_name=kwargs.get("group_name"),
-            tags=kwargs.get("tags"),
-            partitions_def=kwargs.get("partitions_def"),
-            automation_condition=kwargs.get("automation_condition"),
+            description=description or _doc(fn),
+            metadata=metadata,
+            group_name=group_name,
+            tags=tags,
+            partitions_def=partitions_def,
+            automation_condition=automation_condition,
             io_manager_key=io_key,
         )
         return _finish(
             _observable_assets_def(
                 fn,
                 specs=[spec],
-                partitions_def=kwargs.get("partitions_def"),
-                required_resource_keys=kwargs.get("required_resource_keys") or (),
-                resource_defs=resource_defs,
-                auto_observe_interval_minutes=kwargs.get("auto_observe_interval_minutes"),
+                partitions_def=partitions_def,
+                required_resource_keys=required_resource_keys or (),
+                resource_defs=resources,
+                auto_observe_interval_minutes=auto_observe_interval_minutes,
                 name=asset_key.to_python_identifier(),
-                op_tags=kwargs.get("op_tags"),
+                op_tags=op_tags,
                 description=spec.description,
             )
         )

@@ -32,10 +32,12 @@ from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "GraphDefinition",
@@ -667,6 +669,7 @@ def graph(
     out: Any = None,
     tags: Mapping[str, Any] | None = None,
     config: Any = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Any:
     """Define a graph of ops: ``@graph def g(): return b(a())``; with several outputs,
     ``@graph(out={"a": GraphOut(), "b": GraphOut()})`` and return a dict (or a tuple, in order).
@@ -678,6 +681,22 @@ def graph(
     >>> pair.output_names
     ['x', 'y']
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@graph",
+            kwargs,
+            (
+                "compose_fn",
+                "name",
+                "description",
+                "input_defs",
+                "output_defs",
+                "ins",
+                "out",
+                "tags",
+                "config",
+            ),
+        )
     for pname, v in (("input_defs", input_defs), ("output_defs", output_defs)):
         if v is not None:
             raise DagsterInvalidDefinitionError(

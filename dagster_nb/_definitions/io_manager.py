@@ -57,10 +57,12 @@ from dagster_nb._definitions.resources import (
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvariantViolationError,
+    raise_unexpected_keyword,
 )
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "IOManager",
@@ -168,6 +170,7 @@ def io_manager(
     input_config_schema: Any = None,
     required_resource_keys: Any = None,
     version: str | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Any:
     """Define an IO manager from a function of ``init_context`` returning an :class:`IOManager`.
 
@@ -177,6 +180,19 @@ def io_manager(
 
     Usable bare or with arguments (``@io_manager(config_schema={"root": str})``).
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@io_manager",
+            kwargs,
+            (
+                "config_schema",
+                "description",
+                "output_config_schema",
+                "input_config_schema",
+                "required_resource_keys",
+                "version",
+            ),
+        )
     if callable(config_schema) and not isinstance(config_schema, type):
         fn = config_schema
         _check_resource_fn_arity(fn)

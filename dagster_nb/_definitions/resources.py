@@ -46,10 +46,12 @@ from dagster_nb._errors import (
     DagsterResourceFunctionError,
     DagsterUnknownResourceError,
     did_you_mean,
+    raise_unexpected_keyword,
 )
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
     "PartialResource",
@@ -448,6 +450,7 @@ def resource(
     description: str | None = None,
     required_resource_keys: typing.AbstractSet[str] | None = None,
     version: str | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Any:
     """Define a resource from a function of ``init_context`` (or of nothing).
 
@@ -459,6 +462,12 @@ def resource(
 
     Usable bare (``@resource``) or with arguments.
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@resource",
+            kwargs,
+            ("config_schema", "description", "required_resource_keys", "version"),
+        )
     if callable(config_schema) and not _looks_like_schema(config_schema):
         return _resource_from_fn(config_schema)
 

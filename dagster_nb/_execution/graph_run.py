@@ -59,6 +59,7 @@ from dagster_nb._execution.plan import ExecutionPlan, Step
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = ["OpJobDefinition", "job", "execute_graph_in_process", "OpStep", "validate_run_config"]
 
@@ -1077,6 +1078,7 @@ def job(
     partitions_def: Any = None,
     input_values: Mapping[str, object] | None = None,
     owners: Sequence[str] | None = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> Any:
     """An op-based job: the body calls ops to wire them, as ``@graph`` does.
 
@@ -1091,6 +1093,28 @@ def job(
     >>> count.execute_in_process().output_for_node("plus")
     2
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "@job",
+            kwargs,
+            (
+                "compose_fn",
+                "name",
+                "description",
+                "resource_defs",
+                "config",
+                "tags",
+                "run_tags",
+                "metadata",
+                "logger_defs",
+                "executor_def",
+                "hooks",
+                "op_retry_policy",
+                "partitions_def",
+                "input_values",
+                "owners",
+            ),
+        )
 
     def wrap(fn: Callable) -> OpJobDefinition:
         job_name = name or fn.__name__

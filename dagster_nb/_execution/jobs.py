@@ -13,10 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+from dagster_nb._errors import (
+    DagsterInvalidDefinitionError,
+    DagsterInvalidInvocationError,
+    raise_unexpected_keyword,
+)
 
 if TYPE_CHECKING:
     from dagster_nb._instance import DagsterInstance
+    from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = ["define_asset_job", "UnresolvedAssetJobDefinition", "JobDefinition", "resolve_job"]
 
@@ -57,6 +62,7 @@ def define_asset_job(
     op_retry_policy: Any = None,
     owners: Any = None,
     automation_condition: Any = None,
+    **kwargs: Unpack[NoExtraKwargs],
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes ``selection`` (a selection string, keys, definitions or an
     AssetSelection; all assets when omitted). ``op_retry_policy`` is the retry policy of every
@@ -67,6 +73,26 @@ def define_asset_job(
     >>> dg.define_asset_job("daily", selection="group:sales", tags={"team": "bi"}).name
     'daily'
     """
+    if kwargs:
+        raise_unexpected_keyword(
+            "define_asset_job",
+            kwargs,
+            (
+                "name",
+                "selection",
+                "config",
+                "description",
+                "tags",
+                "run_tags",
+                "metadata",
+                "partitions_def",
+                "executor_def",
+                "hooks",
+                "op_retry_policy",
+                "owners",
+                "automation_condition",
+            ),
+        )
     import re
 
     for pname, v in (("hooks", hooks), ("automation_condition", automation_condition)):

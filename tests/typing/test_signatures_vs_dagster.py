@@ -48,6 +48,8 @@ OUR_EXTRAS = {
     },
     "AssetSpec": {"auto_materialize_policy", "io_manager_key", "legacy_freshness_policy"},
     "AssetOut": {"auto_materialize_policy"},
+    # Dagster 1.13 takes it through **kwargs (deprecated); ours names it
+    "observable_source_asset": {"auto_observe_interval_minutes"},
 }
 # Defaults that differ in representation only: Dagster's "no type given" sentinel is our None.
 SAME_DEFAULT = {("AssetIn", "dagster_type"), ("AssetOut", "dagster_type")}
@@ -74,6 +76,16 @@ NAMES = [
     "StaticPartitionsDefinition",
     "DynamicPartitionsDefinition",
     "MultiPartitionsDefinition",
+    "observable_source_asset",
+    "asset_check",
+    "multi_asset_check",
+    "resource",
+    "io_manager",
+    "job",
+    "define_asset_job",
+    "graph",
+    "ScheduleDefinition",
+    "SensorDefinition",
 ]
 
 
@@ -117,7 +129,9 @@ def _call_with_typo(lib, name):
         "materialize_to_memory": ([],),
         "TimeWindowPartitionsDefinition": ("2024-01-01", "%Y-%m-%d"),
         "DailyPartitionsDefinition": ("2024-01-01",),
+        "define_asset_job": ("daily",),
     }.get(name, ())
+    required = {"asset_check": {"asset": "a"}, "multi_asset_check": {"specs": []}}.get(name, {})
     typo = {
         "Definitions": "asset",
         "AssetIn": "keys",
@@ -132,8 +146,16 @@ def _call_with_typo(lib, name):
         "schedule": "targt",
         "op": "nam",
         "graph_multi_asset": "grup_name",
+        "asset_check": "blockng",
+        "multi_asset_check": "nam",
+        "resource": "descriptin",
+        "io_manager": "descriptin",
+        "job": "nam",
+        "define_asset_job": "selectin",
+        "graph": "nam",
+        "observable_source_asset": "grup_name",
     }
-    kwargs = {typo.get(name, "grup_name"): "x"}
+    kwargs = {**required, typo.get(name, "grup_name"): "x"}
     if name == "graph_multi_asset":
         kwargs["outs"] = {}
     with pytest.raises(Exception) as info:
@@ -151,6 +173,10 @@ TYPO_NAMES = [
         "HourlyPartitionsDefinition",
         "WeeklyPartitionsDefinition",
         "MonthlyPartitionsDefinition",
+        "observable_source_asset",  # Dagster ignores unknown keywords here (ours refuse: below)
+        # automation's definitions: plain TypeErrors for now (no did-you-mean yet)
+        "ScheduleDefinition",
+        "SensorDefinition",
     }
 ]
 
@@ -165,6 +191,12 @@ def test_unknown_keyword_is_a_type_error_in_both(name):
     )
     assert "got an unexpected keyword argument" in str(ours)
     assert "Did you mean" in str(ours), str(ours)
+
+
+def test_observable_source_asset_refuses_unknown_keywords_dagster_ignores():
+    dagster.observable_source_asset(grup_name="x")  # Dagster: no error at all
+    with pytest.raises(TypeError, match="'grup_name'. Did you mean one of 'group_name'"):
+        dagster_nb.observable_source_asset(grup_name="x")
 
 
 def test_time_window_subclasses_refuse_unknown_keywords_dagster_ignores():
@@ -184,6 +216,7 @@ def test_time_window_subclasses_refuse_unknown_keywords_dagster_ignores():
 SOURCES = {
     "asset": "dagster_nb/_definitions/decorators.py",
     "graph_asset": "dagster_nb/_definitions/decorators.py",
+    "observable_source_asset": "dagster_nb/_definitions/decorators.py",
     "op": "dagster_nb/_definitions/op.py",
 }
 ROOT = Path(dagster_nb.__file__).resolve().parent.parent
