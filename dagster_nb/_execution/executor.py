@@ -1315,6 +1315,41 @@ def _returns_nothing(ad: AssetsDefinition, out_name: str) -> bool:
     return o is not None and o.dagster_type is Nothing
 
 
+def emit_runtime_event(
+    run: RunExecution, step_key: str, item: Any, *, materialized_message: bool = False
+) -> bool:
+    """Record what a step reported besides its outputs: a ``LoggedEvent`` (context.log_event
+    and friends), an ``AssetMaterialization`` or an ``AssetObservation``. The one place both
+    the asset executor and op jobs (graph_run.py) do it; False for anything else (an output).
+    ``materialized_message``: say "Materialized value KEY." as Dagster's op jobs do."""
+    if isinstance(item, LoggedEvent):
+        run.emit(item.event)
+    elif isinstance(item, AssetMaterialization):
+        run.event(
+            EV.ASSET_MATERIALIZATION,
+            step_key,
+            asset_key=item.asset_key,
+            partition=item.partition,
+            materialization=item,
+            message=(
+                f"Materialized value {item.asset_key.to_user_string()}."
+                if materialized_message
+                else ""
+            ),
+        )
+    elif isinstance(item, AssetObservation):
+        run.event(
+            EV.ASSET_OBSERVATION,
+            step_key,
+            asset_key=item.asset_key,
+            partition=item.partition,
+            observation=item,
+        )
+    else:
+        return False
+    return True
+
+
 def _handle_outputs(
     run: RunExecution,
     step: Step,
@@ -1330,26 +1365,7 @@ def _handle_outputs(
     ad = step.assets_def
     produced = run.produced.setdefault(step.key, set())
     for item in _normalize_results(step, results):
-        if isinstance(item, LoggedEvent):
-            run.emit(item.event)
-            continue
-        if isinstance(item, AssetMaterialization):
-            run.event(
-                EV.ASSET_MATERIALIZATION,
-                step.key,
-                asset_key=item.asset_key,
-                partition=item.partition,
-                materialization=item,
-            )
-            continue
-        if isinstance(item, AssetObservation):
-            run.event(
-                EV.ASSET_OBSERVATION,
-                step.key,
-                asset_key=item.asset_key,
-                partition=item.partition,
-                observation=item,
-            )
+        if emit_runtime_event(run, step.key, item):
             continue
         if isinstance(item, MaterializeResult):
             key = item.asset_key

@@ -334,29 +334,12 @@ class OpStep:
     def _handle_outputs(self, run: Any, step: Step, results: list[Any], log: Any) -> None:
         from dagster_nb._definitions.io_manager import OutputContext
         from dagster_nb._events import DagsterEventType as EV
-        from dagster_nb._execution.executor import _StepFailed, _wrap_user
+        from dagster_nb._execution.executor import _StepFailed, _wrap_user, emit_runtime_event
 
         outs = self.op_def.outs
         produced = run.produced.setdefault(step.key, set())
         for item in self._outputs_of(step, results):
-            if isinstance(item, AssetMaterialization):
-                run.event(
-                    EV.ASSET_MATERIALIZATION,
-                    step.key,
-                    asset_key=item.asset_key,
-                    partition=item.partition,
-                    materialization=item,
-                    message=f"Materialized value {item.asset_key.to_user_string()}.",
-                )
-                continue
-            if isinstance(item, AssetObservation):
-                run.event(
-                    EV.ASSET_OBSERVATION,
-                    step.key,
-                    asset_key=item.asset_key,
-                    partition=item.partition,
-                    observation=item,
-                )
+            if emit_runtime_event(run, step.key, item, materialized_message=True):
                 continue
             if not isinstance(item, Output):
                 raise _StepFailed(
