@@ -251,7 +251,11 @@ class _ConfigBase(BaseModel):
         for name, value in super().__repr_args__():
             if name in env:
                 yield name, EnvVar(env[name])
-            elif isinstance(value, (dict, list, tuple)) and _contains_secret_path(env, name):
+            elif (
+                name is not None
+                and isinstance(value, (dict, list, tuple))
+                and _contains_secret_path(env, name)
+            ):
                 yield name, "<contains EnvVar values>"
             else:
                 yield name, value

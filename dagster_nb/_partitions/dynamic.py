@@ -161,9 +161,8 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
     def has_partition_key(self, partition_key, current_time=None, dynamic_partitions_store=None):
         if self.partition_fn is not None:
             return partition_key in self.get_partition_keys(current_time)
-        return bool(
-            self._store(dynamic_partitions_store).has_dynamic_partition(self.name, partition_key)
-        )
+        store = self._store(dynamic_partitions_store)
+        return bool(store.has_dynamic_partition(self._validated_name(), partition_key))
 
     def _validated_name(self) -> str:
         if self.name is None:

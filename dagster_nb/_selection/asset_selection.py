@@ -961,7 +961,7 @@ class PartitionsAssetSelection(AssetSelection):
 
     def _resolve(self, view, allow_missing):
         kind = self.selected_partitions
-        if kind in (None, "none"):
+        if kind is None or kind == "none":
             return {k for k, n in view.nodes.items() if n.partitions_def is None}
         cls_name = _PARTITIONS_CLASS_NAMES.get(kind)
         if cls_name is None:
