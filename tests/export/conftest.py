@@ -57,6 +57,10 @@ def nb_shell(tmp_path, monkeypatch):
     monkeypatch.delenv("WAREHOUSE_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)
     ip = get_ipython()
+    # The test shell is one per process: start with no cells run, as a fresh kernel does
+    # (export reads the cells this kernel ran; earlier tests' cells are not this notebook's).
+    ip.history_manager.input_hist_raw[:] = [""]
+    ip.history_manager.input_hist_parsed[:] = [""]  # also the shell's `In`
     before = set(ip.user_ns)
     yield NotebookShell(ip)
     ip.run_line_magic("unload_ext", "dagster_nb")
