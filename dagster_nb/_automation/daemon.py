@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_nb._automation.run_queue import RunQueue
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = ["AutomationDaemon", "Instigator", "run_daemon", "DEFAULT_AUTOMATION_SENSOR_NAME"]
@@ -127,6 +128,10 @@ class AutomationDaemon:
         self._instigators: tuple | None = None
         self.listeners: list[Callable[[Any], None]] = []  # called with each completed tick
         self._cron: dict = {}
+        # Runs requested by ticks: stored QUEUED, started by the queue's worker while the loop
+        # runs, so a slow run never holds up the next ticks.
+        self.runs = RunQueue()
+        self.asset_job_name = "__automation_asset_job__"
 
     # ------------------------------------------------------------------ instigators
     def instigators(self, defs: Any | None = None) -> list[Instigator]:
@@ -474,20 +479,46 @@ class AutomationDaemon:
             out.skip_reason = out.skip_reason or "Every run request's run_key was already used."
 
     def _launch(self, req: Any, job_name: str | None, defs: Any, tags: dict) -> str | None:
+        """Store the run QUEUED (its id goes in the tick) and hand it to the run queue, which
+        starts it on its worker thread while the loop runs (at once otherwise). What can be
+        checked without running is checked here, so a bad request fails the tick."""
+        from dagster_nb._automation.run_queue import enqueue_run
+        from dagster_nb._storage.records import make_new_run_id
+
+        run_id = make_new_run_id()
+        run_config = dict(req.run_config) or None
+        run_tags = dict(tags)
+        if req.partition_key is not None:
+            run_tags.setdefault("dagster/partition", req.partition_key)
+        instance = self.instance
+        execute: Callable[[], Any]
         if job_name is not None:
             job = defs.resolve_job_def(job_name)
             kwargs = {}
             if req.asset_selection is not None:
                 kwargs["asset_selection"] = list(req.asset_selection)
-            result = job.execute_in_process(
-                run_config=dict(req.run_config) or None,
-                instance=self.instance,
-                partition_key=req.partition_key,
-                raise_on_error=False,
-                tags=tags,
-                **kwargs,
+            enqueue_run(
+                instance,
+                run_id=run_id,
+                job_name=job_name,
+                asset_selection=kwargs.get("asset_selection"),
+                tags=run_tags,
+                run_config=run_config,
             )
-            return result.run_id
+
+            def execute() -> Any:
+                return job.execute_in_process(
+                    run_config=run_config,
+                    instance=instance,
+                    partition_key=req.partition_key,
+                    raise_on_error=False,
+                    tags=tags,
+                    run_id=run_id,
+                    **kwargs,
+                )
+
+            self.runs.submit(instance, run_id, job_name, execute)
+            return run_id
         if req.asset_selection is None:
             raise DagsterInvalidDefinitionError(
                 "A RunRequest without job_name or asset_selection from an instigator without a "
@@ -500,22 +531,49 @@ class AutomationDaemon:
             AssetKey.from_coercible(k) if not isinstance(k, AssetKey) else k
             for k in req.asset_selection
         ]
-        if self._launch_assets is not None:
-            return self._launch_assets(keys, req.partition_key, tags, dict(req.run_config) or None)
-        from dagster_nb._execution.materialize import run_assets
+        graph = defs.resolve_asset_graph()
+        unknown = [k for k in keys if k not in graph.nodes]
+        if unknown:
+            from dagster_nb._errors import did_you_mean
 
-        result = run_assets(
-            defs.resolved,
-            selected_keys=keys,
-            instance=self.instance,
-            resources=defs.resources,
-            partition_key=req.partition_key,
-            tags=tags,
-            run_config=dict(req.run_config) or None,
-            raise_on_error=False,
-            job_name="__automation_asset_job__",
+            name = unknown[0].to_user_string()
+            raise DagsterInvalidDefinitionError(
+                f"RunRequest asset_selection names asset {name!r}, which is not defined."
+                + did_you_mean(name, [k.to_user_string() for k in graph.nodes])
+            )
+        enqueue_run(
+            instance,
+            run_id=run_id,
+            job_name=self.asset_job_name,
+            asset_selection=keys,
+            tags=run_tags,
+            run_config=run_config,
         )
-        return result.run_id
+        launch_assets = self._launch_assets
+        if launch_assets is not None:
+
+            def execute() -> Any:
+                return launch_assets(keys, req.partition_key, tags, run_config, run_id=run_id)
+
+        else:
+            from dagster_nb._execution.materialize import run_assets
+
+            def execute() -> Any:
+                return run_assets(
+                    defs.resolved,
+                    selected_keys=keys,
+                    instance=instance,
+                    resources=defs.resources,
+                    partition_key=req.partition_key,
+                    tags=tags,
+                    run_config=run_config,
+                    raise_on_error=False,
+                    job_name=self.asset_job_name,
+                    run_id=run_id,
+                )
+
+        self.runs.submit(instance, run_id, self.asset_job_name, execute)
+        return run_id
 
     # ------------------------------------------------------------------ the thread
     @property
@@ -527,6 +585,7 @@ class AutomationDaemon:
         if self.running:
             return
         self._stop.clear()
+        self.runs.start()
         self._thread = threading.Thread(
             target=self._loop, args=(interval,), name="dagster_nb-automation", daemon=True
         )
@@ -542,13 +601,15 @@ class AutomationDaemon:
             self._stop.wait(interval)
 
     def stop(self, timeout: float | None = 60.0) -> bool:
-        """Stop after the tick in progress (a run it launched finishes first). True when the
-        thread ended within ``timeout``."""
+        """Stop after the tick in progress; the run in progress finishes, the runs still queued
+        are recorded CANCELED (never left half-written). True when the loop and the run worker
+        ended within ``timeout`` seconds each."""
         self._stop.set()
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
-        return not self.running
+        runs_done = self.runs.stop(timeout)
+        return not self.running and runs_done
 
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -598,11 +659,20 @@ def run_daemon(
     daemon._on_tick = on_tick
     names = ", ".join(f"{i.name} ({i.kind})" for i in daemon.instigators()) or "nothing"
     say(f"dagster-nb daemon: watching {names}")
-    while not stop.is_set():
-        try:
-            daemon.tick()
-        except Exception:  # noqa: BLE001 - keep the daemon alive; say what broke
-            say(traceback.format_exc())
-        stop.wait(interval)
+    daemon.runs.start()
+    try:
+        while not stop.is_set():
+            try:
+                daemon.tick()
+            except Exception:  # noqa: BLE001 - keep the daemon alive; say what broke
+                say(traceback.format_exc())
+            stop.wait(interval)
+    finally:
+        if daemon.runs.current is not None:
+            say(f"dagster-nb daemon: waiting for run {daemon.runs.current} to finish")
+        left = daemon.runs.queued
+        daemon.runs.stop(timeout=None)
+        if left:
+            say(f"dagster-nb daemon: canceled {len(left)} queued run(s): {' '.join(left)}")
     say("dagster-nb daemon: stopped")
     return 0

@@ -418,3 +418,131 @@ def test_a_multi_asset_that_cannot_be_subset_runs_whole(instance):
     assert run.is_success and run.asset_selection == frozenset(
         {dg.AssetKey("left"), dg.AssetKey("right")}
     )
+
+
+def _slow_defs(seconds: float, n_runs: int = 1):
+    """A sensor asking once for ``n_runs`` runs of an asset that takes ``seconds``, and a
+    ``ticker`` sensor due every second that only skips."""
+
+    @dg.asset
+    def slow():
+        time.sleep(seconds)
+        return "done"
+
+    job = dg.define_asset_job("slow_job", selection=["slow"])
+
+    @dg.sensor(job=job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def wants_slow(context):
+        return [dg.RunRequest(run_key=f"k{i}") for i in range(n_runs)]
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def ticker(context):
+        return dg.SkipReason("tick")
+
+    return dg.Definitions(assets=[slow], jobs=[job], sensors=[wants_slow, ticker])
+
+
+def _wait_for(cond, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_slow_run_does_not_hold_up_the_other_sensors_ticks(instance):
+    d = AutomationDaemon(_slow_defs(3.0), instance)
+    d.start(interval=0.1)
+    try:
+        _wait_for(lambda: any(r.is_finished for r in _runs(instance)))
+    finally:
+        assert d.stop(timeout=60)
+    [run] = _runs(instance)
+    assert run.is_success and run.tags["dagster/run_key"] == "k0"
+    rec = instance.get_run_record_by_id(run.run_id).dagster_run
+    assert rec.end_time - rec.start_time >= 3.0
+    store = instance.get_tick_store()
+    # the tick that asked for it finished at once, with its run id, before the run started
+    asked = [t for t in store.get_ticks("wants_slow", "sensor") if t.run_ids]
+    assert [t.run_ids for t in asked] == [(run.run_id,)] and asked[0].end_ts <= rec.start_time
+    # ticker kept ticking (1 s interval) while the run ran
+    during = [
+        t
+        for t in store.get_ticks("ticker", "sensor")
+        if rec.start_time <= t.start_ts <= rec.end_time
+    ]
+    assert len(during) >= 2 and all(t.status == "SKIPPED" for t in during)
+    # queued, then started: the run's first event is Dagster's PIPELINE_ENQUEUED
+    types = [e.dagster_event.event_type_value for e in instance.all_logs(run.run_id)]
+    assert types[:2] == ["PIPELINE_ENQUEUED", "PIPELINE_START"]
+    assert types[-1] == "PIPELINE_SUCCESS"
+    # later ticks of wants_slow find the run key used (the QUEUED row counted from the tick on)
+    assert all(t.skip_reason for t in store.get_ticks("wants_slow", "sensor") if not t.run_ids)
+
+
+def test_stop_lets_the_run_in_progress_finish_and_cancels_the_queued_ones(instance):
+    d = AutomationDaemon(_slow_defs(1.5, n_runs=3), instance)
+    d.start(interval=0.1)
+    try:
+        _wait_for(lambda: d.runs.current is not None)
+    finally:
+        assert d.stop(timeout=60)
+    runs = {r.tags["dagster/run_key"]: r for r in _runs(instance)}
+    assert sorted(runs) == ["k0", "k1", "k2"]
+    assert runs["k0"].is_success  # the run in progress finished, its value written
+    assert instance.get_latest_materialization_event("slow").run_id == runs["k0"].run_id
+    assert [runs[k].status.value for k in ("k1", "k2")] == ["CANCELED", "CANCELED"]
+    assert all(r.is_finished for r in _runs(instance))  # nothing left QUEUED or STARTED
+    [asked] = [t for t in instance.get_tick_store().get_ticks("wants_slow", "sensor") if t.run_ids]
+    assert set(asked.run_ids) == {r.run_id for r in runs.values()}
+
+
+def test_a_single_tick_without_the_loop_runs_its_runs_before_returning(instance):
+    d = AutomationDaemon(_slow_defs(0.0, n_runs=2), instance)
+    [rec] = [r for r in d.tick(at=at(1)) if r.name == "wants_slow"]
+    assert rec.status == "SUCCESS" and len(rec.run_ids) == 2
+    assert [instance.get_run_by_id(i).status.value for i in rec.run_ids] == ["SUCCESS", "SUCCESS"]
+
+
+def test_a_request_for_an_unknown_asset_fails_the_tick_and_stores_no_run(instance):
+    @dg.asset
+    def orders():
+        return 1
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def typo(context):
+        return dg.RunRequest(asset_selection=["order"])
+
+    d = AutomationDaemon(dg.Definitions(assets=[orders], sensors=[typo]), instance)
+    [rec] = d.tick(at=at(1))
+    assert rec.status == "FAILURE" and "did you mean 'orders'" in rec.error.lower()
+    assert _runs(instance) == []
+
+
+def test_a_run_that_cannot_start_is_recorded_failed_and_the_loop_goes_on(instance):
+    @dg.asset(config_schema={"n": int})
+    def configured(context):
+        return context.op_config["n"]
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def asks(context):  # run config for an op that does not exist: the run cannot start
+        return dg.RunRequest(
+            run_key="x",
+            asset_selection=["configured"],
+            run_config={"ops": {"configure": {"config": {"n": 1}}}},
+        )
+
+    d = AutomationDaemon(dg.Definitions(assets=[configured], sensors=[asks]), instance)
+    d.start(interval=0.05)
+    try:
+        _wait_for(lambda: any(r.is_finished for r in _runs(instance)))
+        n = d.ticks_done
+        _wait_for(lambda: d.ticks_done > n + 2)  # the loop goes on
+    finally:
+        assert d.stop(timeout=60)
+    [run] = _runs(instance)
+    assert run.status.value == "FAILURE"
+    logs = [e.dagster_event.message or "" for e in instance.all_logs(run.run_id)]
+    assert any("could not run it" in m and "configure" in m for m in logs), logs
+    [rec] = [t for t in instance.get_tick_store().get_ticks("asks", "sensor") if t.run_ids]
+    assert rec.status == "SUCCESS" and rec.run_ids == (run.run_id,)
+    assert d.last_error is None
