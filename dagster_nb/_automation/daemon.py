@@ -118,7 +118,6 @@ class AutomationDaemon:
         # (a cell redefined it) is requested at the next tick, beyond Dagster's semantics.
         self.reactive = reactive
         self._code_versions: dict = {}
-        self._baselines: dict[tuple[str, str], float] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._tick_lock = threading.Lock()
@@ -193,8 +192,10 @@ class AutomationDaemon:
         st = state or self.instance.get_tick_store().get_state(inst.name, inst.kind)
         return inst.default_running if st.status is None else st.status == "RUNNING"
 
-    def set_status(self, name: str, running: bool) -> Instigator:
-        """Start or stop one schedule/sensor (persisted in the instance)."""
+    def set_status(self, name: str, running: bool, at: Any = None) -> Instigator:
+        """Start or stop one schedule/sensor (persisted in the instance). Starting a stopped
+        schedule at ``at`` (default: now) launches none of the cron ticks before ``at``, as
+        Dagster's ``start_schedule``."""
         insts = self.instigators()
         found = next((i for i in insts if i.name == name), None)
         if found is None:
@@ -204,8 +205,13 @@ class AutomationDaemon:
                 f"No schedule or sensor named {name!r}."
                 + did_you_mean(name, [i.name for i in insts])
             )
-        self.instance.get_tick_store().set_status(
-            found.name, found.kind, "RUNNING" if running else "STOPPED"
+        store = self.instance.get_tick_store()
+        was_running = self.is_running(found)
+        store.set_status(
+            found.name,
+            found.kind,
+            "RUNNING" if running else "STOPPED",
+            started_ts=_utc(at).timestamp() if running and not was_running else None,
         )
         return found
 
@@ -283,16 +289,21 @@ class AutomationDaemon:
         )
 
     def _due_schedule_tick(self, inst: Instigator, st: Any, ts: float) -> float | None:
-        """The latest cron tick in (previous tick or when this loop first saw it, ts]."""
+        """The latest cron tick at or before ``ts``, after the last tick and not before the
+        schedule started. Only the latest: a loop that was not running across several ticks
+        launches one, as Dagster's scheduler does (it catches up only schedules with a
+        partition set, which ``ScheduleSnap.from_def`` never gives one; pinned in
+        tests/automation/test_schedule_catchup_vs_dagster.py)."""
         from dagster_nb._partitions._cron import CronTicks
 
         s = inst.definition
         tz = s.execution_timezone or "UTC"
-        since = st.last_tick_ts
-        if since is None:
-            # Never ticked: start from when this loop first saw it running (no catch-up of the
-            # past, as a newly started Dagster schedule); a tick exactly at `ts` counts.
-            since = self._baselines.setdefault((inst.name, inst.kind), ts - 1e-6)
+        started = st.started_ts
+        if started is None and st.last_tick_ts is None:
+            # Running but never started by the user nor ticked (default_status RUNNING): it
+            # starts now, when a loop first sees it; the time is stored, so the next loop too
+            # launches no tick from before it.
+            started = self.instance.get_tick_store().mark_started(inst.name, inst.kind, ts)
         crons = [s.cron_schedule] if isinstance(s.cron_schedule, str) else list(s.cron_schedule)
         best = None
         for cron in crons:
@@ -300,7 +311,16 @@ class AutomationDaemon:
             if ticks is None:
                 ticks = self._cron[(cron, tz)] = CronTicks(cron, tz)
             t = ticks.prev_le(ts).timestamp()
-            if t > since and (best is None or t > best):
+            if started is not None and t < started:
+                continue
+            if st.last_tick_ts is not None and (
+                t < st.last_tick_ts
+                # the last tick unfinished (its loop died, or is at it): it is due again, and
+                # the claim takes it over only from a dead or expired loop
+                or (t == st.last_tick_ts and st.running_owner is None)
+            ):
+                continue
+            if best is None or t > best:
                 best = t
         return best
 

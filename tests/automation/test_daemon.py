@@ -546,3 +546,75 @@ def test_a_run_that_cannot_start_is_recorded_failed_and_the_loop_goes_on(instanc
     [rec] = [t for t in instance.get_tick_store().get_ticks("asks", "sensor") if t.run_ids]
     assert rec.status == "SUCCESS" and rec.run_ids == (run.run_id,)
     assert d.last_error is None
+
+
+def test_a_default_running_schedule_keeps_its_start_time_across_loops(instance):
+    # Loop A first sees "morning" (06:00 Berlin = 05:00 UTC) at 01:00 and stops; loop B runs at
+    # 08:00: the 05:00 tick fell after the stored start, so B launches it (as Dagster, whose
+    # start_timestamp is stored when its daemon first sees a default-running schedule).
+    AutomationDaemon(_defs(), instance).tick(at=at(1))
+    recs = AutomationDaemon(_defs(), instance).tick(at=at(8))
+    assert [(r.name, _hm(r.tick_ts), r.status) for r in recs if r.kind == "schedule"] == [
+        ("morning", "05:00", "SUCCESS")
+    ]
+    # started by the user after a tick: that tick is not launched
+    d = AutomationDaemon(_defs(), instance)
+    d.set_status("morning", running=False)
+    d.set_status("morning", running=True, at=at(5, 30, day=2))
+    assert [r for r in d.tick(at=at(6, day=2)) if r.kind == "schedule"] == []
+    assert [_hm(r.tick_ts) for r in d.tick(at=at(5, day=3)) if r.kind == "schedule"] == ["05:00"]
+
+
+def _hm(ts):
+    return dt.datetime.fromtimestamp(ts, UTC).strftime("%H:%M")
+
+
+def test_a_tick_left_started_by_a_dead_loop_is_resumed(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with dg.DagsterInstance.from_directory(tmp_path / "home") as inst:
+        store = inst.get_tick_store()
+        five = at(5).timestamp()
+        store.mark_started("morning", "schedule", at(0).timestamp())
+        left = store.claim(
+            "morning",
+            "schedule",
+            tick_ts=five,
+            now=five,
+            owner=f"{socket.gethostname()}:{dead.pid}:x",
+        )
+        assert left is not None
+        d = AutomationDaemon(_defs(), inst)
+        [rec] = [r for r in d.tick(at=at(5, 10)) if r.kind == "schedule"]
+        assert (rec.id, rec.tick_ts, rec.status, rec.owner) == (left.id, five, "SUCCESS", d.owner)
+        assert len(store.get_ticks("morning", "schedule")) == 1
+        # a live owner's claim is respected (another loop of this process evaluating it)
+        store.claim("morning", "schedule", tick_ts=at(5, day=2).timestamp(), now=0, owner="x")
+        six = at(5, 1, day=2).timestamp()
+        assert store.claim("morning", "schedule", tick_ts=six, now=1.0, owner="y") is None
+
+
+def test_a_state_table_from_before_started_ts_gains_the_column(tmp_path):
+    home = tmp_path / "home"
+    with dg.DagsterInstance.from_directory(home) as inst:
+        inst.get_runs()
+    db = next(p for p in home.iterdir() if p.suffix in (".db", ".sqlite", ".sqlite3"))
+    con = sqlite3.connect(db)
+    con.execute(
+        "CREATE TABLE automation_state (name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
+        "cursor TEXT, last_tick_ts REAL, running_owner TEXT, running_since REAL, "
+        "PRIMARY KEY (name, kind))"
+    )
+    con.execute("INSERT INTO automation_state (name, kind, cursor) VALUES ('files', 'sensor', 'a')")
+    con.commit()
+    con.close()
+    with dg.DagsterInstance.from_directory(home) as inst:
+        assert inst.get_tick_store().get_state("files", "sensor").cursor == "a"
+        AutomationDaemon(_defs(), inst).tick(at=at(1))
+        assert (
+            inst.get_tick_store().get_state("morning", "schedule").started_ts == at(1).timestamp()
+        )
