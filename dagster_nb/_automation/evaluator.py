@@ -882,14 +882,11 @@ def _in_latest_time_window(ev, c, key, cand, path):
 
 def _rule(ev: _Evaluation, c, key, cand, path) -> tuple:
     rule = c.rule
-    from dagster_nb._automation import policies as P
+    from dagster_nb._automation.legacy_rules import evaluate_rule
 
-    if isinstance(rule, P.DiscardOnMaxMaterializationsExceededRule):
-        # Keep the ``limit`` latest candidates; the rest are discarded this tick.
-        keep = (
-            sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit :] if rule.limit else []
-        )
-        return (c, key, cand, cand - frozenset(keep), None, (), None)
+    exact = evaluate_rule(ev, rule, key, cand, path + "#rule")
+    if exact is not None:  # Dagster's legacy rule engine, ported (legacy_rules.py)
+        return (c, key, cand, exact, None, (), None)
     is_root = not ev.graph.get(key).parent_keys
     inner = _RULE_CONDITIONS.get((rule, is_root))
     if inner is None:
@@ -904,12 +901,10 @@ _RULE_CONDITIONS: dict = {}
 
 
 def _rule_as_condition(rule: Any, is_root: bool) -> Any:
-    """An ``AutoMaterializeRule`` as the declarative condition that decides like it.
-
-    Dagster evaluates these rules with its legacy rule engine; here each becomes the condition
-    with the same intent (pinned side by side for the eager policy on plain graphs). Rules
-    whose inputs are not tracked (legacy freshness, data-version outdatedness, nonexistent
-    mapped parents) are never true; that is stated in the README's differences.
+    """An ``AutoMaterializeRule`` as the declarative condition that decides like it: for the
+    rules without a port of Dagster's legacy engine in ``legacy_rules.py`` (run and backfill in
+    progress, not all parents updated since a cron tick). Rules whose inputs are not tracked
+    (legacy freshness, nonexistent mapped parents) are never true; the README says so.
     """
     from dagster_nb._automation import policies as P
 
