@@ -349,23 +349,36 @@ class _Facts:
             return _ONE
         from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
-        if not isinstance(pd, TimeWindowPartitionsDefinition):
+        from dagster_nb._partitions.multi import MultiPartitionsDefinition
+
+        multi_time = isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
+        if not isinstance(pd, TimeWindowPartitionsDefinition) and not multi_time:
             return self.full(key)
         cache_key = (key, lookback)
         got = self._latest.get(cache_key)
         if got is None:
-            last = pd.get_last_partition_window(current_time=self.now)
-            if last is None:
-                got = _EMPTY
-            elif lookback is None:
-                got = frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
+            if multi_time:
+                # The keys whose time dimension lies in the latest time window (Dagster's rule).
+                dim = pd.time_window_dimension
+                times = self._latest_time_keys(dim.partitions_def, lookback)
+                got = frozenset(k for k in self.full(key) if k.keys_by_dimension[dim.name] in times)
             else:
-                start = last.end - lookback
-                got = frozenset(
-                    k for k in self.full(key) if pd.end_time_for_partition_key(k) > start
-                )
+                got = self._latest_time_keys(pd, lookback)
             self._latest[cache_key] = got
         return got
+
+    def _latest_time_keys(self, pd: Any, lookback: _dt.timedelta | None) -> frozenset:
+        last = pd.get_last_partition_window(current_time=self.now)
+        if last is None:
+            return _EMPTY
+        if lookback is None:
+            return frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
+        start = last.end - lookback
+        return frozenset(
+            k
+            for k in pd.get_partition_keys(current_time=self.now)
+            if pd.end_time_for_partition_key(k) > start
+        )
 
     def updates_since(self, last_id: int) -> dict[AssetKey, dict]:
         """Per asset key: partition -> (latest timestamp, run id) of materializations (and, for
