@@ -347,9 +347,8 @@ class _Facts:
         pd = self.pdef(key)
         if pd is None:
             return _ONE
-        from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
-
         from dagster_nb._partitions.multi import MultiPartitionsDefinition
+        from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
         multi_time = isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
         if not isinstance(pd, TimeWindowPartitionsDefinition) and not multi_time:
