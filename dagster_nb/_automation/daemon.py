@@ -424,12 +424,15 @@ class AutomationDaemon:
             for p in result.get_requested_partitions(k):
                 by_partition.setdefault(p, []).append(k)
         if self.reactive:
-            for k in self._redefined(defs, keys, graph):
-                if k not in by_partition.get(None, []):
-                    by_partition.setdefault(None, []).append(k)
-            if None in by_partition:  # in the graph's order, as the evaluator's
+            redefined = self._redefined(defs, keys, graph, now)
+            for k, parts in redefined:
+                for p in parts:
+                    if k not in by_partition.get(p, []):
+                        by_partition.setdefault(p, []).append(k)
+            if redefined:  # in the graph's order, as the evaluator's
                 order = {k: i for i, k in enumerate(keys)}
-                by_partition[None].sort(key=order.__getitem__)
+                for ks in by_partition.values():
+                    ks.sort(key=order.__getitem__)
         if not by_partition:
             out.status = "SKIPPED"
             out.skip_reason = "No asset partitions were requested."
@@ -452,19 +455,35 @@ class AutomationDaemon:
         )
         return out
 
-    def _redefined(self, defs: Any, keys: Sequence[Any], graph: Any) -> list:
-        """Unpartitioned assets whose effective code version (explicit, or derived from the
-        source) changed since this loop last saw them."""
-        out = []
+    def _redefined(
+        self, defs: Any, keys: Sequence[Any], graph: Any, now: _dt.datetime
+    ) -> list[tuple[Any, list]]:
+        """Assets whose effective code version (explicit, or derived from the source) changed
+        since this loop last saw them, with the partitions to run again: None for an
+        unpartitioned asset; for a time-partitioned one (or a multi-partitioned one with a time
+        dimension) its materialized partitions in the latest time window, the ones ``eager()``
+        keeps up to date. Other partitioned assets are not re-run on a redefinition."""
+        from dagster_nb._automation.evaluator import _Facts
+
+        out: list[tuple[Any, list]] = []
         by_key = defs.resolved.assets_def_by_key
+        facts = None
         for k in keys:
-            if graph.get(k).partitions_def is not None:
-                continue
             version = by_key[k].effective_code_version(k)
             before = self._code_versions.get(k)
             self._code_versions[k] = version
-            if before is not None and before != version:
-                out.append(k)
+            if before is None or before == version:
+                continue
+            pd = graph.get(k).partitions_def
+            if pd is None:
+                out.append((k, [None]))
+                continue
+            if not _has_time_dimension(pd):
+                continue
+            facts = facts or _Facts(self.instance, graph, now)
+            parts = facts.latest_window(k, None) & facts.materialized(k)
+            if parts:
+                out.append((k, sorted(parts)))
         return out
 
     # ------------------------------------------------------------------ launching
@@ -648,6 +667,15 @@ def _resources(defs: Any, definition: Any) -> dict:
     res = dict(getattr(defs, "resources", {}) or {})
     keys = getattr(definition, "required_resource_keys", None) or set()
     return {k: v for k, v in res.items() if k in keys} if keys else {}
+
+
+def _has_time_dimension(pd: Any) -> bool:
+    from dagster_nb._partitions.multi import MultiPartitionsDefinition
+    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+    if isinstance(pd, TimeWindowPartitionsDefinition):
+        return True
+    return isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
 
 
 def _resolve(selection: Any, graph: Any) -> set:

@@ -12,6 +12,7 @@ import pytest
 
 import dagster_nb as dg
 from dagster_nb._automation.daemon import AutomationDaemon
+from dagster_nb._storage.queries import AssetRecordsFilter
 
 UTC = dt.timezone.utc
 
@@ -618,3 +619,51 @@ def test_a_state_table_from_before_started_ts_gains_the_column(tmp_path):
         assert (
             inst.get_tick_store().get_state("morning", "schedule").started_ts == at(1).timestamp()
         )
+
+
+def test_reactive_loop_reruns_the_latest_partition_of_a_redefined_daily_asset(instance):
+    AC = dg.AutomationCondition
+    daily = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+    def version(n):
+        @dg.asset(partitions_def=daily, automation_condition=AC.eager(), code_version=str(n))
+        def prices(context):
+            return n
+
+        @dg.asset(partitions_def=daily, automation_condition=AC.eager())
+        def report(prices):
+            return prices * 10
+
+        return dg.Definitions(assets=[prices, report])
+
+    current = [version(1)]
+    for day in ("2024-01-02", "2024-01-03"):
+        dg.materialize(current[0].assets, instance=instance, partition_key=day)
+    d = AutomationDaemon(lambda: current[0], instance, automation_interval=1, reactive=True)
+    now = dt.datetime(2024, 1, 4, 9, tzinfo=UTC)  # latest daily partition: 2024-01-03
+    assert [r.status for r in d.tick(at=now)] == ["SKIPPED"]
+    current[0] = version(2)  # a cell redefines prices
+    (rec,) = d.tick(at=now + dt.timedelta(minutes=1))
+    [run] = [instance.get_run_by_id(i) for i in rec.run_ids]
+    assert (run.asset_selection, run.partition_key) == (
+        frozenset({dg.AssetKey("prices")}),
+        "2024-01-03",
+    )
+    (rec,) = d.tick(at=now + dt.timedelta(minutes=2))  # eager(): report's same partition follows
+    [run] = [instance.get_run_by_id(i) for i in rec.run_ids]
+    assert (run.asset_selection, run.partition_key) == (
+        frozenset({dg.AssetKey("report")}),
+        "2024-01-03",
+    )
+    loaded = dg.materialize(
+        current[0].assets, selection=["report"], instance=instance, partition_key="2024-01-03"
+    )
+    assert loaded.output_for_node("report") == 20
+
+    # the older partition was not re-run; the latest one twice (first run, reactive re-run)
+    def times(day):
+        f = AssetRecordsFilter(asset_key=dg.AssetKey("prices"), asset_partitions=[day])
+        return len(instance.fetch_materializations(f, limit=10).records)
+
+    assert (times("2024-01-02"), times("2024-01-03")) == (1, 2)
+    assert [r.status for r in d.tick(at=now + dt.timedelta(minutes=3))] == ["SKIPPED"]
