@@ -473,15 +473,16 @@ def _records_filter(key: AssetKey, partition: str) -> Any:
 # A node's evaluation while walking is a plain tuple (cheapest to build; tens of thousands per
 # call): (condition, key, candidates, true, timing, children, dependency key). ``timing`` maps
 # partition -> timestamp for conditions that carry one (used by Since); ``condition`` is
-# ("entity", operand) for a dependency's node, made into an EntityMatchesCondition on demand.
+# the operand for a dependency's node (dependency key set), made into an EntityMatchesCondition
+# on demand.
 _TRUE = 3
 _TIMING = 4
 
 
 def _to_result(n: tuple) -> AutomationResult:
     cond, k, cand, true, _timing, kids, dep = n
-    if dep is not None and not isinstance(cond, C.AutomationCondition):
-        cond = C.EntityMatchesCondition(key=dep, operand=cond[1])
+    if dep is not None:  # a dependency's node holds its operand
+        cond = C.EntityMatchesCondition(key=dep, operand=cond)
     return AutomationResult(
         condition=cond,
         key=k,
@@ -528,7 +529,7 @@ class _Evaluation:
         self.new_nodes: dict[str, tuple] = {}
         full = self.facts.full(key)
         node = _D[type(condition)](self, condition, key, full, "r")
-        requested = node[_TRUE] & full
+        requested = _meet(node[_TRUE], full)
         node = (*node[:_TRUE], requested, *node[_TRUE + 1 :])
         self.requested[key] = requested
         state = _KeyState(
@@ -599,6 +600,42 @@ def _kind(pd: Any) -> str:
 # --- operators
 
 
+# Subset algebra that returns an operand (or the shared empty set) when the result equals it:
+# the walk keeps every node's subsets in the result tree, and on the first evaluation of a
+# large graph most are empty or the whole of an unpartitioned asset; sharing them keeps ~30,000
+# short-lived sets per 1,000 assets out of the cyclic collector's young generation (measured in
+# bench/RESULTS.md, "Automation").
+def _meet(a: frozenset, b: frozenset) -> frozenset:
+    if not a or not b:
+        return _EMPTY
+    if a is b:
+        return a
+    r = a & b
+    return a if len(r) == len(a) else (b if len(r) == len(b) else r or _EMPTY)
+
+
+def _join(a: frozenset, b: frozenset) -> frozenset:
+    if not b or a is b:
+        return a
+    if not a:
+        return b
+    r = a | b
+    return a if len(r) == len(a) else (b if len(r) == len(b) else r)
+
+
+def _minus(a: frozenset, b: frozenset) -> frozenset:
+    if not a or not b:
+        return a
+    r = a - b
+    return a if len(r) == len(a) else (r or _EMPTY)
+
+
+def _canon(a: frozenset) -> frozenset:
+    if not a:
+        return _EMPTY
+    return _ONE if len(a) == 1 and None in a else a
+
+
 def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = cand
     kids = []
@@ -606,7 +643,7 @@ def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     for i, op in enumerate(c.operands):
         r = D[type(op)](ev, op, key, true, f"{path}.{i}")
         kids.append(r)
-        true = true & r[3]
+        true = _meet(true, r[3])
     return (c, key, cand, true, None, kids, None)
 
 
@@ -617,13 +654,13 @@ def _or(ev: _Evaluation, c, key, cand, path) -> tuple:
     for i, op in enumerate(c.operands):
         r = D[type(op)](ev, op, key, cand, f"{path}.{i}")
         kids.append(r)
-        true = true | r[3]
+        true = _join(true, r[3])
     return (c, key, cand, true, None, kids, None)
 
 
 def _not(ev: _Evaluation, c, key, cand, path) -> tuple:
     r = _D[type(c.operand)](ev, c.operand, key, cand, path + ".0")
-    return (c, key, cand, cand - r[3], None, [r], None)
+    return (c, key, cand, _minus(cand, r[3]), None, [r], None)
 
 
 def _newly_true(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -633,7 +670,7 @@ def _newly_true(ev: _Evaluation, c, key, cand, path) -> tuple:
     prev = ev.node_state(nid)
     prev_true = prev[1] if prev is not None else _EMPTY
     ev.new_nodes[nid] = (_EMPTY, r[3])
-    return (c, key, cand, cand & (r[3] - prev_true), None, [r], None)
+    return (c, key, cand, _meet(cand, _minus(r[3], prev_true)), None, [r], None)
 
 
 def _since(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -643,7 +680,7 @@ def _since(ev: _Evaluation, c, key, cand, path) -> tuple:
     reset = _D[type(c.reset_condition)](ev, c.reset_condition, key, full, path + ".1")
     prev = ev.node_state(nid)
     true = prev[0] if prev is not None else _EMPTY
-    true = (true | trig[3]) - reset[3]
+    true = _minus(_join(true, trig[3]), reset[3])
     both = trig[3] & reset[3]
     if both and trig[4] and reset[4]:
         rt = reset[4]
@@ -681,6 +718,7 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
     dep_cand = ev.map_subset(cand, key, dep, up=up) if dep != key else cand
     r = _D[type(operand)](ev, operand, dep, dep_cand, path)
     true = ev.map_subset(r[3], dep, key, up=not up) if dep != key else r[3]
+    true = _canon(true)
     timing: dict[Any, float] | None = None
     if r[4]:
         timing = {}
@@ -688,7 +726,7 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
             for q in ev.map_subset(frozenset((p,)), dep, key, up=not up) if dep != key else (p,):
                 if ts > timing.get(q, -1.0):
                     timing[q] = ts
-    return (("entity", operand), key, cand, true, timing, [r], dep)
+    return (operand, key, cand, true, timing, [r], dep)
 
 
 def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -698,12 +736,12 @@ def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true | r[3]
+        true = _join(true, r[3])
         if r[4]:
             for p, ts in r[4].items():
                 if ts > timing.get(p, -1.0):
                     timing[p] = ts
-    return (c, key, cand, cand & true, timing or None, kids, None)
+    return (c, key, cand, _meet(cand, true), timing or None, kids, None)
 
 
 def _all_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -712,7 +750,7 @@ def _all_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true & r[3]
+        true = _meet(true, r[3])
     return (c, key, cand, true, None, kids, None)
 
 
@@ -744,7 +782,7 @@ def _any_downstream(ev: _Evaluation, c, key, cand, path) -> tuple:
 def _missing(ev, c, key, cand, path):
     if not cand:
         return (c, key, cand, _EMPTY, None, (), None)
-    return (c, key, cand, cand - ev.facts.materialized(key), None, (), None)
+    return (c, key, cand, _minus(cand, ev.facts.materialized(key)), None, (), None)
 
 
 def _run_in_progress(ev, c, key, cand, path):
