@@ -482,14 +482,36 @@ _TIMING = 4
 def _to_result(n: tuple) -> AutomationResult:
     cond, k, cand, true, _timing, kids, dep = n
     if dep is not None:  # a dependency's node holds its operand
-        cond = C.EntityMatchesCondition(key=dep, operand=cond)
+        cond = C.EntityMatchesCondition(key=dep, operand=n[0])
+    if kids is None:  # an empty subtree, not kept (see _bare): rebuilt as it was, all empty
+        children = (
+            (_empty_result(n[0], dep),)
+            if dep is not None
+            else tuple(_empty_result(ch, k) for ch in cond.children)
+        )
+    else:
+        children = tuple(_to_result(c) for c in kids)
     return AutomationResult(
         condition=cond,
         key=k,
         candidate_subset=EntitySubset(k, cand),
         true_subset=EntitySubset(k, true),
-        child_results=tuple(_to_result(c) for c in kids),
+        child_results=children,
         dep_key=dep,
+    )
+
+
+def _empty_result(cond: Any, key: AssetKey) -> AutomationResult:
+    empty = EntitySubset(key, _EMPTY)
+    # A dependency node in an empty subtree had no dependencies (it would have kept its
+    # children otherwise): no children, as evaluated.
+    kids = () if _D.get(type(cond)) in _DEPS_NODES else cond.children
+    return AutomationResult(
+        condition=cond,
+        key=key,
+        candidate_subset=empty,
+        true_subset=empty,
+        child_results=tuple(_empty_result(ch, key) for ch in kids),
     )
 
 
@@ -636,6 +658,16 @@ def _canon(a: frozenset) -> frozenset:
     return _ONE if len(a) == 1 and None in a else a
 
 
+def _bare(kids: list) -> bool:
+    """True when every child is empty (no candidates, nothing true) and keeps no children: the
+    node's subtree is then dropped from the result and rebuilt on demand (``_to_result``), so
+    the many empty subtrees of a large evaluation are not kept for the cyclic collector."""
+    for k in kids:
+        if k[2] or k[3] or k[5]:
+            return False
+    return True
+
+
 def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = cand
     kids = []
@@ -644,6 +676,8 @@ def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
         r = D[type(op)](ev, op, key, true, f"{path}.{i}")
         kids.append(r)
         true = _meet(true, r[3])
+    if not cand and _bare(kids):
+        return (c, key, cand, true, None, None, None)
     return (c, key, cand, true, None, kids, None)
 
 
@@ -655,11 +689,15 @@ def _or(ev: _Evaluation, c, key, cand, path) -> tuple:
         r = D[type(op)](ev, op, key, cand, f"{path}.{i}")
         kids.append(r)
         true = _join(true, r[3])
+    if not cand and not true and _bare(kids):
+        return (c, key, cand, true, None, None, None)
     return (c, key, cand, true, None, kids, None)
 
 
 def _not(ev: _Evaluation, c, key, cand, path) -> tuple:
     r = _D[type(c.operand)](ev, c.operand, key, cand, path + ".0")
+    if not cand and not r[3] and not r[2] and not r[5]:
+        return (c, key, cand, cand, None, None, None)
     return (c, key, cand, _minus(cand, r[3]), None, [r], None)
 
 
@@ -726,6 +764,8 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
             for q in ev.map_subset(frozenset((p,)), dep, key, up=not up) if dep != key else (p,):
                 if ts > timing.get(q, -1.0):
                     timing[q] = ts
+    if not cand and not true and not r[2] and not r[3] and not r[5]:
+        return (operand, key, cand, true, None, None, dep)
     return (operand, key, cand, true, timing, [r], dep)
 
 
@@ -1023,6 +1063,7 @@ _D: dict = {
     C.InLatestTimeWindowCondition: _in_latest_time_window,
     C.RuleCondition: _rule,
 }
+_DEPS_NODES = (_any_deps, _all_deps, _any_downstream, _entity_matches)
 
 
 # --------------------------------------------------------------------------- entry point
