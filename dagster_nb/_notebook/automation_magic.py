@@ -77,6 +77,10 @@ def automation_state_text(daemon: Any, limit: int = 3) -> str:
     lines = [f"automation loop: {'running' if daemon.running else 'stopped'}"]
     if daemon.last_error:
         lines.append("last loop error: " + daemon.last_error.strip().splitlines()[-1])
+    current, queued = daemon.runs.current, daemon.runs.queued
+    if current is not None or queued:
+        now = f"run {current[:8]} in progress" if current is not None else "no run in progress"
+        lines.append(f"runs: {now}, {len(queued)} queued")
     store = daemon.instance.get_tick_store()
     for inst in daemon.instigators():
         status = "RUNNING" if daemon.is_running(inst) else "STOPPED"

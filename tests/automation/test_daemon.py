@@ -481,10 +481,14 @@ def test_a_slow_run_does_not_hold_up_the_other_sensors_ticks(instance):
 
 
 def test_stop_lets_the_run_in_progress_finish_and_cancels_the_queued_ones(instance):
+    from dagster_nb._notebook.automation_magic import automation_state_text
+
     d = AutomationDaemon(_slow_defs(1.5, n_runs=3), instance)
     d.start(interval=0.1)
     try:
         _wait_for(lambda: d.runs.current is not None)
+        text = automation_state_text(d)
+        assert f"runs: run {d.runs.current[:8]} in progress, 2 queued" in text, text
     finally:
         assert d.stop(timeout=60)
     runs = {r.tags["dagster/run_key"]: r for r in _runs(instance)}
