@@ -320,17 +320,29 @@ def _cron_candidates(ev, rule, key, missed: list) -> frozenset:
         return ev.facts.full(key)
     from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
-    if not isinstance(pd, TimeWindowPartitionsDefinition):
-        keys = sorted(ev.facts.full(key))
-        return frozenset(keys[-1:]) if keys else _EMPTY
+    from dagster_nb._partitions.multi import MultiPartitionsDefinition
+
+    multi_time = isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
+    time_pd = pd.time_window_dimension.partitions_def if multi_time else pd
+    if not isinstance(time_pd, TimeWindowPartitionsDefinition):
+        last = pd.get_last_partition_key(
+            current_time=ev.now, dynamic_partitions_store=ev.facts.instance
+        )
+        return frozenset((last,)) if last is not None else _EMPTY
     import datetime as dt
 
-    out = set()
+    times = set()
     for t in missed:
-        last = pd.get_last_partition_key(current_time=dt.datetime.fromtimestamp(t, dt.timezone.utc))
+        last = time_pd.get_last_partition_key(
+            current_time=dt.datetime.fromtimestamp(t, dt.timezone.utc)
+        )
         if last is not None:
-            out.add(last)
-    return frozenset(out)
+            times.add(last)
+    if not multi_time:
+        return frozenset(times)
+    # a multi-partitioned asset: every key of each missed tick's time partition (Dagster's rule)
+    name = pd.time_window_dimension.name
+    return frozenset(k for k in ev.facts.full(key) if k.keys_by_dimension[name] in times)
 
 
 def _updated_after(ev, key, ts: float) -> frozenset:

@@ -104,6 +104,20 @@ DIAMOND = [
     "e",
 ]
 
+
+def _multi(dg):
+    return dg.MultiPartitionsDefinition(
+        {
+            "date": dg.DailyPartitionsDefinition(start_date="2024-01-01"),
+            "color": dg.StaticPartitionsDefinition(["red", "blue"]),
+        }
+    )
+
+
+def _static(dg):
+    return dg.StaticPartitionsDefinition(["c", "a", "b"])  # last in definition order: b
+
+
 SCENARIOS = {
     "eager": (_chain_with("eager"), EVERYTHING),
     "lazy": (_chain_with("lazy"), EVERYTHING),
@@ -158,6 +172,14 @@ SCENARIOS = {
     "daily_on_parent_updated": (
         _chain_with(["on_parent_updated", "skip_parent_missing"], partitions=_daily),
         ["e", D, ("mat", ["a"], "2024-01-01"), "e", ("mat", ["a", "b"], "2024-01-01"), "e", D, "e"],
+    ),
+    "multi_on_cron": (
+        _chain_with(["on_cron"], partitions=_multi, max_per_minute=None, only="a"),
+        ["e", H, "e", 2 * H, "e"],
+    ),
+    "static_on_cron": (
+        _chain_with(["on_cron"], partitions=_static, max_per_minute=None, only="a"),
+        ["e", H, "e", ("mat", ["a"], "b"), "e", H, "e"],
     ),
     "daily_eager": (
         _chain_with("eager", partitions=_daily),
