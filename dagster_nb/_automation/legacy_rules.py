@@ -318,9 +318,8 @@ def _cron_candidates(ev, rule, key, missed: list) -> frozenset:
         return _ONE
     if rule.all_partitions:
         return ev.facts.full(key)
-    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
-
     from dagster_nb._partitions.multi import MultiPartitionsDefinition
+    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
     multi_time = isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
     time_pd = pd.time_window_dimension.partitions_def if multi_time else pd
