@@ -993,7 +993,7 @@ _RULE_CONDITIONS: dict = {}
 def _rule_as_condition(rule: Any, is_root: bool) -> Any:
     """An ``AutoMaterializeRule`` as the declarative condition that decides like it: for the
     rules without a port of Dagster's legacy engine in ``legacy_rules.py`` (run and backfill in
-    progress, not all parents updated since a cron tick). Rules whose inputs are not tracked
+    progress). Rules whose inputs are not tracked
     (legacy freshness, nonexistent mapped parents) are never true; the README says so.
     """
     from dagster_nb._automation import policies as P

@@ -354,6 +354,49 @@ def _updated_after(ev, key, ts: float) -> frozenset:
     return frozenset(r.partition_key for r in recs)
 
 
+def _skip_on_not_all_parents_updated_since_cron(ev, rule, key, cand, prev):
+    from dagster_nb._partitions._cron import CronTicks
+    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+    ticks = CronTicks(rule.cron_schedule, rule.timezone)
+    end = ticks.prev_le(ev.now_ts)
+    start = ticks.before(end)
+    prev_ts = ev.prev_state.timestamp if ev.prev_state is not None else None
+    has_new_window = end.timestamp() > (prev_ts or 0)
+    parents = sorted(ev.graph.get(key).parent_keys, key=lambda k: k.parts)
+    updated: dict = {}  # non-time-window parent -> its partitions updated since the window's end
+    for parent in parents:
+        if not isinstance(ev.facts.pdef(parent), TimeWindowPartitionsDefinition):
+            updated[parent] = _updated_after(ev, parent, end.timestamp())
+
+    def parent_done(parent: Any, p: Any) -> bool:
+        pd = ev.facts.pdef(parent)
+        if isinstance(pd, TimeWindowPartitionsDefinition):
+            from dagster_nb._partitions.time_window import TimeWindow
+
+            need = pd.get_partition_keys_in_time_window(TimeWindow(start, end))
+            done = ev.facts.materialized(parent)
+            return all(k in done for k in need)
+        if pd is None:
+            missing = _ONE - updated[parent]
+        else:
+            missing = ev.map_subset(frozenset((p,)), key, parent, True) - updated[parent]
+        return all(_will_update(ev, parent, pp) for pp in missing)
+
+    if has_new_window:
+        to_eval = cand
+    else:
+        to_eval = _candidates_not_evaluated_before(cand, prev) | (
+            cand & _parents_has_or_will_update(ev, key)
+        )
+    all_updated = frozenset(p for p in to_eval if all(parent_done(q, p) for q in parents))
+    if not has_new_window and prev is not None:
+        before_cand = prev[1] if isinstance(prev[1], frozenset) else _EMPTY
+        all_updated = (before_cand - prev[0]) | all_updated
+    true = cand - all_updated
+    return true, (true, cand)
+
+
 def _discard_on_max_materializations_exceeded(ev, rule, key, cand, prev):
     keep = sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit :] if rule.limit else []
     true = cand - frozenset(keep)
@@ -367,5 +410,6 @@ _RULES = {
     "SkipOnParentMissingRule": _skip_on_parent_missing,
     "SkipOnParentOutdatedRule": _skip_on_parent_outdated,
     "SkipOnNotAllParentsUpdatedRule": _skip_on_not_all_parents_updated,
+    "SkipOnNotAllParentsUpdatedSinceCronRule": _skip_on_not_all_parents_updated_since_cron,
     "DiscardOnMaxMaterializationsExceededRule": _discard_on_max_materializations_exceeded,
 }

@@ -75,6 +75,33 @@ def _diamond_with(names):
     return make
 
 
+def _daily_parent_since_cron(dg):
+    """a (daily) and b -> c, unpartitioned; c waits for both since the last midnight."""
+    R = dg.AutoMaterializeRule
+    cond = dg.AutoMaterializePolicy(
+        rules={
+            R.materialize_on_parent_updated(),
+            R.materialize_on_missing(),
+            R.skip_on_not_all_parents_updated_since_cron("0 0 * * *"),
+        },
+        max_materializations_per_minute=None,
+    ).to_automation_condition()
+
+    @dg.asset(partitions_def=dg.DailyPartitionsDefinition(start_date="2024-01-01"))
+    def a():
+        return 1
+
+    @dg.asset
+    def b():
+        return 2
+
+    @dg.asset(deps=[a, b], automation_condition=cond)
+    def c():
+        return 3
+
+    return [a, b, c]
+
+
 def _daily(dg):
     return dg.DailyPartitionsDefinition(start_date="2024-01-01")
 
@@ -180,6 +207,41 @@ SCENARIOS = {
     "static_on_cron": (
         _chain_with(["on_cron"], partitions=_static, max_per_minute=None, only="a"),
         ["e", H, "e", ("mat", ["a"], "b"), "e", H, "e"],
+    ),
+    "diamond_skip_not_all_since_cron": (
+        _diamond_with(["on_parent_updated", "on_missing", "skip_not_all_since_cron"]),
+        [
+            "e",
+            ("mat", ["a"]),
+            "e",
+            61 * M,
+            ("mat", ["a"]),
+            "e",
+            ("mat", ["b"]),
+            "e",
+            ("mat", ["c"]),
+            "e",
+            H,
+            ("mat", ["a", "b"]),
+            "e",
+            "e",
+        ],
+    ),
+    "daily_parent_skip_not_all_since_cron": (
+        _daily_parent_since_cron,
+        [
+            "e",
+            D,
+            ("mat", ["b"]),
+            "e",
+            ("mat", ["a"], "2024-01-01"),
+            "e",
+            D,
+            ("mat", ["b"]),
+            "e",
+            ("mat", ["a"], "2024-01-02"),
+            "e",
+        ],
     ),
     "daily_eager": (
         _chain_with("eager", partitions=_daily),
