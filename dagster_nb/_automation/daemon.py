@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_nb._automation.run_queue import RunQueue
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = ["AutomationDaemon", "Instigator", "run_daemon", "DEFAULT_AUTOMATION_SENSOR_NAME"]
@@ -117,7 +118,6 @@ class AutomationDaemon:
         # (a cell redefined it) is requested at the next tick, beyond Dagster's semantics.
         self.reactive = reactive
         self._code_versions: dict = {}
-        self._baselines: dict[tuple[str, str], float] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._tick_lock = threading.Lock()
@@ -127,6 +127,10 @@ class AutomationDaemon:
         self._instigators: tuple | None = None
         self.listeners: list[Callable[[Any], None]] = []  # called with each completed tick
         self._cron: dict = {}
+        # Runs requested by ticks: stored QUEUED, started by the queue's worker while the loop
+        # runs, so a slow run never holds up the next ticks.
+        self.runs = RunQueue()
+        self.asset_job_name = "__automation_asset_job__"
 
     # ------------------------------------------------------------------ instigators
     def instigators(self, defs: Any | None = None) -> list[Instigator]:
@@ -188,8 +192,10 @@ class AutomationDaemon:
         st = state or self.instance.get_tick_store().get_state(inst.name, inst.kind)
         return inst.default_running if st.status is None else st.status == "RUNNING"
 
-    def set_status(self, name: str, running: bool) -> Instigator:
-        """Start or stop one schedule/sensor (persisted in the instance)."""
+    def set_status(self, name: str, running: bool, at: Any = None) -> Instigator:
+        """Start or stop one schedule/sensor (persisted in the instance). Starting a stopped
+        schedule at ``at`` (default: now) launches none of the cron ticks before ``at``, as
+        Dagster's ``start_schedule``."""
         insts = self.instigators()
         found = next((i for i in insts if i.name == name), None)
         if found is None:
@@ -199,8 +205,13 @@ class AutomationDaemon:
                 f"No schedule or sensor named {name!r}."
                 + did_you_mean(name, [i.name for i in insts])
             )
-        self.instance.get_tick_store().set_status(
-            found.name, found.kind, "RUNNING" if running else "STOPPED"
+        store = self.instance.get_tick_store()
+        was_running = self.is_running(found)
+        store.set_status(
+            found.name,
+            found.kind,
+            "RUNNING" if running else "STOPPED",
+            started_ts=_utc(at).timestamp() if running and not was_running else None,
         )
         return found
 
@@ -278,16 +289,21 @@ class AutomationDaemon:
         )
 
     def _due_schedule_tick(self, inst: Instigator, st: Any, ts: float) -> float | None:
-        """The latest cron tick in (previous tick or when this loop first saw it, ts]."""
+        """The latest cron tick at or before ``ts``, after the last tick and not before the
+        schedule started. Only the latest: a loop that was not running across several ticks
+        launches one, as Dagster's scheduler does (it catches up only schedules with a
+        partition set, which ``ScheduleSnap.from_def`` never gives one; pinned in
+        tests/automation/test_schedule_catchup_vs_dagster.py)."""
         from dagster_nb._partitions._cron import CronTicks
 
         s = inst.definition
         tz = s.execution_timezone or "UTC"
-        since = st.last_tick_ts
-        if since is None:
-            # Never ticked: start from when this loop first saw it running (no catch-up of the
-            # past, as a newly started Dagster schedule); a tick exactly at `ts` counts.
-            since = self._baselines.setdefault((inst.name, inst.kind), ts - 1e-6)
+        started = st.started_ts
+        if started is None and st.last_tick_ts is None:
+            # Running but never started by the user nor ticked (default_status RUNNING): it
+            # starts now, when a loop first sees it; the time is stored, so the next loop too
+            # launches no tick from before it.
+            started = self.instance.get_tick_store().mark_started(inst.name, inst.kind, ts)
         crons = [s.cron_schedule] if isinstance(s.cron_schedule, str) else list(s.cron_schedule)
         best = None
         for cron in crons:
@@ -295,7 +311,16 @@ class AutomationDaemon:
             if ticks is None:
                 ticks = self._cron[(cron, tz)] = CronTicks(cron, tz)
             t = ticks.prev_le(ts).timestamp()
-            if t > since and (best is None or t > best):
+            if started is not None and t < started:
+                continue
+            if st.last_tick_ts is not None and (
+                t < st.last_tick_ts
+                # the last tick unfinished (its loop died, or is at it): it is due again, and
+                # the claim takes it over only from a dead or expired loop
+                or (t == st.last_tick_ts and st.running_owner is None)
+            ):
+                continue
+            if best is None or t > best:
                 best = t
         return best
 
@@ -399,12 +424,15 @@ class AutomationDaemon:
             for p in result.get_requested_partitions(k):
                 by_partition.setdefault(p, []).append(k)
         if self.reactive:
-            for k in self._redefined(defs, keys, graph):
-                if k not in by_partition.get(None, []):
-                    by_partition.setdefault(None, []).append(k)
-            if None in by_partition:  # in the graph's order, as the evaluator's
+            redefined = self._redefined(defs, keys, graph, now)
+            for k, parts in redefined:
+                for p in parts:
+                    if k not in by_partition.get(p, []):
+                        by_partition.setdefault(p, []).append(k)
+            if redefined:  # in the graph's order, as the evaluator's
                 order = {k: i for i, k in enumerate(keys)}
-                by_partition[None].sort(key=order.__getitem__)
+                for ks in by_partition.values():
+                    ks.sort(key=order.__getitem__)
         if not by_partition:
             out.status = "SKIPPED"
             out.skip_reason = "No asset partitions were requested."
@@ -427,19 +455,35 @@ class AutomationDaemon:
         )
         return out
 
-    def _redefined(self, defs: Any, keys: Sequence[Any], graph: Any) -> list:
-        """Unpartitioned assets whose effective code version (explicit, or derived from the
-        source) changed since this loop last saw them."""
-        out = []
+    def _redefined(
+        self, defs: Any, keys: Sequence[Any], graph: Any, now: _dt.datetime
+    ) -> list[tuple[Any, list]]:
+        """Assets whose effective code version (explicit, or derived from the source) changed
+        since this loop last saw them, with the partitions to run again: None for an
+        unpartitioned asset; for a time-partitioned one (or a multi-partitioned one with a time
+        dimension) its materialized partitions in the latest time window, the ones ``eager()``
+        keeps up to date. Other partitioned assets are not re-run on a redefinition."""
+        from dagster_nb._automation.evaluator import _Facts
+
+        out: list[tuple[Any, list]] = []
         by_key = defs.resolved.assets_def_by_key
+        facts = None
         for k in keys:
-            if graph.get(k).partitions_def is not None:
-                continue
             version = by_key[k].effective_code_version(k)
             before = self._code_versions.get(k)
             self._code_versions[k] = version
-            if before is not None and before != version:
-                out.append(k)
+            if before is None or before == version:
+                continue
+            pd = graph.get(k).partitions_def
+            if pd is None:
+                out.append((k, [None]))
+                continue
+            if not _has_time_dimension(pd):
+                continue
+            facts = facts or _Facts(self.instance, graph, now)
+            parts = facts.latest_window(k, None) & facts.materialized(k)
+            if parts:
+                out.append((k, sorted(parts)))
         return out
 
     # ------------------------------------------------------------------ launching
@@ -474,20 +518,46 @@ class AutomationDaemon:
             out.skip_reason = out.skip_reason or "Every run request's run_key was already used."
 
     def _launch(self, req: Any, job_name: str | None, defs: Any, tags: dict) -> str | None:
+        """Store the run QUEUED (its id goes in the tick) and hand it to the run queue, which
+        starts it on its worker thread while the loop runs (at once otherwise). What can be
+        checked without running is checked here, so a bad request fails the tick."""
+        from dagster_nb._automation.run_queue import enqueue_run
+        from dagster_nb._storage.records import make_new_run_id
+
+        run_id = make_new_run_id()
+        run_config = dict(req.run_config) or None
+        run_tags = dict(tags)
+        if req.partition_key is not None:
+            run_tags.setdefault("dagster/partition", req.partition_key)
+        instance = self.instance
+        execute: Callable[[], Any]
         if job_name is not None:
             job = defs.resolve_job_def(job_name)
             kwargs = {}
             if req.asset_selection is not None:
                 kwargs["asset_selection"] = list(req.asset_selection)
-            result = job.execute_in_process(
-                run_config=dict(req.run_config) or None,
-                instance=self.instance,
-                partition_key=req.partition_key,
-                raise_on_error=False,
-                tags=tags,
-                **kwargs,
+            enqueue_run(
+                instance,
+                run_id=run_id,
+                job_name=job_name,
+                asset_selection=kwargs.get("asset_selection"),
+                tags=run_tags,
+                run_config=run_config,
             )
-            return result.run_id
+
+            def execute() -> Any:
+                return job.execute_in_process(
+                    run_config=run_config,
+                    instance=instance,
+                    partition_key=req.partition_key,
+                    raise_on_error=False,
+                    tags=tags,
+                    run_id=run_id,
+                    **kwargs,
+                )
+
+            self.runs.submit(instance, run_id, job_name, execute)
+            return run_id
         if req.asset_selection is None:
             raise DagsterInvalidDefinitionError(
                 "A RunRequest without job_name or asset_selection from an instigator without a "
@@ -500,22 +570,49 @@ class AutomationDaemon:
             AssetKey.from_coercible(k) if not isinstance(k, AssetKey) else k
             for k in req.asset_selection
         ]
-        if self._launch_assets is not None:
-            return self._launch_assets(keys, req.partition_key, tags, dict(req.run_config) or None)
-        from dagster_nb._execution.materialize import run_assets
+        graph = defs.resolve_asset_graph()
+        unknown = [k for k in keys if k not in graph.nodes]
+        if unknown:
+            from dagster_nb._errors import did_you_mean
 
-        result = run_assets(
-            defs.resolved,
-            selected_keys=keys,
-            instance=self.instance,
-            resources=defs.resources,
-            partition_key=req.partition_key,
-            tags=tags,
-            run_config=dict(req.run_config) or None,
-            raise_on_error=False,
-            job_name="__automation_asset_job__",
+            name = unknown[0].to_user_string()
+            raise DagsterInvalidDefinitionError(
+                f"RunRequest asset_selection names asset {name!r}, which is not defined."
+                + did_you_mean(name, [k.to_user_string() for k in graph.nodes])
+            )
+        enqueue_run(
+            instance,
+            run_id=run_id,
+            job_name=self.asset_job_name,
+            asset_selection=keys,
+            tags=run_tags,
+            run_config=run_config,
         )
-        return result.run_id
+        launch_assets = self._launch_assets
+        if launch_assets is not None:
+
+            def execute() -> Any:
+                return launch_assets(keys, req.partition_key, tags, run_config, run_id=run_id)
+
+        else:
+            from dagster_nb._execution.materialize import run_assets
+
+            def execute() -> Any:
+                return run_assets(
+                    defs.resolved,
+                    selected_keys=keys,
+                    instance=instance,
+                    resources=defs.resources,
+                    partition_key=req.partition_key,
+                    tags=tags,
+                    run_config=run_config,
+                    raise_on_error=False,
+                    job_name=self.asset_job_name,
+                    run_id=run_id,
+                )
+
+        self.runs.submit(instance, run_id, self.asset_job_name, execute)
+        return run_id
 
     # ------------------------------------------------------------------ the thread
     @property
@@ -527,6 +624,7 @@ class AutomationDaemon:
         if self.running:
             return
         self._stop.clear()
+        self.runs.start()
         self._thread = threading.Thread(
             target=self._loop, args=(interval,), name="dagster_nb-automation", daemon=True
         )
@@ -542,13 +640,15 @@ class AutomationDaemon:
             self._stop.wait(interval)
 
     def stop(self, timeout: float | None = 60.0) -> bool:
-        """Stop after the tick in progress (a run it launched finishes first). True when the
-        thread ended within ``timeout``."""
+        """Stop after the tick in progress; the run in progress finishes, the runs still queued
+        are recorded CANCELED (never left half-written). True when the loop and the run worker
+        ended within ``timeout`` seconds each."""
         self._stop.set()
         t = self._thread
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
-        return not self.running
+        runs_done = self.runs.stop(timeout)
+        return not self.running and runs_done
 
 
 _PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -567,6 +667,15 @@ def _resources(defs: Any, definition: Any) -> dict:
     res = dict(getattr(defs, "resources", {}) or {})
     keys = getattr(definition, "required_resource_keys", None) or set()
     return {k: v for k, v in res.items() if k in keys} if keys else {}
+
+
+def _has_time_dimension(pd: Any) -> bool:
+    from dagster_nb._partitions.multi import MultiPartitionsDefinition
+    from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
+
+    if isinstance(pd, TimeWindowPartitionsDefinition):
+        return True
+    return isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
 
 
 def _resolve(selection: Any, graph: Any) -> set:
@@ -598,11 +707,20 @@ def run_daemon(
     daemon._on_tick = on_tick
     names = ", ".join(f"{i.name} ({i.kind})" for i in daemon.instigators()) or "nothing"
     say(f"dagster-nb daemon: watching {names}")
-    while not stop.is_set():
-        try:
-            daemon.tick()
-        except Exception:  # noqa: BLE001 - keep the daemon alive; say what broke
-            say(traceback.format_exc())
-        stop.wait(interval)
+    daemon.runs.start()
+    try:
+        while not stop.is_set():
+            try:
+                daemon.tick()
+            except Exception:  # noqa: BLE001 - keep the daemon alive; say what broke
+                say(traceback.format_exc())
+            stop.wait(interval)
+    finally:
+        if daemon.runs.current is not None:
+            say(f"dagster-nb daemon: waiting for run {daemon.runs.current} to finish")
+        left = daemon.runs.queued
+        daemon.runs.stop(timeout=None)
+        if left:
+            say(f"dagster-nb daemon: canceled {len(left)} queued run(s): {' '.join(left)}")
     say("dagster-nb daemon: stopped")
     return 0

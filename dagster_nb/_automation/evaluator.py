@@ -347,25 +347,37 @@ class _Facts:
         pd = self.pdef(key)
         if pd is None:
             return _ONE
+        from dagster_nb._partitions.multi import MultiPartitionsDefinition
         from dagster_nb._partitions.time_window_definition import TimeWindowPartitionsDefinition
 
-        if not isinstance(pd, TimeWindowPartitionsDefinition):
+        multi_time = isinstance(pd, MultiPartitionsDefinition) and pd.has_time_window_dimension
+        if not isinstance(pd, TimeWindowPartitionsDefinition) and not multi_time:
             return self.full(key)
         cache_key = (key, lookback)
         got = self._latest.get(cache_key)
         if got is None:
-            last = pd.get_last_partition_window(current_time=self.now)
-            if last is None:
-                got = _EMPTY
-            elif lookback is None:
-                got = frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
+            if multi_time:
+                # The keys whose time dimension lies in the latest time window (Dagster's rule).
+                dim = pd.time_window_dimension
+                times = self._latest_time_keys(dim.partitions_def, lookback)
+                got = frozenset(k for k in self.full(key) if k.keys_by_dimension[dim.name] in times)
             else:
-                start = last.end - lookback
-                got = frozenset(
-                    k for k in self.full(key) if pd.end_time_for_partition_key(k) > start
-                )
+                got = self._latest_time_keys(pd, lookback)
             self._latest[cache_key] = got
         return got
+
+    def _latest_time_keys(self, pd: Any, lookback: _dt.timedelta | None) -> frozenset:
+        last = pd.get_last_partition_window(current_time=self.now)
+        if last is None:
+            return _EMPTY
+        if lookback is None:
+            return frozenset((pd.get_partition_keys_in_time_window(last)[-1],))
+        start = last.end - lookback
+        return frozenset(
+            k
+            for k in pd.get_partition_keys(current_time=self.now)
+            if pd.end_time_for_partition_key(k) > start
+        )
 
     def updates_since(self, last_id: int) -> dict[AssetKey, dict]:
         """Per asset key: partition -> (latest timestamp, run id) of materializations (and, for
@@ -461,22 +473,45 @@ def _records_filter(key: AssetKey, partition: str) -> Any:
 # A node's evaluation while walking is a plain tuple (cheapest to build; tens of thousands per
 # call): (condition, key, candidates, true, timing, children, dependency key). ``timing`` maps
 # partition -> timestamp for conditions that carry one (used by Since); ``condition`` is
-# ("entity", operand) for a dependency's node, made into an EntityMatchesCondition on demand.
+# the operand for a dependency's node (dependency key set), made into an EntityMatchesCondition
+# on demand.
 _TRUE = 3
 _TIMING = 4
 
 
 def _to_result(n: tuple) -> AutomationResult:
     cond, k, cand, true, _timing, kids, dep = n
-    if dep is not None and not isinstance(cond, C.AutomationCondition):
-        cond = C.EntityMatchesCondition(key=dep, operand=cond[1])
+    if dep is not None:  # a dependency's node holds its operand
+        cond = C.EntityMatchesCondition(key=dep, operand=n[0])
+    if kids is None:  # an empty subtree, not kept (see _bare): rebuilt as it was, all empty
+        children = (
+            (_empty_result(n[0], dep),)
+            if dep is not None
+            else tuple(_empty_result(ch, k) for ch in cond.children)
+        )
+    else:
+        children = tuple(_to_result(c) for c in kids)
     return AutomationResult(
         condition=cond,
         key=k,
         candidate_subset=EntitySubset(k, cand),
         true_subset=EntitySubset(k, true),
-        child_results=tuple(_to_result(c) for c in kids),
+        child_results=children,
         dep_key=dep,
+    )
+
+
+def _empty_result(cond: Any, key: AssetKey) -> AutomationResult:
+    empty = EntitySubset(key, _EMPTY)
+    # A dependency node in an empty subtree had no dependencies (it would have kept its
+    # children otherwise): no children, as evaluated.
+    kids = () if _D.get(type(cond)) in _DEPS_NODES else cond.children
+    return AutomationResult(
+        condition=cond,
+        key=key,
+        candidate_subset=empty,
+        true_subset=empty,
+        child_results=tuple(_empty_result(ch, key) for ch in kids),
     )
 
 
@@ -516,7 +551,7 @@ class _Evaluation:
         self.new_nodes: dict[str, tuple] = {}
         full = self.facts.full(key)
         node = _D[type(condition)](self, condition, key, full, "r")
-        requested = node[_TRUE] & full
+        requested = _meet(node[_TRUE], full)
         node = (*node[:_TRUE], requested, *node[_TRUE + 1 :])
         self.requested[key] = requested
         state = _KeyState(
@@ -587,6 +622,52 @@ def _kind(pd: Any) -> str:
 # --- operators
 
 
+# Subset algebra that returns an operand (or the shared empty set) when the result equals it:
+# the walk keeps every node's subsets in the result tree, and on the first evaluation of a
+# large graph most are empty or the whole of an unpartitioned asset; sharing them keeps ~30,000
+# short-lived sets per 1,000 assets out of the cyclic collector's young generation (measured in
+# bench/RESULTS.md, "Automation").
+def _meet(a: frozenset, b: frozenset) -> frozenset:
+    if not a or not b:
+        return _EMPTY
+    if a is b:
+        return a
+    r = a & b
+    return a if len(r) == len(a) else (b if len(r) == len(b) else r or _EMPTY)
+
+
+def _join(a: frozenset, b: frozenset) -> frozenset:
+    if not b or a is b:
+        return a
+    if not a:
+        return b
+    r = a | b
+    return a if len(r) == len(a) else (b if len(r) == len(b) else r)
+
+
+def _minus(a: frozenset, b: frozenset) -> frozenset:
+    if not a or not b:
+        return a
+    r = a - b
+    return a if len(r) == len(a) else (r or _EMPTY)
+
+
+def _canon(a: frozenset) -> frozenset:
+    if not a:
+        return _EMPTY
+    return _ONE if len(a) == 1 and None in a else a
+
+
+def _bare(kids: list) -> bool:
+    """True when every child is empty (no candidates, nothing true) and keeps no children: the
+    node's subtree is then dropped from the result and rebuilt on demand (``_to_result``), so
+    the many empty subtrees of a large evaluation are not kept for the cyclic collector."""
+    for k in kids:
+        if k[2] or k[3] or k[5]:
+            return False
+    return True
+
+
 def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     true = cand
     kids = []
@@ -594,7 +675,9 @@ def _and(ev: _Evaluation, c, key, cand, path) -> tuple:
     for i, op in enumerate(c.operands):
         r = D[type(op)](ev, op, key, true, f"{path}.{i}")
         kids.append(r)
-        true = true & r[3]
+        true = _meet(true, r[3])
+    if not cand and _bare(kids):
+        return (c, key, cand, true, None, None, None)
     return (c, key, cand, true, None, kids, None)
 
 
@@ -605,13 +688,17 @@ def _or(ev: _Evaluation, c, key, cand, path) -> tuple:
     for i, op in enumerate(c.operands):
         r = D[type(op)](ev, op, key, cand, f"{path}.{i}")
         kids.append(r)
-        true = true | r[3]
+        true = _join(true, r[3])
+    if not cand and not true and _bare(kids):
+        return (c, key, cand, true, None, None, None)
     return (c, key, cand, true, None, kids, None)
 
 
 def _not(ev: _Evaluation, c, key, cand, path) -> tuple:
     r = _D[type(c.operand)](ev, c.operand, key, cand, path + ".0")
-    return (c, key, cand, cand - r[3], None, [r], None)
+    if not cand and not r[3] and not r[2] and not r[5]:
+        return (c, key, cand, cand, None, None, None)
+    return (c, key, cand, _minus(cand, r[3]), None, [r], None)
 
 
 def _newly_true(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -621,7 +708,7 @@ def _newly_true(ev: _Evaluation, c, key, cand, path) -> tuple:
     prev = ev.node_state(nid)
     prev_true = prev[1] if prev is not None else _EMPTY
     ev.new_nodes[nid] = (_EMPTY, r[3])
-    return (c, key, cand, cand & (r[3] - prev_true), None, [r], None)
+    return (c, key, cand, _meet(cand, _minus(r[3], prev_true)), None, [r], None)
 
 
 def _since(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -631,7 +718,7 @@ def _since(ev: _Evaluation, c, key, cand, path) -> tuple:
     reset = _D[type(c.reset_condition)](ev, c.reset_condition, key, full, path + ".1")
     prev = ev.node_state(nid)
     true = prev[0] if prev is not None else _EMPTY
-    true = (true | trig[3]) - reset[3]
+    true = _minus(_join(true, trig[3]), reset[3])
     both = trig[3] & reset[3]
     if both and trig[4] and reset[4]:
         rt = reset[4]
@@ -669,6 +756,7 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
     dep_cand = ev.map_subset(cand, key, dep, up=up) if dep != key else cand
     r = _D[type(operand)](ev, operand, dep, dep_cand, path)
     true = ev.map_subset(r[3], dep, key, up=not up) if dep != key else r[3]
+    true = _canon(true)
     timing: dict[Any, float] | None = None
     if r[4]:
         timing = {}
@@ -676,7 +764,9 @@ def _entity(ev: _Evaluation, operand, key, dep, cand, path) -> tuple:
             for q in ev.map_subset(frozenset((p,)), dep, key, up=not up) if dep != key else (p,):
                 if ts > timing.get(q, -1.0):
                     timing[q] = ts
-    return (("entity", operand), key, cand, true, timing, [r], dep)
+    if not cand and not true and not r[2] and not r[3] and not r[5]:
+        return (operand, key, cand, true, None, None, dep)
+    return (operand, key, cand, true, timing, [r], dep)
 
 
 def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -686,12 +776,12 @@ def _any_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true | r[3]
+        true = _join(true, r[3])
         if r[4]:
             for p, ts in r[4].items():
                 if ts > timing.get(p, -1.0):
                     timing[p] = ts
-    return (c, key, cand, cand & true, timing or None, kids, None)
+    return (c, key, cand, _meet(cand, true), timing or None, kids, None)
 
 
 def _all_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
@@ -700,7 +790,7 @@ def _all_deps(ev: _Evaluation, c, key, cand, path) -> tuple:
     for dep in _dep_keys(ev, c, key):
         r = _entity(ev, c.operand, key, dep, cand, f"{path}/{dep.to_user_string()}")
         kids.append(r)
-        true = true & r[3]
+        true = _meet(true, r[3])
     return (c, key, cand, true, None, kids, None)
 
 
@@ -732,7 +822,7 @@ def _any_downstream(ev: _Evaluation, c, key, cand, path) -> tuple:
 def _missing(ev, c, key, cand, path):
     if not cand:
         return (c, key, cand, _EMPTY, None, (), None)
-    return (c, key, cand, cand - ev.facts.materialized(key), None, (), None)
+    return (c, key, cand, _minus(cand, ev.facts.materialized(key)), None, (), None)
 
 
 def _run_in_progress(ev, c, key, cand, path):
@@ -882,14 +972,11 @@ def _in_latest_time_window(ev, c, key, cand, path):
 
 def _rule(ev: _Evaluation, c, key, cand, path) -> tuple:
     rule = c.rule
-    from dagster_nb._automation import policies as P
+    from dagster_nb._automation.legacy_rules import evaluate_rule
 
-    if isinstance(rule, P.DiscardOnMaxMaterializationsExceededRule):
-        # Keep the ``limit`` latest candidates; the rest are discarded this tick.
-        keep = (
-            sorted(cand, key=lambda k: "" if k is None else k)[-rule.limit :] if rule.limit else []
-        )
-        return (c, key, cand, cand - frozenset(keep), None, (), None)
+    exact = evaluate_rule(ev, rule, key, cand, path + "#rule")
+    if exact is not None:  # Dagster's legacy rule engine, ported (legacy_rules.py)
+        return (c, key, cand, exact, None, (), None)
     is_root = not ev.graph.get(key).parent_keys
     inner = _RULE_CONDITIONS.get((rule, is_root))
     if inner is None:
@@ -904,12 +991,10 @@ _RULE_CONDITIONS: dict = {}
 
 
 def _rule_as_condition(rule: Any, is_root: bool) -> Any:
-    """An ``AutoMaterializeRule`` as the declarative condition that decides like it.
-
-    Dagster evaluates these rules with its legacy rule engine; here each becomes the condition
-    with the same intent (pinned side by side for the eager policy on plain graphs). Rules
-    whose inputs are not tracked (legacy freshness, data-version outdatedness, nonexistent
-    mapped parents) are never true; that is stated in the README's differences.
+    """An ``AutoMaterializeRule`` as the declarative condition that decides like it: for the
+    rules without a port of Dagster's legacy engine in ``legacy_rules.py`` (run and backfill in
+    progress). Rules whose inputs are not tracked
+    (legacy freshness, nonexistent mapped parents) are never true; the README says so.
     """
     from dagster_nb._automation import policies as P
 
@@ -978,6 +1063,7 @@ _D: dict = {
     C.InLatestTimeWindowCondition: _in_latest_time_window,
     C.RuleCondition: _rule,
 }
+_DEPS_NODES = (_any_deps, _all_deps, _any_downstream, _entity_matches)
 
 
 # --------------------------------------------------------------------------- entry point

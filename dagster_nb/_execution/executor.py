@@ -53,7 +53,7 @@ from dagster_nb._errors import (
     DagsterStepOutputNotFoundError,
     DagsterUnknownResourceError,
 )
-from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType
+from dagster_nb._events import NO_DATA, DagsterEvent, DagsterEventType, DagsterRunStatus
 from dagster_nb._execution.context import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
@@ -210,6 +210,9 @@ class RunExecution:
         self._run_ended = False
         self.final_step = False  # set by the sequential loop while the last step runs
         self.run_to_create: dict[str, Any] | None = None  # create_run kwargs, until stored
+        # The run is already stored as QUEUED (the automation loop's run queue created it at
+        # tick time, as Dagster's run coordinator does): its first flush starts it instead.
+        self.adopt_queued = False
 
     def data_version_of(self, key: AssetKey, partition: str | None) -> str | None:
         ck = (key, partition)
@@ -271,7 +274,11 @@ class RunExecution:
             batch, self._pending = self._pending, []
             try:
                 if self.run_to_create is not None:
-                    self.dagster_run = instance.create_run(**self.run_to_create, events=batch)
+                    if self.adopt_queued:
+                        instance.handle_new_events(batch)  # RUN_START: QUEUED -> STARTED
+                        self.dagster_run = instance.get_run_by_id(self.run_id)
+                    else:
+                        self.dagster_run = instance.create_run(**self.run_to_create, events=batch)
                     self.run_to_create = None
                 else:
                     instance.handle_new_events(batch)
@@ -505,6 +512,9 @@ def _execute_run(run: RunExecution) -> None:
             "tags": dict(spec.tags),
             "run_config": dict(spec.run_config or {}),
         }
+        if spec.run_id is not None:  # only a caller that chose the id can have queued it
+            queued = instance.get_run_by_id(spec.run_id)
+            run.adopt_queued = queued is not None and queued.status == DagsterRunStatus.QUEUED
     run.event(EV.RUN_START, message=f'Started execution of run for "{spec.job_name}".')
     resource_defs = dict(spec.resources)
     for step in plan.steps:

@@ -32,13 +32,14 @@ def kernel_daemon(repo: Any) -> Any:
     if d is None or getattr(d, "_repo", None) is not repo:
         from dagster_nb._automation.daemon import AutomationDaemon
 
-        def launch(keys, partition_key, tags, run_config):
+        def launch(keys, partition_key, tags, run_config, run_id=None):
             result = repo.materialize(
                 selection=list(keys),
                 partition_key=partition_key,
                 tags=tags,
                 run_config=run_config,
                 raise_on_error=False,
+                run_id=run_id,
             )
             return result.run_id
 
@@ -58,6 +59,7 @@ def kernel_daemon(repo: Any) -> Any:
             owner=None,
             reactive=True,
         )
+        d.asset_job_name = "__notebook_asset_job__"  # as the kernel's own runs
         d._repo = repo  # type: ignore[attr-defined]  # which repository this loop serves
         _DAEMONS[id(repo)] = d
     d.instance = repo.instance  # set_instance() may have changed it
@@ -75,6 +77,10 @@ def automation_state_text(daemon: Any, limit: int = 3) -> str:
     lines = [f"automation loop: {'running' if daemon.running else 'stopped'}"]
     if daemon.last_error:
         lines.append("last loop error: " + daemon.last_error.strip().splitlines()[-1])
+    current, queued = daemon.runs.current, daemon.runs.queued
+    if current is not None or queued:
+        now = f"run {current[:8]} in progress" if current is not None else "no run in progress"
+        lines.append(f"runs: {now}, {len(queued)} queued")
     store = daemon.instance.get_tick_store()
     for inst in daemon.instigators():
         status = "RUNNING" if daemon.is_running(inst) else "STOPPED"

@@ -472,11 +472,13 @@ class KernelRepository:
         raise_on_error: bool = True,
         resources: Mapping[str, Any] | None = None,
         executor: Any = None,
+        run_id: str | None = None,
     ) -> Any:
         """Materialize a selection (Dagster selection syntax; everything when None) with the
         kernel's resources into the persistent instance. ``stale=True`` keeps only stale and
         missing assets of the selection. ``executor``: an ExecutorDefinition (default: steps
-        run here, ``max_concurrent`` at once). Returns the ExecuteInProcessResult."""
+        run here, ``max_concurrent`` at once). ``run_id``: the id of a single run (one stored
+        as QUEUED, by the automation loop, is started). Returns the ExecuteInProcessResult."""
         from dagster_nb._execution.materialize import run_assets
 
         snap = self.snapshot()
@@ -507,6 +509,12 @@ class KernelRepository:
         if many:
             from dagster_nb._execution.backfill import run_backfill
 
+            if run_id is not None:
+                raise DagsterInvalidDefinitionError(
+                    "run_id= names one run; a partition range runs as several. Pass "
+                    "partition_key= for one run, or leave run_id out."
+                )
+
             result = run_backfill(
                 snap,
                 keys,
@@ -535,6 +543,7 @@ class KernelRepository:
             listeners=[relay, *listeners],
             raise_on_error=raise_on_error,
             job_name="__notebook_asset_job__",
+            run_id=run_id,
             **{"max_concurrent": max_concurrent, **extra},
         )
 

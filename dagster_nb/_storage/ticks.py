@@ -57,9 +57,13 @@ CREATE TABLE IF NOT EXISTS automation_state (
     last_tick_ts REAL,
     running_owner TEXT,
     running_since REAL,
+    started_ts REAL,
     PRIMARY KEY (name, kind)
 );
 """
+_STATE_COLUMNS = (
+    "status, cursor, last_tick_ts, running_owner, running_since, started_ts"  # InstigatorState's
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,9 @@ class InstigatorState:
     last_tick_ts: float | None = None
     running_owner: str | None = None
     running_since: float | None = None
+    # When it was started (by the user, or first seen running by a loop): a schedule launches
+    # no cron tick from before, as Dagster's ScheduleInstigatorData.start_timestamp.
+    started_ts: float | None = None
 
 
 class TickStore:
@@ -115,6 +122,10 @@ class TickStore:
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
+            # tables made before started_ts existed gain it
+            cols = {r[1] for r in c.execute("PRAGMA table_info(automation_state)").fetchall()}
+            if "started_ts" not in cols:
+                c.execute("ALTER TABLE automation_state ADD COLUMN started_ts REAL")
 
         self._storage._write(go, "create the automation tables")
         self._ready = True
@@ -134,8 +145,7 @@ class TickStore:
                 return self._states.get((name, kind)) or InstigatorState(name, kind)
         row = self._read(
             lambda c: c.execute(
-                "SELECT status, cursor, last_tick_ts, running_owner, running_since "
-                "FROM automation_state WHERE name = ? AND kind = ?",
+                f"SELECT {_STATE_COLUMNS} FROM automation_state WHERE name = ? AND kind = ?",
                 (name, kind),
             ).fetchone(),
             "read a schedule/sensor state",
@@ -148,27 +158,56 @@ class TickStore:
                 return list(self._states.values())
         rows = self._read(
             lambda c: c.execute(
-                "SELECT name, kind, status, cursor, last_tick_ts, running_owner, running_since "
-                "FROM automation_state"
+                f"SELECT name, kind, {_STATE_COLUMNS} FROM automation_state"
             ).fetchall(),
             "read schedule/sensor states",
         )
         return [InstigatorState(*r) for r in rows]
 
-    def set_status(self, name: str, kind: str, status: str | None) -> None:
-        """RUNNING / STOPPED as the user set it (None: back to the definition's default)."""
+    def set_status(
+        self, name: str, kind: str, status: str | None, *, started_ts: float | None = None
+    ) -> None:
+        """RUNNING / STOPPED as the user set it (None: back to the definition's default);
+        ``started_ts``, when given, is the new start time (a schedule started again)."""
         if not self._sql:
             with self._lock:
-                self._states[(name, kind)] = replace(self.get_state(name, kind), status=status)
+                st = replace(self.get_state(name, kind), status=status)
+                if started_ts is not None:
+                    st = replace(st, started_ts=started_ts)
+                self._states[(name, kind)] = st
             return
         self._write(
             lambda c: c.execute(
-                "INSERT INTO automation_state (name, kind, status) VALUES (?, ?, ?) "
-                "ON CONFLICT (name, kind) DO UPDATE SET status = excluded.status",
-                (name, kind, status),
+                "INSERT INTO automation_state (name, kind, status, started_ts) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (name, kind) DO UPDATE SET status = excluded.status, "
+                "started_ts = COALESCE(excluded.started_ts, started_ts)",
+                (name, kind, status, started_ts),
             ),
             "set a schedule/sensor status",
         )
+
+    def mark_started(self, name: str, kind: str, started_ts: float) -> float:
+        """Record ``started_ts`` unless a start time is stored already; the stored one."""
+        if not self._sql:
+            with self._lock:
+                st = self.get_state(name, kind)
+                if st.started_ts is None:
+                    st = self._states[(name, kind)] = replace(st, started_ts=started_ts)
+                return st.started_ts  # type: ignore[return-value]
+
+        def go(c) -> float:
+            c.execute(
+                "INSERT INTO automation_state (name, kind, started_ts) VALUES (?, ?, ?) "
+                "ON CONFLICT (name, kind) DO UPDATE SET "
+                "started_ts = COALESCE(started_ts, excluded.started_ts)",
+                (name, kind, started_ts),
+            )
+            return c.execute(
+                "SELECT started_ts FROM automation_state WHERE name = ? AND kind = ?",
+                (name, kind),
+            ).fetchone()[0]
+
+        return self._write(go, "record when a schedule started")
 
     def set_cursor(self, name: str, kind: str, cursor: str | None) -> None:
         if not self._sql:
@@ -197,27 +236,36 @@ class TickStore:
         lease: float = 600.0,
     ) -> TickRecord | None:
         """Start a tick, or None when it must not start: another loop is evaluating this
-        instigator (its claim younger than ``lease`` seconds), the previous tick started less
-        than ``min_interval`` ago, or this (name, tick time) was already ticked."""
+        instigator (its claim younger than ``lease`` seconds, and its process alive), the
+        previous tick started less than ``min_interval`` ago, or this (name, tick time) was
+        already ticked. A tick left STARTED by a loop that died is resumed (same row), as
+        Dagster's scheduler re-does an interrupted tick."""
         if not self._sql:
             with self._lock:
                 st = self._states.get((name, kind)) or InstigatorState(name, kind)
                 if not _may_start(st, tick_ts, now, min_interval, lease):
                     return None
-                if any(
-                    t.name == name and t.kind == kind and t.tick_ts == tick_ts for t in self._ticks
-                ):
+                same = [
+                    t
+                    for t in self._ticks
+                    if t.name == name and t.kind == kind and t.tick_ts == tick_ts
+                ]
+                if same and same[0].status != STARTED:
                     return None
-                rec = TickRecord(
-                    id=len(self._ticks) + 1,
-                    name=name,
-                    kind=kind,
-                    tick_ts=tick_ts,
-                    status=STARTED,
-                    start_ts=now,
-                    owner=owner,
-                )
-                self._ticks.append(rec)
+                if same:
+                    rec = replace(same[0], start_ts=now, owner=owner)
+                    self._ticks[rec.id - 1] = rec
+                else:
+                    rec = TickRecord(
+                        id=len(self._ticks) + 1,
+                        name=name,
+                        kind=kind,
+                        tick_ts=tick_ts,
+                        status=STARTED,
+                        start_ts=now,
+                        owner=owner,
+                    )
+                    self._ticks.append(rec)
                 self._states[(name, kind)] = replace(
                     st, last_tick_ts=tick_ts, running_owner=owner, running_since=now
                 )
@@ -225,23 +273,30 @@ class TickStore:
 
         def go(c) -> TickRecord | None:
             row = c.execute(
-                "SELECT status, cursor, last_tick_ts, running_owner, running_since "
-                "FROM automation_state WHERE name = ? AND kind = ?",
+                f"SELECT {_STATE_COLUMNS} FROM automation_state WHERE name = ? AND kind = ?",
                 (name, kind),
             ).fetchone()
             st = InstigatorState(name, kind, *row) if row else InstigatorState(name, kind)
             if not _may_start(st, tick_ts, now, min_interval, lease):
                 return None
-            if c.execute(
-                "SELECT 1 FROM automation_ticks WHERE name = ? AND kind = ? AND tick_ts = ?",
+            same = c.execute(
+                "SELECT id, status FROM automation_ticks WHERE name = ? AND kind = ? AND tick_ts = ?",
                 (name, kind, tick_ts),
-            ).fetchone():
+            ).fetchone()
+            if same and same[1] != STARTED:
                 return None
-            cur = c.execute(
-                "INSERT INTO automation_ticks (name, kind, tick_ts, status, start_ts, owner) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (name, kind, tick_ts, STARTED, now, owner),
-            )
+            if same:  # interrupted: this loop takes it over
+                c.execute(
+                    "UPDATE automation_ticks SET start_ts = ?, owner = ? WHERE id = ?",
+                    (now, owner, same[0]),
+                )
+                tick_id = same[0]
+            else:
+                tick_id = c.execute(
+                    "INSERT INTO automation_ticks (name, kind, tick_ts, status, start_ts, owner) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, kind, tick_ts, STARTED, now, owner),
+                ).lastrowid
             c.execute(
                 "INSERT INTO automation_state (name, kind, last_tick_ts, running_owner, running_since) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, kind) DO UPDATE SET "
@@ -250,7 +305,7 @@ class TickStore:
                 (name, kind, tick_ts, owner, now),
             )
             return TickRecord(
-                id=cur.lastrowid,
+                id=tick_id,
                 name=name,
                 kind=kind,
                 tick_ts=tick_ts,
@@ -387,11 +442,32 @@ def _may_start(
         st.running_owner is not None
         and st.running_since is not None
         and now - st.running_since < lease
+        and not _owner_is_dead(st.running_owner)
     ):
         return False
     if min_interval and st.last_tick_ts is not None and tick_ts - st.last_tick_ts < min_interval:
         return False
     return True
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` names a loop of this host ("host:pid:tag") whose process is gone."""
+    import os
+    import socket
+
+    parts = owner.split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 _STORES_LOCK = threading.Lock()

@@ -12,6 +12,7 @@ import pytest
 
 import dagster_nb as dg
 from dagster_nb._automation.daemon import AutomationDaemon
+from dagster_nb._storage.queries import AssetRecordsFilter
 
 UTC = dt.timezone.utc
 
@@ -418,3 +419,255 @@ def test_a_multi_asset_that_cannot_be_subset_runs_whole(instance):
     assert run.is_success and run.asset_selection == frozenset(
         {dg.AssetKey("left"), dg.AssetKey("right")}
     )
+
+
+def _slow_defs(seconds: float, n_runs: int = 1):
+    """A sensor asking once for ``n_runs`` runs of an asset that takes ``seconds``, and a
+    ``ticker`` sensor due every second that only skips."""
+
+    @dg.asset
+    def slow():
+        time.sleep(seconds)
+        return "done"
+
+    job = dg.define_asset_job("slow_job", selection=["slow"])
+
+    @dg.sensor(job=job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def wants_slow(context):
+        return [dg.RunRequest(run_key=f"k{i}") for i in range(n_runs)]
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def ticker(context):
+        return dg.SkipReason("tick")
+
+    return dg.Definitions(assets=[slow], jobs=[job], sensors=[wants_slow, ticker])
+
+
+def _wait_for(cond, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_slow_run_does_not_hold_up_the_other_sensors_ticks(instance):
+    d = AutomationDaemon(_slow_defs(3.0), instance)
+    d.start(interval=0.1)
+    try:
+        _wait_for(lambda: any(r.is_finished for r in _runs(instance)))
+    finally:
+        assert d.stop(timeout=60)
+    [run] = _runs(instance)
+    assert run.is_success and run.tags["dagster/run_key"] == "k0"
+    rec = instance.get_run_record_by_id(run.run_id).dagster_run
+    assert rec.end_time - rec.start_time >= 3.0
+    store = instance.get_tick_store()
+    # the tick that asked for it finished at once, with its run id, before the run started
+    asked = [t for t in store.get_ticks("wants_slow", "sensor") if t.run_ids]
+    assert [t.run_ids for t in asked] == [(run.run_id,)] and asked[0].end_ts <= rec.start_time
+    # ticker kept ticking (1 s interval) while the run ran
+    during = [
+        t
+        for t in store.get_ticks("ticker", "sensor")
+        if rec.start_time <= t.start_ts <= rec.end_time
+    ]
+    assert len(during) >= 2 and all(t.status == "SKIPPED" for t in during)
+    # queued, then started: the run's first event is Dagster's PIPELINE_ENQUEUED
+    types = [e.dagster_event.event_type_value for e in instance.all_logs(run.run_id)]
+    assert types[:2] == ["PIPELINE_ENQUEUED", "PIPELINE_START"]
+    assert types[-1] == "PIPELINE_SUCCESS"
+    # later ticks of wants_slow find the run key used (the QUEUED row counted from the tick on)
+    assert all(t.skip_reason for t in store.get_ticks("wants_slow", "sensor") if not t.run_ids)
+
+
+def test_stop_lets_the_run_in_progress_finish_and_cancels_the_queued_ones(instance):
+    from dagster_nb._notebook.automation_magic import automation_state_text
+
+    d = AutomationDaemon(_slow_defs(1.5, n_runs=3), instance)
+    d.start(interval=0.1)
+    try:
+        _wait_for(lambda: d.runs.current is not None)
+        text = automation_state_text(d)
+        assert f"runs: run {d.runs.current[:8]} in progress, 2 queued" in text, text
+    finally:
+        assert d.stop(timeout=60)
+    runs = {r.tags["dagster/run_key"]: r for r in _runs(instance)}
+    assert sorted(runs) == ["k0", "k1", "k2"]
+    assert runs["k0"].is_success  # the run in progress finished, its value written
+    assert instance.get_latest_materialization_event("slow").run_id == runs["k0"].run_id
+    assert [runs[k].status.value for k in ("k1", "k2")] == ["CANCELED", "CANCELED"]
+    assert all(r.is_finished for r in _runs(instance))  # nothing left QUEUED or STARTED
+    [asked] = [t for t in instance.get_tick_store().get_ticks("wants_slow", "sensor") if t.run_ids]
+    assert set(asked.run_ids) == {r.run_id for r in runs.values()}
+
+
+def test_a_single_tick_without_the_loop_runs_its_runs_before_returning(instance):
+    d = AutomationDaemon(_slow_defs(0.0, n_runs=2), instance)
+    [rec] = [r for r in d.tick(at=at(1)) if r.name == "wants_slow"]
+    assert rec.status == "SUCCESS" and len(rec.run_ids) == 2
+    assert [instance.get_run_by_id(i).status.value for i in rec.run_ids] == ["SUCCESS", "SUCCESS"]
+
+
+def test_a_request_for_an_unknown_asset_fails_the_tick_and_stores_no_run(instance):
+    @dg.asset
+    def orders():
+        return 1
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def typo(context):
+        return dg.RunRequest(asset_selection=["order"])
+
+    d = AutomationDaemon(dg.Definitions(assets=[orders], sensors=[typo]), instance)
+    [rec] = d.tick(at=at(1))
+    assert rec.status == "FAILURE" and "did you mean 'orders'" in rec.error.lower()
+    assert _runs(instance) == []
+
+
+def test_a_run_that_cannot_start_is_recorded_failed_and_the_loop_goes_on(instance):
+    @dg.asset(config_schema={"n": int})
+    def configured(context):
+        return context.op_config["n"]
+
+    @dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+    def asks(context):  # run config for an op that does not exist: the run cannot start
+        return dg.RunRequest(
+            run_key="x",
+            asset_selection=["configured"],
+            run_config={"ops": {"configure": {"config": {"n": 1}}}},
+        )
+
+    d = AutomationDaemon(dg.Definitions(assets=[configured], sensors=[asks]), instance)
+    d.start(interval=0.05)
+    try:
+        _wait_for(lambda: any(r.is_finished for r in _runs(instance)))
+        n = d.ticks_done
+        _wait_for(lambda: d.ticks_done > n + 2)  # the loop goes on
+    finally:
+        assert d.stop(timeout=60)
+    [run] = _runs(instance)
+    assert run.status.value == "FAILURE"
+    logs = [e.dagster_event.message or "" for e in instance.all_logs(run.run_id)]
+    assert any("could not run it" in m and "configure" in m for m in logs), logs
+    [rec] = [t for t in instance.get_tick_store().get_ticks("asks", "sensor") if t.run_ids]
+    assert rec.status == "SUCCESS" and rec.run_ids == (run.run_id,)
+    assert d.last_error is None
+
+
+def test_a_default_running_schedule_keeps_its_start_time_across_loops(instance):
+    # Loop A first sees "morning" (06:00 Berlin = 05:00 UTC) at 01:00 and stops; loop B runs at
+    # 08:00: the 05:00 tick fell after the stored start, so B launches it (as Dagster, whose
+    # start_timestamp is stored when its daemon first sees a default-running schedule).
+    AutomationDaemon(_defs(), instance).tick(at=at(1))
+    recs = AutomationDaemon(_defs(), instance).tick(at=at(8))
+    assert [(r.name, _hm(r.tick_ts), r.status) for r in recs if r.kind == "schedule"] == [
+        ("morning", "05:00", "SUCCESS")
+    ]
+    # started by the user after a tick: that tick is not launched
+    d = AutomationDaemon(_defs(), instance)
+    d.set_status("morning", running=False)
+    d.set_status("morning", running=True, at=at(5, 30, day=2))
+    assert [r for r in d.tick(at=at(6, day=2)) if r.kind == "schedule"] == []
+    assert [_hm(r.tick_ts) for r in d.tick(at=at(5, day=3)) if r.kind == "schedule"] == ["05:00"]
+
+
+def _hm(ts):
+    return dt.datetime.fromtimestamp(ts, UTC).strftime("%H:%M")
+
+
+def test_a_tick_left_started_by_a_dead_loop_is_resumed(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with dg.DagsterInstance.from_directory(tmp_path / "home") as inst:
+        store = inst.get_tick_store()
+        five = at(5).timestamp()
+        store.mark_started("morning", "schedule", at(0).timestamp())
+        left = store.claim(
+            "morning",
+            "schedule",
+            tick_ts=five,
+            now=five,
+            owner=f"{socket.gethostname()}:{dead.pid}:x",
+        )
+        assert left is not None
+        d = AutomationDaemon(_defs(), inst)
+        [rec] = [r for r in d.tick(at=at(5, 10)) if r.kind == "schedule"]
+        assert (rec.id, rec.tick_ts, rec.status, rec.owner) == (left.id, five, "SUCCESS", d.owner)
+        assert len(store.get_ticks("morning", "schedule")) == 1
+        # a live owner's claim is respected (another loop of this process evaluating it)
+        store.claim("morning", "schedule", tick_ts=at(5, day=2).timestamp(), now=0, owner="x")
+        six = at(5, 1, day=2).timestamp()
+        assert store.claim("morning", "schedule", tick_ts=six, now=1.0, owner="y") is None
+
+
+def test_a_state_table_from_before_started_ts_gains_the_column(tmp_path):
+    home = tmp_path / "home"
+    with dg.DagsterInstance.from_directory(home) as inst:
+        inst.get_runs()
+    db = next(p for p in home.iterdir() if p.suffix in (".db", ".sqlite", ".sqlite3"))
+    con = sqlite3.connect(db)
+    con.execute(
+        "CREATE TABLE automation_state (name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT, "
+        "cursor TEXT, last_tick_ts REAL, running_owner TEXT, running_since REAL, "
+        "PRIMARY KEY (name, kind))"
+    )
+    con.execute("INSERT INTO automation_state (name, kind, cursor) VALUES ('files', 'sensor', 'a')")
+    con.commit()
+    con.close()
+    with dg.DagsterInstance.from_directory(home) as inst:
+        assert inst.get_tick_store().get_state("files", "sensor").cursor == "a"
+        AutomationDaemon(_defs(), inst).tick(at=at(1))
+        assert (
+            inst.get_tick_store().get_state("morning", "schedule").started_ts == at(1).timestamp()
+        )
+
+
+def test_reactive_loop_reruns_the_latest_partition_of_a_redefined_daily_asset(instance):
+    AC = dg.AutomationCondition
+    daily = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+    def version(n):
+        @dg.asset(partitions_def=daily, automation_condition=AC.eager(), code_version=str(n))
+        def prices(context):
+            return n
+
+        @dg.asset(partitions_def=daily, automation_condition=AC.eager())
+        def report(prices):
+            return prices * 10
+
+        return dg.Definitions(assets=[prices, report])
+
+    current = [version(1)]
+    for day in ("2024-01-02", "2024-01-03"):
+        dg.materialize(current[0].assets, instance=instance, partition_key=day)
+    d = AutomationDaemon(lambda: current[0], instance, automation_interval=1, reactive=True)
+    now = dt.datetime(2024, 1, 4, 9, tzinfo=UTC)  # latest daily partition: 2024-01-03
+    assert [r.status for r in d.tick(at=now)] == ["SKIPPED"]
+    current[0] = version(2)  # a cell redefines prices
+    (rec,) = d.tick(at=now + dt.timedelta(minutes=1))
+    [run] = [instance.get_run_by_id(i) for i in rec.run_ids]
+    assert (run.asset_selection, run.partition_key) == (
+        frozenset({dg.AssetKey("prices")}),
+        "2024-01-03",
+    )
+    (rec,) = d.tick(at=now + dt.timedelta(minutes=2))  # eager(): report's same partition follows
+    [run] = [instance.get_run_by_id(i) for i in rec.run_ids]
+    assert (run.asset_selection, run.partition_key) == (
+        frozenset({dg.AssetKey("report")}),
+        "2024-01-03",
+    )
+    loaded = dg.materialize(
+        current[0].assets, selection=["report"], instance=instance, partition_key="2024-01-03"
+    )
+    assert loaded.output_for_node("report") == 20
+
+    # the older partition was not re-run; the latest one twice (first run, reactive re-run)
+    def times(day):
+        f = AssetRecordsFilter(asset_key=dg.AssetKey("prices"), asset_partitions=[day])
+        return len(instance.fetch_materializations(f, limit=10).records)
+
+    assert (times("2024-01-02"), times("2024-01-03")) == (1, 2)
+    assert [r.status for r in d.tick(at=now + dt.timedelta(minutes=3))] == ["SKIPPED"]

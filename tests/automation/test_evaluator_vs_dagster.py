@@ -492,3 +492,52 @@ def test_custom_condition_class_is_refused_clearly():
         dg.DagsterInvalidDefinitionError, match="MyCondition: custom condition classes"
     ):
         dg.evaluate_automation_conditions(defs=[a], instance=dg.DagsterInstance.ephemeral())
+
+
+def _tree(r, depth=0, out=None):
+    """A result tree in preorder: depth, label, node class, candidates, true."""
+    out = [] if out is None else out
+    cand = r.candidate_subset if hasattr(r, "candidate_subset") else r._context.candidate_subset
+    out.append(
+        (depth, r.condition.get_label(), type(r.condition).__name__, cand.size, r.true_subset.size)
+    )
+    for c in r.child_results:
+        _tree(c, depth + 1, out)
+    return out
+
+
+@pytest.mark.parametrize(
+    "make_cond",
+    [
+        lambda AC: AC.eager(),
+        lambda AC: AC.on_cron("0 * * * *"),
+        lambda AC: AC.on_missing(),
+        lambda AC: AC.any_deps_updated() | AC.missing(),
+    ],
+    ids=["eager", "on_cron", "on_missing", "any_deps_updated_or_missing"],
+)
+def test_result_trees_match_dagster_node_by_node(make_cond):
+    """Every node of every asset's tree (empty subtrees included: ours rebuilds them on demand)
+    has Dagster's label, class, candidate and true counts."""
+
+    def play(dg):
+        assets = _chain(dg, {k: make_cond(dg.AutomationCondition) for k in "abc"})
+        inst = dg.DagsterInstance.ephemeral()
+        out, cursor, t = [], None, T0
+        for step in ["e", "mat", "e", "e", H, "e"]:
+            if step == "mat":
+                dg.materialize(assets, selection=["a"], instance=inst)
+                continue
+            if isinstance(step, dt.timedelta):
+                t += step
+                continue
+            r = dg.evaluate_automation_conditions(
+                defs=assets, instance=inst, cursor=cursor, evaluation_time=t
+            )
+            cursor = r.cursor
+            out.append({res.key.to_user_string(): _tree(res) for res in r.results})
+        return out
+
+    ours, theirs = play(dagster_nb), play(dagster)
+    assert ours == theirs
+    assert sum(len(t) for t in ours[0].values()) > 3 * len(ours[0])  # whole trees, not roots

@@ -168,3 +168,52 @@ def test_magic_usage_and_state(tmp_path, monkeypatch):
         assert dg.kernel.tick(at="2024-01-02T06:00:00+00:00") == []
     finally:
         ip.run_line_magic("unload_ext", "dagster_nb")
+
+
+SLOW = """
+%load_ext dagster_nb
+import time
+import dagster_nb as dg
+
+@dg.asset
+def slow():
+    time.sleep(3)
+    return "done"
+
+slow_job = dg.define_asset_job("slow_job", selection=["slow"])
+
+@dg.sensor(job=slow_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def wants_slow(context):
+    return dg.RunRequest(run_key="once")
+
+@dg.sensor(minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def ticker(context):
+    return dg.SkipReason("tick")
+
+dg.kernel.add_definitions(dg.Definitions(jobs=[slow_job]))
+"""
+
+
+@pytest.mark.slow
+def test_kernel_loop_keeps_ticking_while_a_slow_run_runs(tmp_path):
+    env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"), PYTHONPATH=ROOT)
+    km, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env=env)
+    try:
+        _run(client, SLOW)
+        _run(client, "dg.kernel.start_automation(interval=0.2)")
+        runs = "dg.kernel.instance.get_runs(filters=dg.RunsFilter(tags={'dagster/sensor_name': 'wants_slow'}))"
+        assert _wait(client, f"len({runs}) == 1 and {runs}[0].is_finished") == "True"
+        _run(client, "%automation stop")
+        _run(
+            client,
+            f"run = {runs}[0]\n"
+            "ticks = dg.kernel.instance.get_tick_store().get_ticks('ticker', 'sensor')\n"
+            "during = [t for t in ticks if run.start_time <= t.start_ts <= run.end_time]\n",
+        )
+        assert _value(client, "run.is_success, run.end_time - run.start_time >= 3") == "True True"
+        # the ticker's 1 s interval went on while the 3 s run ran on the run worker
+        assert int(_value(client, "len(during)")) >= 2
+        assert _value(client, "dg.kernel.load_asset_value('slow')") == "done"
+    finally:
+        km.shutdown_kernel(now=True)
+        client.stop_channels()
