@@ -172,6 +172,35 @@ def test_op_jobs_run_on_dask(dask_ex, instance):
     assert first != os.getpid() and second != os.getpid()
 
 
+def test_the_address_may_come_from_an_environment_variable(cluster, instance, monkeypatch):
+    """Dagster's StringSource: {"env": "VAR"}, read when the config is validated."""
+    monkeypatch.setenv("DD_TEST_ADDRESS", cluster.scheduler_address)
+    ex = dask_executor.configured(
+        {"cluster": {"existing": {"address": {"env": "DD_TEST_ADDRESS"}}}}
+    )
+    assert ex.config == {"cluster": {"existing": {"address": cluster.scheduler_address}}}
+    r = dg.materialize([source], instance=instance, executor=ex)
+    assert r.output_for_node("source")["pid"] != os.getpid()
+    monkeypatch.delenv("DD_TEST_ADDRESS")
+    with pytest.raises(dg.DagsterInvalidConfigError, match="'DD_TEST_ADDRESS', which is not set"):
+        dask_executor.configured({"cluster": {"existing": {"address": {"env": "DD_TEST_ADDRESS"}}}})
+
+
+def test_reconstructable_takes_a_function_returning_a_job_as_dagster(dask_ex, instance):
+    def get_job():
+        job = dg.define_asset_job("via_fn", executor_def=dask_ex)
+        return dg.Definitions(assets=[source], jobs=[job]).resolve_job_def("via_fn")
+
+    r = dg.execute_job(dg.reconstructable(get_job), instance=instance)
+    assert r.success and r.output_for_node("source")["pid"] != os.getpid()
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="must return a job, it returned int"
+    ):
+        dg.reconstructable(lambda: 1)
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="function taking no arguments"):
+        dg.reconstructable(lambda x: x)
+
+
 def test_bad_config_and_requirements_are_refused_clearly(dask_ex):
     with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'cluster'"):
         dask_executor.configured({"clustr": {}})
