@@ -748,9 +748,9 @@ def _job_partitions(
                 f"--partition-range {partition_range!r} must be START...END, e.g. "
                 f"--partition-range {example}...{example}."
             )
-        keys = [start, end]
+        keys: list[str] = [start, end]
     else:
-        keys = [partition]
+        keys = [partition] if partition is not None else []
     for key in keys:
         try:
             pdef.validate_partition_key(key, dynamic_partitions_store=inst)

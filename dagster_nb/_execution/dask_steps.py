@@ -546,7 +546,7 @@ def _run_on_worker(
     step can be interrupted by ``_interrupt_run`` while it runs."""
     snap = _worker_snapshot(blob, modules)
     run_id = snap["spec"].run_id
-    canceled = {
+    canceled: dict[str, Any] = {
         "events": [],
         "outcome": None,
         "produced": None,
