@@ -576,6 +576,14 @@ def job_list(
     help="in_process, multiprocess or dask (default: the job's executor).",
 )
 @click.option(
+    "-o",
+    "--op-selection",
+    "op_selection",
+    default=None,
+    help="Run only these ops, comma-separated ('*op_name+' clauses for op jobs); for an asset "
+    "job, op names are the assets' node names.",
+)
+@click.option(
     "--partition",
     default=None,
     help="One partition of a partitioned job (the same as --tags '{\"dagster/partition\": KEY}').",
@@ -599,6 +607,7 @@ def job_execute(
     config_json: str | None,
     tags: str | None,
     executor_name: str | None,
+    op_selection: str | None,
     partition: str | None,
     partition_range: str | None,
     verbose: bool,
@@ -624,6 +633,9 @@ def job_execute(
             )
         )
     job_def = defs.resolve_job_def(job_name)
+    asset_selection = None
+    if op_selection is not None:
+        job_def, asset_selection = _op_subset(job_def, op_selection)
     inst = instance()
     partition, key_range = _job_partitions(job_def, inst, partition, partition_range, tag_map)
     if isinstance(job_def, OpJobDefinition):  # bad config is bad usage: refused before a run
@@ -637,7 +649,15 @@ def job_execute(
         with RunProgress(out, verbose=verbose) as progress:
             if key_range is not None:
                 result = _job_backfill(
-                    job_def, defs, inst, key_range, config, tag_map, executor_name, progress
+                    job_def,
+                    defs,
+                    inst,
+                    key_range,
+                    config,
+                    tag_map,
+                    executor_name,
+                    progress,
+                    asset_selection,
                 )
             elif isinstance(job_def, OpJobDefinition):
                 if executor_name is not None:
@@ -664,7 +684,7 @@ def job_execute(
                     instance=inst,
                     partition_key=partition,
                     raise_on_error=False,
-                    asset_selection=None,
+                    asset_selection=asset_selection,
                     tags=tag_map,
                     in_process=False,
                     listeners=[progress],
@@ -677,6 +697,34 @@ def job_execute(
     code = _report_runs(out, result, {"job": job_name})
     if code:
         sys.exit(code)
+
+
+def _op_subset(job_def: Any, op_selection: str) -> tuple[Any, list[Any] | None]:
+    """``-o/--op-selection a,b``: an op job's subset (Dagster's op selection clauses), or for an
+    asset job the keys of the assets whose node (op) names are given."""
+    from dagster_nb._errors import DagsterError, did_you_mean
+    from dagster_nb._execution.graph_run import OpJobDefinition
+
+    names = [n.strip() for n in op_selection.split(",") if n.strip()]
+    if not names:
+        raise click.UsageError("-o/--op-selection names no op: give op names, comma-separated.")
+    if isinstance(job_def, OpJobDefinition):
+        try:
+            return job_def.get_subset(op_selection=names), None
+        except DagsterError as exc:
+            raise click.UsageError(f"-o/--op-selection {op_selection!r}: {exc}") from None
+    by_op: dict[str, list[Any]] = {}
+    for key in job_def._selected:
+        ad = job_def._defs.resolved.assets_def_by_key[key]
+        by_op.setdefault(ad.node_name, []).append(key)
+    unknown = [n for n in names if n not in by_op]
+    if unknown:
+        raise click.UsageError(
+            f"-o/--op-selection: job {job_def.name!r} has no op {unknown[0]!r}."
+            + (did_you_mean(unknown[0], sorted(by_op)) or f" Its ops: {', '.join(sorted(by_op))}.")
+            + " (For an asset job, give asset node names; '*' and '+' clauses apply to op jobs.)"
+        )
+    return job_def, sorted({k for n in names for k in by_op[n]}, key=lambda k: k.parts)
 
 
 _PARTITION_TAG = "dagster/partition"
@@ -770,16 +818,17 @@ def _job_backfill(
     tag_map: dict[str, str],
     executor_name: str | None,
     progress: Any,
+    asset_selection: list[Any] | None = None,
 ) -> Any:
     """A range of an asset job's partitions, as ``asset materialize --partition-range``: the
-    job's assets, tags, resources and executor."""
+    job's assets (or those of --op-selection), tags, resources and executor."""
     from dagster_nb._execution.backfill import run_backfill
     from dagster_nb._execution.executors import executor_run_kwargs
 
     ex = _executor(executor_name, defs) if executor_name is not None else job_def.executor_def
     return run_backfill(
         defs.resolved,
-        job_def._selected,
+        job_def._selected if asset_selection is None else asset_selection,
         partition_key_range=key_range,
         instance=inst,
         resources=dict(defs.resources),
@@ -1004,7 +1053,9 @@ def run_show(run_id: str, as_json: bool) -> None:
 
 @run.command("delete")
 @click.argument("run_id")
-@click.option("--noprompt", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "-f", "--force", "--noprompt", "noprompt", is_flag=True, help="Do not ask for confirmation."
+)
 @json_option
 def run_delete(run_id: str, noprompt: bool, as_json: bool) -> None:
     """Delete a run and its events (the assets' stored values stay)."""
