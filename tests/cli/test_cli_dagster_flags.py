@@ -90,3 +90,44 @@ def test_run_delete_takes_dagsters_force_flag(tmp_path):
     assert _json(run(tmp_path, "run", "list", "--json")) == []
     missing = run(tmp_path, "run", "delete", rec["run_id"], "--force")
     assert missing.returncode == 2 and "No run" in missing.stderr
+
+
+def test_asset_wipe_and_export_speak_json_with_the_exit_codes(tmp_path):
+    (tmp_path / "defs.py").write_text(DEFS)
+    _json(run(tmp_path, "asset", "materialize", "-f", "defs.py", "--json"))
+    assert _json(run(tmp_path, "asset", "wipe", "raw", "--noprompt", "--json")) == {
+        "wiped": ["raw"]
+    }
+    bad = run(tmp_path, "asset", "wipe", "clen", "--noprompt", "--json")
+    assert bad.returncode == 2 and "Did you mean 'clean'?" in bad.stderr
+    assert _json(run(tmp_path, "asset", "wipe", "--all", "--noprompt", "--json")) == {
+        "wiped": ["clean"]
+    }
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": "import dagster_nb as dg\n\n@dg.asset\ndef one():\n    return 1\n",
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": "print('exploring')\n",
+            },
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "a.ipynb").write_text(json.dumps(nb))
+    out = _json(run(tmp_path, "export", "a.ipynb", "-o", "a_defs.py", "--json"))
+    assert out["written"].endswith("a_defs.py")
+    text = (tmp_path / "a_defs.py").read_text()
+    assert "import dagster as dg" in text and "def one" in text and "exploring" not in text
+    missing = run(tmp_path, "export", "nope.ipynb", "-o", "x.py", "--json")
+    assert missing.returncode == 2 and "nope.ipynb" in missing.stderr
