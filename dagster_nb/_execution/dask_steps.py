@@ -68,6 +68,9 @@ def get_client(cluster: Any) -> Any:
             client, owned = Client(ccfg["address"], set_as_default=False), None
         else:
             kwargs = {"processes": True, "dashboard_address": ":0", **dict(ccfg)}
+            if kwargs["processes"]:
+                pre = kwargs.get("preload") or []
+                kwargs["preload"] = [*([pre] if isinstance(pre, str) else pre), __name__]
             # a step that kills its worker fails at once instead of killing the others in turn
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 owned = LocalCluster(**kwargs)
@@ -76,6 +79,17 @@ def get_client(cluster: Any) -> Any:
             atexit.register(close_clusters)
         _CLIENTS[key] = (client, owned)
         return client
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask's preload hook, run in each worker process of the local clusters started here: a
+    process group of its own. Jupyter interrupts a kernel with a SIGINT to the kernel's whole
+    process group, and a terminal's Ctrl-C reaches the CLI's; the workers must not die of it
+    (the run's cancel stops its steps on them instead, and they serve the next run)."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
 
 
 def close_clusters() -> None:
