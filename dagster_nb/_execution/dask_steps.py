@@ -313,14 +313,17 @@ def _cancel(client: Any, cluster: Any, run_id: str, futures: list) -> set[str]:
         return was_running
     try:
         client.cancel(futures, force=True)
-        for keys in client.run(_interrupt_run, run_id).values():
-            was_running.update(keys)
+        # on_error="return": a worker that fails to answer (dying) does not stop the others'
+        for keys in client.run(_interrupt_run, run_id, on_error="return").values():
+            if isinstance(keys, list):
+                was_running.update(keys)
         local = "local" in cluster
         deadline = time.monotonic() + _STOP_WAIT_S
         killed = False
         start = time.monotonic()
         while True:
-            busy = [w for w, steps in client.run(_steps_running, run_id).items() if steps]
+            answers = client.run(_steps_running, run_id, on_error="return")
+            busy = [w for w, steps in answers.items() if isinstance(steps, list) and steps]
             if not busy or time.monotonic() > deadline:
                 return was_running
             if local and not killed and time.monotonic() - start > _KILL_AFTER_S:
