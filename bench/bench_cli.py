@@ -4,7 +4,11 @@
    same file with ``import dagster as dg``: wall time of fresh processes (the whole command, as a
    user waits for it), alternating the two, median of ``--repeat``.
 2. A fan-out of 8 assets that each burn ~1 s of CPU, on a 2-worker Dask LocalCluster (started
-   before timing, as a kernel reuses it), against the same run in process: wall time.
+   before timing, as a kernel reuses it), against the same run in process: wall time. With the
+   real dagster_dask venv (scripts/make_venv_dd.sh, ``.venv-dd``), the same assets with
+   ``import dagster as dg`` and ``dagster_dask.dask_executor`` on a 2-worker LocalCluster of
+   that venv (started before timing too, given as ``{"existing": {"address": ...}}``), in the
+   same run.
 
     python bench/bench_cli.py [--repeat 7] [--skip-dagster] [--skip-dask]
 """
@@ -12,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -54,7 +59,10 @@ def bench_startup(repeat: int, with_dagster: bool) -> None:
                 b.append(_wall(cmd_theirs, tmp, env))
             p.append(_wall(cmd_python, tmp, env))
         ma, mp = statistics.median(a), statistics.median(p)
-        print(f"asset list -f quickstart.py, wall, median of {repeat} fresh processes")
+        print(
+            f"asset list -f quickstart.py, wall, median of {repeat} fresh processes "
+            f"(load average {os.getloadavg()[0]:.1f} after)"
+        )
         print(f"  python -c pass (interpreter alone)  {mp * 1000:8.0f} ms")
         print(
             f"  dagster-nb asset list               {ma * 1000:8.0f} ms  (min {min(a) * 1000:.0f}, max {max(a) * 1000:.0f})"
@@ -130,6 +138,82 @@ def bench_dask(repeat: int) -> None:
         f"  speed-up                              {statistics.median(ip) / statistics.median(dk):6.2f}x  (cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})"
     )
     print(f"  heavy steps running at once (max)     {overlap}")
+    bench_dagster_dask(repeat)
+
+
+DD_VENV = os.environ.get("DAGSTER_NB_DD_VENV") or os.path.join(ROOT, ".venv-dd")
+
+DD_FAN_OUT = r"""
+import json, os, sys, tempfile, time
+import dagster as dg
+from dagster_dask import dask_executor
+
+def burn(seconds):
+    end = time.process_time() + seconds
+    n = 0
+    while time.process_time() < end:
+        n += 1
+    return n
+
+@dg.asset
+def start():
+    return 1
+
+def make(i):
+    @dg.asset(name=f"heavy_{i}")
+    def heavy(start):
+        return burn(1.0) > 0
+    return heavy
+
+HEAVY = [make(i) for i in range(8)]
+
+def fan_out():
+    # (the workers rebuild the job before the address is known: they do not use the executor)
+    address = os.environ.get("DD_ADDRESS", "tcp://127.0.0.1:0")
+    ex = dask_executor.configured({"cluster": {"existing": {"address": address}}})
+    job = dg.define_asset_job("fan_out", executor_def=ex)
+    return dg.Definitions(assets=[start, *HEAVY], jobs=[job]).resolve_job_def("fan_out")
+
+if __name__ == "__main__":
+    from distributed import LocalCluster
+    t = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    started = time.perf_counter() - t
+    os.environ["DD_ADDRESS"] = cluster.scheduler_address
+    times = []
+    # DAGSTER_HOME is a temporary folder the caller made
+    with dg.DagsterInstance.get() as inst:
+        for i in range(int(sys.argv[1]) + 1):  # the first run warms the workers' imports
+            t = time.perf_counter()
+            assert dg.execute_job(dg.reconstructable(fan_out), instance=inst).success
+            if i:
+                times.append(time.perf_counter() - t)
+    cluster.close()
+    print(json.dumps({"started": started, "times": times}))
+"""
+
+
+def bench_dagster_dask(repeat: int) -> None:
+    python = os.path.join(DD_VENV, "bin", "python")
+    if not os.path.exists(python):
+        print(f"  dagster_dask: no venv at {DD_VENV} (scripts/make_venv_dd.sh makes it)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = os.path.join(tmp, "dd_fan_out.py")
+        with open(prog, "w") as f:
+            f.write(DD_FAN_OUT)
+        env = dict(os.environ, DAGSTER_HOME=tmp)
+        p = subprocess.run(
+            [python, prog, str(repeat)], cwd=tmp, env=env, capture_output=True, text=True
+        )
+        if p.returncode != 0:
+            print("  dagster_dask run failed:", p.stderr[-2000:])
+            return
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+    dd = out["times"]
+    print(
+        f"  dagster_dask, 2-worker LocalCluster  {statistics.median(dd):6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in dd)}; cluster start {out['started']:.1f} s, not included; load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 def _max_overlap(result) -> int:

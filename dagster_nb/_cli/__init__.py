@@ -43,7 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:  # UsageError: 2
         exc.show()
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C into Abort (from the KeyboardInterrupt): the shell's 130 for it,
+        # 1 for a prompt answered no
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            sys.stderr.write("Interrupted.\n")
+            return 130
         sys.stderr.write("Aborted.\n")
         return 1
     except KeyboardInterrupt:

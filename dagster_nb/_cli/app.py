@@ -198,6 +198,7 @@ def _report_runs(out: Out, result: Any, extra: dict[str, Any] | None = None) -> 
                 "run_id": r.run_id,
                 "status": r.dagster_run_status.value,
                 "partition": r.dagster_run.tags.get("dagster/partition") if r.dagster_run else None,
+                "partition_range": _range_of(r.dagster_run.tags) if r.dagster_run else None,
                 "steps": dict(r.step_outcomes),
                 "failures": failures,
             }
@@ -214,6 +215,11 @@ def _report_runs(out: Out, result: Any, extra: dict[str, Any] | None = None) -> 
                     f"\nstep {f['step']} failed (run {r['run_id']}):\n{f['traceback']}\n"
                 )
     return 0 if success else EXIT_RUN_FAILED
+
+
+def _range_of(tags: Any) -> str | None:
+    start, end = (tags.get(t) for t in _RANGE_TAGS)
+    return f"{start}...{end}" if start is not None and end is not None else None
 
 
 def _key_str(key: Any) -> str:
@@ -569,6 +575,27 @@ def job_list(
     default=None,
     help="in_process, multiprocess or dask (default: the job's executor).",
 )
+@click.option(
+    "-o",
+    "--op-selection",
+    "op_selection",
+    default=None,
+    help="Run only these ops, comma-separated ('*op_name+' clauses for op jobs); for an asset "
+    "job, op names are the assets' node names.",
+)
+@click.option(
+    "--partition",
+    default=None,
+    help="One partition of a partitioned job (the same as --tags '{\"dagster/partition\": KEY}').",
+)
+@click.option(
+    "--partition-range",
+    "partition_range",
+    default=None,
+    metavar="START...END",
+    help="A range of partitions of a partitioned job: one run for assets with "
+    "BackfillPolicy.single_run(), else a run per partition.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Print every event (to stderr).")
 @json_option
 def job_execute(
@@ -580,10 +607,15 @@ def job_execute(
     config_json: str | None,
     tags: str | None,
     executor_name: str | None,
+    op_selection: str | None,
+    partition: str | None,
+    partition_range: str | None,
     verbose: bool,
     as_json: bool,
 ) -> None:
-    """Execute a job with its executor (as `dagster job execute`)."""
+    """Execute a job with its executor (as `dagster job execute`). A partitioned job runs one
+    partition (--partition, or Dagster's tag dagster/partition) or a range of them
+    (--partition-range, or the tags dagster/asset_partition_range_start and _end)."""
     from dagster_nb._errors import DagsterError, did_you_mean
     from dagster_nb._execution.graph_run import OpJobDefinition
 
@@ -601,6 +633,11 @@ def job_execute(
             )
         )
     job_def = defs.resolve_job_def(job_name)
+    asset_selection = None
+    if op_selection is not None:
+        job_def, asset_selection = _op_subset(job_def, op_selection)
+    inst = instance()
+    partition, key_range = _job_partitions(job_def, inst, partition, partition_range, tag_map)
     if isinstance(job_def, OpJobDefinition):  # bad config is bad usage: refused before a run
         from dagster_nb._execution.graph_run import validate_run_config
 
@@ -608,10 +645,21 @@ def job_execute(
             validate_run_config(job_def, config)
         except DagsterError as exc:
             raise _usage(exc) from None
-    inst = instance()
     try:
         with RunProgress(out, verbose=verbose) as progress:
-            if isinstance(job_def, OpJobDefinition):
+            if key_range is not None:
+                result = _job_backfill(
+                    job_def,
+                    defs,
+                    inst,
+                    key_range,
+                    config,
+                    tag_map,
+                    executor_name,
+                    progress,
+                    asset_selection,
+                )
+            elif isinstance(job_def, OpJobDefinition):
                 if executor_name is not None:
                     job_def = job_def.with_executor_def(_executor(executor_name, defs))
                 result = job_def._run(
@@ -634,8 +682,9 @@ def job_execute(
                 result = job_def._execute(
                     run_config=config,
                     instance=inst,
+                    partition_key=partition,
                     raise_on_error=False,
-                    asset_selection=None,
+                    asset_selection=asset_selection,
                     tags=tag_map,
                     in_process=False,
                     listeners=[progress],
@@ -648,6 +697,151 @@ def job_execute(
     code = _report_runs(out, result, {"job": job_name})
     if code:
         sys.exit(code)
+
+
+def _op_subset(job_def: Any, op_selection: str) -> tuple[Any, list[Any] | None]:
+    """``-o/--op-selection a,b``: an op job's subset (Dagster's op selection clauses), or for an
+    asset job the keys of the assets whose node (op) names are given."""
+    from dagster_nb._errors import DagsterError, did_you_mean
+    from dagster_nb._execution.graph_run import OpJobDefinition
+
+    names = [n.strip() for n in op_selection.split(",") if n.strip()]
+    if not names:
+        raise click.UsageError("-o/--op-selection names no op: give op names, comma-separated.")
+    if isinstance(job_def, OpJobDefinition):
+        try:
+            return job_def.get_subset(op_selection=names), None
+        except DagsterError as exc:
+            raise click.UsageError(f"-o/--op-selection {op_selection!r}: {exc}") from None
+    by_op: dict[str, list[Any]] = {}
+    for key in job_def._selected:
+        ad = job_def._defs.resolved.assets_def_by_key[key]
+        by_op.setdefault(ad.node_name, []).append(key)
+    unknown = [n for n in names if n not in by_op]
+    if unknown:
+        raise click.UsageError(
+            f"-o/--op-selection: job {job_def.name!r} has no op {unknown[0]!r}."
+            + (did_you_mean(unknown[0], sorted(by_op)) or f" Its ops: {', '.join(sorted(by_op))}.")
+            + " (For an asset job, give asset node names; '*' and '+' clauses apply to op jobs.)"
+        )
+    return job_def, sorted({k for n in names for k in by_op[n]}, key=lambda k: k.parts)
+
+
+_PARTITION_TAG = "dagster/partition"
+_RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+
+def _job_partitions(
+    job_def: Any,
+    inst: Any,
+    partition: str | None,
+    partition_range: str | None,
+    tag_map: dict[str, str],
+) -> tuple[str | None, Any]:
+    """The partition key or key range ``job execute`` runs: from --partition/--partition-range
+    or Dagster's tags (taken out of ``tag_map``; the run gets its own); checked against the
+    job's partitions definition, so a bad key is a usage error naming the valid form."""
+    from dagster_nb._errors import DagsterError
+    from dagster_nb._execution.graph_run import OpJobDefinition
+    from dagster_nb._partitions import PartitionKeyRange
+    from dagster_nb._partitions.describe import example_partition_key, pdef_source
+
+    name = job_def.name
+    tagged = tag_map.pop(_PARTITION_TAG, None)
+    if tagged is not None and partition is not None and tagged != partition:
+        raise click.UsageError(
+            f"--partition {partition!r} and the tag {_PARTITION_TAG}={tagged!r} disagree: give one."
+        )
+    partition = partition if partition is not None else tagged
+    start, end = (tag_map.pop(t, None) for t in _RANGE_TAGS)
+    if (start is None) != (end is None):
+        raise click.UsageError(f"Give both tags {_RANGE_TAGS[0]} and {_RANGE_TAGS[1]}, or neither.")
+    if start is not None and end is not None:
+        if partition_range is not None and partition_range != f"{start}...{end}":
+            raise click.UsageError(
+                f"--partition-range {partition_range!r} and the range tags ({start}...{end}) "
+                "disagree: give one."
+            )
+        partition_range = f"{start}...{end}"
+    if partition is not None and partition_range is not None:
+        raise click.UsageError("Give either --partition KEY or --partition-range START...END.")
+    config_partitioned = bool(getattr(job_def, "_config_partitioned", False))
+    pdef = getattr(job_def, "partitions_def", None)
+    if isinstance(job_def, OpJobDefinition) or (pdef is None and not config_partitioned):
+        if partition is not None or partition_range is not None:
+            raise click.UsageError(
+                f"Job {name!r} is not partitioned: drop --partition/--partition-range "
+                "(partition a job by defining it over partitioned assets: "
+                "define_asset_job(..., selection=...))."
+            )
+        return None, None
+    if pdef is None:  # partitioned by its config (PartitionedConfig): one key at a time
+        pdef = job_def._job.config.partitions_def
+        if partition_range is not None:
+            raise click.UsageError(
+                f"Job {name!r} is partitioned by its config: run one partition at a time "
+                "(--partition KEY)."
+            )
+    example = example_partition_key(pdef, inst) or "KEY"
+    valid_form = (
+        f"Job {name!r} is partitioned by {pdef_source(pdef)}: give --partition KEY "
+        f"(e.g. --partition {example}) or --partition-range START...END."
+    )
+    if partition is None and partition_range is None:
+        raise click.UsageError(valid_form)
+    if partition_range is not None:
+        start, sep, end = partition_range.partition("...")
+        if not sep or not start or not end:
+            raise click.UsageError(
+                f"--partition-range {partition_range!r} must be START...END, e.g. "
+                f"--partition-range {example}...{example}."
+            )
+        keys: list[str] = [start, end]
+    else:
+        keys = [partition] if partition is not None else []
+    for key in keys:
+        try:
+            pdef.validate_partition_key(key, dynamic_partitions_store=inst)
+        except DagsterError as exc:
+            raise click.UsageError(f"{exc} {valid_form}") from None
+    if partition_range is not None:
+        return None, PartitionKeyRange(keys[0], keys[1])
+    return partition, None
+
+
+def _job_backfill(
+    job_def: Any,
+    defs: Any,
+    inst: Any,
+    key_range: Any,
+    config: dict[str, Any] | None,
+    tag_map: dict[str, str],
+    executor_name: str | None,
+    progress: Any,
+    asset_selection: list[Any] | None = None,
+) -> Any:
+    """A range of an asset job's partitions, as ``asset materialize --partition-range``: the
+    job's assets (or those of --op-selection), tags, resources and executor."""
+    from dagster_nb._execution.backfill import run_backfill
+    from dagster_nb._execution.executors import executor_run_kwargs
+
+    ex = _executor(executor_name, defs) if executor_name is not None else job_def.executor_def
+    return run_backfill(
+        defs.resolved,
+        job_def._selected if asset_selection is None else asset_selection,
+        partition_key_range=key_range,
+        instance=inst,
+        resources=dict(defs.resources),
+        run_config=config,
+        tags={
+            **{k: str(v) for k, v in job_def._job.run_tags.items()},
+            **job_def.tags,
+            **tag_map,
+        },
+        listeners=[progress],
+        job_name=job_def.name,
+        executor_kwargs=executor_run_kwargs(ex, config) if ex is not None else None,
+    )
 
 
 # --------------------------------------------------------------------------- schedule / sensor
@@ -859,7 +1053,9 @@ def run_show(run_id: str, as_json: bool) -> None:
 
 @run.command("delete")
 @click.argument("run_id")
-@click.option("--noprompt", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "-f", "--force", "--noprompt", "noprompt", is_flag=True, help="Do not ask for confirmation."
+)
 @json_option
 def run_delete(run_id: str, noprompt: bool, as_json: bool) -> None:
     """Delete a run and its events (the assets' stored values stay)."""

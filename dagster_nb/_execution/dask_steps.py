@@ -17,9 +17,16 @@ Clusters: ``{"local": {...}}`` starts a ``LocalCluster`` of worker processes on 
 keeps it for the life of the process (a kernel reuses it); ``{"existing": {"address": ...}}``
 connects a client to a running scheduler. A worker that dies fails its step (Dask's
 ``KilledWorker``; local clusters are made with ``allowed-failures`` 0 so a crashing step is not
-retried on the other workers). An interrupt cancels the run's tasks; on a local cluster the
-workers running them are killed (their nannies start new ones), which stops steps that were
-mid-computation; on an existing cluster a step already running finishes there, unrecorded.
+retried on the other workers).
+
+An interrupt (Ctrl-C in the kernel or the CLI) cancels the run on any cluster: the run's queued
+tasks are canceled, and each worker raises ``DagsterExecutionInterruptedError`` in the threads
+running the run's steps (``_interrupt_run``), which stops a step at its next Python line, as
+Ctrl-C stops an in-process step; a task of the run that starts anyway returns at once. The
+parent waits (``_STOP_WAIT_S``) for those steps to stop, records them interrupted and the run
+CANCELED; the workers stay up for the next run. A step inside a long call into C code stops when
+that call returns (before any further line of it runs); on a local cluster (ours), a worker
+whose step has not stopped by then is killed and its nanny starts a fresh one.
 """
 
 from __future__ import annotations
@@ -30,9 +37,10 @@ import pickle
 import queue
 import sys
 import threading
+import time
 from typing import Any
 
-from dagster_nb._errors import DagsterExecutionStepExecutionError
+from dagster_nb._errors import DagsterExecutionInterruptedError, DagsterExecutionStepExecutionError
 
 __all__ = ["run_steps_on_dask", "get_client", "close_clusters"]
 
@@ -60,6 +68,9 @@ def get_client(cluster: Any) -> Any:
             client, owned = Client(ccfg["address"], set_as_default=False), None
         else:
             kwargs = {"processes": True, "dashboard_address": ":0", **dict(ccfg)}
+            if kwargs["processes"]:
+                pre = kwargs.get("preload") or []
+                kwargs["preload"] = [*([pre] if isinstance(pre, str) else pre), __name__]
             # a step that kills its worker fails at once instead of killing the others in turn
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 owned = LocalCluster(**kwargs)
@@ -68,6 +79,17 @@ def get_client(cluster: Any) -> Any:
             atexit.register(close_clusters)
         _CLIENTS[key] = (client, owned)
         return client
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask's preload hook, run in each worker process of the local clusters started here: a
+    process group of its own. Jupyter interrupts a kernel with a SIGINT to the kernel's whole
+    process group, and a terminal's Ctrl-C reaches the CLI's; the workers must not die of it
+    (the run's cancel stops its steps on them instead, and they serve the next run)."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
 
 
 def close_clusters() -> None:
@@ -193,6 +215,7 @@ def run_steps_on_dask(run: Any) -> None:
     topic = f"dagster_nb-{run.run_id}"
     streamed: queue.Queue = queue.Queue()
     emitted: dict[str, int] = {}  # step key -> events of it recorded so far
+    failed: set[str] = set()  # steps whose failure event came through the stream
 
     def on_stream(item: Any) -> None:
         try:
@@ -210,6 +233,8 @@ def run_steps_on_dask(run: Any) -> None:
                 return
             if seq == emitted.get(step_key, 0):  # late or out of order: the result has it
                 emitted[step_key] = seq + 1
+                if event.event_type_value == "STEP_FAILURE":
+                    failed.add(step_key)
                 run.emit(event)
 
     pending = {s.key: s for s in run.plan.steps}
@@ -261,7 +286,12 @@ def run_steps_on_dask(run: Any) -> None:
                 _apply(run, step, fut, emitted)
     except BaseException:
         run.cancelled.set()
-        _cancel(client, cluster, list(running))
+        was_running = _cancel(client, cluster, run.run_id, list(running))
+        drain()  # what the workers sent before they stopped (an interrupted step's failure)
+        started = was_running | {k for k, n in emitted.items() if n}
+        _record_interrupted(
+            run, [s for s in running.values() if s.key in started and s.key not in failed]
+        )
         raise
     finally:
         try:
@@ -270,23 +300,65 @@ def run_steps_on_dask(run: Any) -> None:
             pass
 
 
-def _cancel(client: Any, cluster: Any, futures: list) -> None:
-    """Cancel the run's tasks. Dask cannot stop a task that is running, so on a local cluster
-    (ours) the workers running them are killed at once; their nannies start fresh ones."""
+_STOP_WAIT_S = 10.0  # how long a cancel waits for the run's steps to stop on the workers
+_KILL_AFTER_S = 2.0  # on a local cluster (ours): then the workers still running them are killed
+
+
+def _cancel(client: Any, cluster: Any, run_id: str, futures: list) -> set[str]:
+    """Cancel the run's tasks: the queued ones at the scheduler; the running ones by an
+    interrupt in their worker threads; wait for them to stop. Returns the keys of the steps
+    that were running. Never raises (the run is being canceled already)."""
+    was_running: set[str] = set()
     if not futures:
-        return
-    keys = {f.key for f in futures}
+        return was_running
     try:
-        busy = (
-            [w for w, ks in client.processing().items() if keys & set(ks)]
-            if "local" in cluster
-            else []
-        )
         client.cancel(futures, force=True)
-        if busy:
-            client.run(_exit_worker, workers=busy, wait=False)
+        # on_error="return": a worker that fails to answer (dying) does not stop the others'
+        for keys in client.run(_interrupt_run, run_id, on_error="return").values():
+            if isinstance(keys, list):
+                was_running.update(keys)
+        local = "local" in cluster
+        deadline = time.monotonic() + _STOP_WAIT_S
+        killed = False
+        start = time.monotonic()
+        while True:
+            answers = client.run(_steps_running, run_id, on_error="return")
+            busy = [w for w, steps in answers.items() if isinstance(steps, list) and steps]
+            if not busy or time.monotonic() > deadline:
+                return was_running
+            if local and not killed and time.monotonic() - start > _KILL_AFTER_S:
+                client.run(_exit_worker, workers=busy, wait=False)
+                killed = True
+            time.sleep(0.05)
     except Exception:
-        pass
+        return was_running
+
+
+def _record_interrupted(run: Any, steps: list) -> None:
+    """The steps that were running when the run was canceled fail as interrupted, with the
+    events an in-process step interrupted by Ctrl-C has."""
+    from dagster_nb._events import DagsterEventType as EV
+    from dagster_nb._events import SerializableErrorInfo
+    from dagster_nb._execution.executor import StepOutcome, _emit_failed_to_materialize
+
+    for step in steps:
+        if run.step_outcomes.get(step.key) is not None:
+            continue
+        run.step_outcomes[step.key] = StepOutcome.FAILURE
+        run.event(
+            EV.STEP_FAILURE,
+            step.key,
+            message=f'Execution of step "{step.key}" was interrupted.',
+            error=SerializableErrorInfo.from_exception(
+                DagsterExecutionInterruptedError(
+                    f'Step "{step.key}" was interrupted on its Dask worker: the run was canceled.'
+                )
+            ),
+            level="ERROR",
+        )
+        _emit_failed_to_materialize(
+            run, step, reason="the run was interrupted", kind="RUN_TERMINATED"
+        )
 
 
 async def _exit_worker() -> None:  # a coroutine: Dask runs it without waiting for a reply
@@ -351,6 +423,67 @@ def _apply(run: Any, step: Any, fut: Any, emitted: dict[str, int]) -> None:
 # --------------------------------------------------------------------------- worker side
 
 _WORKER_STATE: dict[str, Any] = {}  # per worker process: snapshots by id, instances by folder
+
+# Per worker process: the steps running here, by run id -> step key -> [thread id, interrupted],
+# and the runs canceled lately (a task of theirs that starts after the cancel returns at once).
+_STEPS_LOCK = threading.Lock()
+_RUNNING_STEPS: dict[str, dict[str, list]] = {}
+_CANCELED_RUNS: dict[str, None] = {}
+
+
+def _interrupt_run(run_id: str) -> list[str]:
+    """On a worker (``client.run``): cancel ``run_id`` here; raise DagsterExecutionInterruptedError
+    in the threads running its steps, once each. Returns those steps' keys."""
+    import ctypes
+
+    with _STEPS_LOCK:
+        _CANCELED_RUNS[run_id] = None
+        while len(_CANCELED_RUNS) > 1000:
+            del _CANCELED_RUNS[next(iter(_CANCELED_RUNS))]
+        interrupted = []
+        for key, entry in _RUNNING_STEPS.get(run_id, {}).items():
+            if not entry[1]:
+                entry[1] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(entry[0]), ctypes.py_object(DagsterExecutionInterruptedError)
+                )
+                interrupted.append(key)
+        return interrupted
+
+
+def _steps_running(run_id: str) -> list[str]:
+    """On a worker (``client.run``): the steps of ``run_id`` still running here."""
+    with _STEPS_LOCK:
+        return sorted(_RUNNING_STEPS.get(run_id, {}))
+
+
+def _enter_step(run_id: str, step_key: str) -> bool:
+    with _STEPS_LOCK:
+        if run_id in _CANCELED_RUNS:
+            return False
+        _RUNNING_STEPS.setdefault(run_id, {})[step_key] = [threading.get_ident(), False]
+        return True
+
+
+def _leave_step(run_id: str, step_key: str) -> bool:
+    """Unregister; whether an interrupt was sent to this thread."""
+    with _STEPS_LOCK:
+        steps = _RUNNING_STEPS.get(run_id, {})
+        entry = steps.pop(step_key, None)
+        if not steps:
+            _RUNNING_STEPS.pop(run_id, None)
+    return bool(entry and entry[1])
+
+
+def _take_pending_interrupt() -> None:
+    """An interrupt was sent to this thread and not raised yet: let it be raised here, in our
+    code, rather than in Dask's after the task returns."""
+    try:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            time.sleep(0.001)
+    except DagsterExecutionInterruptedError:
+        pass
 
 
 def _worker_snapshot(blob: bytes, modules: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -426,12 +559,43 @@ def _run_on_worker(
     state: dict[str, Any],
     topic: str,
 ) -> dict[str, Any]:
-    """On a Dask worker: run one step; stream its events; return them with how it ended."""
+    """On a Dask worker: run one step; stream its events; return them with how it ended. The
+    step can be interrupted by ``_interrupt_run`` while it runs."""
+    snap = _worker_snapshot(blob, modules)
+    run_id = snap["spec"].run_id
+    canceled: dict[str, Any] = {
+        "events": [],
+        "outcome": None,
+        "produced": None,
+        "outputs": {},
+        "data_versions": {},
+        "error": None,
+        "interrupted": True,
+        "pid": os.getpid(),
+    }
+    if not _enter_step(run_id, step_key):
+        return canceled  # the run was canceled before this task started
+    payload = canceled
+    try:
+        try:
+            payload = _run_step_here(snap, step_key, state, topic)
+        finally:
+            sent = _leave_step(run_id, step_key)
+        if sent and not payload["interrupted"]:
+            _take_pending_interrupt()
+    except DagsterExecutionInterruptedError:  # raised after the step, before _leave_step
+        _leave_step(run_id, step_key)
+        payload = canceled
+    return payload
+
+
+def _run_step_here(
+    snap: dict[str, Any], step_key: str, state: dict[str, Any], topic: str
+) -> dict[str, Any]:
     from dagster_nb._definitions.resources import build_resources
     from dagster_nb._execution.executor import RunExecution, _run_step_guarded
     from dagster_nb._execution.step_processes import _picklable, _portable_error
 
-    snap = _worker_snapshot(blob, modules)
     spec = snap["spec"]
     run = RunExecution(snap["resolved"], snap["plan"], spec, _worker_instance(snap["instance_dir"]))
     run.dagster_run = snap["dagster_run"]
@@ -460,18 +624,22 @@ def _run_on_worker(
     run.emit = emit  # type: ignore[method-assign]  # the parent records events; one writer
     before = dict(run.data_versions)
     interrupted = False
-    with build_resources(
-        snap["resource_defs"],
-        instance=run.instance,
-        resource_config=snap["resource_config"],
-        dagster_run=run.dagster_run,
-    ) as resources:
-        run.resources = resources
-        try:
-            _run_step_guarded(run, step)
-        except BaseException as exc:  # an interrupt: the step's failure events are recorded
-            run.step_errors[step_key] = exc
-            interrupted = True
+    try:
+        with build_resources(
+            snap["resource_defs"],
+            instance=run.instance,
+            resource_config=snap["resource_config"],
+            dagster_run=run.dagster_run,
+        ) as resources:
+            run.resources = resources
+            try:
+                _run_step_guarded(run, step)
+            except BaseException as exc:  # an interrupt: the step's failure events are recorded
+                run.step_errors[step_key] = exc
+                interrupted = True
+    except DagsterExecutionInterruptedError as exc:  # while the resources were set up or torn down
+        run.step_errors.setdefault(step_key, exc)
+        interrupted = True
     error = run.step_errors.get(step_key)
     return {
         "events": events,

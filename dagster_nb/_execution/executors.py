@@ -176,11 +176,32 @@ def _validate_dask(cfg: Mapping[str, Any], *, where: str) -> dict[str, Any]:
     ccfg = dict(ccfg or {})
     if ctype == "existing":
         extra = sorted(set(ccfg) - {"address"})
-        if extra or not isinstance(ccfg.get("address"), str):
+        address = ccfg.get("address")
+        if isinstance(address, Mapping) and set(address) == {"env"}:
+            address = _address_from_env(address["env"], where=where)
+            ccfg["address"] = address
+        if extra or not isinstance(address, str):
             raise DagsterInvalidConfigError(
-                f"cluster.existing of {where} takes {{'address': 'tcp://HOST:PORT'}} only, got {ccfg!r}."
+                f"cluster.existing of {where} takes {{'address': 'tcp://HOST:PORT'}} (or "
+                f"{{'address': {{'env': 'VAR'}}}}) only, got {ccfg!r}."
             )
     return {"cluster": {ctype: ccfg}}
+
+
+def _address_from_env(var: Any, *, where: str) -> str:
+    """Dagster's ``StringSource``: ``{"env": "VAR"}`` is read when the config is validated."""
+    if not isinstance(var, str) or not var:
+        raise DagsterInvalidConfigError(
+            f"cluster.existing.address of {where}: {{'env': ...}} takes the name of an "
+            f"environment variable, got {var!r}."
+        )
+    value = os.environ.get(var)
+    if value is None:
+        raise DagsterInvalidConfigError(
+            f"cluster.existing.address of {where} reads the environment variable {var!r}, "
+            f"which is not set. Set it to the scheduler's address (tcp://HOST:PORT)."
+        )
+    return value
 
 
 in_process_executor = ExecutorDefinition(
@@ -297,7 +318,10 @@ def executor_run_kwargs(
 
 def reconstructable(target: Any) -> Any:
     """Dagster's ``reconstructable(job)``: here the job itself (its steps run in children
-    forked from this process, so they need no way to re-import it).
+    forked from this process, or on Dask workers that get it pickled, so they need no way to
+    re-import it). As in Dagster, ``target`` may also be a function taking no arguments that
+    returns the job (Dagster's way for jobs made by ``define_asset_job`` or ``to_job``); it is
+    called once, here.
 
     >>> import dagster_nb as dg
     >>> @dg.op
@@ -306,15 +330,39 @@ def reconstructable(target: Any) -> Any:
     ... def j(): one()
     >>> dg.reconstructable(j) is j
     True
+    >>> def get_job(): return j
+    >>> dg.reconstructable(get_job) is j
+    True
     """
-    if not hasattr(target, "execute_in_process") or not isinstance(
-        getattr(target, "name", None), str
-    ):
-        raise DagsterInvalidDefinitionError(
-            f"reconstructable() takes a job (@job, graph.to_job(), or a job resolved from "
-            f"Definitions), got {type(target).__name__}."
-        )
-    return target
+    if _is_job(target):
+        return target
+    if callable(target) and not isinstance(target, type):
+        import inspect
+
+        try:
+            sig = inspect.signature(target)
+        except (TypeError, ValueError):
+            sig = None
+        if sig is not None and not any(
+            p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            for p in sig.parameters.values()
+        ):
+            job = target()
+            if _is_job(job):
+                return job
+            raise DagsterInvalidDefinitionError(
+                f"reconstructable({getattr(target, '__name__', target)!r}): the function must "
+                f"return a job, it returned {type(job).__name__}."
+            )
+    raise DagsterInvalidDefinitionError(
+        f"reconstructable() takes a job (@job, graph.to_job(), or a job resolved from "
+        f"Definitions) or a function taking no arguments that returns one, got "
+        f"{type(target).__name__}."
+    )
+
+
+def _is_job(target: Any) -> bool:
+    return hasattr(target, "execute_in_process") and isinstance(getattr(target, "name", None), str)
 
 
 def execute_job(

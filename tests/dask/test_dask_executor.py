@@ -8,6 +8,7 @@ reused.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -172,6 +173,35 @@ def test_op_jobs_run_on_dask(dask_ex, instance):
     assert first != os.getpid() and second != os.getpid()
 
 
+def test_the_address_may_come_from_an_environment_variable(cluster, instance, monkeypatch):
+    """Dagster's StringSource: {"env": "VAR"}, read when the config is validated."""
+    monkeypatch.setenv("DD_TEST_ADDRESS", cluster.scheduler_address)
+    ex = dask_executor.configured(
+        {"cluster": {"existing": {"address": {"env": "DD_TEST_ADDRESS"}}}}
+    )
+    assert ex.config == {"cluster": {"existing": {"address": cluster.scheduler_address}}}
+    r = dg.materialize([source], instance=instance, executor=ex)
+    assert r.output_for_node("source")["pid"] != os.getpid()
+    monkeypatch.delenv("DD_TEST_ADDRESS")
+    with pytest.raises(dg.DagsterInvalidConfigError, match="'DD_TEST_ADDRESS', which is not set"):
+        dask_executor.configured({"cluster": {"existing": {"address": {"env": "DD_TEST_ADDRESS"}}}})
+
+
+def test_reconstructable_takes_a_function_returning_a_job_as_dagster(dask_ex, instance):
+    def get_job():
+        job = dg.define_asset_job("via_fn", executor_def=dask_ex)
+        return dg.Definitions(assets=[source], jobs=[job]).resolve_job_def("via_fn")
+
+    r = dg.execute_job(dg.reconstructable(get_job), instance=instance)
+    assert r.success and r.output_for_node("source")["pid"] != os.getpid()
+    with pytest.raises(
+        dg.DagsterInvalidDefinitionError, match="must return a job, it returned int"
+    ):
+        dg.reconstructable(lambda: 1)
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="function taking no arguments"):
+        dg.reconstructable(lambda x: x)
+
+
 def test_bad_config_and_requirements_are_refused_clearly(dask_ex):
     with pytest.raises(dg.DagsterInvalidConfigError, match="Did you mean 'cluster'"):
         dask_executor.configured({"clustr": {}})
@@ -300,3 +330,153 @@ def test_max_concurrent_is_refused_with_the_dask_executor(dask_ex, instance):
         dg.DagsterInvalidDefinitionError, match="does not apply to the dask executor"
     ):
         dg.materialize([source], instance=instance, executor=dask_ex, max_concurrent=4)
+
+
+def _spinner(name: str, marker_dir):
+    """An asset that spins for 8 s in Python (0.02 s sleeps), then writes a marker file."""
+
+    @dg.asset(name=name)
+    def spin():
+        import time
+
+        (marker_dir / f"{name}.started").write_text(str(os.getpid()))
+        end = time.monotonic() + 8
+        while time.monotonic() < end:
+            time.sleep(0.02)
+        (marker_dir / f"{name}.finished").write_text("the step was not stopped")
+        return name
+
+    return spin
+
+
+def test_an_interrupt_cancels_running_and_queued_tasks_on_an_existing_cluster(
+    dask_ex, instance, cluster, tmp_path
+):
+    """Ctrl-C (a KeyboardInterrupt in the parent) on a cluster that is not ours: its workers
+    stay up; the run's running steps stop at once and its queued ones never start."""
+    from dagster_nb._execution.dask_steps import _steps_running
+
+    client = get_client(dask_ex.config)
+    workers_before = client.run(os.getpid)
+    spins = [_spinner(f"spin_{c}", tmp_path) for c in "abc"]  # 3 steps, 2 worker threads
+    starts = []
+
+    def interrupt_when_both_workers_run(event):
+        if event.event_type_value == "STEP_START":
+            starts.append(event.step_key)
+            if len(starts) == 2:
+                raise KeyboardInterrupt  # what Ctrl-C in the kernel or the CLI does
+
+    with pytest.raises(KeyboardInterrupt):
+        dg.materialize(
+            spins, instance=instance, executor=dask_ex, listeners=[interrupt_when_both_workers_run]
+        )
+    (run,) = instance.get_runs()
+    assert run.status.value == "CANCELED"
+    # when the call returns, nothing of the run runs on the cluster any more ...
+    assert client.run(_steps_running, run.run_id) == {w: [] for w in workers_before}
+    finished = sorted(p.name for p in tmp_path.glob("*.finished"))
+    started = sorted(p.name.split(".")[0] for p in tmp_path.glob("*.started"))
+    assert finished == [] and started == sorted(starts)  # the queued step never started
+    # ... and the record says so: the two running steps interrupted, none materialized
+    stored = [
+        (e.dagster_event_type.value, e.step_key)
+        for e in instance.all_logs(run.run_id)
+        if e.dagster_event_type is not None
+    ]
+    assert sorted(k for t, k in stored if t == "STEP_FAILURE") == sorted(starts)
+    assert not [t for t, _ in stored if t in ("ASSET_MATERIALIZATION", "STEP_SUCCESS")]
+    assert stored[-1][0] == "PIPELINE_CANCELED"
+    failure = next(
+        e
+        for e in instance.all_logs(run.run_id)
+        if e.dagster_event_type is not None and e.dagster_event_type.value == "STEP_FAILURE"
+    )
+    assert "interrupted" in failure.user_message
+    for key in ("spin_a", "spin_b", "spin_c"):
+        assert instance.get_latest_materialization_event(dg.AssetKey(key)) is None
+        assert not list((tmp_path / "home" / "storage").glob(f"{key}*"))  # no value, no temp
+    # the cluster's workers were not restarted, and they serve the next run
+    assert client.run(os.getpid) == workers_before
+    r = dg.materialize([source], instance=instance, executor=dask_ex)
+    assert r.success and r.output_for_node("source")["pid"] in workers_before.values()
+    import time
+
+    time.sleep(1)
+    assert not list(tmp_path.glob("*.finished"))
+
+
+CLI_SPIN = """
+import os, pathlib, time
+
+import dagster_nb as dg
+from dagster_nb.dask import dask_executor
+
+MARKS = pathlib.Path(os.environ["MARK_DIR"])
+
+
+@dg.asset
+def spin():
+    (MARKS / "spin.started").write_text(str(os.getpid()))
+    end = time.monotonic() + 8
+    while time.monotonic() < end:
+        time.sleep(0.02)
+    (MARKS / "spin.finished").write_text("the step was not stopped")
+
+
+defs = dg.Definitions(
+    assets=[spin],
+    executor=dask_executor.configured(
+        {"cluster": {"existing": {"address": {"env": "DASK_ADDRESS"}}}}
+    ),
+)
+"""
+
+
+def test_ctrl_c_in_the_cli_cancels_the_run_on_an_existing_cluster(cluster, tmp_path):
+    """The real `dagster-nb asset materialize` interrupted by SIGINT while its step runs on a
+    scheduler given by address: exit 130, the run CANCELED, the step stopped on its worker."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dagster_nb._execution.dask_steps import _steps_running
+
+    (tmp_path / "defs.py").write_text(CLI_SPIN)
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(tmp_path / "home"),
+        MARK_DIR=str(tmp_path),
+        DASK_ADDRESS=cluster.scheduler_address,
+    )
+    cmd = [sys.executable, "-m", "dagster_nb._cli", "asset", "materialize", "-f", "defs.py"]
+    proc = subprocess.Popen(
+        [*cmd, "--json"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "spin.started").exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the step never started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert b"Interrupted." in err
+    listed = subprocess.run(
+        [sys.executable, "-m", "dagster_nb._cli", "run", "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    (run,) = json.loads(listed.stdout)
+    assert run["status"] == "CANCELED" and run["assets"] == ["spin"]
+    client = get_client({"cluster": {"existing": {"address": cluster.scheduler_address}}})
+    assert all(v == [] for v in client.run(_steps_running, run["run_id"]).values())
+    assert not (tmp_path / "spin.finished").exists()
