@@ -260,10 +260,17 @@ def cached_upstream_ids(
     return found
 
 
+_MAX_WRAPPERS = 8
+
+
 def _wrapper(manifest: Mapping[str, Any]) -> ManifestWrapper:
     # One wrapper per manifest object, shared by all its specs (the manifest is not copied).
+    # Bounded: the specs keep their wrapper (and so the manifest) alive; this map only finds it
+    # again while a definition is built, and must not keep every manifest ever loaded alive.
     w = _WRAPPERS.get(id(manifest))
     if w is None or w.manifest is not manifest:
+        if len(_WRAPPERS) >= _MAX_WRAPPERS:
+            del _WRAPPERS[next(iter(_WRAPPERS))]
         w = _WRAPPERS[id(manifest)] = ManifestWrapper(manifest)
     return w
 
