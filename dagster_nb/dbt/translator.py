@@ -170,11 +170,9 @@ class DagsterDbtTranslator:
                     k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)
                 }
             deps.append(AssetDep(up_spec.key, partition_mapping=pm, metadata=dep_meta))
-        groups = manifest.get("groups") or {}
         owner_props = props
-        if groups and props.get("group"):
-            by_name = {g["name"]: g for g in groups.values()}
-            gp = by_name.get(props.get("group") or "")
+        if props.get("group"):
+            gp = _wrapper(manifest).groups_by_name().get(props["group"])
             if gp:
                 owner_props = {**props, "group": gp}
         mtype = (props.get("config") or {}).get("materialized")
