@@ -756,7 +756,9 @@ class _Builder:
             imports += [line for line in io_imports if line not in imports]
             body.insert(0, (_Unit(index=-1, cell=-1, kind="def"), io_source))
             if self.dbt_inline:
-                body.insert(1, (_Unit(index=-1, cell=-1, kind="assign"), "\n".join(self.dbt_inline)))
+                body.insert(
+                    1, (_Unit(index=-1, cell=-1, kind="assign"), "\n".join(self.dbt_inline))
+                )
         imports = _grouped_imports(imports)
         out: list[str] = [
             f"# Dagster definitions exported from {self.source} by `dagster-nb export`.",

@@ -44,7 +44,7 @@ class DbtDuckDBIOManager(dg.ConfigurableIOManager):
 
     database: str
     # DuckDB has one writer per file: steps running at once (Dagster's multiprocess executor,
-    # `%materialize --max-concurrent`) wait this long for a sibling's connection to close.
+    # max_concurrent > 1 in the notebook) wait this long for a sibling's connection to close.
     lock_timeout: float = 60.0
 
     def _connect(self, read_only: bool) -> Any:
