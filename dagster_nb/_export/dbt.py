@@ -13,7 +13,8 @@ counterpart; its source (plain Dagster code) is written into the module instead.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 DBT_MODULE = "dagster_nb.dbt"
@@ -56,12 +57,45 @@ def imported_names(stmt: ast.stmt) -> dict[str, str]:
     return {}
 
 
-def decorator_category(dbt_names: Mapping[str, str], deco: ast.AST) -> str | None:
-    """``"assets"`` for ``@dbt_assets(...)`` (under whatever local name it was imported)."""
+def imported_module_aliases(stmt: ast.stmt) -> set[str]:
+    """``X`` for ``import dagster_nb.dbt as X`` (it becomes ``import dagster_dbt as X``)."""
+    if isinstance(stmt, ast.Import):
+        return {a.asname for a in stmt.names if a.name == DBT_MODULE and a.asname}
+    return set()
+
+
+def decorator_category(
+    dbt_names: Mapping[str, str], dbt_modules: AbstractSet[str], deco: ast.AST
+) -> str | None:
+    """``"assets"`` for ``@dbt_assets(...)`` (under whatever local name it was imported) and
+    ``@X.dbt_assets(...)`` (``import dagster_nb.dbt as X``)."""
     target = deco.func if isinstance(deco, ast.Call) else deco
     if isinstance(target, ast.Name):
         return DECORATOR_CATEGORY.get(dbt_names.get(target.id, ""))
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in dbt_modules
+    ):
+        return DECORATOR_CATEGORY.get(target.attr)
     return None
+
+
+def missing_module_attributes(alias: str, nodes: Iterable[ast.AST]) -> list[str]:
+    """``X.Name`` uses, in kept code, of names dagster_dbt does not have (``X`` is the alias of
+    ``import dagster_nb.dbt as X``): the user must change them."""
+    out: list[str] = []
+    for node in nodes:
+        for n in ast.walk(node):
+            if (
+                isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name)
+                and n.value.id == alias
+                and n.attr not in SAME_IN_DAGSTER_DBT
+                and n.attr not in out
+            ):
+                out.append(n.attr)
+    return out
 
 
 def render_import(
@@ -134,7 +168,9 @@ def io_manager_source() -> tuple[list[str], str]:
 __all__ = [
     "DBT_MODULE",
     "decorator_category",
+    "imported_module_aliases",
     "imported_names",
+    "missing_module_attributes",
     "io_manager_source",
     "render_import",
 ]

@@ -274,6 +274,7 @@ class _Builder:
         self.from_imports: dict[str, str] = {}  # local name -> dagster_nb public name
         self.asset_names: set[str] = set()
         self.dbt_names: dict[str, str] = {}  # local name -> dagster_nb.dbt name
+        self.dbt_modules: set[str] = set()  # X of `import dagster_nb.dbt as X`
         self.dbt_inline: list[str] | None = None  # DbtDuckDBIOManager's source is needed
         self._cell_lines: dict[int, list[str]] = {}
 
@@ -336,6 +337,7 @@ class _Builder:
             for a in stmt.names:
                 self.from_imports[a.asname or a.name] = a.name
         self.dbt_names.update(dbt_export.imported_names(stmt))
+        self.dbt_modules |= dbt_export.imported_module_aliases(stmt)
 
     def _span(self, ci: int, stmt: ast.stmt, body: list[ast.stmt]) -> tuple[int, int, str]:
         """First and last line of a statement (decorators and comments right above it
@@ -381,7 +383,7 @@ class _Builder:
             for d in stmt.decorator_list:
                 cat = _DECORATOR_CATEGORY.get(
                     self.dg_name(d) or ""
-                ) or dbt_export.decorator_category(self.dbt_names, d)
+                ) or dbt_export.decorator_category(self.dbt_names, self.dbt_modules, d)
                 if cat is not None:
                     u.category = cat
                     if cat == "assets":
@@ -816,6 +818,15 @@ class _Builder:
                     continue
                 if a.name == "dagster_nb":
                     lines.append(f"import dagster as {a.asname}" if a.asname else "import dagster")
+                elif a.name == dbt_export.DBT_MODULE and a.asname:
+                    lines.append(f"import dagster_dbt as {a.asname}")
+                    kept = [u.node for u in self.carried()[0] if u.node is not None]
+                    for attr in dbt_export.missing_module_attributes(a.asname, kept):
+                        self._note(
+                            f"`{a.asname}.{attr}` is dagster_nb.dbt only (dagster_dbt has no "
+                            f"{attr}); import it by name (`from dagster_nb.dbt import {attr}`) "
+                            "and export again"
+                        )
                 elif a.name.startswith("dagster_nb."):
                     self._note(
                         f"`import {a.name}` has no Dagster module of that name; install and "

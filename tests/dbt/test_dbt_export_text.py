@@ -45,3 +45,21 @@ def test_a_notebook_without_dbt_is_unchanged():
         ["import dagster_nb as dg\n@dg.asset\ndef a():\n    return 1"], source="t.ipynb"
     ).text
     assert "dagster_dbt" not in text and "DbtDuckDBIOManager" not in text
+
+
+def test_module_alias_import_and_its_decorator():
+    export = build_export(
+        [
+            "import dagster_nb as dg\n"
+            "import dagster_nb.dbt as nbdbt\n"
+            "@nbdbt.dbt_assets(manifest='m.json')\n"
+            "def models(context, dbt: nbdbt.DbtCliResource):\n"
+            "    yield from dbt.cli(['build'], context=context).stream()\n"
+            "dg.kernel.set_resources(io_manager=nbdbt.DbtDuckDBIOManager(database='w.duckdb'))"
+        ],
+        source="t.ipynb",
+    )
+    assert "import dagster_dbt as nbdbt" in export.text
+    assert "    assets=[models]," in export.text
+    # dagster_dbt has no DbtDuckDBIOManager: the note says what to change
+    assert [n for n in export.notes if "nbdbt.DbtDuckDBIOManager" in n and "by name" in n]
