@@ -187,6 +187,45 @@ def load_theirs(path: Path, n: int) -> int:
     return len(dg.AssetSelection.from_string(f"key:m{n // 10}+").resolve(graph))
 
 
+def breakdown_ours(path: Path, n: int, repeats: int, collections: bool) -> list[float]:
+    """Median CPU ms of each phase of load_ours: parse, @dbt_assets (specs + multi-asset),
+    Definitions + asset graph, selection. ``collections=False`` pauses the cyclic GC for the
+    whole load, to show what the collections cost in each phase."""
+    import gc
+
+    import dagster_nb as dg
+    from dagster_nb.dbt import DbtCliResource, dbt_assets
+    from dagster_nb.dbt._manifest import load_manifest
+
+    rows = []
+    for _ in range(repeats):
+        gc.collect()
+        if not collections:
+            gc.disable()
+        try:
+            t0 = time.process_time()
+            manifest = load_manifest(path)
+            t1 = time.process_time()
+
+            @dbt_assets(manifest=manifest)
+            def models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+                yield from dbt.cli(["build"], context=context).stream()
+
+            t2 = time.process_time()
+            defs = dg.Definitions(
+                assets=[models], resources={"dbt": DbtCliResource(project_dir=path.parent)}
+            )
+            defs.resolve_asset_graph()
+            t3 = time.process_time()
+            dg.AssetSelection.from_string(f"key:m{n // 10}+").resolve(defs)
+            t4 = time.process_time()
+        finally:
+            gc.enable()
+        rows.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0))
+        del manifest, models, defs
+    return [1e3 * statistics.median(c) for c in zip(*rows, strict=True)]
+
+
 def bench_load(sizes: list[int], repeats: int) -> list[tuple]:
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="bench_dbt_"))
@@ -215,6 +254,14 @@ def bench_load(sizes: list[int], repeats: int) -> list[tuple]:
             f"selection: {k1} assets)",
             flush=True,
         )
+        for collections in (True, False):
+            ms = breakdown_ours(path, n, repeats, collections)
+            print(
+                f"  dagster_nb phases, CPU ms ({'GC on' if collections else 'GC paused'}): "
+                f"parse {ms[0]:.1f} | @dbt_assets {ms[1]:.1f} | Definitions + graph {ms[2]:.1f}"
+                f" | selection {ms[3]:.1f} | total {ms[4]:.1f} ({1e3 * ms[4] / n:.0f} us/model)",
+                flush=True,
+            )
     shutil.rmtree(tmp, ignore_errors=True)
     return rows
 

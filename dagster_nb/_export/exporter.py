@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster_nb._errors import DagsterError
+from dagster_nb._export import dbt as dbt_export
 from dagster_nb._export.names import analyze, dotted, function_free_names
 
 __all__ = [
@@ -164,7 +165,7 @@ _SHOW_METHODS = frozenset(
 
 _MUTATOR = re.compile(
     r"^(write|mkdir|makedirs|update|append|extend|add|set|insert|remove|pop|clear|touch|unlink|"
-    r"rename|replace|save|put|delete|drop|create|register|seed|close|flush|sort|reverse)"
+    r"rename|replace|save|put|delete|drop|create|register|seed|close|flush|sort|reverse|prepare)"
 )
 
 
@@ -272,6 +273,9 @@ class _Builder:
         self.module_aliases: set[str] = set()  # names bound to dagster_nb itself
         self.from_imports: dict[str, str] = {}  # local name -> dagster_nb public name
         self.asset_names: set[str] = set()
+        self.dbt_names: dict[str, str] = {}  # local name -> dagster_nb.dbt name
+        self.dbt_modules: set[str] = set()  # X of `import dagster_nb.dbt as X`
+        self.dbt_inline: list[str] | None = None  # DbtDuckDBIOManager's source is needed
         self._cell_lines: dict[int, list[str]] = {}
 
     # ------------------------------------------------------------ naming
@@ -332,6 +336,8 @@ class _Builder:
         elif isinstance(stmt, ast.ImportFrom) and stmt.module == "dagster_nb" and not stmt.level:
             for a in stmt.names:
                 self.from_imports[a.asname or a.name] = a.name
+        self.dbt_names.update(dbt_export.imported_names(stmt))
+        self.dbt_modules |= dbt_export.imported_module_aliases(stmt)
 
     def _span(self, ci: int, stmt: ast.stmt, body: list[ast.stmt]) -> tuple[int, int, str]:
         """First and last line of a statement (decorators and comments right above it
@@ -375,7 +381,9 @@ class _Builder:
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             u.kind = "def"
             for d in stmt.decorator_list:
-                cat = _DECORATOR_CATEGORY.get(self.dg_name(d) or "")
+                cat = _DECORATOR_CATEGORY.get(
+                    self.dg_name(d) or ""
+                ) or dbt_export.decorator_category(self.dbt_names, self.dbt_modules, d)
                 if cat is not None:
                     u.category = cat
                     if cat == "assets":
@@ -745,6 +753,14 @@ class _Builder:
             body.append((u, text))
         if "import dagster as dg" not in imports:
             imports.append("import dagster as dg")
+        if self.dbt_inline is not None:
+            io_imports, io_source = dbt_export.io_manager_source()
+            imports += [line for line in io_imports if line not in imports]
+            body.insert(0, (_Unit(index=-1, cell=-1, kind="def"), io_source))
+            if self.dbt_inline:
+                body.insert(
+                    1, (_Unit(index=-1, cell=-1, kind="assign"), "\n".join(self.dbt_inline))
+                )
         imports = _grouped_imports(imports)
         out: list[str] = [
             f"# Dagster definitions exported from {self.source} by `dagster-nb export`.",
@@ -802,6 +818,15 @@ class _Builder:
                     continue
                 if a.name == "dagster_nb":
                     lines.append(f"import dagster as {a.asname}" if a.asname else "import dagster")
+                elif a.name == dbt_export.DBT_MODULE and a.asname:
+                    lines.append(f"import dagster_dbt as {a.asname}")
+                    kept = [u.node for u in self.carried()[0] if u.node is not None]
+                    for attr in dbt_export.missing_module_attributes(a.asname, kept):
+                        self._note(
+                            f"`{a.asname}.{attr}` is dagster_nb.dbt only (dagster_dbt has no "
+                            f"{attr}); import it by name (`from dagster_nb.dbt import {attr}`) "
+                            "and export again"
+                        )
                 elif a.name.startswith("dagster_nb."):
                     self._note(
                         f"`import {a.name}` has no Dagster module of that name; install and "
@@ -818,6 +843,13 @@ class _Builder:
         names = [a for a in stmt.names if a.name == "*" or (a.asname or a.name) in used]
         if not names:
             return []
+        if stmt.module == dbt_export.DBT_MODULE and not stmt.level:
+            lines, notes, inline = dbt_export.render_import(stmt, used)
+            for n in notes:
+                self._note(n)
+            if inline is not None:
+                self.dbt_inline = [*(self.dbt_inline or []), *inline]
+            return lines
         if stmt.module == "dagster_nb" and not stmt.level:
             mod = "dagster"
             for a in names:

@@ -23,12 +23,20 @@ class ManifestWrapper:
     Dagster stores the same thing under ``dagster_dbt/manifest``.
     """
 
-    __slots__ = ("manifest", "upstream", "_project_id")
+    __slots__ = ("manifest", "upstream", "_project_id", "_groups")
 
     def __init__(self, manifest: Mapping[str, Any]) -> None:
         self.manifest = manifest
         self.upstream: dict[str, list[str]] = {}  # unique id -> upstream asset/source ids
         self._project_id: Any = ()
+        self._groups: dict[str, Any] | None = None
+
+    def groups_by_name(self) -> Mapping[str, Any]:
+        """The manifest's dbt groups by name (built once, not once per grouped model)."""
+        if self._groups is None:
+            groups = self.manifest.get("groups") or {}
+            self._groups = {g["name"]: g for g in groups.values()}
+        return self._groups
 
     @property
     def project_id_value(self) -> Any:

@@ -43,17 +43,30 @@ class DbtDuckDBIOManager(dg.ConfigurableIOManager):
     """
 
     database: str
+    # DuckDB has one writer per file: steps running at once (Dagster's multiprocess executor,
+    # max_concurrent > 1 in the notebook) wait this long for a sibling's connection to close.
+    lock_timeout: float = 60.0
 
     def _connect(self, read_only: bool) -> Any:
+        import time
+
         import duckdb
 
-        try:
-            return duckdb.connect(self.database, read_only=read_only)
-        except duckdb.IOException as e:
-            raise dg.DagsterInvariantViolationError(
-                f"Cannot open the DuckDB file {self.database} ({e}). Is another process (a dbt "
-                "run, another kernel) holding its lock? Wait for it to finish and retry."
-            ) from None
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(self.database, read_only=read_only)
+            except duckdb.IOException as e:
+                if "lock" in str(e).lower() and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise dg.DagsterInvariantViolationError(
+                    f"Cannot open the DuckDB file {self.database} ({e}). Is another process (a "
+                    "dbt run, another kernel) holding its lock? Waited "
+                    f"{self.lock_timeout:g} s (lock_timeout); let it finish and retry."
+                ) from None
 
     def handle_output(self, context: Any, obj: Any) -> None:
         if obj is None:

@@ -170,11 +170,9 @@ class DagsterDbtTranslator:
                     k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)
                 }
             deps.append(AssetDep(up_spec.key, partition_mapping=pm, metadata=dep_meta))
-        groups = manifest.get("groups") or {}
         owner_props = props
-        if groups and props.get("group"):
-            by_name = {g["name"]: g for g in groups.values()}
-            gp = by_name.get(props.get("group") or "")
+        if props.get("group"):
+            gp = _wrapper(manifest).groups_by_name().get(props["group"])
             if gp:
                 owner_props = {**props, "group": gp}
         mtype = (props.get("config") or {}).get("materialized")
@@ -260,10 +258,17 @@ def cached_upstream_ids(
     return found
 
 
+_MAX_WRAPPERS = 8
+
+
 def _wrapper(manifest: Mapping[str, Any]) -> ManifestWrapper:
     # One wrapper per manifest object, shared by all its specs (the manifest is not copied).
+    # Bounded: the specs keep their wrapper (and so the manifest) alive; this map only finds it
+    # again while a definition is built, and must not keep every manifest ever loaded alive.
     w = _WRAPPERS.get(id(manifest))
     if w is None or w.manifest is not manifest:
+        if len(_WRAPPERS) >= _MAX_WRAPPERS:
+            del _WRAPPERS[next(iter(_WRAPPERS))]
         w = _WRAPPERS[id(manifest)] = ManifestWrapper(manifest)
     return w
 
