@@ -11,9 +11,12 @@ import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 ANONYMOUS_ASSET_JOB_PREFIX = "__anonymous_asset_job"
 _FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
@@ -283,7 +286,11 @@ class BaseEvaluationContext:
     """
 
     def __init__(
-        self, *, instance: Any = None, resources: Mapping[str, Any] | None = None, logger_name: str
+        self,
+        *,
+        instance: DagsterInstance | None = None,
+        resources: Mapping[str, Any] | None = None,
+        logger_name: str,
     ):
         self._instance = instance
         self._resource_defs = dict(resources or {})

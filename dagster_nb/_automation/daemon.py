@@ -36,10 +36,13 @@ import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation.run_queue import RunQueue
 from dagster_nb._errors import DagsterInvalidDefinitionError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["AutomationDaemon", "Instigator", "run_daemon", "DEFAULT_AUTOMATION_SENSOR_NAME"]
 
@@ -100,7 +103,7 @@ class AutomationDaemon:
     def __init__(
         self,
         defs: Any,
-        instance: Any,
+        instance: DagsterInstance,
         *,
         owner: str | None = None,
         automation_interval: float = 30.0,
@@ -686,7 +689,7 @@ def _resolve(selection: Any, graph: Any) -> set:
 
 def run_daemon(
     defs: Any,
-    instance: Any,
+    instance: DagsterInstance,
     *,
     interval: float = 1.0,
     stop: threading.Event | None = None,

@@ -38,16 +38,19 @@ tests/automation/test_evaluator_vs_dagster.py), including:
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation import conditions as C
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
+from dagster_nb._gc import collector_paused
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "AssetDaemonCursor",
@@ -263,7 +266,7 @@ class EvaluateAutomationConditionsResult:
 class _Facts:
     """What the evaluation needs from the instance, read lazily and at most once per call."""
 
-    def __init__(self, instance: Any, graph: Any, now: _dt.datetime):
+    def __init__(self, instance: DagsterInstance, graph: Any, now: _dt.datetime):
         self.instance = instance
         self.graph = graph
         self.now = now
@@ -898,7 +901,7 @@ def _executed_with_root(ev, c, key, cand, path):
         return (c, key, cand, _EMPTY, None, (), None)
     if key == ev.root:
         return (c, key, cand, _EMPTY, None, (), None)
-    ups = {}
+    ups: Mapping[Any, Any] = {}
     if ev.prev_state is not None:
         ups = ev.facts.updates_since(ev.prev_state.last_event_id).get(key) or {}
     by_part = {p: ups[p][1] for p in cand if p in ups}
@@ -1143,7 +1146,7 @@ _MEMO_LOCK = threading.Lock()
 
 def evaluate_automation_conditions(
     defs: Any,
-    instance: Any,
+    instance: DagsterInstance,
     asset_selection: Any = None,
     evaluation_time: _dt.datetime | None = None,
     cursor: AssetDaemonCursor | None = None,
@@ -1189,7 +1192,7 @@ def evaluate_automation_conditions(
 
 def _evaluate(
     graph: Any,
-    instance: Any,
+    instance: DagsterInstance,
     keys: Sequence[AssetKey],
     now: _dt.datetime,
     cursor: AssetDaemonCursor,
@@ -1202,10 +1205,7 @@ def _evaluate(
     # The walk allocates tens of thousands of small acyclic tuples; with the cyclic collector
     # on, its passes over a large heap (a notebook's) took two thirds of the time. Nothing here
     # makes cycles, so it is paused for the walk only (and restored even on error).
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    with collector_paused():
         for key in keys:
             cond = graph.get(key).automation_condition or default_condition
             try:
@@ -1216,9 +1216,6 @@ def _evaluate(
                 raise
             nodes.append(node)
             states[key] = state
-    finally:
-        if paused:
-            gc.enable()
     for key in list(states):
         if key not in graph:
             continue

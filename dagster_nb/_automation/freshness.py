@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation._common import validate_cron_schedule, validate_timezone
 from dagster_nb._errors import DagsterInvalidDefinitionError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "FreshnessPolicy",
@@ -226,7 +229,9 @@ def freshness_state(policy: Any, last_materialization_ts: float | None, now_ts: 
     )
 
 
-def freshness_states(defs: Any, instance: Any, now_ts: float | None = None) -> dict[Any, str]:
+def freshness_states(
+    defs: Any, instance: DagsterInstance, now_ts: float | None = None
+) -> dict[Any, str]:
     """Every asset of ``defs`` with a ``freshness_policy``: key -> its freshness state now
     (from the instance's latest materializations, read in one query)."""
     import time

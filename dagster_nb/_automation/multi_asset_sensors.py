@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation.sensors import (
     DefaultSensorStatus,
@@ -30,6 +30,9 @@ from dagster_nb._automation.sensors import (
 )
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "MultiAssetSensorDefinition",
@@ -60,7 +63,7 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
         self,
         *,
         monitored_assets: Any,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         cursor: str | None = None,
         repository_def: Any = None,
         definitions: Any = None,
@@ -194,7 +197,7 @@ def build_multi_asset_sensor_context(
     *,
     monitored_assets: Any,
     repository_def: Any = None,
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     cursor: str | None = None,
     repository_name: str | None = None,
     cursor_from_latest_materializations: bool = False,

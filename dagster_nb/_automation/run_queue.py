@@ -22,13 +22,16 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = ["RunQueue", "enqueue_run"]
 
 
 def enqueue_run(
-    instance: Any,
+    instance: DagsterInstance,
     *,
     run_id: str,
     job_name: str,
@@ -57,7 +60,9 @@ def enqueue_run(
     )
 
 
-def _end_unstarted(instance: Any, run_id: str, job_name: str, *, failed: bool, why: str) -> None:
+def _end_unstarted(
+    instance: DagsterInstance, run_id: str, job_name: str, *, failed: bool, why: str
+) -> None:
     """End a run that never finished: FAILURE (with why) or CANCELED. A run that ended
     meanwhile is left as it is (``if_run_unfinished``)."""
     from dagster_nb._events import DagsterEvent, DagsterEventType
@@ -108,7 +113,9 @@ class RunQueue:
             return [item[1] for item in self._queue]
 
     # ------------------------------------------------------------------ use
-    def submit(self, instance: Any, run_id: str, job_name: str, execute: Callable[[], Any]) -> None:
+    def submit(
+        self, instance: DagsterInstance, run_id: str, job_name: str, execute: Callable[[], Any]
+    ) -> None:
         """Start the QUEUED run ``run_id`` with ``execute()``: on the worker when it runs,
         else now."""
         with self._cond:
@@ -165,7 +172,9 @@ class RunQueue:
                 with self._cond:
                     self.current = None
 
-    def _execute(self, instance: Any, run_id: str, job_name: str, fn: Callable[[], Any]) -> None:
+    def _execute(
+        self, instance: DagsterInstance, run_id: str, job_name: str, fn: Callable[[], Any]
+    ) -> None:
         self.started_runs += 1
         try:
             fn()  # user errors are recorded by the executor (raise_on_error=False)

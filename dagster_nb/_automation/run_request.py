@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._errors import DagsterInvalidDefinitionError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "RunRequest",
@@ -254,7 +257,7 @@ class DynamicPartitionsRequestResult:
 
 
 def apply_dynamic_partitions_requests(
-    requests: Sequence[Any], instance: Any
+    requests: Sequence[Any], instance: DagsterInstance
 ) -> list[DynamicPartitionsRequestResult]:
     """Apply a sensor tick's dynamic partitions requests to ``instance``, in order, as Dagster's
     sensor daemon does: an add request adds the keys that do not exist yet, a delete request

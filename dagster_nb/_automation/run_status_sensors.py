@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation.run_request import RunRequest, SkipReason
 from dagster_nb._automation.sensors import (
@@ -27,6 +27,9 @@ from dagster_nb._automation.sensors import (
     _announce,
 )
 from dagster_nb._errors import DagsterInvalidDefinitionError
+
+if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
 
 __all__ = [
     "RunStatusSensorContext",
@@ -53,7 +56,7 @@ class RunStatusSensorContext:
         sensor_name: str,
         dagster_run: Any,
         dagster_event: Any,
-        instance: Any,
+        instance: DagsterInstance,
         resources: Any = None,
         repository_def: Any = None,
         log: Any = None,

@@ -51,6 +51,7 @@ from dagster_nb._errors import (
 )
 
 if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
     from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
@@ -88,7 +89,7 @@ class ScheduleEvaluationContext(BaseEvaluationContext):
     def __init__(
         self,
         *,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         scheduled_execution_time: datetime | None = None,
         resources: Mapping[str, Any] | None = None,
         repository_def: Any = None,
@@ -135,7 +136,7 @@ class ScheduleEvaluationContext(BaseEvaluationContext):
 
 
 def build_schedule_context(
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     scheduled_execution_time: datetime | None = None,
     resources: Mapping[str, Any] | None = None,
     repository_def: Any = None,
@@ -202,7 +203,33 @@ class ScheduleDefinition:
         required_resource_keys: set[str] | None = None,
         target: Any = None,
         owners: Sequence[str] | None = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword(
+                "ScheduleDefinition",
+                kwargs,
+                (
+                    "name",
+                    "cron_schedule",
+                    "job_name",
+                    "run_config",
+                    "run_config_fn",
+                    "tags",
+                    "tags_fn",
+                    "metadata",
+                    "should_execute",
+                    "environment_vars",
+                    "execution_timezone",
+                    "execution_fn",
+                    "description",
+                    "job",
+                    "default_status",
+                    "required_resource_keys",
+                    "target",
+                    "owners",
+                ),
+            )
         owner = f"schedule '{name}'" if name else "schedule"
         self._cron_schedule = validate_cron_schedule(cron_schedule, owner=owner)
         target_ = AutomationTarget.from_args(

@@ -49,6 +49,7 @@ from dagster_nb._errors import (
 )
 
 if TYPE_CHECKING:
+    from dagster_nb._instance import DagsterInstance
     from dagster_nb._typing import NoExtraKwargs, Unpack
 
 __all__ = [
@@ -90,7 +91,7 @@ class SensorEvaluationContext(BaseEvaluationContext):
     def __init__(
         self,
         *,
-        instance: Any = None,
+        instance: DagsterInstance | None = None,
         cursor: str | None = None,
         resources: Mapping[str, Any] | None = None,
         last_tick_completion_time: float | None = None,
@@ -175,7 +176,7 @@ class SensorEvaluationContext(BaseEvaluationContext):
 
 
 def build_sensor_context(
-    instance: Any = None,
+    instance: DagsterInstance | None = None,
     cursor: str | None = None,
     repository_name: str | None = None,
     repository_def: Any = None,
@@ -271,7 +272,29 @@ class SensorDefinition:
         metadata: Mapping[str, Any] | None = None,
         target: Any = None,
         owners: Sequence[str] | None = None,
+        **kwargs: Unpack[NoExtraKwargs],
     ):
+        if kwargs:
+            raise_unexpected_keyword(
+                "SensorDefinition",
+                kwargs,
+                (
+                    "name",
+                    "evaluation_fn",
+                    "job_name",
+                    "minimum_interval_seconds",
+                    "description",
+                    "job",
+                    "jobs",
+                    "default_status",
+                    "asset_selection",
+                    "required_resource_keys",
+                    "tags",
+                    "metadata",
+                    "target",
+                    "owners",
+                ),
+            )
         if evaluation_fn is None:
             raise DagsterInvalidDefinitionError("Must provide evaluation_fn to SensorDefinition.")
         if not callable(evaluation_fn):

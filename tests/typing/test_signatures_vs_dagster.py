@@ -154,6 +154,8 @@ def _call_with_typo(lib, name):
         "define_asset_job": "selectin",
         "graph": "nam",
         "observable_source_asset": "grup_name",
+        "ScheduleDefinition": "nam",
+        "SensorDefinition": "nam",
     }
     kwargs = {**required, typo.get(name, "grup_name"): "x"}
     if name == "graph_multi_asset":
@@ -174,9 +176,6 @@ TYPO_NAMES = [
         "WeeklyPartitionsDefinition",
         "MonthlyPartitionsDefinition",
         "observable_source_asset",  # Dagster ignores unknown keywords here (ours refuse: below)
-        # automation's definitions: plain TypeErrors for now (no did-you-mean yet)
-        "ScheduleDefinition",
-        "SensorDefinition",
     }
 ]
 
