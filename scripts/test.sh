@@ -26,6 +26,13 @@ if ! node_ok; then
   export PATH
 fi
 "$VENV/bin/python" -m pip install -q -e '.[test]'
+# The real dagster_dask beside the project venv, for the Dask side-by-side tests (they skip,
+# with the reason, when it cannot be installed).
+if ./scripts/make_venv_dd.sh "$VENV" "$VENV-dd" >/dev/null; then
+  export DAGSTER_NB_DD_VENV="$PWD/$VENV-dd"
+else
+  echo "no dagster_dask venv: tests/dask/test_dask_vs_dagster_dask.py will skip"
+fi
 # Lint and type-check first (settings in pyproject.toml); either failing fails the run.
 "$VENV/bin/python" -m ruff check dagster_nb tests
 "$VENV/bin/python" -m ruff format --check dagster_nb tests bench examples
