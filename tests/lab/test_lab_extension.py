@@ -6,44 +6,24 @@ tests/lab/artifacts/. Needs Debian's chromium and playwright (skipped with the r
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from e2e.browser_harness import (
+    KERNEL_READY,
+    LABEXT,
+    ROOT,
+    browser_page,
+    jupyterlab,
+    open_notebook,
+    skip_without_browser,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-LABEXT = ROOT / "labextension" / "dist"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TOKEN = "dagster-nb-lab"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-KERNEL_READY = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
 
 pytestmark = pytest.mark.e2e
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
+skip_without_browser()
 
 EXTRA_CELLS = [
     '@dg.asset(group_name="daily", kinds={"python"},\n'
@@ -102,12 +82,6 @@ def _notebook(path: Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not (LABEXT / "dagster-nb" / "package.json").exists():
@@ -141,93 +115,16 @@ def lab(tmp_path_factory):
             }
         )
     )
-    settings = work / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (
-        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port = _free_port()
-    env = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        DAGSTER_HOME=str(work / "home"),
-        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={TOKEN}",
-            "--ServerApp.allow_root=True",
-            f"--ServerApp.root_dir={work}",
-            "--LabApp.news_url=None",
-            f"--LabApp.extra_labextensions_path={LABEXT}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.disable_check_xsrf=True",
-        ],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("JupyterLab did not start in 90 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with jupyterlab(work, TOKEN) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(lab):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    external: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1500, "height": 950})
-        pg.on(
-            "request",
-            lambda r: (
-                external.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
-                and not r.url.startswith("data:")
-                else None
-            ),
-        )
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.add_locator_handler(
-            pg.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-            lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
-        )
-        pg.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
-        pg.goto(f"{lab}/lab/tree/assets.ipynb?token={TOKEN}&reset")
-        pg.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
-        pg.wait_for_function(KERNEL_READY, timeout=90_000)
+    with browser_page(viewport=(1500, 950)) as pg:
+        open_notebook(pg, lab, TOKEN, "assets.ipynb")
         yield pg
-        browser.close()
-    assert not external, external
-    assert not errors, errors
 
 
 def _run_all(page) -> None:
