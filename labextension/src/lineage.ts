@@ -73,7 +73,7 @@ async function layoutFlat(
 }
 
 const PAD = 14;
-const HEAD = 26;
+const HEAD = 30;
 
 /**
  * Lay out `nodes`/`edges` (keys) with ELK's layered algorithm, in Web Workers (elkpool.ts).
@@ -310,7 +310,7 @@ export class LineageView extends Widget {
     parts.push('<g class="dnbx-groups">');
     for (const g of laid.groups) {
       parts.push(`<g class="dnbx-group-box" data-group="${esc(g.name)}"><rect x="${g.x}" y="${g.y}" width="${g.w}" `
-        + `height="${g.h}" rx="10"/><text x="${g.x + 14}" y="${g.y + 18}" class="dnbx-group-label">${esc(g.name)}</text></g>`);
+        + `height="${g.h}" rx="10"/><text x="${g.x + 14}" y="${g.y + 20}" class="dnbx-group-label">${esc(g.name)}</text></g>`);
     }
     parts.push('</g><g class="dnbx-edges">');
     for (const e of laid.edges) {
@@ -318,6 +318,7 @@ export class LineageView extends Widget {
         + `data-source="${esc(e.source)}" data-target="${esc(e.target)}"/>`);
     }
     parts.push('</g><g class="dnbx-nodes">');
+    this._grouped = laid.groups.length > 0;
     for (const n of nodes) {
       const p = laid.nodes.get(n.key);
       if (p) { parts.push(this._card(n, p.x, p.y)); }
@@ -333,7 +334,9 @@ export class LineageView extends Widget {
 
   private _card(n: LineageNode, x: number, y: number): string {
     const tip = [n.key, n.description ?? '', ...n.stale_causes.map(c => `stale: ${c}`)].filter(Boolean).join('\n');
-    const desc = clip(n.description ?? (n.prefix ? n.prefix + '/' : n.group), 38);
+    // Inside a group box the group's name would only repeat the box's title (Dagster's cards
+    // show no group either); a card outside one says which group it is in.
+    const desc = clip(n.description ?? (n.prefix ? n.prefix + '/' : this._grouped ? '' : n.group), 38);
     const bar = n.partitions ? '<g class="dnbx-pbar"><rect x="14" y="62" width="110" height="5" rx="2" class="dnbx-pbar-bg"/>'
       + '<rect x="14" y="62" width="0" height="5" rx="2" class="dnbx-pbar-done"/>'
       + '<rect x="14" y="62" width="0" height="5" class="dnbx-pbar-failed"/></g>' : '';
@@ -506,5 +509,6 @@ export class LineageView extends Widget {
   private _byKey = new Map<string, LineageNode>();
   private _selected = '';
   private _moved = false;
+  private _grouped = false;
   private _view = { k: 1, x: 0, y: 0 };
 }
