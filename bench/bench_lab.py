@@ -210,9 +210,14 @@ def main() -> None:
                 # cold: fresh workers (ELK loaded and compiled in them from nothing)
                 cold = [page.evaluate(call, {"view_model": vm, "cold": True}) for _ in range(2)]
                 warm = [page.evaluate(call, {"view_model": vm}) for _ in range(args.repeat)]
-                for label, runs in ((f"cold (new workers), median of {len(cold)}", cold),
-                                    (f"warm, median of {len(warm)}", warm)):
-                    med = {k: statistics.median(r[k] for r in runs) for k in ("layout_ms", "stall_ms", "show_ms")}
+                for label, runs in (
+                    (f"cold (new workers), median of {len(cold)}", cold),
+                    (f"warm, median of {len(warm)}", warm),
+                ):
+                    med = {
+                        k: statistics.median(r[k] for r in runs)
+                        for k in ("layout_ms", "stall_ms", "show_ms")
+                    }
                     print(
                         f"| {label} | {n} | {len(vm['edges'])} | {med['layout_ms']:.0f} | "
                         f"{med['stall_ms']:.0f} | {med['show_ms']:.0f} |"
