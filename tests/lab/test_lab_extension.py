@@ -355,3 +355,62 @@ def test_dark_theme_is_readable(page):
     assert sum(map(int, bg[bg.index("(") + 1 : bg.index(")")].split(",")[:3])) < 200, bg
     assert sum(map(int, card[card.index("(") + 1 : card.index(")")].split(",")[:3])) < 200, card
     page.screenshot(path=str(ARTIFACTS / "lab_light.png"))
+
+
+MULTI_ASSET = """
+@dg.asset(group_name="daily", partitions_def=dg.MultiPartitionsDefinition({
+    "date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04"),
+    "region": dg.StaticPartitionsDefinition(["a", "b"]),
+}))
+def regional_sales(context: dg.AssetExecutionContext) -> str:
+    return context.partition_key
+"""
+
+# Run code in the notebook's kernel (as a cell would, without adding one); returns its stdout.
+KERNEL_EXEC = """async (code) => {
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let out = '';
+  const f = k.requestExecute({ code });
+  f.onIOPub = (m) => { if (m.header.msg_type === 'stream') { out += m.content.text; } };
+  await f.done;
+  return out;
+}"""
+
+
+# Last in the module: it adds an asset to the kernel, which the tests above count.
+def test_launch_dialog_picks_a_key_per_dimension_of_a_multi_partitioned_asset(page):
+    from playwright.sync_api import expect
+
+    page.evaluate(KERNEL_EXEC, MULTI_ASSET)
+    expect(_row(page, "regional_sales")).to_have_attribute("data-status", "missing", timeout=60_000)
+    _row(page, "regional_sales").locator(".dnbx-row-run").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("6 partitions", timeout=30_000)
+    # one select per dimension, named and ordered as the definition names them
+    dims = dialog.locator("select.dnbx-launch-dimension")
+    expect(dims).to_have_count(2)
+    assert [dims.nth(i).get_attribute("data-dimension") for i in range(2)] == ["date", "region"]
+    assert dims.nth(0).locator("option").all_inner_texts() == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+    ]
+    dims.nth(0).select_option("2024-01-02")
+    dims.nth(1).select_option("a")
+    dialog.screenshot(path=str(ARTIFACTS / "launch_multi.png"))
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(_row(page, "regional_sales")).to_contain_text("1/6 partitions", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=60_000)
+    out = page.evaluate(
+        KERNEL_EXEC,
+        "r = dg.kernel.instance.get_runs()[0]\n"
+        "print(r.tags.get('dagster/partition'), r.status.value)\n"
+        "print(sorted(dg.kernel.instance.get_materialized_partitions('regional_sales')))",
+    )
+    assert out.splitlines() == ["2024-01-02|a SUCCESS", "['2024-01-02|a']"]
+    # every missing partition: the other five
+    _row(page, "regional_sales").locator(".dnbx-row-run").click()
+    dialog.locator(".dnbx-launch-mode-missing").check()
+    expect(dims.nth(0)).to_be_disabled()
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(_row(page, "regional_sales")).to_contain_text("6/6 partitions", timeout=90_000)
