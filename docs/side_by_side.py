@@ -5,8 +5,13 @@ on the quickstart notebook's four assets, light and dark.
 
 Ours: a headless JupyterLab runs the quickstart's definition cells and `%materialize`, then the
 Lineage tab is opened next to the Assets panel. Dagster's: a running dagster-webserver serving
-the same assets written with `import dagster as dg` (materialized once), its lineage of
-top_country (upstream) and its catalog. Needs Debian's chromium and playwright.
+the same assets written with `import dagster as dg` (docs/quickstart_dagster.py), materialized
+once, its lineage of top_country (upstream) and its catalog:
+
+    DAGSTER_HOME=... dagster asset materialize -f docs/quickstart_dagster.py --select '*'
+    DAGSTER_HOME=... dagster-webserver -f docs/quickstart_dagster.py -h 127.0.0.1 -p 3333
+
+Needs Debian's chromium and playwright.
 """
 
 from __future__ import annotations
