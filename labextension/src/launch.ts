@@ -75,13 +75,74 @@ class LaunchBody extends Widget {
   private _missingInRange: HTMLInputElement;
 }
 
+/**
+ * The launch dialog for a multi-dimensional partitioned asset (`MultiPartitionsDefinition`):
+ * one value per dimension (a select each, named as the definition names them), or every
+ * missing partition. A key is the dimensions' values joined with `|` in the order of
+ * `dimension_names` (Dagster's `MultiPartitionKey` string).
+ */
+class MultiLaunchBody extends Widget {
+  constructor(key: string, vm: any) {
+    super();
+    this.addClass('dnbx-launch');
+    const names: string[] = vm.dimension_names;
+    const all: string[] = vm.all_keys ?? [];
+    // Each dimension's values, in the order the keys list them (time in time order).
+    const values: string[][] = names.map(() => []);
+    const seen: Set<string>[] = names.map(() => new Set());
+    for (const k of all) {
+      k.split('|').forEach((v, i) => {
+        if (i < names.length && !seen[i].has(v)) { seen[i].add(v); values[i].push(v); }
+      });
+    }
+    const counts = vm.counts ?? {};
+    const missing = (vm.total ?? all.length) - (counts.materialized ?? 0);
+    this._mode = 'single';
+    const radio = (value: string, label: string) => {
+      const r = h('input', { type: 'radio', name: 'dnbx-launch-mode', value, class: `dnbx-launch-mode-${value}` });
+      if (value === this._mode) { r.checked = true; }
+      r.addEventListener('change', () => { this._mode = value; this._sync(); });
+      return h('label', { class: 'dnbx-launch-option' }, r, ' ', label);
+    };
+    const row = h('div', { class: 'dnbx-launch-row' });
+    names.forEach((name, i) => {
+      const sel = h('select', { class: 'dnbx-launch-dimension jp-mod-styled', 'data-dimension': name });
+      for (const v of values[i]) { sel.append(h('option', { value: v }, v)); }
+      this._selects.push(sel);
+      row.append(h('label', { class: 'dnbx-launch-dimension-label' }, `${name} `, sel), ' ');
+    });
+    this.node.append(
+      h('div', { class: 'dnbx-launch-summary' },
+        `${key}: ${vm.description ?? ''} — ${vm.total ?? all.length} partitions, `
+        + `${counts.materialized ?? 0} materialized, ${counts.failed ?? 0} failed, ${missing} not materialized.`),
+      radio('single', 'One partition'),
+      row,
+      radio('missing', `Every missing partition (${missing})`)
+    );
+    this._sync();
+  }
+
+  getValue(): LaunchChoice {
+    if (this._mode === 'single') { return { partition: this._selects.map(s => s.value).join('|') }; }
+    return { missing_only: true };
+  }
+
+  private _sync(): void {
+    for (const s of this._selects) { s.disabled = this._mode !== 'single'; }
+  }
+
+  private _mode: string;
+  private _selects: HTMLSelectElement[] = [];
+}
+
 /** Ask which partitions of `key` to run; null when cancelled. */
 export async function launchDialog(bridge: KernelBridge, key: string): Promise<LaunchChoice | null> {
   const vm = await bridge.request('partitions', { key });
-  if ((vm.dimensions ?? 1) !== 1 && !vm.all_keys) {
+  const multi = (vm.dimensions ?? 1) !== 1;
+  if (multi && !(vm.dimension_names && vm.all_keys)) {
     throw new Error(`${key} has multi-dimensional partitions: use %materialize --partition.`);
   }
-  const body = new LaunchBody(key, vm);
+  const body = multi ? new MultiLaunchBody(key, vm) : new LaunchBody(key, vm);
   const result = await showDialog<LaunchChoice>({
     title: `Materialize ${key}`,
     body,

@@ -5,51 +5,25 @@ and the progress view render. Needs Debian's chromium and the playwright package
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_harness import (
+    KERNEL_READY,
+    ROOT,
+    browser_page,
+    jupyterlab,
+    open_notebook,
+    skip_without_browser,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-pytestmark = pytest.mark.e2e
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-KERNEL_READY = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
 TOKEN = "dagster-nb-e2e"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.e2e
+skip_without_browser()
 
 
 @pytest.fixture(scope="module")
@@ -57,97 +31,21 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", work / "quickstart.ipynb")
     shutil.copy(ROOT / "notebooks" / "02_partitions_and_backfills.ipynb", work / "partitions.ipynb")
-    settings = work / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    # user settings: no "get notified about Jupyter news?" toast over the screenshots
-    (
-        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port = _free_port()
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), DAGSTER_HOME=str(work / "home"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={TOKEN}",
-            "--ServerApp.allow_root=True",
-            f"--ServerApp.root_dir={work}",
-            "--LabApp.news_url=None",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.disable_check_xsrf=True",
-        ],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("JupyterLab did not start in 90 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def _open_and_run_all(page, lab: str, notebook: str) -> None:
-    page.add_locator_handler(
-        page.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-        lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
-    )
-    page.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
-    page.goto(f"{lab}/lab/tree/{notebook}?token={TOKEN}&reset")
-    page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
-    page.wait_for_function(KERNEL_READY, timeout=90_000)
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')")
-    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
+    with jupyterlab(work, TOKEN) as base:
+        yield base
 
 
 @contextlib.contextmanager
 def _notebook_page(lab: str, notebook: str):
     """A Chromium page with ``notebook`` open and all its cells run; on leaving, asserts the
     page made no request outside this machine and raised no script error."""
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    external: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.on(
-            "request",
-            lambda r: (
-                external.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
-                and not r.url.startswith("data:")
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        _open_and_run_all(page, lab, notebook)
+    with browser_page(viewport=(1400, 2400)) as page:
+        open_notebook(page, lab, TOKEN, notebook)
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')")
+        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
         yield page
-        browser.close()
-    assert not external, external
-    assert not errors, errors
 
 
 def test_quickstart_renders_lineage_and_progress(lab):

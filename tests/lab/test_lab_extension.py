@@ -6,44 +6,24 @@ tests/lab/artifacts/. Needs Debian's chromium and playwright (skipped with the r
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from e2e.browser_harness import (
+    KERNEL_READY,
+    LABEXT,
+    ROOT,
+    browser_page,
+    jupyterlab,
+    open_notebook,
+    skip_without_browser,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-LABEXT = ROOT / "labextension" / "dist"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TOKEN = "dagster-nb-lab"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-KERNEL_READY = """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
 
 pytestmark = pytest.mark.e2e
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(
-        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
-    )
+skip_without_browser()
 
 EXTRA_CELLS = [
     '@dg.asset(group_name="daily", kinds={"python"},\n'
@@ -102,12 +82,6 @@ def _notebook(path: Path) -> None:
     path.write_text(json.dumps(nb))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not (LABEXT / "dagster-nb" / "package.json").exists():
@@ -141,93 +115,16 @@ def lab(tmp_path_factory):
             }
         )
     )
-    settings = work / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (
-        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port = _free_port()
-    env = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        DAGSTER_HOME=str(work / "home"),
-        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={TOKEN}",
-            "--ServerApp.allow_root=True",
-            f"--ServerApp.root_dir={work}",
-            "--LabApp.news_url=None",
-            f"--LabApp.extra_labextensions_path={LABEXT}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.disable_check_xsrf=True",
-        ],
-        cwd=work,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode(errors="replace")) from None
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("JupyterLab did not start in 90 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with jupyterlab(work, TOKEN) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(lab):
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    external: list[str] = []
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1500, "height": 950})
-        pg.on(
-            "request",
-            lambda r: (
-                external.append(r.url)
-                if urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
-                and not r.url.startswith("data:")
-                else None
-            ),
-        )
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.add_locator_handler(
-            pg.locator(".jp-Dialog").filter(has_text="Select Kernel"),
-            lambda d: d.locator(".jp-Dialog-button.jp-mod-accept").click(),
-        )
-        pg.request.get(f"{lab}/api/kernelspecs?token={TOKEN}")
-        pg.goto(f"{lab}/lab/tree/assets.ipynb?token={TOKEN}&reset")
-        pg.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
-        pg.wait_for_function(KERNEL_READY, timeout=90_000)
+    with browser_page(viewport=(1500, 950)) as pg:
+        open_notebook(pg, lab, TOKEN, "assets.ipynb")
         yield pg
-        browser.close()
-    assert not external, external
-    assert not errors, errors
 
 
 def _run_all(page) -> None:
@@ -458,3 +355,62 @@ def test_dark_theme_is_readable(page):
     assert sum(map(int, bg[bg.index("(") + 1 : bg.index(")")].split(",")[:3])) < 200, bg
     assert sum(map(int, card[card.index("(") + 1 : card.index(")")].split(",")[:3])) < 200, card
     page.screenshot(path=str(ARTIFACTS / "lab_light.png"))
+
+
+MULTI_ASSET = """
+@dg.asset(group_name="daily", partitions_def=dg.MultiPartitionsDefinition({
+    "date": dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04"),
+    "region": dg.StaticPartitionsDefinition(["a", "b"]),
+}))
+def regional_sales(context: dg.AssetExecutionContext) -> str:
+    return context.partition_key
+"""
+
+# Run code in the notebook's kernel (as a cell would, without adding one); returns its stdout.
+KERNEL_EXEC = """async (code) => {
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  let out = '';
+  const f = k.requestExecute({ code });
+  f.onIOPub = (m) => { if (m.header.msg_type === 'stream') { out += m.content.text; } };
+  await f.done;
+  return out;
+}"""
+
+
+# Last in the module: it adds an asset to the kernel, which the tests above count.
+def test_launch_dialog_picks_a_key_per_dimension_of_a_multi_partitioned_asset(page):
+    from playwright.sync_api import expect
+
+    page.evaluate(KERNEL_EXEC, MULTI_ASSET)
+    expect(_row(page, "regional_sales")).to_have_attribute("data-status", "missing", timeout=60_000)
+    _row(page, "regional_sales").locator(".dnbx-row-run").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("6 partitions", timeout=30_000)
+    # one select per dimension, named and ordered as the definition names them
+    dims = dialog.locator("select.dnbx-launch-dimension")
+    expect(dims).to_have_count(2)
+    assert [dims.nth(i).get_attribute("data-dimension") for i in range(2)] == ["date", "region"]
+    assert dims.nth(0).locator("option").all_inner_texts() == [
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+    ]
+    dims.nth(0).select_option("2024-01-02")
+    dims.nth(1).select_option("a")
+    dialog.screenshot(path=str(ARTIFACTS / "launch_multi.png"))
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(_row(page, "regional_sales")).to_contain_text("1/6 partitions", timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=60_000)
+    out = page.evaluate(
+        KERNEL_EXEC,
+        "r = dg.kernel.instance.get_runs()[0]\n"
+        "print(r.tags.get('dagster/partition'), r.status.value)\n"
+        "print(sorted(dg.kernel.instance.get_materialized_partitions('regional_sales')))",
+    )
+    assert out.splitlines() == ["2024-01-02|a SUCCESS", "['2024-01-02|a']"]
+    # every missing partition: the other five
+    _row(page, "regional_sales").locator(".dnbx-row-run").click()
+    dialog.locator(".dnbx-launch-mode-missing").check()
+    expect(dims.nth(0)).to_be_disabled()
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    expect(_row(page, "regional_sales")).to_contain_text("6/6 partitions", timeout=90_000)
