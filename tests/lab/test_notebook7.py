@@ -86,4 +86,8 @@ def test_panel_and_lineage_widget_in_notebook_7(tmp_path):
         expect(panel.locator(".dnbx-row[data-asset-key='revenue']")).to_have_attribute(
             "data-status", "missing"
         )
+        # the cell widget follows the run the panel started (pushed from the kernel)
+        expect(page.locator(".dnb-lineage svg g.node.status-fresh")).to_have_count(
+            1, timeout=30_000
+        )
         page.screenshot(path=str(ARTIFACTS / "notebook7.png"))
