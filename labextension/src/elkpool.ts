@@ -18,7 +18,8 @@ function size(): number {
 }
 
 /** Start the workers (idempotent); each lays out a tiny graph so the first real layout finds
- * ELK loaded and compiled. Called when a Lineage tab opens, before its view model arrives. */
+ * ELK loaded and compiled. Called a second after a kernel with dagster_nb is found (warmUpSoon)
+ * and, at the latest, when a Lineage tab opens, before its view model arrives. */
 export function warmUp(): void {
   if (pool.length) { return; }
   blobUrl = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
@@ -30,6 +31,15 @@ export function warmUp(): void {
       children: [{ id: 'a', width: 10, height: 10 }, { id: 'b', width: 10, height: 10 }],
       edges: [{ id: 'e', sources: ['a'], targets: ['b'] }] }).catch(() => undefined);
   }
+}
+
+let warmTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** `warmUp` once the page is idle (a kernel with dagster_nb was found): by the time a user opens
+ * a Lineage tab, the workers have ELK loaded and compiled. */
+export function warmUpSoon(): void {
+  if (pool.length || warmTimer !== null) { return; }
+  warmTimer = setTimeout(() => { warmTimer = null; warmUp(); }, 1000);
 }
 
 /** Lay out one graph on the least loaded worker; `cost` (e.g. its node count) balances them. */

@@ -7,7 +7,7 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { KernelBridge } from './bridge';
-import { stopWorkers } from './elkpool';
+import { stopWorkers, warmUpSoon } from './elkpool';
 import { LineageView, layoutGraph } from './lineage';
 import { AssetsPanel, assetsIcon } from './panel';
 import { RunsView } from './runs';
@@ -72,6 +72,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (bridges.has(nb)) { return; }
       const bridge = new KernelBridge(nb.title.label || nb.context.path);
       bridges.set(nb, bridge);
+      bridge.changed.connect(() => {
+        // A kernel with dagster_nb: start the layout workers now, off the UI thread, so the
+        // first Lineage tab finds ELK loaded (starting them costs ~1 s of the first layout).
+        if (bridge.state === 'loaded') { warmUpSoon(); }
+      });
       bridge.openRequested.connect((_, req) => {
         if (req.view === 'lineage') { host.openLineage(bridge, req.selection); }
         else if (req.view === 'runs') { host.openRuns(bridge); }
