@@ -103,21 +103,36 @@ def dagster(out: Path, url: str) -> None:
         page.add_locator_handler(page.get_by_role("button", name="Skip"), lambda b: b.click())
         for tag in ("light", "dark"):
             page.emulate_media(color_scheme=tag)
+            # top_country's lineage, every upstream level ("All"), once nothing says "Loading"
             page.goto(f"{url}/assets/top_country?view=lineage&lineageScope=upstream")
-            page.wait_for_timeout(6000)
+            _settled(page)
+            page.get_by_role("button", name="All", exact=True).click()
+            _settled(page)
+            for _ in range(5):  # its zoom-out button, until the four assets fit, as our Fit does
+                page.mouse.click(1373, 707)
+                page.wait_for_timeout(400)
             page.screenshot(path=str(out / f"dagster_graph_{tag}.png"))
             page.goto(f"{url}/assets")
-            page.wait_for_timeout(4000)
+            _settled(page)
             page.screenshot(path=str(out / f"dagster_catalog_{tag}.png"))
         browser.close()
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(2000)
+    page.mouse.move(5, 5)  # an action: the locator handler dismisses "Join the community"
+    page.wait_for_function("() => !document.body.innerText.includes('Loading')", timeout=60_000)
+    page.wait_for_timeout(1000)
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
     ap.add_argument("--dagster", help="a running dagster-webserver's URL")
+    ap.add_argument("--dagster-only", action="store_true", help="only Dagster's screenshots")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    ours(args.out)
+    if not args.dagster_only:
+        ours(args.out)
     if args.dagster:
         dagster(args.out, args.dagster)
