@@ -373,11 +373,12 @@ class AssetsDefinition:
 
     def _label(self) -> str:
         ks = sorted(k.to_user_string() for k in self.specs_by_key)
-        return (
-            f"asset '{ks[0]}'"
-            if len(ks) == 1
-            else f"multi-asset '{self.node_name}' ({', '.join(ks)})"
-        )
+        if len(ks) == 1:
+            return f"asset '{ks[0]}'"
+        shown = ", ".join(ks[:_LABEL_KEYS])
+        if len(ks) > _LABEL_KEYS:  # a dbt project's thousand models: name a few, count the rest
+            shown += f", ... and {len(ks) - _LABEL_KEYS} more"
+        return f"multi-asset '{self.node_name}' ({shown})"
 
     # --- from an op or graph (Dagster's constructors) ---
     @staticmethod
@@ -526,6 +527,7 @@ class AssetsDefinition:
 
 
 _NO_CHECKS: Mapping[str, Any] = {}  # shared, never mutated
+_LABEL_KEYS = 5  # keys a multi-asset's label names in messages
 _generated_init = AssetsDefinition.__init__
 
 

@@ -231,3 +231,22 @@ def test_define_asset_job_in_definitions():
     res = defs.resolve_job_def("only_b_job").execute_in_process()
     assert res.success
     assert res.output_for_node("b") == 2
+
+
+def test_a_missing_resource_of_a_large_multi_asset_names_a_few_keys_not_all():
+    """A dbt project's multi-asset has thousands of keys: the error names five and counts the
+    rest, so the message stays readable (Dagster names only the op)."""
+
+    @dg.multi_asset(
+        specs=[dg.AssetSpec(f"m{i:04d}") for i in range(1000)], required_resource_keys={"dbt"}
+    )
+    def proj(context): ...
+
+    with pytest.raises(dg.DagsterInvalidDefinitionError) as info:
+        dg.Definitions(assets=[proj]).get_repository_def()
+    message = str(info.value)
+    assert (
+        "resource with key 'dbt' required by multi-asset 'proj' "
+        "(m0000, m0001, m0002, m0003, m0004, ... and 995 more) was not provided." in message
+    )
+    assert len(message) < 400
