@@ -178,7 +178,7 @@ _export(
     "PickledObjectFilesystemIOManager",
 )
 _export("dagster_nb._storage.records", "DagsterRun", "EventLogRecord")
-_export("dagster_nb._storage.queries", "EventRecordsFilter", "RunsFilter")
+_export("dagster_nb._storage.queries", "AssetRecordsFilter", "EventRecordsFilter", "RunsFilter")
 _export("dagster_nb._instance", "DagsterInstance")
 _export(
     "dagster_nb._events",
@@ -363,6 +363,7 @@ __all__ = [
     "AssetMetadataValue",
     "AssetObservation",
     "AssetOut",
+    "AssetRecordsFilter",
     "AssetSelection",
     "AssetSensorDefinition",
     "AssetSpec",
@@ -1017,6 +1018,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         PickledObjectFilesystemIOManager as PickledObjectFilesystemIOManager,
     )
     from dagster_nb._storage.fs_io_manager import fs_io_manager as fs_io_manager
+    from dagster_nb._storage.queries import AssetRecordsFilter as AssetRecordsFilter
     from dagster_nb._storage.queries import EventRecordsFilter as EventRecordsFilter
     from dagster_nb._storage.queries import RunsFilter as RunsFilter
     from dagster_nb._storage.records import DagsterRun as DagsterRun
