@@ -185,7 +185,7 @@ class LiveRuns:
 
     def __init__(self) -> None:
         self._folds: dict[Any, RunFold] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # statuses() reads under it, through keys_with_status
 
     def add(self, e: Any) -> bool:
         """Fold one event in; True when it ended its run."""
@@ -207,15 +207,18 @@ class LiveRuns:
         return bool(self._folds)
 
     def keys_with_status(self, status: str) -> set[AssetKey]:
+        # Under the lock: a fold's rows change while the executor's thread adds events.
         with self._lock:
-            folds = list(self._folds.values())
-        out: set[AssetKey] = set()
-        for fold in folds:
-            out |= fold.keys_with_status(status)
-        return out
+            out: set[AssetKey] = set()
+            for fold in self._folds.values():
+                out |= fold.keys_with_status(status)
+            return out
 
     def statuses(self) -> tuple[set[AssetKey], set[AssetKey], set[AssetKey]]:
         """``(running, failed, not_run)``: the assets running now, those that failed in a live
         run, and those a live run will not run (an upstream failed); for the lineage view model."""
-        failed = self.keys_with_status("failed")
-        return self.keys_with_status("running") - failed, failed, self.keys_with_status("skipped")
+        with self._lock:  # one consistent reading of every fold
+            failed = self.keys_with_status("failed")
+            running = self.keys_with_status("running")
+            not_run = self.keys_with_status("skipped")
+        return running - failed, failed, not_run

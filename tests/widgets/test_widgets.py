@@ -300,3 +300,46 @@ def test_lineage_widget_at_1000_assets_and_focus(tmp_path):
     keys = {n["key"] for n in w.view_model["nodes"]}
     assert "a999" in keys and "a995" in keys and len(keys) < 50
     w.close()
+
+
+def test_live_runs_can_be_read_while_a_run_adds_events():
+    """The executor's thread folds events in while a view's thread reads the statuses: every
+    read sees a consistent state, and the run's end leaves nothing live."""
+    import threading
+
+    from dagster_nb._widgets.run_fold import LiveRuns
+
+    assets = []
+    for i in range(150):
+
+        @dg.asset(name=f"a{i}")
+        def a():
+            return 1
+
+        assets.append(a)
+    live = LiveRuns()
+    errors: list[BaseException] = []
+    seen_running: set = set()
+    done = threading.Event()
+
+    def read():
+        while not done.is_set():
+            try:
+                running, failed, not_run = live.statuses()
+                seen_running.update(running)
+                assert not (running & failed)
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = dg.materialize(assets, instance=instance, listeners=[live.add])
+    finally:
+        done.set()
+        reader.join()
+    assert result.success and not errors, errors
+    assert not live and live.statuses() == (set(), set(), set())
+    assert seen_running <= {a.key for a in assets}
