@@ -10,7 +10,7 @@ This module imports nothing of ours.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 __all__ = [
@@ -279,17 +279,27 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3, cutoff: float
 
 
 def raise_unexpected_keyword(
-    what: str, kwargs: Mapping[str, Any], allowed: Iterable[str]
+    what: str, kwargs: Mapping[str, Any], allowed: Iterable[str] | Callable[..., Any]
 ) -> NoReturn:
     """The ``TypeError`` for an unknown keyword argument, with a did-you-mean: what a public
     function's ``**kwargs: Unpack[NoExtraKwargs]`` tail raises at run time (type checkers
-    already report the keyword, see ``dagster_nb/_typing.py``).
+    already report the keyword, see ``dagster_nb/_typing.py``). ``allowed`` is the valid
+    names, or the function itself, whose named parameters are read (only on this error path).
 
     >>> raise_unexpected_keyword("AssetIn", {"keys": 1}, ["key", "metadata"])
     Traceback (most recent call last):
     ...
     dagster_nb._errors.DagsterInvalidDefinitionTypeError: AssetIn got an unexpected keyword argument 'keys'. Did you mean 'key'?
     """
+    if callable(allowed):
+        import inspect
+
+        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        allowed = [
+            n
+            for n, p in inspect.signature(allowed).parameters.items()
+            if p.kind in named and n != "self"
+        ]
     bad = next(iter(kwargs))
     raise DagsterInvalidDefinitionTypeError(
         f"{what} got an unexpected keyword argument '{bad}'." + did_you_mean(bad, allowed)

@@ -206,30 +206,7 @@ class ScheduleDefinition:
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            raise_unexpected_keyword(
-                "ScheduleDefinition",
-                kwargs,
-                (
-                    "name",
-                    "cron_schedule",
-                    "job_name",
-                    "run_config",
-                    "run_config_fn",
-                    "tags",
-                    "tags_fn",
-                    "metadata",
-                    "should_execute",
-                    "environment_vars",
-                    "execution_timezone",
-                    "execution_fn",
-                    "description",
-                    "job",
-                    "default_status",
-                    "required_resource_keys",
-                    "target",
-                    "owners",
-                ),
-            )
+            raise_unexpected_keyword("ScheduleDefinition", kwargs, ScheduleDefinition.__init__)
         owner = f"schedule '{name}'" if name else "schedule"
         self._cron_schedule = validate_cron_schedule(cron_schedule, owner=owner)
         target_ = AutomationTarget.from_args(

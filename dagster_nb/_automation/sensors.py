@@ -275,26 +275,7 @@ class SensorDefinition:
         **kwargs: Unpack[NoExtraKwargs],
     ):
         if kwargs:
-            raise_unexpected_keyword(
-                "SensorDefinition",
-                kwargs,
-                (
-                    "name",
-                    "evaluation_fn",
-                    "job_name",
-                    "minimum_interval_seconds",
-                    "description",
-                    "job",
-                    "jobs",
-                    "default_status",
-                    "asset_selection",
-                    "required_resource_keys",
-                    "tags",
-                    "metadata",
-                    "target",
-                    "owners",
-                ),
-            )
+            raise_unexpected_keyword("SensorDefinition", kwargs, SensorDefinition.__init__)
         if evaluation_fn is None:
             raise DagsterInvalidDefinitionError("Must provide evaluation_fn to SensorDefinition.")
         if not callable(evaluation_fn):

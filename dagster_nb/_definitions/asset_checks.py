@@ -428,28 +428,7 @@ def asset_check(
     'orders_has_rows'
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@asset_check",
-            kwargs,
-            (
-                "asset",
-                "name",
-                "description",
-                "blocking",
-                "additional_ins",
-                "additional_deps",
-                "required_resource_keys",
-                "resource_defs",
-                "config_schema",
-                "compute_kind",
-                "op_tags",
-                "retry_policy",
-                "metadata",
-                "automation_condition",
-                "pool",
-                "partitions_def",
-            ),
-        )
+        raise_unexpected_keyword("@asset_check", kwargs, asset_check)
     from dagster_nb._definitions.decorators import _input_keys, _validate_name
     from dagster_nb._definitions.op import OpDefinition, Out, inspect_compute_fn
 
@@ -553,24 +532,7 @@ def multi_asset_check(
     2
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@multi_asset_check",
-            kwargs,
-            (
-                "specs",
-                "name",
-                "description",
-                "can_subset",
-                "compute_kind",
-                "op_tags",
-                "resource_defs",
-                "required_resource_keys",
-                "retry_policy",
-                "config_schema",
-                "ins",
-                "pool",
-            ),
-        )
+        raise_unexpected_keyword("@multi_asset_check", kwargs, multi_asset_check)
     from dagster_nb._definitions.asset_spec import AssetIn
     from dagster_nb._definitions.decorators import _input_keys, _source_location, _validate_name
     from dagster_nb._definitions.op import OpDefinition, Out, inspect_compute_fn

@@ -893,27 +893,8 @@ def observable_source_asset(
 ) -> Any:
     """A source asset whose version can be observed: the function returns a ``DataVersion``
     or an ``ObserveResult``. It is loadable downstream and never materialized."""
-    _unexpected_kwargs(
-        kwargs,
-        (
-            "key",
-            "name",
-            "key_prefix",
-            "metadata",
-            "io_manager_key",
-            "io_manager_def",
-            "description",
-            "group_name",
-            "required_resource_keys",
-            "resource_defs",
-            "partitions_def",
-            "automation_condition",
-            "op_tags",
-            "tags",
-            "auto_observe_interval_minutes",
-        ),
-        "@observable_source_asset",
-    )
+    if kwargs:
+        raise_unexpected_keyword("@observable_source_asset", kwargs, observable_source_asset)
 
     def wrap(fn: Callable) -> AssetsDefinition:
         asset_name = name or fn.__name__

@@ -682,21 +682,7 @@ def graph(
     ['x', 'y']
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@graph",
-            kwargs,
-            (
-                "compose_fn",
-                "name",
-                "description",
-                "input_defs",
-                "output_defs",
-                "ins",
-                "out",
-                "tags",
-                "config",
-            ),
-        )
+        raise_unexpected_keyword("@graph", kwargs, graph)
     for pname, v in (("input_defs", input_defs), ("output_defs", output_defs)):
         if v is not None:
             raise DagsterInvalidDefinitionError(

@@ -181,18 +181,7 @@ def io_manager(
     Usable bare or with arguments (``@io_manager(config_schema={"root": str})``).
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@io_manager",
-            kwargs,
-            (
-                "config_schema",
-                "description",
-                "output_config_schema",
-                "input_config_schema",
-                "required_resource_keys",
-                "version",
-            ),
-        )
+        raise_unexpected_keyword("@io_manager", kwargs, io_manager)
     if callable(config_schema) and not isinstance(config_schema, type):
         fn = config_schema
         _check_resource_fn_arity(fn)

@@ -463,11 +463,7 @@ def resource(
     Usable bare (``@resource``) or with arguments.
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@resource",
-            kwargs,
-            ("config_schema", "description", "required_resource_keys", "version"),
-        )
+        raise_unexpected_keyword("@resource", kwargs, resource)
     if callable(config_schema) and not _looks_like_schema(config_schema):
         return _resource_from_fn(config_schema)
 

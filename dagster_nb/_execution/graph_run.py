@@ -1077,27 +1077,7 @@ def job(
     2
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "@job",
-            kwargs,
-            (
-                "compose_fn",
-                "name",
-                "description",
-                "resource_defs",
-                "config",
-                "tags",
-                "run_tags",
-                "metadata",
-                "logger_defs",
-                "executor_def",
-                "hooks",
-                "op_retry_policy",
-                "partitions_def",
-                "input_values",
-                "owners",
-            ),
-        )
+        raise_unexpected_keyword("@job", kwargs, job)
 
     def wrap(fn: Callable) -> OpJobDefinition:
         job_name = name or fn.__name__

@@ -74,25 +74,7 @@ def define_asset_job(
     'daily'
     """
     if kwargs:
-        raise_unexpected_keyword(
-            "define_asset_job",
-            kwargs,
-            (
-                "name",
-                "selection",
-                "config",
-                "description",
-                "tags",
-                "run_tags",
-                "metadata",
-                "partitions_def",
-                "executor_def",
-                "hooks",
-                "op_retry_policy",
-                "owners",
-                "automation_condition",
-            ),
-        )
+        raise_unexpected_keyword("define_asset_job", kwargs, define_asset_job)
     import re
 
     for pname, v in (("hooks", hooks), ("automation_condition", automation_condition)):
