@@ -143,30 +143,13 @@ def bench_dask(repeat: int) -> None:
 
 DD_VENV = os.environ.get("DAGSTER_NB_DD_VENV") or os.path.join(ROOT, ".venv-dd")
 
-DD_FAN_OUT = r"""
-import json, os, sys, tempfile, time
-import dagster as dg
-from dagster_dask import dask_executor
-
-def burn(seconds):
-    end = time.process_time() + seconds
-    n = 0
-    while time.process_time() < end:
-        n += 1
-    return n
-
-@dg.asset
-def start():
-    return 1
-
-def make(i):
-    @dg.asset(name=f"heavy_{i}")
-    def heavy(start):
-        return burn(1.0) > 0
-    return heavy
-
-HEAVY = [make(i) for i in range(8)]
-
+# The same assets as FAN_OUT, written for Dagster, plus a job that runs them on dagster_dask.
+DD_FAN_OUT = (
+    FAN_OUT.replace(
+        "import dagster_nb as dg\n",
+        "import json, os, sys, tempfile\nimport dagster as dg\nfrom dagster_dask import dask_executor\n",
+    )
+    + r"""
 def fan_out():
     # (the workers rebuild the job before the address is known: they do not use the executor)
     address = os.environ.get("DD_ADDRESS", "tcp://127.0.0.1:0")
@@ -191,6 +174,7 @@ if __name__ == "__main__":
     cluster.close()
     print(json.dumps({"started": started, "times": times}))
 """
+)
 
 
 def bench_dagster_dask(repeat: int) -> None:
