@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.lazy_specs import LazySpecs
 from dagster_nb._errors import CircularDependencyError, DagsterInvalidDefinitionError
 
 __all__ = ["AssetNode", "AssetGraph", "DEFAULT_GROUP_NAME"]
@@ -23,34 +25,99 @@ __all__ = ["AssetNode", "AssetGraph", "DEFAULT_GROUP_NAME"]
 DEFAULT_GROUP_NAME = "default"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class AssetNode:
-    """Everything the graph knows about one asset key.
+    """One asset key in the graph: its place (parents, children, what runs with it) and, read
+    through its spec, what it is (group, tags, owners, kinds, description, metadata, ...).
+
+    The node does not copy its spec: it keeps the mapping of specs its definition holds and
+    reads ``specs[key]`` when an attribute is read, as Dagster's AssetNode reads its assets
+    definition. Building a graph therefore never builds a spec that a definition makes lazily
+    (a dbt project's thousands of models: ``LazySpecs``).
 
     ``execution_set_keys`` are the keys that must run together with this one (all outputs of a
     multi-asset that cannot be subset); it contains at least the key itself for materializable
     assets. ``is_materializable`` is False for source / external assets and for keys that are
     only referenced as deps and defined nowhere (``is_stub``).
+
+    >>> from dagster_nb._definitions.asset_spec import AssetSpec
+    >>> a = AssetKey("a")
+    >>> n = AssetNode(key=a, specs={a: AssetSpec(a, group_name="sales", tags={"t": ""})})
+    >>> n.group_name, dict(n.tags), AssetNode(key=a).group_name
+    ('sales', {'t': ''}, 'default')
     """
 
     key: AssetKey
     parent_keys: frozenset[AssetKey] = frozenset()
     child_keys: frozenset[AssetKey] = frozenset()
-    group_name: str = DEFAULT_GROUP_NAME
-    tags: Mapping[str, str] = field(default_factory=dict)
-    owners: tuple[str, ...] = ()
-    kinds: frozenset[str] = frozenset()
-    description: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    code_version: str | None = None
     is_materializable: bool = True
     is_observable: bool = False
     is_stub: bool = False
-    partitions_def: Any = None
     execution_set_keys: frozenset[AssetKey] = frozenset()
-    automation_condition: Any = None
     # Partition mapping per parent key (None: the default for the pair of partitions defs).
     partition_mappings: Mapping[AssetKey, Any] = field(default_factory=dict)
+    # The specs of the definition this key belongs to (None: a stub, or a bare node).
+    specs: Mapping[AssetKey, Any] | None = None
+    # The definition's partitions def, which wins over the spec's (None: the spec's own).
+    definition_partitions_def: Any = None
+
+    @property
+    def spec(self) -> Any:
+        """The AssetSpec of this key (None for a stub)."""
+        specs = self.specs
+        return None if specs is None else specs[self.key]
+
+    @property
+    def group_name(self) -> str:
+        spec = self.spec
+        return (spec.group_name if spec is not None else None) or DEFAULT_GROUP_NAME
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        spec = self.spec
+        return spec.tags if spec is not None else _NO_TAGS
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        spec = self.spec
+        return spec.owners if spec is not None else ()
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        spec = self.spec
+        return spec.kinds if spec is not None else frozenset()
+
+    @property
+    def description(self) -> str | None:
+        spec = self.spec
+        return spec.description if spec is not None else None
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        spec = self.spec
+        return spec.metadata if spec is not None else _NO_TAGS
+
+    @property
+    def code_version(self) -> str | None:
+        spec = self.spec
+        return spec.code_version if spec is not None else None
+
+    @property
+    def automation_condition(self) -> Any:
+        spec = self.spec
+        return spec.automation_condition if spec is not None else None
+
+    @property
+    def partitions_def(self) -> Any:
+        pdef = self.definition_partitions_def
+        if pdef is not None:
+            return pdef
+        specs = self.specs
+        if specs is None:
+            return None
+        if type(specs) is LazySpecs:
+            return specs.partitions_def  # every spec's: read without building one
+        return specs[self.key].partitions_def
 
     @property
     def is_external(self) -> bool:
@@ -59,6 +126,9 @@ class AssetNode:
     @property
     def is_partitioned(self) -> bool:
         return self.partitions_def is not None
+
+
+_NO_TAGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class AssetGraph:

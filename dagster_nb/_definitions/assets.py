@@ -17,6 +17,7 @@ from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.derived import Facts, derived
+from dagster_nb._definitions.lazy_specs import LazySpecs, deps_of
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
@@ -157,7 +158,9 @@ class AssetsDefinition:
             object.__setattr__(self, "selected_asset_keys", frozenset(self.specs_by_key))
         # As in Dagster, every asset of a definition has a group: "default" unless one is given
         # (a bare AssetSpec keeps None until it joins a definition).
-        if any(s.group_name is None for s in self.specs_by_key.values()):
+        # (A LazySpecs' builder sets the group of every spec it builds: not read here.)
+        specs = self.specs_by_key
+        if type(specs) is not LazySpecs and any(s.group_name is None for s in specs.values()):
             object.__setattr__(
                 self,
                 "specs_by_key",
@@ -254,12 +257,12 @@ class AssetsDefinition:
     def dependency_keys(self) -> frozenset[AssetKey]:
         out: set[AssetKey] = set()
         for k in self.selected_asset_keys:
-            out.update(d.asset_key for d in self.specs_by_key[k].deps)
+            out.update(d.asset_key for d in deps_of(self.specs_by_key, k))
         return frozenset(out)
 
     @property
     def asset_deps(self) -> dict[AssetKey, frozenset[AssetKey]]:
-        return {k: frozenset(s.dep_keys) for k, s in self.specs_by_key.items()}
+        return {k: self.dep_key_set(k) for k in self.specs_by_key}
 
     @property
     def group_names_by_key(self) -> dict[AssetKey, str]:
@@ -336,12 +339,14 @@ class AssetsDefinition:
 
     @derived
     def _dep_key_sets(self) -> dict[AssetKey, frozenset[AssetKey]]:
-        return {k: frozenset(spec.dep_keys) for k, spec in self.specs_by_key.items()}
+        specs = self.specs_by_key
+        return {k: frozenset(d.asset_key for d in deps_of(specs, k)) for k in specs}
 
     def _io_manager_key(self, key: AssetKey) -> str:
-        spec = self.specs_by_key[key]
-        if spec.io_manager_key:
-            return spec.io_manager_key
+        specs = self.specs_by_key
+        spec_key = specs.io_manager_key if type(specs) is LazySpecs else specs[key].io_manager_key
+        if spec_key:
+            return spec_key
         nd = self.node_def
         outs = getattr(nd, "outs", None)
         if outs:

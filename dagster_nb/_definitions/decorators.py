@@ -34,6 +34,7 @@ from dagster_nb._definitions.asset_spec import (
     trusted_spec,
 )
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, single_asset_definition
+from dagster_nb._definitions.lazy_specs import LazySpecs
 from dagster_nb._definitions.op import (
     DEFAULT_OUT,
     FnSignature,
@@ -677,6 +678,7 @@ def multi_asset(
         specs_by_key: dict[AssetKey, AssetSpec] = {}
         op_outs: dict[str, Out] = {}
         internal = {}
+        lazy: LazySpecs | None = None
         if outs:
             for out_name, ao in outs.items():
                 if not isinstance(ao, AssetOut):
@@ -710,8 +712,17 @@ def multi_asset(
                 if code_version and not spec.code_version:
                     spec = spec.replace_attributes(code_version=code_version)
                 specs_by_key[k] = spec
+        elif _can_stay_lazy(specs, shared_deps, group_name, code_version, partitions_def):
+            # A LazySpecs (a dbt project's) stays lazy: outputs from its keys, one shared Out.
+            assert isinstance(specs, LazySpecs)
+            shared_out = Out(is_required=not specs.skippable, io_manager_key=specs.io_manager_key)
+            for k in specs:
+                out_name = k.to_python_identifier()
+                keys_by_output[out_name] = k
+                op_outs[out_name] = shared_out
+            lazy = specs
         else:
-            for s in specs or ():
+            for s in _spec_list(specs):
                 out_name = s.key.to_python_identifier()
                 keys_by_output[out_name] = s.key
                 op_outs[out_name] = Out(
@@ -728,10 +739,15 @@ def multi_asset(
                 specs_by_key[s.key] = spec
         if len(set(keys_by_output.values())) != len(keys_by_output):
             raise DagsterInvalidDefinitionError(f"{what} defines the same asset key twice.")
+        all_specs: Mapping[AssetKey, AssetSpec] = specs_by_key if lazy is None else lazy
         pdefs = {
-            id(s.partitions_def): s.partitions_def
-            for s in specs_by_key.values()
-            if s.partitions_def is not None
+            id(p): p
+            for p in (
+                (lazy.partitions_def,)
+                if lazy is not None
+                else (s.partitions_def for s in specs_by_key.values())
+            )
+            if p is not None
         }
         pdef = (
             partitions_def
@@ -763,10 +779,10 @@ def multi_asset(
         if check_specs:
             from dagster_nb._definitions.asset_checks import specs_by_output_name
 
-            checks = specs_by_output_name(check_specs, what, specs_by_key)
+            checks = specs_by_output_name(check_specs, what, all_specs)
         return _finish(
             AssetsDefinition(
-                specs_by_key=specs_by_key,
+                specs_by_key=all_specs,
                 keys_by_output_name=keys_by_output,
                 keys_by_input_name=input_keys,
                 node_def=op,
@@ -782,6 +798,27 @@ def multi_asset(
         )
 
     return wrap
+
+
+def _can_stay_lazy(
+    specs: Any, shared_deps: list[AssetDep], group_name: Any, code_version: Any, pdef: Any
+) -> bool:
+    """A LazySpecs can be used as is unless the decorator would change every spec (shared deps,
+    a group, a code version or a partitions def of its own)."""
+    return (
+        type(specs) is LazySpecs
+        and not shared_deps
+        and not group_name
+        and not code_version
+        and (pdef is None or pdef is specs.partitions_def)
+    )
+
+
+def _spec_list(specs: Any) -> list[AssetSpec]:
+    """``specs=`` as a list (a LazySpecs the decorator must change is built in full)."""
+    if type(specs) is LazySpecs:
+        return list(specs.values())
+    return list(specs or ())
 
 
 def _observable_assets_def(

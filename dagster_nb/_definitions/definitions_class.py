@@ -137,13 +137,10 @@ class Definitions:
         resources not provided, job/schedule/sensor names); built on first use, as in Dagster."""
         if self._resolved is None:
             base = [*self._assets, *self._asset_checks]
-            resolved = ResolvedAssets.build(base)
+            # A deps= key no definition provides is an external asset here, as in Dagster
+            # (listed by resolve_all_asset_keys/specs, with a definition of its own).
+            resolved = ResolvedAssets.build(base, external_stubs=True)
             check_inputs_provided(resolved)
-            stubs = [k for k, n in resolved.graph.nodes.items() if n.is_stub]
-            if stubs:
-                # A deps= key no definition provides is an external asset here, as in Dagster
-                # (listed by resolve_all_asset_keys/specs, with a definition of its own).
-                resolved = ResolvedAssets.build([*base, *(AssetSpec(k) for k in stubs)])
             self._validate(resolved)
             self._resolved = resolved
         return self._resolved

@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME, AssetGraph, AssetNode
+from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
 from dagster_nb._definitions.derived import Facts, derived
+from dagster_nb._definitions.lazy_specs import deps_of
 from dagster_nb._errors import CheckError, DagsterInvalidDefinitionError
 
 __all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
@@ -68,12 +69,20 @@ class ResolvedAssets:
     assets_defs: tuple[AssetsDefinition, ...]
     assets_def_by_key: Mapping[AssetKey, AssetsDefinition]
     graph: AssetGraph
+    # Keys no definition provides that ``build(external_stubs=True)`` made external assets (as
+    # Dagster's Definitions does); they count as missing for check_inputs_provided.
+    external_stub_keys: frozenset[AssetKey] = frozenset()
     # What is derived from these (immutable) assets, here and in later layers (e.g. execution
     # plans per selection: the same selection materialized again reuses its plan).
     _facts: Facts = dataclasses.field(default_factory=Facts, init=False, compare=False, repr=False)
 
     @staticmethod
-    def build(assets: Iterable[Any], *, check_cycles: bool = True) -> ResolvedAssets:
+    def build(
+        assets: Iterable[Any], *, check_cycles: bool = True, external_stubs: bool = False
+    ) -> ResolvedAssets:
+        """``external_stubs``: a dep key no definition provides becomes an external asset
+        (``AssetSpec(key)``), as Dagster's Definitions does; otherwise the graph keeps it as a
+        non-materializable stub node."""
         defs: list[AssetsDefinition] = []
         seen_ids: set[int] = set()
         for a in assets:
@@ -112,19 +121,34 @@ class ResolvedAssets:
         resolved: list[AssetsDefinition] = []
         for ad in defs:
             repl: dict[AssetKey, AssetKey] = {}
-            for k, s in ad.specs_by_key.items():
+            for k in ad.specs_by_key:
                 prefix = k.path[:-1]
                 if not prefix:
                     continue
-                for d in s.deps:
+                for d in deps_of(ad.specs_by_key, k):
                     if d.asset_key not in by_key:
                         cand = AssetKey([*prefix, *d.asset_key.path])
                         if cand in by_key:
                             repl[d.asset_key] = cand
             resolved.append(_rewire(ad, repl) if repl else ad)
         by_key = {k: ad for ad in resolved for k in ad.specs_by_key}
+        stub_keys: frozenset[AssetKey] = frozenset()
+        if external_stubs:
+            missing = {
+                d.asset_key
+                for ad in resolved
+                for k in ad.specs_by_key
+                for d in deps_of(ad.specs_by_key, k)
+                if d.asset_key not in by_key
+            }
+            if missing:
+                stub_keys = frozenset(missing)
+                for k in sorted(missing, key=lambda k: k.path):
+                    ext = coerce_assets_def(AssetSpec(k))
+                    resolved.append(ext)
+                    by_key[k] = ext
         # Children first, so each node is built once, complete (from_nodes then only adds stubs).
-        parents = {k: frozenset(s.dep_keys) for ad in resolved for k, s in ad.specs_by_key.items()}
+        parents = {k: ad.dep_key_set(k) for ad in resolved for k in ad.specs_by_key}
         children: dict[AssetKey, list[AssetKey]] = {}
         for k, ps in parents.items():
             for p in ps:
@@ -133,42 +157,36 @@ class ResolvedAssets:
         nodes = []
         for ad in resolved:
             materializable = ad.is_materializable
-            execution_set = frozenset(ad.specs_by_key) if not ad.can_subset else frozenset()
-            for k, s in ad.specs_by_key.items():
+            observable = ad.is_observable
+            pdef = ad.partitions_def
+            specs = ad.specs_by_key
+            execution_set = frozenset(specs) if not ad.can_subset else frozenset()
+            for k in specs:
                 ch = children.get(k)
                 nodes.append(
                     AssetNode(
                         key=k,
                         parent_keys=parents[k],
                         child_keys=frozenset(ch) if ch else no_keys,
-                        group_name=s.group_name or DEFAULT_GROUP_NAME,
-                        tags=s.tags,
-                        owners=s.owners,
-                        kinds=s.kinds,
-                        description=s.description,
-                        metadata=s.metadata,
-                        code_version=s.code_version,
                         is_materializable=materializable,
-                        is_observable=ad.is_observable,
-                        partitions_def=ad.partitions_def
-                        if ad.partitions_def is not None
-                        else s.partitions_def,
+                        is_observable=observable,
                         execution_set_keys=(execution_set or frozenset((k,)))
                         if materializable
                         else no_keys,
-                        automation_condition=s.automation_condition,
                         partition_mappings={
                             d.asset_key: d.partition_mapping
-                            for d in s.deps
+                            for d in deps_of(specs, k)
                             if d.partition_mapping is not None
                         },
+                        specs=specs,
+                        definition_partitions_def=pdef,
                     )
                 )
         graph = AssetGraph.from_nodes(nodes)
         if check_cycles:
             graph.toposorted_keys()
         _validate_partition_mappings(nodes, by_key)
-        out = ResolvedAssets(tuple(resolved) + tuple(check_defs), by_key, graph)
+        out = ResolvedAssets(tuple(resolved) + tuple(check_defs), by_key, graph, stub_keys)
         if check_defs or any(ad.check_specs_by_output_name for ad in resolved):
             out.check_specs_by_key  # noqa: B018 - raises on duplicate check keys, as Dagster
         return out
@@ -223,11 +241,12 @@ def check_inputs_provided(resolved: ResolvedAssets) -> bool:
     from dagster_nb._errors import did_you_mean
 
     known = resolved.assets_def_by_key
+    stubs = resolved.external_stub_keys
     for ad in resolved.assets_defs:
         if not ad.specs_by_key:
             continue  # an asset check: one whose asset is not given is just not selected
         for up in ad.keys_by_input_name.values():
-            if up not in known:
+            if up not in known or up in stubs:
                 raise DagsterInvalidDefinitionError(
                     f'Input asset "{up.to_user_string()}" of {ad._label()} is not produced by any '
                     "of the provided asset ops and is not one of the provided sources. Pass it "

@@ -21,6 +21,7 @@ from dagster_nb.dbt._manifest import (
 )
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
 from dagster_nb.dbt.translator import (
+    DEFERRED_HOOKS,
     MANIFEST_KEY,
     PROJECT_KEY,
     TRANSLATOR_KEY,
@@ -70,40 +71,111 @@ def build_dbt_specs(
     selector: str,
     io_manager_key: str | None,
     project: Any,
-) -> tuple[list[Any], list[Any]]:
+    partitions_def: Any = None,
+) -> tuple[Any, list[Any]]:
+    """The specs (a ``LazySpecs``) and check specs of the selected dbt nodes.
+
+    Each asset's key and deps are computed here, and every test's check: what a graph, a
+    selection and a run plan need. The rest of a spec (description, metadata with the column
+    schema, tags, owners, kinds, group, code version) is built when it is first read. A user's
+    override of one of those hooks (``DEFERRED_HOOKS``) is still called here, as dagster_dbt
+    calls it, and its results kept for the spec. A translator overriding ``get_asset_spec`` or
+    ``get_partitions_def`` gets every spec built here (a list).
+    """
     selected = select_unique_ids(select, exclude, selector, project, manifest)
-    specs: list[Any] = []
     checks: dict[Any, Any] = {}
     key_by_uid: dict[str, Any] = {}
+    uid_by_key: dict[Any, str] = {}
+    deps_by_key: dict[Any, tuple[Any, ...]] = {}
+    given_by_uid: dict[str, dict[str, Any]] = {}
     children = child_map(manifest)
     settings = translator.settings
-    for uid in manifest["nodes"]:  # manifest order: deterministic, as dbt lists nodes
+    cls = type(translator)
+    eager = any(
+        getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
+        for h in ("get_asset_spec", "get_partitions_def")
+    )
+    overridden = [
+        h for h in DEFERRED_HOOKS if getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
+    ]
+    own_checks = cls.get_asset_check_spec is DagsterDbtTranslator.get_asset_check_spec
+    nodes = manifest["nodes"]
+    for uid in nodes:  # manifest order: deterministic, as dbt lists nodes
         if uid not in selected:
             continue
         props = get_node(manifest, uid)
         if is_non_asset_node(props) or props["resource_type"] not in ASSET_RESOURCE_TYPES:
             continue
-        spec = translator.get_asset_spec(manifest, uid, project)
-        key_by_uid[uid] = spec.key
-        if io_manager_key is not None:
-            spec = spec.with_io_manager_key(io_manager_key)
-        specs.append(spec)
+        if eager:
+            spec = translator.get_asset_spec(manifest, uid, project)
+            key = spec.key
+            deps_by_key[key] = spec.deps
+        else:
+            key = translator.asset_key_of(manifest, uid, project)
+            deps_by_key[key] = translator.asset_deps_of(manifest, uid, project)
+        key_by_uid[uid] = key
+        uid_by_key[key] = uid
+        if overridden and not eager:
+            rprops = translator.get_resource_props(manifest, uid)
+            given_by_uid[uid] = {h: getattr(translator, h)(rprops) for h in overridden}
         for child in children.get(uid, ()):
             if child not in selected or not child.startswith("test"):
                 continue
-            cs = translator.get_asset_check_spec(spec, manifest, child, project)
+            if own_checks:
+                cs = translator.check_spec_of(key, manifest, child, project)
+            else:
+                spec = translator.get_asset_spec(manifest, uid, project)
+                cs = translator.get_asset_check_spec(spec, manifest, child, project)
             if cs is not None:
                 checks[cs.key] = cs
         for up in cached_upstream_ids(manifest, uid, props):
-            up_spec = translator.get_asset_spec(manifest, up, project)
-            key_by_uid[up] = up_spec.key
+            up_key = translator.asset_key_of(manifest, up, project)
+            key_by_uid[up] = up_key
             if up.startswith("source") and settings.enable_source_tests_as_checks:
                 for child in children.get(up, ()):
                     if child.startswith("test"):
-                        cs = translator.get_asset_check_spec(up_spec, manifest, child, project)
+                        if own_checks:
+                            cs = translator.check_spec_of(up_key, manifest, child, project)
+                        else:
+                            up_spec = translator.get_asset_spec(manifest, up, project)
+                            cs = translator.get_asset_check_spec(up_spec, manifest, child, project)
                         if cs is not None:
                             checks[cs.key] = cs
     _validate_keys(translator, key_by_uid)
+
+    def build(key: Any) -> Any:
+        uid = uid_by_key[key]
+        spec = translator.build_asset_spec(
+            manifest,
+            uid,
+            project,
+            key=key,
+            deps=deps_by_key[key],
+            given=given_by_uid.get(uid),
+        )
+        if io_manager_key is not None:
+            spec = spec.with_io_manager_key(io_manager_key)
+        if partitions_def is not None:
+            spec = spec.replace_attributes(partitions_def=partitions_def)
+        return spec
+
+    if eager:
+        specs: Any = []
+        for uid in uid_by_key.values():
+            spec = translator.get_asset_spec(manifest, uid, project)
+            if io_manager_key is not None:
+                spec = spec.with_io_manager_key(io_manager_key)
+            specs.append(spec)
+    else:
+        from dagster_nb._definitions.lazy_specs import LazySpecs
+
+        specs = LazySpecs(
+            deps_by_key,
+            build,
+            partitions_def=partitions_def,
+            io_manager_key=io_manager_key,
+            skippable=True,
+        )
     return specs, list(checks.values())
 
 
@@ -212,6 +284,7 @@ def _dbt_multi_asset(
         selector=selector or "",
         io_manager_key=io_manager_key,
         project=project,
+        partitions_def=partitions_def,
     )
     for tag in (SELECT_TAG, EXCLUDE_TAG, SELECTOR_TAG):
         if op_tags and tag in op_tags:
@@ -241,7 +314,7 @@ def _dbt_multi_asset(
 
     return multi_asset(
         name=name,
-        specs=specs,
+        specs=specs,  # a LazySpecs, which multi_asset keeps lazy
         check_specs=check_specs or None,
         can_subset=True,
         required_resource_keys=required_resource_keys,
@@ -275,7 +348,7 @@ def get_asset_key_for_model(dbt_assets: Sequence[Any], model_name: str) -> Any:
     manifest, translator, project = manifest_and_translator(dbt_assets)
     for uid, node in manifest["nodes"].items():
         if node["name"] == model_name and node["resource_type"] in ASSET_RESOURCE_TYPES:
-            return translator.get_asset_spec(manifest, uid, project).key
+            return translator.asset_key_of(manifest, uid, project)
     from dagster_nb._errors import did_you_mean
 
     names = [
@@ -299,7 +372,7 @@ def get_asset_key_for_source(dbt_assets: Sequence[Any], source_name: str) -> Any
     keys = {}
     for uid, src in (manifest.get("sources") or {}).items():
         if src["source_name"] == source_name:
-            key = translator.get_asset_spec(manifest, uid, project).key
+            key = translator.asset_key_of(manifest, uid, project)
             if key in upstream:
                 keys[key.to_python_identifier()] = key
     if not keys:
@@ -339,7 +412,7 @@ def build_dbt_asset_selection(
     for uid in sorted(uids):
         props = get_node(manifest, uid)
         if props["resource_type"] in ASSET_RESOURCE_TYPES and not is_non_asset_node(props):
-            keys.append(translator.get_asset_spec(manifest, uid, project).key)
+            keys.append(translator.asset_key_of(manifest, uid, project))
         elif props["resource_type"] == "test":
             from dagster_nb.dbt.translator import check_key_for_test
 

@@ -279,7 +279,7 @@ class DbtCliInvocation:
             if compiled is not None:
                 # ours (dagster_dbt has no such entry): the SQL dbt ran, for the detail panel
                 meta["dbt/compiled_sql"] = dg.MetadataValue.md(f"```sql\n{compiled.strip()}\n```")
-            key = self.dagster_dbt_translator.get_asset_spec(self.manifest, uid, self.project).key
+            key = self.dagster_dbt_translator.asset_key_of(self.manifest, uid, self.project)
             ctx = self.context
             if ctx is not None and _has_assets_def(ctx):
                 # The value is None (dbt wrote the table), so a content hash would never change:

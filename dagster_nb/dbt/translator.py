@@ -140,36 +140,113 @@ class DagsterDbtTranslator:
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
         """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
         memo_id = (id(manifest), unique_id, id(project))
-        memo = self.__dict__.get("_resolved_specs")
-        if memo is None:
-            memo = self.__dict__["_resolved_specs"] = {}
+        memo = self._memo("_resolved_specs")
         hit = memo.get(memo_id)
         if hit is not None:
             return hit
-        from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
+        spec = self.build_asset_spec(
+            manifest,
+            unique_id,
+            project,
+            key=self._default_key(manifest, unique_id, project),
+            deps=self.asset_deps_of(manifest, unique_id, project),
+        )
+        memo[memo_id] = spec
+        return spec
 
-        if self.settings.enable_code_references:
-            from dagster_nb._errors import DagsterInvalidDefinitionError
+    def _memo(self, name: str) -> dict[Any, Any]:
+        memo = self.__dict__.get(name)
+        if memo is None:
+            memo = self.__dict__[name] = {}
+        return memo
 
-            raise DagsterInvalidDefinitionError(
-                "DagsterDbtTranslatorSettings(enable_code_references=True) is not supported by "
-                "dagster_nb.dbt yet; leave it False (the model's SQL is in the description)."
-            )
+    # -- the parts of a spec, for @dbt_assets' lazy specs (internal) -----------------------------
+
+    def asset_key_of(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
+        """The asset key of one node, as ``get_asset_spec(...).key`` gives it, without building
+        the spec unless ``get_asset_spec`` is overridden (internal)."""
+        if type(self).get_asset_spec is not DagsterDbtTranslator.get_asset_spec:
+            return self.get_asset_spec(manifest, unique_id, project).key
+        return self._default_key(manifest, unique_id, project)
+
+    def _default_key(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
+        # get_asset_key of one node, memoized
+        memo_id = (id(manifest), unique_id, id(project))
+        memo = self._memo("_keys")
+        key = memo.get(memo_id)
+        if key is None:
+            if self.settings.enable_code_references:
+                from dagster_nb._errors import DagsterInvalidDefinitionError
+
+                raise DagsterInvalidDefinitionError(
+                    "DagsterDbtTranslatorSettings(enable_code_references=True) is not supported "
+                    "by dagster_nb.dbt yet; leave it False (the model's SQL is in the "
+                    "description)."
+                )
+            key = memo[memo_id] = self.get_asset_key(self.get_resource_props(manifest, unique_id))
+        return key
+
+    def asset_deps_of(
+        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> tuple[Any, ...]:
+        """The AssetDeps of one node (its upstream models, seeds, snapshots and sources),
+        memoized: the same tuple each time (internal)."""
+        memo_id = (id(manifest), unique_id, id(project))
+        memo = self._memo("_deps")
+        deps = memo.get(memo_id)
+        if deps is not None:
+            return deps
+        from dagster_nb._definitions.asset_spec import AssetDep, make_dep
+
         props = self.get_resource_props(manifest, unique_id)
-        deps = []
+        mappings = (
+            type(self).get_partition_mapping is not DagsterDbtTranslator.get_partition_mapping
+        )
+        source_meta = self.settings.enable_source_metadata
+        out = []
         seen = set()
         for up in cached_upstream_ids(manifest, unique_id, props):
-            up_spec = self.get_asset_spec(manifest, up, project)
-            if up_spec.key in seen:
+            key = self.asset_key_of(manifest, up, project)
+            if key in seen:
                 continue
-            seen.add(up_spec.key)
-            pm = self.get_partition_mapping(props, self.get_resource_props(manifest, up))
-            dep_meta = None
-            if self.settings.enable_source_metadata and up.startswith("source"):
-                dep_meta = {
-                    k: v for k, v in up_spec.metadata.items() if not k.startswith(NAMESPACE)
+            seen.add(key)
+            pm = (
+                self.get_partition_mapping(props, self.get_resource_props(manifest, up))
+                if mappings
+                else None
+            )
+            if source_meta and up.startswith("source"):
+                meta = {
+                    k: v
+                    for k, v in self.get_asset_spec(manifest, up, project).metadata.items()
+                    if not k.startswith(NAMESPACE)
                 }
-            deps.append(AssetDep(up_spec.key, partition_mapping=pm, metadata=dep_meta))
+                out.append(AssetDep(key, partition_mapping=pm, metadata=meta))
+            else:
+                out.append(make_dep(key, pm))
+        deps = memo[memo_id] = tuple(out)
+        return deps
+
+    def build_asset_spec(
+        self,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+        *,
+        key: Any,
+        deps: tuple[Any, ...],
+        given: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The AssetSpec of one node from its key and deps; ``given`` holds hook results already
+        computed (internal: @dbt_assets calls a user's overridden hooks up front)."""
+        from dagster_nb._definitions.asset_spec import AssetSpec
+
+        given = given or _NOTHING
+        props = self.get_resource_props(manifest, unique_id)
+
+        def hook(name: str, hook_props: Mapping[str, Any] = props) -> Any:
+            return given[name] if name in given else getattr(self, name)(hook_props)
+
         owner_props = props
         if props.get("group"):
             gp = _wrapper(manifest).groups_by_name().get(props["group"])
@@ -181,7 +258,7 @@ class DagsterDbtTranslator:
         kinds = {"dbt", adapter or "dbt"}
         if virtual:
             kinds.add("view")
-        metadata = dict(self.get_metadata(props))
+        metadata = dict(hook("get_metadata"))
         metadata[MANIFEST_KEY] = _wrapper(manifest)
         metadata[TRANSLATOR_KEY] = self
         metadata[UNIQUE_ID_KEY] = props["unique_id"]
@@ -196,54 +273,82 @@ class DagsterDbtTranslator:
         if virtual:
             extra["is_virtual"] = True
         spec = AssetSpec(
-            key=self.get_asset_key(props),
+            key=key,
             deps=deps,
-            description=self.get_description(props),
+            description=hook("get_description"),
             metadata=metadata,
             skippable=True,
             # "default" here rather than None (dagster_dbt's spec before it joins the
             # definition): the definition would otherwise copy every spec to set it
-            group_name=self.get_group_name(props) or DEFAULT_GROUP_NAME,
-            code_version=self.get_code_version(props),
-            automation_condition=self.get_automation_condition(props),
-            owners=self.get_owners(owner_props),
-            tags=self.get_tags(props),
+            group_name=hook("get_group_name") or DEFAULT_GROUP_NAME,
+            code_version=hook("get_code_version"),
+            automation_condition=hook("get_automation_condition"),
+            owners=hook("get_owners", owner_props),
+            tags=hook("get_tags"),
             kinds=kinds,
-            partitions_def=self.get_partitions_def(props),
+            partitions_def=hook("get_partitions_def"),
             **extra,
         )
-        memo[memo_id] = spec
         return spec
 
     def get_asset_check_spec(
         self, asset_spec: Any, manifest: Mapping[str, Any], unique_id: str, project: Any
     ) -> Any:
         """The AssetCheckSpec of one dbt test on ``asset_spec`` (None when it targets another)."""
+        return self.check_spec_of(asset_spec.key, manifest, unique_id, project)
+
+    def check_spec_of(
+        self, asset_key: Any, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> Any:
+        """``get_asset_check_spec`` from the asset's key alone (internal: @dbt_assets does not
+        build a model's spec to name its tests' checks)."""
         if not self.settings.enable_asset_checks:
             return None
-        from dagster_nb._definitions.asset_checks import AssetCheckSpec
+        from dagster_nb._definitions.asset_checks import _trusted_check_spec
+        from dagster_nb._definitions.asset_spec import make_dep
 
         key = check_key_for_test(manifest, self, unique_id, project)
-        if key is None or key.asset_key != asset_spec.key:
+        if key is None or key.asset_key != asset_key:
             return None
         test = get_node(manifest, unique_id)
-        additional = {
-            self.get_asset_spec(manifest, pid, project).key
-            for pid in (manifest.get("parent_map") or {}).get(unique_id, ())
-        }
-        additional.discard(asset_spec.key)
+        parents = (manifest.get("parent_map") or {}).get(unique_id, ())
+        additional = {self.asset_key_of(manifest, pid, project) for pid in parents}
+        additional.discard(asset_key)
         severity = (test.get("config") or {}).get("severity") or "error"
-        return AssetCheckSpec(
-            name=test["name"],
-            asset=asset_spec.key,
-            description=(test.get("meta") or {}).get("description"),
-            additional_deps=sorted(additional, key=lambda k: k.path),
-            metadata={UNIQUE_ID_KEY: unique_id},
+        description = (test.get("meta") or {}).get("description")
+        name = test["name"]
+        if not isinstance(name, str) or not name or not isinstance(description, (str, type(None))):
+            from dagster_nb._definitions.asset_checks import AssetCheckSpec
+
+            return AssetCheckSpec(  # the validating constructor names what is wrong
+                name, asset=asset_key, description=description, metadata={UNIQUE_ID_KEY: unique_id}
+            )
+        # the values are checked above (a name, an AssetKey, AssetDeps): no __init__ needed
+        return _trusted_check_spec(
+            name=name,
+            asset_key=asset_key,
+            description=description,
+            additional_deps=tuple(make_dep(k) for k in sorted(additional, key=lambda k: k.path)),
             blocking=severity.lower() == "error",
+            metadata={UNIQUE_ID_KEY: unique_id},
+            automation_condition=None,
+            partitions_def=None,
         )
 
 
 DEFAULT_GROUP_NAME = "default"
+_NOTHING: Mapping[str, Any] = {}
+#: The hooks @dbt_assets may call after loading, when a spec is first read (see
+#: asset_decorator.build_dbt_specs): a user's override of one of them is called up front.
+DEFERRED_HOOKS = (
+    "get_metadata",
+    "get_description",
+    "get_group_name",
+    "get_code_version",
+    "get_automation_condition",
+    "get_owners",
+    "get_tags",
+)
 _WRAPPERS: dict[int, ManifestWrapper] = {}
 
 
@@ -335,5 +440,5 @@ def check_key_for_test(
     if not attached:
         return None
     return AssetCheckKey(
-        name=test["name"], asset_key=translator.get_asset_spec(manifest, attached, project).key
+        name=test["name"], asset_key=translator.asset_key_of(manifest, attached, project)
     )

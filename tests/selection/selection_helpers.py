@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._definitions.asset_spec import AssetSpec
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,19 @@ def our_graph(specs: Iterable[Spec]) -> AssetGraph:
             multis.setdefault(s.multi, set()).add(k(s.key))
     nodes = []
     for s in specs:
+        key = k(s.key)
+        spec = AssetSpec(
+            key,
+            group_name=s.group or "default",
+            tags=dict(s.tags),
+            owners=tuple(s.owners),
+            kinds=frozenset(s.kinds),
+        )
         nodes.append(
             AssetNode(
-                key=k(s.key),
+                key=key,
                 parent_keys=frozenset(k(d) for d in s.deps),
-                group_name=s.group or "default",
-                tags=dict(s.tags),
-                owners=tuple(s.owners),
-                kinds=frozenset(s.kinds),
+                specs={key: spec},
                 is_materializable=not s.external,
                 execution_set_keys=frozenset(multis[s.multi]) if s.multi else frozenset(),
             )

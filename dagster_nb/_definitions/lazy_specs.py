@@ -1,0 +1,121 @@
+"""``LazySpecs``: the specs of a large multi-asset, each built the first time it is read.
+
+A dbt project of thousands of models is one multi-asset of thousands of specs. Loading it
+(``@dbt_assets`` + ``Definitions`` + a selection) needs only each key and its deps; the rest of
+a spec (description, metadata, column schema, tags, owners, kinds, group, code version) is read
+later, for some keys, by a view, a run or a selection by group or kind. ``LazySpecs`` is a
+``Mapping[AssetKey, AssetSpec]`` that knows its keys, their deps and what every spec shares up
+front, and calls ``build(key)`` the first time a spec is read, keeping the result:
+
+    specs = LazySpecs({key: (dep,)}, build)   # nothing built
+    key in specs, specs.deps_of(key)          # still nothing built
+    specs[key]                                # build(key), once
+
+The core reads a lazy mapping without building it where it only needs the graph:
+``AssetsDefinition`` (group names are set by the builder), ``ResolvedAssets.build`` (deps,
+partitions def, IO manager key) and the asset graph's nodes, which read their spec on first use.
+Anything that needs every spec (``.values()``, ``dict(specs)``, a copy of the definition) builds
+them all, which is correct and only slower. A pickled ``LazySpecs`` is a plain dict of its built
+specs (processes and Dask workers get the specs, not the builder).
+
+The builder is trusted only so far: each spec it returns is checked against what was promised
+(key, deps, partitions def, IO manager key, skippable, a group), so a wrong builder fails loudly
+at the first read rather than giving a graph that disagrees with its specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from dagster_nb._definitions.asset_key import AssetKey
+from dagster_nb._errors import DagsterInvariantViolationError
+
+if TYPE_CHECKING:
+    from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
+
+__all__ = ["LazySpecs", "deps_of"]
+
+
+class LazySpecs(Mapping[AssetKey, "AssetSpec"]):
+    """Specs by key, each built by ``build(key)`` on first read (see the module docstring)."""
+
+    __slots__ = ("_deps", "_build", "_built", "partitions_def", "io_manager_key", "skippable")
+
+    def __init__(
+        self,
+        deps: Mapping[AssetKey, tuple[AssetDep, ...]],
+        build: Callable[[AssetKey], AssetSpec],
+        *,
+        partitions_def: Any = None,
+        io_manager_key: str | None = None,
+        skippable: bool = False,
+    ) -> None:
+        self._deps = deps
+        self._build = build
+        self._built: dict[AssetKey, AssetSpec] = {}
+        #: What every spec has (the builder promises it; each built spec is checked).
+        self.partitions_def = partitions_def
+        self.io_manager_key = io_manager_key
+        self.skippable = skippable
+
+    def __getitem__(self, key: AssetKey) -> AssetSpec:
+        spec = self._built.get(key)
+        if spec is None:
+            deps = self._deps[key]  # KeyError for a key this mapping does not have
+            spec = self._check(key, deps, self._build(key))
+            # two threads reading the same key build it twice; one result is kept
+            spec = self._built.setdefault(key, spec)
+        return spec
+
+    def _check(self, key: AssetKey, deps: tuple[AssetDep, ...], spec: AssetSpec) -> AssetSpec:
+        wrong = [
+            what
+            for what, ok in (
+                ("key", spec.key == key),
+                ("deps", spec.deps is deps or spec.deps == deps),
+                ("partitions_def", spec.partitions_def is self.partitions_def),
+                ("io_manager_key", spec.io_manager_key == self.io_manager_key),
+                ("skippable", spec.skippable == self.skippable),
+                ("group_name", spec.group_name is not None),
+            )
+            if not ok
+        ]
+        if wrong:
+            raise DagsterInvariantViolationError(
+                f"The lazily built spec of {key.to_user_string()} differs from what its "
+                f"definition promised ({', '.join(wrong)}). This is a bug in the code that "
+                "built the definition."
+            )
+        return spec
+
+    def __iter__(self) -> Iterator[AssetKey]:
+        return iter(self._deps)
+
+    def __len__(self) -> int:
+        return len(self._deps)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._deps
+
+    def deps_of(self, key: AssetKey) -> tuple[AssetDep, ...]:
+        """The deps of ``key`` without building its spec."""
+        return self._deps[key]
+
+    @property
+    def built_count(self) -> int:
+        """How many specs have been built so far."""
+        return len(self._built)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (list(self.items()),))
+
+    def __repr__(self) -> str:
+        return f"LazySpecs({len(self._deps)} keys, {len(self._built)} built)"
+
+
+def deps_of(specs: Mapping[AssetKey, AssetSpec], key: AssetKey) -> tuple[AssetDep, ...]:
+    """The deps of ``key`` in ``specs``, without building a lazy spec."""
+    if type(specs) is LazySpecs:
+        return specs.deps_of(key)
+    return specs[key].deps
