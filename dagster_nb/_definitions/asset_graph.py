@@ -168,6 +168,16 @@ class AssetGraph:
             out[k] = n
         return AssetGraph(out)
 
+    @staticmethod
+    def _from_complete(by_key: dict[AssetKey, AssetNode]) -> AssetGraph:
+        """Trusted: nodes whose ``child_keys`` and ``execution_set_keys`` are complete and whose
+        parents are all nodes (``ResolvedAssets.build`` makes them so); the dict is kept."""
+        graph = AssetGraph.__new__(AssetGraph)
+        graph._nodes = by_key
+        graph._topo = None
+        graph._topo_index = None
+        return graph
+
     # --- lookup ---
     def __contains__(self, key: object) -> bool:
         return key in self._nodes
@@ -254,11 +264,8 @@ class AssetGraph:
         if self._topo is None:
             import heapq
 
-            indeg = {k: 0 for k in self._nodes}
-            for k, n in self._nodes.items():
-                for p in n.parent_keys:
-                    if p in indeg:
-                        indeg[k] += 1
+            # every parent is a node of the graph (from_nodes adds stubs for the missing ones)
+            indeg = {k: len(n.parent_keys) for k, n in self._nodes.items()}
             heap = [(k.parts, k) for k, d in indeg.items() if d == 0]
             heapq.heapify(heap)
             order: list[AssetKey] = []
@@ -279,6 +286,27 @@ class AssetGraph:
             self._topo = tuple(order)
             self._topo_index = {k: i for i, k in enumerate(order)}
         return self._topo
+
+    def check_acyclic(self) -> None:
+        """Raise CircularDependencyError if the graph has a cycle (as ``toposorted_keys``, without
+        ordering the keys: a graph is checked when it is built, and ordered when a run needs
+        the order)."""
+        if self._topo is not None:
+            return
+        nodes = self._nodes
+        indeg = {k: len(n.parent_keys) for k, n in nodes.items()}
+        ready = [k for k, d in indeg.items() if not d]
+        done = 0
+        while ready:
+            k = ready.pop()
+            done += 1
+            for c in nodes[k].child_keys:
+                d = indeg[c] - 1
+                indeg[c] = d
+                if not d:
+                    ready.append(c)
+        if done != len(nodes):
+            self.toposorted_keys()  # raises, naming a cycle
 
     def topo_index(self, key: AssetKey) -> int:
         self.toposorted_keys()

@@ -319,9 +319,11 @@ class AssetsDefinition:
         for in_def in (getattr(self.node_def, "ins", None) or {}).values():
             if getattr(in_def, "input_manager_key", None):
                 keys.add(in_def.input_manager_key)
-        for k in self.specs_by_key:
-            if k in self.selected_asset_keys:
-                keys.add(self.get_io_manager_key_for_asset_key(k))
+        io_keys = self._io_manager_keys()
+        if self.is_subset:
+            keys.update(io_keys[k] for k in self.selected_asset_keys)
+        else:
+            keys.update(io_keys.values())
         return frozenset(keys)
 
     def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:

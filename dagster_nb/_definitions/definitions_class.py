@@ -154,10 +154,10 @@ class Definitions:
     def _validate(self, resolved: ResolvedAssets) -> None:
         provided = set(self._resources) | {"io_manager"}
         for ad in resolved.assets_defs:
-            provided_here = provided | set(ad.resource_defs)
-            io_keys = {ad.get_io_manager_key_for_asset_key(k) for k in ad.keys}
+            provided_here = provided | set(ad.resource_defs) if ad.resource_defs else provided
             for key in sorted(ad.required_resource_keys):
                 if key not in provided_here:
+                    io_keys = {ad.get_io_manager_key_for_asset_key(k) for k in ad.keys}
                     in_keys = {
                         getattr(i, "input_manager_key", None)
                         for i in (getattr(ad.node_def, "ins", None) or {}).values()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
@@ -16,6 +17,7 @@ from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
 from dagster_nb._definitions.derived import Facts, derived
 from dagster_nb._definitions.lazy_specs import deps_of
+from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import CheckError, DagsterInvalidDefinitionError
 
 __all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
@@ -122,12 +124,12 @@ class ResolvedAssets:
         for ad in defs:
             repl: dict[AssetKey, AssetKey] = {}
             for k in ad.specs_by_key:
-                prefix = k.path[:-1]
+                prefix = k.parts[:-1]
                 if not prefix:
                     continue
                 for d in deps_of(ad.specs_by_key, k):
                     if d.asset_key not in by_key:
-                        cand = AssetKey([*prefix, *d.asset_key.path])
+                        cand = AssetKey([*prefix, *d.asset_key.parts])
                         if cand in by_key:
                             repl[d.asset_key] = cand
             resolved.append(_rewire(ad, repl) if repl else ad)
@@ -163,28 +165,39 @@ class ResolvedAssets:
             execution_set = frozenset(specs) if not ad.can_subset else frozenset()
             for k in specs:
                 ch = children.get(k)
+                mappings = {
+                    d.asset_key: d.partition_mapping
+                    for d in deps_of(specs, k)
+                    if d.partition_mapping is not None
+                }
                 nodes.append(
-                    AssetNode(
+                    _new_node(
                         key=k,
                         parent_keys=parents[k],
                         child_keys=frozenset(ch) if ch else no_keys,
                         is_materializable=materializable,
                         is_observable=observable,
+                        is_stub=False,
                         execution_set_keys=(execution_set or frozenset((k,)))
                         if materializable
                         else no_keys,
-                        partition_mappings={
-                            d.asset_key: d.partition_mapping
-                            for d in deps_of(specs, k)
-                            if d.partition_mapping is not None
-                        },
+                        partition_mappings=mappings or _NO_MAPPINGS,
                         specs=specs,
                         definition_partitions_def=pdef,
                     )
                 )
-        graph = AssetGraph.from_nodes(nodes)
+        for p, ch in children.items():  # deps no definition provides: stub nodes
+            if p not in parents:
+                nodes.append(
+                    AssetNode(
+                        key=p, child_keys=frozenset(ch), is_materializable=False, is_stub=True
+                    )
+                )
+        graph = AssetGraph._from_complete({n.key: n for n in nodes})
+        if len(graph) != len(nodes):  # two definitions of one key slipped through
+            graph = AssetGraph.from_nodes(nodes)  # raises, naming it
         if check_cycles:
-            graph.toposorted_keys()
+            graph.check_acyclic()
         _validate_partition_mappings(nodes, by_key)
         out = ResolvedAssets(tuple(resolved) + tuple(check_defs), by_key, graph, stub_keys)
         if check_defs or any(ad.check_specs_by_output_name for ad in resolved):
@@ -207,18 +220,29 @@ class ResolvedAssets:
         return found
 
 
+# AssetNodes as ResolvedAssets.build makes them, from values it has checked (records.py).
+_new_node = trusted_constructor(AssetNode)
+_NO_MAPPINGS: Mapping[AssetKey, Any] = MappingProxyType({})
+
+
 def _validate_partition_mappings(
     nodes: Iterable[AssetNode], by_key: Mapping[AssetKey, AssetsDefinition]
 ) -> None:
     """As Dagster's ``validate_partitions`` when definitions load: every partitioned parent must
     be mappable to its child, so a bad mapping fails before any run writes anything."""
-    pdef_by_key = {n.key: n.partitions_def for n in nodes}
+    pdef_by_key = {}
+    for n in nodes:
+        pdef = n.partitions_def
+        if pdef is not None:
+            pdef_by_key[n.key] = pdef
+    if not pdef_by_key:
+        return  # nothing partitioned: no mapping to check
     for node in nodes:
-        ad = by_key[node.key]
         for parent in node.parent_keys:
             up_pdef = pdef_by_key.get(parent)
             if up_pdef is None:
                 continue
+            ad = by_key[node.key]
             mapping = ad.partition_mappings.get(parent) or node.partition_mappings.get(parent)
             from dagster_nb._partitions import validate_partition_mapping
 

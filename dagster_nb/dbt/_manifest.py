@@ -70,24 +70,51 @@ def load_manifest(manifest: Any) -> Mapping[str, Any]:
                 "DbtProject(...).prepare_if_dev()) to write it."
             )
         try:
-            with open(path, "rb") as f:
-                data = f.read()
-            try:  # orjson parses a large manifest ~3x faster (dagster_dbt uses it too)
-                import orjson
-            except ImportError:
-                return json.loads(data)
-            return orjson.loads(data)
+            return _read_manifest(path)
         except ValueError as e:  # orjson.JSONDecodeError is a ValueError too
             from dagster_nb.dbt.errors import DagsterDbtManifestNotFoundError
 
             raise DagsterDbtManifestNotFoundError(
-                f"dbt manifest at {path} is not valid JSON ({e}). Re-run `dbt parse` to rewrite it."
+                f"dbt manifest at {path} is not a valid manifest ({e}). Re-run `dbt parse` to "
+                "rewrite it."
             ) from None
     from dagster_nb._errors import DagsterInvalidDefinitionError
 
     raise DagsterInvalidDefinitionError(
         f"manifest must be a dict or a path to manifest.json, got {type(manifest).__name__}."
     )
+
+
+# path -> (the file's identity when read, its manifest). A notebook re-runs the cell that loads
+# a project again and again; while manifest.json is the same file, unchanged (same inode, size
+# and modification time, in nanoseconds), it is not parsed again. Bounded; dagster_dbt keeps
+# every path it ever read, without checking the file.
+_PARSED: dict[str, tuple[tuple[int, int, int], Mapping[str, Any]]] = {}
+_MAX_PARSED = 4
+
+
+def _read_manifest(path: Path) -> Mapping[str, Any]:
+    where = os.path.realpath(path)
+    with open(where, "rb") as f:
+        st = os.fstat(f.fileno())
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        hit = _PARSED.get(where)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        data = f.read()
+    try:  # orjson parses a large manifest ~3x faster (dagster_dbt uses it too)
+        import orjson
+    except ImportError:
+        manifest = json.loads(data)
+    else:
+        manifest = orjson.loads(data)
+    if not isinstance(manifest, dict) or "nodes" not in manifest:
+        raise ValueError("it has no 'nodes': this is not a dbt manifest")
+    _PARSED.pop(where, None)
+    if len(_PARSED) >= _MAX_PARSED:
+        del _PARSED[next(iter(_PARSED))]
+    _PARSED[where] = (stamp, manifest)
+    return manifest
 
 
 def get_node(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:

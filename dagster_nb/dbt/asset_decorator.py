@@ -99,48 +99,53 @@ def build_dbt_specs(
         h for h in DEFERRED_HOOKS if getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
     ]
     own_checks = cls.get_asset_check_spec is DagsterDbtTranslator.get_asset_check_spec
+    checks_on = settings.enable_asset_checks or not own_checks
+    source_checks = settings.enable_source_tests_as_checks
     nodes = manifest["nodes"]
-    for uid in nodes:  # manifest order: deterministic, as dbt lists nodes
-        if uid not in selected:
+    everything = len(selected) == len(nodes) and selected == nodes.keys()
+    memo = translator.node_memo(manifest, project)
+    asset_keys, deps_memo = memo.asset_keys, memo.deps
+    key_of, deps_of = translator.asset_key_of, translator.asset_deps_of
+
+    def check_of(key: Any, uid: str, test: str) -> None:
+        if own_checks:
+            cs = translator.check_spec_of(key, manifest, test, project)
+        else:
+            spec = translator.get_asset_spec(manifest, uid, project)
+            cs = translator.get_asset_check_spec(spec, manifest, test, project)
+        if cs is not None:
+            checks[(cs.asset_key, cs.name)] = cs
+
+    for uid, props in nodes.items():  # manifest order: deterministic, as dbt lists nodes
+        if not everything and uid not in selected:
             continue
-        props = get_node(manifest, uid)
-        if is_non_asset_node(props) or props["resource_type"] not in ASSET_RESOURCE_TYPES:
+        if props["resource_type"] not in ASSET_RESOURCE_TYPES or is_non_asset_node(props):
             continue
         if eager:
             spec = translator.get_asset_spec(manifest, uid, project)
             key = spec.key
             deps_by_key[key] = spec.deps
         else:
-            key = translator.asset_key_of(manifest, uid, project)
-            deps_by_key[key] = translator.asset_deps_of(manifest, uid, project)
+            key = asset_keys.get(uid) or key_of(manifest, uid, project)
+            deps = deps_memo.get(uid)
+            deps_by_key[key] = deps if deps is not None else deps_of(manifest, uid, project)
         key_by_uid[uid] = key
         uid_by_key[key] = uid
         if overridden and not eager:
             rprops = translator.get_resource_props(manifest, uid)
             given_by_uid[uid] = {h: getattr(translator, h)(rprops) for h in overridden}
-        for child in children.get(uid, ()):
-            if child not in selected or not child.startswith("test"):
-                continue
-            if own_checks:
-                cs = translator.check_spec_of(key, manifest, child, project)
-            else:
-                spec = translator.get_asset_spec(manifest, uid, project)
-                cs = translator.get_asset_check_spec(spec, manifest, child, project)
-            if cs is not None:
-                checks[cs.key] = cs
+        if checks_on:
+            for child in children.get(uid, ()):
+                if child.startswith("test") and (everything or child in selected):
+                    check_of(key, uid, child)
         for up in cached_upstream_ids(manifest, uid, props):
-            up_key = translator.asset_key_of(manifest, up, project)
-            key_by_uid[up] = up_key
-            if up.startswith("source") and settings.enable_source_tests_as_checks:
+            if up in key_by_uid:
+                continue
+            up_key = key_by_uid[up] = asset_keys.get(up) or key_of(manifest, up, project)
+            if source_checks and checks_on and up.startswith("source"):
                 for child in children.get(up, ()):
                     if child.startswith("test"):
-                        if own_checks:
-                            cs = translator.check_spec_of(up_key, manifest, child, project)
-                        else:
-                            up_spec = translator.get_asset_spec(manifest, up, project)
-                            cs = translator.get_asset_check_spec(up_spec, manifest, child, project)
-                        if cs is not None:
-                            checks[cs.key] = cs
+                        check_of(up_key, up, child)
     _validate_keys(translator, key_by_uid)
 
     def build(key: Any) -> Any:

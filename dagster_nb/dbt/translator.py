@@ -139,9 +139,8 @@ class DagsterDbtTranslator:
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
         """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
-        memo_id = (id(manifest), unique_id, id(project))
-        memo = self._memo("_resolved_specs")
-        hit = memo.get(memo_id)
+        memo = self.node_memo(manifest, project).specs
+        hit = memo.get(unique_id)
         if hit is not None:
             return hit
         spec = self.build_asset_spec(
@@ -151,29 +150,40 @@ class DagsterDbtTranslator:
             key=self._default_key(manifest, unique_id, project),
             deps=self.asset_deps_of(manifest, unique_id, project),
         )
-        memo[memo_id] = spec
+        memo[unique_id] = spec
         return spec
 
-    def _memo(self, name: str) -> dict[Any, Any]:
-        memo = self.__dict__.get(name)
-        if memo is None:
-            memo = self.__dict__[name] = {}
-        return memo
-
     # -- the parts of a spec, for @dbt_assets' lazy specs (internal) -----------------------------
+
+    def node_memo(self, manifest: Mapping[str, Any], project: Any) -> NodeMemo:
+        """What this translator derived from one manifest's nodes (with one project)."""
+        memos: dict[tuple[int, int], NodeMemo] | None = self.__dict__.get("_node_memos")
+        if memos is None:
+            memos = self.__dict__["_node_memos"] = {}
+        memo = memos.get((id(manifest), id(project)))
+        if memo is None or memo.manifest is not manifest or memo.project is not project:
+            if len(memos) >= _MAX_WRAPPERS:  # bounded, as the manifest wrappers
+                del memos[next(iter(memos))]
+            memo = memos[(id(manifest), id(project))] = NodeMemo(manifest, project)
+        return memo
 
     def asset_key_of(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
         """The asset key of one node, as ``get_asset_spec(...).key`` gives it, without building
         the spec unless ``get_asset_spec`` is overridden (internal)."""
-        if type(self).get_asset_spec is not DagsterDbtTranslator.get_asset_spec:
-            return self.get_asset_spec(manifest, unique_id, project).key
-        return self._default_key(manifest, unique_id, project)
+        memo = self.node_memo(manifest, project).asset_keys
+        key = memo.get(unique_id)
+        if key is None:
+            if type(self).get_asset_spec is not DagsterDbtTranslator.get_asset_spec:
+                key = self.get_asset_spec(manifest, unique_id, project).key
+            else:
+                key = self._default_key(manifest, unique_id, project)
+            memo[unique_id] = key
+        return key
 
     def _default_key(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
         # get_asset_key of one node, memoized
-        memo_id = (id(manifest), unique_id, id(project))
-        memo = self._memo("_keys")
-        key = memo.get(memo_id)
+        memo = self.node_memo(manifest, project).keys
+        key = memo.get(unique_id)
         if key is None:
             if self.settings.enable_code_references:
                 from dagster_nb._errors import DagsterInvalidDefinitionError
@@ -183,7 +193,7 @@ class DagsterDbtTranslator:
                     "by dagster_nb.dbt yet; leave it False (the model's SQL is in the "
                     "description)."
                 )
-            key = memo[memo_id] = self.get_asset_key(self.get_resource_props(manifest, unique_id))
+            key = memo[unique_id] = self.get_asset_key(self.get_resource_props(manifest, unique_id))
         return key
 
     def asset_deps_of(
@@ -191,9 +201,8 @@ class DagsterDbtTranslator:
     ) -> tuple[Any, ...]:
         """The AssetDeps of one node (its upstream models, seeds, snapshots and sources),
         memoized: the same tuple each time (internal)."""
-        memo_id = (id(manifest), unique_id, id(project))
-        memo = self._memo("_deps")
-        deps = memo.get(memo_id)
+        node_memo = self.node_memo(manifest, project)
+        deps = node_memo.deps.get(unique_id)
         if deps is not None:
             return deps
         from dagster_nb._definitions.asset_spec import AssetDep, make_dep
@@ -203,10 +212,11 @@ class DagsterDbtTranslator:
             type(self).get_partition_mapping is not DagsterDbtTranslator.get_partition_mapping
         )
         source_meta = self.settings.enable_source_metadata
+        keys = node_memo.asset_keys
         out = []
         seen = set()
         for up in cached_upstream_ids(manifest, unique_id, props):
-            key = self.asset_key_of(manifest, up, project)
+            key = keys.get(up) or self.asset_key_of(manifest, up, project)
             if key in seen:
                 continue
             seen.add(key)
@@ -216,15 +226,17 @@ class DagsterDbtTranslator:
                 else None
             )
             if source_meta and up.startswith("source"):
-                meta = {
-                    k: v
-                    for k, v in self.get_asset_spec(manifest, up, project).metadata.items()
-                    if not k.startswith(NAMESPACE)
-                }
+                meta = node_memo.source_dep_meta.get(up)
+                if meta is None:
+                    meta = node_memo.source_dep_meta[up] = {
+                        k: v
+                        for k, v in self.get_asset_spec(manifest, up, project).metadata.items()
+                        if not k.startswith(NAMESPACE)
+                    }
                 out.append(AssetDep(key, partition_mapping=pm, metadata=meta))
             else:
                 out.append(make_dep(key, pm))
-        deps = memo[memo_id] = tuple(out)
+        deps = node_memo.deps[unique_id] = tuple(out)
         return deps
 
     def build_asset_spec(
@@ -302,18 +314,26 @@ class DagsterDbtTranslator:
     ) -> Any:
         """``get_asset_check_spec`` from the asset's key alone (internal: @dbt_assets does not
         build a model's spec to name its tests' checks)."""
-        if not self.settings.enable_asset_checks:
-            return None
-        from dagster_nb._definitions.asset_checks import _trusted_check_spec
-        from dagster_nb._definitions.asset_spec import make_dep
-
-        key = check_key_for_test(manifest, self, unique_id, project)
-        if key is None or key.asset_key != asset_key:
+        if not self.settings.enable_asset_checks or not unique_id.startswith("test"):
             return None
         test = get_node(manifest, unique_id)
+        known = self.node_memo(manifest, project).asset_keys
+        if _attached_key(manifest, self, test, project, known) != asset_key:
+            return None
+        from dagster_nb._definitions.asset_checks import _trusted_check_spec
+
         parents = (manifest.get("parent_map") or {}).get(unique_id, ())
-        additional = {self.asset_key_of(manifest, pid, project) for pid in parents}
-        additional.discard(asset_key)
+        additional = None
+        if len(parents) > 1 or (
+            parents
+            and (known.get(parents[0]) or self.asset_key_of(manifest, parents[0], project))
+            != asset_key
+        ):
+            from dagster_nb._definitions.asset_spec import make_dep
+
+            keys = {self.asset_key_of(manifest, pid, project) for pid in parents}
+            keys.discard(asset_key)
+            additional = tuple(make_dep(k) for k in sorted(keys, key=lambda k: k.path))
         severity = (test.get("config") or {}).get("severity") or "error"
         description = (test.get("meta") or {}).get("description")
         name = test["name"]
@@ -328,12 +348,28 @@ class DagsterDbtTranslator:
             name=name,
             asset_key=asset_key,
             description=description,
-            additional_deps=tuple(make_dep(k) for k in sorted(additional, key=lambda k: k.path)),
+            additional_deps=additional or (),
             blocking=severity.lower() == "error",
             metadata={UNIQUE_ID_KEY: unique_id},
             automation_condition=None,
             partitions_def=None,
         )
+
+
+class NodeMemo:
+    """Keys, deps and specs a translator derived from one manifest (and project), by unique
+    id: each is computed once, however many places ask (internal)."""
+
+    __slots__ = ("manifest", "project", "keys", "asset_keys", "deps", "specs", "source_dep_meta")
+
+    def __init__(self, manifest: Mapping[str, Any], project: Any) -> None:
+        self.manifest = manifest
+        self.project = project
+        self.keys: dict[str, Any] = {}  # get_asset_key's
+        self.asset_keys: dict[str, Any] = {}  # asset_key_of's (get_asset_spec(...).key)
+        self.deps: dict[str, tuple[Any, ...]] = {}
+        self.specs: dict[str, Any] = {}
+        self.source_dep_meta: dict[str, dict[str, Any]] = {}
 
 
 DEFAULT_GROUP_NAME = "default"
@@ -419,10 +455,25 @@ def check_key_for_test(
     from dagster_nb._definitions.asset_checks import AssetCheckKey
 
     test = get_node(manifest, test_unique_id)
-    ups = set((test.get("depends_on") or {}).get("nodes", ()))
+    key = _attached_key(manifest, translator, test, project, {})
+    if key is None:
+        return None
+    return AssetCheckKey(name=test["name"], asset_key=key)
+
+
+def _attached_key(
+    manifest: Mapping[str, Any],
+    translator: DagsterDbtTranslator,
+    test: Mapping[str, Any],
+    project: Any,
+    known: Mapping[str, Any],
+) -> Any:
+    """The asset key of the node a test checks (its only parent, else its attached node, or the
+    node ``meta.dagster.ref`` names), or None."""
+    ups = (test.get("depends_on") or {}).get("nodes", ())
     attached = test.get("attached_node")
-    if len(ups) == 1:
-        [attached] = ups
+    if len(ups) == 1 or (len(ups) > 1 and len(set(ups)) == 1):
+        attached = ups[0]
     ref = (
         ((test.get("config") or {}).get("meta") or test.get("meta") or {}).get("dagster") or {}
     ).get("ref") or {}
@@ -439,6 +490,4 @@ def check_key_for_test(
         )
     if not attached:
         return None
-    return AssetCheckKey(
-        name=test["name"], asset_key=translator.asset_key_of(manifest, attached, project)
-    )
+    return known.get(attached) or translator.asset_key_of(manifest, attached, project)
