@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dagster_nb._definitions import registry_hook
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition
+from dagster_nb._definitions.lazy_specs import LazyCheckSpecs
 from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
 from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
@@ -326,12 +327,26 @@ def check_output_name(spec: AssetCheckSpec) -> str:
 
 
 def specs_by_output_name(
-    specs: Iterable[AssetCheckSpec] | None, what: str, asset_keys: Iterable[AssetKey] | None = None
-) -> dict[str, AssetCheckSpec]:
-    """``check_specs`` of an asset or multi-asset, validated and keyed by output name."""
+    specs: Iterable[AssetCheckSpec] | LazyCheckSpecs | None,
+    what: str,
+    asset_keys: Iterable[AssetKey] | None = None,
+) -> Mapping[str, AssetCheckSpec]:
+    """``check_specs`` of an asset or multi-asset, validated and keyed by output name (a
+    ``LazyCheckSpecs``, already keyed so, is checked by its keys and kept lazy)."""
     out: dict[str, AssetCheckSpec] = {}
     seen: set[AssetCheckKey] = set()
-    allowed = set(asset_keys) if asset_keys is not None else None
+    allowed: Any = None
+    if asset_keys is not None:
+        allowed = asset_keys if isinstance(asset_keys, Mapping) else set(asset_keys)
+    if type(specs) is LazyCheckSpecs:
+        for name in specs:
+            key = specs.check_key_of(name)
+            if allowed is not None and key.asset_key not in allowed:
+                raise DagsterInvalidDefinitionError(
+                    f"Invalid asset key {key.asset_key!r} in check spec {key.name}. Must be one "
+                    f"of {sorted(allowed, key=lambda k: k.parts)!r}"
+                )
+        return specs
     for s in specs or ():
         if not isinstance(s, AssetCheckSpec):
             raise DagsterInvalidDefinitionError(

@@ -17,7 +17,7 @@ from dagster_nb._definitions.asset_graph import DEFAULT_GROUP_NAME
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.derived import Facts, derived
-from dagster_nb._definitions.lazy_specs import LazySpecs, deps_of
+from dagster_nb._definitions.lazy_specs import LazySpecs, check_keys_of, deps_of
 from dagster_nb._definitions.metadata import normalize_metadata
 from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import (
@@ -241,7 +241,7 @@ class AssetsDefinition:
 
     @property
     def check_keys(self) -> frozenset[Any]:
-        return frozenset(s.key for s in self.check_specs_by_output_name.values())
+        return frozenset(check_keys_of(self.check_specs_by_output_name))
 
     @property
     def check_key(self) -> Any:

@@ -775,7 +775,7 @@ def multi_asset(
             signature=sig,
             pool=pool,
         )
-        checks: dict[str, Any] = {}
+        checks: Mapping[str, Any] = {}
         if check_specs:
             from dagster_nb._definitions.asset_checks import specs_by_output_name
 

@@ -32,9 +32,10 @@ from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvariantViolationError
 
 if TYPE_CHECKING:
+    from dagster_nb._definitions.asset_checks import AssetCheckKey, AssetCheckSpec
     from dagster_nb._definitions.asset_spec import AssetDep, AssetSpec
 
-__all__ = ["LazySpecs", "deps_of"]
+__all__ = ["LazySpecs", "LazyCheckSpecs", "deps_of", "check_keys_of"]
 
 
 class LazySpecs(Mapping[AssetKey, "AssetSpec"]):
@@ -119,3 +120,68 @@ def deps_of(specs: Mapping[AssetKey, AssetSpec], key: AssetKey) -> tuple[AssetDe
     if type(specs) is LazySpecs:
         return specs.deps_of(key)
     return specs[key].deps
+
+
+class LazyCheckSpecs(Mapping[str, "AssetCheckSpec"]):
+    """Check specs by op output name, each built by ``build(output_name)`` on first read; the
+    check keys are given up front (a dbt project's tests: thousands of checks, whose keys a
+    graph and a selection need, and whose descriptions and extra deps a run reads later)."""
+
+    __slots__ = ("_keys", "_build", "_built")
+
+    def __init__(
+        self,
+        keys_by_output_name: Mapping[str, AssetCheckKey],
+        build: Callable[[str], AssetCheckSpec],
+    ) -> None:
+        self._keys = keys_by_output_name
+        self._build = build
+        self._built: dict[str, AssetCheckSpec] = {}
+
+    def __getitem__(self, output_name: str) -> AssetCheckSpec:
+        spec = self._built.get(output_name)
+        if spec is None:
+            key = self._keys[output_name]
+            spec = self._build(output_name)
+            if spec.key != key:
+                raise DagsterInvariantViolationError(
+                    f"The lazily built check spec {spec.key.to_user_string()} differs from the "
+                    f"check its definition promised ({key.to_user_string()}). This is a bug in "
+                    "the code that built the definition."
+                )
+            spec = self._built.setdefault(output_name, spec)
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, output_name: object) -> bool:
+        return output_name in self._keys
+
+    def check_key_of(self, output_name: str) -> AssetCheckKey:
+        """The check key of ``output_name`` without building its spec."""
+        return self._keys[output_name]
+
+    @property
+    def check_keys(self) -> Iterator[AssetCheckKey]:
+        return iter(self._keys.values())
+
+    @property
+    def built_count(self) -> int:
+        return len(self._built)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (list(self.items()),))
+
+    def __repr__(self) -> str:
+        return f"LazyCheckSpecs({len(self._keys)} checks, {len(self._built)} built)"
+
+
+def check_keys_of(specs: Mapping[str, AssetCheckSpec]) -> Iterator[AssetCheckKey]:
+    """The keys of the check specs in ``specs`` (by output name), without building lazy ones."""
+    if type(specs) is LazyCheckSpecs:
+        return specs.check_keys
+    return (s.key for s in specs.values())

@@ -16,9 +16,10 @@ from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec
 from dagster_nb._definitions.assets import AssetsDefinition, ExecutionType, SourceAsset
 from dagster_nb._definitions.derived import Facts, derived
-from dagster_nb._definitions.lazy_specs import deps_of
+from dagster_nb._definitions.lazy_specs import check_keys_of, deps_of
 from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._errors import CheckError, DagsterInvalidDefinitionError
+from dagster_nb._gc import collector_paused
 
 __all__ = ["ResolvedAssets", "coerce_assets_def", "check_inputs_provided"]
 
@@ -85,6 +86,12 @@ class ResolvedAssets:
         """``external_stubs``: a dep key no definition provides becomes an external asset
         (``AssetSpec(key)``), as Dagster's Definitions does; otherwise the graph keeps it as a
         non-materializable stub node."""
+        # thousands of nodes, sets and dicts, none in a cycle (_gc.py)
+        with collector_paused():
+            return ResolvedAssets._build(assets, check_cycles, external_stubs)
+
+    @staticmethod
+    def _build(assets: Iterable[Any], check_cycles: bool, external_stubs: bool) -> ResolvedAssets:
         defs: list[AssetsDefinition] = []
         seen_ids: set[int] = set()
         for a in assets:
@@ -201,7 +208,7 @@ class ResolvedAssets:
         _validate_partition_mappings(nodes, by_key)
         out = ResolvedAssets(tuple(resolved) + tuple(check_defs), by_key, graph, stub_keys)
         if check_defs or any(ad.check_specs_by_output_name for ad in resolved):
-            out.check_specs_by_key  # noqa: B018 - raises on duplicate check keys, as Dagster
+            _refuse_duplicate_checks(out.assets_defs)  # as Dagster, when definitions load
         return out
 
     @property
@@ -218,6 +225,19 @@ class ResolvedAssets:
                     )
                 found[spec.key] = (ad, spec)
         return found
+
+
+def _refuse_duplicate_checks(assets_defs: Iterable[AssetsDefinition]) -> None:
+    # by key only: a lazily built check spec (a dbt test's) is not built to be counted
+    found: dict[Any, AssetsDefinition] = {}
+    for ad in assets_defs:
+        for key in check_keys_of(ad.check_specs_by_output_name):
+            if key in found:
+                raise DagsterInvalidDefinitionError(
+                    f"Duplicate asset check key: {key!r}. It is defined by {found[key]!r} and "
+                    f"{ad!r}; give one of them another name."
+                )
+            found[key] = ad
 
 
 # AssetNodes as ResolvedAssets.build makes them, from values it has checked (records.py).

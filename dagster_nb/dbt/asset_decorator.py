@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from dagster_nb._definitions.asset_checks import AssetCheckKey
 from dagster_nb._errors import DagsterInvalidDefinitionError
 from dagster_nb._gc import collector_paused
 from dagster_nb.dbt._manifest import (
@@ -27,6 +28,7 @@ from dagster_nb.dbt.translator import (
     TRANSLATOR_KEY,
     UNIQUE_ID_KEY,
     DagsterDbtTranslator,
+    _attached_key,
     cached_upstream_ids,
 )
 
@@ -72,8 +74,9 @@ def build_dbt_specs(
     io_manager_key: str | None,
     project: Any,
     partitions_def: Any = None,
-) -> tuple[Any, list[Any]]:
-    """The specs (a ``LazySpecs``) and check specs of the selected dbt nodes.
+) -> tuple[Any, Any]:
+    """The specs (a ``LazySpecs``) and check specs (a ``LazyCheckSpecs``) of the selected dbt
+    nodes.
 
     Each asset's key and deps are computed here, and every test's check: what a graph, a
     selection and a run plan need. The rest of a spec (description, metadata with the column
@@ -107,12 +110,23 @@ def build_dbt_specs(
     asset_keys, deps_memo = memo.asset_keys, memo.deps
     key_of, deps_of = translator.asset_key_of, translator.asset_deps_of
 
+    # A test's check: with the translator's own get_asset_check_spec, only its key here (the
+    # node it is attached to, and its name); its spec is built when first read (LazyCheckSpecs).
+    check_keys: dict[str, AssetCheckKey] = {}
+    check_tests: dict[str, tuple[Any, str]] = {}
+
     def check_of(key: Any, uid: str, test: str) -> None:
         if own_checks:
-            cs = translator.check_spec_of(key, manifest, test, project)
-        else:
-            spec = translator.get_asset_spec(manifest, uid, project)
-            cs = translator.get_asset_check_spec(spec, manifest, test, project)
+            props = nodes.get(test) or get_node(manifest, test)
+            if _attached_key(manifest, translator, props, project, asset_keys) != key:
+                return
+            name = props["name"]
+            out = f"{key.to_python_identifier()}_{name}"
+            check_keys[out] = AssetCheckKey(key, name)
+            check_tests[out] = (key, test)
+            return
+        spec = translator.get_asset_spec(manifest, uid, project)
+        cs = translator.get_asset_check_spec(spec, manifest, test, project)
         if cs is not None:
             checks[(cs.asset_key, cs.name)] = cs
 
@@ -181,7 +195,16 @@ def build_dbt_specs(
             io_manager_key=io_manager_key,
             skippable=True,
         )
-    return specs, list(checks.values())
+    if not own_checks:
+        return specs, list(checks.values())
+
+    def build_check(out: str) -> Any:
+        key, test = check_tests[out]
+        return translator.check_spec_of(key, manifest, test, project)
+
+    from dagster_nb._definitions.lazy_specs import LazyCheckSpecs
+
+    return specs, LazyCheckSpecs(check_keys, build_check)
 
 
 def _validate_keys(translator: DagsterDbtTranslator, key_by_uid: Mapping[str, Any]) -> None:
@@ -320,7 +343,7 @@ def _dbt_multi_asset(
     return multi_asset(
         name=name,
         specs=specs,  # a LazySpecs, which multi_asset keeps lazy
-        check_specs=check_specs or None,
+        check_specs=check_specs or None,  # a LazyCheckSpecs stays lazy too
         can_subset=True,
         required_resource_keys=required_resource_keys,
         partitions_def=partitions_def,

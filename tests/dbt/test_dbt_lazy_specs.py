@@ -140,3 +140,48 @@ def test_a_builder_that_breaks_its_promise_fails_loudly():
         no_group[a]
     with pytest.raises(KeyError):
         specs[b]
+
+
+def test_checks_are_named_at_load_and_built_on_read(manifest, parsed_project):
+    from dagster_nb._definitions.lazy_specs import LazyCheckSpecs
+
+    jaffle, defs = _load(manifest, parsed_project.project_dir)
+    checks = jaffle.check_specs_by_output_name
+    assert type(checks) is LazyCheckSpecs
+    defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in jaffle.check_keys} == {
+        "stg_customers:not_null_stg_customers_customer_id",
+        "stg_customers:unique_stg_customers_customer_id",
+        "stg_orders:not_null_stg_orders_order_id",
+        "stg_orders:unique_stg_orders_order_id",
+        "customer_revenue:unique_customer_revenue_customer_id",
+    }
+    assert checks.built_count == 0
+    spec = checks["stg_orders_unique_stg_orders_order_id"]
+    assert (spec.asset_key, spec.name, spec.blocking) == (
+        dg.AssetKey("stg_orders"),
+        "unique_stg_orders_order_id",
+        True,
+    )
+    assert spec.metadata["dagster_dbt/unique_id"].startswith(
+        "test.jaffle_nb.unique_stg_orders_order_id."
+    )
+    assert checks.built_count == 1
+    copy = pickle.loads(pickle.dumps(checks))
+    assert type(copy) is dict and copy.keys() == checks.keys()
+
+
+def test_a_check_named_like_a_dbt_test_is_a_duplicate(manifest, parsed_project):
+    # as Dagster: Duplicate asset check key, when the definitions load
+    @dg.asset_check(asset=dg.AssetKey("stg_orders"), name="unique_stg_orders_order_id")
+    def mine():
+        return dg.AssetCheckResult(passed=True)
+
+    jaffle, _ = _load(manifest, parsed_project.project_dir)
+    defs = dg.Definitions(
+        assets=[jaffle],
+        asset_checks=[mine],
+        resources={"dbt": DbtCliResource(project_dir=parsed_project.project_dir)},
+    )
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="Duplicate asset check key"):
+        defs.resolve_asset_graph()
