@@ -134,12 +134,14 @@ _NO_TAGS: Mapping[str, Any] = MappingProxyType({})
 class AssetGraph:
     """Immutable graph of :class:`AssetNode` s keyed by :class:`AssetKey`."""
 
-    __slots__ = ("_nodes", "_topo", "_topo_index")
+    __slots__ = ("_nodes", "_topo", "_topo_index", "_selection_view", "__weakref__")
 
     def __init__(self, nodes: Mapping[AssetKey, AssetNode]):
         self._nodes: dict[AssetKey, AssetNode] = dict(nodes)
         self._topo: tuple[AssetKey, ...] | None = None
         self._topo_index: dict[AssetKey, int] | None = None
+        # the selection layer's indices of this graph (_selection/_graph_view.GraphView.of)
+        self._selection_view: Any = None
 
     @staticmethod
     def from_nodes(nodes: Iterable[AssetNode]) -> AssetGraph:
@@ -176,6 +178,7 @@ class AssetGraph:
         graph._nodes = by_key
         graph._topo = None
         graph._topo_index = None
+        graph._selection_view = None
         return graph
 
     # --- lookup ---

@@ -12,9 +12,10 @@ and nothing is cached on the immutable graph itself.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb._definitions.asset_key import AssetKey
@@ -65,19 +66,19 @@ _AGGREGATE_KEYS = ("group", "tag", "kind", "owner")
 class GraphView:
     """The graph plus lazily built indices, shared by all leaves of one resolution.
 
-    :meth:`of` keeps the views of the last few graphs: graphs are immutable, so an index built
-    for one resolution stays right for the next one on the same graph.
+    :meth:`of` keeps the view on its graph: graphs are immutable, so an index built for one
+    resolution stays right for the next one on the same graph.
     """
 
     __slots__ = (
-        "graph", "nodes", "_materializable", "_slashed_parts", "_by_user_string", "_indices",
+        "_graph", "nodes", "_materializable", "_slashed_parts", "_by_user_string", "_indices",
         "_adjacency",
     )  # fmt: skip
 
-    _recent: ClassVar[list[tuple[AssetGraph, GraphView]]] = []
-
     def __init__(self, graph: AssetGraph):
-        self.graph = graph
+        # a weak reference: the graph keeps its view, and a view holding its graph would make
+        # a cycle that only the cyclic GC frees (a large graph, and what its nodes hold)
+        self._graph = weakref.ref(graph)
         self.nodes = graph.nodes
         self._materializable: frozenset[AssetKey] | None = None
         self._slashed_parts: bool | None = None
@@ -85,14 +86,19 @@ class GraphView:
         self._indices: dict[str, dict[Any, set[AssetKey]]] | None = None
         self._adjacency: _Adjacency | None = None
 
+    @property
+    def graph(self) -> AssetGraph:
+        graph = self._graph()
+        assert graph is not None, "a view outlived its graph"
+        return graph
+
     @classmethod
     def of(cls, graph: AssetGraph) -> GraphView:
-        for g, view in cls._recent:
-            if g is graph:
-                return view
-        view = cls(graph)
-        # A strong reference to the graph keeps its id from being reused while cached.
-        cls._recent = [(graph, view), *cls._recent[:1]]
+        # Kept on the graph (immutable, so its indices stay right), and dies with it: a cache
+        # of recent graphs here kept old graphs (a dbt project's, with its manifest) alive.
+        view = graph._selection_view
+        if view is None:
+            view = graph._selection_view = cls(graph)
         return view
 
     @property

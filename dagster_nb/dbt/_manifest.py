@@ -23,7 +23,7 @@ class ManifestWrapper:
     Dagster stores the same thing under ``dagster_dbt/manifest``.
     """
 
-    __slots__ = ("manifest", "upstream", "_project_id", "_groups")
+    __slots__ = ("manifest", "upstream", "_project_id", "_groups", "__weakref__")
 
     def __init__(self, manifest: Mapping[str, Any]) -> None:
         self.manifest = manifest
@@ -87,10 +87,11 @@ def load_manifest(manifest: Any) -> Mapping[str, Any]:
 
 # path -> (the file's identity when read, its manifest). A notebook re-runs the cell that loads
 # a project again and again; while manifest.json is the same file, unchanged (same inode, size
-# and modification time, in nanoseconds), it is not parsed again. Bounded; dagster_dbt keeps
-# every path it ever read, without checking the file.
+# and modification time, in nanoseconds), it is not parsed again. Only the last one read is
+# kept: a parsed manifest of 5,000 models is about a million objects, which every full
+# collection of the cyclic GC walks (dagster_dbt keeps every path it ever read, unchecked).
 _PARSED: dict[str, tuple[tuple[int, int, int], Mapping[str, Any]]] = {}
-_MAX_PARSED = 4
+_MAX_PARSED = 1
 
 
 def _read_manifest(path: Path) -> Mapping[str, Any]:

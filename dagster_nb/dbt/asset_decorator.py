@@ -163,6 +163,8 @@ def build_dbt_specs(
     _validate_keys(translator, key_by_uid)
 
     def build(key: Any) -> Any:
+        # holds the translator's memo (which holds it weakly) for as long as the specs live
+        assert memo.manifest is manifest
         uid = uid_by_key[key]
         spec = translator.build_asset_spec(
             manifest,
@@ -199,6 +201,7 @@ def build_dbt_specs(
         return specs, list(checks.values())
 
     def build_check(out: str) -> Any:
+        assert memo.manifest is manifest  # (holds the memo, as build does)
         key, test = check_tests[out]
         return translator.check_spec_of(key, manifest, test, project)
 

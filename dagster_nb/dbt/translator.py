@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,12 @@ class DagsterDbtTranslator:
 
     def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
         self._settings = settings or DagsterDbtTranslatorSettings()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the memos are caches (and weak maps, which do not pickle): a copy starts without them
+        state = dict(self.__dict__)
+        state.pop("_node_memos", None)
+        return state
 
     @property
     def settings(self) -> DagsterDbtTranslatorSettings:
@@ -157,13 +164,16 @@ class DagsterDbtTranslator:
 
     def node_memo(self, manifest: Mapping[str, Any], project: Any) -> NodeMemo:
         """What this translator derived from one manifest's nodes (with one project)."""
-        memos: dict[tuple[int, int], NodeMemo] | None = self.__dict__.get("_node_memos")
+        # Weak: what holds a memo is the definition built from it (its lazy specs' builder);
+        # the specs hold this translator in their metadata, so a strong map would be a cycle
+        # keeping a whole manifest alive until the cyclic GC's next full collection.
+        memos: weakref.WeakValueDictionary[tuple[int, int], NodeMemo] | None = self.__dict__.get(
+            "_node_memos"
+        )
         if memos is None:
-            memos = self.__dict__["_node_memos"] = {}
+            memos = self.__dict__["_node_memos"] = weakref.WeakValueDictionary()
         memo = memos.get((id(manifest), id(project)))
         if memo is None or memo.manifest is not manifest or memo.project is not project:
-            if len(memos) >= _MAX_WRAPPERS:  # bounded, as the manifest wrappers
-                del memos[next(iter(memos))]
             memo = memos[(id(manifest), id(project))] = NodeMemo(manifest, project)
         return memo
 
@@ -360,10 +370,21 @@ class NodeMemo:
     """Keys, deps and specs a translator derived from one manifest (and project), by unique
     id: each is computed once, however many places ask (internal)."""
 
-    __slots__ = ("manifest", "project", "keys", "asset_keys", "deps", "specs", "source_dep_meta")
+    __slots__ = (
+        "manifest",
+        "wrapper",
+        "project",
+        "keys",
+        "asset_keys",
+        "deps",
+        "specs",
+        "source_dep_meta",
+        "__weakref__",
+    )
 
     def __init__(self, manifest: Mapping[str, Any], project: Any) -> None:
         self.manifest = manifest
+        self.wrapper = _wrapper(manifest)  # kept while this memo is (upstream ids, groups)
         self.project = project
         self.keys: dict[str, Any] = {}  # get_asset_key's
         self.asset_keys: dict[str, Any] = {}  # asset_key_of's (get_asset_spec(...).key)
@@ -385,7 +406,9 @@ DEFERRED_HOOKS = (
     "get_owners",
     "get_tags",
 )
-_WRAPPERS: dict[int, ManifestWrapper] = {}
+# id(manifest) -> its wrapper, while something holds the wrapper: a definition's specs (in
+# their metadata) or a translator's NodeMemo. Weak, so that no manifest outlives its users.
+_WRAPPERS: weakref.WeakValueDictionary[int, ManifestWrapper] = weakref.WeakValueDictionary()
 
 
 def cached_upstream_ids(
@@ -399,17 +422,10 @@ def cached_upstream_ids(
     return found
 
 
-_MAX_WRAPPERS = 8
-
-
 def _wrapper(manifest: Mapping[str, Any]) -> ManifestWrapper:
     # One wrapper per manifest object, shared by all its specs (the manifest is not copied).
-    # Bounded: the specs keep their wrapper (and so the manifest) alive; this map only finds it
-    # again while a definition is built, and must not keep every manifest ever loaded alive.
     w = _WRAPPERS.get(id(manifest))
     if w is None or w.manifest is not manifest:
-        if len(_WRAPPERS) >= _MAX_WRAPPERS:
-            del _WRAPPERS[next(iter(_WRAPPERS))]
         w = _WRAPPERS[id(manifest)] = ManifestWrapper(manifest)
     return w
 
