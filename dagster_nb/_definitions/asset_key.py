@@ -129,8 +129,10 @@ class AssetKey:
         return "/".join(p.replace("/", "\\/") for p in self._parts)
 
     def to_python_identifier(self, suffix: str | None = None) -> str:
-        path = list(self._parts) + ([suffix] if suffix else [])
-        return "__".join(path).replace("-", "_").replace(".", "_")
+        name = "__".join((*self._parts, suffix) if suffix else self._parts)
+        if "-" in name or "." in name:
+            name = name.replace("-", "_").replace(".", "_")
+        return name
 
     @staticmethod
     def from_user_string(asset_key_string: str) -> AssetKey:

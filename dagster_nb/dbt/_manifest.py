@@ -152,8 +152,10 @@ def upstream_unique_ids(manifest: Mapping[str, Any], props: Mapping[str, Any]) -
     """Parents that are assets or sources; ephemeral models and metrics are looked through."""
     out: list[str] = []
     seen: set[str] = set()
+    nodes = manifest.get("nodes") or {}
+    sources = manifest.get("sources") or {}
     for parent in (props.get("depends_on") or {}).get("nodes", ()):
-        pprops = get_node(manifest, parent)
+        pprops = nodes.get(parent) or sources.get(parent) or get_node(manifest, parent)
         if is_non_asset_node(pprops):
             queue = list((pprops.get("depends_on") or {}).get("nodes", ()))
             visited: set[str] = set()

@@ -66,6 +66,7 @@ class DagsterDbtTranslator:
         # the memos are caches (and weak maps, which do not pickle): a copy starts without them
         state = dict(self.__dict__)
         state.pop("_node_memos", None)
+        state.pop("_last_memo", None)
         return state
 
     @property
@@ -80,7 +81,7 @@ class DagsterDbtTranslator:
     # -- the per-attribute hooks (dagster_dbt's names and defaults) ---------------------------
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
-        from dagster_nb._definitions.asset_key import AssetKey
+        from dagster_nb._definitions.asset_key import AssetKey, key_from_parts
 
         props = dbt_resource_props
         meta = (props.get("config") or {}).get("meta") or props.get("meta") or {}
@@ -88,11 +89,15 @@ class DagsterDbtTranslator:
         if configured:
             return AssetKey(configured)
         if props["resource_type"] == "source":
-            return AssetKey([props["source_name"], props["name"]])
-        if props.get("version"):
-            return AssetKey([props["alias"]])
-        schema = (props.get("config") or {}).get("schema")
-        return AssetKey([schema, props["name"]] if schema is not None else [props["name"]])
+            parts = (props["source_name"], props["name"])
+        elif props.get("version"):
+            parts = (props["alias"],)
+        else:
+            schema = (props.get("config") or {}).get("schema")
+            parts = (schema, props["name"]) if schema is not None else (props["name"],)
+        if all(type(p) is str for p in parts):
+            return key_from_parts(parts)  # (the common case: no coercion to do)
+        return AssetKey(list(parts))
 
     def get_partition_mapping(
         self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
@@ -167,6 +172,11 @@ class DagsterDbtTranslator:
         # Weak: what holds a memo is the definition built from it (its lazy specs' builder);
         # the specs hold this translator in their metadata, so a strong map would be a cycle
         # keeping a whole manifest alive until the cyclic GC's next full collection.
+        last = self.__dict__.get("_last_memo")  # a weakref.ref: the common case, one manifest
+        if last is not None:
+            memo = last()
+            if memo is not None and memo.manifest is manifest and memo.project is project:
+                return memo
         memos: weakref.WeakValueDictionary[tuple[int, int], NodeMemo] | None = self.__dict__.get(
             "_node_memos"
         )
@@ -175,6 +185,7 @@ class DagsterDbtTranslator:
         memo = memos.get((id(manifest), id(project)))
         if memo is None or memo.manifest is not manifest or memo.project is not project:
             memo = memos[(id(manifest), id(project))] = NodeMemo(manifest, project)
+        self.__dict__["_last_memo"] = weakref.ref(memo)
         return memo
 
     def asset_key_of(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
@@ -225,7 +236,11 @@ class DagsterDbtTranslator:
         keys = node_memo.asset_keys
         out = []
         seen = set()
-        for up in cached_upstream_ids(manifest, unique_id, props):
+        upstream = node_memo.wrapper.upstream
+        ups = upstream.get(unique_id)
+        if ups is None:
+            ups = upstream[unique_id] = upstream_unique_ids(manifest, props)
+        for up in ups:
             key = keys.get(up) or self.asset_key_of(manifest, up, project)
             if key in seen:
                 continue
