@@ -88,6 +88,7 @@ class DagsterDbtTranslator:
         configured = (meta.get("dagster") or {}).get("asset_key")
         if configured:
             return AssetKey(configured)
+        parts: tuple[Any, ...]
         if props["resource_type"] == "source":
             parts = (props["source_name"], props["name"])
         elif props.get("version"):
