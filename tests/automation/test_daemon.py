@@ -486,7 +486,9 @@ def test_stop_lets_the_run_in_progress_finish_and_cancels_the_queued_ones(instan
     d = AutomationDaemon(_slow_defs(1.5, n_runs=3), instance)
     d.start(interval=0.1)
     try:
-        _wait_for(lambda: d.runs.current is not None)
+        # the tick queues three runs; the queue's worker may start the first before the tick
+        # has queued the others (seen at load 6+): wait for both facts
+        _wait_for(lambda: d.runs.current is not None and len(d.runs.queued) == 2)
         text = automation_state_text(d)
         assert f"runs: run {d.runs.current[:8]} in progress, 2 queued" in text, text
     finally:
