@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 from dagster_nb._definitions.asset_key import AssetKey
@@ -75,7 +74,7 @@ class AssetNode:
     @property
     def tags(self) -> Mapping[str, str]:
         spec = self.spec
-        return spec.tags if spec is not None else _NO_TAGS
+        return spec.tags if spec is not None else {}
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -95,7 +94,7 @@ class AssetNode:
     @property
     def metadata(self) -> Mapping[str, Any]:
         spec = self.spec
-        return spec.metadata if spec is not None else _NO_TAGS
+        return spec.metadata if spec is not None else {}
 
     @property
     def code_version(self) -> str | None:
@@ -126,9 +125,6 @@ class AssetNode:
     @property
     def is_partitioned(self) -> bool:
         return self.partitions_def is not None
-
-
-_NO_TAGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class AssetGraph:
@@ -169,6 +165,14 @@ class AssetGraph:
                 n = replace(n, child_keys=ch, execution_set_keys=ex)
             out[k] = n
         return AssetGraph(out)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        # the selection view (indices, and a weak reference back) is a cache: not pickled
+        return (self._nodes, self._topo, self._topo_index)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self._nodes, self._topo, self._topo_index = state
+        self._selection_view = None
 
     @staticmethod
     def _from_complete(by_key: dict[AssetKey, AssetNode]) -> AssetGraph:

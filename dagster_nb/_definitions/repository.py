@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
@@ -242,7 +241,7 @@ def _refuse_duplicate_checks(assets_defs: Iterable[AssetsDefinition]) -> None:
 
 # AssetNodes as ResolvedAssets.build makes them, from values it has checked (records.py).
 _new_node = trusted_constructor(AssetNode)
-_NO_MAPPINGS: Mapping[AssetKey, Any] = MappingProxyType({})
+_NO_MAPPINGS: Mapping[AssetKey, Any] = {}  # shared, never mutated (a mappingproxy would not pickle)
 
 
 def _validate_partition_mappings(
