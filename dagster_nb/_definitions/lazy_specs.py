@@ -26,7 +26,7 @@ at the first read rather than giving a graph that disagrees with its specs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvariantViolationError
@@ -38,10 +38,66 @@ if TYPE_CHECKING:
 __all__ = ["LazySpecs", "LazyCheckSpecs", "deps_of", "check_keys_of"]
 
 
-class LazySpecs(Mapping[AssetKey, "AssetSpec"]):
-    """Specs by key, each built by ``build(key)`` on first read (see the module docstring)."""
+K = TypeVar("K")
+V = TypeVar("V")
 
-    __slots__ = ("_deps", "_build", "_built", "partitions_def", "io_manager_key", "skippable")
+
+class _BuiltOnRead(Mapping[K, V]):
+    """A mapping whose keys, and what each value promises, are known up front; a value is
+    built by ``build(key)`` when first read, checked against its promise, and kept."""
+
+    __slots__ = ("_promised", "_build", "_built")
+
+    def __init__(self, promised: Mapping[K, Any], build: Callable[[K], V]) -> None:
+        self._promised = promised
+        self._build = build
+        self._built: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        value = self._built.get(key)
+        if value is None:
+            promised = self._promised[key]  # KeyError for a key this mapping does not have
+            value = self._checked(key, promised, self._build(key))
+            # two threads reading the same key build it twice; one result is kept
+            value = self._built.setdefault(key, value)
+        return value
+
+    def _checked(self, key: K, promised: Any, value: V, /) -> V:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._promised)
+
+    def __len__(self) -> int:
+        return len(self._promised)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._promised
+
+    @property
+    def built_count(self) -> int:
+        """How many values have been built so far."""
+        return len(self._built)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (list(self.items()),))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self._promised)} keys, {len(self._built)} built)"
+
+
+def _broken_promise(what: str, wrong: str) -> DagsterInvariantViolationError:
+    return DagsterInvariantViolationError(
+        f"The lazily built {what} differs from what its definition promised ({wrong}). This is "
+        "a bug in the code that built the definition."
+    )
+
+
+class LazySpecs(_BuiltOnRead[AssetKey, "AssetSpec"]):
+    """Specs by key, each built by ``build(key)`` on first read (see the module docstring);
+    each key's deps are given up front."""
+
+    __slots__ = ("partitions_def", "io_manager_key", "skippable")
 
     def __init__(
         self,
@@ -52,24 +108,13 @@ class LazySpecs(Mapping[AssetKey, "AssetSpec"]):
         io_manager_key: str | None = None,
         skippable: bool = False,
     ) -> None:
-        self._deps = deps
-        self._build = build
-        self._built: dict[AssetKey, AssetSpec] = {}
+        super().__init__(deps, build)
         #: What every spec has (the builder promises it; each built spec is checked).
         self.partitions_def = partitions_def
         self.io_manager_key = io_manager_key
         self.skippable = skippable
 
-    def __getitem__(self, key: AssetKey) -> AssetSpec:
-        spec = self._built.get(key)
-        if spec is None:
-            deps = self._deps[key]  # KeyError for a key this mapping does not have
-            spec = self._check(key, deps, self._build(key))
-            # two threads reading the same key build it twice; one result is kept
-            spec = self._built.setdefault(key, spec)
-        return spec
-
-    def _check(self, key: AssetKey, deps: tuple[AssetDep, ...], spec: AssetSpec) -> AssetSpec:
+    def _checked(self, key: AssetKey, deps: tuple[AssetDep, ...], spec: AssetSpec, /) -> AssetSpec:
         wrong = [
             what
             for what, ok in (
@@ -83,36 +128,12 @@ class LazySpecs(Mapping[AssetKey, "AssetSpec"]):
             if not ok
         ]
         if wrong:
-            raise DagsterInvariantViolationError(
-                f"The lazily built spec of {key.to_user_string()} differs from what its "
-                f"definition promised ({', '.join(wrong)}). This is a bug in the code that "
-                "built the definition."
-            )
+            raise _broken_promise(f"spec of {key.to_user_string()}", ", ".join(wrong))
         return spec
-
-    def __iter__(self) -> Iterator[AssetKey]:
-        return iter(self._deps)
-
-    def __len__(self) -> int:
-        return len(self._deps)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._deps
 
     def deps_of(self, key: AssetKey) -> tuple[AssetDep, ...]:
         """The deps of ``key`` without building its spec."""
-        return self._deps[key]
-
-    @property
-    def built_count(self) -> int:
-        """How many specs have been built so far."""
-        return len(self._built)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (list(self.items()),))
-
-    def __repr__(self) -> str:
-        return f"LazySpecs({len(self._deps)} keys, {len(self._built)} built)"
+        return self._promised[key]
 
 
 def deps_of(specs: Mapping[AssetKey, AssetSpec], key: AssetKey) -> tuple[AssetDep, ...]:
@@ -122,62 +143,36 @@ def deps_of(specs: Mapping[AssetKey, AssetSpec], key: AssetKey) -> tuple[AssetDe
     return specs[key].deps
 
 
-class LazyCheckSpecs(Mapping[str, "AssetCheckSpec"]):
+class LazyCheckSpecs(_BuiltOnRead[str, "AssetCheckSpec"]):
     """Check specs by op output name, each built by ``build(output_name)`` on first read; the
     check keys are given up front (a dbt project's tests: thousands of checks, whose keys a
     graph and a selection need, and whose descriptions and extra deps a run reads later)."""
 
-    __slots__ = ("_keys", "_build", "_built")
+    __slots__ = ()
 
     def __init__(
         self,
         keys_by_output_name: Mapping[str, AssetCheckKey],
         build: Callable[[str], AssetCheckSpec],
     ) -> None:
-        self._keys = keys_by_output_name
-        self._build = build
-        self._built: dict[str, AssetCheckSpec] = {}
+        super().__init__(keys_by_output_name, build)
 
-    def __getitem__(self, output_name: str) -> AssetCheckSpec:
-        spec = self._built.get(output_name)
-        if spec is None:
-            key = self._keys[output_name]
-            spec = self._build(output_name)
-            if spec.key != key:
-                raise DagsterInvariantViolationError(
-                    f"The lazily built check spec {spec.key.to_user_string()} differs from the "
-                    f"check its definition promised ({key.to_user_string()}). This is a bug in "
-                    "the code that built the definition."
-                )
-            spec = self._built.setdefault(output_name, spec)
+    def _checked(
+        self, output_name: str, key: AssetCheckKey, spec: AssetCheckSpec, /
+    ) -> AssetCheckSpec:
+        if spec.key != key:
+            raise _broken_promise(
+                f"check spec {spec.key.to_user_string()}", f"key {key.to_user_string()}"
+            )
         return spec
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, output_name: object) -> bool:
-        return output_name in self._keys
 
     def check_key_of(self, output_name: str) -> AssetCheckKey:
         """The check key of ``output_name`` without building its spec."""
-        return self._keys[output_name]
+        return self._promised[output_name]
 
     @property
     def check_keys(self) -> Iterator[AssetCheckKey]:
-        return iter(self._keys.values())
-
-    @property
-    def built_count(self) -> int:
-        return len(self._built)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (list(self.items()),))
-
-    def __repr__(self) -> str:
-        return f"LazyCheckSpecs({len(self._keys)} checks, {len(self._built)} built)"
+        return iter(self._promised.values())
 
 
 def check_keys_of(specs: Mapping[str, AssetCheckSpec]) -> Iterator[AssetCheckKey]:

@@ -28,6 +28,7 @@ from dagster_nb.dbt.translator import (
     TRANSLATOR_KEY,
     UNIQUE_ID_KEY,
     DagsterDbtTranslator,
+    NodeMemo,
     _attached_key,
     cached_upstream_ids,
 )
@@ -162,9 +163,9 @@ def build_dbt_specs(
                         check_of(up_key, up, child)
     _validate_keys(translator, key_by_uid)
 
-    def build(key: Any) -> Any:
-        # holds the translator's memo (which holds it weakly) for as long as the specs live
-        assert memo.manifest is manifest
+    # The builders hold the translator's memo (which the translator holds only weakly) for as
+    # long as the lazy specs live: the default argument is that reference.
+    def build(key: Any, _memo: NodeMemo = memo) -> Any:
         uid = uid_by_key[key]
         spec = translator.build_asset_spec(
             manifest,
@@ -200,8 +201,7 @@ def build_dbt_specs(
     if not own_checks:
         return specs, list(checks.values())
 
-    def build_check(out: str) -> Any:
-        assert memo.manifest is manifest  # (holds the memo, as build does)
+    def build_check(out: str, _memo: NodeMemo = memo) -> Any:
         key, test = check_tests[out]
         return translator.check_spec_of(key, manifest, test, project)
 

@@ -237,11 +237,7 @@ class DagsterDbtTranslator:
         keys = node_memo.asset_keys
         out = []
         seen = set()
-        upstream = node_memo.wrapper.upstream
-        ups = upstream.get(unique_id)
-        if ups is None:
-            ups = upstream[unique_id] = upstream_unique_ids(manifest, props)
-        for up in ups:
+        for up in cached_upstream_ids(manifest, unique_id, props, node_memo.wrapper):
             key = keys.get(up) or self.asset_key_of(manifest, up, project)
             if key in seen:
                 continue
@@ -428,10 +424,14 @@ _WRAPPERS: weakref.WeakValueDictionary[int, ManifestWrapper] = weakref.WeakValue
 
 
 def cached_upstream_ids(
-    manifest: Mapping[str, Any], unique_id: str, props: Mapping[str, Any]
+    manifest: Mapping[str, Any],
+    unique_id: str,
+    props: Mapping[str, Any],
+    wrapper: ManifestWrapper | None = None,
 ) -> list[str]:
-    """upstream_unique_ids, computed once per node of a manifest."""
-    cache = _wrapper(manifest).upstream
+    """upstream_unique_ids, computed once per node of a manifest (``wrapper``: the manifest's,
+    when the caller holds it)."""
+    cache = (wrapper or _wrapper(manifest)).upstream
     found = cache.get(unique_id)
     if found is None:
         found = cache[unique_id] = upstream_unique_ids(manifest, props)
