@@ -621,6 +621,7 @@ def multi_asset(
     check_specs: Sequence[AssetCheckSpec] | None = None,
     pool: str | None = None,
     compute_kind: str | None = None,
+    allow_arbitrary_check_specs: bool = False,
     **kwargs: Unpack[NoExtraKwargs],
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
     """Several assets computed by one function: ``@multi_asset(outs={"a": AssetOut(), ...})``
@@ -651,6 +652,7 @@ def multi_asset(
             "config_schema",
             "hooks",
             "check_specs",
+            "allow_arbitrary_check_specs",
         ),
         "@multi_asset",
     )
@@ -779,7 +781,11 @@ def multi_asset(
         if check_specs:
             from dagster_nb._definitions.asset_checks import specs_by_output_name
 
-            checks = specs_by_output_name(check_specs, what, all_specs)
+            # allow_arbitrary_check_specs: checks on other assets too (dagster_dbt's tests of
+            # sources), as Dagster allows
+            checks = specs_by_output_name(
+                check_specs, what, None if allow_arbitrary_check_specs else all_specs
+            )
         return _finish(
             AssetsDefinition(
                 specs_by_key=all_specs,

@@ -103,7 +103,22 @@ def _read_manifest(path: Path) -> Mapping[str, Any]:
         if hit is not None and hit[0] == stamp:
             return hit[1]
         data = f.read()
-    try:  # orjson parses a large manifest ~3x faster (dagster_dbt uses it too)
+    manifest = _parse(data)
+    _PARSED.pop(where, None)
+    if len(_PARSED) >= _MAX_PARSED:
+        del _PARSED[next(iter(_PARSED))]
+    _PARSED[where] = (stamp, manifest)
+    return manifest
+
+
+def _parse(data: bytes) -> Mapping[str, Any]:
+    try:  # msgspec: split into nodes parsed on first read (see _lazy_manifest)
+        from dagster_nb.dbt._lazy_manifest import parse_manifest
+    except ImportError:
+        pass
+    else:
+        return parse_manifest(data)
+    try:  # orjson parses a large manifest ~3x faster than json (dagster_dbt uses it too)
         import orjson
     except ImportError:
         manifest = json.loads(data)
@@ -111,11 +126,18 @@ def _read_manifest(path: Path) -> Mapping[str, Any]:
         manifest = orjson.loads(data)
     if not isinstance(manifest, dict) or "nodes" not in manifest:
         raise ValueError("it has no 'nodes': this is not a dbt manifest")
-    _PARSED.pop(where, None)
-    if len(_PARSED) >= _MAX_PARSED:
-        del _PARSED[next(iter(_PARSED))]
-    _PARSED[where] = (stamp, manifest)
     return manifest
+
+
+def graph_props(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
+    """What the asset graph reads of a node (resource type, name, key fields, upstream ids,
+    a test's attached node): a digest when the manifest was read lazily, else the node."""
+    light = getattr(manifest, "graph_props", None)
+    if light is not None:
+        found = light(unique_id)
+        if found is not None:
+            return found
+    return get_node(manifest, unique_id)
 
 
 def get_node(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
@@ -152,10 +174,8 @@ def upstream_unique_ids(manifest: Mapping[str, Any], props: Mapping[str, Any]) -
     """Parents that are assets or sources; ephemeral models and metrics are looked through."""
     out: list[str] = []
     seen: set[str] = set()
-    nodes = manifest.get("nodes") or {}
-    sources = manifest.get("sources") or {}
     for parent in (props.get("depends_on") or {}).get("nodes", ()):
-        pprops = nodes.get(parent) or sources.get(parent) or get_node(manifest, parent)
+        pprops = graph_props(manifest, parent)
         if is_non_asset_node(pprops):
             queue = list((pprops.get("depends_on") or {}).get("nodes", ()))
             visited: set[str] = set()
@@ -164,7 +184,7 @@ def upstream_unique_ids(manifest: Mapping[str, Any], props: Mapping[str, Any]) -
                 if cand in visited:
                     continue
                 visited.add(cand)
-                cprops = get_node(manifest, cand)
+                cprops = graph_props(manifest, cand)
                 if is_non_asset_node(cprops):
                     queue.extend((cprops.get("depends_on") or {}).get("nodes", ()))
                 elif _is_valid_upstream(cprops) and cand not in seen:
@@ -181,7 +201,7 @@ def child_map(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     if cm:
         return cm
     built: dict[str, list[str]] = {}
-    for uid, node in manifest["nodes"].items():
-        for up in upstream_unique_ids(manifest, node):
+    for uid in manifest["nodes"]:
+        for up in upstream_unique_ids(manifest, graph_props(manifest, uid)):
             built.setdefault(up, []).append(uid)
     return built

@@ -17,7 +17,7 @@ from dagster_nb._gc import collector_paused
 from dagster_nb.dbt._manifest import (
     ASSET_RESOURCE_TYPES,
     child_map,
-    get_node,
+    graph_props,
     is_non_asset_node,
 )
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
@@ -118,7 +118,7 @@ def build_dbt_specs(
 
     def check_of(key: Any, uid: str, test: str) -> None:
         if own_checks:
-            props = nodes.get(test) or get_node(manifest, test)
+            props = graph_props(manifest, test)
             if _attached_key(manifest, translator, props, project, asset_keys) != key:
                 return
             name = props["name"]
@@ -131,9 +131,10 @@ def build_dbt_specs(
         if cs is not None:
             checks[(cs.asset_key, cs.name)] = cs
 
-    for uid, props in nodes.items():  # manifest order: deterministic, as dbt lists nodes
+    for uid in nodes:  # manifest order: deterministic, as dbt lists nodes
         if not everything and uid not in selected:
             continue
+        props = graph_props(manifest, uid)
         if props["resource_type"] not in ASSET_RESOURCE_TYPES or is_non_asset_node(props):
             continue
         if eager:
@@ -347,6 +348,7 @@ def _dbt_multi_asset(
         name=name,
         specs=specs,  # a LazySpecs, which multi_asset keeps lazy
         check_specs=check_specs or None,  # a LazyCheckSpecs stays lazy too
+        allow_arbitrary_check_specs=True,  # a source's tests check the source (as dagster_dbt)
         can_subset=True,
         required_resource_keys=required_resource_keys,
         partitions_def=partitions_def,
@@ -441,7 +443,7 @@ def build_dbt_asset_selection(
     keys = []
     check_keys = []
     for uid in sorted(uids):
-        props = get_node(manifest, uid)
+        props = graph_props(manifest, uid)
         if props["resource_type"] in ASSET_RESOURCE_TYPES and not is_non_asset_node(props):
             keys.append(translator.asset_key_of(manifest, uid, project))
         elif props["resource_type"] == "test":

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_nb.dbt._manifest import ManifestWrapper, get_node, upstream_unique_ids
+from dagster_nb.dbt._manifest import ManifestWrapper, get_node, graph_props, upstream_unique_ids
 
 UNIQUE_ID_KEY = "dagster_dbt/unique_id"
 MANIFEST_KEY = "dagster_dbt/manifest"
@@ -215,7 +215,15 @@ class DagsterDbtTranslator:
                     "by dagster_nb.dbt yet; leave it False (the model's SQL is in the "
                     "description)."
                 )
-            key = memo[unique_id] = self.get_asset_key(self.get_resource_props(manifest, unique_id))
+            cls = type(self)
+            if (
+                cls.get_asset_key is DagsterDbtTranslator.get_asset_key
+                and cls.get_resource_props is DagsterDbtTranslator.get_resource_props
+            ):
+                props = graph_props(manifest, unique_id)  # the fields get_asset_key reads
+            else:
+                props = self.get_resource_props(manifest, unique_id)
+            key = memo[unique_id] = self.get_asset_key(props)
         return key
 
     def asset_deps_of(
@@ -227,11 +235,16 @@ class DagsterDbtTranslator:
         deps = node_memo.deps.get(unique_id)
         if deps is not None:
             return deps
-        from dagster_nb._definitions.asset_spec import AssetDep, make_dep
+        from dagster_nb._definitions.asset_spec import _new_dep, make_dep
 
-        props = self.get_resource_props(manifest, unique_id)
         mappings = (
             type(self).get_partition_mapping is not DagsterDbtTranslator.get_partition_mapping
+        )
+        # a user's get_partition_mapping reads the full node; the upstream ids only a digest
+        props = (
+            self.get_resource_props(manifest, unique_id)
+            if mappings
+            else graph_props(manifest, unique_id)
         )
         source_meta = self.settings.enable_source_metadata
         keys = node_memo.asset_keys
@@ -250,12 +263,13 @@ class DagsterDbtTranslator:
             if source_meta and up.startswith("source"):
                 meta = node_memo.source_dep_meta.get(up)
                 if meta is None:
-                    meta = node_memo.source_dep_meta[up] = {
-                        k: v
-                        for k, v in self.get_asset_spec(manifest, up, project).metadata.items()
-                        if not k.startswith(NAMESPACE)
-                    }
-                out.append(AssetDep(key, partition_mapping=pm, metadata=meta))
+                    meta = node_memo.source_dep_meta[up] = _SourceDepMetadata(
+                        self, manifest, up, project
+                    )
+                    if _overrides_hooks(type(self)):
+                        # a user's hooks run at decoration, for sources too (as in dagster_dbt)
+                        meta._get()
+                out.append(_new_dep(key, pm, meta))
             else:
                 out.append(make_dep(key, pm))
         deps = node_memo.deps[unique_id] = tuple(out)
@@ -402,7 +416,59 @@ class NodeMemo:
         self.asset_keys: dict[str, Any] = {}  # asset_key_of's (get_asset_spec(...).key)
         self.deps: dict[str, tuple[Any, ...]] = {}
         self.specs: dict[str, Any] = {}
-        self.source_dep_meta: dict[str, dict[str, Any]] = {}
+        self.source_dep_meta: dict[str, _SourceDepMetadata] = {}
+
+
+_OVERRIDES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _overrides_hooks(cls: type) -> bool:
+    """Whether a translator class overrides one of the hooks a spec's build calls."""
+    found = _OVERRIDES.get(cls)
+    if found is None:
+        found = _OVERRIDES[cls] = any(
+            getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
+            for h in (*DEFERRED_HOOKS, "get_asset_spec", "get_partitions_def")
+        )
+    return found
+
+
+class _SourceDepMetadata(Mapping[str, Any]):
+    """The metadata of a dep on a dbt source (the source's spec metadata without
+    ``dagster_dbt/*`` entries, as dagster_dbt gives it), computed when first read: loading
+    builds no source's spec. Holds no memo, so it makes no reference cycle (internal)."""
+
+    __slots__ = ("_args", "_value")
+
+    def __init__(
+        self, translator: DagsterDbtTranslator, manifest: Mapping[str, Any], uid: str, project: Any
+    ) -> None:
+        self._args: tuple[Any, ...] | None = (translator, manifest, uid, project)
+        self._value: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._value is None:
+            assert self._args is not None
+            translator, manifest, uid, project = self._args
+            spec = translator.get_asset_spec(manifest, uid, project)
+            self._value = {k: v for k, v in spec.metadata.items() if not k.startswith(NAMESPACE)}
+            self._args = None
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._get(),))
 
 
 DEFAULT_GROUP_NAME = "default"
@@ -486,7 +552,7 @@ def check_key_for_test(
         return None
     from dagster_nb._definitions.asset_checks import AssetCheckKey
 
-    test = get_node(manifest, test_unique_id)
+    test = graph_props(manifest, test_unique_id)
     key = _attached_key(manifest, translator, test, project, {})
     if key is None:
         return None
@@ -515,7 +581,8 @@ def _attached_key(
         attached = next(
             (
                 uid
-                for uid, p in manifest["nodes"].items()
+                for uid in manifest["nodes"]
+                for p in (graph_props(manifest, uid),)
                 if (p["name"], p["package_name"], p.get("version")) == want
             ),
             None,
