@@ -229,8 +229,10 @@ def test_a_digest_answers_only_for_what_it_holds(tmp_path):
     assert props["name"] == "mart" and props.get("version") == 2
     assert props.get("config").get("materialized") == "table"
     assert props.get("depends_on").get("nodes") == ["model.p.eph"]
-    with pytest.raises(KeyError, match="does not hold 'columns'; read the full node"):
+    with pytest.raises(AttributeError, match="no attribute 'columns'"):
         props.get("columns")
+    with pytest.raises(AttributeError, match="no attribute 'raw_code'"):
+        props["raw_code"]
     # a source is found too; an unknown id is looked up (and refused) as before
     assert graph_props(manifest, "source.p.raw.orders")["source_name"] == "raw"
     with pytest.raises(dg.DagsterInvariantViolationError, match="model.p.nope"):
