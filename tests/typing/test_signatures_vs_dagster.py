@@ -29,7 +29,8 @@ OUR_EXTRAS = {
         "non_argument_deps",
         "legacy_freshness_policy",
     },
-    "multi_asset": {"compute_kind"},
+    # both are hidden parameters in Dagster (``@hidden_param``): accepted, not in its signature
+    "multi_asset": {"compute_kind", "allow_arbitrary_check_specs"},
     "graph_asset": {"deps"},
     "materialize": {
         "partition_keys",
