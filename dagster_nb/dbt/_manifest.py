@@ -90,8 +90,20 @@ def load_manifest(manifest: Any) -> Mapping[str, Any]:
 # and modification time, in nanoseconds), it is not parsed again. Only the last one read is
 # kept: a parsed manifest of 5,000 models is about a million objects, which every full
 # collection of the cyclic GC walks (dagster_dbt keeps every path it ever read, unchecked).
-_PARSED: dict[str, tuple[tuple[int, int, int], Mapping[str, Any]]] = {}
+#
+# With it, what the default translator derived from that manifest (keys, deps, tests' checks:
+# ``translator.NodeMemo``) by (settings, project), so that re-running the cell derives nothing
+# again. It is dropped with the manifest: held here, never by the manifest (no cycle).
+_PARSED: dict[str, tuple[tuple[int, int, int], Mapping[str, Any], dict[Any, Any]]] = {}
 _MAX_PARSED = 1
+
+
+def shared_memos(manifest: Mapping[str, Any]) -> dict[Any, Any] | None:
+    """The memos of the kept manifest read from a file, when ``manifest`` is it; else None."""
+    for entry in _PARSED.values():
+        if entry[1] is manifest:
+            return entry[2]
+    return None
 
 
 def _read_manifest(path: Path) -> Mapping[str, Any]:
@@ -107,7 +119,7 @@ def _read_manifest(path: Path) -> Mapping[str, Any]:
     _PARSED.pop(where, None)
     if len(_PARSED) >= _MAX_PARSED:
         del _PARSED[next(iter(_PARSED))]
-    _PARSED[where] = (stamp, manifest)
+    _PARSED[where] = (stamp, manifest, {})
     return manifest
 
 

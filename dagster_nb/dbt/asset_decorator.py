@@ -108,7 +108,7 @@ def build_dbt_specs(
     nodes = manifest["nodes"]
     everything = len(selected) == len(nodes) and selected == nodes.keys()
     memo = translator.node_memo(manifest, project)
-    asset_keys, deps_memo = memo.asset_keys, memo.deps
+    asset_keys, deps_memo, tests_memo = memo.asset_keys, memo.deps, memo.tests
     key_of, deps_of = translator.asset_key_of, translator.asset_deps_of
 
     # A test's check: with the translator's own get_asset_check_spec, only its key here (the
@@ -118,10 +118,16 @@ def build_dbt_specs(
 
     def check_of(key: Any, uid: str, test: str) -> None:
         if own_checks:
-            props = graph_props(manifest, test)
-            if _attached_key(manifest, translator, props, project, asset_keys) != key:
+            found = tests_memo.get(test)
+            if found is None:
+                props = graph_props(manifest, test)
+                found = tests_memo[test] = (
+                    _attached_key(manifest, translator, props, project, asset_keys),
+                    props["name"],
+                )
+            if found[0] != key:
                 return
-            name = props["name"]
+            name = found[1]
             out = f"{key.to_python_identifier()}_{name}"
             check_keys[out] = AssetCheckKey(key, name)
             check_tests[out] = (key, test)

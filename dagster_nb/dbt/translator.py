@@ -17,7 +17,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_nb.dbt._manifest import ManifestWrapper, get_node, graph_props, upstream_unique_ids
+from dagster_nb.dbt._manifest import (
+    ManifestWrapper,
+    get_node,
+    graph_props,
+    shared_memos,
+    upstream_unique_ids,
+)
 
 UNIQUE_ID_KEY = "dagster_dbt/unique_id"
 MANIFEST_KEY = "dagster_dbt/manifest"
@@ -154,8 +160,8 @@ class DagsterDbtTranslator:
         """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
         memo = self.node_memo(manifest, project).specs
         hit = memo.get(unique_id)
-        if hit is not None:
-            return hit
+        if hit is not None and hit.metadata.get(TRANSLATOR_KEY) is self:
+            return hit  # (a shared memo may hold another default translator's spec)
         spec = self.build_asset_spec(
             manifest,
             unique_id,
@@ -177,6 +183,18 @@ class DagsterDbtTranslator:
         if last is not None:
             memo = last()
             if memo is not None and memo.manifest is manifest and memo.project is project:
+                return memo
+        if type(self) is DagsterDbtTranslator:
+            # The default translator derives the same from the same file with the same settings:
+            # its memo is shared by every such translator while the manifest is kept (a cell
+            # re-run makes a new translator and reads the kept manifest).
+            shared = shared_memos(manifest)
+            if shared is not None:
+                key = (self.settings, id(project))
+                memo = shared.get(key)
+                if memo is None or memo.project is not project:
+                    memo = shared[key] = NodeMemo(manifest, project)
+                self.__dict__["_last_memo"] = weakref.ref(memo)
                 return memo
         memos: weakref.WeakValueDictionary[tuple[int, int], NodeMemo] | None = self.__dict__.get(
             "_node_memos"
@@ -405,6 +423,7 @@ class NodeMemo:
         "deps",
         "specs",
         "source_dep_meta",
+        "tests",
         "__weakref__",
     )
 
@@ -417,6 +436,7 @@ class NodeMemo:
         self.deps: dict[str, tuple[Any, ...]] = {}
         self.specs: dict[str, Any] = {}
         self.source_dep_meta: dict[str, _SourceDepMetadata] = {}
+        self.tests: dict[str, tuple[Any, str]] = {}  # test id -> (its node's key or None, name)
 
 
 _OVERRIDES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()

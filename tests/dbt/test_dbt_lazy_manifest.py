@@ -247,3 +247,41 @@ def test_a_manifest_given_as_a_dict_is_used_as_it_is(manifest, parsed_project):
     assert sorted(c.name for c in models.check_specs) == sorted(
         c.name for c in from_dict.check_specs
     )
+
+
+def test_a_rerun_cell_reuses_what_the_default_translator_derived(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(_tricky_manifest()))
+    first, second = _decorate(path), _decorate(path)
+    manifest = load_manifest(path)
+    a, b = DagsterDbtTranslator(), DagsterDbtTranslator()
+    memo = a.node_memo(manifest, None)
+    # shared by default translators with the same settings, while the file is the one kept
+    assert b.node_memo(manifest, None) is memo and memo.asset_keys and memo.tests
+    assert (
+        DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=False)).node_memo(
+            manifest, None
+        )
+        is not memo
+    )
+
+    class Mine(DagsterDbtTranslator):
+        pass
+
+    assert Mine().node_memo(manifest, None) is not memo
+    # each definition's specs name its own translator; a shared memo does not hand one
+    # translator's spec to another
+    t1 = first.specs_by_key[dg.AssetKey("stg")].metadata["dagster_dbt/dagster_dbt_translator"]
+    t2 = second.specs_by_key[dg.AssetKey("stg")].metadata["dagster_dbt/dagster_dbt_translator"]
+    assert t1 is not t2
+    spec_a = a.get_asset_spec(manifest, "model.p.stg", None)
+    spec_b = b.get_asset_spec(manifest, "model.p.stg", None)
+    assert spec_a.metadata["dagster_dbt/dagster_dbt_translator"] is a
+    assert spec_b.metadata["dagster_dbt/dagster_dbt_translator"] is b
+    assert spec_a.key == spec_b.key and spec_a.deps == spec_b.deps
+    # a rewritten file is read again, and derived again
+    path.write_text(json.dumps(_tricky_manifest()) + " ")
+    third = _decorate(path)
+    assert load_manifest(path) is not manifest
+    assert DagsterDbtTranslator().node_memo(load_manifest(path), None) is not memo
+    assert third.keys == first.keys
