@@ -160,8 +160,12 @@ class DagsterDbtTranslator:
         """The AssetSpec of one dbt node (memoized per manifest, node and project)."""
         memo = self.node_memo(manifest, project).specs
         hit = memo.get(unique_id)
-        if hit is not None and hit.metadata.get(TRANSLATOR_KEY) is self:
-            return hit  # (a shared memo may hold another default translator's spec)
+        if (
+            hit is not None
+            and hit.metadata.get(TRANSLATOR_KEY) is self
+            and hit.metadata.get(PROJECT_KEY) is project
+        ):
+            return hit  # (a shared memo may hold another translator's or project's spec)
         spec = self.build_asset_spec(
             manifest,
             unique_id,
@@ -188,13 +192,13 @@ class DagsterDbtTranslator:
             # The default translator derives the same from the same file with the same settings:
             # its memo is shared by every such translator while the manifest is kept (a cell
             # re-run makes a new translator and reads the kept manifest).
+            # Keys, deps and tests do not depend on the project (a spec names it: specs are
+            # checked against the asking translator and project, in get_asset_spec).
             shared = shared_memos(manifest)
             if shared is not None:
-                key = (self.settings, id(project))
-                memo = shared.get(key)
-                if memo is None or memo.project is not project:
-                    memo = shared[key] = NodeMemo(manifest, project)
-                self.__dict__["_last_memo"] = weakref.ref(memo)
+                memo = shared.get(self.settings)
+                if memo is None:
+                    memo = shared[self.settings] = NodeMemo(manifest, None)
                 return memo
         memos: weakref.WeakValueDictionary[tuple[int, int], NodeMemo] | None = self.__dict__.get(
             "_node_memos"

@@ -258,6 +258,7 @@ def test_a_rerun_cell_reuses_what_the_default_translator_derived(tmp_path):
     memo = a.node_memo(manifest, None)
     # shared by default translators with the same settings, while the file is the one kept
     assert b.node_memo(manifest, None) is memo and memo.asset_keys and memo.tests
+    assert b.node_memo(manifest, object()) is memo  # keys and deps do not depend on a project
     assert (
         DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=False)).node_memo(
             manifest, None
@@ -279,6 +280,10 @@ def test_a_rerun_cell_reuses_what_the_default_translator_derived(tmp_path):
     assert spec_a.metadata["dagster_dbt/dagster_dbt_translator"] is a
     assert spec_b.metadata["dagster_dbt/dagster_dbt_translator"] is b
     assert spec_a.key == spec_b.key and spec_a.deps == spec_b.deps
+    project = object()
+    spec_p = a.get_asset_spec(manifest, "model.p.stg", project)
+    assert spec_p.metadata["dagster_dbt/project"] is project
+    assert a.get_asset_spec(manifest, "model.p.stg", None) is not spec_p
     # a rewritten file is read again, and derived again
     path.write_text(json.dumps(_tricky_manifest()) + " ")
     third = _decorate(path)
