@@ -23,6 +23,7 @@ from dagster_nb.dbt._manifest import (
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
 from dagster_nb.dbt.translator import (
     DEFERRED_HOOKS,
+    EAGER_HOOKS,
     MANIFEST_KEY,
     PROJECT_KEY,
     TRANSLATOR_KEY,
@@ -31,6 +32,7 @@ from dagster_nb.dbt.translator import (
     NodeMemo,
     _attached_key,
     cached_upstream_ids,
+    overridden_hooks,
 )
 
 SELECT_TAG = "dagster_dbt/select"
@@ -95,13 +97,8 @@ def build_dbt_specs(
     children = child_map(manifest)
     settings = translator.settings
     cls = type(translator)
-    eager = any(
-        getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
-        for h in ("get_asset_spec", "get_partitions_def")
-    )
-    overridden = [
-        h for h in DEFERRED_HOOKS if getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
-    ]
+    eager = bool(overridden_hooks(cls, EAGER_HOOKS))
+    overridden = overridden_hooks(cls, DEFERRED_HOOKS)
     own_checks = cls.get_asset_check_spec is DagsterDbtTranslator.get_asset_check_spec
     checks_on = settings.enable_asset_checks or not own_checks
     source_checks = settings.enable_source_tests_as_checks

@@ -446,14 +446,20 @@ class NodeMemo:
 _OVERRIDES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
 
+#: The hooks whose override makes @dbt_assets build every spec up front.
+EAGER_HOOKS = ("get_asset_spec", "get_partitions_def")
+
+
+def overridden_hooks(cls: type, hooks: Sequence[str]) -> list[str]:
+    """Which of ``hooks`` a translator class overrides."""
+    return [h for h in hooks if getattr(cls, h) is not getattr(DagsterDbtTranslator, h)]
+
+
 def _overrides_hooks(cls: type) -> bool:
     """Whether a translator class overrides one of the hooks a spec's build calls."""
     found = _OVERRIDES.get(cls)
     if found is None:
-        found = _OVERRIDES[cls] = any(
-            getattr(cls, h) is not getattr(DagsterDbtTranslator, h)
-            for h in (*DEFERRED_HOOKS, "get_asset_spec", "get_partitions_def")
-        )
+        found = _OVERRIDES[cls] = bool(overridden_hooks(cls, (*DEFERRED_HOOKS, *EAGER_HOOKS)))
     return found
 
 
