@@ -204,7 +204,32 @@ _VALIDATION_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar(
 )
 
 
-class _ConfigBase(BaseModel):
+def _light_model_mro(obj: Any) -> tuple[type, ...]:
+    """For a light resource class (``light_resource``), its model's MRO; else ()."""
+    if isinstance(obj, type) and obj.__dict__.get("_dnb_light_class", False):
+        return obj._dnb_model().__mro__  # type: ignore[attr-defined]
+    return ()
+
+
+if typing.TYPE_CHECKING:
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelMeta
+else:
+    _ModelMeta = type(BaseModel)
+
+
+class _ConfigMeta(_ModelMeta):
+    """pydantic's metaclass, with light resources (``light_resource.LightResource``): an
+    instance or subclass of a light class is one of each class its model derives from, so
+    ``isinstance(DbtCliResource(...), ConfigurableResource)`` holds as in Dagster."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return type.__instancecheck__(cls, instance) or cls in _light_model_mro(type(instance))
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        return type.__subclasscheck__(cls, subclass) or cls in _light_model_mro(subclass)
+
+
+class _ConfigBase(BaseModel, metaclass=_ConfigMeta):
     """Shared machinery of Config and ConfigurableResource: strict, frozen models that remember
     which fields came from environment variables so reprs never show their values."""
 

@@ -544,10 +544,23 @@ def _configurable_factory_cls() -> type | None:
     return getattr(mod, "ConfigurableResourceFactory", None)
 
 
+_LIGHT = "dagster_nb._definitions.light_resource"
+
+
 def is_configurable_resource(value: Any) -> bool:
-    """True for an instance of ``ConfigurableResource(Factory)`` / ``ConfigurableIOManager``."""
+    """True for an instance of ``ConfigurableResource(Factory)`` / ``ConfigurableIOManager``,
+    light ones included (``light_resource``: pydantic not loaded yet)."""
     cls = _configurable_factory_cls()
-    return cls is not None and isinstance(value, cls)
+    if cls is not None and isinstance(value, cls):
+        return True
+    light = sys.modules.get(_LIGHT)
+    return light is not None and light.is_light_resource(value)
+
+
+def _as_model(value: Any) -> Any:
+    """A light resource's ConfigurableResource instance (built now); anything else as is."""
+    light = sys.modules.get(_LIGHT)
+    return light.as_model(value) if light is not None else value
 
 
 def _is_deferred_resource(value: Any) -> bool:
@@ -685,7 +698,7 @@ class _Initializer:
 
     def open(self, key: str, obj: Any, raw_cfg: Any) -> Any:
         if isinstance(obj, PartialResource) or is_configurable_resource(obj):
-            return self.open_configurable(key, obj, raw_cfg)
+            return self.open_configurable(key, _as_model(obj), raw_cfg)
         if isinstance(obj, ResourceDefinition):
             deps = {k: self.init_key(k, needed_by=key) for k in sorted(obj.required_resource_keys)}
             config = _validate_schema_config(obj.config_schema, raw_cfg, where=f"resource '{key}'")

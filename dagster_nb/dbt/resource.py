@@ -19,9 +19,10 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster_nb as dg
+from dagster_nb._definitions.light_resource import LightResource
 from dagster_nb.dbt.asset_decorator import (
     DEFAULT_SELECT,
     EXCLUDE_TAG,
@@ -364,53 +365,16 @@ def _default_event_metadata(
     return meta
 
 
-class DbtCliResource(dg.ConfigurableResource):
-    """Runs dbt commands for a project: ``dbt.cli(["build"], context=context).stream()``.
-
-    dbt = DbtCliResource(project_dir=DbtProject("examples/dbt_project"))
-    dbt.cli(["parse"]).wait()
-    """
+class _DbtCliMethods:
+    """DbtCliResource's methods, shared by the light class and its pydantic model."""
 
     project_dir: Any
-    global_config_flags: list = []
-    profiles_dir: Any = None
-    profile: Any = None
-    target: Any = None
-    dbt_executable: str = "dbt"
-    state_path: Any = None
-
-    def __init__(self, project_dir: Any = None, **kwargs: Any) -> None:
-        from dagster_nb.dbt.project import DbtProject
-
-        if isinstance(project_dir, DbtProject):
-            kwargs.setdefault(
-                "profiles_dir", str(project_dir.profiles_dir) if project_dir.profiles_dir else None
-            )
-            kwargs.setdefault("target", project_dir.target)
-            kwargs.setdefault(
-                "state_path", str(project_dir.state_path) if project_dir.state_path else None
-            )
-            project_dir = str(project_dir.project_dir)
-        if project_dir is None:
-            raise dg.DagsterInvalidDefinitionError("DbtCliResource needs project_dir=.")
-        path = Path(os.fspath(project_dir))
-        if not path.joinpath("dbt_project.yml").exists():
-            from dagster_nb.dbt.errors import DagsterDbtProjectNotFoundError
-
-            raise DagsterDbtProjectNotFoundError(
-                f"project_dir {path} has no dbt_project.yml; point DbtCliResource at the folder "
-                "that holds your dbt project."
-            )
-        pdir = kwargs.get("profiles_dir")
-        if pdir is not None and not Path(os.fspath(pdir)).is_dir():
-            from dagster_nb.dbt.errors import DagsterDbtProfilesDirectoryNotFoundError
-
-            raise DagsterDbtProfilesDirectoryNotFoundError(
-                f"profiles_dir {pdir} does not exist; pass the folder that holds profiles.yml."
-            )
-        if pdir is not None:
-            kwargs["profiles_dir"] = os.fspath(pdir)
-        super().__init__(**{**kwargs, "project_dir": os.fspath(path)})
+    global_config_flags: list
+    profiles_dir: Any
+    profile: Any
+    target: Any
+    dbt_executable: str
+    state_path: Any
 
     def get_defer_args(self) -> list[str]:
         """``--defer --defer-state <state_path>`` when state_path holds a manifest, else []."""
@@ -489,6 +453,63 @@ class DbtCliResource(dg.ConfigurableResource):
             context=context,
             project=project,
         )
+
+
+class DbtCliResource(_DbtCliMethods, LightResource):
+    """Runs dbt commands for a project: ``dbt.cli(["build"], context=context).stream()``.
+
+    dbt = DbtCliResource(project_dir=DbtProject("examples/dbt_project"))
+    dbt.cli(["parse"]).wait()
+
+    A ``ConfigurableResource``, as in dagster_dbt, made light: defining assets with it does not
+    load pydantic (see ``_definitions/light_resource.py``); a run or an export does.
+    """
+
+    _dnb_light_class: ClassVar[bool] = True
+    project_dir: Any
+    global_config_flags: list = []
+    profiles_dir: Any = None
+    profile: Any = None
+    target: Any = None
+    dbt_executable: str = "dbt"
+    state_path: Any = None
+
+    @classmethod
+    def _dnb_normalize(cls, project_dir: Any = None, **kwargs: Any) -> dict[str, Any]:
+        from dagster_nb.dbt.project import DbtProject
+
+        if isinstance(project_dir, DbtProject):
+            kwargs.setdefault(
+                "profiles_dir", str(project_dir.profiles_dir) if project_dir.profiles_dir else None
+            )
+            kwargs.setdefault("target", project_dir.target)
+            kwargs.setdefault(
+                "state_path", str(project_dir.state_path) if project_dir.state_path else None
+            )
+            project_dir = str(project_dir.project_dir)
+        if project_dir is None:
+            raise dg.DagsterInvalidDefinitionError("DbtCliResource needs project_dir=.")
+        path = Path(os.fspath(project_dir))
+        if not path.joinpath("dbt_project.yml").exists():
+            from dagster_nb.dbt.errors import DagsterDbtProjectNotFoundError
+
+            raise DagsterDbtProjectNotFoundError(
+                f"project_dir {path} has no dbt_project.yml; point DbtCliResource at the folder "
+                "that holds your dbt project."
+            )
+        pdir = kwargs.get("profiles_dir")
+        if pdir is not None and not Path(os.fspath(pdir)).is_dir():
+            from dagster_nb.dbt.errors import DagsterDbtProfilesDirectoryNotFoundError
+
+            raise DagsterDbtProfilesDirectoryNotFoundError(
+                f"profiles_dir {pdir} does not exist; pass the folder that holds profiles.yml."
+            )
+        if pdir is not None:
+            kwargs["profiles_dir"] = os.fspath(pdir)
+        return {**kwargs, "project_dir": os.fspath(path)}
+
+    def __init__(self, project_dir: Any = None, **kwargs: Any) -> None:
+        pass  # built in __new__ (LightResource)
 
 
 def _seed_partial_parse(project_dir: Path, project: Any, target_path: Path) -> None:
