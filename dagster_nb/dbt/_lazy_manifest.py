@@ -121,7 +121,7 @@ class _Section(Mapping[str, Any]):
 class LazyManifest(Mapping[str, Any]):
     """A parsed ``manifest.json`` whose nodes are parsed on first read (see the module doc)."""
 
-    __slots__ = ("_data", "_top", "_values", "_sections", "__weakref__")
+    __slots__ = ("_data", "_top", "_values", "_sections", "_digests", "__weakref__")
 
     def __init__(self, data: bytes) -> None:
         self._data = data
@@ -133,6 +133,7 @@ class LazyManifest(Mapping[str, Any]):
             if raw is not None:
                 self._values[name] = _Section(_SPLIT.decode(raw))
         self._sections = tuple(self._values.values())
+        self._digests: dict[str, Any] = {}  # graph_props of nodes and sources, by unique id
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -151,12 +152,19 @@ class LazyManifest(Mapping[str, Any]):
         return len(self._top)
 
     def graph_props(self, unique_id: str) -> Any:
-        """The digest of a node or source (``get``/``[]`` over the fields the asset graph reads),
-        or None when it is in neither section."""
+        """The digest of a node or source (``get``/``[]`` over the fields the asset graph
+        reads); another section's entry in full (``_manifest.get_node``, which raises for an
+        unknown id)."""
+        found = self._digests.get(unique_id)
+        if found is not None:
+            return found
         for section in self._sections:
             if unique_id in section._raw:
-                return section._digests.get(unique_id) or section.digest(unique_id)
-        return None
+                found = self._digests[unique_id] = section.digest(unique_id)
+                return found
+        from dagster_nb.dbt._manifest import get_node
+
+        return get_node(self, unique_id)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (LazyManifest, (self._data,))

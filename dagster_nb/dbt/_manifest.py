@@ -6,11 +6,17 @@ dbt writes the manifest on every ``dbt parse`` / ``dbt build``; everything the a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+try:  # msgspec (the dbt extra): the manifest read lazily (see _lazy_manifest)
+    from dagster_nb.dbt._lazy_manifest import parse_manifest as _parse_lazily
+except ImportError:  # pragma: no cover - without msgspec, parsed whole
+    _parse_lazily = None  # type: ignore[assignment]
 
 # dbt resource types that become assets (Dagster: ASSET_RESOURCE_TYPES).
 ASSET_RESOURCE_TYPES = ("model", "seed", "snapshot")
@@ -124,12 +130,8 @@ def _read_manifest(path: Path) -> Mapping[str, Any]:
 
 
 def _parse(data: bytes) -> Mapping[str, Any]:
-    try:  # msgspec: split into nodes parsed on first read (see _lazy_manifest)
-        from dagster_nb.dbt._lazy_manifest import parse_manifest
-    except ImportError:
-        pass
-    else:
-        return parse_manifest(data)
+    if _parse_lazily is not None:  # msgspec: split into nodes parsed on first read
+        return _parse_lazily(data)
     try:  # orjson parses a large manifest ~3x faster than json (dagster_dbt uses it too)
         import orjson
     except ImportError:
@@ -146,10 +148,16 @@ def graph_props(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any
     a test's attached node): a digest when the manifest was read lazily, else the node."""
     light = getattr(manifest, "graph_props", None)
     if light is not None:
-        found = light(unique_id)
-        if found is not None:
-            return found
+        return light(unique_id)
     return get_node(manifest, unique_id)
+
+
+def props_getter(manifest: Mapping[str, Any]) -> Callable[[str], Mapping[str, Any]]:
+    """``graph_props`` bound to one manifest, for a loop over its nodes."""
+    light = getattr(manifest, "graph_props", None)
+    if light is not None:
+        return light
+    return functools.partial(get_node, manifest)
 
 
 def get_node(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
@@ -186,8 +194,9 @@ def upstream_unique_ids(manifest: Mapping[str, Any], props: Mapping[str, Any]) -
     """Parents that are assets or sources; ephemeral models and metrics are looked through."""
     out: list[str] = []
     seen: set[str] = set()
+    props_of = props_getter(manifest)
     for parent in (props.get("depends_on") or {}).get("nodes", ()):
-        pprops = graph_props(manifest, parent)
+        pprops = props_of(parent)
         if is_non_asset_node(pprops):
             queue = list((pprops.get("depends_on") or {}).get("nodes", ()))
             visited: set[str] = set()
@@ -196,7 +205,7 @@ def upstream_unique_ids(manifest: Mapping[str, Any], props: Mapping[str, Any]) -
                 if cand in visited:
                     continue
                 visited.add(cand)
-                cprops = graph_props(manifest, cand)
+                cprops = props_of(cand)
                 if is_non_asset_node(cprops):
                     queue.extend((cprops.get("depends_on") or {}).get("nodes", ()))
                 elif _is_valid_upstream(cprops) and cand not in seen:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dagster_nb._definitions.asset_checks import AssetCheckKey
+from dagster_nb._definitions.decorators import multi_asset
+from dagster_nb._definitions.lazy_specs import LazyCheckSpecs, LazySpecs
 from dagster_nb._errors import DagsterInvalidDefinitionError
 from dagster_nb._gc import collector_paused
 from dagster_nb.dbt._manifest import (
@@ -19,6 +21,7 @@ from dagster_nb.dbt._manifest import (
     child_map,
     graph_props,
     is_non_asset_node,
+    props_getter,
 )
 from dagster_nb.dbt._manifest import load_manifest as _load_manifest
 from dagster_nb.dbt.translator import (
@@ -106,6 +109,8 @@ def build_dbt_specs(
     everything = len(selected) == len(nodes) and selected == nodes.keys()
     memo = translator.node_memo(manifest, project)
     asset_keys, deps_memo, tests_memo = memo.asset_keys, memo.deps, memo.tests
+    wrapper = memo.wrapper
+    props_of = props_getter(manifest)
     key_of, deps_of = translator.asset_key_of, translator.asset_deps_of
 
     # A test's check: with the translator's own get_asset_check_spec, only its key here (the
@@ -117,9 +122,9 @@ def build_dbt_specs(
         if own_checks:
             found = tests_memo.get(test)
             if found is None:
-                props = graph_props(manifest, test)
+                props = props_of(test)
                 found = tests_memo[test] = (
-                    _attached_key(manifest, translator, props, project, asset_keys),
+                    _attached_key(manifest, translator, props, project, asset_keys, memo),
                     props["name"],
                 )
             if found[0] != key:
@@ -135,9 +140,9 @@ def build_dbt_specs(
             checks[(cs.asset_key, cs.name)] = cs
 
     for uid in nodes:  # manifest order: deterministic, as dbt lists nodes
-        if not everything and uid not in selected:
-            continue
-        props = graph_props(manifest, uid)
+        if (not everything and uid not in selected) or uid.startswith("test."):
+            continue  # (a test is no asset: its check is its node's, below)
+        props = props_of(uid)
         if props["resource_type"] not in ASSET_RESOURCE_TYPES or is_non_asset_node(props):
             continue
         if eager:
@@ -145,9 +150,9 @@ def build_dbt_specs(
             key = spec.key
             deps_by_key[key] = spec.deps
         else:
-            key = asset_keys.get(uid) or key_of(manifest, uid, project)
+            key = asset_keys.get(uid) or key_of(manifest, uid, project, memo)
             deps = deps_memo.get(uid)
-            deps_by_key[key] = deps if deps is not None else deps_of(manifest, uid, project)
+            deps_by_key[key] = deps if deps is not None else deps_of(manifest, uid, project, memo)
         key_by_uid[uid] = key
         uid_by_key[key] = uid
         if overridden and not eager:
@@ -157,10 +162,10 @@ def build_dbt_specs(
             for child in children.get(uid, ()):
                 if child.startswith("test") and (everything or child in selected):
                     check_of(key, uid, child)
-        for up in cached_upstream_ids(manifest, uid, props):
+        for up in cached_upstream_ids(manifest, uid, props, wrapper):
             if up in key_by_uid:
                 continue
-            up_key = key_by_uid[up] = asset_keys.get(up) or key_of(manifest, up, project)
+            up_key = key_by_uid[up] = asset_keys.get(up) or key_of(manifest, up, project, memo)
             if source_checks and checks_on and up.startswith("source"):
                 for child in children.get(up, ()):
                     if child.startswith("test"):
@@ -193,8 +198,6 @@ def build_dbt_specs(
                 spec = spec.with_io_manager_key(io_manager_key)
             specs.append(spec)
     else:
-        from dagster_nb._definitions.lazy_specs import LazySpecs
-
         specs = LazySpecs(
             deps_by_key,
             build,
@@ -208,8 +211,6 @@ def build_dbt_specs(
     def build_check(out: str, _memo: NodeMemo = memo) -> Any:
         key, test = check_tests[out]
         return translator.check_spec_of(key, manifest, test, project)
-
-    from dagster_nb._definitions.lazy_specs import LazyCheckSpecs
 
     return specs, LazyCheckSpecs(check_keys, build_check)
 
@@ -345,8 +346,6 @@ def _dbt_multi_asset(
             f"@dbt_assets: the selection (select={select!r}, exclude={exclude!r}) matches no dbt "
             "model, seed or snapshot in the manifest."
         )
-    from dagster_nb._definitions.decorators import multi_asset
-
     return multi_asset(
         name=name,
         specs=specs,  # a LazySpecs, which multi_asset keeps lazy

@@ -476,9 +476,8 @@ class DbtCliResource(_DbtCliMethods, LightResource):
 
     @classmethod
     def _dnb_normalize(cls, project_dir: Any = None, **kwargs: Any) -> dict[str, Any]:
-        from dagster_nb.dbt.project import DbtProject
-
-        if isinstance(project_dir, DbtProject):
+        project_mod = sys.modules.get("dagster_nb.dbt.project")  # else no DbtProject exists
+        if project_mod is not None and isinstance(project_dir, project_mod.DbtProject):
             kwargs.setdefault(
                 "profiles_dir", str(project_dir.profiles_dir) if project_dir.profiles_dir else None
             )

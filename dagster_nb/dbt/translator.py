@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._definitions.asset_key import AssetKey, key_from_parts
+from dagster_nb._definitions.asset_spec import _new_dep, make_dep
 from dagster_nb.dbt._manifest import (
     ManifestWrapper,
     get_node,
@@ -87,8 +89,6 @@ class DagsterDbtTranslator:
     # -- the per-attribute hooks (dagster_dbt's names and defaults) ---------------------------
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> Any:
-        from dagster_nb._definitions.asset_key import AssetKey, key_from_parts
-
         props = dbt_resource_props
         meta = (props.get("config") or {}).get("meta") or props.get("meta") or {}
         configured = (meta.get("dagster") or {}).get("asset_key")
@@ -211,22 +211,35 @@ class DagsterDbtTranslator:
         self.__dict__["_last_memo"] = weakref.ref(memo)
         return memo
 
-    def asset_key_of(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
+    def asset_key_of(
+        self,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+        node_memo: NodeMemo | None = None,
+    ) -> Any:
         """The asset key of one node, as ``get_asset_spec(...).key`` gives it, without building
-        the spec unless ``get_asset_spec`` is overridden (internal)."""
-        memo = self.node_memo(manifest, project).asset_keys
-        key = memo.get(unique_id)
+        the spec unless ``get_asset_spec`` is overridden (internal; ``node_memo``: this
+        translator's for the manifest and project, when the caller holds it)."""
+        memo = node_memo or self.node_memo(manifest, project)
+        key = memo.asset_keys.get(unique_id)
         if key is None:
             if type(self).get_asset_spec is not DagsterDbtTranslator.get_asset_spec:
                 key = self.get_asset_spec(manifest, unique_id, project).key
             else:
-                key = self._default_key(manifest, unique_id, project)
-            memo[unique_id] = key
+                key = self._default_key(manifest, unique_id, project, memo)
+            memo.asset_keys[unique_id] = key
         return key
 
-    def _default_key(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> Any:
+    def _default_key(
+        self,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+        node_memo: NodeMemo | None = None,
+    ) -> Any:
         # get_asset_key of one node, memoized
-        memo = self.node_memo(manifest, project).keys
+        memo = (node_memo or self.node_memo(manifest, project)).keys
         key = memo.get(unique_id)
         if key is None:
             if self.settings.enable_code_references:
@@ -249,16 +262,18 @@ class DagsterDbtTranslator:
         return key
 
     def asset_deps_of(
-        self, manifest: Mapping[str, Any], unique_id: str, project: Any
+        self,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+        node_memo: NodeMemo | None = None,
     ) -> tuple[Any, ...]:
         """The AssetDeps of one node (its upstream models, seeds, snapshots and sources),
         memoized: the same tuple each time (internal)."""
-        node_memo = self.node_memo(manifest, project)
-        deps = node_memo.deps.get(unique_id)
+        memo = node_memo or self.node_memo(manifest, project)
+        deps = memo.deps.get(unique_id)
         if deps is not None:
             return deps
-        from dagster_nb._definitions.asset_spec import _new_dep, make_dep
-
         mappings = (
             type(self).get_partition_mapping is not DagsterDbtTranslator.get_partition_mapping
         )
@@ -269,11 +284,11 @@ class DagsterDbtTranslator:
             else graph_props(manifest, unique_id)
         )
         source_meta = self.settings.enable_source_metadata
-        keys = node_memo.asset_keys
+        keys = memo.asset_keys
         out = []
         seen = set()
-        for up in cached_upstream_ids(manifest, unique_id, props, node_memo.wrapper):
-            key = keys.get(up) or self.asset_key_of(manifest, up, project)
+        for up in cached_upstream_ids(manifest, unique_id, props, memo.wrapper):
+            key = keys.get(up) or self.asset_key_of(manifest, up, project, memo)
             if key in seen:
                 continue
             seen.add(key)
@@ -283,9 +298,9 @@ class DagsterDbtTranslator:
                 else None
             )
             if source_meta and up.startswith("source"):
-                meta = node_memo.source_dep_meta.get(up)
+                meta = memo.source_dep_meta.get(up)
                 if meta is None:
-                    meta = node_memo.source_dep_meta[up] = _SourceDepMetadata(
+                    meta = memo.source_dep_meta[up] = _SourceDepMetadata(
                         self, manifest, up, project
                     )
                     if _overrides_hooks(type(self)):
@@ -294,7 +309,7 @@ class DagsterDbtTranslator:
                 out.append(_new_dep(key, pm, meta))
             else:
                 out.append(make_dep(key, pm))
-        deps = node_memo.deps[unique_id] = tuple(out)
+        deps = memo.deps[unique_id] = tuple(out)
         return deps
 
     def build_asset_spec(
@@ -595,6 +610,7 @@ def _attached_key(
     test: Mapping[str, Any],
     project: Any,
     known: Mapping[str, Any],
+    node_memo: NodeMemo | None = None,
 ) -> Any:
     """The asset key of the node a test checks (its only parent, else its attached node, or the
     node ``meta.dagster.ref`` names), or None."""
@@ -619,4 +635,4 @@ def _attached_key(
         )
     if not attached:
         return None
-    return known.get(attached) or translator.asset_key_of(manifest, attached, project)
+    return known.get(attached) or translator.asset_key_of(manifest, attached, project, node_memo)

@@ -7,7 +7,7 @@ import sys
 def test_import_dagster_nb_dbt_is_light():
     code = (
         "import sys, dagster_nb, dagster_nb.dbt\n"
-        "from dagster_nb.dbt import dbt_assets, DbtProject, DagsterDbtTranslator\n"
+        "from dagster_nb.dbt import dbt_assets, DbtProject, DagsterDbtTranslator, DbtCliResource\n"
         "heavy = sorted(m for m in ('dbt', 'duckdb', 'dagster_dbt', 'pandas', 'pydantic', 'dagster', 'yaml')"
         " if m in sys.modules)\n"
         "print(','.join(heavy))\n"
