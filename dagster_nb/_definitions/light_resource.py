@@ -39,6 +39,7 @@ and behaves as one:
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -50,6 +51,7 @@ _REQUIRED = object()
 # The annotations a light field may have, and the type a fast-path value must have exactly.
 _SIMPLE = {"Any": None, "str": str, "int": int, "float": float, "bool": bool, "list": list}
 _SCALARS = (str, int, float, bool, type(None))
+_BUILDING = threading.RLock()
 
 
 def _plain(value: Any) -> bool:
@@ -128,6 +130,11 @@ class _LightMeta(type):
         model = cls.__dict__.get("_dnb_model_cls")
         if model is not None:
             return model
+        with _BUILDING:  # one model class, even when two threads ask first
+            model = cls.__dict__.get("_dnb_model_cls")
+            return model if model is not None else cls._dnb_build_model()
+
+    def _dnb_build_model(cls) -> Any:
         from dagster_nb._definitions.configurable import ConfigurableResource
 
         light = cls
