@@ -9,9 +9,9 @@ Loaded on first use through :mod:`dagster_nb._events` (its ``__getattr__`` and t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.metadata import metadata_from_json
 from dagster_nb._definitions.results import AssetObservation, ExpectationResult

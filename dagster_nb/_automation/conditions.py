@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from dagster_nb._automation._common import validate_cron_schedule, validate_timezone
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = [

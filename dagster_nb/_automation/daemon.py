@@ -35,10 +35,11 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation.run_queue import RunQueue
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 if TYPE_CHECKING:

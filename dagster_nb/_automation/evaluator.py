@@ -41,10 +41,11 @@ import datetime as _dt
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation import conditions as C
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvariantViolationError
 from dagster_nb._gc import collector_paused

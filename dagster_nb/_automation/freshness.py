@@ -14,11 +14,11 @@ FAIL / UNKNOWN from the instance's materializations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from dagster_nb._automation._common import validate_cron_schedule, validate_timezone
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 if TYPE_CHECKING:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar
 
 from dagster_nb._automation._common import validate_cron_schedule, validate_timezone
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = [

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
@@ -43,6 +43,7 @@ from dagster_nb._automation.run_request import (
     normalize_tags,
     to_run_config_dict,
 )
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,

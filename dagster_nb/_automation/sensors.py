@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ from dagster_nb._automation.run_request import (
     check_dynamic_partitions_requests,
     normalize_tags,
 )
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import (
     DagsterInvalidDefinitionError,
     DagsterInvalidInvocationError,

@@ -19,8 +19,9 @@ import os
 import re
 import sys
 import types
-from dataclasses import dataclass
 from typing import Any
+
+from dagster_nb._dataclass import dataclass
 
 __all__ = ["Target", "TargetError", "load_definitions"]
 

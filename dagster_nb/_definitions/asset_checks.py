@@ -16,10 +16,11 @@ assets of its own, whose op runs as a step after the assets it checks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions import registry_hook
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.assets import AssetsDefinition

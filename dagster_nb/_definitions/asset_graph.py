@@ -12,9 +12,10 @@ immutable and built once per repository snapshot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.lazy_specs import LazySpecs
 from dagster_nb._errors import CircularDependencyError, DagsterInvalidDefinitionError

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Union
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import (
     AssetKey,
     CoercibleToAssetKey,

@@ -16,9 +16,9 @@ import builtins
 import hashlib
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = ["CellAsset", "analyze_cell", "build_cell_function"]

@@ -20,9 +20,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.op import (
     _composition,
     _current_composition,

@@ -18,9 +18,10 @@ import threading
 import types
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, overload
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.records import trusted_constructor
 from dagster_nb._definitions.results import NoValue
 from dagster_nb._errors import (

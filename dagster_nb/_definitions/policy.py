@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from enum import Enum
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = ["Backoff", "Jitter", "RetryPolicy", "BackfillPolicy", "BackfillPolicyType"]

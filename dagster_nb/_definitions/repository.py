@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.asset_spec import AssetSpec

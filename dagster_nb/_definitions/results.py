@@ -4,9 +4,10 @@ user-facing event records AssetMaterialization / AssetObservation, plus DataVers
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Generic, TypeVar
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey, CoercibleToAssetKey
 from dagster_nb._definitions.metadata import MetadataValue, normalize_metadata
 from dagster_nb._errors import DagsterInvalidDefinitionError

@@ -19,9 +19,10 @@ result)`` is called after each run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._errors import DagsterInvalidInvocationError

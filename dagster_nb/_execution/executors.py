@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import (
     DagsterInvalidConfigError,
     DagsterInvalidDefinitionError,

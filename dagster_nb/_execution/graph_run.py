@@ -23,9 +23,9 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.assets import AssetsDefinition
 from dagster_nb._definitions.graph import (
     GraphDefinition,

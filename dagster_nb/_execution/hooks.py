@@ -13,9 +13,9 @@ HOOK_ERRORED; an error in a hook is recorded and never fails the run).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 
 __all__ = [

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._definitions.repository import ResolvedAssets
 from dagster_nb._definitions.results import (

@@ -24,9 +24,10 @@ import re
 import shlex
 import tokenize
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterError
 from dagster_nb._export import dbt as dbt_export
 from dagster_nb._export.names import analyze, dotted, function_free_names

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import raise_unexpected_keyword
 from dagster_nb._partitions.time_window_definition import (
     DEFAULT_DATE_FORMAT,

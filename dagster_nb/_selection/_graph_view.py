@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_graph import AssetGraph, AssetNode
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvalidAssetSelectionError

@@ -21,10 +21,10 @@ import html
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING, Any, Union
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey, key_prefix_from_coercible
 from dagster_nb._errors import (
     DagsterInvalidAssetSelectionError,

@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvalidAssetSelectionError, did_you_mean
 from dagster_nb._selection._graph_view import KIND_PREFIX, coerce_asset_graph, effective_tags

@@ -14,9 +14,9 @@ import dataclasses
 import datetime as _dt
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey
 from dagster_nb._errors import DagsterInvariantViolationError
 from dagster_nb._events import DagsterEvent, DagsterEventType, DagsterRunStatus

@@ -12,8 +12,9 @@ True
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+
+from dagster_nb._dataclass import dataclass
 
 __all__ = ["ProcessIdentity", "current_process", "is_process_alive"]
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
+
+from dagster_nb._dataclass import dataclass
 
 __all__ = ["TickRecord", "InstigatorState", "TickStore", "tick_store_for"]
 

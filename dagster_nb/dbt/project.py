@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb.dbt.errors import (
     DagsterDbtCliRuntimeError,
     DagsterDbtManifestNotFoundError,

@@ -14,9 +14,9 @@ import re
 import textwrap
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._definitions.asset_key import AssetKey, key_from_parts
 from dagster_nb._definitions.asset_spec import _new_dep, make_dep
 from dagster_nb.dbt._manifest import (

@@ -15,6 +15,7 @@ PACKAGE = Path(dagster_nb.__file__).parent
 RANK = {
     "_errors": 0,
     "_gc": 0,  # pausing the cyclic collector around bulk builds (the one place)
+    "_dataclass": 0,  # dataclasses.dataclass, its generated methods compiled in one exec
     "_typing": 0,  # names for type checkers only; imports nothing of ours
     "_partitions": 1,
     "_definitions": 2,

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._partitions.definition import DynamicPartitionsStore, PartitionsDefinition
 
 

@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from dagster_nb._partitions.mapping.base import (
     PartitionMapping,

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError
 from dagster_nb._partitions.definition import PartitionsDefinition
 from dagster_nb._partitions.mapping.base import (

@@ -14,9 +14,9 @@ existing partitions; the clipped-off part is reported as required-but-nonexisten
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from dagster_nb._dataclass import dataclass
 from dagster_nb._errors import DagsterInvalidDefinitionError, DagsterInvalidInvocationError
 from dagster_nb._partitions.mapping.base import PartitionMapping, UpstreamPartitionsResult
 from dagster_nb._partitions.time_window import TimeWindow
