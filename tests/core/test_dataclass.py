@@ -345,7 +345,7 @@ class B:
     }
     for name, source in bad.items():
         got = [
-            _outcome(lambda dc=dc: _module(source, {"DC": dc}))[:2]
+            _outcome(lambda dc=dc, source=source: _module(source, {"DC": dc}))[:2]
             for dc in (fast_dataclass, dataclasses.dataclass)
         ]
         assert got[0] == got[1] and got[0][0] == "error", name
@@ -386,10 +386,10 @@ class _Mutable:
 def test_forms_left_to_dataclasses():
     # order=True, unsafe_hash=True and InitVar fields are dataclasses' own, unchanged
     @fast_dataclass(order=True, frozen=True)
-    class O:
+    class Ordered:
         a: int
 
-    assert O(1) < O(2) and sorted([O(2), O(1)]) == [O(1), O(2)]
+    assert Ordered(1) < Ordered(2) and sorted([Ordered(2), Ordered(1)]) == [Ordered(1), Ordered(2)]
 
     @fast_dataclass(unsafe_hash=True)
     class U:
@@ -398,21 +398,24 @@ def test_forms_left_to_dataclasses():
     assert hash(U(1)) == hash(U(1))
 
     @fast_dataclass
-    class I:
+    class Scaled:
         a: int
         scale: dataclasses.InitVar[int] = 2
 
         def __post_init__(self, scale):
             self.a *= scale
 
-    assert I(3).a == 6 and I(3, 3).a == 9
+    assert Scaled(3).a == 6 and Scaled(3, 3).a == 9
 
 
 def test_records_of_dagster_nb_are_made_by_it():
-    # the public records are made by this decorator (its generated __init__ has no exec of
-    # its own: one __create_fn__ per class)
+    # the public records are made by this decorator: its frozen __init__ sets fields through
+    # the closure's __dnb_object__ (dataclasses' own is __dataclass_builtins_object__)
     import dagster_nb as dg
 
+    for cls in (dg.TextMetadataValue, dg.TableColumn, dg.RunRequest, dg.In, dg.RetryPolicy):
+        assert "__dnb_object__" in cls.__init__.__code__.co_freevars, cls
+    assert dg.TableColumn("a", "int") == dg.TableColumn(name="a", type="int")
     spec = dg.AssetSpec("a", deps=["b"], tags={"t": ""})
     assert spec == dg.AssetSpec("a", deps=["b"], tags={"t": ""})
     assert hash(spec.key) == hash(dg.AssetKey("a"))
