@@ -75,12 +75,11 @@ _DIGEST = msgspec.json.Decoder(_Digest)
 class _Section(Mapping[str, Any]):
     """One per-node section (``nodes``, ``sources``): each entry parsed on first read."""
 
-    __slots__ = ("_raw", "_parsed", "_digests")
+    __slots__ = ("_raw", "_parsed")
 
     def __init__(self, raw: dict[str, msgspec.Raw]) -> None:
         self._raw = raw
         self._parsed: dict[str, Any] = {}
-        self._digests: dict[str, Any] = {}
 
     def __getitem__(self, unique_id: str) -> Any:
         node = self._parsed.get(unique_id)
@@ -101,18 +100,15 @@ class _Section(Mapping[str, Any]):
         return self._raw.keys()
 
     def digest(self, unique_id: str) -> Any:
-        d = self._digests.get(unique_id)
-        if d is None:
-            full = self._parsed.get(unique_id)
-            if full is not None:
-                d = full
-            else:
-                try:
-                    d = _DIGEST.decode(self._raw[unique_id])
-                except msgspec.ValidationError:
-                    d = self[unique_id]  # an unusual node (a field of another type): all of it
-            self._digests[unique_id] = d
-        return d
+        """The node's digest (kept by ``LazyManifest.graph_props``), or the node when it is
+        already parsed in full."""
+        full = self._parsed.get(unique_id)
+        if full is not None:
+            return full
+        try:
+            return _DIGEST.decode(self._raw[unique_id])
+        except msgspec.ValidationError:
+            return self[unique_id]  # an unusual node (a field of another type): all of it
 
     def __repr__(self) -> str:
         return f"<manifest section: {len(self._raw)} entries>"
